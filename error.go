@@ -1,0 +1,74 @@
+package kurz
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes shared by every layer. The HTTP layer maps them to statuses;
+// the message of an *Error is safe to show to a client, the cause is not.
+const (
+	EInvalid      = "invalid"      // 400: the request is malformed or breaks a rule
+	EUnauthorized = "unauthorized" // 401: not signed in, or bad credentials
+	EForbidden    = "forbidden"    // 403: signed in but not allowed
+	ENotFound     = "not_found"    // 404: absent, or not visible to the caller
+	EConflict     = "conflict"     // 409: already exists
+	ETooLarge     = "too_large"    // 413: body or file too large
+	ERateLimited  = "rate_limited" // 429: slow down
+	EUnavailable  = "unavailable"  // 503: a dependency (peer region, database) is down
+	EInternal     = "internal"     // 500: a bug or an unexpected failure
+)
+
+// Error is a domain error with a code and a message fit for clients.
+type Error struct {
+	Code    string
+	Message string
+	// Field names the offending input field, if any.
+	Field string
+	// RetryAfter is set for ERateLimited, in seconds.
+	RetryAfter int
+	// Cause is the internal error, never shown to clients.
+	Cause error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Cause)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Errorf returns an *Error with the given code and a client-safe message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an EInvalid error about one input field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrNotFound is returned by stores when a row does not exist.
+var ErrNotFound = &Error{Code: ENotFound, Message: "not found"}
+
+// ErrorCode returns the code of err, or EInternal for errors that are not
+// an *Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// AsError returns err as an *Error; other errors become an EInternal error
+// with a generic message and err as the cause.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: EInternal, Message: "internal error", Cause: err}
+}

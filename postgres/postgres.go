@@ -1,0 +1,59 @@
+// Package postgres opens a region's database in PostgreSQL (pgx v5 through
+// database/sql), for regions that outgrow one machine.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"io/fs"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"kurz/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is PostgreSQL's part of the store.
+var Dialect = func() *sqlstore.Dialect {
+	m, _ := fs.Sub(migrations, "migrations")
+	return &sqlstore.Dialect{
+		Name:       "postgres",
+		Migrations: m,
+		// One migrator at a time across all nodes of a region.
+		MigrateLock: `SELECT pg_advisory_xact_lock(4231577)`,
+		IsUniqueViolation: func(err error) bool {
+			var e *pgconn.PgError
+			return errors.As(err, &e) && e.Code == "23505"
+		},
+		IsUnavailable: func(err error) bool {
+			var ne net.Error
+			var ce *pgconn.ConnectError
+			return errors.As(err, &ne) || errors.As(err, &ce)
+		},
+	}
+}()
+
+// Open connects to the database at dsn (a postgres:// URL) and migrates it.
+// PostgreSQL handles concurrent writers itself, so one pool serves both
+// reads and writes.
+func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := sqlstore.New(Dialect, db, db)
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,198 @@
+// Package sqlstore implements kurz.Store over database/sql. The SQL here is
+// the subset that SQLite and PostgreSQL both run unchanged ($n parameters,
+// ON CONFLICT, integers for times and flags); what differs between the two
+// (DDL, connection settings, error codes) lives in the sqlite and postgres
+// packages as a Dialect. There are no dialect branches in the queries.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"kurz"
+)
+
+// Dialect is what an adapter supplies.
+type Dialect struct {
+	Name string
+	// Migrations holds numbered files "0001_name.sql", applied in order.
+	Migrations fs.FS
+	// MigrateLock, if set, runs first in the migration transaction to keep
+	// concurrent nodes from migrating at once.
+	MigrateLock string
+	// IsUniqueViolation reports whether err is a unique-constraint error,
+	// by driver error code.
+	IsUniqueViolation func(error) bool
+	// IsUnavailable reports whether err means the database cannot be
+	// reached (so callers answer 503, not 500).
+	IsUnavailable func(error) bool
+}
+
+// DB is a region's database: a connection for writes and a pool for reads
+// (the same pool where the database handles concurrent writers itself).
+type DB struct {
+	queries
+	write, read *sql.DB
+}
+
+// New wraps opened handles. write is used for transactions and writes,
+// read for reads outside transactions.
+func New(d *Dialect, write, read *sql.DB) *DB {
+	return &DB{queries: queries{w: write, r: read, d: d}, write: write, read: read}
+}
+
+// SQL returns the write handle, for the job queue's transactional enqueue.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// Ping checks both handles.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return db.wrap(err)
+	}
+	return db.wrap(db.read.PingContext(ctx))
+}
+
+// Close closes both handles.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Tx runs fn in a write transaction.
+func (db *DB) Tx(ctx context.Context, fn func(kurz.Queries) error) error {
+	return db.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error { return fn(q) })
+}
+
+// TxSQL is Tx that also hands fn the *sql.Tx, for enqueueing jobs in the
+// same transaction as the change.
+func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err)
+	}
+	if err := fn(tx, queries{w: tx, r: tx, d: db.d}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return db.wrap(tx.Commit())
+}
+
+// Migrate applies the dialect's migrations that have not run yet.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kurz_migrations (
+		version BIGINT PRIMARY KEY, -- class: regional-operational
+		applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(db.d.Migrations, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad file name %q", name)
+		}
+		body, err := fs.ReadFile(db.d.Migrations, name)
+		if err != nil {
+			return err
+		}
+		err = func() error {
+			tx, err := db.write.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			if db.d.MigrateLock != "" {
+				if _, err := tx.ExecContext(ctx, db.d.MigrateLock); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kurz_migrations WHERE version = $1`, v).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO kurz_migrations (version, applied_at) VALUES ($1, $2)`, v, ms(time.Now())); err != nil {
+				return err
+			}
+			return tx.Commit()
+		}()
+		if err != nil {
+			return fmt.Errorf("migrate %s (%s): %w", name, db.d.Name, err)
+		}
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries runs the statements; w takes writes, r reads (both the
+// transaction inside Tx).
+type queries struct {
+	w, r execer
+	d    *Dialect
+}
+
+// wrap turns driver errors into domain errors by code.
+func (q queries) wrap(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return kurz.ErrNotFound
+	case q.d.IsUniqueViolation(err):
+		return &kurz.Error{Code: kurz.EConflict, Message: "already exists", Cause: err}
+	case q.d.IsUnavailable != nil && q.d.IsUnavailable(err):
+		return &kurz.Error{Code: kurz.EUnavailable, Message: "the database is unavailable", Cause: err}
+	}
+	return err
+}
+
+func (q queries) exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.w.ExecContext(ctx, query, args...)
+	return q.wrap(err)
+}
+
+// execOne is exec that returns ErrNotFound when no row changed.
+func (q queries) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := q.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return q.wrap(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return kurz.ErrNotFound
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

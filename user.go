@@ -1,0 +1,104 @@
+package kurz
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Profile is the public face of a person: what every region may replicate.
+// Data class: public.
+type Profile struct {
+	ID          string
+	Handle      string
+	DisplayName string
+	Bio         string
+	// Private accounts show their videos to approved followers only. Minors
+	// (13-15) start private.
+	Private   bool
+	CreatedAt time.Time
+}
+
+// Region returns the profile's home region, from its ID.
+func (p *Profile) Region() Region {
+	r, _ := ParseID(p.ID)
+	return r
+}
+
+// Account is the personal part of a person. It never leaves the home
+// region; the encrypted fields are sealed with the person's data key.
+// Data class: personal.
+type Account struct {
+	UserID string
+	// EmailIndex is the blind index of the email: a keyed hash for lookups.
+	EmailIndex []byte
+	// EmailSealed, BirthDateSealed and CountrySealed are ciphertexts.
+	EmailSealed     []byte
+	BirthDateSealed []byte
+	CountrySealed   []byte
+	PasswordHash    string
+	// Minor is true for 13-15 year olds: private by default, fewer reach.
+	Minor     bool
+	CreatedAt time.Time
+}
+
+// Session is a signed-in device. Only a hash of its token is stored.
+// Data class: personal.
+type Session struct {
+	TokenHash []byte
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// IPSealed is the sign-in IP address, sealed with the person's key.
+	IPSealed []byte
+}
+
+// HandleClaim records which person holds a handle. Handles are globally
+// unique; the directory region keeps the claims. Data class: public.
+type HandleClaim struct {
+	Handle    string
+	UserID    string
+	ClaimedAt time.Time
+}
+
+var handleRE = regexp.MustCompile(`^[a-z0-9_.]{3,24}$`)
+
+// NormalizeHandle case-folds a handle and checks its shape: 3-24 of
+// [a-z0-9_.], not starting or ending with a dot, no two dots in a row.
+func NormalizeHandle(h string) (string, error) {
+	h = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
+	if !handleRE.MatchString(h) {
+		return "", FieldError("handle", "a handle has 3 to 24 characters: letters a-z, digits, '_' and '.'")
+	}
+	if strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") || strings.Contains(h, "..") {
+		return "", FieldError("handle", "a handle cannot start or end with '.' or contain '..'")
+	}
+	return h, nil
+}
+
+// NormalizeEmail trims and lower-cases an email address and checks that it
+// looks like one. Deliverability is not checked here.
+func NormalizeEmail(e string) (string, error) {
+	e = strings.ToLower(strings.TrimSpace(e))
+	at := strings.LastIndexByte(e, '@')
+	if len(e) > 254 || at < 1 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>\"") ||
+		!strings.Contains(e[at+1:], ".") {
+		return "", FieldError("email", "this does not look like an email address")
+	}
+	return e, nil
+}
+
+// Age returns the age in whole years on day now of someone born on birth.
+func Age(birth, now time.Time) int {
+	y := now.Year() - birth.Year()
+	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
+		y--
+	}
+	return y
+}
+
+// Age limits for accounts.
+const (
+	MinAge   = 13 // younger people cannot sign up
+	AdultAge = 16 // 13-15 year olds get minors' protections
+)
