@@ -1,0 +1,124 @@
+// Package app wires a kurz process together: configuration, cells, the
+// HTTP server and their lifecycle. cmd/kurz and the end-to-end tests both
+// use Main.
+package app
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/httpapi"
+)
+
+// Config is parsed once in main; Validate checks it before anything starts.
+type Config struct {
+	// Addr is the listen address, like 127.0.0.1:8080 (":0" picks a port).
+	Addr string
+	// DataDir holds one folder per hosted region: <DataDir>/<region>/.
+	DataDir string
+	// Regions are the regions this process hosts. The embedded default
+	// hosts eu, us and sg; a production node hosts one.
+	Regions []kurz.Region
+	// Peers maps regions hosted elsewhere to their base URL.
+	Peers map[kurz.Region]string
+	// DB maps a hosted region to a postgres:// URL; regions not listed use
+	// SQLite at <DataDir>/<region>/kurz.db.
+	DB map[kurz.Region]string
+	// KEK maps a hosted region to its key-encryption key (base64, 32
+	// bytes); regions not listed use <DataDir>/<region>/keyring/kek,
+	// created on first start with mode 0600.
+	KEK map[kurz.Region]string
+	// Directory is the region that decides handle claims.
+	Directory kurz.Region
+	// Residency maps countries to home regions.
+	Residency kurz.Residency
+	// LinkSecret authenticates the region link (base64, at least 32
+	// bytes). Required when there are peers; otherwise one is generated
+	// in <DataDir>/link.secret.
+	LinkSecret string
+	// TrustedProxies may set X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// Limits are the front door's rate limits.
+	Limits httpapi.Limits
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+	// SecureCookies marks cookies Secure; set it behind HTTPS.
+	SecureCookies bool
+}
+
+// DefaultConfig is the embedded default: three regions in one process,
+// SQLite and folders under ./kurz-data.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         "./kurz-data",
+		Regions:         []kurz.Region{"eu", "us", "sg"},
+		Peers:           map[kurz.Region]string{},
+		DB:              map[kurz.Region]string{},
+		KEK:             map[kurz.Region]string{},
+		Directory:       "eu",
+		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
+		Limits:          httpapi.DefaultLimits(),
+		ShutdownTimeout: 20 * time.Second,
+	}
+}
+
+// AllRegions returns hosted and peer regions, sorted.
+func (c *Config) AllRegions() []kurz.Region {
+	all := slices.Clone(c.Regions)
+	for r := range c.Peers {
+		all = append(all, r)
+	}
+	slices.Sort(all)
+	return all
+}
+
+// Validate reports the first problem with the configuration.
+func (c *Config) Validate() error {
+	if len(c.Regions) == 0 {
+		return fmt.Errorf("config: no regions to host")
+	}
+	seen := map[kurz.Region]bool{}
+	for _, r := range c.AllRegions() {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		if seen[r] {
+			return fmt.Errorf("config: region %s is both hosted here and a peer, or listed twice", r)
+		}
+		seen[r] = true
+	}
+	for r, u := range c.Peers {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("config: peer %s: URL must start with http:// or https://", r)
+		}
+	}
+	for r, dsn := range c.DB {
+		if !slices.Contains(c.Regions, r) {
+			return fmt.Errorf("config: database given for region %s, which is not hosted here", r)
+		}
+		if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+			return fmt.Errorf("config: database for %s must be a postgres:// URL (SQLite is the default)", r)
+		}
+	}
+	if !seen[c.Directory] {
+		return fmt.Errorf("config: handle directory region %q is not a known region", c.Directory)
+	}
+	if err := c.Residency.Validate(c.AllRegions()); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if len(c.Peers) > 0 && c.LinkSecret == "" {
+		return fmt.Errorf("config: a link secret is required when regions run in separate processes")
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("config: a data folder is required")
+	}
+	if c.Limits.LoginsPerIP <= 0 || c.Limits.LoginsPerAccount <= 0 || c.Limits.SignupsPerIP <= 0 {
+		return fmt.Errorf("config: rate limits must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/cell"
+	"kurz/httpapi"
+	"kurz/keyring"
+	"kurz/link"
+	"kurz/postgres"
+	"kurz/sqlite"
+	"kurz/sqlstore"
+)
+
+// Main is a running kurz process. Close is safe after a partial Run.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	cells  map[kurz.Region]*cell.Cell
+	api    *httpapi.Server
+	ln     net.Listener
+	server *http.Server
+	served chan error
+}
+
+// Run opens every hosted cell, then starts serving; it returns once the
+// listener is up.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if m.Log == nil {
+		m.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	secret, err := m.linkSecret()
+	if err != nil {
+		return err
+	}
+	secrets := link.SharedSecret(secret)
+	m.api = &httpapi.Server{
+		Cells:          map[kurz.Region]*cell.Cell{},
+		Residency:      m.Config.Residency,
+		Log:            m.Log,
+		TrustedProxies: m.Config.TrustedProxies,
+		SecureCookies:  m.Config.SecureCookies,
+	}
+	m.api.Verifier = &link.Verifier{
+		Secrets: secrets,
+		Serves:  func(r kurz.Region) bool { _, ok := m.cells[r]; return ok },
+		Known:   func(r kurz.Region) bool { return slices.Contains(m.Config.AllRegions(), r) },
+	}
+	m.api.Init(m.Config.Limits)
+	m.cells = map[kurz.Region]*cell.Cell{}
+	for _, r := range m.Config.Regions {
+		c, err := m.openCell(ctx, r, secrets, secret)
+		if err != nil {
+			return fmt.Errorf("region %s: %w", r, err)
+		}
+		m.cells[r] = c
+		m.api.Cells[r] = c
+	}
+	m.api.Door = m.cells[m.Config.Regions[0]]
+
+	m.ln, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.server = &http.Server{
+		Handler:           m.api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.ln) }()
+	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions)
+	return nil
+}
+
+// URL is the base URL the server listens on.
+func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
+
+// Cell returns a hosted cell (for tests and admin commands).
+func (m *Main) Cell(r kurz.Region) *cell.Cell { return m.cells[r] }
+
+func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets, secret []byte) (*cell.Cell, error) {
+	dir := filepath.Join(m.Config.DataDir, string(r))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var keys *keyring.Keyring
+	var err error
+	if k, ok := m.Config.KEK[r]; ok {
+		raw, perr := keyring.ParseKey(k)
+		if perr != nil {
+			return nil, perr
+		}
+		keys, err = keyring.New(raw)
+	} else {
+		keys, err = keyring.LoadOrCreate(filepath.Join(dir, "keyring", "kek"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var store *sqlstore.DB
+	if dsn, ok := m.Config.DB[r]; ok {
+		store, err = postgres.Open(ctx, dsn)
+	} else {
+		store, err = sqlite.Open(ctx, filepath.Join(dir, "kurz.db"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	peers := map[kurz.Region]string{}
+	for _, other := range m.Config.Regions {
+		peers[other] = "local"
+	}
+	for other, u := range m.Config.Peers {
+		peers[other] = strings.TrimRight(u, "/")
+	}
+	return &cell.Cell{
+		Region:    r,
+		Dir:       dir,
+		Store:     store,
+		Keys:      keys,
+		Log:       m.Log.With("region", string(r)),
+		Link:      &link.Client{From: r, Secrets: secrets, Peers: peers, Local: m.api.LinkHandler(), HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Regions:   m.Config.AllRegions(),
+		Directory: m.Config.Directory,
+		Locator:   cell.LocatorKey(secret),
+	}, nil
+}
+
+// linkSecret returns the configured secret, or for a process without
+// peers one generated once into <DataDir>/link.secret.
+func (m *Main) linkSecret() ([]byte, error) {
+	if s := m.Config.LinkSecret; s != "" {
+		if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) >= 32 {
+			return b, nil
+		}
+		if len(s) >= 32 {
+			return []byte(s), nil
+		}
+		return nil, errors.New("config: the link secret must have at least 32 bytes")
+	}
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(m.Config.DataDir, "link.secret")
+	if b, err := os.ReadFile(path); err == nil {
+		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Close shuts down gracefully: readiness fails first, in-flight requests
+// finish within the shutdown timeout, then the cells close.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		m.api.Drain()
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	for _, c := range m.cells {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}

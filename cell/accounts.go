@@ -1,0 +1,262 @@
+package cell
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/auth"
+)
+
+// SignUp is a new person's request. All fields are required.
+type SignUp struct {
+	Handle    string `json:"handle"`
+	Email     string `json:"email"`
+	Password  string `json:"password"`
+	BirthDate string `json:"birth_date"`
+	Country   string `json:"country"`
+}
+
+// Validated sign-up fields.
+type signUp struct {
+	handle, email, password, country string
+	birth                            time.Time
+	minor                            bool
+}
+
+// ValidateSignUp checks every field and returns the normalized country,
+// which the caller maps to the home region. It touches no state.
+func ValidateSignUp(in *SignUp, now time.Time) (country string, err error) {
+	_, err = validateSignUp(in, now)
+	if err != nil {
+		return "", err
+	}
+	return kurz.NormalizeCountry(in.Country)
+}
+
+func validateSignUp(in *SignUp, now time.Time) (*signUp, error) {
+	var s signUp
+	var err error
+	for name, v := range map[string]string{"handle": in.Handle, "email": in.Email, "password": in.Password, "birth_date": in.BirthDate, "country": in.Country} {
+		if v == "" {
+			return nil, kurz.FieldError(name, "%s is required", name)
+		}
+	}
+	if s.handle, err = kurz.NormalizeHandle(in.Handle); err != nil {
+		return nil, err
+	}
+	if s.email, err = kurz.NormalizeEmail(in.Email); err != nil {
+		return nil, err
+	}
+	if err = auth.CheckPassword(in.Password); err != nil {
+		return nil, err
+	}
+	s.password = in.Password
+	if s.country, err = kurz.NormalizeCountry(in.Country); err != nil {
+		return nil, err
+	}
+	s.birth, err = time.Parse(time.DateOnly, in.BirthDate)
+	if err != nil {
+		return nil, kurz.FieldError("birth_date", "birth_date must be a date like 2001-12-31")
+	}
+	age := kurz.Age(s.birth, now)
+	switch {
+	case s.birth.After(now) || age > 130:
+		return nil, kurz.FieldError("birth_date", "this birth date is not plausible")
+	case age < kurz.MinAge:
+		return nil, kurz.FieldError("birth_date", "you must be at least %d years old to use kurz", kurz.MinAge)
+	}
+	s.minor = age < kurz.AdultAge
+	return &s, nil
+}
+
+// SignUp creates a person in this region, which must be their home region.
+// The handle is claimed at the directory first; if anything later fails the
+// claim is released, so nothing is half-created.
+func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
+	s, err := validateSignUp(in, c.now())
+	if err != nil {
+		return nil, err
+	}
+	locator := c.EmailLocator(s.email)
+	if region, err := c.LocateEmail(ctx, locator); err != nil {
+		return nil, err
+	} else if region != "" {
+		return nil, &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
+	}
+	userID := kurz.NewID(c.Region)
+	claim := claimRequest{Handle: s.handle, UserID: userID}
+	if err := c.Link.Call(ctx, c.Directory, "POST", "/link/v1/handles/claim", claim, nil); err != nil {
+		if kurz.ErrorCode(err) == kurz.EConflict {
+			return nil, &kurz.Error{Code: kurz.EConflict, Field: "handle", Message: "this handle is taken"}
+		}
+		if kurz.ErrorCode(err) == kurz.EUnavailable {
+			return nil, &kurz.Error{Code: kurz.EUnavailable, Message: "sign-up is unavailable right now (the handle directory cannot be reached); please try again later", Cause: err}
+		}
+		return nil, err
+	}
+	hash := auth.HashPassword(s.password)
+	now := c.now().UTC().Truncate(time.Millisecond)
+	p := &kurz.Profile{ID: userID, Handle: s.handle, Private: s.minor, CreatedAt: now}
+	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
+		dk, wrapped, err := c.Keys.NewDataKey(userID)
+		if err != nil {
+			return err
+		}
+		if err := q.CreateProfile(ctx, p); err != nil {
+			return err
+		}
+		if err := q.PutPersonKey(ctx, userID, wrapped); err != nil {
+			return err
+		}
+		return q.CreateAccount(ctx, &kurz.Account{
+			UserID:          userID,
+			EmailIndex:      c.emailIndex(locator),
+			EmailSealed:     dk.Seal("email", []byte(s.email)),
+			BirthDateSealed: dk.Seal("birth_date", []byte(s.birth.Format(time.DateOnly))),
+			CountrySealed:   dk.Seal("country", []byte(s.country)),
+			PasswordHash:    hash,
+			Minor:           s.minor,
+			CreatedAt:       now,
+		})
+	})
+	if err != nil {
+		if rerr := c.Link.Call(context.WithoutCancel(ctx), c.Directory, "POST", "/link/v1/handles/release", claim, nil); rerr != nil {
+			c.Log.Error("release handle claim after failed sign-up", "user_id", userID, "err", rerr)
+		}
+		if kurz.ErrorCode(err) == kurz.EConflict {
+			// A concurrent sign-up with the same email won the race.
+			return nil, &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
+		}
+		return nil, err
+	}
+	c.Log.Info("account created", "user_id", userID)
+	return p, nil
+}
+
+// LocateEmail asks every region (through the link) whether it holds an
+// account with this email locator, and returns that region or "".
+func (c *Cell) LocateEmail(ctx context.Context, locator []byte) (kurz.Region, error) {
+	type result struct {
+		region kurz.Region
+		found  bool
+		err    error
+	}
+	ch := make(chan result, len(c.Regions))
+	for _, r := range c.Regions {
+		go func() {
+			var out locateResponse
+			err := c.Link.Call(ctx, r, "POST", "/link/v1/emails/locate", locateRequest{Locator: locator}, &out)
+			ch <- result{r, out.Found, err}
+		}()
+	}
+	var found kurz.Region
+	var errs []error
+	for range c.Regions {
+		res := <-ch
+		if res.err != nil {
+			errs = append(errs, res.err)
+		} else if res.found {
+			found = res.region
+		}
+	}
+	if found != "" {
+		return found, nil
+	}
+	if len(errs) > 0 {
+		return "", &kurz.Error{Code: kurz.EUnavailable, Message: "a region cannot be reached right now; please try again later", Cause: errors.Join(errs...)}
+	}
+	return "", nil
+}
+
+// HasEmail reports whether this region holds an account with the locator.
+func (c *Cell) HasEmail(ctx context.Context, locator []byte) (bool, error) {
+	_, err := c.Store.AccountByEmailIndex(ctx, c.emailIndex(locator))
+	if errors.Is(err, kurz.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// SessionTTL is how long a session lasts without signing in again.
+const SessionTTL = 30 * 24 * time.Hour
+
+// Login checks a person's password in their home region (this one) and
+// opens a session. userID is "" when the login matched no account; the
+// dummy hash then keeps the timing the same.
+func (c *Cell) Login(ctx context.Context, userID, password string, ip netip.Addr) (token string, p *kurz.Profile, err error) {
+	var acct *kurz.Account
+	if userID != "" {
+		acct, err = c.Store.AccountByID(ctx, userID)
+		if err != nil && !errors.Is(err, kurz.ErrNotFound) {
+			return "", nil, err
+		}
+	}
+	hash := ""
+	if acct != nil {
+		hash = acct.PasswordHash
+	}
+	if !auth.VerifyPassword(hash, password) {
+		return "", nil, kurz.Errorf(kurz.EUnauthorized, "wrong login or password")
+	}
+	p, err = c.Store.ProfileByID(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	dk, err := c.dataKey(ctx, c.Store, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	token = auth.NewToken(c.Region)
+	now := c.now().UTC()
+	s := &kurz.Session{TokenHash: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if ip.IsValid() {
+		s.IPSealed = dk.Seal("session_ip", []byte(ip.String()))
+	}
+	if err := c.Store.CreateSession(ctx, s); err != nil {
+		return "", nil, err
+	}
+	return token, p, nil
+}
+
+// UserIDByEmail returns the ID of the account with this email locator in
+// this region, or "".
+func (c *Cell) UserIDByEmail(ctx context.Context, locator []byte) (string, error) {
+	a, err := c.Store.AccountByEmailIndex(ctx, c.emailIndex(locator))
+	if errors.Is(err, kurz.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return a.UserID, nil
+}
+
+// Authenticate returns the person a session token belongs to.
+func (c *Cell) Authenticate(ctx context.Context, token string) (*kurz.Profile, error) {
+	s, err := c.Store.SessionByTokenHash(ctx, auth.HashToken(token))
+	if errors.Is(err, kurz.ErrNotFound) || (err == nil && c.now().After(s.ExpiresAt)) {
+		return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.Store.ProfileByID(ctx, s.UserID)
+}
+
+// Logout ends the session of token.
+func (c *Cell) Logout(ctx context.Context, token string) error {
+	return c.Store.DeleteSession(ctx, auth.HashToken(token))
+}
+
+// ResolveHandle asks the directory which person holds a handle.
+func (c *Cell) ResolveHandle(ctx context.Context, handle string) (string, error) {
+	var out claimRequest
+	if err := c.Link.Call(ctx, c.Directory, "GET", "/link/v1/handles/"+strings.ToLower(handle), nil, &out); err != nil {
+		return "", err
+	}
+	return out.UserID, nil
+}

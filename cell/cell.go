@@ -1,0 +1,76 @@
+// Package cell is a region: its database, blobs, keyring and logger, and
+// the services that apply kurz's rules to them. Code serving one cell never
+// opens another's stores; it reaches other regions only through the link.
+package cell
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"log/slog"
+	"time"
+
+	"kurz"
+	"kurz/keyring"
+	"kurz/link"
+	"kurz/sqlstore"
+)
+
+// Cell is one region hosted by this process.
+type Cell struct {
+	Region kurz.Region
+	// Dir is the region's folder: database, blobs, key file.
+	Dir   string
+	Store *sqlstore.DB
+	Keys  *keyring.Keyring
+	Log   *slog.Logger
+	// Link reaches every region, this one included (the directory may be
+	// local, and a uniform path keeps tests honest).
+	Link *link.Client
+	// Regions lists every region of the deployment, local and remote.
+	Regions []kurz.Region
+	// Directory is the region that decides handle claims.
+	Directory kurz.Region
+	// Locator is the cluster-wide key that turns an email into the keyed
+	// hash sent between regions at login; no region ever sends an email.
+	Locator []byte
+	Now     func() time.Time
+}
+
+// Close releases the cell's resources.
+func (c *Cell) Close() error { return c.Store.Close() }
+
+// LocatorKey derives the email locator key from the link secret.
+func LocatorKey(linkSecret []byte) []byte {
+	k, _ := hkdf.Key(sha256.New, linkSecret, nil, "kurz email locator v1", 32)
+	return k
+}
+
+// EmailLocator is the keyed hash of a normalized email that regions
+// exchange to find which one holds an account.
+func (c *Cell) EmailLocator(email string) []byte {
+	m := hmac.New(sha256.New, c.Locator)
+	m.Write([]byte(email))
+	return m.Sum(nil)
+}
+
+// emailIndex is what this region stores: its own keyed hash of the locator,
+// so indexes of different regions cannot be joined.
+func (c *Cell) emailIndex(locator []byte) []byte { return c.Keys.Index("email", locator) }
+
+func (c *Cell) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// dataKey opens the data key of a person of this region.
+func (c *Cell) dataKey(ctx context.Context, q kurz.Queries, userID string) (*keyring.DataKey, error) {
+	w, err := q.PersonKey(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return c.Keys.Unwrap(userID, w)
+}

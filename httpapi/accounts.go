@@ -1,0 +1,205 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/auth"
+	"kurz/cell"
+)
+
+type userJSON struct {
+	ID     string `json:"id"`
+	Handle string `json:"handle"`
+	Region string `json:"region"`
+}
+
+func userOf(p *kurz.Profile) userJSON {
+	return userJSON{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
+}
+
+func rateLimited(wait time.Duration) error {
+	return &kurz.Error{Code: kurz.ERateLimited, Message: "too many attempts; please wait and try again",
+		RetryAfter: int(math.Ceil(wait.Seconds()))}
+}
+
+// createAccount signs a person up in their home region, chosen from their
+// country. The country is used at the door only to route; it is stored
+// only in the home region, sealed.
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
+	var in cell.SignUp
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	country, err := cell.ValidateSignUp(&in, time.Now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if ok, wait := s.signupIP.Allow(auth.IPKey(s.clientIP(r))); !ok {
+		s.error(w, r, rateLimited(wait))
+		return
+	}
+	home := s.Residency.HomeRegion(country)
+	c, ok := s.Cells[home]
+	if !ok {
+		s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", home))
+		return
+	}
+	p, err := c.SignUp(r.Context(), &in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, userOf(p))
+}
+
+type loginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+// createSession signs a person in by handle or email. Unknown logins and
+// wrong passwords get the same answer after the same work.
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
+	var in loginRequest
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if in.Login == "" || in.Password == "" {
+		s.error(w, r, kurz.Errorf(kurz.EInvalid, "login and password are required"))
+		return
+	}
+	if len(in.Password) > auth.MaxPasswordLen {
+		in.Password = in.Password[:auth.MaxPasswordLen+1] // can never match; bounds the hashing
+	}
+	ip := s.clientIP(r)
+	if ok, wait := s.loginIP.Allow(auth.IPKey(ip)); !ok {
+		s.error(w, r, rateLimited(wait))
+		return
+	}
+	ctx := r.Context()
+	door := s.Door
+	var userID string
+	var err error
+	login := strings.ToLower(strings.TrimSpace(in.Login))
+	if strings.Contains(login, "@") && !strings.HasPrefix(login, "@") {
+		if email, nerr := kurz.NormalizeEmail(login); nerr == nil {
+			locator := door.EmailLocator(email)
+			var region kurz.Region
+			region, err = door.LocateEmail(ctx, locator)
+			if err == nil && region != "" {
+				if c, ok := s.Cells[region]; ok {
+					userID, err = c.UserIDByEmail(ctx, locator)
+				} else {
+					err = kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", region)
+				}
+			}
+		}
+	} else if h, nerr := kurz.NormalizeHandle(login); nerr == nil {
+		userID, err = door.ResolveHandle(ctx, h)
+		if kurz.ErrorCode(err) == kurz.ENotFound {
+			userID, err = "", nil
+		}
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// The per-account limit is keyed by the account when it exists, so
+	// switching between handle and email does not double the attempts.
+	acctKey := userID
+	if acctKey == "" {
+		sum := sha256.Sum256([]byte(login))
+		acctKey = "login:" + hex.EncodeToString(sum[:12])
+	}
+	if ok, wait := s.loginAccount.Allow(acctKey); !ok {
+		s.error(w, r, rateLimited(wait))
+		return
+	}
+	home := door
+	if userID != "" {
+		region, _ := kurz.ParseID(userID)
+		var ok bool
+		if home, ok = s.Cells[region]; !ok {
+			s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", region))
+			return
+		}
+	}
+	token, p, err := home.Login(ctx, userID, in.Password, ip)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.loginAccount.Reset(acctKey)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(cell.SessionTTL.Seconds())})
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user": userOf(p)})
+}
+
+// token returns the session token of a request: the bearer token, or the
+// session cookie.
+func token(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		return ""
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// authenticate returns the signed-in person and their cell.
+func (s *Server) authenticate(r *http.Request) (*kurz.Profile, *cell.Cell, error) {
+	t := token(r)
+	if t == "" {
+		return nil, nil, kurz.Errorf(kurz.EUnauthorized, "please sign in")
+	}
+	region, err := auth.TokenRegion(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, ok := s.Cells[region]
+	if !ok {
+		return nil, nil, kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", region)
+	}
+	p, err := c.Authenticate(r.Context(), t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, c, nil
+}
+
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
+	_, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := c.Logout(r.Context(), token(r)); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	p, _, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userOf(p))
+}

@@ -1,0 +1,268 @@
+// Package httpapi is kurz's HTTP front door: the JSON API, health checks and
+// the region link endpoint, for every cell this process hosts.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"io"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"kurz"
+	"kurz/auth"
+	"kurz/cell"
+	"kurz/link"
+)
+
+// MaxBodyBytes bounds every JSON request body.
+const MaxBodyBytes = 1 << 20
+
+// Limits are the rate limits of the front door.
+type Limits struct {
+	LoginsPerIP      int           // per IP (IPv6: per /64) per LoginIPWindow
+	LoginIPWindow    time.Duration //
+	LoginsPerAccount int           // per account per LoginAccountWindow
+	LoginAccountWindow time.Duration
+	SignupsPerIP     int // per IP per hour
+}
+
+// DefaultLimits follow what large platforms use against credential
+// stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
+func DefaultLimits() Limits {
+	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30}
+}
+
+// Server serves the API of the cells hosted by this process.
+type Server struct {
+	// Cells are the regions hosted here; Door is the one whose link
+	// client the front door uses for cross-region look-ups.
+	Cells     map[kurz.Region]*cell.Cell
+	Door      *cell.Cell
+	Residency kurz.Residency
+	Verifier  *link.Verifier
+	Log       *slog.Logger
+	// TrustedProxies may set X-Forwarded-For; others may not.
+	TrustedProxies []netip.Prefix
+	// SecureCookies marks the session cookie Secure (behind HTTPS).
+	SecureCookies bool
+
+	loginIP, loginAccount, signupIP *auth.Limiter
+	draining                        atomic.Bool
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "kurz_session"
+
+// Init sets up the rate limiters; call it once before serving.
+func (s *Server) Init(l Limits) {
+	s.loginIP = auth.NewLimiter(l.LoginsPerIP, l.LoginIPWindow)
+	s.loginAccount = auth.NewLimiter(l.LoginsPerAccount, l.LoginAccountWindow)
+	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
+}
+
+// Drain makes /readyz fail, so load balancers stop sending new work
+// before shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("POST /api/v1/accounts", s.createAccount)
+	mux.HandleFunc("POST /api/v1/sessions", s.createSession)
+	mux.HandleFunc("DELETE /api/v1/sessions/current", s.deleteSession)
+	mux.HandleFunc("GET /api/v1/me", s.me)
+	mux.Handle("/link/v1/", http.HandlerFunc(s.serveLink))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
+	})
+	csrf := http.NewCrossOriginProtection()
+	return s.logRequests(csrf.Handler(mux))
+}
+
+// LinkHandler serves the region link alone (for in-process peers).
+func (s *Server) LinkHandler() http.Handler { return http.HandlerFunc(s.serveLink) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status := map[string]string{}
+	code := http.StatusOK
+	for region, c := range s.Cells {
+		if err := c.Store.Ping(ctx); err != nil {
+			status[string(region)] = "database unreachable"
+			code = http.StatusServiceUnavailable
+			s.Log.Warn("readiness: database unreachable", "region", region, "err", err)
+		} else {
+			status[string(region)] = "ok"
+		}
+	}
+	writeJSON(w, code, map[string]any{"regions": status})
+}
+
+func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
+	from, to, body, err := s.Verifier.Verify(r)
+	if err != nil {
+		s.error(w, r, kurz.Errorf(kurz.EUnauthorized, "link request not authenticated"))
+		return
+	}
+	c := s.Cells[to]
+	out, err := c.LinkHandler(r.Context(), from, r.Method, r.URL.Path, body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// clientIP is the caller's address: the peer, or for a trusted proxy the
+// last address it appended to X-Forwarded-For.
+func (s *Server) clientIP(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addr := ap.Addr().Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(addr) {
+			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+			for i := len(hops) - 1; i >= 0; i-- {
+				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+				if err != nil {
+					break
+				}
+				addr = a.Unmap()
+				trusted := false
+				for _, p := range s.TrustedProxies {
+					trusted = trusted || p.Contains(addr)
+				}
+				if !trusted {
+					break
+				}
+			}
+			break
+		}
+	}
+	return addr
+}
+
+// decode reads a JSON body strictly: at most MaxBodyBytes, one object, no
+// unknown fields (so fields like "role" or "region" cannot be slipped in).
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return kurz.Errorf(kurz.EInvalid, "send JSON with Content-Type: application/json")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &mbe):
+			return kurz.Errorf(kurz.ETooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
+		case errors.As(err, &ute):
+			return kurz.FieldError(ute.Field, "%s has the wrong type: want %s", ute.Field, ute.Type)
+		case errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return kurz.Errorf(kurz.EInvalid, "the request body is not valid JSON")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return kurz.Errorf(kurz.EInvalid, "%s is not an accepted field", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return kurz.Errorf(kurz.EInvalid, "the request body is not valid JSON")
+	}
+	if dec.More() {
+		return kurz.Errorf(kurz.EInvalid, "the request body must hold one JSON object")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// error writes err in the one JSON error shape. Internal causes are logged
+// (they hold no personal data: services never put any in errors) and never
+// sent to the client.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	e := kurz.AsError(err)
+	code := StatusOf(e.Code)
+	if code >= 500 {
+		s.Log.Error("request failed", "route", r.Pattern, "code", e.Code, "err", err)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	body := map[string]any{"code": e.Code, "message": e.Message}
+	if e.Field != "" {
+		body["field"] = e.Field
+	}
+	writeJSON(w, code, map[string]any{"error": body})
+}
+
+// StatusOf maps an error code to an HTTP status.
+func StatusOf(code string) int {
+	switch code {
+	case kurz.EInvalid:
+		return http.StatusBadRequest
+	case kurz.EUnauthorized:
+		return http.StatusUnauthorized
+	case kurz.EForbidden:
+		return http.StatusForbidden
+	case kurz.ENotFound:
+		return http.StatusNotFound
+	case kurz.EConflict:
+		return http.StatusConflict
+	case kurz.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case kurz.ERateLimited:
+		return http.StatusTooManyRequests
+	case kurz.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// logRequests logs each request's route pattern, status and duration. Not
+// the path or query (they may hold handles or tokens) and not the address
+// (IP addresses are personal data).
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.Log.Info("request", "method", r.Method, "route", r.Pattern, "status", sw.code,
+			"ms", time.Since(start).Milliseconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
