@@ -173,7 +173,8 @@ func (m *Main) linkSecret() ([]byte, error) {
 }
 
 // Close shuts down gracefully: readiness fails first, in-flight requests
-// finish within the shutdown timeout, then the cells close.
+// finish within the shutdown timeout, then the cells close. Calling it
+// again does nothing.
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
@@ -186,9 +187,11 @@ func (m *Main) Close() error {
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+		m.server = nil
 	}
 	for _, c := range m.cells {
 		errs = append(errs, c.Close())
 	}
+	m.cells = nil
 	return errors.Join(errs...)
 }

@@ -1,0 +1,186 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"kurz"
+	"kurz/app"
+	"kurz/internal/pgtest"
+)
+
+// logBuffer collects a server's log lines for leak checks.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type server struct {
+	*app.Main
+	logs *logBuffer
+	t    *testing.T
+}
+
+// newServer starts the embedded default (eu, us, sg) on a free port. With
+// KURZ_TEST_STORE=postgres every region uses its own PostgreSQL database.
+func newServer(t *testing.T, edit ...func(*app.Config)) *server {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Limits.SignupsPerIP = 1000
+	if os.Getenv("KURZ_TEST_STORE") == "postgres" {
+		for _, r := range cfg.Regions {
+			cfg.DB[r] = pgtest.NewDatabase(t)
+		}
+	}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	logs := &logBuffer{}
+	m := &app.Main{Config: cfg, Log: slog.New(slog.NewJSONHandler(logs, nil))}
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return &server{Main: m, logs: logs, t: t}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r *response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("response %d is not JSON: %v: %s", r.Status, err, r.Body)
+	}
+}
+
+// errorCode checks the one error shape and returns its code.
+func (r *response) errorCode(t *testing.T) string {
+	t.Helper()
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	r.json(t, &e)
+	if e.Error.Code == "" || e.Error.Message == "" {
+		t.Fatalf("error response without code and message: %s", r.Body)
+	}
+	return e.Error.Code
+}
+
+// do sends a request; body may be a string (sent as is) or a value
+// (marshalled). Extra headers come in pairs.
+func (s *server) do(method, path string, body any, headers ...string) *response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, s.URL()+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+type account struct {
+	ID, Handle, Region, Email, Password, Token string
+}
+
+func (s *server) signUp(handle, email, birth, country string) account {
+	s.t.Helper()
+	a := account{Handle: handle, Email: email, Password: "a good long passphrase"}
+	r := s.do("POST", "/api/v1/accounts", map[string]string{"handle": handle, "email": email, "password": a.Password,
+		"birth_date": birth, "country": country})
+	if r.Status != http.StatusCreated {
+		s.t.Fatalf("sign-up %s: %d %s", handle, r.Status, r.Body)
+	}
+	var out struct{ ID, Handle, Region string }
+	r.json(s.t, &out)
+	a.ID, a.Region = out.ID, out.Region
+	return a
+}
+
+func (s *server) login(a *account) { s.t.Helper(); s.loginFrom(a, "") }
+
+// loginFrom signs in with X-Forwarded-For set to ip (when not "").
+func (s *server) loginFrom(a *account, ip string) {
+	s.t.Helper()
+	var hdr []string
+	if ip != "" {
+		hdr = []string{"X-Forwarded-For", ip}
+	}
+	r := s.do("POST", "/api/v1/sessions", map[string]string{"login": a.Handle, "password": a.Password}, hdr...)
+	if r.Status != http.StatusCreated {
+		s.t.Fatalf("login %s: %d %s", a.Handle, r.Status, r.Body)
+	}
+	var out struct{ Token string }
+	r.json(s.t, &out)
+	a.Token = out.Token
+}
+
+// count returns the number of rows in a table of a region's database.
+func (s *server) count(region kurz.Region, table string) int {
+	s.t.Helper()
+	var n int
+	if err := s.Cell(region).Store.SQL().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+func kurzRegion(s string) kurz.Region { return kurz.Region(s) }

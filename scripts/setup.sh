@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what kurz needs on a Debian machine, skipping what is there.
+# Usage: scripts/setup.sh [run|test]
+set -euo pipefail
+mode=${1:-run}
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+if [ "$mode" = test ]; then
+	command -v chromium >/dev/null || need+=(chromium)
+	command -v chromedriver >/dev/null || need+=(chromium-driver)
+	command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+fi
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages: ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+		exit 1
+	fi
+	echo "installing: ${need[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null; then
+	if [ -x /usr/local/go/bin/go ]; then export PATH=/usr/local/go/bin:$PATH; else
+		echo "Go 1.26 or newer is required (https://go.dev/doc/install)" >&2; exit 1; fi
+fi
+go mod download
+
+# Front-end packages (hls.js, tus-js-client), bundled into the binary.
+if [ -f web/package.json ]; then
+	(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+fi
+
+if [ "$mode" = test ]; then
+	# PostgreSQL for the store tests: start the local cluster and make sure
+	# the test role can log in over TCP (trust or this password).
+	cluster=$(pg_lsclusters -h 2>/dev/null | awk 'NR==1{print $1" "$2}')
+	if [ -n "$cluster" ]; then
+		pg_ctlcluster $cluster start 2>/dev/null || true
+		for i in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 0.5; done
+		if [ "$(id -u)" = 0 ]; then
+			su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'kurz'\"" >/dev/null 2>&1 || true
+		fi
+	fi
+fi
