@@ -6,8 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -26,11 +26,11 @@ const MaxBodyBytes = 1 << 20
 
 // Limits are the rate limits of the front door.
 type Limits struct {
-	LoginsPerIP      int           // per IP (IPv6: per /64) per LoginIPWindow
-	LoginIPWindow    time.Duration //
-	LoginsPerAccount int           // per account per LoginAccountWindow
+	LoginsPerIP        int           // per IP (IPv6: per /64) per LoginIPWindow
+	LoginIPWindow      time.Duration //
+	LoginsPerAccount   int           // per account per LoginAccountWindow
 	LoginAccountWindow time.Duration
-	SignupsPerIP     int // per IP per hour
+	SignupsPerIP       int // per IP per hour
 }
 
 // DefaultLimits follow what large platforms use against credential
@@ -265,4 +265,3 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
