@@ -1,6 +1,9 @@
 package kurz
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is one region's database. Adapters (sqlite, postgres) implement it
 // with the same SQL semantics and pass the same test suite (storetest).
@@ -41,4 +44,18 @@ type Queries interface {
 	HandleClaimOf(ctx context.Context, handle string) (*HandleClaim, error)
 	// ReleaseHandle drops a claim if (and only if) userID holds it.
 	ReleaseHandle(ctx context.Context, handle, userID string) error
+
+	CreateVideo(ctx context.Context, v *Video) error
+	VideoByID(ctx context.Context, id string) (*Video, error)
+	// UpdateVideo writes every mutable field of v.
+	UpdateVideo(ctx context.Context, v *Video) error
+	DeleteVideo(ctx context.Context, id string) error
+	// SetHashtags replaces a video's hashtags.
+	SetHashtags(ctx context.Context, videoID string, tags []string, at time.Time) error
+	HashtagsOf(ctx context.Context, videoID string) ([]string, error)
+	// CountVideos counts a person's videos created at or after since, in
+	// any of the statuses (all statuses if none are given).
+	CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error)
+	// VideosInStatus lists videos in a status last updated before before.
+	VideosInStatus(ctx context.Context, status string, before time.Time) ([]*Video, error)
 }

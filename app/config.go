@@ -48,6 +48,25 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SecureCookies marks cookies Secure; set it behind HTTPS.
 	SecureCookies bool
+
+	// MaxUploadBytes bounds one upload; MaxVideoDuration one video.
+	MaxUploadBytes   int64
+	MaxVideoDuration time.Duration
+	// DailyUploads is how many uploads a person may start per 24 hours.
+	DailyUploads int
+	// KeepOriginals keeps raw uploads after processing.
+	KeepOriginals bool
+	// TranscodeSlots is how many transcodes run at once in this process,
+	// across all its regions (0: one per 4 cores, at least one).
+	TranscodeSlots int
+	// TranscodeTimeout bounds one transcode.
+	TranscodeTimeout time.Duration
+	// ProcessingAttempts is how often processing is tried before a video
+	// fails.
+	ProcessingAttempts int
+	// NodeID names this process in the job queues; keep it stable across
+	// restarts so interrupted work is taken back at once (default: host name).
+	NodeID string
 }
 
 // DefaultConfig is the embedded default: three regions in one process,
@@ -64,6 +83,12 @@ func DefaultConfig() Config {
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
 		Limits:          httpapi.DefaultLimits(),
 		ShutdownTimeout: 20 * time.Second,
+
+		MaxUploadBytes:     512 << 20,
+		MaxVideoDuration:   10 * time.Minute,
+		DailyUploads:       50,
+		TranscodeTimeout:   20 * time.Minute,
+		ProcessingAttempts: 3,
 	}
 }
 
@@ -116,6 +141,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("config: a data folder is required")
+	}
+	if c.MaxUploadBytes <= 0 || c.MaxVideoDuration <= 0 || c.DailyUploads <= 0 || c.TranscodeTimeout <= 0 || c.ProcessingAttempts <= 0 {
+		return fmt.Errorf("config: upload limits, transcode timeout and processing attempts must be positive")
 	}
 	if c.Limits.LoginsPerIP <= 0 || c.Limits.LoginsPerAccount <= 0 || c.Limits.SignupsPerIP <= 0 {
 		return fmt.Errorf("config: rate limits must be positive")

@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"kurz"
 	"kurz/cell"
+	"kurz/ffmpeg"
 	"kurz/httpapi"
 	"kurz/keyring"
 	"kurz/link"
@@ -35,6 +37,7 @@ type Main struct {
 	ln     net.Listener
 	server *http.Server
 	served chan error
+	slots  chan struct{}
 }
 
 // Run opens every hosted cell, then starts serving; it returns once the
@@ -64,6 +67,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Known:   func(r kurz.Region) bool { return slices.Contains(m.Config.AllRegions(), r) },
 	}
 	m.api.Init(m.Config.Limits)
+	slots := m.Config.TranscodeSlots
+	if slots <= 0 {
+		slots = max(1, runtime.NumCPU()/4)
+	}
+	m.slots = make(chan struct{}, slots)
 	m.cells = map[kurz.Region]*cell.Cell{}
 	for _, r := range m.Config.Regions {
 		c, err := m.openCell(ctx, r, secrets, secret)
@@ -72,6 +80,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.cells[r] = c
 		m.api.Cells[r] = c
+		if c.Uploads, err = c.NewUploadHandler(); err != nil {
+			return fmt.Errorf("region %s: %w", r, err)
+		}
+		if err := c.StartJobs(ctx, slots); err != nil {
+			return fmt.Errorf("region %s: %w", r, err)
+		}
 	}
 	m.api.Door = m.cells[m.Config.Regions[0]]
 
@@ -132,7 +146,24 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 	for other, u := range m.Config.Peers {
 		peers[other] = strings.TrimRight(u, "/")
 	}
+	nodeID := m.Config.NodeID
+	if nodeID == "" {
+		nodeID, _ = os.Hostname()
+	}
+	threads := max(1, runtime.NumCPU()/cap(m.slots))
 	return &cell.Cell{
+		Media: cell.MediaConfig{
+			FFmpeg: &ffmpeg.Runner{Threads: threads, Limits: ffmpeg.Limits{
+				MaxDuration: m.Config.MaxVideoDuration, TranscodeTimeout: m.Config.TranscodeTimeout,
+				MaxFileSize: m.Config.MaxUploadBytes}},
+			Slots:          m.slots,
+			MaxUploadBytes: m.Config.MaxUploadBytes,
+			DailyUploads:   m.Config.DailyUploads,
+			KeepOriginals:  m.Config.KeepOriginals,
+			MaxAttempts:    m.Config.ProcessingAttempts,
+			NodeID:         nodeID + "/" + string(r),
+			UploadTTL:      24 * time.Hour,
+		},
 		Region:    r,
 		Dir:       dir,
 		Store:     store,

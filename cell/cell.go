@@ -8,8 +8,12 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"log/slog"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/tus/tusd/v2/pkg/handler"
 
 	"kurz"
 	"kurz/keyring"
@@ -36,10 +40,26 @@ type Cell struct {
 	// hash sent between regions at login; no region ever sends an email.
 	Locator []byte
 	Now     func() time.Time
+	// Media configures the video pipeline; Jobs is the region's queue.
+	Media MediaConfig
+	Jobs  *river.Client[*sql.Tx]
+	// Uploads is the region's tus endpoint.
+	Uploads *handler.UnroutedHandler
 }
 
-// Close releases the cell's resources.
-func (c *Cell) Close() error { return c.Store.Close() }
+// Close stops the cell's workers and releases its resources.
+func (c *Cell) Close() error {
+	if c.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Jobs.Stop(ctx); err != nil {
+			// Jobs still running are cancelled; they are retried on the
+			// next start (a transcode writes nothing visible until done).
+			c.Jobs.StopAndCancel(context.Background())
+		}
+	}
+	return c.Store.Close()
+}
 
 // LocatorKey derives the email locator key from the link secret.
 func LocatorKey(linkSecret []byte) []byte {

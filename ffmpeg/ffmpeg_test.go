@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"kurz/internal/mediatest"
 	"net"
 	"os"
 	"os/exec"
@@ -22,26 +23,12 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // mustFFmpeg generates test media; every fixture is made here, never checked in.
-func mustFFmpeg(tb testing.TB, args ...string) {
-	tb.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		tb.Skip("ffmpeg not installed")
-	}
-	cmd := exec.Command("ffmpeg", append([]string{"-nostdin", "-hide_banner", "-v", "error", "-y"}, args...)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
-	}
-}
+func mustFFmpeg(tb testing.TB, args ...string) { tb.Helper(); mediatest.FFmpeg(tb, args...) }
 
 // mustClip writes a w×h test pattern of d seconds (with a tone if audio).
 func mustClip(tb testing.TB, path string, w, h int, d float64, audio bool, extra ...string) {
 	tb.Helper()
-	args := []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%dx%d:r=30:d=%g", w, h, d)}
-	if audio {
-		args = append(args, "-f", "lavfi", "-i", fmt.Sprintf("sine=f=440:d=%g", d), "-c:a", "aac")
-	}
-	args = append(args, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
-	mustFFmpeg(tb, append(append(args, extra...), path)...)
+	mediatest.Clip(tb, path, w, h, d, audio, extra...)
 }
 
 func mustWrite(tb testing.TB, path string, data []byte) string {
@@ -406,20 +393,7 @@ func bypassSniffer(t *testing.T, path string) {
 // patchAVISize rewrites the frame size in an AVI's main and stream headers,
 // so a tiny file declares huge dimensions without using the memory.
 func patchAVISize(t *testing.T, avi []byte, w, h int32) []byte {
-	avih := bytes.Index(avi, []byte("avih"))
-	strf := bytes.Index(avi, []byte("strf"))
-	if avih < 0 || strf < 0 {
-		t.Fatal("not an AVI with avih/strf")
-	}
-	le := binary.LittleEndian
-	le.PutUint32(avi[avih+8+32:], uint32(w))
-	le.PutUint32(avi[avih+8+36:], uint32(h))
-	le.PutUint32(avi[strf+8+4:], uint32(w))
-	if int32(le.Uint32(avi[strf+8+8:])) < 0 { // top-down raw frames
-		h = -h
-	}
-	le.PutUint32(avi[strf+8+8:], uint32(h))
-	return avi
+	return mediatest.PatchAVISize(t, avi, w, h)
 }
 
 // gab2AVI builds an AVI whose only stream is a GAB2 subtitle packet carrying

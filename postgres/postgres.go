@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"io/fs"
 	"net"
 	"time"
@@ -26,6 +28,7 @@ var Dialect = func() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name:       "postgres",
 		Migrations: m,
+		River:      func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) },
 		// One migrator at a time across all nodes of a region.
 		MigrateLock: `SELECT pg_advisory_xact_lock(4231577)`,
 		IsUniqueViolation: func(err error) bool {

@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"io/fs"
 	"net/url"
 
@@ -25,6 +27,7 @@ var Dialect = func() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name:       "sqlite",
 		Migrations: m,
+		River:      func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
 		IsUniqueViolation: func(err error) bool {
 			var e *sqlite.Error
 			return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver"
+
 	"kurz"
 )
 
@@ -33,6 +35,8 @@ type Dialect struct {
 	// IsUnavailable reports whether err means the database cannot be
 	// reached (so callers answer 503, not 500).
 	IsUnavailable func(error) bool
+	// River returns the job queue's driver for the write handle.
+	River func(*sql.DB) riverdriver.Driver[*sql.Tx]
 }
 
 // DB is a region's database: a connection for writes and a pool for reads
@@ -50,6 +54,9 @@ func New(d *Dialect, write, read *sql.DB) *DB {
 
 // SQL returns the write handle, for the job queue's transactional enqueue.
 func (db *DB) SQL() *sql.DB { return db.write }
+
+// RiverDriver returns the job queue driver over the write handle.
+func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.d.River(db.write) }
 
 // Ping checks both handles.
 func (db *DB) Ping(ctx context.Context) error {
@@ -89,9 +96,13 @@ func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) e
 
 // Migrate applies the dialect's migrations that have not run yet.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kurz_migrations (
-		version BIGINT PRIMARY KEY, -- class: regional-operational
-		applied_at BIGINT NOT NULL)`); err != nil {
+	err := db.migrateTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kurz_migrations (
+			version BIGINT PRIMARY KEY, -- class: regional-operational
+			applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	names, err := fs.Glob(db.d.Migrations, "*.sql")
@@ -108,37 +119,40 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = func() error {
-			tx, err := db.write.BeginTx(ctx, nil)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback()
-			if db.d.MigrateLock != "" {
-				if _, err := tx.ExecContext(ctx, db.d.MigrateLock); err != nil {
-					return err
-				}
-			}
+		err = db.migrateTx(ctx, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kurz_migrations WHERE version = $1`, v).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kurz_migrations WHERE version = $1`, v).Scan(&n); err != nil || n > 0 {
 				return err
-			}
-			if n > 0 {
-				return nil
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO kurz_migrations (version, applied_at) VALUES ($1, $2)`, v, ms(time.Now())); err != nil {
-				return err
-			}
-			return tx.Commit()
-		}()
+			_, err := tx.ExecContext(ctx, `INSERT INTO kurz_migrations (version, applied_at) VALUES ($1, $2)`, v, ms(time.Now()))
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("migrate %s (%s): %w", name, db.d.Name, err)
 		}
 	}
 	return nil
+}
+
+// migrateTx runs fn in a transaction holding the dialect's migration lock.
+func (db *DB) migrateTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.d.MigrateLock != "" {
+		if _, err := tx.ExecContext(ctx, db.d.MigrateLock); err != nil {
+			return err
+		}
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 type execer interface {
@@ -189,6 +203,8 @@ func (q queries) execOne(ctx context.Context, query string, args ...any) error {
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func itoa(i int) string { return strconv.Itoa(i) }
 
 func b2i(b bool) int64 {
 	if b {

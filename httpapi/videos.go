@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"kurz"
+	"kurz/cell"
+)
+
+// viewer returns the signed-in person, or nil for an anonymous request.
+// A token that is present but invalid is an error, so clients learn to
+// sign in again instead of silently seeing less.
+func (s *Server) viewer(r *http.Request) (*kurz.Profile, error) {
+	if token(r) == "" {
+		return nil, nil
+	}
+	p, _, err := s.authenticate(r)
+	return p, err
+}
+
+// cellOf returns the hosted cell owning an object ID.
+func (s *Server) cellOf(id string) (*cell.Cell, error) {
+	region, err := kurz.ParseID(id)
+	if err != nil {
+		return nil, kurz.ErrNotFound
+	}
+	c, ok := s.Cells[region]
+	if !ok {
+		return nil, kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", region)
+	}
+	return c, nil
+}
+
+// uploadCreate starts a tus upload in the signed-in person's home region.
+func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	c.Uploads.Middleware(http.HandlerFunc(c.Uploads.PostFile)).ServeHTTP(w, r.WithContext(cell.WithViewer(r.Context(), p)))
+}
+
+// uploadResume serves HEAD, PATCH and DELETE on an upload, for its owner
+// only: anyone else gets 404 on every request, not just at creation.
+func (s *Server) uploadResume(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if region, err := kurz.ParseID(id); err != nil || region != c.Region {
+		s.error(w, r, kurz.ErrNotFound)
+		return
+	}
+	if _, err := c.UploadOwner(r.Context(), p, id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var h http.HandlerFunc
+	switch r.Method {
+	case http.MethodHead:
+		h = c.Uploads.HeadFile
+	case http.MethodPatch:
+		h = c.Uploads.PatchFile
+	case http.MethodDelete:
+		h = c.Uploads.DelFile
+	}
+	// tusd reads the upload ID from a path with the base path stripped.
+	r = r.WithContext(cell.WithViewer(r.Context(), p))
+	r.URL.Path, r.URL.RawPath = id, ""
+	c.Uploads.Middleware(h).ServeHTTP(w, r)
+}
+
+// uploadOptions answers tus discovery (OPTIONS) without authentication.
+func (s *Server) uploadOptions(w http.ResponseWriter, r *http.Request) {
+	s.Door.Uploads.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
+}
+
+func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
+	viewer, err := s.viewer(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	c, err := s.cellOf(r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v, err := c.Video(r.Context(), viewer, r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) patchVideo(w http.ResponseWriter, r *http.Request) {
+	viewer, _, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in cell.VideoPatch
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	c, err := s.cellOf(r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v, err := c.UpdateVideo(r.Context(), viewer, r.PathValue("id"), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) deleteVideo(w http.ResponseWriter, r *http.Request) {
+	viewer, _, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	c, err := s.cellOf(r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := c.DeleteVideo(r.Context(), viewer, r.PathValue("id")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// mediaFile is the set of files a video's media folder may serve.
+var mediaFile = regexp.MustCompile(`^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-9]{1,2}/(index\.m3u8|seg_[0-9]{5}\.ts))$`)
+
+var mediaTypes = map[string]string{
+	".m3u8": "application/vnd.apple.mpegurl",
+	".ts":   "video/mp2t",
+	".jpg":  "image/jpeg",
+	".mp4":  "video/mp4",
+}
+
+// serveMedia serves a video's HLS playlists, segments, poster and
+// preview, with byte ranges. Public ready videos are served to anyone;
+// others need the media token from their API record, which playlists
+// carry on to every segment. Anything else is 404, whatever the reason.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	id, file := r.PathValue("id"), r.PathValue("file")
+	if !mediaFile.MatchString(file) {
+		http.NotFound(w, r)
+		return
+	}
+	c, err := s.cellOf(id)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	tok := r.URL.Query().Get("t")
+	ok, err := c.MediaVisible(r.Context(), id, tok)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	path := filepath.Join(c.MediaDir(id), filepath.FromSlash(file))
+	f, err := os.Open(path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	ext := filepath.Ext(file)
+	h := w.Header()
+	h.Set("Content-Type", mediaTypes[ext])
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cross-Origin-Resource-Policy", "same-site")
+	switch {
+	case tok != "":
+		h.Set("Cache-Control", "private, max-age=3600")
+	case ext == ".m3u8":
+		// Playlists stay short-lived so a takedown takes effect quickly.
+		h.Set("Cache-Control", "public, max-age=10")
+	default:
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	if ext == ".m3u8" && tok != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, "", fi.ModTime(), bytes.NewReader(withToken(data, tok)))
+		return
+	}
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// withToken appends the media token to every URI line of a playlist.
+func withToken(playlist []byte, tok string) []byte {
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(playlist))
+	for sc.Scan() {
+		line := sc.Text()
+		if line != "" && !strings.HasPrefix(line, "#") {
+			line += "?t=" + tok
+		}
+		out.WriteString(line)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}

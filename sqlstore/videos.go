@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"kurz"
+)
+
+const videoCols = `id, owner_id, status, visibility, caption, caption_sealed, error, duration_ms, width, height,
+	renditions, upload_size, job_gen, worker, likes, comments, views, created_at, updated_at`
+
+func scanVideo(row interface{ Scan(...any) error }) (*kurz.Video, error) {
+	var v kurz.Video
+	var created, updated int64
+	if err := row.Scan(&v.ID, &v.OwnerID, &v.Status, &v.Visibility, &v.Caption, &v.CaptionSealed, &v.Error,
+		&v.DurationMS, &v.Width, &v.Height, &v.Renditions, &v.UploadSize, &v.JobGen, &v.Worker,
+		&v.Likes, &v.Comments, &v.Views, &created, &updated); err != nil {
+		return nil, err
+	}
+	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
+	return &v, nil
+}
+
+func (q queries) CreateVideo(ctx context.Context, v *kurz.Video) error {
+	return q.exec(ctx, `INSERT INTO videos (`+videoCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		v.ID, v.OwnerID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
+		v.Renditions, v.UploadSize, v.JobGen, v.Worker, v.Likes, v.Comments, v.Views, ms(v.CreatedAt), ms(v.UpdatedAt))
+}
+
+func (q queries) VideoByID(ctx context.Context, id string) (*kurz.Video, error) {
+	v, err := scanVideo(q.r.QueryRowContext(ctx, `SELECT `+videoCols+` FROM videos WHERE id = $1`, id))
+	return v, q.wrap(err)
+}
+
+func (q queries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
+	return q.execOne(ctx, `UPDATE videos SET status = $2, visibility = $3, caption = $4, caption_sealed = $5, error = $6,
+		duration_ms = $7, width = $8, height = $9, renditions = $10, upload_size = $11, job_gen = $12, worker = $13, updated_at = $14
+		WHERE id = $1`,
+		v.ID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
+		v.Renditions, v.UploadSize, v.JobGen, v.Worker, ms(v.UpdatedAt))
+}
+
+func (q queries) DeleteVideo(ctx context.Context, id string) error {
+	return q.exec(ctx, `DELETE FROM videos WHERE id = $1`, id)
+}
+
+func (q queries) SetHashtags(ctx context.Context, videoID string, tags []string, at time.Time) error {
+	if err := q.exec(ctx, `DELETE FROM video_hashtags WHERE video_id = $1`, videoID); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if err := q.exec(ctx, `INSERT INTO video_hashtags (video_id, tag, created_at) VALUES ($1, $2, $3)`, videoID, t, ms(at)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (q queries) HashtagsOf(ctx context.Context, videoID string) ([]string, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT tag FROM video_hashtags WHERE video_id = $1 ORDER BY tag`, videoID)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	defer rows.Close()
+	var tags []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, q.wrap(err)
+		}
+		tags = append(tags, t)
+	}
+	return tags, q.wrap(rows.Err())
+}
+
+func (q queries) CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error) {
+	query := `SELECT count(*) FROM videos WHERE owner_id = $1 AND created_at >= $2`
+	args := []any{ownerID, ms(since)}
+	if len(statuses) > 0 {
+		ph := make([]string, len(statuses))
+		for i, s := range statuses {
+			args = append(args, s)
+			ph[i] = "$" + itoa(len(args))
+		}
+		query += ` AND status IN (` + strings.Join(ph, ", ") + `)`
+	}
+	var n int
+	err := q.r.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, q.wrap(err)
+}
+
+func (q queries) VideosInStatus(ctx context.Context, status string, before time.Time) ([]*kurz.Video, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+videoCols+` FROM videos WHERE status = $1 AND updated_at < $2 ORDER BY created_at LIMIT 1000`, status, ms(before))
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	defer rows.Close()
+	var out []*kurz.Video
+	for rows.Next() {
+		v, err := scanVideo(rows)
+		if err != nil {
+			return nil, q.wrap(err)
+		}
+		out = append(out, v)
+	}
+	return out, q.wrap(rows.Err())
+}
