@@ -35,10 +35,21 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// server is a kurz under test: in-process (Main set) or a real process
+// reached at base.
 type server struct {
 	*app.Main
 	logs *logBuffer
 	t    *testing.T
+	base string
+}
+
+// URL is the server's base URL.
+func (s *server) URL() string {
+	if s.base != "" {
+		return s.base
+	}
+	return s.Main.URL()
 }
 
 // newServer starts the embedded default (eu, us, sg) on a free port. With

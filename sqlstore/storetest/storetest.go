@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,5 +209,67 @@ func testConcurrentWrites(t *testing.T, s kurz.Store) {
 		if _, err := s.ProfileByHandle(ctx(), h); err != nil {
 			t.Fatalf("lost row %s: %v", h, err)
 		}
+	}
+}
+
+func testVideos(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "vera")
+	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	v := &kurz.Video{ID: kurz.NewID("eu"), OwnerID: p.ID, Status: kurz.StatusUploading, Visibility: kurz.Private,
+		CaptionSealed: []byte{1, 2}, UploadSize: 99, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateVideo(ctx(), v); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.VideoByID(ctx(), v.ID)
+	if err != nil || got.OwnerID != p.ID || got.Status != kurz.StatusUploading || string(got.CaptionSealed) != "\x01\x02" || !got.CreatedAt.Equal(now) {
+		t.Fatalf("VideoByID = %+v, %v", got, err)
+	}
+	got.Status, got.JobGen, got.Worker, got.Renditions, got.DurationMS, got.Width = kurz.StatusProcessing, 2, "n1", `[{"x":1}]`, 1500, 720
+	got.UpdatedAt = now.Add(time.Second)
+	if err := s.UpdateVideo(ctx(), got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.VideoByID(ctx(), v.ID)
+	if again.Status != kurz.StatusProcessing || again.JobGen != 2 || again.Worker != "n1" || again.Renditions != `[{"x":1}]` || again.DurationMS != 1500 {
+		t.Fatalf("after update: %+v", again)
+	}
+	missing := *got
+	missing.ID = kurz.NewID("eu")
+	if err := s.UpdateVideo(ctx(), &missing); !errors.Is(err, kurz.ErrNotFound) {
+		t.Fatalf("update of a missing video: %v", err)
+	}
+	if n, err := s.CountVideos(ctx(), p.ID, now.Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("CountVideos = %d, %v", n, err)
+	}
+	if n, _ := s.CountVideos(ctx(), p.ID, time.Time{}, kurz.StatusReady, kurz.StatusFailed); n != 0 {
+		t.Fatalf("CountVideos by status = %d", n)
+	}
+	if n, _ := s.CountVideos(ctx(), p.ID, time.Time{}, kurz.StatusProcessing); n != 1 {
+		t.Fatalf("CountVideos processing = %d", n)
+	}
+	list, err := s.VideosInStatus(ctx(), kurz.StatusProcessing, now.Add(time.Hour))
+	if err != nil || len(list) != 1 || list[0].ID != v.ID {
+		t.Fatalf("VideosInStatus = %v, %v", list, err)
+	}
+	if list, _ := s.VideosInStatus(ctx(), kurz.StatusProcessing, now); len(list) != 0 {
+		t.Fatal("VideosInStatus ignores the time bound")
+	}
+	if err := s.SetHashtags(ctx(), v.ID, []string{"b", "a"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetHashtags(ctx(), v.ID, []string{"c", "a"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if tags, _ := s.HashtagsOf(ctx(), v.ID); strings.Join(tags, ",") != "a,c" {
+		t.Fatalf("hashtags = %v", tags)
+	}
+	if err := s.DeleteVideo(ctx(), v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VideoByID(ctx(), v.ID); !errors.Is(err, kurz.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if tags, _ := s.HashtagsOf(ctx(), v.ID); len(tags) != 0 {
+		t.Fatal("hashtags outlived their video")
 	}
 }
