@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kurz/app"
 	"kurz/internal/leak"
 	"kurz/internal/mediatest"
 )
@@ -154,5 +155,78 @@ func TestUploadNeedsSignIn(t *testing.T) {
 	}
 	if r := s.do("OPTIONS", "/api/v1/uploads/", nil); r.Status != 204 && r.Status != 200 || r.Header.Get("Tus-Version") == "" {
 		t.Fatalf("tus discovery: %d %v", r.Status, r.Header)
+	}
+}
+
+// TestDailyUploadQuota: past the day's quota, creation answers 429 with a
+// reason and a Retry-After, and stores nothing.
+func TestDailyUploadQuota(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(c *app.Config) { c.DailyUploads = 2 })
+	a := s.signUp("quota", "quota@example.org", "1990-01-01", "DE")
+	s.login(&a)
+	create := func() *response {
+		return s.do("POST", "/api/v1/uploads/", nil, "Authorization", "Bearer "+a.Token, "Tus-Resumable", "1.0.0", "Upload-Length", "100")
+	}
+	for i := 0; i < 2; i++ {
+		if r := create(); r.Status != 201 || r.Header.Get("Kurz-Video-Id") == "" || r.Header.Get("Location") == "" {
+			t.Fatalf("upload %d: %d %s %v", i, r.Status, r.Body, r.Header)
+		}
+	}
+	r := create()
+	if r.Status != 429 || r.errorCode(t) != "rate_limited" || !strings.Contains(string(r.Body), "upload limit") || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("third upload: %d %s", r.Status, r.Body)
+	}
+	if n := s.count("eu", "videos"); n != 2 {
+		t.Fatalf("%d video rows, want 2", n)
+	}
+}
+
+// TestTusProtocolAbuse: wrong offsets and bytes past the declared length
+// get tus errors and never corrupt the stored bytes.
+func TestTusProtocolAbuse(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.signUp("abuser", "abuser@example.org", "1990-01-01", "DE")
+	s.login(&a)
+	auth := []string{"Authorization", "Bearer " + a.Token, "Tus-Resumable", "1.0.0"}
+	r := s.do("POST", "/api/v1/uploads/", nil, append(auth, "Upload-Length", "10")...)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	id := r.Header.Get("Kurz-Video-Id")
+	patch := func(offset string, body string) *response {
+		return s.do("PATCH", "/api/v1/uploads/"+id, []byte(body), append(auth, "Upload-Offset", offset, "Content-Type", "application/offset+octet-stream")...)
+	}
+	if r := patch("3", "abc"); r.Status != 409 {
+		t.Fatalf("wrong offset: %d %s", r.Status, r.Body)
+	}
+	if r := patch("0", "0123456789ABCDEF"); r.Status != 413 && r.Status != 400 {
+		t.Fatalf("bytes past Upload-Length: %d %s", r.Status, r.Body)
+	}
+	if r := patch("-1", "x"); r.Status != 400 {
+		t.Fatalf("negative offset: %d %s", r.Status, r.Body)
+	}
+	if r := patch("0", "01234"); r.Status != 204 || r.Header.Get("Upload-Offset") != "5" {
+		t.Fatalf("good patch: %d %v", r.Status, r.Header)
+	}
+	for _, l := range []string{"-5", "abc", "99999999999999999999"} {
+		if r := s.do("POST", "/api/v1/uploads/", nil, append(auth, "Upload-Length", l)...); r.Status < 400 || r.Status >= 500 {
+			t.Errorf("Upload-Length %q: %d", l, r.Status)
+		}
+	}
+	head := s.do("HEAD", "/api/v1/uploads/"+id, nil, auth...)
+	if head.Header.Get("Upload-Offset") != "5" {
+		t.Fatalf("offset after abuse: %q", head.Header.Get("Upload-Offset"))
+	}
+	data, err := os.ReadFile(filepath.Join(s.Config.DataDir, "eu", "uploads", id))
+	if err != nil || string(data) != "01234" {
+		t.Fatalf("stored bytes %q, %v", data, err)
+	}
+	if r := s.do("DELETE", "/api/v1/uploads/"+id, nil, auth...); r.Status != 204 {
+		t.Fatalf("terminate: %d", r.Status)
+	}
+	if n := s.count("eu", "videos"); n != 0 {
+		t.Fatalf("terminated upload left %d video rows", n)
 	}
 }
