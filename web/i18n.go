@@ -1,0 +1,397 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"kurz"
+)
+
+// Languages the pages are written in; the first is the fallback.
+var languages = []string{"en", "de"}
+
+// LangCookie remembers the language picked with the EN/DE switch.
+const LangCookie = "lang"
+
+// messages is the catalogue. Keys starting with "js." are also handed to
+// the scripts (in the page's JSON block). TestCatalogue checks that every
+// language has every key.
+var messages = map[string]map[string]string{
+	"en": {
+		"site.tagline":         "Short videos",
+		"nav.feed":             "Feed",
+		"nav.upload":           "Upload",
+		"nav.signin":           "Sign in",
+		"nav.signup":           "Sign up",
+		"nav.signout":          "Sign out",
+		"nav.profile":          "Your profile",
+		"nav.language":         "Language",
+		"nav.skip":             "Skip to content",
+		"feed.title":           "For You",
+		"feed.foryou":          "For You",
+		"feed.following":       "Following",
+		"feed.tabs":            "Feed",
+		"feed.noscript":        "The feed needs JavaScript. Videos can still be opened one by one from profiles and hashtags.",
+		"upload.title":         "Upload a video",
+		"upload.pick":          "Choose a video or drop it here",
+		"upload.file":          "Video file",
+		"upload.caption":       "Caption",
+		"upload.caption_hint":  "Use #hashtags and @handles. Up to 2200 characters.",
+		"upload.visibility":    "Who can watch",
+		"upload.public":        "Everyone",
+		"upload.private":       "Only me",
+		"upload.submit":        "Upload",
+		"upload.progress":      "Upload progress",
+		"profile.followers":    "Followers",
+		"profile.following":    "Following",
+		"profile.likes":        "Likes",
+		"profile.videos":       "Videos",
+		"profile.edit":         "Edit profile",
+		"profile.display":      "Display name",
+		"profile.bio":          "Bio",
+		"profile.save":         "Save",
+		"profile.private":      "This account is private.",
+		"profile.empty":        "No videos yet.",
+		"profile.avatar":       "Avatar of %s",
+		"video.title":          "Video by @%s",
+		"video.processing":     "This video is still being processed.",
+		"video.failed":         "This video could not be processed.",
+		"video.private":        "Only you can see this video.",
+		"video.open":           "Watch on kurz",
+		"video.views":          "views",
+		"tag.title":            "#%s",
+		"tag.empty":            "No videos with this hashtag yet.",
+		"grid.more":            "More",
+		"signin.title":         "Sign in",
+		"signin.login":         "Handle or email",
+		"signin.password":      "Password",
+		"signin.submit":        "Sign in",
+		"signin.noaccount":     "No account yet?",
+		"signup.title":         "Create an account",
+		"signup.handle":        "Handle",
+		"signup.handle_hint":   "3 to 24 characters: a-z, 0-9, _ and .",
+		"signup.email":         "Email",
+		"signup.password":      "Password",
+		"signup.password_hint": "At least 10 characters.",
+		"signup.birth_date":    "Birth date",
+		"signup.country":       "Country",
+		"signup.country_pick":  "Choose your country",
+		"signup.country_hint":  "Your data is stored in the region of your country.",
+		"signup.submit":        "Sign up",
+		"signup.haveaccount":   "Already have an account?",
+		"notfound.title":       "Not found",
+		"notfound.text":        "This page does not exist, or is not visible to you.",
+		"error.title":          "Something went wrong",
+		"error.text":           "Please try again in a moment.",
+		"home":                 "Back to the feed",
+
+		"js.like":          "Like",
+		"js.unlike":        "Unlike",
+		"js.comments":      "Comments",
+		"js.share":         "Share",
+		"js.follow":        "Follow",
+		"js.unfollow":      "Unfollow",
+		"js.following":     "Following",
+		"js.unmute":        "Tap to unmute",
+		"js.mute":          "Mute",
+		"js.sound_on":      "Turn sound on",
+		"js.play":          "Play",
+		"js.pause":         "Pause",
+		"js.copied":        "Link copied",
+		"js.close":         "Close",
+		"js.comment_ph":    "Add a comment…",
+		"js.send":          "Send",
+		"js.delete":        "Delete",
+		"js.no_comments":   "No comments yet. Be the first.",
+		"js.more":          "More",
+		"js.empty_foryou":  "Nothing to watch yet. Upload the first video!",
+		"js.empty_follow":  "Videos of people you follow show up here.",
+		"js.load_error":    "Could not load. Check your connection.",
+		"js.retry":         "Retry",
+		"js.error":         "Something went wrong. Please try again.",
+		"js.uploading":     "Uploading… %s",
+		"js.paused":        "Paused at %s",
+		"js.pause_upload":  "Pause",
+		"js.resume_upload": "Resume",
+		"js.processing":    "Processing your video… This takes a moment.",
+		"js.ready":         "Your video is ready.",
+		"js.view_video":    "Open the video page",
+		"js.failed":        "Processing failed: %s",
+		"js.resumable":     "Unfinished upload: %s. Choose the same file again to continue where it stopped.",
+		"js.no_file":       "Choose a video first.",
+		"js.not_video":     "This file is not a video.",
+		"js.saved":         "Saved",
+		"js.offline":       "Connection lost; retrying…",
+		"js.video_of":      "Video by @%s",
+	},
+	"de": {
+		"site.tagline":         "Kurze Videos",
+		"nav.feed":             "Feed",
+		"nav.upload":           "Hochladen",
+		"nav.signin":           "Anmelden",
+		"nav.signup":           "Registrieren",
+		"nav.signout":          "Abmelden",
+		"nav.profile":          "Dein Profil",
+		"nav.language":         "Sprache",
+		"nav.skip":             "Zum Inhalt springen",
+		"feed.title":           "Für dich",
+		"feed.foryou":          "Für dich",
+		"feed.following":       "Folge ich",
+		"feed.tabs":            "Feed",
+		"feed.noscript":        "Der Feed braucht JavaScript. Einzelne Videos lassen sich trotzdem über Profile und Hashtags öffnen.",
+		"upload.title":         "Video hochladen",
+		"upload.pick":          "Video auswählen oder hierher ziehen",
+		"upload.file":          "Videodatei",
+		"upload.caption":       "Beschreibung",
+		"upload.caption_hint":  "Mit #Hashtags und @Handles. Bis zu 2200 Zeichen.",
+		"upload.visibility":    "Wer darf es sehen",
+		"upload.public":        "Alle",
+		"upload.private":       "Nur ich",
+		"upload.submit":        "Hochladen",
+		"upload.progress":      "Fortschritt des Uploads",
+		"profile.followers":    "Follower",
+		"profile.following":    "Folge ich",
+		"profile.likes":        "Likes",
+		"profile.videos":       "Videos",
+		"profile.edit":         "Profil bearbeiten",
+		"profile.display":      "Anzeigename",
+		"profile.bio":          "Über mich",
+		"profile.save":         "Speichern",
+		"profile.private":      "Dieses Konto ist privat.",
+		"profile.empty":        "Noch keine Videos.",
+		"profile.avatar":       "Avatar von %s",
+		"video.title":          "Video von @%s",
+		"video.processing":     "Dieses Video wird noch verarbeitet.",
+		"video.failed":         "Dieses Video konnte nicht verarbeitet werden.",
+		"video.private":        "Nur du kannst dieses Video sehen.",
+		"video.open":           "Auf kurz ansehen",
+		"video.views":          "Aufrufe",
+		"tag.title":            "#%s",
+		"tag.empty":            "Noch keine Videos mit diesem Hashtag.",
+		"grid.more":            "Mehr",
+		"signin.title":         "Anmelden",
+		"signin.login":         "Handle oder E-Mail",
+		"signin.password":      "Passwort",
+		"signin.submit":        "Anmelden",
+		"signin.noaccount":     "Noch kein Konto?",
+		"signup.title":         "Konto erstellen",
+		"signup.handle":        "Handle",
+		"signup.handle_hint":   "3 bis 24 Zeichen: a-z, 0-9, _ und .",
+		"signup.email":         "E-Mail",
+		"signup.password":      "Passwort",
+		"signup.password_hint": "Mindestens 10 Zeichen.",
+		"signup.birth_date":    "Geburtsdatum",
+		"signup.country":       "Land",
+		"signup.country_pick":  "Land auswählen",
+		"signup.country_hint":  "Deine Daten werden in der Region deines Landes gespeichert.",
+		"signup.submit":        "Registrieren",
+		"signup.haveaccount":   "Schon ein Konto?",
+		"notfound.title":       "Nicht gefunden",
+		"notfound.text":        "Diese Seite gibt es nicht, oder du darfst sie nicht sehen.",
+		"error.title":          "Etwas ist schiefgelaufen",
+		"error.text":           "Bitte versuche es gleich noch einmal.",
+		"home":                 "Zurück zum Feed",
+
+		"js.like":          "Gefällt mir",
+		"js.unlike":        "Gefällt mir nicht mehr",
+		"js.comments":      "Kommentare",
+		"js.share":         "Teilen",
+		"js.follow":        "Folgen",
+		"js.unfollow":      "Nicht mehr folgen",
+		"js.following":     "Folge ich",
+		"js.unmute":        "Tippen für Ton",
+		"js.mute":          "Stumm",
+		"js.sound_on":      "Ton einschalten",
+		"js.play":          "Abspielen",
+		"js.pause":         "Pausieren",
+		"js.copied":        "Link kopiert",
+		"js.close":         "Schließen",
+		"js.comment_ph":    "Kommentieren …",
+		"js.send":          "Senden",
+		"js.delete":        "Löschen",
+		"js.no_comments":   "Noch keine Kommentare. Schreib den ersten.",
+		"js.more":          "Mehr",
+		"js.empty_foryou":  "Noch nichts zu sehen. Lade das erste Video hoch!",
+		"js.empty_follow":  "Hier erscheinen Videos von Leuten, denen du folgst.",
+		"js.load_error":    "Laden fehlgeschlagen. Prüfe deine Verbindung.",
+		"js.retry":         "Erneut versuchen",
+		"js.error":         "Etwas ist schiefgelaufen. Bitte versuche es noch einmal.",
+		"js.uploading":     "Wird hochgeladen … %s",
+		"js.paused":        "Angehalten bei %s",
+		"js.pause_upload":  "Anhalten",
+		"js.resume_upload": "Fortsetzen",
+		"js.processing":    "Dein Video wird verarbeitet … Das dauert einen Moment.",
+		"js.ready":         "Dein Video ist fertig.",
+		"js.view_video":    "Zur Videoseite",
+		"js.failed":        "Verarbeitung fehlgeschlagen: %s",
+		"js.resumable":     "Unvollständiger Upload: %s. Wähle dieselbe Datei erneut, um dort weiterzumachen.",
+		"js.no_file":       "Wähle zuerst ein Video aus.",
+		"js.not_video":     "Diese Datei ist kein Video.",
+		"js.saved":         "Gespeichert",
+		"js.offline":       "Verbindung unterbrochen; neuer Versuch …",
+		"js.video_of":      "Video von @%s",
+	},
+}
+
+// translate returns the message key in lang, formatted with args. An
+// unknown key is an error, so a typo in a template fails the page tests
+// instead of rendering blank.
+func translate(lang, key string, args ...any) (string, error) {
+	m, ok := messages[lang][key]
+	if !ok {
+		return "", fmt.Errorf("web: no message %q in %q", key, lang)
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...), nil
+	}
+	return m, nil
+}
+
+// jsMessages are the "js." messages of lang, without the prefix.
+func jsMessages(lang string) map[string]string {
+	out := map[string]string{}
+	for k, v := range messages[lang] {
+		if rest, ok := strings.CutPrefix(k, "js."); ok {
+			out[rest] = v
+		}
+	}
+	return out
+}
+
+// pickLang chooses the page language: the lang cookie if it names a
+// supported language, else the best match of Accept-Language, else English.
+func pickLang(r *http.Request) string {
+	if c, err := r.Cookie(LangCookie); err == nil && supported(c.Value) {
+		return c.Value
+	}
+	return parseAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+func supported(lang string) bool {
+	for _, l := range languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// parseAcceptLanguage returns the supported language with the highest
+// q-value in an Accept-Language header (RFC 9110), matching on the primary
+// subtag ("de-AT" is German); ties go to the one listed first.
+func parseAcceptLanguage(h string) string {
+	best, bestQ := languages[0], 0.0
+	if len(h) > 4096 {
+		h = h[:4096]
+	}
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if !supported(primary) {
+			continue
+		}
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0
+				}
+				q = f
+			}
+		}
+		if q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	return best
+}
+
+// setLang is the EN/DE switch: it remembers the choice in a cookie for a
+// year and goes back to the page it came from (a local path only, so the
+// switch cannot be used as an open redirect).
+func (h *Handler) setLang(w http.ResponseWriter, r *http.Request) {
+	secure(w, false)
+	code := r.PathValue("code")
+	if !supported(code) {
+		h.notFound(w, r)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// localPath returns p if it is a path on this site, else "/".
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.ContainsAny(p, "\r\n\t\\") {
+		return "/"
+	}
+	return p
+}
+
+// country is one entry of the sign-up country select.
+type country struct{ Code, Name string }
+
+var (
+	countryOnce  sync.Once
+	countryLists map[string][]country
+)
+
+// countries lists the ISO codes kurz accepts at sign-up, named and sorted
+// in lang. The codes come from kurz.NormalizeCountry, so the select can
+// never offer a code the API refuses.
+func countries(lang string) []country {
+	countryOnce.Do(func() {
+		var codes []string
+		for a := 'A'; a <= 'Z'; a++ {
+			for b := 'A'; b <= 'Z'; b++ {
+				c := string([]rune{a, b})
+				if _, err := kurz.NormalizeCountry(c); err == nil {
+					codes = append(codes, c)
+				}
+			}
+		}
+		countryLists = map[string][]country{}
+		for _, l := range languages {
+			tag := language.Make(l)
+			namer := display.Regions(tag)
+			list := make([]country, 0, len(codes))
+			names := make([]string, 0, len(codes))
+			byName := map[string]string{}
+			for _, c := range codes {
+				name := c
+				if reg, err := language.ParseRegion(c); err == nil {
+					if n := namer.Name(reg); n != "" {
+						name = n
+					}
+				}
+				names = append(names, name)
+				byName[name] = c
+			}
+			collate.New(tag).SortStrings(names)
+			for _, n := range names {
+				list = append(list, country{Code: byName[n], Name: n})
+			}
+			if len(byName) != len(codes) { // duplicate names: fall back to codes
+				list = list[:0]
+				for _, c := range codes {
+					list = append(list, country{Code: c, Name: c})
+				}
+				sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
+			}
+			countryLists[l] = list
+		}
+	})
+	return countryLists[lang]
+}

@@ -1,0 +1,276 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"kurz"
+)
+
+// pageData is what every template gets. Page-specific fields are zero on
+// pages that do not use them.
+type pageData struct {
+	Name     string // the page, as <body data-page>; the script dispatches on it
+	Lang     string
+	Title    string
+	Viewer   *Viewer
+	Path     string // this page's path and query, for the language switch and sign-in's next
+	Boot     boot
+	Robots   string // "noindex" for pages search engines should skip
+	Meta     *meta  // OpenGraph and oEmbed discovery, on video pages
+	Video    *Video
+	Profile  *Profile
+	Videos   []Video
+	NextPage string // URL of the next grid page, if any
+	Tag      string
+	Kind     string // feed tab: foryou or following
+	Next     string // sign-in/up: where to go afterwards
+	Country  []country
+	Embed    string // embed page: the video page's absolute URL
+}
+
+// boot is handed to the scripts as JSON in <script type="application/json">:
+// the scripts never read user data out of the markup.
+type boot struct {
+	Page   string            `json:"page"`
+	Lang   string            `json:"lang"`
+	Viewer *viewerJSON       `json:"viewer"`
+	T      map[string]string `json:"t"`
+	Video  *videoJSON        `json:"video,omitempty"`
+	Kind   string            `json:"kind,omitempty"`
+	Next   string            `json:"next,omitempty"`
+	Handle string            `json:"handle,omitempty"` // profile page: whose
+}
+
+type viewerJSON struct {
+	Handle string `json:"handle"`
+}
+
+// meta are the link-unfurling tags of a video page.
+type meta struct {
+	URL, Title, Description, Image, Embed, OEmbed string
+	Width, Height                                 int
+}
+
+// videoJSON is a video in the API's JSON shape (GET /api/v1/feed items).
+type videoJSON struct {
+	ID         string    `json:"id"`
+	Status     string    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	Caption    string    `json:"caption"`
+	Hashtags   []string  `json:"hashtags"`
+	Creator    creator   `json:"creator"`
+	DurationMS int       `json:"duration_ms"`
+	Width      int       `json:"width"`
+	Height     int       `json:"height"`
+	HLSURL     string    `json:"hls_url"`
+	PosterURL  string    `json:"poster_url"`
+	Likes      int64     `json:"likes"`
+	Comments   int64     `json:"comments"`
+	Views      int64     `json:"views"`
+	CreatedAt  time.Time `json:"created_at"`
+	Liked      bool      `json:"liked"`
+	Following  bool      `json:"following"`
+}
+
+type creator struct {
+	Handle string `json:"handle"`
+}
+
+func toJSON(v *Video) *videoJSON {
+	tags := v.Hashtags
+	if tags == nil {
+		tags = []string{}
+	}
+	return &videoJSON{ID: v.ID, Status: v.Status, Error: v.Error, Caption: v.Caption, Hashtags: tags,
+		Creator: creator{v.CreatorHandle}, DurationMS: v.DurationMS, Width: v.Width, Height: v.Height,
+		HLSURL: v.HLSURL, PosterURL: v.PosterURL, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
+		CreatedAt: v.CreatedAt, Liked: v.Liked, Following: v.FollowingCreator}
+}
+
+// parseTemplates parses layout.html with each page file into its own set,
+// so every page can define "content" and "head".
+func (h *Handler) parseTemplates() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"asset":    h.asset,
+		"t":        translate,
+		"count":    compact,
+		"caption":  segments,
+		"initial":  initial,
+		"langs":    func() []string { return languages },
+		"upper":    strings.ToUpper,
+		"truncate": truncate,
+		"ratio": func(v *Video) string { // CSS class for the poster box
+			if v != nil && v.Width > v.Height {
+				return "landscape"
+			}
+			return "portrait"
+		},
+	}
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
+	}
+	return pages
+}
+
+// render writes a page. Pages are rendered to a buffer first so a template
+// error becomes a clean 500, not half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *pageData) {
+	framable := d.Name == "embed"
+	secure(w, framable)
+	if d.Lang == "" {
+		d.Lang = pickLang(r)
+	}
+	if d.Path == "" {
+		d.Path = r.URL.RequestURI()
+	}
+	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessages(d.Lang)
+	if d.Viewer != nil {
+		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
+	}
+	entry := "layout"
+	if framable {
+		entry = "embed"
+	}
+	var buf bytes.Buffer
+	t, ok := h.pages[d.Name]
+	var err error
+	if !ok {
+		err = errNoTemplate(d.Name)
+	} else {
+		err = t.ExecuteTemplate(&buf, entry, d)
+	}
+	if err != nil {
+		h.log.Error("web: rendering page", "page", d.Name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Cookie, Accept-Language")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errNoTemplate string
+
+func (e errNoTemplate) Error() string { return "web: no template " + string(e) }
+
+// notFound renders the 404 page.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r)
+	title, _ := translate(lang, "notfound.title")
+	h.render(w, r, http.StatusNotFound, &pageData{Name: "notfound", Lang: lang, Title: title,
+		Viewer: h.b.Viewer(r), Robots: "noindex"})
+}
+
+// fail renders the 404 page for not-found errors and a 500 page otherwise.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if notFound(err) {
+		h.notFound(w, r)
+		return
+	}
+	h.log.Error("web: backend", "path", r.URL.Path, "err", err)
+	lang := pickLang(r)
+	title, _ := translate(lang, "error.title")
+	h.render(w, r, http.StatusInternalServerError, &pageData{Name: "error", Lang: lang, Title: title, Robots: "noindex"})
+}
+
+// compact formats a count the short way: 999, 1.2K, 3.4M.
+func compact(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10)
+	case n < 1_000_000:
+		return trimZero(strconv.FormatFloat(float64(n/100)/10, 'f', 1, 64)) + "K"
+	case n < 1_000_000_000:
+		return trimZero(strconv.FormatFloat(float64(n/100_000)/10, 'f', 1, 64)) + "M"
+	}
+	return trimZero(strconv.FormatFloat(float64(n/100_000_000)/10, 'f', 1, 64)) + "B"
+}
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// initial is the avatar placeholder letter.
+func initial(s string) string {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return strings.ToUpper(string(r))
+		}
+	}
+	return "?"
+}
+
+// segment is a piece of a caption: plain text, or a link to a hashtag or a
+// person. Href is built only from validated text, so it is always a
+// same-site path.
+type segment struct{ Text, Href string }
+
+var captionRE = regexp.MustCompile(`#[\p{L}\p{N}_]{1,100}|@[A-Za-z0-9_.]{3,24}`)
+
+// segments splits a caption into text and links. A '#' or '@' counts only
+// at the start or after a non-word character (so mail@example.com is not
+// a mention); mentions must be valid handles.
+func segments(caption string) []segment {
+	var out []segment
+	last := 0
+	for _, m := range captionRE.FindAllStringIndex(caption, -1) {
+		start, end := m[0], m[1]
+		if start > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(caption[:start])
+			if unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '_' {
+				continue
+			}
+		}
+		tok := caption[start:end]
+		var href string
+		if tok[0] == '#' {
+			href = "/tag/" + strings.ToLower(tok[1:])
+		} else {
+			tok = strings.TrimRight(tok, ".")
+			end = start + len(tok)
+			hd, err := kurz.NormalizeHandle(tok[1:])
+			if err != nil {
+				continue
+			}
+			href = "/@" + hd
+		}
+		if start > last {
+			out = append(out, segment{Text: caption[last:start]})
+		}
+		out = append(out, segment{Text: tok, Href: href})
+		last = end
+	}
+	if last < len(caption) {
+		out = append(out, segment{Text: caption[last:]})
+	}
+	return out
+}
+
+// truncate shortens s to at most n runes, adding an ellipsis.
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

@@ -1,0 +1,75 @@
+// Entry point: reads the page's JSON block and starts the page's script.
+import { isMuted, play, setMuted, wireClip } from './clip.js';
+import { initFeed } from './feed.js';
+import { initProfile, initSignin, initSignout, initSignup } from './forms.js';
+import { setBoot } from './i18n.js';
+import { attach } from './player.js';
+import { initUpload } from './upload.js';
+
+function readBoot() {
+  const el = document.getElementById('kurz-boot');
+  try {
+    return JSON.parse(el ? el.textContent : '{}') || {};
+  } catch {
+    return {};
+  }
+}
+
+function initVideoPage(boot) {
+  const section = document.querySelector('.single .clip');
+  const video = section && section.querySelector('video');
+  if (!video || !boot.video) return;
+  attach(video, boot.video.hls_url);
+  wireClip(section, video, boot.video);
+  play(video);
+  document.addEventListener('keydown', (e) => {
+    const tag = e.target && e.target.tagName;
+    if (/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(tag) || document.querySelector('dialog[open]')) return;
+    if (e.key === ' ') {
+      e.preventDefault();
+      if (video.paused) video.play().catch(() => {});
+      else video.pause();
+    } else if (e.key === 'm') {
+      setMuted(!isMuted());
+    }
+  });
+}
+
+function initEmbed() {
+  const video = document.querySelector('.embed-player video');
+  if (video) attach(video, video.dataset.hls);
+}
+
+function start() {
+  const boot = readBoot();
+  boot.t = boot.t || {};
+  setBoot(boot);
+  initSignout();
+  switch (boot.page) {
+    case 'feed':
+      initFeed();
+      break;
+    case 'upload':
+      initUpload();
+      break;
+    case 'signin':
+      initSignin();
+      break;
+    case 'signup':
+      initSignup();
+      break;
+    case 'profile':
+      initProfile();
+      break;
+    case 'video':
+      initVideoPage(boot);
+      break;
+    case 'embed':
+      initEmbed();
+      break;
+    default:
+  }
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

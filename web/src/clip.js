@@ -1,0 +1,118 @@
+// One clip: the video, tap to unmute / pause, the mute toggle, the view
+// beacon, and the caption and action overlay.
+import { buildActions } from './actions.js';
+import { beacon } from './api.js';
+import { renderCaption, safeHandle } from './caption.js';
+import { t } from './i18n.js';
+import { icon } from './icons.js';
+import { h } from './ui.js';
+
+// Sound is one setting for the whole page: unmuting one clip unmutes the
+// next ones too (after the first tap, which browsers require).
+const sound = { muted: true, listeners: new Set() };
+
+export function isMuted() {
+  return sound.muted;
+}
+
+export function setMuted(m) {
+  sound.muted = m;
+  for (const fn of sound.listeners) fn();
+}
+
+const viewed = new Set(); // video IDs whose view was counted on this page load
+const VIEW_AFTER_S = 2;
+
+// trackViews posts one view per video per page load once it has played
+// for two seconds (summed, so seeking or looping does not count).
+function trackViews(video, id) {
+  let played = 0;
+  let last = null;
+  video.addEventListener('timeupdate', () => {
+    const now = video.currentTime;
+    if (last !== null && !video.paused) {
+      const d = now - last;
+      if (d > 0 && d < 1) played += d;
+    }
+    last = now;
+    if (played >= VIEW_AFTER_S && !viewed.has(id)) {
+      viewed.add(id);
+      beacon(`/api/v1/videos/${encodeURIComponent(id)}/view`);
+    }
+  });
+  video.addEventListener('seeking', () => {
+    last = null;
+  });
+}
+
+// makeClip builds a feed clip for a video in the API's JSON shape.
+export function makeClip(v) {
+  const handle = safeHandle(v.creator && v.creator.handle);
+  const video = h('video', {
+    class: 'clip-video' + (v.width > v.height ? ' landscape' : ''),
+    playsinline: true,
+    loop: true,
+    muted: true,
+    preload: 'none',
+    poster: v.poster_url || undefined,
+    'aria-label': t('video_of', handle),
+  });
+  const caption = h('p', { class: 'caption' });
+  renderCaption(caption, v.caption);
+  const meta = h('div', { class: 'meta' }, h('a', { class: 'handle', href: '/@' + handle }, '@' + handle), caption);
+  const section = h('section', { class: 'clip', 'data-id': v.id, 'aria-label': t('video_of', handle) }, video, meta);
+  wireClip(section, video, v);
+  return { el: section, video, v };
+}
+
+// wireClip adds the controls to a clip whose <video> exists (feed clips
+// and the server-rendered video page).
+export function wireClip(section, video, v) {
+  video.muted = sound.muted;
+  const mute = h('button', { type: 'button', class: 'mute-toggle' });
+  const unmuteHint = h('button', { type: 'button', class: 'unmute-hint' }, icon('muted'), t('unmute'));
+  const pausedMark = h('div', { class: 'paused-mark', 'aria-hidden': 'true', hidden: true }, icon('play'));
+  const renderSound = () => {
+    video.muted = sound.muted;
+    mute.replaceChildren(icon(sound.muted ? 'muted' : 'sound'));
+    mute.setAttribute('aria-label', sound.muted ? t('sound_on') : t('mute'));
+    mute.setAttribute('aria-pressed', String(sound.muted));
+    unmuteHint.hidden = !sound.muted;
+  };
+  sound.listeners.add(renderSound);
+  renderSound();
+  mute.addEventListener('click', (e) => {
+    e.stopPropagation();
+    setMuted(!sound.muted);
+  });
+  unmuteHint.addEventListener('click', (e) => {
+    e.stopPropagation();
+    setMuted(false);
+  });
+  // Tap: the first unmutes, later ones pause and play.
+  video.addEventListener('click', () => {
+    if (sound.muted) setMuted(false);
+    else togglePlay(video);
+  });
+  video.addEventListener('pause', () => {
+    pausedMark.hidden = false;
+  });
+  video.addEventListener('play', () => {
+    pausedMark.hidden = true;
+  });
+  trackViews(video, v.id);
+  section.append(mute, unmuteHint, pausedMark, buildActions(v));
+}
+
+export function togglePlay(video) {
+  if (video.paused) video.play().catch(() => {});
+  else video.pause();
+}
+
+// play starts a clip; if the browser refuses (autoplay rules), it shows
+// the paused mark so a tap starts it.
+export function play(video) {
+  video.muted = sound.muted;
+  const p = video.play();
+  if (p) p.catch(() => {});
+}

@@ -1,0 +1,119 @@
+// Sign-in, sign-up, sign-out and the profile editor: JSON to the API, the
+// API's error message shown next to the field it names.
+import { api, clearErrors, showErrors } from './api.js';
+import { getBoot, t } from './i18n.js';
+import { toast } from './ui.js';
+import { setFollowing } from './actions.js';
+
+function values(form) {
+  const out = {};
+  for (const [k, v] of new FormData(form)) out[k] = typeof v === 'string' ? v : '';
+  return out;
+}
+
+// next is where to go after signing in: a path on this site only.
+function next() {
+  const n = getBoot().next || '/';
+  return n.startsWith('/') && !n.startsWith('//') && !n.startsWith('/\\') ? n : '/';
+}
+
+function submitting(form, on) {
+  for (const b of form.querySelectorAll('button[type=submit]')) b.disabled = on;
+  form.setAttribute('aria-busy', String(on));
+}
+
+export function initSignin() {
+  const form = document.getElementById('signin-form');
+  if (!form) return;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    submitting(form, true);
+    try {
+      await api('POST', '/api/v1/sessions', values(form), { redirectOn401: false });
+      location.assign(next());
+    } catch (err) {
+      showErrors(form, err);
+    } finally {
+      submitting(form, false);
+    }
+  });
+}
+
+export function initSignup() {
+  const form = document.getElementById('signup-form');
+  if (!form) return;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    submitting(form, true);
+    const v = values(form);
+    try {
+      await api('POST', '/api/v1/accounts', v, { redirectOn401: false });
+      await api('POST', '/api/v1/sessions', { login: v.handle, password: v.password }, { redirectOn401: false });
+      location.assign(next());
+    } catch (err) {
+      showErrors(form, err);
+    } finally {
+      submitting(form, false);
+    }
+  });
+}
+
+export function initSignout() {
+  for (const b of document.querySelectorAll('[data-action="signout"]')) {
+    b.addEventListener('click', async () => {
+      try {
+        await api('DELETE', '/api/v1/sessions/current', undefined, { redirectOn401: false });
+      } catch (e) {
+        if (e.status !== 401) {
+          toast(e.message || t('error'));
+          return;
+        }
+      }
+      location.assign('/');
+    });
+  }
+}
+
+export function initProfile() {
+  const form = document.getElementById('profile-form');
+  if (form) {
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      submitting(form, true);
+      const v = values(form);
+      try {
+        await api('PATCH', '/api/v1/me/profile', { display_name: v.display_name, bio: v.bio });
+        toast(t('saved'));
+        location.reload();
+      } catch (err) {
+        if (err.status !== 401) showErrors(form, err);
+      } finally {
+        submitting(form, false);
+      }
+    });
+  }
+  const follow = document.querySelector('.follow-profile');
+  if (follow) {
+    const handle = getBoot().handle;
+    const count = document.querySelector('.followers-count');
+    follow.addEventListener('click', async () => {
+      if (!getBoot().viewer) {
+        location.assign('/signin?next=' + encodeURIComponent(location.pathname));
+        return;
+      }
+      const want = follow.getAttribute('aria-pressed') !== 'true';
+      try {
+        const r = await api(want ? 'PUT' : 'DELETE', `/api/v1/users/${encodeURIComponent(handle)}/follow`);
+        follow.setAttribute('aria-pressed', String(want));
+        follow.textContent = want ? t('following') : t('follow');
+        if (r && typeof r.followers === 'number' && count) count.textContent = String(r.followers);
+        setFollowing(handle, want);
+      } catch (err) {
+        if (err.status !== 401) toast(err.message || t('error'));
+      }
+    });
+  }
+}

@@ -1,0 +1,210 @@
+// Package web serves kurz's server-rendered pages (feed shell, upload,
+// profiles, video pages with OpenGraph and oEmbed, hashtags, sign-in and
+// sign-up) and their embedded static assets. It reads what it shows through
+// the Backend interface and never touches stores itself; all writes happen
+// in the browser through the JSON API.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"kurz"
+)
+
+// Backend is what the pages need from the rest of kurz.
+type Backend interface {
+	// Viewer returns the signed-in person for the request, or nil.
+	Viewer(r *http.Request) *Viewer
+	// Video returns a video the viewer may see; an error with code
+	// kurz.ENotFound if it is absent or not visible (private, removed).
+	Video(ctx context.Context, viewer *Viewer, id string) (*Video, error)
+	// Profile returns a public profile; kurz.ENotFound if absent.
+	Profile(ctx context.Context, viewer *Viewer, handle string) (*Profile, error)
+	// ProfileVideos returns a page of a person's videos visible to the
+	// viewer, newest first, and the cursor of the next page ("" at the end).
+	ProfileVideos(ctx context.Context, viewer *Viewer, handle string, cursor string) ([]Video, string, error)
+	// TagVideos returns a page of public videos with a hashtag (given
+	// without '#', lower case) and the next cursor.
+	TagVideos(ctx context.Context, viewer *Viewer, tag string, cursor string) ([]Video, string, error)
+}
+
+// Viewer is the signed-in person looking at a page.
+type Viewer struct {
+	ID, Handle, Region string
+}
+
+// Video is a video as the pages show it. Status is "processing", "ready" or
+// "failed" (then Error says why); Visibility is "public" or "private".
+type Video struct {
+	ID, Status, Error, Caption string
+	Hashtags                   []string
+	CreatorHandle              string
+	DurationMS, Width, Height  int
+	HLSURL, PosterURL          string
+	Likes, Comments, Views     int64
+	CreatedAt                  time.Time
+	// Liked and FollowingCreator are about the viewer; false when signed out.
+	Liked, FollowingCreator bool
+	Visibility              string
+}
+
+// Profile is a person's public profile. IsViewer marks the viewer's own
+// profile (then the page offers the edit form).
+type Profile struct {
+	ID, Handle, DisplayName, Bio string
+	Followers, Following, Likes  int64
+	Private, IsViewer            bool
+	ViewerFollows                bool
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// staticFS holds web/static. dist/ is built by `npm run build` (see
+// package.json); icon.svg is committed so the pattern always matches and
+// `go build` works before the first front-end build.
+//
+//go:embed static
+var staticFS embed.FS
+
+// Handler serves the pages. Create it with New.
+type Handler struct {
+	// BaseURL is the public origin ("https://kurz.example") used for
+	// absolute links in OpenGraph and oEmbed. Empty: taken from the request
+	// (Host header, https if the connection is TLS).
+	BaseURL string
+
+	b      Backend
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	static fs.FS
+	// hashes maps a static file name to a short content hash, used as a
+	// cache-busting version in asset URLs.
+	hashes map[string]string
+	mux    *http.ServeMux
+}
+
+// New builds a Handler. It panics if the embedded templates do not parse,
+// which is a build defect caught by the tests.
+func New(b Backend, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}}
+	fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(static, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		h.hashes[p] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	if _, ok := h.hashes["dist/app.js"]; !ok {
+		log.Warn("web: front-end bundle missing; run `cd web && npm ci && npm run build` before go build")
+	}
+	h.pages = h.parseTemplates()
+	h.mux = http.NewServeMux()
+	h.Register(h.mux)
+	return h
+}
+
+// ServeHTTP serves the pages on their own mux (for tests or a sub-mount).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Register adds the page routes to mux. The API under /api/ is not
+// registered here.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.feed)
+	mux.HandleFunc("GET /upload", h.upload)
+	mux.HandleFunc("GET /signin", h.signin)
+	mux.HandleFunc("GET /signup", h.signup)
+	// ServeMux wildcards must fill a whole segment, so "/@{handle}" is
+	// not a pattern; profiles are the one-segment paths starting with '@'.
+	mux.HandleFunc("GET /{at}", h.profile)
+	mux.HandleFunc("GET /v/{id}", h.video)
+	mux.HandleFunc("GET /embed/{id}", h.embed)
+	mux.HandleFunc("GET /tag/{name}", h.tag)
+	mux.HandleFunc("GET /oembed", h.oembed)
+	mux.HandleFunc("GET /lang/{code}", h.setLang)
+	mux.HandleFunc("GET /static/", h.serveStatic)
+}
+
+// Content-Security-Policy for pages. No inline scripts or styles; data for
+// scripts travels in data-* attributes and a JSON block. Media and API
+// calls are same-origin.
+const cspBase = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"media-src 'self' blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+
+// secure sets the security headers. framable is true only for /embed/.
+func secure(w http.ResponseWriter, framable bool) {
+	hd := w.Header()
+	if framable {
+		hd.Set("Content-Security-Policy", cspBase+"; frame-ancestors *")
+	} else {
+		hd.Set("Content-Security-Policy", cspBase+"; frame-ancestors 'none'")
+		hd.Set("X-Frame-Options", "DENY")
+	}
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+}
+
+// serveStatic serves web/static. A request carrying the file's current
+// content hash (?v=…, as asset URLs do) may be cached forever; others
+// briefly.
+func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
+	secure(w, false)
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
+	sum, ok := h.hashes[name]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.URL.Query().Get("v") == sum {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	w.Header().Set("ETag", `"`+sum+`"`)
+	http.ServeFileFS(w, r, h.static, name)
+}
+
+// asset returns the versioned URL of a static file.
+func (h *Handler) asset(name string) string {
+	if sum, ok := h.hashes[name]; ok {
+		return "/static/" + name + "?v=" + sum
+	}
+	return "/static/" + name
+}
+
+// baseURL is the public origin for absolute links.
+func (h *Handler) baseURL(r *http.Request) string {
+	if h.BaseURL != "" {
+		return strings.TrimRight(h.BaseURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// notFound reports whether err means "absent or not visible".
+func notFound(err error) bool { return kurz.ErrorCode(err) == kurz.ENotFound }

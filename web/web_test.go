@@ -1,0 +1,554 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"kurz"
+)
+
+// Payloads every user-text field is tried with.
+const (
+	xssScript = `<script>alert(1)</script>`
+	xssAttr   = `"><img src=x onerror=alert(1)>`
+	xssURL    = `javascript:alert(1)`
+	xssAll    = xssScript + " " + xssAttr + " " + xssURL + " #tag @alice"
+)
+
+// fakeBackend serves a fixed catalogue. The viewer is whoever the
+// "fake_session" cookie names.
+type fakeBackend struct {
+	videos   map[string]*Video
+	profiles map[string]*Profile
+}
+
+func (f *fakeBackend) Viewer(r *http.Request) *Viewer {
+	c, err := r.Cookie("fake_session")
+	if err != nil {
+		return nil
+	}
+	return &Viewer{ID: "eu_" + c.Value, Handle: c.Value, Region: "eu"}
+}
+
+func (f *fakeBackend) Video(ctx context.Context, v *Viewer, id string) (*Video, error) {
+	vid, ok := f.videos[id]
+	if !ok || (vid.Visibility != "public" && (v == nil || v.Handle != vid.CreatorHandle)) {
+		return nil, kurz.ErrNotFound
+	}
+	c := *vid
+	return &c, nil
+}
+
+func (f *fakeBackend) Profile(ctx context.Context, v *Viewer, handle string) (*Profile, error) {
+	p, ok := f.profiles[handle]
+	if !ok {
+		return nil, kurz.ErrNotFound
+	}
+	c := *p
+	c.IsViewer = v != nil && v.Handle == handle
+	return &c, nil
+}
+
+func (f *fakeBackend) ProfileVideos(ctx context.Context, v *Viewer, handle, cursor string) ([]Video, string, error) {
+	var out []Video
+	for _, vid := range f.videos {
+		if vid.CreatorHandle == handle && vid.Visibility == "public" {
+			out = append(out, *vid)
+		}
+	}
+	return out, "next-page", nil
+}
+
+func (f *fakeBackend) TagVideos(ctx context.Context, v *Viewer, tag, cursor string) ([]Video, string, error) {
+	var out []Video
+	for _, vid := range f.videos {
+		for _, t := range vid.Hashtags {
+			if t == tag && vid.Visibility == "public" {
+				out = append(out, *vid)
+			}
+		}
+	}
+	return out, "", nil
+}
+
+func newFake() *fakeBackend {
+	return &fakeBackend{
+		videos: map[string]*Video{
+			"eu_v1": {ID: "eu_v1", Status: "ready", Caption: "Sunset at the lake #sunset with @bob", Hashtags: []string{"sunset"},
+				CreatorHandle: "alice", DurationMS: 3000, Width: 720, Height: 1280, HLSURL: "/media/eu_v1/master.m3u8",
+				PosterURL: "/media/eu_v1/poster.jpg", Likes: 1234, Comments: 5, Views: 99, CreatedAt: time.Unix(1700000000, 0), Visibility: "public"},
+			"eu_xss": {ID: "eu_xss", Status: "ready", Caption: xssAll, Hashtags: []string{"tag"},
+				CreatorHandle: xssAttr, Width: 720, Height: 1280, HLSURL: "/media/eu_xss/master.m3u8",
+				PosterURL: "/media/eu_xss/poster.jpg", Visibility: "public"},
+			"eu_private": {ID: "eu_private", Status: "ready", Caption: "secret", CreatorHandle: "alice", Visibility: "private",
+				HLSURL: "/media/p/master.m3u8"},
+			"eu_processing": {ID: "eu_processing", Status: "processing", Caption: "soon", CreatorHandle: "alice", Visibility: "public"},
+		},
+		profiles: map[string]*Profile{
+			"alice":   {ID: "eu_alice", Handle: "alice", DisplayName: "Alice A.", Bio: "Hi, I film lakes.", Followers: 10, Following: 2, Likes: 1234},
+			"mallory": {ID: "eu_mallory", Handle: "mallory", DisplayName: xssAll, Bio: xssAll},
+		},
+	}
+}
+
+type bundle struct {
+	srv *httptest.Server
+	h   *Handler
+	b   *fakeBackend
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	b := newFake()
+	h := New(b, nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &bundle{srv: srv, h: h, b: b}
+}
+
+type req struct {
+	path, lang, cookieLang, session string
+}
+
+// get fetches a page without following redirects.
+func (bn *bundle) get(t *testing.T, r req) (*http.Response, string) {
+	t.Helper()
+	hr, err := http.NewRequest("GET", bn.srv.URL+r.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.lang != "" {
+		hr.Header.Set("Accept-Language", r.lang)
+	}
+	if r.cookieLang != "" {
+		hr.AddCookie(&http.Cookie{Name: LangCookie, Value: r.cookieLang})
+	}
+	if r.session != "" {
+		hr.AddCookie(&http.Cookie{Name: "fake_session", Value: r.session})
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(body)
+}
+
+func checkSecurityHeaders(t *testing.T, path string, res *http.Response, framable bool) {
+	t.Helper()
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "media-src 'self' blob:"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("%s: CSP allows unsafe-*: %q", path, csp)
+	}
+	if framable != strings.Contains(csp, "frame-ancestors *") || framable == strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("%s: framable=%v but CSP %q", path, framable, csp)
+	}
+	if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("%s: X-Content-Type-Options = %q", path, got)
+	}
+	if got := res.Header.Get("Referrer-Policy"); got != "strict-origin-when-cross-origin" {
+		t.Errorf("%s: Referrer-Policy = %q", path, got)
+	}
+}
+
+func TestPagesRender(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for _, tc := range []struct {
+		path, session string
+		want          string
+	}{
+		{"/", "", `id="feed"`},
+		{"/?kind=following", "alice", `data-kind="following"`},
+		{"/upload", "alice", `id="upload-form"`},
+		{"/signin", "", `id="signin-form"`},
+		{"/signup", "", `<option value="DE">Germany</option>`},
+		{"/@alice", "", "Alice A."},
+		{"/@alice", "alice", `id="profile-form"`},
+		{"/@alice", "bob", `class="primary follow-profile"`},
+		{"/v/eu_v1", "", "og:video"},
+		{"/v/eu_private", "alice", "Only you can see this video."},
+		{"/v/eu_processing", "", "still being processed"},
+		{"/embed/eu_v1", "", `data-hls="/media/eu_v1/master.m3u8"`},
+		{"/tag/sunset", "", `href="/v/eu_v1"`},
+		{"/tag/nothing", "", "No videos with this hashtag yet."},
+	} {
+		res, body := bn.get(t, req{path: tc.path, session: tc.session})
+		if res.StatusCode != 200 {
+			t.Errorf("%s: status %d", tc.path, res.StatusCode)
+			continue
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q", tc.path, ct)
+		}
+		checkSecurityHeaders(t, tc.path, res, strings.HasPrefix(tc.path, "/embed/"))
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%s: body lacks %q", tc.path, tc.want)
+		}
+		if strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+			t.Errorf("%s: inline style (CSP forbids it)", tc.path)
+		}
+		if n := strings.Count(body, "<script"); n != 2 || !strings.Contains(body, `<script type="application/json" id="kurz-boot">`) {
+			t.Errorf("%s: want exactly the boot JSON block and the bundle, found %d <script", tc.path, n)
+		}
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for _, path := range []string{"/v/eu_missing", "/v/eu_private", "/v/bad%20id", "/@nobody", "/@a", "/nothing", "/tag/bad-tag!",
+		"/embed/eu_private", "/embed/eu_processing", "/embed/missing", "/static/nope.js", "/lang/fr"} {
+		res, _ := bn.get(t, req{path: path})
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, res.StatusCode)
+		}
+		checkSecurityHeaders(t, path, res, strings.HasPrefix(path, "/embed/"))
+	}
+	// Handles are case-folded to one canonical address.
+	res, _ := bn.get(t, req{path: "/@Alice"})
+	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/@alice" {
+		t.Errorf("/@Alice: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestSignedOutRedirects(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	res, _ := bn.get(t, req{path: "/upload"})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/signin?next=%2Fupload" {
+		t.Errorf("/upload signed out: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, _ = bn.get(t, req{path: "/signin?next=/upload", session: "alice"})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/upload" {
+		t.Errorf("/signin signed in: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, _ = bn.get(t, req{path: "/signin?next=//evil.example/", session: "alice"})
+	if res.Header.Get("Location") != "/" {
+		t.Errorf("open redirect through next: %q", res.Header.Get("Location"))
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for _, tc := range []struct {
+		accept, cookie string
+		want, not      string
+		lang           string
+	}{
+		{"", "", "For You", "Für dich", "en"},
+		{"en-US,en;q=0.9", "", "For You", "Für dich", "en"},
+		{"de-DE,de;q=0.9,en;q=0.8", "", "Für dich", "For You", "de"},
+		{"fr-FR,de;q=0.5,en;q=0.4", "", "Für dich", "For You", "de"},
+		{"en;q=0.3,de;q=0.7", "", "Für dich", "For You", "de"},
+		{"de-DE", "en", "For You", "Für dich", "en"},
+		{"en-US", "de", "Für dich", "For You", "de"},
+		{"en-US", "xx", "For You", "Für dich", "en"},
+	} {
+		res, body := bn.get(t, req{path: "/", lang: tc.accept, cookieLang: tc.cookie})
+		if res.StatusCode != 200 || !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) {
+			t.Errorf("Accept-Language %q, cookie %q: want %q without %q", tc.accept, tc.cookie, tc.want, tc.not)
+		}
+		if !strings.Contains(body, `<html lang="`+tc.lang+`">`) {
+			t.Errorf("Accept-Language %q, cookie %q: want <html lang=%q>", tc.accept, tc.cookie, tc.lang)
+		}
+	}
+	// Every page is translated, not just the feed.
+	for path, want := range map[string]string{"/signin": "Handle oder E-Mail", "/signup": "Deutschland", "/@alice": "Follower",
+		"/upload": "Video hochladen", "/v/eu_v1": "Aufrufe", "/v/missing": "Nicht gefunden", "/tag/sunset": "Anmelden"} {
+		session := ""
+		if path == "/upload" {
+			session = "alice"
+		}
+		_, body := bn.get(t, req{path: path, cookieLang: "de", session: session})
+		if !strings.Contains(body, want) {
+			t.Errorf("%s in German lacks %q", path, want)
+		}
+	}
+	// The switch remembers the choice and goes back, but only to this site.
+	res, _ := bn.get(t, req{path: "/lang/de?next=/tag/sunset"})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/tag/sunset" {
+		t.Errorf("/lang/de: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	var got *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == LangCookie {
+			got = c
+		}
+	}
+	if got == nil || got.Value != "de" || got.MaxAge < 30*24*3600 || got.Path != "/" {
+		t.Errorf("/lang/de cookie: %+v", got)
+	}
+	for _, next := range []string{"//evil.example", "https://evil.example/", "/\\evil.example", ""} {
+		res, _ := bn.get(t, req{path: "/lang/en?next=" + next})
+		if loc := res.Header.Get("Location"); loc != "/" {
+			t.Errorf("/lang/en?next=%s redirects to %q", next, loc)
+		}
+	}
+	// The switch's links carry the current page.
+	_, body := bn.get(t, req{path: "/tag/sunset"})
+	if !strings.Contains(body, `href="/lang/de?next=%2ftag%2fsunset"`) {
+		t.Errorf("language switch link missing or wrong")
+	}
+}
+
+func TestCatalogue(t *testing.T) {
+	t.Parallel()
+	for key := range messages["en"] {
+		for _, l := range languages {
+			if _, ok := messages[l][key]; !ok {
+				t.Errorf("%s lacks %q", l, key)
+			}
+		}
+	}
+	for _, l := range languages {
+		if len(messages[l]) != len(messages["en"]) {
+			t.Errorf("%s has %d messages, en %d", l, len(messages[l]), len(messages["en"]))
+		}
+		for key, m := range messages[l] {
+			if strings.Count(m, "%s") != strings.Count(messages["en"][key], "%s") {
+				t.Errorf("%s %q: placeholders differ from English", l, key)
+			}
+		}
+	}
+	if _, err := translate("en", "no.such.key"); err == nil {
+		t.Error("unknown key gave no error")
+	}
+}
+
+// TestEscaping puts script, event-handler and URL payloads into captions,
+// handles, display names and bios, and checks they come out as text.
+func TestEscaping(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for _, tc := range []struct{ path, session string }{
+		{"/v/eu_xss", ""}, {"/embed/eu_xss", ""}, {"/@mallory", ""}, {"/@mallory", "mallory"}, {"/tag/tag", ""},
+	} {
+		res, body := bn.get(t, req{path: tc.path, session: tc.session})
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: status %d", tc.path, res.StatusCode)
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "onerror=alert(1)>", `href="javascript:`, `src="javascript:`, `content="javascript:`} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: raw %q in the page", tc.path, bad)
+			}
+		}
+		if strings.Contains(strings.ToLower(body), "href=\"javascript") {
+			t.Errorf("%s: javascript: link", tc.path)
+		}
+	}
+	// The payload is still shown, as text.
+	_, body := bn.get(t, req{path: "/v/eu_xss"})
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("/v/eu_xss: escaped caption text missing")
+	}
+	// Hashtags and mentions in it are still links.
+	if !strings.Contains(body, `<a href="/tag/tag">#tag</a>`) || !strings.Contains(body, `<a href="/@alice">@alice</a>`) {
+		t.Error("/v/eu_xss: hashtag or mention link missing")
+	}
+	// The boot JSON cannot close its <script> element.
+	i := strings.Index(body, `id="kurz-boot">`)
+	j := strings.Index(body[i:], "</script>")
+	block := body[i+len(`id="kurz-boot">`) : i+j]
+	var b boot
+	if err := json.Unmarshal([]byte(block), &b); err != nil {
+		t.Fatalf("boot block is not JSON: %v\n%s", err, block)
+	}
+	if b.Video == nil || b.Video.Caption != xssAll {
+		t.Errorf("boot video caption = %+v", b.Video)
+	}
+}
+
+func TestOpenGraph(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	_, body := bn.get(t, req{path: "/v/eu_v1"})
+	base := bn.srv.URL
+	for _, want := range []string{
+		`<meta property="og:type" content="video.other">`,
+		`<meta property="og:title" content="Video by @alice">`,
+		`<meta property="og:description" content="Sunset at the lake #sunset with @bob">`,
+		`<meta property="og:image" content="` + base + `/media/eu_v1/poster.jpg">`,
+		`<meta property="og:video" content="` + base + `/embed/eu_v1">`,
+		`<meta property="og:url" content="` + base + `/v/eu_v1">`,
+		`<meta name="twitter:card" content="player">`,
+		`<link rel="alternate" type="application/json+oembed" href="` + base + `/oembed?format=json&amp;url=` + strings.ReplaceAll(strings.ReplaceAll(base, ":", "%3A"), "/", "%2F") + `%2Fv%2Feu_v1"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/v/eu_v1 lacks %s", want)
+		}
+	}
+	// Private or unfinished videos are not offered for unfurling.
+	_, body = bn.get(t, req{path: "/v/eu_private", session: "alice"})
+	if strings.Contains(body, "og:video") || !strings.Contains(body, `<meta name="robots" content="noindex">`) {
+		t.Error("/v/eu_private: has OpenGraph video or lacks noindex")
+	}
+	// A configured public origin wins over the Host header.
+	h := New(bn.b, nil)
+	h.BaseURL = "https://kurz.example/"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v/eu_v1", nil))
+	if !strings.Contains(rec.Body.String(), `content="https://kurz.example/embed/eu_v1"`) {
+		t.Error("BaseURL not used")
+	}
+}
+
+func TestOEmbed(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	page := bn.srv.URL + "/v/eu_v1"
+	res, body := bn.get(t, req{path: "/oembed?format=json&url=" + page})
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("oembed: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	var o map[string]any
+	if err := json.Unmarshal([]byte(body), &o); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"version": "1.0", "type": "video", "provider_name": "kurz", "author_name": "@alice",
+		"author_url": bn.srv.URL + "/@alice", "width": 360.0, "height": 640.0, "thumbnail_url": bn.srv.URL + "/media/eu_v1/poster.jpg"} {
+		if o[k] != want {
+			t.Errorf("oembed %s = %v, want %v", k, o[k], want)
+		}
+	}
+	html, _ := o["html"].(string)
+	if !strings.HasPrefix(html, `<iframe src="`+bn.srv.URL+`/embed/eu_v1" width="360" height="640"`) {
+		t.Errorf("oembed html = %s", html)
+	}
+	// maxwidth/maxheight are honoured, keeping the aspect ratio.
+	_, body = bn.get(t, req{path: "/oembed?url=" + page + "&maxheight=320"})
+	json.Unmarshal([]byte(body), &o)
+	if o["width"] != 180.0 || o["height"] != 320.0 {
+		t.Errorf("maxheight=320: %vx%v", o["width"], o["height"])
+	}
+	// An XSS caption is escaped inside the html snippet.
+	_, body = bn.get(t, req{path: "/oembed?url=" + bn.srv.URL + "/v/eu_xss"})
+	json.Unmarshal([]byte(body), &o)
+	if s, _ := o["html"].(string); strings.Contains(s, "<script") || strings.Contains(s, "<img") {
+		t.Errorf("oembed html not escaped: %s", s)
+	}
+	for _, u := range []string{"/v/eu_missing", "/v/eu_private", "/v/eu_processing", "/@alice", "", "/v/../etc"} {
+		res, _ := bn.get(t, req{path: "/oembed?url=" + bn.srv.URL + u})
+		if res.StatusCode != 404 {
+			t.Errorf("oembed %q: status %d, want 404", u, res.StatusCode)
+		}
+	}
+	if res, _ := bn.get(t, req{path: "/oembed?format=xml&url=" + page}); res.StatusCode != http.StatusNotImplemented {
+		t.Errorf("format=xml: %d", res.StatusCode)
+	}
+}
+
+func TestStatic(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	if _, ok := bn.h.hashes["dist/app.js"]; !ok {
+		if os.Getenv("CI") != "" {
+			t.Fatal("web/static/dist/app.js missing: run `cd web && npm ci && npm run build` before go test")
+		}
+		t.Skip("front-end bundle not built (cd web && npm ci && npm run build)")
+	}
+	for name, ctype := range map[string]string{"dist/app.js": "text/javascript; charset=utf-8", "dist/app.css": "text/css; charset=utf-8", "icon.svg": "image/svg+xml"} {
+		url := bn.h.asset(name)
+		res, body := bn.get(t, req{path: url})
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != ctype || len(body) == 0 {
+			t.Errorf("%s: %d %q (%d bytes)", url, res.StatusCode, res.Header.Get("Content-Type"), len(body))
+		}
+		if res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: Cache-Control %q", url, res.Header.Get("Cache-Control"))
+		}
+	}
+	// Without the current version the answer may only be cached briefly.
+	res, _ := bn.get(t, req{path: "/static/dist/app.js?v=old"})
+	if res.StatusCode != 200 || strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stale version: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	_, page := bn.get(t, req{path: "/"})
+	if !strings.Contains(page, `src="`+bn.h.asset("dist/app.js")+`"`) {
+		t.Error("page does not load the versioned bundle")
+	}
+}
+
+func TestSegments(t *testing.T) {
+	t.Parallel()
+	got := segments("Hi @Alice. see #Sunset, mail a@b.com or #x_1 @no @bad..dots " + xssURL)
+	var links []string
+	for _, s := range got {
+		if s.Href != "" {
+			links = append(links, s.Text+"→"+s.Href)
+		}
+	}
+	want := []string{"@Alice→/@alice", "#Sunset→/tag/sunset", "#x_1→/tag/x_1"}
+	if strings.Join(links, " ") != strings.Join(want, " ") {
+		t.Errorf("links = %v, want %v", links, want)
+	}
+}
+
+func TestCompact(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1K", 1234: "1.2K", 999_999: "999.9K", 1_500_000: "1.5M", 2_000_000_000: "2B"} {
+		if got := compact(n); got != want {
+			t.Errorf("compact(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func FuzzSegments(f *testing.F) {
+	f.Add("#a @bob " + xssAll)
+	f.Add("@@@###..@a.b")
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		for _, seg := range segments(s) {
+			b.WriteString(seg.Text)
+			if seg.Href != "" && !strings.HasPrefix(seg.Href, "/tag/") && !strings.HasPrefix(seg.Href, "/@") {
+				t.Fatalf("link %q", seg.Href)
+			}
+			if strings.ContainsAny(seg.Href, "<>\"' :") {
+				t.Fatalf("link %q has markup or scheme characters", seg.Href)
+			}
+		}
+		if b.String() != s {
+			t.Fatalf("segments lose text: %q -> %q", s, b.String())
+		}
+	})
+}
+
+func FuzzAcceptLanguage(f *testing.F) {
+	f.Add("de-DE,de;q=0.9,en;q=0.8")
+	f.Add("*;q=0.1, DE ; q = 1")
+	f.Fuzz(func(t *testing.T, h string) {
+		got := parseAcceptLanguage(h)
+		if !supported(got) {
+			t.Fatalf("%q -> unsupported %q", h, got)
+		}
+	})
+}
+
+func FuzzLocalPath(f *testing.F) {
+	f.Add("/tag/x?y=1")
+	f.Add("//evil")
+	f.Fuzz(func(t *testing.T, p string) {
+		got := localPath(p)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") || !utf8.ValidString(got) && got != p {
+			t.Fatalf("%q -> %q", p, got)
+		}
+	})
+}
