@@ -58,4 +58,81 @@ type Queries interface {
 	CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error)
 	// VideosInStatus lists videos in a status last updated before before.
 	VideosInStatus(ctx context.Context, status string, before time.Time) ([]*Video, error)
+	// PublicVideos lists every public, ready video of the region.
+	PublicVideos(ctx context.Context) ([]*Video, error)
+	// VideosOf lists a person's videos, newest first.
+	VideosOf(ctx context.Context, ownerID string) ([]*Video, error)
+
+	UpdateProfile(ctx context.Context, p *Profile) error
+	// AddCounter adds delta to a counter: on videos likes, comments or
+	// views; on profiles followers or following.
+	AddCounter(ctx context.Context, table, id, field string, delta int64) error
+
+	// AddLike and AddFollow report whether the row is new; RemoveLike and
+	// RemoveFollow whether a row was there.
+	AddLike(ctx context.Context, userID, videoID string, at time.Time) (bool, error)
+	RemoveLike(ctx context.Context, userID, videoID string) (bool, error)
+	Likes(ctx context.Context, userID string, videoIDs []string) (map[string]bool, error)
+	LikedVideos(ctx context.Context, userID string, limit int) ([]string, error)
+	AddFollow(ctx context.Context, followerID, followeeID string, at time.Time) (bool, error)
+	RemoveFollow(ctx context.Context, followerID, followeeID string) (bool, error)
+	Followees(ctx context.Context, followerID string) ([]string, error)
+	// AddView records a view once per person, video and day.
+	AddView(ctx context.Context, userID, videoID string, day int64, at time.Time) (bool, error)
+	ViewedVideos(ctx context.Context, userID string, sinceDay int64) ([]string, error)
+
+	CreateComment(ctx context.Context, c *Comment) error
+	CommentByID(ctx context.Context, id string) (*Comment, error)
+	DeleteComment(ctx context.Context, id string) error
+	// CommentsOf lists a video's comments oldest first, after a cursor
+	// (created_at, id) position.
+	CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*Comment, error)
+
+	QueueDelta(ctx context.Context, d *Delta) error
+	PendingDeltas(ctx context.Context, limit int) ([]*Delta, error)
+	DeleteDelta(ctx context.Context, key string) error
+	// MarkDeltaApplied records an incoming delta's key; false means it was
+	// applied before.
+	MarkDeltaApplied(ctx context.Context, key string, at time.Time) (bool, error)
+
+	// AppendLog adds a public fact to the region's log.
+	AppendLog(ctx context.Context, e *LogEntry) error
+	LogAfter(ctx context.Context, seq int64, limit int) ([]*LogEntry, error)
+	LastLogSeq(ctx context.Context) (int64, error)
+	// PutReplica stores a replicated object unless a newer one is there.
+	PutReplica(ctx context.Context, kind, id string, data []byte, seq int64) error
+	DeleteReplica(ctx context.Context, kind, id string) error
+	Replica(ctx context.Context, kind, id string) ([]byte, error)
+	Replicas(ctx context.Context, kind string) ([][]byte, error)
+	LogPosition(ctx context.Context, region Region) (int64, error)
+	SetLogPosition(ctx context.Context, region Region, seq int64, at time.Time) error
+}
+
+// Comment is a published comment, stored with its video. Data class: public.
+type Comment struct {
+	ID           string
+	VideoID      string
+	AuthorID     string
+	AuthorHandle string
+	Text         string
+	CreatedAt    time.Time
+}
+
+// Delta is a counter change on its way to the object's home region.
+type Delta struct {
+	Key       string
+	Region    Region
+	ObjectID  string
+	Field     string
+	Delta     int64
+	CreatedAt time.Time
+}
+
+// LogEntry is one public fact in a region's public log.
+type LogEntry struct {
+	Seq       int64
+	Kind      string
+	ObjectID  string
+	Data      []byte
+	CreatedAt time.Time
 }

@@ -17,6 +17,9 @@ type Profile struct {
 	// (13-15) start private.
 	Private   bool
 	CreatedAt time.Time
+	// Followers and Following are public counters.
+	Followers int64
+	Following int64
 }
 
 // Region returns the profile's home region, from its ID.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kurz"
 	"kurz/app"
@@ -195,3 +196,15 @@ func (s *server) count(region kurz.Region, table string) int {
 }
 
 func kurzRegion(s string) kurz.Region { return kurz.Region(s) }
+
+// waitFor polls cond until it holds, failing after 20 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

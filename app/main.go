@@ -86,6 +86,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if err := c.StartJobs(ctx, slots); err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
 		}
+		if err := c.StartBackground(ctx); err != nil {
+			return fmt.Errorf("region %s: %w", r, err)
+		}
 	}
 	m.api.Door = m.cells[m.Config.Regions[0]]
 

@@ -54,8 +54,9 @@ func TestNoPersonalFieldInPlaintext(t *testing.T) {
 	check("after shutdown")
 }
 
-// TestPersonStaysInHomeRegion: an eu person leaves no row and no byte in
-// the us and sg stores.
+// TestPersonStaysInHomeRegion: an eu person's personal data leaves no row
+// and no byte in the us and sg stores; only their public profile (handle,
+// ID) is replicated there.
 func TestPersonStaysInHomeRegion(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, func(c *app.Config) { c.DB = map[kurz.Region]string{} })
@@ -67,8 +68,13 @@ func TestPersonStaysInHomeRegion(t *testing.T) {
 		t.Fatalf("logout: %d", r.Status)
 	}
 	s.login(&a)
+	waitFor(t, "the public profile to replicate", func() bool {
+		_, ok := s.Cell("us").Index.ProfileByHandle(handle)
+		_, ok2 := s.Cell("sg").Index.ProfileByHandle(handle)
+		return ok && ok2
+	})
 	for _, region := range []string{"us", "sg"} {
-		for _, table := range []string{"profiles", "accounts", "person_keys", "sessions", "handle_claims"} {
+		for _, table := range []string{"profiles", "accounts", "person_keys", "sessions", "handle_claims", "likes", "follows", "views"} {
 			if n := s.count(kurzRegion(region), table); n != 0 {
 				t.Errorf("%s.%s has %d rows after an eu sign-up", region, table, n)
 			}
@@ -76,7 +82,7 @@ func TestPersonStaysInHomeRegion(t *testing.T) {
 	}
 	s.Close()
 	for _, region := range []string{"us", "sg"} {
-		hits, err := leak.ScanDir(filepath.Join(s.Config.DataDir, region), email, handle, a.ID, "1988-02-29")
+		hits, err := leak.ScanDir(filepath.Join(s.Config.DataDir, region), email, "1988-02-29", "19880229")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,9 +90,10 @@ func TestPersonStaysInHomeRegion(t *testing.T) {
 			t.Errorf("eu person found in %s: %s", region, h)
 		}
 	}
-	// The eu folder does hold the public handle: the scan would see a leak.
-	hits, _ := leak.ScanDir(filepath.Join(s.Config.DataDir, "eu"), handle)
+	// The public handle is replicated, and the scan finds it: it would
+	// see a leak of the personal fields too.
+	hits, _ := leak.ScanDir(filepath.Join(s.Config.DataDir, "us"), handle)
 	if len(hits) == 0 {
-		t.Fatal("the scan does not find the handle even in the home region; it would miss leaks")
+		t.Fatal("the scan does not find the replicated public handle; it would miss leaks")
 	}
 }

@@ -101,7 +101,7 @@ func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 	hash := auth.HashPassword(s.password)
 	now := c.now().UTC().Truncate(time.Millisecond)
 	p := &kurz.Profile{ID: userID, Handle: s.handle, Private: s.minor, CreatedAt: now}
-	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
+	err = c.tx(ctx, func(q kurz.Queries) error {
 		dk, wrapped, err := c.Keys.NewDataKey(userID)
 		if err != nil {
 			return err
@@ -110,6 +110,9 @@ func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 			return err
 		}
 		if err := q.PutPersonKey(ctx, userID, wrapped); err != nil {
+			return err
+		}
+		if err := c.publishProfile(ctx, q, p); err != nil {
 			return err
 		}
 		return q.CreateAccount(ctx, &kurz.Account{

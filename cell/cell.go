@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -45,10 +46,23 @@ type Cell struct {
 	Jobs  *river.Client[*sql.Tx]
 	// Uploads is the region's tus endpoint.
 	Uploads *handler.UnroutedHandler
+	// Index is the region's catalogue of public content of every region.
+	Index *Index
+
+	logMu    sync.Mutex
+	logWake  chan struct{}
+	healthMu sync.Mutex
+	health   map[kurz.Region]PeerHealth
+	stop     context.CancelFunc
+	done     sync.WaitGroup
 }
 
 // Close stops the cell's workers and releases its resources.
 func (c *Cell) Close() error {
+	if c.stop != nil {
+		c.stop()
+		c.done.Wait()
+	}
 	if c.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

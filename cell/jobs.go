@@ -216,7 +216,7 @@ func (c *Cell) processVideo(ctx context.Context, args ProcessVideoArgs) error {
 	if err != nil {
 		return err
 	}
-	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
+	err = c.tx(ctx, func(q kurz.Queries) error {
 		cur, err := q.VideoByID(ctx, v.ID)
 		if err != nil {
 			return err
@@ -228,7 +228,10 @@ func (c *Cell) processVideo(ctx context.Context, args ProcessVideoArgs) error {
 		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
 		cur.Renditions = marshalRenditions(out.Renditions)
 		cur.UpdatedAt = c.now().UTC()
-		return q.UpdateVideo(ctx, cur)
+		if err := q.UpdateVideo(ctx, cur); err != nil {
+			return err
+		}
+		return c.syncVideoLog(ctx, q, cur)
 	})
 	if err != nil {
 		return err

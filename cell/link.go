@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"time"
 
 	"kurz"
@@ -24,8 +25,18 @@ type locateResponse struct {
 
 // LinkHandler serves this cell's side of the region link. The caller has
 // verified the request's signature; body is its verified payload.
-func (c *Cell) LinkHandler(ctx context.Context, from kurz.Region, method, path string, body []byte) (any, error) {
+func (c *Cell) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, error) {
+	if out, ok, err := c.socialLink(ctx, from, method, path, rawQuery, body); ok {
+		return out, err
+	}
 	switch {
+	case method == "GET" && path == "/link/v1/follows":
+		q, _ := url.ParseQuery(rawQuery)
+		follower := q.Get("follower")
+		if r, err := kurz.ParseID(follower); err != nil || r != c.Region {
+			return nil, kurz.ErrNotFound
+		}
+		return map[string]bool{"follows": c.IsFollowing(ctx, follower, q.Get("followee"))}, nil
 	case method == "POST" && path == "/link/v1/handles/claim":
 		var in claimRequest
 		if err := json.Unmarshal(body, &in); err != nil {

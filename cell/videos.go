@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -69,6 +70,8 @@ type VideoJSON struct {
 	Comments   int64     `json:"comments"`
 	Views      int64     `json:"views"`
 	CreatedAt  time.Time `json:"created_at"`
+	Liked      bool      `json:"liked"`
+	Following  bool      `json:"following"`
 }
 
 // Upload is what a person sends when starting an upload.
@@ -229,9 +232,20 @@ func (c *Cell) CanView(ctx context.Context, viewer *kurz.Profile, v *kurz.Video)
 	return false
 }
 
-// Follows reports whether follower follows followee. Follows arrive with
-// the social features; until then nobody follows anybody.
-func (c *Cell) Follows(ctx context.Context, followerID, followeeID string) bool { return false }
+// Follows reports whether follower (of any region) follows followee. The
+// follow is the follower's personal data, so their home region answers.
+func (c *Cell) Follows(ctx context.Context, followerID, followeeID string) bool {
+	region, err := kurz.ParseID(followerID)
+	if err != nil {
+		return false
+	}
+	if region == c.Region {
+		return c.IsFollowing(ctx, followerID, followeeID)
+	}
+	var out struct{ Follows bool }
+	err = c.Link.Call(ctx, region, "GET", "/link/v1/follows?follower="+url.QueryEscape(followerID)+"&followee="+url.QueryEscape(followeeID), nil, &out)
+	return err == nil && out.Follows
+}
 
 // Video returns a video as viewer may see it; others get ErrNotFound.
 func (c *Cell) Video(ctx context.Context, viewer *kurz.Profile, id string) (*VideoJSON, error) {
@@ -285,7 +299,7 @@ type VideoPatch struct {
 // UpdateVideo lets the owner change caption and visibility.
 func (c *Cell) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id string, p VideoPatch) (*VideoJSON, error) {
 	var out *kurz.Video
-	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
+	err := c.tx(ctx, func(q kurz.Queries) error {
 		v, err := q.VideoByID(ctx, id)
 		if err != nil {
 			return err
@@ -320,7 +334,10 @@ func (c *Cell) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id string,
 			return err
 		}
 		out = v
-		return c.syncHashtags(ctx, q, v, caption)
+		if err := c.syncHashtags(ctx, q, v, caption); err != nil {
+			return err
+		}
+		return c.syncVideoLog(ctx, q, v)
 	})
 	if err != nil {
 		return nil, err
@@ -337,7 +354,14 @@ func (c *Cell) DeleteVideo(ctx context.Context, viewer *kurz.Profile, id string)
 	if viewer == nil || v.OwnerID != viewer.ID {
 		return kurz.ErrNotFound
 	}
-	if err := c.Store.DeleteVideo(ctx, id); err != nil {
+	err = c.tx(ctx, func(q kurz.Queries) error {
+		if err := q.DeleteVideo(ctx, id); err != nil {
+			return err
+		}
+		v.Status = "deleted"
+		return c.syncVideoLog(ctx, q, v)
+	})
+	if err != nil {
 		return err
 	}
 	c.removeFiles(id)

@@ -31,12 +31,16 @@ type Limits struct {
 	LoginsPerAccount   int           // per account per LoginAccountWindow
 	LoginAccountWindow time.Duration
 	SignupsPerIP       int // per IP per hour
+	// LikesPerMinute bounds likes, unlikes, follows and unfollows per
+	// person; CommentsPerMinute bounds comments.
+	LikesPerMinute, CommentsPerMinute int
 }
 
 // DefaultLimits follow what large platforms use against credential
 // stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
 func DefaultLimits() Limits {
-	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30}
+	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30,
+		LikesPerMinute: 60, CommentsPerMinute: 10}
 }
 
 // Server serves the API of the cells hosted by this process.
@@ -53,7 +57,11 @@ type Server struct {
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 
+	// Web registers the web pages on the mux, if set.
+	Web func(*http.ServeMux)
+
 	loginIP, loginAccount, signupIP *auth.Limiter
+	likes, comments                 *auth.Limiter
 	draining                        atomic.Bool
 }
 
@@ -65,6 +73,8 @@ func (s *Server) Init(l Limits) {
 	s.loginIP = auth.NewLimiter(l.LoginsPerIP, l.LoginIPWindow)
 	s.loginAccount = auth.NewLimiter(l.LoginsPerAccount, l.LoginAccountWindow)
 	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
+	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
+	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 }
 
 // Drain makes /readyz fail, so load balancers stop sending new work
@@ -89,6 +99,23 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PATCH /api/v1/videos/{id}", s.patchVideo)
 	mux.HandleFunc("DELETE /api/v1/videos/{id}", s.deleteVideo)
 	mux.HandleFunc("GET /media/{id}/{file...}", s.serveMedia)
+	mux.HandleFunc("PUT /api/v1/videos/{id}/like", s.like)
+	mux.HandleFunc("DELETE /api/v1/videos/{id}/like", s.like)
+	mux.HandleFunc("POST /api/v1/videos/{id}/view", s.view)
+	mux.HandleFunc("GET /api/v1/videos/{id}/comments", s.listComments)
+	mux.HandleFunc("POST /api/v1/videos/{id}/comments", s.postComment)
+	mux.HandleFunc("DELETE /api/v1/comments/{id}", s.deleteComment)
+	mux.HandleFunc("PUT /api/v1/users/{handle}/follow", s.follow)
+	mux.HandleFunc("DELETE /api/v1/users/{handle}/follow", s.follow)
+	mux.HandleFunc("GET /api/v1/users/{handle}", s.getUser)
+	mux.HandleFunc("GET /api/v1/users/{handle}/videos", s.userVideos)
+	mux.HandleFunc("GET /api/v1/tags/{tag}/videos", s.tagVideos)
+	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
+	mux.HandleFunc("GET /api/v1/feed", s.feed)
+	mux.HandleFunc("GET /api/v1/regions", s.regions)
+	if s.Web != nil {
+		s.Web(mux)
+	}
 	mux.Handle("/link/v1/", http.HandlerFunc(s.serveLink))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
@@ -132,7 +159,7 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.Cells[to]
-	out, err := c.LinkHandler(r.Context(), from, r.Method, r.URL.Path, body)
+	out, err := c.LinkHandler(r.Context(), from, r.Method, r.URL.Path, r.URL.RawQuery, body)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -200,6 +227,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	return nil
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

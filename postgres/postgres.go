@@ -31,6 +31,7 @@ var Dialect = func() *sqlstore.Dialect {
 		River:      func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) },
 		// One migrator at a time across all nodes of a region.
 		MigrateLock: `SELECT pg_advisory_xact_lock(4231577)`,
+		LogLock:     `SELECT pg_advisory_xact_lock(4231578)`,
 		IsUniqueViolation: func(err error) bool {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && e.Code == "23505"

@@ -7,12 +7,12 @@ import (
 	"kurz"
 )
 
-const profileCols = `id, handle, display_name, bio, private, created_at`
+const profileCols = `id, handle, display_name, bio, private, created_at, followers, following`
 
 func scanProfile(row interface{ Scan(...any) error }) (*kurz.Profile, error) {
 	var p kurz.Profile
 	var private, created int64
-	if err := row.Scan(&p.ID, &p.Handle, &p.DisplayName, &p.Bio, &private, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Handle, &p.DisplayName, &p.Bio, &private, &created, &p.Followers, &p.Following); err != nil {
 		return nil, err
 	}
 	p.Private, p.CreatedAt = private != 0, fromMS(created)
@@ -20,8 +20,8 @@ func scanProfile(row interface{ Scan(...any) error }) (*kurz.Profile, error) {
 }
 
 func (q queries) CreateProfile(ctx context.Context, p *kurz.Profile) error {
-	return q.exec(ctx, `INSERT INTO profiles (`+profileCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		p.ID, p.Handle, p.DisplayName, p.Bio, b2i(p.Private), ms(p.CreatedAt))
+	return q.exec(ctx, `INSERT INTO profiles (`+profileCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		p.ID, p.Handle, p.DisplayName, p.Bio, b2i(p.Private), ms(p.CreatedAt), p.Followers, p.Following)
 }
 
 func (q queries) ProfileByID(ctx context.Context, id string) (*kurz.Profile, error) {

@@ -35,6 +35,9 @@ type Dialect struct {
 	// IsUnavailable reports whether err means the database cannot be
 	// reached (so callers answer 503, not 500).
 	IsUnavailable func(error) bool
+	// LogLock, if set, runs before each public-log insert and holds until
+	// commit, so log entries become visible in sequence order.
+	LogLock string
 	// River returns the job queue's driver for the write handle.
 	River func(*sql.DB) riverdriver.Driver[*sql.Tx]
 }

@@ -1,0 +1,327 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/auth"
+	"kurz/cell"
+)
+
+// viewerCell returns the signed-in person and their home cell, or for an
+// anonymous request nil and the door cell (any region can serve public
+// content from its catalogue).
+func (s *Server) viewerCell(r *http.Request) (*kurz.Profile, *cell.Cell, error) {
+	if token(r) == "" {
+		return nil, s.Door, nil
+	}
+	return s.authenticate(r)
+}
+
+// limit applies a per-person rate limit.
+func limit(l *auth.Limiter, p *kurz.Profile) error {
+	if ok, wait := l.Allow(p.ID); !ok {
+		return rateLimited(wait)
+	}
+	return nil
+}
+
+func (s *Server) like(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err == nil {
+		err = limit(s.likes, p)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := c.SetLike(r.Context(), p, r.PathValue("id"), r.Method == http.MethodPut)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"likes": n, "liked": r.Method == http.MethodPut})
+}
+
+func (s *Server) view(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if p != nil {
+		if err := c.RecordView(r.Context(), p, r.PathValue("id")); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err == nil {
+		err = limit(s.comments, p)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cm, err := c.PostComment(r.Context(), p, r.PathValue("id"), in.Text)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, cm)
+}
+
+func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	items, next, err := c.Comments(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []cell.CommentJSON{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+}
+
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := c.DeleteComment(r.Context(), p, r.PathValue("id")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err == nil {
+		err = limit(s.likes, p)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := c.SetFollow(r.Context(), p, r.PathValue("handle"), r.Method == http.MethodPut)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"followers": n, "following": r.Method == http.MethodPut})
+}
+
+// ProfileJSON is the API shape of a public profile.
+type ProfileJSON struct {
+	ID            string `json:"id"`
+	Handle        string `json:"handle"`
+	DisplayName   string `json:"display_name"`
+	Bio           string `json:"bio"`
+	Private       bool   `json:"private"`
+	Followers     int64  `json:"followers"`
+	Following     int64  `json:"following"`
+	Likes         int64  `json:"likes"`
+	ViewerFollows bool   `json:"viewer_follows"`
+}
+
+func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *cell.Cell, handle string) (*ProfileJSON, error) {
+	pp, err := c.ProfileByHandle(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	out := &ProfileJSON{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
+		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
+	if viewer != nil {
+		out.ViewerFollows = c.IsFollowing(ctx, viewer.ID, pp.ID)
+	}
+	return out, nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out, err := s.profileJSON(r.Context(), p, c, r.PathValue("handle"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		DisplayName *string `json:"display_name"`
+		Bio         *string `json:"bio"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if _, err := c.UpdateProfile(r.Context(), p, in.DisplayName, in.Bio); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out, err := s.profileJSON(r.Context(), p, c, p.Handle)
+	if err != nil {
+		// The catalogue catches up with the log a moment later.
+		writeJSON(w, http.StatusOK, map[string]any{"id": p.ID, "handle": p.Handle})
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// feedJSON turns catalogue videos into API videos.
+func feedJSON(items []cell.FeedItem) []*cell.VideoJSON {
+	out := make([]*cell.VideoJSON, len(items))
+	for i, it := range items {
+		v := &cell.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
+			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
+			CreatedAt: it.CreatedAt, Liked: it.Liked, Following: it.Following}
+		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
+		base := "/media/" + it.ID + "/"
+		v.HLSURL, v.PosterURL, v.PreviewURL = base+"master.m3u8", base+"poster.jpg", base+"preview.mp4"
+		out[i] = v
+	}
+	return out
+}
+
+func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *cell.Cell, viewer *kurz.Profile, vids []*cell.PublicVideo, next string) {
+	items, err := c.Decorate(r.Context(), viewer, vids)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": feedJSON(items), "next_cursor": next})
+}
+
+const pageSize = 10
+
+func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cursor := r.URL.Query().Get("cursor")
+	var vids []*cell.PublicVideo
+	var next string
+	switch kind := r.URL.Query().Get("kind"); kind {
+	case "", "foryou":
+		vids, next, err = c.ForYou(r.Context(), p, cursor, pageSize)
+	case "following":
+		if p == nil {
+			err = kurz.Errorf(kurz.EUnauthorized, "please sign in to see whom you follow")
+			break
+		}
+		vids, next, err = c.Following(r.Context(), p, cursor, pageSize)
+	default:
+		err = kurz.FieldError("kind", "kind must be foryou or following")
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.writeVideos(w, r, c, p, vids, next)
+}
+
+// cursorVideo decodes a newest-first cursor ("<ms>_<id>").
+func cursorVideo(cursor string) (*cell.PublicVideo, error) {
+	if cursor == "" {
+		return nil, nil
+	}
+	ms, id, ok := strings.Cut(cursor, "_")
+	var t int64
+	for _, ch := range ms {
+		if ch < '0' || ch > '9' {
+			ok = false
+		}
+		t = t*10 + int64(ch-'0')
+	}
+	if !ok {
+		return nil, kurz.Errorf(kurz.EInvalid, "bad cursor")
+	}
+	return &cell.PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}, nil
+}
+
+func nextCursor(vids []*cell.PublicVideo, n int) string {
+	if len(vids) < n {
+		return ""
+	}
+	last := vids[len(vids)-1]
+	return strings.TrimSpace(itoa64(last.CreatedAt.UnixMilli())) + "_" + last.ID
+}
+
+func (s *Server) userVideos(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	pp, err := c.ProfileByHandle(r.Context(), r.PathValue("handle"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	after, err := cursorVideo(r.URL.Query().Get("cursor"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	vids := c.Index.OwnerVideos(pp.ID, after, 24)
+	s.writeVideos(w, r, c, p, vids, nextCursor(vids, 24))
+}
+
+func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	after, err := cursorVideo(r.URL.Query().Get("cursor"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	vids := c.Index.TagVideos(strings.ToLower(strings.TrimPrefix(r.PathValue("tag"), "#")), after, 24)
+	s.writeVideos(w, r, c, p, vids, nextCursor(vids, 24))
+}
+
+// regions lists the regions and the health of each hosted region's link
+// to its peers.
+func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{}
+	for region, c := range s.Cells {
+		seq, _ := c.Store.LastLogSeq(r.Context())
+		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": c.Health()}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"regions": out})
+}
