@@ -25,6 +25,7 @@ import (
 	"kurz/postgres"
 	"kurz/sqlite"
 	"kurz/sqlstore"
+	"kurz/web"
 )
 
 // Main is a running kurz process. Close is safe after a partial Run.
@@ -91,6 +92,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.api.Door = m.cells[m.Config.Regions[0]]
+	m.api.Web = web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")).Register
 
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {

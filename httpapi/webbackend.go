@@ -1,0 +1,122 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"kurz"
+	"kurz/cell"
+	"kurz/web"
+)
+
+// WebBackend gives the web pages what they need, through the same cells
+// and rules as the API.
+type WebBackend struct{ S *Server }
+
+var _ web.Backend = WebBackend{}
+
+func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
+	p, err := b.S.viewer(r)
+	if err != nil || p == nil {
+		return nil
+	}
+	return &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
+}
+
+// profileOf turns a page viewer back into the person and their cell.
+func (b WebBackend) profileOf(v *web.Viewer) (*kurz.Profile, *cell.Cell) {
+	if v == nil {
+		return nil, b.S.Door
+	}
+	c, ok := b.S.Cells[kurz.Region(v.Region)]
+	if !ok {
+		return nil, b.S.Door
+	}
+	return &kurz.Profile{ID: v.ID, Handle: v.Handle}, c
+}
+
+func webVideo(v *cell.VideoJSON) web.Video {
+	return web.Video{ID: v.ID, Status: v.Status, Error: v.Error, Caption: v.Caption, Hashtags: v.Hashtags,
+		CreatorHandle: v.Creator.Handle, DurationMS: int(v.DurationMS), Width: v.Width, Height: v.Height,
+		HLSURL: v.HLSURL, PosterURL: v.PosterURL, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
+		CreatedAt: v.CreatedAt, Liked: v.Liked, FollowingCreator: v.Following, Visibility: v.Visibility}
+}
+
+func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id string) (*web.Video, error) {
+	p, vc := b.profileOf(viewer)
+	c, err := b.S.cellOf(id)
+	if err != nil {
+		return nil, kurz.ErrNotFound
+	}
+	v, err := c.Video(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
+		if liked, err := vc.Store.Likes(ctx, p.ID, []string{id}); err == nil {
+			v.Liked = liked[id]
+		}
+		v.Following = vc.IsFollowing(ctx, p.ID, v.Creator.ID)
+	}
+	out := webVideo(v)
+	return &out, nil
+}
+
+func (b WebBackend) Profile(ctx context.Context, viewer *web.Viewer, handle string) (*web.Profile, error) {
+	p, c := b.profileOf(viewer)
+	pj, err := b.S.profileJSON(ctx, p, c, handle)
+	if err != nil {
+		return nil, err
+	}
+	return &web.Profile{ID: pj.ID, Handle: pj.Handle, DisplayName: pj.DisplayName, Bio: pj.Bio, Followers: pj.Followers,
+		Following: pj.Following, Likes: pj.Likes, Private: pj.Private, IsViewer: p != nil && p.ID == pj.ID,
+		ViewerFollows: pj.ViewerFollows}, nil
+}
+
+func (b WebBackend) videos(ctx context.Context, p *kurz.Profile, c *cell.Cell, vids []*cell.PublicVideo, n int) ([]web.Video, string, error) {
+	items, err := c.Decorate(ctx, p, vids)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]web.Video, 0, len(items))
+	for _, v := range feedJSON(items) {
+		out = append(out, webVideo(v))
+	}
+	return out, nextCursor(vids, n), nil
+}
+
+func (b WebBackend) ProfileVideos(ctx context.Context, viewer *web.Viewer, handle, cursor string) ([]web.Video, string, error) {
+	p, c := b.profileOf(viewer)
+	pp, err := c.ProfileByHandle(ctx, handle)
+	if err != nil {
+		return nil, "", err
+	}
+	if p != nil && p.ID == pp.ID && cursor == "" {
+		// The owner sees all their videos, also private and unfinished ones.
+		vids, err := c.Store.VideosOf(ctx, p.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		var out []web.Video
+		for _, v := range vids {
+			if vj, err := c.Video(ctx, p, v.ID); err == nil {
+				out = append(out, webVideo(vj))
+			}
+		}
+		return out, "", nil
+	}
+	after, err := cursorVideo(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	return b.videos(ctx, p, c, c.Index.OwnerVideos(pp.ID, after, 24), 24)
+}
+
+func (b WebBackend) TagVideos(ctx context.Context, viewer *web.Viewer, tag, cursor string) ([]web.Video, string, error) {
+	p, c := b.profileOf(viewer)
+	after, err := cursorVideo(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	return b.videos(ctx, p, c, c.Index.TagVideos(tag, after, 24), 24)
+}
