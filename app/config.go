@@ -64,6 +64,8 @@ type Config struct {
 	// ProcessingAttempts is how often processing is tried before a video
 	// fails.
 	ProcessingAttempts int
+	// EdgeCacheBytes bounds the cache of other regions' public media.
+	EdgeCacheBytes int64
 	// NodeID names this process in the job queues; keep it stable across
 	// restarts so interrupted work is taken back at once (default: host name).
 	NodeID string
@@ -89,6 +91,7 @@ func DefaultConfig() Config {
 		DailyUploads:       50,
 		TranscodeTimeout:   20 * time.Minute,
 		ProcessingAttempts: 3,
+		EdgeCacheBytes:     1 << 30,
 	}
 }
 

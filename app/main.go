@@ -73,6 +73,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		slots = max(1, runtime.NumCPU()/4)
 	}
 	m.slots = make(chan struct{}, slots)
+	m.api.Peers = map[kurz.Region]string{}
+	for r, u := range m.Config.Peers {
+		m.api.Peers[r] = strings.TrimRight(u, "/")
+	}
+	if len(m.Config.Peers) > 0 {
+		m.api.Edge = &httpapi.Edge{Dir: filepath.Join(m.Config.DataDir, string(m.Config.Regions[0]), "edge"),
+			MaxBytes: m.Config.EdgeCacheBytes, Client: &http.Client{Timeout: time.Minute}}
+		os.RemoveAll(m.api.Edge.Dir) // the cache's index lives in memory: start empty
+	}
 	m.cells = map[kurz.Region]*cell.Cell{}
 	for _, r := range m.Config.Regions {
 		c, err := m.openCell(ctx, r, secrets, secret)
@@ -86,6 +95,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		if err := c.StartJobs(ctx, slots); err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
+		}
+		if m.api.Edge != nil {
+			c.OnVideoGone = m.api.Edge.Purge
 		}
 		if err := c.StartBackground(ctx); err != nil {
 			return fmt.Errorf("region %s: %w", r, err)

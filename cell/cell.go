@@ -48,6 +48,9 @@ type Cell struct {
 	Uploads *handler.UnroutedHandler
 	// Index is the region's catalogue of public content of every region.
 	Index *Index
+	// OnVideoGone, if set, is called when a video leaves the catalogue
+	// (to purge edge caches).
+	OnVideoGone func(videoID string)
 
 	logMu    sync.Mutex
 	logWake  chan struct{}

@@ -119,6 +119,9 @@ func (c *Cell) applyToIndex(e *kurz.LogEntry) {
 		}
 	case LogVideoGone:
 		c.Index.RemoveVideo(e.ObjectID)
+		if c.OnVideoGone != nil {
+			c.OnVideoGone(e.ObjectID)
+		}
 	case LogProfile:
 		var p PublicProfile
 		if json.Unmarshal(e.Data, &p) == nil {

@@ -33,7 +33,8 @@ func rateLimited(wait time.Duration) error {
 // only in the home region, sealed.
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	var in cell.SignUp
-	if err := decode(w, r, &in); err != nil {
+	body, err := readJSON(w, r, &in)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -49,7 +50,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	home := s.Residency.HomeRegion(country)
 	c, ok := s.Cells[home]
 	if !ok {
-		s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", home))
+		s.forward(w, r, home, body)
 		return
 	}
 	p, err := c.SignUp(r.Context(), &in)
@@ -69,7 +70,8 @@ type loginRequest struct {
 // wrong passwords get the same answer after the same work.
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	var in loginRequest
-	if err := decode(w, r, &in); err != nil {
+	body, err := readJSON(w, r, &in)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -88,7 +90,6 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	door := s.Door
 	var userID string
-	var err error
 	login := strings.ToLower(strings.TrimSpace(in.Login))
 	if strings.Contains(login, "@") && !strings.HasPrefix(login, "@") {
 		if email, nerr := kurz.NormalizeEmail(login); nerr == nil {
@@ -96,11 +97,12 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 			var region kurz.Region
 			region, err = door.LocateEmail(ctx, locator)
 			if err == nil && region != "" {
-				if c, ok := s.Cells[region]; ok {
-					userID, err = c.UserIDByEmail(ctx, locator)
-				} else {
-					err = kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", region)
+				c, ok := s.Cells[region]
+				if !ok {
+					s.forward(w, r, region, body)
+					return
 				}
+				userID, err = c.UserIDByEmail(ctx, locator)
 			}
 		}
 	} else if h, nerr := kurz.NormalizeHandle(login); nerr == nil {
@@ -129,7 +131,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		region, _ := kurz.ParseID(userID)
 		var ok bool
 		if home, ok = s.Cells[region]; !ok {
-			s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is not served by this server", region))
+			s.forward(w, r, region, body)
 			return
 		}
 	}

@@ -3,6 +3,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,12 @@ type Server struct {
 
 	// Web registers the web pages on the mux, if set.
 	Web func(*http.ServeMux)
+	// Peers are the base URLs of regions hosted by other processes.
+	Peers map[kurz.Region]string
+	// Edge caches other regions' public media.
+	Edge *Edge
+
+	forwardClient *http.Client
 
 	loginIP, loginAccount, signupIP *auth.Limiter
 	likes, comments                 *auth.Limiter
@@ -73,6 +80,10 @@ func (s *Server) Init(l Limits) {
 	s.loginIP = auth.NewLimiter(l.LoginsPerIP, l.LoginIPWindow)
 	s.loginAccount = auth.NewLimiter(l.LoginsPerAccount, l.LoginAccountWindow)
 	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
+	s.forwardClient = &http.Client{
+		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 }
@@ -121,7 +132,7 @@ func (s *Server) Handler() http.Handler {
 		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
 	})
 	csrf := http.NewCrossOriginProtection()
-	return s.logRequests(csrf.Handler(mux))
+	return s.logRequests(csrf.Handler(s.route(mux)))
 }
 
 // LinkHandler serves the region link alone (for in-process peers).
@@ -170,6 +181,9 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 // clientIP is the caller's address: the peer, or for a trusted proxy the
 // last address it appended to X-Forwarded-For.
 func (s *Server) clientIP(r *http.Request) netip.Addr {
+	if ip, ok := r.Context().Value(clientIPKey{}).(netip.Addr); ok {
+		return ip
+	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return netip.Addr{}
@@ -201,31 +215,38 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 // decode reads a JSON body strictly: at most MaxBodyBytes, one object, no
 // unknown fields (so fields like "role" or "region" cannot be slipped in).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := readJSON(w, r, v)
+	return err
+}
+
+// readJSON is decode that also returns the raw body, for forwarding.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return kurz.Errorf(kurz.EInvalid, "send JSON with Content-Type: application/json")
+		return nil, kurz.Errorf(kurz.EInvalid, "send JSON with Content-Type: application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, kurz.Errorf(kurz.ETooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
+	} else if err != nil {
+		return nil, kurz.Errorf(kurz.EInvalid, "the request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
 		var ute *json.UnmarshalTypeError
-		var se *json.SyntaxError
 		switch {
-		case errors.As(err, &mbe):
-			return kurz.Errorf(kurz.ETooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
 		case errors.As(err, &ute):
-			return kurz.FieldError(ute.Field, "%s has the wrong type: want %s", ute.Field, ute.Type)
-		case errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return kurz.Errorf(kurz.EInvalid, "the request body is not valid JSON")
+			return nil, kurz.FieldError(ute.Field, "%s has the wrong type: want %s", ute.Field, ute.Type)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return kurz.Errorf(kurz.EInvalid, "%s is not an accepted field", strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return nil, kurz.Errorf(kurz.EInvalid, "%s is not an accepted field", strings.TrimPrefix(err.Error(), "json: unknown field "))
 		}
-		return kurz.Errorf(kurz.EInvalid, "the request body is not valid JSON")
+		return nil, kurz.Errorf(kurz.EInvalid, "the request body is not valid JSON")
 	}
 	if dec.More() {
-		return kurz.Errorf(kurz.EInvalid, "the request body must hold one JSON object")
+		return nil, kurz.Errorf(kurz.EInvalid, "the request body must hold one JSON object")
 	}
-	return nil
+	return data, nil
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -85,12 +85,27 @@ func (s *Server) uploadOptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
-	viewer, err := s.viewer(r)
+	viewer, vc, err := s.viewerCell(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	c, err := s.cellOf(r.PathValue("id"))
+	if kurz.ErrorCode(err) == kurz.EUnavailable {
+		// Another process's region: its public videos are in the catalogue.
+		pv, ok := vc.Index.Video(r.PathValue("id"))
+		if !ok {
+			s.error(w, r, kurz.ErrNotFound)
+			return
+		}
+		items, err := vc.Decorate(r.Context(), viewer, []*cell.PublicVideo{pv})
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, feedJSON(items)[0])
+		return
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -165,22 +180,52 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	c, err := s.cellOf(id)
+	region, err := kurz.ParseID(id)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
+	c, ok := s.Cells[region]
+	if !ok {
+		s.serveEdge(w, r, region, id, file)
+		return
+	}
 	tok := r.URL.Query().Get("t")
-	ok, err := c.MediaVisible(r.Context(), id, tok)
+	visible, err := c.MediaVisible(r.Context(), id, tok)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if !ok {
+	if !visible {
 		http.NotFound(w, r)
 		return
 	}
-	path := filepath.Join(c.MediaDir(id), filepath.FromSlash(file))
+	s.serveMediaFile(w, r, filepath.Join(c.MediaDir(id), filepath.FromSlash(file)), tok)
+}
+
+// serveEdge serves another region's public media through the edge cache.
+func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, region kurz.Region, id, file string) {
+	origin, ok := s.Peers[region]
+	if _, public := s.Door.Index.Video(id); !ok || !public || s.Edge == nil {
+		http.NotFound(w, r)
+		return
+	}
+	path, err := s.Edge.Get(r.Context(), origin, id, file)
+	if kurz.ErrorCode(err) == kurz.ENotFound {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.serveMediaFile(w, r, path, "")
+}
+
+// serveMediaFile serves one media file with its type and cache headers;
+// tok is the media token of a non-public video, or "".
+func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, path, tok string) {
+	file := filepath.Base(path)
 	f, err := os.Open(path)
 	if err != nil {
 		http.NotFound(w, r)

@@ -95,7 +95,7 @@ func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, 
 	if err != nil {
 		return err
 	}
-	c.signRequest(req, to, body)
+	c.Sign(req, to, body)
 	var resp *http.Response
 	if base == "local" {
 		resp = serveInMemory(c.Local, req)
@@ -132,7 +132,9 @@ func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, 
 	return nil
 }
 
-func (c *Client) signRequest(req *http.Request, to kurz.Region, body []byte) {
+// Sign adds the link headers to req, addressed to region to, with body as
+// its payload.
+func (c *Client) Sign(req *http.Request, to kurz.Region, body []byte) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	nb := make([]byte, 16)
 	rand.Read(nb)
@@ -238,4 +240,59 @@ func (v *Verifier) remember(key string) bool {
 	}
 	v.nonces[key] = now
 	return true
+}
+
+// Headers of a forwarded client request.
+const (
+	HeaderClientIP = "Kurz-Client-Ip"
+	HeaderForward  = "Kurz-Forward-Signature"
+)
+
+func signForward(secret []byte, method, uri string, from, to kurz.Region, ts, nonce, ip string) string {
+	m := hmac.New(sha256.New, secret)
+	fmt.Fprintf(m, "kurz-forward-v1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", method, uri, from, to, ts, nonce, ip)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// SignForward marks a client request that region from forwards to region
+// to, vouching for the client's IP address. The body is not signed: the
+// client's own credentials authenticate it; the signature only lets the
+// receiver trust the forwarded address.
+func SignForward(req *http.Request, secrets Secrets, from, to kurz.Region, clientIP string) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	nb := make([]byte, 16)
+	rand.Read(nb)
+	nonce := base64.RawURLEncoding.EncodeToString(nb)
+	req.Header.Set(HeaderFrom, string(from))
+	req.Header.Set(HeaderTo, string(to))
+	req.Header.Set(HeaderTime, ts)
+	req.Header.Set(HeaderNonce, nonce)
+	req.Header.Set(HeaderClientIP, clientIP)
+	req.Header.Set(HeaderForward, signForward(secrets(from, to), req.Method, req.URL.RequestURI(), from, to, ts, nonce, clientIP))
+}
+
+// VerifyForward checks a forwarded request and returns the client IP it
+// vouches for; ok is false for requests that were not (validly) forwarded.
+func (v *Verifier) VerifyForward(req *http.Request) (clientIP string, ok bool) {
+	sig := req.Header.Get(HeaderForward)
+	if sig == "" {
+		return "", false
+	}
+	from, to := kurz.Region(req.Header.Get(HeaderFrom)), kurz.Region(req.Header.Get(HeaderTo))
+	ts, nonce, ip := req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), req.Header.Get(HeaderClientIP)
+	if !v.Known(from) || !v.Serves(to) || nonce == "" || len(nonce) > 64 {
+		return "", false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	if d := time.Since(time.Unix(sec, 0)); d > MaxSkew || d < -MaxSkew {
+		return "", false
+	}
+	want := signForward(v.Secrets(from, to), req.Method, req.URL.RequestURI(), from, to, ts, nonce, ip)
+	if !hmac.Equal([]byte(want), []byte(sig)) || !v.remember(string(from)+"/f/"+nonce) {
+		return "", false
+	}
+	return ip, true
 }

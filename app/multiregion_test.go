@@ -1,0 +1,257 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"kurz"
+	"kurz/internal/leak"
+	"kurz/internal/mediatest"
+	"kurz/link"
+)
+
+// cluster is three real kurz processes, one region each, on loopback.
+type cluster struct {
+	t      *testing.T
+	secret string
+	addrs  map[string]string
+	dirs   map[string]string
+	procs  map[string]*process
+}
+
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	c := &cluster{t: t, addrs: map[string]string{}, dirs: map[string]string{}, procs: map[string]*process{}}
+	c.secret = base64.StdEncoding.EncodeToString([]byte(canary("link-secret-for-tests-") + "0123456789abcdef"))
+	for _, r := range []string{"eu", "us", "sg"} {
+		c.addrs[r] = freeAddr(t)
+		c.dirs[r] = t.TempDir()
+	}
+	for _, r := range []string{"eu", "us", "sg"} {
+		c.start(r)
+	}
+	return c
+}
+
+func (c *cluster) start(region string) {
+	args := []string{"--regions", region, "--data", c.dirs[region], "--directory", "eu", "--link-secret", c.secret,
+		"--trusted-proxy", "127.0.0.1/32", "--signups-per-ip", "1000"}
+	for _, r := range []string{"eu", "us", "sg"} {
+		if r != region {
+			args = append(args, "--peer", r+"=http://"+c.addrs[r])
+		}
+	}
+	c.procs[region] = startProcess(c.t, c.addrs[region], args...)
+}
+
+// at returns a client for one region's door.
+func (c *cluster) at(region string) *server {
+	return &server{t: c.t, base: "http://" + c.addrs[region], logs: c.procs[region].logs}
+}
+
+func TestThreeRegions(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t)
+	eu, us, sg := c.at("eu"), c.at("us"), c.at("sg")
+
+	// Sign-ups arrive at any door and land in the home region.
+	creator := us.signUp("creator", "creator@example.com", "1990-01-01", "US")
+	fanEmail := canary("fan.") + "@example.org"
+	fanBirth := "1983-11-07"
+	fan := sg.signUp("fan", fanEmail, fanBirth, "DE")
+	viewer := sg.signUp("viewer", "viewer@example.sg", "1990-01-01", "SG")
+	if creator.Region != "us" || fan.Region != "eu" || viewer.Region != "sg" {
+		t.Fatalf("regions: %s %s %s", creator.Region, fan.Region, viewer.Region)
+	}
+	if r := eu.do("POST", "/api/v1/accounts", map[string]string{"handle": "FAN", "email": "x@example.org", "password": "a good long passphrase",
+		"birth_date": "1990-01-01", "country": "US"}); r.Status != 409 {
+		t.Fatalf("duplicate handle across processes: %d %s", r.Status, r.Body)
+	}
+	us.login(&creator)
+	sg.login(&viewer)
+	// The fan signs in at the us door by email: the door sends a keyed hash
+	// around, never the email, and forwards the login to eu.
+	fanIP := "198.51.100.23"
+	r := us.do("POST", "/api/v1/sessions", map[string]string{"login": fanEmail, "password": fan.Password}, "X-Forwarded-For", fanIP)
+	if r.Status != 201 {
+		t.Fatalf("fan login at the us door: %d %s", r.Status, r.Body)
+	}
+	var sess struct{ Token string }
+	r.json(t, &sess)
+	fan.Token = sess.Token
+	fanHdr := []string{"Authorization", "Bearer " + fan.Token, "X-Forwarded-For", fanIP}
+
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	mediatest.Clip(t, clip, 360, 640, 2, true)
+	res := us.tusUpload(creator.Token, clip, map[string]string{"caption": "from the us #hello", "visibility": "public"}, 1, "")
+	id := res.VideoID
+	if v := us.waitVideo(creator.Token, id); v.Status != "ready" {
+		t.Fatalf("video: %s %s", v.Status, v.Error)
+	}
+
+	// Personal data of the fan that must never leave eu: a private video's
+	// caption, a draft's caption, email, birth date, IP.
+	privateCaption := canary("private-caption-")
+	draftCaption := canary("draft-caption-")
+	pres := eu.tusUpload(fan.Token, clip, map[string]string{"caption": privateCaption, "visibility": "private"}, 1, "")
+	if v := eu.waitVideo(fan.Token, pres.VideoID); v.Status != "ready" {
+		t.Fatalf("fan's private video: %+v", v)
+	}
+	if r := us.do("POST", "/api/v1/uploads/", nil, append(fanHdr, "Tus-Resumable", "1.0.0", "Upload-Length", "1000",
+		"Upload-Metadata", "caption "+base64.StdEncoding.EncodeToString([]byte(draftCaption)))...); r.Status != 201 {
+		t.Fatalf("draft upload through the us door: %d %s", r.Status, r.Body)
+	}
+
+	// The fan acts on the creator's video through the eu door.
+	waitFor(t, "the video at the eu door", func() bool { return eu.do("GET", "/api/v1/videos/"+id, nil).Status == 200 })
+	for _, step := range []struct{ method, path string }{
+		{"PUT", "/api/v1/users/creator/follow"}, {"PUT", "/api/v1/videos/" + id + "/like"}, {"POST", "/api/v1/videos/" + id + "/view"},
+	} {
+		if r := eu.do(step.method, step.path, nil, fanHdr...); r.Status >= 300 {
+			t.Fatalf("%s %s: %d %s", step.method, step.path, r.Status, r.Body)
+		}
+	}
+	if r := eu.do("POST", "/api/v1/videos/"+id+"/comments", map[string]string{"text": "hello from europe"}, fanHdr...); r.Status != 201 {
+		t.Fatalf("comment: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the creator's counters in us", func() bool {
+		cts := us.videoCounts(id)
+		return cts.Likes == 1 && cts.Views == 1 && cts.Comments == 1
+	})
+	var following feedPage
+	eu.do("GET", "/api/v1/feed?kind=following", nil, fanHdr...).json(t, &following)
+	if len(following.Items) != 1 || following.Items[0].ID != id {
+		t.Fatalf("fan's Following feed in eu: %+v", following)
+	}
+	var comments struct{ Items []struct{ Text string } }
+	sg.do("GET", "/api/v1/videos/"+id+"/comments", nil, "Authorization", "Bearer "+viewer.Token).json(t, &comments)
+	if len(comments.Items) != 1 || comments.Items[0].Text != "hello from europe" {
+		t.Fatalf("sg viewer's comments: %+v", comments)
+	}
+
+	// Media through another region's edge: fetched once, then cached.
+	if r := eu.do("GET", "/media/"+id+"/master.m3u8", nil); r.Status != 200 {
+		t.Fatalf("media at the eu edge: %d", r.Status)
+	}
+	if _, err := os.Stat(filepath.Join(c.dirs["eu"], "eu", "edge", id, "master.m3u8")); err != nil {
+		t.Fatalf("edge cache: %v", err)
+	}
+	if r := eu.do("GET", "/media/"+pres.VideoID+"/master.m3u8", nil); r.Status != 404 {
+		t.Fatalf("private media without a token: %d", r.Status)
+	}
+	if r := us.do("GET", "/media/"+pres.VideoID+"/poster.jpg", nil); r.Status != 404 {
+		t.Fatalf("private media at another region's edge: %d", r.Status)
+	}
+
+	// Residency: nothing personal of the fan anywhere in us or sg, on disk
+	// or in their logs, in any common encoding.
+	canaries := []string{fanEmail, fanBirth, strings.ReplaceAll(fanBirth, "-", ""), privateCaption, draftCaption, fanIP}
+	for _, region := range []string{"us", "sg"} {
+		hits, err := leak.ScanDir(c.dirs[region], canaries...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits = append(hits, leak.Find(region+" log", []byte(c.procs[region].logs.String()), canaries...)...)
+		for _, h := range hits {
+			t.Errorf("eu personal data outside eu: %s", h)
+		}
+	}
+	// The scan is able to find them: the eu log holds nothing either, but the
+	// forwarded draft's caption is in eu (sealed), and the public comment is
+	// replicated to us.
+	if hits, _ := leak.ScanDir(c.dirs["us"], "hello from europe"); len(hits) == 0 {
+		t.Fatal("the public comment is not in us: the scan may be blind")
+	}
+
+	// A forged or replayed link request is refused.
+	lc := &link.Client{From: "sg", Secrets: link.SharedSecret(mustB64(t, c.secret)), Peers: map[kurz.Region]string{"us": "http://" + c.addrs["us"]}}
+	var out struct{ Found bool }
+	if err := lc.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); err != nil {
+		t.Fatalf("a valid link call: %v", err)
+	}
+	forged := &link.Client{From: "sg", Secrets: link.SharedSecret([]byte("not the secret, not the secret!!")), Peers: lc.Peers}
+	if err := forged.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); kurz.ErrorCode(err) != kurz.EUnauthorized {
+		t.Fatalf("forged link call: %v", err)
+	}
+	replay, _ := http.NewRequest("POST", "http://"+c.addrs["us"]+"/link/v1/emails/locate", strings.NewReader(`{"locator":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}`))
+	lc.Sign(replay, "us", []byte(`{"locator":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}`))
+	for i, want := range []int{200, 401} {
+		again := replay.Clone(t.Context())
+		again.Body = io.NopCloser(strings.NewReader(`{"locator":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}`))
+		resp, err := http.DefaultClient.Do(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("link request sent %d times: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+
+	// Kill sg during a burst of activity; after a restart its replicas
+	// converge to the same counts and the same visible videos.
+	var more []string
+	for i := 0; i < 3; i++ {
+		v := us.tusUpload(creator.Token, clip, map[string]string{"caption": fmt.Sprintf("burst %d #burst", i), "visibility": "public"}, 1, "")
+		more = append(more, v.VideoID)
+	}
+	for _, v := range more {
+		us.waitVideo(creator.Token, v)
+	}
+	for i, v := range more {
+		eu.do("PUT", "/api/v1/videos/"+v+"/like", nil, fanHdr...)
+		if i == 1 {
+			c.procs["sg"].cmd.Process.Signal(syscall.SIGKILL)
+			c.procs["sg"].cmd.Wait()
+		}
+		eu.do("POST", "/api/v1/videos/"+v+"/view", nil, fanHdr...)
+	}
+	c.start("sg")
+	sg = c.at("sg")
+	waitFor(t, "sg to converge", func() bool {
+		var tagSG, tagUS feedPage
+		sg.do("GET", "/api/v1/tags/burst/videos", nil).json(t, &tagSG)
+		us.do("GET", "/api/v1/tags/burst/videos", nil).json(t, &tagUS)
+		if len(tagSG.Items) != 3 || len(tagUS.Items) != 3 {
+			return false
+		}
+		for _, v := range more {
+			if sg.videoCounts(v) != us.videoCounts(v) || us.videoCounts(v).Likes != 1 || us.videoCounts(v).Views != 1 {
+				return false
+			}
+		}
+		return true
+	})
+
+	// Removal travels the public log: the creator unpublishes the video in
+	// us; eu and sg stop showing it (API and media).
+	start := time.Now()
+	if r := us.do("PATCH", "/api/v1/videos/"+id, map[string]string{"visibility": "private"}, "Authorization", "Bearer "+creator.Token); r.Status != 200 {
+		t.Fatalf("unpublish: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the removal to reach eu and sg", func() bool {
+		return eu.do("GET", "/api/v1/videos/"+id, nil).Status == 404 && sg.do("GET", "/api/v1/videos/"+id, nil).Status == 404 &&
+			eu.do("GET", "/media/"+id+"/master.m3u8", nil).Status == 404
+	})
+	t.Logf("removal reached eu and sg (API and media) in %v", time.Since(start))
+	if _, err := os.Stat(filepath.Join(c.dirs["eu"], "eu", "edge", id)); !os.IsNotExist(err) {
+		t.Fatalf("edge cache still holds the removed video: %v", err)
+	}
+}
+
+func mustB64(t *testing.T, s string) []byte {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
