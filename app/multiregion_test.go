@@ -246,6 +246,41 @@ func TestThreeRegions(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.dirs["eu"], "eu", "edge", id)); !os.IsNotExist(err) {
 		t.Fatalf("edge cache still holds the removed video: %v", err)
 	}
+
+	// Link health: every peer up and caught up.
+	waitFor(t, "eu to report its peers caught up", func() bool {
+		var rg struct {
+			Regions map[string]struct {
+				Peers map[string]struct {
+					Up        bool  `json:"up"`
+					LagEvents int64 `json:"lag_events"`
+				}
+			}
+		}
+		eu.do("GET", "/api/v1/regions", nil).json(t, &rg)
+		p := rg.Regions["eu"].Peers
+		return p["us"].Up && p["sg"].Up && p["us"].LagEvents == 0 && p["sg"].LagEvents == 0
+	})
+
+	// With the handle directory (eu) down, sign-up elsewhere fails with 503
+	// and creates nothing.
+	c.procs["eu"].cmd.Process.Signal(syscall.SIGKILL)
+	c.procs["eu"].cmd.Wait()
+	r = us.do("POST", "/api/v1/accounts", map[string]string{"handle": "latecomer", "email": "late@example.com", "password": "a good long passphrase",
+		"birth_date": "1990-01-01", "country": "US"})
+	if r.Status != 503 || r.errorCode(t) != "unavailable" {
+		t.Fatalf("sign-up without the directory: %d %s", r.Status, r.Body)
+	}
+	if hits, _ := leak.ScanDir(c.dirs["us"], "latecomer", "late@example.com"); len(hits) > 0 {
+		t.Fatalf("a failed sign-up left traces: %v", hits)
+	}
+	// us keeps serving its own people and the replicas it has.
+	if r := us.do("GET", "/api/v1/me", nil, "Authorization", "Bearer "+creator.Token); r.Status != 200 {
+		t.Fatalf("us during the partition: %d", r.Status)
+	}
+	if r := us.do("GET", "/api/v1/users/fan", nil); r.Status != 200 {
+		t.Fatalf("replicated eu profile during the partition: %d", r.Status)
+	}
 }
 
 func mustB64(t *testing.T, s string) []byte {

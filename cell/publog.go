@@ -161,6 +161,7 @@ func (c *Cell) followPeer(ctx context.Context, peer kurz.Region) {
 		}
 		var out struct {
 			Entries []*kurz.LogEntry `json:"entries"`
+			Head    int64            `json:"head"`
 		}
 		err = c.Link.Call(ctx, peer, "GET", "/link/v1/log?after="+strconv.FormatInt(pos, 10)+"&wait=8", nil, &out)
 		if err != nil {
@@ -173,7 +174,7 @@ func (c *Cell) followPeer(ctx context.Context, peer kurz.Region) {
 		}
 		backoff = 200 * time.Millisecond
 		if len(out.Entries) == 0 {
-			c.peerUp(peer, pos)
+			c.peerUp(peer, pos, out.Head, nil)
 			continue
 		}
 		err = c.Store.Tx(ctx, func(q kurz.Queries) error {
@@ -192,7 +193,8 @@ func (c *Cell) followPeer(ctx context.Context, peer kurz.Region) {
 		for _, e := range out.Entries {
 			c.applyToIndex(e)
 		}
-		c.peerUp(peer, out.Entries[len(out.Entries)-1].Seq)
+		last := out.Entries[len(out.Entries)-1]
+		c.peerUp(peer, last.Seq, out.Head, last)
 	}
 }
 
@@ -252,17 +254,26 @@ func (c *Cell) peerDown(peer kurz.Region, err error) {
 	c.health[peer] = h
 }
 
-func (c *Cell) peerUp(peer kurz.Region, seq int64) {
+func (c *Cell) peerUp(peer kurz.Region, seq, head int64, last *kurz.LogEntry) {
 	c.healthMu.Lock()
 	defer c.healthMu.Unlock()
-	c.health[peer] = PeerHealth{Up: true, Seq: seq, At: c.now()}
+	h := PeerHealth{Up: true, Seq: seq, Head: max(head, seq), LagEvents: max(head-seq, 0), At: c.now()}
+	if last != nil && h.LagEvents > 0 {
+		h.LagSeconds = c.now().Sub(last.CreatedAt).Seconds()
+	}
+	c.health[peer] = h
 }
 
-// PeerHealth is what a region knows about a peer's log.
+// PeerHealth is what a region knows about a peer's public log: how far it
+// has applied it, how far the peer had written at last contact, and how
+// far behind that is in entries and in seconds.
 type PeerHealth struct {
-	Up  bool      `json:"up"`
-	Seq int64     `json:"applied_seq"`
-	At  time.Time `json:"last_contact"`
+	Up         bool      `json:"up"`
+	Seq        int64     `json:"applied_seq"`
+	Head       int64     `json:"peer_head_seq"`
+	LagEvents  int64     `json:"lag_events"`
+	LagSeconds float64   `json:"lag_seconds"`
+	At         time.Time `json:"last_contact"`
 }
 
 func sleep(ctx context.Context, d time.Duration) {

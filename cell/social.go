@@ -676,7 +676,8 @@ func (c *Cell) socialLink(ctx context.Context, from kurz.Region, method, path, r
 		if entries == nil {
 			entries = []*kurz.LogEntry{}
 		}
-		return map[string]any{"entries": entries}, true, err
+		head, herr := c.Store.LastLogSeq(ctx)
+		return map[string]any{"entries": entries, "head": head}, true, errors.Join(err, herr)
 	case method == "POST" && path == "/link/v1/deltas":
 		var batch []deltaJSON
 		if err := json.Unmarshal(body, &batch); err != nil {
