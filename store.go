@@ -106,6 +106,69 @@ type Queries interface {
 	Replicas(ctx context.Context, kind string) ([][]byte, error)
 	LogPosition(ctx context.Context, region Region) (int64, error)
 	SetLogPosition(ctx context.Context, region Region, seq int64, at time.Time) error
+
+	// Privacy rights.
+	PutErasure(ctx context.Context, userID string, requested, runAt time.Time) error
+	Erasure(ctx context.Context, userID string) (runAt time.Time, err error)
+	DeleteErasure(ctx context.Context, userID string) error
+	DueErasures(ctx context.Context, now time.Time) ([]string, error)
+	// DeletePerson deletes a person's profile and every row that hangs off
+	// it (account, sessions, likes, follows, views, videos and their
+	// comments, notifications, exports).
+	DeletePerson(ctx context.Context, userID string) error
+	SessionsOf(ctx context.Context, userID string) ([]*Session, error)
+	DeleteSessionsOf(ctx context.Context, userID string) error
+	// ForgetSessionIPs drops the sign-in IP of sessions created before t
+	// and deletes sessions that expired before t.
+	ForgetSessionIPs(ctx context.Context, before time.Time) (int64, error)
+	CommentsByAuthor(ctx context.Context, authorID string) ([]*Comment, error)
+	AddNotification(ctx context.Context, n *Notification) error
+	NotificationsOf(ctx context.Context, userID string) ([]*Notification, error)
+	PutExport(ctx context.Context, e *Export) error
+	ExportByID(ctx context.Context, id string) (*Export, error)
+	ExportsOf(ctx context.Context, userID string) ([]string, error)
+	AppendAudit(ctx context.Context, a *AuditEntry) error
+	LastAudit(ctx context.Context) (*AuditEntry, error)
+	// AuditEntries lists the audit log in order; subjectID "" lists all.
+	AuditEntries(ctx context.Context, subjectID string) ([]*AuditEntry, error)
+	GrantRole(ctx context.Context, userID, role, by string, at time.Time) error
+	HasRole(ctx context.Context, userID, role string) (bool, error)
+	// RedactLog deletes the public log's entries about objects (an erased
+	// person's profile and videos); peers have been told they are gone.
+	RedactLog(ctx context.Context, objectID string) error
+	// TableCounts counts the rows of every kurz table.
+	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// Notification is a message to a person; its data is sealed. Class: personal.
+type Notification struct {
+	ID         string
+	UserID     string
+	Kind       string
+	DataSealed []byte
+	CreatedAt  time.Time
+}
+
+// Export is a person's data export. Class: personal.
+type Export struct {
+	ID        string
+	UserID    string
+	Status    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AuditEntry is one staff look at personal data.
+type AuditEntry struct {
+	Seq       int64
+	At        time.Time
+	ActorID   string
+	SubjectID string
+	Action    string
+	Fields    string
+	Reason    string
+	PrevHash  string
+	Hash      string
 }
 
 // Comment is a published comment, stored with its video. Data class: public.

@@ -28,6 +28,12 @@ type Config struct {
 	// DB maps a hosted region to a postgres:// URL; regions not listed use
 	// SQLite at <DataDir>/<region>/kurz.db.
 	DB map[kurz.Region]string
+	// KeyDB maps a hosted region to a postgres:// URL for its wrapped data
+	// keys; by default they live in <DataDir>/<region>/keyring/keys.db.
+	// Back it up separately from the main database: erasing a person
+	// destroys their key here, which is what makes old backups of the main
+	// database unreadable for them.
+	KeyDB map[kurz.Region]string
 	// KEK maps a hosted region to its key-encryption key (base64, 32
 	// bytes); regions not listed use <DataDir>/<region>/keyring/kek,
 	// created on first start with mode 0600.
@@ -64,6 +70,9 @@ type Config struct {
 	// ProcessingAttempts is how often processing is tried before a video
 	// fails.
 	ProcessingAttempts int
+	// ErasureGrace is how long an erasure can be cancelled; Retention how
+	// long sign-in IPs are kept; ExportTTL how long an export can be fetched.
+	ErasureGrace, Retention, ExportTTL time.Duration
 	// EdgeCacheBytes bounds the cache of other regions' public media.
 	EdgeCacheBytes int64
 	// NodeID names this process in the job queues; keep it stable across
@@ -81,6 +90,7 @@ func DefaultConfig() Config {
 		Peers:           map[kurz.Region]string{},
 		DB:              map[kurz.Region]string{},
 		KEK:             map[kurz.Region]string{},
+		KeyDB:           map[kurz.Region]string{},
 		Directory:       "eu",
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
 		Limits:          httpapi.DefaultLimits(),
@@ -92,6 +102,9 @@ func DefaultConfig() Config {
 		TranscodeTimeout:   20 * time.Minute,
 		ProcessingAttempts: 3,
 		EdgeCacheBytes:     1 << 30,
+		ErasureGrace:       14 * 24 * time.Hour,
+		Retention:          90 * 24 * time.Hour,
+		ExportTTL:          7 * 24 * time.Hour,
 	}
 }
 

@@ -130,7 +130,7 @@ func (m *Main) Cell(r kurz.Region) *cell.Cell { return m.cells[r] }
 
 func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets, secret []byte) (*cell.Cell, error) {
 	dir := filepath.Join(m.Config.DataDir, string(r))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "keyring"), 0o700); err != nil {
 		return nil, err
 	}
 	var keys *keyring.Keyring
@@ -156,6 +156,18 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 	if err != nil {
 		return nil, err
 	}
+	// The wrapped data keys live apart from the main database (and its
+	// backups), in the keyring folder, unless a database is configured.
+	var keyStore *sqlstore.DB
+	if dsn, ok := m.Config.KeyDB[r]; ok {
+		keyStore, err = postgres.Open(ctx, dsn)
+	} else {
+		keyStore, err = sqlite.Open(ctx, filepath.Join(dir, "keyring", "keys.db"))
+	}
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("key store: %w", err)
+	}
 	peers := map[kurz.Region]string{}
 	for _, other := range m.Config.Regions {
 		peers[other] = "local"
@@ -169,6 +181,7 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 	}
 	threads := max(1, runtime.NumCPU()/cap(m.slots))
 	return &cell.Cell{
+		Privacy: cell.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention, ExportTTL: m.Config.ExportTTL},
 		Media: cell.MediaConfig{
 			FFmpeg: &ffmpeg.Runner{Threads: threads, Limits: ffmpeg.Limits{
 				MaxDuration: m.Config.MaxVideoDuration, TranscodeTimeout: m.Config.TranscodeTimeout,
@@ -184,6 +197,7 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 		Region:    r,
 		Dir:       dir,
 		Store:     store,
+		KeyStore:  keyStore,
 		Keys:      keys,
 		Log:       m.Log.With("region", string(r)),
 		Link:      &link.Client{From: r, Secrets: secrets, Peers: peers, Local: m.api.LinkHandler(), HTTP: &http.Client{Timeout: 10 * time.Second}},

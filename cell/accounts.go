@@ -101,31 +101,33 @@ func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 	hash := auth.HashPassword(s.password)
 	now := c.now().UTC().Truncate(time.Millisecond)
 	p := &kurz.Profile{ID: userID, Handle: s.handle, Private: s.minor, CreatedAt: now}
-	err = c.tx(ctx, func(q kurz.Queries) error {
-		dk, wrapped, err := c.Keys.NewDataKey(userID)
-		if err != nil {
-			return err
-		}
-		if err := q.CreateProfile(ctx, p); err != nil {
-			return err
-		}
-		if err := q.PutPersonKey(ctx, userID, wrapped); err != nil {
-			return err
-		}
-		if err := c.publishProfile(ctx, q, p); err != nil {
-			return err
-		}
-		return q.CreateAccount(ctx, &kurz.Account{
-			UserID:          userID,
-			EmailIndex:      c.emailIndex(locator),
-			EmailSealed:     dk.Seal("email", []byte(s.email)),
-			BirthDateSealed: dk.Seal("birth_date", []byte(s.birth.Format(time.DateOnly))),
-			CountrySealed:   dk.Seal("country", []byte(s.country)),
-			PasswordHash:    hash,
-			Minor:           s.minor,
-			CreatedAt:       now,
+	dk, wrapped, err := c.Keys.NewDataKey(userID)
+	if err == nil {
+		err = c.KeyStore.PutPersonKey(ctx, userID, wrapped)
+	}
+	if err == nil {
+		err = c.tx(ctx, func(q kurz.Queries) error {
+			if err := q.CreateProfile(ctx, p); err != nil {
+				return err
+			}
+			if err := c.publishProfile(ctx, q, p); err != nil {
+				return err
+			}
+			return q.CreateAccount(ctx, &kurz.Account{
+				UserID:          userID,
+				EmailIndex:      c.emailIndex(locator),
+				EmailSealed:     dk.Seal("email", []byte(s.email)),
+				BirthDateSealed: dk.Seal("birth_date", []byte(s.birth.Format(time.DateOnly))),
+				CountrySealed:   dk.Seal("country", []byte(s.country)),
+				PasswordHash:    hash,
+				Minor:           s.minor,
+				CreatedAt:       now,
+			})
 		})
-	})
+		if err != nil {
+			c.KeyStore.DeletePersonKey(context.WithoutCancel(ctx), userID)
+		}
+	}
 	if err != nil {
 		if rerr := c.Link.Call(context.WithoutCancel(ctx), c.Directory, "POST", "/link/v1/handles/release", claim, nil); rerr != nil {
 			c.Log.Error("release handle claim after failed sign-up", "user_id", userID, "err", rerr)

@@ -28,8 +28,10 @@ type Cell struct {
 	// Dir is the region's folder: database, blobs, key file.
 	Dir   string
 	Store *sqlstore.DB
-	Keys  *keyring.Keyring
-	Log   *slog.Logger
+	// KeyStore holds the people's wrapped data keys, separately.
+	KeyStore kurz.Store
+	Keys     *keyring.Keyring
+	Log      *slog.Logger
 	// Link reaches every region, this one included (the directory may be
 	// local, and a uniform path keeps tests honest).
 	Link *link.Client
@@ -42,8 +44,9 @@ type Cell struct {
 	Locator []byte
 	Now     func() time.Time
 	// Media configures the video pipeline; Jobs is the region's queue.
-	Media MediaConfig
-	Jobs  *river.Client[*sql.Tx]
+	Media   MediaConfig
+	Privacy PrivacyConfig
+	Jobs    *river.Client[*sql.Tx]
 	// Uploads is the region's tus endpoint.
 	Uploads *handler.UnroutedHandler
 	// Index is the region's catalogue of public content of every region.
@@ -75,6 +78,9 @@ func (c *Cell) Close() error {
 			c.Jobs.StopAndCancel(context.Background())
 		}
 	}
+	if c.KeyStore != nil {
+		c.KeyStore.Close()
+	}
 	return c.Store.Close()
 }
 
@@ -103,9 +109,12 @@ func (c *Cell) now() time.Time {
 	return time.Now()
 }
 
-// dataKey opens the data key of a person of this region.
+// dataKey opens the data key of a person of this region. The wrapped keys
+// live in their own database (KeyStore), apart from the region's database
+// and its backups: destroying a key there makes every sealed field of the
+// person unreadable in every copy of the main database.
 func (c *Cell) dataKey(ctx context.Context, q kurz.Queries, userID string) (*keyring.DataKey, error) {
-	w, err := q.PersonKey(ctx, userID)
+	w, err := c.KeyStore.PersonKey(ctx, userID)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,7 @@ func (c *Cell) StartJobs(ctx context.Context, mediaWorkers int) error {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &processVideoWorker{c: c})
+	river.AddWorker(workers, &exportWorker{c: c})
 	jobTimeout := c.Media.FFmpeg.Limits.TranscodeTimeout + c.Media.FFmpeg.Limits.ProbeTimeout + 30*time.Minute
 	c.Jobs, err = river.NewClient(driver, &river.Config{
 		ID:     c.Media.NodeID,
@@ -86,6 +87,7 @@ func (c *Cell) StartJobs(ctx context.Context, mediaWorkers int) error {
 	if err := c.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	c.SweepPrivacy(ctx)
 	go c.sweepLoop()
 	return nil
 }
@@ -157,6 +159,7 @@ func (c *Cell) sweepLoop() {
 			if err := c.finishReceivedUploads(context.Background()); err != nil {
 				c.Log.Warn("upload sweep", "err", err)
 			}
+			c.SweepPrivacy(context.Background())
 		}
 	}
 }

@@ -371,6 +371,10 @@ type commentRequest struct {
 	AuthorID     string `json:"author_id"`
 	AuthorHandle string `json:"author_handle"`
 	Text         string `json:"text"`
+	// FollowsOwner is vouched for by the author's region, which holds the
+	// follow: minors take comments only from people they are followed by
+	// or who follow them.
+	FollowsOwner bool `json:"follows_owner"`
 }
 
 // PostComment publishes a comment by a person of this region on a video
@@ -385,9 +389,13 @@ func (c *Cell) PostComment(ctx context.Context, viewer *kurz.Profile, videoID, t
 		return nil, err
 	}
 	region, _ := kurz.ParseID(videoID)
+	follows := false
+	if pv, ok := c.Index.Video(videoID); ok {
+		follows = c.IsFollowing(ctx, viewer.ID, pv.OwnerID)
+	}
 	var out CommentJSON
 	err := c.Link.Call(ctx, region, "POST", "/link/v1/comments", commentRequest{VideoID: videoID, AuthorID: viewer.ID,
-		AuthorHandle: viewer.Handle, Text: text}, &out)
+		AuthorHandle: viewer.Handle, Text: text, FollowsOwner: follows}, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -408,6 +416,11 @@ func (c *Cell) storeComment(ctx context.Context, from kurz.Region, in *commentRe
 		}
 		if v.Status != kurz.StatusReady {
 			return kurz.ErrNotFound
+		}
+		if in.AuthorID != v.OwnerID && !in.FollowsOwner {
+			if acct, err := q.AccountByID(ctx, v.OwnerID); err == nil && acct.Minor && !c.IsFollowing(ctx, v.OwnerID, in.AuthorID) {
+				return kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it knows")
+			}
 		}
 		if err := q.CreateComment(ctx, cm); err != nil {
 			return err
@@ -700,6 +713,23 @@ func (c *Cell) socialLink(ctx context.Context, from kurz.Region, method, path, r
 	case method == "GET" && path == "/link/v1/comments":
 		out, err := c.listComments(ctx, q.Get("video"), q.Get("cursor"))
 		return out, true, err
+	case method == "GET" && path == "/link/v1/comments/by-author":
+		// A person's own comments, for their export; only their region asks.
+		if r, err := kurz.ParseID(q.Get("author")); err != nil || r != from {
+			return nil, true, kurz.Errorf(kurz.EForbidden, "a region may only ask for its own people's comments")
+		}
+		list, err := c.Store.CommentsByAuthor(ctx, q.Get("author"))
+		items := make([]CommentJSON, len(list))
+		for i, cm := range list {
+			items[i] = commentJSON(cm)
+		}
+		return map[string]any{"items": items}, true, err
+	case method == "POST" && path == "/link/v1/comments/erase-author":
+		var in struct{ Author string }
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, true, kurz.Errorf(kurz.EInvalid, "bad request")
+		}
+		return struct{}{}, true, c.eraseAuthor(ctx, from, in.Author)
 	}
 	return nil, false, nil
 }

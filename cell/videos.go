@@ -220,7 +220,7 @@ func (c *Cell) CanView(ctx context.Context, viewer *kurz.Profile, v *kurz.Video)
 	if viewer != nil && viewer.ID == v.OwnerID {
 		return true
 	}
-	if v.Status != kurz.StatusReady {
+	if v.Status != kurz.StatusReady || c.Hidden(ctx, v.OwnerID) {
 		return false
 	}
 	switch v.Visibility {

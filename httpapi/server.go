@@ -124,6 +124,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
 	mux.HandleFunc("GET /api/v1/feed", s.feed)
 	mux.HandleFunc("GET /api/v1/regions", s.regions)
+	mux.HandleFunc("POST /api/v1/me/export", s.requestExport)
+	mux.HandleFunc("GET /api/v1/me/exports/{id}", s.downloadExport)
+	mux.HandleFunc("GET /api/v1/me/notifications", s.notifications)
+	mux.HandleFunc("DELETE /api/v1/me", s.deleteMe)
+	mux.HandleFunc("POST /api/v1/me/erasure/cancel", s.cancelErasure)
+	mux.HandleFunc("POST /api/v1/admin/regions/{region}/people/{handle}/personal", s.staffPersonal)
+	mux.HandleFunc("GET /api/v1/admin/regions/{region}/audit", s.staffAudit)
 	if s.Web != nil {
 		s.Web(mux)
 	}

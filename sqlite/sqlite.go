@@ -27,6 +27,7 @@ var Dialect = func() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name:       "sqlite",
 		Migrations: m,
+		Checkpoint: "PRAGMA wal_checkpoint(TRUNCATE)",
 		River:      func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
 		IsUniqueViolation: func(err error) bool {
 			var e *sqlite.Error
@@ -40,6 +41,8 @@ var Dialect = func() *sqlstore.Dialect {
 //   - synchronous(FULL): a committed transaction survives power loss, not
 //     just a process crash; uploads and moderation records must not vanish.
 //   - foreign_keys(1): ON DELETE CASCADE works (erasure relies on it).
+//   - secure_delete(1): deleted rows are overwritten, so erased people's
+//     public text does not linger in free pages.
 //   - busy_timeout(10000): a second process (a backup, the CLI) waits
 //     instead of failing with "database is locked".
 //   - _txlock=immediate: write transactions take the write lock at BEGIN,
@@ -53,6 +56,7 @@ func dsn(path string, readOnly bool) string {
 	v.Add("_pragma", "journal_mode(WAL)")
 	v.Add("_pragma", "synchronous(FULL)")
 	v.Add("_pragma", "foreign_keys(1)")
+	v.Add("_pragma", "secure_delete(1)")
 	v.Add("_pragma", "busy_timeout(10000)")
 	if readOnly {
 		v.Add("_pragma", "query_only(1)")

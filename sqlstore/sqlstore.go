@@ -38,6 +38,9 @@ type Dialect struct {
 	// LogLock, if set, runs before each public-log insert and holds until
 	// commit, so log entries become visible in sequence order.
 	LogLock string
+	// Checkpoint, if set, folds the write-ahead log into the database and
+	// truncates it (after an erasure, so deleted data leaves the WAL).
+	Checkpoint string
 	// River returns the job queue's driver for the write handle.
 	River func(*sql.DB) riverdriver.Driver[*sql.Tx]
 }
@@ -75,6 +78,15 @@ func (db *DB) Close() error {
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
+	return err
+}
+
+// Checkpoint runs the dialect's checkpoint, if any.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if db.d.Checkpoint == "" {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, db.d.Checkpoint)
 	return err
 }
 

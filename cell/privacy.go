@@ -1,0 +1,741 @@
+package cell
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"kurz"
+	"kurz/auth"
+	"kurz/keyring"
+)
+
+// PrivacyConfig sets the privacy-rights timings.
+type PrivacyConfig struct {
+	// ErasureGrace is how long an erasure can be cancelled (default 14 days).
+	ErasureGrace time.Duration
+	// Retention is how long sign-in IPs and expired sessions are kept.
+	Retention time.Duration
+	// ExportTTL is how long an export can be downloaded (default 7 days).
+	ExportTTL time.Duration
+}
+
+// Staff roles, granted per region.
+const (
+	RoleModerator = "moderator"
+	RoleAdmin     = "admin"
+	RolePrivacy   = "privacy"
+)
+
+// --- access audit -------------------------------------------------------
+
+// auditHash is the chain hash of an entry: it covers the previous hash and
+// every field.
+func auditHash(a *kurz.AuditEntry) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%d\n%s\n%s\n%s\n%s\n%s", a.PrevHash, a.Seq, a.At.UnixMilli(), a.ActorID, a.SubjectID, a.Action, a.Fields, a.Reason)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Audit appends an entry to the region's access audit log.
+func (c *Cell) Audit(ctx context.Context, q kurz.Queries, actorID, subjectID, action, fields, reason string) error {
+	prev, err := q.LastAudit(ctx)
+	if err != nil && !errors.Is(err, kurz.ErrNotFound) {
+		return err
+	}
+	a := &kurz.AuditEntry{Seq: 1, At: c.now().UTC().Truncate(time.Millisecond), ActorID: actorID, SubjectID: subjectID,
+		Action: action, Fields: fields, Reason: reason}
+	if prev != nil {
+		a.Seq, a.PrevHash = prev.Seq+1, prev.Hash
+	}
+	a.Hash = auditHash(a)
+	return q.AppendAudit(ctx, a)
+}
+
+// VerifyAudit checks the whole chain; it names the first broken entry.
+func (c *Cell) VerifyAudit(ctx context.Context) (int, error) {
+	entries, err := c.Store.AuditEntries(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	prev := ""
+	for i, a := range entries {
+		if a.Seq != int64(i+1) || a.PrevHash != prev || auditHash(a) != a.Hash {
+			return i, fmt.Errorf("access audit log broken at entry %d", a.Seq)
+		}
+		prev = a.Hash
+	}
+	return len(entries), nil
+}
+
+// Grant gives a person a staff role in this region, audited.
+func (c *Cell) Grant(ctx context.Context, by, userID, role string) error {
+	switch role {
+	case RoleModerator, RoleAdmin, RolePrivacy:
+	default:
+		return kurz.FieldError("role", "role must be moderator, admin or privacy")
+	}
+	return c.tx(ctx, func(q kurz.Queries) error {
+		if err := q.GrantRole(ctx, userID, role, by, c.now().UTC()); err != nil {
+			return err
+		}
+		return c.Audit(ctx, q, by, userID, "grant", "role", "granted "+role+" in "+string(c.Region))
+	})
+}
+
+// IsStaff reports whether a person holds any of the roles in this region.
+func (c *Cell) IsStaff(ctx context.Context, userID string, roles ...string) bool {
+	for _, r := range roles {
+		if ok, err := c.Store.HasRole(ctx, userID, r); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// PersonalView is what staff see of a person's personal data.
+type PersonalView struct {
+	ID      string `json:"id"`
+	Handle  string `json:"handle"`
+	Email   string `json:"email"`
+	Country string `json:"country"`
+}
+
+// LookAtPersonalData lets staff of this region see a person's email and
+// country, for a stated reason that goes to the access audit log. Staff of
+// other regions are refused: looking from elsewhere is a transfer too.
+func (c *Cell) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, handle, reason string) (*PersonalView, error) {
+	if !c.IsStaff(ctx, staff.ID, RoleModerator, RoleAdmin, RolePrivacy) {
+		return nil, kurz.Errorf(kurz.EForbidden, "you have no staff role in region %s", c.Region)
+	}
+	reason = strings.TrimSpace(reason)
+	if len(reason) < 5 {
+		return nil, kurz.FieldError("reason", "say why you need to see this person's data")
+	}
+	p, err := c.Store.ProfileByHandle(ctx, strings.ToLower(handle))
+	if err != nil {
+		return nil, err
+	}
+	acct, err := c.Store.AccountByID(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := c.dataKey(ctx, c.Store, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	email, err := dk.Open("email", acct.EmailSealed)
+	if err != nil {
+		return nil, err
+	}
+	country, err := dk.Open("country", acct.CountrySealed)
+	if err != nil {
+		return nil, err
+	}
+	err = c.tx(ctx, func(q kurz.Queries) error {
+		return c.Audit(ctx, q, staff.ID, p.ID, "view", "email,country", reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PersonalView{ID: p.ID, Handle: p.Handle, Email: string(email), Country: string(country)}, nil
+}
+
+// --- notifications ------------------------------------------------------
+
+// Notify stores a sealed message for a person of this region.
+func (c *Cell) Notify(ctx context.Context, q kurz.Queries, userID, kind string, data any) error {
+	dk, err := c.dataKey(ctx, q, userID)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	id := kurz.NewID(c.Region)
+	return q.AddNotification(ctx, &kurz.Notification{ID: id, UserID: userID, Kind: kind,
+		DataSealed: dk.Seal("notification:"+id, b), CreatedAt: c.now().UTC()})
+}
+
+// NotificationJSON is a notification as its owner reads it.
+type NotificationJSON struct {
+	ID        string          `json:"id"`
+	Kind      string          `json:"kind"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Notifications lists a person's notifications, newest first.
+func (c *Cell) Notifications(ctx context.Context, viewer *kurz.Profile) ([]NotificationJSON, error) {
+	list, err := c.Store.NotificationsOf(ctx, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := c.dataKey(ctx, c.Store, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []NotificationJSON{}
+	for _, n := range list {
+		b, err := dk.Open("notification:"+n.ID, n.DataSealed)
+		if err != nil {
+			continue
+		}
+		out = append(out, NotificationJSON{ID: n.ID, Kind: n.Kind, Data: b, CreatedAt: n.CreatedAt})
+	}
+	return out, nil
+}
+
+// --- export -------------------------------------------------------------
+
+// ExportArgs builds a person's data export. It carries the export's
+// random ID only.
+type ExportArgs struct {
+	ExportID string `json:"export_id"`
+}
+
+func (ExportArgs) Kind() string { return "export" }
+
+type exportWorker struct {
+	river.WorkerDefaults[ExportArgs]
+	c *Cell
+}
+
+func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return time.Hour }
+
+func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) error {
+	return w.c.buildExport(ctx, job.Args.ExportID)
+}
+
+func randomID() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (c *Cell) exportPath(id string) string { return filepath.Join(c.Dir, "exports", id+".zip.sealed") }
+
+// RequestExport starts building a person's export in their home region.
+func (c *Cell) RequestExport(ctx context.Context, viewer *kurz.Profile) (*kurz.Export, error) {
+	e := &kurz.Export{ID: randomID(), UserID: viewer.ID, Status: "pending", CreatedAt: c.now().UTC(),
+		ExpiresAt: c.now().UTC().Add(c.Privacy.ExportTTL)}
+	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+		if err := q.PutExport(ctx, e); err != nil {
+			return err
+		}
+		_, err := c.Jobs.InsertTx(ctx, tx, ExportArgs{ExportID: e.ID}, &river.InsertOpts{MaxAttempts: 3})
+		return err
+	})
+	return e, err
+}
+
+// exportData is the machine-readable part of an export.
+type exportData struct {
+	Profile       *kurz.Profile      `json:"profile"`
+	Account       map[string]any     `json:"account"`
+	Sessions      []map[string]any   `json:"sessions"`
+	Likes         []string           `json:"likes"`
+	Follows       []string           `json:"follows"`
+	Views         []string           `json:"views"`
+	Comments      []CommentJSON      `json:"comments"`
+	Videos        []*VideoJSON       `json:"videos"`
+	Notifications []NotificationJSON `json:"notifications"`
+	Reports       []any              `json:"reports_filed"`
+	Decisions     []any              `json:"moderation_decisions"`
+	Consents      []map[string]any   `json:"consent_records"`
+	AccessAudit   []*kurz.AuditEntry `json:"staff_access_to_your_data"`
+}
+
+const exportReadme = `Your kurz data
+==============
+
+data.json holds everything kurz keeps about you in your home region (%s):
+your profile, your account fields (email, birth date, country), your
+sessions with the sign-in IP addresses still kept, your likes, follows and
+watch history, your comments (wherever they are stored), your videos with
+their captions and statuses, your notifications, reports you filed,
+moderation decisions about you, consent records, and every time staff looked
+at your personal data (who, which fields, why, when).
+
+videos/ holds each of your processed videos in the best quality kept, as MP4.
+
+This export was made on %s and can be downloaded until %s.
+`
+
+func (c *Cell) buildExport(ctx context.Context, id string) error {
+	e, err := c.Store.ExportByID(ctx, id)
+	if errors.Is(err, kurz.ErrNotFound) {
+		return nil // the person was erased meanwhile
+	}
+	if err != nil || e.Status != "pending" {
+		return err
+	}
+	uid := e.UserID
+	p, err := c.Store.ProfileByID(ctx, uid)
+	if err != nil {
+		return err
+	}
+	acct, err := c.Store.AccountByID(ctx, uid)
+	if err != nil {
+		return err
+	}
+	dk, err := c.dataKey(ctx, c.Store, uid)
+	if err != nil {
+		return err
+	}
+	open := func(field string, b []byte) string {
+		pt, err := dk.Open(field, b)
+		if err != nil {
+			return ""
+		}
+		return string(pt)
+	}
+	d := exportData{Profile: p, Reports: []any{}, Decisions: []any{},
+		Consents: []map[string]any{{"what": "terms of service and privacy notice, accepted at sign-up", "at": acct.CreatedAt}}}
+	d.Account = map[string]any{"email": open("email", acct.EmailSealed), "birth_date": open("birth_date", acct.BirthDateSealed),
+		"country": open("country", acct.CountrySealed), "minor": acct.Minor, "created_at": acct.CreatedAt}
+	sessions, err := c.Store.SessionsOf(ctx, uid)
+	if err != nil {
+		return err
+	}
+	for _, s := range sessions {
+		m := map[string]any{"created_at": s.CreatedAt, "expires_at": s.ExpiresAt}
+		if s.IPSealed != nil {
+			m["ip"] = open("session_ip", s.IPSealed)
+		}
+		d.Sessions = append(d.Sessions, m)
+	}
+	if d.Likes, err = c.Store.LikedVideos(ctx, uid, 1<<30); err != nil {
+		return err
+	}
+	if d.Follows, err = c.Store.Followees(ctx, uid); err != nil {
+		return err
+	}
+	if d.Views, err = c.Store.ViewedVideos(ctx, uid, 0); err != nil {
+		return err
+	}
+	for _, r := range c.Regions {
+		var out struct {
+			Items []CommentJSON `json:"items"`
+		}
+		if err := c.Link.Call(ctx, r, "GET", "/link/v1/comments/by-author?author="+uid, nil, &out); err != nil {
+			return err
+		}
+		d.Comments = append(d.Comments, out.Items...)
+	}
+	vids, err := c.Store.VideosOf(ctx, uid)
+	if err != nil {
+		return err
+	}
+	for _, v := range vids {
+		vj, err := c.videoJSON(ctx, p, v)
+		if err != nil {
+			return err
+		}
+		d.Videos = append(d.Videos, vj)
+	}
+	if d.Notifications, err = c.Notifications(ctx, p); err != nil {
+		return err
+	}
+	if d.AccessAudit, err = c.Store.AuditEntries(ctx, uid); err != nil {
+		return err
+	}
+
+	dir := filepath.Join(c.Dir, "exports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".build-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	// The archive is sealed as it is written: no plaintext copy touches disk.
+	sw := &sealWriter{w: tmp, dk: dk, field: "export:" + id}
+	zw := zip.NewWriter(sw)
+	now := c.now().UTC()
+	if w, err := zw.Create("README.txt"); err == nil {
+		fmt.Fprintf(w, exportReadme, c.Region, now.Format(time.RFC1123), e.ExpiresAt.Format(time.RFC1123))
+	}
+	w, err := zw.Create("data.json")
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return err
+	}
+	for _, v := range vids {
+		if v.Status != kurz.StatusReady {
+			continue
+		}
+		if err := c.exportVideo(ctx, zw, v); err != nil {
+			c.Log.Warn("export: video not included", "video_id", v.ID, "err", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := sw.Close(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), c.exportPath(id)); err != nil {
+		return err
+	}
+	e.Status = "ready"
+	return c.tx(ctx, func(q kurz.Queries) error {
+		if err := q.PutExport(ctx, e); err != nil {
+			return err
+		}
+		return c.Notify(ctx, q, uid, "export_ready", map[string]any{"url": "/api/v1/me/exports/" + id, "expires_at": e.ExpiresAt})
+	})
+}
+
+// exportVideo adds the best rendition of a video as one MP4 (the segments
+// joined without re-encoding).
+func (c *Cell) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video) error {
+	var rends []struct{ Playlist string }
+	if err := json.Unmarshal([]byte(v.Renditions), &rends); err != nil || len(rends) == 0 {
+		return fmt.Errorf("no renditions")
+	}
+	playlist := filepath.Join(c.MediaDir(v.ID), filepath.FromSlash(rends[len(rends)-1].Playlist))
+	out := filepath.Join(c.Dir, "exports", ".video-"+v.ID+".mp4")
+	defer os.Remove(out)
+	bin := c.Media.FFmpeg.FFmpeg
+	if bin == "" {
+		bin = "ffmpeg"
+	}
+	cmd := exec.CommandContext(ctx, bin, "-nostdin", "-hide_banner", "-v", "error", "-y",
+		"-protocol_whitelist", "file", "-i", "file:"+playlist, "-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", out)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("remux: %v: %.200s", err, b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := zw.Create("videos/" + v.ID + ".mp4")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// sealWriter seals a stream in chunks of 1 MiB: each chunk is sealed with
+// its index in the additional data, and the last one is marked, so chunks
+// cannot be reordered, dropped or cut off unnoticed.
+type sealWriter struct {
+	w     io.Writer
+	dk    *keyring.DataKey
+	field string
+	buf   []byte
+	n     int
+}
+
+const sealChunk = 1 << 20
+
+func (s *sealWriter) Write(p []byte) (int, error) {
+	s.buf = append(s.buf, p...)
+	for len(s.buf) > sealChunk {
+		if err := s.flush(s.buf[:sealChunk], false); err != nil {
+			return 0, err
+		}
+		s.buf = s.buf[sealChunk:]
+	}
+	return len(p), nil
+}
+
+func (s *sealWriter) flush(chunk []byte, last bool) error {
+	sealed := s.dk.Seal(chunkField(s.field, s.n, last), chunk)
+	s.n++
+	var hdr [4]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(sealed)))
+	if _, err := s.w.Write(hdr[:]); err != nil {
+		return err
+	}
+	_, err := s.w.Write(sealed)
+	return err
+}
+
+func (s *sealWriter) Close() error { return s.flush(s.buf, true) }
+
+func chunkField(field string, n int, last bool) string {
+	return field + ":" + strconv.Itoa(n) + ":" + strconv.FormatBool(last)
+}
+
+// OpenExport streams a person's ready export to w.
+func (c *Cell) OpenExport(ctx context.Context, viewer *kurz.Profile, id string, w io.Writer) error {
+	e, err := c.Store.ExportByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if e.UserID != viewer.ID || e.Status != "ready" || c.now().After(e.ExpiresAt) {
+		return kurz.ErrNotFound
+	}
+	dk, err := c.dataKey(ctx, c.Store, viewer.ID)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.exportPath(id))
+	if err != nil {
+		return kurz.ErrNotFound
+	}
+	defer f.Close()
+	for n := 0; ; n++ {
+		var hdr [4]byte
+		if _, err := io.ReadFull(f, hdr[:]); err != nil {
+			return fmt.Errorf("export %s truncated", id)
+		}
+		sealed := make([]byte, binary.BigEndian.Uint32(hdr[:]))
+		if _, err := io.ReadFull(f, sealed); err != nil {
+			return err
+		}
+		last := true
+		pt, err := dk.Open(chunkField("export:"+id, n, true), sealed)
+		if err != nil {
+			last = false
+			if pt, err = dk.Open(chunkField("export:"+id, n, false), sealed); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(pt); err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+	}
+}
+
+// --- erasure ------------------------------------------------------------
+
+// RequestErasure schedules a person's erasure after the grace period,
+// once they have confirmed their password. The account is hidden at once:
+// their profile and videos leave every region's catalogue.
+func (c *Cell) RequestErasure(ctx context.Context, viewer *kurz.Profile, password string) (time.Time, error) {
+	acct, err := c.Store.AccountByID(ctx, viewer.ID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !auth.VerifyPassword(acct.PasswordHash, password) {
+		return time.Time{}, kurz.Errorf(kurz.EUnauthorized, "wrong password")
+	}
+	runAt := c.now().UTC().Add(c.Privacy.ErasureGrace)
+	err = c.tx(ctx, func(q kurz.Queries) error {
+		if err := q.PutErasure(ctx, viewer.ID, c.now().UTC(), runAt); err != nil {
+			return err
+		}
+		return c.setHidden(ctx, q, viewer.ID, true)
+	})
+	return runAt, err
+}
+
+// CancelErasure withdraws a pending erasure and shows the account again.
+func (c *Cell) CancelErasure(ctx context.Context, viewer *kurz.Profile) error {
+	return c.tx(ctx, func(q kurz.Queries) error {
+		if _, err := q.Erasure(ctx, viewer.ID); err != nil {
+			return err
+		}
+		if err := q.DeleteErasure(ctx, viewer.ID); err != nil {
+			return err
+		}
+		return c.setHidden(ctx, q, viewer.ID, false)
+	})
+}
+
+// Hidden reports whether a person's account is hidden (erasure pending).
+func (c *Cell) Hidden(ctx context.Context, userID string) bool {
+	_, err := c.Store.Erasure(ctx, userID)
+	return err == nil
+}
+
+// setHidden publishes a person's profile and public videos, or their
+// removal, to the public log.
+func (c *Cell) setHidden(ctx context.Context, q kurz.Queries, userID string, hidden bool) error {
+	p, err := q.ProfileByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	vids, err := q.VideosOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, v := range vids {
+		if hidden {
+			err = c.appendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "hidden"})
+		} else {
+			err = c.syncVideoLog(ctx, q, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if hidden {
+		return c.appendLog(ctx, q, LogProfileGone, userID, map[string]string{"id": userID})
+	}
+	return c.publishProfile(ctx, q, p)
+}
+
+// RunDueErasures erases everyone whose grace period is over.
+func (c *Cell) RunDueErasures(ctx context.Context) error {
+	due, err := c.Store.DueErasures(ctx, c.now())
+	if err != nil {
+		return err
+	}
+	for _, id := range due {
+		if err := c.erase(ctx, id); err != nil {
+			return fmt.Errorf("erasure of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// erase removes a person from this region: the data key is destroyed
+// first (every sealed field of theirs, in every copy of the database, is
+// unreadable from then on), then their rows and files; their public
+// content is withdrawn from every region and counters are corrected.
+func (c *Cell) erase(ctx context.Context, userID string) error {
+	p, err := c.Store.ProfileByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	liked, err := c.Store.LikedVideos(ctx, userID, 1<<30)
+	if err != nil {
+		return err
+	}
+	followees, err := c.Store.Followees(ctx, userID)
+	if err != nil {
+		return err
+	}
+	vids, err := c.Store.VideosOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	exports, err := c.Store.ExportsOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := c.KeyStore.DeletePersonKey(ctx, userID); err != nil {
+		return err
+	}
+	err = c.tx(ctx, func(q kurz.Queries) error {
+		for _, id := range liked {
+			if err := c.queueDelta(ctx, q, id, "likes", -1); err != nil {
+				return err
+			}
+		}
+		for _, id := range followees {
+			if err := c.queueDelta(ctx, q, id, "followers", -1); err != nil {
+				return err
+			}
+		}
+		for _, v := range vids {
+			if err := q.RedactLog(ctx, v.ID); err != nil {
+				return err
+			}
+			if err := c.appendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "erased"}); err != nil {
+				return err
+			}
+		}
+		if err := q.RedactLog(ctx, userID); err != nil {
+			return err
+		}
+		if err := c.appendLog(ctx, q, LogProfileGone, userID, map[string]string{"id": userID}); err != nil {
+			return err
+		}
+		if err := q.DeletePerson(ctx, userID); err != nil {
+			return err
+		}
+		return c.Audit(ctx, q, "system", userID, "erase", "all", "erasure requested by the person")
+	})
+	if err != nil {
+		return err
+	}
+	for _, v := range vids {
+		c.removeFiles(v.ID)
+	}
+	for _, id := range exports {
+		os.Remove(c.exportPath(id))
+	}
+	claim := claimRequest{Handle: p.Handle, UserID: userID}
+	if err := c.Link.Call(ctx, c.Directory, "POST", "/link/v1/handles/release", claim, nil); err != nil {
+		c.Log.Warn("erasure: handle release failed; it stays claimed until retried", "err", err)
+	}
+	for _, r := range c.Regions {
+		if err := c.Link.Call(ctx, r, "POST", "/link/v1/comments/erase-author", map[string]string{"author": userID}, nil); err != nil {
+			c.Log.Warn("erasure: comments in another region not yet removed", "region", r, "err", err)
+		}
+	}
+	c.Store.Checkpoint(ctx)
+	c.Log.Info("person erased", "user_id", userID)
+	return nil
+}
+
+// eraseAuthor removes an erased person's comments from this region's
+// videos and corrects the counts.
+func (c *Cell) eraseAuthor(ctx context.Context, from kurz.Region, authorID string) error {
+	if r, err := kurz.ParseID(authorID); err != nil || r != from {
+		return kurz.Errorf(kurz.EForbidden, "a region may only erase its own people")
+	}
+	comments, err := c.Store.CommentsByAuthor(ctx, authorID)
+	if err != nil || len(comments) == 0 {
+		return err
+	}
+	err = c.tx(ctx, func(q kurz.Queries) error {
+		for _, cm := range comments {
+			if err := q.DeleteComment(ctx, cm.ID); err != nil && !errors.Is(err, kurz.ErrNotFound) {
+				return err
+			}
+			if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
+				return err
+			}
+			v, err := q.VideoByID(ctx, cm.VideoID)
+			if err != nil {
+				return err
+			}
+			if err := c.syncVideoLog(ctx, q, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		c.Store.Checkpoint(ctx)
+	}
+	return err
+}
+
+// SweepPrivacy forgets old sign-in IPs and runs due erasures.
+func (c *Cell) SweepPrivacy(ctx context.Context) {
+	if _, err := c.Store.ForgetSessionIPs(ctx, c.now().Add(-c.Privacy.Retention)); err != nil {
+		c.Log.Warn("retention sweep", "err", err)
+	}
+	if err := c.RunDueErasures(ctx); err != nil {
+		c.Log.Warn("erasure sweep", "err", err)
+	}
+}

@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"kurz"
+	"kurz/cell"
+)
+
+func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	e, err := c.RequestExport(r.Context(), p)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": e.ID, "status": e.Status, "expires_at": e.ExpiresAt})
+}
+
+func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// Check first, so errors still get the JSON shape.
+	if e, err := c.Store.ExportByID(r.Context(), r.PathValue("id")); err != nil || e.UserID != p.ID || e.Status != "ready" {
+		s.error(w, r, kurz.ErrNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="kurz-export.zip"`)
+	w.Header().Set("Cache-Control", "no-store")
+	if err := c.OpenExport(r.Context(), p, r.PathValue("id"), w); err != nil {
+		s.Log.Error("export download", "err", err)
+	}
+}
+
+func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	list, err := c.Notifications(r.Context(), p)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+// deleteMe asks for erasure: it needs the password again, and can be
+// cancelled during the grace period.
+func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	at, err := c.RequestErasure(r.Context(), p, in.Password)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"erase_at": at, "cancel": "POST /api/v1/me/erasure/cancel"})
+}
+
+func (s *Server) cancelErasure(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := c.CancelErasure(r.Context(), p); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// staffCell returns the hosted cell named in the path, for staff tools:
+// staff work on a region's data only in that region.
+func (s *Server) staffCell(r *http.Request) (*kurz.Profile, *cell.Cell, error) {
+	p, err := s.viewer(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p == nil {
+		return nil, nil, kurz.Errorf(kurz.EUnauthorized, "please sign in")
+	}
+	c, ok := s.Cells[kurz.Region(r.PathValue("region"))]
+	if !ok {
+		return nil, nil, kurz.ErrNotFound
+	}
+	return p, c, nil
+}
+
+func (s *Server) staffPersonal(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out, err := c.LookAtPersonalData(r.Context(), p, r.PathValue("handle"), in.Reason)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) staffAudit(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !c.IsStaff(r.Context(), p.ID, cell.RolePrivacy, cell.RoleAdmin) {
+		s.error(w, r, kurz.Errorf(kurz.EForbidden, "only privacy officers and admins of %s may read its audit log", c.Region))
+		return
+	}
+	entries, err := c.Store.AuditEntries(r.Context(), r.URL.Query().Get("subject"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, verr := c.VerifyAudit(r.Context())
+	verified := verr == nil
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "verified": verified, "verified_entries": n})
+}
