@@ -398,3 +398,44 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("the session itself should live on: %d", r.Status)
 	}
 }
+
+// TestResidencyReport: every table has a data class, the counts are right,
+// and the self-check passes, and fails when another region holds a
+// personal row of this region's people.
+func TestResidencyReport(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(c *app.Config) { c.DB = map[kurz.Region]string{} })
+	s.signUp("reported", "reported@example.org", "1990-01-01", "DE")
+	rep, err := app.ResidencyReport(t.Context(), s.Config, s.Cell("eu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.CheckOK {
+		t.Fatalf("self-check: %v", rep.Checks)
+	}
+	counts, _ := s.Cell("eu").Store.TableCounts(t.Context())
+	if len(rep.Tables) < len(counts) {
+		t.Fatalf("%d tables classified, %d tables exist", len(rep.Tables), len(counts))
+	}
+	for _, tc := range rep.Tables {
+		if tc.Class != "public" && tc.Class != "personal" && tc.Class != "regional-operational" {
+			t.Errorf("table %s has class %q", tc.Table, tc.Class)
+		}
+		if tc.Table == "accounts" && tc.Rows != 1 {
+			t.Errorf("accounts rows %d", tc.Rows)
+		}
+	}
+	// A personal row of an eu person in us makes the check fail.
+	fake := &kurz.Profile{ID: kurz.NewID("eu"), Handle: "smuggled", CreatedAt: time.Now()}
+	us := s.Cell("us").Store
+	if err := us.CreateProfile(t.Context(), fake); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := us.AddLike(t.Context(), fake.ID, "us_x", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = app.ResidencyReport(t.Context(), s.Config, s.Cell("eu"))
+	if err != nil || rep.CheckOK {
+		t.Fatalf("self-check with a misplaced row: ok=%v %v %v", rep.CheckOK, rep.Checks, err)
+	}
+}

@@ -76,6 +76,10 @@ func (c *Cell) tx(ctx context.Context, fn func(q kurz.Queries) error) error {
 // logNotify wakes everyone waiting for new log entries.
 func (c *Cell) logNotify() {
 	c.logMu.Lock()
+	if c.logWake == nil { // a cell opened by a command, with no readers
+		c.logMu.Unlock()
+		return
+	}
 	close(c.logWake)
 	c.logWake = make(chan struct{})
 	c.logMu.Unlock()
