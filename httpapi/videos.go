@@ -115,6 +115,13 @@ func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if viewer != nil {
+		// The viewer's likes and follows are in their home cell.
+		if liked, err := vc.Store.Likes(r.Context(), viewer.ID, []string{v.ID}); err == nil {
+			v.Liked = liked[v.ID]
+		}
+		v.Following = vc.IsFollowing(r.Context(), viewer.ID, v.Creator.ID)
+	}
 	writeJSON(w, http.StatusOK, v)
 }
 
