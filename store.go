@@ -136,6 +136,26 @@ type Queries interface {
 	// RedactLog deletes the public log's entries about objects (an erased
 	// person's profile and videos); peers have been told they are gone.
 	RedactLog(ctx context.Context, objectID string) error
+	// Trust & Safety.
+	CreateNotice(ctx context.Context, n *Notice) error
+	NoticeByID(ctx context.Context, id string) (*Notice, error)
+	// OpenItemFor returns the open (or claimed) queue item of a kind about
+	// a target, or ErrNotFound.
+	OpenItemFor(ctx context.Context, kind, targetID string) (*QueueItem, error)
+	PutItem(ctx context.Context, it *QueueItem) error
+	ItemByID(ctx context.Context, id string) (*QueueItem, error)
+	OpenItems(ctx context.Context, limit int) ([]*QueueItem, error)
+	// AddItemReport records a notifier of an item once; false if they had
+	// reported it already.
+	AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion Region, at time.Time) (bool, error)
+	ItemReports(ctx context.Context, itemID string) ([]ItemReport, error)
+	PutDecision(ctx context.Context, d *Decision) error
+	DecisionByID(ctx context.Context, id string) (*Decision, error)
+	DecisionsAbout(ctx context.Context, targetID string) ([]*Decision, error)
+	Decisions(ctx context.Context, from, to time.Time) ([]*Decision, error)
+	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error
+	BlockedMedia(ctx context.Context) ([]string, error)
+
 	// TableCounts counts the rows of every kurz table.
 	TableCounts(ctx context.Context) (map[string]int64, error)
 }
@@ -198,4 +218,67 @@ type LogEntry struct {
 	ObjectID  string
 	Data      []byte
 	CreatedAt time.Time
+}
+
+// Notice is a report (DSA Art. 16) as kept in the notifier's region.
+type Notice struct {
+	ID             string
+	ReporterID     string
+	TargetRegion   Region
+	TargetType     string
+	TargetID       string
+	Category       string
+	Explanation    string
+	NotifierSealed []byte
+	ItemID         string
+	CreatedAt      time.Time
+}
+
+// QueueItem is one thing for moderators of a region to decide.
+type QueueItem struct {
+	ID          string
+	Kind        string // notice, appeal
+	TargetType  string
+	TargetID    string
+	OwnerID     string
+	Category    string
+	Reports     int
+	Priority    int
+	Status      string // open, claimed, decided
+	ClaimedBy   string
+	ClaimedAt   time.Time
+	AppealOf    string
+	Explanation string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// ItemReport links a queue item to one notice in its region.
+type ItemReport struct {
+	NoticeID     string
+	NoticeRegion Region
+}
+
+// Decision is a moderation decision; with the item it makes the statement
+// of reasons (DSA Art. 17).
+type Decision struct {
+	ID                 string
+	ItemID             string
+	TargetType         string
+	TargetID           string
+	OwnerID            string
+	ModeratorID        string
+	Action             string
+	Ground             string // illegal, terms
+	LegalGround        string
+	Category           string
+	Explanation        string
+	Facts              string
+	AutomatedDetection bool
+	AutomatedDecision  bool
+	TerritorialScope   string
+	EndDate            time.Time
+	AppealOf           string
+	Appealed           bool
+	CreatedAt          time.Time
 }

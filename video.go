@@ -42,8 +42,10 @@ type Video struct {
 	Renditions string
 	UploadSize int64
 	// JobGen counts processing runs; a job of an older generation is stale.
-	JobGen    int
-	Worker    string
+	JobGen int
+	Worker string
+	// PHash is the perceptual hash of the processed video (hex).
+	PHash     string
 	Likes     int64
 	Comments  int64
 	Views     int64

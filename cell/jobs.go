@@ -197,6 +197,18 @@ func (c *Cell) processVideo(ctx context.Context, args ProcessVideoArgs) error {
 	if err != nil {
 		return err
 	}
+	// Known-bad media is stopped before anything is published.
+	hashes, err := c.Media.FFmpeg.PerceptualHash(ctx, input, info)
+	if err != nil {
+		// Not fatal: the video is published without a hash to block it by.
+		c.Log.Warn("perceptual hash", "video_id", v.ID, "err", err)
+	}
+	if blocked, err := c.checkBlocked(ctx, hashes); err != nil {
+		return err
+	} else if blocked {
+		c.removeUpload(v.ID)
+		return c.blockUpload(ctx, v)
+	}
 	select {
 	case c.Media.Slots <- struct{}{}:
 	case <-ctx.Done():
@@ -230,6 +242,7 @@ func (c *Cell) processVideo(ctx context.Context, args ProcessVideoArgs) error {
 		cur.Status, cur.Error, cur.Worker = kurz.StatusReady, "", ""
 		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
 		cur.Renditions = marshalRenditions(out.Renditions)
+		cur.PHash = encodeHash(hashes)
 		cur.UpdatedAt = c.now().UTC()
 		if err := q.UpdateVideo(ctx, cur); err != nil {
 			return err

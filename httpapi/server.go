@@ -35,13 +35,15 @@ type Limits struct {
 	// LikesPerMinute bounds likes, unlikes, follows and unfollows per
 	// person; CommentsPerMinute bounds comments.
 	LikesPerMinute, CommentsPerMinute int
+	// ReportsPerHour bounds notices per person (or network, when anonymous).
+	ReportsPerHour int
 }
 
 // DefaultLimits follow what large platforms use against credential
 // stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
 func DefaultLimits() Limits {
 	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30,
-		LikesPerMinute: 60, CommentsPerMinute: 10}
+		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20}
 }
 
 // Server serves the API of the cells hosted by this process.
@@ -68,7 +70,7 @@ type Server struct {
 	forwardClient *http.Client
 
 	loginIP, loginAccount, signupIP *auth.Limiter
-	likes, comments                 *auth.Limiter
+	likes, comments, reports        *auth.Limiter
 	draining                        atomic.Bool
 }
 
@@ -86,6 +88,7 @@ func (s *Server) Init(l Limits) {
 	}
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
+	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)
 }
 
 // Drain makes /readyz fail, so load balancers stop sending new work
@@ -131,6 +134,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/me/erasure/cancel", s.cancelErasure)
 	mux.HandleFunc("POST /api/v1/admin/regions/{region}/people/{handle}/personal", s.staffPersonal)
 	mux.HandleFunc("GET /api/v1/admin/regions/{region}/audit", s.staffAudit)
+	mux.HandleFunc("POST /api/v1/reports", s.report)
+	mux.HandleFunc("GET /api/v1/reports/{id}", s.reportStatus)
+	mux.HandleFunc("GET /api/v1/moderation/{region}/queue", s.modQueue)
+	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/claim", s.modClaim)
+	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/decide", s.modDecide)
+	mux.HandleFunc("POST /api/v1/appeals", s.appeal)
+	mux.HandleFunc("GET /api/v1/transparency/statements", s.transparency)
 	if s.Web != nil {
 		s.Web(mux)
 	}

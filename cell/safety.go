@@ -1,0 +1,760 @@
+package cell
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"kurz"
+	"kurz/ffmpeg"
+)
+
+// Categories are the statement-of-reasons categories of the EU DSA
+// transparency database.
+var Categories = map[string]bool{
+	"STATEMENT_CATEGORY_ANIMAL_WELFARE": true, "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS": true,
+	"STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH": true, "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS": true,
+	"STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS": true, "STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR": true,
+	"STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT": true, "STATEMENT_CATEGORY_PROTECTION_OF_MINORS": true,
+	"STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY": true, "STATEMENT_CATEGORY_SCAMS_AND_FRAUD": true,
+	"STATEMENT_CATEGORY_SELF_HARM": true, "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE": true,
+	"STATEMENT_CATEGORY_UNSAFE_AND_ILLEGAL_PRODUCTS": true, "STATEMENT_CATEGORY_VIOLENCE": true,
+	"STATEMENT_CATEGORY_CYBER_VIOLENCE": true, "STATEMENT_CATEGORY_OTHER_VIOLATION_TC": true,
+}
+
+// urgent categories go to the front of the queue.
+var urgent = map[string]bool{"STATEMENT_CATEGORY_PROTECTION_OF_MINORS": true, "STATEMENT_CATEGORY_SELF_HARM": true}
+
+// NoticeInput is a report (DSA Art. 16) from anyone, signed in or not.
+type NoticeInput struct {
+	TargetType  string `json:"target_type"` // video, comment, account
+	TargetID    string `json:"target_id"`
+	Category    string `json:"category"`
+	Explanation string `json:"explanation"`
+	// For notices of illegal content: the legal ground, the notifier's name
+	// and email, and a statement of good faith.
+	Illegal     bool   `json:"illegal"`
+	LegalGround string `json:"legal_ground"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	GoodFaith   bool   `json:"good_faith"`
+}
+
+type noticeLink struct {
+	NoticeID     string      `json:"notice_id"`
+	NoticeRegion kurz.Region `json:"notice_region"`
+	ReporterHash []byte      `json:"reporter_hash"`
+	TargetType   string      `json:"target_type"`
+	TargetID     string      `json:"target_id"`
+	Category     string      `json:"category"`
+	Explanation  string      `json:"explanation"`
+}
+
+// FileNotice records a notice in the notifier's region (this one) and
+// sends the part moderators need (target, category, explanation, and a
+// keyed hash standing for the notifier) to the content's region, whose
+// queue receives it. The notifier's identity and contact stay here.
+// reporterKey identifies the notifier for de-duplication: their ID, or
+// for anonymous notifiers their network.
+func (c *Cell) FileNotice(ctx context.Context, reporter *kurz.Profile, reporterKey string, in NoticeInput) (string, error) {
+	if !Categories[in.Category] {
+		return "", kurz.FieldError("category", "unknown category; use one of the DSA statement categories")
+	}
+	switch in.TargetType {
+	case "video", "comment", "account":
+	default:
+		return "", kurz.FieldError("target_type", "target_type must be video, comment or account")
+	}
+	in.Explanation = strings.TrimSpace(in.Explanation)
+	if n := utf8.RuneCountInString(in.Explanation); n < 1 || n > 5000 {
+		return "", kurz.FieldError("explanation", "explain in 1 to 5000 characters what is wrong")
+	}
+	if in.Illegal {
+		if strings.TrimSpace(in.LegalGround) == "" || strings.TrimSpace(in.Name) == "" || !in.GoodFaith {
+			return "", kurz.FieldError("legal_ground", "a notice of illegal content needs the legal ground, your name, your email and a statement of good faith")
+		}
+		if _, err := kurz.NormalizeEmail(in.Email); err != nil {
+			return "", err
+		}
+	}
+	region, err := kurz.ParseID(in.TargetID)
+	if err != nil {
+		return "", kurz.FieldError("target_id", "no such content")
+	}
+	id := randomID()
+	m := hmac.New(sha256.New, c.Locator)
+	m.Write([]byte("reporter\x00" + reporterKey))
+	var item struct {
+		ItemID string `json:"item_id"`
+	}
+	err = c.Link.Call(ctx, region, "POST", "/link/v1/notices", noticeLink{NoticeID: id, NoticeRegion: c.Region, ReporterHash: m.Sum(nil),
+		TargetType: in.TargetType, TargetID: in.TargetID, Category: in.Category, Explanation: in.Explanation}, &item)
+	if err != nil {
+		return "", err
+	}
+	n := &kurz.Notice{ID: id, TargetRegion: region, TargetType: in.TargetType, TargetID: in.TargetID, Category: in.Category,
+		Explanation: in.Explanation, ItemID: item.ItemID, CreatedAt: c.now().UTC()}
+	details, _ := json.Marshal(map[string]any{"name": in.Name, "email": in.Email, "legal_ground": in.LegalGround, "good_faith": in.GoodFaith, "illegal": in.Illegal})
+	if reporter != nil {
+		n.ReporterID = reporter.ID
+		dk, err := c.dataKey(ctx, c.Store, reporter.ID)
+		if err != nil {
+			return "", err
+		}
+		n.NotifierSealed = dk.Seal("notice:"+id, details)
+	} else {
+		// An anonymous notifier's details get a key of their own.
+		dk, wrapped, err := c.Keys.NewDataKey("notice_" + id)
+		if err != nil {
+			return "", err
+		}
+		if err := c.KeyStore.PutPersonKey(ctx, "notice_"+id, wrapped); err != nil {
+			return "", err
+		}
+		n.NotifierSealed = dk.Seal("notice:"+id, details)
+	}
+	return id, c.Store.CreateNotice(ctx, n)
+}
+
+// receiveNotice adds a notice to this region's queue: one item per piece
+// of content, one count per distinct notifier, whatever their number.
+func (c *Cell) receiveNotice(ctx context.Context, in *noticeLink) (string, error) {
+	if r, err := kurz.ParseID(in.TargetID); err != nil || r != c.Region {
+		return "", kurz.ErrNotFound
+	}
+	owner, reach, err := c.targetOwner(ctx, in.TargetType, in.TargetID)
+	if err != nil {
+		return "", err
+	}
+	var itemID string
+	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
+		now := c.now().UTC()
+		it, err := q.OpenItemFor(ctx, "notice", in.TargetID)
+		if errors.Is(err, kurz.ErrNotFound) {
+			it = &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "notice", TargetType: in.TargetType, TargetID: in.TargetID, OwnerID: owner,
+				Category: in.Category, Status: "open", Explanation: in.Explanation, CreatedAt: now}
+		} else if err != nil {
+			return err
+		}
+		itemID = it.ID
+		fresh, err := q.AddItemReport(ctx, it.ID, in.ReporterHash, in.NoticeID, in.NoticeRegion, now)
+		if err != nil {
+			return err
+		}
+		if fresh {
+			it.Reports++
+		}
+		if urgent[in.Category] && !urgent[it.Category] {
+			it.Category = in.Category
+		}
+		it.Priority = priority(it.Category, it.Reports, reach)
+		it.UpdatedAt = now
+		return q.PutItem(ctx, it)
+	})
+	return itemID, err
+}
+
+// priority orders the queue: minors and self-harm first, then by how many
+// people reported it and how far it reaches.
+func priority(category string, reports int, reach int64) int {
+	p := min(reports, 1000)*10 + int(math.Log1p(float64(reach))*10)
+	if urgent[category] {
+		p += 1_000_000
+	}
+	return p
+}
+
+// targetOwner returns the affected person of a piece of this region's
+// content and its reach (views).
+func (c *Cell) targetOwner(ctx context.Context, typ, id string) (string, int64, error) {
+	switch typ {
+	case "video":
+		v, err := c.Store.VideoByID(ctx, id)
+		if err != nil {
+			return "", 0, err
+		}
+		return v.OwnerID, v.Views, nil
+	case "comment":
+		cm, err := c.Store.CommentByID(ctx, id)
+		if err != nil {
+			return "", 0, err
+		}
+		return cm.AuthorID, 0, nil
+	case "account":
+		p, err := c.Store.ProfileByID(ctx, id)
+		if err != nil {
+			return "", 0, err
+		}
+		return p.ID, p.Followers, nil
+	}
+	return "", 0, kurz.ErrNotFound
+}
+
+// requireModerator checks that staff may moderate this region.
+func (c *Cell) requireModerator(ctx context.Context, staff *kurz.Profile) error {
+	if staff == nil || !c.IsStaff(ctx, staff.ID, RoleModerator, RoleAdmin) {
+		return kurz.Errorf(kurz.EForbidden, "you are not a moderator of region %s", c.Region)
+	}
+	return nil
+}
+
+// Queue lists open items, most urgent first.
+func (c *Cell) Queue(ctx context.Context, staff *kurz.Profile) ([]*kurz.QueueItem, error) {
+	if err := c.requireModerator(ctx, staff); err != nil {
+		return nil, err
+	}
+	return c.Store.OpenItems(ctx, 100)
+}
+
+// ClaimTTL is how long a claim keeps other moderators off an item.
+const ClaimTTL = 30 * time.Minute
+
+// ItemView is what a moderator sees of an item: the content with its
+// public context and the decisions taken on it before.
+type ItemView struct {
+	Item      *kurz.QueueItem  `json:"item"`
+	Video     *VideoJSON       `json:"video,omitempty"`
+	Comment   *CommentJSON     `json:"comment,omitempty"`
+	Decisions []*kurz.Decision `json:"prior_decisions"`
+}
+
+// Claim gives an item to one moderator at a time and shows it.
+func (c *Cell) Claim(ctx context.Context, staff *kurz.Profile, itemID string) (*ItemView, error) {
+	if err := c.requireModerator(ctx, staff); err != nil {
+		return nil, err
+	}
+	var it *kurz.QueueItem
+	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
+		var err error
+		if it, err = q.ItemByID(ctx, itemID); err != nil {
+			return err
+		}
+		if it.Status == "decided" {
+			return kurz.Errorf(kurz.EConflict, "this item is decided")
+		}
+		if it.Status == "claimed" && it.ClaimedBy != staff.ID && c.now().Sub(it.ClaimedAt) < ClaimTTL {
+			return kurz.Errorf(kurz.EConflict, "another moderator is working on this item")
+		}
+		it.Status, it.ClaimedBy, it.ClaimedAt, it.UpdatedAt = "claimed", staff.ID, c.now().UTC(), c.now().UTC()
+		return q.PutItem(ctx, it)
+	})
+	if err != nil {
+		return nil, err
+	}
+	view := &ItemView{Item: it}
+	switch it.TargetType {
+	case "video":
+		if v, err := c.Store.VideoByID(ctx, it.TargetID); err == nil {
+			view.Video, _ = c.videoJSON(ctx, &kurz.Profile{ID: v.OwnerID}, v)
+		}
+	case "comment":
+		if cm, err := c.Store.CommentByID(ctx, it.TargetID); err == nil {
+			j := commentJSON(cm)
+			view.Comment = &j
+		}
+	}
+	view.Decisions, err = c.Store.DecisionsAbout(ctx, it.TargetID)
+	return view, err
+}
+
+// DecisionInput is a moderator's decision on a claimed item.
+type DecisionInput struct {
+	// Action: remove, restrict, age_restrict, reduce_reach, label, strike,
+	// suspend, terminate, no_action; on appeals uphold or reverse.
+	Action           string `json:"action"`
+	Ground           string `json:"ground"` // illegal or terms
+	LegalGround      string `json:"legal_ground"`
+	Explanation      string `json:"explanation"`
+	Facts            string `json:"facts"`
+	TerritorialScope string `json:"territorial_scope"` // countries, e.g. "DE FR"; default all
+	EndDate          string `json:"end_date"`          // for suspensions, YYYY-MM-DD
+	BlockMedia       bool   `json:"block_media"`       // add a removed video's hash to the block list
+}
+
+var actions = map[string]bool{"remove": true, "restrict": true, "age_restrict": true, "reduce_reach": true, "label": true,
+	"strike": true, "suspend": true, "terminate": true, "no_action": true}
+
+// Decide records a decision on a claimed item, enforces it, and sends the
+// statement of reasons to the affected person and every notifier.
+func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, in DecisionInput) (*Statement, error) {
+	if err := c.requireModerator(ctx, staff); err != nil {
+		return nil, err
+	}
+	it, err := c.Store.ItemByID(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	if it.Status != "claimed" || it.ClaimedBy != staff.ID {
+		return nil, kurz.Errorf(kurz.EConflict, "claim the item before deciding it")
+	}
+	if strings.TrimSpace(in.Explanation) == "" {
+		return nil, kurz.FieldError("explanation", "a decision needs an explanation for the person affected")
+	}
+	var original *kurz.Decision
+	if it.Kind == "appeal" {
+		if in.Action != "uphold" && in.Action != "reverse" {
+			return nil, kurz.FieldError("action", "an appeal is decided with uphold or reverse")
+		}
+		if original, err = c.Store.DecisionByID(ctx, it.AppealOf); err != nil {
+			return nil, err
+		}
+		if original.ModeratorID == staff.ID {
+			return nil, kurz.Errorf(kurz.EForbidden, "a different moderator must decide the appeal")
+		}
+		in.Ground, in.LegalGround = original.Ground, original.LegalGround
+	} else if !actions[in.Action] {
+		return nil, kurz.FieldError("action", "unknown action")
+	}
+	if in.Ground != "illegal" && in.Ground != "terms" {
+		return nil, kurz.FieldError("ground", "ground must be illegal or terms")
+	}
+	if in.Ground == "illegal" && strings.TrimSpace(in.LegalGround) == "" {
+		return nil, kurz.FieldError("legal_ground", "name the law the content breaks")
+	}
+	d := &kurz.Decision{ID: kurz.NewID(c.Region), ItemID: it.ID, TargetType: it.TargetType, TargetID: it.TargetID, OwnerID: it.OwnerID,
+		ModeratorID: staff.ID, Action: in.Action, Ground: in.Ground, LegalGround: in.LegalGround, Category: it.Category,
+		Explanation: strings.TrimSpace(in.Explanation), Facts: strings.TrimSpace(in.Facts), TerritorialScope: strings.TrimSpace(in.TerritorialScope),
+		AppealOf: it.AppealOf, CreatedAt: c.now().UTC().Truncate(time.Millisecond)}
+	if d.TerritorialScope == "" {
+		d.TerritorialScope = "ALL"
+	}
+	if in.EndDate != "" {
+		end, err := time.Parse(time.DateOnly, in.EndDate)
+		if err != nil {
+			return nil, kurz.FieldError("end_date", "end_date must be a date like 2027-01-31")
+		}
+		d.EndDate = end
+	}
+	err = c.tx(ctx, func(q kurz.Queries) error {
+		if err := c.enforce(ctx, q, d, original, in.BlockMedia, staff.ID); err != nil {
+			return err
+		}
+		if err := q.PutDecision(ctx, d); err != nil {
+			return err
+		}
+		it.Status, it.UpdatedAt = "decided", c.now().UTC()
+		if err := q.PutItem(ctx, it); err != nil {
+			return err
+		}
+		st := c.statement(d, it)
+		if r, _ := kurz.ParseID(d.OwnerID); r == c.Region {
+			if err := c.Notify(ctx, q, d.OwnerID, "statement_of_reasons", st); err != nil && !errors.Is(err, kurz.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := c.statement(d, it)
+	c.sendToNotifiers(ctx, it, st)
+	return st, nil
+}
+
+// enforce applies a decision's effect in transaction q.
+func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
+	action := d.Action
+	if d.Action == "reverse" {
+		action = "restore:" + original.Action
+	}
+	switch {
+	case (action == "remove" || action == "terminate") && d.TargetType == "video":
+		v, err := q.VideoByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		v.Status, v.Error, v.UpdatedAt = kurz.StatusRemoved, "removed by moderation: "+d.Explanation, c.now().UTC()
+		if err := q.UpdateVideo(ctx, v); err != nil {
+			return err
+		}
+		if block && v.PHash != "" {
+			if err := q.AddBlockedMedia(ctx, v.PHash, "decision "+d.ID, by, c.now().UTC()); err != nil {
+				return err
+			}
+		}
+		return c.syncVideoLog(ctx, q, v)
+	case action == "restore:remove" || action == "restore:terminate":
+		if d.TargetType != "video" {
+			return nil
+		}
+		v, err := q.VideoByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		if v.Status == kurz.StatusRemoved {
+			v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.now().UTC()
+			if err := q.UpdateVideo(ctx, v); err != nil {
+				return err
+			}
+		}
+		return c.syncVideoLog(ctx, q, v)
+	case action == "remove" && d.TargetType == "comment":
+		cm, err := q.CommentByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		if err := q.DeleteComment(ctx, cm.ID); err != nil {
+			return err
+		}
+		if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
+			return err
+		}
+		v, err := q.VideoByID(ctx, cm.VideoID)
+		if err != nil {
+			return err
+		}
+		return c.syncVideoLog(ctx, q, v)
+	}
+	// The other actions (restrict by country, age-restrict, reduce reach,
+	// label, strike, suspend) are recorded with their statement; their
+	// enforcement in feeds and sign-in is not built yet.
+	return nil
+}
+
+// Statement is a statement of reasons (DSA Art. 17), in the field names of
+// the EU transparency database. It names no person.
+type Statement struct {
+	PUID                           string   `json:"puid"`
+	DecisionVisibility             string   `json:"decision_visibility,omitempty"`
+	DecisionAccount                string   `json:"decision_account,omitempty"`
+	DecisionProvision              string   `json:"decision_provision,omitempty"`
+	DecisionGround                 string   `json:"decision_ground"`
+	IllegalContentLegalGround      string   `json:"illegal_content_legal_ground,omitempty"`
+	IllegalContentExplanation      string   `json:"illegal_content_explanation,omitempty"`
+	IncompatibleContentGround      string   `json:"incompatible_content_ground,omitempty"`
+	IncompatibleContentExplanation string   `json:"incompatible_content_explanation,omitempty"`
+	Category                       string   `json:"category"`
+	ContentType                    []string `json:"content_type"`
+	TerritorialScope               []string `json:"territorial_scope"`
+	ContentDate                    string   `json:"content_date,omitempty"`
+	ApplicationDate                string   `json:"application_date"`
+	EndDateVisibilityRestriction   string   `json:"end_date_visibility_restriction,omitempty"`
+	DecisionFacts                  string   `json:"decision_facts"`
+	SourceType                     string   `json:"source_type"`
+	AutomatedDetection             string   `json:"automated_detection"`
+	AutomatedDecision              string   `json:"automated_decision"`
+	PlatformName                   string   `json:"platform_name"`
+	// Not in the database export: the appeal route for the people concerned.
+	Appeal   string `json:"how_to_appeal,omitempty"`
+	AppealOf string `json:"appeal_of,omitempty"`
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+// statement builds the statement of reasons of a decision.
+func (c *Cell) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
+	st := &Statement{PUID: d.ID, Category: d.Category, ApplicationDate: d.CreatedAt.Format(time.DateOnly),
+		DecisionFacts: d.Facts, PlatformName: "kurz", AutomatedDetection: yesNo(d.AutomatedDetection),
+		AutomatedDecision: map[bool]string{true: "AUTOMATED_DECISION_FULLY", false: "AUTOMATED_DECISION_NOT_AUTOMATED"}[d.AutomatedDecision],
+		SourceType:        "SOURCE_ARTICLE_16", AppealOf: d.AppealOf}
+	if d.AutomatedDetection {
+		st.SourceType = "SOURCE_VOLUNTARY"
+	}
+	if st.DecisionFacts == "" {
+		st.DecisionFacts = d.Explanation
+	}
+	switch d.TargetType {
+	case "video":
+		st.ContentType = []string{"CONTENT_TYPE_VIDEO"}
+	case "comment":
+		st.ContentType = []string{"CONTENT_TYPE_TEXT"}
+	default:
+		st.ContentType = []string{"CONTENT_TYPE_OTHER"}
+	}
+	st.TerritorialScope = strings.Fields(d.TerritorialScope)
+	switch d.Action {
+	case "remove":
+		st.DecisionVisibility = "DECISION_VISIBILITY_CONTENT_REMOVED"
+	case "restrict":
+		st.DecisionVisibility = "DECISION_VISIBILITY_CONTENT_DISABLED"
+	case "age_restrict":
+		st.DecisionVisibility = "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED"
+	case "reduce_reach":
+		st.DecisionVisibility = "DECISION_VISIBILITY_CONTENT_DEMOTED"
+	case "label":
+		st.DecisionVisibility = "DECISION_VISIBILITY_CONTENT_LABELLED"
+	case "strike", "suspend":
+		st.DecisionAccount = "DECISION_ACCOUNT_SUSPENDED"
+	case "terminate":
+		st.DecisionAccount = "DECISION_ACCOUNT_TERMINATED"
+	case "no_action", "uphold", "reverse":
+		st.DecisionVisibility = "DECISION_VISIBILITY_OTHER"
+	}
+	if !d.EndDate.IsZero() {
+		st.EndDateVisibilityRestriction = d.EndDate.Format(time.DateOnly)
+	}
+	if d.Ground == "illegal" {
+		st.DecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
+		st.IllegalContentLegalGround, st.IllegalContentExplanation = d.LegalGround, d.Explanation
+	} else {
+		st.DecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+		st.IncompatibleContentGround, st.IncompatibleContentExplanation = "kurz terms of service", d.Explanation
+	}
+	if d.AppealOf == "" && d.Action != "no_action" {
+		st.Appeal = "You may appeal this decision once, within 6 months: POST /api/v1/appeals {decision_id: \"" + d.ID + "\", explanation}. A different moderator decides."
+	}
+	return st
+}
+
+// sendToNotifiers delivers a statement to each notice's region, which
+// passes it to its notifier.
+func (c *Cell) sendToNotifiers(ctx context.Context, it *kurz.QueueItem, st *Statement) {
+	reports, err := c.Store.ItemReports(ctx, it.ID)
+	if err != nil {
+		c.Log.Warn("statements to notifiers", "err", err)
+		return
+	}
+	for _, r := range reports {
+		if err := c.Link.Call(ctx, r.NoticeRegion, "POST", "/link/v1/statements", map[string]any{"notice_id": r.NoticeID, "statement": st}, nil); err != nil {
+			c.Log.Warn("statement to a notifier's region", "region", r.NoticeRegion, "err", err)
+		}
+	}
+}
+
+// deliverStatement hands a statement to the notifier of a notice filed here.
+func (c *Cell) deliverStatement(ctx context.Context, noticeID string, st json.RawMessage) error {
+	n, err := c.Store.NoticeByID(ctx, noticeID)
+	if err != nil {
+		return err
+	}
+	if n.ReporterID == "" {
+		return nil // anonymous: they read it with their receipt (GET /api/v1/reports/{id})
+	}
+	return c.tx(ctx, func(q kurz.Queries) error {
+		return c.Notify(ctx, q, n.ReporterID, "statement_of_reasons", map[string]any{"notice_id": noticeID, "statement": st})
+	})
+}
+
+// NoticeStatus is what a receipt shows: the notice and the decision, if any.
+func (c *Cell) NoticeStatus(ctx context.Context, noticeID string) (map[string]any, error) {
+	n, err := c.Store.NoticeByID(ctx, noticeID)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	err = c.Link.Call(ctx, n.TargetRegion, "GET", "/link/v1/items/"+n.ItemID, nil, &out)
+	if err != nil {
+		return nil, err
+	}
+	out["notice_id"], out["received_at"] = n.ID, n.CreatedAt
+	return out, nil
+}
+
+// itemStatus is a queue item's public status for a notice receipt.
+func (c *Cell) itemStatus(ctx context.Context, itemID string) (map[string]any, error) {
+	it, err := c.Store.ItemByID(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"status": it.Status}
+	if it.Status == "decided" {
+		ds, err := c.Store.DecisionsAbout(ctx, it.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if d.ItemID == it.ID {
+				out["statement"] = c.statement(d, it)
+			}
+		}
+	}
+	return out, nil
+}
+
+// AppealMonths is how long a decision can be appealed.
+const AppealMonths = 6
+
+type appealLink struct {
+	DecisionID  string `json:"decision_id"`
+	AppellantID string `json:"appellant_id"`
+	NoticeID    string `json:"notice_id"` // set when a notifier appeals
+	Explanation string `json:"explanation"`
+}
+
+// Appeal lets the affected person, or a notifier, appeal a decision once.
+func (c *Cell) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, explanation string) (string, error) {
+	region, err := kurz.ParseID(decisionID)
+	if err != nil {
+		return "", kurz.ErrNotFound
+	}
+	in := appealLink{DecisionID: decisionID, AppellantID: viewer.ID, Explanation: strings.TrimSpace(explanation)}
+	// A notifier appeals through their notice, which their region vouches for.
+	var out struct {
+		ItemID string `json:"item_id"`
+	}
+	err = c.Link.Call(ctx, region, "POST", "/link/v1/appeals", in, &out)
+	if kurz.ErrorCode(err) == kurz.EForbidden {
+		for _, n := range c.noticesOf(ctx, viewer.ID) {
+			in.NoticeID = n
+			if err = c.Link.Call(ctx, region, "POST", "/link/v1/appeals", in, &out); err == nil {
+				break
+			}
+		}
+	}
+	return out.ItemID, err
+}
+
+func (c *Cell) noticesOf(ctx context.Context, reporterID string) []string {
+	rows, err := c.Store.SQL().QueryContext(ctx, `SELECT id FROM notices WHERE reporter_id = $1`, reporterID)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// receiveAppeal opens an appeal item in this region, the decision's.
+func (c *Cell) receiveAppeal(ctx context.Context, from kurz.Region, in *appealLink) (string, error) {
+	if r, err := kurz.ParseID(in.AppellantID); err != nil || r != from {
+		return "", kurz.Errorf(kurz.EForbidden, "a region may only appeal for its own people")
+	}
+	if n := utf8.RuneCountInString(in.Explanation); n < 1 || n > 5000 {
+		return "", kurz.FieldError("explanation", "explain in 1 to 5000 characters why the decision is wrong")
+	}
+	var itemID string
+	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
+		d, err := q.DecisionByID(ctx, in.DecisionID)
+		if err != nil {
+			return err
+		}
+		allowed := d.OwnerID == in.AppellantID
+		if !allowed && in.NoticeID != "" {
+			reports, err := q.ItemReports(ctx, d.ItemID)
+			if err != nil {
+				return err
+			}
+			for _, r := range reports {
+				allowed = allowed || (r.NoticeID == in.NoticeID && r.NoticeRegion == from)
+			}
+		}
+		if !allowed {
+			return kurz.Errorf(kurz.EForbidden, "only the person affected or a notifier may appeal")
+		}
+		if d.Appealed || d.AppealOf != "" {
+			return kurz.Errorf(kurz.EConflict, "this decision has been appealed already")
+		}
+		if c.now().After(d.CreatedAt.AddDate(0, AppealMonths, 0)) {
+			return kurz.Errorf(kurz.EForbidden, "the appeal period of %d months is over", AppealMonths)
+		}
+		d.Appealed = true
+		if err := q.PutDecision(ctx, d); err != nil {
+			return err
+		}
+		now := c.now().UTC()
+		it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "appeal", TargetType: d.TargetType, TargetID: d.TargetID, OwnerID: d.OwnerID,
+			Category: d.Category, Reports: 1, Priority: 2_000_000, Status: "open", AppealOf: d.ID, Explanation: in.Explanation,
+			CreatedAt: now, UpdatedAt: now}
+		itemID = it.ID
+		if in.NoticeID != "" {
+			if _, err := q.AddItemReport(ctx, it.ID, []byte(in.AppellantID), in.NoticeID, from, now); err != nil {
+				return err
+			}
+		}
+		return q.PutItem(ctx, it)
+	})
+	return itemID, err
+}
+
+// Transparency lists the statements of reasons of this region's decisions
+// in a time range, without personal data.
+func (c *Cell) Transparency(ctx context.Context, from, to time.Time) ([]*Statement, error) {
+	ds, err := c.Store.Decisions(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Statement, 0, len(ds))
+	for _, d := range ds {
+		st := c.statement(d, nil)
+		st.Appeal = ""
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// checkBlocked compares a new video's perceptual hash with the block
+// list. A match removes it before it is published, with an automated
+// statement of reasons.
+func (c *Cell) checkBlocked(ctx context.Context, hashes []uint64) (bool, error) {
+	if len(hashes) == 0 {
+		return false, nil
+	}
+	blocked, err := c.Store.BlockedMedia(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range blocked {
+		if ffmpeg.HashDistance(hashes, decodeHash(b)) <= BlockDistance {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// BlockDistance is the mean per-frame Hamming distance (of 64 bits) under
+// which a video counts as a copy of blocked media.
+const BlockDistance = 10
+
+func encodeHash(h []uint64) string {
+	var raw []byte
+	for _, x := range h {
+		raw = binary.BigEndian.AppendUint64(raw, x)
+	}
+	return hex.EncodeToString(raw)
+}
+
+func decodeHash(s string) []uint64 {
+	raw, err := hex.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	var out []uint64
+	for i := 0; i+8 <= len(raw); i += 8 {
+		out = append(out, binary.BigEndian.Uint64(raw[i:]))
+	}
+	return out
+}
+
+// blockUpload removes a video that matched the block list, with an
+// automated decision and statement of reasons to its owner.
+func (c *Cell) blockUpload(ctx context.Context, v *kurz.Video) error {
+	return c.tx(ctx, func(q kurz.Queries) error {
+		cur, err := q.VideoByID(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		cur.Status, cur.Error, cur.UpdatedAt = kurz.StatusRemoved, "this video matches media that is not allowed on kurz", c.now().UTC()
+		if err := q.UpdateVideo(ctx, cur); err != nil {
+			return err
+		}
+		d := &kurz.Decision{ID: kurz.NewID(c.Region), ItemID: "", TargetType: "video", TargetID: v.ID, OwnerID: v.OwnerID, ModeratorID: "automated",
+			Action: "remove", Ground: "terms", Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
+			Explanation: "The video matches media that was removed before and is on the platform's block list.",
+			Facts:       "perceptual hash match against the block list", AutomatedDetection: true, AutomatedDecision: true,
+			TerritorialScope: "ALL", CreatedAt: c.now().UTC().Truncate(time.Millisecond)}
+		if err := q.PutDecision(ctx, d); err != nil {
+			return err
+		}
+		return c.Notify(ctx, q, v.OwnerID, "statement_of_reasons", c.statement(d, nil))
+	})
+}

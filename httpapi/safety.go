@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"kurz"
+	"kurz/auth"
+	"kurz/cell"
+)
+
+// report files a notice; anyone may, signed in or not.
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	key := "ip:" + auth.IPKey(s.clientIP(r))
+	if p != nil {
+		key = "person:" + p.ID
+	}
+	if ok, wait := s.reports.Allow(key); !ok {
+		s.error(w, r, rateLimited(wait))
+		return
+	}
+	var in cell.NoticeInput
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	id, err := c.FileNotice(r.Context(), p, key, in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"notice_id": id, "received_at": time.Now().UTC(),
+		"status_url": "/api/v1/reports/" + id})
+}
+
+// reportStatus shows a notice's status to whoever holds its receipt.
+func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) {
+	for _, c := range s.Cells {
+		out, err := c.NoticeStatus(r.Context(), r.PathValue("id"))
+		if kurz.ErrorCode(err) == kurz.ENotFound {
+			continue
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	s.error(w, r, kurz.ErrNotFound)
+}
+
+func (s *Server) modQueue(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	items, err := c.Queue(r.Context(), p)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []*kurz.QueueItem{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) modClaim(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	view, err := c.Claim(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
+}
+
+func (s *Server) modDecide(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in cell.DecisionInput
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	st, err := c.Decide(r.Context(), p, r.PathValue("id"), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
+}
+
+func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		DecisionID  string `json:"decision_id"`
+		Explanation string `json:"explanation"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	id, err := c.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"appeal_id": id})
+}
+
+// transparency exports the statements of reasons of the hosted regions in
+// the EU transparency database's field names, without personal data.
+func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
+	from, to := time.Time{}, time.Now().Add(time.Hour)
+	if v := r.URL.Query().Get("from"); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			s.error(w, r, kurz.FieldError("from", "from must be a date like 2026-01-31"))
+			return
+		}
+		from = t
+	}
+	if v := r.URL.Query().Get("to"); v != "" {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			s.error(w, r, kurz.FieldError("to", "to must be a date like 2026-12-31"))
+			return
+		}
+		to = t
+	}
+	out := []*cell.Statement{}
+	for _, c := range s.Cells {
+		list, err := c.Transparency(r.Context(), from, to)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		out = append(out, list...)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"statements": out})
+}

@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"kurz"
+)
+
+func (q queries) CreateNotice(ctx context.Context, n *kurz.Notice) error {
+	return q.exec(ctx, `INSERT INTO notices (id, reporter_id, target_region, target_type, target_id, category, explanation, notifier_sealed, item_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, n.ID, n.ReporterID, string(n.TargetRegion), n.TargetType, n.TargetID,
+		n.Category, n.Explanation, n.NotifierSealed, n.ItemID, ms(n.CreatedAt))
+}
+
+func (q queries) NoticeByID(ctx context.Context, id string) (*kurz.Notice, error) {
+	var n kurz.Notice
+	var region string
+	var at int64
+	err := q.r.QueryRowContext(ctx, `SELECT id, reporter_id, target_region, target_type, target_id, category, explanation, notifier_sealed, item_id, created_at
+		FROM notices WHERE id = $1`, id).Scan(&n.ID, &n.ReporterID, &region, &n.TargetType, &n.TargetID, &n.Category, &n.Explanation,
+		&n.NotifierSealed, &n.ItemID, &at)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	n.TargetRegion, n.CreatedAt = kurz.Region(region), fromMS(at)
+	return &n, nil
+}
+
+const itemCols = `id, kind, target_type, target_id, owner_id, category, reports, priority, status, claimed_by, claimed_at, appeal_of, explanation, created_at, updated_at`
+
+func scanItem(row interface{ Scan(...any) error }) (*kurz.QueueItem, error) {
+	var it kurz.QueueItem
+	var claimed, created, updated int64
+	if err := row.Scan(&it.ID, &it.Kind, &it.TargetType, &it.TargetID, &it.OwnerID, &it.Category, &it.Reports, &it.Priority, &it.Status,
+		&it.ClaimedBy, &claimed, &it.AppealOf, &it.Explanation, &created, &updated); err != nil {
+		return nil, err
+	}
+	if claimed > 0 {
+		it.ClaimedAt = fromMS(claimed)
+	}
+	it.CreatedAt, it.UpdatedAt = fromMS(created), fromMS(updated)
+	return &it, nil
+}
+
+func (q queries) OpenItemFor(ctx context.Context, kind, targetID string) (*kurz.QueueItem, error) {
+	it, err := scanItem(q.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE kind = $1 AND target_id = $2 AND status <> 'decided'`, kind, targetID))
+	return it, q.wrap(err)
+}
+
+func (q queries) PutItem(ctx context.Context, it *kurz.QueueItem) error {
+	var claimed int64
+	if !it.ClaimedAt.IsZero() {
+		claimed = ms(it.ClaimedAt)
+	}
+	return q.exec(ctx, `INSERT INTO queue_items (`+itemCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (id) DO UPDATE SET category = excluded.category, reports = excluded.reports, priority = excluded.priority,
+		status = excluded.status, claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, updated_at = excluded.updated_at`,
+		it.ID, it.Kind, it.TargetType, it.TargetID, it.OwnerID, it.Category, it.Reports, it.Priority, it.Status, it.ClaimedBy, claimed,
+		it.AppealOf, it.Explanation, ms(it.CreatedAt), ms(it.UpdatedAt))
+}
+
+func (q queries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, error) {
+	it, err := scanItem(q.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE id = $1`, id))
+	return it, q.wrap(err)
+}
+
+func (q queries) OpenItems(ctx context.Context, limit int) ([]*kurz.QueueItem, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE status <> 'decided' ORDER BY priority DESC, created_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	defer rows.Close()
+	var out []*kurz.QueueItem
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, q.wrap(err)
+		}
+		out = append(out, it)
+	}
+	return out, q.wrap(rows.Err())
+}
+
+func (q queries) AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion kurz.Region, at time.Time) (bool, error) {
+	return q.changed(ctx, `INSERT INTO queue_reports (item_id, reporter_hash, notice_id, notice_region, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT DO NOTHING`, itemID, reporterHash, noticeID, string(noticeRegion), ms(at))
+}
+
+func (q queries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemReport, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT notice_id, notice_region FROM queue_reports WHERE item_id = $1 ORDER BY created_at`, itemID)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	defer rows.Close()
+	var out []kurz.ItemReport
+	for rows.Next() {
+		var r kurz.ItemReport
+		var region string
+		if err := rows.Scan(&r.NoticeID, &region); err != nil {
+			return nil, q.wrap(err)
+		}
+		r.NoticeRegion = kurz.Region(region)
+		out = append(out, r)
+	}
+	return out, q.wrap(rows.Err())
+}
+
+const decisionCols = `id, item_id, target_type, target_id, owner_id, moderator_id, action, ground, legal_ground, category, explanation, facts,
+	automated_detection, automated_decision, territorial_scope, end_date, appeal_of, appealed, created_at`
+
+func scanDecision(row interface{ Scan(...any) error }) (*kurz.Decision, error) {
+	var d kurz.Decision
+	var ad, adec, appealed, end, created int64
+	if err := row.Scan(&d.ID, &d.ItemID, &d.TargetType, &d.TargetID, &d.OwnerID, &d.ModeratorID, &d.Action, &d.Ground, &d.LegalGround,
+		&d.Category, &d.Explanation, &d.Facts, &ad, &adec, &d.TerritorialScope, &end, &d.AppealOf, &appealed, &created); err != nil {
+		return nil, err
+	}
+	d.AutomatedDetection, d.AutomatedDecision, d.Appealed = ad != 0, adec != 0, appealed != 0
+	if end > 0 {
+		d.EndDate = fromMS(end)
+	}
+	d.CreatedAt = fromMS(created)
+	return &d, nil
+}
+
+func (q queries) PutDecision(ctx context.Context, d *kurz.Decision) error {
+	var end int64
+	if !d.EndDate.IsZero() {
+		end = ms(d.EndDate)
+	}
+	return q.exec(ctx, `INSERT INTO decisions (`+decisionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		ON CONFLICT (id) DO UPDATE SET appealed = excluded.appealed`,
+		d.ID, d.ItemID, d.TargetType, d.TargetID, d.OwnerID, d.ModeratorID, d.Action, d.Ground, d.LegalGround, d.Category, d.Explanation, d.Facts,
+		b2i(d.AutomatedDetection), b2i(d.AutomatedDecision), d.TerritorialScope, end, d.AppealOf, b2i(d.Appealed), ms(d.CreatedAt))
+}
+
+func (q queries) DecisionByID(ctx context.Context, id string) (*kurz.Decision, error) {
+	d, err := scanDecision(q.r.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE id = $1`, id))
+	return d, q.wrap(err)
+}
+
+func (q queries) decisions(ctx context.Context, query string, args ...any) ([]*kurz.Decision, error) {
+	rows, err := q.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	defer rows.Close()
+	var out []*kurz.Decision
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, q.wrap(err)
+		}
+		out = append(out, d)
+	}
+	return out, q.wrap(rows.Err())
+}
+
+func (q queries) DecisionsAbout(ctx context.Context, targetID string) ([]*kurz.Decision, error) {
+	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE target_id = $1 ORDER BY created_at`, targetID)
+}
+
+func (q queries) Decisions(ctx context.Context, from, to time.Time) ([]*kurz.Decision, error) {
+	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at`, ms(from), ms(to))
+}
+
+func (q queries) AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error {
+	return q.exec(ctx, `INSERT INTO blocked_media (hash, reason, added_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, hash, reason, by, ms(at))
+}
+
+func (q queries) BlockedMedia(ctx context.Context) ([]string, error) {
+	return q.strings(ctx, `SELECT hash FROM blocked_media`)
+}
