@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kurz/app"
 	"kurz/cell"
@@ -215,6 +216,16 @@ func TestNoticeAndAction(t *testing.T) {
 		}
 		return s.do("GET", "/media/"+id+"/master.m3u8", nil).Status == 200
 	})
+
+	// The transparency report counts it all.
+	rep, err := s.Cell("us").Report(t.Context(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Decisions != 2 || rep.ByAction["remove"] != 1 || rep.ByAction["reverse"] != 1 || rep.Appeals != 1 || rep.Reversals != 1 ||
+		rep.Manual != 2 || rep.ByCategory["STATEMENT_CATEGORY_SCAMS_AND_FRAUD"] != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
 
 	// The transparency export has statements and no personal data.
 	tr := s.do("GET", "/api/v1/transparency/statements", nil)

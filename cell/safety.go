@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -757,4 +758,61 @@ func (c *Cell) blockUpload(ctx context.Context, v *kurz.Video) error {
 		}
 		return c.Notify(ctx, q, v.OwnerID, "statement_of_reasons", c.statement(d, nil))
 	})
+}
+
+// SafetyReport is a transparency report over a period.
+type SafetyReport struct {
+	Region              kurz.Region    `json:"region"`
+	From                string         `json:"from"`
+	To                  string         `json:"to"`
+	Decisions           int            `json:"decisions"`
+	ByCategory          map[string]int `json:"by_category"`
+	ByAction            map[string]int `json:"by_action"`
+	Automated           int            `json:"automated"`
+	Manual              int            `json:"manual"`
+	MedianHoursToAction float64        `json:"median_hours_to_action"`
+	Appeals             int            `json:"appeals"`
+	Reversals           int            `json:"reversals"`
+}
+
+// Report counts the region's decisions in [from, to) by category, action
+// and automation, with the median time from first notice to decision and
+// the appeals and reversals.
+func (c *Cell) Report(ctx context.Context, from, to time.Time) (*SafetyReport, error) {
+	ds, err := c.Store.Decisions(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	r := &SafetyReport{Region: c.Region, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+		ByCategory: map[string]int{}, ByAction: map[string]int{}}
+	var waits []float64
+	for _, d := range ds {
+		r.Decisions++
+		r.ByCategory[d.Category]++
+		r.ByAction[d.Action]++
+		if d.AutomatedDecision {
+			r.Automated++
+		} else {
+			r.Manual++
+		}
+		if d.AppealOf != "" {
+			r.Appeals++
+			if d.Action == "reverse" {
+				r.Reversals++
+			}
+		}
+		if d.ItemID != "" && d.AppealOf == "" {
+			if it, err := c.Store.ItemByID(ctx, d.ItemID); err == nil {
+				waits = append(waits, d.CreatedAt.Sub(it.CreatedAt).Hours())
+			}
+		}
+	}
+	if len(waits) > 0 {
+		sort.Float64s(waits)
+		r.MedianHoursToAction = waits[len(waits)/2]
+		if len(waits)%2 == 0 {
+			r.MedianHoursToAction = (waits[len(waits)/2-1] + waits[len(waits)/2]) / 2
+		}
+	}
+	return r, nil
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"kurz"
 	"kurz/app"
@@ -40,6 +42,10 @@ func run(args []string) error {
 		if len(args) > 1 && args[1] == "grant" {
 			return adminGrant(args[2:])
 		}
+	case "safety":
+		if len(args) > 1 && args[1] == "report" {
+			return safetyReport(args[2:])
+		}
 	case "privacy":
 		if len(args) > 1 && args[1] == "report" {
 			return privacyReport(args[2:])
@@ -58,6 +64,7 @@ const usage = `usage:
   kurz serve [flags]                                    run the server (kurz serve -h lists the flags)
   kurz admin grant --region R --handle H --role ROLE    grant moderator, admin or privacy in region R (audited)
   kurz privacy report --region R [--json]               residency report: data classes, counts, flows, peers, self-check
+  kurz safety report --region R --from D --to D [--format csv|json]   transparency report of moderation decisions
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain
 The admin and privacy commands take --data and --db like serve.`
 
@@ -156,6 +163,63 @@ func privacyReport(args []string) error {
 		return fmt.Errorf("the residency self-check failed")
 	}
 	return nil
+}
+
+func safetyReport(args []string) error {
+	var fromS, toS, format string
+	cfg, r, err := regionFlags("safety report", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&fromS, "from", "1970-01-01", "first day, YYYY-MM-DD")
+		fs.StringVar(&toS, "to", time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "day after the last, YYYY-MM-DD")
+		fs.StringVar(&format, "format", "json", "json or csv")
+	})
+	if err != nil {
+		return err
+	}
+	from, err := time.Parse(time.DateOnly, fromS)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	to, err := time.Parse(time.DateOnly, toS)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	ctx := context.Background()
+	c, err := app.OpenRegion(ctx, cfg, r)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rep, err := c.Report(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case "csv":
+		w := csv.NewWriter(os.Stdout)
+		w.Write([]string{"region", "from", "to", "measure", "key", "value"})
+		row := func(measure, key string, v any) {
+			w.Write([]string{string(rep.Region), rep.From, rep.To, measure, key, fmt.Sprint(v)})
+		}
+		row("decisions", "", rep.Decisions)
+		for k, v := range rep.ByCategory {
+			row("category", k, v)
+		}
+		for k, v := range rep.ByAction {
+			row("action", k, v)
+		}
+		row("automation", "automated", rep.Automated)
+		row("automation", "manual", rep.Manual)
+		row("median_hours_to_action", "", rep.MedianHoursToAction)
+		row("appeals", "", rep.Appeals)
+		row("reversals", "", rep.Reversals)
+		w.Flush()
+		return w.Error()
+	}
+	return fmt.Errorf("--format must be json or csv")
 }
 
 func verifyAudit(args []string) error {
