@@ -27,6 +27,8 @@ type Queries interface {
 	CreateAccount(ctx context.Context, a *Account) error
 	AccountByID(ctx context.Context, userID string) (*Account, error)
 	AccountByEmailIndex(ctx context.Context, index []byte) (*Account, error)
+	// SuspendAccount blocks sign-in until a time (zero time lifts it).
+	SuspendAccount(ctx context.Context, userID string, until time.Time) error
 
 	// PutPersonKey stores a person's wrapped data key; DeletePersonKey
 	// destroys it, which makes every sealed field of theirs unreadable.

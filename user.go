@@ -43,6 +43,8 @@ type Account struct {
 	// Minor is true for 13-15 year olds: private by default, fewer reach.
 	Minor     bool
 	CreatedAt time.Time
+	// SuspendedUntil, if set, is when a suspension ends.
+	SuspendedUntil time.Time
 }
 
 // Session is a signed-in device. Only a hash of its token is stored.

@@ -13,6 +13,8 @@ const (
 	StatusReady      = "ready"
 	StatusFailed     = "failed"
 	StatusRemoved    = "removed"
+	// StatusHeld is a processed video of a new account waiting for review.
+	StatusHeld = "held"
 )
 
 // Video visibilities.
@@ -45,12 +47,15 @@ type Video struct {
 	JobGen int
 	Worker string
 	// PHash is the perceptual hash of the processed video (hex).
-	PHash     string
-	Likes     int64
-	Comments  int64
-	Views     int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	PHash string
+	// Restrictions are moderation restrictions, comma-separated: reduced,
+	// age_restricted, label:<text>.
+	Restrictions string
+	Likes        int64
+	Comments     int64
+	Views        int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // CheckVisibility validates a visibility value.

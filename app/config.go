@@ -73,6 +73,9 @@ type Config struct {
 	// ErasureGrace is how long an erasure can be cancelled; Retention how
 	// long sign-in IPs are kept; ExportTTL how long an export can be fetched.
 	ErasureGrace, Retention, ExportTTL time.Duration
+	// HoldNewUploads is how many first uploads of accounts younger than a
+	// week wait for moderator review before they are published (0: none).
+	HoldNewUploads int
 	// EdgeCacheBytes bounds the cache of other regions' public media.
 	EdgeCacheBytes int64
 	// NodeID names this process in the job queues; keep it stable across

@@ -168,6 +168,13 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 		store.Close()
 		return nil, fmt.Errorf("key store: %w", err)
 	}
+	// The operator's word list for captions and comments, one per line.
+	words, err := cell.LoadWordFilter(filepath.Join(dir, "wordfilter.txt"))
+	if err != nil {
+		store.Close()
+		keyStore.Close()
+		return nil, fmt.Errorf("word filter: %w", err)
+	}
 	peers := map[kurz.Region]string{}
 	for _, other := range m.Config.Regions {
 		peers[other] = "local"
@@ -181,6 +188,7 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 	}
 	threads := max(1, runtime.NumCPU()/cap(m.slots))
 	return &cell.Cell{
+		Safety:  cell.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads, WordFilter: words},
 		Privacy: cell.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention, ExportTTL: m.Config.ExportTTL},
 		Media: cell.MediaConfig{
 			FFmpeg: &ffmpeg.Runner{Threads: threads, Limits: ffmpeg.Limits{

@@ -207,6 +207,9 @@ func (c *Cell) Login(ctx context.Context, userID, password string, ip netip.Addr
 	if !auth.VerifyPassword(hash, password) {
 		return "", nil, kurz.Errorf(kurz.EUnauthorized, "wrong login or password")
 	}
+	if acct.SuspendedUntil.After(c.now()) {
+		return "", nil, kurz.Errorf(kurz.EForbidden, "your account is suspended until %s; see the statement of reasons you were sent", acct.SuspendedUntil.Format(time.DateOnly))
+	}
 	p, err = c.Store.ProfileByID(ctx, userID)
 	if err != nil {
 		return "", nil, err

@@ -46,6 +46,7 @@ type Cell struct {
 	// Media configures the video pipeline; Jobs is the region's queue.
 	Media   MediaConfig
 	Privacy PrivacyConfig
+	Safety  SafetyConfig
 	Jobs    *river.Client[*sql.Tx]
 	// Uploads is the region's tus endpoint.
 	Uploads *handler.UnroutedHandler

@@ -25,6 +25,11 @@ type PublicVideo struct {
 	CreatedAt  time.Time `json:"created_at"`
 	// Minor marks videos of 13-15 year olds, kept out of adults' For You.
 	Minor bool `json:"minor,omitempty"`
+	// Moderation: Reduced videos stay out of For You; AgeRestricted ones
+	// are not shown to minors or anonymous viewers; Label is shown with it.
+	Reduced       bool   `json:"reduced,omitempty"`
+	AgeRestricted bool   `json:"age_restricted,omitempty"`
+	Label         string `json:"label,omitempty"`
 }
 
 // PublicProfile is the replicated public face of a person.

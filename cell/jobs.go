@@ -244,6 +244,13 @@ func (c *Cell) processVideo(ctx context.Context, args ProcessVideoArgs) error {
 		cur.Renditions = marshalRenditions(out.Renditions)
 		cur.PHash = encodeHash(hashes)
 		cur.UpdatedAt = c.now().UTC()
+		if held, err := c.shouldHold(ctx, q, cur); err != nil {
+			return err
+		} else if held {
+			if err := c.hold(ctx, q, cur); err != nil {
+				return err
+			}
+		}
 		if err := q.UpdateVideo(ctx, cur); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"kurz"
@@ -31,9 +32,20 @@ func (c *Cell) publicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (
 	if tags == nil {
 		tags = []string{}
 	}
-	return &PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Handle: owner.Handle, Caption: v.Caption, Hashtags: tags,
+	pv := &PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Handle: owner.Handle, Caption: v.Caption, Hashtags: tags,
 		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
-		CreatedAt: v.CreatedAt, Minor: acct.Minor}, nil
+		CreatedAt: v.CreatedAt, Minor: acct.Minor}
+	for _, r := range strings.Split(v.Restrictions, ",") {
+		switch {
+		case r == "reduced":
+			pv.Reduced = true
+		case r == "age_restricted":
+			pv.AgeRestricted = true
+		case strings.HasPrefix(r, "label:"):
+			pv.Label = strings.TrimPrefix(r, "label:")
+		}
+	}
+	return pv, nil
 }
 
 // syncVideoLog writes the public fact about v to the log in transaction q:

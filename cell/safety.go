@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -335,6 +337,11 @@ func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, i
 		d.EndDate = end
 	}
 	err = c.tx(ctx, func(q kurz.Queries) error {
+		if it.Kind == "hold" && d.Action == "no_action" {
+			if err := c.release(ctx, q, it.TargetID); err != nil {
+				return err
+			}
+		}
 		if err := c.enforce(ctx, q, d, original, in.BlockMedia, staff.ID); err != nil {
 			return err
 		}
@@ -414,10 +421,47 @@ func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, or
 			return err
 		}
 		return c.syncVideoLog(ctx, q, v)
+	case d.TargetType == "video" && (action == "reduce_reach" || action == "age_restrict" || action == "label" ||
+		action == "restore:reduce_reach" || action == "restore:age_restrict" || action == "restore:label"):
+		v, err := q.VideoByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		tag := map[string]string{"reduce_reach": "reduced", "age_restrict": "age_restricted", "label": "label:" + d.Explanation}
+		var keep []string
+		for _, r := range strings.Split(v.Restrictions, ",") {
+			if r != "" && !strings.HasPrefix(r, strings.SplitN(tag[strings.TrimPrefix(action, "restore:")], ":", 2)[0]) {
+				keep = append(keep, r)
+			}
+		}
+		if !strings.HasPrefix(action, "restore:") {
+			keep = append(keep, tag[action])
+		}
+		v.Restrictions, v.UpdatedAt = strings.Join(keep, ","), c.now().UTC()
+		if err := q.UpdateVideo(ctx, v); err != nil {
+			return err
+		}
+		return c.syncVideoLog(ctx, q, v)
+	case action == "suspend" || action == "terminate":
+		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
+			return nil
+		}
+		until := d.EndDate
+		if action == "terminate" || until.IsZero() {
+			until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		if err := q.SuspendAccount(ctx, d.OwnerID, until); err != nil {
+			return err
+		}
+		return q.DeleteSessionsOf(ctx, d.OwnerID)
+	case action == "restore:suspend" || action == "restore:terminate":
+		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
+			return nil
+		}
+		return q.SuspendAccount(ctx, d.OwnerID, time.Time{})
 	}
-	// The other actions (restrict by country, age-restrict, reduce reach,
-	// label, strike, suspend) are recorded with their statement; their
-	// enforcement in feeds and sign-in is not built yet.
+	// Restrict by country and strikes are recorded with their statement;
+	// country restrictions are not enforced in feeds yet.
 	return nil
 }
 
@@ -815,4 +859,89 @@ func (c *Cell) Report(ctx context.Context, from, to time.Time) (*SafetyReport, e
 		}
 	}
 	return r, nil
+}
+
+// release publishes a held video after review.
+func (c *Cell) release(ctx context.Context, q kurz.Queries, videoID string) error {
+	v, err := q.VideoByID(ctx, videoID)
+	if err != nil {
+		return err
+	}
+	if v.Status != kurz.StatusHeld {
+		return nil
+	}
+	v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.now().UTC()
+	if err := q.UpdateVideo(ctx, v); err != nil {
+		return err
+	}
+	return c.syncVideoLog(ctx, q, v)
+}
+
+// NewAccountAge is how long an account counts as new for the upload hold.
+const NewAccountAge = 7 * 24 * time.Hour
+
+// shouldHold reports whether a processed video of a new account waits for
+// review instead of being published (operator switch HoldNewUploads).
+func (c *Cell) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error) {
+	if c.Safety.HoldNewUploads <= 0 {
+		return false, nil
+	}
+	acct, err := q.AccountByID(ctx, v.OwnerID)
+	if err != nil {
+		return false, err
+	}
+	if c.now().Sub(acct.CreatedAt) > NewAccountAge {
+		return false, nil
+	}
+	n, err := q.CountVideos(ctx, v.OwnerID, time.Time{}, kurz.StatusReady, kurz.StatusHeld, kurz.StatusRemoved)
+	return n < c.Safety.HoldNewUploads, err
+}
+
+// hold puts a video in the review queue.
+func (c *Cell) hold(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
+	now := c.now().UTC()
+	v.Status, v.Error = kurz.StatusHeld, "waiting for review: the first uploads of new accounts are checked before they are published"
+	return q.PutItem(ctx, &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "hold", TargetType: "video", TargetID: v.ID, OwnerID: v.OwnerID,
+		Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", Reports: 0, Priority: 500, Status: "open",
+		Explanation: "new account upload", CreatedAt: now, UpdatedAt: now})
+}
+
+// SafetyConfig sets the operator's Trust & Safety switches.
+type SafetyConfig struct {
+	// HoldNewUploads is how many first uploads of accounts younger than a
+	// week wait for review (0: none).
+	HoldNewUploads int
+	// WordFilter matches words not allowed in captions and comments.
+	WordFilter *regexp.Regexp
+}
+
+// LoadWordFilter reads an operator's word list (one word or phrase per
+// line, # comments) into a case-insensitive whole-word matcher; a missing
+// file means no filter.
+func LoadWordFilter(path string) (*regexp.Regexp, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var words []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			words = append(words, regexp.QuoteMeta(strings.ToLower(l)))
+		}
+	}
+	if len(words) == 0 {
+		return nil, nil
+	}
+	return regexp.Compile(`(?i)(?:^|[^\p{L}\p{N}])(?:` + strings.Join(words, "|") + `)(?:$|[^\p{L}\p{N}])`)
+}
+
+// checkWords refuses text containing a filtered word.
+func (c *Cell) checkWords(field, text string) error {
+	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(text) {
+		return kurz.FieldError(field, "this contains a word that is not allowed here")
+	}
+	return nil
 }

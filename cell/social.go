@@ -407,6 +407,9 @@ func (c *Cell) storeComment(ctx context.Context, from kurz.Region, in *commentRe
 	if r, err := kurz.ParseID(in.AuthorID); err != nil || r != from {
 		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
 	}
+	if err := c.checkWords("text", in.Text); err != nil {
+		return nil, err
+	}
 	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
 		Text: in.Text, CreatedAt: c.now().UTC().Truncate(time.Millisecond)}
 	err := c.tx(ctx, func(q kurz.Queries) error {
@@ -580,7 +583,8 @@ func (c *Cell) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, 
 	}
 	var list []scored
 	for _, v := range hot {
-		if seen[v.ID] || (viewer != nil && v.OwnerID == viewer.ID) || (adult && v.Minor) {
+		if seen[v.ID] || (viewer != nil && v.OwnerID == viewer.ID) || (adult && v.Minor) || v.Reduced ||
+			(v.AgeRestricted && (viewer == nil || !adult)) {
 			continue
 		}
 		aff := creators[v.OwnerID]

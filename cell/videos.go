@@ -96,6 +96,9 @@ func (c *Cell) StartUpload(ctx context.Context, owner *kurz.Profile, in Upload) 
 	if err := kurz.CheckCaption(in.Caption); err != nil {
 		return nil, err
 	}
+	if err := c.checkWords("caption", in.Caption); err != nil {
+		return nil, err
+	}
 	if in.Visibility == "" {
 		in.Visibility = kurz.Public
 		if owner.Private {
@@ -316,6 +319,9 @@ func (c *Cell) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id string,
 		}
 		if p.Caption != nil {
 			if err := kurz.CheckCaption(*p.Caption); err != nil {
+				return err
+			}
+			if err := c.checkWords("caption", *p.Caption); err != nil {
 				return err
 			}
 			caption = *p.Caption

@@ -34,23 +34,34 @@ func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Prof
 	return p, q.wrap(err)
 }
 
-const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at`
+const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until`
 
 func scanAccount(row interface{ Scan(...any) error }) (*kurz.Account, error) {
 	var a kurz.Account
-	var minor, created int64
+	var minor, created, suspended int64
 	if err := row.Scan(&a.UserID, &a.EmailIndex, &a.EmailSealed, &a.BirthDateSealed, &a.CountrySealed,
-		&a.PasswordHash, &minor, &created); err != nil {
+		&a.PasswordHash, &minor, &created, &suspended); err != nil {
 		return nil, err
 	}
 	a.Minor, a.CreatedAt = minor != 0, fromMS(created)
+	if suspended > 0 {
+		a.SuspendedUntil = fromMS(suspended)
+	}
 	return &a, nil
 }
 
 func (q queries) CreateAccount(ctx context.Context, a *kurz.Account) error {
-	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)`,
 		a.UserID, a.EmailIndex, a.EmailSealed, a.BirthDateSealed, a.CountrySealed, a.PasswordHash,
 		b2i(a.Minor), ms(a.CreatedAt))
+}
+
+func (q queries) SuspendAccount(ctx context.Context, userID string, until time.Time) error {
+	var at int64
+	if !until.IsZero() {
+		at = ms(until)
+	}
+	return q.execOne(ctx, `UPDATE accounts SET suspended_until = $2 WHERE user_id = $1`, userID, at)
 }
 
 func (q queries) AccountByID(ctx context.Context, userID string) (*kurz.Account, error) {

@@ -274,6 +274,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.StringVar(&proxies, "trusted-proxy", "", "comma-separated CIDRs allowed to set X-Forwarded-For")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
 	fs.IntVar(&cfg.Limits.SignupsPerIP, "signups-per-ip", cfg.Limits.SignupsPerIP, "sign-ups per IP address per hour")
+	fs.IntVar(&cfg.HoldNewUploads, "hold-new-uploads", 0, "first uploads of week-old accounts that wait for review (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
