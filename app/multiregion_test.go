@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -232,17 +233,46 @@ func TestThreeRegions(t *testing.T) {
 		return true
 	})
 
-	// Removal travels the public log: the creator unpublishes the video in
-	// us; eu and sg stop showing it (API and media).
-	start := time.Now()
-	if r := us.do("PATCH", "/api/v1/videos/"+id, map[string]string{"visibility": "private"}, "Authorization", "Bearer "+creator.Token); r.Status != 200 {
-		t.Fatalf("unpublish: %d %s", r.Status, r.Body)
+	// A takedown by a us moderator travels the public log: eu and sg stop
+	// showing the video (API, page, media through the edge cache).
+	mod := us.signUp("usmoderator", "usmoderator@example.com", "1985-01-01", "US")
+	us.login(&mod)
+	if out, err := exec.Command(kurzBinary(t), "admin", "grant", "--data", c.dirs["us"], "--region", "us", "--handle", "usmoderator",
+		"--role", "moderator").CombinedOutput(); err != nil {
+		t.Fatalf("kurz admin grant: %v\n%s", err, out)
 	}
-	waitFor(t, "the removal to reach eu and sg", func() bool {
-		return eu.do("GET", "/api/v1/videos/"+id, nil).Status == 404 && sg.do("GET", "/api/v1/videos/"+id, nil).Status == 404 &&
-			eu.do("GET", "/media/"+id+"/master.m3u8", nil).Status == 404
+	if r := eu.do("GET", "/media/"+id+"/v0/index.m3u8", nil); r.Status != 200 { // warm the eu edge cache
+		t.Fatalf("edge before the takedown: %d", r.Status)
+	}
+	if r := sg.do("GET", "/v/"+id, nil); r.Status != 200 || !strings.Contains(string(r.Body), "og:video") {
+		t.Fatalf("the us video's page at the sg door: %d", r.Status)
+	}
+	if r := sg.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": id, "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+		"explanation": "reported from sg"}, "Authorization", "Bearer "+viewer.Token); r.Status != 201 {
+		t.Fatalf("report at sg: %d %s", r.Status, r.Body)
+	}
+	items := us.queue(mod, "us")
+	if len(items) != 1 {
+		t.Fatalf("us queue: %+v", items)
+	}
+	us.do("POST", "/api/v1/moderation/us/items/"+items[0].ID+"/claim", nil, "Authorization", "Bearer "+mod.Token)
+	start := time.Now()
+	if r := us.do("POST", "/api/v1/moderation/us/items/"+items[0].ID+"/decide", map[string]any{"action": "remove", "ground": "terms",
+		"explanation": "scam"}, "Authorization", "Bearer "+mod.Token); r.Status != 201 {
+		t.Fatalf("takedown: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the takedown to reach eu and sg", func() bool {
+		for _, door := range []*server{eu, sg} {
+			if door.do("GET", "/api/v1/videos/"+id, nil).Status != 404 || door.do("GET", "/v/"+id, nil).Status != 404 ||
+				door.do("GET", "/media/"+id+"/v0/index.m3u8", nil).Status != 404 {
+				return false
+			}
+		}
+		return true
 	})
-	t.Logf("removal reached eu and sg (API and media) in %v", time.Since(start))
+	// The sg notifier gets the statement of reasons through their region.
+	waitFor(t, "the statement at the sg notifier", func() bool { return len(sg.statements(viewer)) == 1 })
+	t.Logf("takedown reached eu and sg (API, page and media) in %v", time.Since(start))
 	if _, err := os.Stat(filepath.Join(c.dirs["eu"], "eu", "edge", id)); !os.IsNotExist(err) {
 		t.Fatalf("edge cache still holds the removed video: %v", err)
 	}

@@ -45,6 +45,19 @@ func webVideo(v *cell.VideoJSON) web.Video {
 func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id string) (*web.Video, error) {
 	p, vc := b.profileOf(viewer)
 	c, err := b.S.cellOf(id)
+	if kurz.ErrorCode(err) == kurz.EUnavailable {
+		// Another process's region: public videos come from the catalogue.
+		pv, ok := vc.Index.Video(id)
+		if !ok {
+			return nil, kurz.ErrNotFound
+		}
+		items, err := vc.Decorate(ctx, p, []*cell.PublicVideo{pv})
+		if err != nil {
+			return nil, err
+		}
+		out := webVideo(feedJSON(items)[0])
+		return &out, nil
+	}
 	if err != nil {
 		return nil, kurz.ErrNotFound
 	}
