@@ -73,6 +73,9 @@ type Config struct {
 	// ErasureGrace is how long an erasure can be cancelled; Retention how
 	// long sign-in IPs are kept; ExportTTL how long an export can be fetched.
 	ErasureGrace, Retention, ExportTTL time.Duration
+	// UploadTTL is how long an unfinished upload is kept before it is
+	// deleted (and the day's quota given back).
+	UploadTTL time.Duration
 	// HoldNewUploads is how many first uploads of accounts younger than a
 	// week wait for moderator review before they are published (0: none).
 	HoldNewUploads int
@@ -105,6 +108,7 @@ func DefaultConfig() Config {
 		TranscodeTimeout:   20 * time.Minute,
 		ProcessingAttempts: 3,
 		EdgeCacheBytes:     1 << 30,
+		UploadTTL:          24 * time.Hour,
 		ErasureGrace:       14 * 24 * time.Hour,
 		Retention:          90 * 24 * time.Hour,
 		ExportTTL:          7 * 24 * time.Hour,

@@ -200,7 +200,7 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 			KeepOriginals:  m.Config.KeepOriginals,
 			MaxAttempts:    m.Config.ProcessingAttempts,
 			NodeID:         nodeID + "/" + string(r),
-			UploadTTL:      24 * time.Hour,
+			UploadTTL:      m.Config.UploadTTL,
 		},
 		Region:    r,
 		Dir:       dir,

@@ -34,7 +34,11 @@ type pageData struct {
 	Kind     string // feed tab: foryou or following
 	Next     string // sign-in/up: where to go afterwards
 	Country  []country
-	Embed    string // embed page: the video page's absolute URL
+	Embed    string   // embed page: the video page's absolute URL
+	Region   string   // staff pages: the region worked on
+	Regions  []string // staff pages: the region select's options
+	ItemID   string   // moderation item page: the queue item
+	From, To string   // transparency: the date filter (YYYY-MM-DD)
 }
 
 // boot is handed to the scripts as JSON in <script type="application/json">:
@@ -48,6 +52,8 @@ type boot struct {
 	Kind   string            `json:"kind,omitempty"`
 	Next   string            `json:"next,omitempty"`
 	Handle string            `json:"handle,omitempty"` // profile page: whose
+	Region string            `json:"region,omitempty"` // staff pages: the region worked on
+	Item   string            `json:"item,omitempty"`   // moderation item page: the queue item
 }
 
 type viewerJSON struct {

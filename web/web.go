@@ -1,6 +1,7 @@
 // Package web serves kurz's server-rendered pages (feed shell, upload,
 // profiles, video pages with OpenGraph and oEmbed, hashtags, sign-in and
-// sign-up) and their embedded static assets. It reads what it shows through
+// sign-up, the moderator pages and the public transparency table) and their
+// embedded static assets. It reads what it shows through
 // the Backend interface and never touches stores itself; all writes happen
 // in the browser through the JSON API.
 package web
@@ -83,6 +84,9 @@ type Handler struct {
 	// absolute links in OpenGraph and oEmbed. Empty: taken from the request
 	// (Host header, https if the connection is TLS).
 	BaseURL string
+	// Regions are offered in the staff pages' region select (default eu,
+	// us, sg); the script adds the regions this server reports as hosted.
+	Regions []string
 
 	b      Backend
 	log    *slog.Logger
@@ -143,6 +147,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /embed/{id}", h.embed)
 	mux.HandleFunc("GET /tag/{name}", h.tag)
 	mux.HandleFunc("GET /oembed", h.oembed)
+	mux.HandleFunc("GET /mod", h.modQueue)
+	mux.HandleFunc("GET /mod/item/{region}/{id}", h.modItem)
+	mux.HandleFunc("GET /mod/audit", h.modAudit)
+	mux.HandleFunc("GET /transparency", h.transparency)
 	mux.HandleFunc("GET /lang/{code}", h.setLang)
 	mux.HandleFunc("GET /static/", h.serveStatic)
 }

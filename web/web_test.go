@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -551,4 +552,137 @@ func FuzzLocalPath(f *testing.F) {
 			t.Fatalf("%q -> %q", p, got)
 		}
 	})
+}
+
+// TestModPages checks the moderator pages and the transparency table: they
+// render for a signed-in viewer with the usual security headers, are kept
+// out of search engines, hand the region and item to the script, and send
+// signed-out visitors to sign in and back.
+func TestModPages(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for _, tc := range []struct {
+		path, session string
+		want          []string
+	}{
+		{"/mod", "alice", []string{`id="region-select"`, `<option value="eu" selected>eu</option>`, `<option value="sg">sg</option>`, `class="modtable queue"`, `"region":"eu"`}},
+		{"/mod?region=us", "alice", []string{`<option value="us" selected>us</option>`, `"region":"us"`, `href="/mod/audit?region=us"`}},
+		{"/mod?region=ap2", "alice", []string{`<option value="ap2" selected>ap2</option>`}},
+		{"/mod/item/us/us_item1", "alice", []string{`id="decide-form"`, `value="age_restrict"`, `value="reverse"`, `"region":"us"`, `"item":"us_item1"`, `href="/mod?region=us"`}},
+		{"/mod/audit?region=sg", "alice", []string{`id="personal-form"`, `class="modtable audit"`, `"region":"sg"`}},
+		{"/transparency", "", []string{`class="modtable statements"`, `href="/api/v1/transparency/statements"`}},
+		{"/transparency?from=2026-01-01&to=2026-02-01", "alice", []string{`value="2026-01-01"`, `value="2026-02-01"`, `statements?from=2026-01-01&amp;to=2026-02-01`}},
+	} {
+		res, body := bn.get(t, req{path: tc.path, session: tc.session})
+		if res.StatusCode != 200 {
+			t.Errorf("%s: status %d", tc.path, res.StatusCode)
+			continue
+		}
+		checkSecurityHeaders(t, tc.path, res, false)
+		if res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", tc.path, res.Header.Get("Cache-Control"))
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: body lacks %q", tc.path, want)
+			}
+		}
+		if strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+			t.Errorf("%s: inline style (CSP forbids it)", tc.path)
+		}
+		if n := strings.Count(body, "<script"); n != 2 {
+			t.Errorf("%s: %d <script elements, want the boot block and the bundle", tc.path, n)
+		}
+		staff := strings.HasPrefix(tc.path, "/mod")
+		if noindex := strings.Contains(body, `<meta name="robots" content="noindex">`); noindex != staff {
+			t.Errorf("%s: noindex = %v", tc.path, noindex)
+		}
+	}
+	// Signed out: sign in first, then come back to the same page.
+	for path, next := range map[string]string{
+		"/mod":                  "%2Fmod",
+		"/mod?region=us":        "%2Fmod%3Fregion%3Dus",
+		"/mod/item/us/us_item1": "%2Fmod%2Fitem%2Fus%2Fus_item1",
+		"/mod/audit?region=eu":  "%2Fmod%2Faudit%3Fregion%3Deu",
+	} {
+		res, _ := bn.get(t, req{path: path})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/signin?next="+next {
+			t.Errorf("%s signed out: %d %q", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	// Malformed regions or item IDs are not pages.
+	for _, path := range []string{"/mod/item/US/us_item1", "/mod/item/u/us_item1", "/mod/item/us/bad%20id", "/mod/item/us", "/mod/item/us/x/y"} {
+		res, _ := bn.get(t, req{path: path, session: "alice"})
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, res.StatusCode)
+		}
+	}
+	// Configured regions replace the default list.
+	h := New(bn.b, nil)
+	h.Regions = []string{"eu", "br"}
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/mod?region=br", nil)
+	r.AddCookie(&http.Cookie{Name: "fake_session", Value: "alice"})
+	h.ServeHTTP(rec, r)
+	if b := rec.Body.String(); !strings.Contains(b, `<option value="br" selected>br</option>`) || strings.Contains(b, `<option value="sg">`) {
+		t.Error("Handler.Regions not used for the region select")
+	}
+}
+
+// TestModPagesGerman checks that the staff pages are translated.
+func TestModPagesGerman(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for path, wants := range map[string][]string{
+		"/mod":                  {"Moderationswarteschlange", "Meldungen", "Priorität", "Anzeigen", `"mod_claim":"Übernehmen"`, `"cat.PROTECTION_OF_MINORS":"Schutz von Minderjährigen"`},
+		"/mod/item/us/us_item1": {"Entscheiden", "Rechtswidriger Inhalt", "Entscheidung aufheben", "Begründung für die betroffene Person", "Räumlicher Geltungsbereich"},
+		"/mod/audit":            {"Zugriffsprotokoll", "Personenbezogene Daten ansehen", "Betroffene Person", `"mod_verified":"Hash-Kette geprüft: %s Einträge"`},
+		"/transparency":         {"Transparenz: Begründungen von Moderationsentscheidungen", "Als JSON herunterladen", "Automatisiert"},
+	} {
+		res, body := bn.get(t, req{path: path, cookieLang: "de", session: "alice"})
+		if res.StatusCode != 200 || !strings.Contains(body, `<html lang="de">`) {
+			t.Errorf("%s in German: status %d", path, res.StatusCode)
+		}
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s in German lacks %q", path, want)
+			}
+		}
+		if strings.Contains(body, "Moderation queue") || strings.Contains(body, "Statement of reasons") {
+			t.Errorf("%s in German has English text", path)
+		}
+	}
+}
+
+// TestModEscaping feeds hostile text into everything a staff page reflects
+// from the request: the region query, the viewer's handle and the
+// transparency date filter. Malformed values are dropped, not echoed.
+func TestModEscaping(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	q := url.QueryEscape
+	for _, tc := range []struct{ path, session string }{
+		{"/mod?region=" + q(xssAll), "alice"},
+		{"/mod/audit?region=" + q(xssAttr) + "&subject=" + q(xssAll), "alice"},
+		{"/mod/item/eu/eu_item?region=" + q(xssAll), "alice"},
+		{"/transparency?from=" + q(xssAttr) + "&to=" + q(xssScript), ""},
+	} {
+		res, body := bn.get(t, req{path: tc.path, session: tc.session})
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: status %d", tc.path, res.StatusCode)
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "onerror=alert(1)>", `href="javascript:`, "alert(1)"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: %q in the page", tc.path, bad)
+			}
+		}
+		if strings.HasPrefix(tc.path, "/mod") && !strings.Contains(body, `"region":"eu"`) {
+			t.Errorf("%s: a malformed region did not fall back to the viewer's", tc.path)
+		}
+	}
+	// A hostile item ID never reaches a page.
+	res, _ := bn.get(t, req{path: "/mod/item/eu/" + url.PathEscape(xssAttr), session: "alice"})
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("hostile item ID: status %d", res.StatusCode)
+	}
 }

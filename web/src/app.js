@@ -1,6 +1,7 @@
 // Entry point: reads the page's JSON block and starts the page's script.
 import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
+import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
 import { initProfile, initSignin, initSignout, initSignup } from './forms.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
@@ -66,6 +67,18 @@ function start() {
       break;
     case 'embed':
       initEmbed();
+      break;
+    case 'mod':
+      initModQueue();
+      break;
+    case 'moditem':
+      initModItem();
+      break;
+    case 'modaudit':
+      initModAudit();
+      break;
+    case 'transparency':
+      initTransparency();
       break;
     default:
   }
