@@ -155,6 +155,12 @@ type Queries interface {
 	DecisionByID(ctx context.Context, id string) (*Decision, error)
 	DecisionsAbout(ctx context.Context, targetID string) ([]*Decision, error)
 	Decisions(ctx context.Context, from, to time.Time) ([]*Decision, error)
+	// ReporterStanding returns a notifier's unfounded count and suspension;
+	// AddUnfounded counts one more unfounded notice and sets the suspension.
+	ReporterStanding(ctx context.Context, hash []byte) (unfounded int, suspendedUntil time.Time, err error)
+	AddUnfounded(ctx context.Context, hash []byte, suspendedUntil time.Time, at time.Time) (int, error)
+	// LastReportAt is when a notifier last reported anything here.
+	LastReportAt(ctx context.Context, hash []byte) (time.Time, error)
 	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error
 	BlockedMedia(ctx context.Context) ([]string, error)
 
@@ -259,6 +265,8 @@ type QueueItem struct {
 type ItemReport struct {
 	NoticeID     string
 	NoticeRegion Region
+	ReporterHash []byte
+	CreatedAt    time.Time
 }
 
 // Decision is a moderation decision; with the item it makes the statement

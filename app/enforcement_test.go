@@ -126,3 +126,70 @@ func TestEnforcement(t *testing.T) {
 }
 
 func mediatestClip(t *testing.T, path string) { mediatest.Clip(t, path, 360, 640, 1, true) }
+
+// TestReporterStandingAndGrants: an admin grants a moderator role through
+// the API (audited; others may not); notifiers whose notices keep needing
+// no action are slowed, then suspended from reporting.
+func TestReporterStandingAndGrants(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	admin := s.signUp("regionadmin", "regionadmin@example.org", "1980-01-01", "DE")
+	s.login(&admin)
+	if err := s.Cell("eu").Grant(t.Context(), "cli", admin.ID, cell.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	mod := s.signUp("newmod", "newmod@example.org", "1985-01-01", "US")
+	s.login(&mod)
+	if r := s.do("POST", "/api/v1/admin/regions/eu/roles", map[string]string{"handle": "regionadmin", "role": "moderator"}, "Authorization", "Bearer "+mod.Token); r.Status != 403 {
+		t.Fatalf("a non-admin grants: %d", r.Status)
+	}
+	if r := s.do("POST", "/api/v1/admin/regions/eu/roles", map[string]string{"handle": "newmod", "role": "moderator"}, "Authorization", "Bearer "+admin.Token); r.Status != 201 {
+		t.Fatalf("admin grants: %d %s", r.Status, r.Body)
+	}
+	entries, _ := s.Cell("eu").Store.AuditEntries(t.Context(), mod.ID)
+	if len(entries) != 1 || entries[0].Action != "grant" || entries[0].ActorID != admin.ID {
+		t.Fatalf("grant audit: %+v", entries)
+	}
+
+	creator := s.signUp("innocent", "innocent@example.org", "1990-01-01", "DE")
+	s.login(&creator)
+	troll := s.signUp("troll", "troll@example.org", "1990-01-01", "DE")
+	s.login(&troll)
+	var vids []string
+	clip := filepath.Join(t.TempDir(), "c.mp4")
+	mediatestClip(t, clip)
+	for i := 0; i < 4; i++ {
+		res := s.tusUpload(creator.Token, clip, map[string]string{"caption": "fine"}, 1, "")
+		s.waitVideo(creator.Token, res.VideoID)
+		vids = append(vids, res.VideoID)
+	}
+	report := func(id string) *response {
+		return s.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": id, "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+			"explanation": "I just do not like this person"}, "Authorization", "Bearer "+troll.Token)
+	}
+	for _, id := range vids[:3] {
+		if r := report(id); r.Status != 201 {
+			t.Fatalf("report: %d %s", r.Status, r.Body)
+		}
+		var item string
+		for _, it := range s.queue(mod, "eu") {
+			if it.TargetID == id {
+				item = it.ID
+			}
+		}
+		s.do("POST", "/api/v1/moderation/eu/items/"+item+"/claim", nil, "Authorization", "Bearer "+mod.Token)
+		if r := s.do("POST", "/api/v1/moderation/eu/items/"+item+"/decide", map[string]any{"action": "no_action", "ground": "terms",
+			"explanation": "Nothing wrong here."}, "Authorization", "Bearer "+mod.Token); r.Status != 201 {
+			t.Fatalf("no action: %d %s", r.Status, r.Body)
+		}
+	}
+	// Three unfounded notices: the next one within the hour is refused.
+	if r := report(vids[3]); r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("fourth notice of a repeat unfounded notifier: %d %s", r.Status, r.Body)
+	}
+	// Someone else may still report it.
+	if r := s.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": vids[3], "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+		"explanation": "real problem"}, "Authorization", "Bearer "+admin.Token); r.Status != 201 {
+		t.Fatalf("another notifier: %d", r.Status)
+	}
+}

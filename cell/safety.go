@@ -133,6 +133,9 @@ func (c *Cell) receiveNotice(ctx context.Context, in *noticeLink) (string, error
 	if r, err := kurz.ParseID(in.TargetID); err != nil || r != c.Region {
 		return "", kurz.ErrNotFound
 	}
+	if err := c.checkStanding(ctx, in.ReporterHash); err != nil {
+		return "", err
+	}
 	owner, reach, err := c.targetOwner(ctx, in.TargetType, in.TargetID)
 	if err != nil {
 		return "", err
@@ -351,6 +354,11 @@ func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, i
 		it.Status, it.UpdatedAt = "decided", c.now().UTC()
 		if err := q.PutItem(ctx, it); err != nil {
 			return err
+		}
+		if it.Kind == "notice" && d.Action == "no_action" {
+			if err := c.countUnfounded(ctx, q, it.ID); err != nil {
+				return err
+			}
 		}
 		st := c.statement(d, it)
 		if r, _ := kurz.ParseID(d.OwnerID); r == c.Region {
@@ -942,6 +950,58 @@ func LoadWordFilter(path string) (*regexp.Regexp, error) {
 func (c *Cell) checkWords(field, text string) error {
 	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(text) {
 		return kurz.FieldError(field, "this contains a word that is not allowed here")
+	}
+	return nil
+}
+
+// Notifiers whose notices keep needing no action are slowed to one notice
+// an hour after SlowAfter unfounded ones, and suspended from reporting for
+// ReportSuspension after SuspendAfter (DSA Art. 23). Never by count of
+// reports against them: only by decisions on their own notices.
+const (
+	SlowAfter        = 3
+	SuspendAfter     = 10
+	ReportSuspension = 30 * 24 * time.Hour
+)
+
+func (c *Cell) checkStanding(ctx context.Context, hash []byte) error {
+	n, until, err := c.Store.ReporterStanding(ctx, hash)
+	if err != nil {
+		return err
+	}
+	if until.After(c.now()) {
+		return kurz.Errorf(kurz.EForbidden, "you are suspended from reporting in this region until %s, because many of your notices needed no action", until.Format(time.DateOnly))
+	}
+	if n >= SlowAfter {
+		last, err := c.Store.LastReportAt(ctx, hash)
+		if err != nil {
+			return err
+		}
+		if wait := last.Add(time.Hour).Sub(c.now()); wait > 0 {
+			return &kurz.Error{Code: kurz.ERateLimited, Message: "several of your notices needed no action; you can send one notice an hour", RetryAfter: int(wait.Seconds()) + 1}
+		}
+	}
+	return nil
+}
+
+// countUnfounded marks the notifiers of an item decided with no action.
+func (c *Cell) countUnfounded(ctx context.Context, q kurz.Queries, itemID string) error {
+	reports, err := q.ItemReports(ctx, itemID)
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		n, _, err := q.ReporterStanding(ctx, r.ReporterHash)
+		if err != nil {
+			return err
+		}
+		var until time.Time
+		if n+1 >= SuspendAfter {
+			until = c.now().Add(ReportSuspension)
+		}
+		if _, err := q.AddUnfounded(ctx, r.ReporterHash, until, c.now()); err != nil {
+			return err
+		}
 	}
 	return nil
 }

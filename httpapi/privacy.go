@@ -147,3 +147,42 @@ func (s *Server) staffAudit(w http.ResponseWriter, r *http.Request) {
 	verified := verr == nil
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "verified": verified, "verified_entries": n})
 }
+
+// grantRole lets an admin of a region grant a staff role there; the grant
+// is audited.
+func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !c.IsStaff(r.Context(), p.ID, cell.RoleAdmin) {
+		s.error(w, r, kurz.Errorf(kurz.EForbidden, "only admins of %s may grant roles there", c.Region))
+		return
+	}
+	var in struct {
+		Handle string `json:"handle"`
+		Role   string `json:"role"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	handle, err := kurz.NormalizeHandle(in.Handle)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// The handle directory knows everyone, also people whose profile has
+	// not reached this region's catalogue yet.
+	id, err := c.ResolveHandle(r.Context(), handle)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := c.Grant(r.Context(), p.ID, id, in.Role); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"user_id": id, "handle": handle, "role": in.Role, "region": string(c.Region)})
+}

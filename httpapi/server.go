@@ -134,6 +134,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/me/erasure/cancel", s.cancelErasure)
 	mux.HandleFunc("POST /api/v1/admin/regions/{region}/people/{handle}/personal", s.staffPersonal)
 	mux.HandleFunc("GET /api/v1/admin/regions/{region}/audit", s.staffAudit)
+	mux.HandleFunc("POST /api/v1/admin/regions/{region}/roles", s.grantRole)
 	mux.HandleFunc("POST /api/v1/reports", s.report)
 	mux.HandleFunc("GET /api/v1/reports/{id}", s.reportStatus)
 	mux.HandleFunc("GET /api/v1/moderation/{region}/queue", s.modQueue)

@@ -119,7 +119,8 @@ func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, 
 			Error struct{ Code, Message string }
 		}
 		if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
-			return &kurz.Error{Code: e.Error.Code, Message: e.Error.Message}
+			retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+			return &kurz.Error{Code: e.Error.Code, Message: e.Error.Message, RetryAfter: retry}
 		}
 		if resp.StatusCode >= 500 {
 			return kurz.Errorf(kurz.EUnavailable, "region %s answered %d", to, resp.StatusCode)

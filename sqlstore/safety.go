@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"kurz"
@@ -88,7 +89,7 @@ func (q queries) AddItemReport(ctx context.Context, itemID string, reporterHash 
 }
 
 func (q queries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemReport, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT notice_id, notice_region FROM queue_reports WHERE item_id = $1 ORDER BY created_at`, itemID)
+	rows, err := q.r.QueryContext(ctx, `SELECT notice_id, notice_region, reporter_hash, created_at FROM queue_reports WHERE item_id = $1 ORDER BY created_at`, itemID)
 	if err != nil {
 		return nil, q.wrap(err)
 	}
@@ -97,10 +98,11 @@ func (q queries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemRep
 	for rows.Next() {
 		var r kurz.ItemReport
 		var region string
-		if err := rows.Scan(&r.NoticeID, &region); err != nil {
+		var at int64
+		if err := rows.Scan(&r.NoticeID, &region, &r.ReporterHash, &at); err != nil {
 			return nil, q.wrap(err)
 		}
-		r.NoticeRegion = kurz.Region(region)
+		r.NoticeRegion, r.CreatedAt = kurz.Region(region), fromMS(at)
 		out = append(out, r)
 	}
 	return out, q.wrap(rows.Err())
@@ -171,4 +173,42 @@ func (q queries) AddBlockedMedia(ctx context.Context, hash, reason, by string, a
 
 func (q queries) BlockedMedia(ctx context.Context) ([]string, error) {
 	return q.strings(ctx, `SELECT hash FROM blocked_media`)
+}
+
+func (q queries) ReporterStanding(ctx context.Context, hash []byte) (int, time.Time, error) {
+	var n int
+	var until int64
+	err := q.r.QueryRowContext(ctx, `SELECT unfounded, suspended_until FROM reporter_standing WHERE reporter_hash = $1`, hash).Scan(&n, &until)
+	if err == sql.ErrNoRows {
+		return 0, time.Time{}, nil
+	}
+	var t time.Time
+	if until > 0 {
+		t = fromMS(until)
+	}
+	return n, t, q.wrap(err)
+}
+
+func (q queries) AddUnfounded(ctx context.Context, hash []byte, suspendedUntil, at time.Time) (int, error) {
+	var until int64
+	if !suspendedUntil.IsZero() {
+		until = ms(suspendedUntil)
+	}
+	if err := q.exec(ctx, `INSERT INTO reporter_standing (reporter_hash, unfounded, suspended_until, updated_at) VALUES ($1, 1, $2, $3)
+		ON CONFLICT (reporter_hash) DO UPDATE SET unfounded = reporter_standing.unfounded + 1,
+		suspended_until = CASE WHEN excluded.suspended_until > reporter_standing.suspended_until THEN excluded.suspended_until ELSE reporter_standing.suspended_until END,
+		updated_at = excluded.updated_at`, hash, until, ms(at)); err != nil {
+		return 0, err
+	}
+	n, _, err := q.ReporterStanding(ctx, hash)
+	return n, err
+}
+
+func (q queries) LastReportAt(ctx context.Context, hash []byte) (time.Time, error) {
+	var at sql.NullInt64
+	err := q.r.QueryRowContext(ctx, `SELECT max(created_at) FROM queue_reports WHERE reporter_hash = $1`, hash).Scan(&at)
+	if err != nil || !at.Valid {
+		return time.Time{}, q.wrap(err)
+	}
+	return fromMS(at.Int64), nil
 }

@@ -1,0 +1,9 @@
+-- class: regional-operational. How often a notifier (by keyed hash, not
+-- identity) reported content of this region that needed no action; repeat
+-- unfounded notifiers are slowed, then suspended from reporting (DSA Art. 23).
+CREATE TABLE reporter_standing (
+    reporter_hash   BLOB PRIMARY KEY,
+    unfounded       INTEGER NOT NULL,
+    suspended_until INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
