@@ -399,6 +399,32 @@ export function initModAudit() {
   if (refresh) refresh.addEventListener('click', load);
   load();
 
+  const grant = document.getElementById('grant-form');
+  if (grant) {
+    grant.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(grant);
+      const v = values(grant);
+      const handle = (v.handle || '').trim().replace(/^@/, '');
+      if (!handle) {
+        showErrors(grant, { field: 'handle', message: t('mod_need_handle') });
+        return;
+      }
+      submitting(grant, true);
+      try {
+        await api('POST', `/api/v1/admin/regions/${enc(region())}/roles`, { handle, role: v.role || 'moderator' });
+        toast(t('mod_granted'));
+        grant.reset();
+        load();
+      } catch (err) {
+        if (err.status === 403) showErrors(grant, { field: '', message: problem(err) });
+        else if (err.status !== 401) showErrors(grant, err);
+      } finally {
+        submitting(grant, false);
+      }
+    });
+  }
+
   const form = document.getElementById('personal-form');
   const result = document.querySelector('.personal-result');
   if (!form || !result) return;
