@@ -235,8 +235,11 @@ func TestThreeRegions(t *testing.T) {
 
 	// A takedown by a us moderator travels the public log: eu and sg stop
 	// showing the video (API, page, media through the edge cache).
-	mod := us.signUp("usmoderator", "usmoderator@example.com", "1985-01-01", "US")
-	us.login(&mod)
+	// The moderator of us lives in eu: their tools still work on us data in
+	// us, reached through any door.
+	mod := eu.signUp("usmoderator", "usmoderator@example.org", "1985-01-01", "DE")
+	eu.login(&mod)
+	waitFor(t, "the moderator's profile in us", func() bool { return us.do("GET", "/api/v1/users/usmoderator", nil).Status == 200 })
 	if out, err := exec.Command(kurzBinary(t), "admin", "grant", "--data", c.dirs["us"], "--region", "us", "--handle", "usmoderator",
 		"--role", "moderator").CombinedOutput(); err != nil {
 		t.Fatalf("kurz admin grant: %v\n%s", err, out)
@@ -251,13 +254,16 @@ func TestThreeRegions(t *testing.T) {
 		"explanation": "reported from sg"}, "Authorization", "Bearer "+viewer.Token); r.Status != 201 {
 		t.Fatalf("report at sg: %d %s", r.Status, r.Body)
 	}
-	items := us.queue(mod, "us")
+	items := eu.queue(mod, "us")
 	if len(items) != 1 {
 		t.Fatalf("us queue: %+v", items)
 	}
-	us.do("POST", "/api/v1/moderation/us/items/"+items[0].ID+"/claim", nil, "Authorization", "Bearer "+mod.Token)
+	if r := sg.do("GET", "/api/v1/moderation/eu/queue", nil, "Authorization", "Bearer "+mod.Token); r.Status != 403 {
+		t.Fatalf("a us moderator on the eu queue: %d", r.Status)
+	}
+	eu.do("POST", "/api/v1/moderation/us/items/"+items[0].ID+"/claim", nil, "Authorization", "Bearer "+mod.Token)
 	start := time.Now()
-	if r := us.do("POST", "/api/v1/moderation/us/items/"+items[0].ID+"/decide", map[string]any{"action": "remove", "ground": "terms",
+	if r := sg.do("POST", "/api/v1/moderation/us/items/"+items[0].ID+"/decide", map[string]any{"action": "remove", "ground": "terms",
 		"explanation": "scam"}, "Authorization", "Bearer "+mod.Token); r.Status != 201 {
 		t.Fatalf("takedown: %d %s", r.Status, r.Body)
 	}

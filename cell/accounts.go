@@ -268,3 +268,32 @@ func (c *Cell) ResolveHandle(ctx context.Context, handle string) (string, error)
 	}
 	return out.UserID, nil
 }
+
+// RemoteSession asks a person's home region who holds a session, by the
+// token's hash.
+func (c *Cell) RemoteSession(ctx context.Context, home kurz.Region, tokenHash []byte) (*kurz.Profile, error) {
+	var out struct {
+		ID     string `json:"id"`
+		Handle string `json:"handle"`
+	}
+	if err := c.Link.Call(ctx, home, "POST", "/link/v1/sessions/verify", map[string][]byte{"token_hash": tokenHash}, &out); err != nil {
+		if kurz.ErrorCode(err) == kurz.ENotFound {
+			return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
+		}
+		return nil, err
+	}
+	return &kurz.Profile{ID: out.ID, Handle: out.Handle}, nil
+}
+
+// verifySession is the home region's side of RemoteSession.
+func (c *Cell) verifySession(ctx context.Context, tokenHash []byte) (any, error) {
+	s, err := c.Store.SessionByTokenHash(ctx, tokenHash)
+	if err != nil || c.now().After(s.ExpiresAt) {
+		return nil, kurz.ErrNotFound
+	}
+	p, err := c.Store.ProfileByID(ctx, s.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"id": p.ID, "handle": p.Handle}, nil
+}

@@ -30,6 +30,14 @@ func (c *Cell) LinkHandler(ctx context.Context, from kurz.Region, method, path, 
 		return out, err
 	}
 	switch {
+	case method == "POST" && path == "/link/v1/sessions/verify":
+		var in struct {
+			TokenHash []byte `json:"token_hash"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil || len(in.TokenHash) != 32 {
+			return nil, kurz.Errorf(kurz.EInvalid, "bad session")
+		}
+		return c.verifySession(ctx, in.TokenHash)
 	case method == "GET" && path == "/link/v1/follows":
 		q, _ := url.ParseQuery(rawQuery)
 		follower := q.Get("follower")

@@ -32,6 +32,16 @@ func (s *Server) route(next http.Handler) http.Handler {
 				r = r.WithContext(context.WithValue(r.Context(), clientIPKey{}, addr))
 			}
 		}
+		// Staff tools work in the region whose data they touch, whoever's
+		// home region the staff member has.
+		if region, ok := staffRegion(r.URL.Path); ok {
+			if s.Cells[region] == nil && s.Peers[region] != "" {
+				s.forward(w, r, region, nil)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if t := token(r); t != "" {
 				if region, err := auth.TokenRegion(t); err == nil && s.Cells[region] == nil && s.Peers[region] != "" {
@@ -84,4 +94,15 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, region kurz.Reg
 	}
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
+}
+
+// staffRegion returns the region named by a staff API path.
+func staffRegion(path string) (kurz.Region, bool) {
+	for _, prefix := range []string{"/api/v1/moderation/", "/api/v1/admin/regions/"} {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			region, _, _ := strings.Cut(rest, "/")
+			return kurz.Region(region), kurz.Region(region).Validate() == nil
+		}
+	}
+	return "", false
 }
