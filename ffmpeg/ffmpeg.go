@@ -7,10 +7,12 @@ package ffmpeg
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -25,6 +27,7 @@ type Limits struct {
 	MaxFileSize         int64         // 0 means no limit
 	ProbeTimeout        time.Duration // default 20s
 	TranscodeTimeout    time.Duration // default 20 min
+	MaxMemory           int64         // address space of a child, default 4 GiB
 }
 
 func (l Limits) withDefaults() Limits {
@@ -48,6 +51,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.TranscodeTimeout <= 0 {
 		l.TranscodeTimeout = 20 * time.Minute
+	}
+	if l.MaxMemory <= 0 {
+		l.MaxMemory = 4 << 30
 	}
 	return l
 }
@@ -109,10 +115,37 @@ func (r *Runner) bin(name string) string {
 // environment. The group is SIGKILLed when ctx ends. stdout is captured up to
 // maxOut bytes (discarded if maxOut is 0); stderr keeps its last 8 KiB.
 func (r *Runner) run(ctx context.Context, bin string, args []string, dir string, maxOut int) (stdout []byte, stderr string, err error) {
+	stdout, stderr, err = r.run1(ctx, bin, args, dir, maxOut, netIsolation.Load())
+	if err != nil && netIsolation.Load() && errors.Is(err, syscall.EPERM) {
+		// No right to make network namespaces here (not root): run without.
+		netIsolation.Store(false)
+		return r.run1(ctx, bin, args, dir, maxOut, false)
+	}
+	return stdout, stderr, err
+}
+
+// netIsolation is whether children get a network namespace of their own
+// (with no interfaces up: no network at all). It turns off for good the
+// first time the OS refuses.
+var netIsolation = func() *atomic.Bool { var b atomic.Bool; b.Store(true); return &b }()
+
+// prlimit, when installed, caps each child's address space, open files
+// and core dumps before it starts decoding.
+var prlimit, _ = exec.LookPath("prlimit")
+
+func (r *Runner) run1(ctx context.Context, bin string, args []string, dir string, maxOut int, isolate bool) (stdout []byte, stderr string, err error) {
+	if prlimit != "" {
+		lim := r.Limits.withDefaults()
+		args = append([]string{"--as=" + strconv.FormatInt(lim.MaxMemory, 10), "--nofile=256", "--core=0", "--", bin}, args...)
+		bin = prlimit
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{childPath}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if isolate {
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWNET
+	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	outW := &capWriter{max: maxOut}

@@ -616,3 +616,58 @@ func TestTranscodeSilentTiny(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestChildIsolation: as root, ffmpeg runs in a network namespace of its
+// own (no network at all) and under resource limits.
+func TestChildIsolation(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root; CI runs as root")
+	}
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Fatal("prlimit (util-linux) is missing")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.mp4")
+	mustClip(t, in, 720, 1280, 3, true)
+	myNet, _ := os.Readlink("/proc/self/ns/net")
+	type seen struct{ net, limits string }
+	got := make(chan seen, 1)
+	r := &Runner{started: func(pid int) {
+		go func() {
+			for i := 0; i < 200; i++ {
+				exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+				if strings.HasSuffix(exe, "ffmpeg") {
+					net, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
+					lim, _ := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
+					select {
+					case got <- seen{net, string(lim)}:
+					default:
+					}
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}}
+	info, err := r.Probe(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	if _, err := r.Transcode(t.Context(), in, info, out); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s.net == "" || s.net == myNet {
+			t.Fatalf("ffmpeg shares the network namespace (%q vs %q)", s.net, myNet)
+		}
+		if !strings.Contains(s.limits, "Max address space         4294967296") || !strings.Contains(s.limits, "Max open files            256") {
+			t.Fatalf("ffmpeg's limits:\n%s", s.limits)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("never saw ffmpeg running")
+	}
+}
