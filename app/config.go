@@ -46,6 +46,11 @@ type Config struct {
 	// bytes). Required when there are peers; otherwise one is generated
 	// in <DataDir>/link.secret.
 	LinkSecret string
+	// PeerSecrets gives a link secret per peer region (base64, at least 32
+	// bytes) that signs the link to that peer instead of LinkSecret; the
+	// peer must use the same secret for this region. LinkSecret is still
+	// required: it keys the email locator, which all regions share.
+	PeerSecrets map[kurz.Region]string
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// Limits are the front door's rate limits.
@@ -97,6 +102,7 @@ func DefaultConfig() Config {
 		DB:              map[kurz.Region]string{},
 		KEK:             map[kurz.Region]string{},
 		KeyDB:           map[kurz.Region]string{},
+		PeerSecrets:     map[kurz.Region]string{},
 		Directory:       "eu",
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
 		Limits:          httpapi.DefaultLimits(),
@@ -158,6 +164,11 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Residency.Validate(c.AllRegions()); err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	for r := range c.PeerSecrets {
+		if _, ok := c.Peers[r]; !ok {
+			return fmt.Errorf("config: a peer secret is given for %s, which is not a peer", r)
+		}
 	}
 	if len(c.Peers) > 0 && c.LinkSecret == "" {
 		return fmt.Errorf("config: a link secret is required when regions run in separate processes")

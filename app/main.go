@@ -54,7 +54,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	secrets := link.SharedSecret(secret)
+	secrets, err := m.linkSecrets(secret)
+	if err != nil {
+		return err
+	}
 	m.api = &httpapi.Server{
 		Cells:          map[kurz.Region]*cell.Cell{},
 		Residency:      m.Config.Residency,
@@ -215,17 +218,44 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 	}, nil
 }
 
+// linkSecrets gives each pair of regions its secret: a peer's own secret
+// when one is configured, else the shared one.
+func (m *Main) linkSecrets(shared []byte) (link.Secrets, error) {
+	per := map[kurz.Region][]byte{}
+	for r, s := range m.Config.PeerSecrets {
+		b, err := decodeSecret(s)
+		if err != nil {
+			return nil, fmt.Errorf("peer secret for %s: %w", r, err)
+		}
+		per[r] = b
+	}
+	local := func(r kurz.Region) bool { return slices.Contains(m.Config.Regions, r) }
+	return func(a, b kurz.Region) []byte {
+		if s, ok := per[b]; ok && local(a) {
+			return s
+		}
+		if s, ok := per[a]; ok && local(b) {
+			return s
+		}
+		return shared
+	}, nil
+}
+
+func decodeSecret(s string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if len(s) >= 32 {
+		return []byte(s), nil
+	}
+	return nil, errors.New("a link secret must have at least 32 bytes")
+}
+
 // linkSecret returns the configured secret, or for a process without
 // peers one generated once into <DataDir>/link.secret.
 func (m *Main) linkSecret() ([]byte, error) {
 	if s := m.Config.LinkSecret; s != "" {
-		if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) >= 32 {
-			return b, nil
-		}
-		if len(s) >= 32 {
-			return []byte(s), nil
-		}
-		return nil, errors.New("config: the link secret must have at least 32 bytes")
+		return decodeSecret(s)
 	}
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return nil, err

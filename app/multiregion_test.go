@@ -51,6 +51,14 @@ func (c *cluster) start(region string) {
 			args = append(args, "--peer", r+"=http://"+c.addrs[r])
 		}
 	}
+	// eu and us sign their link with a secret of their own pair.
+	pair := base64.StdEncoding.EncodeToString([]byte("the eu-us pair's own link secret!"))
+	switch region {
+	case "eu":
+		args = append(args, "--peer-secret", "us="+pair)
+	case "us":
+		args = append(args, "--peer-secret", "eu="+pair)
+	}
 	c.procs[region] = startProcess(c.t, c.addrs[region], args...)
 }
 
@@ -180,6 +188,11 @@ func TestThreeRegions(t *testing.T) {
 		t.Fatalf("a valid link call: %v", err)
 	}
 	forged := &link.Client{From: "sg", Secrets: link.SharedSecret([]byte("not the secret, not the secret!!")), Peers: lc.Peers}
+	// eu's link to us uses the pair's secret: the shared one is refused there.
+	shared := &link.Client{From: "eu", Secrets: link.SharedSecret(mustB64(t, c.secret)), Peers: lc.Peers}
+	if err := shared.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); kurz.ErrorCode(err) != kurz.EUnauthorized {
+		t.Fatalf("eu->us with the shared secret instead of the pair's: %v", err)
+	}
 	if err := forged.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); kurz.ErrorCode(err) != kurz.EUnauthorized {
 		t.Fatalf("forged link call: %v", err)
 	}

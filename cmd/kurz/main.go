@@ -270,6 +270,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	countries := map[kurz.Region]string{}
 	fs.Var(pairs(countries), "country", "override a country's home region, as DE=eu (repeatable)")
 	fs.StringVar(&cfg.LinkSecret, "link-secret", "", "region link secret, base64 (or KURZ_LINK_SECRET)")
+	fs.Var(pairs(cfg.PeerSecrets), "peer-secret", "a link secret for one peer, as region=base64 (repeatable; instead of --link-secret)")
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxy", "", "comma-separated CIDRs allowed to set X-Forwarded-For")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
