@@ -9,7 +9,7 @@ import (
 
 const profileCols = `id, handle, display_name, bio, private, created_at, followers, following`
 
-func scanProfile(row interface{ Scan(...any) error }) (*kurz.Profile, error) {
+func scanProfile(row scanner) (*kurz.Profile, error) {
 	var p kurz.Profile
 	var private, created int64
 	if err := row.Scan(&p.ID, &p.Handle, &p.DisplayName, &p.Bio, &private, &created, &p.Followers, &p.Following); err != nil {
@@ -36,7 +36,7 @@ func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Prof
 
 const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until`
 
-func scanAccount(row interface{ Scan(...any) error }) (*kurz.Account, error) {
+func scanAccount(row scanner) (*kurz.Account, error) {
 	var a kurz.Account
 	var minor, created, suspended int64
 	if err := row.Scan(&a.UserID, &a.EmailIndex, &a.EmailSealed, &a.BirthDateSealed, &a.CountrySealed,
@@ -94,16 +94,22 @@ func (q queries) CreateSession(ctx context.Context, s *kurz.Session) error {
 		s.TokenHash, s.UserID, s.IPSealed, ms(s.CreatedAt), ms(s.ExpiresAt))
 }
 
-func (q queries) SessionByTokenHash(ctx context.Context, hash []byte) (*kurz.Session, error) {
+const sessionCols = `token_hash, user_id, ip_sealed, created_at, expires_at`
+
+func scanSession(r scanner) (*kurz.Session, error) {
 	var s kurz.Session
 	var created, expires int64
-	err := q.r.QueryRowContext(ctx, `SELECT token_hash, user_id, ip_sealed, created_at, expires_at FROM sessions WHERE token_hash = $1`, hash).
-		Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &created, &expires)
+	err := r.Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &created, &expires)
+	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)
+	return &s, err
+}
+
+func (q queries) SessionByTokenHash(ctx context.Context, hash []byte) (*kurz.Session, error) {
+	s, err := scanSession(q.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = $1`, hash))
 	if err != nil {
 		return nil, q.wrap(err)
 	}
-	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)
-	return &s, nil
+	return s, nil
 }
 
 func (q queries) DeleteSession(ctx context.Context, hash []byte) error {

@@ -45,22 +45,7 @@ func (q queries) DeletePerson(ctx context.Context, userID string) error {
 }
 
 func (q queries) SessionsOf(ctx context.Context, userID string) ([]*kurz.Session, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT token_hash, user_id, ip_sealed, created_at, expires_at FROM sessions WHERE user_id = $1 ORDER BY created_at`, userID)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Session
-	for rows.Next() {
-		var s kurz.Session
-		var c, e int64
-		if err := rows.Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &c, &e); err != nil {
-			return nil, q.wrap(err)
-		}
-		s.CreatedAt, s.ExpiresAt = fromMS(c), fromMS(e)
-		out = append(out, &s)
-	}
-	return out, q.wrap(rows.Err())
+	return list(ctx, q, scanSession, `SELECT `+sessionCols+` FROM sessions WHERE user_id = $1 ORDER BY created_at`, userID)
 }
 
 func (q queries) DeleteSessionsOf(ctx context.Context, userID string) error {
@@ -80,20 +65,8 @@ func (q queries) ForgetSessionIPs(ctx context.Context, before time.Time) (int64,
 }
 
 func (q queries) CommentsByAuthor(ctx context.Context, authorID string) ([]*kurz.Comment, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+commentCols+` FROM comments WHERE author_id = $1 ORDER BY created_at`, authorID)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, c)
-	}
-	return out, q.wrap(rows.Err())
+	return list(ctx, q, scanComment,
+		`SELECT `+commentCols+` FROM comments WHERE author_id = $1 ORDER BY created_at`, authorID)
 }
 
 func (q queries) AddNotification(ctx context.Context, n *kurz.Notification) error {
@@ -102,22 +75,13 @@ func (q queries) AddNotification(ctx context.Context, n *kurz.Notification) erro
 }
 
 func (q queries) NotificationsOf(ctx context.Context, userID string) ([]*kurz.Notification, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT id, user_id, kind, data_sealed, created_at FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Notification
-	for rows.Next() {
+	return list(ctx, q, func(r scanner) (*kurz.Notification, error) {
 		var n kurz.Notification
 		var at int64
-		if err := rows.Scan(&n.ID, &n.UserID, &n.Kind, &n.DataSealed, &at); err != nil {
-			return nil, q.wrap(err)
-		}
+		err := r.Scan(&n.ID, &n.UserID, &n.Kind, &n.DataSealed, &at)
 		n.CreatedAt = fromMS(at)
-		out = append(out, &n)
-	}
-	return out, q.wrap(rows.Err())
+		return &n, err
+	}, `SELECT id, user_id, kind, data_sealed, created_at FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
 }
 
 func (q queries) PutExport(ctx context.Context, e *kurz.Export) error {
@@ -139,7 +103,7 @@ func (q queries) ExportByID(ctx context.Context, id string) (*kurz.Export, error
 
 const auditCols = `seq, at, actor_id, subject_id, action, fields, reason, prev_hash, hash`
 
-func scanAudit(row interface{ Scan(...any) error }) (*kurz.AuditEntry, error) {
+func scanAudit(row scanner) (*kurz.AuditEntry, error) {
 	var a kurz.AuditEntry
 	var at int64
 	if err := row.Scan(&a.Seq, &at, &a.ActorID, &a.SubjectID, &a.Action, &a.Fields, &a.Reason, &a.PrevHash, &a.Hash); err != nil {
@@ -163,24 +127,11 @@ func (q queries) LastAudit(ctx context.Context) (*kurz.AuditEntry, error) {
 }
 
 func (q queries) AuditEntries(ctx context.Context, subjectID string) ([]*kurz.AuditEntry, error) {
-	query, args := `SELECT `+auditCols+` FROM access_audit ORDER BY seq`, []any{}
-	if subjectID != "" {
-		query, args = `SELECT `+auditCols+` FROM access_audit WHERE subject_id = $1 ORDER BY seq`, []any{subjectID}
+	scan := scanAudit
+	if subjectID == "" {
+		return list(ctx, q, scan, `SELECT `+auditCols+` FROM access_audit ORDER BY seq`)
 	}
-	rows, err := q.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.AuditEntry
-	for rows.Next() {
-		a, err := scanAudit(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, a)
-	}
-	return out, q.wrap(rows.Err())
+	return list(ctx, q, scan, `SELECT `+auditCols+` FROM access_audit WHERE subject_id = $1 ORDER BY seq`, subjectID)
 }
 
 func (q queries) GrantRole(ctx context.Context, userID, role, by string, at time.Time) error {

@@ -30,7 +30,7 @@ func (q queries) NoticeByID(ctx context.Context, id string) (*kurz.Notice, error
 
 const itemCols = `id, kind, target_type, target_id, owner_id, category, reports, priority, status, claimed_by, claimed_at, appeal_of, explanation, created_at, updated_at`
 
-func scanItem(row interface{ Scan(...any) error }) (*kurz.QueueItem, error) {
+func scanItem(row scanner) (*kurz.QueueItem, error) {
 	var it kurz.QueueItem
 	var claimed, created, updated int64
 	if err := row.Scan(&it.ID, &it.Kind, &it.TargetType, &it.TargetID, &it.OwnerID, &it.Category, &it.Reports, &it.Priority, &it.Status,
@@ -67,20 +67,8 @@ func (q queries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, erro
 }
 
 func (q queries) OpenItems(ctx context.Context, limit int) ([]*kurz.QueueItem, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE status <> 'decided' ORDER BY priority DESC, created_at LIMIT $1`, limit)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.QueueItem
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, it)
-	}
-	return out, q.wrap(rows.Err())
+	return list(ctx, q, scanItem,
+		`SELECT `+itemCols+` FROM queue_items WHERE status <> 'decided' ORDER BY priority DESC, created_at LIMIT $1`, limit)
 }
 
 func (q queries) AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion kurz.Region, at time.Time) (bool, error) {
@@ -89,29 +77,20 @@ func (q queries) AddItemReport(ctx context.Context, itemID string, reporterHash 
 }
 
 func (q queries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemReport, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT notice_id, notice_region, reporter_hash, created_at FROM queue_reports WHERE item_id = $1 ORDER BY created_at`, itemID)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []kurz.ItemReport
-	for rows.Next() {
-		var r kurz.ItemReport
+	return list(ctx, q, func(r scanner) (kurz.ItemReport, error) {
+		var ir kurz.ItemReport
 		var region string
 		var at int64
-		if err := rows.Scan(&r.NoticeID, &region, &r.ReporterHash, &at); err != nil {
-			return nil, q.wrap(err)
-		}
-		r.NoticeRegion, r.CreatedAt = kurz.Region(region), fromMS(at)
-		out = append(out, r)
-	}
-	return out, q.wrap(rows.Err())
+		err := r.Scan(&ir.NoticeID, &region, &ir.ReporterHash, &at)
+		ir.NoticeRegion, ir.CreatedAt = kurz.Region(region), fromMS(at)
+		return ir, err
+	}, `SELECT notice_id, notice_region, reporter_hash, created_at FROM queue_reports WHERE item_id = $1 ORDER BY created_at`, itemID)
 }
 
 const decisionCols = `id, item_id, target_type, target_id, owner_id, moderator_id, action, ground, legal_ground, category, explanation, facts,
 	automated_detection, automated_decision, territorial_scope, end_date, appeal_of, appealed, created_at`
 
-func scanDecision(row interface{ Scan(...any) error }) (*kurz.Decision, error) {
+func scanDecision(row scanner) (*kurz.Decision, error) {
 	var d kurz.Decision
 	var ad, adec, appealed, end, created int64
 	if err := row.Scan(&d.ID, &d.ItemID, &d.TargetType, &d.TargetID, &d.OwnerID, &d.ModeratorID, &d.Action, &d.Ground, &d.LegalGround,
@@ -143,20 +122,7 @@ func (q queries) DecisionByID(ctx context.Context, id string) (*kurz.Decision, e
 }
 
 func (q queries) decisions(ctx context.Context, query string, args ...any) ([]*kurz.Decision, error) {
-	rows, err := q.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, d)
-	}
-	return out, q.wrap(rows.Err())
+	return list(ctx, q, scanDecision, query, args...)
 }
 
 func (q queries) DecisionsAbout(ctx context.Context, targetID string) ([]*kurz.Decision, error) {

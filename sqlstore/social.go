@@ -17,20 +17,7 @@ func (q queries) VideosOf(ctx context.Context, ownerID string) ([]*kurz.Video, e
 }
 
 func (q queries) videos(ctx context.Context, query string, args ...any) ([]*kurz.Video, error) {
-	rows, err := q.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Video
-	for rows.Next() {
-		v, err := scanVideo(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, v)
-	}
-	return out, q.wrap(rows.Err())
+	return list(ctx, q, scanVideo, query, args...)
 }
 
 func (q queries) UpdateProfile(ctx context.Context, p *kurz.Profile) error {
@@ -87,20 +74,10 @@ func (q queries) Likes(ctx context.Context, userID string, videoIDs []string) (m
 }
 
 func (q queries) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := q.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return list(ctx, q, func(r scanner) (string, error) {
 		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, s)
-	}
-	return out, q.wrap(rows.Err())
+		return s, r.Scan(&s)
+	}, query, args...)
 }
 
 func (q queries) LikedVideos(ctx context.Context, userID string, limit int) ([]string, error) {
@@ -129,7 +106,7 @@ func (q queries) ViewedVideos(ctx context.Context, userID string, sinceDay int64
 
 const commentCols = `id, video_id, author_id, author_handle, text, created_at`
 
-func scanComment(row interface{ Scan(...any) error }) (*kurz.Comment, error) {
+func scanComment(row scanner) (*kurz.Comment, error) {
 	var c kurz.Comment
 	var at int64
 	if err := row.Scan(&c.ID, &c.VideoID, &c.AuthorID, &c.AuthorHandle, &c.Text, &at); err != nil {
@@ -154,21 +131,8 @@ func (q queries) DeleteComment(ctx context.Context, id string) error {
 }
 
 func (q queries) CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+commentCols+` FROM comments WHERE video_id = $1
+	return list(ctx, q, scanComment, `SELECT `+commentCols+` FROM comments WHERE video_id = $1
 		AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4`, videoID, ms(after), afterID, limit)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Comment
-	for rows.Next() {
-		c, err := scanComment(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, c)
-	}
-	return out, q.wrap(rows.Err())
 }
 
 func (q queries) QueueDelta(ctx context.Context, d *kurz.Delta) error {
@@ -177,23 +141,14 @@ func (q queries) QueueDelta(ctx context.Context, d *kurz.Delta) error {
 }
 
 func (q queries) PendingDeltas(ctx context.Context, limit int) ([]*kurz.Delta, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT key, region, object_id, field, delta, created_at FROM deltas_out ORDER BY created_at LIMIT $1`, limit)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Delta
-	for rows.Next() {
+	return list(ctx, q, func(r scanner) (*kurz.Delta, error) {
 		var d kurz.Delta
 		var region string
 		var at int64
-		if err := rows.Scan(&d.Key, &region, &d.ObjectID, &d.Field, &d.Delta, &at); err != nil {
-			return nil, q.wrap(err)
-		}
+		err := r.Scan(&d.Key, &region, &d.ObjectID, &d.Field, &d.Delta, &at)
 		d.Region, d.CreatedAt = kurz.Region(region), fromMS(at)
-		out = append(out, &d)
-	}
-	return out, q.wrap(rows.Err())
+		return &d, err
+	}, `SELECT key, region, object_id, field, delta, created_at FROM deltas_out ORDER BY created_at LIMIT $1`, limit)
 }
 
 func (q queries) DeleteDelta(ctx context.Context, key string) error {
@@ -217,23 +172,14 @@ func (q queries) AppendLog(ctx context.Context, e *kurz.LogEntry) error {
 }
 
 func (q queries) LogAfter(ctx context.Context, seq int64, limit int) ([]*kurz.LogEntry, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT seq, kind, object_id, data, created_at FROM public_log WHERE seq > $1 ORDER BY seq LIMIT $2`, seq, limit)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.LogEntry
-	for rows.Next() {
+	return list(ctx, q, func(r scanner) (*kurz.LogEntry, error) {
 		var e kurz.LogEntry
 		var data string
 		var at int64
-		if err := rows.Scan(&e.Seq, &e.Kind, &e.ObjectID, &data, &at); err != nil {
-			return nil, q.wrap(err)
-		}
+		err := r.Scan(&e.Seq, &e.Kind, &e.ObjectID, &data, &at)
 		e.Data, e.CreatedAt = []byte(data), fromMS(at)
-		out = append(out, &e)
-	}
-	return out, q.wrap(rows.Err())
+		return &e, err
+	}, `SELECT seq, kind, object_id, data, created_at FROM public_log WHERE seq > $1 ORDER BY seq LIMIT $2`, seq, limit)
 }
 
 func (q queries) LastLogSeq(ctx context.Context) (int64, error) {

@@ -215,6 +215,27 @@ func (q queries) execOne(ctx context.Context, query string, args ...any) error {
 	return nil
 }
 
+// scanner is a row that can be scanned (*sql.Row or *sql.Rows).
+type scanner interface{ Scan(...any) error }
+
+// list runs a query on the read side and scans every row with scan.
+func list[T any](ctx context.Context, q queries, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, q.wrap(err)
+		}
+		out = append(out, v)
+	}
+	return out, q.wrap(rows.Err())
+}
+
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }

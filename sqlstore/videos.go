@@ -11,7 +11,7 @@ import (
 const videoCols = `id, owner_id, status, visibility, caption, caption_sealed, error, duration_ms, width, height,
 	renditions, upload_size, job_gen, worker, likes, comments, views, created_at, updated_at, phash, restrictions`
 
-func scanVideo(row interface{ Scan(...any) error }) (*kurz.Video, error) {
+func scanVideo(row scanner) (*kurz.Video, error) {
 	var v kurz.Video
 	var created, updated int64
 	if err := row.Scan(&v.ID, &v.OwnerID, &v.Status, &v.Visibility, &v.Caption, &v.CaptionSealed, &v.Error,
@@ -59,20 +59,7 @@ func (q queries) SetHashtags(ctx context.Context, videoID string, tags []string,
 }
 
 func (q queries) HashtagsOf(ctx context.Context, videoID string) ([]string, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT tag FROM video_hashtags WHERE video_id = $1 ORDER BY tag`, videoID)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var tags []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, q.wrap(err)
-		}
-		tags = append(tags, t)
-	}
-	return tags, q.wrap(rows.Err())
+	return q.strings(ctx, `SELECT tag FROM video_hashtags WHERE video_id = $1 ORDER BY tag`, videoID)
 }
 
 func (q queries) CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error) {
@@ -92,18 +79,5 @@ func (q queries) CountVideos(ctx context.Context, ownerID string, since time.Tim
 }
 
 func (q queries) VideosInStatus(ctx context.Context, status string, before time.Time) ([]*kurz.Video, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+videoCols+` FROM videos WHERE status = $1 AND updated_at < $2 ORDER BY created_at LIMIT 1000`, status, ms(before))
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	defer rows.Close()
-	var out []*kurz.Video
-	for rows.Next() {
-		v, err := scanVideo(rows)
-		if err != nil {
-			return nil, q.wrap(err)
-		}
-		out = append(out, v)
-	}
-	return out, q.wrap(rows.Err())
+	return q.videos(ctx, `SELECT `+videoCols+` FROM videos WHERE status = $1 AND updated_at < $2 ORDER BY created_at LIMIT 1000`, status, ms(before))
 }
