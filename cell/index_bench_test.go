@@ -15,8 +15,8 @@ import (
 // Run: go test -run '^$' -bench . -benchmem -count 6 ./cell | benchstat -
 
 var (
-	benchIdxMu sync.Mutex
-	benchIdx   = map[int]*Index{}
+	benchCatMu sync.Mutex
+	benchCat   = map[int]*Index{}
 )
 
 func benchVideo(rng *rand.Rand, i int, now time.Time, owners []string) *PublicVideo {
@@ -30,11 +30,11 @@ func benchVideo(rng *rand.Rand, i int, now time.Time, owners []string) *PublicVi
 		CreatedAt: now.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour))))}
 }
 
-// index returns a shared catalogue of n videos by 1,000 creators.
-func index(b *testing.B, n int) *Index {
-	benchIdxMu.Lock()
-	defer benchIdxMu.Unlock()
-	if x, ok := benchIdx[n]; ok {
+// benchCatalogue returns a shared catalogue of n videos by 1,000 creators.
+func benchCatalogue(b *testing.B, n int) *Index {
+	benchCatMu.Lock()
+	defer benchCatMu.Unlock()
+	if x, ok := benchCat[n]; ok {
 		return x
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -48,19 +48,19 @@ func index(b *testing.B, n int) *Index {
 		x.PutVideo(benchVideo(rng, i, now, owners))
 	}
 	x.Hot(now)
-	benchIdx[n] = x
+	benchCat[n] = x
 	return x
 }
 
-var sizes = []int{10_000, 100_000, 1_000_000}
+var benchSizes = []int{10_000, 100_000, 1_000_000}
 
 // BenchmarkHotRecompute is the cost of the first For You request after
 // any catalogue change (a publish, a takedown, a counter update): the
 // whole catalogue is scored and sorted under the index's write lock.
 func BenchmarkHotRecompute(b *testing.B) {
-	for _, n := range sizes {
+	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			x := index(b, n)
+			x := benchCatalogue(b, n)
 			now := time.Now()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -76,9 +76,9 @@ func BenchmarkHotRecompute(b *testing.B) {
 // BenchmarkForYouRank is one For You page for an anonymous viewer: the
 // ranking of the 1,000 candidates (no database reads).
 func BenchmarkForYouRank(b *testing.B) {
-	for _, n := range sizes {
+	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			c := &Cell{Region: "eu", Index: index(b, n)}
+			c := &Cell{Region: "eu", Index: benchCatalogue(b, n)}
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -93,9 +93,9 @@ func BenchmarkForYouRank(b *testing.B) {
 // BenchmarkPutVideo adds a video to a catalogue of n (as the log follower
 // does for every publish, takedown and counter update of any region).
 func BenchmarkPutVideo(b *testing.B) {
-	for _, n := range sizes[:2] {
+	for _, n := range benchSizes[:2] {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			x := index(b, n)
+			x := benchCatalogue(b, n)
 			rng := rand.New(rand.NewPCG(3, 4))
 			owners := []string{kurz.NewID("eu")}
 			now := time.Now()
