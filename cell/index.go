@@ -1,10 +1,12 @@
 package cell
 
 import (
+	"container/heap"
 	"math"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,6 +57,9 @@ type Index struct {
 	byHandle map[string]*PublicProfile
 	hot      []*PublicVideo
 	dirty    bool
+	gen      uint64 // counts changes, so a ranking knows if it is current
+	bulk     bool
+	ranking  atomic.Bool
 }
 
 // HotSize is how many top-ranked videos For You ranks per request.
@@ -71,11 +76,43 @@ func (x *Index) PutVideo(v *PublicVideo) {
 	defer x.mu.Unlock()
 	x.removeVideo(v.ID)
 	x.videos[v.ID] = v
-	x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
-	for _, t := range v.Hashtags {
-		x.byTag[t] = insertNewest(x.byTag[t], v)
+	if x.bulk {
+		// Loading: append now, sort every list once in EndBulk.
+		x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
+		for _, t := range v.Hashtags {
+			x.byTag[t] = append(x.byTag[t], v)
+		}
+	} else {
+		x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
+		for _, t := range v.Hashtags {
+			x.byTag[t] = insertNewest(x.byTag[t], v)
+		}
 	}
-	x.dirty = true
+	x.dirty, x.gen = true, x.gen+1
+}
+
+// BeginBulk starts a load: PutVideo appends without keeping the lists in
+// order until EndBulk sorts each once (loading is then n log n, not n²).
+func (x *Index) BeginBulk() {
+	x.mu.Lock()
+	x.bulk = true
+	x.mu.Unlock()
+}
+
+// EndBulk ends a load and puts every list in order.
+func (x *Index) EndBulk() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.bulk = false
+	byNewest := func(list []*PublicVideo) {
+		sort.Slice(list, func(i, j int) bool { return newer(list[i], list[j]) })
+	}
+	for _, l := range x.byOwner {
+		byNewest(l)
+	}
+	for _, l := range x.byTag {
+		byNewest(l)
+	}
 }
 
 // RemoveVideo drops a video (unpublished, removed or deleted).
@@ -83,7 +120,7 @@ func (x *Index) RemoveVideo(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.removeVideo(id)
-	x.dirty = true
+	x.dirty, x.gen = true, x.gen+1
 }
 
 func (x *Index) removeVideo(id string) {
@@ -136,7 +173,7 @@ func (x *Index) RemoveProfile(id string) {
 	for _, v := range slices.Clone(x.byOwner[id]) {
 		x.removeVideo(v.ID)
 	}
-	x.dirty = true
+	x.dirty, x.gen = true, x.gen+1
 }
 
 func (x *Index) Video(id string) (*PublicVideo, bool) {
@@ -204,29 +241,77 @@ func Quality(v *PublicVideo, now time.Time) float64 {
 	return engagement * math.Pow(0.5, age/48) * (1 + math.Log1p(float64(v.Views))/10)
 }
 
-// Hot returns the current For You candidates, recomputing the ranking if
-// the catalogue changed since the last call and at least every interval.
+// Hot returns the current For You candidates. A change to the catalogue
+// marks the ranking stale; a small catalogue is re-ranked at once, a large
+// one in the background (at most one run at a time) while readers keep the
+// previous ranking, so no request waits for a full re-rank.
 func (x *Index) Hot(now time.Time) []*PublicVideo {
 	x.mu.RLock()
-	hot, dirty := x.hot, x.dirty
+	hot, dirty, n := x.hot, x.dirty, len(x.videos)
 	x.mu.RUnlock()
 	if !dirty && hot != nil {
 		return hot
 	}
+	if n <= SyncRankLimit || hot == nil {
+		return x.rank(now)
+	}
+	if x.ranking.CompareAndSwap(false, true) {
+		go func() {
+			defer x.ranking.Store(false)
+			x.rank(time.Now())
+		}()
+	}
+	return hot
+}
+
+// SyncRankLimit is the catalogue size up to which a stale ranking is
+// recomputed in the request itself (a few milliseconds).
+const SyncRankLimit = 50_000
+
+// rank scores every video and keeps the HotSize best, in order. Scoring
+// runs under the read lock; only the swap takes the write lock.
+func (x *Index) rank(now time.Time) []*PublicVideo {
+	x.mu.RLock()
+	gen := x.gen
+	h := make(topK, 0, HotSize+1)
+	for _, v := range x.videos {
+		s := Quality(v, now)
+		if len(h) < HotSize {
+			heap.Push(&h, scoredVideo{v, s})
+		} else if s > h[0].s {
+			h[0] = scoredVideo{v, s}
+			heap.Fix(&h, 0)
+		}
+	}
+	x.mu.RUnlock()
+	out := make([]*PublicVideo, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&h).(scoredVideo).v
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.dirty || x.hot == nil {
-		all := make([]*PublicVideo, 0, len(x.videos))
-		for _, v := range x.videos {
-			all = append(all, v)
-		}
-		score := make(map[string]float64, len(all))
-		for _, v := range all {
-			score[v.ID] = Quality(v, now)
-		}
-		sort.Slice(all, func(i, j int) bool { return score[all[i].ID] > score[all[j].ID] })
-		x.hot = all[:min(len(all), HotSize)]
-		x.dirty = false
+	x.hot = out
+	if x.gen == gen {
+		x.dirty = false // nothing changed while ranking
 	}
-	return x.hot
+	return out
+}
+
+type scoredVideo struct {
+	v *PublicVideo
+	s float64
+}
+
+// topK is a min-heap by score: its root is the weakest of the best.
+type topK []scoredVideo
+
+func (h topK) Len() int           { return len(h) }
+func (h topK) Less(i, j int) bool { return h[i].s < h[j].s }
+func (h topK) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *topK) Push(v any)        { *h = append(*h, v.(scoredVideo)) }
+func (h *topK) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
 }

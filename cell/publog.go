@@ -232,6 +232,8 @@ func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {
 // then this region's own log replayed from the beginning. It returns the
 // own log position reached.
 func (c *Cell) loadIndex(ctx context.Context) (int64, error) {
+	c.Index.BeginBulk()
+	defer c.Index.EndBulk()
 	for _, kind := range []string{"profile", "video"} {
 		rows, err := c.Store.Replicas(ctx, kind)
 		if err != nil {

@@ -415,6 +415,13 @@ func (c *Cell) CheckMediaToken(videoID, token string) bool {
 // MediaVisible reports whether the media of a video may be served to a
 // request: public ready videos to anyone, others with a valid token.
 func (c *Cell) MediaVisible(ctx context.Context, videoID, token string) (bool, error) {
+	// Public, published videos are in the catalogue: no database read per
+	// segment. The catalogue drops a video as soon as its removal is logged.
+	if token == "" && c.Index != nil {
+		if _, ok := c.Index.Video(videoID); ok {
+			return true, nil
+		}
+	}
 	v, err := c.Store.VideoByID(ctx, videoID)
 	if errors.Is(err, kurz.ErrNotFound) {
 		return false, nil

@@ -326,7 +326,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		s.Log.Info("request", "method", r.Method, "route", r.Pattern, "status", sw.code,
+		level := slog.LevelInfo
+		if strings.HasPrefix(r.Pattern, "GET /media/") {
+			level = slog.LevelDebug // segment fetches are too many to log one by one
+		}
+		s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
 			"ms", time.Since(start).Milliseconds())
 	})
 }
@@ -342,3 +346,12 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadFrom keeps the connection's sendfile path open for file bodies
+// (http.ServeContent copies through io.Copy, which looks for it).
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
+}
