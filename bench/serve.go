@@ -138,7 +138,7 @@ func benchServing() error {
 		addRatio(sec, "kurz / nginx requests/s, "+f.label, [2]string{"kurz", f.label + ": requests/s"}, [2]string{"nginx", f.label + ": requests/s"}, "≥ 0.9×")
 		addRatio(sec, "kurz / nginx p99, "+f.label, [2]string{"kurz", f.label + ": p99"}, [2]string{"nginx", f.label + ": p99"}, "")
 	}
-	note(sec, "Same files: nginx's root is kurz's `<data>/eu/media` folder; nginx 1.22 with `sendfile on; tcp_nopush on; access_log off; worker_processes auto`. kurz: `kurz serve` (the embedded default, eu/us/sg in one process; a public ready video, so every request checks the video row in SQLite and opens the file).")
+	note(sec, "Same files: nginx's root is kurz's `<data>/eu/media` folder; nginx 1.22 with `sendfile on; tcp_nopush on; access_log off; worker_processes auto`. kurz: `kurz serve` (the embedded default, eu/us/sg in one process; a public ready video: visibility comes from the in-memory catalogue, and each request opens the file).")
 	note(sec, "wrk (2 threads) runs on the same 2 cores as the server, so both servers share the CPU with the load generator.")
 	serveProfiled = true
 	return nil
