@@ -29,39 +29,34 @@ func (r *Runner) PerceptualHash(ctx context.Context, input string, info *Info) (
 	if dur <= 0 {
 		dur = 1
 	}
-	// select the first frame at or after each sample time.
-	var expr string
+	// One short run per sample: -ss before -i seeks to the keyframe before
+	// the time and decodes only up to it, instead of the whole video.
+	var hashes []uint64
 	for i := 0; i < HashFrames; i++ {
 		at := dur * (0.1 + 0.2*float64(i))
-		if i > 0 {
-			expr += "+"
+		args := append([]string{"-nostdin", "-hide_banner", "-v", "error"}, inputArgs(lim)...)
+		args = append(args, "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", "file:"+abs, "-map", "0:v:0", "-an", "-sn", "-dn",
+			"-vf", "scale=9:8:flags=area,format=gray", "-frames:v", "1", "-f", "rawvideo", "pipe:1")
+		out, _, err := r.run(ctx, r.bin("ffmpeg"), args, filepath.Dir(abs), 72)
+		if err != nil {
+			return nil, err
 		}
-		expr += "gte(t\\," + strconv.FormatFloat(at, 'f', 3, 64) + ")*lt(prev_selected_t\\," + strconv.FormatFloat(at, 'f', 3, 64) + ")"
-	}
-	args := append([]string{"-nostdin", "-hide_banner", "-v", "error"}, inputArgs(lim)...)
-	args = append(args, "-i", "file:"+abs, "-map", "0:v:0", "-an", "-sn", "-dn",
-		"-vf", "select='isnan(prev_selected_t)*gte(t\\,"+strconv.FormatFloat(dur*0.1, 'f', 3, 64)+")+"+expr+"',scale=9:8:flags=area,format=gray",
-		"-fps_mode", "passthrough", "-frames:v", strconv.Itoa(HashFrames), "-f", "rawvideo", "pipe:1")
-	out, _, err := r.run(ctx, r.bin("ffmpeg"), args, filepath.Dir(abs), 72*HashFrames)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) < 72 {
-		return nil, fmt.Errorf("ffmpeg: no frames to hash")
-	}
-	var hashes []uint64
-	for f := 0; f+72 <= len(out); f += 72 {
+		if len(out) < 72 {
+			continue // past the last frame: fewer samples
+		}
 		var h uint64
-		px := out[f : f+72]
 		for y := 0; y < 8; y++ {
 			for x := 0; x < 8; x++ {
 				h <<= 1
-				if px[y*9+x] > px[y*9+x+1] {
+				if out[y*9+x] > out[y*9+x+1] {
 					h |= 1
 				}
 			}
 		}
 		hashes = append(hashes, h)
+	}
+	if len(hashes) == 0 {
+		return nil, fmt.Errorf("ffmpeg: no frames to hash")
 	}
 	return hashes, nil
 }
