@@ -29,26 +29,31 @@ func (r *Runner) PerceptualHash(ctx context.Context, input string, info *Info) (
 	if dur <= 0 {
 		dur = 1
 	}
-	// One short run per sample: -ss before -i seeks to the keyframe before
-	// the time and decodes only up to it, instead of the whole video.
-	var hashes []uint64
+	// One run with one seeking input per sample: -ss before -i seeks to
+	// the keyframe before the time and decodes only up to it, instead of
+	// the whole video.
+	args := append([]string{"-nostdin", "-hide_banner", "-v", "error"}, inputArgs(lim)...)
+	var graph, labels string
 	for i := 0; i < HashFrames; i++ {
 		at := dur * (0.1 + 0.2*float64(i))
-		args := append([]string{"-nostdin", "-hide_banner", "-v", "error"}, inputArgs(lim)...)
-		args = append(args, "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", "file:"+abs, "-map", "0:v:0", "-an", "-sn", "-dn",
-			"-vf", "scale=9:8:flags=area,format=gray", "-frames:v", "1", "-f", "rawvideo", "pipe:1")
-		out, _, err := r.run(ctx, r.bin("ffmpeg"), args, filepath.Dir(abs), 72)
-		if err != nil {
-			return nil, err
-		}
-		if len(out) < 72 {
-			continue // past the last frame: fewer samples
-		}
+		args = append(args, "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", "file:"+abs)
+		graph += fmt.Sprintf("[%d:v:0]trim=end_frame=1,scale=9:8:flags=area,format=gray,setsar=1[f%d];", i, i)
+		labels += fmt.Sprintf("[f%d]", i)
+	}
+	graph += labels + fmt.Sprintf("concat=n=%d:v=1:a=0[out]", HashFrames)
+	args = append(args, "-filter_complex", graph, "-map", "[out]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1")
+	out, _, err := r.run(ctx, r.bin("ffmpeg"), args, filepath.Dir(abs), 72*HashFrames)
+	if err != nil {
+		return nil, err
+	}
+	var hashes []uint64
+	for f := 0; f+72 <= len(out); f += 72 {
+		px := out[f : f+72]
 		var h uint64
 		for y := 0; y < 8; y++ {
 			for x := 0; x < 8; x++ {
 				h <<= 1
-				if out[y*9+x] > out[y*9+x+1] {
+				if px[y*9+x] > px[y*9+x+1] {
 					h |= 1
 				}
 			}
