@@ -145,63 +145,8 @@ func TestBrowserFeed(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	tctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
-	defer tcancel()
-
-	// Any dialog (alert from a payload) is recorded and dismissed.
-	var dialogs []string
-	var dmu sync.Mutex
-	opening := chromedp.Events(tctx, page.JavascriptDialogOpening)
-	go func() {
-		for e, err := range opening {
-			if err != nil {
-				return
-			}
-			dmu.Lock()
-			dialogs = append(dialogs, e.Message)
-			dmu.Unlock()
-			go chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-				return err
-			}))
-		}
-	}()
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval := func(expr string) any {
-		t.Helper()
-		v, err := chromedp.Run(tctx, chromedp.Evaluate[any](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return v
-	}
+	br := newBrowser(t, chrome, 390, 844, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	tctx, do, eval, text := br.tctx, br.do, br.eval, br.text
 
 	do(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.clip[data-id="eu_b"]`)))
 	caption := text(`.clip[data-id="eu_a"] .caption`)
@@ -264,11 +209,7 @@ func TestBrowserFeed(t *testing.T) {
 	if xss := eval(`String(window.__xss)`); xss != "undefined" {
 		t.Errorf("injected script ran: window.__xss = %v", xss)
 	}
-	dmu.Lock()
-	if len(dialogs) > 0 {
-		t.Errorf("dialogs opened: %q", dialogs)
-	}
-	dmu.Unlock()
+	br.noDialogs()
 
 	// Signed out, a like sends the visitor to sign in and back.
 	do(chromedp.Navigate(srv.URL+"/"),
@@ -318,5 +259,86 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// browser is a headless chromium tab for one test: actions fail the test,
+// and every JavaScript dialog (an alert from a payload) is recorded and
+// dismissed.
+type browser struct {
+	t         *testing.T
+	ctx, tctx context.Context // the tab, and the tab with the test's deadline
+	mu        sync.Mutex
+	dialogs   []string
+}
+
+func newBrowser(t *testing.T, chrome string, width, height int64, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chrome), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+	}, extra...)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatal(err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(tcancel)
+	b := &browser{t: t, ctx: ctx, tctx: tctx}
+	opening := chromedp.Events(tctx, page.JavascriptDialogOpening)
+	go func() {
+		for e, err := range opening {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, e.Message)
+			b.mu.Unlock()
+			go chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+				return err
+			}))
+		}
+	}()
+	return b
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.tctx, steps...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *browser) eval(expr string) any {
+	b.t.Helper()
+	v, err := chromedp.Run(b.tctx, chromedp.Evaluate[any](expr))
+	if err != nil {
+		b.t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.tctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("%s: %v", sel, err)
+	}
+	return v
+}
+
+// noDialogs fails the test if any JavaScript dialog opened.
+func (b *browser) noDialogs() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.dialogs) > 0 {
+		b.t.Errorf("dialogs opened: %q", b.dialogs)
 	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -120,60 +117,9 @@ func TestBrowserModeration(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatal(err)
-	}
-	tctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
-	defer tcancel()
-	var dialogs []string
-	var dmu sync.Mutex
-	opening := chromedp.Events(tctx, page.JavascriptDialogOpening)
-	go func() {
-		for e, err := range opening {
-			if err != nil {
-				return
-			}
-			dmu.Lock()
-			dialogs = append(dialogs, e.Message)
-			dmu.Unlock()
-			go chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-				return err
-			}))
-		}
-	}()
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval := func(expr string) any {
-		t.Helper()
-		v, err := chromedp.Run(tctx, chromedp.Evaluate[any](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return v
-	}
+	br := newBrowser(t, chrome, 1280, 900)
+	tctx, do, eval, text := br.tctx, br.do, br.eval, br.text
+
 	noScriptRan := func(where string) {
 		t.Helper()
 		if xss := eval(`String(window.__xss)`); xss != "undefined" {
@@ -304,9 +250,5 @@ func TestBrowserModeration(t *testing.T) {
 	noScriptRan("transparency")
 	shoot(t, tctx, "transparency.png")
 
-	dmu.Lock()
-	if len(dialogs) > 0 {
-		t.Errorf("dialogs opened: %q", dialogs)
-	}
-	dmu.Unlock()
+	br.noDialogs()
 }
