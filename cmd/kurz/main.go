@@ -22,6 +22,7 @@ import (
 
 	"kurz"
 	"kurz/app"
+	"kurz/cell"
 )
 
 func main() {
@@ -68,6 +69,17 @@ const usage = `usage:
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain
 The admin and privacy commands take --data and --db like serve.`
 
+// openRegion parses the flags shared by the admin commands and opens the
+// region's stores (without serving). Close the cell when done.
+func openRegion(name string, args []string, extra func(*flag.FlagSet)) (app.Config, *cell.Cell, error) {
+	cfg, r, err := regionFlags(name, args, extra)
+	if err != nil {
+		return cfg, nil, err
+	}
+	c, err := app.OpenRegion(context.Background(), cfg, r)
+	return cfg, c, err
+}
+
 // regionFlags parses the flags shared by the admin commands.
 func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Config, kurz.Region, error) {
 	cfg := app.DefaultConfig()
@@ -95,19 +107,15 @@ func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Con
 
 func adminGrant(args []string) error {
 	var handle, role string
-	cfg, r, err := regionFlags("admin grant", args, func(fs *flag.FlagSet) {
+	_, c, err := openRegion("admin grant", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&handle, "handle", "", "the person's handle")
 		fs.StringVar(&role, "role", "", "moderator, admin or privacy")
 	})
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	c, err := app.OpenRegion(ctx, cfg, r)
-	if err != nil {
-		return err
-	}
 	defer c.Close()
+	ctx := context.Background()
 	id, err := app.FindPerson(ctx, c, handle)
 	if err != nil {
 		return err
@@ -116,24 +124,20 @@ func adminGrant(args []string) error {
 	if err := c.Grant(ctx, by, id, role); err != nil {
 		return err
 	}
-	fmt.Printf("granted %s in %s to @%s (%s)\n", role, r, strings.TrimPrefix(handle, "@"), id)
+	fmt.Printf("granted %s in %s to @%s (%s)\n", role, c.Region, strings.TrimPrefix(handle, "@"), id)
 	return nil
 }
 
 func privacyReport(args []string) error {
 	var asJSON bool
-	cfg, r, err := regionFlags("privacy report", args, func(fs *flag.FlagSet) {
+	cfg, c, err := openRegion("privacy report", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
 	})
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	c, err := app.OpenRegion(ctx, cfg, r)
-	if err != nil {
-		return err
-	}
 	defer c.Close()
+	ctx := context.Background()
 	rep, err := app.ResidencyReport(ctx, cfg, c)
 	if err != nil {
 		return err
@@ -143,7 +147,7 @@ func privacyReport(args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Printf("Residency report for region %s\n\nTABLE                 CLASS                  ROWS\n", r)
+	fmt.Printf("Residency report for region %s\n\nTABLE                 CLASS                  ROWS\n", c.Region)
 	for _, t := range rep.Tables {
 		fmt.Printf("%-21s %-22s %d\n", t.Table, t.Class, t.Rows)
 	}
@@ -167,7 +171,7 @@ func privacyReport(args []string) error {
 
 func safetyReport(args []string) error {
 	var fromS, toS, format string
-	cfg, r, err := regionFlags("safety report", args, func(fs *flag.FlagSet) {
+	_, c, err := openRegion("safety report", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&fromS, "from", "1970-01-01", "first day, YYYY-MM-DD")
 		fs.StringVar(&toS, "to", time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "day after the last, YYYY-MM-DD")
 		fs.StringVar(&format, "format", "json", "json or csv")
@@ -175,6 +179,7 @@ func safetyReport(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 	from, err := time.Parse(time.DateOnly, fromS)
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
@@ -184,11 +189,6 @@ func safetyReport(args []string) error {
 		return fmt.Errorf("--to: %w", err)
 	}
 	ctx := context.Background()
-	c, err := app.OpenRegion(ctx, cfg, r)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 	rep, err := c.Report(ctx, from, to)
 	if err != nil {
 		return err
@@ -223,21 +223,17 @@ func safetyReport(args []string) error {
 }
 
 func verifyAudit(args []string) error {
-	cfg, r, err := regionFlags("privacy verify-audit", args, nil)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	c, err := app.OpenRegion(ctx, cfg, r)
+	_, c, err := openRegion("privacy verify-audit", args, nil)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	ctx := context.Background()
 	n, err := c.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("access audit log of %s: %d entries, chain intact\n", r, n)
+	fmt.Printf("access audit log of %s: %d entries, chain intact\n", c.Region, n)
 	return nil
 }
 
