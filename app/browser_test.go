@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"kurz/internal/browsertest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,13 +13,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"kurz/internal/mediatest"
@@ -39,141 +37,39 @@ const (
 // missing.
 func needBrowserE2E(t *testing.T, s *server) string {
 	t.Helper()
-	miss := func(msg string) {
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		miss("ffmpeg not installed (apt-get install ffmpeg)")
+		browsertest.Missing(t, "ffmpeg not installed (apt-get install ffmpeg)")
 	}
 	if page := s.do("GET", "/signup", nil); page.Status != 200 || !strings.Contains(string(page.Body), "/static/dist/app.js?v=") {
-		miss("front-end bundle not built: cd web && npm ci && npm run build, then rebuild the test")
+		browsertest.Missing(t, "front-end bundle not built: cd web && npm ci && npm run build, then rebuild the test")
 	}
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	miss("chromium not installed (apt-get install chromium)")
-	return ""
+	return browsertest.Chromium(t)
 }
 
-// tab is one browser tab under test. Every JavaScript dialog it opens is
-// recorded and dismissed.
-type tab struct {
-	t       *testing.T
-	ctx     context.Context
-	mu      sync.Mutex
-	dialogs []string
-}
+// tab is a browser tab of the end-to-end test, with its own helpers.
+type tab struct{ *browsertest.Tab }
 
 func newTab(t *testing.T, ctx context.Context) *tab {
 	t.Helper()
-	b := &tab{t: t, ctx: ctx}
-	// Start the target before subscribing to its events.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for e, err := range opening {
-			if err != nil {
-				return
-			}
-			b.mu.Lock()
-			b.dialogs = append(b.dialogs, string(e.Type)+": "+e.Message)
-			b.mu.Unlock()
-			go chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := cdp.Call(ctx, tg, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-				return err
-			}))
-		}
-	}()
-	return b
-}
-
-func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
-		b.t.Fatalf("%v (at %s)", err, b.location())
-	}
-}
-
-func (b *tab) location() string {
-	loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-	return loc
-}
-
-func (b *tab) eval(expr string) any {
-	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[any](expr))
-	if err != nil {
-		b.t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
-func (b *tab) str(expr string) string {
-	b.t.Helper()
-	v := b.eval(expr)
-	s, _ := v.(string)
-	return s
-}
-
-// wait polls a JavaScript condition until it holds. Errors while polling
-// (a page being replaced) count as "not yet". diag is evaluated for the
-// failure message.
-func (b *tab) wait(what, cond, diag string, timeout time.Duration) {
-	b.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			d := ""
-			if diag != "" {
-				v, derr := chromedp.Run(b.ctx, chromedp.Evaluate[any](diag))
-				d = fmt.Sprintf("%v %v", v, derr)
-			}
-			b.t.Fatalf("timed out after %v waiting for %s at %s (%v) %s", timeout, what, b.location(), err, d)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &tab{browsertest.NewTab(t, ctx, 390, 844)}
 }
 
 // reloadUntil loads path again and again until cond holds: counts arrive
 // through the public log, so they are eventually, not instantly, right.
 func (b *tab) reloadUntil(base, path, what, ready, cond, diag string) {
-	b.t.Helper()
+	b.T.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		b.do(chromedp.Navigate(base + path))
-		b.wait(path+" rendered", ready, "", 15*time.Second)
-		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		b.Do(chromedp.Navigate(base + path))
+		b.Wait(path+" rendered", ready, "", 15*time.Second)
+		ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("%s: not shown on %s after reloads: %v", what, path, b.eval(diag))
+			b.T.Fatalf("%s: not shown on %s after reloads: %v", what, path, b.Eval(diag))
 		}
 		time.Sleep(300 * time.Millisecond)
-	}
-}
-
-// noDialogs fails if any JavaScript dialog opened so far.
-func (b *tab) noDialogs(where string) {
-	b.t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.dialogs) > 0 {
-		b.t.Errorf("%s: JavaScript dialogs opened: %q", where, b.dialogs)
 	}
 }
 
@@ -181,8 +77,8 @@ func (b *tab) noDialogs(where string) {
 // window.__xss, no dialog, no event-handler attribute, no javascript:
 // URL, no inline script besides the JSON boot block, no <img src=x>.
 func (b *tab) noXSS(where string) {
-	b.t.Helper()
-	bad := b.str(`(() => {
+	b.T.Helper()
+	bad := b.Str(`(() => {
 		const bad = [];
 		if (typeof window.__xss !== 'undefined') bad.push('window.__xss = ' + window.__xss);
 		for (const el of document.querySelectorAll('*')) {
@@ -196,25 +92,25 @@ func (b *tab) noXSS(where string) {
 		return bad.join('; ');
 	})()`)
 	if bad != "" {
-		b.t.Errorf("%s: injected markup is live: %s", where, bad)
+		b.T.Errorf("%s: injected markup is live: %s", where, bad)
 	}
-	b.noDialogs(where)
+	b.NoDialogs(where)
 }
 
 // playing waits until the video matched by sel plays: currentTime
 // advances while not paused, and a decoded frame is not blank.
 func (b *tab) playing(what, sel string) {
-	b.t.Helper()
+	b.T.Helper()
 	v := fmt.Sprintf(`document.querySelector(%q)`, sel)
 	diag := fmt.Sprintf(`(() => { const v = %s; return v && JSON.stringify({t: v.currentTime, p: v.paused, rs: v.readyState, e: v.error && v.error.message, src: v.src}); })()`, v)
-	b.wait(what+" playing", fmt.Sprintf(`(() => { const v = %s; return v && !v.paused && v.readyState >= 2 && v.currentTime > 0.3; })()`, v), diag, 30*time.Second)
-	t0, _ := b.eval(v + `.currentTime`).(float64)
-	b.wait(what+" advancing", fmt.Sprintf(`%s.currentTime > %g + 0.4 || %s.currentTime < %g`, v, t0, v, t0), diag, 10*time.Second)
-	bright := b.eval(fmt.Sprintf(`(() => { const v = %s; const c = document.createElement('canvas'); c.width = 36; c.height = 64;
+	b.Wait(what+" playing", fmt.Sprintf(`(() => { const v = %s; return v && !v.paused && v.readyState >= 2 && v.currentTime > 0.3; })()`, v), diag, 30*time.Second)
+	t0, _ := b.Eval(v + `.currentTime`).(float64)
+	b.Wait(what+" advancing", fmt.Sprintf(`%s.currentTime > %g + 0.4 || %s.currentTime < %g`, v, t0, v, t0), diag, 10*time.Second)
+	bright := b.Eval(fmt.Sprintf(`(() => { const v = %s; const c = document.createElement('canvas'); c.width = 36; c.height = 64;
 		const g = c.getContext('2d'); g.drawImage(v, 0, 0, 36, 64); const d = g.getImageData(0, 0, 36, 64).data;
 		let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i] + d[i+1] + d[i+2]; return s / (d.length / 4); })()`, v))
 	if f, _ := bright.(float64); f < 20 {
-		b.t.Errorf("%s: decoded frame is blank (mean brightness %v)", what, bright)
+		b.T.Errorf("%s: decoded frame is blank (mean brightness %v)", what, bright)
 	}
 }
 
@@ -233,16 +129,16 @@ func artifacts(t *testing.T) string {
 }
 
 func (b *tab) shoot(dir, name string) {
-	b.t.Helper()
-	buf, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	b.T.Helper()
+	buf, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
 	if err != nil {
-		b.t.Fatal(err)
+		b.T.Fatal(err)
 	}
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, buf, 0o644); err != nil {
-		b.t.Fatal(err)
+		b.T.Fatal(err)
 	}
-	b.t.Logf("screenshot: %s", p)
+	b.T.Logf("screenshot: %s", p)
 }
 
 // TestBrowserEndToEnd drives chromium against the real server (eu, us, sg
@@ -278,17 +174,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	clip := filepath.Join(dir, "my first clip.mp4")
 	mediatest.Clip(t, clip, 360, 640, 3, true)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	bctx := browsertest.Start(t, chrome, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	ctx, cancel := context.WithTimeout(bctx, 150*time.Second)
 	defer cancel()
 	b := newTab(t, ctx)
@@ -296,23 +182,23 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// 1. Sign up through the page (it signs in too), sign out, sign in
 	// through the sign-in page by email.
-	b.do(chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(chromedp.ID("signup-form")),
+	b.Do(chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(chromedp.ID("signup-form")),
 		chromedp.SendKeys(chromedp.ID("handle"), "ada_browser"),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.org"),
 		chromedp.SendKeys(chromedp.ID("password"), "a good long passphrase"),
 		chromedp.SetValue(chromedp.ID("birth_date"), "1990-05-01"),
 		chromedp.SetValue(chromedp.ID("country"), "DE"))
 	b.shoot(shots, "signup.png")
-	b.do(chromedp.Click(chromedp.CSS(`#signup-form button[type=submit]`)))
-	b.wait("signed in after sign-up", viewer+` === 'ada_browser' && location.pathname === '/'`,
+	b.Do(chromedp.Click(chromedp.CSS(`#signup-form button[type=submit]`)))
+	b.Wait("signed in after sign-up", viewer+` === 'ada_browser' && location.pathname === '/'`,
 		`[...document.querySelectorAll('.form-error')].map(e => e.textContent).join('|')`, 20*time.Second)
-	b.do(chromedp.Click(chromedp.CSS(`.nav-signout`)))
-	b.wait("signed out", `!!document.querySelector('.nav-signin') && !`+viewer, "", 10*time.Second)
-	b.do(chromedp.Navigate(base+"/signin?next=%2Fupload"), chromedp.WaitVisible(chromedp.ID("signin-form")),
+	b.Do(chromedp.Click(chromedp.CSS(`.nav-signout`)))
+	b.Wait("signed out", `!!document.querySelector('.nav-signin') && !`+viewer, "", 10*time.Second)
+	b.Do(chromedp.Navigate(base+"/signin?next=%2Fupload"), chromedp.WaitVisible(chromedp.ID("signin-form")),
 		chromedp.SendKeys(chromedp.ID("login"), "ada@example.org"),
 		chromedp.SendKeys(chromedp.ID("password"), "a good long passphrase"),
 		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)))
-	b.wait("signed in, on the upload page", viewer+` === 'ada_browser' && !!document.getElementById('upload-form')`,
+	b.Wait("signed in, on the upload page", viewer+` === 'ada_browser' && !!document.getElementById('upload-form')`,
 		`[...document.querySelectorAll('.form-error')].map(e => e.textContent).join('|')`, 20*time.Second)
 	var session string
 	if res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/"}}); err != nil {
@@ -334,18 +220,18 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// 2. Upload through the page: file, caption with a hashtag, submit;
 	// the page shows progress, then processing, then the playing video.
-	b.do(chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
+	b.Do(chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}),
 		chromedp.SendKeys(chromedp.ID("upload-caption"), "Hello from the browser #kurzE2E"))
-	b.wait("file picked", `document.querySelector('.drop-name').textContent === 'my first clip.mp4'`, "", 5*time.Second)
+	b.Wait("file picked", `document.querySelector('.drop-name').textContent === 'my first clip.mp4'`, "", 5*time.Second)
 	b.shoot(shots, "upload-form.png")
-	b.do(chromedp.Click(chromedp.CSS(`#upload-form button[type=submit]`)))
-	b.wait("processing state", `!document.querySelector('.processing').hidden || !document.querySelector('.result').hidden`,
+	b.Do(chromedp.Click(chromedp.CSS(`#upload-form button[type=submit]`)))
+	b.Wait("processing state", `!document.querySelector('.processing').hidden || !document.querySelector('.result').hidden`,
 		`document.querySelector('[data-error-for=""]').textContent + ' ' + document.querySelector('.progress-text').textContent`, 30*time.Second)
-	b.wait("upload ready", `!document.querySelector('.result').hidden`, `document.querySelector('.processing-text').textContent`, 90*time.Second)
-	if b.eval(`document.querySelector('.result-text').classList.contains('error')`) == true {
-		t.Fatalf("upload failed: %s", b.str(`document.querySelector('.result-text').textContent`))
+	b.Wait("upload ready", `!document.querySelector('.result').hidden`, `document.querySelector('.processing-text').textContent`, 90*time.Second)
+	if b.Eval(`document.querySelector('.result-text').classList.contains('error')`) == true {
+		t.Fatalf("upload failed: %s", b.Str(`document.querySelector('.result-text').textContent`))
 	}
-	href := b.str(`document.querySelector('.result-link').getAttribute('href')`)
+	href := b.Str(`document.querySelector('.result-link').getAttribute('href')`)
 	aid, ok := strings.CutPrefix(href, "/v/")
 	if !ok || !strings.HasPrefix(aid, "eu_") {
 		t.Fatalf("result link %q: want /v/eu_…", href)
@@ -386,11 +272,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	vctx, vcancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	visitor := newTab(t, vctx)
 	mineSel := fmt.Sprintf(`.clip[data-id=%q]`, aid)
-	visitor.do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(mineSel)))
-	if c := visitor.str(fmt.Sprintf(`document.querySelector('%s .caption').textContent`, mineSel)); c != "Hello from the browser #kurzE2E" {
+	visitor.Do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(mineSel)))
+	if c := visitor.Str(fmt.Sprintf(`document.querySelector('%s .caption').textContent`, mineSel)); c != "Hello from the browser #kurzE2E" {
 		t.Errorf("caption in the feed: %q", c)
 	}
-	visitor.eval(fmt.Sprintf(`document.querySelector('%s').scrollIntoView({block: 'start'})`, mineSel))
+	visitor.Eval(fmt.Sprintf(`document.querySelector('%s').scrollIntoView({block: 'start'})`, mineSel))
 	visitor.playing("ada's clip in the visitor's feed", mineSel+" video")
 	visitor.shoot(shots, "feed-visitor.png")
 	visitor.noXSS("visitor's feed")
@@ -399,34 +285,34 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// Ada's own feed (For You leaves out her own clips) plays bob's clip
 	// and shows his caption as text.
 	bobSel := fmt.Sprintf(`.clip[data-id=%q]`, bid)
-	b.do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(bobSel)))
+	b.Do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(bobSel)))
 	b.playing("bob's clip in ada's feed", bobSel+" video")
-	capText := b.str(fmt.Sprintf(`document.querySelector('%s .caption').textContent`, bobSel))
+	capText := b.Str(fmt.Sprintf(`document.querySelector('%s .caption').textContent`, bobSel))
 	if capText != bobCaption {
 		t.Errorf("feed caption not shown literally:\n got %q\nwant %q", capText, bobCaption)
 	}
-	if links := b.str(fmt.Sprintf(`[...document.querySelectorAll('%s .caption a')].map(a => a.getAttribute('href')).join(' ')`, bobSel)); links != "/tag/xss" {
+	if links := b.Str(fmt.Sprintf(`[...document.querySelectorAll('%s .caption a')].map(a => a.getAttribute('href')).join(' ')`, bobSel)); links != "/tag/xss" {
 		t.Errorf("caption links: %q, want only /tag/xss", links)
 	}
 	b.shoot(shots, "feed.png")
 	b.noXSS("feed")
 
 	// 4. Like, comment, follow, from the feed.
-	b.do(chromedp.Click(chromedp.CSS(bobSel + " .act.like")))
-	b.wait("like pressed", fmt.Sprintf(`document.querySelector('%s .act.like').getAttribute('aria-pressed') === 'true'`, bobSel), "", 5*time.Second)
-	b.do(chromedp.Click(chromedp.CSS(bobSel + " .act.comments")))
-	b.wait("comments sheet with bob's comment", `document.querySelector('dialog.sheet').open && [...document.querySelectorAll('.comment .text')].some(e => e.textContent === `+jsString(comment)+`)`,
+	b.Do(chromedp.Click(chromedp.CSS(bobSel + " .act.like")))
+	b.Wait("like pressed", fmt.Sprintf(`document.querySelector('%s .act.like').getAttribute('aria-pressed') === 'true'`, bobSel), "", 5*time.Second)
+	b.Do(chromedp.Click(chromedp.CSS(bobSel + " .act.comments")))
+	b.Wait("comments sheet with bob's comment", `document.querySelector('dialog.sheet').open && [...document.querySelectorAll('.comment .text')].some(e => e.textContent === `+jsString(comment)+`)`,
 		`document.querySelector('dialog.sheet').innerHTML`, 15*time.Second)
 	b.noXSS("comments sheet in the feed")
-	b.do(chromedp.SendKeys(chromedp.ID("comment-text"), "What a clip! #nice"),
+	b.Do(chromedp.SendKeys(chromedp.ID("comment-text"), "What a clip! #nice"),
 		chromedp.Click(chromedp.CSS(`.comment-form button[type=submit]`)))
-	b.wait("own comment listed", `[...document.querySelectorAll('.comment .text')].some(e => e.textContent === 'What a clip! #nice')`,
+	b.Wait("own comment listed", `[...document.querySelectorAll('.comment .text')].some(e => e.textContent === 'What a clip! #nice')`,
 		`document.querySelector('.comment-form .form-error').textContent`, 10*time.Second)
 	b.shoot(shots, "comments.png")
-	b.do(chromedp.Click(chromedp.CSS(`dialog.sheet .sheet-head button`)))
-	b.wait("sheet closed", `!document.querySelector('dialog.sheet').open`, "", 5*time.Second)
-	b.do(chromedp.Click(chromedp.CSS(bobSel + " .follow")))
-	b.wait("follow pressed", fmt.Sprintf(`document.querySelector('%s .follow').getAttribute('aria-pressed') === 'true'`, bobSel), "", 5*time.Second)
+	b.Do(chromedp.Click(chromedp.CSS(`dialog.sheet .sheet-head button`)))
+	b.Wait("sheet closed", `!document.querySelector('dialog.sheet').open`, "", 5*time.Second)
+	b.Do(chromedp.Click(chromedp.CSS(bobSel + " .follow")))
+	b.Wait("follow pressed", fmt.Sprintf(`document.querySelector('%s .follow').getAttribute('aria-pressed') === 'true'`, bobSel), "", 5*time.Second)
 
 	// The API agrees (eventually: counts travel through the public log).
 	// (GET /api/v1/videos/{id} does not report liked/following for a
@@ -461,24 +347,24 @@ func TestBrowserEndToEnd(t *testing.T) {
 		`document.querySelector('.profile').outerHTML`)
 
 	// 6. XSS: the profile and the video page show bob's text literally.
-	if got := b.str(`document.querySelector('.bio').textContent`); got != bio {
+	if got := b.Str(`document.querySelector('.bio').textContent`); got != bio {
 		t.Errorf("bio not shown literally:\n got %q\nwant %q", got, bio)
 	}
-	if got := b.str(`document.querySelector('.profile h1').textContent`); got != xssName {
+	if got := b.Str(`document.querySelector('.profile h1').textContent`); got != xssName {
 		t.Errorf("display name not shown literally: %q", got)
 	}
-	if got := b.str(`document.title`); !strings.Contains(got, xssName) {
+	if got := b.Str(`document.title`); !strings.Contains(got, xssName) {
 		t.Errorf("title %q does not carry the display name as text", got)
 	}
 	b.shoot(shots, "profile.png")
 	b.noXSS("profile page")
-	b.do(chromedp.Navigate(base+"/v/"+bid), chromedp.WaitVisible(chromedp.CSS(`.single .clip .actions`)))
-	if got := b.str(`document.querySelector('.single-meta .caption').textContent`); got != bobCaption {
+	b.Do(chromedp.Navigate(base+"/v/"+bid), chromedp.WaitVisible(chromedp.CSS(`.single .clip .actions`)))
+	if got := b.Str(`document.querySelector('.single-meta .caption').textContent`); got != bobCaption {
 		t.Errorf("video page caption not shown literally:\n got %q\nwant %q", got, bobCaption)
 	}
 	b.playing("bob's clip on the video page", ".single .clip video")
-	b.do(chromedp.Click(chromedp.CSS(`.single .clip .act.comments`)))
-	b.wait("comments on the video page", `[...document.querySelectorAll('.comment .text')].some(e => e.textContent === `+jsString(comment)+`)`,
+	b.Do(chromedp.Click(chromedp.CSS(`.single .clip .act.comments`)))
+	b.Wait("comments on the video page", `[...document.querySelectorAll('.comment .text')].some(e => e.textContent === `+jsString(comment)+`)`,
 		`document.querySelector('dialog.sheet').innerHTML`, 15*time.Second)
 	b.shoot(shots, "video-page.png")
 	b.noXSS("video page")
@@ -521,17 +407,17 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	for _, o := range origins {
 		for _, form := range []string{"plain", "urlencoded"} {
-			b.do(chromedp.Navigate(o + "/?form=" + form))
-			b.wait("the form post from "+o, fmt.Sprintf(`location.href.startsWith(%q)`, target), "", 15*time.Second)
-			b.wait("its answer", `document.readyState === 'complete'`, "", 10*time.Second)
-			body := b.str(`document.body ? document.body.innerText : ''`)
+			b.Do(chromedp.Navigate(o + "/?form=" + form))
+			b.Wait("the form post from "+o, fmt.Sprintf(`location.href.startsWith(%q)`, target), "", 15*time.Second)
+			b.Wait("its answer", `document.readyState === 'complete'`, "", 10*time.Second)
+			body := b.Str(`document.body ? document.body.innerText : ''`)
 			t.Logf("cross-origin form post (%s) from %s answered: %q", form, o, strings.TrimSpace(body))
 			if strings.Contains(body, `"id"`) || strings.Contains(body, "csrf") {
 				t.Errorf("cross-origin form post from %s was accepted: %s", o, body)
 			}
 		}
 	}
-	b.noDialogs("attacker pages")
+	b.NoDialogs("attacker pages")
 	var list struct {
 		Items []struct{ Text string }
 	}
@@ -545,12 +431,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 		}
 	}
 	// The session still works for same-origin writes from the page.
-	b.do(chromedp.Navigate(base + "/v/" + bid))
-	b.wait("video page", `!!document.querySelector('.single .clip .actions')`, "", 10*time.Second)
+	b.Do(chromedp.Navigate(base + "/v/" + bid))
+	b.Wait("video page", `!!document.querySelector('.single .clip .actions')`, "", 10*time.Second)
 	if r, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch('/api/v1/me', {credentials: 'same-origin'}).then(r => String(r.status))`, chromedp.EvalAwaitPromise)); err != nil || r != "200" {
 		t.Errorf("session after the attack: GET /api/v1/me %s %v", r, err)
 	}
-	b.noDialogs("end")
+	b.NoDialogs("end")
 }
 
 // eventually polls cond for up to 20 seconds; on failure it shows the

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"kurz/internal/browsertest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -23,25 +22,10 @@ import (
 // when chromium or the front-end bundle is missing.
 func needBrowser(t *testing.T, h *Handler) string {
 	t.Helper()
-	miss := func(msg string) {
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 	if _, ok := h.hashes["dist/app.js"]; !ok {
-		miss("front-end bundle not built: cd web && npm ci && npm run build")
+		browsertest.Missing(t, "front-end bundle not built: cd web && npm ci && npm run build")
 	}
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	miss("chromium not installed (apt-get install chromium)")
-	return ""
+	return browsertest.Chromium(t)
 }
 
 // makeHLS renders a short vertical test clip as HLS with a poster, so the
@@ -146,7 +130,7 @@ func TestBrowserFeed(t *testing.T) {
 	defer srv.Close()
 
 	br := newBrowser(t, chrome, 390, 844, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	tctx, do, eval, text := br.tctx, br.do, br.eval, br.text
+	tctx, do, eval, text := br.Ctx, br.Do, br.Eval, br.Text
 
 	do(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.clip[data-id="eu_b"]`)))
 	caption := text(`.clip[data-id="eu_a"] .caption`)
@@ -209,7 +193,7 @@ func TestBrowserFeed(t *testing.T) {
 	if xss := eval(`String(window.__xss)`); xss != "undefined" {
 		t.Errorf("injected script ran: window.__xss = %v", xss)
 	}
-	br.noDialogs()
+	br.NoDialogs("feed")
 
 	// Signed out, a like sends the visitor to sign in and back.
 	do(chromedp.Navigate(srv.URL+"/"),
@@ -262,83 +246,11 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-// browser is a headless chromium tab for one test: actions fail the test,
-// and every JavaScript dialog (an alert from a payload) is recorded and
-// dismissed.
-type browser struct {
-	t         *testing.T
-	ctx, tctx context.Context // the tab, and the tab with the test's deadline
-	mu        sync.Mutex
-	dialogs   []string
-}
-
-func newBrowser(t *testing.T, chrome string, width, height int64, extra ...chromedp.ExecAllocatorOption) *browser {
+// newBrowser starts chromium with one tab of the given size, under the
+// test's 90-second deadline.
+func newBrowser(t *testing.T, chrome string, width, height int64, extra ...chromedp.ExecAllocatorOption) *browsertest.Tab {
 	t.Helper()
-	opts := append([]chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-	}, extra...)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := context.WithTimeout(browsertest.Start(t, chrome, extra...), 90*time.Second)
 	t.Cleanup(cancel)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(cancelTab)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
-		t.Fatal(err)
-	}
-	tctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(tcancel)
-	b := &browser{t: t, ctx: ctx, tctx: tctx}
-	opening := chromedp.Events(tctx, page.JavascriptDialogOpening)
-	go func() {
-		for e, err := range opening {
-			if err != nil {
-				return
-			}
-			b.mu.Lock()
-			b.dialogs = append(b.dialogs, e.Message)
-			b.mu.Unlock()
-			go chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-				return err
-			}))
-		}
-	}()
-	return b
-}
-
-func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	if err := chromedp.Do(b.tctx, steps...); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
-func (b *browser) eval(expr string) any {
-	b.t.Helper()
-	v, err := chromedp.Run(b.tctx, chromedp.Evaluate[any](expr))
-	if err != nil {
-		b.t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
-func (b *browser) text(sel string) string {
-	b.t.Helper()
-	v, err := chromedp.Run(b.tctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("%s: %v", sel, err)
-	}
-	return v
-}
-
-// noDialogs fails the test if any JavaScript dialog opened.
-func (b *browser) noDialogs() {
-	b.t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.dialogs) > 0 {
-		b.t.Errorf("dialogs opened: %q", b.dialogs)
-	}
+	return browsertest.NewTab(t, ctx, width, height)
 }

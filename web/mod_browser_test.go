@@ -118,7 +118,7 @@ func TestBrowserModeration(t *testing.T) {
 	defer srv.Close()
 
 	br := newBrowser(t, chrome, 1280, 900)
-	tctx, do, eval, text := br.tctx, br.do, br.eval, br.text
+	tctx, do, eval, text := br.Ctx, br.Do, br.Eval, br.Text
 
 	noScriptRan := func(where string) {
 		t.Helper()
@@ -250,5 +250,5 @@ func TestBrowserModeration(t *testing.T) {
 	noScriptRan("transparency")
 	shoot(t, tctx, "transparency.png")
 
-	br.noDialogs()
+	br.NoDialogs("moderation pages")
 }
