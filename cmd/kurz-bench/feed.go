@@ -354,7 +354,7 @@ func benchFeed() error {
 		}
 		firstReq := time.Since(t1).Seconds() // dominated by the first page, which ranks the catalogue
 		if len(hotIDs) == 0 {
-			return fmt.Errorf("For You is empty at %d videos", size)
+			return fmt.Errorf("the For You feed is empty at %d videos", size)
 		}
 		if err := c.histories(func() string { return hotIDs[c.rng.IntN(len(hotIDs))] }); err != nil {
 			return err

@@ -1,9 +1,9 @@
-// Command bench runs kurz side by side with the tools an operator would
+// Command kurz-bench runs kurz side by side with the tools an operator would
 // pick instead (nginx, tusd, bare ffmpeg) and writes BENCHMARKS.md.
 //
-//	go run ./bench                 full mode: 3 rounds A/B/A/B, catalogues of 10k, 100k and 1M
-//	go run ./bench -quick          CI smoke: 1 round, short runs, 10k and 100k (< 3 minutes)
-//	go run ./bench -only feed,serve -out /tmp/B.md
+//	go run ./cmd/kurz-bench            full mode: 3 rounds A/B/A/B, catalogues of 10k, 100k and 1M
+//	go run ./cmd/kurz-bench -quick     CI smoke: 1 round, short runs, 10k and 100k (< 3 minutes)
+//	go run ./cmd/kurz-bench -only feed,serve -out /tmp/B.md
 //
 // Everything runs on 127.0.0.1 in a temporary folder; load is bounded in
 // time. The exit status is non-zero only if a benchmark errors (a server
@@ -25,7 +25,7 @@ import (
 )
 
 // analysis is the hand-written "where the time goes" section, appended
-// to the report (edit bench/analysis.md after a full run).
+// to the report (edit cmd/kurz-bench/analysis.md after a full run).
 //
 //go:embed analysis.md
 var analysis string
@@ -94,14 +94,14 @@ func main() {
 	tools, err = findTools()
 	if err != nil {
 		stopAll()
-		log.Fatalf("bench: %v", err)
+		log.Fatalf("kurz-bench: %v", err)
 	}
 	res.machine = machineInfo()
 	res.mode = "full"
 	if o.quick {
 		res.mode = "quick"
 	}
-	res.command = "go run ./bench " + strings.Join(os.Args[1:], " ")
+	res.command = "go run ./cmd/kurz-bench " + strings.Join(os.Args[1:], " ")
 
 	type step struct {
 		name string

@@ -17,8 +17,6 @@ type mediaServer struct {
 	base   string
 	data   string
 	region string
-	user   *account
-	nUsers int
 }
 
 var (
@@ -140,11 +138,8 @@ func benchServing() error {
 	}
 	note(sec, "Same files: nginx's root is kurz's `<data>/eu/media` folder; nginx 1.22 with `sendfile on; tcp_nopush on; access_log off; worker_processes auto`. kurz: `kurz serve` (the embedded default, eu/us/sg in one process; a public ready video: visibility comes from the in-memory catalogue, and each request opens the file).")
 	note(sec, "wrk (2 threads) runs on the same 2 cores as the server, so both servers share the CPU with the load generator.")
-	serveProfiled = true
 	return nil
 }
-
-var serveProfiled bool
 
 // profPID returns the pid to profile with perf in the first round.
 func profPID(round int, p *proc) int {

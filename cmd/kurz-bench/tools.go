@@ -38,7 +38,7 @@ func findTools() (*toolset, error) {
 			break
 		}
 		if d == filepath.Dir(d) {
-			return nil, errors.New("run from inside the kurz repository (go run ./bench)")
+			return nil, errors.New("run from inside the kurz repository (go run ./cmd/kurz-bench)")
 		}
 	}
 	var missing []string
