@@ -2,6 +2,9 @@
 // them into a vertical HLS ladder, a poster and a preview, with ffprobe and
 // ffmpeg run as sandboxed child processes (argument slices, no shell, empty
 // environment, local files only, whole process group killed on timeout).
+//
+// It knows files, not videos: it imports no other kurz package, so the
+// pipeline that calls it owns statuses, owners and storage.
 package ffmpeg
 
 import (

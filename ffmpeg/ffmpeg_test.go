@@ -597,12 +597,12 @@ func TestTranscodeSilentTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := r.Transcode(context.Background(), in, info, dir)
-	if err == nil || !strings.Contains(err.Error(), "unexpected") {
+	if _, err := r.Transcode(context.Background(), in, info, dir); err == nil || !strings.Contains(err.Error(), "unexpected") {
 		t.Fatalf("outDir holding the input: err = %v", err)
 	}
 	outDir := t.TempDir()
-	if out, err = r.Transcode(context.Background(), in, info, outDir); err != nil {
+	out, err := r.Transcode(context.Background(), in, info, outDir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out.Renditions) != 1 || out.Renditions[0].Width != 240 || out.Renditions[0].Bandwidth != 800_000 {

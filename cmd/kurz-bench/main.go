@@ -9,6 +9,13 @@
 // time. The exit status is non-zero only if a benchmark errors (a server
 // does not start, a request fails, wrk reports errors), never because a
 // number misses its target.
+//
+// It measures the kurz binary from outside, as an operator runs it: every
+// kurz under test is a child process reached over HTTP. The kurz packages
+// it imports only seed catalogues straight into a region's SQLite file
+// (kurz, cell, sqlite) and build the bare ffmpeg baseline from kurz's own
+// ladder (ffmpeg). It must never import app, httpapi or web: a benchmark
+// that called the handlers in-process would not measure what is deployed.
 package main
 
 import (
