@@ -3,19 +3,35 @@
 // through an in-memory transport that still serialises every request and
 // response, so whatever would leak over a real network shows in tests.
 //
-// Every request is signed with HMAC-SHA256 over the method, path, sender,
-// receiver, a timestamp, a nonce and the body's hash. The receiver refuses
-// (401) a bad signature, a timestamp more than MaxSkew away, and a nonce it
-// has already seen within that window.
+// link owns the wire: the signed envelope (this file and sign.go), the
+// keys (keys.go), the typed protocol, one request and one response type
+// and a client function per call (calls.go), and the server side, a Mux
+// on which concern packages register their calls and a Handler that
+// verifies, dispatches and signs (mux.go). It imports only the root kurz
+// package and the standard library; it must never import cell, httpapi,
+// app, a store or a concern package: they import link.
+//
+// Every request is signed with HMAC-SHA256 over the method, request URI,
+// sender, receiver, a timestamp, a nonce and the body's hash, with the key
+// of that direction (see Keys). The receiver refuses (401) a bad
+// signature, a timestamp more than MaxSkew away, a nonce it has already
+// seen within that window, an unknown sender, and a request addressed by
+// a region to itself. The answer is signed the same way by the receiver
+// (status, the request's method, URI and nonce, the regions swapped, a
+// timestamp, Retry-After and the body's hash), and the typed calls refuse
+// an answer whose signature is missing, forged or made for another
+// request as EUnavailable: a peer's answer is as untrusted as a
+// stranger's request.
+//
+// A region never calls itself over the wire. A cell that addresses its own
+// region (the handle directory claiming in its own directory, a fan-out
+// that includes itself) is served in memory by its own Handler, unsigned
+// but still serialised both ways.
 package link
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +44,8 @@ import (
 	"kurz"
 )
 
-// Headers of a signed link request.
+// Headers of a signed link request, and of its signed answer (where From
+// is the answering region and To the caller, and Nonce the request's).
 const (
 	HeaderFrom      = "Kurz-Link-From"
 	HeaderTo        = "Kurz-Link-To"
@@ -37,44 +54,62 @@ const (
 	HeaderSignature = "Kurz-Link-Signature"
 )
 
-// MaxSkew is how far a request's timestamp may be from the receiver's clock.
+// MaxSkew is how far a message's timestamp may be from the receiver's
+// clock.
 const MaxSkew = 60 * time.Second
 
-// maxBody bounds a link message.
+// maxBody bounds a link message, request or answer.
 const maxBody = 4 << 20
 
-// Secrets gives the shared secret for a pair of regions. The simplest
-// deployment uses one secret for all pairs; per-pair keys work the same.
-type Secrets func(a, b kurz.Region) []byte
-
-// SharedSecret returns Secrets that use one secret for every pair.
-func SharedSecret(secret []byte) Secrets {
-	return func(a, b kurz.Region) []byte { return secret }
-}
-
-func sign(secret []byte, method, path string, from, to kurz.Region, ts, nonce string, body []byte) string {
-	bh := sha256.Sum256(body)
-	m := hmac.New(sha256.New, secret)
-	fmt.Fprintf(m, "kurz-link-v1\n%s\n%s\n%s\n%s\n%s\n%s\n", method, path, from, to, ts, nonce)
-	m.Write(bh[:])
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
+// Errors of Verify. Handler answers ErrBusy with 503 and Retry-After,
+// ErrTooLarge with 413, and anything else with 401.
+var (
+	// ErrUnauthenticated is returned for a bad, stale, replayed or
+	// self-addressed request.
+	ErrUnauthenticated = errors.New("link: unauthenticated request")
+	// ErrTooLarge is returned for a body over the link's size bound.
+	ErrTooLarge = errors.New("link: request body too large")
+	// ErrBusy is returned when the replay window holds as many nonces as
+	// the Verifier may remember; the request is refused, not let through.
+	ErrBusy = errors.New("link: too many requests in the replay window")
+	// ErrBadAnswer is the cause of the EUnavailable error a call returns
+	// for an answer without a valid signature.
+	ErrBadAnswer = errors.New("link: answer not authenticated")
+)
 
 // Client calls peers. Peers in the same process are reached through their
 // handler in memory; others over HTTP.
 type Client struct {
+	// From is the region this client speaks for.
 	From    kurz.Region
 	Secrets Secrets
 	// Peers maps each other region to its base URL, or to "local" for a
 	// cell in this process (then Local serves it).
 	Peers map[kurz.Region]string
+	// Local serves the regions of this process: calls to "local" peers
+	// and calls to From itself, which never go over the wire.
 	Local http.Handler
 	HTTP  *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // Call sends a JSON request to region to and decodes a JSON response into
 // out (if non-nil). Error responses become *kurz.Error with the peer's code;
 // an unreachable peer is EUnavailable.
+//
+// Call is the untyped path kept for callers not yet switched to the typed
+// calls (calls.go). It refuses an answer with a forged or mismatched
+// signature like they do, but it still accepts an unsigned answer, which
+// is all a peer served by the handler before Handler can give; the typed
+// calls do not.
 func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, in, out any) error {
 	var body []byte
 	if in != nil {
@@ -83,19 +118,43 @@ func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, 
 			return err
 		}
 	}
-	base, ok := c.Peers[to]
-	if !ok {
-		return kurz.Errorf(kurz.EUnavailable, "region %s is not known here", to)
-	}
-	u := base + path
-	if base == "local" {
-		u = "http://local" + path
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	data, err := c.roundTrip(ctx, to, method, path, body, false)
 	if err != nil {
 		return err
 	}
-	c.Sign(req, to, body)
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// roundTrip sends one request and returns the body of a successful
+// answer; an error answer becomes its *kurz.Error. With signedOnly, an
+// unsigned answer from another region is refused.
+func (c *Client) roundTrip(ctx context.Context, to kurz.Region, method, uri string, body []byte, signedOnly bool) ([]byte, error) {
+	if to == c.From {
+		return c.callSelf(ctx, method, uri, body)
+	}
+	base, ok := c.Peers[to]
+	if !ok {
+		return nil, kurz.Errorf(kurz.EUnavailable, "region %s is not known here", to)
+	}
+	u := base + uri
+	if base == "local" {
+		if c.Local == nil {
+			return nil, kurz.Errorf(kurz.EUnavailable, "region %s has no handler in this process", to)
+		}
+		u = "http://local" + uri
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	key := c.Secrets(c.From, to)
+	if len(key) == 0 {
+		return nil, kurz.Errorf(kurz.EUnavailable, "no link key for region %s", to)
+	}
+	nonce := c.sign(req, key, to, body)
 	var resp *http.Response
 	if base == "local" {
 		resp = serveInMemory(c.Local, req)
@@ -106,29 +165,57 @@ func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, 
 		}
 		resp, err = hc.Do(req)
 		if err != nil {
-			return &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s is unreachable", to), Cause: err}
+			return nil, &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s is unreachable", to), Cause: err}
 		}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s is unreachable", to), Cause: err}
+		return nil, &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s is unreachable", to), Cause: err}
 	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
-			retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-			return &kurz.Error{Code: e.Error.Code, Message: e.Error.Message, RetryAfter: retry}
-		}
-		if resp.StatusCode >= 500 {
-			return kurz.Errorf(kurz.EUnavailable, "region %s answered %d", to, resp.StatusCode)
-		}
-		return kurz.Errorf(kurz.EInternal, "region %s answered %d", to, resp.StatusCode)
+	if len(data) > maxBody {
+		return nil, kurz.Errorf(kurz.EUnavailable, "region %s answered with more than %d bytes", to, maxBody)
 	}
-	if out != nil {
-		return json.Unmarshal(data, out)
+	if resp.Header.Get(HeaderSignature) != "" || signedOnly {
+		if err := c.checkAnswer(resp, req, to, nonce, data); err != nil {
+			return nil, err
+		}
+	}
+	return answer(to, resp.StatusCode, resp.Header, data)
+}
+
+// answer turns an answer into its body or its error.
+func answer(to kurz.Region, status int, h http.Header, data []byte) ([]byte, error) {
+	if status < 300 {
+		return data, nil
+	}
+	var e struct {
+		Error struct{ Code, Message, Field string }
+	}
+	if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
+		retry, _ := strconv.Atoi(h.Get("Retry-After"))
+		return nil, &kurz.Error{Code: e.Error.Code, Message: e.Error.Message, Field: e.Error.Field, RetryAfter: max(retry, 0)}
+	}
+	if status >= 500 {
+		return nil, kurz.Errorf(kurz.EUnavailable, "region %s answered %d", to, status)
+	}
+	return nil, kurz.Errorf(kurz.EInternal, "region %s answered %d", to, status)
+}
+
+// checkAnswer verifies the signature of region to's answer to req.
+func (c *Client) checkAnswer(resp *http.Response, req *http.Request, to kurz.Region, nonce string, body []byte) error {
+	h := resp.Header
+	ts, sig := h.Get(HeaderTime), h.Get(HeaderSignature)
+	ok := kurz.Region(h.Get(HeaderFrom)) == to && kurz.Region(h.Get(HeaderTo)) == c.From &&
+		h.Get(HeaderNonce) == nonce && fresh(ts, c.now())
+	if key := c.Secrets(to, c.From); ok && len(key) > 0 {
+		ok = checkSig(sig, signResponse(key, resp.StatusCode, req.Method, req.URL.RequestURI(), to, c.From, ts, nonce, h.Get("Retry-After"), body))
+	} else {
+		ok = false
+	}
+	if !ok {
+		return &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s answered without a valid signature", to),
+			Cause: fmt.Errorf("%w (status %d)", ErrBadAnswer, resp.StatusCode)}
 	}
 	return nil
 }
@@ -136,26 +223,64 @@ func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, 
 // Sign adds the link headers to req, addressed to region to, with body as
 // its payload.
 func (c *Client) Sign(req *http.Request, to kurz.Region, body []byte) {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	nb := make([]byte, 16)
-	rand.Read(nb)
-	nonce := base64.RawURLEncoding.EncodeToString(nb)
+	c.sign(req, c.Secrets(c.From, to), to, body)
+}
+
+func (c *Client) sign(req *http.Request, key []byte, to kurz.Region, body []byte) (nonce string) {
+	ts, nonce := timestamp(c.now()), newNonce()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderFrom, string(c.From))
 	req.Header.Set(HeaderTo, string(to))
 	req.Header.Set(HeaderTime, ts)
 	req.Header.Set(HeaderNonce, nonce)
-	req.Header.Set(HeaderSignature, sign(c.Secrets(c.From, to), req.Method, req.URL.RequestURI(), c.From, to, ts, nonce, body))
+	req.Header.Set(HeaderSignature, signRequest(key, req.Method, req.URL.RequestURI(), c.From, to, ts, nonce, body))
+	return nonce
+}
+
+// selfCall marks, in a request's context, a call a region makes to
+// itself. Contexts do not cross the network, so only a Client in this
+// process can set it; Verify accepts such a request unsigned.
+type selfCall struct{}
+
+// callSelf serves a call to this client's own region in memory, through
+// Local, unsigned: it never touches the wire, where a region addressing
+// itself is refused.
+func (c *Client) callSelf(ctx context.Context, method, uri string, body []byte) ([]byte, error) {
+	if c.Local == nil {
+		return nil, kurz.Errorf(kurz.EUnavailable, "region %s has no handler in this process", c.From)
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, selfCall{}, c.From), method, "http://local"+uri, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(HeaderFrom, string(c.From))
+	req.Header.Set(HeaderTo, string(c.From))
+	resp := serveInMemory(c.Local, req)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return answer(c.From, resp.StatusCode, resp.Header, data)
 }
 
 // serveInMemory runs h on a copy of req and returns a serialised response:
 // headers and body are copied bytes, as over a network.
 func serveInMemory(h http.Handler, req *http.Request) *http.Response {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+	}
+	in := req.Clone(req.Context())
+	in.Body = io.NopCloser(bytes.NewReader(body))
+	in.ContentLength = int64(len(body))
+	in.RequestURI = req.URL.RequestURI()
+	in.RemoteAddr = "local"
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}
-	h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, in)
 	return &http.Response{StatusCode: rec.code, Header: rec.header.Clone(), Body: io.NopCloser(bytes.NewReader(bytes.Clone(rec.body.Bytes())))}
 }
 
+// recorder buffers a response: the in-memory transport's wire, and the
+// Handler's buffer while it signs an answer.
 type recorder struct {
 	header      http.Header
 	body        bytes.Buffer
@@ -174,73 +299,137 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
+// DefaultMaxNonces is how many nonces a Verifier remembers at most when
+// MaxNonces is zero: about ten requests a second from every peer for the
+// whole replay window, in a few megabytes.
+const DefaultMaxNonces = 1 << 16
+
 // Verifier checks signed requests addressed to the regions this process
 // serves.
 type Verifier struct {
 	Secrets Secrets
-	// Serves reports whether this process hosts region r.
+	// Serves reports whether this process hosts region r; nil serves none.
 	Serves func(r kurz.Region) bool
-	// Known reports whether r is a region this one may hear from.
+	// Known reports whether r is a region this one may hear from; nil
+	// knows none. A region never hears from itself over the wire, whatever
+	// Known says.
 	Known func(r kurz.Region) bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxNonces bounds the replay memory; 0 means DefaultMaxNonces. When
+	// it is full of nonces still inside the window, requests are refused
+	// with ErrBusy until some expire.
+	MaxNonces int
 
 	mu     sync.Mutex
 	nonces map[string]time.Time
+	order  []nonceAt // oldest first, from head
+	head   int
 }
 
-// ErrUnauthenticated is returned for a bad, stale or replayed request.
-var ErrUnauthenticated = errors.New("link: unauthenticated request")
+type nonceAt struct {
+	key string
+	at  time.Time
+}
+
+func (v *Verifier) serves(r kurz.Region) bool { return v.Serves != nil && v.Serves(r) }
+func (v *Verifier) known(r kurz.Region) bool  { return v.Known != nil && v.Known(r) }
+
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
 
 // Verify checks req's signature and freshness and returns its body (read
 // whole, bounded) and sender.
+//
+// A request a Client in this process makes to its own region (marked in
+// its context, which no network request can carry) is accepted unsigned,
+// with from == to; any other request with from == to is refused.
 func (v *Verifier) Verify(req *http.Request) (from, to kurz.Region, body []byte, err error) {
 	from, to = kurz.Region(req.Header.Get(HeaderFrom)), kurz.Region(req.Header.Get(HeaderTo))
+	if self, ok := req.Context().Value(selfCall{}).(kurz.Region); ok && self == from && self == to {
+		if !v.serves(to) {
+			return "", "", nil, ErrUnauthenticated
+		}
+		if body, err = readBody(req); err != nil {
+			return "", "", nil, err
+		}
+		return from, to, body, nil
+	}
 	ts, nonce, sig := req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), req.Header.Get(HeaderSignature)
-	if !v.Known(from) || !v.Serves(to) || nonce == "" || len(nonce) > 64 || sig == "" {
+	if from == to || from.Validate() != nil || to.Validate() != nil || !v.known(from) || !v.serves(to) ||
+		!validNonce(nonce) || len(sig) != sigLen || !fresh(ts, v.now()) {
 		return "", "", nil, ErrUnauthenticated
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
+	if body, err = readBody(req); err != nil {
+		return "", "", nil, err
+	}
+	key := v.Secrets(from, to)
+	if len(key) == 0 || !checkSig(sig, signRequest(key, req.Method, req.URL.RequestURI(), from, to, ts, nonce, body)) {
 		return "", "", nil, ErrUnauthenticated
 	}
-	at := time.Unix(sec, 0)
-	if d := time.Since(at); d > MaxSkew || d < -MaxSkew {
-		return "", "", nil, ErrUnauthenticated
-	}
-	body, err = io.ReadAll(io.LimitReader(req.Body, maxBody+1))
-	if err != nil || len(body) > maxBody {
-		return "", "", nil, ErrUnauthenticated
-	}
-	want := sign(v.Secrets(from, to), req.Method, req.URL.RequestURI(), from, to, ts, nonce, body)
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return "", "", nil, ErrUnauthenticated
-	}
-	if !v.remember(string(from) + "/" + nonce) {
-		return "", "", nil, ErrUnauthenticated
+	if err := v.remember(string(from) + "/" + nonce); err != nil {
+		return "", "", nil, err
 	}
 	return from, to, body, nil
 }
 
-// remember records a nonce and reports whether it was new. Nonces older
-// than twice MaxSkew are forgotten: their timestamps are refused anyway.
-func (v *Verifier) remember(key string) bool {
+func readBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody+1))
+	if err != nil {
+		return nil, ErrUnauthenticated
+	}
+	if len(body) > maxBody {
+		return nil, ErrTooLarge
+	}
+	return body, nil
+}
+
+// remember records a nonce; it fails for a nonce seen before and when the
+// memory is full. Nonces older than twice MaxSkew are forgotten: their
+// timestamps are refused anyway.
+func (v *Verifier) remember(key string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	now := time.Now()
+	now := v.now()
 	if v.nonces == nil {
 		v.nonces = map[string]time.Time{}
 	}
-	if len(v.nonces) > 1024 {
-		for k, t := range v.nonces {
-			if now.Sub(t) > 2*MaxSkew {
-				delete(v.nonces, k)
-			}
-		}
+	for v.head < len(v.order) && now.Sub(v.order[v.head].at) > 2*MaxSkew {
+		delete(v.nonces, v.order[v.head].key)
+		v.order[v.head] = nonceAt{}
+		v.head++
+	}
+	if v.head > len(v.order)/2 {
+		v.order = append(v.order[:0], v.order[v.head:]...)
+		v.head = 0
 	}
 	if _, seen := v.nonces[key]; seen {
-		return false
+		return ErrUnauthenticated
+	}
+	limit := v.MaxNonces
+	if limit <= 0 {
+		limit = DefaultMaxNonces
+	}
+	if len(v.nonces) >= limit {
+		return ErrBusy
 	}
 	v.nonces[key] = now
-	return true
+	v.order = append(v.order, nonceAt{key, now})
+	return nil
+}
+
+// remembered is how many nonces v holds, for tests.
+func (v *Verifier) remembered() (nonces, queue int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.nonces), len(v.order) - v.head
 }
 
 // Headers of a forwarded client request.
@@ -249,21 +438,12 @@ const (
 	HeaderForward  = "Kurz-Forward-Signature"
 )
 
-func signForward(secret []byte, method, uri string, from, to kurz.Region, ts, nonce, ip string) string {
-	m := hmac.New(sha256.New, secret)
-	fmt.Fprintf(m, "kurz-forward-v1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n", method, uri, from, to, ts, nonce, ip)
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
 // SignForward marks a client request that region from forwards to region
 // to, vouching for the client's IP address. The body is not signed: the
 // client's own credentials authenticate it; the signature only lets the
 // receiver trust the forwarded address.
 func SignForward(req *http.Request, secrets Secrets, from, to kurz.Region, clientIP string) {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	nb := make([]byte, 16)
-	rand.Read(nb)
-	nonce := base64.RawURLEncoding.EncodeToString(nb)
+	ts, nonce := timestamp(time.Now()), newNonce()
 	req.Header.Set(HeaderFrom, string(from))
 	req.Header.Set(HeaderTo, string(to))
 	req.Header.Set(HeaderTime, ts)
@@ -281,18 +461,14 @@ func (v *Verifier) VerifyForward(req *http.Request) (clientIP string, ok bool) {
 	}
 	from, to := kurz.Region(req.Header.Get(HeaderFrom)), kurz.Region(req.Header.Get(HeaderTo))
 	ts, nonce, ip := req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), req.Header.Get(HeaderClientIP)
-	if !v.Known(from) || !v.Serves(to) || nonce == "" || len(nonce) > 64 {
+	if from == to || from.Validate() != nil || !v.known(from) || !v.serves(to) || !validNonce(nonce) || !fresh(ts, v.now()) {
 		return "", false
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
+	key := v.Secrets(from, to)
+	if len(key) == 0 || !checkSig(sig, signForward(key, req.Method, req.URL.RequestURI(), from, to, ts, nonce, ip)) {
 		return "", false
 	}
-	if d := time.Since(time.Unix(sec, 0)); d > MaxSkew || d < -MaxSkew {
-		return "", false
-	}
-	want := signForward(v.Secrets(from, to), req.Method, req.URL.RequestURI(), from, to, ts, nonce, ip)
-	if !hmac.Equal([]byte(want), []byte(sig)) || !v.remember(string(from)+"/f/"+nonce) {
+	if v.remember(string(from)+"/f/"+nonce) != nil {
 		return "", false
 	}
 	return ip, true
