@@ -72,3 +72,27 @@ func AsError(err error) *Error {
 	}
 	return &Error{Code: EInternal, Message: "internal error", Cause: err}
 }
+
+// HTTPStatus is the one map from error codes to HTTP statuses, used by the
+// API, the upload endpoint and the region link alike.
+func HTTPStatus(code string) int {
+	switch code {
+	case EInvalid:
+		return 400
+	case EUnauthorized:
+		return 401
+	case EForbidden:
+		return 403
+	case ENotFound:
+		return 404
+	case EConflict:
+		return 409
+	case ETooLarge:
+		return 413
+	case ERateLimited:
+		return 429
+	case EUnavailable:
+		return 503
+	}
+	return 500
+}

@@ -141,6 +141,8 @@ type Queries interface {
 	// Trust & Safety.
 	CreateNotice(ctx context.Context, n *Notice) error
 	NoticeByID(ctx context.Context, id string) (*Notice, error)
+	// NoticesBy lists the IDs of the notices a person filed, oldest first.
+	NoticesBy(ctx context.Context, reporterID string) ([]string, error)
 	// OpenItemFor returns the open (or claimed) queue item of a kind about
 	// a target, or ErrNotFound.
 	OpenItemFor(ctx context.Context, kind, targetID string) (*QueueItem, error)

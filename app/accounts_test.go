@@ -79,7 +79,7 @@ func TestSignUpLoginLogout(t *testing.T) {
 	}
 	// Sessions are stored hashed: the raw token is in no database.
 	var n int
-	s.Cell("us").Store.SQL().QueryRow(`SELECT count(*) FROM sessions WHERE token_hash = $1`, []byte(b2.Token)).Scan(&n)
+	rawSQL(s.Cell("us")).QueryRow(`SELECT count(*) FROM sessions WHERE token_hash = $1`, []byte(b2.Token)).Scan(&n)
 	if n != 0 {
 		t.Fatal("a raw session token is stored")
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"kurz"
 	"kurz/app"
 	"kurz/internal/pgtest"
+	"kurz/region"
+	"kurz/sqlstore"
 )
 
 // logBuffer collects a server's log lines for leak checks.
@@ -189,7 +192,7 @@ func (s *server) loginFrom(a *account, ip string) {
 func (s *server) count(region kurz.Region, table string) int {
 	s.t.Helper()
 	var n int
-	if err := s.Cell(region).Store.SQL().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+	if err := rawSQL(s.Cell(region)).QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 		s.t.Fatal(err)
 	}
 	return n
@@ -208,3 +211,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// rawSQL is a region's database handle, for tests that read or tamper
+// with rows directly.
+func rawSQL(r *region.Region) *sql.DB { return r.Store.(*sqlstore.DB).SQL() }

@@ -20,11 +20,11 @@ import (
 	"kurz/cell"
 	"kurz/ffmpeg"
 	"kurz/httpapi"
-	"kurz/keyring"
 	"kurz/link"
-	"kurz/postgres"
-	"kurz/sqlite"
-	"kurz/sqlstore"
+	"kurz/pipeline"
+	"kurz/privacy"
+	"kurz/region"
+	"kurz/safety"
 	"kurz/web"
 )
 
@@ -33,7 +33,7 @@ type Main struct {
 	Config Config
 	Log    *slog.Logger
 
-	cells  map[kurz.Region]*cell.Cell
+	cells  map[kurz.Region]*region.Region
 	api    *httpapi.Server
 	ln     net.Listener
 	server *http.Server
@@ -59,7 +59,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.api = &httpapi.Server{
-		Cells:          map[kurz.Region]*cell.Cell{},
+		Cells:          map[kurz.Region]*region.Region{},
 		Residency:      m.Config.Residency,
 		Log:            m.Log,
 		TrustedProxies: m.Config.TrustedProxies,
@@ -85,24 +85,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			MaxBytes: m.Config.EdgeCacheBytes, Client: &http.Client{Timeout: time.Minute}}
 		os.RemoveAll(m.api.Edge.Dir) // the cache's index lives in memory: start empty
 	}
-	m.cells = map[kurz.Region]*cell.Cell{}
+	// Every region is opened before any starts: what a started region
+	// reads (the cells map through the link verifier, the API's cells)
+	// is complete and never written again.
+	cells := map[kurz.Region]*region.Region{}
+	m.cells = cells
 	for _, r := range m.Config.Regions {
-		c, err := m.openCell(ctx, r, secrets, secret)
+		c, err := region.Open(ctx, m.regionConfig(r, secrets, secret))
 		if err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
 		}
-		m.cells[r] = c
+		cells[r] = c
 		m.api.Cells[r] = c
-		if c.Uploads, err = c.NewUploadHandler(); err != nil {
-			return fmt.Errorf("region %s: %w", r, err)
-		}
-		if err := c.StartJobs(ctx, slots); err != nil {
-			return fmt.Errorf("region %s: %w", r, err)
-		}
 		if m.api.Edge != nil {
 			c.OnVideoGone = m.api.Edge.Purge
 		}
-		if err := c.StartBackground(ctx); err != nil {
+	}
+	for _, r := range m.Config.Regions {
+		if err := cells[r].Start(ctx); err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
 		}
 	}
@@ -129,55 +129,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
 
 // Cell returns a hosted cell (for tests and admin commands).
-func (m *Main) Cell(r kurz.Region) *cell.Cell { return m.cells[r] }
+func (m *Main) Cell(r kurz.Region) *region.Region { return m.cells[r] }
 
-func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets, secret []byte) (*cell.Cell, error) {
-	dir := filepath.Join(m.Config.DataDir, string(r))
-	if err := os.MkdirAll(filepath.Join(dir, "keyring"), 0o700); err != nil {
-		return nil, err
-	}
-	var keys *keyring.Keyring
-	var err error
-	if k, ok := m.Config.KEK[r]; ok {
-		raw, perr := keyring.ParseKey(k)
-		if perr != nil {
-			return nil, perr
-		}
-		keys, err = keyring.New(raw)
-	} else {
-		keys, err = keyring.LoadOrCreate(filepath.Join(dir, "keyring", "kek"))
-	}
-	if err != nil {
-		return nil, err
-	}
-	var store *sqlstore.DB
-	if dsn, ok := m.Config.DB[r]; ok {
-		store, err = postgres.Open(ctx, dsn)
-	} else {
-		store, err = sqlite.Open(ctx, filepath.Join(dir, "kurz.db"))
-	}
-	if err != nil {
-		return nil, err
-	}
-	// The wrapped data keys live apart from the main database (and its
-	// backups), in the keyring folder, unless a database is configured.
-	var keyStore *sqlstore.DB
-	if dsn, ok := m.Config.KeyDB[r]; ok {
-		keyStore, err = postgres.Open(ctx, dsn)
-	} else {
-		keyStore, err = sqlite.Open(ctx, filepath.Join(dir, "keyring", "keys.db"))
-	}
-	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("key store: %w", err)
-	}
-	// The operator's word list for captions and comments, one per line.
-	words, err := cell.LoadWordFilter(filepath.Join(dir, "wordfilter.txt"))
-	if err != nil {
-		store.Close()
-		keyStore.Close()
-		return nil, fmt.Errorf("word filter: %w", err)
-	}
+func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) region.Config {
 	peers := map[kurz.Region]string{}
 	for _, other := range m.Config.Regions {
 		peers[other] = "local"
@@ -190,10 +144,27 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 		nodeID, _ = os.Hostname()
 	}
 	threads := max(1, runtime.NumCPU()/cap(m.slots))
-	return &cell.Cell{
-		Safety:  cell.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads, WordFilter: words},
-		Privacy: cell.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention, ExportTTL: m.Config.ExportTTL},
-		Media: cell.MediaConfig{
+	dir := filepath.Join(m.Config.DataDir, string(r))
+	var local http.Handler
+	if m.api != nil {
+		local = m.api.LinkHandler()
+	}
+	return region.Config{
+		Region:  r,
+		Dir:     dir,
+		DB:      m.Config.DB[r],
+		KeyDB:   m.Config.KeyDB[r],
+		KEK:     m.Config.KEK[r],
+		Log:     m.Log.With("region", string(r)),
+		Link:    &link.Client{From: r, Secrets: secrets, Peers: peers, Local: local, HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Regions: m.Config.AllRegions(), Directory: m.Config.Directory,
+		Locator: cell.LocatorKey(secret),
+		Safety:  safety.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads},
+		// The operator's word list for captions and comments, one per line.
+		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
+		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
+			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg"},
+		Media: pipeline.MediaConfig{
 			FFmpeg: &ffmpeg.Runner{Threads: threads, Limits: ffmpeg.Limits{
 				MaxDuration: m.Config.MaxVideoDuration, TranscodeTimeout: m.Config.TranscodeTimeout,
 				MaxFileSize: m.Config.MaxUploadBytes}},
@@ -205,17 +176,7 @@ func (m *Main) openCell(ctx context.Context, r kurz.Region, secrets link.Secrets
 			NodeID:         nodeID + "/" + string(r),
 			UploadTTL:      m.Config.UploadTTL,
 		},
-		Region:    r,
-		Dir:       dir,
-		Store:     store,
-		KeyStore:  keyStore,
-		Keys:      keys,
-		Log:       m.Log.With("region", string(r)),
-		Link:      &link.Client{From: r, Secrets: secrets, Peers: peers, Local: m.api.LinkHandler(), HTTP: &http.Client{Timeout: 10 * time.Second}},
-		Regions:   m.Config.AllRegions(),
-		Directory: m.Config.Directory,
-		Locator:   cell.LocatorKey(secret),
-	}, nil
+	}
 }
 
 // linkSecrets gives each pair of regions its secret: a peer's own secret

@@ -13,27 +13,28 @@ import (
 	"strings"
 
 	"kurz"
-	"kurz/cell"
+	"kurz/catalog"
 	"kurz/internal/leak"
+	"kurz/link"
+	"kurz/region"
 	"kurz/sqlite"
-	"kurz/sqlstore"
 )
 
 // OpenRegion opens one region's stores for an admin command, without
 // serving, jobs or links. Close it when done.
-func OpenRegion(ctx context.Context, cfg Config, r kurz.Region) (*cell.Cell, error) {
+func OpenRegion(ctx context.Context, cfg Config, r kurz.Region) (*region.Region, error) {
 	m := &Main{Config: cfg, Log: slog.New(slog.DiscardHandler)}
 	m.slots = make(chan struct{}, 1)
 	m.api = nil
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, string(r))); err != nil && cfg.DB[r] == "" {
 		return nil, fmt.Errorf("no data for region %s under %s", r, cfg.DataDir)
 	}
-	return m.openCell(ctx, r, nil, nil)
+	return region.Open(ctx, m.regionConfig(r, link.SharedSecret(nil), nil))
 }
 
 // FindPerson resolves a handle in a region's own people or its replicas of
 // other regions' public profiles.
-func FindPerson(ctx context.Context, c *cell.Cell, handle string) (string, error) {
+func FindPerson(ctx context.Context, c *region.Region, handle string) (string, error) {
 	h, err := kurz.NormalizeHandle(handle)
 	if err != nil {
 		return "", err
@@ -46,7 +47,7 @@ func FindPerson(ctx context.Context, c *cell.Cell, handle string) (string, error
 		return "", err
 	}
 	for _, data := range rows {
-		var p cell.PublicProfile
+		var p catalog.PublicProfile
 		if json.Unmarshal(data, &p) == nil && p.Handle == h {
 			return p.ID, nil
 		}
@@ -113,7 +114,7 @@ var personalTables = map[string]string{"accounts": "user_id", "sessions": "user_
 // peers and a canary self-check: a fresh canary sealed with the region's
 // keys is nowhere in plaintext, and no other region in the same data
 // folder holds personal rows of this region's people.
-func ResidencyReport(ctx context.Context, cfg Config, c *cell.Cell) (*Report, error) {
+func ResidencyReport(ctx context.Context, cfg Config, c *region.Region) (*Report, error) {
 	classes, err := DataClasses()
 	if err != nil {
 		return nil, err
@@ -156,7 +157,7 @@ func ResidencyReport(ctx context.Context, cfg Config, c *cell.Cell) (*Report, er
 	if err := c.KeyStore.PutPersonKey(ctx, holder, append(wrapped, sealed...)); err != nil {
 		return nil, err
 	}
-	c.KeyStore.(*sqlstore.DB).Checkpoint(ctx)
+	c.KeyStore.Checkpoint(ctx)
 	hits, err := leak.ScanDir(filepath.Join(cfg.DataDir, string(c.Region)), secret)
 	c.KeyStore.DeletePersonKey(ctx, holder)
 	if err != nil {
@@ -187,9 +188,7 @@ func ResidencyReport(ctx context.Context, cfg Config, c *cell.Cell) (*Report, er
 			continue
 		}
 		for table, col := range personalTables {
-			var n int
-			prefix := string(c.Region) + "_"
-			err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE substr(`+col+`, 1, $2) = $1`, prefix, len(prefix)).Scan(&n)
+			n, err := db.CountPrefixed(ctx, table, col, string(c.Region)+"_")
 			if err != nil && !strings.Contains(err.Error(), "no such") {
 				fail("%s.%s: %v", other, table, err)
 			} else if n > 0 {

@@ -194,7 +194,7 @@ func TestErasure(t *testing.T) {
 	if err := eu.Store.PutErasure(t.Context(), me.ID, time.Now(), time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	eu.SweepPrivacy(t.Context())
+	eu.Privacy.SweepPrivacy(t.Context())
 
 	if r := s.do("GET", "/api/v1/me", nil, auth...); r.Status != 401 {
 		t.Fatalf("session after erasure: %d", r.Status)
@@ -326,7 +326,7 @@ func TestAccessAudit(t *testing.T) {
 		}
 	}
 	// Tampering with one stored entry breaks the chain.
-	if _, err := us.Store.SQL().Exec(`UPDATE access_audit SET reason = 'nothing to see' WHERE actor_id = $1`, usMod.ID); err != nil {
+	if _, err := rawSQL(us).Exec(`UPDATE access_audit SET reason = 'nothing to see' WHERE actor_id = $1`, usMod.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := us.VerifyAudit(t.Context()); err == nil {
@@ -389,7 +389,7 @@ func TestRetention(t *testing.T) {
 		t.Fatalf("sessions before: %+v", sessions)
 	}
 	time.Sleep(5 * time.Millisecond)
-	s.Cell("eu").SweepPrivacy(t.Context())
+	s.Cell("eu").Privacy.SweepPrivacy(t.Context())
 	sessions, _ = s.Cell("eu").Store.SessionsOf(t.Context(), a.ID)
 	if len(sessions) != 1 || sessions[0].IPSealed != nil {
 		t.Fatalf("sessions after the retention sweep: %+v", sessions)

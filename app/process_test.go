@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"kurz/internal/mediatest"
+
 	_ "modernc.org/sqlite"
 )
 

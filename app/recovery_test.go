@@ -62,8 +62,8 @@ func TestCrashBetweenUploadAndEnqueue(t *testing.T) {
 		t.Fatalf("after the restart: %+v", v)
 	}
 	var jobsFor, videos int
-	s2.Cell("eu").Store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_video'`).Scan(&jobsFor)
-	s2.Cell("eu").Store.SQL().QueryRow(`SELECT count(*) FROM videos`).Scan(&videos)
+	rawSQL(s2.Cell("eu")).QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_video'`).Scan(&jobsFor)
+	rawSQL(s2.Cell("eu")).QueryRow(`SELECT count(*) FROM videos`).Scan(&videos)
 	if jobsFor != 1 || videos != 1 {
 		t.Fatalf("%d jobs and %d videos, want one each", jobsFor, videos)
 	}
@@ -94,7 +94,7 @@ func TestAbandonedUploadsAreCleaned(t *testing.T) {
 	s2 := newServer(t, at)
 	// The sweep at start takes uploads last touched more than a minute ago;
 	// this one is younger, so move its clock back as a day of idling would.
-	db := s2.Cell("eu").Store.SQL()
+	db := rawSQL(s2.Cell("eu"))
 	if _, err := db.Exec(`UPDATE videos SET updated_at = updated_at - 120000 WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}

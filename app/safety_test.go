@@ -218,7 +218,7 @@ func TestNoticeAndAction(t *testing.T) {
 	})
 
 	// The transparency report counts it all.
-	rep, err := s.Cell("us").Report(t.Context(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	rep, err := s.Cell("us").Safety.Report(t.Context(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,11 @@
-// Package cell is a region: its database, blobs, keyring and logger, and
-// the services that apply kurz's rules to them. Code serving one cell never
-// opens another's stores; it reaches other regions only through the link.
+// Package cell is the region value: one region's store, key store,
+// keyring, link, public log (outbox), job queue, clock, staff roles and
+// access audit. The concern packages (accounts, video, pipeline, social,
+// safety, privacy, replication) each hold a *Cell and apply their rules
+// through it; package region wires them together.
+//
+// cell imports only the root package and the adapters it is made of
+// (keyring, link, catalog); it never imports a concern package.
 package cell
 
 import (
@@ -14,22 +19,37 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/tus/tusd/v2/pkg/handler"
+	"github.com/riverqueue/river/riverdriver"
 
 	"kurz"
+	"kurz/catalog"
 	"kurz/keyring"
 	"kurz/link"
-	"kurz/sqlstore"
 )
+
+// Store is a region's database: the store contract plus what the job
+// queue needs to join its transactions.
+type Store interface {
+	kurz.Store
+	// TxSQL runs fn in one write transaction that jobs can be enqueued in
+	// (River's transactional insert), committed if fn returns nil.
+	TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) error
+	// RiverDriver is the job queue's driver on this database.
+	RiverDriver() riverdriver.Driver[*sql.Tx]
+	// Checkpoint folds the write-ahead log into the database and truncates
+	// it, so deleted rows leave no copy beside it (a no-op where the
+	// engine has no such file).
+	Checkpoint(ctx context.Context) error
+}
 
 // Cell is one region hosted by this process.
 type Cell struct {
 	Region kurz.Region
 	// Dir is the region's folder: database, blobs, key file.
 	Dir   string
-	Store *sqlstore.DB
+	Store Store
 	// KeyStore holds the people's wrapped data keys, separately.
-	KeyStore kurz.Store
+	KeyStore Store
 	Keys     *keyring.Keyring
 	Log      *slog.Logger
 	// Link reaches every region, this one included (the directory may be
@@ -42,34 +62,60 @@ type Cell struct {
 	// Locator is the cluster-wide key that turns an email into the keyed
 	// hash sent between regions at login; no region ever sends an email.
 	Locator []byte
-	Now     func() time.Time
-	// Media configures the video pipeline; Jobs is the region's queue.
-	Media   MediaConfig
-	Privacy PrivacyConfig
-	Safety  SafetyConfig
+	// Clock, if set, replaces time.Now (tests).
+	Clock func() time.Time
+	// Jobs is the region's queue, built by StartJobs from the workers the
+	// concern services registered in Workers.
 	Jobs    *river.Client[*sql.Tx]
-	// Uploads is the region's tus endpoint.
-	Uploads *handler.UnroutedHandler
+	Workers *river.Workers
 	// Index is the region's catalogue of public content of every region.
-	Index *Index
+	Index *catalog.Index
 	// OnVideoGone, if set, is called when a video leaves the catalogue
 	// (to purge edge caches).
 	OnVideoGone func(videoID string)
 
-	logMu    sync.Mutex
-	logWake  chan struct{}
-	healthMu sync.Mutex
-	health   map[kurz.Region]PeerHealth
-	stop     context.CancelFunc
-	done     sync.WaitGroup
+	logMu   sync.Mutex
+	logWake chan struct{}
+	bgMu    sync.Mutex
+	bg      context.Context
+	stop    context.CancelFunc
+	done    sync.WaitGroup
 }
 
-// Close stops the cell's workers and releases its resources.
+// Init prepares the values every service reads, before any of them
+// starts: the catalogue, the log wake-up channel, the job workers and the
+// background context. It is called once, by region.Open.
+func (c *Cell) Init() {
+	if c.Index == nil {
+		c.Index = catalog.NewIndex()
+	}
+	c.logWake = make(chan struct{})
+	if c.Workers == nil {
+		c.Workers = river.NewWorkers()
+	}
+	c.bg, c.stop = context.WithCancel(context.Background())
+}
+
+// Go runs f in the background until Close; Close waits for it to return.
+// f's context is cancelled by Close.
+func (c *Cell) Go(f func(ctx context.Context)) {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.bg == nil || c.bg.Err() != nil {
+		return // closed, or never initialised (a command's cell)
+	}
+	c.done.Add(1)
+	go func() { defer c.done.Done(); f(c.bg) }()
+}
+
+// Close stops the cell's background work and job queue and releases its
+// stores. It is safe after a partial start.
 func (c *Cell) Close() error {
+	c.bgMu.Lock()
 	if c.stop != nil {
 		c.stop()
-		c.done.Wait()
 	}
+	c.bgMu.Unlock()
 	if c.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -79,10 +125,17 @@ func (c *Cell) Close() error {
 			c.Jobs.StopAndCancel(context.Background())
 		}
 	}
+	c.done.Wait()
+	var err error
 	if c.KeyStore != nil {
-		c.KeyStore.Close()
+		err = c.KeyStore.Close()
 	}
-	return c.Store.Close()
+	if c.Store != nil {
+		if e := c.Store.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
 }
 
 // LocatorKey derives the email locator key from the link secret.
@@ -99,22 +152,23 @@ func (c *Cell) EmailLocator(email string) []byte {
 	return m.Sum(nil)
 }
 
-// emailIndex is what this region stores: its own keyed hash of the locator,
-// so indexes of different regions cannot be joined.
-func (c *Cell) emailIndex(locator []byte) []byte { return c.Keys.Index("email", locator) }
+// EmailIndex is what this region stores: its own keyed hash of the
+// locator, so indexes of different regions cannot be joined.
+func (c *Cell) EmailIndex(locator []byte) []byte { return c.Keys.Index("email", locator) }
 
-func (c *Cell) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
+// Now is the region's clock.
+func (c *Cell) Now() time.Time {
+	if c.Clock != nil {
+		return c.Clock()
 	}
 	return time.Now()
 }
 
-// dataKey opens the data key of a person of this region. The wrapped keys
+// DataKey opens the data key of a person of this region. The wrapped keys
 // live in their own database (KeyStore), apart from the region's database
 // and its backups: destroying a key there makes every sealed field of the
 // person unreadable in every copy of the main database.
-func (c *Cell) dataKey(ctx context.Context, q kurz.Queries, userID string) (*keyring.DataKey, error) {
+func (c *Cell) DataKey(ctx context.Context, userID string) (*keyring.DataKey, error) {
 	w, err := c.KeyStore.PersonKey(ctx, userID)
 	if err != nil {
 		return nil, err

@@ -2,57 +2,31 @@ package cell
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivermigrate"
-
-	"kurz"
-	"kurz/ffmpeg"
 )
 
-// ProcessVideoArgs is the job that turns an upload into a published
-// video. It carries IDs only: job payloads hold no personal data.
-type ProcessVideoArgs struct {
-	VideoID string `json:"video_id"`
-	Gen     int    `json:"gen"`
+// QueueMedia is the queue transcodes run on, so they never hold up other
+// jobs.
+const QueueMedia = "media"
+
+// JobsConfig sizes a region's job queue.
+type JobsConfig struct {
+	// NodeID names this process to the queue.
+	NodeID string
+	// MediaWorkers is how many media jobs this region runs at once.
+	MediaWorkers int
+	// JobTimeout exceeds the longest job (a transcode).
+	JobTimeout time.Duration
 }
 
-func (ProcessVideoArgs) Kind() string { return "process_video" }
-
-// InsertOpts puts processing on its own queue, so transcodes never hold up
-// other jobs.
-func (ProcessVideoArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "media"} }
-
-type processVideoWorker struct {
-	river.WorkerDefaults[ProcessVideoArgs]
-	c *Cell
-}
-
-// Timeout exceeds the longest transcode plus probing and waiting for a
-// transcode slot.
-func (w *processVideoWorker) Timeout(*river.Job[ProcessVideoArgs]) time.Duration {
-	return w.c.Media.FFmpeg.Limits.TranscodeTimeout + w.c.Media.FFmpeg.Limits.ProbeTimeout + 30*time.Minute
-}
-
-func (w *processVideoWorker) Work(ctx context.Context, job *river.Job[ProcessVideoArgs]) error {
-	err := w.c.processVideo(ctx, job.Args)
-	if err != nil && job.Attempt >= job.MaxAttempts {
-		w.c.failVideo(context.WithoutCancel(ctx), job.Args, "we could not process this video; please try uploading it again")
-	}
-	return err
-}
-
-// StartJobs migrates the region's job tables and starts its workers.
-// mediaWorkers is how many videos this region processes at once; the
-// process-wide Slots bound the transcodes of all regions together.
-func (c *Cell) StartJobs(ctx context.Context, mediaWorkers int) error {
+// OpenJobs migrates the job tables and builds the queue with the workers
+// the services registered in c.Workers. Jobs can be inserted at once; they
+// run once c.Jobs.Start is called.
+func (c *Cell) OpenJobs(ctx context.Context, cfg JobsConfig) error {
 	driver := c.Store.RiverDriver()
 	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
@@ -61,254 +35,18 @@ func (c *Cell) StartJobs(ctx context.Context, mediaWorkers int) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("job queue migration: %w", err)
 	}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &processVideoWorker{c: c})
-	river.AddWorker(workers, &exportWorker{c: c})
-	jobTimeout := c.Media.FFmpeg.Limits.TranscodeTimeout + c.Media.FFmpeg.Limits.ProbeTimeout + 30*time.Minute
 	c.Jobs, err = river.NewClient(driver, &river.Config{
-		ID:     c.Media.NodeID,
+		ID:     cfg.NodeID,
 		Logger: c.Log.With("component", "jobs"),
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 4},
-			"media":            {MaxWorkers: mediaWorkers, FetchPollInterval: 250 * time.Millisecond},
+			QueueMedia:         {MaxWorkers: max(cfg.MediaWorkers, 1), FetchPollInterval: 250 * time.Millisecond},
 		},
-		Workers:              workers,
-		JobTimeout:           jobTimeout,
-		RescueStuckJobsAfter: jobTimeout + 5*time.Minute,
+		Workers:              c.Workers,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.JobTimeout + 5*time.Minute,
 		FetchPollInterval:    250 * time.Millisecond,
 		FetchCooldown:        100 * time.Millisecond,
 	})
-	if err != nil {
-		return err
-	}
-	if err := c.recover(ctx); err != nil {
-		return err
-	}
-	if err := c.Jobs.Start(ctx); err != nil {
-		return err
-	}
-	c.SweepPrivacy(ctx)
-	go c.sweepLoop()
-	return nil
-}
-
-// recover takes back work this node held when it last stopped: videos it
-// was processing (their jobs died with the process, so they get a new
-// generation) and uploads whose last byte arrived but whose job was never
-// enqueued. A video that keeps dying fails instead of looping.
-func (c *Cell) recover(ctx context.Context) error {
-	processing, err := c.Store.VideosInStatus(ctx, kurz.StatusProcessing, c.now().Add(time.Minute))
-	if err != nil {
-		return err
-	}
-	for _, v := range processing {
-		if v.Worker != c.Media.NodeID {
-			continue
-		}
-		if v.JobGen >= c.Media.MaxAttempts {
-			c.failVideo(ctx, ProcessVideoArgs{VideoID: v.ID, Gen: v.JobGen}, "we could not process this video; please try uploading it again")
-			continue
-		}
-		c.Log.Info("resuming interrupted processing", "video_id", v.ID, "gen", v.JobGen+1)
-		err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error { return c.enqueueProcessing(ctx, tx, q, v) })
-		if err != nil {
-			return err
-		}
-	}
-	return c.finishReceivedUploads(ctx)
-}
-
-// finishReceivedUploads enqueues uploads that are complete on disk but
-// still marked uploading (the process died between the last byte and the
-// enqueue).
-func (c *Cell) finishReceivedUploads(ctx context.Context) error {
-	uploading, err := c.Store.VideosInStatus(ctx, kurz.StatusUploading, c.now().Add(time.Minute))
-	if err != nil {
-		return err
-	}
-	for _, v := range uploading {
-		fi, err := os.Stat(filepath.Join(c.UploadsDir(), v.ID))
-		if err == nil && fi.Size() == v.UploadSize {
-			if err := c.FinishUpload(ctx, v.ID); err != nil {
-				return err
-			}
-			continue
-		}
-		if c.now().Sub(v.UpdatedAt) > c.Media.UploadTTL {
-			// Abandoned: the bytes go, and the video row with them, which
-			// returns the day's quota.
-			c.removeUpload(v.ID)
-			if err := c.Store.DeleteVideo(ctx, v.ID); err != nil {
-				return err
-			}
-			c.Log.Info("abandoned upload removed", "video_id", v.ID)
-		}
-	}
-	return nil
-}
-
-// sweepLoop repeats the upload sweep until the queue stops.
-func (c *Cell) sweepLoop() {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.Jobs.Stopped():
-			return
-		case <-t.C:
-			if err := c.finishReceivedUploads(context.Background()); err != nil {
-				c.Log.Warn("upload sweep", "err", err)
-			}
-			c.SweepPrivacy(context.Background())
-		}
-	}
-}
-
-// processVideo probes and transcodes one upload. It is idempotent: a stale
-// or repeated job finds the video past processing and does nothing.
-func (c *Cell) processVideo(ctx context.Context, args ProcessVideoArgs) error {
-	v, err := c.Store.VideoByID(ctx, args.VideoID)
-	if errors.Is(err, kurz.ErrNotFound) {
-		return nil // deleted meanwhile
-	}
-	if err != nil {
-		return err
-	}
-	if v.Status != kurz.StatusProcessing || v.JobGen != args.Gen {
-		return nil
-	}
-	v.Worker, v.UpdatedAt = c.Media.NodeID, c.now().UTC()
-	if err := c.Store.UpdateVideo(ctx, v); err != nil {
-		return err
-	}
-	input := filepath.Join(c.UploadsDir(), v.ID)
-	if c.Media.KeepOriginals {
-		if _, err := os.Stat(input); err != nil {
-			input = c.originalPath(v.ID)
-		}
-	}
-	info, err := c.Media.FFmpeg.Probe(ctx, input)
-	var rej *ffmpeg.RejectError
-	if errors.As(err, &rej) {
-		c.failVideo(ctx, args, rej.Reason)
-		c.removeUpload(v.ID)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	// Known-bad media is stopped before anything is published.
-	hashes, err := c.Media.FFmpeg.PerceptualHash(ctx, input, info)
-	if err != nil {
-		// Not fatal: the video is published without a hash to block it by.
-		c.Log.Warn("perceptual hash", "video_id", v.ID, "err", err)
-	}
-	if blocked, err := c.checkBlocked(ctx, hashes); err != nil {
-		return err
-	} else if blocked {
-		c.removeUpload(v.ID)
-		return c.blockUpload(ctx, v)
-	}
-	select {
-	case c.Media.Slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	out, err := func() (*ffmpeg.Output, error) {
-		defer func() { <-c.Media.Slots }()
-		dir := c.MediaDir(v.ID)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		return c.Media.FFmpeg.Transcode(ctx, input, info, dir)
-	}()
-	if errors.As(err, &rej) {
-		c.failVideo(ctx, args, rej.Reason)
-		c.removeUpload(v.ID)
-		os.RemoveAll(c.MediaDir(v.ID))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	err = c.tx(ctx, func(q kurz.Queries) error {
-		cur, err := q.VideoByID(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != kurz.StatusProcessing || cur.JobGen != args.Gen {
-			return nil
-		}
-		cur.Status, cur.Error, cur.Worker = kurz.StatusReady, "", ""
-		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
-		cur.Renditions = marshalRenditions(out.Renditions)
-		cur.PHash = encodeHash(hashes)
-		cur.UpdatedAt = c.now().UTC()
-		if held, err := c.shouldHold(ctx, q, cur); err != nil {
-			return err
-		} else if held {
-			if err := c.hold(ctx, q, cur); err != nil {
-				return err
-			}
-		}
-		if err := q.UpdateVideo(ctx, cur); err != nil {
-			return err
-		}
-		return c.syncVideoLog(ctx, q, cur)
-	})
-	if err != nil {
-		return err
-	}
-	if c.Media.KeepOriginals {
-		if err := moveFile(input, c.originalPath(v.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			c.Log.Warn("keep original", "video_id", v.ID, "err", err)
-		}
-	}
-	c.removeUpload(v.ID)
-	c.Log.Info("video ready", "video_id", v.ID, "renditions", len(out.Renditions))
-	return nil
-}
-
-// failVideo ends processing with a message the owner can act on.
-func (c *Cell) failVideo(ctx context.Context, args ProcessVideoArgs, reason string) {
-	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
-		v, err := q.VideoByID(ctx, args.VideoID)
-		if err != nil {
-			return err
-		}
-		if v.Status != kurz.StatusProcessing || v.JobGen != args.Gen {
-			return nil
-		}
-		v.Status, v.Error, v.Worker, v.UpdatedAt = kurz.StatusFailed, reason, "", c.now().UTC()
-		return q.UpdateVideo(ctx, v)
-	})
-	if err != nil {
-		c.Log.Error("mark video failed", "video_id", args.VideoID, "err", err)
-	}
-}
-
-func moveFile(from, to string) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-		return err
-	}
-	if err := os.Rename(from, to); err == nil {
-		return nil
-	}
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Remove(from)
+	return err
 }

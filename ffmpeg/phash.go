@@ -2,6 +2,8 @@ package ffmpeg
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/bits"
 	"path/filepath"
@@ -83,4 +85,27 @@ func HashDistance(a, b []uint64) float64 {
 		total += best
 	}
 	return float64(total) / float64(len(a))
+}
+
+// EncodeHash is the stored form of a perceptual hash: its frames' 64-bit
+// hashes in hex.
+func EncodeHash(h []uint64) string {
+	var raw []byte
+	for _, x := range h {
+		raw = binary.BigEndian.AppendUint64(raw, x)
+	}
+	return hex.EncodeToString(raw)
+}
+
+// DecodeHash reads a stored perceptual hash; a malformed one is empty.
+func DecodeHash(s string) []uint64 {
+	raw, err := hex.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	var out []uint64
+	for i := 0; i+8 <= len(raw); i += 8 {
+		out = append(out, binary.BigEndian.Uint64(raw[i:]))
+	}
+	return out
 }

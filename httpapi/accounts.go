@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/accounts"
 	"kurz/auth"
-	"kurz/cell"
+	"kurz/region"
 )
 
 type userJSON struct {
@@ -32,13 +33,13 @@ func rateLimited(wait time.Duration) error {
 // country. The country is used at the door only to route; it is stored
 // only in the home region, sealed.
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
-	var in cell.SignUp
+	var in accounts.SignUp
 	body, err := readJSON(w, r, &in)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	country, err := cell.ValidateSignUp(&in, time.Now())
+	country, err := accounts.ValidateSignUp(&in, time.Now())
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -53,7 +54,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.forward(w, r, home, body)
 		return
 	}
-	p, err := c.SignUp(r.Context(), &in)
+	p, err := c.Accounts.SignUp(r.Context(), &in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -95,18 +96,18 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		if email, nerr := kurz.NormalizeEmail(login); nerr == nil {
 			locator := door.EmailLocator(email)
 			var region kurz.Region
-			region, err = door.LocateEmail(ctx, locator)
+			region, err = door.Accounts.LocateEmail(ctx, locator)
 			if err == nil && region != "" {
 				c, ok := s.Cells[region]
 				if !ok {
 					s.forward(w, r, region, body)
 					return
 				}
-				userID, err = c.UserIDByEmail(ctx, locator)
+				userID, err = c.Accounts.UserIDByEmail(ctx, locator)
 			}
 		}
 	} else if h, nerr := kurz.NormalizeHandle(login); nerr == nil {
-		userID, err = door.ResolveHandle(ctx, h)
+		userID, err = door.Accounts.ResolveHandle(ctx, h)
 		if kurz.ErrorCode(err) == kurz.ENotFound {
 			userID, err = "", nil
 		}
@@ -135,14 +136,14 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	token, p, err := home.Login(ctx, userID, in.Password, ip)
+	token, p, err := home.Accounts.Login(ctx, userID, in.Password, ip)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	s.loginAccount.Reset(acctKey)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(cell.SessionTTL.Seconds())})
+		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionTTL.Seconds())})
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user": userOf(p)})
 }
 
@@ -162,7 +163,7 @@ func token(r *http.Request) string {
 }
 
 // authenticate returns the signed-in person and their cell.
-func (s *Server) authenticate(r *http.Request) (*kurz.Profile, *cell.Cell, error) {
+func (s *Server) authenticate(r *http.Request) (*kurz.Profile, *region.Region, error) {
 	t := token(r)
 	if t == "" {
 		return nil, nil, kurz.Errorf(kurz.EUnauthorized, "please sign in")
@@ -178,10 +179,10 @@ func (s *Server) authenticate(r *http.Request) (*kurz.Profile, *cell.Cell, error
 	if !ok {
 		// A person of another process's region (staff at their tools):
 		// their home region vouches for the session; only its hash travels.
-		p, err := s.Door.RemoteSession(r.Context(), region, auth.HashToken(t))
+		p, err := s.Door.Accounts.RemoteSession(r.Context(), region, auth.HashToken(t))
 		return p, s.Door, err
 	}
-	p, err := c.Authenticate(r.Context(), t)
+	p, err := c.Accounts.Authenticate(r.Context(), t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,7 +195,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.Logout(r.Context(), token(r)); err != nil {
+	if err := c.Accounts.Logout(r.Context(), token(r)); err != nil {
 		s.error(w, r, err)
 		return
 	}

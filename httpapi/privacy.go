@@ -5,6 +5,7 @@ import (
 
 	"kurz"
 	"kurz/cell"
+	"kurz/region"
 )
 
 func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) {
@@ -13,7 +14,7 @@ func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	e, err := c.RequestExport(r.Context(), p)
+	e, err := c.Privacy.RequestExport(r.Context(), p)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -35,7 +36,7 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="kurz-export.zip"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := c.OpenExport(r.Context(), p, r.PathValue("id"), w); err != nil {
+	if err := c.Privacy.OpenExport(r.Context(), p, r.PathValue("id"), w); err != nil {
 		s.Log.Error("export download", "err", err)
 	}
 }
@@ -69,7 +70,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	at, err := c.RequestErasure(r.Context(), p, in.Password)
+	at, err := c.Privacy.RequestErasure(r.Context(), p, in.Password)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -83,7 +84,7 @@ func (s *Server) cancelErasure(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.CancelErasure(r.Context(), p); err != nil {
+	if err := c.Privacy.CancelErasure(r.Context(), p); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -92,7 +93,7 @@ func (s *Server) cancelErasure(w http.ResponseWriter, r *http.Request) {
 
 // staffCell returns the hosted cell named in the path, for staff tools:
 // staff work on a region's data only in that region.
-func (s *Server) staffCell(r *http.Request) (*kurz.Profile, *cell.Cell, error) {
+func (s *Server) staffCell(r *http.Request) (*kurz.Profile, *region.Region, error) {
 	p, err := s.viewer(r)
 	if err != nil {
 		return nil, nil, err
@@ -120,7 +121,7 @@ func (s *Server) staffPersonal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out, err := c.LookAtPersonalData(r.Context(), p, r.PathValue("handle"), in.Reason)
+	out, err := c.Privacy.LookAtPersonalData(r.Context(), p, r.PathValue("handle"), in.Reason)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -175,7 +176,7 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 	}
 	// The handle directory knows everyone, also people whose profile has
 	// not reached this region's catalogue yet.
-	id, err := c.ResolveHandle(r.Context(), handle)
+	id, err := c.Accounts.ResolveHandle(r.Context(), handle)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -6,7 +6,7 @@ import (
 
 	"kurz"
 	"kurz/auth"
-	"kurz/cell"
+	"kurz/safety"
 )
 
 // report files a notice; anyone may, signed in or not.
@@ -24,12 +24,12 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, rateLimited(wait))
 		return
 	}
-	var in cell.NoticeInput
+	var in safety.NoticeInput
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	id, err := c.FileNotice(r.Context(), p, key, in)
+	id, err := c.Safety.FileNotice(r.Context(), p, key, in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -41,7 +41,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 // reportStatus shows a notice's status to whoever holds its receipt.
 func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) {
 	for _, c := range s.Cells {
-		out, err := c.NoticeStatus(r.Context(), r.PathValue("id"))
+		out, err := c.Safety.NoticeStatus(r.Context(), r.PathValue("id"))
 		if kurz.ErrorCode(err) == kurz.ENotFound {
 			continue
 		}
@@ -61,7 +61,7 @@ func (s *Server) modQueue(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	items, err := c.Queue(r.Context(), p)
+	items, err := c.Safety.Queue(r.Context(), p)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -78,7 +78,7 @@ func (s *Server) modClaim(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	view, err := c.Claim(r.Context(), p, r.PathValue("id"))
+	view, err := c.Safety.Claim(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -92,12 +92,12 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in cell.DecisionInput
+	var in safety.DecisionInput
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	st, err := c.Decide(r.Context(), p, r.PathValue("id"), in)
+	st, err := c.Safety.Decide(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -119,7 +119,7 @@ func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	id, err := c.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
+	id, err := c.Safety.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -147,9 +147,9 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
 		}
 		to = t
 	}
-	out := []*cell.Statement{}
+	out := []*safety.Statement{}
 	for _, c := range s.Cells {
-		list, err := c.Transparency(r.Context(), from, to)
+		list, err := c.Safety.Transparency(r.Context(), from, to)
 		if err != nil {
 			s.error(w, r, err)
 			return

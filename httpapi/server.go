@@ -18,8 +18,8 @@ import (
 
 	"kurz"
 	"kurz/auth"
-	"kurz/cell"
 	"kurz/link"
+	"kurz/region"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -50,8 +50,8 @@ func DefaultLimits() Limits {
 type Server struct {
 	// Cells are the regions hosted here; Door is the one whose link
 	// client the front door uses for cross-region look-ups.
-	Cells     map[kurz.Region]*cell.Cell
-	Door      *cell.Cell
+	Cells     map[kurz.Region]*region.Region
+	Door      *region.Region
 	Residency kurz.Residency
 	Verifier  *link.Verifier
 	Log       *slog.Logger
@@ -296,27 +296,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // StatusOf maps an error code to an HTTP status.
-func StatusOf(code string) int {
-	switch code {
-	case kurz.EInvalid:
-		return http.StatusBadRequest
-	case kurz.EUnauthorized:
-		return http.StatusUnauthorized
-	case kurz.EForbidden:
-		return http.StatusForbidden
-	case kurz.ENotFound:
-		return http.StatusNotFound
-	case kurz.EConflict:
-		return http.StatusConflict
-	case kurz.ETooLarge:
-		return http.StatusRequestEntityTooLarge
-	case kurz.ERateLimited:
-		return http.StatusTooManyRequests
-	case kurz.EUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+func StatusOf(code string) int { return kurz.HTTPStatus(code) }
 
 // logRequests logs each request's route pattern, status and duration. Not
 // the path or query (they may hold handles or tokens) and not the address

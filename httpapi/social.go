@@ -8,13 +8,16 @@ import (
 
 	"kurz"
 	"kurz/auth"
-	"kurz/cell"
+	"kurz/catalog"
+	"kurz/region"
+	"kurz/social"
+	"kurz/video"
 )
 
 // viewerCell returns the signed-in person and their home cell, or for an
 // anonymous request nil and the door cell (any region can serve public
 // content from its catalogue).
-func (s *Server) viewerCell(r *http.Request) (*kurz.Profile, *cell.Cell, error) {
+func (s *Server) viewerCell(r *http.Request) (*kurz.Profile, *region.Region, error) {
 	if token(r) == "" {
 		return nil, s.Door, nil
 	}
@@ -38,7 +41,7 @@ func (s *Server) like(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	n, err := c.SetLike(r.Context(), p, r.PathValue("id"), r.Method == http.MethodPut)
+	n, err := c.Social.SetLike(r.Context(), p, r.PathValue("id"), r.Method == http.MethodPut)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -53,7 +56,7 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p != nil {
-		if err := c.RecordView(r.Context(), p, r.PathValue("id")); err != nil {
+		if err := c.Social.RecordView(r.Context(), p, r.PathValue("id")); err != nil {
 			s.error(w, r, err)
 			return
 		}
@@ -77,7 +80,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	cm, err := c.PostComment(r.Context(), p, r.PathValue("id"), in.Text)
+	cm, err := c.Social.PostComment(r.Context(), p, r.PathValue("id"), in.Text)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -91,13 +94,13 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	items, next, err := c.Comments(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
+	items, next, err := c.Social.Comments(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	if items == nil {
-		items = []cell.CommentJSON{}
+		items = []social.CommentJSON{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
 }
@@ -108,7 +111,7 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.DeleteComment(r.Context(), p, r.PathValue("id")); err != nil {
+	if err := c.Social.DeleteComment(r.Context(), p, r.PathValue("id")); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -124,7 +127,7 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	n, err := c.SetFollow(r.Context(), p, r.PathValue("handle"), r.Method == http.MethodPut)
+	n, err := c.Social.SetFollow(r.Context(), p, r.PathValue("handle"), r.Method == http.MethodPut)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -145,8 +148,8 @@ type ProfileJSON struct {
 	ViewerFollows bool   `json:"viewer_follows"`
 }
 
-func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *cell.Cell, handle string) (*ProfileJSON, error) {
-	pp, err := c.ProfileByHandle(ctx, handle)
+func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*ProfileJSON, error) {
+	pp, err := c.Social.ProfileByHandle(ctx, handle)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +189,7 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if _, err := c.UpdateProfile(r.Context(), p, in.DisplayName, in.Bio); err != nil {
+	if _, err := c.Social.UpdateProfile(r.Context(), p, in.DisplayName, in.Bio); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -200,10 +203,10 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 // feedJSON turns catalogue videos into API videos.
-func feedJSON(items []cell.FeedItem) []*cell.VideoJSON {
-	out := make([]*cell.VideoJSON, len(items))
+func feedJSON(items []social.FeedItem) []*video.VideoJSON {
+	out := make([]*video.VideoJSON, len(items))
 	for i, it := range items {
-		v := &cell.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
+		v := &video.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
 			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
 			CreatedAt: it.CreatedAt, Liked: it.Liked, Following: it.Following}
 		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
@@ -214,8 +217,8 @@ func feedJSON(items []cell.FeedItem) []*cell.VideoJSON {
 	return out
 }
 
-func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *cell.Cell, viewer *kurz.Profile, vids []*cell.PublicVideo, next string) {
-	items, err := c.Decorate(r.Context(), viewer, vids)
+func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *region.Region, viewer *kurz.Profile, vids []*catalog.PublicVideo, next string) {
+	items, err := c.Social.Decorate(r.Context(), viewer, vids)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -232,17 +235,17 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cursor := r.URL.Query().Get("cursor")
-	var vids []*cell.PublicVideo
+	var vids []*catalog.PublicVideo
 	var next string
 	switch kind := r.URL.Query().Get("kind"); kind {
 	case "", "foryou":
-		vids, next, err = c.ForYou(r.Context(), p, cursor, pageSize)
+		vids, next, err = c.Social.ForYou(r.Context(), p, cursor, pageSize)
 	case "following":
 		if p == nil {
 			err = kurz.Errorf(kurz.EUnauthorized, "please sign in to see whom you follow")
 			break
 		}
-		vids, next, err = c.Following(r.Context(), p, cursor, pageSize)
+		vids, next, err = c.Social.Following(r.Context(), p, cursor, pageSize)
 	default:
 		err = kurz.FieldError("kind", "kind must be foryou or following")
 	}
@@ -254,7 +257,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 }
 
 // cursorVideo decodes a newest-first cursor ("<ms>_<id>").
-func cursorVideo(cursor string) (*cell.PublicVideo, error) {
+func cursorVideo(cursor string) (*catalog.PublicVideo, error) {
 	if cursor == "" {
 		return nil, nil
 	}
@@ -269,10 +272,10 @@ func cursorVideo(cursor string) (*cell.PublicVideo, error) {
 	if !ok {
 		return nil, kurz.Errorf(kurz.EInvalid, "bad cursor")
 	}
-	return &cell.PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}, nil
+	return &catalog.PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}, nil
 }
 
-func nextCursor(vids []*cell.PublicVideo, n int) string {
+func nextCursor(vids []*catalog.PublicVideo, n int) string {
 	if len(vids) < n {
 		return ""
 	}
@@ -286,7 +289,7 @@ func (s *Server) userVideos(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	pp, err := c.ProfileByHandle(r.Context(), r.PathValue("handle"))
+	pp, err := c.Social.ProfileByHandle(r.Context(), r.PathValue("handle"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -321,7 +324,7 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
-		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": c.Health()}
+		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": c.Replication.Health()}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"regions": out})
 }

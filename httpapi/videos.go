@@ -3,6 +3,10 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"kurz/catalog"
+	"kurz/pipeline"
+	"kurz/region"
+	"kurz/video"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,7 +14,6 @@ import (
 	"strings"
 
 	"kurz"
-	"kurz/cell"
 )
 
 // viewer returns the signed-in person, or nil for an anonymous request.
@@ -25,7 +28,7 @@ func (s *Server) viewer(r *http.Request) (*kurz.Profile, error) {
 }
 
 // cellOf returns the hosted cell owning an object ID.
-func (s *Server) cellOf(id string) (*cell.Cell, error) {
+func (s *Server) cellOf(id string) (*region.Region, error) {
 	region, err := kurz.ParseID(id)
 	if err != nil {
 		return nil, kurz.ErrNotFound
@@ -44,7 +47,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	c.Uploads.Middleware(http.HandlerFunc(c.Uploads.PostFile)).ServeHTTP(w, r.WithContext(cell.WithViewer(r.Context(), p)))
+	c.Pipeline.Uploads.Middleware(http.HandlerFunc(c.Pipeline.Uploads.PostFile)).ServeHTTP(w, r.WithContext(pipeline.WithViewer(r.Context(), p)))
 }
 
 // uploadResume serves HEAD, PATCH and DELETE on an upload, for its owner
@@ -60,28 +63,28 @@ func (s *Server) uploadResume(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, kurz.ErrNotFound)
 		return
 	}
-	if _, err := c.UploadOwner(r.Context(), p, id); err != nil {
+	if _, err := c.Pipeline.UploadOwner(r.Context(), p, id); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	var h http.HandlerFunc
 	switch r.Method {
 	case http.MethodHead:
-		h = c.Uploads.HeadFile
+		h = c.Pipeline.Uploads.HeadFile
 	case http.MethodPatch:
-		h = c.Uploads.PatchFile
+		h = c.Pipeline.Uploads.PatchFile
 	case http.MethodDelete:
-		h = c.Uploads.DelFile
+		h = c.Pipeline.Uploads.DelFile
 	}
 	// tusd reads the upload ID from a path with the base path stripped.
-	r = r.WithContext(cell.WithViewer(r.Context(), p))
+	r = r.WithContext(pipeline.WithViewer(r.Context(), p))
 	r.URL.Path, r.URL.RawPath = id, ""
-	c.Uploads.Middleware(h).ServeHTTP(w, r)
+	c.Pipeline.Uploads.Middleware(h).ServeHTTP(w, r)
 }
 
 // uploadOptions answers tus discovery (OPTIONS) without authentication.
 func (s *Server) uploadOptions(w http.ResponseWriter, r *http.Request) {
-	s.Door.Uploads.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
+	s.Door.Pipeline.Uploads.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
 }
 
 func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +101,7 @@ func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, kurz.ErrNotFound)
 			return
 		}
-		items, err := vc.Decorate(r.Context(), viewer, []*cell.PublicVideo{pv})
+		items, err := vc.Social.Decorate(r.Context(), viewer, []*catalog.PublicVideo{pv})
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -110,7 +113,7 @@ func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	v, err := c.Video(r.Context(), viewer, r.PathValue("id"))
+	v, err := c.Videos.Video(r.Context(), viewer, r.PathValue("id"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -131,7 +134,7 @@ func (s *Server) patchVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in cell.VideoPatch
+	var in video.VideoPatch
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -141,7 +144,7 @@ func (s *Server) patchVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	v, err := c.UpdateVideo(r.Context(), viewer, r.PathValue("id"), in)
+	v, err := c.Videos.UpdateVideo(r.Context(), viewer, r.PathValue("id"), in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -160,7 +163,7 @@ func (s *Server) deleteVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.DeleteVideo(r.Context(), viewer, r.PathValue("id")); err != nil {
+	if err := c.Videos.DeleteVideo(r.Context(), viewer, r.PathValue("id")); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -198,7 +201,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := r.URL.Query().Get("t")
-	visible, err := c.MediaVisible(r.Context(), id, tok)
+	visible, err := c.Videos.MediaVisible(r.Context(), id, tok)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -5,7 +5,9 @@ import (
 	"net/http"
 
 	"kurz"
-	"kurz/cell"
+	"kurz/catalog"
+	"kurz/region"
+	"kurz/video"
 	"kurz/web"
 )
 
@@ -24,7 +26,7 @@ func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
 }
 
 // profileOf turns a page viewer back into the person and their cell.
-func (b WebBackend) profileOf(v *web.Viewer) (*kurz.Profile, *cell.Cell) {
+func (b WebBackend) profileOf(v *web.Viewer) (*kurz.Profile, *region.Region) {
 	if v == nil {
 		return nil, b.S.Door
 	}
@@ -35,7 +37,7 @@ func (b WebBackend) profileOf(v *web.Viewer) (*kurz.Profile, *cell.Cell) {
 	return &kurz.Profile{ID: v.ID, Handle: v.Handle}, c
 }
 
-func webVideo(v *cell.VideoJSON) web.Video {
+func webVideo(v *video.VideoJSON) web.Video {
 	return web.Video{ID: v.ID, Status: v.Status, Error: v.Error, Caption: v.Caption, Hashtags: v.Hashtags,
 		CreatorHandle: v.Creator.Handle, DurationMS: int(v.DurationMS), Width: v.Width, Height: v.Height,
 		HLSURL: v.HLSURL, PosterURL: v.PosterURL, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
@@ -51,7 +53,7 @@ func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id string) (*
 		if !ok {
 			return nil, kurz.ErrNotFound
 		}
-		items, err := vc.Decorate(ctx, p, []*cell.PublicVideo{pv})
+		items, err := vc.Social.Decorate(ctx, p, []*catalog.PublicVideo{pv})
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +63,7 @@ func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id string) (*
 	if err != nil {
 		return nil, kurz.ErrNotFound
 	}
-	v, err := c.Video(ctx, p, id)
+	v, err := c.Videos.Video(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +88,8 @@ func (b WebBackend) Profile(ctx context.Context, viewer *web.Viewer, handle stri
 		ViewerFollows: pj.ViewerFollows}, nil
 }
 
-func (b WebBackend) videos(ctx context.Context, p *kurz.Profile, c *cell.Cell, vids []*cell.PublicVideo, n int) ([]web.Video, string, error) {
-	items, err := c.Decorate(ctx, p, vids)
+func (b WebBackend) videos(ctx context.Context, p *kurz.Profile, c *region.Region, vids []*catalog.PublicVideo, n int) ([]web.Video, string, error) {
+	items, err := c.Social.Decorate(ctx, p, vids)
 	if err != nil {
 		return nil, "", err
 	}
@@ -100,7 +102,7 @@ func (b WebBackend) videos(ctx context.Context, p *kurz.Profile, c *cell.Cell, v
 
 func (b WebBackend) ProfileVideos(ctx context.Context, viewer *web.Viewer, handle, cursor string) ([]web.Video, string, error) {
 	p, c := b.profileOf(viewer)
-	pp, err := c.ProfileByHandle(ctx, handle)
+	pp, err := c.Social.ProfileByHandle(ctx, handle)
 	if err != nil {
 		return nil, "", err
 	}
@@ -112,7 +114,7 @@ func (b WebBackend) ProfileVideos(ctx context.Context, viewer *web.Viewer, handl
 		}
 		var out []web.Video
 		for _, v := range vids {
-			if vj, err := c.Video(ctx, p, v.ID); err == nil {
+			if vj, err := c.Videos.Video(ctx, p, v.ID); err == nil {
 				out = append(out, webVideo(vj))
 			}
 		}

@@ -178,3 +178,7 @@ func (q queries) LastReportAt(ctx context.Context, hash []byte) (time.Time, erro
 	}
 	return fromMS(at.Int64), nil
 }
+
+func (q queries) NoticesBy(ctx context.Context, reporterID string) ([]string, error) {
+	return q.strings(ctx, `SELECT id FROM notices WHERE reporter_id = $1 ORDER BY created_at`, reporterID)
+}

@@ -248,3 +248,12 @@ func b2i(b bool) int64 {
 	}
 	return 0
 }
+
+// CountPrefixed counts the rows of table whose column starts with prefix
+// (the residency self-check: IDs carry their home region). table and
+// column are names from the code, never from input.
+func (db *DB) CountPrefixed(ctx context.Context, table, column, prefix string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE substr(`+column+`, 1, $2) = $1`, prefix, len(prefix)).Scan(&n)
+	return n, err
+}

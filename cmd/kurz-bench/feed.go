@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/catalog"
 	"kurz/cell"
 	"kurz/sqlite"
 )
@@ -170,7 +171,7 @@ func (c *catalogue) grow(n int) error {
 		// Replicated profiles of us and sg creators.
 		err := store.Tx(ctx, func(q kurz.Queries) error {
 			for i, id := range c.creators[euCreators:] {
-				b, _ := json.Marshal(&cell.PublicProfile{ID: id, Handle: c.handles[id], DisplayName: c.handles[id]})
+				b, _ := json.Marshal(&catalog.PublicProfile{ID: id, Handle: c.handles[id], DisplayName: c.handles[id]})
 				if err := q.PutReplica(ctx, "profile", id, b, int64(i+1)); err != nil {
 					return err
 				}
@@ -203,7 +204,7 @@ func (c *catalogue) grow(n int) error {
 					owner = c.creators[euCreators+c.rng.IntN(replicaCreators)]
 				}
 				region, _ := kurz.ParseID(owner)
-				pv := &cell.PublicVideo{ID: kurz.NewID(region), OwnerID: owner, Handle: c.handles[owner], Caption: caption,
+				pv := &catalog.PublicVideo{ID: kurz.NewID(region), OwnerID: owner, Handle: c.handles[owner], Caption: caption,
 					Hashtags: kurz.Hashtags(caption), DurationMS: 15000, Width: 720, Height: 1280, Likes: likes, Comments: comments,
 					Views: views, CreatedAt: created}
 				if pv.Hashtags == nil {

@@ -22,7 +22,7 @@ import (
 
 	"kurz"
 	"kurz/app"
-	"kurz/cell"
+	"kurz/region"
 )
 
 func main() {
@@ -71,7 +71,7 @@ The admin and privacy commands take --data and --db like serve.`
 
 // openRegion parses the flags shared by the admin commands and opens the
 // region's stores (without serving). Close the cell when done.
-func openRegion(name string, args []string, extra func(*flag.FlagSet)) (app.Config, *cell.Cell, error) {
+func openRegion(name string, args []string, extra func(*flag.FlagSet)) (app.Config, *region.Region, error) {
 	cfg, r, err := regionFlags(name, args, extra)
 	if err != nil {
 		return cfg, nil, err
@@ -189,7 +189,7 @@ func safetyReport(args []string) error {
 		return fmt.Errorf("--to: %w", err)
 	}
 	ctx := context.Background()
-	rep, err := c.Report(ctx, from, to)
+	rep, err := c.Safety.Report(ctx, from, to)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package cell
+package catalog
 
 import (
 	"container/heap"
@@ -105,7 +105,7 @@ func (x *Index) EndBulk() {
 	defer x.mu.Unlock()
 	x.bulk = false
 	byNewest := func(list []*PublicVideo) {
-		sort.Slice(list, func(i, j int) bool { return newer(list[i], list[j]) })
+		sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
 	}
 	for _, l := range x.byOwner {
 		byNewest(l)
@@ -140,11 +140,12 @@ func (x *Index) removeVideo(id string) {
 }
 
 func insertNewest(list []*PublicVideo, v *PublicVideo) []*PublicVideo {
-	i := sort.Search(len(list), func(i int) bool { return newer(v, list[i]) })
+	i := sort.Search(len(list), func(i int) bool { return Newer(v, list[i]) })
 	return slices.Insert(list, i, v)
 }
 
-func newer(a, b *PublicVideo) bool {
+// Newer orders videos newest first (by creation time, then ID).
+func Newer(a, b *PublicVideo) bool {
 	if !a.CreatedAt.Equal(b.CreatedAt) {
 		return a.CreatedAt.After(b.CreatedAt)
 	}
@@ -202,7 +203,7 @@ func (x *Index) Profile(id string) (*PublicProfile, bool) {
 func (x *Index) newest(list []*PublicVideo, after *PublicVideo, n int) []*PublicVideo {
 	i := 0
 	if after != nil {
-		i = sort.Search(len(list), func(i int) bool { return newer(after, list[i]) })
+		i = sort.Search(len(list), func(i int) bool { return Newer(after, list[i]) })
 	}
 	end := min(len(list), i+n)
 	return slices.Clone(list[i:end])

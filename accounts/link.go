@@ -1,4 +1,4 @@
-package cell
+package accounts
 
 import (
 	"context"
@@ -23,12 +23,20 @@ type locateResponse struct {
 	Found bool `json:"found"`
 }
 
-// LinkHandler serves this cell's side of the region link. The caller has
+// LinkHandler serves the accounts part of the region link: sessions,
+// follows, the handle directory and email location. The caller has
 // verified the request's signature; body is its verified payload.
-func (c *Cell) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, error) {
-	if out, ok, err := c.socialLink(ctx, from, method, path, rawQuery, body); ok {
-		return out, err
+func (c *Service) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
+	out, err := c.linkHandler(ctx, from, method, path, rawQuery, body)
+	if err == errNoCall {
+		return nil, false, nil
 	}
+	return out, true, err
+}
+
+var errNoCall = kurz.Errorf(kurz.ENotFound, "no such link call")
+
+func (c *Service) linkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, error) {
 	switch {
 	case method == "POST" && path == "/link/v1/sessions/verify":
 		var in struct {
@@ -77,12 +85,12 @@ func (c *Cell) LinkHandler(ctx context.Context, from kurz.Region, method, path, 
 		found, err := c.HasEmail(ctx, in.Locator)
 		return locateResponse{Found: found}, err
 	}
-	return nil, kurz.Errorf(kurz.ENotFound, "no such link call")
+	return nil, errNoCall
 }
 
 // claimHandle records a claim from region from, which may only claim for
 // its own people. Only the directory region accepts claims.
-func (c *Cell) claimHandle(ctx context.Context, from kurz.Region, in *claimRequest) error {
+func (c *Service) claimHandle(ctx context.Context, from kurz.Region, in *claimRequest) error {
 	if c.Region != c.Directory {
 		return kurz.Errorf(kurz.EInvalid, "region %s is not the handle directory", c.Region)
 	}

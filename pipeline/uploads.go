@@ -1,4 +1,4 @@
-package cell
+package pipeline
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func viewerOf(ctx context.Context) *kurz.Profile {
 // The caller authenticates every request and checks ownership of
 // existing uploads; the hooks here check the new upload and hand finished
 // ones to processing.
-func (c *Cell) NewUploadHandler() (*handler.UnroutedHandler, error) {
+func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 	if err := os.MkdirAll(c.UploadsDir(), 0o700); err != nil {
 		return nil, err
 	}
@@ -101,11 +101,7 @@ func (c *Cell) NewUploadHandler() (*handler.UnroutedHandler, error) {
 // tusError turns a domain error into a tusd error with kurz's JSON shape.
 func tusError(err error) error {
 	e := kurz.AsError(err)
-	status := map[string]int{kurz.EInvalid: 400, kurz.EUnauthorized: 401, kurz.EForbidden: 403, kurz.ENotFound: 404,
-		kurz.ETooLarge: 413, kurz.ERateLimited: 429, kurz.EUnavailable: 503}[e.Code]
-	if status == 0 {
-		status = 500
-	}
+	status := kurz.HTTPStatus(e.Code)
 	body := map[string]any{"code": e.Code, "message": e.Message}
 	if e.Code == kurz.EInternal {
 		body["message"] = "internal error"

@@ -1,4 +1,8 @@
-package cell
+// Package accounts owns people's accounts: sign-up with the home region
+// and the handle directory, sign-in by handle or email locator, sessions
+// (local and vouched for by the home region), and the directory's side of
+// handle claims. It never imports another concern package.
+package accounts
 
 import (
 	"context"
@@ -9,7 +13,14 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/cell"
 )
+
+// Service applies the account rules of one region.
+type Service struct{ *cell.Cell }
+
+// New returns the account service of region c.
+func New(c *cell.Cell) *Service { return &Service{Cell: c} }
 
 // SignUp is a new person's request. All fields are required.
 type SignUp struct {
@@ -76,8 +87,8 @@ func validateSignUp(in *SignUp, now time.Time) (*signUp, error) {
 // SignUp creates a person in this region, which must be their home region.
 // The handle is claimed at the directory first; if anything later fails the
 // claim is released, so nothing is half-created.
-func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
-	s, err := validateSignUp(in, c.now())
+func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
+	s, err := validateSignUp(in, c.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -99,23 +110,23 @@ func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 		return nil, err
 	}
 	hash := auth.HashPassword(s.password)
-	now := c.now().UTC().Truncate(time.Millisecond)
+	now := c.Now().UTC().Truncate(time.Millisecond)
 	p := &kurz.Profile{ID: userID, Handle: s.handle, Private: s.minor, CreatedAt: now}
 	dk, wrapped, err := c.Keys.NewDataKey(userID)
 	if err == nil {
 		err = c.KeyStore.PutPersonKey(ctx, userID, wrapped)
 	}
 	if err == nil {
-		err = c.tx(ctx, func(q kurz.Queries) error {
+		err = c.Tx(ctx, func(q kurz.Queries) error {
 			if err := q.CreateProfile(ctx, p); err != nil {
 				return err
 			}
-			if err := c.publishProfile(ctx, q, p); err != nil {
+			if err := c.PublishProfile(ctx, q, p); err != nil {
 				return err
 			}
 			return q.CreateAccount(ctx, &kurz.Account{
 				UserID:          userID,
-				EmailIndex:      c.emailIndex(locator),
+				EmailIndex:      c.EmailIndex(locator),
 				EmailSealed:     dk.Seal("email", []byte(s.email)),
 				BirthDateSealed: dk.Seal("birth_date", []byte(s.birth.Format(time.DateOnly))),
 				CountrySealed:   dk.Seal("country", []byte(s.country)),
@@ -144,7 +155,7 @@ func (c *Cell) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 
 // LocateEmail asks every region (through the link) whether it holds an
 // account with this email locator, and returns that region or "".
-func (c *Cell) LocateEmail(ctx context.Context, locator []byte) (kurz.Region, error) {
+func (c *Service) LocateEmail(ctx context.Context, locator []byte) (kurz.Region, error) {
 	type result struct {
 		region kurz.Region
 		found  bool
@@ -178,8 +189,8 @@ func (c *Cell) LocateEmail(ctx context.Context, locator []byte) (kurz.Region, er
 }
 
 // HasEmail reports whether this region holds an account with the locator.
-func (c *Cell) HasEmail(ctx context.Context, locator []byte) (bool, error) {
-	_, err := c.Store.AccountByEmailIndex(ctx, c.emailIndex(locator))
+func (c *Service) HasEmail(ctx context.Context, locator []byte) (bool, error) {
+	_, err := c.Store.AccountByEmailIndex(ctx, c.EmailIndex(locator))
 	if errors.Is(err, kurz.ErrNotFound) {
 		return false, nil
 	}
@@ -192,7 +203,7 @@ const SessionTTL = 30 * 24 * time.Hour
 // Login checks a person's password in their home region (this one) and
 // opens a session. userID is "" when the login matched no account; the
 // dummy hash then keeps the timing the same.
-func (c *Cell) Login(ctx context.Context, userID, password string, ip netip.Addr) (token string, p *kurz.Profile, err error) {
+func (c *Service) Login(ctx context.Context, userID, password string, ip netip.Addr) (token string, p *kurz.Profile, err error) {
 	var acct *kurz.Account
 	if userID != "" {
 		acct, err = c.Store.AccountByID(ctx, userID)
@@ -207,19 +218,19 @@ func (c *Cell) Login(ctx context.Context, userID, password string, ip netip.Addr
 	if !auth.VerifyPassword(hash, password) {
 		return "", nil, kurz.Errorf(kurz.EUnauthorized, "wrong login or password")
 	}
-	if acct.SuspendedUntil.After(c.now()) {
+	if acct.SuspendedUntil.After(c.Now()) {
 		return "", nil, kurz.Errorf(kurz.EForbidden, "your account is suspended until %s; see the statement of reasons you were sent", acct.SuspendedUntil.Format(time.DateOnly))
 	}
 	p, err = c.Store.ProfileByID(ctx, userID)
 	if err != nil {
 		return "", nil, err
 	}
-	dk, err := c.dataKey(ctx, c.Store, userID)
+	dk, err := c.DataKey(ctx, userID)
 	if err != nil {
 		return "", nil, err
 	}
 	token = auth.NewToken(c.Region)
-	now := c.now().UTC()
+	now := c.Now().UTC()
 	s := &kurz.Session{TokenHash: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
 	if ip.IsValid() {
 		s.IPSealed = dk.Seal("session_ip", []byte(ip.String()))
@@ -232,8 +243,8 @@ func (c *Cell) Login(ctx context.Context, userID, password string, ip netip.Addr
 
 // UserIDByEmail returns the ID of the account with this email locator in
 // this region, or "".
-func (c *Cell) UserIDByEmail(ctx context.Context, locator []byte) (string, error) {
-	a, err := c.Store.AccountByEmailIndex(ctx, c.emailIndex(locator))
+func (c *Service) UserIDByEmail(ctx context.Context, locator []byte) (string, error) {
+	a, err := c.Store.AccountByEmailIndex(ctx, c.EmailIndex(locator))
 	if errors.Is(err, kurz.ErrNotFound) {
 		return "", nil
 	}
@@ -244,9 +255,9 @@ func (c *Cell) UserIDByEmail(ctx context.Context, locator []byte) (string, error
 }
 
 // Authenticate returns the person a session token belongs to.
-func (c *Cell) Authenticate(ctx context.Context, token string) (*kurz.Profile, error) {
+func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile, error) {
 	s, err := c.Store.SessionByTokenHash(ctx, auth.HashToken(token))
-	if errors.Is(err, kurz.ErrNotFound) || (err == nil && c.now().After(s.ExpiresAt)) {
+	if errors.Is(err, kurz.ErrNotFound) || (err == nil && c.Now().After(s.ExpiresAt)) {
 		return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
 	}
 	if err != nil {
@@ -256,12 +267,12 @@ func (c *Cell) Authenticate(ctx context.Context, token string) (*kurz.Profile, e
 }
 
 // Logout ends the session of token.
-func (c *Cell) Logout(ctx context.Context, token string) error {
+func (c *Service) Logout(ctx context.Context, token string) error {
 	return c.Store.DeleteSession(ctx, auth.HashToken(token))
 }
 
 // ResolveHandle asks the directory which person holds a handle.
-func (c *Cell) ResolveHandle(ctx context.Context, handle string) (string, error) {
+func (c *Service) ResolveHandle(ctx context.Context, handle string) (string, error) {
 	var out claimRequest
 	if err := c.Link.Call(ctx, c.Directory, "GET", "/link/v1/handles/"+strings.ToLower(handle), nil, &out); err != nil {
 		return "", err
@@ -271,7 +282,7 @@ func (c *Cell) ResolveHandle(ctx context.Context, handle string) (string, error)
 
 // RemoteSession asks a person's home region who holds a session, by the
 // token's hash.
-func (c *Cell) RemoteSession(ctx context.Context, home kurz.Region, tokenHash []byte) (*kurz.Profile, error) {
+func (c *Service) RemoteSession(ctx context.Context, home kurz.Region, tokenHash []byte) (*kurz.Profile, error) {
 	var out struct {
 		ID     string `json:"id"`
 		Handle string `json:"handle"`
@@ -286,9 +297,9 @@ func (c *Cell) RemoteSession(ctx context.Context, home kurz.Region, tokenHash []
 }
 
 // verifySession is the home region's side of RemoteSession.
-func (c *Cell) verifySession(ctx context.Context, tokenHash []byte) (any, error) {
+func (c *Service) verifySession(ctx context.Context, tokenHash []byte) (any, error) {
 	s, err := c.Store.SessionByTokenHash(ctx, tokenHash)
-	if err != nil || c.now().After(s.ExpiresAt) {
+	if err != nil || c.Now().After(s.ExpiresAt) {
 		return nil, kurz.ErrNotFound
 	}
 	p, err := c.Store.ProfileByID(ctx, s.UserID)

@@ -1,11 +1,11 @@
-package cell
+// Package social owns what people do with videos and each other: likes,
+// views, follows, profile edits, comments, and the For You and Following
+// feeds. It never imports another concern package; what it needs from
+// them it declares here as interfaces.
+package social
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"hash/fnv"
 	"net/url"
 	"slices"
@@ -16,170 +16,35 @@ import (
 	"unicode/utf8"
 
 	"kurz"
+	"kurz/catalog"
+	"kurz/cell"
 )
 
-// StartBackground loads the catalogue and starts the region's loops: its
-// own log, every peer's log, and the counter-delta sender.
-func (c *Cell) StartBackground(ctx context.Context) error {
-	c.Index = NewIndex()
-	c.logWake = make(chan struct{})
-	c.health = map[kurz.Region]PeerHealth{}
-	seq, err := c.loadIndex(ctx)
-	if err != nil {
-		return err
-	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.stop = cancel
-	run := func(f func()) {
-		c.done.Add(1)
-		go func() { defer c.done.Done(); f() }()
-	}
-	run(func() { c.followOwnLog(bg, seq) })
-	for _, r := range c.Regions {
-		if r != c.Region {
-			run(func() { c.followPeer(bg, r) })
-		}
-	}
-	run(func() { c.sendDeltas(bg) })
-	return nil
+// TextFilter checks text a person writes against the operator's filters.
+type TextFilter interface {
+	CheckWords(field, text string) error
 }
 
-// Health reports the link state of every peer.
-func (c *Cell) Health() map[kurz.Region]PeerHealth {
-	c.healthMu.Lock()
-	defer c.healthMu.Unlock()
-	out := map[kurz.Region]PeerHealth{}
-	for r, h := range c.health {
-		out[r] = h
-	}
-	return out
+// Viewing decides whether a viewer may see a video of this region.
+type Viewing interface {
+	CanView(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) bool
 }
 
-func newKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+// Service applies the social rules of one region.
+type Service struct {
+	*cell.Cell
+	Words   TextFilter
+	Viewing Viewing
 }
 
-// queueDelta records, in the actor's transaction, a counter change for an
-// object of any region. Its key is random, so it reveals nothing of the
-// actor; the sender delivers it until the owner acknowledges.
-func (c *Cell) queueDelta(ctx context.Context, q kurz.Queries, objectID, field string, delta int64) error {
-	region, err := kurz.ParseID(objectID)
-	if err != nil {
-		return err
-	}
-	return q.QueueDelta(ctx, &kurz.Delta{Key: newKey(), Region: region, ObjectID: objectID, Field: field, Delta: delta, CreatedAt: c.now().UTC()})
-}
-
-type deltaJSON struct {
-	Key      string `json:"key"`
-	ObjectID string `json:"object_id"`
-	Field    string `json:"field"`
-	Delta    int64  `json:"delta"`
-}
-
-// sendDeltas delivers queued deltas to their regions, retrying failures;
-// the receiver applies each key once.
-func (c *Cell) sendDeltas(ctx context.Context) {
-	for ctx.Err() == nil {
-		ch := c.logWait()
-		pending, err := c.Store.PendingDeltas(ctx, 200)
-		if err != nil {
-			sleep(ctx, time.Second)
-			continue
-		}
-		byRegion := map[kurz.Region][]*kurz.Delta{}
-		for _, d := range pending {
-			byRegion[d.Region] = append(byRegion[d.Region], d)
-		}
-		failed := false
-		for region, ds := range byRegion {
-			batch := make([]deltaJSON, len(ds))
-			for i, d := range ds {
-				batch[i] = deltaJSON{d.Key, d.ObjectID, d.Field, d.Delta}
-			}
-			if err := c.Link.Call(ctx, region, "POST", "/link/v1/deltas", batch, nil); err != nil {
-				failed = true
-				continue
-			}
-			for _, d := range ds {
-				if err := c.Store.DeleteDelta(ctx, d.Key); err != nil {
-					failed = true
-				}
-			}
-		}
-		switch {
-		case failed:
-			sleep(ctx, time.Second)
-		case len(pending) == 200:
-		default:
-			select {
-			case <-ch:
-			case <-time.After(2 * time.Second):
-			case <-ctx.Done():
-			}
-		}
-	}
-}
-
-// applyDeltas folds incoming deltas into this region's counters, each key
-// once, and publishes the new counts.
-func (c *Cell) applyDeltas(ctx context.Context, batch []deltaJSON) error {
-	return c.tx(ctx, func(q kurz.Queries) error {
-		touched := map[string]bool{}
-		for _, d := range batch {
-			region, err := kurz.ParseID(d.ObjectID)
-			if err != nil || region != c.Region {
-				return kurz.Errorf(kurz.EInvalid, "delta for an object of another region")
-			}
-			table := "videos"
-			if d.Field == "followers" {
-				table = "profiles"
-			}
-			fresh, err := q.MarkDeltaApplied(ctx, d.Key, c.now())
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				continue
-			}
-			if err := q.AddCounter(ctx, table, d.ObjectID, d.Field, d.Delta); err != nil {
-				return err
-			}
-			touched[table+"/"+d.ObjectID] = true
-		}
-		for key := range touched {
-			table, id, _ := strings.Cut(key, "/")
-			if table == "profiles" {
-				p, err := q.ProfileByID(ctx, id)
-				if errors.Is(err, kurz.ErrNotFound) {
-					continue
-				} else if err != nil {
-					return err
-				}
-				if err := c.publishProfile(ctx, q, p); err != nil {
-					return err
-				}
-				continue
-			}
-			v, err := q.VideoByID(ctx, id)
-			if errors.Is(err, kurz.ErrNotFound) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			if err := c.syncVideoLog(ctx, q, v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// New returns the social service of region c.
+func New(c *cell.Cell, words TextFilter, viewing Viewing) *Service {
+	return &Service{Cell: c, Words: words, Viewing: viewing}
 }
 
 // visibleVideo checks that viewer may act on a video of any region: a
 // public one from the catalogue, or one of this region it may see.
-func (c *Cell) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string) error {
+func (c *Service) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string) error {
 	if _, ok := c.Index.Video(id); ok {
 		return nil
 	}
@@ -188,7 +53,7 @@ func (c *Cell) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string
 		if err != nil {
 			return err
 		}
-		if c.CanView(ctx, viewer, v) && v.Status == kurz.StatusReady {
+		if c.Viewing.CanView(ctx, viewer, v) && v.Status == kurz.StatusReady {
 			return nil
 		}
 	}
@@ -198,15 +63,15 @@ func (c *Cell) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string
 // SetLike likes or unlikes a video for a person of this region. Liking
 // twice is one like; the count changes through a delta to the video's
 // region. It returns the expected count.
-func (c *Cell) SetLike(ctx context.Context, viewer *kurz.Profile, videoID string, like bool) (int64, error) {
+func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID string, like bool) (int64, error) {
 	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
 		return 0, err
 	}
 	var changed bool
-	err := c.tx(ctx, func(q kurz.Queries) error {
+	err := c.Tx(ctx, func(q kurz.Queries) error {
 		var err error
 		if like {
-			changed, err = q.AddLike(ctx, viewer.ID, videoID, c.now().UTC())
+			changed, err = q.AddLike(ctx, viewer.ID, videoID, c.Now().UTC())
 		} else {
 			changed, err = q.RemoveLike(ctx, viewer.ID, videoID)
 		}
@@ -217,7 +82,7 @@ func (c *Cell) SetLike(ctx context.Context, viewer *kurz.Profile, videoID string
 		if !like {
 			d = -1
 		}
-		return c.queueDelta(ctx, q, videoID, "likes", d)
+		return c.QueueDelta(ctx, q, videoID, "likes", d)
 	})
 	if err != nil {
 		return 0, err
@@ -235,22 +100,22 @@ func (c *Cell) SetLike(ctx context.Context, viewer *kurz.Profile, videoID string
 }
 
 // RecordView counts a view once per person, video and day.
-func (c *Cell) RecordView(ctx context.Context, viewer *kurz.Profile, videoID string) error {
+func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID string) error {
 	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
 		return err
 	}
-	now := c.now().UTC()
-	return c.tx(ctx, func(q kurz.Queries) error {
+	now := c.Now().UTC()
+	return c.Tx(ctx, func(q kurz.Queries) error {
 		fresh, err := q.AddView(ctx, viewer.ID, videoID, now.Unix()/86400, now)
 		if err != nil || !fresh {
 			return err
 		}
-		return c.queueDelta(ctx, q, videoID, "views", 1)
+		return c.QueueDelta(ctx, q, videoID, "views", 1)
 	})
 }
 
 // ProfileByHandle finds a public profile of any region.
-func (c *Cell) ProfileByHandle(ctx context.Context, handle string) (*PublicProfile, error) {
+func (c *Service) ProfileByHandle(ctx context.Context, handle string) (*catalog.PublicProfile, error) {
 	h, err := kurz.NormalizeHandle(handle)
 	if err != nil {
 		return nil, kurz.ErrNotFound
@@ -263,7 +128,7 @@ func (c *Cell) ProfileByHandle(ctx context.Context, handle string) (*PublicProfi
 
 // SetFollow follows or unfollows a person of any region. It returns the
 // followee's expected follower count.
-func (c *Cell) SetFollow(ctx context.Context, viewer *kurz.Profile, handle string, follow bool) (int64, error) {
+func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle string, follow bool) (int64, error) {
 	target, err := c.ProfileByHandle(ctx, handle)
 	if err != nil {
 		return 0, err
@@ -272,10 +137,10 @@ func (c *Cell) SetFollow(ctx context.Context, viewer *kurz.Profile, handle strin
 		return 0, kurz.Errorf(kurz.EInvalid, "you cannot follow yourself")
 	}
 	var changed bool
-	err = c.tx(ctx, func(q kurz.Queries) error {
+	err = c.Tx(ctx, func(q kurz.Queries) error {
 		var err error
 		if follow {
-			changed, err = q.AddFollow(ctx, viewer.ID, target.ID, c.now().UTC())
+			changed, err = q.AddFollow(ctx, viewer.ID, target.ID, c.Now().UTC())
 		} else {
 			changed, err = q.RemoveFollow(ctx, viewer.ID, target.ID)
 		}
@@ -293,10 +158,10 @@ func (c *Cell) SetFollow(ctx context.Context, viewer *kurz.Profile, handle strin
 		if err != nil {
 			return err
 		}
-		if err := c.publishProfile(ctx, q, me); err != nil {
+		if err := c.PublishProfile(ctx, q, me); err != nil {
 			return err
 		}
-		return c.queueDelta(ctx, q, target.ID, "followers", d)
+		return c.QueueDelta(ctx, q, target.ID, "followers", d)
 	})
 	if err != nil {
 		return 0, err
@@ -310,14 +175,8 @@ func (c *Cell) SetFollow(ctx context.Context, viewer *kurz.Profile, handle strin
 	return max(n, 0), nil
 }
 
-// IsFollowing reports whether a person of this region follows another.
-func (c *Cell) IsFollowing(ctx context.Context, followerID, followeeID string) bool {
-	list, err := c.Store.Followees(ctx, followerID)
-	return err == nil && slices.Contains(list, followeeID)
-}
-
 // UpdateProfile changes the display name and bio of a person of this region.
-func (c *Cell) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displayName, bio *string) (*kurz.Profile, error) {
+func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displayName, bio *string) (*kurz.Profile, error) {
 	if displayName != nil && (utf8.RuneCountInString(*displayName) > 50 || strings.ContainsAny(*displayName, "\x00\n\r")) {
 		return nil, kurz.FieldError("display_name", "a display name has at most 50 characters on one line")
 	}
@@ -325,7 +184,7 @@ func (c *Cell) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displayN
 		return nil, kurz.FieldError("bio", "a bio has at most 300 characters")
 	}
 	var out *kurz.Profile
-	err := c.tx(ctx, func(q kurz.Queries) error {
+	err := c.Tx(ctx, func(q kurz.Queries) error {
 		p, err := q.ProfileByID(ctx, viewer.ID)
 		if err != nil {
 			return err
@@ -340,7 +199,7 @@ func (c *Cell) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displayN
 			return err
 		}
 		out = p
-		return c.publishProfile(ctx, q, p)
+		return c.PublishProfile(ctx, q, p)
 	})
 	return out, err
 }
@@ -357,7 +216,8 @@ type CommentJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func commentJSON(cm *kurz.Comment) CommentJSON {
+// CommentRecord is the API shape of a comment.
+func CommentRecord(cm *kurz.Comment) CommentJSON {
 	out := CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt}
 	out.Author.ID, out.Author.Handle = cm.AuthorID, cm.AuthorHandle
 	return out
@@ -380,7 +240,7 @@ type commentRequest struct {
 // PostComment publishes a comment by a person of this region on a video
 // of any region: the text is public, so it goes to the video's region,
 // which stores it with the video.
-func (c *Cell) PostComment(ctx context.Context, viewer *kurz.Profile, videoID, text string) (*CommentJSON, error) {
+func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID, text string) (*CommentJSON, error) {
 	text = strings.TrimSpace(text)
 	if n := utf8.RuneCountInString(text); n < 1 || n > MaxCommentLen || strings.ContainsRune(text, 0) {
 		return nil, kurz.FieldError("text", "a comment has 1 to %d characters", MaxCommentLen)
@@ -403,16 +263,16 @@ func (c *Cell) PostComment(ctx context.Context, viewer *kurz.Profile, videoID, t
 }
 
 // storeComment is the video region's side of PostComment.
-func (c *Cell) storeComment(ctx context.Context, from kurz.Region, in *commentRequest) (*CommentJSON, error) {
+func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *commentRequest) (*CommentJSON, error) {
 	if r, err := kurz.ParseID(in.AuthorID); err != nil || r != from {
 		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
 	}
-	if err := c.checkWords("text", in.Text); err != nil {
+	if err := c.Words.CheckWords("text", in.Text); err != nil {
 		return nil, err
 	}
 	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
-		Text: in.Text, CreatedAt: c.now().UTC().Truncate(time.Millisecond)}
-	err := c.tx(ctx, func(q kurz.Queries) error {
+		Text: in.Text, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
+	err := c.Tx(ctx, func(q kurz.Queries) error {
 		v, err := q.VideoByID(ctx, in.VideoID)
 		if err != nil {
 			return err
@@ -432,17 +292,17 @@ func (c *Cell) storeComment(ctx context.Context, from kurz.Region, in *commentRe
 			return err
 		}
 		v.Comments++
-		return c.syncVideoLog(ctx, q, v)
+		return c.SyncVideoLog(ctx, q, v)
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := commentJSON(cm)
+	out := CommentRecord(cm)
 	return &out, nil
 }
 
 // DeleteComment lets the author (or the video's owner) remove a comment.
-func (c *Cell) DeleteComment(ctx context.Context, viewer *kurz.Profile, commentID string) error {
+func (c *Service) DeleteComment(ctx context.Context, viewer *kurz.Profile, commentID string) error {
 	region, err := kurz.ParseID(commentID)
 	if err != nil {
 		return kurz.ErrNotFound
@@ -450,11 +310,11 @@ func (c *Cell) DeleteComment(ctx context.Context, viewer *kurz.Profile, commentI
 	return c.Link.Call(ctx, region, "POST", "/link/v1/comments/delete", map[string]string{"id": commentID, "by": viewer.ID}, nil)
 }
 
-func (c *Cell) removeComment(ctx context.Context, from kurz.Region, id, by string) error {
+func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by string) error {
 	if r, err := kurz.ParseID(by); err != nil || r != from {
 		return kurz.Errorf(kurz.EForbidden, "a region may only act for its own people")
 	}
-	return c.tx(ctx, func(q kurz.Queries) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
 		cm, err := q.CommentByID(ctx, id)
 		if err != nil {
 			return err
@@ -473,12 +333,12 @@ func (c *Cell) removeComment(ctx context.Context, from kurz.Region, id, by strin
 			return err
 		}
 		v.Comments--
-		return c.syncVideoLog(ctx, q, v)
+		return c.SyncVideoLog(ctx, q, v)
 	})
 }
 
 // Comments lists a video's comments, asking the video's region.
-func (c *Cell) Comments(ctx context.Context, viewer *kurz.Profile, videoID, cursor string) ([]CommentJSON, string, error) {
+func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, cursor string) ([]CommentJSON, string, error) {
 	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
 		return nil, "", err
 	}
@@ -491,7 +351,7 @@ func (c *Cell) Comments(ctx context.Context, viewer *kurz.Profile, videoID, curs
 	return out.Items, out.NextCursor, err
 }
 
-func (c *Cell) listComments(ctx context.Context, videoID, cursor string) (any, error) {
+func (c *Service) listComments(ctx context.Context, videoID, cursor string) (any, error) {
 	var after time.Time
 	var afterID string
 	if cursor != "" {
@@ -509,7 +369,7 @@ func (c *Cell) listComments(ctx context.Context, videoID, cursor string) (any, e
 	}
 	items := make([]CommentJSON, len(list))
 	for i, cm := range list {
-		items[i] = commentJSON(cm)
+		items[i] = CommentRecord(cm)
 	}
 	next := ""
 	if len(list) == page {
@@ -521,7 +381,7 @@ func (c *Cell) listComments(ctx context.Context, videoID, cursor string) (any, e
 
 // FeedItem is a video in a feed, with the viewer's relation to it.
 type FeedItem struct {
-	*PublicVideo
+	*catalog.PublicVideo
 	Liked     bool `json:"liked"`
 	Following bool `json:"following"`
 }
@@ -531,12 +391,12 @@ type FeedItem struct {
 // their own history (read here, in their home region), a little
 // exploration, and never shows what they have already watched. Minors'
 // videos are not recommended to adults.
-func (c *Cell) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, n int) ([]*PublicVideo, string, error) {
+func (c *Service) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, n int) ([]*catalog.PublicVideo, string, error) {
 	offset, _ := strconv.Atoi(cursor)
 	if offset < 0 || offset > 10000 {
 		return nil, "", kurz.Errorf(kurz.EInvalid, "bad cursor")
 	}
-	now := c.now()
+	now := c.Now()
 	hot := c.Index.Hot(now)
 	seen := map[string]bool{}
 	creators := map[string]float64{}
@@ -578,7 +438,7 @@ func (c *Cell) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, 
 	}
 	day := strconv.FormatInt(now.Unix()/86400, 10)
 	type scored struct {
-		v *PublicVideo
+		v *catalog.PublicVideo
 		s float64
 	}
 	var list []scored
@@ -594,7 +454,7 @@ func (c *Cell) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, 
 		h := fnv.New32a()
 		h.Write([]byte(seed + day + v.ID))
 		explore := float64(h.Sum32()%1000) / 1000 // stable for a day, so pages do not reshuffle
-		list = append(list, scored{v, Quality(v, now) * (1 + min(aff, 3)) * (0.75 + 0.5*explore)})
+		list = append(list, scored{v, catalog.Quality(v, now) * (1 + min(aff, 3)) * (0.75 + 0.5*explore)})
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].s > list[j].s })
 	// Diversity: no creator twice in a row.
@@ -612,7 +472,7 @@ func (c *Cell) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, 
 		return nil, "", nil
 	}
 	end := min(len(list), offset+n)
-	out := make([]*PublicVideo, 0, end-offset)
+	out := make([]*catalog.PublicVideo, 0, end-offset)
 	for _, s := range list[offset:end] {
 		out = append(out, s.v)
 	}
@@ -624,25 +484,25 @@ func (c *Cell) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, 
 }
 
 // Following lists the newest videos of the people a person follows.
-func (c *Cell) Following(ctx context.Context, viewer *kurz.Profile, cursor string, n int) ([]*PublicVideo, string, error) {
-	var after *PublicVideo
+func (c *Service) Following(ctx context.Context, viewer *kurz.Profile, cursor string, n int) ([]*catalog.PublicVideo, string, error) {
+	var after *catalog.PublicVideo
 	if cursor != "" {
 		ms, id, ok := strings.Cut(cursor, "_")
 		t, err := strconv.ParseInt(ms, 10, 64)
 		if !ok || err != nil {
 			return nil, "", kurz.Errorf(kurz.EInvalid, "bad cursor")
 		}
-		after = &PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}
+		after = &catalog.PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}
 	}
 	followees, err := c.Store.Followees(ctx, viewer.ID)
 	if err != nil {
 		return nil, "", err
 	}
-	var all []*PublicVideo
+	var all []*catalog.PublicVideo
 	for _, f := range followees {
 		all = append(all, c.Index.OwnerVideos(f, after, n)...)
 	}
-	sort.Slice(all, func(i, j int) bool { return newer(all[i], all[j]) })
+	sort.Slice(all, func(i, j int) bool { return catalog.Newer(all[i], all[j]) })
 	if len(all) > n {
 		all = all[:n]
 	}
@@ -655,7 +515,7 @@ func (c *Cell) Following(ctx context.Context, viewer *kurz.Profile, cursor strin
 }
 
 // Decorate adds the viewer's likes and follows to feed videos.
-func (c *Cell) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*PublicVideo) ([]FeedItem, error) {
+func (c *Service) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*catalog.PublicVideo) ([]FeedItem, error) {
 	items := make([]FeedItem, len(vids))
 	for i, v := range vids {
 		items[i] = FeedItem{PublicVideo: v}
@@ -680,86 +540,4 @@ func (c *Cell) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*Publi
 		items[i].Following = slices.Contains(followees, items[i].OwnerID)
 	}
 	return items, nil
-}
-
-// socialLink serves the social part of the region link.
-func (c *Cell) socialLink(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
-	q, _ := url.ParseQuery(rawQuery)
-	switch {
-	case method == "GET" && path == "/link/v1/log":
-		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
-		wait, _ := strconv.Atoi(q.Get("wait"))
-		entries, err := c.LogSince(ctx, after, time.Duration(min(max(wait, 0), 25))*time.Second)
-		if entries == nil {
-			entries = []*kurz.LogEntry{}
-		}
-		head, herr := c.Store.LastLogSeq(ctx)
-		return map[string]any{"entries": entries, "head": head}, true, errors.Join(err, herr)
-	case method == "POST" && path == "/link/v1/deltas":
-		var batch []deltaJSON
-		if err := json.Unmarshal(body, &batch); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad deltas")
-		}
-		return struct{}{}, true, c.applyDeltas(ctx, batch)
-	case method == "POST" && path == "/link/v1/comments":
-		var in commentRequest
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad comment")
-		}
-		out, err := c.storeComment(ctx, from, &in)
-		return out, true, err
-	case method == "POST" && path == "/link/v1/comments/delete":
-		var in struct{ ID, By string }
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad request")
-		}
-		return struct{}{}, true, c.removeComment(ctx, from, in.ID, in.By)
-	case method == "GET" && path == "/link/v1/comments":
-		out, err := c.listComments(ctx, q.Get("video"), q.Get("cursor"))
-		return out, true, err
-	case method == "POST" && path == "/link/v1/notices":
-		var in noticeLink
-		if err := json.Unmarshal(body, &in); err != nil || in.NoticeRegion != from {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad notice")
-		}
-		id, err := c.receiveNotice(ctx, &in)
-		return map[string]string{"item_id": id}, true, err
-	case method == "POST" && path == "/link/v1/statements":
-		var in struct {
-			NoticeID  string          `json:"notice_id"`
-			Statement json.RawMessage `json:"statement"`
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad statement")
-		}
-		return struct{}{}, true, c.deliverStatement(ctx, in.NoticeID, in.Statement)
-	case method == "GET" && strings.HasPrefix(path, "/link/v1/items/"):
-		out, err := c.itemStatus(ctx, strings.TrimPrefix(path, "/link/v1/items/"))
-		return out, true, err
-	case method == "POST" && path == "/link/v1/appeals":
-		var in appealLink
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad appeal")
-		}
-		id, err := c.receiveAppeal(ctx, from, &in)
-		return map[string]string{"item_id": id}, true, err
-	case method == "GET" && path == "/link/v1/comments/by-author":
-		// A person's own comments, for their export; only their region asks.
-		if r, err := kurz.ParseID(q.Get("author")); err != nil || r != from {
-			return nil, true, kurz.Errorf(kurz.EForbidden, "a region may only ask for its own people's comments")
-		}
-		list, err := c.Store.CommentsByAuthor(ctx, q.Get("author"))
-		items := make([]CommentJSON, len(list))
-		for i, cm := range list {
-			items[i] = commentJSON(cm)
-		}
-		return map[string]any{"items": items}, true, err
-	case method == "POST" && path == "/link/v1/comments/erase-author":
-		var in struct{ Author string }
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad request")
-		}
-		return struct{}{}, true, c.eraseAuthor(ctx, from, in.Author)
-	}
-	return nil, false, nil
 }

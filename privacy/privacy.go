@@ -1,14 +1,15 @@
-package cell
+// Package privacy owns privacy rights: data exports (sealed archives),
+// erasure by crypto-shredding with a grace period, the staff look at
+// personal data (audited), and the retention sweep of sign-in IPs. It
+// never imports another concern package; the API shape of a person's
+// videos in their export comes through Records.
+package privacy
 
 import (
 	"archive/zip"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,90 +25,57 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/cell"
 	"kurz/keyring"
 )
 
+// Records renders a person's own videos for their export.
+type Records interface {
+	Video(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) (any, error)
+}
+
+// Service applies the privacy rules of one region.
+type Service struct {
+	*cell.Cell
+	Privacy PrivacyConfig
+	Records Records
+}
+
+// New returns the privacy service of region c and registers its jobs.
+func New(c *cell.Cell, cfg PrivacyConfig, records Records) *Service {
+	s := &Service{Cell: c, Privacy: cfg, Records: records}
+	river.AddWorker(c.Workers, &exportWorker{c: s})
+	river.AddWorker(c.Workers, &eraseRemoteWorker{c: s})
+	return s
+}
+
+// Start runs the retention and erasure sweep now and every minute.
+func (c *Service) Start(ctx context.Context) {
+	c.SweepPrivacy(ctx)
+	c.Go(func(ctx context.Context) {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				c.SweepPrivacy(ctx)
+			}
+		}
+	})
+}
+
 // PrivacyConfig sets the privacy-rights timings.
 type PrivacyConfig struct {
+	// FFmpeg is the ffmpeg binary that remuxes videos into exports.
+	FFmpeg string
 	// ErasureGrace is how long an erasure can be cancelled (default 14 days).
 	ErasureGrace time.Duration
 	// Retention is how long sign-in IPs and expired sessions are kept.
 	Retention time.Duration
 	// ExportTTL is how long an export can be downloaded (default 7 days).
 	ExportTTL time.Duration
-}
-
-// Staff roles, granted per region.
-const (
-	RoleModerator = "moderator"
-	RoleAdmin     = "admin"
-	RolePrivacy   = "privacy"
-)
-
-// --- access audit -------------------------------------------------------
-
-// auditHash is the chain hash of an entry: it covers the previous hash and
-// every field.
-func auditHash(a *kurz.AuditEntry) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d\n%d\n%s\n%s\n%s\n%s\n%s", a.PrevHash, a.Seq, a.At.UnixMilli(), a.ActorID, a.SubjectID, a.Action, a.Fields, a.Reason)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// Audit appends an entry to the region's access audit log.
-func (c *Cell) Audit(ctx context.Context, q kurz.Queries, actorID, subjectID, action, fields, reason string) error {
-	prev, err := q.LastAudit(ctx)
-	if err != nil && !errors.Is(err, kurz.ErrNotFound) {
-		return err
-	}
-	a := &kurz.AuditEntry{Seq: 1, At: c.now().UTC().Truncate(time.Millisecond), ActorID: actorID, SubjectID: subjectID,
-		Action: action, Fields: fields, Reason: reason}
-	if prev != nil {
-		a.Seq, a.PrevHash = prev.Seq+1, prev.Hash
-	}
-	a.Hash = auditHash(a)
-	return q.AppendAudit(ctx, a)
-}
-
-// VerifyAudit checks the whole chain; it names the first broken entry.
-func (c *Cell) VerifyAudit(ctx context.Context) (int, error) {
-	entries, err := c.Store.AuditEntries(ctx, "")
-	if err != nil {
-		return 0, err
-	}
-	prev := ""
-	for i, a := range entries {
-		if a.Seq != int64(i+1) || a.PrevHash != prev || auditHash(a) != a.Hash {
-			return i, fmt.Errorf("access audit log broken at entry %d", a.Seq)
-		}
-		prev = a.Hash
-	}
-	return len(entries), nil
-}
-
-// Grant gives a person a staff role in this region, audited.
-func (c *Cell) Grant(ctx context.Context, by, userID, role string) error {
-	switch role {
-	case RoleModerator, RoleAdmin, RolePrivacy:
-	default:
-		return kurz.FieldError("role", "role must be moderator, admin or privacy")
-	}
-	return c.tx(ctx, func(q kurz.Queries) error {
-		if err := q.GrantRole(ctx, userID, role, by, c.now().UTC()); err != nil {
-			return err
-		}
-		return c.Audit(ctx, q, by, userID, "grant", "role", "granted "+role+" in "+string(c.Region))
-	})
-}
-
-// IsStaff reports whether a person holds any of the roles in this region.
-func (c *Cell) IsStaff(ctx context.Context, userID string, roles ...string) bool {
-	for _, r := range roles {
-		if ok, err := c.Store.HasRole(ctx, userID, r); err == nil && ok {
-			return true
-		}
-	}
-	return false
 }
 
 // PersonalView is what staff see of a person's personal data.
@@ -121,8 +89,8 @@ type PersonalView struct {
 // LookAtPersonalData lets staff of this region see a person's email and
 // country, for a stated reason that goes to the access audit log. Staff of
 // other regions are refused: looking from elsewhere is a transfer too.
-func (c *Cell) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, handle, reason string) (*PersonalView, error) {
-	if !c.IsStaff(ctx, staff.ID, RoleModerator, RoleAdmin, RolePrivacy) {
+func (c *Service) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, handle, reason string) (*PersonalView, error) {
+	if !c.IsStaff(ctx, staff.ID, cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy) {
 		return nil, kurz.Errorf(kurz.EForbidden, "you have no staff role in region %s", c.Region)
 	}
 	reason = strings.TrimSpace(reason)
@@ -137,7 +105,7 @@ func (c *Cell) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, hand
 	if err != nil {
 		return nil, err
 	}
-	dk, err := c.dataKey(ctx, c.Store, p.ID)
+	dk, err := c.DataKey(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -149,59 +117,13 @@ func (c *Cell) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, hand
 	if err != nil {
 		return nil, err
 	}
-	err = c.tx(ctx, func(q kurz.Queries) error {
+	err = c.Tx(ctx, func(q kurz.Queries) error {
 		return c.Audit(ctx, q, staff.ID, p.ID, "view", "email,country", reason)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &PersonalView{ID: p.ID, Handle: p.Handle, Email: string(email), Country: string(country)}, nil
-}
-
-// --- notifications ------------------------------------------------------
-
-// Notify stores a sealed message for a person of this region.
-func (c *Cell) Notify(ctx context.Context, q kurz.Queries, userID, kind string, data any) error {
-	dk, err := c.dataKey(ctx, q, userID)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	id := kurz.NewID(c.Region)
-	return q.AddNotification(ctx, &kurz.Notification{ID: id, UserID: userID, Kind: kind,
-		DataSealed: dk.Seal("notification:"+id, b), CreatedAt: c.now().UTC()})
-}
-
-// NotificationJSON is a notification as its owner reads it.
-type NotificationJSON struct {
-	ID        string          `json:"id"`
-	Kind      string          `json:"kind"`
-	Data      json.RawMessage `json:"data"`
-	CreatedAt time.Time       `json:"created_at"`
-}
-
-// Notifications lists a person's notifications, newest first.
-func (c *Cell) Notifications(ctx context.Context, viewer *kurz.Profile) ([]NotificationJSON, error) {
-	list, err := c.Store.NotificationsOf(ctx, viewer.ID)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := c.dataKey(ctx, c.Store, viewer.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := []NotificationJSON{}
-	for _, n := range list {
-		b, err := dk.Open("notification:"+n.ID, n.DataSealed)
-		if err != nil {
-			continue
-		}
-		out = append(out, NotificationJSON{ID: n.ID, Kind: n.Kind, Data: b, CreatedAt: n.CreatedAt})
-	}
-	return out, nil
 }
 
 // --- export -------------------------------------------------------------
@@ -216,7 +138,7 @@ func (ExportArgs) Kind() string { return "export" }
 
 type exportWorker struct {
 	river.WorkerDefaults[ExportArgs]
-	c *Cell
+	c *Service
 }
 
 func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return time.Hour }
@@ -225,18 +147,10 @@ func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) err
 	return w.c.buildExport(ctx, job.Args.ExportID)
 }
 
-func randomID() string {
-	b := make([]byte, 18)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func (c *Cell) exportPath(id string) string { return filepath.Join(c.Dir, "exports", id+".zip.sealed") }
-
 // RequestExport starts building a person's export in their home region.
-func (c *Cell) RequestExport(ctx context.Context, viewer *kurz.Profile) (*kurz.Export, error) {
-	e := &kurz.Export{ID: randomID(), UserID: viewer.ID, Status: "pending", CreatedAt: c.now().UTC(),
-		ExpiresAt: c.now().UTC().Add(c.Privacy.ExportTTL)}
+func (c *Service) RequestExport(ctx context.Context, viewer *kurz.Profile) (*kurz.Export, error) {
+	e := &kurz.Export{ID: cell.RandomID(), UserID: viewer.ID, Status: "pending", CreatedAt: c.Now().UTC(),
+		ExpiresAt: c.Now().UTC().Add(c.Privacy.ExportTTL)}
 	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		if err := q.PutExport(ctx, e); err != nil {
 			return err
@@ -249,19 +163,19 @@ func (c *Cell) RequestExport(ctx context.Context, viewer *kurz.Profile) (*kurz.E
 
 // exportData is the machine-readable part of an export.
 type exportData struct {
-	Profile       *kurz.Profile      `json:"profile"`
-	Account       map[string]any     `json:"account"`
-	Sessions      []map[string]any   `json:"sessions"`
-	Likes         []string           `json:"likes"`
-	Follows       []string           `json:"follows"`
-	Views         []string           `json:"views"`
-	Comments      []CommentJSON      `json:"comments"`
-	Videos        []*VideoJSON       `json:"videos"`
-	Notifications []NotificationJSON `json:"notifications"`
-	Reports       []any              `json:"reports_filed"`
-	Decisions     []any              `json:"moderation_decisions"`
-	Consents      []map[string]any   `json:"consent_records"`
-	AccessAudit   []*kurz.AuditEntry `json:"staff_access_to_your_data"`
+	Profile       *kurz.Profile       `json:"profile"`
+	Account       map[string]any      `json:"account"`
+	Sessions      []map[string]any    `json:"sessions"`
+	Likes         []string            `json:"likes"`
+	Follows       []string            `json:"follows"`
+	Views         []string            `json:"views"`
+	Comments      []json.RawMessage   `json:"comments"`
+	Videos        []any               `json:"videos"`
+	Notifications []cell.Notification `json:"notifications"`
+	Reports       []any               `json:"reports_filed"`
+	Decisions     []any               `json:"moderation_decisions"`
+	Consents      []map[string]any    `json:"consent_records"`
+	AccessAudit   []*kurz.AuditEntry  `json:"staff_access_to_your_data"`
 }
 
 const exportReadme = `Your kurz data
@@ -280,7 +194,7 @@ videos/ holds each of your processed videos in the best quality kept, as MP4.
 This export was made on %s and can be downloaded until %s.
 `
 
-func (c *Cell) buildExport(ctx context.Context, id string) error {
+func (c *Service) buildExport(ctx context.Context, id string) error {
 	e, err := c.Store.ExportByID(ctx, id)
 	if errors.Is(err, kurz.ErrNotFound) {
 		return nil // the person was erased meanwhile
@@ -297,7 +211,7 @@ func (c *Cell) buildExport(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	dk, err := c.dataKey(ctx, c.Store, uid)
+	dk, err := c.DataKey(ctx, uid)
 	if err != nil {
 		return err
 	}
@@ -334,7 +248,7 @@ func (c *Cell) buildExport(ctx context.Context, id string) error {
 	}
 	for _, r := range c.Regions {
 		var out struct {
-			Items []CommentJSON `json:"items"`
+			Items []json.RawMessage `json:"items"`
 		}
 		if err := c.Link.Call(ctx, r, "GET", "/link/v1/comments/by-author?author="+uid, nil, &out); err != nil {
 			return err
@@ -346,7 +260,7 @@ func (c *Cell) buildExport(ctx context.Context, id string) error {
 		return err
 	}
 	for _, v := range vids {
-		vj, err := c.videoJSON(ctx, p, v)
+		vj, err := c.Records.Video(ctx, p, v)
 		if err != nil {
 			return err
 		}
@@ -371,7 +285,7 @@ func (c *Cell) buildExport(ctx context.Context, id string) error {
 	// The archive is sealed as it is written: no plaintext copy touches disk.
 	sw := &sealWriter{w: tmp, dk: dk, field: "export:" + id}
 	zw := zip.NewWriter(sw)
-	now := c.now().UTC()
+	now := c.Now().UTC()
 	if w, err := zw.Create("README.txt"); err == nil {
 		fmt.Fprintf(w, exportReadme, c.Region, now.Format(time.RFC1123), e.ExpiresAt.Format(time.RFC1123))
 	}
@@ -401,11 +315,11 @@ func (c *Cell) buildExport(ctx context.Context, id string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), c.exportPath(id)); err != nil {
+	if err := os.Rename(tmp.Name(), c.ExportPath(id)); err != nil {
 		return err
 	}
 	e.Status = "ready"
-	return c.tx(ctx, func(q kurz.Queries) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
 		if err := q.PutExport(ctx, e); err != nil {
 			return err
 		}
@@ -415,7 +329,7 @@ func (c *Cell) buildExport(ctx context.Context, id string) error {
 
 // exportVideo adds the best rendition of a video as one MP4 (the segments
 // joined without re-encoding).
-func (c *Cell) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video) error {
+func (c *Service) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video) error {
 	var rends []struct{ Playlist string }
 	if err := json.Unmarshal([]byte(v.Renditions), &rends); err != nil || len(rends) == 0 {
 		return fmt.Errorf("no renditions")
@@ -423,7 +337,7 @@ func (c *Cell) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video) e
 	playlist := filepath.Join(c.MediaDir(v.ID), filepath.FromSlash(rends[len(rends)-1].Playlist))
 	out := filepath.Join(c.Dir, "exports", ".video-"+v.ID+".mp4")
 	defer os.Remove(out)
-	bin := c.Media.FFmpeg.FFmpeg
+	bin := c.Privacy.FFmpeg
 	if bin == "" {
 		bin = "ffmpeg"
 	}
@@ -489,19 +403,19 @@ func chunkField(field string, n int, last bool) string {
 }
 
 // OpenExport streams a person's ready export to w.
-func (c *Cell) OpenExport(ctx context.Context, viewer *kurz.Profile, id string, w io.Writer) error {
+func (c *Service) OpenExport(ctx context.Context, viewer *kurz.Profile, id string, w io.Writer) error {
 	e, err := c.Store.ExportByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	if e.UserID != viewer.ID || e.Status != "ready" || c.now().After(e.ExpiresAt) {
+	if e.UserID != viewer.ID || e.Status != "ready" || c.Now().After(e.ExpiresAt) {
 		return kurz.ErrNotFound
 	}
-	dk, err := c.dataKey(ctx, c.Store, viewer.ID)
+	dk, err := c.DataKey(ctx, viewer.ID)
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(c.exportPath(id))
+	f, err := os.Open(c.ExportPath(id))
 	if err != nil {
 		return kurz.ErrNotFound
 	}
@@ -537,7 +451,7 @@ func (c *Cell) OpenExport(ctx context.Context, viewer *kurz.Profile, id string, 
 // RequestErasure schedules a person's erasure after the grace period,
 // once they have confirmed their password. The account is hidden at once:
 // their profile and videos leave every region's catalogue.
-func (c *Cell) RequestErasure(ctx context.Context, viewer *kurz.Profile, password string) (time.Time, error) {
+func (c *Service) RequestErasure(ctx context.Context, viewer *kurz.Profile, password string) (time.Time, error) {
 	acct, err := c.Store.AccountByID(ctx, viewer.ID)
 	if err != nil {
 		return time.Time{}, err
@@ -545,9 +459,9 @@ func (c *Cell) RequestErasure(ctx context.Context, viewer *kurz.Profile, passwor
 	if !auth.VerifyPassword(acct.PasswordHash, password) {
 		return time.Time{}, kurz.Errorf(kurz.EUnauthorized, "wrong password")
 	}
-	runAt := c.now().UTC().Add(c.Privacy.ErasureGrace)
-	err = c.tx(ctx, func(q kurz.Queries) error {
-		if err := q.PutErasure(ctx, viewer.ID, c.now().UTC(), runAt); err != nil {
+	runAt := c.Now().UTC().Add(c.Privacy.ErasureGrace)
+	err = c.Tx(ctx, func(q kurz.Queries) error {
+		if err := q.PutErasure(ctx, viewer.ID, c.Now().UTC(), runAt); err != nil {
 			return err
 		}
 		return c.setHidden(ctx, q, viewer.ID, true)
@@ -556,8 +470,8 @@ func (c *Cell) RequestErasure(ctx context.Context, viewer *kurz.Profile, passwor
 }
 
 // CancelErasure withdraws a pending erasure and shows the account again.
-func (c *Cell) CancelErasure(ctx context.Context, viewer *kurz.Profile) error {
-	return c.tx(ctx, func(q kurz.Queries) error {
+func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
 		if _, err := q.Erasure(ctx, viewer.ID); err != nil {
 			return err
 		}
@@ -568,15 +482,9 @@ func (c *Cell) CancelErasure(ctx context.Context, viewer *kurz.Profile) error {
 	})
 }
 
-// Hidden reports whether a person's account is hidden (erasure pending).
-func (c *Cell) Hidden(ctx context.Context, userID string) bool {
-	_, err := c.Store.Erasure(ctx, userID)
-	return err == nil
-}
-
 // setHidden publishes a person's profile and public videos, or their
 // removal, to the public log.
-func (c *Cell) setHidden(ctx context.Context, q kurz.Queries, userID string, hidden bool) error {
+func (c *Service) setHidden(ctx context.Context, q kurz.Queries, userID string, hidden bool) error {
 	p, err := q.ProfileByID(ctx, userID)
 	if err != nil {
 		return err
@@ -587,23 +495,23 @@ func (c *Cell) setHidden(ctx context.Context, q kurz.Queries, userID string, hid
 	}
 	for _, v := range vids {
 		if hidden {
-			err = c.appendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "hidden"})
+			err = c.AppendLog(ctx, q, cell.LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "hidden"})
 		} else {
-			err = c.syncVideoLog(ctx, q, v)
+			err = c.SyncVideoLog(ctx, q, v)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	if hidden {
-		return c.appendLog(ctx, q, LogProfileGone, userID, map[string]string{"id": userID})
+		return c.AppendLog(ctx, q, cell.LogProfileGone, userID, map[string]string{"id": userID})
 	}
-	return c.publishProfile(ctx, q, p)
+	return c.PublishProfile(ctx, q, p)
 }
 
 // RunDueErasures erases everyone whose grace period is over.
-func (c *Cell) RunDueErasures(ctx context.Context) error {
-	due, err := c.Store.DueErasures(ctx, c.now())
+func (c *Service) RunDueErasures(ctx context.Context) error {
+	due, err := c.Store.DueErasures(ctx, c.Now())
 	if err != nil {
 		return err
 	}
@@ -619,7 +527,7 @@ func (c *Cell) RunDueErasures(ctx context.Context) error {
 // first (every sealed field of theirs, in every copy of the database, is
 // unreadable from then on), then their rows and files; their public
 // content is withdrawn from every region and counters are corrected.
-func (c *Cell) erase(ctx context.Context, userID string) error {
+func (c *Service) erase(ctx context.Context, userID string) error {
 	p, err := c.Store.ProfileByID(ctx, userID)
 	if err != nil {
 		return err
@@ -643,14 +551,18 @@ func (c *Cell) erase(ctx context.Context, userID string) error {
 	if err := c.KeyStore.DeletePersonKey(ctx, userID); err != nil {
 		return err
 	}
-	err = c.tx(ctx, func(q kurz.Queries) error {
+	// The wrapped key must not survive in the key store's write-ahead log.
+	if err := c.KeyStore.Checkpoint(ctx); err != nil {
+		return fmt.Errorf("key store checkpoint: %w", err)
+	}
+	err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		for _, id := range liked {
-			if err := c.queueDelta(ctx, q, id, "likes", -1); err != nil {
+			if err := c.QueueDelta(ctx, q, id, "likes", -1); err != nil {
 				return err
 			}
 		}
 		for _, id := range followees {
-			if err := c.queueDelta(ctx, q, id, "followers", -1); err != nil {
+			if err := c.QueueDelta(ctx, q, id, "followers", -1); err != nil {
 				return err
 			}
 		}
@@ -658,17 +570,27 @@ func (c *Cell) erase(ctx context.Context, userID string) error {
 			if err := q.RedactLog(ctx, v.ID); err != nil {
 				return err
 			}
-			if err := c.appendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "erased"}); err != nil {
+			if err := c.AppendLog(ctx, q, cell.LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "erased"}); err != nil {
 				return err
 			}
 		}
 		if err := q.RedactLog(ctx, userID); err != nil {
 			return err
 		}
-		if err := c.appendLog(ctx, q, LogProfileGone, userID, map[string]string{"id": userID}); err != nil {
+		if err := c.AppendLog(ctx, q, cell.LogProfileGone, userID, map[string]string{"id": userID}); err != nil {
 			return err
 		}
 		if err := q.DeletePerson(ctx, userID); err != nil {
+			return err
+		}
+		// The steps in other regions run as jobs, retried until they
+		// succeed: the handle's release at the directory and the removal
+		// of the person's comments in every region.
+		jobs := []river.InsertManyParams{{Args: EraseRemoteArgs{UserID: userID, Handle: p.Handle, Region: c.Directory, Step: stepReleaseHandle}}}
+		for _, r := range c.Regions {
+			jobs = append(jobs, river.InsertManyParams{Args: EraseRemoteArgs{UserID: userID, Region: r, Step: stepEraseComments}})
+		}
+		if _, err := c.Jobs.InsertManyTx(ctx, tx, jobs); err != nil {
 			return err
 		}
 		return c.Audit(ctx, q, "system", userID, "erase", "all", "erasure requested by the person")
@@ -676,63 +598,64 @@ func (c *Cell) erase(ctx context.Context, userID string) error {
 	if err != nil {
 		return err
 	}
+	c.LogNotify()
+	var errs []error
 	for _, v := range vids {
-		c.removeFiles(v.ID)
+		c.RemoveVideoFiles(v.ID)
 	}
 	for _, id := range exports {
-		os.Remove(c.exportPath(id))
-	}
-	claim := claimRequest{Handle: p.Handle, UserID: userID}
-	if err := c.Link.Call(ctx, c.Directory, "POST", "/link/v1/handles/release", claim, nil); err != nil {
-		c.Log.Warn("erasure: handle release failed; it stays claimed until retried", "err", err)
-	}
-	for _, r := range c.Regions {
-		if err := c.Link.Call(ctx, r, "POST", "/link/v1/comments/erase-author", map[string]string{"author": userID}, nil); err != nil {
-			c.Log.Warn("erasure: comments in another region not yet removed", "region", r, "err", err)
+		if err := os.Remove(c.ExportPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
 		}
 	}
-	c.Store.Checkpoint(ctx)
+	if err := c.Store.Checkpoint(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+	}
 	c.Log.Info("person erased", "user_id", userID)
-	return nil
+	return errors.Join(errs...)
 }
 
-// eraseAuthor removes an erased person's comments from this region's
-// videos and corrects the counts.
-func (c *Cell) eraseAuthor(ctx context.Context, from kurz.Region, authorID string) error {
-	if r, err := kurz.ParseID(authorID); err != nil || r != from {
-		return kurz.Errorf(kurz.EForbidden, "a region may only erase its own people")
+// Steps of an erasure in other regions.
+const (
+	stepReleaseHandle = "release_handle"
+	stepEraseComments = "erase_comments"
+)
+
+// EraseRemoteArgs is one step of an erasure in another region (or this
+// one, through the same link). It carries the person's ID and public
+// handle only.
+type EraseRemoteArgs struct {
+	UserID string      `json:"user_id"`
+	Handle string      `json:"handle,omitempty"`
+	Region kurz.Region `json:"region"`
+	Step   string      `json:"step"`
+}
+
+// Kind names the job.
+func (EraseRemoteArgs) Kind() string { return "erase_remote" }
+
+// InsertOpts retries a step for about a day before giving up.
+func (EraseRemoteArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 20} }
+
+type eraseRemoteWorker struct {
+	river.WorkerDefaults[EraseRemoteArgs]
+	c *Service
+}
+
+func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemoteArgs]) error {
+	a := job.Args
+	switch a.Step {
+	case stepReleaseHandle:
+		return w.c.Link.Call(ctx, a.Region, "POST", "/link/v1/handles/release", map[string]string{"handle": a.Handle, "user_id": a.UserID}, nil)
+	case stepEraseComments:
+		return w.c.Link.Call(ctx, a.Region, "POST", "/link/v1/comments/erase-author", map[string]string{"author": a.UserID}, nil)
 	}
-	comments, err := c.Store.CommentsByAuthor(ctx, authorID)
-	if err != nil || len(comments) == 0 {
-		return err
-	}
-	err = c.tx(ctx, func(q kurz.Queries) error {
-		for _, cm := range comments {
-			if err := q.DeleteComment(ctx, cm.ID); err != nil && !errors.Is(err, kurz.ErrNotFound) {
-				return err
-			}
-			if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
-				return err
-			}
-			v, err := q.VideoByID(ctx, cm.VideoID)
-			if err != nil {
-				return err
-			}
-			if err := c.syncVideoLog(ctx, q, v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		c.Store.Checkpoint(ctx)
-	}
-	return err
+	return river.JobCancel(fmt.Errorf("unknown erasure step %q", a.Step))
 }
 
 // SweepPrivacy forgets old sign-in IPs and runs due erasures.
-func (c *Cell) SweepPrivacy(ctx context.Context) {
-	if _, err := c.Store.ForgetSessionIPs(ctx, c.now().Add(-c.Privacy.Retention)); err != nil {
+func (c *Service) SweepPrivacy(ctx context.Context) {
+	if _, err := c.Store.ForgetSessionIPs(ctx, c.Now().Add(-c.Privacy.Retention)); err != nil {
 		c.Log.Warn("retention sweep", "err", err)
 	}
 	if err := c.RunDueErasures(ctx); err != nil {

@@ -1,11 +1,15 @@
-package cell
+// Package safety owns Trust & Safety: notices (DSA Art. 16), the
+// moderation queue, decisions with statements of reasons, appeals,
+// enforcement, the block list of known-bad media, the review hold for new
+// accounts and the operator's word filter. It never imports another
+// concern package; the API shapes of the things it shows moderators come
+// through Shapes.
+package safety
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
@@ -17,8 +21,26 @@ import (
 	"unicode/utf8"
 
 	"kurz"
+	"kurz/cell"
 	"kurz/ffmpeg"
 )
+
+// Shapes renders the objects a moderator looks at, as the API shows them.
+type Shapes interface {
+	Video(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) (any, error)
+	Comment(cm *kurz.Comment) any
+}
+
+// Service applies the Trust & Safety rules of one region.
+type Service struct {
+	*cell.Cell
+	Safety SafetyConfig
+	Shapes Shapes
+}
+
+// New returns the Trust & Safety service of region c. Shapes may be set
+// after New, once the services it renders with exist.
+func New(c *cell.Cell, cfg SafetyConfig) *Service { return &Service{Cell: c, Safety: cfg} }
 
 // Categories are the statement-of-reasons categories of the EU DSA
 // transparency database.
@@ -67,7 +89,7 @@ type noticeLink struct {
 // queue receives it. The notifier's identity and contact stay here.
 // reporterKey identifies the notifier for de-duplication: their ID, or
 // for anonymous notifiers their network.
-func (c *Cell) FileNotice(ctx context.Context, reporter *kurz.Profile, reporterKey string, in NoticeInput) (string, error) {
+func (c *Service) FileNotice(ctx context.Context, reporter *kurz.Profile, reporterKey string, in NoticeInput) (string, error) {
 	if !Categories[in.Category] {
 		return "", kurz.FieldError("category", "unknown category; use one of the DSA statement categories")
 	}
@@ -92,7 +114,7 @@ func (c *Cell) FileNotice(ctx context.Context, reporter *kurz.Profile, reporterK
 	if err != nil {
 		return "", kurz.FieldError("target_id", "no such content")
 	}
-	id := randomID()
+	id := cell.RandomID()
 	m := hmac.New(sha256.New, c.Locator)
 	m.Write([]byte("reporter\x00" + reporterKey))
 	var item struct {
@@ -104,11 +126,11 @@ func (c *Cell) FileNotice(ctx context.Context, reporter *kurz.Profile, reporterK
 		return "", err
 	}
 	n := &kurz.Notice{ID: id, TargetRegion: region, TargetType: in.TargetType, TargetID: in.TargetID, Category: in.Category,
-		Explanation: in.Explanation, ItemID: item.ItemID, CreatedAt: c.now().UTC()}
+		Explanation: in.Explanation, ItemID: item.ItemID, CreatedAt: c.Now().UTC()}
 	details, _ := json.Marshal(map[string]any{"name": in.Name, "email": in.Email, "legal_ground": in.LegalGround, "good_faith": in.GoodFaith, "illegal": in.Illegal})
 	if reporter != nil {
 		n.ReporterID = reporter.ID
-		dk, err := c.dataKey(ctx, c.Store, reporter.ID)
+		dk, err := c.DataKey(ctx, reporter.ID)
 		if err != nil {
 			return "", err
 		}
@@ -129,7 +151,7 @@ func (c *Cell) FileNotice(ctx context.Context, reporter *kurz.Profile, reporterK
 
 // receiveNotice adds a notice to this region's queue: one item per piece
 // of content, one count per distinct notifier, whatever their number.
-func (c *Cell) receiveNotice(ctx context.Context, in *noticeLink) (string, error) {
+func (c *Service) receiveNotice(ctx context.Context, in *noticeLink) (string, error) {
 	if r, err := kurz.ParseID(in.TargetID); err != nil || r != c.Region {
 		return "", kurz.ErrNotFound
 	}
@@ -142,7 +164,7 @@ func (c *Cell) receiveNotice(ctx context.Context, in *noticeLink) (string, error
 	}
 	var itemID string
 	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
-		now := c.now().UTC()
+		now := c.Now().UTC()
 		it, err := q.OpenItemFor(ctx, "notice", in.TargetID)
 		if errors.Is(err, kurz.ErrNotFound) {
 			it = &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "notice", TargetType: in.TargetType, TargetID: in.TargetID, OwnerID: owner,
@@ -180,7 +202,7 @@ func priority(category string, reports int, reach int64) int {
 
 // targetOwner returns the affected person of a piece of this region's
 // content and its reach (views).
-func (c *Cell) targetOwner(ctx context.Context, typ, id string) (string, int64, error) {
+func (c *Service) targetOwner(ctx context.Context, typ, id string) (string, int64, error) {
 	switch typ {
 	case "video":
 		v, err := c.Store.VideoByID(ctx, id)
@@ -205,15 +227,15 @@ func (c *Cell) targetOwner(ctx context.Context, typ, id string) (string, int64, 
 }
 
 // requireModerator checks that staff may moderate this region.
-func (c *Cell) requireModerator(ctx context.Context, staff *kurz.Profile) error {
-	if staff == nil || !c.IsStaff(ctx, staff.ID, RoleModerator, RoleAdmin) {
+func (c *Service) requireModerator(ctx context.Context, staff *kurz.Profile) error {
+	if staff == nil || !c.IsStaff(ctx, staff.ID, cell.RoleModerator, cell.RoleAdmin) {
 		return kurz.Errorf(kurz.EForbidden, "you are not a moderator of region %s", c.Region)
 	}
 	return nil
 }
 
 // Queue lists open items, most urgent first.
-func (c *Cell) Queue(ctx context.Context, staff *kurz.Profile) ([]*kurz.QueueItem, error) {
+func (c *Service) Queue(ctx context.Context, staff *kurz.Profile) ([]*kurz.QueueItem, error) {
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
@@ -227,13 +249,13 @@ const ClaimTTL = 30 * time.Minute
 // public context and the decisions taken on it before.
 type ItemView struct {
 	Item      *kurz.QueueItem  `json:"item"`
-	Video     *VideoJSON       `json:"video,omitempty"`
-	Comment   *CommentJSON     `json:"comment,omitempty"`
+	Video     any              `json:"video,omitempty"`
+	Comment   any              `json:"comment,omitempty"`
 	Decisions []*kurz.Decision `json:"prior_decisions"`
 }
 
 // Claim gives an item to one moderator at a time and shows it.
-func (c *Cell) Claim(ctx context.Context, staff *kurz.Profile, itemID string) (*ItemView, error) {
+func (c *Service) Claim(ctx context.Context, staff *kurz.Profile, itemID string) (*ItemView, error) {
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
@@ -246,10 +268,10 @@ func (c *Cell) Claim(ctx context.Context, staff *kurz.Profile, itemID string) (*
 		if it.Status == "decided" {
 			return kurz.Errorf(kurz.EConflict, "this item is decided")
 		}
-		if it.Status == "claimed" && it.ClaimedBy != staff.ID && c.now().Sub(it.ClaimedAt) < ClaimTTL {
+		if it.Status == "claimed" && it.ClaimedBy != staff.ID && c.Now().Sub(it.ClaimedAt) < ClaimTTL {
 			return kurz.Errorf(kurz.EConflict, "another moderator is working on this item")
 		}
-		it.Status, it.ClaimedBy, it.ClaimedAt, it.UpdatedAt = "claimed", staff.ID, c.now().UTC(), c.now().UTC()
+		it.Status, it.ClaimedBy, it.ClaimedAt, it.UpdatedAt = "claimed", staff.ID, c.Now().UTC(), c.Now().UTC()
 		return q.PutItem(ctx, it)
 	})
 	if err != nil {
@@ -259,12 +281,11 @@ func (c *Cell) Claim(ctx context.Context, staff *kurz.Profile, itemID string) (*
 	switch it.TargetType {
 	case "video":
 		if v, err := c.Store.VideoByID(ctx, it.TargetID); err == nil {
-			view.Video, _ = c.videoJSON(ctx, &kurz.Profile{ID: v.OwnerID}, v)
+			view.Video, _ = c.Shapes.Video(ctx, &kurz.Profile{ID: v.OwnerID}, v)
 		}
 	case "comment":
 		if cm, err := c.Store.CommentByID(ctx, it.TargetID); err == nil {
-			j := commentJSON(cm)
-			view.Comment = &j
+			view.Comment = c.Shapes.Comment(cm)
 		}
 	}
 	view.Decisions, err = c.Store.DecisionsAbout(ctx, it.TargetID)
@@ -290,7 +311,7 @@ var actions = map[string]bool{"remove": true, "restrict": true, "age_restrict": 
 
 // Decide records a decision on a claimed item, enforces it, and sends the
 // statement of reasons to the affected person and every notifier.
-func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, in DecisionInput) (*Statement, error) {
+func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string, in DecisionInput) (*Statement, error) {
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
@@ -328,7 +349,7 @@ func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, i
 	d := &kurz.Decision{ID: kurz.NewID(c.Region), ItemID: it.ID, TargetType: it.TargetType, TargetID: it.TargetID, OwnerID: it.OwnerID,
 		ModeratorID: staff.ID, Action: in.Action, Ground: in.Ground, LegalGround: in.LegalGround, Category: it.Category,
 		Explanation: strings.TrimSpace(in.Explanation), Facts: strings.TrimSpace(in.Facts), TerritorialScope: strings.TrimSpace(in.TerritorialScope),
-		AppealOf: it.AppealOf, CreatedAt: c.now().UTC().Truncate(time.Millisecond)}
+		AppealOf: it.AppealOf, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
 	if d.TerritorialScope == "" {
 		d.TerritorialScope = "ALL"
 	}
@@ -339,7 +360,7 @@ func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, i
 		}
 		d.EndDate = end
 	}
-	err = c.tx(ctx, func(q kurz.Queries) error {
+	err = c.Tx(ctx, func(q kurz.Queries) error {
 		if it.Kind == "hold" && d.Action == "no_action" {
 			if err := c.release(ctx, q, it.TargetID); err != nil {
 				return err
@@ -351,7 +372,7 @@ func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, i
 		if err := q.PutDecision(ctx, d); err != nil {
 			return err
 		}
-		it.Status, it.UpdatedAt = "decided", c.now().UTC()
+		it.Status, it.UpdatedAt = "decided", c.Now().UTC()
 		if err := q.PutItem(ctx, it); err != nil {
 			return err
 		}
@@ -377,7 +398,7 @@ func (c *Cell) Decide(ctx context.Context, staff *kurz.Profile, itemID string, i
 }
 
 // enforce applies a decision's effect in transaction q.
-func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
+func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
 	action := d.Action
 	if d.Action == "reverse" {
 		action = "restore:" + original.Action
@@ -388,16 +409,16 @@ func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, or
 		if err != nil {
 			return err
 		}
-		v.Status, v.Error, v.UpdatedAt = kurz.StatusRemoved, "removed by moderation: "+d.Explanation, c.now().UTC()
+		v.Status, v.Error, v.UpdatedAt = kurz.StatusRemoved, "removed by moderation: "+d.Explanation, c.Now().UTC()
 		if err := q.UpdateVideo(ctx, v); err != nil {
 			return err
 		}
 		if block && v.PHash != "" {
-			if err := q.AddBlockedMedia(ctx, v.PHash, "decision "+d.ID, by, c.now().UTC()); err != nil {
+			if err := q.AddBlockedMedia(ctx, v.PHash, "decision "+d.ID, by, c.Now().UTC()); err != nil {
 				return err
 			}
 		}
-		return c.syncVideoLog(ctx, q, v)
+		return c.SyncVideoLog(ctx, q, v)
 	case action == "restore:remove" || action == "restore:terminate":
 		if d.TargetType != "video" {
 			return nil
@@ -407,12 +428,12 @@ func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, or
 			return err
 		}
 		if v.Status == kurz.StatusRemoved {
-			v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.now().UTC()
+			v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.Now().UTC()
 			if err := q.UpdateVideo(ctx, v); err != nil {
 				return err
 			}
 		}
-		return c.syncVideoLog(ctx, q, v)
+		return c.SyncVideoLog(ctx, q, v)
 	case action == "remove" && d.TargetType == "comment":
 		cm, err := q.CommentByID(ctx, d.TargetID)
 		if err != nil {
@@ -428,7 +449,7 @@ func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, or
 		if err != nil {
 			return err
 		}
-		return c.syncVideoLog(ctx, q, v)
+		return c.SyncVideoLog(ctx, q, v)
 	case d.TargetType == "video" && (action == "reduce_reach" || action == "age_restrict" || action == "label" ||
 		action == "restore:reduce_reach" || action == "restore:age_restrict" || action == "restore:label"):
 		v, err := q.VideoByID(ctx, d.TargetID)
@@ -445,11 +466,11 @@ func (c *Cell) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, or
 		if !strings.HasPrefix(action, "restore:") {
 			keep = append(keep, tag[action])
 		}
-		v.Restrictions, v.UpdatedAt = strings.Join(keep, ","), c.now().UTC()
+		v.Restrictions, v.UpdatedAt = strings.Join(keep, ","), c.Now().UTC()
 		if err := q.UpdateVideo(ctx, v); err != nil {
 			return err
 		}
-		return c.syncVideoLog(ctx, q, v)
+		return c.SyncVideoLog(ctx, q, v)
 	case action == "suspend" || action == "terminate":
 		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
 			return nil
@@ -509,7 +530,7 @@ func yesNo(b bool) string {
 }
 
 // statement builds the statement of reasons of a decision.
-func (c *Cell) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
+func (c *Service) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
 	st := &Statement{PUID: d.ID, Category: d.Category, ApplicationDate: d.CreatedAt.Format(time.DateOnly),
 		DecisionFacts: d.Facts, PlatformName: "kurz", AutomatedDetection: yesNo(d.AutomatedDetection),
 		AutomatedDecision: map[bool]string{true: "AUTOMATED_DECISION_FULLY", false: "AUTOMATED_DECISION_NOT_AUTOMATED"}[d.AutomatedDecision],
@@ -565,7 +586,7 @@ func (c *Cell) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
 
 // sendToNotifiers delivers a statement to each notice's region, which
 // passes it to its notifier.
-func (c *Cell) sendToNotifiers(ctx context.Context, it *kurz.QueueItem, st *Statement) {
+func (c *Service) sendToNotifiers(ctx context.Context, it *kurz.QueueItem, st *Statement) {
 	reports, err := c.Store.ItemReports(ctx, it.ID)
 	if err != nil {
 		c.Log.Warn("statements to notifiers", "err", err)
@@ -579,7 +600,7 @@ func (c *Cell) sendToNotifiers(ctx context.Context, it *kurz.QueueItem, st *Stat
 }
 
 // deliverStatement hands a statement to the notifier of a notice filed here.
-func (c *Cell) deliverStatement(ctx context.Context, noticeID string, st json.RawMessage) error {
+func (c *Service) deliverStatement(ctx context.Context, noticeID string, st json.RawMessage) error {
 	n, err := c.Store.NoticeByID(ctx, noticeID)
 	if err != nil {
 		return err
@@ -587,13 +608,13 @@ func (c *Cell) deliverStatement(ctx context.Context, noticeID string, st json.Ra
 	if n.ReporterID == "" {
 		return nil // anonymous: they read it with their receipt (GET /api/v1/reports/{id})
 	}
-	return c.tx(ctx, func(q kurz.Queries) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
 		return c.Notify(ctx, q, n.ReporterID, "statement_of_reasons", map[string]any{"notice_id": noticeID, "statement": st})
 	})
 }
 
 // NoticeStatus is what a receipt shows: the notice and the decision, if any.
-func (c *Cell) NoticeStatus(ctx context.Context, noticeID string) (map[string]any, error) {
+func (c *Service) NoticeStatus(ctx context.Context, noticeID string) (map[string]any, error) {
 	n, err := c.Store.NoticeByID(ctx, noticeID)
 	if err != nil {
 		return nil, err
@@ -608,7 +629,7 @@ func (c *Cell) NoticeStatus(ctx context.Context, noticeID string) (map[string]an
 }
 
 // itemStatus is a queue item's public status for a notice receipt.
-func (c *Cell) itemStatus(ctx context.Context, itemID string) (map[string]any, error) {
+func (c *Service) itemStatus(ctx context.Context, itemID string) (map[string]any, error) {
 	it, err := c.Store.ItemByID(ctx, itemID)
 	if err != nil {
 		return nil, err
@@ -639,7 +660,7 @@ type appealLink struct {
 }
 
 // Appeal lets the affected person, or a notifier, appeal a decision once.
-func (c *Cell) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, explanation string) (string, error) {
+func (c *Service) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, explanation string) (string, error) {
 	region, err := kurz.ParseID(decisionID)
 	if err != nil {
 		return "", kurz.ErrNotFound
@@ -651,7 +672,8 @@ func (c *Cell) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, exp
 	}
 	err = c.Link.Call(ctx, region, "POST", "/link/v1/appeals", in, &out)
 	if kurz.ErrorCode(err) == kurz.EForbidden {
-		for _, n := range c.noticesOf(ctx, viewer.ID) {
+		notices, _ := c.Store.NoticesBy(ctx, viewer.ID)
+		for _, n := range notices {
 			in.NoticeID = n
 			if err = c.Link.Call(ctx, region, "POST", "/link/v1/appeals", in, &out); err == nil {
 				break
@@ -661,24 +683,8 @@ func (c *Cell) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, exp
 	return out.ItemID, err
 }
 
-func (c *Cell) noticesOf(ctx context.Context, reporterID string) []string {
-	rows, err := c.Store.SQL().QueryContext(ctx, `SELECT id FROM notices WHERE reporter_id = $1`, reporterID)
-	if err != nil {
-		return nil
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if rows.Scan(&id) == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // receiveAppeal opens an appeal item in this region, the decision's.
-func (c *Cell) receiveAppeal(ctx context.Context, from kurz.Region, in *appealLink) (string, error) {
+func (c *Service) receiveAppeal(ctx context.Context, from kurz.Region, in *appealLink) (string, error) {
 	if r, err := kurz.ParseID(in.AppellantID); err != nil || r != from {
 		return "", kurz.Errorf(kurz.EForbidden, "a region may only appeal for its own people")
 	}
@@ -707,14 +713,14 @@ func (c *Cell) receiveAppeal(ctx context.Context, from kurz.Region, in *appealLi
 		if d.Appealed || d.AppealOf != "" {
 			return kurz.Errorf(kurz.EConflict, "this decision has been appealed already")
 		}
-		if c.now().After(d.CreatedAt.AddDate(0, AppealMonths, 0)) {
+		if c.Now().After(d.CreatedAt.AddDate(0, AppealMonths, 0)) {
 			return kurz.Errorf(kurz.EForbidden, "the appeal period of %d months is over", AppealMonths)
 		}
 		d.Appealed = true
 		if err := q.PutDecision(ctx, d); err != nil {
 			return err
 		}
-		now := c.now().UTC()
+		now := c.Now().UTC()
 		it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "appeal", TargetType: d.TargetType, TargetID: d.TargetID, OwnerID: d.OwnerID,
 			Category: d.Category, Reports: 1, Priority: 2_000_000, Status: "open", AppealOf: d.ID, Explanation: in.Explanation,
 			CreatedAt: now, UpdatedAt: now}
@@ -731,7 +737,7 @@ func (c *Cell) receiveAppeal(ctx context.Context, from kurz.Region, in *appealLi
 
 // Transparency lists the statements of reasons of this region's decisions
 // in a time range, without personal data.
-func (c *Cell) Transparency(ctx context.Context, from, to time.Time) ([]*Statement, error) {
+func (c *Service) Transparency(ctx context.Context, from, to time.Time) ([]*Statement, error) {
 	ds, err := c.Store.Decisions(ctx, from, to)
 	if err != nil {
 		return nil, err
@@ -745,10 +751,10 @@ func (c *Cell) Transparency(ctx context.Context, from, to time.Time) ([]*Stateme
 	return out, nil
 }
 
-// checkBlocked compares a new video's perceptual hash with the block
+// Blocked compares a new video's perceptual hash with the block
 // list. A match removes it before it is published, with an automated
 // statement of reasons.
-func (c *Cell) checkBlocked(ctx context.Context, hashes []uint64) (bool, error) {
+func (c *Service) Blocked(ctx context.Context, hashes []uint64) (bool, error) {
 	if len(hashes) == 0 {
 		return false, nil
 	}
@@ -757,7 +763,7 @@ func (c *Cell) checkBlocked(ctx context.Context, hashes []uint64) (bool, error) 
 		return false, err
 	}
 	for _, b := range blocked {
-		if ffmpeg.HashDistance(hashes, decodeHash(b)) <= BlockDistance {
+		if ffmpeg.HashDistance(hashes, ffmpeg.DecodeHash(b)) <= BlockDistance {
 			return true, nil
 		}
 	}
@@ -768,35 +774,15 @@ func (c *Cell) checkBlocked(ctx context.Context, hashes []uint64) (bool, error) 
 // which a video counts as a copy of blocked media.
 const BlockDistance = 10
 
-func encodeHash(h []uint64) string {
-	var raw []byte
-	for _, x := range h {
-		raw = binary.BigEndian.AppendUint64(raw, x)
-	}
-	return hex.EncodeToString(raw)
-}
-
-func decodeHash(s string) []uint64 {
-	raw, err := hex.DecodeString(s)
-	if err != nil {
-		return nil
-	}
-	var out []uint64
-	for i := 0; i+8 <= len(raw); i += 8 {
-		out = append(out, binary.BigEndian.Uint64(raw[i:]))
-	}
-	return out
-}
-
-// blockUpload removes a video that matched the block list, with an
+// BlockUpload removes a video that matched the block list, with an
 // automated decision and statement of reasons to its owner.
-func (c *Cell) blockUpload(ctx context.Context, v *kurz.Video) error {
-	return c.tx(ctx, func(q kurz.Queries) error {
+func (c *Service) BlockUpload(ctx context.Context, v *kurz.Video) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
 		cur, err := q.VideoByID(ctx, v.ID)
 		if err != nil {
 			return err
 		}
-		cur.Status, cur.Error, cur.UpdatedAt = kurz.StatusRemoved, "this video matches media that is not allowed on kurz", c.now().UTC()
+		cur.Status, cur.Error, cur.UpdatedAt = kurz.StatusRemoved, "this video matches media that is not allowed on kurz", c.Now().UTC()
 		if err := q.UpdateVideo(ctx, cur); err != nil {
 			return err
 		}
@@ -804,7 +790,7 @@ func (c *Cell) blockUpload(ctx context.Context, v *kurz.Video) error {
 			Action: "remove", Ground: "terms", Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
 			Explanation: "The video matches media that was removed before and is on the platform's block list.",
 			Facts:       "perceptual hash match against the block list", AutomatedDetection: true, AutomatedDecision: true,
-			TerritorialScope: "ALL", CreatedAt: c.now().UTC().Truncate(time.Millisecond)}
+			TerritorialScope: "ALL", CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
 		if err := q.PutDecision(ctx, d); err != nil {
 			return err
 		}
@@ -830,7 +816,7 @@ type SafetyReport struct {
 // Report counts the region's decisions in [from, to) by category, action
 // and automation, with the median time from first notice to decision and
 // the appeals and reversals.
-func (c *Cell) Report(ctx context.Context, from, to time.Time) (*SafetyReport, error) {
+func (c *Service) Report(ctx context.Context, from, to time.Time) (*SafetyReport, error) {
 	ds, err := c.Store.Decisions(ctx, from, to)
 	if err != nil {
 		return nil, err
@@ -870,7 +856,7 @@ func (c *Cell) Report(ctx context.Context, from, to time.Time) (*SafetyReport, e
 }
 
 // release publishes a held video after review.
-func (c *Cell) release(ctx context.Context, q kurz.Queries, videoID string) error {
+func (c *Service) release(ctx context.Context, q kurz.Queries, videoID string) error {
 	v, err := q.VideoByID(ctx, videoID)
 	if err != nil {
 		return err
@@ -878,11 +864,11 @@ func (c *Cell) release(ctx context.Context, q kurz.Queries, videoID string) erro
 	if v.Status != kurz.StatusHeld {
 		return nil
 	}
-	v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.now().UTC()
+	v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.Now().UTC()
 	if err := q.UpdateVideo(ctx, v); err != nil {
 		return err
 	}
-	return c.syncVideoLog(ctx, q, v)
+	return c.SyncVideoLog(ctx, q, v)
 }
 
 // NewAccountAge is how long an account counts as new for the upload hold.
@@ -890,7 +876,7 @@ const NewAccountAge = 7 * 24 * time.Hour
 
 // shouldHold reports whether a processed video of a new account waits for
 // review instead of being published (operator switch HoldNewUploads).
-func (c *Cell) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error) {
+func (c *Service) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error) {
 	if c.Safety.HoldNewUploads <= 0 {
 		return false, nil
 	}
@@ -898,16 +884,25 @@ func (c *Cell) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video) (b
 	if err != nil {
 		return false, err
 	}
-	if c.now().Sub(acct.CreatedAt) > NewAccountAge {
+	if c.Now().Sub(acct.CreatedAt) > NewAccountAge {
 		return false, nil
 	}
 	n, err := q.CountVideos(ctx, v.OwnerID, time.Time{}, kurz.StatusReady, kurz.StatusHeld, kurz.StatusRemoved)
 	return n < c.Safety.HoldNewUploads, err
 }
 
+// Hold puts a processed video of a new account in the review queue when
+// the operator asks for it, and reports whether it did.
+func (c *Service) Hold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error) {
+	if held, err := c.shouldHold(ctx, q, v); err != nil || !held {
+		return false, err
+	}
+	return true, c.hold(ctx, q, v)
+}
+
 // hold puts a video in the review queue.
-func (c *Cell) hold(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
-	now := c.now().UTC()
+func (c *Service) hold(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
+	now := c.Now().UTC()
 	v.Status, v.Error = kurz.StatusHeld, "waiting for review: the first uploads of new accounts are checked before they are published"
 	return q.PutItem(ctx, &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "hold", TargetType: "video", TargetID: v.ID, OwnerID: v.OwnerID,
 		Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", Reports: 0, Priority: 500, Status: "open",
@@ -946,8 +941,8 @@ func LoadWordFilter(path string) (*regexp.Regexp, error) {
 	return regexp.Compile(`(?i)(?:^|[^\p{L}\p{N}])(?:` + strings.Join(words, "|") + `)(?:$|[^\p{L}\p{N}])`)
 }
 
-// checkWords refuses text containing a filtered word.
-func (c *Cell) checkWords(field, text string) error {
+// CheckWords refuses text containing a filtered word.
+func (c *Service) CheckWords(field, text string) error {
 	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(text) {
 		return kurz.FieldError(field, "this contains a word that is not allowed here")
 	}
@@ -964,12 +959,12 @@ const (
 	ReportSuspension = 30 * 24 * time.Hour
 )
 
-func (c *Cell) checkStanding(ctx context.Context, hash []byte) error {
+func (c *Service) checkStanding(ctx context.Context, hash []byte) error {
 	n, until, err := c.Store.ReporterStanding(ctx, hash)
 	if err != nil {
 		return err
 	}
-	if until.After(c.now()) {
+	if until.After(c.Now()) {
 		return kurz.Errorf(kurz.EForbidden, "you are suspended from reporting in this region until %s, because many of your notices needed no action", until.Format(time.DateOnly))
 	}
 	if n >= SlowAfter {
@@ -977,7 +972,7 @@ func (c *Cell) checkStanding(ctx context.Context, hash []byte) error {
 		if err != nil {
 			return err
 		}
-		if wait := last.Add(time.Hour).Sub(c.now()); wait > 0 {
+		if wait := last.Add(time.Hour).Sub(c.Now()); wait > 0 {
 			return &kurz.Error{Code: kurz.ERateLimited, Message: "several of your notices needed no action; you can send one notice an hour", RetryAfter: int(wait.Seconds()) + 1}
 		}
 	}
@@ -985,7 +980,7 @@ func (c *Cell) checkStanding(ctx context.Context, hash []byte) error {
 }
 
 // countUnfounded marks the notifiers of an item decided with no action.
-func (c *Cell) countUnfounded(ctx context.Context, q kurz.Queries, itemID string) error {
+func (c *Service) countUnfounded(ctx context.Context, q kurz.Queries, itemID string) error {
 	reports, err := q.ItemReports(ctx, itemID)
 	if err != nil {
 		return err
@@ -997,9 +992,9 @@ func (c *Cell) countUnfounded(ctx context.Context, q kurz.Queries, itemID string
 		}
 		var until time.Time
 		if n+1 >= SuspendAfter {
-			until = c.now().Add(ReportSuspension)
+			until = c.Now().Add(ReportSuspension)
 		}
-		if _, err := q.AddUnfounded(ctx, r.ReporterHash, until, c.now()); err != nil {
+		if _, err := q.AddUnfounded(ctx, r.ReporterHash, until, c.Now()); err != nil {
 			return err
 		}
 	}

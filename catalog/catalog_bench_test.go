@@ -1,0 +1,82 @@
+package catalog_test
+
+import (
+	"fmt"
+	"kurz/catalog"
+	"kurz/catalog/catalogtest"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"kurz"
+)
+
+// Micro-benchmarks of the catalogue and For You ranking.
+// Run: go test -run '^$' -bench . -benchmem -count 6 ./cell | benchstat -
+
+var benchSizes = []int{10_000, 100_000, 1_000_000}
+
+// BenchmarkHotRecompute is the cost of the first For You request after
+// any catalogue change (a publish, a takedown, a counter update): the
+// whole catalogue is scored and sorted under the index's write lock.
+func BenchmarkHotRecompute(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			x := catalogtest.Synthetic(n)
+			now := time.Now()
+			b.ReportAllocs()
+			for b.Loop() {
+				x.Rank(now) // the full re-rank, wherever it runs
+			}
+		})
+	}
+}
+
+// BenchmarkPutVideo adds a video to a catalogue of n (as the log follower
+// does for every publish, takedown and counter update of any region).
+func BenchmarkPutVideo(b *testing.B) {
+	for _, n := range benchSizes[:2] {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			x := catalogtest.Synthetic(n)
+			rng := rand.New(rand.NewPCG(3, 4))
+			owners := []string{kurz.NewID("eu")}
+			now := time.Now()
+			b.ReportAllocs()
+			for b.Loop() {
+				v := catalogtest.Video(rng, 0, now, owners)
+				v.Hashtags = []string{"trend1"}
+				x.PutVideo(v)
+				b.StopTimer()
+				x.RemoveVideo(v.ID)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkLoadIndex builds a catalogue of n videos from scratch, as a
+// region does at start (in log order; 30% of videos carry one of 20
+// trending tags, so those tag lists grow long).
+func BenchmarkLoadIndex(b *testing.B) {
+	for _, n := range []int{100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			owners := make([]string, 1000)
+			for i := range owners {
+				owners[i] = kurz.NewID("eu")
+			}
+			now := time.Now()
+			vids := make([]*catalog.PublicVideo, n)
+			for i := range vids {
+				vids[i] = catalogtest.Video(rng, i, now, owners)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				x := catalog.NewIndex()
+				for _, v := range vids {
+					x.PutVideo(v)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,30 @@
+package cell
+
+import (
+	"context"
+	"net/url"
+	"slices"
+
+	"kurz"
+)
+
+// IsFollowing reports whether a person of this region follows another.
+func (c *Cell) IsFollowing(ctx context.Context, followerID, followeeID string) bool {
+	list, err := c.Store.Followees(ctx, followerID)
+	return err == nil && slices.Contains(list, followeeID)
+}
+
+// Follows reports whether follower (of any region) follows followee. The
+// follow is the follower's personal data, so their home region answers.
+func (c *Cell) Follows(ctx context.Context, followerID, followeeID string) bool {
+	region, err := kurz.ParseID(followerID)
+	if err != nil {
+		return false
+	}
+	if region == c.Region {
+		return c.IsFollowing(ctx, followerID, followeeID)
+	}
+	var out struct{ Follows bool }
+	err = c.Link.Call(ctx, region, "GET", "/link/v1/follows?follower="+url.QueryEscape(followerID)+"&followee="+url.QueryEscape(followeeID), nil, &out)
+	return err == nil && out.Follows
+}

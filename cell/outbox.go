@@ -1,0 +1,137 @@
+package cell
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/catalog"
+)
+
+// Public log kinds.
+const (
+	LogVideo       = "video"      // data: catalog.PublicVideo
+	LogVideoGone   = "video_gone" // unpublished, removed or deleted
+	LogProfile     = "profile"    // data: catalog.PublicProfile
+	LogProfileGone = "profile_gone"
+)
+
+// Tx runs fn in a write transaction and, after commit, wakes the log
+// readers in case fn wrote to the public log.
+func (c *Cell) Tx(ctx context.Context, fn func(q kurz.Queries) error) error {
+	err := c.Store.Tx(ctx, fn)
+	if err == nil {
+		c.LogNotify()
+	}
+	return err
+}
+
+// PublicVideo builds the public snapshot of a public, ready video.
+func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (*catalog.PublicVideo, error) {
+	owner, err := q.ProfileByID(ctx, v.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := q.AccountByID(ctx, v.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	tags := kurz.Hashtags(v.Caption)
+	if tags == nil {
+		tags = []string{}
+	}
+	pv := &catalog.PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Handle: owner.Handle, Caption: v.Caption, Hashtags: tags,
+		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
+		CreatedAt: v.CreatedAt, Minor: acct.Minor}
+	for _, r := range strings.Split(v.Restrictions, ",") {
+		switch {
+		case r == "reduced":
+			pv.Reduced = true
+		case r == "age_restricted":
+			pv.AgeRestricted = true
+		case strings.HasPrefix(r, "label:"):
+			pv.Label = strings.TrimPrefix(r, "label:")
+		}
+	}
+	return pv, nil
+}
+
+// SyncVideoLog writes the public fact about v to the log in transaction q:
+// its snapshot if it is public and ready, else that it is gone. Called
+// after every change that may alter what the public sees.
+func (c *Cell) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
+	if v.Status == kurz.StatusReady && v.Visibility == kurz.Public {
+		pv, err := c.PublicVideo(ctx, q, v)
+		if err != nil {
+			return err
+		}
+		return c.AppendLog(ctx, q, LogVideo, v.ID, pv)
+	}
+	return c.AppendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": v.Status})
+}
+
+// PublishProfile writes a person's public profile to the log.
+func (c *Cell) PublishProfile(ctx context.Context, q kurz.Queries, p *kurz.Profile) error {
+	return c.AppendLog(ctx, q, LogProfile, p.ID, &catalog.PublicProfile{ID: p.ID, Handle: p.Handle, DisplayName: p.DisplayName,
+		Bio: p.Bio, Private: p.Private, Followers: p.Followers, Following: p.Following})
+}
+
+// AppendLog adds a public fact to the log in transaction q.
+func (c *Cell) AppendLog(ctx context.Context, q kurz.Queries, kind, id string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return q.AppendLog(ctx, &kurz.LogEntry{Kind: kind, ObjectID: id, Data: b, CreatedAt: c.Now().UTC()})
+}
+
+// LogNotify wakes everyone waiting for new log entries.
+func (c *Cell) LogNotify() {
+	c.logMu.Lock()
+	defer c.logMu.Unlock()
+	if c.logWake == nil { // a cell opened by a command, with no readers
+		return
+	}
+	close(c.logWake)
+	c.logWake = make(chan struct{})
+}
+
+// LogWait returns a channel closed at the next log write.
+func (c *Cell) LogWait() <-chan struct{} {
+	c.logMu.Lock()
+	defer c.logMu.Unlock()
+	return c.logWake
+}
+
+// LogSince returns entries after seq, waiting up to wait for one to appear
+// (long poll).
+func (c *Cell) LogSince(ctx context.Context, seq int64, wait time.Duration) ([]*kurz.LogEntry, error) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		ch := c.LogWait()
+		entries, err := c.Store.LogAfter(ctx, seq, 500)
+		if err != nil || len(entries) > 0 {
+			return entries, err
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, nil
+		}
+	}
+}
+
+// Sleep waits for d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

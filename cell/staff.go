@@ -1,0 +1,135 @@
+package cell
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"kurz"
+)
+
+// Staff roles, granted per region.
+const (
+	RoleModerator = "moderator"
+	RoleAdmin     = "admin"
+	RolePrivacy   = "privacy"
+)
+
+// auditHash is the chain hash of an entry: it covers the previous hash and
+// every field.
+func auditHash(a *kurz.AuditEntry) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%d\n%s\n%s\n%s\n%s\n%s", a.PrevHash, a.Seq, a.At.UnixMilli(), a.ActorID, a.SubjectID, a.Action, a.Fields, a.Reason)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Audit appends an entry to the region's access audit log.
+func (c *Cell) Audit(ctx context.Context, q kurz.Queries, actorID, subjectID, action, fields, reason string) error {
+	prev, err := q.LastAudit(ctx)
+	if err != nil && !errors.Is(err, kurz.ErrNotFound) {
+		return err
+	}
+	a := &kurz.AuditEntry{Seq: 1, At: c.Now().UTC().Truncate(time.Millisecond), ActorID: actorID, SubjectID: subjectID,
+		Action: action, Fields: fields, Reason: reason}
+	if prev != nil {
+		a.Seq, a.PrevHash = prev.Seq+1, prev.Hash
+	}
+	a.Hash = auditHash(a)
+	return q.AppendAudit(ctx, a)
+}
+
+// VerifyAudit checks the whole chain; it names the first broken entry.
+func (c *Cell) VerifyAudit(ctx context.Context) (int, error) {
+	entries, err := c.Store.AuditEntries(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	prev := ""
+	for i, a := range entries {
+		if a.Seq != int64(i+1) || a.PrevHash != prev || auditHash(a) != a.Hash {
+			return i, fmt.Errorf("access audit log broken at entry %d", a.Seq)
+		}
+		prev = a.Hash
+	}
+	return len(entries), nil
+}
+
+// Grant gives a person a staff role in this region, audited.
+func (c *Cell) Grant(ctx context.Context, by, userID, role string) error {
+	switch role {
+	case RoleModerator, RoleAdmin, RolePrivacy:
+	default:
+		return kurz.FieldError("role", "role must be moderator, admin or privacy")
+	}
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		if err := q.GrantRole(ctx, userID, role, by, c.Now().UTC()); err != nil {
+			return err
+		}
+		return c.Audit(ctx, q, by, userID, "grant", "role", "granted "+role+" in "+string(c.Region))
+	})
+}
+
+// IsStaff reports whether a person holds any of the roles in this region.
+func (c *Cell) IsStaff(ctx context.Context, userID string, roles ...string) bool {
+	for _, r := range roles {
+		if ok, err := c.Store.HasRole(ctx, userID, r); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Hidden reports whether a person of this region is hidden (their erasure
+// is pending): their content is shown to nobody.
+func (c *Cell) Hidden(ctx context.Context, userID string) bool {
+	_, err := c.Store.Erasure(ctx, userID)
+	return err == nil
+}
+
+// Notify stores a sealed message for a person of this region.
+func (c *Cell) Notify(ctx context.Context, q kurz.Queries, userID, kind string, data any) error {
+	dk, err := c.DataKey(ctx, userID)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	id := kurz.NewID(c.Region)
+	return q.AddNotification(ctx, &kurz.Notification{ID: id, UserID: userID, Kind: kind,
+		DataSealed: dk.Seal("notification:"+id, b), CreatedAt: c.Now().UTC()})
+}
+
+// Notification is a notification as its owner reads it.
+type Notification struct {
+	ID        string          `json:"id"`
+	Kind      string          `json:"kind"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Notifications lists a person's notifications, newest first.
+func (c *Cell) Notifications(ctx context.Context, viewer *kurz.Profile) ([]Notification, error) {
+	list, err := c.Store.NotificationsOf(ctx, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := c.DataKey(ctx, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []Notification{}
+	for _, n := range list {
+		b, err := dk.Open("notification:"+n.ID, n.DataSealed)
+		if err != nil {
+			continue
+		}
+		out = append(out, Notification{ID: n.ID, Kind: n.Kind, Data: b, CreatedAt: n.CreatedAt})
+	}
+	return out, nil
+}

@@ -1,0 +1,205 @@
+// Package region wires one region together: it opens the region value
+// (package cell: stores, keys, link, log, jobs) from a Config, builds the
+// concern services on it with the interfaces each declares, and starts
+// and stops them in order. It is the only package that imports every
+// concern package; httpapi, web and the commands reach a region through
+// it.
+package region
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"kurz"
+	"kurz/accounts"
+	"kurz/cell"
+	"kurz/keyring"
+	"kurz/link"
+	"kurz/pipeline"
+	"kurz/postgres"
+	"kurz/privacy"
+	"kurz/replication"
+	"kurz/safety"
+	"kurz/social"
+	"kurz/sqlite"
+	"kurz/sqlstore"
+	"kurz/video"
+)
+
+// Config is what a region is opened from.
+type Config struct {
+	Region kurz.Region
+	// Dir is the region's folder: <data>/<region>.
+	Dir string
+	// DB and KeyDB are postgres:// URLs; empty means SQLite in Dir.
+	DB, KeyDB string
+	// KEK is the key-encryption key (base64, 32 bytes); empty means the
+	// key file Dir/keyring/kek, created with mode 0600.
+	KEK string
+	Log *slog.Logger
+	// Link reaches the other regions (and this one).
+	Link      *link.Client
+	Regions   []kurz.Region
+	Directory kurz.Region
+	// Locator keys the email locator shared by all regions.
+	Locator []byte
+	Media   pipeline.MediaConfig
+	Privacy privacy.PrivacyConfig
+	Safety  safety.SafetyConfig
+	// WordFilterFile, if set, replaces Safety.WordFilter with the list read
+	// from it (a missing file means no filter).
+	WordFilterFile string
+}
+
+// Validate checks a Config before anything is opened.
+func (c *Config) Validate() error {
+	switch {
+	case c.Region == "":
+		return errors.New("region: no region name")
+	case c.Dir == "" && (c.DB == "" || c.KeyDB == ""):
+		return fmt.Errorf("region %s: no data folder", c.Region)
+	case c.Link == nil:
+		return fmt.Errorf("region %s: no link", c.Region)
+	case len(c.Locator) < 32:
+		return fmt.Errorf("region %s: the email locator key is missing", c.Region)
+	case c.Media.FFmpeg == nil || c.Media.Slots == nil:
+		return fmt.Errorf("region %s: no media runner", c.Region)
+	case c.Media.MaxAttempts < 1 || c.Media.DailyUploads < 1 || c.Media.MaxUploadBytes < 1:
+		return fmt.Errorf("region %s: media limits must be positive", c.Region)
+	}
+	return nil
+}
+
+// Region is one region hosted by this process: the region value and its
+// concern services.
+type Region struct {
+	*cell.Cell
+	Accounts    *accounts.Service
+	Videos      *video.Service
+	Pipeline    *pipeline.Service
+	Social      *social.Service
+	Safety      *safety.Service
+	Privacy     *privacy.Service
+	Replication *replication.Service
+}
+
+// Open opens a region's stores and keys and builds its services; nothing
+// runs until Start. On error everything opened is closed again.
+func Open(ctx context.Context, cfg Config) (r *Region, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &cell.Cell{Region: cfg.Region, Dir: cfg.Dir, Log: cfg.Log, Link: cfg.Link, Regions: cfg.Regions,
+		Directory: cfg.Directory, Locator: cfg.Locator}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	defer func() {
+		if err != nil {
+			c.Close()
+			r = nil
+		}
+	}()
+	if err := os.MkdirAll(filepath.Join(cfg.Dir, "keyring"), 0o700); err != nil {
+		return nil, err
+	}
+	if cfg.KEK != "" {
+		raw, err := keyring.ParseKey(cfg.KEK)
+		if err != nil {
+			return nil, err
+		}
+		if c.Keys, err = keyring.New(raw); err != nil {
+			return nil, err
+		}
+	} else if c.Keys, err = keyring.LoadOrCreate(filepath.Join(cfg.Dir, "keyring", "kek")); err != nil {
+		return nil, err
+	}
+	if c.Store, err = openStore(ctx, cfg.DB, filepath.Join(cfg.Dir, "kurz.db")); err != nil {
+		return nil, err
+	}
+	// The wrapped data keys live apart from the main database (and its
+	// backups), in the keyring folder, unless a database is configured.
+	if c.KeyStore, err = openStore(ctx, cfg.KeyDB, filepath.Join(cfg.Dir, "keyring", "keys.db")); err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	if cfg.WordFilterFile != "" {
+		if cfg.Safety.WordFilter, err = safety.LoadWordFilter(cfg.WordFilterFile); err != nil {
+			return nil, fmt.Errorf("word filter: %w", err)
+		}
+	}
+	c.Init()
+	return build(c, cfg)
+}
+
+// build makes the services of region value c. Where a concern needs
+// another, it gets it through the interface it declares.
+func build(c *cell.Cell, cfg Config) (*Region, error) {
+	r := &Region{Cell: c}
+	r.Accounts = accounts.New(c)
+	r.Safety = safety.New(c, cfg.Safety)
+	r.Videos = video.New(c, r.Safety)
+	r.Social = social.New(c, r.Safety, r.Videos)
+	r.Safety.Shapes = shapes{r}
+	r.Privacy = privacy.New(c, cfg.Privacy, shapes{r})
+	r.Replication = replication.New(c)
+	var err error
+	r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety)
+	return r, err
+}
+
+func openStore(ctx context.Context, dsn, path string) (*sqlstore.DB, error) {
+	if dsn != "" {
+		return postgres.Open(ctx, dsn)
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// Start starts the region's work in order: the job queue (after taking
+// back the work this node held when it stopped), the privacy sweep, then
+// the catalogue and the log followers.
+func (r *Region) Start(ctx context.Context) error {
+	err := r.OpenJobs(ctx, cell.JobsConfig{NodeID: r.Pipeline.Media.NodeID,
+		MediaWorkers: cap(r.Pipeline.Media.Slots), JobTimeout: r.Pipeline.JobTimeout()})
+	if err != nil {
+		return err
+	}
+	if err := r.Pipeline.Recover(ctx); err != nil {
+		return err
+	}
+	if err := r.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	r.Privacy.Start(ctx)
+	return r.Replication.Start(ctx)
+}
+
+// LinkHandler serves this region's side of the region link. The caller
+// has verified the request's signature; body is its verified payload.
+func (r *Region) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, error) {
+	for _, h := range []func(context.Context, kurz.Region, string, string, string, []byte) (any, bool, error){
+		r.Accounts.LinkHandler, r.Social.LinkHandler, r.Replication.LinkHandler, r.Safety.LinkHandler,
+	} {
+		if out, ok, err := h(ctx, from, method, path, rawQuery, body); ok {
+			return out, err
+		}
+	}
+	return nil, kurz.Errorf(kurz.ENotFound, "no such link call")
+}
+
+// shapes renders videos and comments as the API shows them, for the
+// services that show them to moderators or in exports.
+type shapes struct{ r *Region }
+
+func (s shapes) Video(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) (any, error) {
+	rec, err := s.r.Videos.Record(ctx, viewer, v)
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (s shapes) Comment(cm *kurz.Comment) any { return social.CommentRecord(cm) }

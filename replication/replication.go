@@ -1,0 +1,367 @@
+// Package replication owns what crosses between regions in the public
+// flows: following each peer's public log into replica tables and the
+// catalogue, serving this region's log, and delivering and applying
+// counter deltas. It keeps the health of each peer for /api/v1/regions.
+// It never imports a concern package.
+package replication
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"kurz"
+	"kurz/catalog"
+	"kurz/cell"
+)
+
+// Service replicates the public log of one region.
+type Service struct {
+	*cell.Cell
+
+	healthMu sync.Mutex
+	health   map[kurz.Region]PeerHealth
+}
+
+// New returns the replication service of region c.
+func New(c *cell.Cell) *Service {
+	return &Service{Cell: c, health: map[kurz.Region]PeerHealth{}}
+}
+
+// applyToIndex puts a log entry (own or replicated) into the catalogue.
+func (c *Service) applyToIndex(e *kurz.LogEntry) {
+	switch e.Kind {
+	case cell.LogVideo:
+		var v catalog.PublicVideo
+		if json.Unmarshal(e.Data, &v) == nil {
+			c.Index.PutVideo(&v)
+		}
+	case cell.LogVideoGone:
+		c.Index.RemoveVideo(e.ObjectID)
+		if c.OnVideoGone != nil {
+			c.OnVideoGone(e.ObjectID)
+		}
+	case cell.LogProfile:
+		var p catalog.PublicProfile
+		if json.Unmarshal(e.Data, &p) == nil {
+			c.Index.PutProfile(&p)
+		}
+	case cell.LogProfileGone:
+		c.Index.RemoveProfile(e.ObjectID)
+	}
+}
+
+// followOwnLog keeps the catalogue in step with this region's own log.
+func (c *Service) followOwnLog(ctx context.Context, seq int64) {
+	for ctx.Err() == nil {
+		entries, err := c.LogSince(ctx, seq, 30*time.Second)
+		if err != nil {
+			c.Log.Warn("reading own public log", "err", err)
+			cell.Sleep(ctx, time.Second)
+			continue
+		}
+		for _, e := range entries {
+			c.applyToIndex(e)
+			seq = e.Seq
+		}
+	}
+}
+
+// followPeer replicates a peer region's public log: it long-polls the
+// peer over the link, applies entries idempotently to the replica table
+// and remembers its position in the same transaction.
+func (c *Service) followPeer(ctx context.Context, peer kurz.Region) {
+	backoff := 200 * time.Millisecond
+	for ctx.Err() == nil {
+		pos, err := c.Store.LogPosition(ctx, peer)
+		if err != nil {
+			cell.Sleep(ctx, time.Second)
+			continue
+		}
+		var out struct {
+			Entries []*kurz.LogEntry `json:"entries"`
+			Head    int64            `json:"head"`
+		}
+		err = c.Link.Call(ctx, peer, "GET", "/link/v1/log?after="+strconv.FormatInt(pos, 10)+"&wait=8", nil, &out)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.peerDown(peer, err)
+				cell.Sleep(ctx, backoff)
+				backoff = min(backoff*2, 5*time.Second)
+			}
+			continue
+		}
+		backoff = 200 * time.Millisecond
+		if len(out.Entries) == 0 {
+			c.peerUp(peer, pos, out.Head, nil)
+			continue
+		}
+		err = c.Store.Tx(ctx, func(q kurz.Queries) error {
+			for _, e := range out.Entries {
+				if err := applyReplica(ctx, q, e); err != nil {
+					return err
+				}
+			}
+			return q.SetLogPosition(ctx, peer, out.Entries[len(out.Entries)-1].Seq, c.Now())
+		})
+		if err != nil {
+			c.Log.Warn("applying replicated log", "peer", peer, "err", err)
+			cell.Sleep(ctx, time.Second)
+			continue
+		}
+		for _, e := range out.Entries {
+			c.applyToIndex(e)
+		}
+		last := out.Entries[len(out.Entries)-1]
+		c.peerUp(peer, last.Seq, out.Head, last)
+	}
+}
+
+func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {
+	switch e.Kind {
+	case cell.LogVideo:
+		return q.PutReplica(ctx, "video", e.ObjectID, e.Data, e.Seq)
+	case cell.LogVideoGone:
+		return q.DeleteReplica(ctx, "video", e.ObjectID)
+	case cell.LogProfile:
+		return q.PutReplica(ctx, "profile", e.ObjectID, e.Data, e.Seq)
+	case cell.LogProfileGone:
+		return q.DeleteReplica(ctx, "profile", e.ObjectID)
+	}
+	return nil
+}
+
+// loadIndex fills the catalogue at start: the replicas of other regions,
+// then this region's own log replayed from the beginning. It returns the
+// own log position reached.
+func (c *Service) loadIndex(ctx context.Context) (int64, error) {
+	c.Index.BeginBulk()
+	defer c.Index.EndBulk()
+	for _, kind := range []string{"profile", "video"} {
+		rows, err := c.Store.Replicas(ctx, kind)
+		if err != nil {
+			return 0, err
+		}
+		for _, data := range rows {
+			logKind := cell.LogVideo
+			if kind == "profile" {
+				logKind = cell.LogProfile
+			}
+			c.applyToIndex(&kurz.LogEntry{Kind: logKind, Data: data})
+		}
+	}
+	var seq int64
+	for {
+		entries, err := c.Store.LogAfter(ctx, seq, 500)
+		if err != nil {
+			return 0, err
+		}
+		if len(entries) == 0 {
+			return seq, nil
+		}
+		for _, e := range entries {
+			c.applyToIndex(e)
+			seq = e.Seq
+		}
+	}
+}
+
+// peerDown and peerUp record link health for /api/v1/regions.
+func (c *Service) peerDown(peer kurz.Region, err error) {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	h := c.health[peer]
+	h.Up = false
+	c.health[peer] = h
+}
+
+func (c *Service) peerUp(peer kurz.Region, seq, head int64, last *kurz.LogEntry) {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	h := PeerHealth{Up: true, Seq: seq, Head: max(head, seq), LagEvents: max(head-seq, 0), At: c.Now()}
+	if last != nil && h.LagEvents > 0 {
+		h.LagSeconds = c.Now().Sub(last.CreatedAt).Seconds()
+	}
+	c.health[peer] = h
+}
+
+// PeerHealth is what a region knows about a peer's public log: how far it
+// has applied it, how far the peer had written at last contact, and how
+// far behind that is in entries and in seconds.
+type PeerHealth struct {
+	Up         bool      `json:"up"`
+	Seq        int64     `json:"applied_seq"`
+	Head       int64     `json:"peer_head_seq"`
+	LagEvents  int64     `json:"lag_events"`
+	LagSeconds float64   `json:"lag_seconds"`
+	At         time.Time `json:"last_contact"`
+}
+
+// Start loads the catalogue and starts the region's loops: its
+// own log, every peer's log, and the counter-delta sender.
+func (c *Service) Start(ctx context.Context) error {
+	seq, err := c.loadIndex(ctx)
+	if err != nil {
+		return err
+	}
+	c.Go(func(ctx context.Context) { c.followOwnLog(ctx, seq) })
+	for _, r := range c.Regions {
+		if r != c.Region {
+			c.Go(func(ctx context.Context) { c.followPeer(ctx, r) })
+		}
+	}
+	c.Go(c.sendDeltas)
+	return nil
+}
+
+// Health reports the link state of every peer.
+func (c *Service) Health() map[kurz.Region]PeerHealth {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	out := map[kurz.Region]PeerHealth{}
+	for r, h := range c.health {
+		out[r] = h
+	}
+	return out
+}
+
+func newKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type deltaJSON struct {
+	Key      string `json:"key"`
+	ObjectID string `json:"object_id"`
+	Field    string `json:"field"`
+	Delta    int64  `json:"delta"`
+}
+
+// sendDeltas delivers queued deltas to their regions, retrying failures;
+// the receiver applies each key once.
+func (c *Service) sendDeltas(ctx context.Context) {
+	for ctx.Err() == nil {
+		ch := c.LogWait()
+		pending, err := c.Store.PendingDeltas(ctx, 200)
+		if err != nil {
+			cell.Sleep(ctx, time.Second)
+			continue
+		}
+		byRegion := map[kurz.Region][]*kurz.Delta{}
+		for _, d := range pending {
+			byRegion[d.Region] = append(byRegion[d.Region], d)
+		}
+		failed := false
+		for region, ds := range byRegion {
+			batch := make([]deltaJSON, len(ds))
+			for i, d := range ds {
+				batch[i] = deltaJSON{d.Key, d.ObjectID, d.Field, d.Delta}
+			}
+			if err := c.Link.Call(ctx, region, "POST", "/link/v1/deltas", batch, nil); err != nil {
+				failed = true
+				continue
+			}
+			for _, d := range ds {
+				if err := c.Store.DeleteDelta(ctx, d.Key); err != nil {
+					failed = true
+				}
+			}
+		}
+		switch {
+		case failed:
+			cell.Sleep(ctx, time.Second)
+		case len(pending) == 200:
+		default:
+			select {
+			case <-ch:
+			case <-time.After(2 * time.Second):
+			case <-ctx.Done():
+			}
+		}
+	}
+}
+
+// applyDeltas folds incoming deltas into this region's counters, each key
+// once, and publishes the new counts.
+func (c *Service) applyDeltas(ctx context.Context, batch []deltaJSON) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		touched := map[string]bool{}
+		for _, d := range batch {
+			region, err := kurz.ParseID(d.ObjectID)
+			if err != nil || region != c.Region {
+				return kurz.Errorf(kurz.EInvalid, "delta for an object of another region")
+			}
+			table := "videos"
+			if d.Field == "followers" {
+				table = "profiles"
+			}
+			fresh, err := q.MarkDeltaApplied(ctx, d.Key, c.Now())
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				continue
+			}
+			if err := q.AddCounter(ctx, table, d.ObjectID, d.Field, d.Delta); err != nil {
+				return err
+			}
+			touched[table+"/"+d.ObjectID] = true
+		}
+		for key := range touched {
+			table, id, _ := strings.Cut(key, "/")
+			if table == "profiles" {
+				p, err := q.ProfileByID(ctx, id)
+				if errors.Is(err, kurz.ErrNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				if err := c.PublishProfile(ctx, q, p); err != nil {
+					return err
+				}
+				continue
+			}
+			v, err := q.VideoByID(ctx, id)
+			if errors.Is(err, kurz.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LinkHandler serves the public log and counter deltas on the region link.
+func (c *Service) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
+	q, _ := url.ParseQuery(rawQuery)
+	switch {
+	case method == "GET" && path == "/link/v1/log":
+		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+		wait, _ := strconv.Atoi(q.Get("wait"))
+		entries, err := c.LogSince(ctx, after, time.Duration(min(max(wait, 0), 25))*time.Second)
+		if entries == nil {
+			entries = []*kurz.LogEntry{}
+		}
+		head, herr := c.Store.LastLogSeq(ctx)
+		return map[string]any{"entries": entries, "head": head}, true, errors.Join(err, herr)
+	case method == "POST" && path == "/link/v1/deltas":
+		var batch []deltaJSON
+		if err := json.Unmarshal(body, &batch); err != nil {
+			return nil, true, kurz.Errorf(kurz.EInvalid, "bad deltas")
+		}
+		return struct{}{}, true, c.applyDeltas(ctx, batch)
+	}
+	return nil, false, nil
+}

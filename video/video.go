@@ -1,0 +1,286 @@
+// Package video owns video records: captions (sealed unless public),
+// hashtags, who may see a video, owners' edits and deletion, media
+// tokens and the media-visibility check. It never imports another
+// concern package; what it needs from them it declares here.
+package video
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"kurz"
+	"kurz/cell"
+)
+
+// TextFilter checks text a person writes against the operator's filters.
+type TextFilter interface {
+	CheckWords(field, text string) error
+}
+
+// Service applies the video rules of one region.
+type Service struct {
+	*cell.Cell
+	Words TextFilter
+}
+
+// New returns the video service of region c.
+func New(c *cell.Cell, words TextFilter) *Service { return &Service{Cell: c, Words: words} }
+
+// VideoJSON is the API shape of a video.
+type VideoJSON struct {
+	ID         string   `json:"id"`
+	Status     string   `json:"status"`
+	Error      string   `json:"error,omitempty"`
+	Visibility string   `json:"visibility"`
+	Caption    string   `json:"caption"`
+	Hashtags   []string `json:"hashtags"`
+	Creator    struct {
+		ID     string `json:"id"`
+		Handle string `json:"handle"`
+	} `json:"creator"`
+	DurationMS int64     `json:"duration_ms"`
+	Width      int       `json:"width"`
+	Height     int       `json:"height"`
+	HLSURL     string    `json:"hls_url,omitempty"`
+	PosterURL  string    `json:"poster_url,omitempty"`
+	PreviewURL string    `json:"preview_url,omitempty"`
+	Likes      int64     `json:"likes"`
+	Comments   int64     `json:"comments"`
+	Views      int64     `json:"views"`
+	CreatedAt  time.Time `json:"created_at"`
+	Liked      bool      `json:"liked"`
+	Following  bool      `json:"following"`
+}
+
+// SetCaption stores a caption in the right class: plain for public videos,
+// sealed with the owner's key otherwise.
+func (c *Service) SetCaption(ctx context.Context, q kurz.Queries, v *kurz.Video, caption string) error {
+	if v.Visibility == kurz.Public {
+		v.Caption, v.CaptionSealed = caption, nil
+		return nil
+	}
+	dk, err := c.DataKey(ctx, v.OwnerID)
+	if err != nil {
+		return err
+	}
+	v.Caption, v.CaptionSealed = "", dk.Seal("caption:"+v.ID, []byte(caption))
+	return nil
+}
+
+// Caption returns a video's caption, opening it for non-public videos.
+func (c *Service) Caption(ctx context.Context, q kurz.Queries, v *kurz.Video) (string, error) {
+	if v.CaptionSealed == nil {
+		return v.Caption, nil
+	}
+	dk, err := c.DataKey(ctx, v.OwnerID)
+	if err != nil {
+		return "", err
+	}
+	b, err := dk.Open("caption:"+v.ID, v.CaptionSealed)
+	return string(b), err
+}
+
+// SyncHashtags stores the caption's hashtags for public videos only.
+func (c *Service) SyncHashtags(ctx context.Context, q kurz.Queries, v *kurz.Video, caption string) error {
+	var tags []string
+	if v.Visibility == kurz.Public {
+		tags = kurz.Hashtags(caption)
+	}
+	return q.SetHashtags(ctx, v.ID, tags, v.CreatedAt)
+}
+
+// CanView reports whether viewer (nil: anonymous) may see v.
+func (c *Service) CanView(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) bool {
+	if viewer != nil && viewer.ID == v.OwnerID {
+		return true
+	}
+	if v.Status != kurz.StatusReady || c.Hidden(ctx, v.OwnerID) {
+		return false
+	}
+	switch v.Visibility {
+	case kurz.Public:
+		return true
+	case kurz.Followers:
+		return viewer != nil && c.Follows(ctx, viewer.ID, v.OwnerID)
+	}
+	return false
+}
+
+// Video returns a video as viewer may see it; others get ErrNotFound.
+func (c *Service) Video(ctx context.Context, viewer *kurz.Profile, id string) (*VideoJSON, error) {
+	v, err := c.Store.VideoByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !c.CanView(ctx, viewer, v) {
+		return nil, kurz.ErrNotFound
+	}
+	return c.Record(ctx, viewer, v)
+}
+
+func (c *Service) Record(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) (*VideoJSON, error) {
+	caption, err := c.Caption(ctx, c.Store, v)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := c.Store.ProfileByID(ctx, v.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	tags := kurz.Hashtags(caption)
+	if tags == nil {
+		tags = []string{}
+	}
+	out := &VideoJSON{ID: v.ID, Status: v.Status, Visibility: v.Visibility, Caption: caption, Hashtags: tags,
+		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
+		CreatedAt: v.CreatedAt}
+	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
+	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved {
+		out.Error = v.Error
+	}
+	if v.Status == kurz.StatusReady {
+		q := ""
+		if v.Visibility != kurz.Public {
+			q = "?t=" + c.MediaToken(v.ID, c.Now().Add(MediaTokenTTL))
+		}
+		base := "/media/" + v.ID + "/"
+		out.HLSURL, out.PosterURL, out.PreviewURL = base+"master.m3u8"+q, base+"poster.jpg"+q, base+"preview.mp4"+q
+	}
+	return out, nil
+}
+
+// VideoPatch changes a video; nil fields stay.
+type VideoPatch struct {
+	Caption    *string `json:"caption"`
+	Visibility *string `json:"visibility"`
+}
+
+// UpdateVideo lets the owner change caption and visibility.
+func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id string, p VideoPatch) (*VideoJSON, error) {
+	var out *kurz.Video
+	err := c.Tx(ctx, func(q kurz.Queries) error {
+		v, err := q.VideoByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if viewer == nil || v.OwnerID != viewer.ID {
+			return kurz.ErrNotFound
+		}
+		if v.Status == kurz.StatusRemoved {
+			return kurz.Errorf(kurz.EForbidden, "this video was removed and cannot be changed")
+		}
+		caption, err := c.Caption(ctx, q, v)
+		if err != nil {
+			return err
+		}
+		if p.Caption != nil {
+			if err := kurz.CheckCaption(*p.Caption); err != nil {
+				return err
+			}
+			if err := c.Words.CheckWords("caption", *p.Caption); err != nil {
+				return err
+			}
+			caption = *p.Caption
+		}
+		if p.Visibility != nil {
+			if err := kurz.CheckVisibility(*p.Visibility); err != nil {
+				return err
+			}
+			v.Visibility = *p.Visibility
+		}
+		if err := c.SetCaption(ctx, q, v, caption); err != nil {
+			return err
+		}
+		v.UpdatedAt = c.Now().UTC()
+		if err := q.UpdateVideo(ctx, v); err != nil {
+			return err
+		}
+		out = v
+		if err := c.SyncHashtags(ctx, q, v, caption); err != nil {
+			return err
+		}
+		return c.SyncVideoLog(ctx, q, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.Record(ctx, viewer, out)
+}
+
+// DeleteVideo lets the owner delete a video with its media and upload.
+func (c *Service) DeleteVideo(ctx context.Context, viewer *kurz.Profile, id string) error {
+	v, err := c.Store.VideoByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if viewer == nil || v.OwnerID != viewer.ID {
+		return kurz.ErrNotFound
+	}
+	err = c.Tx(ctx, func(q kurz.Queries) error {
+		if err := q.DeleteVideo(ctx, id); err != nil {
+			return err
+		}
+		v.Status = "deleted"
+		return c.SyncVideoLog(ctx, q, v)
+	})
+	if err != nil {
+		return err
+	}
+	c.RemoveVideoFiles(id)
+	return nil
+}
+
+// MediaTokenTTL is how long a media URL of a non-public video works.
+const MediaTokenTTL = 2 * time.Hour
+
+// MediaToken returns a capability for the media of one video until exp:
+// the expiry and a keyed hash of video and expiry.
+func (c *Service) MediaToken(videoID string, exp time.Time) string {
+	b := binary.BigEndian.AppendUint64(nil, uint64(exp.Unix()))
+	mac := c.Keys.Index("media-url", append([]byte(videoID+"\x00"), b...))[:16]
+	return base64.RawURLEncoding.EncodeToString(append(b, mac...))
+}
+
+// CheckMediaToken verifies a media token for videoID.
+func (c *Service) CheckMediaToken(videoID, token string) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) != 24 {
+		return false
+	}
+	exp := time.Unix(int64(binary.BigEndian.Uint64(raw[:8])), 0)
+	if c.Now().After(exp) {
+		return false
+	}
+	want := c.Keys.Index("media-url", append([]byte(videoID+"\x00"), raw[:8]...))[:16]
+	return hmac.Equal(want, raw[8:])
+}
+
+// MediaVisible reports whether the media of a video may be served to a
+// request: public ready videos to anyone, others with a valid token.
+func (c *Service) MediaVisible(ctx context.Context, videoID, token string) (bool, error) {
+	// Public, published videos are in the catalogue: no database read per
+	// segment. The catalogue drops a video as soon as its removal is logged.
+	if token == "" && c.Index != nil {
+		if _, ok := c.Index.Video(videoID); ok {
+			return true, nil
+		}
+	}
+	v, err := c.Store.VideoByID(ctx, videoID)
+	if errors.Is(err, kurz.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if v.Status != kurz.StatusReady {
+		return false, nil
+	}
+	if v.Visibility == kurz.Public {
+		return true, nil
+	}
+	return token != "" && c.CheckMediaToken(videoID, token), nil
+}
