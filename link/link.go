@@ -61,8 +61,8 @@ const MaxSkew = 60 * time.Second
 // maxBody bounds a link message, request or answer.
 const maxBody = 4 << 20
 
-// Errors of Verify. Handler answers ErrBusy with 503 and Retry-After,
-// ErrTooLarge with 413, and anything else with 401.
+// Errors of Verify. Handler answers ErrBusy with a signed 503 and
+// Retry-After, ErrTooLarge with 413, and anything else with 401.
 var (
 	// ErrUnauthenticated is returned for a bad, stale, replayed or
 	// self-addressed request.
@@ -213,11 +213,16 @@ func (c *Client) checkAnswer(resp *http.Response, req *http.Request, to kurz.Reg
 	} else {
 		ok = false
 	}
-	if !ok {
-		return &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s answered without a valid signature", to),
-			Cause: fmt.Errorf("%w (status %d)", ErrBadAnswer, resp.StatusCode)}
+	if ok {
+		return nil
 	}
-	return nil
+	msg := fmt.Sprintf("region %s answered without a valid signature", to)
+	if resp.StatusCode == http.StatusUnauthorized && sig == "" {
+		// Requests that fail verification get unsigned answers: this may
+		// be a refusal (check the link keys and clocks) or a forgery.
+		msg = fmt.Sprintf("region %s refused the call as unauthenticated, or someone answered for it", to)
+	}
+	return &kurz.Error{Code: kurz.EUnavailable, Message: msg, Cause: fmt.Errorf("%w (status %d)", ErrBadAnswer, resp.StatusCode)}
 }
 
 // Sign adds the link headers to req, addressed to region to, with body as
@@ -343,7 +348,8 @@ func (v *Verifier) now() time.Time {
 }
 
 // Verify checks req's signature and freshness and returns its body (read
-// whole, bounded) and sender.
+// whole, bounded) and sender. With ErrBusy it returns the verified sender
+// and receiver (and no body), so that the refusal can be signed.
 //
 // A request a Client in this process makes to its own region (marked in
 // its context, which no network request can carry) is accepted unsigned,
@@ -371,7 +377,9 @@ func (v *Verifier) Verify(req *http.Request) (from, to kurz.Region, body []byte,
 	if len(key) == 0 || !checkSig(sig, signRequest(key, req.Method, req.URL.RequestURI(), from, to, ts, nonce, body)) {
 		return "", "", nil, ErrUnauthenticated
 	}
-	if err := v.remember(string(from) + "/" + nonce); err != nil {
+	if err := v.remember(string(from) + "/" + nonce); errors.Is(err, ErrBusy) {
+		return from, to, nil, err // authenticated, but not checked for replay: refused
+	} else if err != nil {
 		return "", "", nil, err
 	}
 	return from, to, body, nil

@@ -207,9 +207,10 @@ func StatusOf(code string) int {
 // /link/v1/: it verifies each request with Verifier, dispatches it to the
 // Mux of the region it is addressed to with the verified sender, and
 // signs the answer with the key of the opposite direction. A request that
-// fails verification gets an unsigned 401 (413 when too large, 503 when
-// the replay memory is full): nothing it claims is trusted, not even the
-// key to answer it with. A region's call to itself (from a Client in this
+// fails verification gets an unsigned 401 (413 when too large): nothing it
+// claims is trusted, not even the key to answer it with. A verified
+// request that finds the replay memory full gets a signed 503 with
+// Retry-After. A region's call to itself (from a Client in this
 // process) is dispatched without signatures either way.
 type Handler struct {
 	Verifier *Verifier
@@ -228,23 +229,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrTooLarge):
 		writeError(w, kurz.Errorf(kurz.ETooLarge, "the request body is larger than %d bytes", maxBody))
 		return
-	case errors.Is(err, ErrBusy):
-		writeError(w, &kurz.Error{Code: kurz.EUnavailable, Message: "too many link requests; try again shortly", RetryAfter: 1})
-		return
-	case err != nil:
+	case err != nil && !errors.Is(err, ErrBusy):
 		writeError(w, kurz.Errorf(kurz.EUnauthorized, "link request not authenticated"))
 		return
 	}
-	r.Body = readCloser{bytes.NewReader(body)}
-	r.ContentLength = int64(len(body))
-	if h.Log != nil {
-		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, h.Log))
-	}
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}
-	if mux := h.Mux(to); mux != nil {
-		mux.serve(rec, r, from)
-	} else {
+	if err != nil {
+		writeError(rec, &kurz.Error{Code: kurz.EUnavailable, Message: "too many link requests; try again shortly", RetryAfter: 1})
+	} else if mux := h.Mux(to); mux == nil {
 		writeError(rec, kurz.Errorf(kurz.EUnavailable, "region %s is not served here", to))
+	} else {
+		r.Body = readCloser{bytes.NewReader(body)}
+		r.ContentLength = int64(len(body))
+		if h.Log != nil {
+			r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, h.Log))
+		}
+		mux.serve(rec, r, from)
 	}
 	if from != to {
 		ts := timestamp(h.Verifier.now())
