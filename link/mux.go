@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"reflect"
 	"strconv"
 	"strings"
@@ -34,7 +35,8 @@ func (m *Mux) Routes() []string { return append([]string(nil), m.routes...) }
 
 // Handle registers fn as the answer to route, a net/http pattern such as
 // RouteClaimHandle ("POST /link/v1/handles/claim") or RouteHandleOwner
-// ("GET /link/v1/handles/{handle}"). fn gets the verified sender and the
+// ("GET /link/v1/handles/{handle}"): exact paths, with whole-segment
+// wildcards only. fn gets the verified sender and the
 // decoded request; its response is sent as JSON (nil sends Resp's zero
 // value) and its error in the link's error shape.
 //
@@ -45,7 +47,8 @@ func (m *Mux) Routes() []string { return append([]string(nil), m.routes...) }
 // cannot travel in a GET URL.
 func Handle[Req, Resp any](m *Mux, route string, fn func(ctx context.Context, from kurz.Region, in *Req) (*Resp, error)) {
 	method, pattern, ok := strings.Cut(route, " ")
-	if !ok || !strings.HasPrefix(pattern, "/link/v1/") || strings.ContainsAny(pattern, " ?") {
+	if !ok || !strings.HasPrefix(pattern, "/link/v1/") || strings.ContainsAny(pattern, " ?") ||
+		strings.HasSuffix(pattern, "/") || strings.Contains(pattern, "...}") || path.Clean(pattern) != pattern {
 		panic(fmt.Sprintf("link: route %q: want \"METHOD /link/v1/...\"", route))
 	}
 	var fields []urlField
@@ -104,6 +107,11 @@ type (
 // no call answer 404, and a call with the wrong method 405, in the error
 // shape.
 func (m *Mux) serve(w http.ResponseWriter, r *http.Request, from kurz.Region) {
+	if path.Clean(r.URL.Path) != r.URL.Path {
+		// ServeMux would redirect; the link has no use for that.
+		writeError(w, kurz.Errorf(kurz.ENotFound, "no such link call"))
+		return
+	}
 	if h, pattern := m.mux.Handler(r); pattern == "" {
 		rec := &recorder{header: http.Header{}, code: http.StatusOK}
 		h.ServeHTTP(rec, r)
