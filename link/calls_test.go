@@ -1,0 +1,423 @@
+package link
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"kurz"
+)
+
+// The shapes today's callers in cell/ send and read, copied as they are
+// before the switch to typed calls: the typed protocol must match them
+// on the wire, both ways.
+type (
+	legacyClaim struct {
+		Handle string `json:"handle"`
+		UserID string `json:"user_id"`
+	}
+	legacyLocate struct {
+		Locator []byte `json:"locator"`
+	}
+	legacyFound struct {
+		Found bool `json:"found"`
+	}
+	legacyDelta struct {
+		Key      string `json:"key"`
+		ObjectID string `json:"object_id"`
+		Field    string `json:"field"`
+		Delta    int64  `json:"delta"`
+	}
+	legacyCommentRequest struct {
+		VideoID      string `json:"video_id"`
+		AuthorID     string `json:"author_id"`
+		AuthorHandle string `json:"author_handle"`
+		Text         string `json:"text"`
+		FollowsOwner bool   `json:"follows_owner"`
+	}
+	legacyComment struct {
+		ID      string `json:"id"`
+		VideoID string `json:"video_id"`
+		Text    string `json:"text"`
+		Author  struct {
+			ID     string `json:"id"`
+			Handle string `json:"handle"`
+		} `json:"author"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	legacyNotice struct {
+		NoticeID     string      `json:"notice_id"`
+		NoticeRegion kurz.Region `json:"notice_region"`
+		ReporterHash []byte      `json:"reporter_hash"`
+		TargetType   string      `json:"target_type"`
+		TargetID     string      `json:"target_id"`
+		Category     string      `json:"category"`
+		Explanation  string      `json:"explanation"`
+	}
+	legacyAppeal struct {
+		DecisionID  string `json:"decision_id"`
+		AppellantID string `json:"appellant_id"`
+		NoticeID    string `json:"notice_id"`
+		Explanation string `json:"explanation"`
+	}
+	legacyStatement struct {
+		DecisionID string `json:"decision_id"`
+		Action     string `json:"action"`
+	}
+)
+
+// canned registers route on m to record its decoded request and give resp.
+func canned[Req, Resp any](m *Mux, route string, got *sync.Map, resp *Resp) {
+	Handle(m, route, func(ctx context.Context, from kurz.Region, in *Req) (*Resp, error) {
+		got.Store(route, in)
+		return resp, nil
+	})
+}
+
+type wire struct {
+	method, path string
+	query        url.Values
+	body         any
+}
+
+// TestCallsWireFormat makes every call twice, once as today's callers do
+// through Call and once typed, against handlers registered with Handle:
+// both send the same request, the handler decodes it strictly into the
+// typed request, and both read the same answer.
+func TestCallsWireFormat(t *testing.T) {
+	t.Parallel()
+	var (
+		t0      = time.Date(2026, 2, 3, 4, 5, 6, 7_000_000, time.UTC)
+		uid     = kurz.NewID("eu")
+		vid     = kurz.NewID("us")
+		cid     = kurz.NewID("us")
+		itemID  = kurz.NewID("us")
+		hash    = bytes.Repeat([]byte{7}, 32)
+		comment = Comment{ID: cid, VideoID: vid, Text: "nice", Author: CommentAuthor{ID: uid, Handle: "alice"}, CreatedAt: t0}
+		stmt    = json.RawMessage(`{"decision_id":"` + itemID + `","action":"remove"}`)
+	)
+	var legacyCm legacyComment
+	legacyCm.ID, legacyCm.VideoID, legacyCm.Text, legacyCm.CreatedAt = cid, vid, "nice", t0
+	legacyCm.Author.ID, legacyCm.Author.Handle = uid, "alice"
+
+	answers := struct {
+		session  VerifySessionResponse
+		follows  FollowsResponse
+		owner    HandleOwnerResponse
+		located  LocateEmailResponse
+		log      LogSinceResponse
+		comment  Comment
+		comments ListCommentsResponse
+		byAuthor CommentsByAuthorResponse
+		notice   FileNoticeResponse
+		item     ItemStatusResponse
+		appeal   AppealResponse
+	}{
+		session:  VerifySessionResponse{ID: uid, Handle: "alice"},
+		follows:  FollowsResponse{Follows: true},
+		owner:    HandleOwnerResponse{Handle: "alice", UserID: uid},
+		located:  LocateEmailResponse{Found: true},
+		log:      LogSinceResponse{Entries: []*kurz.LogEntry{{Seq: 6, Kind: "video", ObjectID: vid, Data: []byte(`{"a":1}`), CreatedAt: t0}}, Head: 9},
+		comment:  comment,
+		comments: ListCommentsResponse{Items: []Comment{comment}, NextCursor: "123_x"},
+		byAuthor: CommentsByAuthorResponse{Items: []Comment{comment}},
+		notice:   FileNoticeResponse{ItemID: itemID},
+		item:     ItemStatusResponse{Status: "decided", Statement: stmt},
+		appeal:   AppealResponse{ItemID: itemID},
+	}
+	var got sync.Map
+	m := NewMux()
+	canned[VerifySessionRequest](m, RouteVerifySession, &got, &answers.session)
+	canned[FollowsRequest](m, RouteFollows, &got, &answers.follows)
+	canned[ClaimHandleRequest, Empty](m, RouteClaimHandle, &got, nil)
+	canned[ReleaseHandleRequest, Empty](m, RouteReleaseHandle, &got, nil)
+	canned[HandleOwnerRequest](m, RouteHandleOwner, &got, &answers.owner)
+	canned[LocateEmailRequest](m, RouteLocateEmail, &got, &answers.located)
+	canned[LogSinceRequest](m, RouteLogSince, &got, &answers.log)
+	canned[ApplyDeltasRequest, Empty](m, RouteApplyDeltas, &got, nil)
+	canned[PostCommentRequest](m, RoutePostComment, &got, &answers.comment)
+	canned[DeleteCommentRequest, Empty](m, RouteDeleteComment, &got, nil)
+	canned[ListCommentsRequest](m, RouteListComments, &got, &answers.comments)
+	canned[CommentsByAuthorRequest](m, RouteCommentsByAuthor, &got, &answers.byAuthor)
+	canned[EraseAuthorRequest, Empty](m, RouteEraseAuthor, &got, nil)
+	canned[FileNoticeRequest](m, RouteFileNotice, &got, &answers.notice)
+	canned[DeliverStatementRequest, Empty](m, RouteDeliverStatement, &got, nil)
+	canned[ItemStatusRequest](m, RouteItemStatus, &got, &answers.item)
+	canned[AppealRequest](m, RouteAppeal, &got, &answers.appeal)
+	if want := Routes(); !reflect.DeepEqual(m.Routes(), want) {
+		t.Fatalf("registered %v, want every call %v", m.Routes(), want)
+	}
+
+	type wireCase struct {
+		route string
+		// Today's call.
+		method, path string
+		in, out      any
+		wantOut      any
+		// The typed call and its answer.
+		typed     func(ctx context.Context, c *Client) (any, error)
+		wantTyped any
+		wantReq   any
+	}
+	var logOut struct {
+		Entries []*kurz.LogEntry `json:"entries"`
+		Head    int64            `json:"head"`
+	}
+	var commentsOut struct {
+		Items      []legacyComment `json:"items"`
+		NextCursor string          `json:"next_cursor"`
+	}
+	var byAuthorOut struct {
+		Items []legacyComment `json:"items"`
+	}
+	var sessionOut struct {
+		ID     string `json:"id"`
+		Handle string `json:"handle"`
+	}
+	var itemOut, appealOut struct {
+		ItemID string `json:"item_id"`
+	}
+	var followsOut struct{ Follows bool }
+	var claimOut legacyClaim
+	var foundOut legacyFound
+	var commentOut legacyComment
+	var statusOut map[string]any
+	cases := []wireCase{{
+		route: RouteVerifySession, method: "POST", path: "/link/v1/sessions/verify",
+		in: map[string][]byte{"token_hash": hash}, out: &sessionOut, wantOut: &struct {
+			ID     string `json:"id"`
+			Handle string `json:"handle"`
+		}{uid, "alice"},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.VerifySession(ctx, "us", VerifySessionRequest{TokenHash: hash})
+		},
+		wantTyped: &answers.session, wantReq: &VerifySessionRequest{TokenHash: hash},
+	}, {
+		route: RouteFollows, method: "GET", path: "/link/v1/follows?follower=" + url.QueryEscape(uid) + "&followee=" + url.QueryEscape(vid),
+		out: &followsOut, wantOut: &struct{ Follows bool }{true},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.Follows(ctx, "us", FollowsRequest{Follower: uid, Followee: vid})
+		},
+		wantTyped: &answers.follows, wantReq: &FollowsRequest{Follower: uid, Followee: vid},
+	}, {
+		route: RouteClaimHandle, method: "POST", path: "/link/v1/handles/claim", in: legacyClaim{"alice", uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.ClaimHandle(ctx, "us", ClaimHandleRequest{Handle: "alice", UserID: uid})
+		},
+		wantReq: &ClaimHandleRequest{Handle: "alice", UserID: uid},
+	}, {
+		route: RouteReleaseHandle, method: "POST", path: "/link/v1/handles/release", in: legacyClaim{"alice", uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.ReleaseHandle(ctx, "us", ReleaseHandleRequest{Handle: "alice", UserID: uid})
+		},
+		wantReq: &ReleaseHandleRequest{Handle: "alice", UserID: uid},
+	}, {
+		route: RouteHandleOwner, method: "GET", path: "/link/v1/handles/alice",
+		out: &claimOut, wantOut: &legacyClaim{"alice", uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.HandleOwner(ctx, "us", HandleOwnerRequest{Handle: "alice"})
+		},
+		wantTyped: &answers.owner, wantReq: &HandleOwnerRequest{Handle: "alice"},
+	}, {
+		route: RouteLocateEmail, method: "POST", path: "/link/v1/emails/locate",
+		in: legacyLocate{Locator: hash}, out: &foundOut, wantOut: &legacyFound{true},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.LocateEmail(ctx, "us", LocateEmailRequest{Locator: hash})
+		},
+		wantTyped: &answers.located, wantReq: &LocateEmailRequest{Locator: hash},
+	}, {
+		route: RouteLogSince, method: "GET", path: "/link/v1/log?after=5&wait=8",
+		out: &logOut, wantOut: &struct {
+			Entries []*kurz.LogEntry `json:"entries"`
+			Head    int64            `json:"head"`
+		}{answers.log.Entries, 9},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.LogSince(ctx, "us", LogSinceRequest{After: 5, WaitSeconds: 8})
+		},
+		wantTyped: &answers.log, wantReq: &LogSinceRequest{After: 5, WaitSeconds: 8},
+	}, {
+		route: RouteApplyDeltas, method: "POST", path: "/link/v1/deltas",
+		in: []legacyDelta{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.ApplyDeltas(ctx, "us", ApplyDeltasRequest{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}})
+		},
+		wantReq: &ApplyDeltasRequest{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}},
+	}, {
+		route: RoutePostComment, method: "POST", path: "/link/v1/comments",
+		in:  legacyCommentRequest{VideoID: vid, AuthorID: uid, AuthorHandle: "alice", Text: "nice", FollowsOwner: true},
+		out: &commentOut, wantOut: &legacyCm,
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.PostComment(ctx, "us", PostCommentRequest{VideoID: vid, AuthorID: uid, AuthorHandle: "alice", Text: "nice", FollowsOwner: true})
+		},
+		wantTyped: &answers.comment,
+		wantReq:   &PostCommentRequest{VideoID: vid, AuthorID: uid, AuthorHandle: "alice", Text: "nice", FollowsOwner: true},
+	}, {
+		route: RouteDeleteComment, method: "POST", path: "/link/v1/comments/delete", in: map[string]string{"id": cid, "by": uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.DeleteComment(ctx, "us", DeleteCommentRequest{ID: cid, By: uid})
+		},
+		wantReq: &DeleteCommentRequest{ID: cid, By: uid},
+	}, {
+		route: RouteListComments, method: "GET", path: "/link/v1/comments?video=" + url.QueryEscape(vid) + "&cursor=" + url.QueryEscape("1_x"),
+		out: &commentsOut, wantOut: &struct {
+			Items      []legacyComment `json:"items"`
+			NextCursor string          `json:"next_cursor"`
+		}{[]legacyComment{legacyCm}, "123_x"},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.ListComments(ctx, "us", ListCommentsRequest{Video: vid, Cursor: "1_x"})
+		},
+		wantTyped: &answers.comments, wantReq: &ListCommentsRequest{Video: vid, Cursor: "1_x"},
+	}, {
+		route: RouteCommentsByAuthor, method: "GET", path: "/link/v1/comments/by-author?author=" + uid,
+		out: &byAuthorOut, wantOut: &struct {
+			Items []legacyComment `json:"items"`
+		}{[]legacyComment{legacyCm}},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.CommentsByAuthor(ctx, "us", CommentsByAuthorRequest{Author: uid})
+		},
+		wantTyped: &answers.byAuthor, wantReq: &CommentsByAuthorRequest{Author: uid},
+	}, {
+		route: RouteEraseAuthor, method: "POST", path: "/link/v1/comments/erase-author", in: map[string]string{"author": uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.EraseAuthor(ctx, "us", EraseAuthorRequest{Author: uid})
+		},
+		wantReq: &EraseAuthorRequest{Author: uid},
+	}, {
+		route: RouteFileNotice, method: "POST", path: "/link/v1/notices",
+		in:  legacyNotice{NoticeID: "n1", NoticeRegion: "eu", ReporterHash: hash, TargetType: "video", TargetID: vid, Category: "scams_and_fraud", Explanation: "why"},
+		out: &itemOut, wantOut: &struct {
+			ItemID string `json:"item_id"`
+		}{itemID},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.FileNotice(ctx, "us", FileNoticeRequest{NoticeID: "n1", NoticeRegion: "eu", ReporterHash: hash, TargetType: "video", TargetID: vid, Category: "scams_and_fraud", Explanation: "why"})
+		},
+		wantTyped: &answers.notice,
+		wantReq:   &FileNoticeRequest{NoticeID: "n1", NoticeRegion: "eu", ReporterHash: hash, TargetType: "video", TargetID: vid, Category: "scams_and_fraud", Explanation: "why"},
+	}, {
+		route: RouteDeliverStatement, method: "POST", path: "/link/v1/statements",
+		in: map[string]any{"notice_id": "n1", "statement": &legacyStatement{DecisionID: itemID, Action: "remove"}},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.DeliverStatement(ctx, "us", DeliverStatementRequest{NoticeID: "n1", Statement: stmt})
+		},
+		wantReq: &DeliverStatementRequest{NoticeID: "n1", Statement: stmt},
+	}, {
+		route: RouteItemStatus, method: "GET", path: "/link/v1/items/" + itemID,
+		out: &statusOut, wantOut: &map[string]any{"status": "decided", "statement": map[string]any{"decision_id": itemID, "action": "remove"}},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.ItemStatus(ctx, "us", ItemStatusRequest{ID: itemID})
+		},
+		wantTyped: &answers.item, wantReq: &ItemStatusRequest{ID: itemID},
+	}, {
+		route: RouteAppeal, method: "POST", path: "/link/v1/appeals",
+		in:  legacyAppeal{DecisionID: itemID, AppellantID: uid, Explanation: "wrong"},
+		out: &appealOut, wantOut: &struct {
+			ItemID string `json:"item_id"`
+		}{itemID},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.Appeal(ctx, "us", AppealRequest{DecisionID: itemID, AppellantID: uid, Explanation: "wrong"})
+		},
+		wantTyped: &answers.appeal, wantReq: &AppealRequest{DecisionID: itemID, AppellantID: uid, Explanation: "wrong"},
+	}}
+	if len(cases) != len(Routes()) {
+		t.Fatalf("%d cases for %d calls", len(cases), len(Routes()))
+	}
+
+	for _, tr := range transports {
+		b := setup(t)
+		b.muxes["us"] = m
+		var sent box[wire]
+		b.setFront(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			var v any
+			if len(body) > 0 {
+				if err := json.Unmarshal(body, &v); err != nil {
+					t.Errorf("%s %s: body %q", r.Method, r.URL, body)
+				}
+			}
+			sent.Set(wire{r.Method, r.URL.EscapedPath(), r.URL.Query(), v})
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			b.handler.ServeHTTP(w, r)
+		}))
+		c := b.client("eu", tr)
+		for _, tc := range cases {
+			// Today's call.
+			got.Delete(tc.route)
+			if err := c.Call(t.Context(), "us", tc.method, tc.path, tc.in, tc.out); err != nil {
+				t.Errorf("%s, today's call: %v", tc.route, err)
+				continue
+			}
+			if req, _ := got.Load(tc.route); !reflect.DeepEqual(req, tc.wantReq) {
+				t.Errorf("%s, today's call decoded as %#v, want %#v", tc.route, req, tc.wantReq)
+			}
+			if tc.out != nil && !reflect.DeepEqual(jsonOf(t, tc.out), jsonOf(t, tc.wantOut)) {
+				t.Errorf("%s, today's caller read %s, want %s", tc.route, jsonOf(t, tc.out), jsonOf(t, tc.wantOut))
+			}
+			today := sent.Get()
+
+			// The typed call.
+			got.Delete(tc.route)
+			out, err := tc.typed(t.Context(), c)
+			if err != nil {
+				t.Errorf("%s, typed: %v", tc.route, err)
+				continue
+			}
+			if req, _ := got.Load(tc.route); !reflect.DeepEqual(req, tc.wantReq) {
+				t.Errorf("%s, typed call decoded as %#v, want %#v", tc.route, req, tc.wantReq)
+			}
+			if tc.wantTyped != nil && !reflect.DeepEqual(out, tc.wantTyped) {
+				t.Errorf("%s, typed answer %#v, want %#v", tc.route, out, tc.wantTyped)
+			}
+			if typed := sent.Get(); !reflect.DeepEqual(typed, today) {
+				t.Errorf("%s: the typed call sends %#v, today's call %#v", tc.route, typed, today)
+			}
+		}
+	}
+}
+
+// jsonOf is v's JSON read back as generic values, to compare shapes.
+func jsonOf(tb testing.TB, v any) any {
+	tb.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// The answers' JSON is what the handlers in cell/ write today.
+func TestAnswerShapes(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	var cm legacyComment
+	cm.ID, cm.VideoID, cm.Text, cm.CreatedAt, cm.Author.ID, cm.Author.Handle = "us_1", "us_2", "t", t0, "eu_3", "bob"
+	for name, tc := range map[string]struct{ typed, today any }{
+		"empty":    {Empty{}, struct{}{}},
+		"session":  {VerifySessionResponse{ID: "eu_1", Handle: "bob"}, map[string]string{"id": "eu_1", "handle": "bob"}},
+		"follows":  {FollowsResponse{Follows: true}, map[string]bool{"follows": true}},
+		"owner":    {HandleOwnerResponse{Handle: "bob", UserID: "eu_1"}, legacyClaim{"bob", "eu_1"}},
+		"locate":   {LocateEmailResponse{Found: true}, legacyFound{true}},
+		"log":      {LogSinceResponse{Entries: []*kurz.LogEntry{}, Head: 3}, map[string]any{"entries": []*kurz.LogEntry{}, "head": 3}},
+		"notice":   {FileNoticeResponse{ItemID: "us_1"}, map[string]string{"item_id": "us_1"}},
+		"appeal":   {AppealResponse{ItemID: "us_1"}, map[string]string{"item_id": "us_1"}},
+		"open":     {ItemStatusResponse{Status: "open"}, map[string]any{"status": "open"}},
+		"decided":  {ItemStatusResponse{Status: "decided", Statement: json.RawMessage(`{"a":1}`)}, map[string]any{"status": "decided", "statement": map[string]int{"a": 1}}},
+		"comment":  {Comment{ID: "us_1", VideoID: "us_2", Text: "t", CreatedAt: t0, Author: CommentAuthor{"eu_3", "bob"}}, cm},
+		"page":     {ListCommentsResponse{Items: []Comment{}, NextCursor: ""}, map[string]any{"items": []legacyComment{}, "next_cursor": ""}},
+		"byAuthor": {CommentsByAuthorResponse{Items: []Comment{}}, map[string]any{"items": []legacyComment{}}},
+	} {
+		if got, want := jsonOf(t, tc.typed), jsonOf(t, tc.today); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v, today %v", name, got, want)
+		}
+	}
+}
