@@ -4,29 +4,37 @@
 // response, so whatever would leak over a real network shows in tests.
 //
 // link owns the wire: the signed envelope (this file and sign.go), the
-// keys (keys.go), the typed protocol, one request and one response type
-// and a client function per call (calls.go), and the server side, a Mux
-// on which concern packages register their calls and a Handler that
-// verifies, dispatches and signs (mux.go). It imports only the root kurz
-// package and the standard library; it must never import cell, httpapi,
-// app, a store or a concern package: they import link.
+// keys (keys.go), the typed protocol, one route, one request and one
+// response type and a client function per call (calls.go), and the
+// server side, a Mux on which concern packages register their calls and
+// a Handler that verifies, dispatches and signs (mux.go). It imports only
+// the root kurz package and the standard library; it must never import
+// cell, httpapi, app, a store or a concern package: they import link.
 //
 // Every request is signed with HMAC-SHA256 over the method, request URI,
-// sender, receiver, a timestamp, a nonce and the body's hash, with the key
-// of that direction (see Keys). The receiver refuses (401) a bad
-// signature, a timestamp more than MaxSkew away, a nonce it has already
-// seen within that window, an unknown sender, and a request addressed by
-// a region to itself. The answer is signed the same way by the receiver
-// (status, the request's method, URI and nonce, the regions swapped, a
-// timestamp, Retry-After and the body's hash), and the typed calls refuse
-// an answer whose signature is missing, forged or made for another
-// request as EUnavailable: a peer's answer is as untrusted as a
-// stranger's request.
+// sender, receiver, a timestamp, a nonce and the body's hash. The
+// receiver refuses (401) a bad signature, a timestamp more than MaxSkew
+// away, a nonce it has already seen within that window, an unknown
+// sender, and a request addressed by a region to itself. The answer is
+// signed the same way by the receiver (status, the request's method, URI
+// and nonce, the regions swapped, a timestamp, Retry-After and the body's
+// hash), and the typed calls refuse an answer whose signature is missing,
+// forged or made for another request, as EUnavailable: a peer's answer is
+// as untrusted as a stranger's request.
+//
+// Keys: each direction of each pair of regions has its own key, derived
+// with HKDF-SHA256 from the pair's secret when one is configured, else
+// from the deployment's shared secret; no configured secret authenticates
+// a message itself (SharedSecret, kept until its callers switch to Keys,
+// is the exception). With only a shared secret, all regions form one trust
+// domain; pair secrets make a sender's identity hold between operators.
+// The email locator key is derived apart (its own secret, or the shared
+// one under its own HKDF label) and never authenticates a call. See Keys.
 //
 // A region never calls itself over the wire. A cell that addresses its own
 // region (the handle directory claiming in its own directory, a fan-out
-// that includes itself) is served in memory by its own Handler, unsigned
-// but still serialised both ways.
+// that includes itself) is served in memory by its own process's handler,
+// unsigned but still serialised both ways.
 package link
 
 import (

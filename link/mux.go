@@ -84,7 +84,7 @@ func Handle[Req, Resp any](m *Mux, route string, fn func(ctx context.Context, fr
 		}
 		out, err := fn(r.Context(), from, in)
 		if err != nil {
-			if log, ok := r.Context().Value(loggerKey{}).(*slog.Logger); ok && StatusOf(kurz.ErrorCode(err)) >= 500 {
+			if log, ok := r.Context().Value(loggerKey{}).(*slog.Logger); ok && kurz.HTTPStatus(kurz.ErrorCode(err)) >= 500 {
 				log.Error("link call failed", "route", r.Pattern, "from", from, "code", kurz.ErrorCode(err), "err", err)
 			}
 			writeError(w, err)
@@ -172,7 +172,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // {"error":{"code","message","field"}}, with its status and Retry-After.
 // Only the client-safe message leaves; the cause stays here.
 func writeError(w http.ResponseWriter, err error) {
-	writeErrorStatus(w, StatusOf(kurz.ErrorCode(err)), err)
+	writeErrorStatus(w, kurz.HTTPStatus(kurz.ErrorCode(err)), err)
 }
 
 func writeErrorStatus(w http.ResponseWriter, status int, err error) {
@@ -185,30 +185,6 @@ func writeErrorStatus(w http.ResponseWriter, status int, err error) {
 		body["field"] = e.Field
 	}
 	writeJSON(w, status, map[string]any{"error": body})
-}
-
-// StatusOf maps an error code to the HTTP status the link answers with;
-// it is the same map as the public API's.
-func StatusOf(code string) int {
-	switch code {
-	case kurz.EInvalid:
-		return http.StatusBadRequest
-	case kurz.EUnauthorized:
-		return http.StatusUnauthorized
-	case kurz.EForbidden:
-		return http.StatusForbidden
-	case kurz.ENotFound:
-		return http.StatusNotFound
-	case kurz.EConflict:
-		return http.StatusConflict
-	case kurz.ETooLarge:
-		return http.StatusRequestEntityTooLarge
-	case kurz.ERateLimited:
-		return http.StatusTooManyRequests
-	case kurz.EUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }
 
 // Handler is a process's side of the region link, to be mounted at
