@@ -36,9 +36,10 @@ func (m *Mux) Routes() []string { return append([]string(nil), m.routes...) }
 // Handle registers fn as the answer to route, a net/http pattern such as
 // RouteClaimHandle ("POST /link/v1/handles/claim") or RouteHandleOwner
 // ("GET /link/v1/handles/{handle}"): exact paths, with whole-segment
-// wildcards only. fn gets the verified sender and the
-// decoded request; its response is sent as JSON (nil sends Resp's zero
-// value) and its error in the link's error shape.
+// wildcards only. fn gets the verified sender and the decoded request;
+// its response is sent as JSON (nil sends Resp's zero value) and its
+// error in the link's error shape. Register every call before the
+// Handler serves.
 //
 // A GET call's request comes from the URL (see query.go); any other's from
 // a JSON body, decoded strictly: one value, no unknown fields, bounded
