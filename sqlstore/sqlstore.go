@@ -102,8 +102,11 @@ func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) e
 	if err != nil {
 		return db.wrap(err)
 	}
+	// Roll back unless committed, also when fn panics: a transaction left
+	// open would hold SQLite's one write connection, or PostgreSQL's row
+	// locks, until the process ends. After Commit this does nothing.
+	defer tx.Rollback()
 	if err := fn(tx, queries{w: tx, r: tx, d: db.d}); err != nil {
-		tx.Rollback()
 		return err
 	}
 	return db.wrap(tx.Commit())
