@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/blob"
 	"kurz/cell"
+	"kurz/edge"
 	"kurz/ffmpeg"
 	"kurz/httpapi"
 	"kurz/link"
@@ -81,9 +83,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.api.Peers[r] = strings.TrimRight(u, "/")
 	}
 	if len(m.Config.Peers) > 0 {
-		m.api.Edge = &httpapi.Edge{Dir: filepath.Join(m.Config.DataDir, string(m.Config.Regions[0]), "edge"),
+		m.api.Edge = &edge.Cache{Store: &blob.Dir{Root: filepath.Join(m.Config.DataDir, string(m.Config.Regions[0]), "edge")},
 			MaxBytes: m.Config.EdgeCacheBytes, Client: &http.Client{Timeout: time.Minute}}
-		os.RemoveAll(m.api.Edge.Dir) // the cache's index lives in memory: start empty
+		// The cache's index lives in memory: start empty.
+		if err := m.api.Edge.Store.DeletePrefix(ctx, ""); err != nil {
+			return err
+		}
 	}
 	// Every region is opened before any starts: what a started region
 	// reads (the cells map through the link verifier, the API's cells)

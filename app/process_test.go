@@ -113,7 +113,8 @@ func TestKillDuringTranscode(t *testing.T) {
 	mediaDir := filepath.Join(data, "eu", "media", res.VideoID)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		work, _ := filepath.Glob(filepath.Join(mediaDir, ".work-*", "v0", "seg_*.ts"))
+		// The ladder is written in a staging folder, published when whole.
+		work, _ := filepath.Glob(filepath.Join(data, "eu", ".stage", "*", "media", ".work-*", "v0", "seg_*.ts"))
 		if len(work) > 0 {
 			break
 		}

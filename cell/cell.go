@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 
 	"kurz"
+	"kurz/blob"
 	"kurz/catalog"
 	"kurz/keyring"
 	"kurz/link"
@@ -48,6 +49,8 @@ type Cell struct {
 	// Dir is the region's folder: database, blobs, key file.
 	Dir   string
 	Store Store
+	// Blobs holds the region's media, kept originals and exports.
+	Blobs blob.Store
 	// KeyStore holds the people's wrapped data keys, separately.
 	KeyStore Store
 	Keys     *keyring.Keyring

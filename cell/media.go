@@ -4,39 +4,45 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"kurz"
 )
 
-// The region's files: media folders of published videos, uploads in
-// flight, kept originals and exports. Every path comes from an ID.
+// The region's files live in Blobs under keys made from IDs: a video's
+// renditions, poster and preview under media/<id>/, a kept original at
+// originals/<id>, a sealed export at exports/<id>.zip.sealed. Uploads in
+// flight are tus's and stay in UploadsDir.
+
+// MediaKey is the prefix of a video's media objects.
+func MediaKey(videoID string) string { return "media/" + videoID }
+
+// OriginalKey is where a kept raw upload lives.
+func OriginalKey(videoID string) string { return "originals/" + videoID }
+
+// ExportKey is a sealed export archive.
+func ExportKey(id string) string { return "exports/" + id + ".zip.sealed" }
 
 // UploadsDir is where tus keeps uploads in flight, named by video ID.
 func (c *Cell) UploadsDir() string { return filepath.Join(c.Dir, "uploads") }
 
-// MediaDir is the folder of a video's renditions, poster and preview.
-func (c *Cell) MediaDir(videoID string) string { return filepath.Join(c.Dir, "media", videoID) }
-
-// OriginalPath is where a kept raw upload lives.
-func (c *Cell) OriginalPath(videoID string) string { return filepath.Join(c.Dir, "originals", videoID) }
-
-// ExportPath is a sealed export archive.
-func (c *Cell) ExportPath(id string) string { return filepath.Join(c.Dir, "exports", id+".zip.sealed") }
-
 // RemoveVideoFiles deletes every file of a video: media, upload, original.
-func (c *Cell) RemoveVideoFiles(id string) {
-	os.RemoveAll(c.MediaDir(id))
-	c.RemoveUpload(id)
-	os.Remove(c.OriginalPath(id))
+func (c *Cell) RemoveVideoFiles(ctx context.Context, id string) error {
+	return errors.Join(c.Blobs.DeletePrefix(ctx, MediaKey(id)), c.Blobs.Delete(ctx, OriginalKey(id)), c.RemoveUpload(id))
 }
 
 // RemoveUpload deletes an upload's bytes and tus's files about it.
-func (c *Cell) RemoveUpload(id string) {
-	os.Remove(filepath.Join(c.UploadsDir(), id))
-	os.Remove(filepath.Join(c.UploadsDir(), id+".info"))
-	os.Remove(filepath.Join(c.UploadsDir(), id+".lock"))
+func (c *Cell) RemoveUpload(id string) error {
+	var errs []error
+	for _, name := range []string{id, id + ".info", id + ".lock"} {
+		if err := os.Remove(filepath.Join(c.UploadsDir(), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // QueueDelta records, in the actor's transaction, a counter change for an

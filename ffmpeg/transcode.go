@@ -63,11 +63,12 @@ type Output struct {
 	Master, Poster, Preview string
 }
 
-// Output file names inside outDir.
+// Output file names inside outDir; the media URLs (video.MediaURLs) are
+// built from them.
 const (
-	masterName  = "master.m3u8"
-	posterName  = "poster.jpg"
-	previewName = "preview.mp4"
+	MasterName  = "master.m3u8"
+	PosterName  = "poster.jpg"
+	PreviewName = "preview.mp4"
 	workPrefix  = ".work-"
 )
 
@@ -167,14 +168,14 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 	a = append(a, clean...)
 	a = append(a, "-f", "hls", "-hls_time", strconv.Itoa(segSeconds), "-hls_playlist_type", "vod",
 		"-hls_list_size", "0", "-hls_flags", "independent_segments",
-		"-hls_segment_filename", "v%v/seg_%05d.ts", "-master_pl_name", masterName,
+		"-hls_segment_filename", "v%v/seg_%05d.ts", "-master_pl_name", MasterName,
 		"-var_stream_map", strings.Join(streamMap, " "), "v%v/index.m3u8")
 
 	// Poster: one JPEG frame at the top rung's size.
 	a = append(a, "-map", "[poster]", "-an", "-c:v", "mjpeg", "-q:v", "3", "-flags:v", "+bitexact",
 		"-frames:v", "1")
 	a = append(a, clean...)
-	a = append(a, "-f", "image2", "-update", "1", posterName)
+	a = append(a, "-f", "image2", "-update", "1", PosterName)
 
 	// Preview: first 3 s, 360 wide, silent.
 	a = append(a, "-map", "[preview]", "-an", "-c:v", "libx264", "-preset", "veryfast",
@@ -184,7 +185,7 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 		a = append(a, "-threads:v", strconv.Itoa(r.Threads))
 	}
 	a = append(a, clean...)
-	a = append(a, "-movflags", "+faststart", "-f", "mp4", previewName)
+	a = append(a, "-movflags", "+faststart", "-f", "mp4", PreviewName)
 	return a
 }
 
@@ -227,7 +228,7 @@ func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir
 	defer os.RemoveAll(work)
 
 	rungs := Ladder(info)
-	out := &Output{Master: masterName, Poster: posterName, Preview: previewName}
+	out := &Output{Master: MasterName, Poster: PosterName, Preview: PreviewName}
 	for i, rg := range rungs {
 		dir := "v" + strconv.Itoa(i)
 		if err := os.Mkdir(filepath.Join(work, dir), 0o755); err != nil {
@@ -250,14 +251,14 @@ func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir
 	}
 
 	// Publish: everything but the master first, the master last.
-	names := []string{posterName, previewName}
+	names := []string{PosterName, PreviewName}
 	for _, rd := range out.Renditions {
 		names = append(names, filepath.Dir(rd.Playlist))
 		if fi, err := os.Stat(filepath.Join(work, rd.Playlist)); err != nil || fi.Size() == 0 {
 			return nil, fmt.Errorf("ffmpeg: missing output %s", rd.Playlist)
 		}
 	}
-	names = append(names, masterName)
+	names = append(names, MasterName)
 	for _, n := range names {
 		if fi, err := os.Stat(filepath.Join(work, n)); err != nil || !fi.IsDir() && fi.Size() == 0 {
 			return nil, fmt.Errorf("ffmpeg: missing output %s", n)
@@ -285,7 +286,7 @@ func cleanOutDir(outDir string) error {
 	}
 	// Master first, so no stale master survives its variants.
 	var errs []error
-	for _, n := range append([]string{masterName}, names(entries)...) {
+	for _, n := range append([]string{MasterName}, names(entries)...) {
 		if err := os.RemoveAll(filepath.Join(outDir, n)); err != nil {
 			errs = append(errs, err)
 		}

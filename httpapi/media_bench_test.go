@@ -45,7 +45,7 @@ func mediaServer(b *testing.B) (base, id string, c func() (bool, error)) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dir := cell.MediaDir(id)
+	dir := filepath.Join(m.Config.DataDir, "eu", "media", id)
 	os.MkdirAll(filepath.Join(dir, "v0"), 0o755)
 	master := "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n" + strings.Repeat("#EXT-X-STREAM-INF:BANDWIDTH=896000,RESOLUTION=360x640,CODECS=\"avc1.4d401e,mp4a.40.2\"\nv0/index.m3u8\n", 3)
 	os.WriteFile(filepath.Join(dir, "master.m3u8"), []byte(master), 0o644)

@@ -18,6 +18,7 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/edge"
 	"kurz/link"
 	"kurz/region"
 )
@@ -65,7 +66,7 @@ type Server struct {
 	// Peers are the base URLs of regions hosted by other processes.
 	Peers map[kurz.Region]string
 	// Edge caches other regions' public media.
-	Edge *Edge
+	Edge *edge.Cache
 
 	forwardClient *http.Client
 

@@ -210,8 +210,7 @@ func feedJSON(items []social.FeedItem) []*video.VideoJSON {
 			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
 			CreatedAt: it.CreatedAt, Liked: it.Liked, Following: it.Following}
 		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
-		base := "/media/" + it.ID + "/"
-		v.HLSURL, v.PosterURL, v.PreviewURL = base+"master.m3u8", base+"poster.jpg", base+"preview.mp4"
+		v.HLSURL, v.PosterURL, v.PreviewURL = video.MediaURLs(it.ID, "")
 		out[i] = v
 	}
 	return out

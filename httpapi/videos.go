@@ -3,12 +3,15 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"io"
+	"kurz/blob"
 	"kurz/catalog"
+	"kurz/cell"
 	"kurz/pipeline"
 	"kurz/region"
 	"kurz/video"
 	"net/http"
-	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -210,7 +213,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.serveMediaFile(w, r, filepath.Join(c.MediaDir(id), filepath.FromSlash(file)), tok)
+	s.serveMediaFile(w, r, c.Blobs, cell.MediaKey(id)+"/"+file, tok)
 }
 
 // serveEdge serves another region's public media through the edge cache.
@@ -220,7 +223,7 @@ func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, region kurz.R
 		http.NotFound(w, r)
 		return
 	}
-	path, err := s.Edge.Get(r.Context(), origin, id, file)
+	key, err := s.Edge.Get(r.Context(), origin, id, file)
 	if kurz.ErrorCode(err) == kurz.ENotFound {
 		http.NotFound(w, r)
 		return
@@ -229,21 +232,21 @@ func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, region kurz.R
 		s.error(w, r, err)
 		return
 	}
-	s.serveMediaFile(w, r, path, "")
+	s.serveMediaFile(w, r, s.Edge.Store, key, "")
 }
 
 // serveMediaFile serves one media file with its type and cache headers;
 // tok is the media token of a non-public video, or "".
-func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, path, tok string) {
-	file := filepath.Base(path)
-	f, err := os.Open(path)
+func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok string) {
+	file := path.Base(key)
+	f, err := store.Open(r.Context(), key)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -263,7 +266,7 @@ func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, path, to
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	}
 	if ext == ".m3u8" && tok != "" {
-		data, err := os.ReadFile(path)
+		data, err := io.ReadAll(f)
 		if err != nil {
 			http.NotFound(w, r)
 			return

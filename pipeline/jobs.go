@@ -4,14 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"kurz"
+	"kurz/blob"
 	"kurz/cell"
 	"kurz/ffmpeg"
 )
@@ -155,10 +156,19 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err := c.Store.UpdateVideo(ctx, v); err != nil {
 		return err
 	}
+	stage, cleanup, err := c.Blobs.Stage(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	input := filepath.Join(c.UploadsDir(), v.ID)
 	if c.Media.KeepOriginals {
 		if _, err := os.Stat(input); err != nil {
-			input = c.OriginalPath(v.ID)
+			// A rerun after the original was kept: work from that copy.
+			input = filepath.Join(stage, "original")
+			if err := blob.FetchFile(ctx, c.Blobs, cell.OriginalKey(v.ID), input); err != nil {
+				return err
+			}
 		}
 	}
 	info, err := c.Media.FFmpeg.Probe(ctx, input)
@@ -188,9 +198,12 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// The ladder is written to a staged folder and published whole before
+	// the video is marked ready: no half playlist is ever served, and a
+	// rerun replaces what an earlier attempt published.
+	dir := filepath.Join(stage, "media")
 	out, err := func() (*ffmpeg.Output, error) {
 		defer func() { <-c.Media.Slots }()
-		dir := c.MediaDir(v.ID)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
@@ -199,10 +212,12 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if errors.As(err, &rej) {
 		c.failVideo(ctx, args, rej.Reason)
 		c.RemoveUpload(v.ID)
-		os.RemoveAll(c.MediaDir(v.ID))
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if err := c.Blobs.Publish(ctx, dir, cell.MediaKey(v.ID)); err != nil {
 		return err
 	}
 	err = c.Tx(ctx, func(q kurz.Queries) error {
@@ -229,12 +244,15 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err != nil {
 		return err
 	}
-	if c.Media.KeepOriginals {
-		if err := moveFile(input, c.OriginalPath(v.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if c.Media.KeepOriginals && strings.HasPrefix(input, c.UploadsDir()) {
+		if err := c.keepOriginal(ctx, input, v.ID); err != nil {
 			c.Log.Warn("keep original", "video_id", v.ID, "err", err)
+			return nil // the upload stays for the next attempt to keep
 		}
 	}
-	c.RemoveUpload(v.ID)
+	if err := c.RemoveUpload(v.ID); err != nil {
+		c.Log.Warn("removing processed upload", "video_id", v.ID, "err", err)
+	}
 	c.Log.Info("video ready", "video_id", v.ID, "renditions", len(out.Renditions))
 	return nil
 }
@@ -257,28 +275,12 @@ func (c *Service) failVideo(ctx context.Context, args ProcessVideoArgs, reason s
 	}
 }
 
-func moveFile(from, to string) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-		return err
-	}
-	if err := os.Rename(from, to); err == nil {
-		return nil
-	}
-	in, err := os.Open(from)
+// keepOriginal stores the raw upload as the video's original.
+func (c *Service) keepOriginal(ctx context.Context, input, videoID string) error {
+	f, err := os.Open(input)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Remove(from)
+	defer f.Close()
+	return c.Blobs.Put(ctx, cell.OriginalKey(videoID), f)
 }

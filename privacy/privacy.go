@@ -25,6 +25,7 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/blob"
 	"kurz/cell"
 	"kurz/keyring"
 )
@@ -273,15 +274,16 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		return err
 	}
 
-	dir := filepath.Join(c.Dir, "exports")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".build-*")
+	stage, cleanup, err := c.Blobs.Stage(ctx)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer cleanup()
+	tmp, err := os.Create(filepath.Join(stage, "export.sealed"))
+	if err != nil {
+		return err
+	}
+	defer tmp.Close()
 	// The archive is sealed as it is written: no plaintext copy touches disk.
 	sw := &sealWriter{w: tmp, dk: dk, field: "export:" + id}
 	zw := zip.NewWriter(sw)
@@ -302,7 +304,7 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		if v.Status != kurz.StatusReady {
 			continue
 		}
-		if err := c.exportVideo(ctx, zw, v); err != nil {
+		if err := c.exportVideo(ctx, zw, v, stage); err != nil {
 			c.Log.Warn("export: video not included", "video_id", v.ID, "err", err)
 		}
 	}
@@ -312,10 +314,10 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 	if err := sw.Close(); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), c.ExportPath(id)); err != nil {
+	if err := c.Blobs.Put(ctx, cell.ExportKey(id), tmp); err != nil {
 		return err
 	}
 	e.Status = "ready"
@@ -329,13 +331,18 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 
 // exportVideo adds the best rendition of a video as one MP4 (the segments
 // joined without re-encoding).
-func (c *Service) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video) error {
+func (c *Service) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video, stage string) error {
 	var rends []struct{ Playlist string }
 	if err := json.Unmarshal([]byte(v.Renditions), &rends); err != nil || len(rends) == 0 {
 		return fmt.Errorf("no renditions")
 	}
-	playlist := filepath.Join(c.MediaDir(v.ID), filepath.FromSlash(rends[len(rends)-1].Playlist))
-	out := filepath.Join(c.Dir, "exports", ".video-"+v.ID+".mp4")
+	media := filepath.Join(stage, v.ID)
+	defer os.RemoveAll(media)
+	if err := blob.Fetch(ctx, c.Blobs, cell.MediaKey(v.ID), media); err != nil {
+		return err
+	}
+	playlist := filepath.Join(media, filepath.FromSlash(rends[len(rends)-1].Playlist))
+	out := filepath.Join(stage, v.ID+".mp4")
 	defer os.Remove(out)
 	bin := c.Privacy.FFmpeg
 	if bin == "" {
@@ -415,7 +422,7 @@ func (c *Service) OpenExport(ctx context.Context, viewer *kurz.Profile, id strin
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(c.ExportPath(id))
+	f, err := c.Blobs.Open(ctx, cell.ExportKey(id))
 	if err != nil {
 		return kurz.ErrNotFound
 	}
@@ -601,12 +608,10 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 	c.LogNotify()
 	var errs []error
 	for _, v := range vids {
-		c.RemoveVideoFiles(v.ID)
+		errs = append(errs, c.RemoveVideoFiles(ctx, v.ID))
 	}
 	for _, id := range exports {
-		if err := os.Remove(c.ExportPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
+		errs = append(errs, c.Blobs.Delete(ctx, cell.ExportKey(id)))
 	}
 	if err := c.Store.Checkpoint(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("checkpoint: %w", err))

@@ -16,6 +16,7 @@ import (
 
 	"kurz"
 	"kurz/accounts"
+	"kurz/blob"
 	"kurz/cell"
 	"kurz/keyring"
 	"kurz/link"
@@ -50,6 +51,9 @@ type Config struct {
 	Media   pipeline.MediaConfig
 	Privacy privacy.PrivacyConfig
 	Safety  safety.SafetyConfig
+	// Blobs holds the region's media, originals and exports; nil means
+	// the folder Dir.
+	Blobs blob.Store
 	// WordFilterFile, if set, replaces Safety.WordFilter with the list read
 	// from it (a missing file means no filter).
 	WordFilterFile string
@@ -94,7 +98,10 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 		return nil, err
 	}
 	c := &cell.Cell{Region: cfg.Region, Dir: cfg.Dir, Log: cfg.Log, Link: cfg.Link, Regions: cfg.Regions,
-		Directory: cfg.Directory, Locator: cfg.Locator}
+		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs}
+	if c.Blobs == nil {
+		c.Blobs = &blob.Dir{Root: cfg.Dir}
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -162,6 +169,11 @@ func openStore(ctx context.Context, dsn, path string) (*sqlstore.DB, error) {
 // back the work this node held when it stopped), the privacy sweep, then
 // the catalogue and the log followers.
 func (r *Region) Start(ctx context.Context) error {
+	if d, ok := r.Blobs.(*blob.Dir); ok {
+		if err := d.ClearStaging(); err != nil {
+			return err
+		}
+	}
 	err := r.OpenJobs(ctx, cell.JobsConfig{NodeID: r.Pipeline.Media.NodeID,
 		MediaWorkers: cap(r.Pipeline.Media.Slots), JobTimeout: r.Pipeline.JobTimeout()})
 	if err != nil {

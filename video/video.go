@@ -14,6 +14,7 @@ import (
 
 	"kurz"
 	"kurz/cell"
+	"kurz/ffmpeg"
 )
 
 // TextFilter checks text a person writes against the operator's filters.
@@ -147,10 +148,16 @@ func (c *Service) Record(ctx context.Context, viewer *kurz.Profile, v *kurz.Vide
 		if v.Visibility != kurz.Public {
 			q = "?t=" + c.MediaToken(v.ID, c.Now().Add(MediaTokenTTL))
 		}
-		base := "/media/" + v.ID + "/"
-		out.HLSURL, out.PosterURL, out.PreviewURL = base+"master.m3u8"+q, base+"poster.jpg"+q, base+"preview.mp4"+q
+		out.HLSURL, out.PosterURL, out.PreviewURL = MediaURLs(v.ID, q)
 	}
 	return out, nil
+}
+
+// MediaURLs are the paths of a video's master playlist, poster and
+// preview, as ffmpeg names them, with query (a media token, or "") added.
+func MediaURLs(videoID, query string) (hls, poster, preview string) {
+	base := "/media/" + videoID + "/"
+	return base + ffmpeg.MasterName + query, base + ffmpeg.PosterName + query, base + ffmpeg.PreviewName + query
 }
 
 // VideoPatch changes a video; nil fields stay.
@@ -230,7 +237,9 @@ func (c *Service) DeleteVideo(ctx context.Context, viewer *kurz.Profile, id stri
 	if err != nil {
 		return err
 	}
-	c.RemoveVideoFiles(id)
+	if err := c.RemoveVideoFiles(ctx, id); err != nil {
+		c.Log.Warn("removing a deleted video's files", "video_id", id, "err", err)
+	}
 	return nil
 }
 

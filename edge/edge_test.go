@@ -1,10 +1,11 @@
-package httpapi
+package edge
 
 import (
+	"errors"
+	"io/fs"
+	"kurz/blob"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,7 @@ func TestEdgeCache(t *testing.T) {
 		w.Write([]byte(strings.Repeat("x", 1000)))
 	}))
 	defer origin.Close()
-	e := &Edge{Dir: t.TempDir(), MaxBytes: 3500, Client: origin.Client()}
+	e := &Cache{Store: &blob.Dir{Root: t.TempDir()}, MaxBytes: 3500, Client: origin.Client()}
 	get := func(video, file string) string {
 		t.Helper()
 		p, err := e.Get(t.Context(), origin.URL, video, file)
@@ -47,17 +48,17 @@ func TestEdgeCache(t *testing.T) {
 	if e.size > e.MaxBytes {
 		t.Fatalf("cache holds %d bytes, limit %d", e.size, e.MaxBytes)
 	}
-	if _, err := os.Stat(filepath.Join(e.Dir, "us_a", "v0", "seg_00001.ts")); !os.IsNotExist(err) {
+	if _, err := e.Store.Stat(t.Context(), "us_a/v0/seg_00001.ts"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal("the least recently used file was not evicted")
 	}
-	if _, err := os.Stat(first); err != nil {
+	if _, err := e.Store.Stat(t.Context(), first); err != nil {
 		t.Fatal("a recently used file was evicted")
 	}
 	if _, err := e.Get(t.Context(), origin.URL, "us_c", "missing.ts"); kurz.ErrorCode(err) != kurz.ENotFound {
 		t.Fatalf("missing at origin: %v", err)
 	}
 	e.Purge("us_b")
-	if _, err := os.Stat(filepath.Join(e.Dir, "us_b")); !os.IsNotExist(err) {
+	if l, _ := e.Store.List(t.Context(), "us_b"); len(l) != 0 {
 		t.Fatal("purge left files")
 	}
 	before := fetches.Load()

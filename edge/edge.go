@@ -1,26 +1,29 @@
-package httpapi
+// Package edge is a region door's pull-through cache of other regions'
+// public media. It holds public data only and imports only the root
+// package and blob.
+package edge
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
 
 	"kurz"
+	"kurz/blob"
 )
 
-// Edge is a pull-through cache of other regions' public media: the first
+// Cache is a pull-through cache of other regions' public media: the first
 // request for a segment fetches it from the owner's origin, later ones are
 // served from disk. Only media of videos in the public catalogue is ever
 // fetched, so raw uploads and non-public videos never land here. The cache
 // is bounded; the least recently used files go first.
-type Edge struct {
-	Dir      string
+type Cache struct {
+	// Store holds the copies (per process, under videoID/file).
+	Store    blob.Store
 	MaxBytes int64
 	Client   *http.Client
 
@@ -28,6 +31,11 @@ type Edge struct {
 	files map[string]*edgeFile // key: videoID/file
 	size  int64
 	fetch map[string]*sync.Mutex
+	// purges counts Purge calls; purgedAt records the count at each
+	// video's last purge, so a fetch that was in flight during a purge
+	// drops what it wrote.
+	purges   uint64
+	purgedAt map[string]uint64
 }
 
 type edgeFile struct {
@@ -35,13 +43,9 @@ type edgeFile struct {
 	used time.Time
 }
 
-func (e *Edge) path(videoID, file string) string {
-	return filepath.Join(e.Dir, videoID, filepath.FromSlash(file))
-}
-
-// Get returns the cached file's path, fetching it from origin first if
-// needed.
-func (e *Edge) Get(ctx context.Context, origin, videoID, file string) (string, error) {
+// Get returns the cached file's key in Store, fetching it from origin
+// first if needed.
+func (e *Cache) Get(ctx context.Context, origin, videoID, file string) (string, error) {
 	key := videoID + "/" + file
 	e.mu.Lock()
 	if e.files == nil {
@@ -50,7 +54,7 @@ func (e *Edge) Get(ctx context.Context, origin, videoID, file string) (string, e
 	if f, ok := e.files[key]; ok {
 		f.used = time.Now()
 		e.mu.Unlock()
-		return e.path(videoID, file), nil
+		return key, nil
 	}
 	lock, ok := e.fetch[key]
 	if !ok {
@@ -65,8 +69,9 @@ func (e *Edge) Get(ctx context.Context, origin, videoID, file string) (string, e
 	e.mu.Lock()
 	if _, ok := e.files[key]; ok {
 		e.mu.Unlock()
-		return e.path(videoID, file), nil
+		return key, nil
 	}
+	started := e.purges
 	e.mu.Unlock()
 
 	req, err := http.NewRequestWithContext(ctx, "GET", origin+"/media/"+videoID+"/"+file, nil)
@@ -84,35 +89,27 @@ func (e *Edge) Get(ctx context.Context, origin, videoID, file string) (string, e
 	if resp.StatusCode != http.StatusOK {
 		return "", kurz.Errorf(kurz.EUnavailable, "origin answered %d", resp.StatusCode)
 	}
-	dst := e.path(videoID, file)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".fetch-*")
-	if err != nil {
-		return "", err
-	}
-	n, err := io.Copy(tmp, io.LimitReader(resp.Body, 64<<20))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	cr := &countingReader{r: io.LimitReader(resp.Body, 64<<20)}
+	if err := e.Store.Put(ctx, key, cr); err != nil {
 		return "", fmt.Errorf("edge cache: %w", err)
 	}
+	n := cr.n
 	e.mu.Lock()
+	if e.purgedAt[videoID] > started {
+		// Taken down while it was being fetched: keep nothing.
+		e.mu.Unlock()
+		e.Store.Delete(ctx, key)
+		return "", kurz.ErrNotFound
+	}
 	e.files[key] = &edgeFile{size: n, used: time.Now()}
 	e.size += n
 	e.evict()
 	e.mu.Unlock()
-	return dst, nil
+	return key, nil
 }
 
 // evict removes least recently used files until the cache fits.
-func (e *Edge) evict() {
+func (e *Cache) evict() {
 	if e.size <= e.MaxBytes {
 		return
 	}
@@ -125,21 +122,37 @@ func (e *Edge) evict() {
 		if e.size <= e.MaxBytes*9/10 {
 			break
 		}
-		os.Remove(filepath.Join(e.Dir, filepath.FromSlash(k)))
+		e.Store.Delete(context.Background(), k)
 		e.size -= e.files[k].size
 		delete(e.files, k)
 	}
 }
 
 // Purge drops every cached file of a video (taken down or unpublished).
-func (e *Edge) Purge(videoID string) {
+func (e *Cache) Purge(videoID string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.purgedAt == nil {
+		e.purgedAt = map[string]uint64{}
+	}
+	e.purges++
+	e.purgedAt[videoID] = e.purges
 	for k, f := range e.files {
 		if len(k) > len(videoID) && k[:len(videoID)+1] == videoID+"/" {
 			e.size -= f.size
 			delete(e.files, k)
 		}
 	}
-	os.RemoveAll(filepath.Join(e.Dir, videoID))
+	e.Store.DeletePrefix(context.Background(), videoID)
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -1,0 +1,140 @@
+package kurz_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The allowed arrows between kurz's packages, as ARCHITECTURE.md draws
+// them. A package not listed may import only the root package and
+// the standard library and third-party modules.
+var (
+	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "privacy", "replication"}
+	allowed  = map[string][]string{
+		"cell":                {"kurz", "blob", "catalog", "keyring", "link"},
+		"accounts":            {"kurz", "cell", "auth"},
+		"video":               {"kurz", "cell", "ffmpeg"},
+		"pipeline":            {"kurz", "cell", "blob", "ffmpeg"},
+		"social":              {"kurz", "cell", "catalog"},
+		"safety":              {"kurz", "cell", "ffmpeg"},
+		"privacy":             {"kurz", "cell", "blob", "auth", "keyring"},
+		"replication":         {"kurz", "cell", "catalog"},
+		"region":              append([]string{"kurz", "cell", "blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
+		"httpapi":             {"kurz", "region", "cell", "catalog", "blob", "edge", "link", "auth", "web", "accounts", "video", "pipeline", "social", "safety"},
+		"edge":                {"kurz", "blob"},
+		"sqlite":              {"sqlstore"},
+		"postgres":            {"sqlstore"},
+		"catalog/catalogtest": {"kurz", "catalog"},
+		"blob/blobtest":       {"blob"},
+		// The wiring and the commands may import anything.
+	}
+	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}
+)
+
+// importsOf returns the kurz packages each package's non-test files
+// import, by folder relative to the module root ("kurz" for the root).
+func importsOf(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		if pkg == "." {
+			pkg = "kurz"
+		}
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			if p == "kurz" || strings.HasPrefix(p, "kurz/") {
+				dep := strings.TrimPrefix(p, "kurz/")
+				if !slices.Contains(out[pkg], dep) {
+					out[pkg] = append(out[pkg], dep)
+				}
+			} else if _, ok := out[pkg]; !ok {
+				out[pkg] = nil
+			}
+		}
+		if _, ok := out[pkg]; !ok {
+			out[pkg] = nil
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestArchitecture checks the import arrows: no concern package imports
+// another, the region value imports no concern, adapters import only the
+// root package.
+func TestArchitecture(t *testing.T) {
+	for pkg, deps := range importsOf(t) {
+		if slices.Contains(wiring, pkg) || strings.HasPrefix(pkg, "internal/") {
+			continue
+		}
+		ok, listed := allowed[pkg]
+		if !listed {
+			ok = []string{"kurz"}
+		}
+		for _, d := range deps {
+			if !slices.Contains(ok, d) {
+				t.Errorf("%s imports kurz/%s; allowed: %v (see ARCHITECTURE.md)", pkg, d, ok)
+			}
+		}
+	}
+}
+
+// TestPackageSize keeps every package outside the wiring, the commands and
+// the test-support suites under about 1,500 lines of code (not counting
+// blank lines and comments).
+func TestPackageSize(t *testing.T) {
+	exempt := append(slices.Clone(wiring), "sqlstore/storetest")
+	for pkg := range importsOf(t) {
+		if slices.Contains(exempt, pkg) {
+			continue
+		}
+		dir := pkg
+		if pkg == "kurz" {
+			dir = "."
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		n := 0
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "//") {
+					n++
+				}
+			}
+		}
+		if n > 1600 {
+			t.Errorf("package %s has %d lines of code; split it by concern (limit about 1,500)", pkg, n)
+		}
+	}
+}
