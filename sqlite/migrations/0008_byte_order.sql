@@ -1,0 +1,4 @@
+-- Hashtags sort byte by byte. SQLite compares text that way already (the
+-- BINARY collation); PostgreSQL's migration of the same number makes its
+-- column do the same whatever the server's locale. Both dialects keep the
+-- same migration numbers.
