@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river/riverdriver"
 
@@ -55,7 +56,7 @@ type DB struct {
 // New wraps opened handles. write is used for transactions and writes,
 // read for reads outside transactions.
 func New(d *Dialect, write, read *sql.DB) *DB {
-	return &DB{queries: queries{w: write, r: read, d: d}, write: write, read: read}
+	return &DB{queries: queries{w: conn{write}, r: conn{read}, d: d}, write: write, read: read}
 }
 
 // SQL returns the write handle, for the job queue's transactional enqueue.
@@ -106,7 +107,7 @@ func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) e
 	// open would hold SQLite's one write connection, or PostgreSQL's row
 	// locks, until the process ends. After Commit this does nothing.
 	defer tx.Rollback()
-	if err := fn(tx, queries{w: tx, r: tx, d: db.d}); err != nil {
+	if err := fn(tx, queries{w: conn{tx}, r: conn{tx}, d: db.d}); err != nil {
 		return err
 	}
 	return db.wrap(tx.Commit())
@@ -173,16 +174,61 @@ func (db *DB) migrateTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// execer is a *sql.DB or a *sql.Tx.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// conn runs the statements of queries on an execer, checking their text
+// arguments first (checkText); a row it refuses scans to the error.
+type conn struct{ e execer }
+
+func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
+	return c.e.ExecContext(ctx, query, args...)
+}
+
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
+	return c.e.QueryContext(ctx, query, args...)
+}
+
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	if err := checkText(args); err != nil {
+		return errRow{err}
+	}
+	return c.e.QueryRowContext(ctx, query, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errText refuses text that PostgreSQL's text type cannot hold (a NUL
+// character, or bytes that are not UTF-8) and SQLite would store: every
+// dialect refuses it before the database sees it, as invalid input,
+// rather than one storing it and the other failing.
+var errText = &kurz.Error{Code: kurz.EInvalid, Message: "text must be UTF-8 without NUL characters"}
+
+func checkText(args []any) error {
+	for _, a := range args {
+		if s, ok := a.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+			return errText
+		}
+	}
+	return nil
+}
+
 // queries runs the statements; w takes writes, r reads (both the
 // transaction inside Tx).
 type queries struct {
-	w, r execer
+	w, r conn
 	d    *Dialect
 }
 
