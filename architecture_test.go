@@ -33,6 +33,7 @@ var (
 		"postgres":            {"sqlstore"},
 		"catalog/catalogtest": {"kurz", "catalog"},
 		"blob/blobtest":       {"blob"},
+		"blob/s3blob":         {"blob"},
 		// The wiring and the commands may import anything.
 	}
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}

@@ -6,11 +6,13 @@ package app
 import (
 	"fmt"
 	"net/netip"
+	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"kurz"
+	"kurz/blob/s3blob"
 	"kurz/httpapi"
 )
 
@@ -28,6 +30,14 @@ type Config struct {
 	// DB maps a hosted region to a postgres:// URL; regions not listed use
 	// SQLite at <DataDir>/<region>/kurz.db.
 	DB map[kurz.Region]string
+	// Blobs maps a hosted region to an S3 URL for its media, originals
+	// and exports (s3://bucket/prefix?endpoint=…&region=…); regions not
+	// listed keep them in <DataDir>/<region>/. No two regions may share a
+	// bucket and prefix.
+	Blobs map[kurz.Region]string
+	// MediaRedirect answers public media requests of S3-stored regions
+	// with a redirect to a short-lived presigned URL.
+	MediaRedirect bool
 	// KeyDB maps a hosted region to a postgres:// URL for its wrapped data
 	// keys; by default they live in <DataDir>/<region>/keyring/keys.db.
 	// Back it up separately from the main database: erasing a person
@@ -102,6 +112,7 @@ func DefaultConfig() Config {
 		DB:              map[kurz.Region]string{},
 		KEK:             map[kurz.Region]string{},
 		KeyDB:           map[kurz.Region]string{},
+		Blobs:           map[kurz.Region]string{},
 		PeerSecrets:     map[kurz.Region]string{},
 		Directory:       "eu",
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
@@ -159,6 +170,9 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: database for %s must be a postgres:// URL (SQLite is the default)", r)
 		}
 	}
+	if err := c.validateBlobs(); err != nil {
+		return err
+	}
 	if !seen[c.Directory] {
 		return fmt.Errorf("config: handle directory region %q is not a known region", c.Directory)
 	}
@@ -181,6 +195,33 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.LoginsPerIP <= 0 || c.Limits.LoginsPerAccount <= 0 || c.Limits.SignupsPerIP <= 0 {
 		return fmt.Errorf("config: rate limits must be positive")
+	}
+	return nil
+}
+
+// validateBlobs checks the object storage URLs: only hosted regions, and
+// never two regions in one bucket and prefix, so a region's objects can
+// only land in its own place.
+func (c *Config) validateBlobs() error {
+	places := map[string]kurz.Region{}
+	for r, u := range c.Blobs {
+		if !slices.Contains(c.Regions, r) {
+			return fmt.Errorf("config: object storage given for region %s, which is not hosted here", r)
+		}
+		bc, err := s3blob.ParseURL(u)
+		if err != nil {
+			return fmt.Errorf("config: region %s: %w", r, err)
+		}
+		place := bc.Endpoint + " " + path.Join(bc.Bucket, bc.Prefix)
+		if other, ok := places[place]; ok {
+			return fmt.Errorf("config: regions %s and %s share the bucket %s and prefix %q; give each region its own", other, r, bc.Bucket, bc.Prefix)
+		}
+		for p, other := range places {
+			if strings.HasPrefix(place+"/", p+"/") || strings.HasPrefix(p+"/", place+"/") {
+				return fmt.Errorf("config: region %s's objects would lie inside region %s's prefix in bucket %s", r, other, bc.Bucket)
+			}
+		}
+		places[place] = r
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"kurz"
 	"kurz/blob"
+	"kurz/blob/s3blob"
 	"kurz/cell"
 	"kurz/edge"
 	"kurz/ffmpeg"
@@ -66,6 +67,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Log:            m.Log,
 		TrustedProxies: m.Config.TrustedProxies,
 		SecureCookies:  m.Config.SecureCookies,
+		MediaRedirect:  m.Config.MediaRedirect,
 	}
 	m.api.Verifier = &link.Verifier{
 		Secrets: secrets,
@@ -154,7 +156,13 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 	if m.api != nil {
 		local = m.api.LinkHandler()
 	}
+	var blobs blob.Store
+	if u, ok := m.Config.Blobs[r]; ok {
+		bc, _ := s3blob.ParseURL(u) // checked by Validate
+		blobs = s3blob.New(bc)
+	}
 	return region.Config{
+		Blobs:   blobs,
 		Region:  r,
 		Dir:     dir,
 		DB:      m.Config.DB[r],

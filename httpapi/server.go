@@ -67,6 +67,9 @@ type Server struct {
 	Peers map[kurz.Region]string
 	// Edge caches other regions' public media.
 	Edge *edge.Cache
+	// MediaRedirect sends public media of object-stored regions to
+	// presigned URLs instead of streaming it.
+	MediaRedirect bool
 
 	forwardClient *http.Client
 

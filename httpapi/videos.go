@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"kurz/blob"
 	"kurz/catalog"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"kurz"
 )
@@ -239,6 +241,9 @@ func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, region kurz.R
 // tok is the media token of a non-public video, or "".
 func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok string) {
 	file := path.Base(key)
+	if s.redirectMedia(w, r, store, key, tok) {
+		return
+	}
 	f, err := store.Open(r.Context(), key)
 	if err != nil {
 		http.NotFound(w, r)
@@ -290,4 +295,32 @@ func withToken(playlist []byte, tok string) []byte {
 		out.WriteByte('\n')
 	}
 	return out.Bytes()
+}
+
+// presigner is a blob store that can hand out short-lived read URLs.
+type presigner interface {
+	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error)
+}
+
+// MediaRedirectTTL is how long a presigned media URL works.
+const MediaRedirectTTL = 5 * time.Minute
+
+// redirectMedia answers a public segment, poster or preview request with a
+// redirect to a presigned URL of the object store, when the operator asks
+// for it. Playlists stay served here (their relative URIs must come back
+// to this origin), and non-public media never leaves without kurz's token
+// check: it is streamed.
+func (s *Server) redirectMedia(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok string) bool {
+	p, ok := store.(presigner)
+	if !s.MediaRedirect || !ok || tok != "" || strings.HasSuffix(key, ".m3u8") {
+		return false
+	}
+	u, err := p.PresignGet(r.Context(), key, MediaRedirectTTL)
+	if err != nil {
+		s.Log.Warn("presigning media", "err", err)
+		return false
+	}
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	http.Redirect(w, r, u, http.StatusFound)
+	return true
 }

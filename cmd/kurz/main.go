@@ -87,6 +87,7 @@ func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Con
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder")
 	region := fs.String("region", "", "the region")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://...")
+	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region, as region=s3://bucket/prefix?endpoint=…")
 	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64")
 	if extra != nil {
 		extra(fs)
@@ -260,6 +261,8 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	regions := fs.String("regions", "eu,us,sg", "comma-separated regions hosted by this process")
 	fs.Var(pairs(cfg.Peers), "peer", "a region hosted elsewhere, as region=http://host:port (repeatable)")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://... (repeatable; default SQLite)")
+	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region's media, as region=s3://bucket/prefix?endpoint=…&region=… (repeatable; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default the region's folder)")
+	fs.BoolVar(&cfg.MediaRedirect, "media-redirect", false, "answer public media requests of S3-stored regions with a redirect to a short-lived presigned URL instead of streaming through kurz")
 	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64 (repeatable; or KURZ_KEK_<REGION>; default a key file)")
 	dir := fs.String("directory", "", "region deciding handle claims (default: the first region)")
 	def := fs.String("default-region", "", "home region for countries not in the table (default: the directory region)")
