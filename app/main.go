@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,10 +43,16 @@ type Main struct {
 	server *http.Server
 	served chan error
 	slots  chan struct{}
+	gate   *gate
+	locks  []io.Closer
 }
 
-// Run opens every hosted cell, then starts serving; it returns once the
-// listener is up.
+// Run starts the process in this order: it takes the lock of every hosted
+// region (so a second process on the same data refuses to start before it
+// touches anything), binds the port and answers 503 "starting" there, opens
+// every hosted region (migrating if allowed), starts them, and then serves
+// the API. It returns once the API is served, or with the first error
+// (call Close then).
 func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.Config.Validate(); err != nil {
 		return err
@@ -53,6 +60,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Log == nil {
 		m.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
+	m.Log.Info("kurz starting", "version", BuildVersion(), "regions", m.Config.Regions, "node_id", m.nodeID())
+	if m.locks, err = lockRegions(ctx, &m.Config, m.nodeID()); err != nil {
+		return err
+	}
+	m.ln, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.gate = &gate{version: BuildVersion()}
+	m.server = &http.Server{
+		Handler:           m.gate,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.ln) }()
+
 	secret, err := m.linkSecret()
 	if err != nil {
 		return err
@@ -62,6 +87,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.api = &httpapi.Server{
+		Version:        BuildVersion(),
 		Cells:          map[kurz.Region]*region.Region{},
 		Residency:      m.Config.Residency,
 		Log:            m.Log,
@@ -116,20 +142,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.api.Door = m.cells[m.Config.Regions[0]]
 	m.api.Web = web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")).Register
 
-	m.ln, err = net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return err
-	}
-	m.server = &http.Server{
-		Handler:           m.api.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
-	}
-	m.served = make(chan error, 1)
-	go func() { m.served <- m.server.Serve(m.ln) }()
-	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions)
+	m.gate.open(m.api.Handler())
+	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion())
 	return nil
+}
+
+// nodeID names this process in the job queues: the configured node ID,
+// else the host name.
+func (m *Main) nodeID() string {
+	if m.Config.NodeID != "" {
+		return m.Config.NodeID
+	}
+	h, _ := os.Hostname()
+	return h
 }
 
 // URL is the base URL the server listens on.
@@ -146,10 +171,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 	for other, u := range m.Config.Peers {
 		peers[other] = strings.TrimRight(u, "/")
 	}
-	nodeID := m.Config.NodeID
-	if nodeID == "" {
-		nodeID, _ = os.Hostname()
-	}
+	nodeID := m.nodeID()
 	threads := max(1, runtime.NumCPU()/cap(m.slots))
 	dir := filepath.Join(m.Config.DataDir, string(r))
 	var local http.Handler
@@ -252,7 +274,9 @@ func (m *Main) linkSecret() ([]byte, error) {
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
-		m.api.Drain()
+		if m.api != nil {
+			m.api.Drain()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
 		if err := m.server.Shutdown(ctx); err != nil {
@@ -267,5 +291,10 @@ func (m *Main) Close() error {
 		errs = append(errs, c.Close())
 	}
 	m.cells = nil
+	// The locks go last: nothing of the regions is open any more.
+	for _, l := range m.locks {
+		errs = append(errs, l.Close())
+	}
+	m.locks = nil
 	return errors.Join(errs...)
 }

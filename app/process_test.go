@@ -73,13 +73,20 @@ func startProcess(t *testing.T, addr string, args ...string) *process {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	waitReady(t, p)
+	return p
+}
+
+// waitReady waits until the process answers /readyz with 200.
+func waitReady(t *testing.T, p *process) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
+		resp, err := http.Get("http://" + p.addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return p
+				return
 			}
 		}
 		if time.Now().After(deadline) {

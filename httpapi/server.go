@@ -49,6 +49,8 @@ func DefaultLimits() Limits {
 
 // Server serves the API of the cells hosted by this process.
 type Server struct {
+	// Version is the running release, shown by /healthz.
+	Version string
 	// Cells are the regions hosted here; Door is the one whose link
 	// client the front door uses for cross-region look-ups.
 	Cells     map[kurz.Region]*region.Region
@@ -161,7 +163,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) LinkHandler() http.Handler { return http.HandlerFunc(s.serveLink) }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
