@@ -34,6 +34,7 @@ var (
 		"catalog/catalogtest": {"kurz", "catalog"},
 		"blob/blobtest":       {"blob"},
 		"blob/s3blob":         {"blob"},
+		"metrics":             {},
 		// The wiring and the commands may import anything.
 	}
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}

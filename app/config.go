@@ -35,6 +35,9 @@ type Config struct {
 	// listed keep them in <DataDir>/<region>/. No two regions may share a
 	// bucket and prefix.
 	Blobs map[kurz.Region]string
+	// MetricsAddr, if set, serves Prometheus metrics there (never on the
+	// public port), like 127.0.0.1:9090.
+	MetricsAddr string
 	// MediaRedirect answers public media requests of S3-stored regions
 	// with a redirect to a short-lived presigned URL.
 	MediaRedirect bool

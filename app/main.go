@@ -45,6 +45,9 @@ type Main struct {
 	slots  chan struct{}
 	gate   *gate
 	locks  []io.Closer
+
+	metricsLn     net.Listener
+	metricsServer *http.Server
 }
 
 // Run starts the process in this order: it takes the lock of every hosted
@@ -134,6 +137,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			c.OnVideoGone = m.api.Edge.Purge
 		}
 	}
+	// Metrics hook into the regions before they start (job events).
+	named := map[string]*region.Region{}
+	for r, c := range cells {
+		named[string(r)] = c
+	}
+	instrument, err := m.startMetrics(named)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	for _, r := range m.Config.Regions {
 		if err := cells[r].Start(ctx); err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
@@ -142,7 +154,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.api.Door = m.cells[m.Config.Regions[0]]
 	m.api.Web = web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")).Register
 
-	m.gate.open(m.api.Handler())
+	m.gate.open(instrument(m.api.Handler()))
 	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion())
 	return nil
 }
@@ -273,6 +285,10 @@ func (m *Main) linkSecret() ([]byte, error) {
 // again does nothing.
 func (m *Main) Close() error {
 	var errs []error
+	if m.metricsServer != nil {
+		m.metricsServer.Close()
+		m.metricsServer = nil
+	}
 	if m.server != nil {
 		if m.api != nil {
 			m.api.Drain()

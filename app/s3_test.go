@@ -34,6 +34,9 @@ func TestObjectStorage(t *testing.T) {
 		c.MediaRedirect = true
 	})
 	store := s3blob.New(bucket)
+	if r := s.do("GET", "/readyz", nil); r.Status != 200 {
+		t.Fatalf("readyz with the bucket up: %d %s", r.Status, r.Body)
+	}
 
 	a := s.signUp("bucketeer", "bucketeer@example.org", "1990-01-01", "DE")
 	s.login(&a)
@@ -148,6 +151,12 @@ func TestObjectStorage(t *testing.T) {
 	}
 	if l, _ := store.List(t.Context(), "media/"+v.ID); len(l) != 0 {
 		t.Fatalf("objects left after delete: %v", l)
+	}
+
+	// A dead object store makes the node unready.
+	srv.Stop()
+	if r := s.do("GET", "/readyz", nil); r.Status != 503 || !strings.Contains(string(r.Body), "object storage unreachable") {
+		t.Fatalf("readyz with the bucket down: %d %s", r.Status, r.Body)
 	}
 
 	// Residency: the us person's email is nowhere in eu's bucket.

@@ -115,6 +115,13 @@ func (x *Index) EndBulk() {
 	}
 }
 
+// Len is the number of public videos in the catalogue.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.videos)
+}
+
 // RemoveVideo drops a video (unpublished, removed or deleted).
 func (x *Index) RemoveVideo(id string) {
 	x.mu.Lock()

@@ -73,6 +73,9 @@ type Cell struct {
 	Workers *river.Workers
 	// Index is the region's catalogue of public content of every region.
 	Index *catalog.Index
+	// OnJob, if set before the queue opens, is told of every finished job
+	// attempt (metrics).
+	OnJob func(kind string, d time.Duration, failed bool)
 	// OnVideoGone, if set, is called when a video leaves the catalogue
 	// (to purge edge caches).
 	OnVideoGone func(videoID string)

@@ -48,5 +48,27 @@ func (c *Cell) OpenJobs(ctx context.Context, cfg JobsConfig) error {
 		FetchPollInterval:    250 * time.Millisecond,
 		FetchCooldown:        100 * time.Millisecond,
 	})
-	return err
+	if err != nil || c.OnJob == nil {
+		return err
+	}
+	events, cancel := c.Jobs.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	c.Go(func(ctx context.Context) {
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				var d time.Duration
+				if ev.JobStats != nil {
+					d = ev.JobStats.RunDuration
+				}
+				c.OnJob(ev.Job.Kind, d, ev.Kind == river.EventKindJobFailed)
+			}
+		}
+	})
+	return nil
 }

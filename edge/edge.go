@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kurz"
@@ -26,6 +27,10 @@ type Cache struct {
 	Store    blob.Store
 	MaxBytes int64
 	Client   *http.Client
+
+	// Hits and Misses count requests served from the cache and fetched
+	// from the origin (metrics).
+	Hits, Misses atomic.Int64
 
 	mu    sync.Mutex
 	files map[string]*edgeFile // key: videoID/file
@@ -54,6 +59,7 @@ func (e *Cache) Get(ctx context.Context, origin, videoID, file string) (string, 
 	if f, ok := e.files[key]; ok {
 		f.used = time.Now()
 		e.mu.Unlock()
+		e.Hits.Add(1)
 		return key, nil
 	}
 	lock, ok := e.fetch[key]
@@ -74,6 +80,7 @@ func (e *Cache) Get(ctx context.Context, origin, videoID, file string) (string, 
 	started := e.purges
 	e.mu.Unlock()
 
+	e.Misses.Add(1)
 	req, err := http.NewRequestWithContext(ctx, "GET", origin+"/media/"+videoID+"/"+file, nil)
 	if err != nil {
 		return "", err

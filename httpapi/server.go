@@ -176,10 +176,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	status := map[string]string{}
 	code := http.StatusOK
 	for region, c := range s.Cells {
+		var blobErr error
+		if p, ok := c.Blobs.(interface{ Ping(context.Context) error }); ok {
+			blobErr = p.Ping(ctx)
+		}
 		if err := c.Store.Ping(ctx); err != nil {
 			status[string(region)] = "database unreachable"
 			code = http.StatusServiceUnavailable
 			s.Log.Warn("readiness: database unreachable", "region", region, "err", err)
+		} else if blobErr != nil {
+			status[string(region)] = "object storage unreachable"
+			code = http.StatusServiceUnavailable
+			s.Log.Warn("readiness: object storage unreachable", "region", region, "err", blobErr)
 		} else {
 			status[string(region)] = "ok"
 		}

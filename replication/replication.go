@@ -32,7 +32,13 @@ type Service struct {
 
 // New returns the replication service of region c.
 func New(c *cell.Cell) *Service {
-	return &Service{Cell: c, health: map[kurz.Region]PeerHealth{}}
+	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}}
+	for _, r := range c.Regions {
+		if r != c.Region {
+			s.health[r] = PeerHealth{} // not reached yet
+		}
+	}
+	return s
 }
 
 // applyToIndex puts a log entry (own or replicated) into the catalogue.

@@ -266,6 +266,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.Var(pairs(cfg.Peers), "peer", "a region hosted elsewhere, as region=http://host:port (repeatable)")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://... (repeatable; default SQLite)")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region's media, as region=s3://bucket/prefix?endpoint=…&region=… (repeatable; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default the region's folder)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (never on the public port)")
 	fs.BoolVar(&cfg.MediaRedirect, "media-redirect", false, "answer public media requests of S3-stored regions with a redirect to a short-lived presigned URL instead of streaming through kurz")
 	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64 (repeatable; or KURZ_KEK_<REGION>; default a key file)")
 	dir := fs.String("directory", "", "region deciding handle claims (default: the first region)")

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +28,11 @@ type Server struct {
 	Endpoint       string
 	Access, Secret string
 	Dir            string
+	stop           func()
 }
+
+// Stop ends the server early (a dead object store).
+func (s *Server) Stop() { s.stop() }
 
 // Start runs versitygw on a fresh folder until the test ends. The binary
 // is found on PATH or in ~/go/bin (scripts/setup.sh installs it).
@@ -54,7 +59,9 @@ func Start(t testing.TB) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var once sync.Once
+	s.stop = func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
+	t.Cleanup(s.Stop)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(s.Endpoint)
