@@ -7,8 +7,6 @@ package replication
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -236,12 +234,6 @@ func (c *Service) Health() map[kurz.Region]PeerHealth {
 		out[r] = h
 	}
 	return out
-}
-
-func newKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 type deltaJSON struct {
