@@ -4,6 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"kurz/textnorm"
 )
 
 // Profile is the public face of a person: what every region may replicate.
@@ -70,8 +73,17 @@ var handleRE = regexp.MustCompile(`^[a-z0-9_.]{3,24}$`)
 
 // NormalizeHandle case-folds a handle and checks its shape: 3-24 of
 // [a-z0-9_.], not starting or ending with a dot, no two dots in a row.
+// Look-alike spellings become the handle they look like (textnorm.ASCII):
+// fullwidth letters, invisible characters, and Cyrillic or Greek letters
+// that look like Latin ones, so "ａｎｎａ", "an\u200bna" and Cyrillic "аnnа"
+// are all "anna" and collide with it at the directory. Invalid UTF-8 and
+// NUL are refused.
 func NormalizeHandle(h string) (string, error) {
-	h = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
+	if err := CheckText("handle", h); err != nil {
+		return "", err
+	}
+	h, _ = textnorm.ASCII(strings.TrimSpace(h))
+	h = strings.TrimPrefix(strings.TrimSpace(h), "@")
 	if !handleRE.MatchString(h) {
 		return "", FieldError("handle", "a handle has 3 to 24 characters: letters a-z, digits, '_' and '.'")
 	}
@@ -79,6 +91,19 @@ func NormalizeHandle(h string) (string, error) {
 		return "", FieldError("handle", "a handle cannot start or end with '.' or contain '..'")
 	}
 	return h, nil
+}
+
+// CheckText refuses text that is not valid UTF-8 or holds a NUL
+// character: PostgreSQL cannot store either in a text column, and SQLite
+// would, so both are refused alike, before anything is stored.
+func CheckText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return FieldError(field, "the %s is not valid UTF-8 text", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return FieldError(field, "the %s contains a NUL character", field)
+	}
+	return nil
 }
 
 // NormalizeEmail trims and lower-cases an email address and checks that it

@@ -4,6 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"kurz/textnorm"
 )
 
 // Video statuses.
@@ -67,33 +70,61 @@ func CheckVisibility(v string) error {
 	return FieldError("visibility", "visibility must be public, followers or private")
 }
 
-// CheckCaption validates a caption.
+// CheckCaption validates a caption: valid UTF-8 without NUL, at most
+// MaxCaptionLen characters.
 func CheckCaption(c string) error {
-	if len([]rune(c)) > MaxCaptionLen {
-		return FieldError("caption", "a caption can have at most %d characters", MaxCaptionLen)
+	if err := CheckText("caption", c); err != nil {
+		return err
 	}
-	if strings.ContainsRune(c, 0) {
-		return FieldError("caption", "the caption contains a NUL character")
+	if utf8.RuneCountInString(c) > MaxCaptionLen {
+		return FieldError("caption", "a caption can have at most %d characters", MaxCaptionLen)
 	}
 	return nil
 }
 
-var hashtagRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&])#([\p{L}\p{N}_]{1,50})`)
+// hashtagRE finds hashtags in a caption in Compat form: '#' not glued to a word
+// before it, then letters (with their marks), digits and '_'.
+var hashtagRE = regexp.MustCompile(`(?:^|[^\p{L}\p{M}\p{N}_&])#([\p{L}\p{N}_][\p{L}\p{M}\p{N}_]{0,49})`)
 
 // MaxHashtags bounds the hashtags taken from one caption.
 const MaxHashtags = 30
 
-// Hashtags returns the distinct lower-cased hashtags of a caption, in
-// order of appearance, without '#'.
+// Hashtags returns the distinct hashtags of a caption, in order of
+// appearance, without '#', each in the form NormalizeHashtag gives: so
+// "#Cats", "＃ｃａｔｓ", "#ca\u200bts" and "#cаts" (Cyrillic а) are one tag.
 func Hashtags(caption string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range hashtagRE.FindAllStringSubmatch(caption, -1) {
-		t := strings.ToLower(m[1])
+	for _, m := range hashtagRE.FindAllStringSubmatch(textnorm.Compat(caption), -1) {
+		t := hashtagKey(m[1])
 		if !seen[t] && len(out) < MaxHashtags {
 			seen[t] = true
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// NormalizeHashtag returns the form a hashtag is stored and looked up by
+// (an optional leading '#' dropped): NFKC, case folded, without invisible
+// characters, and spelled in ASCII where every letter of it looks like an
+// ASCII one. ok is false for text that is not one hashtag.
+func NormalizeHashtag(tag string) (_ string, ok bool) {
+	f := strings.TrimPrefix(textnorm.Compat(tag), "#")
+	m := hashtagRE.FindStringSubmatch("#" + f)
+	if m == nil || len(m[0]) != len(f)+1 {
+		return "", false
+	}
+	return hashtagKey(m[1]), true
+}
+
+// hashtagKey is a tag case folded, or its ASCII look-alike when all of it
+// has one: a Latin tag spelled with a Cyrillic or Greek letter is the
+// Latin tag, while a tag in another script (#кошка, #日本) keeps its
+// letters.
+func hashtagKey(tag string) string {
+	if a, all := textnorm.ASCII(tag); all {
+		return a
+	}
+	return textnorm.Fold(tag)
 }

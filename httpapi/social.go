@@ -313,7 +313,10 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	vids := c.Index.TagVideos(strings.ToLower(strings.TrimPrefix(r.PathValue("tag"), "#")), after, 24)
+	// A tag is looked up in the form captions are indexed by, so
+	// /tags/ＣＡＴＳ finds #cats; text that is no tag has no videos.
+	tag, _ := kurz.NormalizeHashtag(r.PathValue("tag"))
+	vids := c.Index.TagVideos(tag, after, 24)
 	s.writeVideos(w, r, c, p, vids, nextCursor(vids, 24))
 }
 

@@ -23,6 +23,7 @@ import (
 	"kurz"
 	"kurz/cell"
 	"kurz/ffmpeg"
+	"kurz/textnorm"
 )
 
 // Shapes renders the objects a moderator looks at, as the API shows them.
@@ -914,13 +915,14 @@ type SafetyConfig struct {
 	// HoldNewUploads is how many first uploads of accounts younger than a
 	// week wait for review (0: none).
 	HoldNewUploads int
-	// WordFilter matches words not allowed in captions and comments.
+	// WordFilter matches words not allowed in captions and comments, in
+	// the skeleton of the text (LoadWordFilter makes it).
 	WordFilter *regexp.Regexp
 }
 
 // LoadWordFilter reads an operator's word list (one word or phrase per
-// line, # comments) into a case-insensitive whole-word matcher; a missing
-// file means no filter.
+// line, # comments) into a whole-word matcher of skeletons (see
+// CheckWords); a missing file means no filter.
 func LoadWordFilter(path string) (*regexp.Regexp, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -932,18 +934,23 @@ func LoadWordFilter(path string) (*regexp.Regexp, error) {
 	var words []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			words = append(words, regexp.QuoteMeta(strings.ToLower(l)))
+			if k := strings.TrimSpace(textnorm.Skeleton(l)); k != "" {
+				words = append(words, regexp.QuoteMeta(k))
+			}
 		}
 	}
 	if len(words) == 0 {
 		return nil, nil
 	}
-	return regexp.Compile(`(?i)(?:^|[^\p{L}\p{N}])(?:` + strings.Join(words, "|") + `)(?:$|[^\p{L}\p{N}])`)
+	return regexp.Compile(`(?:^|[^\p{L}\p{N}])(?:` + strings.Join(words, "|") + `)(?:$|[^\p{L}\p{N}])`)
 }
 
-// CheckWords refuses text containing a filtered word.
+// CheckWords refuses text containing a filtered word. Text is judged by
+// its confusable skeleton (textnorm.Skeleton), as the words were loaded:
+// case, fullwidth forms, invisible characters, accents, unusual spaces
+// and Cyrillic or Greek look-alikes of letters do not get a word past.
 func (c *Service) CheckWords(field, text string) error {
-	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(text) {
+	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(textnorm.Skeleton(text)) {
 		return kurz.FieldError(field, "this contains a word that is not allowed here")
 	}
 	return nil

@@ -13,10 +13,7 @@ import (
 	"kurz"
 )
 
-var (
-	idRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	tagRE = regexp.MustCompile(`^[\p{L}\p{N}_]{1,100}$`)
-)
+var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // cursor reads the opaque page cursor, bounded so junk stays small.
 func cursor(r *http.Request) string {
@@ -129,8 +126,8 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 
 // tag serves /tag/{name}.
 func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
-	name := strings.ToLower(r.PathValue("name"))
-	if !tagRE.MatchString(name) {
+	name, ok := kurz.NormalizeHashtag(r.PathValue("name"))
+	if !ok {
 		h.notFound(w, r)
 		return
 	}
