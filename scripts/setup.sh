@@ -30,6 +30,28 @@ if ! command -v go >/dev/null; then
 fi
 go mod download
 
+if [ "$mode" = test ]; then
+	# Go tools the checks and tests run, pinned, installed into GOBIN
+	# (~/go/bin by default) when missing or at another version; that folder
+	# comes first on PATH here and in scripts/test.sh.
+	gobin=$(go env GOBIN)
+	if [ -z "$gobin" ]; then gobin=$(go env GOPATH); gobin=${gobin%%:*}/bin; fi
+	export PATH=$gobin:$PATH
+	go_tool() { # go_tool NAME MODULE-PATH@VERSION
+		local have
+		if command -v "$1" >/dev/null; then
+			have=$(go version -m "$(command -v "$1")" 2>/dev/null | awk '$1 == "mod" {print $3; exit}')
+			if [ -z "$have" ] || [ "$have" = "${2##*@}" ]; then return 0; fi
+		fi
+		echo "installing $2" >&2
+		# Outside the module: a tool, not a dependency of kurz.
+		(cd / && GOFLAGS= go install "$2")
+	}
+	go_tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	go_tool versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0
+	go_tool mailpit github.com/axllent/mailpit@v1.33.1
+fi
+
 # Front-end packages (hls.js, tus-js-client), bundled into the binary.
 if [ -f web/package.json ]; then
 	(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
