@@ -127,6 +127,25 @@ func Age(birth, now time.Time) int {
 	return y
 }
 
+// earliestZone is where the calendar date is earliest on Earth at every
+// instant: UTC−12 (Baker and Howland Islands).
+var earliestZone = time.FixedZone("UTC-12", -12*60*60)
+
+// EarliestDate is the earliest calendar date anyone anywhere has at
+// instant now, as midnight UTC of that date. Ages are counted on it
+// (AgeAt), so the answer does not depend on the server's time zone and a
+// person is never counted older than they can be where they live: a
+// 13th birthday counts once it has begun everywhere, at the latest 36
+// hours after it began in UTC+14.
+func EarliestDate(now time.Time) time.Time {
+	y, m, d := now.In(earliestZone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// AgeAt returns the age at instant now of someone born on the date birth,
+// counted on the earliest date anywhere (EarliestDate).
+func AgeAt(birth, now time.Time) int { return Age(birth, EarliestDate(now)) }
+
 // Age limits for accounts.
 const (
 	MinAge   = 13 // younger people cannot sign up

@@ -73,9 +73,11 @@ func validateSignUp(in *SignUp, now time.Time) (*signUp, error) {
 	if err != nil {
 		return nil, kurz.FieldError("birth_date", "birth_date must be a date like 2001-12-31")
 	}
-	age := kurz.Age(s.birth, now)
+	// Ages are counted on the earliest date anywhere on Earth, whatever
+	// the server's zone (kurz.AgeAt).
+	age := kurz.AgeAt(s.birth, now)
 	switch {
-	case s.birth.After(now) || age > 130:
+	case s.birth.After(kurz.EarliestDate(now)) || age > 130:
 		return nil, kurz.FieldError("birth_date", "this birth date is not plausible")
 	case age < kurz.MinAge:
 		return nil, kurz.FieldError("birth_date", "you must be at least %d years old to use kurz", kurz.MinAge)

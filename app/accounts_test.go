@@ -148,7 +148,9 @@ func TestAges(t *testing.T) {
 		t.Fatal("refused sign-up left rows")
 	}
 	teen := s.signUp("teen", "teen@example.org", now.AddDate(-14, 0, 0).Format(time.DateOnly), "DE")
-	adult := s.signUp("adult", "adult@example.org", now.AddDate(-16, 0, 0).Format(time.DateOnly), "DE")
+	// A 16th birthday counts once it has begun everywhere (UTC−12): two
+	// days back is past it at any hour and in any server zone.
+	adult := s.signUp("adult", "adult@example.org", now.AddDate(-16, 0, -2).Format(time.DateOnly), "DE")
 	for _, tc := range []struct {
 		a       account
 		private bool
