@@ -107,8 +107,9 @@ func sqliteSchema(t *testing.T, db *sql.DB) *schema {
 		var pks []pkCol
 		for range rows(t, db, `SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info($1) ORDER BY cid`, []any{table}, &col, &typ, &notNull, &dflt, &pk) {
 			// SQLite lets a primary key column other than an INTEGER one
-			// hold NULL; the store never writes one, so a key column counts
-			// as NOT NULL as it is in PostgreSQL.
+			// hold NULL, where PostgreSQL refuses it; kurz's keys are IDs
+			// and hashes, never NULL, so a key column counts as NOT NULL
+			// here as it does there.
 			c := column{Name: col, Type: typeFamily(typ), NotNull: notNull == 1 || pk > 0, Default: normDefault(dflt)}
 			if pk > 0 && autoinc {
 				c.Default = "auto"
