@@ -99,6 +99,11 @@ type Config struct {
 	HoldNewUploads int
 	// EdgeCacheBytes bounds the cache of other regions' public media.
 	EdgeCacheBytes int64
+	// Migrate lets the server apply pending schema migrations at start.
+	// Without it a fresh, empty database is still initialised, but one
+	// that is behind this binary is refused: run "kurz migrate" after a
+	// backup, or set this.
+	Migrate bool
 	// NodeID names this process in the job queues; keep it stable across
 	// restarts so interrupted work is taken back at once (default: host name).
 	NodeID string

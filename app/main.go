@@ -29,6 +29,7 @@ import (
 	"kurz/privacy"
 	"kurz/region"
 	"kurz/safety"
+	"kurz/sqlstore"
 	"kurz/web"
 )
 
@@ -159,6 +160,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// migrateMode is how far a serving process may change the schema: a fresh
+// database is always initialised, one that is behind only with --migrate.
+func (m *Main) migrateMode() sqlstore.MigrateMode {
+	if m.Config.Migrate {
+		return sqlstore.MigrateAll
+	}
+	return sqlstore.MigrateFresh
+}
+
 // nodeID names this process in the job queues: the configured node ID,
 // else the host name.
 func (m *Main) nodeID() string {
@@ -209,6 +219,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		Safety:  safety.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads},
 		// The operator's word list for captions and comments, one per line.
 		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
+		Migrate:        m.migrateMode(),
 		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
 			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg"},
 		Media: pipeline.MediaConfig{

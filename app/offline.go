@@ -18,18 +18,32 @@ import (
 	"kurz/link"
 	"kurz/region"
 	"kurz/sqlite"
+	"kurz/sqlstore"
 )
 
 // OpenRegion opens one region's stores for an admin command, without
 // serving, jobs or links. Close it when done.
+// It never changes the schema: a database that is behind this binary is
+// refused with a pointer to "kurz migrate".
 func OpenRegion(ctx context.Context, cfg Config, r kurz.Region) (*region.Region, error) {
-	m := &Main{Config: cfg, Log: slog.New(slog.DiscardHandler)}
-	m.slots = make(chan struct{}, 1)
-	m.api = nil
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, string(r))); err != nil && cfg.DB[r] == "" {
+	m := &Main{Config: cfg}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, string(r), "kurz.db")); err != nil && cfg.DB[r] == "" {
 		return nil, fmt.Errorf("no data for region %s under %s", r, cfg.DataDir)
 	}
-	return region.Open(ctx, m.regionConfig(r, link.SharedSecret(nil), nil))
+	rc := m.offlineRegionConfig(r)
+	rc.Migrate = sqlstore.MigrateNever
+	return region.Open(ctx, rc)
+}
+
+// offlineRegionConfig is the configuration of a region opened by a
+// command: no serving, jobs or links.
+func (m *Main) offlineRegionConfig(r kurz.Region) region.Config {
+	if m.Log == nil {
+		m.Log = slog.New(slog.DiscardHandler)
+	}
+	m.slots = make(chan struct{}, 1)
+	m.api = nil
+	return m.regionConfig(r, link.SharedSecret(nil), nil)
 }
 
 // FindPerson resolves a handle in a region's own people or its replicas of

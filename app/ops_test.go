@@ -1,13 +1,22 @@
 package app_test
 
 import (
+	"database/sql"
 	"encoding/json"
+	"fmt"
+	"io/fs"
+	"kurz/sqlite"
+	"kurz/sqlstore"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -103,4 +112,126 @@ func TestVersion(t *testing.T) {
 	if !strings.Contains(logs.String(), `"msg":"kurz starting","version":"v9.8.7-test"`) {
 		t.Fatalf("no version in the start-up log:\n%s", logs.String())
 	}
+}
+
+// olderRegion makes region eu's database under data as the previous
+// release left it: every migration but the last.
+func olderRegion(t *testing.T, data string) {
+	t.Helper()
+	dir := filepath.Join(data, "eu")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(sqlite.Dialect.Migrations, "*.sql")
+	if err != nil || len(names) < 2 {
+		t.Fatalf("migrations: %v %v", names, err)
+	}
+	sort.Strings(names)
+	prev := fstest.MapFS{}
+	for _, n := range names[:len(names)-1] {
+		b, _ := fs.ReadFile(sqlite.Dialect.Migrations, n)
+		prev[n] = &fstest.MapFile{Data: b}
+	}
+	d := *sqlite.Dialect
+	d.Migrations = prev
+	w, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "kurz.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlstore.New(&d, w, w)
+	defer db.Close()
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runKurz runs the kurz binary to its end and returns its output.
+func runKurz(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(kurzBinary(t), args...)
+	cmd.WaitDelay = time.Second
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("kurz %v did not end: %s", args, out)
+	}
+	return string(out), err
+}
+
+// TestMigrateIsExplicit: a server refuses a database that is behind
+// (pointing at kurz migrate) and one that is newer than the binary;
+// kurz migrate --check reports without changing anything; kurz migrate
+// refuses to run beside a server and otherwise brings the schema up, after
+// which the server starts.
+func TestMigrateIsExplicit(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	olderRegion(t, data)
+	known := len(mustGlob(t, sqlite.Dialect.Migrations))
+
+	out, err := runKurz(t, "serve", "--data", data, "--addr", freeAddr(t))
+	if err == nil || !strings.Contains(out, "schema is behind") || !strings.Contains(out, "kurz migrate") {
+		t.Fatalf("serve on an older database: %v\n%s", err, out)
+	}
+	out, err = runKurz(t, "privacy", "verify-audit", "--region", "eu", "--data", data)
+	if err == nil || !strings.Contains(out, "kurz migrate") {
+		t.Fatalf("admin command on an older database: %v\n%s", err, out)
+	}
+	out, err = runKurz(t, "migrate", "--check", "--regions", "eu", "--data", data)
+	if err == nil || !strings.Contains(out, fmt.Sprintf("region eu, main database: schema %d, this kurz needs %d", known-1, known)) {
+		t.Fatalf("migrate --check: %v\n%s", err, out)
+	}
+	out, err = runKurz(t, "migrate", "--regions", "eu", "--data", data)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("region eu, main database: migrated from schema %d to %d", known-1, known)) {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	out, err = runKurz(t, "migrate", "--check", "--regions", "eu", "--data", data)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("main database: schema %d, up to date", known)) {
+		t.Fatalf("migrate --check after migrating: %v\n%s", err, out)
+	}
+
+	addr := freeAddr(t)
+	p := startProcess(t, addr, "--data", data)
+	out, err = runKurz(t, "migrate", "--regions", "eu", "--data", data)
+	if err == nil || !strings.Contains(out, "in use by another kurz process") {
+		t.Fatalf("migrate beside a server: %v\n%s", err, out)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+
+	// A newer release ran here and was rolled back.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "eu", "kurz.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO kurz_migrations (version, applied_at) VALUES (?, 0)`, known+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, args := range [][]string{
+		{"serve", "--data", data, "--addr", freeAddr(t)},
+		{"serve", "--data", data, "--addr", freeAddr(t), "--migrate"},
+		{"migrate", "--regions", "eu", "--data", data},
+		{"privacy", "verify-audit", "--region", "eu", "--data", data},
+	} {
+		out, err := runKurz(t, args...)
+		if err == nil || !strings.Contains(out, fmt.Sprintf("schema version %d, this kurz knows up to %d", known+1, known)) {
+			t.Fatalf("kurz %s on a newer database: %v\n%s", args[0], err, out)
+		}
+	}
+}
+
+func mustGlob(t *testing.T, fsys fs.FS) []string {
+	t.Helper()
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

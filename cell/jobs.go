@@ -3,6 +3,7 @@ package cell
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -23,18 +24,42 @@ type JobsConfig struct {
 	JobTimeout time.Duration
 }
 
-// OpenJobs migrates the job tables and builds the queue with the workers
-// the services registered in c.Workers. Jobs can be inserted at once; they
-// run once c.Jobs.Start is called.
-func (c *Cell) OpenJobs(ctx context.Context, cfg JobsConfig) error {
-	driver := c.Store.RiverDriver()
-	m, err := rivermigrate.New(driver, nil)
+// PrepareJobs checks the job queue's tables: it creates them in a
+// database that has none, applies pending migrations when migrate is set,
+// and otherwise refuses tables that are behind.
+func (c *Cell) PrepareJobs(ctx context.Context, migrate bool) error {
+	m, err := rivermigrate.New(c.Store.RiverDriver(), nil)
 	if err != nil {
 		return err
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("job queue migration: %w", err)
+	if !migrate {
+		have, err := m.ExistingVersions(ctx)
+		// A database without the queue's tables reports an error or none.
+		migrate = err != nil || len(have) == 0
 	}
+	if migrate {
+		if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("job queue migration: %w", err)
+		}
+		return nil
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("job queue schema: %w", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("the job queue's schema is behind this kurz (%s); back the database up and run \"kurz migrate\" (or start with --migrate)",
+			strings.Join(res.Messages, "; "))
+	}
+	return nil
+}
+
+// OpenJobs builds the queue with the workers the services registered in
+// c.Workers (PrepareJobs has checked its tables). Jobs can be inserted at
+// once; they run once c.Jobs.Start is called.
+func (c *Cell) OpenJobs(ctx context.Context, cfg JobsConfig) error {
+	driver := c.Store.RiverDriver()
+	var err error
 	c.Jobs, err = river.NewClient(driver, &river.Config{
 		ID:     cfg.NodeID,
 		Logger: c.Log.With("component", "jobs"),

@@ -44,10 +44,16 @@ var Dialect = func() *sqlstore.Dialect {
 	}
 }()
 
-// Open connects to the database at dsn (a postgres:// URL) and migrates it.
-// PostgreSQL handles concurrent writers itself, so one pool serves both
-// reads and writes.
+// Open connects to the database at dsn (a postgres:// URL) and applies
+// every pending migration (tools and tests; a server uses OpenSchema).
 func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	return OpenSchema(ctx, dsn, sqlstore.MigrateAll)
+}
+
+// OpenSchema connects to the database at dsn (a postgres:// URL) and
+// checks and migrates its schema as far as mode allows. PostgreSQL handles
+// concurrent writers itself, so one pool serves both reads and writes.
+func OpenSchema(ctx context.Context, dsn string, mode sqlstore.MigrateMode) (*sqlstore.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, err
@@ -55,7 +61,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 	db.SetMaxOpenConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := sqlstore.New(Dialect, db, db)
-	if err := s.Migrate(ctx); err != nil {
+	if _, err := s.PrepareSchema(ctx, mode); err != nil {
 		s.Close()
 		return nil, err
 	}

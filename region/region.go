@@ -57,6 +57,10 @@ type Config struct {
 	// WordFilterFile, if set, replaces Safety.WordFilter with the list read
 	// from it (a missing file means no filter).
 	WordFilterFile string
+	// Migrate says how far opening may change the databases' schemas: by
+	// default (MigrateAll) every pending migration is applied; a server
+	// without --migrate uses MigrateFresh, the admin commands MigrateNever.
+	Migrate sqlstore.MigrateMode
 }
 
 // Validate checks a Config before anything is opened.
@@ -125,13 +129,24 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 	} else if c.Keys, err = keyring.LoadOrCreate(filepath.Join(cfg.Dir, "keyring", "kek")); err != nil {
 		return nil, err
 	}
-	if c.Store, err = openStore(ctx, cfg.DB, filepath.Join(cfg.Dir, "kurz.db")); err != nil {
+	// Assigned only when opened: a nil *sqlstore.DB in the interface
+	// field would not be nil to Close.
+	store, err := openStore(ctx, cfg.DB, filepath.Join(cfg.Dir, "kurz.db"), cfg.Migrate)
+	if err != nil {
 		return nil, err
 	}
+	c.Store = store
 	// The wrapped data keys live apart from the main database (and its
 	// backups), in the keyring folder, unless a database is configured.
-	if c.KeyStore, err = openStore(ctx, cfg.KeyDB, filepath.Join(cfg.Dir, "keyring", "keys.db")); err != nil {
+	keys, err := openStore(ctx, cfg.KeyDB, filepath.Join(cfg.Dir, "keyring", "keys.db"), cfg.Migrate)
+	if err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
+	}
+	c.KeyStore = keys
+	if cfg.Migrate != sqlstore.MigrateNever {
+		if err := c.PrepareJobs(ctx, cfg.Migrate == sqlstore.MigrateAll); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.WordFilterFile != "" {
 		if cfg.Safety.WordFilter, err = safety.LoadWordFilter(cfg.WordFilterFile); err != nil {
@@ -158,11 +173,11 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	return r, err
 }
 
-func openStore(ctx context.Context, dsn, path string) (*sqlstore.DB, error) {
+func openStore(ctx context.Context, dsn, path string, mode sqlstore.MigrateMode) (*sqlstore.DB, error) {
 	if dsn != "" {
-		return postgres.Open(ctx, dsn)
+		return postgres.OpenSchema(ctx, dsn, mode)
 	}
-	return sqlite.Open(ctx, path)
+	return sqlite.OpenSchema(ctx, path, mode)
 }
 
 // Start starts the region's work in order: the job queue (after taking

@@ -66,8 +66,15 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + v.Encode()
 }
 
-// Open opens (creating if needed) the database file at path and migrates it.
+// Open opens (creating if needed) the database file at path and applies
+// every pending migration (tools and tests; a server uses OpenSchema).
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+	return OpenSchema(ctx, path, sqlstore.MigrateAll)
+}
+
+// OpenSchema opens (creating if needed) the database file at path and
+// checks and migrates its schema as far as mode allows.
+func OpenSchema(ctx context.Context, path string, mode sqlstore.MigrateMode) (*sqlstore.DB, error) {
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, err
@@ -82,7 +89,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	db := sqlstore.New(Dialect, w, r)
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := db.PrepareSchema(ctx, mode); err != nil {
 		db.Close()
 		return nil, err
 	}

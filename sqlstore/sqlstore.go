@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -124,16 +123,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(db.d.Migrations, "*.sql")
+	files, err := db.migrationFiles()
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migrate: bad file name %q", name)
-		}
+	for _, f := range files {
+		name, v := f.name, f.version
 		body, err := fs.ReadFile(db.d.Migrations, name)
 		if err != nil {
 			return err

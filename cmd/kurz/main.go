@@ -54,6 +54,8 @@ func run(args []string) error {
 		if len(args) > 1 && args[1] == "verify-audit" {
 			return verifyAudit(args[2:])
 		}
+	case "migrate":
+		return migrate(args[1:])
 	case "version", "--version", "-version":
 		fmt.Println("kurz", app.BuildVersion())
 		return nil
@@ -67,6 +69,7 @@ func run(args []string) error {
 const usage = `usage:
   kurz serve [flags]                                    run the server (kurz serve -h lists the flags)
   kurz version                                          print the version (also kurz --version)
+  kurz migrate [--check] [--regions eu,us,sg]           bring the databases to this version's schema (stop the server and back up first)
   kurz admin grant --region R --handle H --role ROLE    grant moderator, admin or privacy in region R (audited)
   kurz privacy report --region R [--json]               residency report: data classes, counts, flows, peers, self-check
   kurz safety report --region R --from D --to D [--format csv|json]   transparency report of moderation decisions
@@ -280,6 +283,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
 	fs.IntVar(&cfg.Limits.SignupsPerIP, "signups-per-ip", cfg.Limits.SignupsPerIP, "sign-ups per IP address per hour")
 	fs.IntVar(&cfg.HoldNewUploads, "hold-new-uploads", 0, "first uploads of week-old accounts that wait for review (0: none)")
+	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending schema migrations at start (a fresh database is always initialised; otherwise run kurz migrate)")
 	fs.StringVar(&cfg.NodeID, "node-id", "", "this node's name in the job queues, stable across restarts (default: the host name; set it where host names change, as in containers)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
