@@ -63,10 +63,9 @@ func testErasures(t *testing.T, s kurz.Store) {
 
 // person is a person with a row in every table that hangs off a profile.
 type person struct {
-	p        *kurz.Profile
-	videos   []*kurz.Video
-	comments []string // comment IDs on their own videos, by others
-	export   string
+	p      *kurz.Profile
+	videos []*kurz.Video
+	export string
 }
 
 func populate(t *testing.T, s kurz.Store, handle string, n int) *person {
