@@ -58,6 +58,8 @@ type Queries interface {
 	// CountVideos counts a person's videos created at or after since, in
 	// any of the statuses (all statuses if none are given).
 	CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error)
+	// StorageUsed sums the upload sizes of a person's videos.
+	StorageUsed(ctx context.Context, ownerID string) (int64, error)
 	// VideosInStatus lists videos in a status last updated before before.
 	VideosInStatus(ctx context.Context, status string, before time.Time) ([]*Video, error)
 	// PublicVideos lists every public, ready video of the region.
@@ -166,9 +168,27 @@ type Queries interface {
 	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error
 	BlockedMedia(ctx context.Context) ([]string, error)
 
+	// Quotas count work started (see WorkUpload, WorkExport) per person and
+	// UTC day (days since 1970-01-01). TakeWork adds one to the day's
+	// count unless it has reached limit, atomically, and reports whether
+	// it did; GiveBackWork takes one away (never below zero); ForgetWork
+	// deletes the counts of days before a day.
+	TakeWork(ctx context.Context, userID, kind string, day int64, limit int) (bool, error)
+	GiveBackWork(ctx context.Context, userID, kind string, day int64) error
+	ForgetWork(ctx context.Context, beforeDay int64) error
+
 	// TableCounts counts the rows of every kurz table.
 	TableCounts(ctx context.Context) (map[string]int64, error)
 }
+
+// Kinds of work counted by the daily quotas.
+const (
+	WorkUpload = "upload" // an upload created
+	WorkExport = "export" // a data export requested
+)
+
+// Day is the quota day of t: whole days since 1970-01-01 in UTC.
+func Day(t time.Time) int64 { return t.Unix() / 86400 }
 
 // Notification is a message to a person; its data is sealed. Class: personal.
 type Notification struct {

@@ -76,8 +76,15 @@ type Config struct {
 	// MaxUploadBytes bounds one upload; MaxVideoDuration one video.
 	MaxUploadBytes   int64
 	MaxVideoDuration time.Duration
-	// DailyUploads is how many uploads a person may start per 24 hours.
+	// DailyUploads is how many uploads a person may create per UTC day;
+	// deleting videos gives none back.
 	DailyUploads int
+	// DailyExports is how many data exports a person may ask for per UTC
+	// day.
+	DailyExports int
+	// StorageQuota bounds the summed upload sizes of one person's videos,
+	// in bytes (0: no bound).
+	StorageQuota int64
 	// KeepOriginals keeps raw uploads after processing.
 	KeepOriginals bool
 	// TranscodeSlots is how many transcodes run at once in this process,
@@ -130,6 +137,8 @@ func DefaultConfig() Config {
 		MaxUploadBytes:     512 << 20,
 		MaxVideoDuration:   10 * time.Minute,
 		DailyUploads:       50,
+		DailyExports:       3,
+		StorageQuota:       10 << 30,
 		TranscodeTimeout:   20 * time.Minute,
 		ProcessingAttempts: 3,
 		EdgeCacheBytes:     1 << 30,
@@ -200,6 +209,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadBytes <= 0 || c.MaxVideoDuration <= 0 || c.DailyUploads <= 0 || c.TranscodeTimeout <= 0 || c.ProcessingAttempts <= 0 {
 		return fmt.Errorf("config: upload limits, transcode timeout and processing attempts must be positive")
+	}
+	if c.DailyExports <= 0 || c.StorageQuota < 0 {
+		return fmt.Errorf("config: the daily export limit must be positive and the storage quota not negative")
 	}
 	if c.Limits.LoginsPerIP <= 0 || c.Limits.LoginsPerAccount <= 0 || c.Limits.SignupsPerIP <= 0 {
 		return fmt.Errorf("config: rate limits must be positive")

@@ -221,7 +221,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
 		Migrate:        m.migrateMode(),
 		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
-			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg"},
+			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg", DailyExports: m.Config.DailyExports},
 		Media: pipeline.MediaConfig{
 			FFmpeg: &ffmpeg.Runner{Threads: threads, Limits: ffmpeg.Limits{
 				MaxDuration: m.Config.MaxVideoDuration, TranscodeTimeout: m.Config.TranscodeTimeout,
@@ -229,6 +229,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 			Slots:          m.slots,
 			MaxUploadBytes: m.Config.MaxUploadBytes,
 			DailyUploads:   m.Config.DailyUploads,
+			StorageQuota:   m.Config.StorageQuota,
 			KeepOriginals:  m.Config.KeepOriginals,
 			MaxAttempts:    m.Config.ProcessingAttempts,
 			NodeID:         nodeID + "/" + string(r),

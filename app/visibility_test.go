@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"kurz/app"
 	"kurz/internal/leak"
 	"kurz/internal/mediatest"
 )
@@ -155,30 +154,6 @@ func TestUploadNeedsSignIn(t *testing.T) {
 	}
 	if r := s.do("OPTIONS", "/api/v1/uploads/", nil); r.Status != 204 && r.Status != 200 || r.Header.Get("Tus-Version") == "" {
 		t.Fatalf("tus discovery: %d %v", r.Status, r.Header)
-	}
-}
-
-// TestDailyUploadQuota: past the day's quota, creation answers 429 with a
-// reason and a Retry-After, and stores nothing.
-func TestDailyUploadQuota(t *testing.T) {
-	t.Parallel()
-	s := newServer(t, func(c *app.Config) { c.DailyUploads = 2 })
-	a := s.signUp("quota", "quota@example.org", "1990-01-01", "DE")
-	s.login(&a)
-	create := func() *response {
-		return s.do("POST", "/api/v1/uploads/", nil, "Authorization", "Bearer "+a.Token, "Tus-Resumable", "1.0.0", "Upload-Length", "100")
-	}
-	for i := 0; i < 2; i++ {
-		if r := create(); r.Status != 201 || r.Header.Get("Kurz-Video-Id") == "" || r.Header.Get("Location") == "" {
-			t.Fatalf("upload %d: %d %s %v", i, r.Status, r.Body, r.Header)
-		}
-	}
-	r := create()
-	if r.Status != 429 || r.errorCode(t) != "rate_limited" || !strings.Contains(string(r.Body), "upload limit") || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("third upload: %d %s", r.Status, r.Body)
-	}
-	if n := s.count("eu", "videos"); n != 2 {
-		t.Fatalf("%d video rows, want 2", n)
 	}
 }
 

@@ -111,10 +111,10 @@ func (c *Service) finishReceivedUploads(ctx context.Context) error {
 			continue
 		}
 		if c.Now().Sub(v.UpdatedAt) > c.Media.UploadTTL {
-			// Abandoned: the bytes go, and the video row with them, which
-			// returns the day's quota.
+			// Abandoned: the bytes go, and the video row with them; the
+			// day's quota is given back.
 			c.RemoveUpload(v.ID)
-			if err := c.Store.DeleteVideo(ctx, v.ID); err != nil {
+			if err := c.DropAbandoned(ctx, v); err != nil {
 				return err
 			}
 			c.Log.Info("abandoned upload removed", "video_id", v.ID)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -58,8 +59,12 @@ type MediaConfig struct {
 	Slots chan struct{}
 	// MaxUploadBytes bounds one upload (default 512 MiB).
 	MaxUploadBytes int64
-	// DailyUploads is how many uploads a person may start per 24 hours.
+	// DailyUploads is how many uploads a person may create per UTC day;
+	// deleting videos gives none back.
 	DailyUploads int
+	// StorageQuota bounds the summed upload sizes of a person's videos
+	// (0: no bound).
+	StorageQuota int64
 	// KeepOriginals keeps raw uploads after processing (under originals/);
 	// by default they are deleted, since they are personal data.
 	KeepOriginals bool
@@ -107,16 +112,12 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 		return nil, err
 	}
 	now := c.Now().UTC().Truncate(time.Millisecond)
-	n, err := c.Store.CountVideos(ctx, owner.ID, now.Add(-24*time.Hour))
-	if err != nil {
-		return nil, err
-	}
-	if n >= c.Media.DailyUploads {
-		return nil, &kurz.Error{Code: kurz.ERateLimited, Message: "you have reached today's upload limit; please try again tomorrow", RetryAfter: 3600}
-	}
 	v := &kurz.Video{ID: kurz.NewID(c.Region), OwnerID: owner.ID, Status: kurz.StatusUploading, Visibility: in.Visibility,
 		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now}
-	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
+	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
+		if err := c.takeUploadQuota(ctx, q, owner.ID, in.Size, now); err != nil {
+			return err
+		}
 		if err := c.Captions.SetCaption(ctx, q, v, in.Caption); err != nil {
 			return err
 		}
@@ -129,6 +130,53 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 		return nil, err
 	}
 	return v, nil
+}
+
+// takeUploadQuota counts one upload created today against the daily cap
+// and checks the person's storage quota, in the transaction that creates
+// the video. Uploads are counted when created, so deleting videos gives
+// nothing back; the count comes first, so that on PostgreSQL a second
+// upload of the same person waits for the first before it sums storage.
+func (c *Service) takeUploadQuota(ctx context.Context, q kurz.Queries, ownerID string, size int64, now time.Time) error {
+	ok, err := q.TakeWork(ctx, ownerID, kurz.WorkUpload, kurz.Day(now), c.Media.DailyUploads)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &kurz.Error{Code: kurz.ERateLimited, RetryAfter: untilNextDay(now),
+			Message: fmt.Sprintf("you have reached today's upload limit (%d uploads a day, deleted ones included); it resets at midnight UTC", c.Media.DailyUploads)}
+	}
+	if c.Media.StorageQuota <= 0 {
+		return nil
+	}
+	used, err := q.StorageUsed(ctx, ownerID)
+	if err != nil {
+		return err
+	}
+	if used+size > c.Media.StorageQuota {
+		return &kurz.Error{Code: kurz.ERateLimited, RetryAfter: 3600,
+			Message: fmt.Sprintf("this upload would take your videos past your storage quota (%d of %d MiB used); delete some videos first",
+				used>>20, c.Media.StorageQuota>>20)}
+	}
+	return nil
+}
+
+// untilNextDay is the number of seconds from now to the next midnight UTC,
+// when the daily quotas start again.
+func untilNextDay(now time.Time) int {
+	return int((kurz.Day(now)+1)*86400 - now.Unix())
+}
+
+// DropAbandoned deletes an upload that never received its last byte and
+// gives its upload back to the day it was counted on: no processing work
+// was done for it.
+func (c *Service) DropAbandoned(ctx context.Context, v *kurz.Video) error {
+	return c.Store.Tx(ctx, func(q kurz.Queries) error {
+		if err := q.DeleteVideo(ctx, v.ID); err != nil {
+			return err
+		}
+		return q.GiveBackWork(ctx, v.OwnerID, kurz.WorkUpload, kurz.Day(v.CreatedAt))
+	})
 }
 
 // UploadOwner returns the video of an upload if viewer owns it; anyone

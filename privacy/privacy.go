@@ -77,6 +77,8 @@ type PrivacyConfig struct {
 	Retention time.Duration
 	// ExportTTL is how long an export can be downloaded (default 7 days).
 	ExportTTL time.Duration
+	// DailyExports is how many exports a person may ask for per UTC day.
+	DailyExports int
 }
 
 // PersonalView is what staff see of a person's personal data.
@@ -153,10 +155,20 @@ func (c *Service) RequestExport(ctx context.Context, viewer *kurz.Profile) (*kur
 	e := &kurz.Export{ID: cell.RandomID(), UserID: viewer.ID, Status: "pending", CreatedAt: c.Now().UTC(),
 		ExpiresAt: c.Now().UTC().Add(c.Privacy.ExportTTL)}
 	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+		// Exports are counted when asked for: each is a remux and a sealed
+		// archive kept for days, whatever happens to it later.
+		ok, err := q.TakeWork(ctx, viewer.ID, kurz.WorkExport, kurz.Day(e.CreatedAt), c.Privacy.DailyExports)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &kurz.Error{Code: kurz.ERateLimited, RetryAfter: int((kurz.Day(e.CreatedAt)+1)*86400 - e.CreatedAt.Unix()),
+				Message: fmt.Sprintf("you have asked for %d data exports today, the daily limit; it resets at midnight UTC", c.Privacy.DailyExports)}
+		}
 		if err := q.PutExport(ctx, e); err != nil {
 			return err
 		}
-		_, err := c.Jobs.InsertTx(ctx, tx, ExportArgs{ExportID: e.ID}, &river.InsertOpts{MaxAttempts: 3})
+		_, err = c.Jobs.InsertTx(ctx, tx, ExportArgs{ExportID: e.ID}, &river.InsertOpts{MaxAttempts: 3})
 		return err
 	})
 	return e, err
@@ -658,9 +670,13 @@ func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemote
 	return river.JobCancel(fmt.Errorf("unknown erasure step %q", a.Step))
 }
 
-// SweepPrivacy forgets old sign-in IPs and runs due erasures.
+// SweepPrivacy forgets old sign-in IPs and quota counts of days before
+// yesterday, and runs due erasures.
 func (c *Service) SweepPrivacy(ctx context.Context) {
 	if _, err := c.Store.ForgetSessionIPs(ctx, c.Now().Add(-c.Privacy.Retention)); err != nil {
+		c.Log.Warn("retention sweep", "err", err)
+	}
+	if err := c.Store.ForgetWork(ctx, kurz.Day(c.Now())-1); err != nil {
 		c.Log.Warn("retention sweep", "err", err)
 	}
 	if err := c.RunDueErasures(ctx); err != nil {

@@ -76,8 +76,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("region %s: the email locator key is missing", c.Region)
 	case c.Media.FFmpeg == nil || c.Media.Slots == nil:
 		return fmt.Errorf("region %s: no media runner", c.Region)
-	case c.Media.MaxAttempts < 1 || c.Media.DailyUploads < 1 || c.Media.MaxUploadBytes < 1:
+	case c.Media.MaxAttempts < 1 || c.Media.DailyUploads < 1 || c.Media.MaxUploadBytes < 1 || c.Media.StorageQuota < 0:
 		return fmt.Errorf("region %s: media limits must be positive", c.Region)
+	case c.Privacy.DailyExports < 1:
+		return fmt.Errorf("region %s: the daily export limit must be positive", c.Region)
 	}
 	return nil
 }

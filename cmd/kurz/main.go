@@ -285,12 +285,17 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.IntVar(&cfg.HoldNewUploads, "hold-new-uploads", 0, "first uploads of week-old accounts that wait for review (0: none)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending schema migrations at start (a fresh database is always initialised; otherwise run kurz migrate)")
 	fs.StringVar(&cfg.NodeID, "node-id", "", "this node's name in the job queues, stable across restarts (default: the host name; set it where host names change, as in containers)")
+	// Quotas count work started, not what is left of it.
+	fs.IntVar(&cfg.DailyUploads, "uploads-per-day", cfg.DailyUploads, "uploads a person may create per UTC day (deleted ones count)")
+	fs.IntVar(&cfg.DailyExports, "exports-per-day", cfg.DailyExports, "data exports a person may ask for per UTC day")
+	storageMiB := fs.Int64("storage-quota-mib", cfg.StorageQuota>>20, "summed upload sizes of one person's videos, in MiB (0: no bound)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	cfg.StorageQuota = *storageMiB << 20
 	cfg.Regions = nil
 	for _, r := range strings.Split(*regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {

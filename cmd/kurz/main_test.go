@@ -27,10 +27,17 @@ func TestParseServeFlags(t *testing.T) {
 		{"--country", "DE=mars"},
 		{"--peer", "us=ftp://x", "--regions", "eu"},
 		{"stray"},
+		{"--uploads-per-day", "0"},
+		{"--exports-per-day", "-1"},
+		{"--storage-quota-mib", "-5"},
 	} {
 		if _, err := ParseServeFlags(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+	quota, err := ParseServeFlags([]string{"--uploads-per-day", "7", "--exports-per-day", "2", "--storage-quota-mib", "300"}, func(string) string { return "" })
+	if err != nil || quota.DailyUploads != 7 || quota.DailyExports != 2 || quota.StorageQuota != 300<<20 {
+		t.Fatalf("quota flags: %+v, %v", quota, err)
 	}
 	def, err := ParseServeFlags(nil, func(string) string { return "" })
 	if err != nil || len(def.Regions) != 3 || def.Addr != "127.0.0.1:8080" || def.DataDir != "./kurz-data" {

@@ -88,6 +88,7 @@ func populate(t *testing.T, s kurz.Store, handle string, n int) *person {
 	noErr(t, s.PutExport(ctx(), &kurz.Export{ID: out.export, UserID: p.ID, Status: "ready", CreatedAt: at(0), ExpiresAt: at(100)}))
 	noErr(t, s.PutErasure(ctx(), p.ID, at(0), at(100)))
 	noErr(t, s.GrantRole(ctx(), p.ID, "moderator", "eu_admin", at(0)))
+	must(s.TakeWork(ctx(), p.ID, kurz.WorkUpload, 1, 10))(t)
 	return out
 }
 
@@ -117,7 +118,7 @@ func testDeletePerson(t *testing.T, s kurz.Store) {
 	// Exactly a's rows go: every table not named here keeps its count.
 	// (b's like of a's video and b's follow of a are b's rows.)
 	gone := map[string]int64{"profiles": 1, "accounts": 1, "sessions": 2, "videos": 2, "video_hashtags": 4, "comments": 2,
-		"likes": 1, "follows": 1, "views": 2, "notifications": 1, "exports": 1, "erasures": 1, "roles": 1}
+		"likes": 1, "follows": 1, "views": 2, "notifications": 1, "exports": 1, "erasures": 1, "roles": 1, "work_done": 1}
 	for _, table := range slices.Sorted(maps.Keys(before)) {
 		if d := before[table] - after[table]; d != gone[table] {
 			t.Errorf("DeletePerson removed %d rows of %s, want %d", d, table, gone[table])
@@ -381,7 +382,7 @@ func testTableCounts(t *testing.T, s kurz.Store) {
 	counts := must(s.TableCounts(ctx()))(t)
 	for _, table := range []string{"profiles", "accounts", "sessions", "handle_claims", "videos", "video_hashtags", "likes", "follows",
 		"views", "comments", "deltas_out", "deltas_in", "public_log", "replicas", "log_positions", "erasures", "notifications",
-		"exports", "access_audit", "roles", "notices", "queue_items", "queue_reports", "decisions", "blocked_media", "reporter_standing"} {
+		"exports", "access_audit", "roles", "notices", "queue_items", "queue_reports", "decisions", "blocked_media", "reporter_standing", "work_done"} {
 		if n, ok := counts[table]; !ok || n != 0 {
 			t.Errorf("TableCounts of a new store: %s = %d (listed %v), want 0", table, n, ok)
 		}

@@ -553,3 +553,23 @@ func (r recQueries) TableCounts(ctx context.Context) (map[string]int64, error) {
 	r.hit()
 	return r.q.TableCounts(ctx)
 }
+
+func (r recQueries) StorageUsed(ctx context.Context, ownerID string) (int64, error) {
+	r.hit()
+	return r.q.StorageUsed(ctx, ownerID)
+}
+
+func (r recQueries) TakeWork(ctx context.Context, userID, kind string, day int64, limit int) (bool, error) {
+	r.hit()
+	return r.q.TakeWork(ctx, userID, kind, day, limit)
+}
+
+func (r recQueries) GiveBackWork(ctx context.Context, userID, kind string, day int64) error {
+	r.hit()
+	return r.q.GiveBackWork(ctx, userID, kind, day)
+}
+
+func (r recQueries) ForgetWork(ctx context.Context, beforeDay int64) error {
+	r.hit()
+	return r.q.ForgetWork(ctx, beforeDay)
+}

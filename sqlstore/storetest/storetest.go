@@ -6,9 +6,9 @@
 // follows, views, comments), log.go (public log, replicas, log positions),
 // deltas.go, safety.go (notices, queue, reports, decisions, notifier
 // standing, blocked media), privacy.go (erasures, DeletePerson, sessions,
-// notifications, exports, audit, roles, table counts), tx.go
-// (transactions, concurrency, Ping, Close) and text.go (what text columns
-// hold). Every test gets a fresh store.
+// notifications, exports, audit, roles, table counts), quota.go (work
+// counts, storage used), tx.go (transactions, concurrency, Ping, Close)
+// and text.go (what text columns hold). Every test gets a fresh store.
 //
 // Run also checks that the suite called every method of kurz.Store, so a
 // method added to the interface fails the suite until it is tested.
@@ -46,6 +46,7 @@ func suite() []test {
 		{"Deltas", deltaTests},
 		{"Safety", safetyTests},
 		{"Privacy", privacyTests},
+		{"Quota", quotaTests},
 		{"Tx", txTests},
 		{"Text", textTests},
 	} {

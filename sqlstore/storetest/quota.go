@@ -1,0 +1,153 @@
+package storetest
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"kurz"
+)
+
+// Quota: the per-day work counts behind the daily quotas, and the storage
+// a person's videos take.
+var quotaTests = []test{
+	{"TakeWork", testTakeWork},
+	{"TakeWorkConcurrently", testTakeWorkConcurrently},
+	{"GiveBackAndForgetWork", testGiveBackAndForgetWork},
+	{"StorageUsed", testStorageUsed},
+}
+
+// take calls TakeWork until it refuses (at most 100 times) and returns
+// how often it agreed.
+func take(t *testing.T, s kurz.Queries, userID, kind string, day int64, limit int) int {
+	t.Helper()
+	for n := 0; n < 100; n++ {
+		if !must(s.TakeWork(ctx(), userID, kind, day, limit))(t) {
+			return n
+		}
+	}
+	t.Fatalf("TakeWork never refused (limit %d)", limit)
+	return 0
+}
+
+// testTakeWork: a limit holds per person, kind and day; deleting what the
+// work made gives nothing back.
+func testTakeWork(t *testing.T, s kurz.Store) {
+	a := mustProfile(t, s, "worka")
+	b := mustProfile(t, s, "workb")
+	if n := take(t, s, a.ID, kurz.WorkUpload, 100, 3); n != 3 {
+		t.Fatalf("took %d uploads under a limit of 3", n)
+	}
+	// Other kinds, days and people have their own counts.
+	if n := take(t, s, a.ID, kurz.WorkExport, 100, 2); n != 2 {
+		t.Fatalf("took %d exports under a limit of 2", n)
+	}
+	if n := take(t, s, a.ID, kurz.WorkUpload, 101, 3); n != 3 {
+		t.Fatalf("the next day took %d under a limit of 3", n)
+	}
+	if n := take(t, s, b.ID, kurz.WorkUpload, 100, 3); n != 3 {
+		t.Fatalf("another person took %d under a limit of 3", n)
+	}
+	// A higher limit later in the day allows the difference; a limit below
+	// one allows nothing.
+	if n := take(t, s, a.ID, kurz.WorkUpload, 100, 5); n != 2 {
+		t.Fatalf("raising the limit to 5 after 3 allowed %d more", n)
+	}
+	if n := take(t, s, b.ID, kurz.WorkUpload, 102, 0); n != 0 {
+		t.Fatalf("a limit of 0 allowed %d", n)
+	}
+	// Deleting videos does not give back uploads.
+	v := mustVideo(t, s, a.ID, kurz.StatusReady, kurz.Public, at(0))
+	noErr(t, s.DeleteVideo(ctx(), v.ID))
+	if must(s.TakeWork(ctx(), a.ID, kurz.WorkUpload, 100, 5))(t) {
+		t.Fatal("deleting a video gave an upload back")
+	}
+	// A rolled-back transaction takes nothing.
+	err := s.Tx(ctx(), func(q kurz.Queries) error {
+		if !must(q.TakeWork(ctx(), b.ID, kurz.WorkExport, 100, 1))(t) {
+			t.Fatal("first export refused")
+		}
+		return kurz.Errorf(kurz.EInvalid, "roll back")
+	})
+	wantCode(t, err, kurz.EInvalid)
+	if n := take(t, s, b.ID, kurz.WorkExport, 100, 1); n != 1 {
+		t.Fatalf("after a rolled-back take, %d of 1 allowed", n)
+	}
+}
+
+// testTakeWorkConcurrently: parallel takes against one limit get exactly
+// the limit.
+func testTakeWorkConcurrently(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "racer")
+	var wg sync.WaitGroup
+	var got, errs atomic.Int32
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Tx(ctx(), func(q kurz.Queries) error {
+				ok, err := q.TakeWork(ctx(), p.ID, kurz.WorkUpload, 7, 5)
+				if ok {
+					got.Add(1)
+				}
+				return err
+			})
+			if err != nil {
+				errs.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if got.Load() != 5 || errs.Load() != 0 {
+		t.Fatalf("20 parallel takes under a limit of 5: %d taken, %d errors", got.Load(), errs.Load())
+	}
+}
+
+func testGiveBackAndForgetWork(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "giver")
+	take(t, s, p.ID, kurz.WorkUpload, 10, 2)
+	noErr(t, s.GiveBackWork(ctx(), p.ID, kurz.WorkUpload, 10))
+	if n := take(t, s, p.ID, kurz.WorkUpload, 10, 2); n != 1 {
+		t.Fatalf("after giving one back, %d allowed", n)
+	}
+	// Never below zero, and unknown rows are no error.
+	for range 3 {
+		noErr(t, s.GiveBackWork(ctx(), p.ID, kurz.WorkUpload, 10))
+	}
+	noErr(t, s.GiveBackWork(ctx(), p.ID, kurz.WorkExport, 99))
+	if n := take(t, s, p.ID, kurz.WorkUpload, 10, 2); n != 2 {
+		t.Fatalf("after giving back more than taken, %d of 2 allowed", n)
+	}
+	take(t, s, p.ID, kurz.WorkUpload, 11, 2)
+	take(t, s, p.ID, kurz.WorkUpload, 12, 2)
+	// ForgetWork drops the days before its argument only.
+	noErr(t, s.ForgetWork(ctx(), 12))
+	if n := take(t, s, p.ID, kurz.WorkUpload, 11, 2); n != 2 {
+		t.Fatalf("a forgotten day allowed %d of 2", n)
+	}
+	if n := take(t, s, p.ID, kurz.WorkUpload, 12, 2); n != 0 {
+		t.Fatalf("a kept day allowed %d more", n)
+	}
+	if c := must(s.TableCounts(ctx()))(t)["work_done"]; c != 2 {
+		t.Fatalf("work_done holds %d rows, want 2 (days 11 and 12)", c)
+	}
+}
+
+func testStorageUsed(t *testing.T, s kurz.Store) {
+	a := mustProfile(t, s, "hoarder")
+	b := mustProfile(t, s, "other")
+	if n := must(s.StorageUsed(ctx(), a.ID))(t); n != 0 {
+		t.Fatalf("StorageUsed with no videos = %d", n)
+	}
+	for i, size := range []int64{100, 2 << 30, 7} {
+		v := &kurz.Video{ID: kurz.NewID("eu"), OwnerID: a.ID, Status: kurz.StatusReady, Visibility: kurz.Public, UploadSize: size, CreatedAt: at(i), UpdatedAt: at(i)}
+		noErr(t, s.CreateVideo(ctx(), v))
+		if i == 2 {
+			noErr(t, s.DeleteVideo(ctx(), v.ID))
+		}
+	}
+	mustVideo(t, s, b.ID, kurz.StatusReady, kurz.Public, at(0))
+	if n := must(s.StorageUsed(ctx(), a.ID))(t); n != 100+2<<30 {
+		t.Fatalf("StorageUsed = %d, want %d", n, 100+2<<30)
+	}
+}
