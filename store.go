@@ -314,3 +314,12 @@ type Decision struct {
 	Appealed           bool
 	CreatedAt          time.Time
 }
+
+// Lease is a named lock that one node of a region holds at a time (which
+// node follows a peer's log, sends deltas, runs the sweeps).
+type Lease interface {
+	// Alive reports whether the lease still holds.
+	Alive(ctx context.Context) bool
+	// Release drops it.
+	Release()
+}

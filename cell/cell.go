@@ -41,6 +41,9 @@ type Store interface {
 	// it, so deleted rows leave no copy beside it (a no-op where the
 	// engine has no such file).
 	Checkpoint(ctx context.Context) error
+	// TryLease takes a named lease without waiting; nil if another node
+	// holds it.
+	TryLease(ctx context.Context, name string) (kurz.Lease, error)
 }
 
 // Cell is one region hosted by this process.
@@ -180,4 +183,52 @@ func (c *Cell) DataKey(ctx context.Context, userID string) (*keyring.DataKey, er
 		return nil, err
 	}
 	return c.Keys.Unwrap(userID, w)
+}
+
+// Lead runs f whenever this node holds the lease name, for as long as it
+// holds it: the work only one node of a region may do at a time (follow a
+// peer's log, send deltas, sweep). Another node takes over within about
+// a second of this one dying. While another node leads, idle runs instead
+// (if not nil), returning when its context ends. Lead returns when the
+// cell closes; run it with Go.
+func (c *Cell) Lead(ctx context.Context, name string, f, idle func(ctx context.Context)) {
+	for ctx.Err() == nil {
+		lease, err := c.Store.TryLease(ctx, name)
+		if err != nil || lease == nil {
+			if err != nil && ctx.Err() == nil {
+				c.Log.Warn("taking a lease", "lease", name, "err", err)
+			}
+			if idle == nil {
+				Sleep(ctx, time.Second)
+				continue
+			}
+			ictx, cancel := context.WithTimeout(ctx, time.Second)
+			idle(ictx)
+			cancel()
+			continue
+		}
+		lctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			f(lctx)
+		}()
+		t := time.NewTicker(2 * time.Second)
+	watch:
+		for {
+			select {
+			case <-done:
+				break watch
+			case <-t.C:
+				if !lease.Alive(ctx) {
+					c.Log.Warn("lease lost", "lease", name)
+					break watch
+				}
+			}
+		}
+		t.Stop()
+		cancel()
+		<-done
+		lease.Release()
+	}
 }

@@ -64,7 +64,8 @@ func (c *Service) Recover(ctx context.Context) error {
 	if err := c.recover(ctx); err != nil {
 		return err
 	}
-	c.Go(c.sweepLoop)
+	// One node of the region sweeps the uploads.
+	c.Go(func(ctx context.Context) { c.Lead(ctx, "sweep:uploads", c.sweepLoop, nil) })
 	return nil
 }
 

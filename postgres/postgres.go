@@ -7,11 +7,12 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"io/fs"
 	"net"
 	"time"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -32,6 +33,10 @@ var Dialect = func() *sqlstore.Dialect {
 		// One migrator at a time across all nodes of a region.
 		MigrateLock: `SELECT pg_advisory_xact_lock(4231577)`,
 		LogLock:     `SELECT pg_advisory_xact_lock(4231578)`,
+		// Node leases (which node follows a peer's log, sends deltas,
+		// sweeps): session locks in their own key space.
+		TryLock: `SELECT pg_try_advisory_lock(4231579, hashtext($1))`,
+		Unlock:  `SELECT pg_advisory_unlock(4231579, hashtext($1))`,
 		IsUniqueViolation: func(err error) bool {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && e.Code == "23505"

@@ -53,17 +53,20 @@ func New(c *cell.Cell, cfg PrivacyConfig, records Records) *Service {
 // Start runs the retention and erasure sweep now and every minute.
 func (c *Service) Start(ctx context.Context) {
 	c.SweepPrivacy(ctx)
+	// One node of the region sweeps.
 	c.Go(func(ctx context.Context) {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				c.SweepPrivacy(ctx)
+		c.Lead(ctx, "sweep:privacy", func(ctx context.Context) {
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					c.SweepPrivacy(ctx)
+				}
 			}
-		}
+		}, nil)
 	})
 }
 

@@ -26,11 +26,14 @@ type Service struct {
 
 	healthMu sync.Mutex
 	health   map[kurz.Region]PeerHealth
+	// pos is how far this node's catalogue has applied each peer's log.
+	posMu sync.Mutex
+	pos   map[kurz.Region]int64
 }
 
 // New returns the replication service of region c.
 func New(c *cell.Cell) *Service {
-	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}}
+	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}, pos: map[kurz.Region]int64{}}
 	for _, r := range c.Regions {
 		if r != c.Region {
 			s.health[r] = PeerHealth{} // not reached yet
@@ -62,10 +65,12 @@ func (c *Service) applyToIndex(e *kurz.LogEntry) {
 	}
 }
 
-// followOwnLog keeps the catalogue in step with this region's own log.
+// followOwnLog keeps the catalogue in step with this region's own log. A
+// write on this node wakes it at once; writes by the region's other nodes
+// (which share the database) are seen within a second.
 func (c *Service) followOwnLog(ctx context.Context, seq int64) {
 	for ctx.Err() == nil {
-		entries, err := c.LogSince(ctx, seq, 30*time.Second)
+		entries, err := c.LogSince(ctx, seq, time.Second)
 		if err != nil {
 			c.Log.Warn("reading own public log", "err", err)
 			cell.Sleep(ctx, time.Second)
@@ -78,10 +83,19 @@ func (c *Service) followOwnLog(ctx context.Context, seq int64) {
 	}
 }
 
-// followPeer replicates a peer region's public log: it long-polls the
-// peer over the link, applies entries idempotently to the replica table
-// and remembers its position in the same transaction.
+// followPeer keeps this region in step with a peer's public log. One
+// node of the region at a time (the lease "follow:<peer>") long-polls the
+// peer over the link, applies entries idempotently to the replica tables
+// and records its position in the same transaction; the other nodes watch
+// that position in the database and bring their catalogue up to it.
 func (c *Service) followPeer(ctx context.Context, peer kurz.Region) {
+	c.Lead(ctx, "follow:"+string(peer),
+		func(ctx context.Context) { c.leadPeer(ctx, peer) },
+		func(ctx context.Context) { c.watchPeer(ctx, peer) })
+}
+
+// leadPeer is the following node's loop.
+func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 	backoff := 200 * time.Millisecond
 	for ctx.Err() == nil {
 		pos, err := c.Store.LogPosition(ctx, peer)
@@ -104,6 +118,7 @@ func (c *Service) followPeer(ctx context.Context, peer kurz.Region) {
 		}
 		backoff = 200 * time.Millisecond
 		if len(out.Entries) == 0 {
+			c.catchUp(ctx, peer, pos)
 			c.peerUp(peer, pos, out.Head, nil)
 			continue
 		}
@@ -120,12 +135,75 @@ func (c *Service) followPeer(ctx context.Context, peer kurz.Region) {
 			cell.Sleep(ctx, time.Second)
 			continue
 		}
-		for _, e := range out.Entries {
-			c.applyToIndex(e)
-		}
+		// Entries this node missed while another node led come first.
+		c.catchUp(ctx, peer, pos)
+		c.applyEntries(peer, out.Entries)
 		last := out.Entries[len(out.Entries)-1]
 		c.peerUp(peer, last.Seq, out.Head, last)
 	}
+}
+
+// watchPeer is the other nodes' loop: when the leader has applied more of
+// the peer's log than this node's catalogue holds, fetch just those
+// entries once (no long poll) and apply them to the catalogue.
+func (c *Service) watchPeer(ctx context.Context, peer kurz.Region) {
+	pos, err := c.Store.LogPosition(ctx, peer)
+	if err == nil {
+		c.catchUp(ctx, peer, pos)
+	}
+	<-ctx.Done()
+}
+
+// catchUp brings the catalogue's view of peer up to pos, the position the
+// region's database holds.
+func (c *Service) catchUp(ctx context.Context, peer kurz.Region, pos int64) {
+	for ctx.Err() == nil {
+		have := c.applied(peer)
+		if have >= pos {
+			return
+		}
+		var out struct {
+			Entries []*kurz.LogEntry `json:"entries"`
+			Head    int64            `json:"head"`
+		}
+		if err := c.Link.Call(ctx, peer, "GET", "/link/v1/log?after="+strconv.FormatInt(have, 10)+"&wait=0", nil, &out); err != nil {
+			if ctx.Err() == nil {
+				c.peerDown(peer, err)
+			}
+			return
+		}
+		var upto []*kurz.LogEntry
+		for _, e := range out.Entries {
+			if e.Seq <= pos {
+				upto = append(upto, e)
+			}
+		}
+		if len(upto) == 0 {
+			return
+		}
+		c.applyEntries(peer, upto)
+		last := upto[len(upto)-1]
+		c.peerUp(peer, last.Seq, out.Head, last)
+	}
+}
+
+// applyEntries puts a peer's entries into the catalogue and records how
+// far this node's catalogue has come.
+func (c *Service) applyEntries(peer kurz.Region, entries []*kurz.LogEntry) {
+	for _, e := range entries {
+		c.applyToIndex(e)
+	}
+	c.posMu.Lock()
+	if last := entries[len(entries)-1].Seq; last > c.pos[peer] {
+		c.pos[peer] = last
+	}
+	c.posMu.Unlock()
+}
+
+func (c *Service) applied(peer kurz.Region) int64 {
+	c.posMu.Lock()
+	defer c.posMu.Unlock()
+	return c.pos[peer]
 }
 
 func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {
@@ -148,6 +226,20 @@ func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {
 func (c *Service) loadIndex(ctx context.Context) (int64, error) {
 	c.Index.BeginBulk()
 	defer c.Index.EndBulk()
+	// Positions before replicas: whatever is applied in between is fetched
+	// again (applying an entry twice is harmless), never skipped.
+	for _, r := range c.Regions {
+		if r == c.Region {
+			continue
+		}
+		pos, err := c.Store.LogPosition(ctx, r)
+		if err != nil {
+			return 0, err
+		}
+		c.posMu.Lock()
+		c.pos[r] = pos
+		c.posMu.Unlock()
+	}
 	for _, kind := range []string{"profile", "video"} {
 		rows, err := c.Store.Replicas(ctx, kind)
 		if err != nil {
@@ -221,7 +313,8 @@ func (c *Service) Start(ctx context.Context) error {
 			c.Go(func(ctx context.Context) { c.followPeer(ctx, r) })
 		}
 	}
-	c.Go(c.sendDeltas)
+	// One node of the region sends the queued deltas.
+	c.Go(func(ctx context.Context) { c.Lead(ctx, "deltas", c.sendDeltas, nil) })
 	return nil
 }
 

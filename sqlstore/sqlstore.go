@@ -8,11 +8,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -43,6 +45,10 @@ type Dialect struct {
 	Checkpoint string
 	// River returns the job queue's driver for the write handle.
 	River func(*sql.DB) riverdriver.Driver[*sql.Tx]
+	// TryLock and Unlock, if set, take and drop a session lock named $1
+	// without waiting (TryLock answers a boolean); without them the
+	// database belongs to one process and its locks live in memory.
+	TryLock, Unlock string
 }
 
 // DB is a region's database: a connection for writes and a pool for reads
@@ -50,6 +56,9 @@ type Dialect struct {
 type DB struct {
 	queries
 	write, read *sql.DB
+
+	leaseMu sync.Mutex
+	leases  map[string]bool // without TryLock: the names held here
 }
 
 // New wraps opened handles. write is used for transactions and writes,
@@ -300,4 +309,62 @@ func (db *DB) CountPrefixed(ctx context.Context, table, column, prefix string) (
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE substr(`+column+`, 1, $2) = $1`, prefix, len(prefix)).Scan(&n)
 	return n, err
+}
+
+// lease is a named lock held by one node of a region at a time.
+type lease struct {
+	conn    *sql.Conn
+	release func()
+}
+
+// Alive checks that the lease still holds: on PostgreSQL, that the session
+// holding it still answers (if it was lost, so was the lock).
+func (l *lease) Alive(ctx context.Context) bool {
+	if l.conn == nil {
+		return true
+	}
+	return l.conn.PingContext(ctx) == nil
+}
+
+// Release drops the lease.
+func (l *lease) Release() { l.release() }
+
+// TryLease takes the lock name without waiting; nil if another node (or
+// this one) holds it. On PostgreSQL it is a session advisory lock on a
+// connection of its own, so a node that dies loses it at once.
+func (db *DB) TryLease(ctx context.Context, name string) (kurz.Lease, error) {
+	if db.d.TryLock == "" {
+		db.leaseMu.Lock()
+		defer db.leaseMu.Unlock()
+		if db.leases == nil {
+			db.leases = map[string]bool{}
+		}
+		if db.leases[name] {
+			return nil, nil
+		}
+		db.leases[name] = true
+		return &lease{release: func() {
+			db.leaseMu.Lock()
+			delete(db.leases, name)
+			db.leaseMu.Unlock()
+		}}, nil
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, db.wrap(err)
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, db.d.TryLock, name).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		return nil, db.wrap(err)
+	}
+	return &lease{conn: conn, release: func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, db.d.Unlock, name); err != nil {
+			// The session must not go back to the pool holding the lock.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}}, nil
 }
