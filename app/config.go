@@ -14,6 +14,7 @@ import (
 	"kurz"
 	"kurz/blob/s3blob"
 	"kurz/httpapi"
+	"kurz/region"
 )
 
 // Config is parsed once in main; Validate checks it before anything starts.
@@ -35,6 +36,10 @@ type Config struct {
 	// listed keep them in <DataDir>/<region>/. No two regions may share a
 	// bucket and prefix.
 	Blobs map[kurz.Region]string
+	// Role is what this process does for its regions: everything (""),
+	// the API only with jobs run elsewhere ("api", --no-jobs), or the jobs
+	// only ("worker", kurz worker: no public HTTP, no replication).
+	Role region.Role
 	// MetricsAddr, if set, serves Prometheus metrics there (never on the
 	// public port), like 127.0.0.1:9090.
 	MetricsAddr string

@@ -68,19 +68,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.locks, err = lockRegions(ctx, &m.Config, m.nodeID()); err != nil {
 		return err
 	}
-	m.ln, err = net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return err
-	}
 	m.gate = &gate{version: BuildVersion()}
-	m.server = &http.Server{
-		Handler:           m.gate,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	if m.Config.Role != region.RoleWorker { // a worker serves no public HTTP
+		if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
+			return err
+		}
+		m.server = &http.Server{
+			Handler:           m.gate,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		}
+		m.served = make(chan error, 1)
+		go func() { m.served <- m.server.Serve(m.ln) }()
 	}
-	m.served = make(chan error, 1)
-	go func() { m.served <- m.server.Serve(m.ln) }()
 
 	secret, err := m.linkSecret()
 	if err != nil {
@@ -148,7 +149,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	for _, r := range m.Config.Regions {
-		if err := cells[r].Start(ctx); err != nil {
+		if err := cells[r].Start(ctx, m.Config.Role); err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
 		}
 	}
@@ -156,6 +157,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.api.Web = web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")).Register
 
 	m.gate.open(instrument(m.api.Handler()))
+	if m.ln == nil {
+		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion())
+		return nil
+	}
 	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion())
 	return nil
 }

@@ -22,6 +22,9 @@ type JobsConfig struct {
 	MediaWorkers int
 	// JobTimeout exceeds the longest job (a transcode).
 	JobTimeout time.Duration
+	// InsertOnly builds a queue that only enqueues: this node runs no
+	// jobs (an API node whose region has workers elsewhere).
+	InsertOnly bool
 }
 
 // PrepareJobs checks the job queue's tables: it creates them in a
@@ -60,13 +63,17 @@ func (c *Cell) PrepareJobs(ctx context.Context, migrate bool) error {
 func (c *Cell) OpenJobs(ctx context.Context, cfg JobsConfig) error {
 	driver := c.Store.RiverDriver()
 	var err error
+	queues := map[string]river.QueueConfig{
+		river.QueueDefault: {MaxWorkers: 4},
+		QueueMedia:         {MaxWorkers: max(cfg.MediaWorkers, 1), FetchPollInterval: 250 * time.Millisecond},
+	}
+	if cfg.InsertOnly {
+		queues = nil
+	}
 	c.Jobs, err = river.NewClient(driver, &river.Config{
-		ID:     cfg.NodeID,
-		Logger: c.Log.With("component", "jobs"),
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 4},
-			QueueMedia:         {MaxWorkers: max(cfg.MediaWorkers, 1), FetchPollInterval: 250 * time.Millisecond},
-		},
+		ID:                   cfg.NodeID,
+		Logger:               c.Log.With("component", "jobs"),
+		Queues:               queues,
 		Workers:              c.Workers,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.JobTimeout + 5*time.Minute,

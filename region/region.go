@@ -185,26 +185,42 @@ func openStore(ctx context.Context, dsn, path string, mode sqlstore.MigrateMode)
 // Start starts the region's work in order: the job queue (after taking
 // back the work this node held when it stopped), the privacy sweep, then
 // the catalogue and the log followers.
-func (r *Region) Start(ctx context.Context) error {
+func (r *Region) Start(ctx context.Context, role Role) error {
 	if d, ok := r.Blobs.(*blob.Dir); ok {
 		if err := d.ClearStaging(); err != nil {
 			return err
 		}
 	}
-	err := r.OpenJobs(ctx, cell.JobsConfig{NodeID: r.Pipeline.Media.NodeID,
+	err := r.OpenJobs(ctx, cell.JobsConfig{NodeID: r.Pipeline.Media.NodeID, InsertOnly: role == RoleAPI,
 		MediaWorkers: cap(r.Pipeline.Media.Slots), JobTimeout: r.Pipeline.JobTimeout()})
 	if err != nil {
 		return err
 	}
-	if err := r.Pipeline.Recover(ctx); err != nil {
-		return err
-	}
-	if err := r.Jobs.Start(ctx); err != nil {
-		return err
+	if role != RoleAPI {
+		if err := r.Pipeline.Recover(ctx); err != nil {
+			return err
+		}
+		if err := r.Jobs.Start(ctx); err != nil {
+			return err
+		}
 	}
 	r.Privacy.Start(ctx)
+	if role == RoleWorker {
+		return nil
+	}
 	return r.Replication.Start(ctx)
 }
+
+// Role is what a node of a region does.
+type Role string
+
+// Roles: everything (the default, one node per region), the API without
+// running jobs, or jobs without the API and replication.
+const (
+	RoleAll    Role = ""
+	RoleAPI    Role = "api"
+	RoleWorker Role = "worker"
+)
 
 // LinkHandler serves this region's side of the region link. The caller
 // has verified the request's signature; body is its verified payload.

@@ -38,7 +38,9 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:])
+		return serve(args[1:], "")
+	case "worker":
+		return serve(args[1:], region.RoleWorker)
 	case "admin":
 		if len(args) > 1 && args[1] == "grant" {
 			return adminGrant(args[2:])
@@ -68,6 +70,7 @@ func run(args []string) error {
 
 const usage = `usage:
   kurz serve [flags]                                    run the server (kurz serve -h lists the flags)
+  kurz worker [serve's flags]                           run a region's jobs (transcodes, exports, erasure) without serving HTTP
   kurz version                                          print the version (also kurz --version)
   kurz migrate [--check] [--regions eu,us,sg]           bring the databases to this version's schema (stop the server and back up first)
   kurz admin grant --region R --handle H --role ROLE    grant moderator, admin or privacy in region R (audited)
@@ -269,6 +272,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.Var(pairs(cfg.Peers), "peer", "a region hosted elsewhere, as region=http://host:port (repeatable)")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://... (repeatable; default SQLite)")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region's media, as region=s3://bucket/prefix?endpoint=…&region=… (repeatable; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default the region's folder)")
+	fs.BoolFunc("no-jobs", "run no jobs on this node (an API node whose region runs kurz worker elsewhere)", func(string) error { cfg.Role = region.RoleAPI; return nil })
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (never on the public port)")
 	fs.BoolVar(&cfg.MediaRedirect, "media-redirect", false, "answer public media requests of S3-stored regions with a redirect to a short-lived presigned URL instead of streaming through kurz")
 	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64 (repeatable; or KURZ_KEK_<REGION>; default a key file)")
@@ -341,10 +345,13 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	return cfg, cfg.Validate()
 }
 
-func serve(args []string) error {
+func serve(args []string, role region.Role) error {
 	cfg, err := ParseServeFlags(args, os.Getenv)
 	if err != nil {
 		return err
+	}
+	if role != "" {
+		cfg.Role = role
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
