@@ -30,7 +30,7 @@ var (
 		"safety":              {"kurz", "cell", "ffmpeg", "textnorm"},
 		"privacy":             {"kurz", "cell", "blob", "auth", "keyring"},
 		"replication":         {"kurz", "cell", "catalog"},
-		"region":              append([]string{"kurz", "cell", "blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
+		"region":              append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
 		"httpapi":             {"kurz", "region", "cell", "catalog", "blob", "edge", "link", "auth", "web", "accounts", "video", "pipeline", "social", "safety"},
 		"edge":                {"kurz", "blob"},
 		"sqlite":              {"sqlstore"},

@@ -44,7 +44,13 @@ func TestObjectStorage(t *testing.T) {
 	s.login(&other)
 	clip := filepath.Join(t.TempDir(), "clip.mp4")
 	mediatest.Clip(t, clip, 720, 1280, 2, true)
-	pub := s.tusUpload(a.Token, clip, map[string]string{"caption": "from the bucket #s3"}, 1, "")
+	// The upload goes to the bucket (tusd's S3 store), interrupted and
+	// resumed.
+	half := s.tusUpload(a.Token, clip, map[string]string{"caption": "from the bucket #s3"}, 0.5, "")
+	if half.Done || !strings.Contains(half.URL, "+") {
+		t.Fatalf("interrupted upload to the bucket: %+v", half)
+	}
+	pub := s.tusUpload(a.Token, clip, map[string]string{"caption": "from the bucket #s3"}, 1, half.URL)
 	priv := s.tusUpload(a.Token, clip, map[string]string{"caption": "followers only", "visibility": "private"}, 1, "")
 	if !pub.Done || !priv.Done {
 		t.Fatalf("uploads: %+v %+v", pub, priv)
@@ -54,7 +60,11 @@ func TestObjectStorage(t *testing.T) {
 	if v.Status != "ready" || pv.Status != "ready" {
 		t.Fatalf("videos: %q %q %s %s", v.Status, pv.Status, v.Error, pv.Error)
 	}
-	// The ladder is in the bucket, not in eu's folder.
+	// The ladder is in the bucket, not in eu's folder; the raw upload is
+	// gone from the bucket once processed.
+	if l, _ := store.List(t.Context(), "uploads"); len(l) != 0 {
+		t.Fatalf("uploads left in the bucket: %v", l)
+	}
 	objs, err := store.List(t.Context(), "media/"+v.ID)
 	if err != nil || len(objs) < 5 {
 		t.Fatalf("objects of the video in the bucket: %v %v", objs, err)

@@ -54,6 +54,9 @@ type Cell struct {
 	Store Store
 	// Blobs holds the region's media, kept originals and exports.
 	Blobs blob.Store
+	// UploadsInBlobs says uploads in flight go to Blobs (object storage,
+	// shared by the region's nodes) rather than the uploads folder.
+	UploadsInBlobs bool
 	// KeyStore holds the people's wrapped data keys, separately.
 	KeyStore Store
 	Keys     *keyring.Keyring

@@ -34,16 +34,26 @@ func (c *Cell) RemoveVideoFiles(ctx context.Context, id string) error {
 	return errors.Join(c.Blobs.DeletePrefix(ctx, MediaKey(id)), c.Blobs.Delete(ctx, OriginalKey(id)), c.RemoveUpload(id))
 }
 
-// RemoveUpload deletes an upload's bytes and tus's files about it.
+// RemoveUpload deletes an upload's bytes and tus's files about it, in the
+// uploads folder or, for a region whose uploads go to object storage, in
+// Blobs under uploads/ (an unfinished multipart upload there is left to
+// the bucket's lifecycle rule for incomplete uploads).
 func (c *Cell) RemoveUpload(id string) error {
 	var errs []error
-	for _, name := range []string{id, id + ".info", id + ".lock"} {
+	for _, name := range []string{id, id + ".info", id + ".lock", id + ".part"} {
 		if err := os.Remove(filepath.Join(c.UploadsDir(), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
+		}
+		if c.UploadsInBlobs {
+			errs = append(errs, c.Blobs.Delete(context.Background(), UploadKey(name)))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// UploadKey is where a finished upload lies when uploads go to object
+// storage (tusd's S3 store completes the multipart upload there).
+func UploadKey(name string) string { return "uploads/" + name }
 
 // QueueDelta records, in the actor's transaction, a counter change for an
 // object of any region. Its key is random, so it reveals nothing of the

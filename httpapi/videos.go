@@ -64,11 +64,12 @@ func (s *Server) uploadResume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if region, err := kurz.ParseID(id); err != nil || region != c.Region {
+	videoID := pipeline.VideoOfUpload(id)
+	if region, err := kurz.ParseID(videoID); err != nil || region != c.Region {
 		s.error(w, r, kurz.ErrNotFound)
 		return
 	}
-	if _, err := c.Pipeline.UploadOwner(r.Context(), p, id); err != nil {
+	if _, err := c.Pipeline.UploadOwner(r.Context(), p, videoID); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -104,8 +103,8 @@ func (c *Service) finishReceivedUploads(ctx context.Context) error {
 		return err
 	}
 	for _, v := range uploading {
-		fi, err := os.Stat(filepath.Join(c.UploadsDir(), v.ID))
-		if err == nil && fi.Size() == v.UploadSize {
+		size, err := c.uploadSize(ctx, v.ID)
+		if err == nil && size == v.UploadSize {
 			if err := c.FinishUpload(ctx, v.ID); err != nil {
 				return err
 			}
@@ -162,11 +161,15 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		return err
 	}
 	defer cleanup()
-	input := filepath.Join(c.UploadsDir(), v.ID)
+	input, err := c.uploadInput(ctx, stage, v.ID)
+	fromUpload := err == nil
+	if err != nil && !c.Media.KeepOriginals {
+		return err
+	}
 	if c.Media.KeepOriginals {
 		if _, err := os.Stat(input); err != nil {
 			// A rerun after the original was kept: work from that copy.
-			input = filepath.Join(stage, "original")
+			input, fromUpload = filepath.Join(stage, "original"), false
 			if err := blob.FetchFile(ctx, c.Blobs, cell.OriginalKey(v.ID), input); err != nil {
 				return err
 			}
@@ -245,7 +248,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err != nil {
 		return err
 	}
-	if c.Media.KeepOriginals && strings.HasPrefix(input, c.UploadsDir()) {
+	if c.Media.KeepOriginals && fromUpload {
 		if err := c.keepOriginal(ctx, input, v.ID); err != nil {
 			c.Log.Warn("keep original", "video_id", v.ID, "err", err)
 			return nil // the upload stays for the next attempt to keep

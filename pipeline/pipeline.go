@@ -73,6 +73,11 @@ type MediaConfig struct {
 	// NodeID names this process to the job queue; a restarted node with
 	// the same ID takes back the videos it was processing when it died.
 	NodeID string
+	// TusStore, if set, puts tus uploads somewhere shared by the region's
+	// nodes (tusd's S3 store); the finished upload is then read from the
+	// region's blobs at cell.UploadKey. Nil keeps them in the uploads
+	// folder.
+	TusStore func(*handler.StoreComposer)
 	// UploadTTL is how long an unfinished upload is kept.
 	UploadTTL time.Duration
 }

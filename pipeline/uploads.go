@@ -4,8 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"kurz/blob"
+	"kurz/cell"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tus/tusd/v2/pkg/filelocker"
 	"github.com/tus/tusd/v2/pkg/filestore"
@@ -37,14 +42,19 @@ func viewerOf(ctx context.Context) *kurz.Profile {
 // existing uploads; the hooks here check the new upload and hand finished
 // ones to processing.
 func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
-	if err := os.MkdirAll(c.UploadsDir(), 0o700); err != nil {
-		return nil, err
-	}
-	store := filestore.New(c.UploadsDir())
-	locker := filelocker.New(c.UploadsDir())
 	composer := handler.NewStoreComposer()
-	store.UseIn(composer)
-	locker.UseIn(composer)
+	if c.Media.TusStore != nil {
+		// Object storage shared by the region's nodes: a resumed upload
+		// may arrive at another node, so the lock is a region lease.
+		c.Media.TusStore(composer)
+		composer.UseLocker(leaseLocker{c.Cell})
+	} else {
+		if err := os.MkdirAll(c.UploadsDir(), 0o700); err != nil {
+			return nil, err
+		}
+		filestore.New(c.UploadsDir()).UseIn(composer)
+		filelocker.New(c.UploadsDir()).UseIn(composer)
+	}
 	return handler.NewUnroutedHandler(handler.Config{
 		StoreComposer: composer,
 		BasePath:      UploadBasePath,
@@ -79,14 +89,15 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 				handler.FileInfoChanges{ID: v.ID, MetaData: handler.MetaData{}}, nil
 		},
 		PreFinishResponseCallback: func(hook handler.HookEvent) (handler.HTTPResponse, error) {
-			if err := c.FinishUpload(hook.Context, hook.Upload.ID); err != nil {
-				c.Log.Error("finish upload", "video_id", hook.Upload.ID, "err", err)
+			id := VideoOfUpload(hook.Upload.ID)
+			if err := c.FinishUpload(hook.Context, id); err != nil {
+				c.Log.Error("finish upload", "video_id", id, "err", err)
 				return handler.HTTPResponse{}, tusError(err)
 			}
-			return handler.HTTPResponse{Header: handler.HTTPHeader{"Kurz-Video-Id": hook.Upload.ID}}, nil
+			return handler.HTTPResponse{Header: handler.HTTPHeader{"Kurz-Video-Id": id}}, nil
 		},
 		PreUploadTerminateCallback: func(hook handler.HookEvent) (handler.HTTPResponse, error) {
-			v, err := c.Store.VideoByID(hook.Context, hook.Upload.ID)
+			v, err := c.Store.VideoByID(hook.Context, VideoOfUpload(hook.Upload.ID))
 			if err == nil && v.Status == kurz.StatusUploading {
 				err = c.Store.DeleteVideo(hook.Context, v.ID)
 			}
@@ -112,4 +123,76 @@ func tusError(err error) error {
 		hdr["Retry-After"] = strconv.Itoa(e.RetryAfter)
 	}
 	return handler.Error{ErrorCode: e.Code, Message: e.Message, HTTPResponse: handler.HTTPResponse{StatusCode: status, Body: string(b) + "\n", Header: hdr}}
+}
+
+// VideoOfUpload is the video ID of a tus upload ID: the same in the
+// folder store; the part before "+" (the multipart upload's ID) in the S3
+// store.
+func VideoOfUpload(uploadID string) string {
+	id, _, _ := strings.Cut(uploadID, "+")
+	return id
+}
+
+// uploadSize is how many bytes of a video's upload have been received and
+// assembled (ErrNotExist until the upload is complete in object storage).
+func (c *Service) uploadSize(ctx context.Context, videoID string) (int64, error) {
+	if c.UploadsInBlobs {
+		info, err := c.Blobs.Stat(ctx, cell.UploadKey(videoID))
+		return info.Size, err
+	}
+	fi, err := os.Stat(filepath.Join(c.UploadsDir(), videoID))
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// uploadInput returns a local file holding the finished upload: the file
+// itself in the folder store, a copy in the staging folder otherwise.
+func (c *Service) uploadInput(ctx context.Context, stage, videoID string) (string, error) {
+	if !c.UploadsInBlobs {
+		return filepath.Join(c.UploadsDir(), videoID), nil
+	}
+	path := filepath.Join(stage, "upload")
+	return path, blob.FetchFile(ctx, c.Blobs, cell.UploadKey(videoID), path)
+}
+
+// leaseLocker is tusd's lock across the region's nodes: a lease in the
+// region's database per upload, polled until the request's context ends.
+type leaseLocker struct{ c *cell.Cell }
+
+func (l leaseLocker) NewLock(id string) (handler.Lock, error) {
+	return &leaseLock{c: l.c, name: "upload:" + id}, nil
+}
+
+type leaseLock struct {
+	c     *cell.Cell
+	name  string
+	lease kurz.Lease
+}
+
+func (l *leaseLock) Lock(ctx context.Context, requestRelease func()) error {
+	for {
+		lease, err := l.c.Store.TryLease(ctx, l.name)
+		if err != nil {
+			return err
+		}
+		if lease != nil {
+			l.lease = lease
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return handler.ErrLockTimeout
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (l *leaseLock) Unlock() error {
+	if l.lease != nil {
+		l.lease.Release()
+		l.lease = nil
+	}
+	return nil
 }

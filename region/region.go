@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 
 	"kurz"
 	"kurz/accounts"
 	"kurz/blob"
+	"kurz/blob/s3blob"
 	"kurz/cell"
 	"kurz/keyring"
 	"kurz/link"
@@ -29,6 +31,9 @@ import (
 	"kurz/sqlite"
 	"kurz/sqlstore"
 	"kurz/video"
+
+	"github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/s3store"
 )
 
 // Config is what a region is opened from.
@@ -107,6 +112,16 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs}
 	if c.Blobs == nil {
 		c.Blobs = &blob.Dir{Root: cfg.Dir}
+	}
+	if s3, ok := c.Blobs.(*s3blob.Store); ok {
+		// Uploads go to the bucket too (tusd's S3 store, multipart), so a
+		// resumed upload may arrive at any node of the region.
+		c.UploadsInBlobs = true
+		cfg.Media.TusStore = func(composer *handler.StoreComposer) {
+			st := s3store.New(s3.Bucket, s3.Client)
+			st.ObjectPrefix = path.Join(s3.Prefix, "uploads") + "/"
+			st.UseIn(composer)
+		}
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
