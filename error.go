@@ -8,15 +8,16 @@ import (
 // Error codes shared by every layer. The HTTP layer maps them to statuses;
 // the message of an *Error is safe to show to a client, the cause is not.
 const (
-	EInvalid      = "invalid"      // 400: the request is malformed or breaks a rule
-	EUnauthorized = "unauthorized" // 401: not signed in, or bad credentials
-	EForbidden    = "forbidden"    // 403: signed in but not allowed
-	ENotFound     = "not_found"    // 404: absent, or not visible to the caller
-	EConflict     = "conflict"     // 409: already exists
-	ETooLarge     = "too_large"    // 413: body or file too large
-	ERateLimited  = "rate_limited" // 429: slow down
-	EUnavailable  = "unavailable"  // 503: a dependency (peer region, database) is down
-	EInternal     = "internal"     // 500: a bug or an unexpected failure
+	EInvalid      = "invalid"              // 400: the request is malformed or breaks a rule
+	EUnauthorized = "unauthorized"         // 401: not signed in, or bad credentials
+	EForbidden    = "forbidden"            // 403: signed in but not allowed
+	ENotFound     = "not_found"            // 404: absent, or not visible to the caller
+	EConflict     = "conflict"             // 409: already exists
+	ETooLarge     = "too_large"            // 413: body or file too large
+	ERateLimited  = "rate_limited"         // 429: slow down
+	EUnavailable  = "unavailable"          // 503: a dependency (peer region, database) is down
+	ENoSpace      = "insufficient_storage" // 507: the server's disk is (nearly) full
+	EInternal     = "internal"             // 500: a bug or an unexpected failure
 )
 
 // Error is a domain error with a code and a message fit for clients.
@@ -93,6 +94,8 @@ func HTTPStatus(code string) int {
 		return 429
 	case EUnavailable:
 		return 503
+	case ENoSpace:
+		return 507
 	}
 	return 500
 }

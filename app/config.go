@@ -111,6 +111,10 @@ type Config struct {
 	HoldNewUploads int
 	// EdgeCacheBytes bounds the cache of other regions' public media.
 	EdgeCacheBytes int64
+	// MinFreeBytes is the free-space floor of each region's folder: an
+	// upload that would leave less is refused with 507, and /readyz
+	// answers 503 while a region is below it (0: no floor).
+	MinFreeBytes int64
 	// Migrate lets the server apply pending schema migrations at start.
 	// Without it a fresh, empty database is still initialised, but one
 	// that is behind this binary is refused: run "kurz migrate" after a
@@ -147,6 +151,7 @@ func DefaultConfig() Config {
 		TranscodeTimeout:   20 * time.Minute,
 		ProcessingAttempts: 3,
 		EdgeCacheBytes:     1 << 30,
+		MinFreeBytes:       256 << 20,
 		UploadTTL:          24 * time.Hour,
 		ErasureGrace:       14 * 24 * time.Hour,
 		Retention:          90 * 24 * time.Hour,

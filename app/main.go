@@ -225,6 +225,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		// The operator's word list for captions and comments, one per line.
 		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
 		Migrate:        m.migrateMode(),
+		MinFreeBytes:   m.Config.MinFreeBytes,
 		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
 			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg", DailyExports: m.Config.DailyExports},
 		Media: pipeline.MediaConfig{

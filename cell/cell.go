@@ -85,6 +85,9 @@ type Cell struct {
 	// OnVideoGone, if set, is called when a video leaves the catalogue
 	// (to purge edge caches).
 	OnVideoGone func(videoID string)
+	// MinFreeBytes is the free-space floor of the region's folder: below
+	// it uploads are refused (507) and readiness fails (0: no floor).
+	MinFreeBytes int64
 
 	logMu   sync.Mutex
 	logWake chan struct{}

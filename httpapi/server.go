@@ -188,6 +188,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			status[string(region)] = "object storage unreachable"
 			code = http.StatusServiceUnavailable
 			s.Log.Warn("readiness: object storage unreachable", "region", region, "err", blobErr)
+		} else if p := c.SpaceProblem(); p != "" {
+			// Below the free-space floor uploads are refused: degraded.
+			status[string(region)] = p
+			code = http.StatusServiceUnavailable
 		} else {
 			status[string(region)] = "ok"
 		}

@@ -116,6 +116,11 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if err := kurz.CheckVisibility(in.Visibility); err != nil {
 		return nil, err
 	}
+	// The free-space floor: an upload that would leave less is refused
+	// before anything is written.
+	if err := c.CheckSpace(in.Size); err != nil {
+		return nil, err
+	}
 	now := c.Now().UTC().Truncate(time.Millisecond)
 	v := &kurz.Video{ID: kurz.NewID(c.Region), OwnerID: owner.ID, Status: kurz.StatusUploading, Visibility: in.Visibility,
 		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now}

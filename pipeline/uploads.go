@@ -55,6 +55,7 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 		filestore.New(c.UploadsDir()).UseIn(composer)
 		filelocker.New(c.UploadsDir()).UseIn(composer)
 	}
+	c.guardStore(composer)
 	return handler.NewUnroutedHandler(handler.Config{
 		StoreComposer: composer,
 		BasePath:      UploadBasePath,
@@ -97,16 +98,25 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 			return handler.HTTPResponse{Header: handler.HTTPHeader{"Kurz-Video-Id": id}}, nil
 		},
 		PreUploadTerminateCallback: func(hook handler.HookEvent) (handler.HTTPResponse, error) {
-			v, err := c.Store.VideoByID(hook.Context, VideoOfUpload(hook.Upload.ID))
-			if err == nil && v.Status == kurz.StatusUploading {
-				err = c.Store.DeleteVideo(hook.Context, v.ID)
-			}
-			if err != nil && kurz.ErrorCode(err) != kurz.ENotFound {
+			if err := c.dropUploading(hook.Context, VideoOfUpload(hook.Upload.ID)); err != nil {
 				return handler.HTTPResponse{}, tusError(err)
 			}
 			return handler.HTTPResponse{}, nil
 		},
 	})
+}
+
+// dropUploading deletes the video of an upload that is given up (by its
+// owner, or for lack of space) while it is still uploading.
+func (c *Service) dropUploading(ctx context.Context, id string) error {
+	v, err := c.Store.VideoByID(ctx, id)
+	if err == nil && v.Status == kurz.StatusUploading {
+		err = c.Store.DeleteVideo(ctx, v.ID)
+	}
+	if err != nil && kurz.ErrorCode(err) != kurz.ENotFound {
+		return err
+	}
+	return nil
 }
 
 // tusError turns a domain error into a tusd error with kurz's JSON shape.

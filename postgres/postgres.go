@@ -41,6 +41,10 @@ var Dialect = func() *sqlstore.Dialect {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && e.Code == "23505"
 		},
+		IsFull: func(err error) bool {
+			var e *pgconn.PgError
+			return errors.As(err, &e) && e.Code == "53100" // disk_full
+		},
 		IsUnavailable: func(err error) bool {
 			var ne net.Error
 			var ce *pgconn.ConnectError

@@ -66,6 +66,8 @@ type Config struct {
 	// default (MigrateAll) every pending migration is applied; a server
 	// without --migrate uses MigrateFresh, the admin commands MigrateNever.
 	Migrate sqlstore.MigrateMode
+	// MinFreeBytes is the free-space floor of Dir (0: none).
+	MinFreeBytes int64
 }
 
 // Validate checks a Config before anything is opened.
@@ -109,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 		return nil, err
 	}
 	c := &cell.Cell{Region: cfg.Region, Dir: cfg.Dir, Log: cfg.Log, Link: cfg.Link, Regions: cfg.Regions,
-		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs}
+		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs, MinFreeBytes: cfg.MinFreeBytes}
 	if c.Blobs == nil {
 		c.Blobs = &blob.Dir{Root: cfg.Dir}
 	}

@@ -30,14 +30,14 @@ staticcheck ./...
 # End-to-end tests that run real kurz processes or chromium: the slowest
 # of the suite, and the kurz binary they start is built without the race
 # detector. They run in the sqlite pass only.
-e2e='TestBrowserEndToEnd|TestThreeRegions|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion'
+e2e='TestBrowserEndToEnd|TestThreeRegions|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit'
 # The race pass also leaves out the one long transcode (a 1080p ladder);
 # smaller uploads take the same code paths under the race detector.
 race_skip="^($e2e|TestUploadResumeToPlayableLadder)$"
 # The postgres pass runs the same server tests with every region on
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
 # not depend on the store setting either.
-pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|TestErasure|TestNoPersonalFieldInPlaintext|TestPersonStaysInHomeRegion|TestResidencyReport)$"
+pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|TestErasure|TestNoPersonalFieldInPlaintext|TestPersonStaysInHomeRegion|TestResidencyReport|TestDiskFull)$"
 
 logs=$(mktemp -d)
 declare -A pid

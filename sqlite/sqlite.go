@@ -33,6 +33,10 @@ var Dialect = func() *sqlstore.Dialect {
 			var e *sqlite.Error
 			return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 		},
+		IsFull: func(err error) bool {
+			var e *sqlite.Error
+			return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL
+		},
 	}
 }()
 

@@ -37,6 +37,9 @@ type Dialect struct {
 	// IsUnavailable reports whether err means the database cannot be
 	// reached (so callers answer 503, not 500).
 	IsUnavailable func(error) bool
+	// IsFull reports whether err means the database's disk is full (so
+	// callers answer 507, not 500).
+	IsFull func(error) bool
 	// LogLock, if set, runs before each public-log insert and holds until
 	// commit, so log entries become visible in sequence order.
 	LogLock string
@@ -245,6 +248,8 @@ func (q queries) wrap(err error) error {
 		return kurz.ErrNotFound
 	case q.d.IsUniqueViolation(err):
 		return &kurz.Error{Code: kurz.EConflict, Message: "already exists", Cause: err}
+	case q.d.IsFull != nil && q.d.IsFull(err):
+		return &kurz.Error{Code: kurz.ENoSpace, Message: "the server is short of storage space; please try again later", Cause: err}
 	case q.d.IsUnavailable != nil && q.d.IsUnavailable(err):
 		return &kurz.Error{Code: kurz.EUnavailable, Message: "the database is unavailable", Cause: err}
 	}

@@ -287,6 +287,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
 	fs.IntVar(&cfg.Limits.SignupsPerIP, "signups-per-ip", cfg.Limits.SignupsPerIP, "sign-ups per IP address per hour")
 	fs.IntVar(&cfg.HoldNewUploads, "hold-new-uploads", 0, "first uploads of week-old accounts that wait for review (0: none)")
+	fs.Var(app.SizeFlag(&cfg.MinFreeBytes), "min-free-space", "free-space floor of each region folder, like 256MiB: uploads that would go below get 507 and /readyz 503 (0: none)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending schema migrations at start (a fresh database is always initialised; otherwise run kurz migrate)")
 	fs.StringVar(&cfg.NodeID, "node-id", "", "this node's name in the job queues, stable across restarts (default: the host name; set it where host names change, as in containers)")
 	// Quotas count work started, not what is left of it.
