@@ -148,17 +148,40 @@ type Queries interface {
 	// OpenItemFor returns the open (or claimed) queue item of a kind about
 	// a target, or ErrNotFound.
 	OpenItemFor(ctx context.Context, kind, targetID string) (*QueueItem, error)
+	// LockQueueTarget takes a lock on a (kind, target) pair until the
+	// transaction ends, so concurrent notices about one target find and
+	// join one item. It is meant for a transaction; outside one the lock
+	// ends with the statement.
+	LockQueueTarget(ctx context.Context, kind, targetID string, at time.Time) error
 	PutItem(ctx context.Context, it *QueueItem) error
 	ItemByID(ctx context.Context, id string) (*QueueItem, error)
-	OpenItems(ctx context.Context, limit int) ([]*QueueItem, error)
+	// LockItem reads an item and holds a row lock on it until the
+	// transaction ends: another transaction's LockItem of the same item
+	// waits, and then reads what this one wrote.
+	LockItem(ctx context.Context, id string) (*QueueItem, error)
+	// OpenItems lists open and claimed items, highest priority first, then
+	// oldest, after a cursor position (the zero cursor starts at the top).
+	OpenItems(ctx context.Context, after ItemCursor, limit int) ([]*QueueItem, error)
+	// RoleHolders lists the people holding a staff role in this region.
+	RoleHolders(ctx context.Context, role string) ([]string, error)
 	// AddItemReport records a notifier of an item once; false if they had
 	// reported it already.
 	AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion Region, at time.Time) (bool, error)
 	ItemReports(ctx context.Context, itemID string) ([]ItemReport, error)
 	PutDecision(ctx context.Context, d *Decision) error
 	DecisionByID(ctx context.Context, id string) (*Decision, error)
+	// LockDecision reads a decision and holds a row lock on it until the
+	// transaction ends (see LockItem).
+	LockDecision(ctx context.Context, id string) (*Decision, error)
 	DecisionsAbout(ctx context.Context, targetID string) ([]*Decision, error)
-	Decisions(ctx context.Context, from, to time.Time) ([]*Decision, error)
+	// Decisions lists the decisions taken in [from, to), oldest first,
+	// after a cursor position (the zero cursor starts at from).
+	Decisions(ctx context.Context, from, to time.Time, after DecisionCursor, limit int) ([]*Decision, error)
+	// AddAppeal records one party's appeal of a decision; a second appeal
+	// by the same party (decision and party hash) is an EConflict error.
+	AddAppeal(ctx context.Context, a *Appeal) error
+	// AppealByItem returns the appeal behind an appeal item.
+	AppealByItem(ctx context.Context, itemID string) (*Appeal, error)
 	// ReporterStanding returns a notifier's unfounded count and suspension;
 	// AddUnfounded counts one more unfounded notice and sets the suspension.
 	ReporterStanding(ctx context.Context, hash []byte) (unfounded int, suspendedUntil time.Time, err error)
@@ -266,21 +289,58 @@ type Notice struct {
 
 // QueueItem is one thing for moderators of a region to decide.
 type QueueItem struct {
-	ID          string
-	Kind        string // notice, appeal
-	TargetType  string
-	TargetID    string
+	ID         string
+	Kind       string // notice, appeal, hold
+	TargetType string
+	TargetID   string
+	// The affected person: OwnerID only when they are a person of this
+	// region (a comment's author may live elsewhere), OwnerHash (their
+	// keyed pseudonym, see Service.PartyHash in safety) and OwnerRegion
+	// always.
 	OwnerID     string
+	OwnerHash   []byte
+	OwnerRegion Region
 	Category    string
 	Reports     int
 	Priority    int
-	Status      string // open, claimed, decided
+	Status      string // open, claimed, decided, resolved
+	// Resolution says how a resolved item ended without a decision
+	// (removed_by_author).
+	Resolution  string
 	ClaimedBy   string
 	ClaimedAt   time.Time
 	AppealOf    string
 	Explanation string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// ItemCursor is a position in the queue's order (priority descending,
+// then created, then ID); the zero value is the top.
+type ItemCursor struct {
+	Priority  int
+	CreatedAt time.Time
+	ID        string
+}
+
+// DecisionCursor is a position in the decisions' order (created, then
+// ID); the zero value is the start.
+type DecisionCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// Appeal is one party's appeal of a decision, kept in the decision's
+// region. The appellant is named only by a keyed hash.
+type Appeal struct {
+	DecisionID string
+	PartyHash  []byte
+	Party      string // affected, notifier
+	ItemID     string
+	// A notifier's notice, in its region, where the statement goes.
+	NoticeID     string
+	NoticeRegion Region
+	CreatedAt    time.Time
 }
 
 // ItemReport links a queue item to one notice in its region.
@@ -298,7 +358,9 @@ type Decision struct {
 	ItemID             string
 	TargetType         string
 	TargetID           string
-	OwnerID            string
+	OwnerID            string // only a person of this region, as QueueItem
+	OwnerHash          []byte
+	OwnerRegion        Region
 	ModeratorID        string
 	Action             string
 	Ground             string // illegal, terms

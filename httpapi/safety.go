@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"kurz"
@@ -55,21 +56,55 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) {
 	s.error(w, r, kurz.ErrNotFound)
 }
 
+// modQueue serves a page of a region's moderation queue:
+// ?cursor=&limit= (default 50, at most 200).
 func (s *Server) modQueue(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.staffCell(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	items, err := c.Safety.Queue(r.Context(), p)
+	limit, err := queryLimit(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if items == nil {
-		items = []*kurz.QueueItem{}
+	page, err := c.Safety.Queue(r.Context(), p, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, page)
+}
+
+// queryLimit reads ?limit= (0 when absent; the service applies its
+// default and bound).
+func queryLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, kurz.FieldError("limit", "limit must be a positive whole number")
+	}
+	return n, nil
+}
+
+// modRelease gives a claimed item back to the queue (its claimer or an
+// admin of the region).
+func (s *Server) modRelease(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.staffCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	it, err := c.Safety.Release(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"item": it})
 }
 
 func (s *Server) modClaim(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +142,9 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.authenticate(r)
+	if err == nil {
+		err = limit(s.appeals, p)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -127,8 +165,11 @@ func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]string{"appeal_id": id})
 }
 
-// transparency exports the statements of reasons of the hosted regions in
-// the EU transparency database's field names, without personal data.
+// transparency exports a page of the statements of reasons of the hosted
+// regions, oldest first, in the EU transparency database's field names,
+// without personal data: ?from=&to=&cursor=&limit= (default 100, at most
+// 1000). The pages of the regions are merged in one order, so one cursor
+// pages through all of them.
 func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
 	from, to := time.Time{}, time.Now().Add(time.Hour)
 	if v := r.URL.Query().Get("from"); v != "" {
@@ -147,14 +188,19 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
 		}
 		to = t
 	}
-	out := []*safety.Statement{}
+	n, err := queryLimit(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var pages []*safety.StatementPage
 	for _, c := range s.Cells {
-		list, err := c.Safety.Transparency(r.Context(), from, to)
+		page, err := c.Safety.Transparency(r.Context(), from, to, r.URL.Query().Get("cursor"), n)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		out = append(out, list...)
+		pages = append(pages, page)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"statements": out})
+	writeJSON(w, http.StatusOK, safety.MergeStatementPages(pages, n))
 }

@@ -38,13 +38,17 @@ type Limits struct {
 	LikesPerMinute, CommentsPerMinute int
 	// ReportsPerHour bounds notices per person (or network, when anonymous).
 	ReportsPerHour int
+	// AppealsPerDay bounds appeals per person (each party may appeal a
+	// decision once; this bounds the work one person can queue).
+	AppealsPerDay int
 }
 
 // DefaultLimits follow what large platforms use against credential
 // stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
 func DefaultLimits() Limits {
 	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30,
-		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20}
+		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20,
+		AppealsPerDay: 20}
 }
 
 // Server serves the API of the cells hosted by this process.
@@ -77,6 +81,7 @@ type Server struct {
 
 	loginIP, loginAccount, signupIP *auth.Limiter
 	likes, comments, reports        *auth.Limiter
+	appeals                         *auth.Limiter
 	draining                        atomic.Bool
 }
 
@@ -95,6 +100,10 @@ func (s *Server) Init(l Limits) {
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)
+	if l.AppealsPerDay <= 0 {
+		l.AppealsPerDay = DefaultLimits().AppealsPerDay
+	}
+	s.appeals = auth.NewLimiter(l.AppealsPerDay, 24*time.Hour)
 }
 
 // Drain makes /readyz fail, so load balancers stop sending new work
@@ -146,6 +155,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/moderation/{region}/queue", s.modQueue)
 	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/claim", s.modClaim)
 	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/decide", s.modDecide)
+	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease)
 	mux.HandleFunc("POST /api/v1/appeals", s.appeal)
 	mux.HandleFunc("GET /api/v1/transparency/statements", s.transparency)
 	if s.Web != nil {

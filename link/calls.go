@@ -245,13 +245,13 @@ type ItemStatusResponse struct {
 }
 
 // AppealRequest appeals a decision of the answering region, for a person
-// of the calling region: the affected person, or a notifier through their
-// notice.
+// of the calling region: the affected person, or a notifier of a notice
+// filed in the calling region. The appellant is named only by their keyed
+// hash (safety.Service.PartyHash), never by their ID.
 type AppealRequest struct {
-	DecisionID  string `json:"decision_id"`
-	AppellantID string `json:"appellant_id"`
-	NoticeID    string `json:"notice_id"`
-	Explanation string `json:"explanation"`
+	DecisionID    string `json:"decision_id"`
+	AppellantHash []byte `json:"appellant_hash"`
+	Explanation   string `json:"explanation"`
 }
 
 // AppealResponse names the appeal's queue item.

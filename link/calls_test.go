@@ -62,10 +62,9 @@ type (
 		Explanation  string      `json:"explanation"`
 	}
 	legacyAppeal struct {
-		DecisionID  string `json:"decision_id"`
-		AppellantID string `json:"appellant_id"`
-		NoticeID    string `json:"notice_id"`
-		Explanation string `json:"explanation"`
+		DecisionID    string `json:"decision_id"`
+		AppellantHash []byte `json:"appellant_hash"`
+		Explanation   string `json:"explanation"`
 	}
 	legacyStatement struct {
 		DecisionID string `json:"decision_id"`
@@ -94,14 +93,15 @@ type wire struct {
 func TestCallsWireFormat(t *testing.T) {
 	t.Parallel()
 	var (
-		t0      = time.Date(2026, 2, 3, 4, 5, 6, 7_000_000, time.UTC)
-		uid     = kurz.NewID("eu")
-		vid     = kurz.NewID("us")
-		cid     = kurz.NewID("us")
-		itemID  = kurz.NewID("us")
-		hash    = bytes.Repeat([]byte{7}, 32)
-		comment = Comment{ID: cid, VideoID: vid, Text: "nice", Author: CommentAuthor{ID: uid, Handle: "alice"}, CreatedAt: t0}
-		stmt    = json.RawMessage(`{"decision_id":"` + itemID + `","action":"remove"}`)
+		t0        = time.Date(2026, 2, 3, 4, 5, 6, 7_000_000, time.UTC)
+		uid       = kurz.NewID("eu")
+		partyHash = []byte("0123456789abcdef0123456789abcdef") // a keyed hash stands for an appellant
+		vid       = kurz.NewID("us")
+		cid       = kurz.NewID("us")
+		itemID    = kurz.NewID("us")
+		hash      = bytes.Repeat([]byte{7}, 32)
+		comment   = Comment{ID: cid, VideoID: vid, Text: "nice", Author: CommentAuthor{ID: uid, Handle: "alice"}, CreatedAt: t0}
+		stmt      = json.RawMessage(`{"decision_id":"` + itemID + `","action":"remove"}`)
 	)
 	var legacyCm legacyComment
 	legacyCm.ID, legacyCm.VideoID, legacyCm.Text, legacyCm.CreatedAt = cid, vid, "nice", t0
@@ -316,14 +316,14 @@ func TestCallsWireFormat(t *testing.T) {
 		wantTyped: &answers.item, wantReq: &ItemStatusRequest{ID: itemID},
 	}, {
 		route: RouteAppeal, method: "POST", path: "/link/v1/appeals",
-		in:  legacyAppeal{DecisionID: itemID, AppellantID: uid, Explanation: "wrong"},
+		in:  legacyAppeal{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"},
 		out: &appealOut, wantOut: &struct {
 			ItemID string `json:"item_id"`
 		}{itemID},
 		typed: func(ctx context.Context, c *Client) (any, error) {
-			return c.Appeal(ctx, "us", AppealRequest{DecisionID: itemID, AppellantID: uid, Explanation: "wrong"})
+			return c.Appeal(ctx, "us", AppealRequest{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"})
 		},
-		wantTyped: &answers.appeal, wantReq: &AppealRequest{DecisionID: itemID, AppellantID: uid, Explanation: "wrong"},
+		wantTyped: &answers.appeal, wantReq: &AppealRequest{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"},
 	}}
 	if len(cases) != len(Routes()) {
 		t.Fatalf("%d cases for %d calls", len(cases), len(Routes()))

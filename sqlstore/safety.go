@@ -28,25 +28,43 @@ func (q queries) NoticeByID(ctx context.Context, id string) (*kurz.Notice, error
 	return &n, nil
 }
 
-const itemCols = `id, kind, target_type, target_id, owner_id, category, reports, priority, status, claimed_by, claimed_at, appeal_of, explanation, created_at, updated_at`
+const itemCols = `id, kind, target_type, target_id, owner_id, owner_hash, owner_region, category, reports, priority, status, resolution,
+	claimed_by, claimed_at, appeal_of, explanation, created_at, updated_at`
 
 func scanItem(row scanner) (*kurz.QueueItem, error) {
 	var it kurz.QueueItem
+	var region string
 	var claimed, created, updated int64
-	if err := row.Scan(&it.ID, &it.Kind, &it.TargetType, &it.TargetID, &it.OwnerID, &it.Category, &it.Reports, &it.Priority, &it.Status,
-		&it.ClaimedBy, &claimed, &it.AppealOf, &it.Explanation, &created, &updated); err != nil {
+	if err := row.Scan(&it.ID, &it.Kind, &it.TargetType, &it.TargetID, &it.OwnerID, &it.OwnerHash, &region, &it.Category, &it.Reports,
+		&it.Priority, &it.Status, &it.Resolution, &it.ClaimedBy, &claimed, &it.AppealOf, &it.Explanation, &created, &updated); err != nil {
 		return nil, err
 	}
 	if claimed > 0 {
 		it.ClaimedAt = fromMS(claimed)
 	}
-	it.CreatedAt, it.UpdatedAt = fromMS(created), fromMS(updated)
+	if len(it.OwnerHash) == 0 {
+		it.OwnerHash = nil
+	}
+	it.OwnerRegion, it.CreatedAt, it.UpdatedAt = kurz.Region(region), fromMS(created), fromMS(updated)
 	return &it, nil
 }
 
+// Items are open while their status is one of these; decided and resolved
+// items are closed.
+const openStatus = `status IN ('open', 'claimed')`
+
 func (q queries) OpenItemFor(ctx context.Context, kind, targetID string) (*kurz.QueueItem, error) {
-	it, err := scanItem(q.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE kind = $1 AND target_id = $2 AND status <> 'decided'`, kind, targetID))
+	it, err := scanItem(q.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE kind = $1 AND target_id = $2 AND `+openStatus+`
+		ORDER BY created_at, id LIMIT 1`, kind, targetID))
 	return it, q.wrap(err)
+}
+
+// LockQueueTarget upserts the target's lock row: a second transaction's
+// upsert of the same row waits (PostgreSQL: on the row or its unique
+// index entry) until the first ends. SQLite runs one writer at a time.
+func (q queries) LockQueueTarget(ctx context.Context, kind, targetID string, at time.Time) error {
+	return q.exec(ctx, `INSERT INTO queue_targets (kind, target_id, locked_at) VALUES ($1, $2, $3)
+		ON CONFLICT (kind, target_id) DO UPDATE SET locked_at = excluded.locked_at`, kind, targetID, ms(at))
 }
 
 func (q queries) PutItem(ctx context.Context, it *kurz.QueueItem) error {
@@ -54,11 +72,16 @@ func (q queries) PutItem(ctx context.Context, it *kurz.QueueItem) error {
 	if !it.ClaimedAt.IsZero() {
 		claimed = ms(it.ClaimedAt)
 	}
-	return q.exec(ctx, `INSERT INTO queue_items (`+itemCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+	hash := it.OwnerHash
+	if hash == nil {
+		hash = []byte{}
+	}
+	return q.exec(ctx, `INSERT INTO queue_items (`+itemCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (id) DO UPDATE SET category = excluded.category, reports = excluded.reports, priority = excluded.priority,
-		status = excluded.status, claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, updated_at = excluded.updated_at`,
-		it.ID, it.Kind, it.TargetType, it.TargetID, it.OwnerID, it.Category, it.Reports, it.Priority, it.Status, it.ClaimedBy, claimed,
-		it.AppealOf, it.Explanation, ms(it.CreatedAt), ms(it.UpdatedAt))
+		status = excluded.status, resolution = excluded.resolution, claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at,
+		updated_at = excluded.updated_at`,
+		it.ID, it.Kind, it.TargetType, it.TargetID, it.OwnerID, hash, string(it.OwnerRegion), it.Category, it.Reports, it.Priority, it.Status,
+		it.Resolution, it.ClaimedBy, claimed, it.AppealOf, it.Explanation, ms(it.CreatedAt), ms(it.UpdatedAt))
 }
 
 func (q queries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, error) {
@@ -66,9 +89,22 @@ func (q queries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, erro
 	return it, q.wrap(err)
 }
 
-func (q queries) OpenItems(ctx context.Context, limit int) ([]*kurz.QueueItem, error) {
-	return list(ctx, q, scanItem,
-		`SELECT `+itemCols+` FROM queue_items WHERE status <> 'decided' ORDER BY priority DESC, created_at LIMIT $1`, limit)
+// LockItem locks by an update that changes nothing: the same SQL takes a
+// row lock on PostgreSQL and the write lock on SQLite, where
+// SELECT … FOR UPDATE does not exist.
+func (q queries) LockItem(ctx context.Context, id string) (*kurz.QueueItem, error) {
+	it, err := scanItem(q.w.QueryRowContext(ctx, `UPDATE queue_items SET updated_at = updated_at WHERE id = $1 RETURNING `+itemCols, id))
+	return it, q.wrap(err)
+}
+
+func (q queries) OpenItems(ctx context.Context, after kurz.ItemCursor, limit int) ([]*kurz.QueueItem, error) {
+	return list(ctx, q, scanItem, `SELECT `+itemCols+` FROM queue_items WHERE `+openStatus+`
+		AND ($1 = '' OR priority < $2 OR (priority = $2 AND (created_at > $3 OR (created_at = $3 AND id > $1))))
+		ORDER BY priority DESC, created_at, id LIMIT $4`, after.ID, after.Priority, ms(after.CreatedAt), limit)
+}
+
+func (q queries) RoleHolders(ctx context.Context, role string) ([]string, error) {
+	return q.strings(ctx, `SELECT user_id FROM roles WHERE role = $1 ORDER BY user_id`, role)
 }
 
 func (q queries) AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion kurz.Region, at time.Time) (bool, error) {
@@ -84,24 +120,28 @@ func (q queries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemRep
 		err := r.Scan(&ir.NoticeID, &region, &ir.ReporterHash, &at)
 		ir.NoticeRegion, ir.CreatedAt = kurz.Region(region), fromMS(at)
 		return ir, err
-	}, `SELECT notice_id, notice_region, reporter_hash, created_at FROM queue_reports WHERE item_id = $1 ORDER BY created_at`, itemID)
+	}, `SELECT notice_id, notice_region, reporter_hash, created_at FROM queue_reports WHERE item_id = $1 ORDER BY created_at, notice_id`, itemID)
 }
 
-const decisionCols = `id, item_id, target_type, target_id, owner_id, moderator_id, action, ground, legal_ground, category, explanation, facts,
-	automated_detection, automated_decision, territorial_scope, end_date, appeal_of, appealed, created_at`
+const decisionCols = `id, item_id, target_type, target_id, owner_id, owner_hash, owner_region, moderator_id, action, ground, legal_ground,
+	category, explanation, facts, automated_detection, automated_decision, territorial_scope, end_date, appeal_of, appealed, created_at`
 
 func scanDecision(row scanner) (*kurz.Decision, error) {
 	var d kurz.Decision
+	var region string
 	var ad, adec, appealed, end, created int64
-	if err := row.Scan(&d.ID, &d.ItemID, &d.TargetType, &d.TargetID, &d.OwnerID, &d.ModeratorID, &d.Action, &d.Ground, &d.LegalGround,
-		&d.Category, &d.Explanation, &d.Facts, &ad, &adec, &d.TerritorialScope, &end, &d.AppealOf, &appealed, &created); err != nil {
+	if err := row.Scan(&d.ID, &d.ItemID, &d.TargetType, &d.TargetID, &d.OwnerID, &d.OwnerHash, &region, &d.ModeratorID, &d.Action, &d.Ground,
+		&d.LegalGround, &d.Category, &d.Explanation, &d.Facts, &ad, &adec, &d.TerritorialScope, &end, &d.AppealOf, &appealed, &created); err != nil {
 		return nil, err
 	}
 	d.AutomatedDetection, d.AutomatedDecision, d.Appealed = ad != 0, adec != 0, appealed != 0
 	if end > 0 {
 		d.EndDate = fromMS(end)
 	}
-	d.CreatedAt = fromMS(created)
+	if len(d.OwnerHash) == 0 {
+		d.OwnerHash = nil
+	}
+	d.OwnerRegion, d.CreatedAt = kurz.Region(region), fromMS(created)
 	return &d, nil
 }
 
@@ -110,14 +150,26 @@ func (q queries) PutDecision(ctx context.Context, d *kurz.Decision) error {
 	if !d.EndDate.IsZero() {
 		end = ms(d.EndDate)
 	}
-	return q.exec(ctx, `INSERT INTO decisions (`+decisionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+	hash := d.OwnerHash
+	if hash == nil {
+		hash = []byte{}
+	}
+	return q.exec(ctx, `INSERT INTO decisions (`+decisionCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (id) DO UPDATE SET appealed = excluded.appealed`,
-		d.ID, d.ItemID, d.TargetType, d.TargetID, d.OwnerID, d.ModeratorID, d.Action, d.Ground, d.LegalGround, d.Category, d.Explanation, d.Facts,
-		b2i(d.AutomatedDetection), b2i(d.AutomatedDecision), d.TerritorialScope, end, d.AppealOf, b2i(d.Appealed), ms(d.CreatedAt))
+		d.ID, d.ItemID, d.TargetType, d.TargetID, d.OwnerID, hash, string(d.OwnerRegion), d.ModeratorID, d.Action, d.Ground, d.LegalGround,
+		d.Category, d.Explanation, d.Facts, b2i(d.AutomatedDetection), b2i(d.AutomatedDecision), d.TerritorialScope, end, d.AppealOf,
+		b2i(d.Appealed), ms(d.CreatedAt))
 }
 
 func (q queries) DecisionByID(ctx context.Context, id string) (*kurz.Decision, error) {
 	d, err := scanDecision(q.r.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE id = $1`, id))
+	return d, q.wrap(err)
+}
+
+// LockDecision locks as LockItem does.
+func (q queries) LockDecision(ctx context.Context, id string) (*kurz.Decision, error) {
+	d, err := scanDecision(q.w.QueryRowContext(ctx, `UPDATE decisions SET appealed = appealed WHERE id = $1 RETURNING `+decisionCols, id))
 	return d, q.wrap(err)
 }
 
@@ -126,11 +178,33 @@ func (q queries) decisions(ctx context.Context, query string, args ...any) ([]*k
 }
 
 func (q queries) DecisionsAbout(ctx context.Context, targetID string) ([]*kurz.Decision, error) {
-	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE target_id = $1 ORDER BY created_at`, targetID)
+	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE target_id = $1 ORDER BY created_at, id`, targetID)
 }
 
-func (q queries) Decisions(ctx context.Context, from, to time.Time) ([]*kurz.Decision, error) {
-	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at`, ms(from), ms(to))
+func (q queries) Decisions(ctx context.Context, from, to time.Time, after kurz.DecisionCursor, limit int) ([]*kurz.Decision, error) {
+	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE created_at >= $1 AND created_at < $2
+		AND ($3 = '' OR created_at > $4 OR (created_at = $4 AND id > $3)) ORDER BY created_at, id LIMIT $5`,
+		ms(from), ms(to), after.ID, ms(after.CreatedAt), limit)
+}
+
+const appealCols = `decision_id, party_hash, party, item_id, notice_id, notice_region, created_at`
+
+func (q queries) AddAppeal(ctx context.Context, a *kurz.Appeal) error {
+	return q.exec(ctx, `INSERT INTO appeals (`+appealCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.DecisionID, a.PartyHash, a.Party, a.ItemID, a.NoticeID, string(a.NoticeRegion), ms(a.CreatedAt))
+}
+
+func (q queries) AppealByItem(ctx context.Context, itemID string) (*kurz.Appeal, error) {
+	var a kurz.Appeal
+	var region string
+	var at int64
+	err := q.r.QueryRowContext(ctx, `SELECT `+appealCols+` FROM appeals WHERE item_id = $1`, itemID).Scan(&a.DecisionID, &a.PartyHash,
+		&a.Party, &a.ItemID, &a.NoticeID, &region, &at)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	a.NoticeRegion, a.CreatedAt = kurz.Region(region), fromMS(at)
+	return &a, nil
 }
 
 func (q queries) AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error {

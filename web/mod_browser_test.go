@@ -19,6 +19,7 @@ type modStub struct {
 	decided  map[string]any
 	decideCT string
 	looked   map[string]any
+	released []string
 }
 
 func (s *modStub) register(mux *http.ServeMux, media string) {
@@ -32,9 +33,13 @@ func (s *modStub) register(mux *http.ServeMux, media string) {
 	}
 	now := time.Now().UTC()
 	item := func(id, kind, cat string, reports, prio int, status string, age time.Duration) map[string]any {
-		return map[string]any{"ID": id, "Kind": kind, "TargetType": "video", "TargetID": "us_v1", "OwnerID": "us_owner",
-			"Category": cat, "Reports": reports, "Priority": prio, "Status": status, "ClaimedBy": "", "AppealOf": "",
-			"Explanation": xssCaption, "CreatedAt": now.Add(-age)}
+		it := map[string]any{"id": id, "kind": kind, "target_type": "video", "target_id": "us_v1", "owner_id": "us_owner",
+			"category": cat, "reports": reports, "priority": prio, "status": status, "explanation": xssCaption,
+			"created_at": now.Add(-age), "updated_at": now}
+		if status == "claimed" {
+			it["claimed_by"], it["claimed_at"], it["claim_expires_at"] = "us_m1", now, now.Add(15*time.Minute)
+		}
+		return it
 	}
 	mux.HandleFunc("GET /api/v1/regions", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"regions": map[string]any{"us": map[string]any{"hosted": true}, "zz9": map[string]any{"hosted": true}}})
@@ -44,10 +49,17 @@ func (s *modStub) register(mux *http.ServeMux, media string) {
 			apiErr(w, 403, "forbidden", "you are not a moderator of "+r.PathValue("region"))
 			return
 		}
+		if r.URL.Query().Get("cursor") == "page2" {
+			// The second page: an item the moderator is involved in.
+			own := item("us_i3", "notice", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", 2, 5, "open", time.Hour)
+			own["conflict_of_interest"] = xssCaption
+			writeJSON(w, 200, map[string]any{"items": []any{own}, "claim_ttl_seconds": 900})
+			return
+		}
 		writeJSON(w, 200, map[string]any{"items": []any{
 			item("us_i1", "notice", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS", 50, 1000, "open", 5*time.Minute),
 			item("us_i2", "appeal", xssCaption, 1, 10, "claimed", 3*time.Hour),
-		}})
+		}, "next_cursor": "page2", "claim_ttl_seconds": 900})
 	})
 	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/claim", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("id") != "us_i1" {
@@ -58,8 +70,8 @@ func (s *modStub) register(mux *http.ServeMux, media string) {
 			"item": item("us_i1", "notice", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS", 50, 1000, "claimed", 5*time.Minute),
 			"video": map[string]any{"id": "us_v1", "status": "ready", "caption": xssCaption, "creator": map[string]string{"handle": "mallory"},
 				"hls_url": "/media/index.m3u8", "poster_url": "/media/poster.jpg"},
-			"prior_decisions": []any{map[string]any{"ID": "us_d0", "Action": "label", "Ground": "terms", "Explanation": xssCaption,
-				"ModeratorID": "us_m2", "CreatedAt": now.Add(-48 * time.Hour)}},
+			"prior_decisions": []any{map[string]any{"id": "us_d0", "action": "label", "ground": "terms", "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+				"explanation": xssCaption, "automated": false, "created_at": now.Add(-48 * time.Hour)}},
 		})
 	})
 	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/decide", func(w http.ResponseWriter, r *http.Request) {
@@ -90,11 +102,24 @@ func (s *modStub) register(mux *http.ServeMux, media string) {
 		s.mu.Unlock()
 		writeJSON(w, 200, map[string]any{"id": "us_p1", "handle": r.PathValue("handle"), "email": xssCaption, "country": "US"})
 	})
+	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/release", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.released = append(s.released, r.PathValue("id"))
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"item": item(r.PathValue("id"), "notice", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS", 50, 1000, "open", 5*time.Minute)})
+	})
 	mux.HandleFunc("GET /api/v1/transparency/statements", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("cursor") == "st2" {
+			writeJSON(w, 200, map[string]any{"statements": []any{map[string]any{"puid": "us_d2", "decision_visibility": "DECISION_VISIBILITY_CONTENT_REMOVED",
+				"decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT", "category": "STATEMENT_CATEGORY_VIOLENCE", "content_type": []string{"CONTENT_TYPE_TEXT"},
+				"territorial_scope": []string{"ALL"}, "application_date": "2026-03-02", "automated_detection": "No",
+				"automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED"}}})
+			return
+		}
 		writeJSON(w, 200, map[string]any{"statements": []any{map[string]any{"puid": "us_d1", "decision_account": "DECISION_ACCOUNT_SUSPENDED",
 			"decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT", "category": xssCaption, "content_type": []string{"CONTENT_TYPE_VIDEO"},
 			"territorial_scope": []string{"DE", "FR"}, "application_date": "2026-03-01", "automated_detection": "No",
-			"automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED"}}})
+			"automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED"}}, "next_cursor": "st2"})
 	})
 	if media != "" {
 		mux.Handle("GET /media/", http.StripPrefix("/media/", http.FileServer(http.Dir(media))))
@@ -145,8 +170,19 @@ func TestBrowserModeration(t *testing.T) {
 			t.Errorf("first queue row %q lacks %q", first, want)
 		}
 	}
-	if second := text(`table.queue tbody tr:nth-child(2)`); !strings.Contains(second, "Appeal") || !strings.Contains(second, "<script>window.__xss=1") {
+	if second := text(`table.queue tbody tr:nth-child(2)`); !strings.Contains(second, "Appeal") || !strings.Contains(second, "<script>window.__xss=1") ||
+		!strings.Contains(second, "until") {
 		t.Errorf("second queue row: %q", second)
+	}
+	// The next page is appended; an item the moderator is involved in says
+	// why and offers no claim.
+	do(chromedp.Click(chromedp.CSS(`.mod-more`)), chromedp.WaitVisible(chromedp.CSS(`table.queue tbody tr:nth-child(3)`)))
+	if third := text(`table.queue tbody tr:nth-child(3)`); !strings.Contains(third, "Not for you") || !strings.Contains(third, "<script>window.__xss=1") ||
+		eval(`!!document.querySelector('table.queue tbody tr:nth-child(3) a')`) != false {
+		t.Errorf("conflicted queue row: %q", third)
+	}
+	if eval(`document.querySelector('.mod-more').hidden`) != true {
+		t.Error("more button shown after the last page")
 	}
 	if href := eval(`document.querySelector('table.queue tbody tr a').getAttribute('href')`); href != "/mod/item/us/us_i1" {
 		t.Errorf("claim link = %v", href)
@@ -202,11 +238,23 @@ func TestBrowserModeration(t *testing.T) {
 			t.Errorf("statement lacks %q", want)
 		}
 	}
-	if eval(`document.getElementById('decide-form').hidden`) != true {
-		t.Error("decision form still shown after deciding")
+	if eval(`document.getElementById('decide-form').hidden`) != true || eval(`document.querySelector('.mod-release').hidden`) != true {
+		t.Error("decision form or release button still shown after deciding")
 	}
 	noScriptRan("statement")
 	shoot(t, tctx, "mod-decided.png")
+
+	// Releasing a claimed item gives it back and returns to the queue.
+	do(chromedp.Navigate(srv.URL+"/mod/item/us/us_i1"), chromedp.WaitVisible(chromedp.CSS(`.mod-release`)))
+	if c := text(`[data-field=claim]`); !strings.Contains(c, "until") {
+		t.Errorf("claim field = %q", c)
+	}
+	do(chromedp.Click(chromedp.CSS(`.mod-release`)), chromedp.WaitVisible(chromedp.CSS(`table.queue tbody tr`)))
+	stub.mu.Lock()
+	if len(stub.released) != 1 || stub.released[0] != "us_i1" {
+		t.Errorf("released %v", stub.released)
+	}
+	stub.mu.Unlock()
 
 	// Someone else holds an item; a region without a role is refused.
 	do(chromedp.Navigate(srv.URL+"/mod/item/us/us_i2"), chromedp.Sleep(500*time.Millisecond))
@@ -246,6 +294,10 @@ func TestBrowserModeration(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/transparency"), chromedp.WaitVisible(chromedp.CSS(`table.statements tbody tr`)))
 	if r := text(`table.statements tbody tr`); !strings.Contains(r, "suspended") || !strings.Contains(r, "DE FR") || !strings.Contains(r, "<script>window.__xss=1") {
 		t.Errorf("statement row = %q", r)
+	}
+	do(chromedp.Click(chromedp.CSS(`.transparency-more`)), chromedp.WaitVisible(chromedp.CSS(`table.statements tbody tr:nth-child(2)`)))
+	if r := text(`table.statements tbody tr:nth-child(2)`); !strings.Contains(r, "us_d2") || eval(`document.querySelector('.transparency-more').hidden`) != true {
+		t.Errorf("second page of statements: %q", r)
 	}
 	noScriptRan("transparency")
 	shoot(t, tctx, "transparency.png")

@@ -489,9 +489,24 @@ func (r recQueries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, e
 	return r.q.ItemByID(ctx, id)
 }
 
-func (r recQueries) OpenItems(ctx context.Context, limit int) ([]*kurz.QueueItem, error) {
+func (r recQueries) OpenItems(ctx context.Context, after kurz.ItemCursor, limit int) ([]*kurz.QueueItem, error) {
 	r.hit()
-	return r.q.OpenItems(ctx, limit)
+	return r.q.OpenItems(ctx, after, limit)
+}
+
+func (r recQueries) LockQueueTarget(ctx context.Context, kind, targetID string, at time.Time) error {
+	r.hit()
+	return r.q.LockQueueTarget(ctx, kind, targetID, at)
+}
+
+func (r recQueries) LockItem(ctx context.Context, id string) (*kurz.QueueItem, error) {
+	r.hit()
+	return r.q.LockItem(ctx, id)
+}
+
+func (r recQueries) RoleHolders(ctx context.Context, role string) ([]string, error) {
+	r.hit()
+	return r.q.RoleHolders(ctx, role)
 }
 
 func (r recQueries) AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion kurz.Region, at time.Time) (bool, error) {
@@ -519,9 +534,24 @@ func (r recQueries) DecisionsAbout(ctx context.Context, targetID string) ([]*kur
 	return r.q.DecisionsAbout(ctx, targetID)
 }
 
-func (r recQueries) Decisions(ctx context.Context, from, to time.Time) ([]*kurz.Decision, error) {
+func (r recQueries) Decisions(ctx context.Context, from, to time.Time, after kurz.DecisionCursor, limit int) ([]*kurz.Decision, error) {
 	r.hit()
-	return r.q.Decisions(ctx, from, to)
+	return r.q.Decisions(ctx, from, to, after, limit)
+}
+
+func (r recQueries) LockDecision(ctx context.Context, id string) (*kurz.Decision, error) {
+	r.hit()
+	return r.q.LockDecision(ctx, id)
+}
+
+func (r recQueries) AddAppeal(ctx context.Context, a *kurz.Appeal) error {
+	r.hit()
+	return r.q.AddAppeal(ctx, a)
+}
+
+func (r recQueries) AppealByItem(ctx context.Context, itemID string) (*kurz.Appeal, error) {
+	r.hit()
+	return r.q.AppealByItem(ctx, itemID)
 }
 
 func (r recQueries) ReporterStanding(ctx context.Context, hash []byte) (unfounded int, suspendedUntil time.Time, err error) {

@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,12 @@ var safetyTests = []test{
 	{"OpenItems", testOpenItems},
 	{"ItemReports", testItemReports},
 	{"Decisions", testDecisions},
+	{"DecisionPages", testDecisionPages},
+	{"Appeals", testAppeals},
+	{"RoleHolders", testRoleHolders},
+	{"LockItem", testLockItem},
+	{"LockQueueTarget", testLockQueueTarget},
+	{"LockDecision", testLockDecision},
 	{"ReporterStanding", testReporterStanding},
 	{"BlockedMedia", testBlockedMedia},
 }
@@ -61,16 +70,16 @@ func sameNotice(a, b *kurz.Notice) bool {
 
 func sameItem(a, b *kurz.QueueItem) bool {
 	x, y := *a, *b
-	if !x.ClaimedAt.Equal(y.ClaimedAt) || !x.CreatedAt.Equal(y.CreatedAt) || !x.UpdatedAt.Equal(y.UpdatedAt) {
+	if !x.ClaimedAt.Equal(y.ClaimedAt) || !x.CreatedAt.Equal(y.CreatedAt) || !x.UpdatedAt.Equal(y.UpdatedAt) || !bytes.Equal(x.OwnerHash, y.OwnerHash) {
 		return false
 	}
-	x.ClaimedAt, x.CreatedAt, x.UpdatedAt = y.ClaimedAt, y.CreatedAt, y.UpdatedAt
-	return x == y
+	x.ClaimedAt, x.CreatedAt, x.UpdatedAt, x.OwnerHash, y.OwnerHash = y.ClaimedAt, y.CreatedAt, y.UpdatedAt, nil, nil
+	return reflect.DeepEqual(x, y)
 }
 
 func testQueueItems(t *testing.T, s kurz.Store) {
-	it := &kurz.QueueItem{ID: "eu_i1", Kind: "notice", TargetType: "video", TargetID: "eu_v", OwnerID: "eu_o", Category: "spam",
-		Reports: 1, Priority: 2, Status: "open", Explanation: "first notice", CreatedAt: at(1), UpdatedAt: at(1)}
+	it := &kurz.QueueItem{ID: "eu_i1", Kind: "notice", TargetType: "video", TargetID: "eu_v", OwnerID: "eu_o", OwnerHash: []byte{0, 7, 0},
+		OwnerRegion: "eu", Category: "spam", Reports: 1, Priority: 2, Status: "open", Explanation: "first notice", CreatedAt: at(1), UpdatedAt: at(1)}
 	noErr(t, s.PutItem(ctx(), it))
 	got := must(s.ItemByID(ctx(), it.ID))(t)
 	if !sameItem(got, it) || !got.ClaimedAt.IsZero() {
@@ -89,10 +98,12 @@ func testQueueItems(t *testing.T, s kurz.Store) {
 	upd := *it
 	upd.Category, upd.Reports, upd.Priority, upd.Status, upd.ClaimedBy, upd.ClaimedAt, upd.UpdatedAt = "illegal", 3, 9, "claimed", "eu_mod", at(5), at(5)
 	upd.Kind, upd.TargetType, upd.TargetID, upd.OwnerID, upd.AppealOf, upd.Explanation, upd.CreatedAt = "appeal", "comment", "eu_x", "eu_y", "eu_d", "changed", at(4)
+	upd.OwnerHash, upd.OwnerRegion = []byte{1}, "us"
 	noErr(t, s.PutItem(ctx(), &upd))
 	want := upd
 	want.Kind, want.TargetType, want.TargetID, want.OwnerID, want.AppealOf, want.Explanation, want.CreatedAt =
 		it.Kind, it.TargetType, it.TargetID, it.OwnerID, it.AppealOf, it.Explanation, it.CreatedAt
+	want.OwnerHash, want.OwnerRegion = it.OwnerHash, it.OwnerRegion
 	if got := must(s.ItemByID(ctx(), it.ID))(t); !sameItem(got, &want) {
 		t.Fatalf("after a second PutItem: %+v, want %+v", got, &want)
 	}
@@ -107,13 +118,22 @@ func testQueueItems(t *testing.T, s kurz.Store) {
 	}
 	_, err = s.OpenItemFor(ctx(), "notice", "eu_v")
 	wantNotFound(t, err, "OpenItemFor of a decided item")
-	// A new notice about the target opens a new item.
-	again := &kurz.QueueItem{ID: "eu_i2", Kind: "notice", TargetType: "video", TargetID: "eu_v", OwnerID: "eu_o", Category: "spam",
+	// A new notice about the target opens a new item; an item without an
+	// affected person keeps no hash.
+	again := &kurz.QueueItem{ID: "eu_i2", Kind: "notice", TargetType: "video", TargetID: "eu_v", Category: "spam",
 		Reports: 1, Status: "open", CreatedAt: at(9), UpdatedAt: at(9)}
 	noErr(t, s.PutItem(ctx(), again))
-	if got := must(s.OpenItemFor(ctx(), "notice", "eu_v"))(t); got.ID != again.ID {
+	if got := must(s.OpenItemFor(ctx(), "notice", "eu_v"))(t); got.ID != again.ID || !sameItem(got, again) || got.OwnerHash != nil {
 		t.Fatalf("OpenItemFor after a new item = %+v", got)
 	}
+	// A resolved item is closed like a decided one, and keeps its resolution.
+	again.Status, again.Resolution, again.UpdatedAt = "resolved", "removed_by_author", at(10)
+	noErr(t, s.PutItem(ctx(), again))
+	if got := must(s.ItemByID(ctx(), again.ID))(t); !sameItem(got, again) {
+		t.Fatalf("resolved item = %+v, want %+v", got, again)
+	}
+	_, err = s.OpenItemFor(ctx(), "notice", "eu_v")
+	wantNotFound(t, err, "OpenItemFor of a resolved item")
 	_, err = s.ItemByID(ctx(), "eu_i3")
 	wantNotFound(t, err, "ItemByID of a missing item")
 }
@@ -128,7 +148,9 @@ func testOpenItems(t *testing.T, s kurz.Store) {
 	put("low_new", "claimed", 1, 8)
 	put("high_old", "open", 5, 2)
 	put("decided", "decided", 9, 0)
+	put("resolved", "resolved", 9, 0)
 	put("mid", "open", 3, 5)
+	put("mid_b", "open", 3, 5) // same priority and time: by ID
 	ids := func(items []*kurz.QueueItem) []string {
 		var out []string
 		for _, it := range items {
@@ -136,9 +158,26 @@ func testOpenItems(t *testing.T, s kurz.Store) {
 		}
 		return out
 	}
-	// Highest priority first, then oldest; decided items are not listed.
-	wantStrings(t, "OpenItems", ids(must(s.OpenItems(ctx(), 10))(t)), "high_old", "high_new", "mid", "low_old", "low_new")
-	wantStrings(t, "OpenItems(3)", ids(must(s.OpenItems(ctx(), 3))(t)), "high_old", "high_new", "mid")
+	// Highest priority first, then oldest, then by ID; decided and resolved
+	// items are not listed.
+	all := []string{"high_old", "high_new", "mid", "mid_b", "low_old", "low_new"}
+	wantStrings(t, "OpenItems", ids(must(s.OpenItems(ctx(), kurz.ItemCursor{}, 10))(t)), all...)
+	wantStrings(t, "OpenItems(3)", ids(must(s.OpenItems(ctx(), kurz.ItemCursor{}, 3))(t)), all[:3]...)
+	// Paging from each item's position gives the rest, whatever the page size.
+	for size := 1; size <= 4; size++ {
+		var got []string
+		after := kurz.ItemCursor{}
+		for {
+			page := must(s.OpenItems(ctx(), after, size))(t)
+			got = append(got, ids(page)...)
+			if len(page) < size {
+				break
+			}
+			last := page[len(page)-1]
+			after = kurz.ItemCursor{Priority: last.Priority, CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		wantStrings(t, fmt.Sprintf("OpenItems in pages of %d", size), got, all...)
+	}
 }
 
 func testItemReports(t *testing.T, s kurz.Store) {
@@ -192,11 +231,11 @@ func testItemReports(t *testing.T, s kurz.Store) {
 
 func sameDecision(a, b *kurz.Decision) bool {
 	x, y := *a, *b
-	if !x.EndDate.Equal(y.EndDate) || !x.CreatedAt.Equal(y.CreatedAt) {
+	if !x.EndDate.Equal(y.EndDate) || !x.CreatedAt.Equal(y.CreatedAt) || !bytes.Equal(x.OwnerHash, y.OwnerHash) {
 		return false
 	}
-	x.EndDate, x.CreatedAt = y.EndDate, y.CreatedAt
-	return x == y
+	x.EndDate, x.CreatedAt, x.OwnerHash, y.OwnerHash = y.EndDate, y.CreatedAt, nil, nil
+	return reflect.DeepEqual(x, y)
 }
 
 func testDecisions(t *testing.T, s kurz.Store) {
@@ -239,9 +278,18 @@ func testDecisions(t *testing.T, s kurz.Store) {
 	wantStrings(t, "DecisionsAbout", ids(must(s.DecisionsAbout(ctx(), "eu_v"))(t)), "eu_d1", "eu_d2")
 	wantStrings(t, "DecisionsAbout nothing", ids(must(s.DecisionsAbout(ctx(), "eu_none"))(t)))
 	// [from, to), oldest first.
-	wantStrings(t, "Decisions[10, 20)", ids(must(s.Decisions(ctx(), at(10), at(20)))(t)), "eu_d1", "eu_d3")
-	wantStrings(t, "Decisions[11, 21)", ids(must(s.Decisions(ctx(), at(11), at(21)))(t)), "eu_d3", "eu_d2")
-	wantStrings(t, "Decisions[0, 100)", ids(must(s.Decisions(ctx(), at(0), at(100)))(t)), "eu_d1", "eu_d3", "eu_d2")
+	start := kurz.DecisionCursor{}
+	wantStrings(t, "Decisions[10, 20)", ids(must(s.Decisions(ctx(), at(10), at(20), start, 10))(t)), "eu_d1", "eu_d3")
+	wantStrings(t, "Decisions[11, 21)", ids(must(s.Decisions(ctx(), at(11), at(21), start, 10))(t)), "eu_d3", "eu_d2")
+	wantStrings(t, "Decisions[0, 100)", ids(must(s.Decisions(ctx(), at(0), at(100), start, 10))(t)), "eu_d1", "eu_d3", "eu_d2")
+	// Who a decision affects: by hash and home region (a comment's author
+	// elsewhere), with no ID.
+	foreign := &kurz.Decision{ID: "eu_d4", ItemID: "eu_i4", TargetType: "comment", TargetID: "eu_c2", OwnerHash: []byte{3, 0, 3},
+		OwnerRegion: "us", Action: "remove", Ground: "terms", CreatedAt: at(30)}
+	noErr(t, s.PutDecision(ctx(), foreign))
+	if got := must(s.DecisionByID(ctx(), foreign.ID))(t); !sameDecision(got, foreign) || got.OwnerID != "" {
+		t.Fatalf("DecisionByID(foreign owner) = %+v, want %+v", got, foreign)
+	}
 	_, err := s.DecisionByID(ctx(), "eu_d9")
 	wantNotFound(t, err, "DecisionByID of a missing decision")
 }
@@ -286,4 +334,200 @@ func testBlockedMedia(t *testing.T, s kurz.Store) {
 	// Adding a known hash again is not an error, and it is listed once.
 	noErr(t, s.AddBlockedMedia(ctx(), "ff00", "again", "eu_other", at(3)))
 	wantSet(t, "BlockedMedia", must(s.BlockedMedia(ctx()))(t), "ff00", "00aa")
+}
+
+// testDecisionPages: the decisions of a range in pages, from any position,
+// in (time, ID) order, with ties at one millisecond split across pages.
+func testDecisionPages(t *testing.T, s kurz.Store) {
+	var want []string
+	for i := range 7 {
+		id := fmt.Sprintf("eu_p%d", i)
+		noErr(t, s.PutDecision(ctx(), &kurz.Decision{ID: id, TargetType: "video", TargetID: "eu_v", Action: "remove", Ground: "terms",
+			CreatedAt: at(10 + i/3)}))
+		want = append(want, id)
+	}
+	noErr(t, s.PutDecision(ctx(), &kurz.Decision{ID: "eu_late", Action: "remove", CreatedAt: at(99)}))
+	for size := 1; size <= 4; size++ {
+		var got []string
+		after := kurz.DecisionCursor{}
+		for {
+			page := must(s.Decisions(ctx(), at(0), at(50), after, size))(t)
+			for _, d := range page {
+				got = append(got, d.ID)
+			}
+			if len(page) < size {
+				break
+			}
+			after = kurz.DecisionCursor{CreatedAt: page[len(page)-1].CreatedAt, ID: page[len(page)-1].ID}
+		}
+		wantStrings(t, fmt.Sprintf("Decisions in pages of %d", size), got, want...)
+	}
+}
+
+func testAppeals(t *testing.T, s kurz.Store) {
+	a := &kurz.Appeal{DecisionID: "eu_d1", PartyHash: []byte{1, 2, 3}, Party: "affected", ItemID: "eu_i1", CreatedAt: at(1)}
+	noErr(t, s.AddAppeal(ctx(), a))
+	n := &kurz.Appeal{DecisionID: "eu_d1", PartyHash: []byte{4, 5}, Party: "notifier", ItemID: "eu_i2", NoticeID: "n1", NoticeRegion: "sg", CreatedAt: at(2)}
+	noErr(t, s.AddAppeal(ctx(), n))
+	// One appeal per party and decision; the same party may appeal another
+	// decision.
+	wantCode(t, s.AddAppeal(ctx(), &kurz.Appeal{DecisionID: "eu_d1", PartyHash: []byte{1, 2, 3}, Party: "affected", ItemID: "eu_i3", CreatedAt: at(3)}), kurz.EConflict)
+	noErr(t, s.AddAppeal(ctx(), &kurz.Appeal{DecisionID: "eu_d2", PartyHash: []byte{1, 2, 3}, Party: "affected", ItemID: "eu_i4", CreatedAt: at(4)}))
+	for _, want := range []*kurz.Appeal{a, n} {
+		got := must(s.AppealByItem(ctx(), want.ItemID))(t)
+		g, w := *got, *want
+		if !bytes.Equal(g.PartyHash, w.PartyHash) || !g.CreatedAt.Equal(w.CreatedAt) {
+			t.Fatalf("AppealByItem = %+v, want %+v", got, want)
+		}
+		g.PartyHash, w.PartyHash, g.CreatedAt = nil, nil, w.CreatedAt
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("AppealByItem = %+v, want %+v", got, want)
+		}
+	}
+	_, err := s.AppealByItem(ctx(), "eu_i3")
+	wantNotFound(t, err, "AppealByItem of the refused appeal")
+}
+
+func testRoleHolders(t *testing.T, s kurz.Store) {
+	wantStrings(t, "RoleHolders of a new store", must(s.RoleHolders(ctx(), "moderator"))(t))
+	noErr(t, s.GrantRole(ctx(), "eu_b", "moderator", "cli", at(1)))
+	noErr(t, s.GrantRole(ctx(), "us_a", "moderator", "cli", at(2)))
+	noErr(t, s.GrantRole(ctx(), "eu_c", "admin", "cli", at(3)))
+	wantStrings(t, "RoleHolders(moderator)", must(s.RoleHolders(ctx(), "moderator"))(t), "eu_b", "us_a")
+	wantStrings(t, "RoleHolders(admin)", must(s.RoleHolders(ctx(), "admin"))(t), "eu_c")
+}
+
+// hammer runs fn in n transactions at once and returns their errors.
+func hammer(t *testing.T, s kurz.Store, n int, fn func(q kurz.Queries, i int) error) []error {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Tx(ctx(), func(q kurz.Queries) error { return fn(q, i) })
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// testLockItem: read-modify-write of an item under LockItem loses no
+// update, however many transactions do it at once.
+func testLockItem(t *testing.T, s kurz.Store) {
+	_, err := s.LockItem(ctx(), "eu_none")
+	wantNotFound(t, err, "LockItem of a missing item")
+	it := &kurz.QueueItem{ID: "eu_i1", Kind: "notice", TargetType: "video", TargetID: "eu_v", Category: "spam", Status: "open",
+		CreatedAt: at(1), UpdatedAt: at(1)}
+	noErr(t, s.PutItem(ctx(), it))
+	const n = 20
+	for i, err := range hammer(t, s, n, func(q kurz.Queries, i int) error {
+		got, err := q.LockItem(ctx(), it.ID)
+		if err != nil {
+			return err
+		}
+		got.Reports++
+		return q.PutItem(ctx(), got)
+	}) {
+		if err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+	}
+	if got := must(s.ItemByID(ctx(), it.ID))(t); got.Reports != n {
+		t.Fatalf("after %d locked increments Reports = %d", n, got.Reports)
+	}
+	// The lock reads what the item is: a claim check under it sees one
+	// claimer win.
+	winners := 0
+	var mu sync.Mutex
+	for _, err := range hammer(t, s, n, func(q kurz.Queries, i int) error {
+		got, err := q.LockItem(ctx(), it.ID)
+		if err != nil || got.Status != "open" {
+			return err
+		}
+		got.Status, got.ClaimedBy, got.ClaimedAt = "claimed", fmt.Sprint("eu_m", i), at(5)
+		mu.Lock()
+		winners++
+		mu.Unlock()
+		return q.PutItem(ctx(), got)
+	}) {
+		noErr(t, err)
+	}
+	if winners != 1 {
+		t.Fatalf("%d transactions claimed one item under its lock", winners)
+	}
+}
+
+// testLockQueueTarget: concurrent transactions that each lock a target,
+// look for its open item and open one if there is none, end with one item
+// holding every report.
+func testLockQueueTarget(t *testing.T, s kurz.Store) {
+	const n = 20
+	for i, err := range hammer(t, s, n, func(q kurz.Queries, i int) error {
+		if err := q.LockQueueTarget(ctx(), "notice", "eu_v", at(i)); err != nil {
+			return err
+		}
+		it, err := q.OpenItemFor(ctx(), "notice", "eu_v")
+		if errors.Is(err, kurz.ErrNotFound) {
+			it = &kurz.QueueItem{ID: fmt.Sprint("eu_i", i), Kind: "notice", TargetType: "video", TargetID: "eu_v", Category: "spam",
+				Status: "open", CreatedAt: at(i), UpdatedAt: at(i)}
+		} else if err != nil {
+			return err
+		}
+		if _, err := q.AddItemReport(ctx(), it.ID, []byte{byte(i)}, fmt.Sprint("n", i), "eu", at(i)); err != nil {
+			return err
+		}
+		it.Reports++
+		return q.PutItem(ctx(), it)
+	}) {
+		if err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+	}
+	items := must(s.OpenItems(ctx(), kurz.ItemCursor{}, 100))(t)
+	if len(items) != 1 || items[0].Reports != n || len(must(s.ItemReports(ctx(), items[0].ID))(t)) != n {
+		t.Fatalf("after %d concurrent notices: %d items, first %+v", n, len(items), items[0])
+	}
+}
+
+// testLockDecision: of concurrent appeals of one decision by one party,
+// exactly one is recorded; LockDecision reads the decision.
+func testLockDecision(t *testing.T, s kurz.Store) {
+	_, err := s.LockDecision(ctx(), "eu_none")
+	wantNotFound(t, err, "LockDecision of a missing decision")
+	d := &kurz.Decision{ID: "eu_d1", ItemID: "eu_i1", TargetType: "video", TargetID: "eu_v", OwnerHash: []byte{1}, OwnerRegion: "eu",
+		Action: "remove", Ground: "terms", CreatedAt: at(1)}
+	noErr(t, s.PutDecision(ctx(), d))
+	const n = 20
+	ok, conflicts := 0, 0
+	for _, err := range hammer(t, s, n, func(q kurz.Queries, i int) error {
+		got, err := q.LockDecision(ctx(), d.ID)
+		if err != nil {
+			return err
+		}
+		if !sameDecision(got, d) && !got.Appealed {
+			return fmt.Errorf("LockDecision = %+v", got)
+		}
+		if err := q.AddAppeal(ctx(), &kurz.Appeal{DecisionID: d.ID, PartyHash: []byte{9}, Party: "affected", ItemID: fmt.Sprint("eu_a", i), CreatedAt: at(i)}); err != nil {
+			return err
+		}
+		got.Appealed = true
+		return q.PutDecision(ctx(), got)
+	}) {
+		switch {
+		case err == nil:
+			ok++
+		case kurz.ErrorCode(err) == kurz.EConflict:
+			conflicts++
+		default:
+			t.Fatalf("concurrent appeal: %v", err)
+		}
+	}
+	if ok != 1 || conflicts != n-1 {
+		t.Fatalf("%d concurrent appeals by one party: %d recorded, %d conflicts", n, ok, conflicts)
+	}
+	if got := must(s.DecisionByID(ctx(), d.ID))(t); !got.Appealed {
+		t.Fatal("the recorded appeal did not mark the decision appealed")
+	}
 }

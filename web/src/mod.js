@@ -28,7 +28,8 @@ function status(msg) {
 function problem(err, regionWide = false) {
   switch (err.status) {
     case 403:
-      return t('mod_forbidden');
+      // On an item: no staff role, or a conflict of interest the API names.
+      return regionWide || !err.message ? t('mod_forbidden') : err.message;
     case 404:
       return regionWide ? t('mod_not_here') : err.message || t('error');
     case 409:
@@ -111,7 +112,7 @@ function code(v, prefix) {
 }
 
 function kindLabel(k) {
-  return k === 'appeal' ? t('mod_kind_appeal') : t('mod_kind_notice');
+  return k === 'appeal' ? t('mod_kind_appeal') : k === 'hold' ? t('mod_kind_hold') : t('mod_kind_notice');
 }
 
 function statusLabel(s) {
@@ -161,37 +162,51 @@ export function initModQueue() {
   wireRegionPick();
   const table = document.querySelector('table.queue');
   const body = table && table.querySelector('tbody');
+  const more = document.querySelector('.mod-more');
   if (!body) return;
-  async function load() {
+  let next = '';
+  function row(it) {
+    // A moderator involved in an item (their own content, notice or
+    // decision) sees why instead of a claim button; another one takes it.
+    const open = it.conflict_of_interest
+      ? h('span', { class: 'sub conflict' }, t('mod_conflict_of_interest', it.conflict_of_interest))
+      : h('a', { class: 'button primary small', href: itemURL(it.id) }, t('mod_claim'));
+    const state = [statusLabel(it.status)];
+    if (it.status === 'claimed' && it.claim_expires_at) state.push(h('span', { class: 'sub' }, t('mod_claimed_until', fmtTime(it.claim_expires_at))));
+    if (it.status === 'waiting' && it.waiting) state.push(h('span', { class: 'sub' }, it.waiting));
+    return h(
+      'tr',
+      { class: `status-${['claimed', 'decided', 'waiting'].includes(it.status) ? it.status : 'open'}` },
+      h('td', {}, h('span', { class: `badge kind-${it.kind === 'appeal' ? 'appeal' : 'notice'}` }, kindLabel(it.kind))),
+      h('td', {}, category(it.category), h('span', { class: 'sub' }, it.target_type || '')),
+      h('td', { class: 'num' }, String(it.reports ?? '')),
+      h('td', { class: 'num' }, String(it.priority ?? '')),
+      h('td', {}, ...state),
+      h('td', {}, h('time', { datetime: it.created_at, title: fmtTime(it.created_at) }, ago(it.created_at))),
+      h('td', {}, open),
+    );
+  }
+  async function load(append) {
     status(t('mod_loading'));
     try {
-      const r = await api('GET', `/api/v1/moderation/${enc(region())}/queue`);
+      const qs = append && next ? '?cursor=' + enc(next) : '';
+      const r = await api('GET', `/api/v1/moderation/${enc(region())}/queue${qs}`);
       const items = (r && r.items) || [];
-      body.replaceChildren(
-        ...items.map((it) =>
-          h(
-            'tr',
-            { class: `status-${it.Status === 'claimed' ? 'claimed' : it.Status === 'decided' ? 'decided' : 'open'}` },
-            h('td', {}, h('span', { class: `badge kind-${it.Kind === 'appeal' ? 'appeal' : 'notice'}` }, kindLabel(it.Kind))),
-            h('td', {}, category(it.Category), h('span', { class: 'sub' }, it.TargetType || '')),
-            h('td', { class: 'num' }, String(it.Reports ?? '')),
-            h('td', { class: 'num' }, String(it.Priority ?? '')),
-            h('td', {}, statusLabel(it.Status)),
-            h('td', {}, h('time', { datetime: it.CreatedAt, title: fmtTime(it.CreatedAt) }, ago(it.CreatedAt))),
-            h('td', {}, h('a', { class: 'button primary small', href: itemURL(it.ID) }, t('mod_claim'))),
-          ),
-        ),
-      );
-      table.hidden = items.length === 0;
-      status(items.length ? '' : t('mod_empty'));
+      next = (r && r.next_cursor) || '';
+      if (append) body.append(...items.map(row));
+      else body.replaceChildren(...items.map(row));
+      if (more) more.hidden = !next;
+      table.hidden = body.children.length === 0;
+      status(body.children.length ? '' : t('mod_empty'));
     } catch (err) {
-      table.hidden = true;
+      if (!append) table.hidden = true;
       if (err.status !== 401) status(problem(err, true));
     }
   }
   const refresh = document.querySelector('.mod-refresh');
-  if (refresh) refresh.addEventListener('click', load);
-  load();
+  if (refresh) refresh.addEventListener('click', () => load(false));
+  if (more) more.addEventListener('click', () => load(true));
+  load(false);
 }
 
 // --- item ---------------------------------------------------------------------
@@ -226,8 +241,8 @@ function showContent(box, view) {
   } else if (c) {
     const handle = (c.author && c.author.handle) || '';
     box.replaceChildren(h('p', { class: 'sub' }, t('mod_comment_by', handle)), h('blockquote', { class: 'comment-text' }, c.text || ''));
-  } else if (it.TargetType === 'account') {
-    box.replaceChildren(h('p', {}, t('mod_account', it.TargetID || '')));
+  } else if (it.target_type === 'account') {
+    box.replaceChildren(h('p', {}, t('mod_account', it.target_id || '')));
   } else {
     box.replaceChildren(h('p', { class: 'notice' }, t('mod_gone')));
   }
@@ -270,14 +285,15 @@ export async function initModItem() {
   const it = (view && view.item) || {};
   grid.hidden = false;
   showContent(grid.querySelector('.mod-content'), view);
-  fill(grid, 'kind', kindLabel(it.Kind) + (it.AppealOf ? ' · ' + t('mod_appeal_of', it.AppealOf) : ''));
-  fill(grid, 'category', category(it.Category));
-  fill(grid, 'reports', String(it.Reports ?? ''));
-  fill(grid, 'priority', String(it.Priority ?? ''));
-  fill(grid, 'target', `${it.TargetType || ''} ${it.TargetID || ''}`.trim());
-  fill(grid, 'created', fmtTime(it.CreatedAt));
+  fill(grid, 'kind', kindLabel(it.kind) + (it.appeal_of ? ' · ' + t('mod_appeal_of', it.appeal_of) : ''));
+  fill(grid, 'category', category(it.category));
+  fill(grid, 'reports', String(it.reports ?? ''));
+  fill(grid, 'priority', String(it.priority ?? ''));
+  fill(grid, 'target', `${it.target_type || ''} ${it.target_id || ''}`.trim());
+  fill(grid, 'created', fmtTime(it.created_at));
+  fill(grid, 'claim', it.claim_expires_at ? t('mod_claimed_until', fmtTime(it.claim_expires_at)) : '');
   const expl = grid.querySelector('.mod-explanation');
-  expl.textContent = it.Explanation || t('mod_no_explanation');
+  expl.textContent = it.explanation || t('mod_no_explanation');
 
   const prior = grid.querySelector('.prior');
   const decisions = (view && view.prior_decisions) || [];
@@ -287,22 +303,39 @@ export async function initModItem() {
           h(
             'li',
             {},
-            h('strong', {}, actionLabel(d.Action)),
+            h('strong', {}, actionLabel(d.action)),
             ' · ',
-            groundLabel(d.Ground || 'terms'),
-            d.Ground === 'illegal' && d.LegalGround ? ` (${d.LegalGround})` : '',
+            groundLabel(d.ground || 'terms'),
+            d.ground === 'illegal' && d.legal_ground ? ` (${d.legal_ground})` : '',
             ' · ',
-            h('time', { datetime: d.CreatedAt }, fmtTime(d.CreatedAt)),
-            h('span', { class: 'sub' }, d.ID || ''),
-            h('p', { class: 'prior-text' }, d.Explanation || ''),
+            h('time', { datetime: d.created_at }, fmtTime(d.created_at)),
+            h('span', { class: 'sub' }, d.id || ''),
+            h('p', { class: 'prior-text' }, d.explanation || ''),
           ),
         )
       : [h('li', { class: 'sub' }, t('mod_no_prior'))]),
   );
 
+  // Release gives the item back to the queue for another moderator.
+  const release = document.querySelector('.mod-release');
+  if (release) {
+    release.hidden = false;
+    release.addEventListener('click', async () => {
+      release.disabled = true;
+      try {
+        await api('POST', `/api/v1/moderation/${enc(region())}/items/${enc(boot.item)}/release`, {});
+        toast(t('mod_released'));
+        location.href = `/mod?region=${enc(region())}`;
+      } catch (err) {
+        release.disabled = false;
+        if (err.status !== 401) status(problem(err));
+      }
+    });
+  }
+
   // The form: notices get the full action list and ground; appeals only
   // uphold or reverse (the ground stays the original decision's).
-  const appeal = it.Kind === 'appeal';
+  const appeal = it.kind === 'appeal';
   const active = form.querySelector(appeal ? '.for-appeal' : '.for-notice');
   active.hidden = false;
   active.disabled = false;
@@ -314,7 +347,7 @@ export async function initModItem() {
     const v = values(form);
     legal.hidden = v.ground !== 'illegal';
     endDate.hidden = v.action !== 'suspend';
-    block.hidden = !(it.TargetType === 'video' && (v.action === 'remove' || v.action === 'terminate'));
+    block.hidden = !(it.target_type === 'video' && (v.action === 'remove' || v.action === 'terminate'));
   }
   form.addEventListener('change', sync);
   sync();
@@ -337,6 +370,7 @@ export async function initModItem() {
     try {
       const st = await api('POST', `/api/v1/moderation/${enc(region())}/items/${enc(boot.item)}/decide`, body);
       form.hidden = true;
+      if (release) release.hidden = true;
       toast(t('mod_decided'));
       showStatement(st);
     } catch (err) {
@@ -466,37 +500,45 @@ export async function initTransparency() {
     const v = q.get(k) || '';
     if (/^\d{4}-\d{2}-\d{2}$/.test(v)) params.set(k, v);
   }
-  const qs = params.toString();
-  status(t('mod_loading'));
-  try {
-    const r = await api('GET', '/api/v1/transparency/statements' + (qs ? '?' + qs : ''), undefined, { redirectOn401: false });
-    const list = ((r && r.statements) || []).slice();
-    list.sort((a, b) => String(b.application_date || '').localeCompare(String(a.application_date || '')));
-    body.replaceChildren(
-      ...list.map((st) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, st.application_date || ''),
-          h('td', {}, category(st.category)),
-          h(
-            'td',
-            {},
-            st.decision_visibility ? code(st.decision_visibility, /^DECISION_VISIBILITY_/) : code(st.decision_account, /^DECISION_ACCOUNT_/),
-            st.appeal_of ? h('span', { class: 'sub' }, t('mod_appeal_of', st.appeal_of)) : null,
-          ),
-          h('td', {}, code(st.decision_ground, /^DECISION_GROUND_/)),
-          h('td', {}, (st.content_type || []).map((c) => code(c, /^CONTENT_TYPE_/)).join(', ')),
-          h('td', {}, (st.territorial_scope || []).join(' ')),
-          h('td', {}, code(st.automated_decision, /^AUTOMATED_DECISION_/), ' · ', String(st.automated_detection || '')),
-          h('td', { class: 'id' }, st.puid || ''),
-        ),
+  const more = document.querySelector('.transparency-more');
+  let next = '';
+  function row(st) {
+    return h(
+      'tr',
+      {},
+      h('td', {}, st.application_date || ''),
+      h('td', {}, category(st.category)),
+      h(
+        'td',
+        {},
+        st.decision_visibility ? code(st.decision_visibility, /^DECISION_VISIBILITY_/) : code(st.decision_account, /^DECISION_ACCOUNT_/),
+        st.appeal_of ? h('span', { class: 'sub' }, t('mod_appeal_of', st.appeal_of)) : null,
       ),
+      h('td', {}, code(st.decision_ground, /^DECISION_GROUND_/)),
+      h('td', {}, (st.content_type || []).map((c) => code(c, /^CONTENT_TYPE_/)).join(', ')),
+      h('td', {}, (st.territorial_scope || []).join(' ')),
+      h('td', {}, code(st.automated_decision, /^AUTOMATED_DECISION_/), ' · ', String(st.automated_detection || '')),
+      h('td', { class: 'id' }, st.puid || ''),
     );
-    table.hidden = list.length === 0;
-    status(list.length ? '' : t('mod_no_statements'));
-  } catch (err) {
-    table.hidden = true;
-    status(problem(err));
   }
+  // The export pages oldest first with a cursor; each page is appended.
+  async function load() {
+    status(t('mod_loading'));
+    try {
+      const p = new URLSearchParams(params);
+      if (next) p.set('cursor', next);
+      const qs = p.toString();
+      const r = await api('GET', '/api/v1/transparency/statements' + (qs ? '?' + qs : ''), undefined, { redirectOn401: false });
+      const list = (r && r.statements) || [];
+      next = (r && r.next_cursor) || '';
+      body.append(...list.map(row));
+      if (more) more.hidden = !next;
+      table.hidden = body.children.length === 0;
+      status(body.children.length ? '' : t('mod_no_statements'));
+    } catch (err) {
+      status(problem(err));
+    }
+  }
+  if (more) more.addEventListener('click', load);
+  await load();
 }

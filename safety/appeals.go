@@ -1,0 +1,143 @@
+package safety
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"kurz"
+)
+
+// AppealMonths is how long a decision can be appealed.
+const AppealMonths = 6
+
+// appealLink is an appeal as the link carries it (link.AppealRequest): the
+// appellant is named only by their keyed hash (PartyHash), which their
+// region computes and vouches for.
+type appealLink struct {
+	DecisionID    string `json:"decision_id"`
+	AppellantHash []byte `json:"appellant_hash"`
+	Explanation   string `json:"explanation"`
+}
+
+// PartyHash is the keyed pseudonym that stands for a signed-in person in
+// the moderation records of any region: as a notifier, an appellant or the
+// person a decision affects. Every region computes it alike (keyed by the
+// cluster's locator key), so the content's region can tell whether one of
+// its moderators is a party without ever storing a person ID of another
+// region.
+func (c *Service) PartyHash(personID string) []byte { return c.keyedHash("person:" + personID) }
+
+// keyedHash is the pseudonym of a notifier's key: "person:<id>" for people
+// signed in, the network for anonymous notifiers.
+func (c *Service) keyedHash(key string) []byte {
+	m := hmac.New(sha256.New, c.Locator)
+	m.Write([]byte("reporter\x00" + key))
+	return m.Sum(nil)
+}
+
+// owner names the affected person of this region's content: their ID only
+// when they are a person of this region, and always their keyed hash and
+// home region.
+func (c *Service) owner(personID string) (local string, hash []byte, region kurz.Region) {
+	region, _ = kurz.ParseID(personID)
+	if region == c.Region {
+		local = personID
+	}
+	return local, c.PartyHash(personID), region
+}
+
+// Appeal lets a party to a decision (the person affected, or a notifier)
+// appeal it, each once. The decision's region learns only the appellant's
+// keyed hash.
+func (c *Service) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, explanation string) (string, error) {
+	region, err := kurz.ParseID(decisionID)
+	if err != nil {
+		return "", kurz.FieldError("decision_id", "decision_id is not a decision's ID")
+	}
+	if !slices.Contains(c.Regions, region) {
+		return "", kurz.ErrNotFound
+	}
+	explanation = strings.TrimSpace(explanation)
+	if n := utf8.RuneCountInString(explanation); n < 1 || n > maxExplanation {
+		return "", kurz.FieldError("explanation", "explain in 1 to 5000 characters why the decision is wrong")
+	}
+	var out struct {
+		ItemID string `json:"item_id"`
+	}
+	err = c.Link.Call(ctx, region, "POST", "/link/v1/appeals", appealLink{DecisionID: decisionID, AppellantHash: c.PartyHash(viewer.ID),
+		Explanation: explanation}, &out)
+	return out.ItemID, err
+}
+
+// receiveAppeal opens an appeal item in this region, the decision's. The
+// calling region vouches for the appellant: it must be the affected
+// person's home region, or the region of a notice the appellant filed.
+// The decision is locked, so of concurrent appeals by one party exactly
+// one is recorded.
+func (c *Service) receiveAppeal(ctx context.Context, from kurz.Region, in *appealLink) (string, error) {
+	if len(in.AppellantHash) != sha256.Size {
+		return "", kurz.FieldError("appellant_hash", "appellant_hash must be a keyed hash")
+	}
+	if n := utf8.RuneCountInString(in.Explanation); n < 1 || n > maxExplanation {
+		return "", kurz.FieldError("explanation", "explain in 1 to 5000 characters why the decision is wrong")
+	}
+	var itemID string
+	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
+		d, err := q.LockDecision(ctx, in.DecisionID)
+		if err != nil {
+			return err
+		}
+		if d.AppealOf != "" {
+			return kurz.Errorf(kurz.EConflict, "this is the decision on an appeal; it cannot be appealed again")
+		}
+		now := c.Now().UTC()
+		a := &kurz.Appeal{DecisionID: d.ID, PartyHash: in.AppellantHash, CreatedAt: now}
+		if c.isOwner(d, in.AppellantHash) && from == d.OwnerRegion {
+			a.Party = "affected"
+		} else if d.ItemID != "" {
+			reports, err := q.ItemReports(ctx, d.ItemID)
+			if err != nil {
+				return err
+			}
+			for _, r := range reports {
+				if hmac.Equal(r.ReporterHash, in.AppellantHash) && r.NoticeRegion == from {
+					a.Party, a.NoticeID, a.NoticeRegion = "notifier", r.NoticeID, r.NoticeRegion
+				}
+			}
+		}
+		if a.Party == "" {
+			return kurz.Errorf(kurz.EForbidden, "only the person affected or a notifier may appeal this decision")
+		}
+		if now.After(d.CreatedAt.AddDate(0, AppealMonths, 0)) {
+			return kurz.Errorf(kurz.EForbidden, "the appeal period of %d months is over", AppealMonths)
+		}
+		it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "appeal", TargetType: d.TargetType, TargetID: d.TargetID, OwnerID: d.OwnerID,
+			OwnerHash: d.OwnerHash, OwnerRegion: d.OwnerRegion, Category: d.Category, Reports: 1, Priority: 2_000_000, Status: "open",
+			AppealOf: d.ID, Explanation: in.Explanation, CreatedAt: now, UpdatedAt: now}
+		a.ItemID, itemID = it.ID, it.ID
+		if err := q.AddAppeal(ctx, a); kurz.ErrorCode(err) == kurz.EConflict {
+			return kurz.Errorf(kurz.EConflict, "you have appealed this decision already; each party may appeal a decision once")
+		} else if err != nil {
+			return err
+		}
+		d.Appealed = true
+		if err := q.PutDecision(ctx, d); err != nil {
+			return err
+		}
+		return q.PutItem(ctx, it)
+	})
+	return itemID, err
+}
+
+// isOwner reports whether hash stands for the decision's affected person
+// (decisions from before hashes were kept name a person of this region).
+func (c *Service) isOwner(d *kurz.Decision, hash []byte) bool {
+	if len(d.OwnerHash) > 0 {
+		return hmac.Equal(d.OwnerHash, hash)
+	}
+	return d.OwnerID != "" && hmac.Equal(c.PartyHash(d.OwnerID), hash)
+}

@@ -1,0 +1,105 @@
+package safety
+
+import (
+	"context"
+	"kurz"
+	"strings"
+	"time"
+)
+
+// enforce applies a decision's effect in transaction q.
+func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
+	action := d.Action
+	if d.Action == "reverse" {
+		action = "restore:" + original.Action
+	}
+	switch {
+	case (action == "remove" || action == "terminate") && d.TargetType == "video":
+		v, err := q.VideoByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		v.Status, v.Error, v.UpdatedAt = kurz.StatusRemoved, "removed by moderation: "+d.Explanation, c.Now().UTC()
+		if err := q.UpdateVideo(ctx, v); err != nil {
+			return err
+		}
+		if block && v.PHash != "" {
+			if err := q.AddBlockedMedia(ctx, v.PHash, "decision "+d.ID, by, c.Now().UTC()); err != nil {
+				return err
+			}
+		}
+		return c.SyncVideoLog(ctx, q, v)
+	case action == "restore:remove" || action == "restore:terminate":
+		if d.TargetType != "video" {
+			return nil
+		}
+		v, err := q.VideoByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		if v.Status == kurz.StatusRemoved {
+			v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.Now().UTC()
+			if err := q.UpdateVideo(ctx, v); err != nil {
+				return err
+			}
+		}
+		return c.SyncVideoLog(ctx, q, v)
+	case action == "remove" && d.TargetType == "comment":
+		cm, err := q.CommentByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		if err := q.DeleteComment(ctx, cm.ID); err != nil {
+			return err
+		}
+		if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
+			return err
+		}
+		v, err := q.VideoByID(ctx, cm.VideoID)
+		if err != nil {
+			return err
+		}
+		return c.SyncVideoLog(ctx, q, v)
+	case d.TargetType == "video" && (action == "reduce_reach" || action == "age_restrict" || action == "label" ||
+		action == "restore:reduce_reach" || action == "restore:age_restrict" || action == "restore:label"):
+		v, err := q.VideoByID(ctx, d.TargetID)
+		if err != nil {
+			return err
+		}
+		tag := map[string]string{"reduce_reach": "reduced", "age_restrict": "age_restricted", "label": "label:" + d.Explanation}
+		var keep []string
+		for _, r := range strings.Split(v.Restrictions, ",") {
+			if r != "" && !strings.HasPrefix(r, strings.SplitN(tag[strings.TrimPrefix(action, "restore:")], ":", 2)[0]) {
+				keep = append(keep, r)
+			}
+		}
+		if !strings.HasPrefix(action, "restore:") {
+			keep = append(keep, tag[action])
+		}
+		v.Restrictions, v.UpdatedAt = strings.Join(keep, ","), c.Now().UTC()
+		if err := q.UpdateVideo(ctx, v); err != nil {
+			return err
+		}
+		return c.SyncVideoLog(ctx, q, v)
+	case action == "suspend" || action == "terminate":
+		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
+			return nil
+		}
+		until := d.EndDate
+		if action == "terminate" || until.IsZero() {
+			until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		if err := q.SuspendAccount(ctx, d.OwnerID, until); err != nil {
+			return err
+		}
+		return q.DeleteSessionsOf(ctx, d.OwnerID)
+	case action == "restore:suspend" || action == "restore:terminate":
+		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
+			return nil
+		}
+		return q.SuspendAccount(ctx, d.OwnerID, time.Time{})
+	}
+	// Restrict by country and strikes are recorded with their statement;
+	// country restrictions are not enforced in feeds yet.
+	return nil
+}
