@@ -109,6 +109,10 @@ type Config struct {
 	// HoldNewUploads is how many first uploads of accounts younger than a
 	// week wait for moderator review before they are published (0: none).
 	HoldNewUploads int
+	// ClaimTTL is how long a moderator's claim on a queue item keeps
+	// other moderators off it (default 15 minutes); the queue shows when
+	// each claim ends.
+	ClaimTTL time.Duration
 	// EdgeCacheBytes bounds the cache of other regions' public media.
 	EdgeCacheBytes int64
 	// MinFreeBytes is the free-space floor of each region's folder: an
@@ -156,6 +160,7 @@ func DefaultConfig() Config {
 		ErasureGrace:       14 * 24 * time.Hour,
 		Retention:          90 * 24 * time.Hour,
 		ExportTTL:          7 * 24 * time.Hour,
+		ClaimTTL:           15 * time.Minute,
 	}
 }
 
@@ -213,6 +218,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Peers) > 0 && c.LinkSecret == "" {
 		return fmt.Errorf("config: a link secret is required when regions run in separate processes")
+	}
+	if c.ClaimTTL < 0 {
+		return fmt.Errorf("config: the claim time of moderation items must not be negative")
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("config: a data folder is required")

@@ -221,7 +221,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		Link:    &link.Client{From: r, Secrets: secrets, Peers: peers, Local: local, HTTP: &http.Client{Timeout: 10 * time.Second}},
 		Regions: m.Config.AllRegions(), Directory: m.Config.Directory,
 		Locator: cell.LocatorKey(secret),
-		Safety:  safety.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads},
+		Safety:  safety.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads, ClaimTTL: m.Config.ClaimTTL},
 		// The operator's word list for captions and comments, one per line.
 		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
 		Migrate:        m.migrateMode(),

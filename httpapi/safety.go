@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"kurz"
@@ -60,16 +59,10 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) {
 // ?cursor=&limit= (default 50, at most 200).
 func (s *Server) modQueue(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.staffCell(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
+	var page *safety.QueuePage
+	if err == nil {
+		page, err = c.Safety.Queue(r.Context(), p, r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
 	}
-	limit, err := queryLimit(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	page, err := c.Safety.Queue(r.Context(), p, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -77,29 +70,14 @@ func (s *Server) modQueue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// queryLimit reads ?limit= (0 when absent; the service applies its
-// default and bound).
-func queryLimit(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, kurz.FieldError("limit", "limit must be a positive whole number")
-	}
-	return n, nil
-}
-
 // modRelease gives a claimed item back to the queue (its claimer or an
 // admin of the region).
 func (s *Server) modRelease(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.staffCell(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
+	var it *safety.Item
+	if err == nil {
+		it, err = c.Safety.Release(r.Context(), p, r.PathValue("id"))
 	}
-	it, err := c.Safety.Release(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -188,19 +166,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
 		}
 		to = t
 	}
-	n, err := queryLimit(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
 	var pages []*safety.StatementPage
 	for _, c := range s.Cells {
-		page, err := c.Safety.Transparency(r.Context(), from, to, r.URL.Query().Get("cursor"), n)
+		page, err := c.Safety.Transparency(r.Context(), from, to, r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
 		pages = append(pages, page)
 	}
-	writeJSON(w, http.StatusOK, safety.MergeStatementPages(pages, n))
+	writeJSON(w, http.StatusOK, safety.MergeStatementPages(pages))
 }

@@ -36,19 +36,16 @@ type Limits struct {
 	// LikesPerMinute bounds likes, unlikes, follows and unfollows per
 	// person; CommentsPerMinute bounds comments.
 	LikesPerMinute, CommentsPerMinute int
-	// ReportsPerHour bounds notices per person (or network, when anonymous).
+	// ReportsPerHour bounds notices per person (or network, when
+	// anonymous), and separately appeals per person.
 	ReportsPerHour int
-	// AppealsPerDay bounds appeals per person (each party may appeal a
-	// decision once; this bounds the work one person can queue).
-	AppealsPerDay int
 }
 
 // DefaultLimits follow what large platforms use against credential
 // stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
 func DefaultLimits() Limits {
 	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30,
-		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20,
-		AppealsPerDay: 20}
+		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20}
 }
 
 // Server serves the API of the cells hosted by this process.
@@ -79,10 +76,9 @@ type Server struct {
 
 	forwardClient *http.Client
 
-	loginIP, loginAccount, signupIP *auth.Limiter
-	likes, comments, reports        *auth.Limiter
-	appeals                         *auth.Limiter
-	draining                        atomic.Bool
+	loginIP, loginAccount, signupIP   *auth.Limiter
+	likes, comments, reports, appeals *auth.Limiter
+	draining                          atomic.Bool
 }
 
 // SessionCookie is the name of the session cookie.
@@ -100,10 +96,7 @@ func (s *Server) Init(l Limits) {
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)
-	if l.AppealsPerDay <= 0 {
-		l.AppealsPerDay = DefaultLimits().AppealsPerDay
-	}
-	s.appeals = auth.NewLimiter(l.AppealsPerDay, 24*time.Hour)
+	s.appeals = auth.NewLimiter(l.ReportsPerHour, time.Hour)
 }
 
 // Drain makes /readyz fail, so load balancers stop sending new work

@@ -80,7 +80,7 @@ const (
 
 // Queue lists a page of open items, most urgent first, as staff sees
 // them. Items whose content its author deleted are resolved on the way.
-func (c *Service) Queue(ctx context.Context, staff *kurz.Profile, cursor string, limit int) (*QueuePage, error) {
+func (c *Service) Queue(ctx context.Context, staff *kurz.Profile, cursor, size string) (*QueuePage, error) {
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
@@ -88,7 +88,8 @@ func (c *Service) Queue(ctx context.Context, staff *kurz.Profile, cursor string,
 	if err != nil {
 		return nil, err
 	}
-	if limit, err = pageSize(limit, DefaultQueuePage, MaxQueuePage); err != nil {
+	limit, err := pageSize(size, DefaultQueuePage, MaxQueuePage)
+	if err != nil {
 		return nil, err
 	}
 	staffIDs, err := c.staffIDs(ctx)
@@ -464,13 +465,14 @@ func (c *Service) resolveIfGone(ctx context.Context, q kurz.Queries, itemID stri
 	return true, q.PutItem(ctx, it)
 }
 
-// pageSize checks a requested page size (0: the default).
-func pageSize(n, def, max int) (int, error) {
-	switch {
-	case n == 0:
+// pageSize reads a requested page size ("": the default).
+func pageSize(s string, def, max int) (int, error) {
+	if s == "" {
 		return def, nil
-	case n < 0 || n > max:
-		return 0, kurz.FieldError("limit", "limit must be between 1 and %d", max)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, kurz.FieldError("limit", "limit must be a whole number from 1 to %d", max)
 	}
 	return n, nil
 }

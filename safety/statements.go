@@ -221,23 +221,26 @@ const (
 type StatementPage struct {
 	Statements []*Statement `json:"statements"`
 	NextCursor string       `json:"next_cursor,omitempty"`
+
+	limit int // the page size asked for
 }
 
 // Transparency lists a page of the statements of reasons of this region's
 // decisions in [from, to), oldest first, without personal data.
-func (c *Service) Transparency(ctx context.Context, from, to time.Time, cursor string, limit int) (*StatementPage, error) {
+func (c *Service) Transparency(ctx context.Context, from, to time.Time, cursor, size string) (*StatementPage, error) {
 	after, err := ParseStatementCursor(cursor)
 	if err != nil {
 		return nil, err
 	}
-	if limit, err = pageSize(limit, DefaultStatementPage, MaxStatementPage); err != nil {
+	limit, err := pageSize(size, DefaultStatementPage, MaxStatementPage)
+	if err != nil {
 		return nil, err
 	}
 	ds, err := c.Store.Decisions(ctx, from, to, after, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	page := &StatementPage{Statements: make([]*Statement, 0, min(len(ds), limit))}
+	page := &StatementPage{Statements: make([]*Statement, 0, min(len(ds), limit)), limit: limit}
 	for i, d := range ds {
 		if i == limit {
 			page.NextCursor = page.Statements[i-1].Cursor()
@@ -250,14 +253,15 @@ func (c *Service) Transparency(ctx context.Context, from, to time.Time, cursor s
 	return page, nil
 }
 
-// MergeStatementPages merges the same page (same range, cursor and limit)
-// of several regions into one page of at most limit (0: the default)
-// statements in the export's order; its cursor continues every region.
-func MergeStatementPages(pages []*StatementPage, limit int) *StatementPage {
-	if limit == 0 {
-		limit = DefaultStatementPage
-	}
+// MergeStatementPages merges the same page (same range, cursor and size)
+// of several regions into one page of that size, in the export's order;
+// its cursor continues every region.
+func MergeStatementPages(pages []*StatementPage) *StatementPage {
 	out := &StatementPage{Statements: []*Statement{}}
+	limit := DefaultStatementPage
+	if len(pages) > 0 {
+		limit = pages[0].limit
+	}
 	more := false
 	for _, p := range pages {
 		out.Statements = append(out.Statements, p.Statements...)

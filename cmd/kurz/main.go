@@ -289,6 +289,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.IntVar(&cfg.HoldNewUploads, "hold-new-uploads", 0, "first uploads of week-old accounts that wait for review (0: none)")
 	fs.Var(app.SizeFlag(&cfg.MinFreeBytes), "min-free-space", "free-space floor of each region folder, like 256MiB: uploads that would go below get 507 and /readyz 503 (0: none)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending schema migrations at start (a fresh database is always initialised; otherwise run kurz migrate)")
+	fs.DurationVar(&cfg.ClaimTTL, "claim-ttl", cfg.ClaimTTL, "how long a moderator's claim on a queue item lasts")
 	fs.StringVar(&cfg.NodeID, "node-id", "", "this node's name in the job queues, stable across restarts (default: the host name; set it where host names change, as in containers)")
 	// Quotas count work started, not what is left of it.
 	fs.IntVar(&cfg.DailyUploads, "uploads-per-day", cfg.DailyUploads, "uploads a person may create per UTC day (deleted ones count)")
