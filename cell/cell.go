@@ -213,6 +213,7 @@ func (c *Cell) Lead(ctx context.Context, name string, f, idle func(ctx context.C
 			cancel()
 			continue
 		}
+		c.Log.Info("leading", "lease", name)
 		lctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {

@@ -97,6 +97,7 @@ func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Con
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder")
 	region := fs.String("region", "", "the region")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://...")
+	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's wrapped data keys, as region=postgres://...")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region, as region=s3://bucket/prefix?endpoint=…")
 	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64")
 	if extra != nil {
@@ -271,6 +272,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	regions := fs.String("regions", "eu,us,sg", "comma-separated regions hosted by this process")
 	fs.Var(pairs(cfg.Peers), "peer", "a region hosted elsewhere, as region=http://host:port (repeatable)")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://... (repeatable; default SQLite)")
+	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's wrapped data keys, as region=postgres://... (repeatable; needed when a region runs on several nodes; back it up apart from the main database)")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region's media, as region=s3://bucket/prefix?endpoint=…&region=… (repeatable; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default the region's folder)")
 	fs.BoolFunc("no-jobs", "run no jobs on this node (an API node whose region runs kurz worker elsewhere)", func(string) error { cfg.Role = region.RoleAPI; return nil })
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (never on the public port)")
