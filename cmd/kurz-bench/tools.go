@@ -198,7 +198,14 @@ func stopAll() {
 	for _, p := range ps {
 		p.stop()
 	}
+	for _, f := range cleanups {
+		f()
+	}
+	cleanups = nil
 }
+
+// cleanups run after every process stopped (databases to drop).
+var cleanups []func()
 
 // vmHWM reads a process's peak resident set size in bytes.
 func vmHWM(pid int) int64 {
@@ -262,6 +269,12 @@ func startKurz(name, addr string, env []string, args ...string) (*proc, error) {
 
 // startNginx serves root on addr (sendfile on, access log off).
 func startNginx(root, addr string, extra string) (*proc, error) {
+	return startNginxConf(addr, fmt.Sprintf("server {\n    listen %s;\n    root %s;\n    %s\n  }", addr, root, extra))
+}
+
+// startNginxConf runs nginx with the given http-block contents (server
+// and upstream blocks) and waits until addr accepts connections.
+func startNginxConf(addr, servers string) (*proc, error) {
 	dir, err := os.MkdirTemp(workDir, "nginx-")
 	if err != nil {
 		return nil, err
@@ -290,13 +303,9 @@ http {
   fastcgi_temp_path %[2]s/fastcgi;
   uwsgi_temp_path %[2]s/uwsgi;
   scgi_temp_path %[2]s/scgi;
-  server {
-    listen %[3]s;
-    root %[4]s;
-    %[5]s
-  }
+  %[3]s
 }
-`, user, dir, addr, root, extra)
+`, user, dir, servers)
 	cf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
 		return nil, err
