@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -122,7 +123,7 @@ func (r *results) markdown() string {
 	for _, m := range r.machine {
 		fmt.Fprintf(&b, "- %s\n", m)
 	}
-	b.WriteString("\nReproduce: `go run ./cmd/kurz-bench` (full) or `go run ./cmd/kurz-bench -quick` (CI smoke, under 3 minutes; meant for `.ci/run`); `-only serve,feed,ingest,transcode,takedown,micro` runs a subset. " +
+	b.WriteString("\nReproduce: `go run ./cmd/kurz-bench` (full) or `go run ./cmd/kurz-bench -quick` (CI smoke, under 3 minutes; meant for `.ci/run`); `-only serve,feed,ingest,transcode,takedown,micro,scale` runs a subset. " +
 		"The commands in the tables are what the harness ran (ports and temp paths vary per run; `$T` is the run's temp folder).\n\n")
 	if len(r.errors) > 0 {
 		b.WriteString("## Errors\n\n")
@@ -132,7 +133,16 @@ func (r *results) markdown() string {
 		b.WriteString("\n")
 	}
 	secs := slices.Clone(r.sections)
-	slices.SortStableFunc(secs, func(a, b string) int { return strings.Compare(a[:2], b[:2]) })
+	// By section number ("9. …" before "10. …").
+	num := func(s string) int {
+		if i := strings.IndexByte(s, '.'); i > 0 {
+			if n, err := strconv.Atoi(s[:i]); err == nil {
+				return n
+			}
+		}
+		return 1 << 30
+	}
+	slices.SortStableFunc(secs, func(a, b string) int { return num(a) - num(b) })
 	for _, sec := range secs {
 		fmt.Fprintf(&b, "## %s\n\n", sec)
 		var rows []*series

@@ -81,6 +81,14 @@ func benchScale() error {
 	}
 	defer b.stop()
 
+	// The balancer is eu's address for the other regions.
+	ng, err := startNginxProxy(addr["lb"], []string{addr["a"], addr["b"]},
+		`location / { proxy_pass http://kurz_eu; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host; }`)
+	if err != nil {
+		return err
+	}
+	defer ng.stop()
+
 	// One clip in eu (bucket, transcoded by node a) and one in us (folder).
 	clip := filepath.Join(workDir, "scale-clip.mp4")
 	if _, err := makeClip(clip, 1080, 1920, 4); err != nil {
@@ -139,12 +147,6 @@ func benchScale() error {
 	note(secM, "The eu region keeps media in a bucket of a local versitygw (`--blobs eu=s3://…`); the us region of another process keeps the same clip in its folder. Streamed: kurz reads the object with ranged GETs and copies it to the client. Redirected (`--media-redirect`): kurz answers 302 to a presigned URL, and the segment bytes then come from the S3 server (its own row), or from a CDN in front of it.")
 
 	// Feed: node a alone, then nginx over a and b.
-	lbConf := fmt.Sprintf("location / { proxy_pass http://kurz_eu; proxy_http_version 1.1; proxy_set_header Connection \"\"; }")
-	ng, err := startNginxProxy(addr["lb"], []string{addr["a"], addr["b"]}, lbConf)
-	if err != nil {
-		return err
-	}
-	defer ng.stop()
 	feed := "/api/v1/feed?kind=foryou"
 	for round := 0; round < o.rounds; round++ {
 		for _, c := range []struct {
