@@ -11,6 +11,8 @@ if [ "$mode" = test ]; then
 	command -v chromium >/dev/null || need+=(chromium)
 	command -v chromedriver >/dev/null || need+=(chromium-driver)
 	command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+	# The load balancer in front of a region's several nodes.
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
