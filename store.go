@@ -137,6 +137,13 @@ type Queries interface {
 	AuditEntries(ctx context.Context, subjectID string) ([]*AuditEntry, error)
 	GrantRole(ctx context.Context, userID, role, by string, at time.Time) error
 	HasRole(ctx context.Context, userID, role string) (bool, error)
+	// Roles lists every grant of the region, by person then role;
+	// RevokeRole deletes one (ErrNotFound if there was none).
+	Roles(ctx context.Context) ([]RoleGrant, error)
+	RevokeRole(ctx context.Context, userID, role string) error
+	// Profiles lists the region's people in ID order (the oldest first,
+	// IDs being time-ordered), from after afterID ("" from the start).
+	Profiles(ctx context.Context, afterID string, limit int) ([]*Profile, error)
 	// RedactLog deletes the public log's entries about objects (an erased
 	// person's profile and videos); peers have been told they are gone.
 	RedactLog(ctx context.Context, objectID string) error
@@ -202,6 +209,12 @@ type Queries interface {
 
 	// TableCounts counts the rows of every kurz table.
 	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// RoleGrant is a staff role held in a region. Class: regional-operational.
+type RoleGrant struct {
+	UserID, Role, GrantedBy string
+	GrantedAt               time.Time
 }
 
 // Kinds of work counted by the daily quotas.

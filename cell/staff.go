@@ -73,6 +73,19 @@ func (c *Cell) Grant(ctx context.Context, by, userID, role string) error {
 	})
 }
 
+// Revoke takes a staff role away from a person in this region, audited.
+func (c *Cell) Revoke(ctx context.Context, by, userID, role string) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		if err := q.RevokeRole(ctx, userID, role); err != nil {
+			if errors.Is(err, kurz.ErrNotFound) {
+				return kurz.Errorf(kurz.ENotFound, "this person does not hold %s in %s", role, c.Region)
+			}
+			return err
+		}
+		return c.Audit(ctx, q, by, userID, "revoke", "role", "revoked "+role+" in "+string(c.Region))
+	})
+}
+
 // IsStaff reports whether a person holds any of the roles in this region.
 func (c *Cell) IsStaff(ctx context.Context, userID string, roles ...string) bool {
 	for _, r := range roles {

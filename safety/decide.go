@@ -130,55 +130,8 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 		if err := c.mayTake(ctx, q, it, staff); err != nil {
 			return err
 		}
-		var original *kurz.Decision
-		if it.Kind == "appeal" {
-			if in.Action != "uphold" && in.Action != "reverse" {
-				return kurz.FieldError("action", "an appeal is decided with uphold or reverse")
-			}
-			if original, err = q.DecisionByID(ctx, it.AppealOf); err != nil {
-				return err
-			}
-			in.Ground, in.LegalGround = original.Ground, original.LegalGround
-		} else if !actions[in.Action] {
-			return kurz.FieldError("action", "unknown action")
-		}
-		if in.Ground != "illegal" && in.Ground != "terms" {
-			return kurz.FieldError("ground", "ground must be illegal or terms")
-		}
-		if in.Ground == "illegal" && in.LegalGround == "" {
-			return kurz.FieldError("legal_ground", "name the law the content breaks")
-		}
-		now := c.Now().UTC()
-		d = &kurz.Decision{ID: kurz.NewID(c.Region), ItemID: it.ID, TargetType: it.TargetType, TargetID: it.TargetID, OwnerID: it.OwnerID,
-			OwnerHash: it.OwnerHash, OwnerRegion: it.OwnerRegion, ModeratorID: staff.ID, Action: in.Action, Ground: in.Ground,
-			LegalGround: in.LegalGround, Category: it.Category, Explanation: in.Explanation, Facts: in.Facts, TerritorialScope: scope,
-			EndDate: end, AppealOf: it.AppealOf, CreatedAt: now.Truncate(time.Millisecond)}
-		if it.Kind == "hold" && d.Action == "no_action" {
-			if err := c.release(ctx, q, it.TargetID); err != nil {
-				return err
-			}
-		}
-		if err := c.enforce(ctx, q, d, original, in.BlockMedia, staff.ID); err != nil {
-			return err
-		}
-		if err := q.PutDecision(ctx, d); err != nil {
-			return err
-		}
-		it.Status, it.UpdatedAt = "decided", now
-		if err := q.PutItem(ctx, it); err != nil {
-			return err
-		}
-		if it.Kind == "notice" && d.Action == "no_action" {
-			if err := c.countUnfounded(ctx, q, it.ID); err != nil {
-				return err
-			}
-		}
-		if r, _ := kurz.ParseID(d.OwnerID); r == c.Region {
-			if err := c.Notify(ctx, q, d.OwnerID, "statement_of_reasons", c.statement(d, it)); err != nil && !errors.Is(err, kurz.ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		d, err = c.decideClaimed(ctx, q, it, staff.ID, in, scope, end)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -189,4 +142,61 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 	st := c.statement(d, it)
 	c.sendToNotifiers(ctx, it, st)
 	return st, nil
+}
+
+// decideClaimed takes the decision on item it, which the caller has locked
+// and checked is claimed by deciderID (a moderator's ID, or the operator's
+// "operator:NAME"), in transaction q: it enforces it, records it, closes
+// the item and notifies the affected person of this region.
+func (c *Service) decideClaimed(ctx context.Context, q kurz.Queries, it *kurz.QueueItem, deciderID string, in DecisionInput, scope string, end time.Time) (*kurz.Decision, error) {
+	var original *kurz.Decision
+	var err error
+	if it.Kind == "appeal" {
+		if in.Action != "uphold" && in.Action != "reverse" {
+			return nil, kurz.FieldError("action", "an appeal is decided with uphold or reverse")
+		}
+		if original, err = q.DecisionByID(ctx, it.AppealOf); err != nil {
+			return nil, err
+		}
+		in.Ground, in.LegalGround = original.Ground, original.LegalGround
+	} else if !actions[in.Action] {
+		return nil, kurz.FieldError("action", "unknown action")
+	}
+	if in.Ground != "illegal" && in.Ground != "terms" {
+		return nil, kurz.FieldError("ground", "ground must be illegal or terms")
+	}
+	if in.Ground == "illegal" && in.LegalGround == "" {
+		return nil, kurz.FieldError("legal_ground", "name the law the content breaks")
+	}
+	now := c.Now().UTC()
+	d := &kurz.Decision{ID: kurz.NewID(c.Region), ItemID: it.ID, TargetType: it.TargetType, TargetID: it.TargetID, OwnerID: it.OwnerID,
+		OwnerHash: it.OwnerHash, OwnerRegion: it.OwnerRegion, ModeratorID: deciderID, Action: in.Action, Ground: in.Ground,
+		LegalGround: in.LegalGround, Category: it.Category, Explanation: in.Explanation, Facts: in.Facts, TerritorialScope: scope,
+		EndDate: end, AppealOf: it.AppealOf, CreatedAt: now.Truncate(time.Millisecond)}
+	if it.Kind == "hold" && d.Action == "no_action" {
+		if err := c.release(ctx, q, it.TargetID); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.enforce(ctx, q, d, original, in.BlockMedia, deciderID); err != nil {
+		return nil, err
+	}
+	if err := q.PutDecision(ctx, d); err != nil {
+		return nil, err
+	}
+	it.Status, it.UpdatedAt = "decided", now
+	if err := q.PutItem(ctx, it); err != nil {
+		return nil, err
+	}
+	if it.Kind == "notice" && d.Action == "no_action" {
+		if err := c.countUnfounded(ctx, q, it.ID); err != nil {
+			return nil, err
+		}
+	}
+	if r, _ := kurz.ParseID(d.OwnerID); r == c.Region {
+		if err := c.Notify(ctx, q, d.OwnerID, "statement_of_reasons", c.statement(d, it)); err != nil && !errors.Is(err, kurz.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return d, nil
 }

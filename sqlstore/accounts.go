@@ -29,6 +29,10 @@ func (q queries) ProfileByID(ctx context.Context, id string) (*kurz.Profile, err
 	return p, q.wrap(err)
 }
 
+func (q queries) Profiles(ctx context.Context, afterID string, limit int) ([]*kurz.Profile, error) {
+	return list(ctx, q, scanProfile, `SELECT `+profileCols+` FROM profiles WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+}
+
 func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Profile, error) {
 	p, err := scanProfile(q.r.QueryRowContext(ctx, `SELECT `+profileCols+` FROM profiles WHERE handle = $1`, handle))
 	return p, q.wrap(err)

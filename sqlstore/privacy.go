@@ -144,6 +144,20 @@ func (q queries) HasRole(ctx context.Context, userID, role string) (bool, error)
 	return n > 0, q.wrap(err)
 }
 
+func (q queries) Roles(ctx context.Context) ([]kurz.RoleGrant, error) {
+	return list(ctx, q, func(row scanner) (kurz.RoleGrant, error) {
+		var g kurz.RoleGrant
+		var at int64
+		err := row.Scan(&g.UserID, &g.Role, &g.GrantedBy, &at)
+		g.GrantedAt = fromMS(at)
+		return g, err
+	}, `SELECT user_id, role, granted_by, granted_at FROM roles ORDER BY user_id, role`)
+}
+
+func (q queries) RevokeRole(ctx context.Context, userID, role string) error {
+	return q.execOne(ctx, `DELETE FROM roles WHERE user_id = $1 AND role = $2`, userID, role)
+}
+
 // Tables lists kurz's tables, for counts and reports.
 var Tables = []string{"profiles", "accounts", "sessions", "handle_claims", "videos", "video_hashtags", "likes", "follows", "views",
 	"comments", "deltas_out", "deltas_in", "public_log", "replicas", "log_positions", "erasures", "notifications", "exports",

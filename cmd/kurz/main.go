@@ -42,9 +42,7 @@ func run(args []string) error {
 	case "worker":
 		return serve(args[1:], region.RoleWorker)
 	case "admin":
-		if len(args) > 1 && args[1] == "grant" {
-			return adminGrant(args[2:])
-		}
+		return admin(args[1:])
 	case "safety":
 		if len(args) > 1 && args[1] == "report" {
 			return safetyReport(args[2:])
@@ -74,6 +72,8 @@ const usage = `usage:
   kurz version                                          print the version (also kurz --version)
   kurz migrate [--check] [--regions eu,us,sg]           bring the databases to this version's schema (stop the server and back up first)
   kurz admin grant --region R --handle H --role ROLE    grant moderator, admin or privacy in region R (audited)
+  kurz admin help                                       the operator's other commands: roles, revoke, accounts, suspend,
+                                                        terminate, videos, remove-video, queue
   kurz privacy report --region R [--json]               residency report: data classes, counts, flows, peers, self-check
   kurz safety report --region R --from D --to D [--format csv|json]   transparency report of moderation decisions
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain

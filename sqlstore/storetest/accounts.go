@@ -50,6 +50,19 @@ func testProfiles(t *testing.T, s kurz.Store) {
 	if got := must(s.ProfileByID(ctx(), p.ID))(t); got.Handle != "alice" {
 		t.Fatalf("a conflicting create changed the profile: %+v", got)
 	}
+
+	// Listing pages through everyone in ID order.
+	page := must(s.Profiles(ctx(), "", 1))(t)
+	if len(page) != 1 || page[0].ID != p.ID || *page[0] != *p {
+		t.Fatalf("Profiles first page = %+v", page)
+	}
+	page = must(s.Profiles(ctx(), page[0].ID, 10))(t)
+	if len(page) != 1 || page[0].ID != public.ID {
+		t.Fatalf("Profiles after %s = %+v", p.ID, page)
+	}
+	if page := must(s.Profiles(ctx(), public.ID, 10))(t); len(page) != 0 {
+		t.Fatalf("Profiles past the end = %+v", page)
+	}
 }
 
 func testUpdateProfile(t *testing.T, s kurz.Store) {

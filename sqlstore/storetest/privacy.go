@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -375,6 +377,23 @@ func testRoles(t *testing.T, s kurz.Store) {
 		if got := must(s.HasRole(ctx(), c.user, c.role))(t); got != c.want {
 			t.Errorf("HasRole(%s, %s) = %v, want %v", c.user, c.role, got, c.want)
 		}
+	}
+	// Listed by person and role, with who granted each first.
+	got := must(s.Roles(ctx()))(t)
+	want := []kurz.RoleGrant{{UserID: "eu_m", Role: "moderator", GrantedBy: "eu_admin", GrantedAt: at(1)},
+		{UserID: "us_a", Role: "admin", GrantedBy: "eu_admin", GrantedAt: at(1)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Roles = %+v, want %+v", got, want)
+	}
+	noErr(t, s.RevokeRole(ctx(), "eu_m", "moderator"))
+	if must(s.HasRole(ctx(), "eu_m", "moderator"))(t) {
+		t.Fatal("a revoked role is still held")
+	}
+	if err := s.RevokeRole(ctx(), "eu_m", "moderator"); !errors.Is(err, kurz.ErrNotFound) {
+		t.Fatalf("revoking a role not held: %v", err)
+	}
+	if got := must(s.Roles(ctx()))(t); len(got) != 1 || got[0].UserID != "us_a" {
+		t.Fatalf("Roles after revoking = %+v", got)
 	}
 }
 

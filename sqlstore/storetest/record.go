@@ -449,6 +449,21 @@ func (r recQueries) GrantRole(ctx context.Context, userID, role, by string, at t
 	return r.q.GrantRole(ctx, userID, role, by, at)
 }
 
+func (r recQueries) Roles(ctx context.Context) ([]kurz.RoleGrant, error) {
+	r.hit()
+	return r.q.Roles(ctx)
+}
+
+func (r recQueries) RevokeRole(ctx context.Context, userID, role string) error {
+	r.hit()
+	return r.q.RevokeRole(ctx, userID, role)
+}
+
+func (r recQueries) Profiles(ctx context.Context, afterID string, limit int) ([]*kurz.Profile, error) {
+	r.hit()
+	return r.q.Profiles(ctx, afterID, limit)
+}
+
 func (r recQueries) HasRole(ctx context.Context, userID, role string) (bool, error) {
 	r.hit()
 	return r.q.HasRole(ctx, userID, role)

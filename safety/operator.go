@@ -1,0 +1,62 @@
+package safety
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"kurz"
+)
+
+// KindOperator marks the queue item of a decision the operator took at the
+// command line on their own initiative, with no notice behind it.
+const KindOperator = "operator"
+
+// IsOperator reports whether a decider is the operator at the command line
+// ("operator:NAME") rather than a moderator: their decisions are taken on
+// the platform's own initiative.
+func IsOperator(deciderID string) bool { return strings.HasPrefix(deciderID, "operator:") }
+
+// DecideAsOperator decides about a video, comment or account of this
+// region on the operator's own initiative (kurz admin suspend, terminate,
+// remove-video): an item is recorded as claimed by the operator and decided
+// by the same step as a moderator's decision (decideClaimed), so the same
+// checks, enforcement, statement of reasons (source: own initiative) and
+// appeal route apply. operator names who decided ("operator:NAME"); it is
+// not a person of any region, so any moderator may decide an appeal.
+func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, targetID, category string, in DecisionInput) (*Statement, error) {
+	if !IsOperator(operator) {
+		return nil, kurz.Errorf(kurz.EInternal, "operator decisions are named operator:NAME")
+	}
+	if r, err := kurz.ParseID(targetID); err != nil || r != c.Region {
+		return nil, kurz.ErrNotFound
+	}
+	if !Categories[category] {
+		return nil, kurz.FieldError("category", "unknown statement category (one of the DSA transparency database's STATEMENT_CATEGORY_… values)")
+	}
+	scope, end, err := in.validate(c.Now())
+	if err != nil {
+		return nil, err
+	}
+	ownerID, reach, err := c.targetOwner(ctx, targetType, targetID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.Now().UTC().Truncate(time.Millisecond)
+	local, hash, region := c.owner(ownerID)
+	it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: KindOperator, TargetType: targetType, TargetID: targetID, OwnerID: local,
+		OwnerHash: hash, OwnerRegion: region, Category: category, Priority: priority(category, 0, reach), Status: "claimed",
+		ClaimedBy: operator, ClaimedAt: now, Explanation: in.Explanation, CreatedAt: now, UpdatedAt: now}
+	var d *kurz.Decision
+	// The item is stored, decided, in the decision's transaction: a
+	// refused decision leaves nothing behind.
+	err = c.Tx(ctx, func(q kurz.Queries) error {
+		var err error
+		d, err = c.decideClaimed(ctx, q, it, operator, in, scope, end)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.statement(d, it), nil
+}
