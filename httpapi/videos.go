@@ -99,39 +99,47 @@ func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	c, err := s.cellOf(r.PathValue("id"))
+	v, err := s.videoFor(r.Context(), viewer, vc, r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// videoFor is the one look-up of a video by ID for the API and the pages:
+// from its region when this process hosts it (visibility decided there),
+// else from the viewer's catalogue of public videos; with the viewer's own
+// like and follow from their home region vc.
+func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.Region, id string) (*video.VideoJSON, error) {
+	c, err := s.cellOf(id)
 	if kurz.ErrorCode(err) == kurz.EUnavailable {
 		// Another process's region: its public videos are in the catalogue.
-		pv, ok := vc.Index.Video(r.PathValue("id"))
+		pv, ok := vc.Index.Video(id)
 		if !ok {
-			s.error(w, r, kurz.ErrNotFound)
-			return
+			return nil, kurz.ErrNotFound
 		}
-		items, err := vc.Social.Decorate(r.Context(), viewer, []*catalog.PublicVideo{pv})
+		items, err := vc.Social.Decorate(ctx, viewer, []*catalog.PublicVideo{pv})
 		if err != nil {
-			s.error(w, r, err)
-			return
+			return nil, err
 		}
-		writeJSON(w, http.StatusOK, feedJSON(items)[0])
-		return
+		return feedJSON(items)[0], nil
 	}
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, kurz.ErrNotFound
 	}
-	v, err := c.Videos.Video(r.Context(), viewer, r.PathValue("id"))
+	v, err := c.Videos.Video(ctx, viewer, id)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, err
 	}
 	if viewer != nil {
 		// The viewer's likes and follows are in their home cell.
-		if liked, err := vc.Store.Likes(r.Context(), viewer.ID, []string{v.ID}); err == nil {
+		if liked, err := vc.Store.Likes(ctx, viewer.ID, []string{v.ID}); err == nil {
 			v.Liked = liked[v.ID]
 		}
-		v.Following = vc.IsFollowing(r.Context(), viewer.ID, v.Creator.ID)
+		v.Following = vc.IsFollowing(ctx, viewer.ID, v.Creator.ID)
 	}
-	writeJSON(w, http.StatusOK, v)
+	return v, nil
 }
 
 func (s *Server) patchVideo(w http.ResponseWriter, r *http.Request) {

@@ -46,32 +46,9 @@ func webVideo(v *video.VideoJSON) web.Video {
 
 func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id string) (*web.Video, error) {
 	p, vc := b.profileOf(viewer)
-	c, err := b.S.cellOf(id)
-	if kurz.ErrorCode(err) == kurz.EUnavailable {
-		// Another process's region: public videos come from the catalogue.
-		pv, ok := vc.Index.Video(id)
-		if !ok {
-			return nil, kurz.ErrNotFound
-		}
-		items, err := vc.Social.Decorate(ctx, p, []*catalog.PublicVideo{pv})
-		if err != nil {
-			return nil, err
-		}
-		out := webVideo(feedJSON(items)[0])
-		return &out, nil
-	}
-	if err != nil {
-		return nil, kurz.ErrNotFound
-	}
-	v, err := c.Videos.Video(ctx, p, id)
+	v, err := b.S.videoFor(ctx, p, vc, id)
 	if err != nil {
 		return nil, err
-	}
-	if p != nil {
-		if liked, err := vc.Store.Likes(ctx, p.ID, []string{id}); err == nil {
-			v.Liked = liked[id]
-		}
-		v.Following = vc.IsFollowing(ctx, p.ID, v.Creator.ID)
 	}
 	out := webVideo(v)
 	return &out, nil
