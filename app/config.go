@@ -208,6 +208,9 @@ func (c *Config) Validate() error {
 	if !seen[c.Directory] {
 		return fmt.Errorf("config: handle directory region %q is not a known region", c.Directory)
 	}
+	if err := c.checkTopology(); err != nil {
+		return err
+	}
 	if err := c.Residency.Validate(c.AllRegions()); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

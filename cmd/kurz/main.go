@@ -56,6 +56,11 @@ func run(args []string) error {
 		}
 	case "migrate":
 		return migrate(args[1:])
+	case "config":
+		if len(args) > 1 && args[1] == "example" {
+			fmt.Print(exampleConfig)
+			return nil
+		}
 	case "version", "--version", "-version":
 		fmt.Println("kurz", app.BuildVersion())
 		return nil
@@ -70,6 +75,7 @@ const usage = `usage:
   kurz serve [flags]                                    run the server (kurz serve -h lists the flags)
   kurz worker [serve's flags]                           run a region's jobs (transcodes, exports, erasure) without serving HTTP
   kurz version                                          print the version (also kurz --version)
+  kurz config example                                   print an example config file (kurz serve --config FILE)
   kurz migrate [--check] [--regions eu,us,sg]           bring the databases to this version's schema (stop the server and back up first)
   kurz admin grant --region R --handle H --role ROLE    grant moderator, admin or privacy in region R (audited)
   kurz admin help                                       the operator's other commands: roles, revoke, accounts, suspend,
@@ -297,7 +303,10 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.IntVar(&cfg.DailyUploads, "uploads-per-day", cfg.DailyUploads, "uploads a person may create per UTC day (deleted ones count)")
 	fs.IntVar(&cfg.DailyExports, "exports-per-day", cfg.DailyExports, "data exports a person may ask for per UTC day")
 	storageMiB := fs.Int64("storage-quota-mib", cfg.StorageQuota>>20, "summed upload sizes of one person's videos, in MiB (0: no bound)")
-	if err := fs.Parse(args); err != nil {
+	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, or single (everyone in the default region); --country changes one entry")
+	moreFlags(fs, &cfg)
+	// Config file and KURZ_* environment first, flags over them.
+	if err := parseSources(fs, args, getenv); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -320,6 +329,11 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	if *def != "" {
 		cfg.Residency.Default = kurz.Region(*def)
 	}
+	table, err := app.TopologyCountries(*topology)
+	if err != nil {
+		return cfg, fmt.Errorf("--topology: %w", err)
+	}
+	cfg.Residency.Countries = table
 	for c, r := range countries {
 		cc, err := kurz.NormalizeCountry(string(c))
 		if err != nil {
