@@ -69,6 +69,11 @@ func (c *Cell) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) 
 		}
 		return c.AppendLog(ctx, q, LogVideo, v.ID, pv)
 	}
+	// What the video was while public (its caption among it) leaves the
+	// log: a peer replaying the log from the start must not get it back.
+	if err := q.RedactLog(ctx, v.ID); err != nil {
+		return err
+	}
 	return c.AppendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": v.Status})
 }
 

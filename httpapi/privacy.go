@@ -14,6 +14,14 @@ func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	// The request has no fields; a body, if sent, must say nothing else.
+	if r.ContentLength != 0 {
+		var in struct{}
+		if err := decode(w, r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
 	e, err := c.Privacy.RequestExport(r.Context(), p)
 	if err != nil {
 		s.error(w, r, err)

@@ -285,6 +285,45 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 	if d.Notifications, err = c.Notifications(ctx, p); err != nil {
 		return err
 	}
+	// Notices the person filed (their own words; the notifier details they
+	// gave are sealed with their key).
+	notices, err := c.Store.NoticesBy(ctx, uid)
+	if err != nil {
+		return err
+	}
+	for _, id := range notices {
+		n, err := c.Store.NoticeByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		m := map[string]any{"id": n.ID, "target_type": n.TargetType, "target_id": n.TargetID, "category": n.Category,
+			"explanation": n.Explanation, "created_at": n.CreatedAt}
+		if n.NotifierSealed != nil {
+			if details := open("notice:"+n.ID, n.NotifierSealed); details != "" {
+				m["notifier"] = json.RawMessage(details)
+			}
+		}
+		d.Reports = append(d.Reports, m)
+	}
+	// Moderation decisions about the person's account and videos, decided
+	// in this region.
+	about := []string{uid}
+	for _, v := range vids {
+		about = append(about, v.ID)
+	}
+	for _, id := range about {
+		ds, err := c.Store.DecisionsAbout(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, dec := range ds {
+			d.Decisions = append(d.Decisions, map[string]any{"id": dec.ID, "target_type": dec.TargetType, "target_id": dec.TargetID,
+				"action": dec.Action, "ground": dec.Ground, "legal_ground": dec.LegalGround, "category": dec.Category,
+				"explanation": dec.Explanation, "facts": dec.Facts, "automated_detection": dec.AutomatedDetection,
+				"automated_decision": dec.AutomatedDecision, "territorial_scope": dec.TerritorialScope, "end_date": dec.EndDate,
+				"created_at": dec.CreatedAt})
+		}
+	}
 	if d.AccessAudit, err = c.Store.AuditEntries(ctx, uid); err != nil {
 		return err
 	}

@@ -135,6 +135,16 @@ func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 			cell.Sleep(ctx, time.Second)
 			continue
 		}
+		// A replica dropped (taken down, made private, erased) must not
+		// live on in the write-ahead log beside the database.
+		for _, e := range out.Entries {
+			if e.Kind == cell.LogVideoGone || e.Kind == cell.LogProfileGone {
+				if err := c.Store.Checkpoint(ctx); err != nil {
+					c.Log.Warn("checkpoint after dropping replicas", "err", err)
+				}
+				break
+			}
+		}
 		// Entries this node missed while another node led come first.
 		c.catchUp(ctx, peer, pos)
 		c.applyEntries(peer, out.Entries)

@@ -169,6 +169,7 @@ type VideoPatch struct {
 // UpdateVideo lets the owner change caption and visibility.
 func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id string, p VideoPatch) (*VideoJSON, error) {
 	var out *kurz.Video
+	madePrivate := false
 	err := c.Tx(ctx, func(q kurz.Queries) error {
 		v, err := q.VideoByID(ctx, id)
 		if err != nil {
@@ -197,6 +198,7 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			if err := kurz.CheckVisibility(*p.Visibility); err != nil {
 				return err
 			}
+			madePrivate = v.Visibility == kurz.Public && *p.Visibility != kurz.Public
 			v.Visibility = *p.Visibility
 		}
 		if err := c.SetCaption(ctx, q, v, caption); err != nil {
@@ -214,6 +216,14 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 	})
 	if err != nil {
 		return nil, err
+	}
+	if madePrivate {
+		// The plaintext caption and the public log entries that carried it
+		// are deleted; fold the write-ahead log so no copy stays beside
+		// the database (on PostgreSQL, see README on dead tuples).
+		if err := c.Store.Checkpoint(ctx); err != nil {
+			c.Log.Warn("checkpoint after a video went private", "err", err)
+		}
 	}
 	return c.Record(ctx, viewer, out)
 }
@@ -285,7 +295,9 @@ func (c *Service) MediaVisible(ctx context.Context, videoID, token string) (bool
 	if err != nil {
 		return false, err
 	}
-	if v.Status != kurz.StatusReady {
+	// The media of a person whose erasure is pending is hidden like the
+	// rest of their content, token or not.
+	if v.Status != kurz.StatusReady || c.Hidden(ctx, v.OwnerID) {
 		return false, nil
 	}
 	if v.Visibility == kurz.Public {
