@@ -119,6 +119,9 @@ type Config struct {
 	// upload that would leave less is refused with 507, and /readyz
 	// answers 503 while a region is below it (0: no floor).
 	MinFreeBytes int64
+	// Contact is the operator's point of contact for authorities and users
+	// (DSA Art. 11 and 12), shown on the default legal pages.
+	Contact string
 	// Migrate lets the server apply pending schema migrations at start.
 	// Without it a fresh, empty database is still initialised, but one
 	// that is behind this binary is refused: run "kurz migrate" after a

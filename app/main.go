@@ -61,6 +61,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
+	// Never serve unstyled, inert pages: the bundle is built before go build.
+	if !web.HasAssets() {
+		return errors.New("the front-end is not built into this binary: run scripts/run.sh, or `cd web && npm ci && npm run build` before go build")
+	}
 	if m.Log == nil {
 		m.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
@@ -154,7 +158,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.api.Door = m.cells[m.Config.Regions[0]]
-	m.api.Web = web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")).Register
+	pages := web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web"))
+	// The operator's legal pages, editable while running (web/legal.go).
+	pages.LegalDir, pages.Contact = filepath.Join(m.Config.DataDir, "pages"), m.Config.Contact
+	m.api.Web = pages.Register
 
 	m.gate.open(instrument(m.api.Handler()))
 	if m.ln == nil {

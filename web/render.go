@@ -34,11 +34,12 @@ type pageData struct {
 	Kind     string // feed tab: foryou or following
 	Next     string // sign-in/up: where to go afterwards
 	Country  []country
-	Embed    string   // embed page: the video page's absolute URL
-	Region   string   // staff pages: the region worked on
-	Regions  []string // staff pages: the region select's options
-	ItemID   string   // moderation item page: the queue item
-	From, To string   // transparency: the date filter (YYYY-MM-DD)
+	Embed    string        // embed page: the video page's absolute URL
+	Region   string        // staff pages: the region worked on
+	Regions  []string      // staff pages: the region select's options
+	ItemID   string        // moderation item page: the queue item
+	From, To string        // transparency: the date filter (YYYY-MM-DD)
+	Legal    template.HTML // legal pages: the operator's text, rendered
 }
 
 // boot is handed to the scripts as JSON in <script type="application/json">:

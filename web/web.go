@@ -96,6 +96,17 @@ type Handler struct {
 	// cache-busting version in asset URLs.
 	hashes map[string]string
 	mux    *http.ServeMux
+
+	// LegalDir holds the operator's legal pages (see legal.go); Contact
+	// is the DSA point of contact shown on them.
+	LegalDir, Contact string
+}
+
+// HasAssets reports whether the front-end bundle was built into this
+// binary; without it every page would be unstyled and inert.
+func HasAssets() bool {
+	_, err := fs.Stat(staticFS, "static/dist/app.js")
+	return err == nil
 }
 
 // New builds a Handler. It panics if the embedded templates do not parse,
@@ -151,6 +162,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /mod/item/{region}/{id}", h.modItem)
 	mux.HandleFunc("GET /mod/audit", h.modAudit)
 	mux.HandleFunc("GET /transparency", h.transparency)
+	for _, page := range LegalPages {
+		mux.HandleFunc("GET /"+page, h.legal(page))
+	}
 	mux.HandleFunc("GET /lang/{code}", h.setLang)
 	mux.HandleFunc("GET /static/", h.serveStatic)
 }

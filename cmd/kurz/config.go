@@ -28,6 +28,7 @@ import (
 // moreFlags adds the settings of app.Config that have no flag of their own
 // elsewhere.
 func moreFlags(fs *flag.FlagSet, cfg *app.Config) {
+	fs.StringVar(&cfg.Contact, "contact", cfg.Contact, "the operator's point of contact for authorities and users (DSA Art. 11, 12), e.g. an email address; shown on /imprint, /terms, /privacy, /about")
 	fs.Var(app.SizeFlag(&cfg.MaxUploadBytes), "max-upload-size", "largest upload, like 512MiB")
 	fs.DurationVar(&cfg.MaxVideoDuration, "max-video-duration", cfg.MaxVideoDuration, "longest video")
 	fs.BoolVar(&cfg.KeepOriginals, "keep-originals", cfg.KeepOriginals, "keep raw uploads after processing (they are personal data)")
@@ -165,4 +166,5 @@ transcode-slots = 2
 trusted-proxy = ["127.0.0.1/32"]
 secure-cookies = true
 node-id = "eu-1"
+contact = "dsa-contact@example.org"
 `
