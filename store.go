@@ -197,6 +197,8 @@ type Queries interface {
 	LastReportAt(ctx context.Context, hash []byte) (time.Time, error)
 	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error
 	BlockedMedia(ctx context.Context) ([]string, error)
+	// UnblockMedia lifts the blocks added for a reason ("decision <id>").
+	UnblockMedia(ctx context.Context, reason string) error
 
 	// Quotas count work started (see WorkUpload, WorkExport) per person and
 	// UTC day (days since 1970-01-01). TakeWork adds one to the day's

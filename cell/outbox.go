@@ -16,6 +16,11 @@ const (
 	LogVideoGone   = "video_gone" // unpublished, removed or deleted
 	LogProfile     = "profile"    // data: catalog.PublicProfile
 	LogProfileGone = "profile_gone"
+	// LogBlocked carries a perceptual hash a decision put on the block
+	// list (object: the decision), so every region refuses copies at
+	// upload; LogBlockedGone lifts it when the decision is reversed.
+	LogBlocked     = "blocked_media"
+	LogBlockedGone = "blocked_media_gone"
 )
 
 // Tx runs fn in a write transaction and, after commit, wakes the log

@@ -226,6 +226,10 @@ func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {
 		return q.PutReplica(ctx, "profile", e.ObjectID, e.Data, e.Seq)
 	case cell.LogProfileGone:
 		return q.DeleteReplica(ctx, "profile", e.ObjectID)
+	case cell.LogBlocked:
+		return q.PutReplica(ctx, "blocked", e.ObjectID, e.Data, e.Seq)
+	case cell.LogBlockedGone:
+		return q.DeleteReplica(ctx, "blocked", e.ObjectID)
 	}
 	return nil
 }

@@ -3,9 +3,15 @@ package safety
 import (
 	"context"
 	"kurz"
+	"kurz/cell"
 	"strings"
 	"time"
 )
+
+// blockedHash is the public fact of a blocked perceptual hash.
+type blockedHash struct {
+	Hash string `json:"hash"`
+}
 
 // enforce applies a decision's effect in transaction q.
 func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
@@ -27,6 +33,10 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 			if err := q.AddBlockedMedia(ctx, v.PHash, "decision "+d.ID, by, c.Now().UTC()); err != nil {
 				return err
 			}
+			// Every region blocks it at upload: the hash goes on the log.
+			if err := c.AppendLog(ctx, q, cell.LogBlocked, d.ID, blockedHash{Hash: v.PHash}); err != nil {
+				return err
+			}
 		}
 		return c.SyncVideoLog(ctx, q, v)
 	case action == "restore:remove" || action == "restore:terminate":
@@ -42,6 +52,13 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 			if err := q.UpdateVideo(ctx, v); err != nil {
 				return err
 			}
+		}
+		// A reversed removal lifts the block it set, here and everywhere.
+		if err := q.UnblockMedia(ctx, "decision "+original.ID); err != nil {
+			return err
+		}
+		if err := c.AppendLog(ctx, q, cell.LogBlockedGone, original.ID, map[string]string{"id": original.ID}); err != nil {
+			return err
 		}
 		return c.SyncVideoLog(ctx, q, v)
 	case action == "remove" && d.TargetType == "comment":

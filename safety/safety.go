@@ -256,7 +256,7 @@ func (c *Service) Blocked(ctx context.Context, hashes []uint64) (bool, error) {
 	if len(hashes) == 0 {
 		return false, nil
 	}
-	blocked, err := c.Store.BlockedMedia(ctx)
+	blocked, err := c.blockList(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -266,6 +266,26 @@ func (c *Service) Blocked(ctx context.Context, hashes []uint64) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// blockList is this region's block list and the hashes other regions'
+// decisions blocked (replicated through the public log).
+func (c *Service) blockList(ctx context.Context) ([]string, error) {
+	list, err := c.Store.BlockedMedia(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Store.Replicas(ctx, "blocked")
+	if err != nil {
+		return nil, err
+	}
+	for _, data := range rows {
+		var b blockedHash
+		if json.Unmarshal(data, &b) == nil && b.Hash != "" {
+			list = append(list, b.Hash)
+		}
+	}
+	return list, nil
 }
 
 // BlockDistance is the mean per-frame Hamming distance (of 64 bits) under

@@ -211,6 +211,10 @@ func (q queries) AddBlockedMedia(ctx context.Context, hash, reason, by string, a
 	return q.exec(ctx, `INSERT INTO blocked_media (hash, reason, added_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, hash, reason, by, ms(at))
 }
 
+func (q queries) UnblockMedia(ctx context.Context, reason string) error {
+	return q.exec(ctx, `DELETE FROM blocked_media WHERE reason = $1`, reason)
+}
+
 func (q queries) BlockedMedia(ctx context.Context) ([]string, error) {
 	return q.strings(ctx, `SELECT hash FROM blocked_media`)
 }

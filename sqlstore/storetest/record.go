@@ -589,6 +589,11 @@ func (r recQueries) AddBlockedMedia(ctx context.Context, hash, reason, by string
 	return r.q.AddBlockedMedia(ctx, hash, reason, by, at)
 }
 
+func (r recQueries) UnblockMedia(ctx context.Context, reason string) error {
+	r.hit()
+	return r.q.UnblockMedia(ctx, reason)
+}
+
 func (r recQueries) BlockedMedia(ctx context.Context) ([]string, error) {
 	r.hit()
 	return r.q.BlockedMedia(ctx)

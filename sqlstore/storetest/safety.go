@@ -334,6 +334,10 @@ func testBlockedMedia(t *testing.T, s kurz.Store) {
 	// Adding a known hash again is not an error, and it is listed once.
 	noErr(t, s.AddBlockedMedia(ctx(), "ff00", "again", "eu_other", at(3)))
 	wantSet(t, "BlockedMedia", must(s.BlockedMedia(ctx()))(t), "ff00", "00aa")
+	// A reversed decision lifts its own blocks only; lifting twice is fine.
+	noErr(t, s.UnblockMedia(ctx(), "terror"))
+	noErr(t, s.UnblockMedia(ctx(), "terror"))
+	wantSet(t, "BlockedMedia", must(s.BlockedMedia(ctx()))(t), "ff00")
 }
 
 // testDecisionPages: the decisions of a range in pages, from any position,

@@ -1,0 +1,97 @@
+package app_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kurz/cell"
+	"kurz/internal/mediatest"
+)
+
+// TestBlockedEverywhere: a clip removed with "add to the block list" in us
+// is refused at upload in eu and sg too (the hash travels on the public
+// log); the reversal of the removal lifts the block in every region.
+func TestBlockedEverywhere(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	creator := s.signUp("blockedus", "blockedus@example.com", "1990-01-01", "US")
+	s.login(&creator)
+	mod := s.signUp("blockmodus", "blockmodus@example.com", "1985-01-01", "US")
+	s.login(&mod)
+	mod2 := s.signUp("blockmodus2", "blockmodus2@example.com", "1985-01-01", "US")
+	s.login(&mod2)
+	for _, m := range []account{mod, mod2} {
+		if err := s.Cell("us").Grant(t.Context(), "cli", m.ID, cell.RoleModerator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.mp4")
+	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=540x960:r=30:d=3", "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-c:a", "aac", orig)
+	res := s.tusUpload(creator.Token, orig, map[string]string{"caption": "bad"}, 1, "")
+	if v := s.waitVideo(creator.Token, res.VideoID); v.Status != "ready" {
+		t.Fatalf("original: %+v", v)
+	}
+	s.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": res.VideoID, "category": "STATEMENT_CATEGORY_VIOLENCE", "explanation": "graphic"})
+	item := s.queue(mod, "us")[0].ID
+	s.do("POST", "/api/v1/moderation/us/items/"+item+"/claim", nil, "Authorization", "Bearer "+mod.Token)
+	r := s.do("POST", "/api/v1/moderation/us/items/"+item+"/decide", map[string]any{"action": "remove", "ground": "illegal", "legal_ground": "§ 131 StGB",
+		"explanation": "Depiction of violence.", "block_media": true}, "Authorization", "Bearer "+mod.Token)
+	if r.Status != 201 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	var st map[string]any
+	r.json(t, &st)
+	decision, _ := st["puid"].(string)
+	copyPath := filepath.Join(dir, "copy.mkv")
+	mediatest.FFmpeg(t, "-i", orig, "-vf", "scale=360:640", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "400k", "-c:a", "aac", "-b:a", "64k", copyPath)
+	waitFor(t, "the block in eu and sg", func() bool {
+		n := 0
+		for _, r := range []string{"eu", "sg"} {
+			rows, _ := s.Cell(kurzRegion(r)).Store.Replicas(t.Context(), "blocked")
+			n += len(rows)
+		}
+		return n == 2
+	})
+	for _, c := range []struct{ handle, country string }{{"blockedeu", "DE"}, {"blockedsg", "SG"}} {
+		a := s.signUp(c.handle, c.handle+"@example.com", "1990-01-01", c.country)
+		s.login(&a)
+		up := s.tusUpload(a.Token, copyPath, map[string]string{"caption": "again"}, 1, "")
+		if v := s.waitVideo(a.Token, up.VideoID); v.Status != "removed" || !strings.Contains(v.Error, "not allowed") {
+			t.Fatalf("the copy uploaded in %s: %+v", c.country, v)
+		}
+	}
+
+	// The creator appeals, a second moderator reverses: the block is
+	// lifted in every region and the copy publishes in eu.
+	if r := s.do("POST", "/api/v1/appeals", map[string]string{"decision_id": decision, "explanation": "It is a film scene."},
+		"Authorization", "Bearer "+creator.Token); r.Status != 201 {
+		t.Fatalf("appeal: %d %s", r.Status, r.Body)
+	}
+	var appealItem string
+	for _, it := range s.queue(mod2, "us") {
+		if it.Kind == "appeal" {
+			appealItem = it.ID
+		}
+	}
+	s.do("POST", "/api/v1/moderation/us/items/"+appealItem+"/claim", nil, "Authorization", "Bearer "+mod2.Token)
+	if r := s.do("POST", "/api/v1/moderation/us/items/"+appealItem+"/decide", map[string]any{"action": "reverse",
+		"explanation": "On review this is a film scene."}, "Authorization", "Bearer "+mod2.Token); r.Status != 201 {
+		t.Fatalf("reversal: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the block lifted in eu and sg", func() bool {
+		n := 0
+		for _, r := range []string{"eu", "sg"} {
+			rows, _ := s.Cell(kurzRegion(r)).Store.Replicas(t.Context(), "blocked")
+			n += len(rows)
+		}
+		return n == 0
+	})
+	a := s.signUp("unblockedeu", "unblockedeu@example.com", "1990-01-01", "DE")
+	s.login(&a)
+	up := s.tusUpload(a.Token, copyPath, map[string]string{"caption": "allowed now"}, 1, "")
+	if v := s.waitVideo(a.Token, up.VideoID); v.Status != "ready" {
+		t.Fatalf("the copy after the reversal: %+v", v)
+	}
+}
