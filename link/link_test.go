@@ -577,6 +577,7 @@ func TestForgedAnswerRefused(t *testing.T) {
 			if name == "an earlier answer replayed" {
 				b.tamper(func(r *http.Request, rec *httptest.ResponseRecorder) {
 					cp := *rec
+					//lint:ignore SA1019 the copy must not share the recorder's header map, and HeaderMap is the only way to give it its own
 					cp.HeaderMap = rec.Header().Clone()
 					previous.Set(&cp)
 				})
