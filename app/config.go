@@ -119,6 +119,11 @@ type Config struct {
 	// upload that would leave less is refused with 507, and /readyz
 	// answers 503 while a region is below it (0: no floor).
 	MinFreeBytes int64
+	// KeysDir holds each region's KEK file and key store in
+	// <KeysDir>/<region>/ (default: the data folder's sibling
+	// "<DataDir>-keys"). Keep it on another disk than the data and back it
+	// up apart.
+	KeysDir string
 	// Contact is the operator's point of contact for authorities and users
 	// (DSA Art. 11 and 12), shown on the default legal pages.
 	Contact string

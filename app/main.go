@@ -137,6 +137,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
 		}
+		m.warnSharedDisk(r)
 		cells[r] = c
 		m.api.Cells[r] = c
 		if m.api.Edge != nil {
@@ -232,6 +233,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		// The operator's word list for captions and comments, one per line.
 		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
 		Migrate:        m.migrateMode(),
+		KeysDir:        m.keysDir(r),
 		MinFreeBytes:   m.Config.MinFreeBytes,
 		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
 			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg", DailyExports: m.Config.DailyExports},

@@ -55,7 +55,7 @@ func migrateRegion(ctx context.Context, cfg Config, r kurz.Region, check bool) (
 	rc := m.offlineRegionConfig(r)
 	stores := []struct{ name, dsn, path string }{
 		{"main", rc.DB, filepath.Join(rc.Dir, "kurz.db")},
-		{"keys", rc.KeyDB, filepath.Join(rc.Dir, "keyring", "keys.db")},
+		{"keys", rc.KeyDB, filepath.Join(rc.KeysDir, "keys.db")},
 	}
 	if _, err := os.Stat(stores[0].path); err != nil && rc.DB == "" {
 		return nil, fmt.Errorf("no database at %s (a new region is set up by kurz serve)", stores[0].path)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"kurz"
+	"kurz/app"
 	"kurz/sqlite"
 	"kurz/sqlstore"
 	"net"
@@ -234,4 +236,49 @@ func mustGlob(t *testing.T, fsys fs.FS) []string {
 		t.Fatal(err)
 	}
 	return names
+}
+
+// TestKeysDir: a region's KEK and key store live outside its data folder
+// by default (<data>-keys/<region>), with a warning when they share a disk
+// with the database; a region set up with keys inside its folder keeps
+// working from there, with a warning to move them.
+func TestKeysDir(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "data")
+	at := func(c *app.Config) {
+		c.DataDir = data
+		c.DB = map[kurz.Region]string{}
+		c.KeyDB = map[kurz.Region]string{}
+	}
+	s := newServer(t, at)
+	a := s.signUp("keyed", "keyed@example.org", "1990-01-01", "DE")
+	for _, f := range []string{"kek", "keys.db"} {
+		if _, err := os.Stat(filepath.Join(data+"-keys", "eu", f)); err != nil {
+			t.Fatalf("%s not in the keys folder: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "eu", "keyring")); !os.IsNotExist(err) {
+		t.Fatalf("a keyring folder inside the data folder: %v", err)
+	}
+	if !strings.Contains(s.logs.String(), "share a disk with its database") {
+		t.Fatalf("no warning about keys on the database's disk:\n%s", s.logs.String())
+	}
+	s.Close()
+
+	// The layout of older releases: keys in <data>/<region>/keyring.
+	legacy := filepath.Join(data, "eu", "keyring")
+	if err := os.Rename(filepath.Join(data+"-keys", "eu"), legacy); err != nil {
+		t.Fatal(err)
+	}
+	s = newServer(t, at)
+	s.login(&a) // the person's sealed fields open with the moved keys
+	if r := s.do("GET", "/api/v1/me", nil, "Authorization", "Bearer "+a.Token); r.Status != 200 {
+		t.Fatalf("me with the keys in the old place: %d %s", r.Status, r.Body)
+	}
+	if !strings.Contains(s.logs.String(), "keys are inside its data folder") {
+		t.Fatalf("no warning about keys inside the data folder:\n%s", s.logs.String())
+	}
+	if _, err := os.Stat(filepath.Join(data+"-keys", "eu", "kek")); !os.IsNotExist(err) {
+		t.Fatalf("a second KEK was made beside the old one: %v", err)
+	}
 }

@@ -62,6 +62,9 @@ type Config struct {
 	// WordFilterFile, if set, replaces Safety.WordFilter with the list read
 	// from it (a missing file means no filter).
 	WordFilterFile string
+	// KeysDir holds the KEK file (unless KEK is given) and the SQLite key
+	// store (unless KeyDB is given); empty means Dir/keyring.
+	KeysDir string
 	// Migrate says how far opening may change the databases' schemas: by
 	// default (MigrateAll) every pending migration is applied; a server
 	// without --migrate uses MigrateFresh, the admin commands MigrateNever.
@@ -134,7 +137,11 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 			r = nil
 		}
 	}()
-	if err := os.MkdirAll(filepath.Join(cfg.Dir, "keyring"), 0o700); err != nil {
+	keysDir := cfg.KeysDir
+	if keysDir == "" {
+		keysDir = filepath.Join(cfg.Dir, "keyring")
+	}
+	if err := os.MkdirAll(keysDir, 0o700); err != nil {
 		return nil, err
 	}
 	if cfg.KEK != "" {
@@ -145,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 		if c.Keys, err = keyring.New(raw); err != nil {
 			return nil, err
 		}
-	} else if c.Keys, err = keyring.LoadOrCreate(filepath.Join(cfg.Dir, "keyring", "kek")); err != nil {
+	} else if c.Keys, err = keyring.LoadOrCreate(filepath.Join(keysDir, "kek")); err != nil {
 		return nil, err
 	}
 	// Assigned only when opened: a nil *sqlstore.DB in the interface
@@ -157,7 +164,7 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 	c.Store = store
 	// The wrapped data keys live apart from the main database (and its
 	// backups), in the keyring folder, unless a database is configured.
-	keys, err := openStore(ctx, cfg.KeyDB, filepath.Join(cfg.Dir, "keyring", "keys.db"), cfg.Migrate)
+	keys, err := openStore(ctx, cfg.KeyDB, filepath.Join(keysDir, "keys.db"), cfg.Migrate)
 	if err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}

@@ -28,6 +28,7 @@ import (
 // moreFlags adds the settings of app.Config that have no flag of their own
 // elsewhere.
 func moreFlags(fs *flag.FlagSet, cfg *app.Config) {
+	fs.StringVar(&cfg.KeysDir, "keys-dir", cfg.KeysDir, "folder of each region's KEK file and key store, <keys-dir>/<region>/ (default: <data>-keys); keep it on another disk and back it up apart")
 	fs.StringVar(&cfg.Contact, "contact", cfg.Contact, "the operator's point of contact for authorities and users (DSA Art. 11, 12), e.g. an email address; shown on /imprint, /terms, /privacy, /about")
 	fs.Var(app.SizeFlag(&cfg.MaxUploadBytes), "max-upload-size", "largest upload, like 512MiB")
 	fs.DurationVar(&cfg.MaxVideoDuration, "max-video-duration", cfg.MaxVideoDuration, "longest video")
@@ -166,5 +167,6 @@ transcode-slots = 2
 trusted-proxy = ["127.0.0.1/32"]
 secure-cookies = true
 node-id = "eu-1"
+keys-dir = "/var/lib/kurz-keys"  # KEKs and key stores, on another disk than data
 contact = "dsa-contact@example.org"
 `

@@ -101,6 +101,7 @@ func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Con
 	cfg := app.DefaultConfig()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder")
+	fs.StringVar(&cfg.KeysDir, "keys-dir", cfg.KeysDir, "keys folder (default: <data>-keys)")
 	region := fs.String("region", "", "the region")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://...")
 	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's wrapped data keys, as region=postgres://...")

@@ -18,6 +18,7 @@ func migrate(args []string) error {
 	cfg := app.DefaultConfig()
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder")
+	fs.StringVar(&cfg.KeysDir, "keys-dir", cfg.KeysDir, "keys folder (default: <data>-keys)")
 	regions := fs.String("regions", "eu,us,sg", "comma-separated regions to migrate")
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://...")
 	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's key store, as region=postgres://...")
