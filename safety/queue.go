@@ -399,10 +399,14 @@ func (c *Service) Release(ctx context.Context, staff *kurz.Profile, itemID strin
 	return c.itemView(it), nil
 }
 
-// targetGone reports whether an item's content no longer exists: its
-// author (or, for a comment, the video's owner) deleted it, or the
-// person was erased.
+// targetGone reports whether the content of a notice or hold item no
+// longer exists: its author (or, for a comment, the video's owner) deleted
+// it, or the person was erased. An appeal's content may be gone by the
+// decision under appeal (a removed comment), so appeals are never gone.
 func (c *Service) targetGone(ctx context.Context, q kurz.Queries, it *kurz.QueueItem) (bool, error) {
+	if it.Kind == "appeal" {
+		return false, nil
+	}
 	var err error
 	switch it.TargetType {
 	case "video":
