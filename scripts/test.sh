@@ -37,8 +37,9 @@ e2e='TestBrowserEndToEnd|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDurin
 race_skip="^($e2e|TestUploadResumeToPlayableLadder)$"
 # The postgres pass runs the same server tests with every region on
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
-# not depend on the store setting either.
-pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|TestErasure|TestNoPersonalFieldInPlaintext|TestPersonStaysInHomeRegion|TestResidencyReport|TestDiskFull)$"
+# not depend on the store setting either, and the moderation tests run
+# on both stores themselves.
+pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|TestErasure|TestNoPersonalFieldInPlaintext|TestPersonStaysInHomeRegion|TestResidencyReport|TestDiskFull|TestModerationRaces|TestModerationRules)$"
 
 logs=$(mktemp -d)
 declare -A pid
