@@ -7,6 +7,7 @@
 package safety
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -459,6 +460,9 @@ func (c *Service) countUnfounded(ctx context.Context, q kurz.Queries, itemID str
 	if err != nil {
 		return err
 	}
+	// In one order for every decision, so two decisions sharing notifiers
+	// take their standing rows' locks without deadlocking on PostgreSQL.
+	slices.SortFunc(reports, func(a, b kurz.ItemReport) int { return bytes.Compare(a.ReporterHash, b.ReporterHash) })
 	for _, r := range reports {
 		n, _, err := q.ReporterStanding(ctx, r.ReporterHash)
 		if err != nil {

@@ -329,42 +329,40 @@ type SafetyReport struct {
 // and automation, with the median time from first notice to decision and
 // the appeals and reversals.
 func (c *Service) Report(ctx context.Context, from, to time.Time) (*SafetyReport, error) {
-	var ds []*kurz.Decision
-	for after := (kurz.DecisionCursor{}); ; {
-		page, err := c.Store.Decisions(ctx, from, to, after, MaxStatementPage)
-		if err != nil {
-			return nil, err
-		}
-		ds = append(ds, page...)
-		if len(page) < MaxStatementPage {
-			break
-		}
-		last := page[len(page)-1]
-		after = kurz.DecisionCursor{CreatedAt: last.CreatedAt, ID: last.ID}
-	}
 	r := &SafetyReport{Region: c.Region, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
 		ByCategory: map[string]int{}, ByAction: map[string]int{}}
 	var waits []float64
-	for _, d := range ds {
-		r.Decisions++
-		r.ByCategory[d.Category]++
-		r.ByAction[d.Action]++
-		if d.AutomatedDecision {
-			r.Automated++
-		} else {
-			r.Manual++
+	// Page by page, so a long period never holds every decision at once.
+	for after := (kurz.DecisionCursor{}); ; {
+		ds, err := c.Store.Decisions(ctx, from, to, after, MaxStatementPage)
+		if err != nil {
+			return nil, err
 		}
-		if d.AppealOf != "" {
-			r.Appeals++
-			if d.Action == "reverse" {
-				r.Reversals++
+		for _, d := range ds {
+			r.Decisions++
+			r.ByCategory[d.Category]++
+			r.ByAction[d.Action]++
+			if d.AutomatedDecision {
+				r.Automated++
+			} else {
+				r.Manual++
+			}
+			if d.AppealOf != "" {
+				r.Appeals++
+				if d.Action == "reverse" {
+					r.Reversals++
+				}
+			}
+			if d.ItemID != "" && d.AppealOf == "" {
+				if it, err := c.Store.ItemByID(ctx, d.ItemID); err == nil {
+					waits = append(waits, d.CreatedAt.Sub(it.CreatedAt).Hours())
+				}
 			}
 		}
-		if d.ItemID != "" && d.AppealOf == "" {
-			if it, err := c.Store.ItemByID(ctx, d.ItemID); err == nil {
-				waits = append(waits, d.CreatedAt.Sub(it.CreatedAt).Hours())
-			}
+		if len(ds) < MaxStatementPage {
+			break
 		}
+		after = kurz.DecisionCursor{CreatedAt: ds[len(ds)-1].CreatedAt, ID: ds[len(ds)-1].ID}
 	}
 	if len(waits) > 0 {
 		sort.Float64s(waits)
