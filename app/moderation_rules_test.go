@@ -136,10 +136,10 @@ func testConflictOfInterest(t *testing.T, s *server, p *modParties) {
 	// A notice about modA's own account.
 	s.report(p.n1, "account", p.modA.ID)
 	item, _ := s.itemAbout("us", p.modA.ID)
-	if it := queued(s.queue(p.modA, "us"), item); it == nil || it.ConflictOfInterest == "" {
-		t.Fatalf("modA's queue does not mark the item about them: %+v", it)
+	if it := queued(s.queue(p.modA, "us"), item); it == nil || it.ConflictOfInterest == "" || it.Explanation != "" {
+		t.Fatalf("modA's queue does not mark the item about them, or shows what the notifier wrote: %+v", it)
 	}
-	if it := queued(s.queue(p.modB, "us"), item); it == nil || it.ConflictOfInterest != "" || it.Status != "open" {
+	if it := queued(s.queue(p.modB, "us"), item); it == nil || it.ConflictOfInterest != "" || it.Status != "open" || it.Explanation != "please look" {
 		t.Fatalf("modB's queue: %+v", it)
 	}
 	wantError(t, "modA claims an item about their account", s.modPost(p.modA, "us", item, "claim", nil), 403, "")

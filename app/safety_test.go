@@ -27,6 +27,7 @@ type queueItem struct {
 	ClaimedBy          string `json:"claimed_by"`
 	ClaimExpiresAt     string `json:"claim_expires_at"`
 	ConflictOfInterest string `json:"conflict_of_interest"`
+	Explanation        string `json:"explanation"`
 }
 
 func (s *server) queue(mod account, region string) []queueItem {

@@ -56,7 +56,7 @@ type Item struct {
 	ClaimedAt      *time.Time `json:"claimed_at,omitempty"`
 	ClaimExpiresAt *time.Time `json:"claim_expires_at,omitempty"`
 	// ConflictOfInterest, if set, says why the moderator looking may not
-	// take this item; another one will.
+	// take this item (another one will); the explanation is then left out.
 	ConflictOfInterest string    `json:"conflict_of_interest,omitempty"`
 	AppealOf           string    `json:"appeal_of,omitempty"`
 	Explanation        string    `json:"explanation"`
@@ -118,7 +118,11 @@ func (c *Service) Queue(ctx context.Context, staff *kurz.Profile, cursor, size s
 				return nil, err
 			}
 			v := c.itemView(it)
-			v.ConflictOfInterest = inv.conflict(c, staff.ID)
+			// Someone involved sees that the item exists and why it is not
+			// theirs, not what the notifier or appellant wrote.
+			if v.ConflictOfInterest = inv.conflict(c, staff.ID); v.ConflictOfInterest != "" {
+				v.Explanation = ""
+			}
 			if v.Status == "open" && !inv.anyFree(c, staffIDs) {
 				v.Status, v.Waiting = "waiting", waitingReason
 			}
