@@ -31,7 +31,7 @@ staticcheck ./...
 # End-to-end tests that run real kurz processes or chromium: the slowest
 # of the suite, and the kurz binary they start is built without the race
 # detector. They run in the sqlite pass only.
-e2e='TestBrowserEndToEnd|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands'
+e2e='TestBrowserEndToEnd|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestDeployNginx|TestDeploySystemdUnit'
 # The race pass also leaves out the one long transcode (a 1080p ladder);
 # smaller uploads take the same code paths under the race detector.
 race_skip="^($e2e|TestUploadResumeToPlayableLadder)$"
@@ -39,7 +39,7 @@ race_skip="^($e2e|TestUploadResumeToPlayableLadder)$"
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
 # not depend on the store setting either, and the moderation tests run
 # on both stores themselves.
-pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|TestErasure|TestNoPersonalFieldInPlaintext|TestPersonStaysInHomeRegion|TestResidencyReport|TestDiskFull|TestModerationRaces|TestModerationRules)$"
+pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|TestErasure|TestNoPersonalFieldInPlaintext|TestPersonStaysInHomeRegion|TestResidencyReport|TestDiskFull|TestModerationRaces|TestModerationRules|TestKeysDir)$"
 
 logs=$(mktemp -d)
 declare -A pid
