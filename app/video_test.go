@@ -182,7 +182,7 @@ func TestUploadResumeToPlayableLadder(t *testing.T) {
 		for _, l := range strings.Split(string(pl.Body), "\n") {
 			if l != "" && !strings.HasPrefix(l, "#") {
 				seg := s.do("GET", base+vdir+l, nil)
-				if seg.Status != 200 || seg.Header.Get("Content-Type") != "video/mp2t" || !strings.Contains(seg.Header.Get("Cache-Control"), "immutable") {
+				if seg.Status != 200 || seg.Header.Get("Content-Type") != "video/mp2t" || !strings.Contains(seg.Header.Get("Cache-Control"), "must-revalidate") {
 					t.Fatalf("segment %s: %d %v", l, seg.Status, seg.Header)
 				}
 				served = append(served, seg.Body)

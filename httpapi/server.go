@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"kurz"
 	"kurz/auth"
@@ -159,7 +160,7 @@ func (s *Server) Handler() http.Handler {
 		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
 	})
 	csrf := http.NewCrossOriginProtection()
-	return s.logRequests(csrf.Handler(s.route(mux)))
+	return s.logRequests(s.checkInput(csrf.Handler(s.route(mux))))
 }
 
 // LinkHandler serves the region link alone (for in-process peers).
@@ -270,6 +271,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	} else if err != nil {
 		return nil, kurz.Errorf(kurz.EInvalid, "the request body could not be read")
 	}
+	if !utf8.Valid(data) {
+		return nil, kurz.Errorf(kurz.EInvalid, "the request body must be valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -284,6 +288,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	}
 	if dec.More() {
 		return nil, kurz.Errorf(kurz.EInvalid, "the request body must hold one JSON object")
+	}
+	if err := checkStrings(v); err != nil {
+		return nil, err
 	}
 	return data, nil
 }

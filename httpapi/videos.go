@@ -52,6 +52,10 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if err := checkUploadMetadata(r); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	c.Pipeline.Uploads.Middleware(http.HandlerFunc(c.Pipeline.Uploads.PostFile)).ServeHTTP(w, r.WithContext(pipeline.WithViewer(r.Context(), p)))
 }
 
@@ -209,12 +213,24 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	tok := r.URL.Query().Get("t")
 	c, ok := s.Cells[region]
 	if !ok {
+		if r.URL.Query().Has("t") {
+			// Media tokens are for non-public videos, which are never
+			// served through another region's edge.
+			http.NotFound(w, r)
+			return
+		}
 		s.serveEdge(w, r, region, id, file)
 		return
 	}
-	tok := r.URL.Query().Get("t")
+	if r.URL.Query().Has("t") && !c.Videos.CheckMediaToken(id, tok) {
+		// A token that is not valid for this video is refused, also on
+		// a public video: playlists pass on only tokens kurz made.
+		http.NotFound(w, r)
+		return
+	}
 	visible, err := c.Videos.MediaVisible(r.Context(), id, tok)
 	if err != nil {
 		s.error(w, r, err)
@@ -270,14 +286,16 @@ func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, store bl
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cross-Origin-Resource-Policy", "same-site")
+	// Every media file can be removed by a decision (takedown, deletion,
+	// erasure), so none is cached for long: caches revalidate (a 304 for
+	// what is still visible, a 404 for what is gone) once the max-age ends.
 	switch {
 	case tok != "":
-		h.Set("Cache-Control", "private, max-age=3600")
+		h.Set("Cache-Control", "private, max-age=60, must-revalidate")
 	case ext == ".m3u8":
-		// Playlists stay short-lived so a takedown takes effect quickly.
-		h.Set("Cache-Control", "public, max-age=10")
+		h.Set("Cache-Control", "public, max-age=10, must-revalidate")
 	default:
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("Cache-Control", "public, max-age=60, must-revalidate")
 	}
 	if ext == ".m3u8" && tok != "" {
 		data, err := io.ReadAll(f)

@@ -1,0 +1,181 @@
+package app_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestTextAtTheEdge: text that is not valid UTF-8 or holds a NUL is
+// refused with 400 in the error shape wherever a request carries it (JSON
+// bodies, paths, queries, tus metadata), on SQLite and PostgreSQL alike,
+// and nothing is stored.
+func TestTextAtTheEdge(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.signUp("texter", "texter@example.org", "1990-01-01", "DE")
+	s.login(&a)
+	auth := []string{"Authorization", "Bearer " + a.Token}
+	bad := func(what string, r *response, field string) {
+		t.Helper()
+		if r.Status != 400 {
+			t.Errorf("%s: %d %.300s, want 400", what, r.Status, r.Body)
+			return
+		}
+		if r.errorCode(t) != "invalid" || !strings.Contains(string(r.Body), "UTF-8") {
+			t.Errorf("%s: %s", what, r.Body)
+		}
+		if field != "" && !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("%s: the error does not name field %q: %s", what, field, r.Body)
+		}
+	}
+
+	// JSON bodies: a \u0000 escape decodes to NUL; raw bytes that are not
+	// UTF-8 are refused before decoding.
+	bad("report with NUL", s.do("POST", "/api/v1/reports",
+		`{"target_type":"account","target_id":"`+a.ID+`","category":"STATEMENT_CATEGORY_SCAMS_AND_FRAUD","explanation":"a\u0000b"}`), "explanation")
+	bad("report with a byte that is not UTF-8", s.do("POST", "/api/v1/reports",
+		"{\"target_type\":\"account\",\"target_id\":\""+a.ID+"\",\"category\":\"STATEMENT_CATEGORY_SCAMS_AND_FRAUD\",\"explanation\":\"bad \xff\"}"), "")
+	bad("bio with NUL", s.do("PATCH", "/api/v1/me/profile", `{"bio":"x\u0000y"}`, auth...), "bio")
+	bad("display name cut mid-character", s.do("PATCH", "/api/v1/me/profile", "{\"display_name\":\"cut \xe6\x97\"}", auth...), "")
+	bad("sign-up with NUL in the email", s.do("POST", "/api/v1/accounts",
+		`{"handle":"nully","email":"nu\u0000ll@example.org","password":"a good long passphrase","birth_date":"1990-01-01","country":"DE"}`), "email")
+	bad("login with NUL", s.do("POST", "/api/v1/sessions", `{"login":"texter\u0000","password":"x"}`), "login")
+
+	// Paths and queries, on the API and on pages.
+	bad("handle path with NUL", s.do("GET", "/api/v1/users/tex%00ter", nil), "")
+	bad("handle path not UTF-8", s.do("GET", "/api/v1/users/%ff", nil), "")
+	bad("profile page not UTF-8", s.do("GET", "/@%ff%fe", nil), "")
+	bad("tag page with NUL", s.do("GET", "/tag/a%00b", nil), "")
+	bad("cursor with NUL", s.do("GET", "/api/v1/feed?kind=foryou&cursor=%00", nil), "cursor")
+	bad("query not UTF-8", s.do("GET", "/api/v1/transparency/statements?from=%c3%28", nil), "from")
+
+	// tus metadata: the caption and any other value.
+	for _, meta := range []string{"caption a\x00b", "caption \xff\xfe", "filename x\x00.mp4", "visibility \xc0\xaf"} {
+		k, v, _ := strings.Cut(meta, " ")
+		r := s.do("POST", "/api/v1/uploads/", nil, append(auth, "Tus-Resumable", "1.0.0", "Upload-Length", "100",
+			"Upload-Metadata", k+" "+base64.StdEncoding.EncodeToString([]byte(v)))...)
+		bad(fmt.Sprintf("tus metadata %q", meta), r, k)
+	}
+
+	for _, table := range []string{"notices", "videos"} {
+		if n := s.count("eu", table); n != 0 {
+			t.Errorf("refused text left %d rows in %s", n, table)
+		}
+	}
+	var me struct{ Bio string }
+	s.do("GET", "/api/v1/users/texter", nil).json(t, &me)
+	if me.Bio != "" {
+		t.Errorf("a refused bio was stored: %q", me.Bio)
+	}
+	// Good text in every script still passes.
+	if r := s.do("PATCH", "/api/v1/me/profile", map[string]string{"bio": "日本語 ÄÖÜ 👩‍👩‍👧 \u200b"}, auth...); r.Status != 200 {
+		t.Errorf("good text: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/api/v1/uploads/", nil, append(auth, "Tus-Resumable", "1.0.0", "Upload-Length", "100",
+		"Upload-Metadata", "caption "+base64.StdEncoding.EncodeToString([]byte("Grüße #日本")))...); r.Status != 201 {
+		t.Errorf("a good caption: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestMediaServingEchoesNothing: a playlist carries a media token only
+// when it is valid for that video (anything else in ?t= is refused, also
+// on public videos); a request for many byte ranges gets the whole object;
+// media is cached briefly and revalidated, so a removal takes effect.
+func TestMediaServingEchoesNothing(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.signUp("server", "server@example.org", "1990-01-01", "DE")
+	s.login(&a)
+	pub := s.publish(a, "public clip")
+	base := "/media/" + pub + "/"
+
+	// The private video's token, valid but for another video.
+	priv := s.publish(a, "soon private")
+	if r := s.do("PATCH", "/api/v1/videos/"+priv, map[string]string{"visibility": "private"}, "Authorization", "Bearer "+a.Token); r.Status != 200 {
+		t.Fatalf("make private: %d %s", r.Status, r.Body)
+	}
+	var pv videoJSON
+	s.do("GET", "/api/v1/videos/"+priv, nil, "Authorization", "Bearer "+a.Token).json(t, &pv)
+	privTok := pv.HLSURL[strings.Index(pv.HLSURL, "?t=")+3:]
+
+	plain := s.do("GET", base+"master.m3u8", nil)
+	if plain.Status != 200 || strings.Contains(string(plain.Body), "?t=") {
+		t.Fatalf("public master: %d\n%s", plain.Status, plain.Body)
+	}
+	for _, tok := range []string{"junk", "https://evil.example/x.m3u8", "AAAA", privTok, ""} {
+		for _, file := range []string{"master.m3u8", "v0/index.m3u8", "v0/seg_00000.ts", "poster.jpg"} {
+			r := s.do("GET", base+file+"?t="+tok, nil)
+			if r.Status != 404 {
+				t.Errorf("%s?t=%q on a public video: %d\n%.200s", file, tok, r.Status, r.Body)
+			}
+		}
+	}
+	// A valid token is passed on, scoped to its own video.
+	if r := s.do("GET", "/media/"+priv+"/master.m3u8?t="+privTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), "?t="+privTok) {
+		t.Fatalf("private master with its token: %d\n%s", r.Status, r.Body)
+	}
+
+	// Byte ranges: a few are served, many get the whole object.
+	seg := s.do("GET", base+"v0/seg_00000.ts", nil)
+	size := len(seg.Body)
+	if seg.Status != 200 || size < 1000 {
+		t.Fatalf("segment: %d, %d bytes", seg.Status, size)
+	}
+	two := s.do("GET", base+"v0/seg_00000.ts", nil, "Range", "bytes=0-0,10-19")
+	if two.Status != http.StatusPartialContent || !strings.HasPrefix(two.Header.Get("Content-Type"), "multipart/byteranges") {
+		t.Fatalf("two ranges: %d %q", two.Status, two.Header.Get("Content-Type"))
+	}
+	var many []string
+	for i := range 10000 {
+		many = append(many, fmt.Sprintf("%d-%d", i%size, i%size))
+	}
+	r := s.do("GET", base+"v0/seg_00000.ts", nil, "Range", "bytes="+strings.Join(many, ","))
+	if r.Status != 200 || len(r.Body) != size {
+		t.Fatalf("10000 ranges: %d, %d bytes (object %d)", r.Status, len(r.Body), size)
+	}
+	five := s.do("GET", base+"v0/seg_00000.ts", nil, "Range", "bytes=0-0,2-2,4-4,6-6,8-8")
+	if five.Status != 200 || len(five.Body) != size {
+		t.Fatalf("five ranges: %d, %d bytes", five.Status, len(five.Body))
+	}
+	if r := s.do("GET", base+"v0/seg_00000.ts", nil, "Range", "bytes="+strconv.Itoa(size+10)+"-"); r.Status != http.StatusRequestedRangeNotSatisfiable {
+		t.Fatalf("a range past the end: %d", r.Status)
+	}
+
+	// Cache headers: short, revalidated; never immutable.
+	for _, file := range []string{"master.m3u8", "v0/index.m3u8", "v0/seg_00000.ts", "poster.jpg", "preview.mp4"} {
+		r := s.do("GET", base+file, nil)
+		cc := r.Header.Get("Cache-Control")
+		if r.Status != 200 || strings.Contains(cc, "immutable") || !strings.Contains(cc, "must-revalidate") || maxAge(cc) > 60 || r.Header.Get("Last-Modified") == "" {
+			t.Errorf("%s: %d Cache-Control %q Last-Modified %q", file, r.Status, cc, r.Header.Get("Last-Modified"))
+		}
+	}
+	poster := s.do("GET", base+"poster.jpg", nil)
+	lm := poster.Header.Get("Last-Modified")
+	if r := s.do("GET", base+"poster.jpg", nil, "If-Modified-Since", lm); r.Status != http.StatusNotModified {
+		t.Fatalf("revalidating a visible poster: %d", r.Status)
+	}
+	if r := s.do("DELETE", "/api/v1/videos/"+pub, nil, "Authorization", "Bearer "+a.Token); r.Status != 204 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	for _, file := range []string{"poster.jpg", "v0/seg_00000.ts"} {
+		if r := s.do("GET", base+file, nil, "If-Modified-Since", lm); r.Status != 404 {
+			t.Fatalf("revalidating %s after its video is gone: %d", file, r.Status)
+		}
+	}
+}
+
+// maxAge returns the max-age of a Cache-Control value, or a huge number.
+func maxAge(cc string) int {
+	for _, part := range strings.Split(cc, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "max-age="); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n
+			}
+		}
+	}
+	return 1 << 30
+}
