@@ -73,6 +73,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Limits are the front door's rate limits.
 	Limits httpapi.Limits
+	// Timeouts bound how long clients may take: whole requests, responses,
+	// idle connections, and a minimum rate for uploads and downloads.
+	Timeouts httpapi.Timeouts
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
 	// SecureCookies marks cookies Secure; set it behind HTTPS.
@@ -153,6 +156,7 @@ func DefaultConfig() Config {
 		Directory:       "eu",
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
 		Limits:          httpapi.DefaultLimits(),
+		Timeouts:        httpapi.DefaultTimeouts(),
 		ShutdownTimeout: 20 * time.Second,
 
 		MaxUploadBytes:     512 << 20,
@@ -238,6 +242,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadBytes <= 0 || c.MaxVideoDuration <= 0 || c.DailyUploads <= 0 || c.TranscodeTimeout <= 0 || c.ProcessingAttempts <= 0 {
 		return fmt.Errorf("config: upload limits, transcode timeout and processing attempts must be positive")
+	}
+	if t := c.Timeouts; t.ReadHeader <= 0 || t.Read <= 0 || t.Write <= 0 || t.Idle <= 0 || t.MinRate <= 0 || t.RateWindow < time.Second {
+		return fmt.Errorf("config: timeouts and the minimum transfer rate must be positive (the rate's window at least a second)")
 	}
 	if c.DailyExports <= 0 || c.StorageQuota < 0 {
 		return fmt.Errorf("config: the daily export limit must be positive and the storage quota not negative")

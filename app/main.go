@@ -78,11 +78,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		m.server = &http.Server{
-			Handler:           m.gate,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+			Handler:  m.gate,
+			ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 		}
+		m.Config.Timeouts.Apply(m.server)
 		m.served = make(chan error, 1)
 		go func() { m.served <- m.server.Serve(m.ln) }()
 	}
@@ -103,6 +102,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		TrustedProxies: m.Config.TrustedProxies,
 		SecureCookies:  m.Config.SecureCookies,
 		MediaRedirect:  m.Config.MediaRedirect,
+		Timeouts:       m.Config.Timeouts,
 	}
 	m.api.Verifier = &link.Verifier{
 		Secrets: secrets,

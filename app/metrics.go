@@ -83,8 +83,8 @@ func (m *Main) startMetrics(cells map[string]*region.Region) (func(http.Handler)
 	m.metricsLn = ln
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", reg.Handler())
-	m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	m.metricsServer = &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	m.Config.Timeouts.Apply(m.metricsServer)
 	go m.metricsServer.Serve(ln)
 	m.Log.Info("metrics serving", "addr", ln.Addr().String())
 	return reg.InstrumentHTTP, nil

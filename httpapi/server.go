@@ -64,6 +64,9 @@ type Server struct {
 	TrustedProxies []netip.Prefix
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
+	// Timeouts are the server's; the handler enforces the minimum rate
+	// where they give way to it.
+	Timeouts Timeouts
 
 	// Web registers the web pages on the mux, if set.
 	Web func(*http.ServeMux)
@@ -160,7 +163,7 @@ func (s *Server) Handler() http.Handler {
 		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
 	})
 	csrf := http.NewCrossOriginProtection()
-	return s.logRequests(s.checkInput(csrf.Handler(s.route(mux))))
+	return s.logRequests(s.deadlines(s.checkInput(csrf.Handler(s.route(mux)))))
 }
 
 // LinkHandler serves the region link alone (for in-process peers).

@@ -304,6 +304,10 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.IntVar(&cfg.DailyUploads, "uploads-per-day", cfg.DailyUploads, "uploads a person may create per UTC day (deleted ones count)")
 	fs.IntVar(&cfg.DailyExports, "exports-per-day", cfg.DailyExports, "data exports a person may ask for per UTC day")
 	storageMiB := fs.Int64("storage-quota-mib", cfg.StorageQuota>>20, "summed upload sizes of one person's videos, in MiB (0: no bound)")
+	fs.DurationVar(&cfg.Timeouts.Read, "read-timeout", cfg.Timeouts.Read, "longest time to read a whole request (uploads are held to --min-rate instead)")
+	fs.DurationVar(&cfg.Timeouts.Write, "write-timeout", cfg.Timeouts.Write, "longest time to write a response (media and export downloads are held to --min-rate instead)")
+	fs.DurationVar(&cfg.Timeouts.Idle, "idle-timeout", cfg.Timeouts.Idle, "how long a kept-alive connection may wait for its next request")
+	fs.Int64Var(&cfg.Timeouts.MinRate, "min-rate", cfg.Timeouts.MinRate, "slowest upload or download kept, in bytes per second over 20 seconds")
 	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, or single (everyone in the default region); --country changes one entry")
 	moreFlags(fs, &cfg)
 	// Config file and KURZ_* environment first, flags over them.

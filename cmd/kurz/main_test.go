@@ -33,6 +33,8 @@ func TestParseServeFlags(t *testing.T) {
 		{"--uploads-per-day", "0"},
 		{"--exports-per-day", "-1"},
 		{"--storage-quota-mib", "-5"},
+		{"--read-timeout", "0s"},
+		{"--min-rate", "0"},
 	} {
 		if _, err := ParseServeFlags(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", bad)
@@ -41,6 +43,10 @@ func TestParseServeFlags(t *testing.T) {
 	quota, err := ParseServeFlags([]string{"--uploads-per-day", "7", "--exports-per-day", "2", "--storage-quota-mib", "300"}, func(string) string { return "" })
 	if err != nil || quota.DailyUploads != 7 || quota.DailyExports != 2 || quota.StorageQuota != 300<<20 {
 		t.Fatalf("quota flags: %+v, %v", quota, err)
+	}
+	tm, err := ParseServeFlags([]string{"--read-timeout", "5s", "--write-timeout", "7s", "--idle-timeout", "9s", "--min-rate", "4096"}, func(string) string { return "" })
+	if err != nil || tm.Timeouts.Read != 5*time.Second || tm.Timeouts.Write != 7*time.Second || tm.Timeouts.Idle != 9*time.Second || tm.Timeouts.MinRate != 4096 {
+		t.Fatalf("timeout flags: %+v, %v", tm.Timeouts, err)
 	}
 	def, err := ParseServeFlags(nil, func(string) string { return "" })
 	if err != nil || len(def.Regions) != 3 || def.Addr != "127.0.0.1:8080" || def.DataDir != "./kurz-data" {
