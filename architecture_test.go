@@ -31,7 +31,10 @@ var (
 		"privacy":             {"kurz", "cell", "blob", "auth", "keyring"},
 		"replication":         {"kurz", "cell", "catalog"},
 		"region":              append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
-		"httpapi":             {"kurz", "region", "cell", "catalog", "blob", "edge", "link", "auth", "web", "accounts", "video", "pipeline", "social", "safety"},
+		"httpapi":             {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "link", "auth", "web", "accounts", "video", "pipeline", "social", "safety"},
+		// The front door's defences (timeouts, input checks, password
+		// throttles) know no routes or services.
+		"guard": {"kurz", "auth"},
 		"edge":                {"kurz", "blob"},
 		"sqlite":              {"sqlstore"},
 		"postgres":            {"sqlstore"},

@@ -13,6 +13,7 @@ import (
 
 	"kurz"
 	"kurz/blob/s3blob"
+	"kurz/guard"
 	"kurz/httpapi"
 	"kurz/region"
 )
@@ -75,7 +76,7 @@ type Config struct {
 	Limits httpapi.Limits
 	// Timeouts bound how long clients may take: whole requests, responses,
 	// idle connections, and a minimum rate for uploads and downloads.
-	Timeouts httpapi.Timeouts
+	Timeouts guard.Timeouts
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
 	// SecureCookies marks cookies Secure; set it behind HTTPS.
@@ -156,7 +157,7 @@ func DefaultConfig() Config {
 		Directory:       "eu",
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
 		Limits:          httpapi.DefaultLimits(),
-		Timeouts:        httpapi.DefaultTimeouts(),
+		Timeouts:        guard.DefaultTimeouts(),
 		ShutdownTimeout: 20 * time.Second,
 
 		MaxUploadBytes:     512 << 20,

@@ -7,13 +7,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"kurz/app"
-	"kurz/httpapi"
+	"kurz/guard"
 )
 
 // trickle opens a connection, sends head at once and then body one piece
@@ -63,7 +65,7 @@ func trickle(t *testing.T, addr, head string, body []byte, piece int, gap time.D
 // an upload that keeps the rate may take longer than the read timeout.
 func TestSlowClientsAreCut(t *testing.T) {
 	t.Parallel()
-	tm := httpapi.Timeouts{ReadHeader: 2 * time.Second, Read: 2 * time.Second, Write: 10 * time.Second, Idle: 10 * time.Second,
+	tm := guard.Timeouts{ReadHeader: 2 * time.Second, Read: 2 * time.Second, Write: 10 * time.Second, Idle: 10 * time.Second,
 		MinRate: 4096, RateWindow: time.Second}
 	s := newServer(t, func(c *app.Config) { c.Timeouts = tm })
 	u, _ := url.Parse(s.URL())
@@ -124,8 +126,9 @@ func TestSlowClientsAreCut(t *testing.T) {
 		t.Fatalf("an upload under the minimum rate was kept to the end (%v)", took)
 	}
 	got := offset(slow)
-	if got > sent || string(data[:got]) != string(data[:got]) {
-		t.Fatalf("offset %d after sending %d", got, sent)
+	stored, err := os.ReadFile(filepath.Join(s.Config.DataDir, "eu", "uploads", slow))
+	if got > sent || err != nil || string(stored) != string(data[:got]) {
+		t.Fatalf("offset %d after sending %d; %d bytes stored (%v), want the first %d sent", got, sent, len(stored), err, got)
 	}
 	// It resumes from what arrived.
 	if r := s.do("PATCH", "/api/v1/uploads/"+slow, data[got:], append(auth, "Upload-Offset", strconv.Itoa(got),

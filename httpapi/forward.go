@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/netip"
@@ -10,10 +9,9 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/guard"
 	"kurz/link"
 )
-
-type clientIPKey struct{}
 
 // route sends a signed-in person's API requests that arrive at a region
 // other than their home to the home region (the token names it). The
@@ -29,7 +27,7 @@ func (s *Server) route(next http.Handler) http.Handler {
 				return
 			}
 			if addr, err := netip.ParseAddr(ip); err == nil {
-				r = r.WithContext(context.WithValue(r.Context(), clientIPKey{}, addr))
+				r = r.WithContext(guard.WithClientIP(r.Context(), addr))
 			}
 		}
 		// Staff tools work in the region whose data they touch, whoever's

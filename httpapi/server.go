@@ -3,10 +3,8 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,11 +13,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"kurz"
 	"kurz/auth"
 	"kurz/edge"
+	"kurz/guard"
 	"kurz/link"
 	"kurz/region"
 )
@@ -66,7 +64,7 @@ type Server struct {
 	SecureCookies bool
 	// Timeouts are the server's; the handler enforces the minimum rate
 	// where they give way to it.
-	Timeouts Timeouts
+	Timeouts guard.Timeouts
 
 	// Web registers the web pages on the mux, if set.
 	Web func(*http.ServeMux)
@@ -163,7 +161,35 @@ func (s *Server) Handler() http.Handler {
 		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
 	})
 	csrf := http.NewCrossOriginProtection()
-	return s.logRequests(s.deadlines(s.checkInput(csrf.Handler(s.route(mux)))))
+	deadlines := guard.Deadlines(s.Timeouts, isUpload, isDownload)
+	return s.logRequests(deadlines(s.checkInput(csrf.Handler(s.route(mux)))))
+}
+
+// isUpload says which requests carry tus upload bodies, held to the
+// minimum rate instead of the read timeout.
+func isUpload(r *http.Request) bool {
+	return (r.Method == http.MethodPatch || r.Method == http.MethodPost) && strings.HasPrefix(r.URL.Path, "/api/v1/uploads/")
+}
+
+// isDownload says which answers are media or exports, held to the minimum
+// rate instead of the write timeout.
+func isDownload(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(strings.HasPrefix(r.URL.Path, "/media/") || strings.HasPrefix(r.URL.Path, "/api/v1/me/exports/"))
+}
+
+// checkInput refuses requests whose path or query is not valid UTF-8
+// without NUL (400 in the error shape) and drops a Range header asking for
+// more than guard.MaxRanges ranges. Every request passes here.
+func (s *Server) checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := guard.CheckURL(r); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		guard.LimitRanges(r)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // LinkHandler serves the region link alone (for in-process peers).
@@ -221,39 +247,8 @@ func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// clientIP is the caller's address: the peer, or for a trusted proxy the
-// last address it appended to X-Forwarded-For.
-func (s *Server) clientIP(r *http.Request) netip.Addr {
-	if ip, ok := r.Context().Value(clientIPKey{}).(netip.Addr); ok {
-		return ip
-	}
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return netip.Addr{}
-	}
-	addr := ap.Addr().Unmap()
-	for _, p := range s.TrustedProxies {
-		if p.Contains(addr) {
-			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-			for i := len(hops) - 1; i >= 0; i-- {
-				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-				if err != nil {
-					break
-				}
-				addr = a.Unmap()
-				trusted := false
-				for _, p := range s.TrustedProxies {
-					trusted = trusted || p.Contains(addr)
-				}
-				if !trusted {
-					break
-				}
-			}
-			break
-		}
-	}
-	return addr
-}
+// clientIP is the caller's address (see guard.ClientIP).
+func (s *Server) clientIP(r *http.Request) netip.Addr { return guard.ClientIP(r, s.TrustedProxies) }
 
 // decode reads a JSON body strictly: at most MaxBodyBytes, one object, no
 // unknown fields (so fields like "role" or "region" cannot be slipped in).
@@ -264,38 +259,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 // readJSON is decode that also returns the raw body, for forwarding.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, kurz.Errorf(kurz.EInvalid, "send JSON with Content-Type: application/json")
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, kurz.Errorf(kurz.ETooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
-	} else if err != nil {
-		return nil, kurz.Errorf(kurz.EInvalid, "the request body could not be read")
-	}
-	if !utf8.Valid(data) {
-		return nil, kurz.Errorf(kurz.EInvalid, "the request body must be valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var ute *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &ute):
-			return nil, kurz.FieldError(ute.Field, "%s has the wrong type: want %s", ute.Field, ute.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return nil, kurz.Errorf(kurz.EInvalid, "%s is not an accepted field", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		}
-		return nil, kurz.Errorf(kurz.EInvalid, "the request body is not valid JSON")
-	}
-	if dec.More() {
-		return nil, kurz.Errorf(kurz.EInvalid, "the request body must hold one JSON object")
-	}
-	if err := checkStrings(v); err != nil {
-		return nil, err
-	}
-	return data, nil
+	return guard.DecodeJSON(w, r, v, MaxBodyBytes)
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -8,6 +8,7 @@ import (
 	"kurz/blob"
 	"kurz/catalog"
 	"kurz/cell"
+	"kurz/guard"
 	"kurz/pipeline"
 	"kurz/region"
 	"kurz/video"
@@ -52,7 +53,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := checkUploadMetadata(r); err != nil {
+	if err := guard.CheckUploadMetadata(r.Header.Get("Upload-Metadata")); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -1,9 +1,8 @@
-package httpapi
+package guard
 
 import (
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,9 +10,9 @@ import (
 
 // Timeouts bound how long a client may hold a connection. Read, Write and
 // Idle apply to every request except the transfers that may rightly take
-// long: tus upload bodies (POST and PATCH under /api/v1/uploads/) are held
-// to a minimum rate instead of Read, and media and export downloads to the
-// same minimum rate instead of Write. A transfer slower than the floor is
+// long: upload bodies are held to a minimum rate instead of Read, and
+// long downloads to the same minimum rate instead of Write (see
+// Deadlines). A transfer slower than the floor is
 // cut, so a trickled body or a client that stops reading frees its
 // connection; an upload cut that way resumes from what arrived.
 type Timeouts struct {
@@ -47,48 +46,39 @@ func (t Timeouts) Apply(srv *http.Server) {
 	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = t.ReadHeader, t.Read, t.Write, t.Idle
 }
 
-// rateRead reports whether r's body is an upload held to the minimum rate.
-func rateRead(r *http.Request) bool {
-	return (r.Method == http.MethodPatch || r.Method == http.MethodPost) && strings.HasPrefix(r.URL.Path, "/api/v1/uploads/")
-}
-
-// rateWrite reports whether r's response is a download held to the
-// minimum rate.
-func rateWrite(r *http.Request) bool {
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-		(strings.HasPrefix(r.URL.Path, "/media/") || strings.HasPrefix(r.URL.Path, "/api/v1/me/exports/"))
-}
-
-// deadlines replaces the fixed read or write timeout by the minimum-rate
-// rule where rateRead or rateWrite say so. Every request passes here.
-func (s *Server) deadlines(next http.Handler) http.Handler {
-	t := s.Timeouts
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if t.MinRate <= 0 || t.RateWindow <= 0 {
+// Deadlines returns middleware that replaces the fixed read timeout by
+// the minimum-rate rule for requests upload says carry a long body, and
+// the fixed write timeout for those download says get a long answer.
+// With no MinRate it changes nothing.
+func Deadlines(t Timeouts, upload, download func(*http.Request) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if t.MinRate <= 0 || t.RateWindow <= 0 {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rc := http.NewResponseController(w)
+			switch {
+			case upload(r) && r.Body != nil && r.Body != http.NoBody:
+				g := newRateGuard(t, func() { rc.SetReadDeadline(time.Now()) })
+				// The body may take as long as it keeps the rate; the
+				// answer then has the usual write timeout from its end.
+				rc.SetReadDeadline(time.Time{})
+				rc.SetWriteDeadline(time.Time{})
+				r.Body = &rateBody{ReadCloser: r.Body, g: g, done: func() {
+					if t.Write > 0 {
+						rc.SetWriteDeadline(time.Now().Add(t.Write))
+					}
+				}}
+				defer g.stop()
+			case download(r):
+				g := newRateGuard(t, func() { rc.SetWriteDeadline(time.Now()) })
+				defer g.stop()
+				w = &rateWriter{ResponseWriter: w, g: g, rc: rc}
+			}
 			next.ServeHTTP(w, r)
-			return
-		}
-		rc := http.NewResponseController(w)
-		switch {
-		case rateRead(r) && r.Body != nil && r.Body != http.NoBody:
-			g := newRateGuard(t, func() { rc.SetReadDeadline(time.Now()) })
-			// The body may take as long as it keeps the rate; the answer
-			// then has the usual write timeout from the body's end.
-			rc.SetReadDeadline(time.Time{})
-			rc.SetWriteDeadline(time.Time{})
-			r.Body = &rateBody{ReadCloser: r.Body, g: g, done: func() {
-				if t.Write > 0 {
-					rc.SetWriteDeadline(time.Now().Add(t.Write))
-				}
-			}}
-			defer g.stop()
-		case rateWrite(r):
-			g := newRateGuard(t, func() { rc.SetWriteDeadline(time.Now()) })
-			defer g.stop()
-			w = &rateWriter{ResponseWriter: w, g: g, rc: rc}
-		}
-		next.ServeHTTP(w, r)
-	})
+		})
+	}
 }
 
 // rateGuard cuts a transfer that moves fewer than MinRate × RateWindow

@@ -1,0 +1,54 @@
+package guard
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+type clientIPKey struct{}
+
+// WithClientIP records the client's address for a request that another
+// region forwarded (its link signature vouches for the address).
+func WithClientIP(ctx context.Context, addr netip.Addr) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, addr)
+}
+
+// ClientIP is the caller's address: one vouched for by WithClientIP, or
+// the peer, or for a trusted proxy the last address it appended to
+// X-Forwarded-For (going back through further trusted proxies). Nobody
+// else can choose the address kurz sees.
+func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	if ip, ok := r.Context().Value(clientIPKey{}).(netip.Addr); ok {
+		return ip
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addr := ap.Addr().Unmap()
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if !isTrusted(addr) {
+		return addr
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = a.Unmap()
+		if !isTrusted(addr) {
+			break
+		}
+	}
+	return addr
+}
