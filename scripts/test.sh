@@ -90,10 +90,10 @@ finish() {
 
 # The sqlite pass runs alone: its end-to-end tests (chromium, real
 # processes, 1080p transcodes) are the ones a busy CPU slows past their
-# deadlines. The other two then share the cores. The timeouts (10 and 12
+# deadlines. The other two then share the cores. The timeouts (14 and 12
 # minutes in a row at most) keep a hung test's stack dump inside CI's 30
 # minutes, with room for setup, checks and the quick benchmarks.
-pass sqlite go test -count=1 -timeout 10m ./...
+pass sqlite go test -count=1 -timeout 14m ./...
 finish sqlite
 pass postgres env KURZ_TEST_STORE=postgres go test -count=1 -timeout 10m ./app/... -skip "$pg_skip"
 pass race go test -race -count=1 -timeout 12m ./... -skip "$race_skip"

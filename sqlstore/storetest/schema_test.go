@@ -62,6 +62,11 @@ func normDefault(d sql.NullString) string {
 		return "auto"
 	}
 	s, _, _ := strings.Cut(d.String, "::")
+	// The empty byte string: SQLite's blob literal x'' is PostgreSQL's
+	// bytea '\x'.
+	if s == `'\x'` {
+		s = "x''"
+	}
 	return s
 }
 
