@@ -101,6 +101,10 @@ type Config struct {
 	TranscodeSlots int
 	// TranscodeTimeout bounds one transcode.
 	TranscodeTimeout time.Duration
+	// UnboxedMedia processes media even where the media box (ffmpeg.Runner:
+	// its own user, Landlock, no network) cannot be made; otherwise such a
+	// server refuses uploads and says so at start.
+	UnboxedMedia bool
 	// ProcessingAttempts is how often processing is tried before a video
 	// fails.
 	ProcessingAttempts int

@@ -43,7 +43,8 @@ type Main struct {
 	ln     net.Listener
 	server *http.Server
 	served chan error
-	slots  chan struct{}
+	slots  *pipeline.Slots
+	media  *ffmpeg.Runner
 	gate   *gate
 	locks  []io.Closer
 
@@ -114,7 +115,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if slots <= 0 {
 		slots = max(1, runtime.NumCPU()/4)
 	}
-	m.slots = make(chan struct{}, slots)
+	m.slots = pipeline.NewSlots(slots)
+	m.newMediaRunner()
+	switch rep, err := m.media.CheckBox(ctx); {
+	case err == nil:
+		m.Log.Info("media box ready", "box", rep.String())
+	case m.Config.UnboxedMedia:
+		m.Log.Warn("media box incomplete: processing media without it, as --unboxed-media asks", "box", rep.String(), "err", err)
+	default:
+		m.Log.Error("media box cannot be made: uploads are refused (pass --unboxed-media to process media without it)", "box", rep.String(), "err", err)
+	}
 	m.api.Peers = map[kurz.Region]string{}
 	for r, u := range m.Config.Peers {
 		m.api.Peers[r] = strings.TrimRight(u, "/")
@@ -207,7 +217,6 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		peers[other] = strings.TrimRight(u, "/")
 	}
 	nodeID := m.nodeID()
-	threads := max(1, runtime.NumCPU()/cap(m.slots))
 	dir := filepath.Join(m.Config.DataDir, string(r))
 	var local http.Handler
 	if m.api != nil {
@@ -238,9 +247,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
 			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg", DailyExports: m.Config.DailyExports},
 		Media: pipeline.MediaConfig{
-			FFmpeg: &ffmpeg.Runner{Threads: threads, Limits: ffmpeg.Limits{
-				MaxDuration: m.Config.MaxVideoDuration, TranscodeTimeout: m.Config.TranscodeTimeout,
-				MaxFileSize: m.Config.MaxUploadBytes}},
+			FFmpeg:         m.media,
 			Slots:          m.slots,
 			MaxUploadBytes: m.Config.MaxUploadBytes,
 			DailyUploads:   m.Config.DailyUploads,
@@ -251,6 +258,14 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 			UploadTTL:      m.Config.UploadTTL,
 		},
 	}
+}
+
+// newMediaRunner makes the process's one ffmpeg runner: every region's
+// pipeline shares it (and its box check).
+func (m *Main) newMediaRunner() {
+	m.media = &ffmpeg.Runner{Threads: max(1, runtime.NumCPU()/m.slots.Cap()), Unboxed: m.Config.UnboxedMedia,
+		Limits: ffmpeg.Limits{MaxDuration: m.Config.MaxVideoDuration, TranscodeTimeout: m.Config.TranscodeTimeout,
+			MaxFileSize: m.Config.MaxUploadBytes}}
 }
 
 // linkSecrets gives each pair of regions its secret: a peer's own secret

@@ -16,6 +16,7 @@ import (
 	"kurz/catalog"
 	"kurz/internal/leak"
 	"kurz/link"
+	"kurz/pipeline"
 	"kurz/region"
 	"kurz/sqlite"
 	"kurz/sqlstore"
@@ -41,7 +42,8 @@ func (m *Main) offlineRegionConfig(r kurz.Region) region.Config {
 	if m.Log == nil {
 		m.Log = slog.New(slog.DiscardHandler)
 	}
-	m.slots = make(chan struct{}, 1)
+	m.slots = pipeline.NewSlots(1)
+	m.newMediaRunner()
 	m.api = nil
 	return m.regionConfig(r, link.SharedSecret(nil), nil)
 }

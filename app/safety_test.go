@@ -257,8 +257,9 @@ func TestNoticeAndAction(t *testing.T) {
 	}
 }
 
-// TestBlockedMedia: a removed video's hash blocks a re-encoded copy (other
-// bitrate and resolution) at upload; an unrelated clip passes.
+// TestBlockedMedia: a removed video's fingerprint blocks a re-encoded copy
+// (other bitrate and resolution) and a copy behind a 5 s intro at upload;
+// an unrelated clip, and the intro alone, publish.
 func TestBlockedMedia(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
@@ -286,15 +287,27 @@ func TestBlockedMedia(t *testing.T) {
 
 	copyPath := filepath.Join(dir, "copy.mkv")
 	mediatest.FFmpeg(t, "-i", orig, "-vf", "scale=360:640", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "400k", "-c:a", "aac", "-b:a", "64k", copyPath)
+	// The blocked clip behind a 5 s intro of something else, re-encoded.
+	intro := filepath.Join(dir, "intro.mp4")
+	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "mandelbrot=s=180x320:r=30", "-f", "lavfi", "-i", "sine=f=220:d=5", "-t", "5", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", intro)
+	padded := filepath.Join(dir, "padded.mp4")
+	mediatest.FFmpeg(t, "-i", intro, "-i", orig, "-filter_complex", "[0:v]scale=540:960,setsar=1[i];[1:v]setsar=1[o];[i][0:a][o][1:a]concat=n=2:v=1:a=1[v][a]", "-map", "[v]", "-map", "[a]",
+		"-c:v", "libx264", "-preset", "veryfast", "-b:v", "800k", "-c:a", "aac", padded)
 	other := filepath.Join(dir, "other.mp4")
-	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "mandelbrot=s=540x960:r=30", "-f", "lavfi", "-i", "sine=d=3", "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", other)
+	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "life=s=180x320:r=30:mold=10:ratio=0.5:death_color=#203040:life_color=#f0e0a0", "-f", "lavfi", "-i", "sine=d=3", "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", other)
 	blocked := s.tusUpload(creator.Token, copyPath, map[string]string{"caption": "again"}, 1, "")
+	paddedRes := s.tusUpload(creator.Token, padded, map[string]string{"caption": "with an intro"}, 1, "")
 	fine := s.tusUpload(creator.Token, other, map[string]string{"caption": "fine"}, 1, "")
-	if v := s.waitVideo(creator.Token, blocked.VideoID); v.Status != "removed" || !strings.Contains(v.Error, "not allowed") {
-		t.Fatalf("re-encoded copy: %+v", v)
+	fineIntro := s.tusUpload(creator.Token, intro, map[string]string{"caption": "the intro alone"}, 1, "")
+	for name, id := range map[string]string{"re-encoded copy": blocked.VideoID, "copy behind a 5 s intro": paddedRes.VideoID} {
+		if v := s.waitVideo(creator.Token, id); v.Status != "removed" || !strings.Contains(v.Error, "not allowed") {
+			t.Fatalf("%s: %+v", name, v)
+		}
 	}
-	if v := s.waitVideo(creator.Token, fine.VideoID); v.Status != "ready" {
-		t.Fatalf("unrelated clip: %+v", v)
+	for name, id := range map[string]string{"unrelated clip": fine.VideoID, "the intro alone": fineIntro.VideoID} {
+		if v := s.waitVideo(creator.Token, id); v.Status != "ready" {
+			t.Fatalf("%s: %+v", name, v)
+		}
 	}
 	// The owner got an automated statement of reasons.
 	found := false

@@ -1,7 +1,11 @@
 // Package ffmpeg probes uploaded videos under strict limits and transcodes
-// them into a vertical HLS ladder, a poster and a preview, with ffprobe and
-// ffmpeg run as sandboxed child processes (argument slices, no shell, empty
+// them into a vertical HLS ladder, a poster, a preview and a temporal
+// fingerprint, with ffprobe and ffmpeg run as child processes in a box
+// (box.go: own user, Landlock, no network; argument slices, no shell, empty
 // environment, local files only, whole process group killed on timeout).
+// Limits hold on what is decoded, not on what a header claims: a counting
+// pass measures the real duration, frames and streams before any decoding,
+// and the transcode itself stops at them.
 //
 // It knows files, not videos: it imports no other kurz package, so the
 // pipeline that calls it owns statuses, owners and storage.
@@ -10,12 +14,15 @@ package ffmpeg
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -23,14 +30,17 @@ import (
 // Limits bound what a probed input may be. Zero values mean the defaults.
 type Limits struct {
 	MaxWidth, MaxHeight int           // default 4096 each
-	MaxPixels           int           // default 4096*2304
-	MaxDuration         time.Duration // default 10 min
+	MaxPixels           int           // default 4096*2304, also enforced by the decoders
+	MaxDuration         time.Duration // default 10 min, measured on the packets
 	MaxFPS              float64       // default 120
-	MaxStreams          int           // default 8
+	MaxFrames           int           // default MaxDuration × MaxFPS, counted
+	MaxStreams          int           // default 8, counted
 	MaxFileSize         int64         // 0 means no limit
-	ProbeTimeout        time.Duration // default 20s
-	TranscodeTimeout    time.Duration // default 20 min
-	MaxMemory           int64         // address space of a child, default 4 GiB
+	ProbeTimeout        time.Duration // default 20s, each of the two probe passes
+	// TranscodeTimeout caps one transcode (default 20 min); within it a
+	// transcode gets 2 minutes plus 4 times the video's measured duration.
+	TranscodeTimeout time.Duration
+	MaxMemory        int64 // address space of a child, default 4 GiB
 }
 
 func (l Limits) withDefaults() Limits {
@@ -49,6 +59,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxFPS <= 0 {
 		l.MaxFPS = 120
 	}
+	if l.MaxFrames <= 0 {
+		l.MaxFrames = int(l.MaxDuration.Seconds() * l.MaxFPS)
+	}
 	if l.ProbeTimeout <= 0 {
 		l.ProbeTimeout = 20 * time.Second
 	}
@@ -61,15 +74,28 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Runner runs ffprobe and ffmpeg binaries. The zero value uses PATH lookups
-// and default limits. Callers bound concurrency themselves (one transcode per
-// worker slot).
+// Runner runs ffprobe and ffmpeg binaries in the media box (see box.go).
+// The zero value uses PATH lookups, default limits and the box. Callers
+// bound concurrency themselves (one transcode per worker slot). A Runner
+// must not be copied after first use.
 type Runner struct {
 	FFmpeg, FFprobe string // binary paths; default "ffmpeg"/"ffprobe"
 	Limits          Limits
 	Threads         int // x264 threads per encoder; 0 lets x264 decide
+	// BoxUID and BoxGID are the user the tools run as when the server
+	// runs as root (0: the system user "kurz-media", else DefaultBoxID).
+	BoxUID, BoxGID int
+	// Unboxed processes media even where the box cannot be made (not
+	// root without user namespaces, no Landlock): the operator's explicit
+	// choice. Every part of the box the machine allows is still used.
+	Unboxed bool
 
-	started func(pid int) // test hook: called with the child's pid
+	started    func(pid int) // test hook: called with the child's pid
+	noLandlock bool          // test hook: act as on a kernel without Landlock
+
+	boxOnce sync.Once
+	box     *BoxReport
+	boxErr  error
 }
 
 // RejectError means the input is not acceptable. Reason is a sentence a
@@ -92,8 +118,9 @@ const childPath = "PATH=/usr/local/bin:/usr/bin:/bin"
 const formatWhitelist = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,flv,ogg"
 
 // inputArgs are the options in front of every -i: local files only,
-// whitelisted demuxers, bounded probing. Demuxers fail outright past
-// max_streams, so thousands of streams never get allocated.
+// whitelisted demuxers, bounded probing, and decoders that refuse pictures
+// larger than the limit whatever the header said. Demuxers fail outright
+// past max_streams, so thousands of streams never get allocated.
 func inputArgs(lim Limits) []string {
 	return []string{
 		"-protocol_whitelist", "file",
@@ -101,6 +128,7 @@ func inputArgs(lim Limits) []string {
 		"-probesize", "20000000", // bytes
 		"-analyzeduration", "10000000", // µs
 		"-max_streams", strconv.Itoa(max(32, lim.MaxStreams)),
+		"-max_pixels", strconv.Itoa(lim.MaxPixels),
 	}
 }
 
@@ -114,69 +142,110 @@ func (r *Runner) bin(name string) string {
 	return name
 }
 
-// run executes bin with args in dir, in its own process group, with an empty
-// environment. The group is SIGKILLed when ctx ends. stdout is captured up to
-// maxOut bytes (discarded if maxOut is 0); stderr keeps its last 8 KiB.
-func (r *Runner) run(ctx context.Context, bin string, args []string, dir string, maxOut int) (stdout []byte, stderr string, err error) {
-	stdout, stderr, err = r.run1(ctx, bin, args, dir, maxOut, netIsolation.Load())
-	if err != nil && netIsolation.Load() && errors.Is(err, syscall.EPERM) {
-		// No right to make network namespaces here (not root): run without.
-		netIsolation.Store(false)
-		return r.run1(ctx, bin, args, dir, maxOut, false)
-	}
-	return stdout, stderr, err
+// runOpts are what one run of a tool may touch.
+type runOpts struct {
+	input  *os.File  // passed as fd 3 (inputURL), the only file it may read
+	outDir string    // the only folder it may write, and its working folder
+	stdout io.Writer // nil discards
+	check  bool      // a run of CheckBox (not reported to the started hook)
 }
 
-// netIsolation is whether children get a network namespace of their own
-// (with no interfaces up: no network at all). It turns off for good the
-// first time the OS refuses.
-var netIsolation = func() *atomic.Bool { var b atomic.Bool; b.Store(true); return &b }()
-
-// prlimit, when installed, caps each child's address space, open files
-// and core dumps before it starts decoding.
-var prlimit, _ = exec.LookPath("prlimit")
-
-func (r *Runner) run1(ctx context.Context, bin string, args []string, dir string, maxOut int, isolate bool) (stdout []byte, stderr string, err error) {
-	if prlimit != "" {
-		lim := r.Limits.withDefaults()
-		args = append([]string{"--as=" + strconv.FormatInt(lim.MaxMemory, 10), "--nofile=256", "--core=0", "--", bin}, args...)
-		bin = prlimit
+// run executes bin with args in the box, in its own process group, with an
+// empty environment. The group is SIGKILLed when ctx ends. stderr keeps
+// its last 8 KiB.
+func (r *Runner) run(ctx context.Context, bin string, args []string, o runOpts) (stderr string, err error) {
+	rep, boxErr := r.CheckBox(ctx)
+	if boxErr != nil && !r.Unboxed {
+		if rep == nil {
+			return "", boxErr
+		}
+		return "", ErrNoBox
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
+	return r.start(ctx, bin, args, rep, rep.Landlock > 0, o)
+}
+
+// start runs bin under the parts of the box in rep (Landlock only if
+// withLandlock).
+func (r *Runner) start(ctx context.Context, bin string, args []string, rep *BoxReport, withLandlock bool, o runOpts) (stderr string, err error) {
+	lim := r.Limits.withDefaults()
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", bin, err)
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return "", err
+	}
+	spec := boxSpec{Bin: path, UID: rep.UID, GID: rep.GID, Landlock: withLandlock, Input: o.input != nil,
+		AS: uint64(lim.MaxMemory), NoFile: 256}
+	if o.outDir != "" {
+		if spec.Write, err = filepath.Abs(o.outDir); err != nil {
+			return "", err
+		}
+	}
+	if rep.UID >= 0 {
+		if o.input != nil {
+			if err := grantInput(o.input, rep.GID); err != nil {
+				return "", fmt.Errorf("ffmpeg: hand the input to the box: %w", err)
+			}
+		}
+		if o.outDir != "" {
+			if err := grantDir(o.outDir, rep.UID, rep.GID); err != nil {
+				return "", fmt.Errorf("ffmpeg: hand the output folder to the box: %w", err)
+			}
+			defer func() {
+				if rerr := reclaimDir(o.outDir); rerr != nil && err == nil {
+					err = fmt.Errorf("ffmpeg: take back the output folder: %w", rerr)
+				}
+			}()
+		}
+	}
+	js, err := json.Marshal(spec)
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "/proc/self/exe")
+	cmd.Args = append([]string{boxArg0, string(js), filepath.Base(bin)}, args...)
+	cmd.Dir = "/"
+	if o.outDir != "" {
+		cmd.Dir = o.outDir
+	}
 	cmd.Env = []string{childPath}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if isolate {
+	if rep.NetNS {
 		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWNET
+		if os.Geteuid() != 0 {
+			// Without root a network namespace needs a user namespace,
+			// in which the server's user maps to itself.
+			cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
+			cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: os.Geteuid(), HostID: os.Geteuid(), Size: 1}}
+			cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getegid(), HostID: os.Getegid(), Size: 1}}
+		}
+	}
+	if o.input != nil {
+		cmd.ExtraFiles = []*os.File{o.input}
 	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	outW := &capWriter{max: maxOut}
 	errW := &tailWriter{max: 8 << 10}
 	cmd.Stderr = errW
-	if maxOut > 0 {
-		cmd.Stdout = outW
-	}
+	cmd.Stdout = o.stdout
 	if err := cmd.Start(); err != nil {
 		if ctx.Err() != nil {
-			return nil, "", fmt.Errorf("%s: %w", bin, context.Cause(ctx))
+			return "", fmt.Errorf("%s: %w", bin, context.Cause(ctx))
 		}
-		return nil, "", fmt.Errorf("%s: %w", bin, err)
+		return "", fmt.Errorf("%s: %w", bin, err)
 	}
-	if r.started != nil {
+	if r.started != nil && !o.check {
 		r.started(cmd.Process.Pid)
 	}
 	err = cmd.Wait()
 	if ctx.Err() != nil {
-		return nil, "", fmt.Errorf("%s: killed: %w", bin, context.Cause(ctx))
+		return "", fmt.Errorf("%s: killed: %w", bin, context.Cause(ctx))
 	}
 	if err != nil {
-		return nil, "", &execError{bin: bin, err: err, stderr: errW.String()}
+		return "", &execError{bin: bin, err: err, stderr: errW.String()}
 	}
-	if outW.over {
-		return nil, "", fmt.Errorf("%s: output larger than %d bytes", bin, maxOut)
-	}
-	return outW.buf.Bytes(), errW.String(), nil
+	return errW.String(), nil
 }
 
 // execError is a failed run; Stderr is ffmpeg's own diagnostics (bounded).

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -72,7 +73,7 @@ func TestTranscodeArgsGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := &Runner{Threads: 2}
-			got := strings.Join(r.TranscodeArgs("/srv/kurz/uploads/01J0000000/source", &tc.info, "/srv/out"), "\n") + "\n"
+			got := strings.Join(r.TranscodeArgs(&tc.info), "\n") + "\n"
 			path := filepath.Join("testdata", tc.name+".golden")
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -361,7 +362,9 @@ func TestHostileInputs(t *testing.T) {
 // sniffer would have stopped: no success, no /etc/passwd in any output.
 func bypassSniffer(t *testing.T, path string) {
 	r := &Runner{Limits: Limits{ProbeTimeout: 15 * time.Second, TranscodeTimeout: 15 * time.Second}}
-	info, err := r.probeFile(context.Background(), path, r.Limits.withDefaults())
+	in := must(os.Open(path))
+	defer in.Close()
+	info, err := r.probeFile(context.Background(), in, r.Limits.withDefaults())
 	if err == nil {
 		t.Fatalf("ffprobe accepted %+v", info)
 	}
@@ -375,7 +378,7 @@ func bypassSniffer(t *testing.T, path string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	_, _, err = r.run(ctx, "ffmpeg", r.TranscodeArgs(path, fake, work), work, 0)
+	_, err = r.run(ctx, "ffmpeg", r.TranscodeArgs(fake), runOpts{input: in, outDir: work})
 	if err == nil {
 		t.Fatal("ffmpeg transcoded a hostile file")
 	}
@@ -494,6 +497,9 @@ func TestProbeTimeoutKillsProcessGroup(t *testing.T) {
 	dir := t.TempDir()
 	fake := mustWrite(t, filepath.Join(dir, "ffprobe"), []byte("#!/bin/sh\nsleep 30 &\nsleep 30\n"))
 	must(0, os.Chmod(fake, 0o755))
+	// The box's user must be able to reach the stand-in.
+	must(0, os.Chmod(dir, 0o755))
+	must(0, os.Chmod(filepath.Dir(dir), 0o755))
 	in := mustWrite(t, filepath.Join(dir, "x.mp4"), []byte("\x00\x00\x00\x18ftypisom"))
 	var pid atomic.Int64
 	r := &Runner{FFprobe: fake, Limits: Limits{ProbeTimeout: 200 * time.Millisecond}, started: func(p int) { pid.Store(int64(p)) }}
@@ -618,20 +624,19 @@ func TestTranscodeSilentTiny(t *testing.T) {
 }
 
 // TestChildIsolation: as root, ffmpeg runs in a network namespace of its
-// own (no network at all) and under resource limits.
+// own (no network at all), as the box's user without capabilities or
+// groups, with no_new_privs (Landlock's precondition), under resource
+// limits.
 func TestChildIsolation(t *testing.T) {
 	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("network namespaces need root; CI runs as root")
 	}
-	if _, err := exec.LookPath("prlimit"); err != nil {
-		t.Fatal("prlimit (util-linux) is missing")
-	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.mp4")
 	mustClip(t, in, 720, 1280, 3, true)
 	myNet, _ := os.Readlink("/proc/self/ns/net")
-	type seen struct{ net, limits string }
+	type seen struct{ net, limits, status string }
 	got := make(chan seen, 1)
 	r := &Runner{started: func(pid int) {
 		go func() {
@@ -640,8 +645,9 @@ func TestChildIsolation(t *testing.T) {
 				if strings.HasSuffix(exe, "ffmpeg") {
 					net, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
 					lim, _ := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
+					status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 					select {
-					case got <- seen{net, string(lim)}:
+					case got <- seen{net, string(lim), string(status)}:
 					default:
 					}
 					return
@@ -666,6 +672,12 @@ func TestChildIsolation(t *testing.T) {
 		}
 		if !strings.Contains(s.limits, "Max address space         4294967296") || !strings.Contains(s.limits, "Max open files            256") {
 			t.Fatalf("ffmpeg's limits:\n%s", s.limits)
+		}
+		// Its own user, no capabilities, no way to gain privileges.
+		want := fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", DefaultBoxID, DefaultBoxID, DefaultBoxID, DefaultBoxID)
+		if !strings.Contains(s.status, want) || !strings.Contains(s.status, "CapEff:\t0000000000000000") ||
+			!strings.Contains(s.status, "NoNewPrivs:\t1") || !regexp.MustCompile(`(?m)^Groups:\s*$`).MatchString(s.status) {
+			t.Fatalf("ffmpeg's status:\n%s", s.status)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("never saw ffmpeg running")

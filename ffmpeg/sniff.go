@@ -78,28 +78,37 @@ func Sniff(head []byte) (string, error) {
 	return "", reject("this file is not a video")
 }
 
-// sniffFile reads the head of a file and sniffs it; it also enforces
-// Limits.MaxFileSize and refuses anything but a regular file.
-func sniffFile(path string, maxSize int64) (string, error) {
+// openInput opens an input, refuses anything but a regular file within
+// maxSize (0: any size) and sniffs its head. The open file is what the
+// tools get (as fd 3): what was checked is what is decoded.
+func openInput(path string, maxSize int64) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("ffmpeg: open input: %w", err)
+		return nil, fmt.Errorf("ffmpeg: open input: %w", err)
 	}
-	defer f.Close()
+	if err := sniffOpen(f, maxSize); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func sniffOpen(f *os.File, maxSize int64) error {
 	st, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("ffmpeg: stat input: %w", err)
+		return fmt.Errorf("ffmpeg: stat input: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return "", reject("this file is not a video")
+		return reject("this file is not a video")
 	}
 	if maxSize > 0 && st.Size() > maxSize {
-		return "", reject(fmt.Sprintf("file too large (over %d MB)", maxSize>>20))
+		return reject(fmt.Sprintf("file too large (over %d MB)", maxSize>>20))
 	}
 	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("ffmpeg: read input: %w", err)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("ffmpeg: read input: %w", err)
 	}
-	return Sniff(head[:n])
+	_, err = Sniff(head[:n])
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Rung is one vertical rendition of the ladder.
@@ -61,6 +62,8 @@ type Rendition struct {
 type Output struct {
 	Renditions              []Rendition
 	Master, Poster, Preview string
+	// Fingerprint is the video's temporal fingerprint (fingerprint.go).
+	Fingerprint Fingerprint
 }
 
 // Output file names inside outDir; the media URLs (video.MediaURLs) are
@@ -98,14 +101,29 @@ func fitPad(w, h int) string {
 		"pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1", w, h, w, h)
 }
 
-// TranscodeArgs returns the exact ffmpeg arguments Transcode uses. Output
-// paths are relative: ffmpeg runs inside a fresh work directory of outDir.
-func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string {
-	_ = outDir // outputs are relative to the work directory
-	abs, err := filepath.Abs(input)
-	if err != nil {
-		abs = filepath.Clean(input)
-	}
+// decodeLimit is how much of the input any decode reads: the counted
+// duration plus a second. Frames past it are never decoded, whatever the
+// timestamps did after counting.
+func decodeLimit(info *Info) string {
+	return strconv.FormatFloat(info.Duration.Seconds()+1, 'f', 3, 64)
+}
+
+// maxOutFrames caps the frames of each output stream at fps over the
+// decode limit, plus one.
+func maxOutFrames(info *Info, fps float64) string {
+	return strconv.Itoa(int(math.Ceil((info.Duration.Seconds()+1)*fps)) + 1)
+}
+
+// TranscodeTimeout is how long the transcode of info may take: 2 minutes
+// plus 4 times its duration, within Limits.TranscodeTimeout.
+func (r *Runner) TranscodeTimeout(info *Info) time.Duration {
+	return min(r.Limits.withDefaults().TranscodeTimeout, 2*time.Minute+4*info.Duration)
+}
+
+// TranscodeArgs returns the exact ffmpeg arguments Transcode uses. The
+// input is fd 3 (see box.go); output paths are relative: ffmpeg runs
+// inside a fresh work directory of outDir. The fingerprint goes to stdout.
+func (r *Runner) TranscodeArgs(info *Info) []string {
 	rungs := Ladder(info)
 	fpsExpr, fps := outFPS(info)
 	gop := strconv.Itoa(max(1, int(math.Round(fps*segSeconds))))
@@ -113,11 +131,11 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 
 	// One decode, fanned out: N rungs, the poster frame and the preview.
 	var g strings.Builder
-	fmt.Fprintf(&g, "[0:v:0]fps=%s,split=%d", fpsExpr, len(rungs)+2)
+	fmt.Fprintf(&g, "[0:v:0]fps=%s,split=%d", fpsExpr, len(rungs)+3)
 	for i := range rungs {
 		fmt.Fprintf(&g, "[s%d]", i)
 	}
-	g.WriteString("[sp][sv]")
+	g.WriteString("[sp][sv][sf]")
 	for i, rg := range rungs {
 		fmt.Fprintf(&g, ";[s%d]%s,format=yuv420p[v%d]", i, fitPad(rg.Width, rg.Height), i)
 	}
@@ -129,6 +147,7 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 		posterFrame, posterFrame+1, fitPad(top.Width, top.Height))
 	fmt.Fprintf(&g, ";[sv]trim=duration=3,scale=%d:-2,setsar=1,format=yuv420p[preview]",
 		max(min(360, info.Width&^1), 2))
+	fmt.Fprintf(&g, ";[sf]%s[fingerprint]", fingerprintFilter)
 
 	// Options every output gets: no metadata, chapters, data or subtitles,
 	// and no encoder/muxer version tags.
@@ -136,7 +155,8 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 
 	a := []string{"-nostdin", "-hide_banner", "-nostats", "-v", "error"}
 	a = append(a, inputArgs(r.Limits.withDefaults())...)
-	a = append(a, "-i", "file:"+abs, "-filter_complex", g.String())
+	a = append(a, "-t", decodeLimit(info), "-i", inputURL, "-filter_complex", g.String())
+	frames := maxOutFrames(info, fps)
 
 	// HLS ladder.
 	var streamMap []string
@@ -149,7 +169,7 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 			streamMap = append(streamMap, fmt.Sprintf("v:%d", i))
 		}
 	}
-	a = append(a, "-c:v", "libx264", "-preset", "veryfast", "-flags:v", "+bitexact",
+	a = append(a, "-frames:v", frames, "-c:v", "libx264", "-preset", "veryfast", "-flags:v", "+bitexact",
 		"-g", gop, "-keyint_min", gop, "-sc_threshold", "0")
 	if r.Threads > 0 {
 		a = append(a, "-threads:v", strconv.Itoa(r.Threads))
@@ -186,6 +206,10 @@ func (r *Runner) TranscodeArgs(input string, info *Info, outDir string) []string
 	}
 	a = append(a, clean...)
 	a = append(a, "-movflags", "+faststart", "-f", "mp4", PreviewName)
+
+	// Fingerprint: raw 9×8 grey frames at FingerprintRate on stdout.
+	a = append(a, "-map", "[fingerprint]", "-an", "-frames:v", maxOutFrames(info, FingerprintRate),
+		"-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1")
 	return a
 }
 
@@ -196,7 +220,8 @@ var ownedName = regexp.MustCompile(`^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-
 
 // Transcode runs one ffmpeg process that writes, into outDir,
 // master.m3u8, v0/index.m3u8 + v0/seg_00000.ts … (one variant per rung,
-// lowest first), poster.jpg and preview.mp4.
+// lowest first), poster.jpg and preview.mp4, and returns the video's
+// temporal fingerprint with them.
 //
 // Staging: ffmpeg writes into a fresh outDir/.work-* directory; only when it
 // succeeded are the variant folders, poster and preview renamed into outDir,
@@ -206,18 +231,20 @@ var ownedName = regexp.MustCompile(`^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-
 // any other entry in outDir is an error. Run one Transcode per outDir at a
 // time. The caller still treats outDir as a staging directory and publishes
 // it by renaming it after success.
+//
+// The decode stops at Info's counted duration (plus a second) and every
+// output at the frames that fit in it; the run is killed after
+// TranscodeTimeout(info).
 func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir string) (*Output, error) {
 	if info == nil || info.Width <= 0 || info.Height <= 0 {
 		return nil, errors.New("ffmpeg: Transcode needs the Info from Probe")
 	}
 	lim := r.Limits.withDefaults()
-	abs, err := filepath.Abs(input)
+	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("ffmpeg: %w", err)
-	}
-	if _, err := sniffFile(abs, lim.MaxFileSize); err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	if err := cleanOutDir(outDir); err != nil {
 		return nil, err
 	}
@@ -244,9 +271,13 @@ func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir
 		})
 	}
 
-	ctx, cancel := context.WithTimeoutCause(ctx, lim.TranscodeTimeout, ErrTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, r.TranscodeTimeout(info), ErrTimeout)
 	defer cancel()
-	if _, _, err := r.run(ctx, r.bin("ffmpeg"), r.TranscodeArgs(abs, info, outDir), work, 0); err != nil {
+	fp := &capWriter{max: fingerprintBytes(info)}
+	if _, err := r.run(ctx, r.bin("ffmpeg"), r.TranscodeArgs(info), runOpts{input: f, outDir: work, stdout: fp}); err != nil {
+		return nil, err
+	}
+	if out.Fingerprint, err = parseFingerprint(fp); err != nil {
 		return nil, err
 	}
 

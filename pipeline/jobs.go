@@ -42,9 +42,14 @@ func (w *processVideoWorker) Timeout(*river.Job[ProcessVideoArgs]) time.Duration
 	return w.c.JobTimeout()
 }
 
+// slotSnooze is how long a job steps aside when its owner holds their
+// share of the transcode slots.
+const slotSnooze = 5 * time.Second
+
 func (w *processVideoWorker) Work(ctx context.Context, job *river.Job[ProcessVideoArgs]) error {
 	err := w.c.processVideo(ctx, job.Args)
-	if err != nil && job.Attempt >= job.MaxAttempts {
+	var snooze *river.JobSnoozeError
+	if err != nil && !errors.As(err, &snooze) && job.Attempt >= job.MaxAttempts {
 		w.c.failVideo(context.WithoutCancel(ctx), job.Args, "we could not process this video; please try uploading it again")
 	}
 	return err
@@ -175,6 +180,9 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 			}
 		}
 	}
+	// Probing counts what the file really holds (duration, frames,
+	// streams), so a file whose header lies fails here, in seconds. A
+	// limit is the file's fault: the video fails at once, never retried.
 	info, err := c.Media.FFmpeg.Probe(ctx, input)
 	var rej *ffmpeg.RejectError
 	if errors.As(err, &rej) {
@@ -185,29 +193,22 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err != nil {
 		return err
 	}
-	// Known-bad media is stopped before anything is published.
-	hashes, err := c.Media.FFmpeg.PerceptualHash(ctx, input, info)
+	release, err := c.Media.Slots.Acquire(ctx, v.OwnerID)
+	if errors.Is(err, ErrPersonBusy) {
+		// The owner's other uploads hold their share of the slots: step
+		// aside for others and come back (a snooze is not an attempt).
+		return river.JobSnooze(slotSnooze)
+	}
 	if err != nil {
-		// Not fatal: the video is published without a hash to block it by.
-		c.Log.Warn("perceptual hash", "video_id", v.ID, "err", err)
-	}
-	if blocked, err := c.Screen.Blocked(ctx, hashes); err != nil {
 		return err
-	} else if blocked {
-		c.RemoveUpload(v.ID)
-		return c.Screen.BlockUpload(ctx, v)
 	}
-	select {
-	case c.Media.Slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	// The ladder is written to a staged folder and published whole before
-	// the video is marked ready: no half playlist is ever served, and a
-	// rerun replaces what an earlier attempt published.
+	// The ladder and the fingerprint come from one decode, written to a
+	// staged folder and published whole before the video is marked
+	// ready: no half playlist is ever served, and a rerun replaces what
+	// an earlier attempt published.
 	dir := filepath.Join(stage, "media")
 	out, err := func() (*ffmpeg.Output, error) {
-		defer func() { <-c.Media.Slots }()
+		defer release()
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
@@ -220,6 +221,13 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	}
 	if err != nil {
 		return err
+	}
+	// Known-bad media is stopped before anything is published.
+	if blocked, err := c.Screen.Blocked(ctx, out.Fingerprint); err != nil {
+		return err
+	} else if blocked {
+		c.RemoveUpload(v.ID)
+		return c.Screen.BlockUpload(ctx, v)
 	}
 	if err := c.Blobs.Publish(ctx, dir, cell.MediaKey(v.ID)); err != nil {
 		return err
@@ -235,7 +243,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		cur.Status, cur.Error, cur.Worker = kurz.StatusReady, "", ""
 		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
 		cur.Renditions = marshalRenditions(out.Renditions)
-		cur.PHash = ffmpeg.EncodeHash(hashes)
+		cur.PHash = out.Fingerprint.String()
 		cur.UpdatedAt = c.Now().UTC()
 		if _, err := c.Screen.Hold(ctx, q, cur); err != nil {
 			return err

@@ -31,9 +31,9 @@ type Captions interface {
 // filter, the block list of known-bad media and the review hold.
 type Screen interface {
 	CheckWords(field, text string) error
-	// Blocked reports whether a video's perceptual hash matches the block
-	// list.
-	Blocked(ctx context.Context, hashes []uint64) (bool, error)
+	// Blocked reports whether a video's temporal fingerprint (one frame
+	// hash per 1/ffmpeg.FingerprintRate s) shows media on the block list.
+	Blocked(ctx context.Context, fingerprint []uint64) (bool, error)
 	// BlockUpload removes a video that matched the block list.
 	BlockUpload(ctx context.Context, v *kurz.Video) error
 	// Hold puts a processed video on hold for review if the rules say so,
@@ -54,9 +54,9 @@ type Service struct {
 // MediaConfig sets the video pipeline's limits and resources.
 type MediaConfig struct {
 	FFmpeg *ffmpeg.Runner
-	// Slots is shared by every cell of the process: one token per
-	// transcode that may run at once, sized to the machine.
-	Slots chan struct{}
+	// Slots is shared by every cell of the process: the transcodes that
+	// may run at once, sized to the machine, and each person's share.
+	Slots *Slots
 	// MaxUploadBytes bounds one upload (default 512 MiB).
 	MaxUploadBytes int64
 	// DailyUploads is how many uploads a person may create per UTC day;
@@ -97,6 +97,10 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	}
 	if in.Size < 0 {
 		return nil, kurz.Errorf(kurz.EInvalid, "the upload length must be given")
+	}
+	if _, err := c.Media.FFmpeg.CheckBox(ctx); err != nil && !c.Media.FFmpeg.Unboxed {
+		// Nothing is accepted that could not be processed safely.
+		return nil, kurz.Errorf(kurz.EUnavailable, "this server cannot process videos at the moment; please try again later")
 	}
 	if in.Size > c.Media.MaxUploadBytes {
 		return nil, kurz.Errorf(kurz.ETooLarge, "this file is larger than the %d MiB limit", c.Media.MaxUploadBytes>>20)

@@ -216,7 +216,7 @@ func (r *Region) Start(ctx context.Context, role Role) error {
 		}
 	}
 	err := r.OpenJobs(ctx, cell.JobsConfig{NodeID: r.Pipeline.Media.NodeID, InsertOnly: role == RoleAPI,
-		MediaWorkers: cap(r.Pipeline.Media.Slots), JobTimeout: r.Pipeline.JobTimeout()})
+		MediaWorkers: r.Pipeline.Media.Slots.Cap(), JobTimeout: r.Pipeline.JobTimeout()})
 	if err != nil {
 		return err
 	}

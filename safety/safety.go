@@ -250,48 +250,26 @@ func (c *Service) targetOwner(ctx context.Context, typ, id string) (string, int6
 	return "", 0, kurz.ErrNotFound
 }
 
-// Blocked compares a new video's perceptual hash with the block
-// list. A match removes it before it is published, with an automated
-// statement of reasons.
-func (c *Service) Blocked(ctx context.Context, hashes []uint64) (bool, error) {
-	if len(hashes) == 0 {
+// Blocked looks for media of the block list in a new video's temporal
+// fingerprint: a blocked clip found inside it (behind an intro, before an
+// outro, re-encoded, sped up within reason) or the video being an excerpt
+// of one (ffmpeg.Match). A match removes it before it is published, with
+// an automated statement of reasons.
+func (c *Service) Blocked(ctx context.Context, fingerprint []uint64) (bool, error) {
+	if len(fingerprint) == 0 {
 		return false, nil
 	}
-	blocked, err := c.blockList(ctx)
+	blocked, err := c.Store.BlockedMedia(ctx)
 	if err != nil {
 		return false, err
 	}
 	for _, b := range blocked {
-		if ffmpeg.HashDistance(hashes, ffmpeg.DecodeHash(b)) <= BlockDistance {
+		if ffmpeg.Match(ffmpeg.ParseFingerprint(b), fingerprint) {
 			return true, nil
 		}
 	}
 	return false, nil
 }
-
-// blockList is this region's block list and the hashes other regions'
-// decisions blocked (replicated through the public log).
-func (c *Service) blockList(ctx context.Context) ([]string, error) {
-	list, err := c.Store.BlockedMedia(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := c.Store.Replicas(ctx, "blocked")
-	if err != nil {
-		return nil, err
-	}
-	for _, data := range rows {
-		var b blockedHash
-		if json.Unmarshal(data, &b) == nil && b.Hash != "" {
-			list = append(list, b.Hash)
-		}
-	}
-	return list, nil
-}
-
-// BlockDistance is the mean per-frame Hamming distance (of 64 bits) under
-// which a video counts as a copy of blocked media.
-const BlockDistance = 10
 
 // BlockUpload removes a video that matched the block list, with an
 // automated decision and statement of reasons to its owner.

@@ -309,6 +309,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.DurationVar(&cfg.Timeouts.Idle, "idle-timeout", cfg.Timeouts.Idle, "how long a kept-alive connection may wait for its next request")
 	fs.Int64Var(&cfg.Timeouts.MinRate, "min-rate", cfg.Timeouts.MinRate, "slowest upload or download kept, in bytes per second over 20 seconds")
 	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, or single (everyone in the default region); --country changes one entry")
+	fs.BoolVar(&cfg.UnboxedMedia, "unboxed-media", false, "process uploads even where the media box (own user, Landlock, no network) cannot be made; without it such a server refuses uploads")
 	moreFlags(fs, &cfg)
 	// Config file and KURZ_* environment first, flags over them.
 	if err := parseSources(fs, args, getenv); err != nil {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"testing"
@@ -67,6 +68,48 @@ func HugeAVI(tb testing.TB, path string, w, h int32) {
 		tb.Fatal(err)
 	}
 	if err := os.WriteFile(path, PatchAVISize(tb, data, w, h), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// LyingMatroska writes a Matroska file of real seconds of tiny 16×16
+// frames at 10 fps (about 3 MB for two hours) whose header claims claimed
+// seconds: the segment's Duration and the tracks' DURATION tags are
+// rewritten, the packets keep their real timestamps.
+func LyingMatroska(tb testing.TB, path string, real, claimed float64) {
+	tb.Helper()
+	piece := path + ".piece.mkv"
+	FFmpeg(tb, "-f", "lavfi", "-i", "testsrc2=s=16x16:r=10:d=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "600", piece)
+	loops := int(real/10) - 1
+	FFmpeg(tb, "-stream_loop", fmt.Sprint(loops), "-i", piece, "-c", "copy", path)
+	os.Remove(piece)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Segment Info Duration: element 0x4489, 8-byte float, in ms.
+	i := bytes.Index(data, []byte{0x44, 0x89, 0x88})
+	if i < 0 {
+		tb.Fatal("no 8-byte Duration element in the Matroska file")
+	}
+	binary.BigEndian.PutUint64(data[i+3:], math.Float64bits(claimed*1000))
+	// DURATION tags: "HH:MM:SS.nnnnnnnnn" after each "DURATION" name.
+	h, m, s := int(claimed)/3600, int(claimed)/60%60, claimed-float64(int(claimed)/60*60)
+	lie := []byte(fmt.Sprintf("%02d:%02d:%012.9f", h, m, s))
+	for off := 0; ; {
+		j := bytes.Index(data[off:], []byte("DURATION"))
+		if j < 0 {
+			break
+		}
+		j += off
+		k := bytes.IndexByte(data[j:min(j+40, len(data))], ':')
+		if k < 2 {
+			tb.Fatal("unexpected DURATION tag layout")
+		}
+		copy(data[j+k-2:], lie)
+		off = j + k
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 }

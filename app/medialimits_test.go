@@ -1,0 +1,56 @@
+package app_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"kurz/internal/mediatest"
+)
+
+// TestLyingHeaderFailsFast: a 3 MB Matroska file of two hours of tiny
+// frames whose header claims 5 seconds fails within seconds with a clear
+// message, in one attempt (a limit is never retried), and nothing is
+// transcoded or published.
+func TestLyingHeaderFailsFast(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.signUp("liar", "liar@example.org", "1990-01-01", "DE")
+	s.login(&a)
+	lie := filepath.Join(t.TempDir(), "lie.mkv")
+	mediatest.LyingMatroska(t, lie, 7200, 5)
+	res := s.tusUpload(a.Token, lie, map[string]string{"caption": "only five seconds"}, 1, "")
+	if res.Error != "" || !res.Done {
+		t.Fatalf("upload: %+v", res)
+	}
+	start := time.Now()
+	v := s.waitVideo(a.Token, res.VideoID)
+	took := time.Since(start)
+	if v.Status != "failed" || v.Error != "video longer than 10 minutes (although the file claims 5 seconds)" {
+		t.Fatalf("status %q error %q", v.Status, v.Error)
+	}
+	t.Logf("failed %v after the upload", took.Round(time.Millisecond))
+	// Loose bound for a loaded test machine: the transcode it replaces
+	// would take about an hour.
+	if took > time.Minute {
+		t.Errorf("took %v to fail", took)
+	}
+	jobs, err := s.Cell("eu").Jobs.JobList(t.Context(), river.NewJobListParams().Kinds("process_video").States(
+		rivertype.JobStateAvailable, rivertype.JobStateRetryable, rivertype.JobStateCompleted, rivertype.JobStateRunning, rivertype.JobStateScheduled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs.Jobs) != 1 || jobs.Jobs[0].Attempt != 1 || jobs.Jobs[0].State != rivertype.JobStateCompleted {
+		for _, j := range jobs.Jobs {
+			t.Logf("job %d: %s attempt %d errors %v", j.ID, j.State, j.Attempt, j.Errors)
+		}
+		t.Fatal("the processing job was retried or is still pending")
+	}
+	if v.HLSURL != "" || strings.Contains(v.Error, "we could not process") {
+		t.Fatalf("video %+v", v)
+	}
+}
