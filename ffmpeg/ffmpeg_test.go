@@ -472,6 +472,7 @@ func TestTranscodeTimeoutKillsFFmpeg(t *testing.T) {
 	var pid atomic.Int64
 	r := &Runner{Limits: Limits{TranscodeTimeout: 300 * time.Millisecond}, started: func(p int) { pid.Store(int64(p)) }}
 	info := &Info{Width: 1080, Height: 1920, FPS: 30, Duration: 4 * time.Second, HasAudio: true}
+	must(r.CheckBox(t.Context())) // once per Runner, not part of the timed run
 	start := time.Now()
 	_, err := r.Transcode(context.Background(), in, info, outDir)
 	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
@@ -503,6 +504,7 @@ func TestProbeTimeoutKillsProcessGroup(t *testing.T) {
 	in := mustWrite(t, filepath.Join(dir, "x.mp4"), []byte("\x00\x00\x00\x18ftypisom"))
 	var pid atomic.Int64
 	r := &Runner{FFprobe: fake, Limits: Limits{ProbeTimeout: 200 * time.Millisecond}, started: func(p int) { pid.Store(int64(p)) }}
+	must(r.CheckBox(t.Context())) // once per Runner, not part of the timed run
 	start := time.Now()
 	_, err := r.Probe(context.Background(), in)
 	if !errors.Is(err, ErrTimeout) {
