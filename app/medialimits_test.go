@@ -19,6 +19,11 @@ import (
 func TestLyingHeaderFailsFast(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
+	// The server said at start that its media tools run boxed (CI runs
+	// as root on a kernel with Landlock).
+	if !strings.Contains(s.logs.String(), `"msg":"media box ready","box":"Landlock ABI`) {
+		t.Fatalf("no media box at start:\n%s", s.logs.String())
+	}
 	a := s.signUp("liar", "liar@example.org", "1990-01-01", "DE")
 	s.login(&a)
 	lie := filepath.Join(t.TempDir(), "lie.mkv")

@@ -111,17 +111,6 @@ func boxMain(specJSON string, argv []string) {
 	if err := json.Unmarshal([]byte(specJSON), &s); err != nil || len(argv) == 0 {
 		fail("spec", fmt.Errorf("malformed: %v", err))
 	}
-	for _, l := range []struct {
-		res int
-		v   uint64
-	}{{unix.RLIMIT_AS, s.AS}, {unix.RLIMIT_NOFILE, s.NoFile}, {unix.RLIMIT_CORE, 0}} {
-		if l.v == 0 && l.res != unix.RLIMIT_CORE {
-			continue
-		}
-		if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: l.v, Max: l.v}); err != nil {
-			fail("rlimit", err)
-		}
-	}
 	ruleset, flags := -1, uint32(0)
 	if s.Landlock {
 		rules := []landlock.Rule{
@@ -164,6 +153,19 @@ func boxMain(specJSON string, argv []string) {
 			fail("landlock", err)
 		}
 		unix.Close(ruleset)
+	}
+	// Limits last: the setup step itself (a Go runtime, maybe with the
+	// race detector's reservations) is not bound by them, only the tool.
+	for _, l := range []struct {
+		res int
+		v   uint64
+	}{{unix.RLIMIT_AS, s.AS}, {unix.RLIMIT_NOFILE, s.NoFile}, {unix.RLIMIT_CORE, 0}} {
+		if l.v == 0 && l.res != unix.RLIMIT_CORE {
+			continue
+		}
+		if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: l.v, Max: l.v}); err != nil {
+			fail("rlimit", err)
+		}
 	}
 	err := syscall.Exec(s.Bin, argv, []string{childPath})
 	fail("exec "+s.Bin, err)

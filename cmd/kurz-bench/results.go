@@ -123,7 +123,7 @@ func (r *results) markdown() string {
 	for _, m := range r.machine {
 		fmt.Fprintf(&b, "- %s\n", m)
 	}
-	b.WriteString("\nReproduce: `go run ./cmd/kurz-bench` (full) or `go run ./cmd/kurz-bench -quick` (CI smoke, under 3 minutes; meant for `.ci/run`); `-only serve,feed,ingest,transcode,takedown,micro,scale` runs a subset. " +
+	b.WriteString("\nReproduce: `go run ./cmd/kurz-bench` (full) or `go run ./cmd/kurz-bench -quick` (CI smoke, under 3 minutes; meant for `.ci/run`); `-only serve,feed,ingest,transcode,takedown,micro,scale,fingerprint` runs a subset. " +
 		"The commands in the tables are what the harness ran (ports and temp paths vary per run; `$T` is the run's temp folder).\n\n")
 	if len(r.errors) > 0 {
 		b.WriteString("## Errors\n\n")
