@@ -117,7 +117,11 @@ func benchFingerprint() error {
 	}
 	source := func(s fpSource, d float64) (string, error) {
 		p := filepath.Join(dir, s.name+".mp4")
-		return p, gen(p, append([]string{"-f", "lavfi", "-i", fmt.Sprintf("%s:s=%s:r=30", s.lavfi, fpSize), "-t", fmt.Sprint(d)}, enc...)...)
+		sep := "="
+		if strings.Contains(s.lavfi, "=") {
+			sep = ":"
+		}
+		return p, gen(p, append([]string{"-f", "lavfi", "-i", s.lavfi + sep + "s=" + fpSize + ":r=30", "-t", fmt.Sprint(d)}, enc...)...)
 	}
 	runner := &ffmpeg.Runner{FFmpeg: tools.ffmpeg, FFprobe: tools.ffprobe}
 	fingerprint := func(path string) (ffmpeg.Fingerprint, error) {
