@@ -118,6 +118,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.slots = pipeline.NewSlots(slots)
 	m.newMediaRunner()
 	switch rep, err := m.media.CheckBox(ctx); {
+	case m.Config.Role == region.RoleAPI:
+		// Uploads are processed by the workers, which check their own box.
+		m.Log.Info("media box not needed: this node only accepts uploads", "box", rep.String())
 	case err == nil:
 		m.Log.Info("media box ready", "box", rep.String())
 	case m.Config.UnboxedMedia:
@@ -256,6 +259,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 			MaxAttempts:    m.Config.ProcessingAttempts,
 			NodeID:         nodeID + "/" + string(r),
 			UploadTTL:      m.Config.UploadTTL,
+			AcceptOnly:     m.Config.Role == region.RoleAPI,
 		},
 	}
 }

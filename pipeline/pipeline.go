@@ -80,6 +80,10 @@ type MediaConfig struct {
 	TusStore func(*handler.StoreComposer)
 	// UploadTTL is how long an unfinished upload is kept.
 	UploadTTL time.Duration
+	// AcceptOnly marks a node that accepts uploads but never processes
+	// them (an API node): its own media box does not matter, the
+	// workers' does.
+	AcceptOnly bool
 }
 
 // Upload is what a person sends when starting an upload.
@@ -98,7 +102,7 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if in.Size < 0 {
 		return nil, kurz.Errorf(kurz.EInvalid, "the upload length must be given")
 	}
-	if _, err := c.Media.FFmpeg.CheckBox(ctx); err != nil && !c.Media.FFmpeg.Unboxed {
+	if _, err := c.Media.FFmpeg.CheckBox(ctx); err != nil && !c.Media.FFmpeg.Unboxed && !c.Media.AcceptOnly {
 		// Nothing is accepted that could not be processed safely.
 		return nil, kurz.Errorf(kurz.EUnavailable, "this server cannot process videos at the moment; please try again later")
 	}
