@@ -40,12 +40,29 @@ type Queries interface {
 	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
 	DeleteSession(ctx context.Context, hash []byte) error
 
-	// ClaimHandle records a claim; a handle held by another person is an
-	// EConflict error, a repeated claim by the same person succeeds.
+	// ClaimHandle records a claim; a handle, or a non-empty handle key,
+	// held by another person is an EConflict error, as is a key the same
+	// person holds under another handle; a repeated claim by the same
+	// person succeeds.
 	ClaimHandle(ctx context.Context, c *HandleClaim) error
 	HandleClaimOf(ctx context.Context, handle string) (*HandleClaim, error)
 	// ReleaseHandle drops a claim if (and only if) userID holds it.
 	ReleaseHandle(ctx context.Context, handle, userID string) error
+	// HandleClaimsWithoutKey lists claims that have no key, by handle,
+	// after the handle after; SetHandleKey gives one its key (EConflict if
+	// another claim has that key).
+	HandleClaimsWithoutKey(ctx context.Context, after string, limit int) ([]*HandleClaim, error)
+	SetHandleKey(ctx context.Context, handle, key string) error
+
+	// ClaimEmail records that userID holds the email whose directory key
+	// is key (a keyed hash; no email is stored). A key held by another
+	// person is an EConflict error; a repeated claim by the same person
+	// succeeds.
+	ClaimEmail(ctx context.Context, key []byte, userID string, at time.Time) error
+	// EmailClaimOf returns who holds an email key.
+	EmailClaimOf(ctx context.Context, key []byte) (userID string, err error)
+	// ReleaseEmails drops every email claim userID holds.
+	ReleaseEmails(ctx context.Context, userID string) error
 
 	CreateVideo(ctx context.Context, v *Video) error
 	VideoByID(ctx context.Context, id string) (*Video, error)

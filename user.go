@@ -62,12 +62,22 @@ type Session struct {
 }
 
 // HandleClaim records which person holds a handle. Handles are globally
-// unique; the directory region keeps the claims. Data class: public.
+// unique, and so are their look-alike keys; the directory region keeps the
+// claims. Data class: public.
 type HandleClaim struct {
-	Handle    string
+	Handle string
+	// Key is HandleKey(Handle): no two claims share one. Claims made before
+	// keys existed have none until the directory fills it in.
+	Key       string
 	UserID    string
 	ClaimedAt time.Time
 }
+
+// HandleKey is the key under which look-alike handles collide at the
+// directory: the confusable skeleton (Unicode TR39) of a normalised
+// handle, so "paypa1" is taken while "paypal" is, "rn" stands for "m" and
+// "0" for "o". It is for comparing only; the handle is shown as chosen.
+func HandleKey(handle string) string { return textnorm.Skeleton(handle) }
 
 var handleRE = regexp.MustCompile(`^[a-z0-9_.]{3,24}$`)
 

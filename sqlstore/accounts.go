@@ -121,31 +121,91 @@ func (q queries) DeleteSession(ctx context.Context, hash []byte) error {
 }
 
 func (q queries) ClaimHandle(ctx context.Context, c *kurz.HandleClaim) error {
-	if err := q.exec(ctx, `INSERT INTO handle_claims (handle, user_id, claimed_at) VALUES ($1, $2, $3) ON CONFLICT (handle) DO NOTHING`,
-		c.Handle, c.UserID, ms(c.ClaimedAt)); err != nil {
+	// One statement decides between concurrent claims of a handle or of
+	// look-alikes (one key): the first insert wins, the others do nothing
+	// (PostgreSQL waits for the winner's commit) and find its row below.
+	if err := q.exec(ctx, `INSERT INTO handle_claims (handle, handle_key, user_id, claimed_at) VALUES ($1, NULLIF($2, ''), $3, $4) ON CONFLICT DO NOTHING`,
+		c.Handle, c.Key, c.UserID, ms(c.ClaimedAt)); err != nil {
 		return err
 	}
-	cur, err := q.HandleClaimOf(ctx, c.Handle)
+	rows, err := q.r.QueryContext(ctx, `SELECT handle, user_id FROM handle_claims WHERE handle = $1 OR handle_key = NULLIF($2, '')`, c.Handle, c.Key)
 	if err != nil {
-		return err
+		return q.wrap(err)
 	}
-	if cur.UserID != c.UserID {
+	defer rows.Close()
+	held := false
+	for rows.Next() {
+		var h, u string
+		if err := rows.Scan(&h, &u); err != nil {
+			return q.wrap(err)
+		}
+		if h != c.Handle || u != c.UserID {
+			return kurz.Errorf(kurz.EConflict, "this handle is taken")
+		}
+		held = true
+	}
+	if err := rows.Err(); err != nil {
+		return q.wrap(err)
+	}
+	if !held {
+		// Released between the insert and the read: claim again.
 		return kurz.Errorf(kurz.EConflict, "this handle is taken")
 	}
 	return nil
 }
 
-func (q queries) HandleClaimOf(ctx context.Context, handle string) (*kurz.HandleClaim, error) {
+const handleClaimCols = `handle, COALESCE(handle_key, ''), user_id, claimed_at`
+
+func scanHandleClaim(r scanner) (*kurz.HandleClaim, error) {
 	var c kurz.HandleClaim
 	var at int64
-	err := q.r.QueryRowContext(ctx, `SELECT handle, user_id, claimed_at FROM handle_claims WHERE handle = $1`, handle).Scan(&c.Handle, &c.UserID, &at)
-	if err != nil {
-		return nil, q.wrap(err)
+	if err := r.Scan(&c.Handle, &c.Key, &c.UserID, &at); err != nil {
+		return nil, err
 	}
 	c.ClaimedAt = fromMS(at)
 	return &c, nil
 }
 
+func (q queries) HandleClaimOf(ctx context.Context, handle string) (*kurz.HandleClaim, error) {
+	c, err := scanHandleClaim(q.r.QueryRowContext(ctx, `SELECT `+handleClaimCols+` FROM handle_claims WHERE handle = $1`, handle))
+	return c, q.wrap(err)
+}
+
+func (q queries) HandleClaimsWithoutKey(ctx context.Context, after string, limit int) ([]*kurz.HandleClaim, error) {
+	return list(ctx, q, scanHandleClaim, `SELECT `+handleClaimCols+` FROM handle_claims WHERE handle_key IS NULL AND handle > $1 ORDER BY handle LIMIT $2`, after, limit)
+}
+
+func (q queries) SetHandleKey(ctx context.Context, handle, key string) error {
+	return q.execOne(ctx, `UPDATE handle_claims SET handle_key = $2 WHERE handle = $1`, handle, key)
+}
+
 func (q queries) ReleaseHandle(ctx context.Context, handle, userID string) error {
 	return q.exec(ctx, `DELETE FROM handle_claims WHERE handle = $1 AND user_id = $2`, handle, userID)
+}
+
+func (q queries) ClaimEmail(ctx context.Context, key []byte, userID string, at time.Time) error {
+	// One statement decides: of concurrent claims, the first insert wins and
+	// the others find its row (PostgreSQL waits for the winner's commit).
+	if err := q.exec(ctx, `INSERT INTO email_claims (email_key, user_id, claimed_at) VALUES ($1, $2, $3) ON CONFLICT (email_key) DO NOTHING`,
+		key, userID, ms(at)); err != nil {
+		return err
+	}
+	holder, err := q.EmailClaimOf(ctx, key)
+	if err != nil {
+		return err
+	}
+	if holder != userID {
+		return kurz.Errorf(kurz.EConflict, "this email is taken")
+	}
+	return nil
+}
+
+func (q queries) EmailClaimOf(ctx context.Context, key []byte) (string, error) {
+	var userID string
+	err := q.r.QueryRowContext(ctx, `SELECT user_id FROM email_claims WHERE email_key = $1`, key).Scan(&userID)
+	return userID, q.wrap(err)
+}
+
+func (q queries) ReleaseEmails(ctx context.Context, userID string) error {
+	return q.exec(ctx, `DELETE FROM email_claims WHERE user_id = $1`, userID)
 }

@@ -159,7 +159,7 @@ func (q queries) RevokeRole(ctx context.Context, userID, role string) error {
 }
 
 // Tables lists kurz's tables, for counts and reports.
-var Tables = []string{"profiles", "accounts", "sessions", "handle_claims", "videos", "video_hashtags", "likes", "follows", "views",
+var Tables = []string{"profiles", "accounts", "sessions", "handle_claims", "email_claims", "videos", "video_hashtags", "likes", "follows", "views",
 	"comments", "deltas_out", "deltas_in", "public_log", "replicas", "log_positions", "erasures", "notifications", "exports",
 	"access_audit", "roles", "notices", "queue_items", "queue_reports", "decisions", "blocked_media", "reporter_standing", "work_done",
 	"appeals", "queue_targets"}

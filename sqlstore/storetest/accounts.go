@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,10 @@ var accountTests = []test{
 	{"PersonKeys", testPersonKeys},
 	{"Sessions", testSessions},
 	{"HandleClaims", testHandleClaims},
+	{"HandleKeys", testHandleKeys},
+	{"HandleKeyRace", testHandleKeyRace},
+	{"EmailClaims", testEmailClaims},
+	{"EmailClaimRace", testEmailClaimRace},
 }
 
 func testProfiles(t *testing.T, s kurz.Store) {
@@ -213,5 +219,149 @@ func testHandleClaims(t *testing.T, s kurz.Store) {
 	noErr(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: "frank", UserID: "eu_2", ClaimedAt: at(10)}))
 	if got := must(s.HandleClaimOf(ctx(), "frank"))(t); got.UserID != "eu_2" {
 		t.Fatalf("claim after release: %+v", got)
+	}
+}
+
+func testEmailClaims(t *testing.T, s kurz.Store) {
+	key := []byte{0, 1, 2, 255}
+	noErr(t, s.ClaimEmail(ctx(), key, "us_1", at(1)))
+	if got := must(s.EmailClaimOf(ctx(), key))(t); got != "us_1" {
+		t.Fatalf("EmailClaimOf = %q, want us_1", got)
+	}
+	// Claiming again (a retried sign-up) is no conflict.
+	noErr(t, s.ClaimEmail(ctx(), key, "us_1", at(2)))
+	wantCode(t, s.ClaimEmail(ctx(), key, "eu_2", at(3)), kurz.EConflict)
+	// A prefix of a key is another key.
+	noErr(t, s.ClaimEmail(ctx(), key[:3], "eu_2", at(4)))
+	_, err := s.EmailClaimOf(ctx(), []byte{9})
+	wantNotFound(t, err, "EmailClaimOf of an unclaimed key")
+
+	// Release drops the person's claims only.
+	noErr(t, s.ClaimEmail(ctx(), []byte("second"), "us_1", at(5)))
+	noErr(t, s.ReleaseEmails(ctx(), "us_1"))
+	for _, k := range [][]byte{key, []byte("second")} {
+		_, err := s.EmailClaimOf(ctx(), k)
+		wantNotFound(t, err, "EmailClaimOf after release")
+	}
+	if got := must(s.EmailClaimOf(ctx(), key[:3]))(t); got != "eu_2" {
+		t.Fatalf("another person's claim after release = %q", got)
+	}
+	// Releasing twice (a retried erasure step) is no error; a released
+	// email is free for someone else.
+	noErr(t, s.ReleaseEmails(ctx(), "us_1"))
+	noErr(t, s.ClaimEmail(ctx(), key, "sg_3", at(6)))
+	if got := must(s.EmailClaimOf(ctx(), key))(t); got != "sg_3" {
+		t.Fatalf("claim after release = %q", got)
+	}
+}
+
+// testEmailClaimRace: of many people claiming one key at once, exactly one
+// gets it and every other gets a conflict.
+func testEmailClaimRace(t *testing.T, s kurz.Store) {
+	for round := range 5 {
+		key := []byte{byte(round), 'k'}
+		const n = 12
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.ClaimEmail(ctx(), key, fmt.Sprintf("eu_%d", i), at(round))
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		won := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case kurz.ErrorCode(err) != kurz.EConflict:
+				t.Fatalf("round %d: a losing claim failed with %v, want a conflict", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d claims won, want 1", round, won)
+		}
+	}
+}
+
+// testHandleKeys: look-alike handles share a key, and a key is held once.
+func testHandleKeys(t *testing.T, s kurz.Store) {
+	c := &kurz.HandleClaim{Handle: "paypal", Key: "paypal", UserID: "us_1", ClaimedAt: at(1)}
+	noErr(t, s.ClaimHandle(ctx(), c))
+	if got := must(s.HandleClaimOf(ctx(), "paypal"))(t); *got != *c {
+		t.Fatalf("HandleClaimOf = %+v, want %+v", got, c)
+	}
+	noErr(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: "paypal", Key: "paypal", UserID: "us_1", ClaimedAt: at(2)}))
+	wantCode(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: "paypa1", Key: "paypal", UserID: "eu_2", ClaimedAt: at(3)}), kurz.EConflict)
+	// The holder of a key cannot take a second handle with it either.
+	wantCode(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: "paypa1", Key: "paypal", UserID: "us_1", ClaimedAt: at(3)}), kurz.EConflict)
+	_, err := s.HandleClaimOf(ctx(), "paypa1")
+	wantNotFound(t, err, "HandleClaimOf of a refused look-alike")
+	noErr(t, s.ReleaseHandle(ctx(), "paypal", "us_1"))
+	noErr(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: "paypa1", Key: "paypal", UserID: "eu_2", ClaimedAt: at(4)}))
+
+	// Claims without a key (made before keys) get theirs later; a key
+	// another claim holds is a conflict and leaves the claim without one.
+	for i, h := range []string{"old1", "old2", "oldl"} {
+		noErr(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: h, UserID: fmt.Sprintf("sg_%d", i), ClaimedAt: at(5)}))
+	}
+	handles := func(cs []*kurz.HandleClaim) (out []string) {
+		for _, c := range cs {
+			out = append(out, c.Handle)
+		}
+		return out
+	}
+	if got := handles(must(s.HandleClaimsWithoutKey(ctx(), "", 10))(t)); fmt.Sprint(got) != "[old1 old2 oldl]" {
+		t.Fatalf("HandleClaimsWithoutKey = %v", got)
+	}
+	if got := handles(must(s.HandleClaimsWithoutKey(ctx(), "old1", 1))(t)); fmt.Sprint(got) != "[old2]" {
+		t.Fatalf("HandleClaimsWithoutKey after old1, 1 = %v", got)
+	}
+	noErr(t, s.SetHandleKey(ctx(), "old1", "oldl"))
+	wantCode(t, s.SetHandleKey(ctx(), "oldl", "oldl"), kurz.EConflict)
+	noErr(t, s.SetHandleKey(ctx(), "old2", "old2"))
+	wantNotFound(t, s.SetHandleKey(ctx(), "nobody", "x"), "SetHandleKey of a missing claim")
+	if got := handles(must(s.HandleClaimsWithoutKey(ctx(), "", 10))(t)); fmt.Sprint(got) != "[oldl]" {
+		t.Fatalf("HandleClaimsWithoutKey after backfill = %v", got)
+	}
+	if got := must(s.HandleClaimOf(ctx(), "old1"))(t); got.Key != "oldl" || got.UserID != "sg_0" {
+		t.Fatalf("HandleClaimOf(old1) = %+v", got)
+	}
+	// A new look-alike of a backfilled handle is refused.
+	wantCode(t, s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: "o1d1", Key: "oldl", UserID: "eu_9", ClaimedAt: at(6)}), kurz.EConflict)
+}
+
+// testHandleKeyRace: of many people claiming look-alikes of one handle at
+// once, exactly one gets a handle.
+func testHandleKeyRace(t *testing.T, s kurz.Store) {
+	for round := range 5 {
+		const n = 12
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.ClaimHandle(ctx(), &kurz.HandleClaim{Handle: fmt.Sprintf("r%dh%d", round, i), Key: fmt.Sprintf("key%d", round),
+					UserID: fmt.Sprintf("eu_%d", i), ClaimedAt: at(round)})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		won := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case kurz.ErrorCode(err) != kurz.EConflict:
+				t.Fatalf("round %d: a losing claim failed with %v, want a conflict", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d look-alike claims won, want 1", round, won)
+		}
 	}
 }

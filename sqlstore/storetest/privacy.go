@@ -399,7 +399,7 @@ func testRoles(t *testing.T, s kurz.Store) {
 
 func testTableCounts(t *testing.T, s kurz.Store) {
 	counts := must(s.TableCounts(ctx()))(t)
-	for _, table := range []string{"profiles", "accounts", "sessions", "handle_claims", "videos", "video_hashtags", "likes", "follows",
+	for _, table := range []string{"profiles", "accounts", "sessions", "handle_claims", "email_claims", "videos", "video_hashtags", "likes", "follows",
 		"views", "comments", "deltas_out", "deltas_in", "public_log", "replicas", "log_positions", "erasures", "notifications",
 		"exports", "access_audit", "roles", "notices", "queue_items", "queue_reports", "decisions", "blocked_media", "reporter_standing", "work_done"} {
 		if n, ok := counts[table]; !ok || n != 0 {

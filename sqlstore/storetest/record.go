@@ -169,6 +169,31 @@ func (r recQueries) ReleaseHandle(ctx context.Context, handle, userID string) er
 	return r.q.ReleaseHandle(ctx, handle, userID)
 }
 
+func (r recQueries) HandleClaimsWithoutKey(ctx context.Context, after string, limit int) ([]*kurz.HandleClaim, error) {
+	r.hit()
+	return r.q.HandleClaimsWithoutKey(ctx, after, limit)
+}
+
+func (r recQueries) SetHandleKey(ctx context.Context, handle, key string) error {
+	r.hit()
+	return r.q.SetHandleKey(ctx, handle, key)
+}
+
+func (r recQueries) ClaimEmail(ctx context.Context, key []byte, userID string, at time.Time) error {
+	r.hit()
+	return r.q.ClaimEmail(ctx, key, userID, at)
+}
+
+func (r recQueries) EmailClaimOf(ctx context.Context, key []byte) (string, error) {
+	r.hit()
+	return r.q.EmailClaimOf(ctx, key)
+}
+
+func (r recQueries) ReleaseEmails(ctx context.Context, userID string) error {
+	r.hit()
+	return r.q.ReleaseEmails(ctx, userID)
+}
+
 func (r recQueries) CreateVideo(ctx context.Context, v *kurz.Video) error {
 	r.hit()
 	return r.q.CreateVideo(ctx, v)
