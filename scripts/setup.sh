@@ -70,6 +70,15 @@ if [ "$mode" = test ]; then
 		for i in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 0.5; done
 		if [ "$(id -u)" = 0 ]; then
 			su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'kurz'\"" >/dev/null 2>&1 || true
+			# The PostgreSQL and race passes run side by side, each test
+			# with its own databases and pools (a region's pool holds up to
+			# 16 connections): the default 100 connections run out.
+			conns=$(su postgres -c "psql -tAc 'SHOW max_connections'" 2>/dev/null || echo 0)
+			if [ "${conns:-0}" -lt 500 ]; then
+				su postgres -c "psql -qc 'ALTER SYSTEM SET max_connections = 500'" >/dev/null 2>&1 &&
+					pg_ctlcluster $cluster restart 2>/dev/null || true
+				for i in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 0.5; done
+			fi
 		fi
 	fi
 fi
