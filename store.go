@@ -154,6 +154,12 @@ type Queries interface {
 	AuditEntries(ctx context.Context, subjectID string) ([]*AuditEntry, error)
 	GrantRole(ctx context.Context, userID, role, by string, at time.Time) error
 	HasRole(ctx context.Context, userID, role string) (bool, error)
+	// PutPasswordReset stores a one-time password link (its token's hash);
+	// TakePasswordReset deletes and returns one (ErrNotFound if unknown or
+	// used); SetPasswordHash replaces a person's password hash.
+	PutPasswordReset(ctx context.Context, r *PasswordReset) error
+	TakePasswordReset(ctx context.Context, tokenHash []byte) (*PasswordReset, error)
+	SetPasswordHash(ctx context.Context, userID, hash string) error
 	// Roles lists every grant of the region, by person then role;
 	// RevokeRole deletes one (ErrNotFound if there was none).
 	Roles(ctx context.Context) ([]RoleGrant, error)
@@ -228,6 +234,15 @@ type Queries interface {
 
 	// TableCounts counts the rows of every kurz table.
 	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// PasswordReset is a one-time link that sets a new password. Class:
+// personal.
+type PasswordReset struct {
+	TokenHash []byte
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // RoleGrant is a staff role held in a region. Class: regional-operational.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"os/user"
 	"time"
 
@@ -254,4 +256,26 @@ func handleOf(ctx context.Context, c *region.Region, userID string) string {
 		}
 	}
 	return ""
+}
+
+// ResetPasswordLink makes a one-time link for the person with handle that
+// sets a new password, valid for ttl; base is the site's public URL. The
+// link is shown to the operator only (give it to the person by a channel
+// you trust); the store keeps a hash of its token.
+func ResetPasswordLink(ctx context.Context, c *region.Region, handle, base string, ttl time.Duration) (string, time.Time, error) {
+	p, err := localPerson(ctx, c, handle)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", time.Time{}, fmt.Errorf("--url must be the site's address, like https://kurz.example.org")
+	}
+	token, exp, err := c.Accounts.IssuePasswordReset(ctx, Operator(), p.ID, ttl)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/reset-password"
+	u.RawQuery = url.Values{"token": {token}}.Encode()
+	return u.String(), exp, nil
 }

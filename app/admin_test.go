@@ -1,14 +1,20 @@
 package app_test
 
 import (
+	"bytes"
+	"database/sql"
 	"encoding/json"
+	"kurz"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"kurz/auth"
 	"kurz/internal/mediatest"
 )
 
@@ -158,4 +164,112 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("queue:\n%s", out)
 	}
 	kurzFails("unknown admin command", "admin", "frobnicate", "--region", "eu")
+}
+
+// TestResetPassword: kurz admin reset-password prints a one-time link;
+// the page behind it sets a new password once, ends the person's
+// sessions, and the link then no longer works; an expired link is refused
+// and used up; the API takes the same tokens.
+func TestResetPassword(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	addr := freeAddr(t)
+	p := startProcess(t, addr, "--data", data)
+	s := &server{t: t, logs: p.logs, base: "http://" + addr}
+	dave := s.signUp("dave", "dave@example.org", "1990-01-01", "DE")
+	s.login(&dave)
+
+	if out, err := runKurz(t, "admin", "reset-password", "--region", "eu", "--handle", "dave", "--ttl", "200h", "--data", data); err == nil {
+		t.Fatalf("a link for 200 hours: %s", out)
+	}
+	out, err := runKurz(t, "admin", "reset-password", "--region", "eu", "--handle", "dave", "--url", "http://"+addr, "--data", data)
+	if err != nil {
+		t.Fatalf("reset-password: %v\n%s", err, out)
+	}
+	link := regexp.MustCompile(`http://\S+/reset-password\?token=\S+`).FindString(out)
+	if link == "" {
+		t.Fatalf("no link in:\n%s", out)
+	}
+	u, _ := url.Parse(link)
+	token := u.Query().Get("token")
+	if !strings.HasPrefix(token, "eu.") {
+		t.Fatalf("token %q", token)
+	}
+	// Only a hash is stored.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "eu", "kurz.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stored []byte
+	if err := db.QueryRow(`SELECT token_hash FROM password_resets`).Scan(&stored); err != nil || bytes.Contains(stored, []byte(token)) || len(stored) != 32 {
+		t.Fatalf("stored token: %x %v", stored, err)
+	}
+
+	page := s.do("GET", u.RequestURI(), nil)
+	if page.Status != 200 || !strings.Contains(string(page.Body), `name="token" value="`+token+`"`) || page.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("reset page: %d %s", page.Status, page.Header)
+	}
+	form := func(tok, pw string) *response {
+		return s.do("POST", "/reset-password", url.Values{"token": {tok}, "password": {pw}}.Encode(),
+			"Content-Type", "application/x-www-form-urlencoded", "Origin", s.base)
+	}
+	if r := form(token, "short"); r.Status != 400 || !strings.Contains(string(r.Body), "form-error") {
+		t.Fatalf("a too short password: %d %s", r.Status, r.Body)
+	}
+	newPassword := "a brand new passphrase"
+	if r := form(token, newPassword); r.Status != 200 || !strings.Contains(string(r.Body), "new password is set") {
+		t.Fatalf("setting the password: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("GET", "/api/v1/me", nil, "Authorization", "Bearer "+dave.Token); r.Status != 401 {
+		t.Fatalf("the old session after the reset: %d", r.Status)
+	}
+	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "dave", "password": dave.Password}); r.Status != 401 {
+		t.Fatalf("the old password after the reset: %d", r.Status)
+	}
+	dave.Password = newPassword
+	s.login(&dave)
+	if r := form(token, "another good passphrase"); r.Status != 404 || !strings.Contains(string(r.Body), "not valid") {
+		t.Fatalf("the link used twice: %d %s", r.Status, r.Body)
+	}
+
+	// The API, with a second link.
+	out, _ = runKurz(t, "admin", "reset-password", "--region", "eu", "--handle", "dave", "--data", data)
+	u, _ = url.Parse(regexp.MustCompile(`http://\S+`).FindString(out))
+	api := map[string]string{"token": u.Query().Get("token"), "password": "third passphrase here"}
+	if r := s.do("POST", "/api/v1/password-resets", api); r.Status != 204 {
+		t.Fatalf("API reset: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/api/v1/password-resets", api); r.Status != 404 || r.errorCode(t) != "not_found" {
+		t.Fatalf("API reset twice: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/api/v1/password-resets", map[string]string{"token": "nonsense", "password": "third passphrase here"}); r.Status != 404 {
+		t.Fatalf("API reset with a malformed token: %d %s", r.Status, r.Body)
+	}
+	if out, _ := runKurz(t, "privacy", "verify-audit", "--region", "eu", "--data", data); !strings.Contains(out, "2 entries, chain intact") {
+		t.Fatalf("link issues not audited: %s", out)
+	}
+}
+
+// TestExpiredResetLink: a link past its time is refused like an unknown
+// one, and used up.
+func TestExpiredResetLink(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.signUp("erin", "erin@example.org", "1990-01-01", "DE")
+	c := s.Cell("eu")
+	token := auth.NewToken("eu")
+	past := time.Now().Add(-time.Minute)
+	if err := c.Store.PutPasswordReset(t.Context(), &kurz.PasswordReset{TokenHash: auth.HashToken(token), UserID: a.ID,
+		CreatedAt: past.Add(-time.Hour), ExpiresAt: past}); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]string{"token": token, "password": "a fresh passphrase"}
+	if r := s.do("POST", "/api/v1/password-resets", body); r.Status != 404 {
+		t.Fatalf("an expired link: %d %s", r.Status, r.Body)
+	}
+	if _, err := c.Store.TakePasswordReset(t.Context(), auth.HashToken(token)); kurz.ErrorCode(err) != kurz.ENotFound {
+		t.Fatalf("the expired link is still stored: %v", err)
+	}
+	s.login(&a) // the old password still works
 }

@@ -175,6 +175,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	pages := web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web"))
 	// The operator's legal pages, editable while running (web/legal.go).
 	pages.LegalDir, pages.Contact = filepath.Join(m.Config.DataDir, "pages"), m.Config.Contact
+	pages.ResetPassword = m.api.ResetPassword
 	m.api.Web = pages.Register
 
 	m.gate.open(instrument(m.api.Handler()))

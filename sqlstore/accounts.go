@@ -209,3 +209,24 @@ func (q queries) EmailClaimOf(ctx context.Context, key []byte) (string, error) {
 func (q queries) ReleaseEmails(ctx context.Context, userID string) error {
 	return q.exec(ctx, `DELETE FROM email_claims WHERE user_id = $1`, userID)
 }
+
+func (q queries) PutPasswordReset(ctx context.Context, r *kurz.PasswordReset) error {
+	return q.exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		r.TokenHash, r.UserID, ms(r.CreatedAt), ms(r.ExpiresAt))
+}
+
+func (q queries) TakePasswordReset(ctx context.Context, tokenHash []byte) (*kurz.PasswordReset, error) {
+	r := kurz.PasswordReset{TokenHash: tokenHash}
+	var created, expires int64
+	err := q.w.QueryRowContext(ctx, `DELETE FROM password_resets WHERE token_hash = $1 RETURNING user_id, created_at, expires_at`, tokenHash).
+		Scan(&r.UserID, &created, &expires)
+	if err != nil {
+		return nil, q.wrap(err)
+	}
+	r.CreatedAt, r.ExpiresAt = fromMS(created), fromMS(expires)
+	return &r, nil
+}
+
+func (q queries) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	return q.execOne(ctx, `UPDATE accounts SET password_hash = $2 WHERE user_id = $1`, userID, hash)
+}

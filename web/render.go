@@ -40,6 +40,11 @@ type pageData struct {
 	ItemID   string        // moderation item page: the queue item
 	From, To string        // transparency: the date filter (YYYY-MM-DD)
 	Legal    template.HTML // legal pages: the operator's text, rendered
+	// Password reset page: the link's token, the error to show, done.
+	Token, FormError string
+	Done             bool
+	// NoReferrer keeps the page's URL (a secret token) out of Referer.
+	NoReferrer bool
 }
 
 // boot is handed to the scripts as JSON in <script type="application/json">:
@@ -143,6 +148,9 @@ func (h *Handler) parseTemplates() map[string]*template.Template {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *pageData) {
 	framable := d.Name == "embed"
 	secure(w, framable)
+	if d.NoReferrer {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+	}
 	if d.Lang == "" {
 		d.Lang = pickLang(r)
 	}

@@ -100,6 +100,9 @@ type Handler struct {
 	// LegalDir holds the operator's legal pages (see legal.go); Contact
 	// is the DSA point of contact shown on them.
 	LegalDir, Contact string
+	// ResetPassword sets a new password with a one-time link token (the
+	// /reset-password form); nil answers the form with an error.
+	ResetPassword func(ctx context.Context, token, password string) error
 }
 
 // HasAssets reports whether the front-end bundle was built into this
@@ -162,6 +165,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /mod/item/{region}/{id}", h.modItem)
 	mux.HandleFunc("GET /mod/audit", h.modAudit)
 	mux.HandleFunc("GET /transparency", h.transparency)
+	mux.HandleFunc("GET /reset-password", h.resetForm)
+	mux.HandleFunc("POST /reset-password", h.resetSubmit)
 	for _, page := range LegalPages {
 		mux.HandleFunc("GET /"+page, h.legal(page))
 	}

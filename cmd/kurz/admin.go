@@ -28,6 +28,8 @@ const adminUsage = `usage: kurz admin COMMAND --region R [--data DIR] [--db R=po
   remove-video --id ID --reason TEXT [--category C] [--law TEXT]
                                        take a video down everywhere, with a statement of reasons
   queue                                job queue by queue and state, open moderation items
+  reset-password --handle H [--url URL] [--ttl 1h]
+                                       print a one-time link that sets a new password (audited)
 
 Decisions name the operator ("operator:" and the login name) as decider
 and can be appealed like a moderator's. The category defaults to
@@ -44,14 +46,15 @@ func admin(args []string) error {
 	switch cmd {
 	case "grant":
 		return adminGrant(args)
-	case "revoke", "roles", "accounts", "suspend", "terminate", "videos", "remove-video", "queue":
+	case "revoke", "roles", "accounts", "suspend", "terminate", "videos", "remove-video", "queue", "reset-password":
 	default:
 		return fmt.Errorf("unknown admin command %q (try: kurz admin help)", cmd)
 	}
 	var (
-		handle, role, reason, category, law, until, after, id, status string
-		limit                                                         int
-		asJSON                                                        bool
+		handle, role, reason, category, law, until, after, id, status, site string
+		limit                                                               int
+		ttl                                                                 time.Duration
+		asJSON                                                              bool
 	)
 	_, c, err := openRegion("admin "+cmd, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
@@ -74,6 +77,10 @@ func admin(args []string) error {
 			if cmd == "suspend" {
 				fs.StringVar(&until, "until", "", "end of the suspension, YYYY-MM-DD (at most two years ahead; longer is terminate)")
 			}
+		case "reset-password":
+			fs.StringVar(&handle, "handle", "", "the person's handle")
+			fs.StringVar(&site, "url", "http://127.0.0.1:8080", "the site's public address")
+			fs.DurationVar(&ttl, "ttl", time.Hour, "how long the link works (at most 168h)")
 		case "videos":
 			fs.StringVar(&handle, "handle", "", "the person's handle")
 			fs.StringVar(&status, "status", "", "uploading, processing, ready, failed, removed or held")
@@ -151,6 +158,14 @@ func admin(args []string) error {
 			fmt.Fprintf(w, "oldest open item\t\t%s\n", st.Oldest.Format(time.DateTime))
 		}
 		return w.Flush()
+	case "reset-password":
+		link, exp, err := app.ResetPasswordLink(ctx, c, handle, site, ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("one-time link for @%s, valid until %s; give it to them by a channel you trust:\n%s\n",
+			strings.TrimPrefix(handle, "@"), exp.Local().Format(time.DateTime+" MST"), link)
+		return nil
 	}
 	return fmt.Errorf("unknown admin command %q (try: kurz admin help)", cmd)
 }

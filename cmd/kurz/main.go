@@ -79,7 +79,7 @@ const usage = `usage:
   kurz migrate [--check] [--regions eu,us,sg]           bring the databases to this version's schema (stop the server and back up first)
   kurz admin grant --region R --handle H --role ROLE    grant moderator, admin or privacy in region R (audited)
   kurz admin help                                       the operator's other commands: roles, revoke, accounts, suspend,
-                                                        terminate, videos, remove-video, queue
+                                                        terminate, videos, remove-video, queue, reset-password
   kurz privacy report --region R [--json]               residency report: data classes, counts, flows, peers, self-check
   kurz safety report --region R --from D --to D [--format csv|json]   transparency report of moderation decisions
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain

@@ -23,6 +23,37 @@ var accountTests = []test{
 	{"HandleKeyRace", testHandleKeyRace},
 	{"EmailClaims", testEmailClaims},
 	{"EmailClaimRace", testEmailClaimRace},
+	{"PasswordResets", testPasswordResets},
+}
+
+// testPasswordResets: a link is taken once, by its hash; the password hash
+// can be replaced; links go with the person.
+func testPasswordResets(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "resetter")
+	noErr(t, s.CreateAccount(ctx(), &kurz.Account{UserID: p.ID, EmailIndex: []byte("rs"), EmailSealed: []byte{1}, BirthDateSealed: []byte{1},
+		CountrySealed: []byte{1}, PasswordHash: "$old", CreatedAt: at(1)}))
+	r := &kurz.PasswordReset{TokenHash: []byte{9, 0, 9}, UserID: p.ID, CreatedAt: at(1), ExpiresAt: at(3601)}
+	noErr(t, s.PutPasswordReset(ctx(), r))
+	wantCode(t, s.PutPasswordReset(ctx(), r), kurz.EConflict)
+	_, err := s.TakePasswordReset(ctx(), []byte{9, 0})
+	wantNotFound(t, err, "TakePasswordReset of a prefix")
+	got := must(s.TakePasswordReset(ctx(), []byte{9, 0, 9}))(t)
+	if got.UserID != p.ID || !got.CreatedAt.Equal(at(1)) || !got.ExpiresAt.Equal(at(3601)) {
+		t.Fatalf("TakePasswordReset = %+v", got)
+	}
+	_, err = s.TakePasswordReset(ctx(), []byte{9, 0, 9})
+	wantNotFound(t, err, "a second TakePasswordReset")
+
+	noErr(t, s.SetPasswordHash(ctx(), p.ID, "$new"))
+	if a := must(s.AccountByID(ctx(), p.ID))(t); a.PasswordHash != "$new" {
+		t.Fatalf("password hash after SetPasswordHash: %q", a.PasswordHash)
+	}
+	wantNotFound(t, s.SetPasswordHash(ctx(), kurz.NewID("eu"), "$x"), "SetPasswordHash of a missing account")
+
+	noErr(t, s.PutPasswordReset(ctx(), &kurz.PasswordReset{TokenHash: []byte{8}, UserID: p.ID, CreatedAt: at(2), ExpiresAt: at(9)}))
+	noErr(t, s.DeletePerson(ctx(), p.ID))
+	_, err = s.TakePasswordReset(ctx(), []byte{8})
+	wantNotFound(t, err, "a link of an erased person")
 }
 
 func testProfiles(t *testing.T, s kurz.Store) {

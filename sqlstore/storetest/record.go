@@ -474,6 +474,21 @@ func (r recQueries) GrantRole(ctx context.Context, userID, role, by string, at t
 	return r.q.GrantRole(ctx, userID, role, by, at)
 }
 
+func (r recQueries) PutPasswordReset(ctx context.Context, pr *kurz.PasswordReset) error {
+	r.hit()
+	return r.q.PutPasswordReset(ctx, pr)
+}
+
+func (r recQueries) TakePasswordReset(ctx context.Context, tokenHash []byte) (*kurz.PasswordReset, error) {
+	r.hit()
+	return r.q.TakePasswordReset(ctx, tokenHash)
+}
+
+func (r recQueries) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	r.hit()
+	return r.q.SetPasswordHash(ctx, userID, hash)
+}
+
 func (r recQueries) Roles(ctx context.Context) ([]kurz.RoleGrant, error) {
 	r.hit()
 	return r.q.Roles(ctx)
