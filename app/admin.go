@@ -1,12 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
-	"strings"
 	"os/user"
+	"strings"
 	"time"
 
 	"kurz"
@@ -278,4 +283,51 @@ func ResetPasswordLink(ctx context.Context, c *region.Region, handle, base strin
 	u.Path = strings.TrimRight(u.Path, "/") + "/reset-password"
 	u.RawQuery = url.Values{"token": {token}}.Encode()
 	return u.String(), exp, nil
+}
+
+// FirstAdmin is who "kurz admin create-admin" signs up.
+type FirstAdmin struct {
+	Handle, Email, Country, BirthDate string
+}
+
+// CreateAdmin signs a person up through the running server at base (so the
+// handle directory, the email check across regions and the country's home
+// region apply as for anyone), grants them admin in region c, and returns
+// a one-time link that sets their password: the password the sign-up used
+// is random and shown to nobody. Their home region must be c's (set the
+// country accordingly), since the link is issued where their account lives.
+func CreateAdmin(ctx context.Context, c *region.Region, base string, in FirstAdmin, ttl time.Duration) (link string, exp time.Time, err error) {
+	pw := make([]byte, 24)
+	rand.Read(pw)
+	body, _ := json.Marshal(map[string]string{"handle": in.Handle, "email": in.Email, "password": base64.RawURLEncoding.EncodeToString(pw),
+		"birth_date": in.BirthDate, "country": in.Country})
+	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(base, "/")+"/api/v1/accounts", bytes.NewReader(body))
+	if err != nil {
+		return "", exp, fmt.Errorf("--url: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		return "", exp, fmt.Errorf("the server at %s cannot be reached (kurz admin create-admin signs up through it): %w", base, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID     string      `json:"id"`
+		Region kurz.Region `json:"region"`
+		Error  struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
+	if resp.StatusCode != http.StatusCreated {
+		return "", exp, fmt.Errorf("sign-up refused (%d): %s", resp.StatusCode, out.Error.Message)
+	}
+	if out.Region != c.Region {
+		return "", exp, fmt.Errorf("@%s was created but lives in region %s (by country %s): grant and reset there (kurz admin grant, reset-password --region %s)",
+			in.Handle, out.Region, in.Country, out.Region)
+	}
+	if err := c.Grant(ctx, Operator(), out.ID, "admin"); err != nil {
+		return "", exp, err
+	}
+	return ResetPasswordLink(ctx, c, in.Handle, base, ttl)
 }

@@ -273,3 +273,43 @@ func TestExpiredResetLink(t *testing.T) {
 	}
 	s.login(&a) // the old password still works
 }
+
+// TestCreateAdmin: kurz admin create-admin signs the first admin up
+// through the running server, grants admin and prints a one-time link;
+// with the password set there, the admin reaches the region's staff API.
+func TestCreateAdmin(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	addr := freeAddr(t)
+	p := startProcess(t, addr, "--data", data)
+	s := &server{t: t, logs: p.logs, base: "http://" + addr}
+	args := []string{"admin", "create-admin", "--region", "eu", "--handle", "root", "--email", "root@example.org",
+		"--birth-date", "1980-05-05", "--url", s.base, "--data", data}
+	out, err := runKurz(t, append(args, "--country", "US")...)
+	if err == nil || !strings.Contains(out, "lives in region us") {
+		t.Fatalf("an admin of eu living in us: %v\n%s", err, out)
+	}
+	out, err = runKurz(t, append(append([]string{}, args...), "--country", "DE")...)
+	if err == nil || !strings.Contains(out, "sign-up refused (409)") {
+		t.Fatalf("the same handle again: %v\n%s", err, out)
+	}
+	args[5] = "rootadmin"
+	args[7] = "rootadmin@example.org"
+	out, err = runKurz(t, append(args, "--country", "DE")...)
+	if err != nil || !strings.Contains(out, "created @rootadmin, admin in eu") {
+		t.Fatalf("create-admin: %v\n%s", err, out)
+	}
+	u, _ := url.Parse(regexp.MustCompile(`http://\S+/reset-password\?token=\S+`).FindString(out))
+	pw := "the admin's own passphrase"
+	if r := s.do("POST", "/api/v1/password-resets", map[string]string{"token": u.Query().Get("token"), "password": pw}); r.Status != 204 {
+		t.Fatalf("setting the admin's password: %d %s", r.Status, r.Body)
+	}
+	a := account{Handle: "rootadmin", Password: pw}
+	s.login(&a)
+	if r := s.do("GET", "/api/v1/admin/regions/eu/audit", nil, "Authorization", "Bearer "+a.Token); r.Status != 200 {
+		t.Fatalf("the admin's audit view: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("GET", "/api/v1/admin/regions/us/audit", nil, "Authorization", "Bearer "+a.Token); r.Status != 403 {
+		t.Fatalf("the eu admin in us: %d", r.Status)
+	}
+}

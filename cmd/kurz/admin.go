@@ -15,6 +15,9 @@ import (
 
 const adminUsage = `usage: kurz admin COMMAND --region R [--data DIR] [--db R=postgres://…] [--json] …
 
+  create-admin --handle H --email E --country C --birth-date YYYY-MM-DD [--url URL]
+                                       sign up the first admin through the running server at URL,
+                                       grant admin in R and print a one-time link to set a password
   grant --handle H --role ROLE         give moderator, admin or privacy in R (audited)
   revoke --handle H --role ROLE        take it away (audited)
   roles                                list R's staff roles
@@ -46,7 +49,7 @@ func admin(args []string) error {
 	switch cmd {
 	case "grant":
 		return adminGrant(args)
-	case "revoke", "roles", "accounts", "suspend", "terminate", "videos", "remove-video", "queue", "reset-password":
+	case "revoke", "roles", "accounts", "suspend", "terminate", "videos", "remove-video", "queue", "reset-password", "create-admin":
 	default:
 		return fmt.Errorf("unknown admin command %q (try: kurz admin help)", cmd)
 	}
@@ -55,6 +58,7 @@ func admin(args []string) error {
 		limit                                                               int
 		ttl                                                                 time.Duration
 		asJSON                                                              bool
+		first                                                               app.FirstAdmin
 	)
 	_, c, err := openRegion("admin "+cmd, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
@@ -77,6 +81,13 @@ func admin(args []string) error {
 			if cmd == "suspend" {
 				fs.StringVar(&until, "until", "", "end of the suspension, YYYY-MM-DD (at most two years ahead; longer is terminate)")
 			}
+		case "create-admin":
+			fs.StringVar(&handle, "handle", "", "the admin's handle")
+			fs.StringVar(&first.Email, "email", "", "the admin's email")
+			fs.StringVar(&first.Country, "country", "", "the admin's country (ISO code; it decides the home region, which must be --region)")
+			fs.StringVar(&first.BirthDate, "birth-date", "", "the admin's birth date, YYYY-MM-DD")
+			fs.StringVar(&site, "url", "http://127.0.0.1:8080", "the running server's public address")
+			fs.DurationVar(&ttl, "ttl", 24*time.Hour, "how long the password link works (at most 168h)")
 		case "reset-password":
 			fs.StringVar(&handle, "handle", "", "the person's handle")
 			fs.StringVar(&site, "url", "http://127.0.0.1:8080", "the site's public address")
@@ -158,10 +169,20 @@ func admin(args []string) error {
 			fmt.Fprintf(w, "oldest open item\t\t%s\n", st.Oldest.Format(time.DateTime))
 		}
 		return w.Flush()
-	case "reset-password":
-		link, exp, err := app.ResetPasswordLink(ctx, c, handle, site, ttl)
+	case "reset-password", "create-admin":
+		var link string
+		var exp time.Time
+		if cmd == "create-admin" {
+			first.Handle = handle
+			link, exp, err = app.CreateAdmin(ctx, c, site, first, ttl)
+		} else {
+			link, exp, err = app.ResetPasswordLink(ctx, c, handle, site, ttl)
+		}
 		if err != nil {
 			return err
+		}
+		if cmd == "create-admin" {
+			fmt.Printf("created @%s, admin in %s\n", strings.TrimPrefix(handle, "@"), c.Region)
 		}
 		fmt.Printf("one-time link for @%s, valid until %s; give it to them by a channel you trust:\n%s\n",
 			strings.TrimPrefix(handle, "@"), exp.Local().Format(time.DateTime+" MST"), link)
