@@ -29,6 +29,8 @@ type Queries interface {
 	AccountByEmailIndex(ctx context.Context, index []byte) (*Account, error)
 	// SuspendAccount blocks sign-in until a time (zero time lifts it).
 	SuspendAccount(ctx context.Context, userID string, until time.Time) error
+	// SetFeedOptOut records whether a person turned personalised feeds off.
+	SetFeedOptOut(ctx context.Context, userID string, optOut bool) error
 
 	// PutPersonKey stores a person's wrapped data key; DeletePersonKey
 	// destroys it, which makes every sealed field of theirs unreadable.

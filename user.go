@@ -48,6 +48,9 @@ type Account struct {
 	CreatedAt time.Time
 	// SuspendedUntil, if set, is when a suspension ends.
 	SuspendedUntil time.Time
+	// FeedOptOut: the person turned personalisation off (DSA Art. 38);
+	// their For You is the non-profiling Popular feed.
+	FeedOptOut bool
 }
 
 // Session is a signed-in device. Only a hash of its token is stored.

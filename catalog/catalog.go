@@ -48,18 +48,29 @@ type PublicProfile struct {
 // Index is a region's in-memory catalogue of public videos and profiles of
 // every region (its own and the replicas), so feeds never scan a database.
 // The For You candidates are the top of a periodically recomputed ranking.
+// Videos are immutable once put: a change puts a new *PublicVideo.
 type Index struct {
 	mu       sync.RWMutex
 	videos   map[string]*PublicVideo
 	byOwner  map[string][]*PublicVideo // newest first
 	byTag    map[string][]*PublicVideo // newest first
+	all      []*PublicVideo            // oldest first (new videos append)
 	profiles map[string]*PublicProfile
 	byHandle map[string]*PublicProfile
-	hot      []*PublicVideo
+	hot      []Scored
+	hotGen   uint64 // counts rankings swapped in
 	dirty    bool
 	gen      uint64 // counts changes, so a ranking knows if it is current
 	bulk     bool
 	ranking  atomic.Bool
+}
+
+// Scored is a ranked video with its quality at ranking time. Quality
+// decays by the same factor for every video as time passes, so scores of
+// one ranking stay comparable with each other.
+type Scored struct {
+	V *PublicVideo
+	Q float64
 }
 
 // HotSize is how many top-ranked videos For You ranks per request.
@@ -74,6 +85,26 @@ func NewIndex() *Index {
 func (x *Index) PutVideo(v *PublicVideo) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.dirty, x.gen = true, x.gen+1
+	if old, ok := x.videos[v.ID]; ok && !x.bulk && sameLists(old, v) {
+		// A counter or caption change: the video keeps its place in every
+		// list, so it is swapped in place (no list is searched linearly
+		// or shifted; counters of old videos change all the time).
+		x.videos[v.ID] = v
+		replaceIn(x.byOwner[v.OwnerID], old, v, Newer)
+		for _, t := range v.Hashtags {
+			replaceIn(x.byTag[t], old, v, Newer)
+		}
+		replaceIn(x.all, old, v, older)
+		for i := range x.hot {
+			if x.hot[i].V == old {
+				x.hot = slices.Clone(x.hot) // readers may hold the old slice
+				x.hot[i].V = v
+				break
+			}
+		}
+		return
+	}
 	x.removeVideo(v.ID)
 	x.videos[v.ID] = v
 	if x.bulk {
@@ -82,14 +113,39 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		for _, t := range v.Hashtags {
 			x.byTag[t] = append(x.byTag[t], v)
 		}
+		x.all = append(x.all, v)
 	} else {
 		x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
 		for _, t := range v.Hashtags {
 			x.byTag[t] = insertNewest(x.byTag[t], v)
 		}
+		i := sort.Search(len(x.all), func(i int) bool { return older(v, x.all[i]) })
+		x.all = slices.Insert(x.all, i, v)
 	}
-	x.dirty, x.gen = true, x.gen+1
 }
+
+// sameLists reports whether a new version of a video sits in the same
+// lists at the same places as the old one.
+func sameLists(a, b *PublicVideo) bool {
+	return a.OwnerID == b.OwnerID && a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Hashtags, b.Hashtags)
+}
+
+// replaceIn swaps old for v in a list ordered by less, in place.
+func replaceIn(list []*PublicVideo, old, v *PublicVideo, less func(a, b *PublicVideo) bool) {
+	i := sort.Search(len(list), func(i int) bool { return !less(list[i], old) })
+	for ; i < len(list); i++ {
+		if list[i] == old {
+			list[i] = v
+			return
+		}
+		if less(old, list[i]) {
+			return
+		}
+	}
+}
+
+// older orders videos oldest first.
+func older(a, b *PublicVideo) bool { return Newer(b, a) }
 
 // BeginBulk starts a load: PutVideo appends without keeping the lists in
 // order until EndBulk sorts each once (loading is then n log n, not n²).
@@ -113,6 +169,7 @@ func (x *Index) EndBulk() {
 	for _, l := range x.byTag {
 		byNewest(l)
 	}
+	sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
 }
 
 // Len is the number of public videos in the catalogue.
@@ -140,10 +197,25 @@ func (x *Index) removeVideo(id string) {
 		return slices.DeleteFunc(list, func(v *PublicVideo) bool { return v.ID == id })
 	}
 	x.byOwner[old.OwnerID] = drop(x.byOwner[old.OwnerID])
+	if len(x.byOwner[old.OwnerID]) == 0 {
+		delete(x.byOwner, old.OwnerID)
+	}
 	for _, t := range old.Hashtags {
 		x.byTag[t] = drop(x.byTag[t])
+		if len(x.byTag[t]) == 0 {
+			delete(x.byTag, t)
+		}
 	}
-	x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(v *PublicVideo) bool { return v.ID == id })
+	if x.bulk {
+		x.all = drop(x.all)
+	} else if i := sort.Search(len(x.all), func(i int) bool { return !older(x.all[i], old) }); i < len(x.all) && x.all[i] == old {
+		x.all = slices.Delete(x.all, i, i+1)
+	} else {
+		x.all = drop(x.all)
+	}
+	if slices.ContainsFunc(x.hot, func(s Scored) bool { return s.V == old }) {
+		x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(s Scored) bool { return s.V == old })
+	}
 }
 
 func insertNewest(list []*PublicVideo, v *PublicVideo) []*PublicVideo {
@@ -230,6 +302,26 @@ func (x *Index) TagVideos(tag string, after *PublicVideo, n int) []*PublicVideo 
 	return x.newest(x.byTag[tag], after, n)
 }
 
+// Newest lists the newest videos of the whole catalogue after the cursor
+// position (exclusive), newest first, for which keep is true; it looks at
+// no more than scan videos, so a filter that refuses most cannot make it
+// walk the catalogue.
+func (x *Index) Newest(after *PublicVideo, n, scan int, keep func(*PublicVideo) bool) []*PublicVideo {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i := len(x.all)
+	if after != nil {
+		i = sort.Search(len(x.all), func(i int) bool { return !older(x.all[i], after) })
+	}
+	var out []*PublicVideo
+	for i--; i >= 0 && len(out) < n && scan > 0; i, scan = i-1, scan-1 {
+		if v := x.all[i]; keep == nil || keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // LikesOf sums the likes of a person's public videos.
 func (x *Index) LikesOf(ownerID string) int64 {
 	x.mu.RLock()
@@ -249,16 +341,18 @@ func Quality(v *PublicVideo, now time.Time) float64 {
 	return engagement * math.Pow(0.5, age/48) * (1 + math.Log1p(float64(v.Views))/10)
 }
 
-// Hot returns the current For You candidates. A change to the catalogue
-// marks the ranking stale; a small catalogue is re-ranked at once, a large
-// one in the background (at most one run at a time) while readers keep the
-// previous ranking, so no request waits for a full re-rank.
-func (x *Index) Hot(now time.Time) []*PublicVideo {
+// Hot returns the current For You candidates, best first, and the
+// ranking's generation (it changes whenever another ranking is swapped
+// in). A change to the catalogue marks the ranking stale; a small
+// catalogue is re-ranked at once, a large one in the background (at most
+// one run at a time) while readers keep the previous ranking, so no
+// request waits for a full re-rank. The slice must not be modified.
+func (x *Index) Hot(now time.Time) ([]Scored, uint64) {
 	x.mu.RLock()
-	hot, dirty, n := x.hot, x.dirty, len(x.videos)
+	hot, dirty, n, gen := x.hot, x.dirty, len(x.videos), x.hotGen
 	x.mu.RUnlock()
 	if !dirty && hot != nil {
-		return hot
+		return hot, gen
 	}
 	if n <= SyncRankLimit || hot == nil {
 		return x.rank(now)
@@ -269,7 +363,7 @@ func (x *Index) Hot(now time.Time) []*PublicVideo {
 			x.rank(time.Now())
 		}()
 	}
-	return hot
+	return hot, gen
 }
 
 // SyncRankLimit is the catalogue size up to which a stale ranking is
@@ -278,7 +372,7 @@ const SyncRankLimit = 50_000
 
 // rank scores every video and keeps the HotSize best, in order. Scoring
 // runs under the read lock; only the swap takes the write lock.
-func (x *Index) rank(now time.Time) []*PublicVideo {
+func (x *Index) rank(now time.Time) ([]Scored, uint64) {
 	x.mu.RLock()
 	gen := x.gen
 	h := make(topK, 0, HotSize+1)
@@ -292,17 +386,26 @@ func (x *Index) rank(now time.Time) []*PublicVideo {
 		}
 	}
 	x.mu.RUnlock()
-	out := make([]*PublicVideo, len(h))
+	out := make([]Scored, len(h))
 	for i := len(h) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(&h).(scoredVideo).v
+		sv := heap.Pop(&h).(scoredVideo)
+		out[i] = Scored{sv.v, sv.s}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.hot = out
-	if x.gen == gen {
+	if x.gen != gen {
+		// Videos changed or went while ranking: keep those still in the
+		// catalogue, as they are now.
+		out = slices.DeleteFunc(out, func(s Scored) bool { return x.videos[s.V.ID] == nil })
+		for i := range out {
+			out[i].V = x.videos[out[i].V.ID]
+		}
+	} else {
 		x.dirty = false // nothing changed while ranking
 	}
-	return out
+	x.hot = out
+	x.hotGen++
+	return out, x.hotGen
 }
 
 type scoredVideo struct {

@@ -3,4 +3,4 @@ package catalog
 import "time"
 
 // Rank exposes the full re-rank to the external benchmarks.
-func (x *Index) Rank(now time.Time) []*PublicVideo { return x.rank(now) }
+func (x *Index) Rank(now time.Time) []Scored { out, _ := x.rank(now); return out }

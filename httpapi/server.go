@@ -136,6 +136,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/users/{handle}/videos", s.userVideos)
 	mux.HandleFunc("GET /api/v1/tags/{tag}/videos", s.tagVideos)
 	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
+	mux.HandleFunc("GET /api/v1/me/settings", s.getSettings)
+	mux.HandleFunc("PATCH /api/v1/me/settings", s.patchSettings)
 	mux.HandleFunc("GET /api/v1/feed", s.feed)
 	mux.HandleFunc("GET /api/v1/regions", s.regions)
 	mux.HandleFunc("POST /api/v1/me/export", s.requestExport)

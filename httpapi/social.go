@@ -156,7 +156,7 @@ func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *regio
 	out := &ProfileJSON{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
 		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
 	if viewer != nil {
-		out.ViewerFollows = c.IsFollowing(ctx, viewer.ID, pp.ID)
+		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
 	}
 	return out, nil
 }
@@ -227,32 +227,90 @@ func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *region.R
 
 const pageSize = 10
 
+// feedItemJSON is a video in a feed: the API record, whether the viewer
+// has seen it before, and why it is there (DSA Art. 27).
+type feedItemJSON struct {
+	*video.VideoJSON
+	Seen bool        `json:"seen,omitempty"`
+	Why  *social.Why `json:"why,omitempty"`
+}
+
+// feedPageJSON is a page of a feed. Kind is the feed served (For You
+// asked by someone who turned personalisation off is Popular); CaughtUp
+// says nothing unseen is left; CatalogueEmpty that there is nothing at all.
+type feedPageJSON struct {
+	Kind           string         `json:"kind"`
+	Items          []feedItemJSON `json:"items"`
+	NextCursor     string         `json:"next_cursor"`
+	CaughtUp       bool           `json:"caught_up"`
+	CatalogueEmpty bool           `json:"catalogue_empty"`
+}
+
+func feedPage(f *social.Feed) *feedPageJSON {
+	out := &feedPageJSON{Kind: f.Kind, Items: make([]feedItemJSON, len(f.Items)), NextCursor: f.Next, CaughtUp: f.CaughtUp,
+		CatalogueEmpty: f.CatalogueEmpty}
+	for i, v := range feedJSON(f.Items) {
+		why := f.Items[i].Why
+		out.Items[i] = feedItemJSON{VideoJSON: v, Seen: f.Items[i].Seen, Why: &why}
+	}
+	return out
+}
+
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.viewerCell(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	cursor := r.URL.Query().Get("cursor")
-	var vids []*catalog.PublicVideo
-	var next string
-	switch kind := r.URL.Query().Get("kind"); kind {
-	case "", "foryou":
-		vids, next, err = c.Social.ForYou(r.Context(), p, cursor, pageSize)
-	case "following":
-		if p == nil {
-			err = kurz.Errorf(kurz.EUnauthorized, "please sign in to see whom you follow")
-			break
-		}
-		vids, next, err = c.Social.Following(r.Context(), p, cursor, pageSize)
-	default:
-		err = kurz.FieldError("kind", "kind must be foryou or following")
-	}
+	q := r.URL.Query()
+	f, err := c.Social.Feed(r.Context(), p, q.Get("kind"), q.Get("cursor"), pageSize)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.writeVideos(w, r, c, p, vids, next)
+	writeJSON(w, http.StatusOK, feedPage(f))
+}
+
+// settingsJSON are a person's settings, kept in their home region.
+type settingsJSON struct {
+	// PersonalizedFeed: For You ranked from the person's history (true),
+	// or the Popular feed, which uses no personal signal (false).
+	PersonalizedFeed *bool `json:"personalized_feed"`
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	off, err := c.Social.FeedOptOut(r.Context(), p)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	on := !off
+	writeJSON(w, http.StatusOK, settingsJSON{PersonalizedFeed: &on})
+}
+
+func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in settingsJSON
+	if err := decode(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if in.PersonalizedFeed != nil {
+		if err := c.Social.SetFeedOptOut(r.Context(), p, !*in.PersonalizedFeed); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.getSettings(w, r)
 }
 
 // cursorVideo decodes a newest-first cursor ("<ms>_<id>").

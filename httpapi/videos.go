@@ -139,10 +139,7 @@ func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.
 	}
 	if viewer != nil {
 		// The viewer's likes and follows are in their home cell.
-		if liked, err := vc.Store.Likes(ctx, viewer.ID, []string{v.ID}); err == nil {
-			v.Liked = liked[v.ID]
-		}
-		v.Following = vc.IsFollowing(ctx, viewer.ID, v.Creator.ID)
+		v.Liked, v.Following = vc.Social.Marks(ctx, viewer, v.ID, v.Creator.ID)
 	}
 	return v, nil
 }

@@ -18,11 +18,15 @@ type WebBackend struct{ S *Server }
 var _ web.Backend = WebBackend{}
 
 func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
-	p, err := b.S.viewer(r)
+	p, c, err := b.S.viewerCell(r)
 	if err != nil || p == nil {
 		return nil
 	}
-	return &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
+	v := &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
+	if c.Region == p.Region() {
+		v.FeedOptOut, _ = c.Social.FeedOptOut(r.Context(), p)
+	}
+	return v
 }
 
 // profileOf turns a page viewer back into the person and their cell.

@@ -6,12 +6,10 @@ package social
 
 import (
 	"context"
-	"hash/fnv"
 	"net/url"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -35,6 +33,9 @@ type Service struct {
 	*cell.Cell
 	Words   TextFilter
 	Viewing Viewing
+
+	viewersOnce sync.Once
+	viewers     *viewers // the feed state of this region's viewers
 }
 
 // New returns the social service of region c.
@@ -87,6 +88,7 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 	if err != nil {
 		return 0, err
 	}
+	c.onLike(viewer.ID, videoID, like)
 	var n int64
 	if v, ok := c.Index.Video(videoID); ok {
 		n = v.Likes
@@ -105,13 +107,17 @@ func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID 
 		return err
 	}
 	now := c.Now().UTC()
-	return c.Tx(ctx, func(q kurz.Queries) error {
+	err := c.Tx(ctx, func(q kurz.Queries) error {
 		fresh, err := q.AddView(ctx, viewer.ID, videoID, now.Unix()/86400, now)
 		if err != nil || !fresh {
 			return err
 		}
 		return c.QueueDelta(ctx, q, videoID, "views", 1)
 	})
+	if err == nil {
+		c.onView(viewer.ID, videoID)
+	}
+	return err
 }
 
 // ProfileByHandle finds a public profile of any region.
@@ -166,6 +172,7 @@ func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle st
 	if err != nil {
 		return 0, err
 	}
+	c.onFollow(viewer.ID, target.ID, follow)
 	n := target.Followers
 	if changed && follow {
 		n++
@@ -377,167 +384,4 @@ func (c *Service) listComments(ctx context.Context, videoID, cursor string) (any
 		next = strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "_" + last.ID
 	}
 	return map[string]any{"items": items, "next_cursor": next}, nil
-}
-
-// FeedItem is a video in a feed, with the viewer's relation to it.
-type FeedItem struct {
-	*catalog.PublicVideo
-	Liked     bool `json:"liked"`
-	Following bool `json:"following"`
-}
-
-// ForYou ranks the catalogue's top candidates for a person (nil:
-// anonymous) by quality, their affinity to creators and hashtags from
-// their own history (read here, in their home region), a little
-// exploration, and never shows what they have already watched. Minors'
-// videos are not recommended to adults.
-func (c *Service) ForYou(ctx context.Context, viewer *kurz.Profile, cursor string, n int) ([]*catalog.PublicVideo, string, error) {
-	offset, _ := strconv.Atoi(cursor)
-	if offset < 0 || offset > 10000 {
-		return nil, "", kurz.Errorf(kurz.EInvalid, "bad cursor")
-	}
-	now := c.Now()
-	hot := c.Index.Hot(now)
-	seen := map[string]bool{}
-	creators := map[string]float64{}
-	tags := map[string]float64{}
-	var adult bool
-	seed := "anon"
-	if viewer != nil {
-		seed = viewer.ID
-		ids, err := c.Store.ViewedVideos(ctx, viewer.ID, now.Unix()/86400-30)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, id := range ids {
-			seen[id] = true
-		}
-		liked, err := c.Store.LikedVideos(ctx, viewer.ID, 200)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, id := range liked {
-			if v, ok := c.Index.Video(id); ok {
-				creators[v.OwnerID] += 0.5
-				for _, t := range v.Hashtags {
-					tags[t] += 0.2
-				}
-			}
-		}
-		followees, err := c.Store.Followees(ctx, viewer.ID)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, id := range followees {
-			creators[id] += 1
-		}
-		acct, err := c.Store.AccountByID(ctx, viewer.ID)
-		adult = err == nil && !acct.Minor
-	} else {
-		adult = true
-	}
-	day := strconv.FormatInt(now.Unix()/86400, 10)
-	type scored struct {
-		v *catalog.PublicVideo
-		s float64
-	}
-	var list []scored
-	for _, v := range hot {
-		if seen[v.ID] || (viewer != nil && v.OwnerID == viewer.ID) || (adult && v.Minor) || v.Reduced ||
-			(v.AgeRestricted && (viewer == nil || !adult)) {
-			continue
-		}
-		aff := creators[v.OwnerID]
-		for _, t := range v.Hashtags {
-			aff += tags[t]
-		}
-		h := fnv.New32a()
-		h.Write([]byte(seed + day + v.ID))
-		explore := float64(h.Sum32()%1000) / 1000 // stable for a day, so pages do not reshuffle
-		list = append(list, scored{v, catalog.Quality(v, now) * (1 + min(aff, 3)) * (0.75 + 0.5*explore)})
-	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].s > list[j].s })
-	// Diversity: no creator twice in a row.
-	for i := 1; i < len(list); i++ {
-		if list[i].v.OwnerID == list[i-1].v.OwnerID {
-			for j := i + 1; j < len(list); j++ {
-				if list[j].v.OwnerID != list[i-1].v.OwnerID {
-					list[i], list[j] = list[j], list[i]
-					break
-				}
-			}
-		}
-	}
-	if offset >= len(list) {
-		return nil, "", nil
-	}
-	end := min(len(list), offset+n)
-	out := make([]*catalog.PublicVideo, 0, end-offset)
-	for _, s := range list[offset:end] {
-		out = append(out, s.v)
-	}
-	next := ""
-	if end < len(list) {
-		next = strconv.Itoa(end)
-	}
-	return out, next, nil
-}
-
-// Following lists the newest videos of the people a person follows.
-func (c *Service) Following(ctx context.Context, viewer *kurz.Profile, cursor string, n int) ([]*catalog.PublicVideo, string, error) {
-	var after *catalog.PublicVideo
-	if cursor != "" {
-		ms, id, ok := strings.Cut(cursor, "_")
-		t, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil {
-			return nil, "", kurz.Errorf(kurz.EInvalid, "bad cursor")
-		}
-		after = &catalog.PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}
-	}
-	followees, err := c.Store.Followees(ctx, viewer.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	var all []*catalog.PublicVideo
-	for _, f := range followees {
-		all = append(all, c.Index.OwnerVideos(f, after, n)...)
-	}
-	sort.Slice(all, func(i, j int) bool { return catalog.Newer(all[i], all[j]) })
-	if len(all) > n {
-		all = all[:n]
-	}
-	next := ""
-	if len(all) == n {
-		last := all[len(all)-1]
-		next = strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "_" + last.ID
-	}
-	return all, next, nil
-}
-
-// Decorate adds the viewer's likes and follows to feed videos.
-func (c *Service) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*catalog.PublicVideo) ([]FeedItem, error) {
-	items := make([]FeedItem, len(vids))
-	for i, v := range vids {
-		items[i] = FeedItem{PublicVideo: v}
-	}
-	if viewer == nil {
-		return items, nil
-	}
-	ids := make([]string, len(vids))
-	for i, v := range vids {
-		ids[i] = v.ID
-	}
-	liked, err := c.Store.Likes(ctx, viewer.ID, ids)
-	if err != nil {
-		return nil, err
-	}
-	followees, err := c.Store.Followees(ctx, viewer.ID)
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		items[i].Liked = liked[items[i].ID]
-		items[i].Following = slices.Contains(followees, items[i].OwnerID)
-	}
-	return items, nil
 }

@@ -38,16 +38,16 @@ func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Prof
 	return p, q.wrap(err)
 }
 
-const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until`
+const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until, feed_opt_out`
 
 func scanAccount(row scanner) (*kurz.Account, error) {
 	var a kurz.Account
-	var minor, created, suspended int64
+	var minor, created, suspended, optOut int64
 	if err := row.Scan(&a.UserID, &a.EmailIndex, &a.EmailSealed, &a.BirthDateSealed, &a.CountrySealed,
-		&a.PasswordHash, &minor, &created, &suspended); err != nil {
+		&a.PasswordHash, &minor, &created, &suspended, &optOut); err != nil {
 		return nil, err
 	}
-	a.Minor, a.CreatedAt = minor != 0, fromMS(created)
+	a.Minor, a.CreatedAt, a.FeedOptOut = minor != 0, fromMS(created), optOut != 0
 	if suspended > 0 {
 		a.SuspendedUntil = fromMS(suspended)
 	}
@@ -55,9 +55,13 @@ func scanAccount(row scanner) (*kurz.Account, error) {
 }
 
 func (q queries) CreateAccount(ctx context.Context, a *kurz.Account) error {
-	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)`,
+	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)`,
 		a.UserID, a.EmailIndex, a.EmailSealed, a.BirthDateSealed, a.CountrySealed, a.PasswordHash,
-		b2i(a.Minor), ms(a.CreatedAt))
+		b2i(a.Minor), ms(a.CreatedAt), b2i(a.FeedOptOut))
+}
+
+func (q queries) SetFeedOptOut(ctx context.Context, userID string, optOut bool) error {
+	return q.execOne(ctx, `UPDATE accounts SET feed_opt_out = $2 WHERE user_id = $1`, userID, b2i(optOut))
 }
 
 func (q queries) SuspendAccount(ctx context.Context, userID string, until time.Time) error {

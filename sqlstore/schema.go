@@ -113,5 +113,12 @@ func (db *DB) migrationFiles() ([]migrationFile, error) {
 		out = append(out, migrationFile{name: name, version: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i := 1; i < len(out); i++ {
+		// Two files of one number: a database at that version would never
+		// run the second, so it is refused (renumber the newer one).
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("migrate: %q and %q have the same number", out[i-1].name, out[i].name)
+		}
+	}
 	return out, nil
 }

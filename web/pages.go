@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,16 +34,49 @@ func (h *Handler) t(lang, key string, args ...any) string {
 	return s
 }
 
-// feed is the swipe feed's shell; the script loads GET /api/v1/feed.
+// FeedCookie remembers the feed picked in the tabs.
+const FeedCookie = "feed"
+
+var feedKinds = []string{"foryou", "following", "popular", "newest"}
+
+// feed is the swipe feed's shell; the script loads GET /api/v1/feed. The
+// feed shown is the one asked for (?kind=, remembered in a cookie), else
+// the remembered one, else For You for people with personalisation on and
+// Popular (no personal signals) for everyone else.
 func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r)
-	kind := "foryou"
-	if r.URL.Query().Get("kind") == "following" {
-		kind = "following"
+	v := h.b.Viewer(r)
+	personalized := v != nil && !v.FeedOptOut
+	kind := r.URL.Query().Get("kind")
+	if slices.Contains(feedKinds, kind) {
+		http.SetCookie(w, &http.Cookie{Name: FeedCookie, Value: kind, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	} else if c, err := r.Cookie(FeedCookie); err == nil && slices.Contains(feedKinds, c.Value) {
+		kind = c.Value
+	} else {
+		kind = ""
 	}
-	d := &pageData{Name: "feed", Lang: lang, Title: h.t(lang, "feed.title"), Viewer: h.b.Viewer(r), Kind: kind}
+	if kind == "" || (kind == "foryou" && !personalized) {
+		kind = "popular"
+		if personalized {
+			kind = "foryou"
+		}
+	}
+	title := "feed." + kind
+	d := &pageData{Name: "feed", Lang: lang, Title: h.t(lang, title), Viewer: v, Kind: kind, Personalized: personalized}
 	d.Boot.Kind = kind
 	h.render(w, r, http.StatusOK, d)
+}
+
+// settings is the settings page (personalised feed on or off); the script
+// reads and writes GET/PATCH /api/v1/me/settings.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
+	v := h.b.Viewer(r)
+	if v == nil {
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape("/settings"), http.StatusSeeOther)
+		return
+	}
+	lang := pickLang(r)
+	h.render(w, r, http.StatusOK, &pageData{Name: "settings", Lang: lang, Title: h.t(lang, "settings.title"), Viewer: v, Robots: "noindex"})
 }
 
 // upload is the upload form; signing in comes first.

@@ -31,15 +31,18 @@ type pageData struct {
 	Videos   []Video
 	NextPage string // URL of the next grid page, if any
 	Tag      string
-	Kind     string // feed tab: foryou or following
-	Next     string // sign-in/up: where to go afterwards
-	Country  []country
-	Embed    string        // embed page: the video page's absolute URL
-	Region   string        // staff pages: the region worked on
-	Regions  []string      // staff pages: the region select's options
-	ItemID   string        // moderation item page: the queue item
-	From, To string        // transparency: the date filter (YYYY-MM-DD)
-	Legal    template.HTML // legal pages: the operator's text, rendered
+	Kind     string // feed tab: foryou, following, popular or newest
+	// Personalized: the feed page offers For You (signed in, and
+	// personalisation not turned off).
+	Personalized bool
+	Next         string // sign-in/up: where to go afterwards
+	Country      []country
+	Embed        string        // embed page: the video page's absolute URL
+	Region       string        // staff pages: the region worked on
+	Regions      []string      // staff pages: the region select's options
+	ItemID       string        // moderation item page: the queue item
+	From, To     string        // transparency: the date filter (YYYY-MM-DD)
+	Legal        template.HTML // legal pages: the operator's text, rendered
 	// Password reset page: the link's token, the error to show, done.
 	Token, FormError string
 	Done             bool

@@ -12,10 +12,13 @@ import (
 	"embed"
 	"encoding/hex"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +45,9 @@ type Backend interface {
 // Viewer is the signed-in person looking at a page.
 type Viewer struct {
 	ID, Handle, Region string
+	// FeedOptOut: the person turned personalised feeds off; the feed page
+	// then offers the feeds that use no personal signal.
+	FeedOptOut bool
 }
 
 // Video is a video as the pages show it. Status is "processing", "ready" or
@@ -95,6 +101,9 @@ type Handler struct {
 	// hashes maps a static file name to a short content hash, used as a
 	// cache-busting version in asset URLs.
 	hashes map[string]string
+	// encoded lists the precompressed copies of a static file ("br",
+	// "gzip"), made by the front-end build beside it (name.br, name.gz).
+	encoded map[string][]string
 	mux    *http.ServeMux
 
 	// LegalDir holds the operator's legal pages (see legal.go); Contact
@@ -122,10 +131,16 @@ func New(b Backend, log *slog.Logger) *Handler {
 	if err != nil {
 		panic(err)
 	}
-	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}}
+	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}}
 	fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
+		}
+		for _, e := range staticEncodings {
+			if orig, ok := strings.CutSuffix(p, e.ext); ok {
+				h.encoded[orig] = append(h.encoded[orig], e.name)
+				return nil
+			}
 		}
 		data, err := fs.ReadFile(static, p)
 		if err != nil {
@@ -152,6 +167,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.feed)
 	mux.HandleFunc("GET /upload", h.upload)
+	mux.HandleFunc("GET /settings", h.settings)
 	mux.HandleFunc("GET /signin", h.signin)
 	mux.HandleFunc("GET /signup", h.signup)
 	// ServeMux wildcards must fill a whole segment, so "/@{handle}" is
@@ -210,7 +226,46 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 	}
 	w.Header().Set("ETag", `"`+sum+`"`)
+	if len(h.encoded[name]) > 0 {
+		w.Header().Add("Vary", "Accept-Encoding")
+		for _, e := range staticEncodings {
+			if !slices.Contains(h.encoded[name], e.name) || !accepts(r, e.name) {
+				continue
+			}
+			f, err := h.static.Open(name + e.ext)
+			if err != nil {
+				break
+			}
+			defer f.Close()
+			if rs, ok := f.(io.ReadSeeker); ok {
+				w.Header().Set("ETag", `"`+sum+"-"+e.name+`"`)
+				w.Header().Set("Content-Encoding", e.name)
+				if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+					w.Header().Set("Content-Type", ct)
+				}
+				http.ServeContent(w, r, "", time.Time{}, rs)
+				return
+			}
+		}
+	}
 	http.ServeFileFS(w, r, h.static, name)
+}
+
+// staticEncodings are the precompressed copies looked for, best first.
+var staticEncodings = []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
+
+// accepts reports whether the request's Accept-Encoding allows coding
+// (named, not refused with q=0).
+func accepts(r *http.Request, coding string) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), coding) {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // asset returns the versioned URL of a static file.

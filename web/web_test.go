@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +14,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/andybalholm/brotli"
 
 	"kurz"
 )
@@ -256,14 +260,14 @@ func TestLanguage(t *testing.T) {
 		want, not      string
 		lang           string
 	}{
-		{"", "", "For You", "Für dich", "en"},
-		{"en-US,en;q=0.9", "", "For You", "Für dich", "en"},
-		{"de-DE,de;q=0.9,en;q=0.8", "", "Für dich", "For You", "de"},
-		{"fr-FR,de;q=0.5,en;q=0.4", "", "Für dich", "For You", "de"},
-		{"en;q=0.3,de;q=0.7", "", "Für dich", "For You", "de"},
-		{"de-DE", "en", "For You", "Für dich", "en"},
-		{"en-US", "de", "Für dich", "For You", "de"},
-		{"en-US", "xx", "For You", "Für dich", "en"},
+		{"", "", "Popular", "Beliebt", "en"},
+		{"en-US,en;q=0.9", "", "Popular", "Beliebt", "en"},
+		{"de-DE,de;q=0.9,en;q=0.8", "", "Beliebt", "Popular", "de"},
+		{"fr-FR,de;q=0.5,en;q=0.4", "", "Beliebt", "Popular", "de"},
+		{"en;q=0.3,de;q=0.7", "", "Beliebt", "Popular", "de"},
+		{"de-DE", "en", "Popular", "Beliebt", "en"},
+		{"en-US", "de", "Beliebt", "Popular", "de"},
+		{"en-US", "xx", "Popular", "Beliebt", "en"},
 	} {
 		res, body := bn.get(t, req{path: "/", lang: tc.accept, cookieLang: tc.cookie})
 		if res.StatusCode != 200 || !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) {
@@ -475,6 +479,44 @@ func TestStatic(t *testing.T) {
 		}
 		if res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: Cache-Control %q", url, res.Header.Get("Cache-Control"))
+		}
+	}
+	// Precompressed copies: brotli when asked for, else gzip, else the
+	// plain file; the same bytes as the plain file once decoded.
+	_, plain := bn.get(t, req{path: bn.h.asset("dist/app.js")})
+	for _, tc := range []struct{ accept, want string }{
+		{"gzip, deflate, br, zstd", "br"}, {"gzip", "gzip"}, {"br;q=0, gzip;q=0.5", "gzip"}, {"identity", ""}, {"", ""},
+	} {
+		rq, _ := http.NewRequest("GET", bn.h.asset("dist/app.js"), nil)
+		rq.Header.Set("Accept-Encoding", tc.accept)
+		rec := httptest.NewRecorder()
+		bn.h.ServeHTTP(rec, rq)
+		res := rec.Result()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != tc.want || res.Header.Get("Vary") != "Accept-Encoding" ||
+			res.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+			t.Errorf("Accept-Encoding %q: %d, Content-Encoding %q, Vary %q, type %q", tc.accept, res.StatusCode,
+				res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), res.Header.Get("Content-Type"))
+			continue
+		}
+		var dec []byte
+		switch tc.want {
+		case "br":
+			dec, _ = io.ReadAll(brotli.NewReader(bytes.NewReader(body)))
+		case "gzip":
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, _ = io.ReadAll(zr)
+		default:
+			dec = body
+		}
+		if string(dec) != plain {
+			t.Errorf("Accept-Encoding %q: %d bytes decode to %d, want the %d of the plain file", tc.accept, len(body), len(dec), len(plain))
+		}
+		if tc.want == "br" && len(body)*3 > len(plain) {
+			t.Errorf("brotli copy %d bytes of %d: not compressed", len(body), len(plain))
 		}
 	}
 	// Without the current version the answer may only be cached briefly.

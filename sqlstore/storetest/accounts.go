@@ -16,6 +16,7 @@ var accountTests = []test{
 	{"UpdateProfile", testUpdateProfile},
 	{"Accounts", testAccounts},
 	{"SuspendAccount", testSuspendAccount},
+	{"SetFeedOptOut", testFeedOptOut},
 	{"PersonKeys", testPersonKeys},
 	{"Sessions", testSessions},
 	{"HandleClaims", testHandleClaims},
@@ -175,6 +176,24 @@ func testSuspendAccount(t *testing.T, s kurz.Store) {
 		t.Fatalf("a zero time did not lift the suspension: %v", got.SuspendedUntil)
 	}
 	wantNotFound(t, s.SuspendAccount(ctx(), kurz.NewID("eu"), until), "SuspendAccount of a missing account")
+}
+
+func testFeedOptOut(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "olga")
+	noErr(t, s.CreateAccount(ctx(), &kurz.Account{UserID: p.ID, EmailIndex: []byte("o"), EmailSealed: []byte("e"),
+		BirthDateSealed: []byte("b"), CountrySealed: []byte("c"), PasswordHash: "h", CreatedAt: at(0)}))
+	if must(s.AccountByID(ctx(), p.ID))(t).FeedOptOut {
+		t.Fatal("a new account starts opted out of personalised feeds")
+	}
+	noErr(t, s.SetFeedOptOut(ctx(), p.ID, true))
+	if !must(s.AccountByID(ctx(), p.ID))(t).FeedOptOut {
+		t.Fatal("SetFeedOptOut(true) did not stick")
+	}
+	noErr(t, s.SetFeedOptOut(ctx(), p.ID, false))
+	if must(s.AccountByEmailIndex(ctx(), []byte("o")))(t).FeedOptOut {
+		t.Fatal("SetFeedOptOut(false) did not stick")
+	}
+	wantNotFound(t, s.SetFeedOptOut(ctx(), kurz.NewID("eu"), true), "SetFeedOptOut of a missing account")
 }
 
 func testPersonKeys(t *testing.T, s kurz.Store) {

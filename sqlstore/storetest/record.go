@@ -119,6 +119,11 @@ func (r recQueries) AccountByEmailIndex(ctx context.Context, index []byte) (*kur
 	return r.q.AccountByEmailIndex(ctx, index)
 }
 
+func (r recQueries) SetFeedOptOut(ctx context.Context, userID string, optOut bool) error {
+	r.hit()
+	return r.q.SetFeedOptOut(ctx, userID, optOut)
+}
+
 func (r recQueries) SuspendAccount(ctx context.Context, userID string, until time.Time) error {
 	r.hit()
 	return r.q.SuspendAccount(ctx, userID, until)

@@ -2,7 +2,7 @@
 import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
-import { initProfile, initSignin, initSignout, initSignup } from './forms.js';
+import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initUpload } from './upload.js';
@@ -61,6 +61,9 @@ function start() {
       break;
     case 'profile':
       initProfile();
+      break;
+    case 'settings':
+      initSettings();
       break;
     case 'video':
       initVideoPage(boot);

@@ -45,8 +45,18 @@ function trackViews(video, id) {
   });
 }
 
-// makeClip builds a feed clip for a video in the API's JSON shape.
-export function makeClip(v) {
+// whyText explains a feed's reason code (DSA Art. 27).
+function whyText(why) {
+  const key = 'why_' + why.code;
+  const s = t(key, why.detail || '');
+  return s === key ? '' : s;
+}
+
+// makeClip builds a feed clip for a video in the API's JSON shape. Only
+// the first clip of a page gets its poster at once; the others get theirs
+// when the clip before them plays (feed.js), so a cold visit spends its
+// bytes on the first frame.
+export function makeClip(v, opts = {}) {
   const handle = safeHandle(v.creator && v.creator.handle);
   const video = h('video', {
     class: 'clip-video' + (v.width > v.height ? ' landscape' : ''),
@@ -54,12 +64,24 @@ export function makeClip(v) {
     loop: true,
     muted: true,
     preload: 'none',
-    poster: v.poster_url || undefined,
+    poster: (opts.first && v.poster_url) || undefined,
     'aria-label': t('video_of', handle),
   });
   const caption = h('p', { class: 'caption' });
   renderCaption(caption, v.caption);
   const meta = h('div', { class: 'meta' }, h('a', { class: 'handle', href: '/@' + handle }, '@' + handle), caption);
+  if (v.seen) meta.prepend(h('span', { class: 'seen-badge' }, t('seen')));
+  if (v.why && whyText(v.why)) {
+    const text = h('p', { class: 'why-text', hidden: true },
+      whyText(v.why) + ' ', h('a', { href: '/settings' }, t('why_settings')));
+    const btn = h('button', { type: 'button', class: 'link-button why', 'aria-expanded': 'false' }, t('why'));
+    btn.addEventListener('click', (e) => {
+      e.stopPropagation();
+      text.hidden = !text.hidden;
+      btn.setAttribute('aria-expanded', String(!text.hidden));
+    });
+    meta.append(btn, text);
+  }
   const section = h('section', { class: 'clip', 'data-id': v.id, 'aria-label': t('video_of', handle) }, video, meta);
   wireClip(section, video, v);
   return { el: section, video, v };

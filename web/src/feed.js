@@ -13,13 +13,15 @@ const AHEAD = 3; // load the next page when this close to the end
 export function initFeed() {
   const root = document.getElementById('feed');
   if (!root) return;
-  let kind = root.dataset.kind === 'following' ? 'following' : 'foryou';
+  const KINDS = ['foryou', 'following', 'popular', 'newest'];
+  let kind = KINDS.includes(root.dataset.kind) ? root.dataset.kind : 'popular';
   let cursor = '';
   let done = false;
   let loading = false;
   let clips = [];
   let active = -1;
   let generation = 0; // bumps on tab switch; stale answers are dropped
+  let caughtUpShown = false; // the "all caught up" banner is on a clip
   const seen = new Set();
 
   const io = new IntersectionObserver(
@@ -34,21 +36,32 @@ export function initFeed() {
     { root, threshold: [0.6] },
   );
 
+  // The active clip loads first; its neighbours' posters and first
+  // segments are fetched only once it plays, so they never compete with
+  // the clip being watched for the first frame.
   function activate(i) {
     if (i === active) return;
     active = i;
+    const cur = clips[i];
     clips.forEach((c, j) => {
-      if (Math.abs(j - i) <= KEEP) {
+      if (Math.abs(j - i) > KEEP) detach(c.video);
+      else if (j !== i && !c.video.paused) c.video.pause();
+    });
+    attach(cur.video, cur.v.hls_url);
+    play(cur.video);
+    const warm = () => {
+      if (active !== i) return;
+      clips.forEach((c, j) => {
+        if (j === i || Math.abs(j - i) > KEEP) return;
+        if (c.v.poster_url && !c.video.poster) c.video.poster = c.v.poster_url;
         attach(c.video, c.v.hls_url);
         // The next clip buffers its first segments now, so a swipe
         // starts playing at once.
         if (j === i + 1) c.video.preload = 'auto';
-      } else {
-        detach(c.video);
-      }
-      if (j === i) play(c.video);
-      else if (!c.video.paused) c.video.pause();
-    });
+      });
+    };
+    if (!cur.video.paused && cur.video.readyState >= 3) warm();
+    else cur.video.addEventListener('playing', warm, { once: true });
     if (i >= clips.length - AHEAD) loadMore();
   }
 
@@ -60,7 +73,7 @@ export function initFeed() {
   function status(msg, retry) {
     root.querySelector('.feed-status')?.remove();
     if (!msg) return;
-    const box = h('div', { class: 'feed-status' }, h('p', {}, msg));
+    const box = h('div', { class: 'feed-status', role: 'status' }, h('p', {}, msg));
     if (retry) box.append(h('button', { type: 'button', class: 'button', onclick: retry }, t('retry')));
     if (kind === 'following' && !clips.length && !viewer()) {
       box.append(h('a', { class: 'button primary', href: '/signin?next=' + encodeURIComponent('/?kind=following') }, t('follow')));
@@ -79,14 +92,22 @@ export function initFeed() {
       for (const v of r.items || []) {
         if (!v || !v.id || seen.has(v.id)) continue;
         seen.add(v.id);
-        const c = makeClip(v);
+        const c = makeClip(v, { first: !clips.length });
+        if (v.seen && !caughtUpShown && clips.length) {
+          // Nothing unseen is left: say so once, on the first clip seen before.
+          caughtUpShown = true;
+          c.el.prepend(h('p', { class: 'caught-up-banner', role: 'status' }, t('caught_up_seen')));
+        }
         clips.push(c);
         root.append(c.el);
         io.observe(c.el);
       }
       cursor = r.next_cursor || '';
       done = !cursor;
-      if (!clips.length) status(kind === 'following' ? t('empty_follow') : t('empty_foryou'));
+      if (!clips.length) {
+        if (kind === 'following') status(t('empty_follow'));
+        else status(r.catalogue_empty ? t('empty_foryou') : t('caught_up'));
+      } else if (done) status(t('caught_up'));
       else if (active >= 0 && Math.abs(clips.length - 1 - active) <= KEEP) {
         // New clips right after the active one get their players now.
         const a = active;
@@ -113,6 +134,7 @@ export function initFeed() {
     done = false;
     loading = false;
     kind = newKind;
+    caughtUpShown = false;
     root.textContent = '';
     root.scrollTop = 0;
     loadMore();
@@ -128,7 +150,9 @@ export function initFeed() {
         if (o === a) o.setAttribute('aria-current', 'page');
         else o.removeAttribute('aria-current');
       }
-      history.replaceState(null, '', k === 'following' ? '/?kind=following' : '/');
+      history.replaceState(null, '', '/?kind=' + k);
+      // Remembered for the next visit (read by the server, like the language).
+      document.cookie = `feed=${k}; path=/; max-age=31536000; samesite=lax`;
       reset(k);
     });
   }

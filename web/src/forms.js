@@ -117,3 +117,34 @@ export function initProfile() {
     });
   }
 }
+
+// The settings page: personalised For You on or off, saved at once.
+export function initSettings() {
+  const box = document.getElementById('personalized-feed');
+  const form = document.getElementById('settings-form');
+  if (!box || !form) return;
+  api('GET', '/api/v1/me/settings')
+    .then((s) => {
+      box.checked = !!s.personalized_feed;
+      box.disabled = false;
+    })
+    .catch((err) => {
+      if (err.status !== 401) showErrors(form, err);
+    });
+  box.addEventListener('change', async () => {
+    clearErrors(form);
+    box.disabled = true;
+    try {
+      const s = await api('PATCH', '/api/v1/me/settings', { personalized_feed: box.checked });
+      box.checked = !!s.personalized_feed;
+      // The feed the page opens with follows the setting.
+      document.cookie = 'feed=; path=/; max-age=0; samesite=lax';
+      toast(t('saved'));
+    } catch (err) {
+      box.checked = !box.checked;
+      if (err.status !== 401) showErrors(form, err);
+    } finally {
+      box.disabled = false;
+    }
+  });
+}
