@@ -183,6 +183,12 @@ func TestFeedNeverDry(t *testing.T) {
 	if !contains(page.Body, `data-kind="newest" aria-current="page"`) || !contains(page.Body, `data-kind="foryou"`) {
 		t.Fatalf("alice's remembered feed page:\n%s", page.Body)
 	}
+	// The first page of the feed comes with the HTML, its first poster
+	// preloaded: the first clip needs no further API round trip.
+	if !contains(page.Body, `"feed":{"kind":"newest"`) || !contains(page.Body, `"id":"`+vids[2]+`"`) ||
+		!contains(page.Body, `<link rel="preload" as="image" href="/media/`+vids[2]+`/poster.jpg"`) {
+		t.Fatalf("feed page without its first page inline:\n%s", page.Body)
+	}
 }
 
 func contains(b []byte, sub string) bool { return strings.Contains(string(b), sub) }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"kurz"
@@ -115,4 +116,18 @@ func (b WebBackend) TagVideos(ctx context.Context, viewer *web.Viewer, tag, curs
 		return nil, "", err
 	}
 	return b.videos(ctx, p, c, c.Index.TagVideos(tag, after, 24), 24)
+}
+
+func (b WebBackend) Feed(ctx context.Context, viewer *web.Viewer, kind string) ([]byte, string, error) {
+	p, c := b.profileOf(viewer)
+	f, err := c.Social.Feed(ctx, p, kind, "", pageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	page, err := json.Marshal(feedPage(f))
+	poster := ""
+	if len(f.Items) > 0 {
+		_, poster, _ = video.MediaURLs(f.Items[0].ID, "")
+	}
+	return page, poster, err
 }

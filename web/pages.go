@@ -64,6 +64,12 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	title := "feed." + kind
 	d := &pageData{Name: "feed", Lang: lang, Title: h.t(lang, title), Viewer: v, Kind: kind, Personalized: personalized}
 	d.Boot.Kind = kind
+	// The first page comes with the HTML: one round trip to the first clip.
+	if page, poster, err := h.b.Feed(r.Context(), v, kind); err == nil {
+		d.Boot.Feed, d.Preload = page, poster
+	} else if !notFound(err) && kurz.ErrorCode(err) != kurz.EUnauthorized {
+		h.log.Warn("web: first feed page", "err", err)
+	}
 	h.render(w, r, http.StatusOK, d)
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -35,14 +36,16 @@ type pageData struct {
 	// Personalized: the feed page offers For You (signed in, and
 	// personalisation not turned off).
 	Personalized bool
-	Next         string // sign-in/up: where to go afterwards
-	Country      []country
-	Embed        string        // embed page: the video page's absolute URL
-	Region       string        // staff pages: the region worked on
-	Regions      []string      // staff pages: the region select's options
-	ItemID       string        // moderation item page: the queue item
-	From, To     string        // transparency: the date filter (YYYY-MM-DD)
-	Legal        template.HTML // legal pages: the operator's text, rendered
+	// Preload is an image the page needs first (the feed's first poster).
+	Preload  string
+	Next     string // sign-in/up: where to go afterwards
+	Country  []country
+	Embed    string        // embed page: the video page's absolute URL
+	Region   string        // staff pages: the region worked on
+	Regions  []string      // staff pages: the region select's options
+	ItemID   string        // moderation item page: the queue item
+	From, To string        // transparency: the date filter (YYYY-MM-DD)
+	Legal    template.HTML // legal pages: the operator's text, rendered
 	// Password reset page: the link's token, the error to show, done.
 	Token, FormError string
 	Done             bool
@@ -59,10 +62,12 @@ type boot struct {
 	T      map[string]string `json:"t"`
 	Video  *videoJSON        `json:"video,omitempty"`
 	Kind   string            `json:"kind,omitempty"`
-	Next   string            `json:"next,omitempty"`
-	Handle string            `json:"handle,omitempty"` // profile page: whose
-	Region string            `json:"region,omitempty"` // staff pages: the region worked on
-	Item   string            `json:"item,omitempty"`   // moderation item page: the queue item
+	// Feed is the feed's first page, as GET /api/v1/feed answers it.
+	Feed   json.RawMessage `json:"feed,omitempty"`
+	Next   string          `json:"next,omitempty"`
+	Handle string          `json:"handle,omitempty"` // profile page: whose
+	Region string          `json:"region,omitempty"` // staff pages: the region worked on
+	Item   string          `json:"item,omitempty"`   // moderation item page: the queue item
 }
 
 type viewerJSON struct {

@@ -40,6 +40,10 @@ type Backend interface {
 	// TagVideos returns a page of public videos with a hashtag (given
 	// without '#', lower case) and the next cursor.
 	TagVideos(ctx context.Context, viewer *Viewer, tag string, cursor string) ([]Video, string, error)
+	// Feed returns the first page of a feed for the viewer in the API's
+	// JSON shape (GET /api/v1/feed) and its first video's poster URL, so
+	// the page starts its first clip without another round trip.
+	Feed(ctx context.Context, viewer *Viewer, kind string) (page []byte, poster string, err error)
 }
 
 // Viewer is the signed-in person looking at a page.
@@ -104,7 +108,7 @@ type Handler struct {
 	// encoded lists the precompressed copies of a static file ("br",
 	// "gzip"), made by the front-end build beside it (name.br, name.gz).
 	encoded map[string][]string
-	mux    *http.ServeMux
+	mux     *http.ServeMux
 
 	// LegalDir holds the operator's legal pages (see legal.go); Contact
 	// is the DSA point of contact shown on them.

@@ -72,6 +72,11 @@ func (f *fakeBackend) ProfileVideos(ctx context.Context, v *Viewer, handle, curs
 	return out, "next-page", nil
 }
 
+// Feed inlines nothing: the browser tests' stub API serves the feed.
+func (f *fakeBackend) Feed(ctx context.Context, v *Viewer, kind string) ([]byte, string, error) {
+	return nil, "", nil
+}
+
 func (f *fakeBackend) TagVideos(ctx context.Context, v *Viewer, tag, cursor string) ([]Video, string, error) {
 	var out []Video
 	for _, vid := range f.videos {

@@ -3,7 +3,7 @@
 // through the API cursor as the end approaches.
 import { api } from './api.js';
 import { isMuted, makeClip, play, setMuted, togglePlay } from './clip.js';
-import { t, viewer } from './i18n.js';
+import { getBoot, t, viewer } from './i18n.js';
 import { attach, detach } from './player.js';
 import { h, reducedMotion } from './ui.js';
 
@@ -81,12 +81,16 @@ export function initFeed() {
     root.append(box);
   }
 
+  // The first page of the feed the page opened with came with the HTML.
+  let inline = getBoot().feed && getBoot().feed.kind === kind ? getBoot().feed : null;
+
   async function loadMore() {
     if (loading || done) return;
     loading = true;
     const gen = generation;
     try {
-      const r = await api('GET', `/api/v1/feed?kind=${kind}&cursor=${encodeURIComponent(cursor)}`);
+      const r = inline || (await api('GET', `/api/v1/feed?kind=${kind}&cursor=${encodeURIComponent(cursor)}`));
+      inline = null;
       if (gen !== generation) return;
       status('');
       for (const v of r.items || []) {
