@@ -41,9 +41,14 @@ func TestSignUpLoginLogout(t *testing.T) {
 		if out.User.ID != a.ID || out.User.Handle != "anna.k" || out.User.Region != "eu" || len(out.Token) < 40 {
 			t.Fatalf("login %q = %s", login, r.Body)
 		}
-		ck := r.Header.Get("Set-Cookie")
+		var ck string
+		for _, c := range r.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, "kurz_session=") {
+				ck = c
+			}
+		}
 		if !strings.Contains(ck, "kurz_session="+out.Token) || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") {
-			t.Fatalf("session cookie = %q", ck)
+			t.Fatalf("session cookie = %q (of %q)", ck, r.Header.Values("Set-Cookie"))
 		}
 	}
 	s.login(&b)
@@ -213,12 +218,14 @@ func TestLoginRateLimits(t *testing.T) {
 	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "nobody", "password": "x"}, "X-Forwarded-For", "2001:db8:1:2:ffff::1"); r.Status != 429 {
 		t.Fatalf("same /64: %d", r.Status)
 	}
-	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": a.Password}, "X-Forwarded-For", "198.51.100.1"); r.Status != 201 {
-		t.Fatalf("the owner from another address: %d %s", r.Status, r.Body)
+	owner := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": a.Password}, "X-Forwarded-For", "198.51.100.1")
+	if owner.Status != 201 {
+		t.Fatalf("the owner from another address: %d %s", owner.Status, owner.Body)
 	}
+	device := deviceCookie(t, owner)
 
-	// Per account: 25 wrong passwords from many addresses, then 429 even
-	// from a fresh address and with the right password.
+	// Per account: 25 wrong passwords from many addresses, then 429 from
+	// any address the account does not know, even with the right password.
 	for i := 0; i < 25; i++ {
 		r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": "wrong password"}, "X-Forwarded-For", fmt.Sprintf("192.0.2.%d", i+1))
 		if r.Status != 401 {
@@ -229,6 +236,46 @@ func TestLoginRateLimits(t *testing.T) {
 	if r.Status != 429 || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("26th attempt on one account (by email): %d %s", r.Status, r.Body)
 	}
+	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": a.Password}, "X-Forwarded-For", "198.51.100.99"); r.Status != 429 {
+		t.Fatalf("the right password from an address the account does not know, under attack: %d", r.Status)
+	}
+	// But the strangers cannot lock the owner out: from the address they
+	// signed in from before, and from anywhere with the browser that did
+	// (its device cookie), the owner still signs in.
+	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": a.Password}, "X-Forwarded-For", "198.51.100.1"); r.Status != 201 {
+		t.Fatalf("the owner from their known address after 25 strangers: %d %s", r.Status, r.Body)
+	}
+	for i := range 25 {
+		s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": "wrong again"}, "X-Forwarded-For", fmt.Sprintf("192.0.2.%d", 100+i))
+	}
+	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritz", "password": a.Password}, "X-Forwarded-For", "198.51.100.7",
+		"Cookie", device); r.Status != 201 {
+		t.Fatalf("the owner's browser from a new address after 25 more strangers: %d %s", r.Status, r.Body)
+	}
+	// A device cookie of another account, or a forged one, is no key.
+	other := s.signUp("fritzi", "fritzi@example.org", "1990-04-01", "DE")
+	for i := range 25 {
+		s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritzi", "password": "wrong"}, "X-Forwarded-For", fmt.Sprintf("192.0.2.%d", 150+i))
+	}
+	name, value, _ := strings.Cut(device, "=")
+	for _, cookie := range []string{device, name + "=" + value[:len(value)-2] + "AA", name + "=junk"} {
+		if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "fritzi", "password": other.Password}, "X-Forwarded-For", "198.51.100.8",
+			"Cookie", cookie); r.Status != 429 {
+			t.Fatalf("cookie %q opened another account's lock: %d", cookie, r.Status)
+		}
+	}
+}
+
+// deviceCookie returns the device cookie a sign-in set, as name=value.
+func deviceCookie(t *testing.T, r *response) string {
+	t.Helper()
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == "kurz_device" && c.HttpOnly && c.Value != "" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatalf("no device cookie in %v", r.Header)
+	return ""
 }
 
 func TestBadInputChangesNothing(t *testing.T) {

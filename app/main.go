@@ -23,6 +23,7 @@ import (
 	"kurz/cell"
 	"kurz/edge"
 	"kurz/ffmpeg"
+	"kurz/guard"
 	"kurz/httpapi"
 	"kurz/link"
 	"kurz/pipeline"
@@ -104,6 +105,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		SecureCookies:  m.Config.SecureCookies,
 		MediaRedirect:  m.Config.MediaRedirect,
 		Timeouts:       m.Config.Timeouts,
+		// Device cookies must verify on every node of a region: their key
+		// comes from the secret all nodes share.
+		DeviceKey: guard.DeviceKey(secret),
 	}
 	m.api.Verifier = &link.Verifier{
 		Secrets: secrets,

@@ -33,10 +33,16 @@ func TestLimiterWindow(t *testing.T) {
 	if ok || wait != time.Minute {
 		t.Fatalf("third = %v, %v", ok, wait)
 	}
+	if !l.Over("k") || l.Over("other") || l.Over("never seen") {
+		t.Fatal("Over does not match the buckets")
+	}
 	if ok, _ := l.Allow("other"); !ok {
 		t.Fatal("keys share a bucket")
 	}
 	now = now.Add(time.Minute)
+	if l.Over("k") {
+		t.Fatal("over after the window")
+	}
 	if ok, _ := l.Allow("k"); !ok {
 		t.Fatal("still locked after the window: a permanent lockout")
 	}

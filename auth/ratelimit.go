@@ -55,6 +55,15 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// Over reports whether key has used up its window's events, without
+// counting one.
+func (l *Limiter) Over(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	return b != nil && l.now().Sub(b.start) < l.window && b.n >= l.limit
+}
+
 // Reset forgets key, for example after a successful sign-in.
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"kurz"
 	"kurz/accounts"
 	"kurz/auth"
+	"kurz/guard"
 	"kurz/region"
 )
 
@@ -24,10 +24,7 @@ func userOf(p *kurz.Profile) userJSON {
 	return userJSON{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
 }
 
-func rateLimited(wait time.Duration) error {
-	return &kurz.Error{Code: kurz.ERateLimited, Message: "too many attempts; please wait and try again",
-		RetryAfter: int(math.Ceil(wait.Seconds()))}
-}
+func rateLimited(wait time.Duration) error { return guard.RateLimited(wait) }
 
 // createAccount signs a person up in their home region, chosen from their
 // country. The country is used at the door only to route; it is stored
@@ -83,9 +80,8 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	if len(in.Password) > auth.MaxPasswordLen {
 		in.Password = in.Password[:auth.MaxPasswordLen+1] // can never match; bounds the hashing
 	}
-	ip := s.clientIP(r)
-	if ok, wait := s.loginIP.Allow(auth.IPKey(ip)); !ok {
-		s.error(w, r, rateLimited(wait))
+	if err := s.checkIP(r); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	ctx := r.Context()
@@ -116,32 +112,33 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	// The per-account limit is keyed by the account when it exists, so
+	home := door
+	if userID != "" {
+		region, _ := kurz.ParseID(userID)
+		var ok bool
+		if home, ok = s.Cells[region]; !ok {
+			// The home region checks the password, under its throttles.
+			s.forward(w, r, region, body)
+			return
+		}
+	}
+	// The per-account limits are keyed by the account when it exists, so
 	// switching between handle and email does not double the attempts.
 	acctKey := userID
 	if acctKey == "" {
 		sum := sha256.Sum256([]byte(login))
 		acctKey = "login:" + hex.EncodeToString(sum[:12])
 	}
-	if ok, wait := s.loginAccount.Allow(acctKey); !ok {
-		s.error(w, r, rateLimited(wait))
-		return
-	}
-	home := door
-	if userID != "" {
-		region, _ := kurz.ParseID(userID)
-		var ok bool
-		if home, ok = s.Cells[region]; !ok {
-			s.forward(w, r, region, body)
-			return
-		}
-	}
-	token, p, err := home.Accounts.Login(ctx, userID, in.Password, ip)
+	var token string
+	var p *kurz.Profile
+	err = s.checkPassword(w, r, acctKey, func() (err error) {
+		token, p, err = home.Accounts.Login(ctx, userID, in.Password, s.clientIP(r))
+		return err
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.loginAccount.Reset(acctKey)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionTTL.Seconds())})
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user": userOf(p)})

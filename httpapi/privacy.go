@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"kurz"
 	"kurz/cell"
@@ -78,7 +79,16 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	at, err := c.Privacy.RequestErasure(r.Context(), p, in.Password)
+	// Confirming erasure checks a password: the same throttles as sign-in.
+	if err := s.checkIP(r); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var at time.Time
+	err = s.checkPassword(w, r, p.ID, func() (err error) {
+		at, err = c.Privacy.RequestErasure(r.Context(), p, in.Password)
+		return err
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -38,13 +39,17 @@ type Limits struct {
 	// ReportsPerHour bounds notices per person (or network, when
 	// anonymous), and separately appeals per person.
 	ReportsPerHour int
+	// UnderAttackDelay is how long a password check from an account's own
+	// device or address waits while strangers have locked the account out
+	// for everyone else (see guard.Passwords).
+	UnderAttackDelay time.Duration
 }
 
 // DefaultLimits follow what large platforms use against credential
 // stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
 func DefaultLimits() Limits {
 	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30,
-		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20}
+		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20, UnderAttackDelay: time.Second}
 }
 
 // Server serves the API of the cells hosted by this process.
@@ -78,7 +83,12 @@ type Server struct {
 
 	forwardClient *http.Client
 
-	loginIP, loginAccount, signupIP   *auth.Limiter
+	// DeviceKey keys device cookies (see guard.Passwords); every node of a
+	// region needs the same one.
+	DeviceKey []byte
+
+	pw                                *guard.Passwords
+	signupIP                          *auth.Limiter
 	likes, comments, reports, appeals *auth.Limiter
 	draining                          atomic.Bool
 }
@@ -88,8 +98,8 @@ const SessionCookie = "kurz_session"
 
 // Init sets up the rate limiters; call it once before serving.
 func (s *Server) Init(l Limits) {
-	s.loginIP = auth.NewLimiter(l.LoginsPerIP, l.LoginIPWindow)
-	s.loginAccount = auth.NewLimiter(l.LoginsPerAccount, l.LoginAccountWindow)
+	s.pw = guard.NewPasswords(guard.PasswordLimits{PerIP: l.LoginsPerIP, IPWindow: l.LoginIPWindow, PerAccount: l.LoginsPerAccount,
+		AccountWindow: l.LoginAccountWindow, UnderAttackDelay: l.UnderAttackDelay}, s.DeviceKey, max(2, runtime.NumCPU()))
 	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
 	s.forwardClient = &http.Client{
 		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16},
@@ -193,6 +203,15 @@ func (s *Server) checkInput(next http.Handler) http.Handler {
 		guard.LimitRanges(r)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkIP counts a password attempt against the caller's address.
+func (s *Server) checkIP(r *http.Request) error { return s.pw.CheckIP(s.clientIP(r)) }
+
+// checkPassword runs a password check for account under the throttles
+// every password check shares (guard.Passwords); checkIP comes first.
+func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, account string, check func() error) error {
+	return s.pw.Check(w, r, account, s.clientIP(r), s.SecureCookies, check)
 }
 
 // LinkHandler serves the region link alone (for in-process peers).
