@@ -28,8 +28,8 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, kurz.Errorf(kurz.EInvalid, "token and password are required"))
 		return
 	}
-	if ok, wait := s.loginIP.Allow(auth.IPKey(s.clientIP(r))); !ok {
-		s.error(w, r, rateLimited(wait))
+	if err := s.checkIP(r); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	region, err := auth.TokenRegion(in.Token)
