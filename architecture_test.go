@@ -31,10 +31,13 @@ var (
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring"},
 		"replication": {"kurz", "cell", "catalog"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "link", "auth", "web", "accounts", "video", "pipeline", "social", "safety"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "media", "link", "auth", "web", "accounts", "video", "pipeline", "social", "safety"},
 		// The front door's defences (timeouts, input checks, password
 		// throttles) know no routes or services.
-		"guard":               {"kurz", "auth"},
+		"guard": {"kurz", "auth"},
+		// How media files are served (headers, tokens in playlists,
+		// ranges, redirects); who may see them is decided before.
+		"media":               {"kurz", "blob"},
 		"edge":                {"kurz", "blob"},
 		"sqlite":              {"sqlstore"},
 		"postgres":            {"sqlstore"},

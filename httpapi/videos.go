@@ -1,23 +1,16 @@
 package httpapi
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"io"
 	"kurz/blob"
 	"kurz/catalog"
 	"kurz/cell"
 	"kurz/guard"
+	"kurz/media"
 	"kurz/pipeline"
 	"kurz/region"
 	"kurz/video"
 	"net/http"
-	"path"
-	"path/filepath"
-	"regexp"
-	"strings"
-	"time"
 
 	"kurz"
 )
@@ -186,23 +179,13 @@ func (s *Server) deleteVideo(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// mediaFile is the set of files a video's media folder may serve.
-var mediaFile = regexp.MustCompile(`^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-9]{1,2}/(index\.m3u8|seg_[0-9]{5}\.ts))$`)
-
-var mediaTypes = map[string]string{
-	".m3u8": "application/vnd.apple.mpegurl",
-	".ts":   "video/mp2t",
-	".jpg":  "image/jpeg",
-	".mp4":  "video/mp4",
-}
-
 // serveMedia serves a video's HLS playlists, segments, poster and
 // preview, with byte ranges. Public ready videos are served to anyone;
 // others need the media token from their API record, which playlists
 // carry on to every segment. Anything else is 404, whatever the reason.
 func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 	id, file := r.PathValue("id"), r.PathValue("file")
-	if !mediaFile.MatchString(file) {
+	if !media.Name.MatchString(file) {
 		http.NotFound(w, r)
 		return
 	}
@@ -260,92 +243,8 @@ func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, region kurz.R
 	s.serveMediaFile(w, r, s.Edge.Store, key, "")
 }
 
-// serveMediaFile serves one media file with its type and cache headers;
-// tok is the media token of a non-public video, or "".
+// serveMediaFile serves one media file (see media.Serve); tok is the
+// media token of a non-public video, or "".
 func (s *Server) serveMediaFile(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok string) {
-	file := path.Base(key)
-	if s.redirectMedia(w, r, store, key, tok) {
-		return
-	}
-	f, err := store.Open(r.Context(), key)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	ext := filepath.Ext(file)
-	h := w.Header()
-	h.Set("Content-Type", mediaTypes[ext])
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cross-Origin-Resource-Policy", "same-site")
-	// Every media file can be removed by a decision (takedown, deletion,
-	// erasure), so none is cached for long: caches revalidate (a 304 for
-	// what is still visible, a 404 for what is gone) once the max-age ends.
-	switch {
-	case tok != "":
-		h.Set("Cache-Control", "private, max-age=60, must-revalidate")
-	case ext == ".m3u8":
-		h.Set("Cache-Control", "public, max-age=10, must-revalidate")
-	default:
-		h.Set("Cache-Control", "public, max-age=60, must-revalidate")
-	}
-	if ext == ".m3u8" && tok != "" {
-		data, err := io.ReadAll(f)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		http.ServeContent(w, r, "", fi.ModTime(), bytes.NewReader(withToken(data, tok)))
-		return
-	}
-	http.ServeContent(w, r, "", fi.ModTime(), f)
-}
-
-// withToken appends the media token to every URI line of a playlist.
-func withToken(playlist []byte, tok string) []byte {
-	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(playlist))
-	for sc.Scan() {
-		line := sc.Text()
-		if line != "" && !strings.HasPrefix(line, "#") {
-			line += "?t=" + tok
-		}
-		out.WriteString(line)
-		out.WriteByte('\n')
-	}
-	return out.Bytes()
-}
-
-// presigner is a blob store that can hand out short-lived read URLs.
-type presigner interface {
-	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error)
-}
-
-// MediaRedirectTTL is how long a presigned media URL works.
-const MediaRedirectTTL = 5 * time.Minute
-
-// redirectMedia answers a public segment, poster or preview request with a
-// redirect to a presigned URL of the object store, when the operator asks
-// for it. Playlists stay served here (their relative URIs must come back
-// to this origin), and non-public media never leaves without kurz's token
-// check: it is streamed.
-func (s *Server) redirectMedia(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok string) bool {
-	p, ok := store.(presigner)
-	if !s.MediaRedirect || !ok || tok != "" || strings.HasSuffix(key, ".m3u8") {
-		return false
-	}
-	u, err := p.PresignGet(r.Context(), key, MediaRedirectTTL)
-	if err != nil {
-		s.Log.Warn("presigning media", "err", err)
-		return false
-	}
-	w.Header().Set("Cache-Control", "private, max-age=60")
-	http.Redirect(w, r, u, http.StatusFound)
-	return true
+	media.Serve(w, r, store, key, tok, media.Options{Redirect: s.MediaRedirect, Log: s.Log})
 }
