@@ -259,7 +259,7 @@ func (c *Service) Blocked(ctx context.Context, fingerprint []uint64) (bool, erro
 	if len(fingerprint) == 0 {
 		return false, nil
 	}
-	blocked, err := c.Store.BlockedMedia(ctx)
+	blocked, err := c.blockList(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -269,6 +269,26 @@ func (c *Service) Blocked(ctx context.Context, fingerprint []uint64) (bool, erro
 		}
 	}
 	return false, nil
+}
+
+// blockList is this region's block list and the fingerprints other
+// regions' decisions blocked (replicated through the public log).
+func (c *Service) blockList(ctx context.Context) ([]string, error) {
+	list, err := c.Store.BlockedMedia(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Store.Replicas(ctx, "blocked")
+	if err != nil {
+		return nil, err
+	}
+	for _, data := range rows {
+		var b blockedHash
+		if json.Unmarshal(data, &b) == nil && b.Hash != "" {
+			list = append(list, b.Hash)
+		}
+	}
+	return list, nil
 }
 
 // BlockUpload removes a video that matched the block list, with an
