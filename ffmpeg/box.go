@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
@@ -223,6 +224,10 @@ func (r *Runner) CheckBox(ctx context.Context) (*BoxReport, error) {
 
 func (r *Runner) checkBox(ctx context.Context) (*BoxReport, error) {
 	rep := &BoxReport{UID: -1, GID: -1}
+	if _, err := exec.LookPath(r.bin("ffmpeg")); err != nil {
+		rep.Missing = append(rep.Missing, "ffmpeg ("+err.Error()+")")
+		return rep, fmt.Errorf("%w: %v", ErrNoBox, err)
+	}
 	if v, err := ll.LandlockGetABIVersion(); err == nil && v >= 1 && !r.noLandlock {
 		rep.Landlock = v
 	} else {
