@@ -53,9 +53,11 @@ func (s *server) tusUpload(token, file string, meta map[string]string, stop floa
 	}
 	cmd := exec.Command("node", args...)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+nodeModules(s.t))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		s.t.Fatalf("node tus client: %v: %s", err, out)
+		s.t.Fatalf("node tus client: %v: %s\n%s", err, out, stderr.Bytes())
 	}
 	var res tusResult
 	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
