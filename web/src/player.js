@@ -13,13 +13,19 @@ export function attach(video, url) {
       enableWorker: false, // workers from blob: URLs are refused by our CSP
       capLevelToPlayerSize: true,
       maxBufferLength: 10,
-      startLevel: -1,
+      startLevel: 0,
     });
     hls.on(Hls.Events.ERROR, (_, data) => {
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
       else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     });
+    // Start on the lowest rendition (smallest first segment) and ask the
+    // player not to climb before the clip plays. hls.js's size capping
+    // still lifts this cap before the first frame (measured in
+    // BENCHMARKS.md, section 12); turning size capping off made it worse.
+    hls.autoLevelCapping = 0;
+    video.addEventListener('playing', () => { hls.autoLevelCapping = -1; }, { once: true });
     hls.loadSource(url);
     hls.attachMedia(video);
     players.set(video, hls);
