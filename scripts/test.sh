@@ -33,8 +33,10 @@ staticcheck ./...
 # detector. They run in the sqlite pass only.
 e2e='TestBrowserEndToEnd|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit'
 # The race pass also leaves out the one long transcode (a 1080p ladder);
-# smaller uploads take the same code paths under the race detector.
-race_skip="^($e2e|TestUploadResumeToPlayableLadder)$"
+# smaller uploads take the same code paths under the race detector. And
+# the moderation rules, one request after another on both stores: their
+# concurrent paths run under it in TestModerationRaces.
+race_skip="^($e2e|TestUploadResumeToPlayableLadder|TestModerationRules)$"
 # The postgres pass runs the same server tests with every region on
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
 # not depend on the store setting either, and the moderation tests run
