@@ -14,6 +14,7 @@ import (
 	"kurz"
 	"kurz/auth"
 	"kurz/cell"
+	"kurz/link"
 )
 
 // Service applies the account rules of one region.
@@ -101,8 +102,7 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 		return nil, &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
 	}
 	userID := kurz.NewID(c.Region)
-	claim := claimRequest{Handle: s.handle, UserID: userID}
-	if err := c.Link.Call(ctx, c.Directory, "POST", "/link/v1/handles/claim", claim, nil); err != nil {
+	if err := c.Link.ClaimHandle(ctx, c.Directory, link.ClaimHandleRequest{Handle: s.handle, UserID: userID}); err != nil {
 		if kurz.ErrorCode(err) == kurz.EConflict {
 			return nil, &kurz.Error{Code: kurz.EConflict, Field: "handle", Message: "this handle is taken"}
 		}
@@ -142,7 +142,7 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 		}
 	}
 	if err != nil {
-		if rerr := c.Link.Call(context.WithoutCancel(ctx), c.Directory, "POST", "/link/v1/handles/release", claim, nil); rerr != nil {
+		if rerr := c.Link.ReleaseHandle(context.WithoutCancel(ctx), c.Directory, link.ReleaseHandleRequest{Handle: s.handle, UserID: userID}); rerr != nil {
 			c.Log.Error("release handle claim after failed sign-up", "user_id", userID, "err", rerr)
 		}
 		if kurz.ErrorCode(err) == kurz.EConflict {
@@ -166,9 +166,8 @@ func (c *Service) LocateEmail(ctx context.Context, locator []byte) (kurz.Region,
 	ch := make(chan result, len(c.Regions))
 	for _, r := range c.Regions {
 		go func() {
-			var out locateResponse
-			err := c.Link.Call(ctx, r, "POST", "/link/v1/emails/locate", locateRequest{Locator: locator}, &out)
-			ch <- result{r, out.Found, err}
+			out, err := c.Link.LocateEmail(ctx, r, link.LocateEmailRequest{Locator: locator})
+			ch <- result{r, err == nil && out.Found, err}
 		}()
 	}
 	var found kurz.Region
@@ -275,8 +274,8 @@ func (c *Service) Logout(ctx context.Context, token string) error {
 
 // ResolveHandle asks the directory which person holds a handle.
 func (c *Service) ResolveHandle(ctx context.Context, handle string) (string, error) {
-	var out claimRequest
-	if err := c.Link.Call(ctx, c.Directory, "GET", "/link/v1/handles/"+strings.ToLower(handle), nil, &out); err != nil {
+	out, err := c.Link.HandleOwner(ctx, c.Directory, link.HandleOwnerRequest{Handle: strings.ToLower(handle)})
+	if err != nil {
 		return "", err
 	}
 	return out.UserID, nil
@@ -285,11 +284,8 @@ func (c *Service) ResolveHandle(ctx context.Context, handle string) (string, err
 // RemoteSession asks a person's home region who holds a session, by the
 // token's hash.
 func (c *Service) RemoteSession(ctx context.Context, home kurz.Region, tokenHash []byte) (*kurz.Profile, error) {
-	var out struct {
-		ID     string `json:"id"`
-		Handle string `json:"handle"`
-	}
-	if err := c.Link.Call(ctx, home, "POST", "/link/v1/sessions/verify", map[string][]byte{"token_hash": tokenHash}, &out); err != nil {
+	out, err := c.Link.VerifySession(ctx, home, link.VerifySessionRequest{TokenHash: tokenHash})
+	if err != nil {
 		if kurz.ErrorCode(err) == kurz.ENotFound {
 			return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
 		}
@@ -299,7 +295,7 @@ func (c *Service) RemoteSession(ctx context.Context, home kurz.Region, tokenHash
 }
 
 // verifySession is the home region's side of RemoteSession.
-func (c *Service) verifySession(ctx context.Context, tokenHash []byte) (any, error) {
+func (c *Service) verifySession(ctx context.Context, tokenHash []byte) (*link.VerifySessionResponse, error) {
 	s, err := c.Store.SessionByTokenHash(ctx, tokenHash)
 	if err != nil || c.Now().After(s.ExpiresAt) {
 		return nil, kurz.ErrNotFound
@@ -308,5 +304,5 @@ func (c *Service) verifySession(ctx context.Context, tokenHash []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"id": p.ID, "handle": p.Handle}, nil
+	return &link.VerifySessionResponse{ID: p.ID, Handle: p.Handle}, nil
 }

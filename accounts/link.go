@@ -2,95 +2,60 @@ package accounts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
 	"time"
 
 	"kurz"
+	"kurz/link"
 )
 
-type claimRequest struct {
-	Handle string `json:"handle"`
-	UserID string `json:"user_id"`
-}
-
-type locateRequest struct {
-	Locator []byte `json:"locator"`
-}
-
-type locateResponse struct {
-	Found bool `json:"found"`
-}
-
-// LinkHandler serves the accounts part of the region link: sessions,
-// follows, the handle directory and email location. The caller has
-// verified the request's signature; body is its verified payload.
-func (c *Service) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
-	out, err := c.linkHandler(ctx, from, method, path, rawQuery, body)
-	if err == errNoCall {
-		return nil, false, nil
-	}
-	return out, true, err
-}
-
-var errNoCall = kurz.Errorf(kurz.ENotFound, "no such link call")
-
-func (c *Service) linkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, error) {
-	switch {
-	case method == "POST" && path == "/link/v1/sessions/verify":
-		var in struct {
-			TokenHash []byte `json:"token_hash"`
-		}
-		if err := json.Unmarshal(body, &in); err != nil || len(in.TokenHash) != 32 {
-			return nil, kurz.Errorf(kurz.EInvalid, "bad session")
+// RegisterLink registers the accounts part of the region link on m:
+// sessions, follows, the handle directory and email location. Each call
+// gets the sender the link verified.
+func (c *Service) RegisterLink(m *link.Mux) {
+	link.Handle(m, link.RouteVerifySession, func(ctx context.Context, from kurz.Region, in *link.VerifySessionRequest) (*link.VerifySessionResponse, error) {
+		if len(in.TokenHash) != 32 {
+			return nil, kurz.FieldError("token_hash", "a session is named by a 32-byte hash")
 		}
 		return c.verifySession(ctx, in.TokenHash)
-	case method == "GET" && path == "/link/v1/follows":
-		q, _ := url.ParseQuery(rawQuery)
-		follower := q.Get("follower")
-		if r, err := kurz.ParseID(follower); err != nil || r != c.Region {
+	})
+	link.Handle(m, link.RouteFollows, func(ctx context.Context, from kurz.Region, in *link.FollowsRequest) (*link.FollowsResponse, error) {
+		if r, err := kurz.ParseID(in.Follower); err != nil || r != c.Region {
 			return nil, kurz.ErrNotFound
 		}
-		return map[string]bool{"follows": c.IsFollowing(ctx, follower, q.Get("followee"))}, nil
-	case method == "POST" && path == "/link/v1/handles/claim":
-		var in claimRequest
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, kurz.Errorf(kurz.EInvalid, "bad claim")
-		}
-		if err := c.claimHandle(ctx, from, &in); err != nil {
-			return nil, err
-		}
-		return struct{}{}, nil
-	case method == "POST" && path == "/link/v1/handles/release":
-		var in claimRequest
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, kurz.Errorf(kurz.EInvalid, "bad release")
-		}
+		return &link.FollowsResponse{Follows: c.IsFollowing(ctx, in.Follower, in.Followee)}, nil
+	})
+	link.Handle(m, link.RouteClaimHandle, func(ctx context.Context, from kurz.Region, in *link.ClaimHandleRequest) (*link.Empty, error) {
+		return nil, c.claimHandle(ctx, from, in)
+	})
+	link.Handle(m, link.RouteReleaseHandle, func(ctx context.Context, from kurz.Region, in *link.ReleaseHandleRequest) (*link.Empty, error) {
 		if r, err := kurz.ParseID(in.UserID); err != nil || r != from {
 			return nil, kurz.Errorf(kurz.EForbidden, "a region may only release its own people's handles")
 		}
-		return struct{}{}, c.Store.ReleaseHandle(ctx, in.Handle, in.UserID)
-	case method == "GET" && len(path) > len("/link/v1/handles/") && path[:len("/link/v1/handles/")] == "/link/v1/handles/":
-		claim, err := c.Store.HandleClaimOf(ctx, path[len("/link/v1/handles/"):])
+		return nil, c.Store.ReleaseHandle(ctx, in.Handle, in.UserID)
+	})
+	link.Handle(m, link.RouteHandleOwner, func(ctx context.Context, from kurz.Region, in *link.HandleOwnerRequest) (*link.HandleOwnerResponse, error) {
+		claim, err := c.Store.HandleClaimOf(ctx, in.Handle)
 		if err != nil {
 			return nil, err
 		}
-		return claimRequest{Handle: claim.Handle, UserID: claim.UserID}, nil
-	case method == "POST" && path == "/link/v1/emails/locate":
-		var in locateRequest
-		if err := json.Unmarshal(body, &in); err != nil || len(in.Locator) != 32 {
-			return nil, kurz.Errorf(kurz.EInvalid, "bad locator")
+		return &link.HandleOwnerResponse{Handle: claim.Handle, UserID: claim.UserID}, nil
+	})
+	link.Handle(m, link.RouteLocateEmail, func(ctx context.Context, from kurz.Region, in *link.LocateEmailRequest) (*link.LocateEmailResponse, error) {
+		if len(in.Locator) != 32 {
+			return nil, kurz.FieldError("locator", "an email locator has 32 bytes")
 		}
 		found, err := c.HasEmail(ctx, in.Locator)
-		return locateResponse{Found: found}, err
-	}
-	return nil, errNoCall
+		if err != nil {
+			return nil, err
+		}
+		return &link.LocateEmailResponse{Found: found}, nil
+	})
 }
 
 // claimHandle records a claim from region from, which may only claim for
 // its own people. Only the directory region accepts claims.
-func (c *Service) claimHandle(ctx context.Context, from kurz.Region, in *claimRequest) error {
+func (c *Service) claimHandle(ctx context.Context, from kurz.Region, in *link.ClaimHandleRequest) error {
 	if c.Region != c.Directory {
 		return kurz.Errorf(kurz.EInvalid, "region %s is not the handle directory", c.Region)
 	}

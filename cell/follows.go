@@ -2,7 +2,7 @@ package cell
 
 import (
 	"context"
-	"net/url"
+	"kurz/link"
 	"slices"
 
 	"kurz"
@@ -24,7 +24,6 @@ func (c *Cell) Follows(ctx context.Context, followerID, followeeID string) bool 
 	if region == c.Region {
 		return c.IsFollowing(ctx, followerID, followeeID)
 	}
-	var out struct{ Follows bool }
-	err = c.Link.Call(ctx, region, "GET", "/link/v1/follows?follower="+url.QueryEscape(followerID)+"&followee="+url.QueryEscape(followeeID), nil, &out)
+	out, err := c.Link.Follows(ctx, region, link.FollowsRequest{Follower: followerID, Followee: followeeID})
 	return err == nil && out.Follows
 }

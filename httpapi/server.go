@@ -169,7 +169,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Web != nil {
 		s.Web(mux)
 	}
-	mux.Handle("/link/v1/", http.HandlerFunc(s.serveLink))
+	mux.Handle("/link/v1/", s.LinkHandler())
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, kurz.Errorf(kurz.ENotFound, "no such API endpoint"))
 	})
@@ -214,8 +214,22 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, account s
 	return s.pw.Check(w, r, account, s.clientIP(r), s.SecureCookies, check)
 }
 
-// LinkHandler serves the region link alone (for in-process peers).
-func (s *Server) LinkHandler() http.Handler { return http.HandlerFunc(s.serveLink) }
+// LinkHandler serves the region link alone: mounted at /link/v1/, and
+// the in-memory transport of the regions in this process. It verifies
+// each request with s.Verifier and dispatches it to the link calls of the
+// region it is addressed to.
+func (s *Server) LinkHandler() http.Handler {
+	return &link.Handler{
+		Verifier: s.Verifier,
+		Mux: func(to kurz.Region) *link.Mux {
+			if c := s.Cells[to]; c != nil {
+				return c.LinkMux
+			}
+			return nil
+		},
+		Log: s.Log,
+	}
+}
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
@@ -252,21 +266,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, code, map[string]any{"regions": status})
-}
-
-func (s *Server) serveLink(w http.ResponseWriter, r *http.Request) {
-	from, to, body, err := s.Verifier.Verify(r)
-	if err != nil {
-		s.error(w, r, kurz.Errorf(kurz.EUnauthorized, "link request not authenticated"))
-		return
-	}
-	c := s.Cells[to]
-	out, err := c.LinkHandler(r.Context(), from, r.Method, r.URL.Path, r.URL.RawQuery, body)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 // clientIP is the caller's address (see guard.ClientIP).

@@ -240,8 +240,15 @@ type ItemStatusRequest struct {
 // ItemStatusResponse is a queue item's status and, once decided, the
 // statement of reasons.
 type ItemStatusResponse struct {
-	Status    string          `json:"status"`
-	Statement json.RawMessage `json:"statement,omitempty"`
+	Status string `json:"status"`
+	// Waiting says why an item waits (every moderator of the region is
+	// involved in it).
+	Waiting string `json:"waiting,omitempty"`
+	// Resolution and ResolutionText say how an item ended without a
+	// decision (its content removed by its author, say).
+	Resolution     string          `json:"resolution,omitempty"`
+	ResolutionText string          `json:"resolution_text,omitempty"`
+	Statement      json.RawMessage `json:"statement,omitempty"`
 }
 
 // AppealRequest appeals a decision of the answering region, for a person

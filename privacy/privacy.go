@@ -28,6 +28,7 @@ import (
 	"kurz/blob"
 	"kurz/cell"
 	"kurz/keyring"
+	"kurz/link"
 )
 
 // Records renders a person's own videos for their export.
@@ -185,7 +186,7 @@ type exportData struct {
 	Likes         []string            `json:"likes"`
 	Follows       []string            `json:"follows"`
 	Views         []string            `json:"views"`
-	Comments      []json.RawMessage   `json:"comments"`
+	Comments      []link.Comment      `json:"comments"`
 	Videos        []any               `json:"videos"`
 	Notifications []cell.Notification `json:"notifications"`
 	Reports       []any               `json:"reports_filed"`
@@ -263,10 +264,8 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		return err
 	}
 	for _, r := range c.Regions {
-		var out struct {
-			Items []json.RawMessage `json:"items"`
-		}
-		if err := c.Link.Call(ctx, r, "GET", "/link/v1/comments/by-author?author="+uid, nil, &out); err != nil {
+		out, err := c.Link.CommentsByAuthor(ctx, r, link.CommentsByAuthorRequest{Author: uid})
+		if err != nil {
 			return err
 		}
 		d.Comments = append(d.Comments, out.Items...)
@@ -705,9 +704,9 @@ func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemote
 	a := job.Args
 	switch a.Step {
 	case stepReleaseHandle:
-		return w.c.Link.Call(ctx, a.Region, "POST", "/link/v1/handles/release", map[string]string{"handle": a.Handle, "user_id": a.UserID}, nil)
+		return w.c.Link.ReleaseHandle(ctx, a.Region, link.ReleaseHandleRequest{Handle: a.Handle, UserID: a.UserID})
 	case stepEraseComments:
-		return w.c.Link.Call(ctx, a.Region, "POST", "/link/v1/comments/erase-author", map[string]string{"author": a.UserID}, nil)
+		return w.c.Link.EraseAuthor(ctx, a.Region, link.EraseAuthorRequest{Author: a.UserID})
 	}
 	return river.JobCancel(fmt.Errorf("unknown erasure step %q", a.Step))
 }

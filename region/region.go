@@ -105,6 +105,10 @@ type Region struct {
 	Safety      *safety.Service
 	Privacy     *privacy.Service
 	Replication *replication.Service
+	// LinkMux holds the calls this region answers on the region link; each
+	// concern registers its own. A link.Handler serves it, after verifying
+	// the sender.
+	LinkMux *link.Mux
 }
 
 // Open opens a region's stores and keys and builds its services; nothing
@@ -195,8 +199,15 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Privacy = privacy.New(c, cfg.Privacy, shapes{r})
 	r.Replication = replication.New(c)
 	var err error
-	r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety)
-	return r, err
+	if r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety); err != nil {
+		return nil, err
+	}
+	r.LinkMux = link.NewMux()
+	r.Accounts.RegisterLink(r.LinkMux)
+	r.Social.RegisterLink(r.LinkMux)
+	r.Replication.RegisterLink(r.LinkMux)
+	r.Safety.RegisterLink(r.LinkMux)
+	return r, nil
 }
 
 func openStore(ctx context.Context, dsn, path string, mode sqlstore.MigrateMode) (*sqlstore.DB, error) {
@@ -245,19 +256,6 @@ const (
 	RoleAPI    Role = "api"
 	RoleWorker Role = "worker"
 )
-
-// LinkHandler serves this region's side of the region link. The caller
-// has verified the request's signature; body is its verified payload.
-func (r *Region) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, error) {
-	for _, h := range []func(context.Context, kurz.Region, string, string, string, []byte) (any, bool, error){
-		r.Accounts.LinkHandler, r.Social.LinkHandler, r.Replication.LinkHandler, r.Safety.LinkHandler,
-	} {
-		if out, ok, err := h(ctx, from, method, path, rawQuery, body); ok {
-			return out, err
-		}
-	}
-	return nil, kurz.Errorf(kurz.ENotFound, "no such link call")
-}
 
 // shapes renders videos and comments as the API shows them, for the
 // services that show them to moderators or in exports.

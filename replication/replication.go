@@ -9,8 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"kurz"
 	"kurz/catalog"
 	"kurz/cell"
+	"kurz/link"
 )
 
 // Service replicates the public log of one region.
@@ -103,11 +102,7 @@ func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 			cell.Sleep(ctx, time.Second)
 			continue
 		}
-		var out struct {
-			Entries []*kurz.LogEntry `json:"entries"`
-			Head    int64            `json:"head"`
-		}
-		err = c.Link.Call(ctx, peer, "GET", "/link/v1/log?after="+strconv.FormatInt(pos, 10)+"&wait=8", nil, &out)
+		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: pos, WaitSeconds: 8})
 		if err != nil {
 			if ctx.Err() == nil {
 				c.peerDown(peer, err)
@@ -172,11 +167,8 @@ func (c *Service) catchUp(ctx context.Context, peer kurz.Region, pos int64) {
 		if have >= pos {
 			return
 		}
-		var out struct {
-			Entries []*kurz.LogEntry `json:"entries"`
-			Head    int64            `json:"head"`
-		}
-		if err := c.Link.Call(ctx, peer, "GET", "/link/v1/log?after="+strconv.FormatInt(have, 10)+"&wait=0", nil, &out); err != nil {
+		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: have})
+		if err != nil {
 			if ctx.Err() == nil {
 				c.peerDown(peer, err)
 			}
@@ -343,13 +335,6 @@ func (c *Service) Health() map[kurz.Region]PeerHealth {
 	return out
 }
 
-type deltaJSON struct {
-	Key      string `json:"key"`
-	ObjectID string `json:"object_id"`
-	Field    string `json:"field"`
-	Delta    int64  `json:"delta"`
-}
-
 // sendDeltas delivers queued deltas to their regions, retrying failures;
 // the receiver applies each key once.
 func (c *Service) sendDeltas(ctx context.Context) {
@@ -366,11 +351,11 @@ func (c *Service) sendDeltas(ctx context.Context) {
 		}
 		failed := false
 		for region, ds := range byRegion {
-			batch := make([]deltaJSON, len(ds))
+			batch := make(link.ApplyDeltasRequest, len(ds))
 			for i, d := range ds {
-				batch[i] = deltaJSON{d.Key, d.ObjectID, d.Field, d.Delta}
+				batch[i] = link.CounterDelta{Key: d.Key, ObjectID: d.ObjectID, Field: d.Field, Delta: d.Delta}
 			}
-			if err := c.Link.Call(ctx, region, "POST", "/link/v1/deltas", batch, nil); err != nil {
+			if err := c.Link.ApplyDeltas(ctx, region, batch); err != nil {
 				failed = true
 				continue
 			}
@@ -396,7 +381,7 @@ func (c *Service) sendDeltas(ctx context.Context) {
 
 // applyDeltas folds incoming deltas into this region's counters, each key
 // once, and publishes the new counts.
-func (c *Service) applyDeltas(ctx context.Context, batch []deltaJSON) error {
+func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest) error {
 	return c.Tx(ctx, func(q kurz.Queries) error {
 		touched := map[string]bool{}
 		for _, d := range batch {
@@ -448,25 +433,24 @@ func (c *Service) applyDeltas(ctx context.Context, batch []deltaJSON) error {
 	})
 }
 
-// LinkHandler serves the public log and counter deltas on the region link.
-func (c *Service) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
-	q, _ := url.ParseQuery(rawQuery)
-	switch {
-	case method == "GET" && path == "/link/v1/log":
-		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
-		wait, _ := strconv.Atoi(q.Get("wait"))
-		entries, err := c.LogSince(ctx, after, time.Duration(min(max(wait, 0), 25))*time.Second)
+// RegisterLink registers the public log and counter deltas on the region
+// link.
+func (c *Service) RegisterLink(m *link.Mux) {
+	link.Handle(m, link.RouteLogSince, func(ctx context.Context, from kurz.Region, in *link.LogSinceRequest) (*link.LogSinceResponse, error) {
+		entries, err := c.LogSince(ctx, in.After, time.Duration(min(max(in.WaitSeconds, 0), 25))*time.Second)
+		if err != nil {
+			return nil, err
+		}
 		if entries == nil {
 			entries = []*kurz.LogEntry{}
 		}
-		head, herr := c.Store.LastLogSeq(ctx)
-		return map[string]any{"entries": entries, "head": head}, true, errors.Join(err, herr)
-	case method == "POST" && path == "/link/v1/deltas":
-		var batch []deltaJSON
-		if err := json.Unmarshal(body, &batch); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad deltas")
+		head, err := c.Store.LastLogSeq(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return struct{}{}, true, c.applyDeltas(ctx, batch)
-	}
-	return nil, false, nil
+		return &link.LogSinceResponse{Entries: entries, Head: head}, nil
+	})
+	link.Handle(m, link.RouteApplyDeltas, func(ctx context.Context, from kurz.Region, in *link.ApplyDeltasRequest) (*link.Empty, error) {
+		return nil, c.applyDeltas(ctx, *in)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"kurz/link"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -14,14 +15,10 @@ import (
 // AppealMonths is how long a decision can be appealed.
 const AppealMonths = 6
 
-// appealLink is an appeal as the link carries it (link.AppealRequest): the
-// appellant is named only by their keyed hash (PartyHash), which their
-// region computes and vouches for.
-type appealLink struct {
-	DecisionID    string `json:"decision_id"`
-	AppellantHash []byte `json:"appellant_hash"`
-	Explanation   string `json:"explanation"`
-}
+// appealLink is an appeal as the link carries it: the appellant is named
+// only by their keyed hash (PartyHash), which their region computes and
+// vouches for.
+type appealLink = link.AppealRequest
 
 // PartyHash is the keyed pseudonym that stands for a signed-in person in
 // the moderation records of any region: as a notifier, an appellant or the
@@ -65,12 +62,12 @@ func (c *Service) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, 
 	if n := utf8.RuneCountInString(explanation); n < 1 || n > maxExplanation {
 		return "", kurz.FieldError("explanation", "explain in 1 to 5000 characters why the decision is wrong")
 	}
-	var out struct {
-		ItemID string `json:"item_id"`
+	out, err := c.Link.Appeal(ctx, region, appealLink{DecisionID: decisionID, AppellantHash: c.PartyHash(viewer.ID),
+		Explanation: explanation})
+	if err != nil {
+		return "", err
 	}
-	err = c.Link.Call(ctx, region, "POST", "/link/v1/appeals", appealLink{DecisionID: decisionID, AppellantHash: c.PartyHash(viewer.ID),
-		Explanation: explanation}, &out)
-	return out.ItemID, err
+	return out.ItemID, nil
 }
 
 // receiveAppeal opens an appeal item in this region, the decision's. The

@@ -2,40 +2,36 @@ package safety
 
 import (
 	"context"
-	"encoding/json"
+
 	"kurz"
-	"strings"
+	"kurz/link"
 )
 
-// LinkHandler serves the Trust & Safety part of the region link.
-func (c *Service) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
-	switch {
-	case method == "POST" && path == "/link/v1/notices":
-		var in noticeLink
-		if err := json.Unmarshal(body, &in); err != nil || in.NoticeRegion != from {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad notice")
+// RegisterLink registers the Trust & Safety part of the region link on m:
+// notices into this region's queue, statements of reasons for notices
+// filed here, item status for receipts, and appeals.
+func (c *Service) RegisterLink(m *link.Mux) {
+	link.Handle(m, link.RouteFileNotice, func(ctx context.Context, from kurz.Region, in *link.FileNoticeRequest) (*link.FileNoticeResponse, error) {
+		if in.NoticeRegion != from {
+			return nil, kurz.FieldError("notice_region", "a region may only send its own notices")
 		}
-		id, err := c.receiveNotice(ctx, &in)
-		return map[string]string{"item_id": id}, true, err
-	case method == "POST" && path == "/link/v1/statements":
-		var in struct {
-			NoticeID  string          `json:"notice_id"`
-			Statement json.RawMessage `json:"statement"`
+		id, err := c.receiveNotice(ctx, in)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad statement")
+		return &link.FileNoticeResponse{ItemID: id}, nil
+	})
+	link.Handle(m, link.RouteDeliverStatement, func(ctx context.Context, from kurz.Region, in *link.DeliverStatementRequest) (*link.Empty, error) {
+		return nil, c.deliverStatement(ctx, from, in.NoticeID, in.Statement)
+	})
+	link.Handle(m, link.RouteItemStatus, func(ctx context.Context, from kurz.Region, in *link.ItemStatusRequest) (*link.ItemStatusResponse, error) {
+		return c.itemStatus(ctx, in.ID)
+	})
+	link.Handle(m, link.RouteAppeal, func(ctx context.Context, from kurz.Region, in *link.AppealRequest) (*link.AppealResponse, error) {
+		id, err := c.receiveAppeal(ctx, from, in)
+		if err != nil {
+			return nil, err
 		}
-		return struct{}{}, true, c.deliverStatement(ctx, in.NoticeID, in.Statement)
-	case method == "GET" && strings.HasPrefix(path, "/link/v1/items/"):
-		out, err := c.itemStatus(ctx, strings.TrimPrefix(path, "/link/v1/items/"))
-		return out, true, err
-	case method == "POST" && path == "/link/v1/appeals":
-		var in appealLink
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad appeal")
-		}
-		id, err := c.receiveAppeal(ctx, from, &in)
-		return map[string]string{"item_id": id}, true, err
-	}
-	return nil, false, nil
+		return &link.AppealResponse{ItemID: id}, nil
+	})
 }

@@ -23,6 +23,7 @@ import (
 	"kurz"
 	"kurz/cell"
 	"kurz/ffmpeg"
+	"kurz/link"
 	"kurz/textnorm"
 )
 
@@ -74,15 +75,8 @@ type NoticeInput struct {
 	GoodFaith   bool   `json:"good_faith"`
 }
 
-type noticeLink struct {
-	NoticeID     string      `json:"notice_id"`
-	NoticeRegion kurz.Region `json:"notice_region"`
-	ReporterHash []byte      `json:"reporter_hash"`
-	TargetType   string      `json:"target_type"`
-	TargetID     string      `json:"target_id"`
-	Category     string      `json:"category"`
-	Explanation  string      `json:"explanation"`
-}
+// noticeLink is what the content's region receives of a notice.
+type noticeLink = link.FileNoticeRequest
 
 // FileNotice records a notice in the notifier's region (this one) and
 // sends the part moderators need (target, category, explanation, and a
@@ -125,11 +119,8 @@ func (c *Service) FileNotice(ctx context.Context, reporter *kurz.Profile, report
 	if reporter != nil {
 		hash = c.PartyHash(reporter.ID)
 	}
-	var item struct {
-		ItemID string `json:"item_id"`
-	}
-	err = c.Link.Call(ctx, region, "POST", "/link/v1/notices", noticeLink{NoticeID: id, NoticeRegion: c.Region, ReporterHash: hash,
-		TargetType: in.TargetType, TargetID: in.TargetID, Category: in.Category, Explanation: in.Explanation}, &item)
+	item, err := c.Link.FileNotice(ctx, region, noticeLink{NoticeID: id, NoticeRegion: c.Region, ReporterHash: hash,
+		TargetType: in.TargetType, TargetID: in.TargetID, Category: in.Category, Explanation: in.Explanation})
 	if err != nil {
 		return "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"kurz"
+	"kurz/link"
 	"slices"
 	"sort"
 	"strconv"
@@ -129,17 +130,25 @@ func (c *Service) sendToNotifiers(ctx context.Context, it *kurz.QueueItem, st *S
 		to = reports
 	}
 	for _, r := range to {
-		if err := c.Link.Call(ctx, r.NoticeRegion, "POST", "/link/v1/statements", map[string]any{"notice_id": r.NoticeID, "statement": st}, nil); err != nil {
+		raw, err := json.Marshal(st)
+		if err == nil {
+			err = c.Link.DeliverStatement(ctx, r.NoticeRegion, link.DeliverStatementRequest{NoticeID: r.NoticeID, Statement: raw})
+		}
+		if err != nil {
 			c.Log.Warn("statement to a notifier's region", "region", r.NoticeRegion, "err", err)
 		}
 	}
 }
 
-// deliverStatement hands a statement to the notifier of a notice filed here.
-func (c *Service) deliverStatement(ctx context.Context, noticeID string, st json.RawMessage) error {
+// deliverStatement hands a statement to the notifier of a notice filed
+// here. Only the region the notice went to (from) decides it.
+func (c *Service) deliverStatement(ctx context.Context, from kurz.Region, noticeID string, st json.RawMessage) error {
 	n, err := c.Store.NoticeByID(ctx, noticeID)
 	if err != nil {
 		return err
+	}
+	if n.TargetRegion != from {
+		return kurz.ErrNotFound
 	}
 	if n.ReporterID == "" {
 		return nil // anonymous: they read it with their receipt (GET /api/v1/reports/{id})
@@ -155,19 +164,26 @@ func (c *Service) NoticeStatus(ctx context.Context, noticeID string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	var out map[string]any
-	err = c.Link.Call(ctx, n.TargetRegion, "GET", "/link/v1/items/"+n.ItemID, nil, &out)
+	item, err := c.Link.ItemStatus(ctx, n.TargetRegion, link.ItemStatusRequest{ID: n.ItemID})
 	if err != nil {
 		return nil, err
 	}
-	out["notice_id"], out["received_at"] = n.ID, n.CreatedAt
+	out := map[string]any{"status": item.Status, "notice_id": n.ID, "received_at": n.CreatedAt}
+	for k, v := range map[string]string{"waiting": item.Waiting, "resolution": item.Resolution, "resolution_text": item.ResolutionText} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	if len(item.Statement) > 0 {
+		out["statement"] = item.Statement
+	}
 	return out, nil
 }
 
 // itemStatus is a queue item's public status for a notice receipt: open,
 // claimed, waiting (every moderator of the region is involved), decided
 // with its statement, or resolved with its resolution.
-func (c *Service) itemStatus(ctx context.Context, itemID string) (map[string]any, error) {
+func (c *Service) itemStatus(ctx context.Context, itemID string) (*link.ItemStatusResponse, error) {
 	it, err := c.Store.ItemByID(ctx, itemID)
 	if err != nil {
 		return nil, err
@@ -179,7 +195,7 @@ func (c *Service) itemStatus(ctx context.Context, itemID string) (map[string]any
 		return nil, err
 	}
 	v := c.itemView(it)
-	out := map[string]any{"status": v.Status}
+	out := &link.ItemStatusResponse{Status: v.Status}
 	switch it.Status {
 	case "open", "claimed":
 		staff, err := c.staffIDs(ctx)
@@ -191,12 +207,12 @@ func (c *Service) itemStatus(ctx context.Context, itemID string) (map[string]any
 			return nil, err
 		}
 		if !inv.anyFree(c, staff) {
-			out["status"], out["waiting"] = "waiting", "waiting for a moderator who is not involved in this content"
+			out.Status, out.Waiting = "waiting", "waiting for a moderator who is not involved in this content"
 		}
 	case "resolved":
-		out["resolution"] = it.Resolution
+		out.Resolution = it.Resolution
 		if it.Resolution == removedByAuthor {
-			out["resolution_text"] = "resolved: removed by its author while under review; no decision was needed and your notice does not count as unfounded"
+			out.ResolutionText = "resolved: removed by its author while under review; no decision was needed and your notice does not count as unfounded"
 		}
 	case "decided":
 		ds, err := c.Store.DecisionsAbout(ctx, it.TargetID)
@@ -205,7 +221,9 @@ func (c *Service) itemStatus(ctx context.Context, itemID string) (map[string]any
 		}
 		for _, d := range ds {
 			if d.ItemID == it.ID {
-				out["statement"] = c.statement(d, it)
+				if out.Statement, err = json.Marshal(c.statement(d, it)); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

@@ -2,52 +2,43 @@ package social
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
 
 	"kurz"
+	"kurz/link"
 )
 
-// LinkHandler serves the comments part of the region link.
-func (c *Service) LinkHandler(ctx context.Context, from kurz.Region, method, path, rawQuery string, body []byte) (any, bool, error) {
-	q, _ := url.ParseQuery(rawQuery)
-	switch {
-	case method == "POST" && path == "/link/v1/comments":
-		var in commentRequest
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad comment")
-		}
-		out, err := c.storeComment(ctx, from, &in)
-		return out, true, err
-	case method == "POST" && path == "/link/v1/comments/delete":
-		var in struct{ ID, By string }
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad request")
-		}
-		return struct{}{}, true, c.removeComment(ctx, from, in.ID, in.By)
-	case method == "GET" && path == "/link/v1/comments":
-		out, err := c.listComments(ctx, q.Get("video"), q.Get("cursor"))
-		return out, true, err
-	case method == "GET" && path == "/link/v1/comments/by-author":
+// RegisterLink registers the comments part of the region link on m.
+// Comments are public and live with their video, in its region; the
+// author's region speaks for the author.
+func (c *Service) RegisterLink(m *link.Mux) {
+	link.Handle(m, link.RoutePostComment, func(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*link.Comment, error) {
+		return c.storeComment(ctx, from, in)
+	})
+	link.Handle(m, link.RouteDeleteComment, func(ctx context.Context, from kurz.Region, in *link.DeleteCommentRequest) (*link.Empty, error) {
+		return nil, c.removeComment(ctx, from, in.ID, in.By)
+	})
+	link.Handle(m, link.RouteListComments, func(ctx context.Context, from kurz.Region, in *link.ListCommentsRequest) (*link.ListCommentsResponse, error) {
+		return c.listComments(ctx, in.Video, in.Cursor)
+	})
+	link.Handle(m, link.RouteCommentsByAuthor, func(ctx context.Context, from kurz.Region, in *link.CommentsByAuthorRequest) (*link.CommentsByAuthorResponse, error) {
 		// A person's own comments, for their export; only their region asks.
-		if r, err := kurz.ParseID(q.Get("author")); err != nil || r != from {
-			return nil, true, kurz.Errorf(kurz.EForbidden, "a region may only ask for its own people's comments")
+		if r, err := kurz.ParseID(in.Author); err != nil || r != from {
+			return nil, kurz.Errorf(kurz.EForbidden, "a region may only ask for its own people's comments")
 		}
-		list, err := c.Store.CommentsByAuthor(ctx, q.Get("author"))
-		items := make([]CommentJSON, len(list))
+		list, err := c.Store.CommentsByAuthor(ctx, in.Author)
+		if err != nil {
+			return nil, err
+		}
+		out := &link.CommentsByAuthorResponse{Items: make([]link.Comment, len(list))}
 		for i, cm := range list {
-			items[i] = CommentRecord(cm)
+			out.Items[i] = CommentRecord(cm)
 		}
-		return map[string]any{"items": items}, true, err
-	case method == "POST" && path == "/link/v1/comments/erase-author":
-		var in struct{ Author string }
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, true, kurz.Errorf(kurz.EInvalid, "bad request")
-		}
-		return struct{}{}, true, c.EraseAuthor(ctx, from, in.Author)
-	}
-	return nil, false, nil
+		return out, nil
+	})
+	link.Handle(m, link.RouteEraseAuthor, func(ctx context.Context, from kurz.Region, in *link.EraseAuthorRequest) (*link.Empty, error) {
+		return nil, c.EraseAuthor(ctx, from, in.Author)
+	})
 }
 
 // EraseAuthor removes an erased person's comments from this region's

@@ -6,7 +6,6 @@ package social
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"kurz"
 	"kurz/catalog"
 	"kurz/cell"
+	"kurz/link"
 )
 
 // TextFilter checks text a person writes against the operator's filters.
@@ -211,38 +211,18 @@ func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displ
 	return out, err
 }
 
-// CommentJSON is the API shape of a comment.
-type CommentJSON struct {
-	ID      string `json:"id"`
-	VideoID string `json:"video_id"`
-	Text    string `json:"text"`
-	Author  struct {
-		ID     string `json:"id"`
-		Handle string `json:"handle"`
-	} `json:"author"`
-	CreatedAt time.Time `json:"created_at"`
-}
+// CommentJSON is the API shape of a comment: public, the same as the
+// region link carries it.
+type CommentJSON = link.Comment
 
 // CommentRecord is the API shape of a comment.
 func CommentRecord(cm *kurz.Comment) CommentJSON {
-	out := CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt}
-	out.Author.ID, out.Author.Handle = cm.AuthorID, cm.AuthorHandle
-	return out
+	return CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt,
+		Author: link.CommentAuthor{ID: cm.AuthorID, Handle: cm.AuthorHandle}}
 }
 
 // MaxCommentLen is the longest comment, in characters.
 const MaxCommentLen = 500
-
-type commentRequest struct {
-	VideoID      string `json:"video_id"`
-	AuthorID     string `json:"author_id"`
-	AuthorHandle string `json:"author_handle"`
-	Text         string `json:"text"`
-	// FollowsOwner is vouched for by the author's region, which holds the
-	// follow: minors take comments only from people they are followed by
-	// or who follow them.
-	FollowsOwner bool `json:"follows_owner"`
-}
 
 // PostComment publishes a comment by a person of this region on a video
 // of any region: the text is public, so it goes to the video's region,
@@ -260,17 +240,15 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 	if pv, ok := c.Index.Video(videoID); ok {
 		follows = c.IsFollowing(ctx, viewer.ID, pv.OwnerID)
 	}
-	var out CommentJSON
-	err := c.Link.Call(ctx, region, "POST", "/link/v1/comments", commentRequest{VideoID: videoID, AuthorID: viewer.ID,
-		AuthorHandle: viewer.Handle, Text: text, FollowsOwner: follows}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	// FollowsOwner is vouched for here, in the author's region, which holds
+	// the follow: minors take comments only from people they are followed
+	// by or who follow them.
+	return c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
+		AuthorHandle: viewer.Handle, Text: text, FollowsOwner: follows})
 }
 
 // storeComment is the video region's side of PostComment.
-func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *commentRequest) (*CommentJSON, error) {
+func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*CommentJSON, error) {
 	if r, err := kurz.ParseID(in.AuthorID); err != nil || r != from {
 		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
 	}
@@ -314,7 +292,7 @@ func (c *Service) DeleteComment(ctx context.Context, viewer *kurz.Profile, comme
 	if err != nil {
 		return kurz.ErrNotFound
 	}
-	return c.Link.Call(ctx, region, "POST", "/link/v1/comments/delete", map[string]string{"id": commentID, "by": viewer.ID}, nil)
+	return c.Link.DeleteComment(ctx, region, link.DeleteCommentRequest{ID: commentID, By: viewer.ID})
 }
 
 func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by string) error {
@@ -350,15 +328,14 @@ func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, c
 		return nil, "", err
 	}
 	region, _ := kurz.ParseID(videoID)
-	var out struct {
-		Items      []CommentJSON `json:"items"`
-		NextCursor string        `json:"next_cursor"`
+	out, err := c.Link.ListComments(ctx, region, link.ListCommentsRequest{Video: videoID, Cursor: cursor})
+	if err != nil {
+		return nil, "", err
 	}
-	err := c.Link.Call(ctx, region, "GET", "/link/v1/comments?video="+url.QueryEscape(videoID)+"&cursor="+url.QueryEscape(cursor), nil, &out)
-	return out.Items, out.NextCursor, err
+	return out.Items, out.NextCursor, nil
 }
 
-func (c *Service) listComments(ctx context.Context, videoID, cursor string) (any, error) {
+func (c *Service) listComments(ctx context.Context, videoID, cursor string) (*link.ListCommentsResponse, error) {
 	var after time.Time
 	var afterID string
 	if cursor != "" {
@@ -383,5 +360,5 @@ func (c *Service) listComments(ctx context.Context, videoID, cursor string) (any
 		last := list[len(list)-1]
 		next = strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "_" + last.ID
 	}
-	return map[string]any{"items": items, "next_cursor": next}, nil
+	return &link.ListCommentsResponse{Items: items, NextCursor: next}, nil
 }
