@@ -7,7 +7,9 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -272,11 +274,43 @@ func (c *Service) Logout(ctx context.Context, token string) error {
 	return c.Store.DeleteSession(ctx, auth.HashToken(token))
 }
 
-// ResolveHandle asks the directory which person holds a handle.
+// ResolveHandle asks the directory which person holds a handle. The
+// directory speaks for claims, not for people: an answer naming one of
+// this region's people must match this region's own record, and one
+// naming another region's person must not contradict the public profiles
+// that region published (its own log, which only it can sign). A
+// contradiction is refused, as an answer that cannot be vouched for.
 func (c *Service) ResolveHandle(ctx context.Context, handle string) (string, error) {
-	out, err := c.Link.HandleOwner(ctx, c.Directory, link.HandleOwnerRequest{Handle: strings.ToLower(handle)})
+	handle = strings.ToLower(handle)
+	out, err := c.Link.HandleOwner(ctx, c.Directory, link.HandleOwnerRequest{Handle: handle})
 	if err != nil {
 		return "", err
+	}
+	region, _ := kurz.ParseID(out.UserID)
+	ok := true
+	switch {
+	case region == c.Region:
+		p, err := c.Store.ProfileByID(ctx, out.UserID)
+		if errors.Is(err, kurz.ErrNotFound) {
+			// A claim whose person is not (or no longer) here: nobody.
+			return "", kurz.ErrNotFound
+		} else if err != nil {
+			return "", err
+		}
+		ok = p.Handle == handle
+	case !slices.Contains(c.Regions, region):
+		ok = false
+	default:
+		if p, known := c.Index.Profile(out.UserID); known && p.Handle != handle {
+			ok = false
+		}
+		if p, known := c.Index.ProfileByHandle(handle); known && p.ID != out.UserID {
+			ok = false
+		}
+	}
+	if !ok {
+		return "", &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("the handle directory (%s) answered with a holder its region does not know by that handle; the answer is refused", c.Directory),
+			Cause: link.ErrForeignID}
 	}
 	return out.UserID, nil
 }

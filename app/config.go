@@ -61,15 +61,40 @@ type Config struct {
 	Directory kurz.Region
 	// Residency maps countries to home regions.
 	Residency kurz.Residency
-	// LinkSecret authenticates the region link (base64, at least 32
-	// bytes). Required when there are peers; otherwise one is generated
-	// in <DataDir>/link.secret.
+	// LinkSecret is the deployment's shared link secret (base64, at least
+	// 32 bytes). Keys for each direction between two regions are derived
+	// from it (HKDF) where no pair secret is configured, and, without a
+	// LocatorSecret, the email locator key too. Required when there are
+	// peers, unless every peer has a pair secret and LocatorSecret is set;
+	// otherwise one is generated in <DataDir>/link.secret.
 	LinkSecret string
-	// PeerSecrets gives a link secret per peer region (base64, at least 32
-	// bytes) that signs the link to that peer instead of LinkSecret; the
-	// peer must use the same secret for this region. LinkSecret is still
-	// required: it keys the email locator, which all regions share.
+	// PeerSecrets gives a secret per peer region (base64, at least 32
+	// bytes) from which the keys of the link between this process's
+	// regions and that peer are derived instead; the peer must use the
+	// same secret for this region. A region holding only its own pair
+	// secrets cannot speak for any other region.
 	PeerSecrets map[kurz.Region]string
+	// LocatorSecret keys the email locator, which every region of a
+	// deployment must compute alike; it never authenticates a link call.
+	// Empty means derived from LinkSecret (what kurz has always done;
+	// changing it makes existing accounts unfindable by email).
+	LocatorSecret string
+	// LinkAddr, if set, is a listener of its own for peers (the region
+	// link, forwarded requests and media); it serves TLS with LinkCert and,
+	// with LinkCA, requires client certificates (mutual TLS).
+	LinkAddr string
+	// LinkCert and LinkKey are the PEM certificate and key this process
+	// presents to peers: served on LinkAddr (or on Addr when LinkAddr is
+	// not set) and sent as a client certificate when calling peers.
+	LinkCert, LinkKey string
+	// LinkCA is a PEM file of the CA that peers' certificates must chain
+	// to: it pins https:// peers, and link calls to this process must
+	// present a client certificate it signed.
+	LinkCA string
+	// InsecureLink accepts plain http:// peers on addresses other than
+	// loopback. Link calls stay signed, but no bearer token or password
+	// is forwarded to such a peer.
+	InsecureLink bool
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// Limits are the front door's rate limits.
@@ -206,11 +231,6 @@ func (c *Config) Validate() error {
 		}
 		seen[r] = true
 	}
-	for r, u := range c.Peers {
-		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			return fmt.Errorf("config: peer %s: URL must start with http:// or https://", r)
-		}
-	}
 	for r, dsn := range c.DB {
 		if !slices.Contains(c.Regions, r) {
 			return fmt.Errorf("config: database given for region %s, which is not hosted here", r)
@@ -231,13 +251,8 @@ func (c *Config) Validate() error {
 	if err := c.Residency.Validate(c.AllRegions()); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	for r := range c.PeerSecrets {
-		if _, ok := c.Peers[r]; !ok {
-			return fmt.Errorf("config: a peer secret is given for %s, which is not a peer", r)
-		}
-	}
-	if len(c.Peers) > 0 && c.LinkSecret == "" {
-		return fmt.Errorf("config: a link secret is required when regions run in separate processes")
+	if err := c.validateLink(); err != nil {
+		return err
 	}
 	if c.ClaimTTL < 0 {
 		return fmt.Errorf("config: the claim time of moderation items must not be negative")

@@ -2,8 +2,7 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"kurz"
 	"kurz/blob"
 	"kurz/blob/s3blob"
-	"kurz/cell"
 	"kurz/edge"
 	"kurz/ffmpeg"
 	"kurz/guard"
@@ -48,6 +46,13 @@ type Main struct {
 	media  *ffmpeg.Runner
 	gate   *gate
 	locks  []io.Closer
+	// peerTLS is the TLS configuration of calls to peers.
+	peerTLS *tls.Config
+	// linkLn, linkGate and linkServer serve peers on Config.LinkAddr, if
+	// set.
+	linkLn     net.Listener
+	linkGate   *gate
+	linkServer *http.Server
 
 	metricsLn     net.Listener
 	metricsServer *http.Server
@@ -74,26 +79,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.locks, err = lockRegions(ctx, &m.Config, m.nodeID()); err != nil {
 		return err
 	}
-	m.gate = &gate{version: BuildVersion()}
-	if m.Config.Role != region.RoleWorker { // a worker serves no public HTTP
-		if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
-			return err
-		}
-		m.server = &http.Server{
-			Handler:  m.gate,
-			ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
-		}
-		m.Config.Timeouts.Apply(m.server)
-		m.served = make(chan error, 1)
-		go func() { m.served <- m.server.Serve(m.ln) }()
-	}
-
-	secret, err := m.linkSecret()
+	keys, err := m.linkKeys()
 	if err != nil {
 		return err
 	}
-	secrets, err := m.linkSecrets(secret)
-	if err != nil {
+	secrets := keys.Secrets()
+	if m.peerTLS, err = m.Config.peerTLS(); err != nil {
+		return err
+	}
+	if err := m.listen(); err != nil {
 		return err
 	}
 	m.api = &httpapi.Server{
@@ -107,7 +101,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Timeouts:       m.Config.Timeouts,
 		// Device cookies must verify on every node of a region: their key
 		// comes from the secret all nodes share.
-		DeviceKey: guard.DeviceKey(secret),
+		DeviceKey: guard.DeviceKey(keys.Shared),
+		PeerTLS:        m.peerTLS,
 	}
 	m.api.Verifier = &link.Verifier{
 		Secrets: secrets,
@@ -133,12 +128,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Log.Error("media box cannot be made: uploads are refused (pass --unboxed-media to process media without it)", "box", rep.String(), "err", err)
 	}
 	m.api.Peers = map[kurz.Region]string{}
+	m.api.PlainPeers = map[kurz.Region]bool{}
 	for r, u := range m.Config.Peers {
 		m.api.Peers[r] = strings.TrimRight(u, "/")
+		m.api.PlainPeers[r] = plainRemote(u)
 	}
 	if len(m.Config.Peers) > 0 {
 		m.api.Edge = &edge.Cache{Store: &blob.Dir{Root: filepath.Join(m.Config.DataDir, string(m.Config.Regions[0]), "edge")},
-			MaxBytes: m.Config.EdgeCacheBytes, Client: &http.Client{Timeout: time.Minute}}
+			MaxBytes: m.Config.EdgeCacheBytes, Client: peerClient(m.peerTLS, time.Minute)}
 		// The cache's index lives in memory: start empty.
 		if err := m.api.Edge.Store.DeletePrefix(ctx, ""); err != nil {
 			return err
@@ -150,7 +147,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cells := map[kurz.Region]*region.Region{}
 	m.cells = cells
 	for _, r := range m.Config.Regions {
-		c, err := region.Open(ctx, m.regionConfig(r, secrets, secret))
+		c, err := region.Open(ctx, m.regionConfig(r, secrets, keys.LocatorKey()))
 		if err != nil {
 			return fmt.Errorf("region %s: %w", r, err)
 		}
@@ -182,12 +179,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	pages.ResetPassword = m.api.ResetPassword
 	m.api.Web = pages.Register
 
-	m.gate.open(instrument(m.api.Handler()))
+	m.openGates(instrument(m.api.Handler()))
 	if m.ln == nil {
 		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion())
 		return nil
 	}
-	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion())
+	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion(),
+		"tls", m.server.TLSConfig != nil)
+	for r, u := range m.Config.Peers {
+		if plainRemote(u) {
+			m.Log.Warn("the link to this peer is plain http on the network (--insecure-link): sessions and sign-ins are not forwarded there", "peer", r)
+		}
+	}
 	return nil
 }
 
@@ -211,12 +214,17 @@ func (m *Main) nodeID() string {
 }
 
 // URL is the base URL the server listens on.
-func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
+func (m *Main) URL() string {
+	if m.server != nil && m.server.TLSConfig != nil {
+		return "https://" + m.ln.Addr().String()
+	}
+	return "http://" + m.ln.Addr().String()
+}
 
 // Cell returns a hosted cell (for tests and admin commands).
 func (m *Main) Cell(r kurz.Region) *region.Region { return m.cells[r] }
 
-func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) region.Config {
+func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte) region.Config {
 	peers := map[kurz.Region]string{}
 	for _, other := range m.Config.Regions {
 		peers[other] = "local"
@@ -243,9 +251,9 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, secret []byte) 
 		KeyDB:   m.Config.KeyDB[r],
 		KEK:     m.Config.KEK[r],
 		Log:     m.Log.With("region", string(r)),
-		Link:    &link.Client{From: r, Secrets: secrets, Peers: peers, Local: local, HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Link:    &link.Client{From: r, Secrets: secrets, Peers: peers, Local: local, HTTP: peerClient(m.peerTLS, 10*time.Second)},
 		Regions: m.Config.AllRegions(), Directory: m.Config.Directory,
-		Locator: cell.LocatorKey(secret),
+		Locator: locator,
 		Safety:  safety.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads, ClaimTTL: m.Config.ClaimTTL},
 		// The operator's word list for captions and comments, one per line.
 		WordFilterFile: filepath.Join(dir, "wordfilter.txt"),
@@ -277,60 +285,6 @@ func (m *Main) newMediaRunner() {
 			MaxFileSize: m.Config.MaxUploadBytes}}
 }
 
-// linkSecrets gives each pair of regions its secret: a peer's own secret
-// when one is configured, else the shared one.
-func (m *Main) linkSecrets(shared []byte) (link.Secrets, error) {
-	per := map[kurz.Region][]byte{}
-	for r, s := range m.Config.PeerSecrets {
-		b, err := decodeSecret(s)
-		if err != nil {
-			return nil, fmt.Errorf("peer secret for %s: %w", r, err)
-		}
-		per[r] = b
-	}
-	local := func(r kurz.Region) bool { return slices.Contains(m.Config.Regions, r) }
-	return func(a, b kurz.Region) []byte {
-		if s, ok := per[b]; ok && local(a) {
-			return s
-		}
-		if s, ok := per[a]; ok && local(b) {
-			return s
-		}
-		return shared
-	}, nil
-}
-
-func decodeSecret(s string) ([]byte, error) {
-	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	if len(s) >= 32 {
-		return []byte(s), nil
-	}
-	return nil, errors.New("a link secret must have at least 32 bytes")
-}
-
-// linkSecret returns the configured secret, or for a process without
-// peers one generated once into <DataDir>/link.secret.
-func (m *Main) linkSecret() ([]byte, error) {
-	if s := m.Config.LinkSecret; s != "" {
-		return decodeSecret(s)
-	}
-	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(m.Config.DataDir, "link.secret")
-	if b, err := os.ReadFile(path); err == nil {
-		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(b)+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
 // Close shuts down gracefully: readiness fails first, in-flight requests
 // finish within the shutdown timeout, then the cells close. Calling it
 // again does nothing.
@@ -353,6 +307,17 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.linkServer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.linkServer.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.linkServer = nil
 	}
 	for _, c := range m.cells {
 		errs = append(errs, c.Close())

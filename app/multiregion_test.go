@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,22 +45,41 @@ func newCluster(t *testing.T) *cluster {
 }
 
 func (c *cluster) start(region string) {
-	args := []string{"--regions", region, "--data", c.dirs[region], "--directory", "eu", "--link-secret", c.secret,
-		"--trusted-proxy", "127.0.0.1/32", "--signups-per-ip", "1000"}
+	// Secrets come from files, never the command line.
+	args := []string{"--regions", region, "--data", c.dirs[region], "--directory", "eu",
+		"--link-secret-file", secretFile(c.t, c.secret), "--trusted-proxy", "127.0.0.1/32", "--signups-per-ip", "1000"}
 	for _, r := range []string{"eu", "us", "sg"} {
 		if r != region {
 			args = append(args, "--peer", r+"=http://"+c.addrs[r])
 		}
 	}
 	// eu and us sign their link with a secret of their own pair.
-	pair := base64.StdEncoding.EncodeToString([]byte("the eu-us pair's own link secret!"))
+	pair := secretFile(c.t, base64.StdEncoding.EncodeToString(euUSPairSecret))
 	switch region {
 	case "eu":
-		args = append(args, "--peer-secret", "us="+pair)
+		args = append(args, "--peer-secret-file", "us="+pair)
 	case "us":
-		args = append(args, "--peer-secret", "eu="+pair)
+		args = append(args, "--peer-secret-file", "eu="+pair)
 	}
 	c.procs[region] = startProcess(c.t, c.addrs[region], args...)
+}
+
+// euUSPairSecret is the secret of the eu-us pair in a cluster.
+var euUSPairSecret = []byte("the eu-us pair's own link secret!")
+
+// keys are the cluster's link keys, as its processes derive them.
+func (c *cluster) keys() *link.Keys {
+	return &link.Keys{Shared: mustB64(c.t, c.secret), Pairs: map[link.Pair][]byte{link.PairOf("eu", "us"): euUSPairSecret}}
+}
+
+// secretFile writes a secret into a file only its owner can read.
+func secretFile(t *testing.T, secret string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // at returns a client for one region's door.
@@ -182,19 +202,23 @@ func TestThreeRegions(t *testing.T) {
 	}
 
 	// A forged or replayed link request is refused.
-	lc := &link.Client{From: "sg", Secrets: link.SharedSecret(mustB64(t, c.secret)), Peers: map[kurz.Region]string{"us": "http://" + c.addrs["us"]}}
-	var out struct{ Found bool }
-	if err := lc.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); err != nil {
+	keys := c.keys()
+	lc := &link.Client{From: "sg", Secrets: keys.Secrets(), Peers: map[kurz.Region]string{"us": "http://" + c.addrs["us"]}}
+	locate := link.LocateEmailRequest{Locator: bytes.Repeat([]byte{1}, 32)}
+	if _, err := lc.LocateEmail(t.Context(), "us", locate); err != nil {
 		t.Fatalf("a valid link call: %v", err)
 	}
-	forged := &link.Client{From: "sg", Secrets: link.SharedSecret([]byte("not the secret, not the secret!!")), Peers: lc.Peers}
-	// eu's link to us uses the pair's secret: the shared one is refused there.
-	shared := &link.Client{From: "eu", Secrets: link.SharedSecret(mustB64(t, c.secret)), Peers: lc.Peers}
-	if err := shared.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); kurz.ErrorCode(err) != kurz.EUnauthorized {
-		t.Fatalf("eu->us with the shared secret instead of the pair's: %v", err)
-	}
-	if err := forged.Call(t.Context(), "us", "POST", "/link/v1/emails/locate", map[string][]byte{"locator": bytes.Repeat([]byte{1}, 32)}, &out); kurz.ErrorCode(err) != kurz.EUnauthorized {
-		t.Fatalf("forged link call: %v", err)
+	// eu's link to us uses the pair's secret: keys derived from the shared
+	// one are refused there, and so is the wrong secret.
+	shared := &link.Client{From: "eu", Secrets: (&link.Keys{Shared: mustB64(t, c.secret)}).Secrets(), Peers: lc.Peers}
+	forged := &link.Client{From: "sg", Secrets: (&link.Keys{Shared: []byte("not the secret, not the secret!!")}).Secrets(), Peers: lc.Peers}
+	for name, cl := range map[string]*link.Client{"eu->us with the shared secret instead of the pair's": shared, "a wrong secret": forged} {
+		if _, err := cl.LocateEmail(t.Context(), "us", locate); !errors.Is(err, link.ErrBadAnswer) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if status := signedStatus(t, cl, "us", "POST", "http://"+c.addrs["us"]+"/link/v1/emails/locate", `{"locator":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}`); status != 401 {
+			t.Fatalf("%s: %d", name, status)
+		}
 	}
 	replay, _ := http.NewRequest("POST", "http://"+c.addrs["us"]+"/link/v1/emails/locate", strings.NewReader(`{"locator":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}`))
 	lc.Sign(replay, "us", []byte(`{"locator":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}`))
@@ -342,4 +366,21 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// signedStatus sends a request signed by cl to region to and returns the
+// status it gets.
+func signedStatus(t *testing.T, cl *link.Client, to kurz.Region, method, url, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Sign(req, to, []byte(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -45,7 +45,8 @@ func (m *Main) offlineRegionConfig(r kurz.Region) region.Config {
 	m.slots = pipeline.NewSlots(1)
 	m.newMediaRunner()
 	m.api = nil
-	return m.regionConfig(r, link.SharedSecret(nil), nil)
+	// Commands make no link calls and locate no email: no keys.
+	return m.regionConfig(r, func(from, to kurz.Region) []byte { return nil }, link.LocatorKey(nil))
 }
 
 // FindPerson resolves a handle in a region's own people or its replicas of

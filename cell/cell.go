@@ -10,7 +10,6 @@ package cell
 
 import (
 	"context"
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
@@ -151,12 +150,6 @@ func (c *Cell) Close() error {
 		}
 	}
 	return err
-}
-
-// LocatorKey derives the email locator key from the link secret.
-func LocatorKey(linkSecret []byte) []byte {
-	k, _ := hkdf.Key(sha256.New, linkSecret, nil, "kurz email locator v1", 32)
-	return k
 }
 
 // EmailLocator is the keyed hash of a normalized email that regions

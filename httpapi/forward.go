@@ -60,6 +60,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, region kurz.Reg
 		s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is not known here", region))
 		return
 	}
+	if s.PlainPeers[region] {
+		// Forwarded requests carry sessions and passwords: never in clear
+		// over the network.
+		s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is reached from here only over an unencrypted link; please use that region's own address", region))
+		return
+	}
 	var rd io.Reader = r.Body
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -4,6 +4,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -75,6 +76,12 @@ type Server struct {
 	Web func(*http.ServeMux)
 	// Peers are the base URLs of regions hosted by other processes.
 	Peers map[kurz.Region]string
+	// PlainPeers are the peers reached over plain http:// on the network
+	// (allowed only with --insecure-link): requests carrying a session
+	// or a password are never forwarded to them.
+	PlainPeers map[kurz.Region]bool
+	// PeerTLS is the TLS configuration of requests forwarded to peers.
+	PeerTLS *tls.Config
 	// Edge caches other regions' public media.
 	Edge *edge.Cache
 	// MediaRedirect sends public media of object-stored regions to
@@ -102,7 +109,7 @@ func (s *Server) Init(l Limits) {
 		AccountWindow: l.LoginAccountWindow, UnderAttackDelay: l.UnderAttackDelay}, s.DeviceKey, max(2, runtime.NumCPU()))
 	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
 	s.forwardClient = &http.Client{
-		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16},
+		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16, TLSClientConfig: s.PeerTLS},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)

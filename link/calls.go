@@ -3,6 +3,8 @@ package link
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -266,102 +268,189 @@ type AppealResponse struct {
 	ItemID string `json:"item_id"`
 }
 
-// VerifySession asks region to, a person's home, who holds a session.
+// VerifySession asks region to, a person's home, who holds a session. The
+// holder must be a person of region to: a region vouches only for its own
+// people.
 func (c *Client) VerifySession(ctx context.Context, to kurz.Region, in VerifySessionRequest) (*VerifySessionResponse, error) {
-	return call[VerifySessionRequest, VerifySessionResponse](ctx, c, to, RouteVerifySession, &in)
+	return call(ctx, c, to, RouteVerifySession, &in, func(out *VerifySessionResponse) error {
+		return ownID(to, "session holder", out.ID)
+	})
 }
 
 // Follows asks region to, the follower's home, whether they follow.
 func (c *Client) Follows(ctx context.Context, to kurz.Region, in FollowsRequest) (*FollowsResponse, error) {
-	return call[FollowsRequest, FollowsResponse](ctx, c, to, RouteFollows, &in)
+	return call[FollowsRequest, FollowsResponse](ctx, c, to, RouteFollows, &in, nil)
 }
 
 // ClaimHandle claims a handle in the directory region to.
 func (c *Client) ClaimHandle(ctx context.Context, to kurz.Region, in ClaimHandleRequest) error {
-	_, err := call[ClaimHandleRequest, Empty](ctx, c, to, RouteClaimHandle, &in)
+	_, err := call[ClaimHandleRequest, Empty](ctx, c, to, RouteClaimHandle, &in, nil)
 	return err
 }
 
 // ReleaseHandle gives a handle back to the directory region to.
 func (c *Client) ReleaseHandle(ctx context.Context, to kurz.Region, in ReleaseHandleRequest) error {
-	_, err := call[ReleaseHandleRequest, Empty](ctx, c, to, RouteReleaseHandle, &in)
+	_, err := call[ReleaseHandleRequest, Empty](ctx, c, to, RouteReleaseHandle, &in, nil)
 	return err
 }
 
-// HandleOwner asks the directory region to who holds a handle.
+// HandleOwner asks the directory region to who holds a handle. The
+// directory records claims of every region's people, so the holder may be
+// of any region; the answer must be about the handle asked and name a
+// well-formed person ID. Callers that act on the holder's identity check
+// it with the holder's own region (see accounts.ResolveHandle).
 func (c *Client) HandleOwner(ctx context.Context, to kurz.Region, in HandleOwnerRequest) (*HandleOwnerResponse, error) {
-	return call[HandleOwnerRequest, HandleOwnerResponse](ctx, c, to, RouteHandleOwner, &in)
+	return call(ctx, c, to, RouteHandleOwner, &in, func(out *HandleOwnerResponse) error {
+		if !strings.EqualFold(out.Handle, in.Handle) {
+			return foreign(to, "the holder of another handle")
+		}
+		if _, err := kurz.ParseID(out.UserID); err != nil {
+			return foreign(to, "a malformed person ID")
+		}
+		return nil
+	})
 }
 
 // LocateEmail asks region to whether it holds an account with an email.
 func (c *Client) LocateEmail(ctx context.Context, to kurz.Region, in LocateEmailRequest) (*LocateEmailResponse, error) {
-	return call[LocateEmailRequest, LocateEmailResponse](ctx, c, to, RouteLocateEmail, &in)
+	return call[LocateEmailRequest, LocateEmailResponse](ctx, c, to, RouteLocateEmail, &in, nil)
 }
 
-// LogSince reads region to's public log.
+// LogSince reads region to's public log. Every entry must be about an
+// object of region to: a region publishes only its own.
 func (c *Client) LogSince(ctx context.Context, to kurz.Region, in LogSinceRequest) (*LogSinceResponse, error) {
-	return call[LogSinceRequest, LogSinceResponse](ctx, c, to, RouteLogSince, &in)
+	return call(ctx, c, to, RouteLogSince, &in, func(out *LogSinceResponse) error {
+		for _, e := range out.Entries {
+			if e == nil {
+				return foreign(to, "an empty log entry")
+			}
+			if err := ownID(to, "log entry", e.ObjectID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ApplyDeltas delivers counter deltas to region to, their objects' home.
 func (c *Client) ApplyDeltas(ctx context.Context, to kurz.Region, in ApplyDeltasRequest) error {
-	_, err := call[ApplyDeltasRequest, Empty](ctx, c, to, RouteApplyDeltas, &in)
+	_, err := call[ApplyDeltasRequest, Empty](ctx, c, to, RouteApplyDeltas, &in, nil)
 	return err
 }
 
-// PostComment publishes a comment on a video of region to.
+// PostComment publishes a comment on a video of region to. The stored
+// comment must be region to's, on the video asked, by the author asked.
 func (c *Client) PostComment(ctx context.Context, to kurz.Region, in PostCommentRequest) (*Comment, error) {
-	return call[PostCommentRequest, Comment](ctx, c, to, RoutePostComment, &in)
+	return call(ctx, c, to, RoutePostComment, &in, func(out *Comment) error {
+		return checkComment(to, out, in.VideoID, in.AuthorID)
+	})
 }
 
 // DeleteComment removes a comment held by region to.
 func (c *Client) DeleteComment(ctx context.Context, to kurz.Region, in DeleteCommentRequest) error {
-	_, err := call[DeleteCommentRequest, Empty](ctx, c, to, RouteDeleteComment, &in)
+	_, err := call[DeleteCommentRequest, Empty](ctx, c, to, RouteDeleteComment, &in, nil)
 	return err
 }
 
-// ListComments pages through the comments of a video of region to.
+// ListComments pages through the comments of a video of region to; each
+// must be region to's, on that video.
 func (c *Client) ListComments(ctx context.Context, to kurz.Region, in ListCommentsRequest) (*ListCommentsResponse, error) {
-	return call[ListCommentsRequest, ListCommentsResponse](ctx, c, to, RouteListComments, &in)
+	return call(ctx, c, to, RouteListComments, &in, func(out *ListCommentsResponse) error {
+		for i := range out.Items {
+			if err := checkComment(to, &out.Items[i], in.Video, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
-// CommentsByAuthor collects a person's comments held by region to.
+// CommentsByAuthor collects a person's comments held by region to; each
+// must be region to's, by that person.
 func (c *Client) CommentsByAuthor(ctx context.Context, to kurz.Region, in CommentsByAuthorRequest) (*CommentsByAuthorResponse, error) {
-	return call[CommentsByAuthorRequest, CommentsByAuthorResponse](ctx, c, to, RouteCommentsByAuthor, &in)
+	return call(ctx, c, to, RouteCommentsByAuthor, &in, func(out *CommentsByAuthorResponse) error {
+		for i := range out.Items {
+			if err := checkComment(to, &out.Items[i], "", in.Author); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // EraseAuthor removes an erased person's comments held by region to.
 func (c *Client) EraseAuthor(ctx context.Context, to kurz.Region, in EraseAuthorRequest) error {
-	_, err := call[EraseAuthorRequest, Empty](ctx, c, to, RouteEraseAuthor, &in)
+	_, err := call[EraseAuthorRequest, Empty](ctx, c, to, RouteEraseAuthor, &in, nil)
 	return err
 }
 
 // FileNotice sends a notice to the queue of region to, the content's.
 func (c *Client) FileNotice(ctx context.Context, to kurz.Region, in FileNoticeRequest) (*FileNoticeResponse, error) {
-	return call[FileNoticeRequest, FileNoticeResponse](ctx, c, to, RouteFileNotice, &in)
+	return call(ctx, c, to, RouteFileNotice, &in, func(out *FileNoticeResponse) error {
+		return ownID(to, "queue item", out.ItemID)
+	})
 }
 
 // DeliverStatement sends a statement of reasons to region to, the
 // notice's.
 func (c *Client) DeliverStatement(ctx context.Context, to kurz.Region, in DeliverStatementRequest) error {
-	_, err := call[DeliverStatementRequest, Empty](ctx, c, to, RouteDeliverStatement, &in)
+	_, err := call[DeliverStatementRequest, Empty](ctx, c, to, RouteDeliverStatement, &in, nil)
 	return err
 }
 
 // ItemStatus asks region to for a queue item's public status.
 func (c *Client) ItemStatus(ctx context.Context, to kurz.Region, in ItemStatusRequest) (*ItemStatusResponse, error) {
-	return call[ItemStatusRequest, ItemStatusResponse](ctx, c, to, RouteItemStatus, &in)
+	return call[ItemStatusRequest, ItemStatusResponse](ctx, c, to, RouteItemStatus, &in, nil)
 }
 
 // Appeal appeals a decision of region to.
 func (c *Client) Appeal(ctx context.Context, to kurz.Region, in AppealRequest) (*AppealResponse, error) {
-	return call[AppealRequest, AppealResponse](ctx, c, to, RouteAppeal, &in)
+	return call(ctx, c, to, RouteAppeal, &in, func(out *AppealResponse) error {
+		return ownID(to, "queue item", out.ItemID)
+	})
+}
+
+// ErrForeignID is the cause of the EUnavailable error a call returns for
+// a signed answer that names a person or object its region cannot vouch
+// for: another region's, a malformed one, or not the one asked about.
+var ErrForeignID = errors.New("link: answer names an identity its region cannot vouch for")
+
+func foreign(to kurz.Region, what string) error {
+	return &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s answered with %s; the answer is refused", to, what),
+		Cause: ErrForeignID}
+}
+
+// ownID checks that id is an ID of region to.
+func ownID(to kurz.Region, what, id string) error {
+	if r, err := kurz.ParseID(id); err != nil || r != to {
+		return foreign(to, "a "+what+" that is not its own")
+	}
+	return nil
+}
+
+// checkComment checks a comment region to holds: its ID is region to's,
+// and it is on video and by author when those are given.
+func checkComment(to kurz.Region, cm *Comment, video, author string) error {
+	if err := ownID(to, "comment", cm.ID); err != nil {
+		return err
+	}
+	if err := ownID(to, "video", cm.VideoID); err != nil {
+		return err
+	}
+	if _, err := kurz.ParseID(cm.Author.ID); err != nil {
+		return foreign(to, "a comment by a malformed person ID")
+	}
+	if (video != "" && cm.VideoID != video) || (author != "" && cm.Author.ID != author) {
+		return foreign(to, "a comment other than the one asked for")
+	}
+	return nil
 }
 
 // call makes one typed call: the request goes in the URL for GET and as
 // JSON otherwise; the answer must be signed by region to (or come from
-// this client's own region, in memory).
-func call[Req, Resp any](ctx context.Context, c *Client, to kurz.Region, route string, in *Req) (*Resp, error) {
+// this client's own region, in memory), and pass check (when not nil),
+// which binds the identities in it to region to.
+func call[Req, Resp any](ctx context.Context, c *Client, to kurz.Region, route string, in *Req, check func(*Resp) error) (*Resp, error) {
 	method, pattern, _ := strings.Cut(route, " ")
 	uri := pattern
 	var body []byte
@@ -374,13 +463,18 @@ func call[Req, Resp any](ctx context.Context, c *Client, to kurz.Region, route s
 	if err != nil {
 		return nil, err
 	}
-	data, err := c.roundTrip(ctx, to, method, uri, body, true)
+	data, err := c.roundTrip(ctx, to, method, uri, body)
 	if err != nil {
 		return nil, err
 	}
 	out := new(Resp)
 	if err := json.Unmarshal(data, out); err != nil {
 		return nil, &kurz.Error{Code: kurz.EUnavailable, Message: "region " + string(to) + " sent an answer that does not parse", Cause: err}
+	}
+	if check != nil {
+		if err := check(out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -86,15 +87,17 @@ type wire struct {
 	body         any
 }
 
-// TestCallsWireFormat makes every call twice, once as today's callers do
-// through Call and once typed, against handlers registered with Handle:
-// both send the same request, the handler decodes it strictly into the
-// typed request, and both read the same answer.
+// TestCallsWireFormat makes every typed call against handlers registered
+// with Handle: each sends the request the callers in cell/ sent before
+// the typed calls (method, path, query and body), the handler decodes it
+// strictly into the typed request, and the answer reads as those callers
+// read it.
 func TestCallsWireFormat(t *testing.T) {
 	t.Parallel()
 	var (
 		t0        = time.Date(2026, 2, 3, 4, 5, 6, 7_000_000, time.UTC)
 		uid       = kurz.NewID("eu")
+		usr       = kurz.NewID("us")
 		partyHash = []byte("0123456789abcdef0123456789abcdef") // a keyed hash stands for an appellant
 		vid       = kurz.NewID("us")
 		cid       = kurz.NewID("us")
@@ -120,7 +123,7 @@ func TestCallsWireFormat(t *testing.T) {
 		item     ItemStatusResponse
 		appeal   AppealResponse
 	}{
-		session:  VerifySessionResponse{ID: uid, Handle: "alice"},
+		session:  VerifySessionResponse{ID: usr, Handle: "alice"},
 		follows:  FollowsResponse{Follows: true},
 		owner:    HandleOwnerResponse{Handle: "alice", UserID: uid},
 		located:  LocateEmailResponse{Found: true},
@@ -194,14 +197,14 @@ func TestCallsWireFormat(t *testing.T) {
 		in: map[string][]byte{"token_hash": hash}, out: &sessionOut, wantOut: &struct {
 			ID     string `json:"id"`
 			Handle string `json:"handle"`
-		}{uid, "alice"},
+		}{usr, "alice"},
 		typed: func(ctx context.Context, c *Client) (any, error) {
 			return c.VerifySession(ctx, "us", VerifySessionRequest{TokenHash: hash})
 		},
 		wantTyped: &answers.session, wantReq: &VerifySessionRequest{TokenHash: hash},
 	}, {
 		route: RouteFollows, method: "GET", path: "/link/v1/follows?follower=" + url.QueryEscape(uid) + "&followee=" + url.QueryEscape(vid),
-		out: &followsOut, wantOut: &struct{ Follows bool }{true},
+		out: &followsOut, wantOut: map[string]bool{"follows": true},
 		typed: func(ctx context.Context, c *Client) (any, error) {
 			return c.Follows(ctx, "us", FollowsRequest{Follower: uid, Followee: vid})
 		},
@@ -347,35 +350,31 @@ func TestCallsWireFormat(t *testing.T) {
 		}))
 		c := b.client("eu", tr)
 		for _, tc := range cases {
-			// Today's call.
-			got.Delete(tc.route)
-			if err := c.Call(t.Context(), "us", tc.method, tc.path, tc.in, tc.out); err != nil {
-				t.Errorf("%s, today's call: %v", tc.route, err)
-				continue
-			}
-			if req, _ := got.Load(tc.route); !reflect.DeepEqual(req, tc.wantReq) {
-				t.Errorf("%s, today's call decoded as %#v, want %#v", tc.route, req, tc.wantReq)
-			}
-			if tc.out != nil && !reflect.DeepEqual(jsonOf(t, tc.out), jsonOf(t, tc.wantOut)) {
-				t.Errorf("%s, today's caller read %s, want %s", tc.route, jsonOf(t, tc.out), jsonOf(t, tc.wantOut))
-			}
-			today := sent.Get()
-
-			// The typed call.
 			got.Delete(tc.route)
 			out, err := tc.typed(t.Context(), c)
 			if err != nil {
-				t.Errorf("%s, typed: %v", tc.route, err)
+				t.Errorf("%s: %v", tc.route, err)
 				continue
 			}
 			if req, _ := got.Load(tc.route); !reflect.DeepEqual(req, tc.wantReq) {
-				t.Errorf("%s, typed call decoded as %#v, want %#v", tc.route, req, tc.wantReq)
+				t.Errorf("%s: decoded as %#v, want %#v", tc.route, req, tc.wantReq)
 			}
 			if tc.wantTyped != nil && !reflect.DeepEqual(out, tc.wantTyped) {
-				t.Errorf("%s, typed answer %#v, want %#v", tc.route, out, tc.wantTyped)
+				t.Errorf("%s: answer %#v, want %#v", tc.route, out, tc.wantTyped)
 			}
-			if typed := sent.Get(); !reflect.DeepEqual(typed, today) {
-				t.Errorf("%s: the typed call sends %#v, today's call %#v", tc.route, typed, today)
+			if tc.wantOut != nil && !reflect.DeepEqual(jsonOf(t, out), jsonOf(t, tc.wantOut)) {
+				t.Errorf("%s: the answer reads %s, the callers before read %s", tc.route, jsonOf(t, out), jsonOf(t, tc.wantOut))
+			}
+			u, err := url.Parse(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := wire{tc.method, u.EscapedPath(), u.Query(), nil}
+			if tc.in != nil {
+				before.body = jsonOf(t, tc.in)
+			}
+			if typed := sent.Get(); !reflect.DeepEqual(typed, before) {
+				t.Errorf("%s: sends %#v, the callers before sent %#v", tc.route, typed, before)
 			}
 		}
 	}
@@ -420,4 +419,132 @@ func TestAnswerShapes(t *testing.T) {
 			t.Errorf("%s: %v, today %v", name, got, want)
 		}
 	}
+}
+
+// TestForeignIdentitiesRefused: a correctly signed answer that names a
+// person or object its region cannot vouch for (another region's, a
+// malformed one, or not the one asked about) is refused, on both
+// transports; the same answer naming the region's own passes.
+func TestForeignIdentitiesRefused(t *testing.T) {
+	t.Parallel()
+	var (
+		euPerson = kurz.NewID("eu")
+		usPerson = kurz.NewID("us")
+		usVideo  = kurz.NewID("us")
+		euVideo  = kurz.NewID("eu")
+		usItem   = kurz.NewID("us")
+		comment  = func(id, video, author string) Comment {
+			return Comment{ID: id, VideoID: video, Text: "t", Author: CommentAuthor{ID: author, Handle: "a"}}
+		}
+	)
+	type answerCase struct {
+		name  string
+		good  bool
+		route string
+		call  func(ctx context.Context, c *Client) error
+	}
+	var cases []answerCase
+	// add records a case: what the peer answers on route, and the call
+	// that reads it.
+	answer := map[string]any{}
+	add := func(name string, good bool, route string, resp any, call func(ctx context.Context, c *Client) error) {
+		answer[name] = resp
+		cases = append(cases, answerCase{name: name, good: good, route: route, call: call})
+	}
+	session := func(ctx context.Context, c *Client) error {
+		_, err := c.VerifySession(ctx, "us", VerifySessionRequest{TokenHash: make([]byte, 32)})
+		return err
+	}
+	add("session of us's person", true, RouteVerifySession, VerifySessionResponse{ID: usPerson, Handle: "a"}, session)
+	add("session of eu's person", false, RouteVerifySession, VerifySessionResponse{ID: euPerson, Handle: "a"}, session)
+	add("session of a malformed ID", false, RouteVerifySession, VerifySessionResponse{ID: "us", Handle: "a"}, session)
+	add("session of nobody", false, RouteVerifySession, VerifySessionResponse{}, session)
+	owner := func(ctx context.Context, c *Client) error {
+		_, err := c.HandleOwner(ctx, "us", HandleOwnerRequest{Handle: "alice"})
+		return err
+	}
+	add("owner of the handle", true, RouteHandleOwner, HandleOwnerResponse{Handle: "alice", UserID: euPerson}, owner)
+	add("owner of another handle", false, RouteHandleOwner, HandleOwnerResponse{Handle: "bob", UserID: euPerson}, owner)
+	add("owner with a malformed ID", false, RouteHandleOwner, HandleOwnerResponse{Handle: "alice", UserID: "nobody"}, owner)
+	logOf := func(ctx context.Context, c *Client) error {
+		_, err := c.LogSince(ctx, "us", LogSinceRequest{})
+		return err
+	}
+	add("log of us's video", true, RouteLogSince, LogSinceResponse{Entries: []*kurz.LogEntry{{Seq: 1, Kind: "video_gone", ObjectID: usVideo}}}, logOf)
+	add("log of eu's video", false, RouteLogSince, LogSinceResponse{Entries: []*kurz.LogEntry{{Seq: 1, Kind: "video_gone", ObjectID: usVideo}, {Seq: 2, Kind: "video_gone", ObjectID: euVideo}}}, logOf)
+	add("log with a null entry", false, RouteLogSince, json.RawMessage(`{"entries":[null],"head":1}`), logOf)
+	post := func(ctx context.Context, c *Client) error {
+		_, err := c.PostComment(ctx, "us", PostCommentRequest{VideoID: usVideo, AuthorID: euPerson, Text: "t"})
+		return err
+	}
+	add("comment stored", true, RoutePostComment, comment(usItem, usVideo, euPerson), post)
+	add("comment of eu", false, RoutePostComment, comment(kurz.NewID("eu"), usVideo, euPerson), post)
+	add("comment by another author", false, RoutePostComment, comment(usItem, usVideo, usPerson), post)
+	add("comment on another video", false, RoutePostComment, comment(usItem, kurz.NewID("us"), euPerson), post)
+	list := func(ctx context.Context, c *Client) error {
+		_, err := c.ListComments(ctx, "us", ListCommentsRequest{Video: usVideo})
+		return err
+	}
+	add("comments of the video", true, RouteListComments, ListCommentsResponse{Items: []Comment{comment(usItem, usVideo, euPerson), comment(kurz.NewID("us"), usVideo, usPerson)}}, list)
+	add("comments of another video", false, RouteListComments, ListCommentsResponse{Items: []Comment{comment(usItem, usVideo, euPerson), comment(kurz.NewID("us"), euVideo, usPerson)}}, list)
+	add("comments by a malformed author", false, RouteListComments, ListCommentsResponse{Items: []Comment{comment(usItem, usVideo, "x")}}, list)
+	byAuthor := func(ctx context.Context, c *Client) error {
+		_, err := c.CommentsByAuthor(ctx, "us", CommentsByAuthorRequest{Author: euPerson})
+		return err
+	}
+	add("comments by the author", true, RouteCommentsByAuthor, CommentsByAuthorResponse{Items: []Comment{comment(usItem, usVideo, euPerson)}}, byAuthor)
+	add("comments by another author", false, RouteCommentsByAuthor, CommentsByAuthorResponse{Items: []Comment{comment(usItem, usVideo, kurz.NewID("eu"))}}, byAuthor)
+	notice := func(ctx context.Context, c *Client) error {
+		_, err := c.FileNotice(ctx, "us", FileNoticeRequest{NoticeID: "n", NoticeRegion: "eu"})
+		return err
+	}
+	add("notice item of us", true, RouteFileNotice, FileNoticeResponse{ItemID: usItem}, notice)
+	add("notice item of eu", false, RouteFileNotice, FileNoticeResponse{ItemID: kurz.NewID("eu")}, notice)
+	appeal := func(ctx context.Context, c *Client) error {
+		_, err := c.Appeal(ctx, "us", AppealRequest{DecisionID: usItem})
+		return err
+	}
+	add("appeal item of us", true, RouteAppeal, AppealResponse{ItemID: usItem}, appeal)
+	add("appeal item of sg", false, RouteAppeal, AppealResponse{ItemID: kurz.NewID("sg")}, appeal)
+
+	for _, tc := range cases {
+		for _, tr := range transports {
+			b := setup(t)
+			m := NewMux()
+			resp := answer[tc.name]
+			// Every call answers with the case's JSON, whatever its type.
+			raw, err := json.Marshal(resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rawAnswers[tc.route](m, tc.route, raw)
+			b.muxes["us"] = m
+			err = tc.call(t.Context(), b.client("eu", tr))
+			switch {
+			case tc.good && err != nil:
+				t.Errorf("%s over %s: %v", tc.name, tr, err)
+			case !tc.good && (kurz.ErrorCode(err) != kurz.EUnavailable || !errors.Is(err, ErrForeignID)):
+				t.Errorf("%s over %s: %v, want EUnavailable with ErrForeignID", tc.name, tr, err)
+			}
+		}
+	}
+}
+
+// rawAnswers register a call that answers with fixed JSON, per route.
+var rawAnswers = map[string]func(m *Mux, route string, raw []byte){
+	RouteVerifySession:    rawAnswer[VerifySessionRequest],
+	RouteHandleOwner:      rawAnswer[HandleOwnerRequest],
+	RouteLogSince:         rawAnswer[LogSinceRequest],
+	RoutePostComment:      rawAnswer[PostCommentRequest],
+	RouteListComments:     rawAnswer[ListCommentsRequest],
+	RouteCommentsByAuthor: rawAnswer[CommentsByAuthorRequest],
+	RouteFileNotice:       rawAnswer[FileNoticeRequest],
+	RouteAppeal:           rawAnswer[AppealRequest],
+}
+
+func rawAnswer[Req any](m *Mux, route string, raw []byte) {
+	Handle(m, route, func(ctx context.Context, from kurz.Region, in *Req) (*json.RawMessage, error) {
+		r := json.RawMessage(raw)
+		return &r, nil
+	})
 }

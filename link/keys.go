@@ -14,17 +14,6 @@ import (
 // direction, Secrets(to, from).
 type Secrets func(from, to kurz.Region) []byte
 
-// SharedSecret returns Secrets that use one secret, as it is, for every
-// pair and both directions.
-//
-// Deprecated: the shared secret itself authenticates calls, and a peer
-// that holds it can speak for any region. Use Keys, which derives a key
-// per direction and keeps the email locator apart. SharedSecret stays
-// for callers that are not switched yet.
-func SharedSecret(secret []byte) Secrets {
-	return func(from, to kurz.Region) []byte { return secret }
-}
-
 // MinSecretLen is the shortest secret Keys accepts.
 const MinSecretLen = 32
 
@@ -129,8 +118,9 @@ func (k *Keys) LocatorKey() []byte {
 	return LocatorKey(k.Shared)
 }
 
-// LocatorKey derives an email locator key from secret. It equals what
-// cell.LocatorKey has always derived from the link secret.
+// LocatorKey derives an email locator key from secret: the derivation
+// kurz has always applied to the shared link secret, so accounts made
+// before Keys stay findable by email.
 func LocatorKey(secret []byte) []byte {
 	key, _ := hkdf.Key(sha256.New, secret, nil, "kurz email locator v1", 32)
 	return key

@@ -18,15 +18,16 @@
 // sender, and a request addressed by a region to itself. The answer is
 // signed the same way by the receiver (status, the request's method, URI
 // and nonce, the regions swapped, a timestamp, Retry-After and the body's
-// hash), and the typed calls refuse an answer whose signature is missing,
+// hash), and the calls refuse an answer whose signature is missing,
 // forged or made for another request, as EUnavailable: a peer's answer is
-// as untrusted as a stranger's request.
+// as untrusted as a stranger's request. A signed answer is refused too
+// when it names a person or object its region cannot vouch for: a region
+// speaks only for its own people and objects (see calls.go).
 //
 // Keys: each direction of each pair of regions has its own key, derived
 // with HKDF-SHA256 from the pair's secret when one is configured, else
 // from the deployment's shared secret; no configured secret authenticates
-// a message itself (SharedSecret, kept until its callers switch to Keys,
-// is the exception). With only a shared secret, all regions form one trust
+// a message itself. With only a shared secret, all regions form one trust
 // domain; pair secrets make a sender's identity hold between operators.
 // The email locator key is derived apart (its own secret, or the shared
 // one under its own HKDF label) and never authenticates a call. See Keys.
@@ -109,37 +110,11 @@ func (c *Client) now() time.Time {
 	return time.Now()
 }
 
-// Call sends a JSON request to region to and decodes a JSON response into
-// out (if non-nil). Error responses become *kurz.Error with the peer's code;
-// an unreachable peer is EUnavailable.
-//
-// Call is the untyped path kept for callers not yet switched to the typed
-// calls (calls.go). It refuses an answer with a forged or mismatched
-// signature like they do, but it still accepts an unsigned answer, which
-// is all a peer served by the handler before Handler can give; the typed
-// calls do not.
-func (c *Client) Call(ctx context.Context, to kurz.Region, method, path string, in, out any) error {
-	var body []byte
-	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
-			return err
-		}
-	}
-	data, err := c.roundTrip(ctx, to, method, path, body, false)
-	if err != nil {
-		return err
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
-}
-
 // roundTrip sends one request and returns the body of a successful
-// answer; an error answer becomes its *kurz.Error. With signedOnly, an
-// unsigned answer from another region is refused.
-func (c *Client) roundTrip(ctx context.Context, to kurz.Region, method, uri string, body []byte, signedOnly bool) ([]byte, error) {
+// answer; an error answer becomes its *kurz.Error. An answer from another
+// region without a valid signature is refused (ErrBadAnswer), whatever
+// its status: nothing a peer says is believed unless the peer said it.
+func (c *Client) roundTrip(ctx context.Context, to kurz.Region, method, uri string, body []byte) ([]byte, error) {
 	if to == c.From {
 		return c.callSelf(ctx, method, uri, body)
 	}
@@ -184,10 +159,8 @@ func (c *Client) roundTrip(ctx context.Context, to kurz.Region, method, uri stri
 	if len(data) > maxBody {
 		return nil, kurz.Errorf(kurz.EUnavailable, "region %s answered with more than %d bytes", to, maxBody)
 	}
-	if resp.Header.Get(HeaderSignature) != "" || signedOnly {
-		if err := c.checkAnswer(resp, req, to, nonce, data); err != nil {
-			return nil, err
-		}
+	if err := c.checkAnswer(resp, req, to, nonce, data); err != nil {
+		return nil, err
 	}
 	return answer(to, resp.StatusCode, resp.Header, data)
 }

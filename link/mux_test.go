@@ -37,8 +37,8 @@ func TestMuxUnknownRoute(t *testing.T) {
 			t.Errorf("%s: %d %s", target, status, data)
 		}
 	}
-	if err := b.client("eu", "http").Call(t.Context(), "us", "GET", "/link/v1/nope", nil, nil); kurz.ErrorCode(err) != kurz.ENotFound {
-		t.Fatalf("Call: %v", err)
+	if _, err := call[itemRequest, Empty](t.Context(), b.client("eu", "http"), "us", "GET /link/v1/nope", &itemRequest{}, nil); kurz.ErrorCode(err) != kurz.ENotFound {
+		t.Fatalf("a call nobody registered: %v", err)
 	}
 }
 
@@ -94,16 +94,16 @@ func TestMuxURLDecoding(t *testing.T) {
 	b := setup(t, "us")
 	c := b.client("eu", "http")
 	in := itemRequest{ID: "eu_a/b c?d%", After: -42, Flag: true, Name: "x&y=z"}
-	out, err := call[itemRequest, itemRequest](t.Context(), c, "us", routeItem, &in)
+	out, err := call[itemRequest, itemRequest](t.Context(), c, "us", routeItem, &in, nil)
 	if err != nil || *out != in {
 		t.Fatalf("%+v %v", out, err)
 	}
 	// Missing parameters are zero; an empty wildcard is no such object.
-	out, err = call[itemRequest, itemRequest](t.Context(), c, "us", routeItem, &itemRequest{ID: "x"})
+	out, err = call[itemRequest, itemRequest](t.Context(), c, "us", routeItem, &itemRequest{ID: "x"}, nil)
 	if err != nil || *out != (itemRequest{ID: "x"}) {
 		t.Fatalf("%+v %v", out, err)
 	}
-	if _, err := call[itemRequest, itemRequest](t.Context(), c, "us", routeItem, &itemRequest{}); kurz.ErrorCode(err) != kurz.ENotFound {
+	if _, err := call[itemRequest, itemRequest](t.Context(), c, "us", routeItem, &itemRequest{}, nil); kurz.ErrorCode(err) != kurz.ENotFound {
 		t.Fatalf("empty wildcard: %v", err)
 	}
 	for name, target := range map[string]string{
@@ -142,7 +142,7 @@ func TestMuxErrorStatus(t *testing.T) {
 			t.Errorf("%s: %d %v %s, want %d", code, got, h, data, status)
 		}
 		// The client gets the same error back, Retry-After and field kept.
-		_, err := call[failRequest, Empty](t.Context(), c, "us", routeFail, &in)
+		_, err := call[failRequest, Empty](t.Context(), c, "us", routeFail, &in, nil)
 		var ke *kurz.Error
 		if !errors.As(err, &ke) || ke.Code != code || ke.Message != "safe message" || ke.Field != "f" || ke.RetryAfter != 30 {
 			t.Errorf("%s: client got %#v", code, err)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -103,7 +104,13 @@ func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 			continue
 		}
 		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: pos, WaitSeconds: 8})
+		if err == nil {
+			err = checkPeerEntries(peer, out.Entries)
+		}
 		if err != nil {
+			if errors.Is(err, link.ErrForeignID) || errors.Is(err, link.ErrBadAnswer) {
+				c.Log.Warn("a peer's log answer is refused", "peer", peer, "err", err)
+			}
 			if ctx.Err() == nil {
 				c.peerDown(peer, err)
 				cell.Sleep(ctx, backoff)
@@ -168,6 +175,9 @@ func (c *Service) catchUp(ctx context.Context, peer kurz.Region, pos int64) {
 			return
 		}
 		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: have})
+		if err == nil {
+			err = checkPeerEntries(peer, out.Entries)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				c.peerDown(peer, err)
@@ -206,6 +216,29 @@ func (c *Service) applied(peer kurz.Region) int64 {
 	c.posMu.Lock()
 	defer c.posMu.Unlock()
 	return c.pos[peer]
+}
+
+// checkPeerEntries refuses a page of peer's log that speaks for another
+// region: every video and profile it publishes must be its own, by one of
+// its own people (the link has checked the entries' object IDs).
+func checkPeerEntries(peer kurz.Region, entries []*kurz.LogEntry) error {
+	own := func(id string) bool { r, err := kurz.ParseID(id); return err == nil && r == peer }
+	for _, e := range entries {
+		ok := true
+		switch e.Kind {
+		case cell.LogVideo:
+			var v catalog.PublicVideo
+			ok = json.Unmarshal(e.Data, &v) == nil && v.ID == e.ObjectID && own(v.OwnerID)
+		case cell.LogProfile:
+			var p catalog.PublicProfile
+			ok = json.Unmarshal(e.Data, &p) == nil && p.ID == e.ObjectID
+		}
+		if !ok {
+			return &kurz.Error{Code: kurz.EUnavailable, Message: fmt.Sprintf("region %s published an entry about what is not its own; its log is refused", peer),
+				Cause: link.ErrForeignID}
+		}
+	}
+	return nil
 }
 
 func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {

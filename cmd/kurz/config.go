@@ -160,7 +160,11 @@ regions = ["eu"]
 topology = "eu-us"              # the country table: eu-us-sg, eu-us or single
 directory = "eu"
 peer = { us = "https://us.example.org" }
-# link-secret: better in the environment (KURZ_LINK_SECRET) or a file only root reads
+link-secret-file = "/etc/kurz/link.secret"   # mode 0600; or KURZ_LINK_SECRET. Never the secret itself in this file
+link-addr = ":8443"                           # peers call here, over mutual TLS
+link-cert = "/etc/kurz/eu.pem"
+link-key = "/etc/kurz/eu-key.pem"
+link-ca = "/etc/kurz/link-ca.pem"
 min-free-space = "1GiB"
 max-upload-size = "512MiB"
 transcode-slots = 2

@@ -106,7 +106,8 @@ func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Con
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://...")
 	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's wrapped data keys, as region=postgres://...")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region, as region=s3://bucket/prefix?endpoint=…")
-	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64")
+	var secrets secretFlags
+	secrets.register(fs, false)
 	if extra != nil {
 		extra(fs)
 	}
@@ -117,10 +118,14 @@ func regionFlags(name string, args []string, extra func(*flag.FlagSet)) (app.Con
 	if err := r.Validate(); err != nil {
 		return cfg, "", fmt.Errorf("--region: %w", err)
 	}
-	if k := os.Getenv("KURZ_KEK_" + strings.ToUpper(*region)); k != "" && cfg.KEK[r] == "" {
-		cfg.KEK[r] = k
-	}
 	cfg.Regions = []kurz.Region{r}
+	warnings, err := secrets.resolve(&cfg, args, os.Getenv, false)
+	if err != nil {
+		return cfg, "", err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(os.Stderr, "kurz: warning:", w)
+	}
 	return cfg, r, nil
 }
 
@@ -270,8 +275,9 @@ func (p pairs) Set(s string) error {
 }
 
 // ParseServeFlags turns command-line flags (and KURZ_* environment
-// variables for secrets) into a Config.
-func ParseServeFlags(args []string, getenv func(string) string) (app.Config, error) {
+// variables and files for secrets) into a Config. The warnings name
+// secrets given on the command line.
+func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []string, error) {
 	cfg := app.DefaultConfig()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
@@ -284,13 +290,17 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	fs.BoolFunc("no-jobs", "run no jobs on this node (an API node whose region runs kurz worker elsewhere)", func(string) error { cfg.Role = region.RoleAPI; return nil })
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (never on the public port)")
 	fs.BoolVar(&cfg.MediaRedirect, "media-redirect", false, "answer public media requests of S3-stored regions with a redirect to a short-lived presigned URL instead of streaming through kurz")
-	fs.Var(pairs(cfg.KEK), "kek", "a region's key-encryption key, region=base64 (repeatable; or KURZ_KEK_<REGION>; default a key file)")
 	dir := fs.String("directory", "", "region deciding handle claims (default: the first region)")
 	def := fs.String("default-region", "", "home region for countries not in the table (default: the directory region)")
 	countries := map[kurz.Region]string{}
 	fs.Var(pairs(countries), "country", "override a country's home region, as DE=eu (repeatable)")
-	fs.StringVar(&cfg.LinkSecret, "link-secret", "", "region link secret, base64 (or KURZ_LINK_SECRET)")
-	fs.Var(pairs(cfg.PeerSecrets), "peer-secret", "a link secret for one peer, as region=base64 (repeatable; instead of --link-secret)")
+	var secrets secretFlags
+	secrets.register(fs, true)
+	fs.StringVar(&cfg.LinkAddr, "link-addr", "", "a listener of its own for peers (region link, forwarded requests, media), serving TLS with --link-cert")
+	fs.StringVar(&cfg.LinkCert, "link-cert", "", "PEM certificate this process presents to peers (on --link-addr, else on --addr) and as a client")
+	fs.StringVar(&cfg.LinkKey, "link-key", "", "PEM private key of --link-cert")
+	fs.StringVar(&cfg.LinkCA, "link-ca", "", "PEM CA that peers' certificates must chain to: pins https:// peers and requires their client certificates")
+	fs.BoolVar(&cfg.InsecureLink, "insecure-link", false, "accept plain http:// peers on the network (sessions and sign-ins are then not forwarded to them)")
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxy", "", "comma-separated CIDRs allowed to set X-Forwarded-For")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
@@ -313,10 +323,10 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	moreFlags(fs, &cfg)
 	// Config file and KURZ_* environment first, flags over them.
 	if err := parseSources(fs, args, getenv); err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return cfg, nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	cfg.StorageQuota = *storageMiB << 20
 	cfg.Regions = nil
@@ -337,42 +347,39 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, err
 	}
 	table, err := app.TopologyCountries(*topology)
 	if err != nil {
-		return cfg, fmt.Errorf("--topology: %w", err)
+		return cfg, nil, fmt.Errorf("--topology: %w", err)
 	}
 	cfg.Residency.Countries = table
 	for c, r := range countries {
 		cc, err := kurz.NormalizeCountry(string(c))
 		if err != nil {
-			return cfg, fmt.Errorf("--country %s: unknown country", c)
+			return cfg, nil, fmt.Errorf("--country %s: unknown country", c)
 		}
 		cfg.Residency.Countries[cc] = kurz.Region(r)
 	}
-	if cfg.LinkSecret == "" {
-		cfg.LinkSecret = getenv("KURZ_LINK_SECRET")
-	}
-	for _, r := range cfg.Regions {
-		if _, ok := cfg.KEK[r]; !ok {
-			if k := getenv("KURZ_KEK_" + strings.ToUpper(string(r))); k != "" {
-				cfg.KEK[r] = k
-			}
-		}
+	warnings, err := secrets.resolve(&cfg, args, getenv, true)
+	if err != nil {
+		return cfg, nil, err
 	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			pf, err := netip.ParsePrefix(p)
 			if err != nil {
-				return cfg, fmt.Errorf("--trusted-proxy: %w", err)
+				return cfg, nil, fmt.Errorf("--trusted-proxy: %w", err)
 			}
 			cfg.TrustedProxies = append(cfg.TrustedProxies, pf)
 		}
 	}
-	return cfg, cfg.Validate()
+	return cfg, warnings, cfg.Validate()
 }
 
 func serve(args []string, role region.Role) error {
-	cfg, err := ParseServeFlags(args, os.Getenv)
+	cfg, warnings, err := ParseServeFlags(args, os.Getenv)
 	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(os.Stderr, "kurz: warning:", w)
 	}
 	if role != "" {
 		cfg.Role = role
