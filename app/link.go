@@ -225,7 +225,9 @@ func peerClient(tlsCfg *tls.Config, timeout time.Duration) *http.Client {
 
 func peerTransport(tlsCfg *tls.Config) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = tlsCfg
+	// Each transport gets its own copy: net/http writes its protocols
+	// (ALPN) into the one it is given.
+	t.TLSClientConfig = tlsCfg.Clone()
 	t.Proxy = nil // peers are addressed directly; a proxy would see the link
 	t.MaxIdleConnsPerHost = 16
 	return t
@@ -252,14 +254,13 @@ func requirePeerCert(next http.Handler) http.Handler {
 // listen binds the main port and, with LinkAddr, the peers' port, both
 // answering 503 "starting" until openGates: with TLS where configured.
 func (m *Main) listen() error {
-	var mainTLS, linkTLS *tls.Config
 	var err error
 	if m.Config.LinkCert != "" {
 		if m.Config.LinkAddr == "" {
 			// Peers call the main listener: it serves TLS.
-			mainTLS, err = m.Config.serverTLS(false)
+			m.mainTLS, err = m.Config.serverTLS(false)
 		} else {
-			linkTLS, err = m.Config.serverTLS(true)
+			m.linkTLS, err = m.Config.serverTLS(true)
 		}
 		if err != nil {
 			return err
@@ -273,8 +274,8 @@ func (m *Main) listen() error {
 		return err
 	}
 	m.served = make(chan error, 2)
-	m.server = m.newServer(m.gate, mainTLS)
-	go func() { m.served <- serve(m.server, m.ln) }()
+	m.server = m.newServer(m.gate, m.mainTLS)
+	go func() { m.served <- serve(m.server, m.ln, m.mainTLS) }()
 	if m.Config.LinkAddr == "" {
 		return nil
 	}
@@ -282,9 +283,9 @@ func (m *Main) listen() error {
 		return err
 	}
 	m.linkGate = &gate{version: BuildVersion()}
-	m.linkServer = m.newServer(m.linkGate, linkTLS)
-	go func() { m.served <- serve(m.linkServer, m.linkLn) }()
-	m.Log.Info("kurz listening for peers", "addr", m.linkLn.Addr().String(), "tls", linkTLS != nil, "mutual_tls", linkTLS != nil && m.Config.LinkCA != "")
+	m.linkServer = m.newServer(m.linkGate, m.linkTLS)
+	go func() { m.served <- serve(m.linkServer, m.linkLn, m.linkTLS) }()
+	m.Log.Info("kurz listening for peers", "addr", m.linkLn.Addr().String(), "tls", m.linkTLS != nil, "mutual_tls", m.linkTLS != nil && m.Config.LinkCA != "")
 	return nil
 }
 
@@ -296,13 +297,13 @@ func (m *Main) openGates(h http.Handler) {
 		return
 	}
 	main := h
-	if m.server.TLSConfig != nil && m.Config.LinkCA != "" {
+	if m.mainTLS != nil && m.Config.LinkCA != "" {
 		main = requirePeerCert(h)
 	}
 	m.gate.open(main)
 	if m.linkGate != nil {
 		lh := h
-		if m.linkServer.TLSConfig != nil && m.Config.LinkCA != "" {
+		if m.linkTLS != nil && m.Config.LinkCA != "" {
 			lh = requirePeerCert(h)
 		}
 		m.linkGate.open(lh)
@@ -319,8 +320,10 @@ func (m *Main) newServer(h http.Handler, tlsCfg *tls.Config) *http.Server {
 	return s
 }
 
-func serve(s *http.Server, ln net.Listener) error {
-	if s.TLSConfig != nil {
+// serve serves s on ln, with TLS when tlsCfg (s's TLSConfig, which
+// net/http may fill in for HTTP/2 even when nil) is set.
+func serve(s *http.Server, ln net.Listener, tlsCfg *tls.Config) error {
+	if tlsCfg != nil {
 		return s.ServeTLS(ln, "", "")
 	}
 	return s.Serve(ln)
@@ -332,7 +335,7 @@ func (m *Main) LinkURL() string {
 	if m.linkLn == nil {
 		return m.URL()
 	}
-	if m.linkServer.TLSConfig != nil {
+	if m.linkTLS != nil {
 		return "https://" + m.linkLn.Addr().String()
 	}
 	return "http://" + m.linkLn.Addr().String()

@@ -2,12 +2,23 @@ package app_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -281,5 +292,190 @@ func TestForgedPeerAnswersRefused(t *testing.T) {
 	// The handle is still eu's admin's.
 	if r := eu.do("GET", "/api/v1/users/boss", nil); r.Status != 200 {
 		t.Fatalf("eu's admin's handle: %d %s", r.Status, r.Body)
+	}
+}
+
+// testCA is a certificate authority for a test: it signs certificates for
+// 127.0.0.1, good for serving and as a client.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	dir  string
+}
+
+func newTestCA(t *testing.T, name string) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	ca := &testCA{cert: cert, key: key, dir: t.TempDir()}
+	writePEM(t, ca.file("ca.pem"), "CERTIFICATE", der)
+	return ca
+}
+
+func (ca *testCA) file(name string) string { return filepath.Join(ca.dir, name) }
+
+// issue makes a certificate for 127.0.0.1 and returns its cert and key
+// files.
+func (ca *testCA) issue(t *testing.T, name string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = ca.file(name+".pem"), ca.file(name+"-key.pem")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "EC PRIVATE KEY", kder)
+	return certFile, keyFile
+}
+
+func writePEM(t *testing.T, path, kind string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLinkOverTLS: two real processes (eu and sg in one, us in the
+// other) whose peers are https:// links on listeners of their own, with
+// certificates of a test CA, pinned and mutual. Sign-up, sign-in and
+// sessions forwarded between them work, and each one's public log
+// reaches the other. The peers' listener refuses a client without a
+// certificate of that CA, and plain http.
+func TestLinkOverTLS(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t, "kurz link test CA")
+	euCert, euKey := ca.issue(t, "eu")
+	usCert, usKey := ca.issue(t, "us")
+	secret := secretFile(t, base64.StdEncoding.EncodeToString([]byte(canary("tls-link-secret-")+"0123456789abcdef")))
+	addrs := map[string]string{"eu": freeAddr(t), "us": freeAddr(t)}
+	links := map[string]string{"eu": freeAddr(t), "us": freeAddr(t)}
+	common := []string{"--directory", "eu", "--link-secret-file", secret, "--link-ca", ca.file("ca.pem"), "--signups-per-ip", "1000"}
+	euProc := startProcess(t, addrs["eu"], append(common, "--regions", "eu,sg", "--data", t.TempDir(),
+		"--link-addr", links["eu"], "--link-cert", euCert, "--link-key", euKey,
+		"--peer", "us=https://"+links["us"])...)
+	usProc := startProcess(t, addrs["us"], append(common, "--regions", "us", "--data", t.TempDir(),
+		"--link-addr", links["us"], "--link-cert", usCert, "--link-key", usKey,
+		"--peer", "eu=https://"+links["eu"], "--peer", "sg=https://"+links["eu"])...)
+	eu := &server{t: t, base: "http://" + addrs["eu"], logs: euProc.logs}
+	us := &server{t: t, base: "http://" + addrs["us"], logs: usProc.logs}
+
+	// A person of us signs up and in at eu's door: forwarded over TLS.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("eu's log:\n%s\nus's log:\n%s", euProc.logs.String(), usProc.logs.String())
+		}
+	})
+	yank := eu.signUp("yank", "yank@example.com", "1990-01-01", "US")
+	if yank.Region != "us" {
+		t.Fatalf("a US sign-up at eu's door lives in %s", yank.Region)
+	}
+	eu.login(&yank)
+	if r := eu.do("GET", "/api/v1/me", nil, "Authorization", "Bearer "+yank.Token); r.Status != 200 || !strings.Contains(string(r.Body), `"yank"`) {
+		t.Fatalf("a us session at eu's door: %d %s", r.Status, r.Body)
+	}
+	fritz := us.signUp("fritz", "fritz@example.de", "1990-01-01", "DE")
+	if fritz.Region != "eu" {
+		t.Fatalf("a German sign-up at us's door lives in %s", fritz.Region)
+	}
+	// Each one's public log reaches the other.
+	waitFor(t, "us's profile at eu's door", func() bool { return eu.do("GET", "/api/v1/users/yank", nil).Status == 200 })
+	waitFor(t, "eu's profile at us's door", func() bool { return us.do("GET", "/api/v1/users/fritz", nil).Status == 200 })
+
+	// The peers' listener takes only clients with a certificate of the CA.
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	other := newTestCA(t, "another CA")
+	otherCert, otherKey := other.issue(t, "stranger")
+	stranger, err := tls.LoadX509KeyPair(otherCert, otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]*tls.Config{
+		"no client certificate":              {RootCAs: pool},
+		"a certificate of another authority": {RootCAs: pool, Certificates: []tls.Certificate{stranger}},
+	} {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+		resp, err := c.Get("https://" + links["us"] + "/link/v1/log")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s: the peers' listener answered %d", name, resp.StatusCode)
+		}
+	}
+	if resp, err := http.Get("http://" + links["us"] + "/readyz"); err == nil {
+		defer resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Fatal("the peers' listener answers plain http")
+		}
+	}
+	// With the CA's certificate the TLS handshake passes (the call itself
+	// still needs a signature).
+	mine, err := tls.LoadX509KeyPair(euCert, euKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{mine}}}}
+	resp, err := c.Get("https://" + links["us"] + "/link/v1/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("an unsigned call with the CA's certificate: %d", resp.StatusCode)
+	}
+}
+
+// TestPlainLinkOffLoopback: a plain http:// peer on an address that is
+// not this machine's stops the process at start with a message saying
+// what to do; with --insecure-link it starts, and then forwards no
+// session to that peer.
+func TestPlainLinkOffLoopback(t *testing.T) {
+	t.Parallel()
+	secret := secretFile(t, base64.StdEncoding.EncodeToString([]byte(canary("plain-link-secret-")+"0123456789abcdef")))
+	// 192.0.2.1 is TEST-NET-1: an address that is surely not this machine.
+	args := []string{"serve", "--addr", freeAddr(t), "--regions", "eu,sg", "--data", t.TempDir(), "--link-secret-file", secret,
+		"--peer", "us=http://192.0.2.1:8082"}
+	out, err := exec.Command(kurzBinary(t), args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "plain http://") || !strings.Contains(string(out), "--insecure-link") {
+		t.Fatalf("a plain peer off loopback: %v\n%s", err, out)
+	}
+
+	addr := freeAddr(t)
+	p := startProcess(t, addr, "--regions", "eu,sg", "--data", t.TempDir(), "--link-secret-file", secret,
+		"--peer", "us=http://192.0.2.1:8082", "--insecure-link")
+	eu := &server{t: t, base: "http://" + addr, logs: p.logs}
+	r := eu.do("GET", "/api/v1/me", nil, "Authorization", "Bearer "+auth.NewToken("us"))
+	if r.Status != 503 || !strings.Contains(string(r.Body), "unencrypted") {
+		t.Fatalf("a us session at eu's door, us over plain http: %d %s", r.Status, r.Body)
+	}
+	if !strings.Contains(p.logs.String(), "--insecure-link") {
+		t.Fatalf("no warning about the plain link at start:\n%s", p.logs.String())
 	}
 }

@@ -46,8 +46,9 @@ type Main struct {
 	media  *ffmpeg.Runner
 	gate   *gate
 	locks  []io.Closer
-	// peerTLS is the TLS configuration of calls to peers.
-	peerTLS *tls.Config
+	// peerTLS is the TLS configuration of calls to peers; mainTLS and
+	// linkTLS, when set, that of the main and the peers' listener.
+	peerTLS, mainTLS, linkTLS *tls.Config
 	// linkLn, linkGate and linkServer serve peers on Config.LinkAddr, if
 	// set.
 	linkLn     net.Listener
@@ -185,7 +186,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return nil
 	}
 	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion(),
-		"tls", m.server.TLSConfig != nil)
+		"tls", m.mainTLS != nil)
 	for r, u := range m.Config.Peers {
 		if plainRemote(u) {
 			m.Log.Warn("the link to this peer is plain http on the network (--insecure-link): sessions and sign-ins are not forwarded there", "peer", r)
@@ -215,7 +216,7 @@ func (m *Main) nodeID() string {
 
 // URL is the base URL the server listens on.
 func (m *Main) URL() string {
-	if m.server != nil && m.server.TLSConfig != nil {
+	if m.mainTLS != nil {
 		return "https://" + m.ln.Addr().String()
 	}
 	return "http://" + m.ln.Addr().String()

@@ -109,7 +109,7 @@ func (s *Server) Init(l Limits) {
 		AccountWindow: l.LoginAccountWindow, UnderAttackDelay: l.UnderAttackDelay}, s.DeviceKey, max(2, runtime.NumCPU()))
 	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
 	s.forwardClient = &http.Client{
-		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16, TLSClientConfig: s.PeerTLS},
+		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16, TLSClientConfig: s.PeerTLS.Clone()},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)

@@ -108,7 +108,8 @@ func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 			err = checkPeerEntries(peer, out.Entries)
 		}
 		if err != nil {
-			if errors.Is(err, link.ErrForeignID) || errors.Is(err, link.ErrBadAnswer) {
+			if errors.Is(err, link.ErrForeignID) {
+				// Signed, so the peer (or its key) said it: worth a look.
 				c.Log.Warn("a peer's log answer is refused", "peer", peer, "err", err)
 			}
 			if ctx.Err() == nil {
