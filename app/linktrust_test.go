@@ -45,6 +45,9 @@ type fakePeer struct {
 	sessionID atomic.Value // string
 	verifies  atomic.Int64
 
+	// owners answers HandleOwner, as a handle directory: handle → person.
+	owners sync.Map
+
 	mu       sync.Mutex
 	pages    [][]*kurz.LogEntry // served in turn to us's log reader, the last one for good
 	logCalls int
@@ -106,6 +109,17 @@ func (f *fakePeer) register(m *link.Mux, r kurz.Region) {
 	})
 	link.Handle(m, link.RouteLocateEmail, func(ctx context.Context, from kurz.Region, in *link.LocateEmailRequest) (*link.LocateEmailResponse, error) {
 		return &link.LocateEmailResponse{}, nil
+	})
+	link.Handle(m, link.RouteClaimHandle, func(ctx context.Context, from kurz.Region, in *link.ClaimHandleRequest) (*link.Empty, error) {
+		f.owners.Store(in.Handle, in.UserID)
+		return nil, nil
+	})
+	link.Handle(m, link.RouteHandleOwner, func(ctx context.Context, from kurz.Region, in *link.HandleOwnerRequest) (*link.HandleOwnerResponse, error) {
+		id, ok := f.owners.Load(in.Handle)
+		if !ok {
+			return nil, kurz.ErrNotFound
+		}
+		return &link.HandleOwnerResponse{Handle: in.Handle, UserID: id.(string)}, nil
 	})
 	link.Handle(m, link.RouteLogSince, func(ctx context.Context, from kurz.Region, in *link.LogSinceRequest) (*link.LogSinceResponse, error) {
 		if page := f.nextPage(r, in.After); page != nil {
@@ -292,6 +306,58 @@ func TestForgedPeerAnswersRefused(t *testing.T) {
 	// The handle is still eu's admin's.
 	if r := eu.do("GET", "/api/v1/users/boss", nil); r.Status != 200 {
 		t.Fatalf("eu's admin's handle: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestForgedDirectoryAnswersRefused: eu's handle directory is a fake us.
+// When it names, for a handle, a person of eu who holds another handle,
+// or a person of us whose published profile holds another handle, eu
+// refuses the answer: an admin granting a role by handle grants nothing
+// to the wrong person. The true holder is still found.
+func TestForgedDirectoryAnswersRefused(t *testing.T) {
+	t.Parallel()
+	secret := []byte(canary("fake-directory-secret-") + "0123456789abcdef")
+	fake := newFakePeer(t, &link.Keys{Shared: secret}, "us", "sg")
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	p := startProcess(t, addr, "--regions", "eu", "--data", dir, "--directory", "us",
+		"--link-secret-file", secretFile(t, base64.StdEncoding.EncodeToString(secret)),
+		"--peer", "us="+fake.server.URL, "--peer", "sg="+fake.server.URL, "--signups-per-ip", "1000")
+	eu := &server{t: t, base: "http://" + addr, logs: p.logs}
+	boss := eu.signUp("boss", "boss@example.org", "1980-01-01", "DE")
+	eu.login(&boss)
+	victim := eu.signUp("victim", "victim@example.org", "1990-01-01", "FR")
+	if out, err := exec.Command(kurzBinary(t), "admin", "grant", "--region", "eu", "--handle", "boss", "--role", "admin", "--data", dir).CombinedOutput(); err != nil {
+		t.Fatalf("admin grant: %v\n%s", err, out)
+	}
+	// us publishes a profile of its own.
+	realus := kurz.NewID("us")
+	fake.mu.Lock()
+	fake.pages = [][]*kurz.LogEntry{{profileEntry(t, realus, catalog.PublicProfile{ID: realus, Handle: "realus"})}}
+	fake.mu.Unlock()
+	waitFor(t, "us's profile at the eu door", func() bool { return eu.do("GET", "/api/v1/users/realus", nil).Status == 200 })
+
+	grant := func(holder string) *response {
+		fake.owners.Store("victim", holder)
+		return eu.do("POST", "/api/v1/admin/regions/eu/roles", map[string]string{"handle": "victim", "role": "moderator"},
+			"Authorization", "Bearer "+boss.Token)
+	}
+	for name, holder := range map[string]string{
+		"eu's admin, who holds another handle":     boss.ID,
+		"a person of us known by another handle":   realus,
+		"a person of a region that does not exist": "xx_01jd0000000000000000000000",
+	} {
+		if r := grant(holder); r.Status != 503 || r.errorCode(t) != kurz.EUnavailable {
+			t.Errorf("the directory names %s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	// The admin was granted nothing more, and the true holder is found.
+	if r := eu.do("GET", "/api/v1/admin/regions/eu/audit", nil, "Authorization", "Bearer "+boss.Token); r.Status != 200 ||
+		strings.Count(string(r.Body), `"grant"`) != 1 {
+		t.Fatalf("the audit log after the refused grants: %d %s", r.Status, r.Body)
+	}
+	if r := grant(victim.ID); r.Status != 201 || !strings.Contains(string(r.Body), victim.ID) {
+		t.Fatalf("the true holder: %d %s", r.Status, r.Body)
 	}
 }
 
