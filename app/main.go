@@ -103,7 +103,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// Device cookies must verify on every node of a region: their key
 		// comes from the secret all nodes share.
 		DeviceKey: guard.DeviceKey(keys.Shared),
-		PeerTLS:        m.peerTLS,
+		PeerTLS:   m.peerTLS,
 	}
 	m.api.Verifier = &link.Verifier{
 		Secrets: secrets,
