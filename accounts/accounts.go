@@ -259,19 +259,30 @@ func (c *Service) UserIDByEmail(ctx context.Context, locator []byte) (string, er
 
 // Authenticate returns the person a session token belongs to.
 func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile, error) {
-	s, err := c.Store.SessionByTokenHash(ctx, auth.HashToken(token))
-	if errors.Is(err, kurz.ErrNotFound) || (err == nil && c.Now().After(s.ExpiresAt)) {
+	hash, now := auth.HashToken(token), c.Now()
+	if p, ok := c.Sessions.Get(hash, now); ok {
+		return p, nil
+	}
+	s, err := c.Store.SessionByTokenHash(ctx, hash)
+	if errors.Is(err, kurz.ErrNotFound) || (err == nil && now.After(s.ExpiresAt)) {
 		return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
 	}
 	if err != nil {
 		return nil, err
 	}
-	return c.Store.ProfileByID(ctx, s.UserID)
+	p, err := c.Store.ProfileByID(ctx, s.UserID)
+	if err != nil {
+		return nil, err
+	}
+	c.Sessions.Put(hash, p, s.ExpiresAt, now)
+	return p, nil
 }
 
 // Logout ends the session of token.
 func (c *Service) Logout(ctx context.Context, token string) error {
-	return c.Store.DeleteSession(ctx, auth.HashToken(token))
+	hash := auth.HashToken(token)
+	c.Sessions.Forget(hash)
+	return c.Store.DeleteSession(ctx, hash)
 }
 
 // ResolveHandle asks the directory which person holds a handle. The

@@ -60,6 +60,7 @@ func (c *Service) ResetPassword(ctx context.Context, token, password string) err
 		return err
 	}
 	hash := auth.HashPassword(password)
+	var userID string
 	err := c.Tx(ctx, func(q kurz.Queries) error {
 		r, err := q.TakePasswordReset(ctx, auth.HashToken(token))
 		if errors.Is(err, kurz.ErrNotFound) {
@@ -73,8 +74,13 @@ func (c *Service) ResetPassword(ctx context.Context, token, password string) err
 		if err := q.SetPasswordHash(ctx, r.UserID, hash); err != nil {
 			return err
 		}
+		userID = r.UserID
+		c.Sessions.ForgetPerson(r.UserID)
 		return q.DeleteSessionsOf(ctx, r.UserID)
 	})
+	if err == nil {
+		c.Sessions.ForgetPerson(userID) // again: a request may have cached one before the commit
+	}
 	if errors.Is(err, errExpired) {
 		// The expired link is still used up: take it out of the store.
 		c.Store.TakePasswordReset(context.WithoutCancel(ctx), auth.HashToken(token))

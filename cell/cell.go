@@ -84,6 +84,9 @@ type Cell struct {
 	// OnVideoGone, if set, is called when a video leaves the catalogue
 	// (to purge edge caches).
 	OnVideoGone func(videoID string)
+	// Sessions caches verified sessions for a moment (see SessionCacheTTL);
+	// whoever ends sessions clears them here too.
+	Sessions *SessionCache
 	// MinFreeBytes is the free-space floor of the region's folder: below
 	// it uploads are refused (507) and readiness fails (0: no floor).
 	MinFreeBytes int64
@@ -102,6 +105,9 @@ type Cell struct {
 func (c *Cell) Init() {
 	if c.Index == nil {
 		c.Index = catalog.NewIndex()
+	}
+	if c.Sessions == nil {
+		c.Sessions = &SessionCache{}
 	}
 	c.logWake = make(chan struct{})
 	if c.Workers == nil {

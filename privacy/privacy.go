@@ -640,6 +640,7 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 		if err := c.AppendLog(ctx, q, cell.LogProfileGone, userID, map[string]string{"id": userID}); err != nil {
 			return err
 		}
+		c.Sessions.ForgetPerson(userID)
 		if err := q.DeletePerson(ctx, userID); err != nil {
 			return err
 		}
@@ -655,6 +656,7 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 		}
 		return c.Audit(ctx, q, "system", userID, "erase", "all", "erasure requested by the person")
 	})
+	c.Sessions.ForgetPerson(userID) // again: a request may have cached one before the commit
 	if err != nil {
 		return err
 	}

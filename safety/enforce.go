@@ -109,6 +109,7 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 		if err := q.SuspendAccount(ctx, d.OwnerID, until); err != nil {
 			return err
 		}
+		c.Sessions.ForgetPerson(d.OwnerID)
 		return q.DeleteSessionsOf(ctx, d.OwnerID)
 	case action == "restore:suspend" || action == "restore:terminate":
 		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {

@@ -1,0 +1,44 @@
+package cell_test
+
+import (
+	"testing"
+	"time"
+
+	"kurz"
+	"kurz/cell"
+)
+
+func TestSessionCache(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	var s cell.SessionCache
+	alice, bob := &kurz.Profile{ID: "eu_alice", Handle: "alice"}, &kurz.Profile{ID: "eu_bob", Handle: "bob"}
+	s.Put([]byte("a1"), alice, now.Add(time.Hour), now)
+	s.Put([]byte("a2"), alice, now.Add(time.Hour), now)
+	s.Put([]byte("b1"), bob, now.Add(time.Second), now)
+	if p, ok := s.Get([]byte("a1"), now); !ok || p.Handle != "alice" {
+		t.Fatalf("Get a1 = %v %v", p, ok)
+	}
+	if _, ok := s.Get([]byte("a1"), now.Add(cell.SessionCacheTTL)); ok {
+		t.Fatal("a cached session outlives the cache's time")
+	}
+	if _, ok := s.Get([]byte("b1"), now.Add(time.Second)); ok {
+		t.Fatal("a cached session outlives the session")
+	}
+	s.Forget([]byte("a1"))
+	if _, ok := s.Get([]byte("a1"), now); ok {
+		t.Fatal("a forgotten session is still cached")
+	}
+	s.ForgetPerson("eu_alice")
+	if _, ok := s.Get([]byte("a2"), now); ok {
+		t.Fatal("a session of a forgotten person is still cached")
+	}
+	if _, ok := s.Get([]byte("b1"), now); !ok {
+		t.Fatal("someone else's session was forgotten too")
+	}
+	var none *cell.SessionCache // a command's cell caches nothing
+	none.Put([]byte("x"), bob, now.Add(time.Hour), now)
+	if _, ok := none.Get([]byte("x"), now); ok {
+		t.Fatal("a nil cache cached")
+	}
+}
