@@ -215,9 +215,15 @@ type Queries interface {
 	// AppealByItem returns the appeal behind an appeal item.
 	AppealByItem(ctx context.Context, itemID string) (*Appeal, error)
 	// ReporterStanding returns a notifier's unfounded count and suspension;
-	// AddUnfounded counts one more unfounded notice and sets the suspension.
+	// AddUnfounded counts one more unfounded notice, extends the suspension
+	// to suspendedUntil if that is later, and returns the new count as of
+	// its own write (in a transaction, no other can change it meanwhile).
 	ReporterStanding(ctx context.Context, hash []byte) (unfounded int, suspendedUntil time.Time, err error)
 	AddUnfounded(ctx context.Context, hash []byte, suspendedUntil time.Time, at time.Time) (int, error)
+	// SuspendReporter extends a counted notifier's suspension to until, if
+	// that is later; it never shortens one. A notifier never counted is
+	// ErrNotFound.
+	SuspendReporter(ctx context.Context, hash []byte, until time.Time) error
 	// LastReportAt is when a notifier last reported anything here.
 	LastReportAt(ctx context.Context, hash []byte) (time.Time, error)
 	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error

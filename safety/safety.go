@@ -453,15 +453,13 @@ func (c *Service) countUnfounded(ctx context.Context, q kurz.Queries, itemID str
 	// take their standing rows' locks without deadlocking on PostgreSQL.
 	slices.SortFunc(reports, func(a, b kurz.ItemReport) int { return bytes.Compare(a.ReporterHash, b.ReporterHash) })
 	for _, r := range reports {
-		n, _, err := q.ReporterStanding(ctx, r.ReporterHash)
+		// The count comes back from the write itself, so two decisions at
+		// once cannot both miss the threshold.
+		n, err := q.AddUnfounded(ctx, r.ReporterHash, time.Time{}, c.Now())
+		if err == nil && n >= SuspendAfter {
+			err = q.SuspendReporter(ctx, r.ReporterHash, c.Now().Add(ReportSuspension))
+		}
 		if err != nil {
-			return err
-		}
-		var until time.Time
-		if n+1 >= SuspendAfter {
-			until = c.Now().Add(ReportSuspension)
-		}
-		if _, err := q.AddUnfounded(ctx, r.ReporterHash, until, c.Now()); err != nil {
 			return err
 		}
 	}

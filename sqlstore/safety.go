@@ -238,14 +238,19 @@ func (q queries) AddUnfounded(ctx context.Context, hash []byte, suspendedUntil, 
 	if !suspendedUntil.IsZero() {
 		until = ms(suspendedUntil)
 	}
-	if err := q.exec(ctx, `INSERT INTO reporter_standing (reporter_hash, unfounded, suspended_until, updated_at) VALUES ($1, 1, $2, $3)
+	// RETURNING reads the count this statement wrote, in or out of a
+	// transaction.
+	var n int
+	err := q.w.QueryRowContext(ctx, `INSERT INTO reporter_standing (reporter_hash, unfounded, suspended_until, updated_at) VALUES ($1, 1, $2, $3)
 		ON CONFLICT (reporter_hash) DO UPDATE SET unfounded = reporter_standing.unfounded + 1,
 		suspended_until = CASE WHEN excluded.suspended_until > reporter_standing.suspended_until THEN excluded.suspended_until ELSE reporter_standing.suspended_until END,
-		updated_at = excluded.updated_at`, hash, until, ms(at)); err != nil {
-		return 0, err
-	}
-	n, _, err := q.ReporterStanding(ctx, hash)
-	return n, err
+		updated_at = excluded.updated_at RETURNING unfounded`, hash, until, ms(at)).Scan(&n)
+	return n, q.wrap(err)
+}
+
+func (q queries) SuspendReporter(ctx context.Context, hash []byte, until time.Time) error {
+	return q.execOne(ctx, `UPDATE reporter_standing SET suspended_until = CASE WHEN suspended_until < $2 THEN $2 ELSE suspended_until END
+		WHERE reporter_hash = $1`, hash, ms(until))
 }
 
 func (q queries) LastReportAt(ctx context.Context, hash []byte) (time.Time, error) {

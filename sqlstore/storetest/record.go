@@ -624,6 +624,11 @@ func (r recQueries) AddUnfounded(ctx context.Context, hash []byte, suspendedUnti
 	return r.q.AddUnfounded(ctx, hash, suspendedUntil, at)
 }
 
+func (r recQueries) SuspendReporter(ctx context.Context, hash []byte, until time.Time) error {
+	r.hit()
+	return r.q.SuspendReporter(ctx, hash, until)
+}
+
 func (r recQueries) LastReportAt(ctx context.Context, hash []byte) (time.Time, error) {
 	r.hit()
 	return r.q.LastReportAt(ctx, hash)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -322,6 +323,32 @@ func testReporterStanding(t *testing.T, s kurz.Store) {
 	}
 	if n, until, _ := s.ReporterStanding(ctx(), []byte{9, 0}); n != 0 || !until.IsZero() {
 		t.Fatalf("another notifier's standing = %d, %v", n, until)
+	}
+
+	// SuspendReporter only extends, and only a counted notifier.
+	noErr(t, s.SuspendReporter(ctx(), h, at(300)))
+	noErr(t, s.SuspendReporter(ctx(), h, at(250)))
+	if n, until, _ := s.ReporterStanding(ctx(), h); n != 5 || !until.Equal(at(300)) {
+		t.Fatalf("after SuspendReporter: %d, %v; want 5, %v", n, until, at(300))
+	}
+	wantNotFound(t, s.SuspendReporter(ctx(), []byte{9, 0}, at(300)), "SuspendReporter of a notifier never counted")
+
+	// Counted at once, each AddUnfounded returns its own count: every
+	// count from 1 to n comes back once, so a threshold is never missed.
+	other := []byte{8, 8}
+	counts := make([]int, 20)
+	for _, err := range hammer(t, s, len(counts), func(q kurz.Queries, i int) error {
+		var err error
+		counts[i], err = q.AddUnfounded(ctx(), other, time.Time{}, at(i))
+		return err
+	}) {
+		noErr(t, err)
+	}
+	slices.Sort(counts)
+	for i, c := range counts {
+		if c != i+1 {
+			t.Fatalf("concurrent AddUnfounded counts = %v", counts)
+		}
 	}
 }
 
