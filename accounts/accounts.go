@@ -90,27 +90,26 @@ func validateSignUp(in *SignUp, now time.Time) (*signUp, error) {
 }
 
 // SignUp creates a person in this region, which must be their home region.
-// The handle is claimed at the directory first; if anything later fails the
-// claim is released, so nothing is half-created.
+// The email (as its locator) and the handle are claimed at the directory
+// first, so that of concurrent sign-ups in different regions with one
+// email or one handle exactly one gets it; if anything later fails the
+// claims are released, so nothing is half-created.
 func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 	s, err := validateSignUp(in, c.Now())
 	if err != nil {
 		return nil, err
 	}
 	locator := c.EmailLocator(s.email)
+	// Accounts made before email claims existed are found by asking every
+	// region; the claim below decides between sign-ups racing now.
 	if region, err := c.LocateEmail(ctx, locator); err != nil {
 		return nil, err
 	} else if region != "" {
-		return nil, &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
+		return nil, errEmailTaken
 	}
 	userID := kurz.NewID(c.Region)
-	if err := c.Link.ClaimHandle(ctx, c.Directory, link.ClaimHandleRequest{Handle: s.handle, UserID: userID}); err != nil {
-		if kurz.ErrorCode(err) == kurz.EConflict {
-			return nil, &kurz.Error{Code: kurz.EConflict, Field: "handle", Message: "this handle is taken"}
-		}
-		if kurz.ErrorCode(err) == kurz.EUnavailable {
-			return nil, &kurz.Error{Code: kurz.EUnavailable, Message: "sign-up is unavailable right now (the handle directory cannot be reached); please try again later", Cause: err}
-		}
+	release, err := c.claim(ctx, userID, s.handle, locator)
+	if err != nil {
 		return nil, err
 	}
 	hash := auth.HashPassword(s.password)
@@ -144,17 +143,58 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 		}
 	}
 	if err != nil {
-		if rerr := c.Link.ReleaseHandle(context.WithoutCancel(ctx), c.Directory, link.ReleaseHandleRequest{Handle: s.handle, UserID: userID}); rerr != nil {
-			c.Log.Error("release handle claim after failed sign-up", "user_id", userID, "err", rerr)
-		}
+		release()
 		if kurz.ErrorCode(err) == kurz.EConflict {
 			// A concurrent sign-up with the same email won the race.
-			return nil, &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
+			return nil, errEmailTaken
 		}
 		return nil, err
 	}
 	c.Log.Info("account created", "user_id", userID)
 	return p, nil
+}
+
+var errEmailTaken = &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
+
+// claim claims an email locator and a handle for a new person at the
+// directory, the email first. It returns a function that gives back both,
+// for a sign-up that fails later; a failed claim gives back what it took.
+func (c *Service) claim(ctx context.Context, userID, handle string, locator []byte) (release func(), err error) {
+	unavailable := func(err error) error {
+		return &kurz.Error{Code: kurz.EUnavailable, Message: "sign-up is unavailable right now (the directory region cannot be reached); please try again later", Cause: err}
+	}
+	releaseEmail := func() {
+		if err := c.Link.ReleaseEmail(context.WithoutCancel(ctx), c.Directory, link.ReleaseEmailRequest{UserID: userID}); err != nil {
+			c.Log.Error("release email claim after failed sign-up", "user_id", userID, "err", err)
+		}
+	}
+	if err := c.Link.ClaimEmail(ctx, c.Directory, link.ClaimEmailRequest{Locator: locator, UserID: userID}); err != nil {
+		switch kurz.ErrorCode(err) {
+		case kurz.EConflict:
+			return nil, errEmailTaken
+		case kurz.EUnavailable:
+			// The claim may have been made before the answer was lost.
+			releaseEmail()
+			return nil, unavailable(err)
+		}
+		return nil, err
+	}
+	if err := c.Link.ClaimHandle(ctx, c.Directory, link.ClaimHandleRequest{Handle: handle, UserID: userID}); err != nil {
+		releaseEmail()
+		switch kurz.ErrorCode(err) {
+		case kurz.EConflict:
+			return nil, &kurz.Error{Code: kurz.EConflict, Field: "handle", Message: "this handle is taken"}
+		case kurz.EUnavailable:
+			return nil, unavailable(err)
+		}
+		return nil, err
+	}
+	return func() {
+		if err := c.Link.ReleaseHandle(context.WithoutCancel(ctx), c.Directory, link.ReleaseHandleRequest{Handle: handle, UserID: userID}); err != nil {
+			c.Log.Error("release handle claim after failed sign-up", "user_id", userID, "err", err)
+		}
+		releaseEmail()
+	}, nil
 }
 
 // LocateEmail asks every region (through the link) whether it holds an

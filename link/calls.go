@@ -19,13 +19,15 @@ import (
 const (
 	// Accounts and follows: a person's home region vouches for their
 	// session and answers for their follows; the directory region decides
-	// handle claims; every region answers email lookups.
+	// handle and email claims; every region answers email lookups.
 	RouteVerifySession = "POST /link/v1/sessions/verify"
 	RouteFollows       = "GET /link/v1/follows"
 	RouteClaimHandle   = "POST /link/v1/handles/claim"
 	RouteReleaseHandle = "POST /link/v1/handles/release"
 	RouteHandleOwner   = "GET /link/v1/handles/{handle}"
 	RouteLocateEmail   = "POST /link/v1/emails/locate"
+	RouteClaimEmail    = "POST /link/v1/emails/claim"
+	RouteReleaseEmail  = "POST /link/v1/emails/release"
 
 	// Replication: the public log and counter deltas.
 	RouteLogSince    = "GET /link/v1/log"
@@ -51,6 +53,7 @@ const (
 func Routes() []string {
 	return []string{
 		RouteVerifySession, RouteFollows, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
+		RouteClaimEmail, RouteReleaseEmail,
 		RouteLogSince, RouteApplyDeltas,
 		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor,
 		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal,
@@ -117,6 +120,21 @@ type LocateEmailRequest struct {
 // LocateEmailResponse answers LocateEmailRequest.
 type LocateEmailResponse struct {
 	Found bool `json:"found"`
+}
+
+// ClaimEmailRequest claims an email, in the directory region, for a
+// person of the calling region, so that one email has one account across
+// regions. The email travels only as its locator (see
+// LocateEmailRequest).
+type ClaimEmailRequest struct {
+	Locator []byte `json:"locator"`
+	UserID  string `json:"user_id"`
+}
+
+// ReleaseEmailRequest gives back the email claims a person of the calling
+// region holds (after a failed sign-up, and at erasure).
+type ReleaseEmailRequest struct {
+	UserID string `json:"user_id"`
 }
 
 // LogSinceRequest reads a region's public log after a position, waiting
@@ -314,6 +332,19 @@ func (c *Client) HandleOwner(ctx context.Context, to kurz.Region, in HandleOwner
 // LocateEmail asks region to whether it holds an account with an email.
 func (c *Client) LocateEmail(ctx context.Context, to kurz.Region, in LocateEmailRequest) (*LocateEmailResponse, error) {
 	return call[LocateEmailRequest, LocateEmailResponse](ctx, c, to, RouteLocateEmail, &in, nil)
+}
+
+// ClaimEmail claims an email locator in the directory region to.
+func (c *Client) ClaimEmail(ctx context.Context, to kurz.Region, in ClaimEmailRequest) error {
+	_, err := call[ClaimEmailRequest, Empty](ctx, c, to, RouteClaimEmail, &in, nil)
+	return err
+}
+
+// ReleaseEmail gives a person's email claims back to the directory region
+// to.
+func (c *Client) ReleaseEmail(ctx context.Context, to kurz.Region, in ReleaseEmailRequest) error {
+	_, err := call[ReleaseEmailRequest, Empty](ctx, c, to, RouteReleaseEmail, &in, nil)
+	return err
 }
 
 // LogSince reads region to's public log. Every entry must be about an

@@ -143,6 +143,8 @@ func TestCallsWireFormat(t *testing.T) {
 	canned[ReleaseHandleRequest, Empty](m, RouteReleaseHandle, &got, nil)
 	canned[HandleOwnerRequest](m, RouteHandleOwner, &got, &answers.owner)
 	canned[LocateEmailRequest](m, RouteLocateEmail, &got, &answers.located)
+	canned[ClaimEmailRequest, Empty](m, RouteClaimEmail, &got, nil)
+	canned[ReleaseEmailRequest, Empty](m, RouteReleaseEmail, &got, nil)
 	canned[LogSinceRequest](m, RouteLogSince, &got, &answers.log)
 	canned[ApplyDeltasRequest, Empty](m, RouteApplyDeltas, &got, nil)
 	canned[PostCommentRequest](m, RoutePostComment, &got, &answers.comment)
@@ -235,6 +237,20 @@ func TestCallsWireFormat(t *testing.T) {
 			return c.LocateEmail(ctx, "us", LocateEmailRequest{Locator: hash})
 		},
 		wantTyped: &answers.located, wantReq: &LocateEmailRequest{Locator: hash},
+	}, {
+		route: RouteClaimEmail, method: "POST", path: "/link/v1/emails/claim",
+		in: map[string]any{"locator": hash, "user_id": uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.ClaimEmail(ctx, "us", ClaimEmailRequest{Locator: hash, UserID: uid})
+		},
+		wantReq: &ClaimEmailRequest{Locator: hash, UserID: uid},
+	}, {
+		route: RouteReleaseEmail, method: "POST", path: "/link/v1/emails/release",
+		in: map[string]string{"user_id": uid},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.ReleaseEmail(ctx, "us", ReleaseEmailRequest{UserID: uid})
+		},
+		wantReq: &ReleaseEmailRequest{UserID: uid},
 	}, {
 		route: RouteLogSince, method: "GET", path: "/link/v1/log?after=5&wait=8",
 		out: &logOut, wantOut: &struct {

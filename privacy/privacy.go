@@ -645,9 +645,13 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 			return err
 		}
 		// The steps in other regions run as jobs, retried until they
-		// succeed: the handle's release at the directory and the removal
-		// of the person's comments in every region.
-		jobs := []river.InsertManyParams{{Args: EraseRemoteArgs{UserID: userID, Handle: p.Handle, Region: c.Directory, Step: stepReleaseHandle}}}
+		// succeed: the release of the handle and the email at the
+		// directory and the removal of the person's comments in every
+		// region.
+		jobs := []river.InsertManyParams{
+			{Args: EraseRemoteArgs{UserID: userID, Handle: p.Handle, Region: c.Directory, Step: stepReleaseHandle}},
+			{Args: EraseRemoteArgs{UserID: userID, Region: c.Directory, Step: stepReleaseEmail}},
+		}
 		for _, r := range c.Regions {
 			jobs = append(jobs, river.InsertManyParams{Args: EraseRemoteArgs{UserID: userID, Region: r, Step: stepEraseComments}})
 		}
@@ -678,6 +682,7 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 // Steps of an erasure in other regions.
 const (
 	stepReleaseHandle = "release_handle"
+	stepReleaseEmail  = "release_email"
 	stepEraseComments = "erase_comments"
 )
 
@@ -707,6 +712,8 @@ func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemote
 	switch a.Step {
 	case stepReleaseHandle:
 		return w.c.Link.ReleaseHandle(ctx, a.Region, link.ReleaseHandleRequest{Handle: a.Handle, UserID: a.UserID})
+	case stepReleaseEmail:
+		return w.c.Link.ReleaseEmail(ctx, a.Region, link.ReleaseEmailRequest{UserID: a.UserID})
 	case stepEraseComments:
 		return w.c.Link.EraseAuthor(ctx, a.Region, link.EraseAuthorRequest{Author: a.UserID})
 	}

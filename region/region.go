@@ -240,6 +240,7 @@ func (r *Region) Start(ctx context.Context, role Role) error {
 		}
 	}
 	r.Privacy.Start(ctx)
+	r.Go(r.Accounts.BackfillHandleKeys)
 	if role == RoleWorker {
 		return nil
 	}
