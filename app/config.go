@@ -6,6 +6,7 @@ package app
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -106,6 +107,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SecureCookies marks cookies Secure; set it behind HTTPS.
 	SecureCookies bool
+	// PublicURL is the origin people reach kurz at ("https://kurz.example"),
+	// for absolute links (OpenGraph, oEmbed). A request's Host header is
+	// never used for them; without PublicURL they name the listen address.
+	PublicURL string
 
 	// MaxUploadBytes bounds one upload; MaxVideoDuration one video.
 	MaxUploadBytes   int64
@@ -265,6 +270,13 @@ func (c *Config) Validate() error {
 	}
 	if t := c.Timeouts; t.ReadHeader <= 0 || t.Read <= 0 || t.Write <= 0 || t.Idle <= 0 || t.MinRate <= 0 || t.RateWindow < time.Second {
 		return fmt.Errorf("config: timeouts and the minimum transfer rate must be positive (the rate's window at least a second)")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+			strings.Trim(u.Path, "/") != "" {
+			return fmt.Errorf("config: the public URL must be an origin like https://kurz.example, without a path")
+		}
 	}
 	if c.DailyExports <= 0 || c.StorageQuota < 0 {
 		return fmt.Errorf("config: the daily export limit must be positive and the storage quota not negative")

@@ -178,6 +178,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// The operator's legal pages, editable while running (web/legal.go).
 	pages.LegalDir, pages.Contact = filepath.Join(m.Config.DataDir, "pages"), m.Config.Contact
 	pages.ResetPassword = m.api.ResetPassword
+	// Absolute links name the configured origin, never a request's Host.
+	pages.BaseURL = strings.TrimRight(m.Config.PublicURL, "/")
+	if pages.BaseURL == "" && m.ln != nil {
+		pages.BaseURL = "http://" + m.ln.Addr().String()
+	}
 	m.api.Web = pages.Register
 
 	m.openGates(instrument(m.api.Handler()))

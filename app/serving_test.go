@@ -3,10 +3,14 @@ package app_test
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+
+	"kurz/app"
 )
 
 // TestTextAtTheEdge: text that is not valid UTF-8 or holds a NUL is
@@ -75,19 +79,46 @@ func TestTextAtTheEdge(t *testing.T) {
 	if r := s.do("PATCH", "/api/v1/me/profile", map[string]string{"bio": "日本語 ÄÖÜ 👩‍👩‍👧 \u200b"}, auth...); r.Status != 200 {
 		t.Errorf("good text: %d %s", r.Status, r.Body)
 	}
-	if r := s.do("POST", "/api/v1/uploads/", nil, append(auth, "Tus-Resumable", "1.0.0", "Upload-Length", "100",
-		"Upload-Metadata", "caption "+base64.StdEncoding.EncodeToString([]byte("Grüße #日本")))...); r.Status != 201 {
+	// The upload's Location never carries the Host header a client sent.
+	r := s.doHost("evil.example", "POST", "/api/v1/uploads/", append(auth, "Tus-Resumable", "1.0.0", "Upload-Length", "100",
+		"Upload-Metadata", "caption "+base64.StdEncoding.EncodeToString([]byte("Grüße #日本")))...)
+	if r.Status != 201 {
 		t.Errorf("a good caption: %d %s", r.Status, r.Body)
 	}
+	if loc := r.Header.Get("Location"); loc != "/api/v1/uploads/"+r.Header.Get("Kurz-Video-Id") {
+		t.Errorf("upload Location %q", loc)
+	}
+}
+
+// doHost is do with the request's Host header set to host.
+func (s *server) doHost(host, method, path string, headers ...string) *response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.URL()+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Host = host
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 
 // TestMediaServingEchoesNothing: a playlist carries a media token only
 // when it is valid for that video (anything else in ?t= is refused, also
 // on public videos); a request for many byte ranges gets the whole object;
-// media is cached briefly and revalidated, so a removal takes effect.
+// media is cached briefly and revalidated, so a removal takes effect;
+// absolute links name the configured public URL, whatever Host a client
+// sends.
 func TestMediaServingEchoesNothing(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
+	s := newServer(t, func(c *app.Config) { c.PublicURL = "https://kurz.example" })
 	a := s.signUp("server", "server@example.org", "1990-01-01", "DE")
 	s.login(&a)
 	pub := s.publish(a, "public clip")
@@ -153,6 +184,22 @@ func TestMediaServingEchoesNothing(t *testing.T) {
 			t.Errorf("%s: %d Cache-Control %q Last-Modified %q", file, r.Status, cc, r.Header.Get("Last-Modified"))
 		}
 	}
+	// Absolute links: the public URL, never the Host header.
+	page := s.doHost("evil.example", "GET", "/v/"+pub)
+	oembed := s.doHost("evil.example", "GET", "/oembed?format=json&url="+url.QueryEscape("https://kurz.example/v/"+pub))
+	for what, r := range map[string]*response{"page": page, "oEmbed": oembed} {
+		if r.Status != 200 || strings.Contains(string(r.Body), "evil.example") {
+			t.Fatalf("%s with a made-up Host: %d %.300s", what, r.Status, r.Body)
+		}
+	}
+	if !strings.Contains(string(page.Body), `<meta property="og:url" content="https://kurz.example/v/`+pub+`">`) ||
+		!strings.Contains(string(oembed.Body), `src=\"https://kurz.example/embed/`+pub) {
+		t.Fatalf("links do not name the public URL:\n%s\n%s", page.Body, oembed.Body)
+	}
+	if cc := oembed.Header.Get("Cache-Control"); maxAge(cc) > 60 {
+		t.Fatalf("oEmbed Cache-Control %q", cc)
+	}
+
 	poster := s.do("GET", base+"poster.jpg", nil)
 	lm := poster.Header.Get("Last-Modified")
 	if r := s.do("GET", base+"poster.jpg", nil, "If-Modified-Since", lm); r.Status != http.StatusNotModified {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -52,3 +53,34 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	}
 	return addr
 }
+
+// RelativeLocation returns w with any absolute Location header made
+// relative (path and query only) before it is sent. Libraries that build
+// Location from the request's Host header (tusd does) thus never hand a
+// client-chosen host back.
+func RelativeLocation(w http.ResponseWriter) http.ResponseWriter {
+	return &relativeLocation{ResponseWriter: w}
+}
+
+type relativeLocation struct {
+	http.ResponseWriter
+	fixed bool
+}
+
+func (w *relativeLocation) fix() {
+	if w.fixed {
+		return
+	}
+	w.fixed = true
+	if loc := w.Header().Get("Location"); loc != "" {
+		if u, err := url.Parse(loc); err == nil && u.IsAbs() {
+			w.Header().Set("Location", u.RequestURI())
+		}
+	}
+}
+
+func (w *relativeLocation) WriteHeader(code int) { w.fix(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *relativeLocation) Write(p []byte) (int, error) { w.fix(); return w.ResponseWriter.Write(p) }
+
+func (w *relativeLocation) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -85,7 +85,6 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, region kurz.Reg
 	if body != nil {
 		out.ContentLength = int64(len(body))
 	}
-	out.Host = r.Host // so upload URLs point at the door the client used
 	link.SignForward(out, s.Verifier.Secrets, s.Door.Region, region, s.clientIP(r).String())
 	resp, err := s.forwardClient.Do(out)
 	if err != nil {

@@ -50,7 +50,10 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	c.Pipeline.Uploads.Middleware(http.HandlerFunc(c.Pipeline.Uploads.PostFile)).ServeHTTP(w, r.WithContext(pipeline.WithViewer(r.Context(), p)))
+	// tusd builds the upload's Location from the Host header; it is made
+	// relative (so it points at whichever door the client used, and never
+	// at a host the client made up).
+	c.Pipeline.Uploads.Middleware(http.HandlerFunc(c.Pipeline.Uploads.PostFile)).ServeHTTP(guard.RelativeLocation(w), r.WithContext(pipeline.WithViewer(r.Context(), p)))
 }
 
 // uploadResume serves HEAD, PATCH and DELETE on an upload, for its owner

@@ -317,7 +317,8 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 		resp.ThumbnailWidth, resp.ThumbnailHeight = v.Width, v.Height
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	// Short, so a removed video stops unfurling soon.
+	w.Header().Set("Cache-Control", "public, max-age=60")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	json.NewEncoder(w).Encode(resp)
 }

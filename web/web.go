@@ -91,8 +91,9 @@ var staticFS embed.FS
 // Handler serves the pages. Create it with New.
 type Handler struct {
 	// BaseURL is the public origin ("https://kurz.example") used for
-	// absolute links in OpenGraph and oEmbed. Empty: taken from the request
-	// (Host header, https if the connection is TLS).
+	// absolute links in OpenGraph and oEmbed. It is never taken from a
+	// request (its Host header is the client's to choose); empty, the
+	// links are relative.
 	BaseURL string
 	// Regions are offered in the staff pages' region select (default eu,
 	// us, sg); the script adds the regions this server reports as hosted.
@@ -280,16 +281,10 @@ func (h *Handler) asset(name string) string {
 	return "/static/" + name
 }
 
-// baseURL is the public origin for absolute links.
-func (h *Handler) baseURL(r *http.Request) string {
-	if h.BaseURL != "" {
-		return strings.TrimRight(h.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+// baseURL is the public origin for absolute links: the configured one,
+// never the request's Host.
+func (h *Handler) baseURL(*http.Request) string {
+	return strings.TrimRight(h.BaseURL, "/")
 }
 
 // notFound reports whether err means "absent or not visible".

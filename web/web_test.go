@@ -119,7 +119,9 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	b := newFake()
 	h := New(b, nil)
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	h.BaseURL = "http://" + srv.Listener.Addr().String()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &bundle{srv: srv, h: h, b: b}
 }
@@ -412,13 +414,29 @@ func TestOpenGraph(t *testing.T) {
 	if strings.Contains(body, "og:video") || !strings.Contains(body, `<meta name="robots" content="noindex">`) {
 		t.Error("/v/eu_private: has OpenGraph video or lacks noindex")
 	}
-	// A configured public origin wins over the Host header.
-	h := New(bn.b, nil)
-	h.BaseURL = "https://kurz.example/"
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v/eu_v1", nil))
-	if !strings.Contains(rec.Body.String(), `content="https://kurz.example/embed/eu_v1"`) {
-		t.Error("BaseURL not used")
+	// The configured public origin makes the links; the Host header a
+	// client sends never does, not even without a configured origin.
+	for _, base := range []string{"https://kurz.example/", ""} {
+		h := New(bn.b, nil)
+		h.BaseURL = base
+		for _, path := range []string{"/v/eu_v1", "/embed/eu_v1", "/oembed?url=https://kurz.example/v/eu_v1"} {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", path, nil)
+			req.Host = "evil.example"
+			h.ServeHTTP(rec, req)
+			if body := rec.Body.String(); strings.Contains(body, "evil.example") || rec.Code != 200 {
+				t.Errorf("BaseURL %q, %s: %d, Host header in the page: %.300s", base, path, rec.Code, body)
+			}
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/v/eu_v1", nil))
+		want := `content="https://kurz.example/embed/eu_v1"`
+		if base == "" {
+			want = `content="/embed/eu_v1"`
+		}
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("BaseURL %q: no %s", base, want)
+		}
 	}
 }
 

@@ -304,6 +304,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []s
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxy", "", "comma-separated CIDRs allowed to set X-Forwarded-For")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the origin people reach kurz at, like https://kurz.example, for absolute links (default: the listen address)")
 	fs.IntVar(&cfg.Limits.SignupsPerIP, "signups-per-ip", cfg.Limits.SignupsPerIP, "sign-ups per IP address per hour")
 	fs.IntVar(&cfg.HoldNewUploads, "hold-new-uploads", 0, "first uploads of week-old accounts that wait for review (0: none)")
 	fs.Var(app.SizeFlag(&cfg.MinFreeBytes), "min-free-space", "free-space floor of each region folder, like 256MiB: uploads that would go below get 507 and /readyz 503 (0: none)")

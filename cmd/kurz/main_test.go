@@ -35,6 +35,9 @@ func TestParseServeFlags(t *testing.T) {
 		{"--storage-quota-mib", "-5"},
 		{"--read-timeout", "0s"},
 		{"--min-rate", "0"},
+		{"--public-url", "kurz.example"},
+		{"--public-url", "https://kurz.example/sub"},
+		{"--public-url", "ftp://kurz.example"},
 	} {
 		if _, _, err := ParseServeFlags(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", bad)
@@ -47,6 +50,9 @@ func TestParseServeFlags(t *testing.T) {
 	tm, _, err := ParseServeFlags([]string{"--read-timeout", "5s", "--write-timeout", "7s", "--idle-timeout", "9s", "--min-rate", "4096"}, func(string) string { return "" })
 	if err != nil || tm.Timeouts.Read != 5*time.Second || tm.Timeouts.Write != 7*time.Second || tm.Timeouts.Idle != 9*time.Second || tm.Timeouts.MinRate != 4096 {
 		t.Fatalf("timeout flags: %+v, %v", tm.Timeouts, err)
+	}
+	if pu, _, err := ParseServeFlags([]string{"--public-url", "https://kurz.example/"}, func(string) string { return "" }); err != nil || pu.PublicURL != "https://kurz.example/" {
+		t.Fatalf("--public-url: %q, %v", pu.PublicURL, err)
 	}
 	def, _, err := ParseServeFlags(nil, func(string) string { return "" })
 	if err != nil || len(def.Regions) != 3 || def.Addr != "127.0.0.1:8080" || def.DataDir != "./kurz-data" {
