@@ -89,6 +89,7 @@ type Server struct {
 	MediaRedirect bool
 
 	forwardClient *http.Client
+	videoJSON     videoJSONCache // catalogue videos' records, encoded once
 
 	// DeviceKey keys device cookies (see guard.Passwords); every node of a
 	// region needs the same one.

@@ -268,7 +268,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, feedPage(f))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(append(s.feedPageBytes(f), '\n'))
 }
 
 // settingsJSON are a person's settings, kept in their home region.

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"kurz"
@@ -124,10 +123,9 @@ func (b WebBackend) Feed(ctx context.Context, viewer *web.Viewer, kind string) (
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := json.Marshal(feedPage(f))
 	poster := ""
 	if len(f.Items) > 0 {
 		_, poster, _ = video.MediaURLs(f.Items[0].ID, "")
 	}
-	return page, poster, err
+	return b.S.feedPageBytes(f), poster, nil
 }
