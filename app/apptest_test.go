@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -215,3 +216,61 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // rawSQL is a region's database handle, for tests that read or tamper
 // with rows directly.
 func rawSQL(r *region.Region) *sql.DB { return r.Store.(*sqlstore.DB).SQL() }
+
+// requireTool returns the path of a program a test needs. scripts/setup.sh
+// installs every one of them, so in CI a missing tool fails the test
+// instead of skipping it; elsewhere the test is skipped with the package
+// to install.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	for _, p := range []string{name, "/usr/sbin/" + name} {
+		if b, err := exec.LookPath(p); err == nil {
+			return b
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is required in CI (scripts/setup.sh test installs %s)", name, pkg)
+	}
+	t.Skipf("%s is not installed (apt-get install %s)", name, pkg)
+	return ""
+}
+
+// requireRoot is for tests that mount file systems or make namespaces;
+// CI runs as root.
+func requireRoot(t *testing.T, why string) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s needs root, and CI runs as root", why)
+	}
+	t.Skipf("%s needs root", why)
+}
+
+// waitExport asks for an export (with body, which may be nil) and waits
+// for the export-ready notification; it returns the download URL.
+func (s *server) waitExport(body any, auth ...string) string {
+	s.t.Helper()
+	if r := s.do("POST", "/api/v1/me/export", body, auth...); r.Status != 202 {
+		s.t.Fatalf("export: %d %s", r.Status, r.Body)
+	}
+	var url string
+	waitFor(s.t, "the export-ready notification", func() bool {
+		var n struct {
+			Items []struct {
+				Kind string
+				Data struct{ URL string }
+			}
+		}
+		s.do("GET", "/api/v1/me/notifications", nil, auth...).json(s.t, &n)
+		for _, it := range n.Items {
+			if it.Kind == "export_ready" {
+				url = it.Data.URL
+				return true
+			}
+		}
+		return false
+	})
+	return url
+}

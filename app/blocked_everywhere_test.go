@@ -1,12 +1,10 @@
 package app_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"kurz/cell"
-	"kurz/internal/mediatest"
 )
 
 // TestBlockedEverywhere: a clip removed with "add to the block list" in us
@@ -26,26 +24,7 @@ func TestBlockedEverywhere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dir := t.TempDir()
-	orig := filepath.Join(dir, "orig.mp4")
-	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=540x960:r=30:d=3", "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-c:a", "aac", orig)
-	res := s.tusUpload(creator.Token, orig, map[string]string{"caption": "bad"}, 1, "")
-	if v := s.waitVideo(creator.Token, res.VideoID); v.Status != "ready" {
-		t.Fatalf("original: %+v", v)
-	}
-	s.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": res.VideoID, "category": "STATEMENT_CATEGORY_VIOLENCE", "explanation": "graphic"})
-	item := s.queue(mod, "us")[0].ID
-	s.do("POST", "/api/v1/moderation/us/items/"+item+"/claim", nil, "Authorization", "Bearer "+mod.Token)
-	r := s.do("POST", "/api/v1/moderation/us/items/"+item+"/decide", map[string]any{"action": "remove", "ground": "illegal", "legal_ground": "§ 131 StGB",
-		"explanation": "Depiction of violence.", "block_media": true}, "Authorization", "Bearer "+mod.Token)
-	if r.Status != 201 {
-		t.Fatalf("decide: %d %s", r.Status, r.Body)
-	}
-	var st map[string]any
-	r.json(t, &st)
-	decision, _ := st["puid"].(string)
-	copyPath := filepath.Join(dir, "copy.mkv")
-	mediatest.FFmpeg(t, "-i", orig, "-vf", "scale=360:640", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "400k", "-c:a", "aac", "-b:a", "64k", copyPath)
+	_, copyPath, decision := s.blockedClip(t, creator, mod, t.TempDir())
 	waitFor(t, "the block in eu and sg", func() bool {
 		n := 0
 		for _, r := range []string{"eu", "sg"} {

@@ -32,9 +32,7 @@ import (
 // hardening scores "OK" (exposure at most 2.0).
 func TestDeploySystemdUnit(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("systemd-analyze"); err != nil {
-		t.Skip("systemd-analyze is not installed")
-	}
+	requireTool(t, "systemd-analyze", "systemd")
 	unit, err := os.ReadFile("../deploy/kurz.service")
 	if err != nil {
 		t.Fatal(err)
@@ -95,9 +93,7 @@ func freePort(t *testing.T) string {
 // redirects to HTTPS.
 func TestDeployNginx(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("nginx"); err != nil {
-		t.Skip("nginx is not installed")
-	}
+	requireTool(t, "nginx", "nginx-light")
 	conf, err := os.ReadFile("../deploy/nginx.conf")
 	if err != nil {
 		t.Fatal(err)
@@ -207,9 +203,7 @@ http {
 // TestDeployCaddy: deploy/Caddyfile passes Caddy's validator.
 func TestDeployCaddy(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("caddy"); err != nil {
-		t.Skip("caddy is not installed")
-	}
+	requireTool(t, "caddy", "caddy")
 	cmd := exec.Command("caddy", "validate", "--adapter", "caddyfile", "--config", "../deploy/Caddyfile")
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Valid configuration") {

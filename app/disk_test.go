@@ -56,12 +56,10 @@ func ballast(t *testing.T, dir string, leave int64) string {
 // degraded with a reason, no response carries a server path, and once
 // space returns uploads work again without a restart.
 func TestDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
+	requireRoot(t, "mounting a small tmpfs")
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+		t.Fatalf("cannot mount a tmpfs as root: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 	const floor = 8 << 20

@@ -83,26 +83,7 @@ func TestNothingLeftBehind(t *testing.T) {
 	if r := s.do("POST", "/api/v1/me/export", map[string]any{"format": "csv"}, auth...); r.Status != 400 {
 		t.Fatalf("export with an unknown field: %d %s", r.Status, r.Body)
 	}
-	if r := s.do("POST", "/api/v1/me/export", map[string]any{}, auth...); r.Status != 202 {
-		t.Fatalf("export: %d %s", r.Status, r.Body)
-	}
-	var url string
-	waitFor(t, "the export", func() bool {
-		var n struct {
-			Items []struct {
-				Kind string
-				Data struct{ URL string }
-			}
-		}
-		s.do("GET", "/api/v1/me/notifications", nil, auth...).json(t, &n)
-		for _, it := range n.Items {
-			if it.Kind == "export_ready" {
-				url = it.Data.URL
-				return true
-			}
-		}
-		return false
-	})
+	url := s.waitExport(map[string]any{}, auth...)
 	dl := s.do("GET", url, nil, auth...)
 	zr, err := zip.NewReader(bytes.NewReader(dl.Body), int64(len(dl.Body)))
 	if err != nil {

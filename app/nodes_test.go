@@ -21,18 +21,7 @@ import (
 )
 
 // nginxBinary finds nginx (scripts/setup.sh installs it for the tests).
-func nginxBinary(t *testing.T) string {
-	for _, p := range []string{"nginx", "/usr/sbin/nginx"} {
-		if b, err := exec.LookPath(p); err == nil {
-			return b
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("nginx is required in CI (scripts/setup.sh test installs it)")
-	}
-	t.Skip("nginx is not installed (apt-get install nginx-light)")
-	return ""
-}
+func nginxBinary(t *testing.T) string { return requireTool(t, "nginx", "nginx-light") }
 
 // startNginx balances addr over the upstreams, retrying a dead one on the
 // next, as an operator's load balancer would.

@@ -51,29 +51,7 @@ func TestExport(t *testing.T) {
 		t.Fatalf("staff look: %d %s", r.Status, r.Body)
 	}
 
-	r := s.do("POST", "/api/v1/me/export", nil, auth...)
-	if r.Status != 202 {
-		t.Fatalf("export: %d %s", r.Status, r.Body)
-	}
-	var ex struct{ ID string }
-	r.json(t, &ex)
-	var url string
-	waitFor(t, "the export-ready notification", func() bool {
-		var n struct {
-			Items []struct {
-				Kind string
-				Data struct{ URL string }
-			}
-		}
-		s.do("GET", "/api/v1/me/notifications", nil, auth...).json(t, &n)
-		for _, it := range n.Items {
-			if it.Kind == "export_ready" {
-				url = it.Data.URL
-				return true
-			}
-		}
-		return false
-	})
+	url := s.waitExport(nil, auth...)
 	// Nobody else can fetch it.
 	if r := s.do("GET", url, nil, "Authorization", "Bearer "+other.Token); r.Status != 404 {
 		t.Fatalf("someone else's export: %d", r.Status)

@@ -127,26 +127,7 @@ func TestObjectStorage(t *testing.T) {
 
 	// The export is built into the bucket and downloads whole.
 	auth := []string{"Authorization", "Bearer " + a.Token}
-	if r := s.do("POST", "/api/v1/me/export", nil, auth...); r.Status != 202 {
-		t.Fatalf("export: %d %s", r.Status, r.Body)
-	}
-	var url string
-	waitFor(t, "the export", func() bool {
-		var n struct {
-			Items []struct {
-				Kind string
-				Data struct{ URL string }
-			}
-		}
-		s.do("GET", "/api/v1/me/notifications", nil, auth...).json(t, &n)
-		for _, it := range n.Items {
-			if it.Kind == "export_ready" {
-				url = it.Data.URL
-				return true
-			}
-		}
-		return false
-	})
+	url := s.waitExport(nil, auth...)
 	if l, _ := store.List(t.Context(), "exports"); len(l) != 1 {
 		t.Fatalf("exports in the bucket: %v", l)
 	}

@@ -257,6 +257,34 @@ func TestNoticeAndAction(t *testing.T) {
 	}
 }
 
+// blockedClip has creator upload a 3 s clip in us and mod (a us
+// moderator) remove it on a notice with "add to the block list". It
+// returns the clip's file, a re-encoded copy of it (other resolution and
+// bitrate) and the decision's ID.
+func (s *server) blockedClip(t *testing.T, creator, mod account, dir string) (orig, copyPath, decision string) {
+	t.Helper()
+	orig = filepath.Join(dir, "orig.mp4")
+	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=540x960:r=30:d=3", "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-c:a", "aac", orig)
+	res := s.tusUpload(creator.Token, orig, map[string]string{"caption": "bad"}, 1, "")
+	if v := s.waitVideo(creator.Token, res.VideoID); v.Status != "ready" {
+		t.Fatalf("original: %+v", v)
+	}
+	s.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": res.VideoID, "category": "STATEMENT_CATEGORY_VIOLENCE", "explanation": "graphic"})
+	item := s.queue(mod, "us")[0].ID
+	s.do("POST", "/api/v1/moderation/us/items/"+item+"/claim", nil, "Authorization", "Bearer "+mod.Token)
+	r := s.do("POST", "/api/v1/moderation/us/items/"+item+"/decide", map[string]any{"action": "remove", "ground": "illegal", "legal_ground": "§ 131 StGB",
+		"explanation": "Depiction of violence.", "block_media": true}, "Authorization", "Bearer "+mod.Token)
+	if r.Status != 201 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	var st map[string]any
+	r.json(t, &st)
+	decision, _ = st["puid"].(string)
+	copyPath = filepath.Join(dir, "copy.mkv")
+	mediatest.FFmpeg(t, "-i", orig, "-vf", "scale=360:640", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "400k", "-c:a", "aac", "-b:a", "64k", copyPath)
+	return orig, copyPath, decision
+}
+
 // TestBlockedMedia: a removed video's fingerprint blocks a re-encoded copy
 // (other bitrate and resolution) and a copy behind a 5 s intro at upload;
 // an unrelated clip, and the intro alone, publish.
@@ -271,22 +299,7 @@ func TestBlockedMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	orig := filepath.Join(dir, "orig.mp4")
-	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "testsrc2=s=540x960:r=30:d=3", "-f", "lavfi", "-i", "sine=d=3", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-c:a", "aac", orig)
-	res := s.tusUpload(creator.Token, orig, map[string]string{"caption": "bad"}, 1, "")
-	if v := s.waitVideo(creator.Token, res.VideoID); v.Status != "ready" {
-		t.Fatalf("original: %+v", v)
-	}
-	s.do("POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": res.VideoID, "category": "STATEMENT_CATEGORY_VIOLENCE", "explanation": "graphic"})
-	item := s.queue(mod, "us")[0].ID
-	s.do("POST", "/api/v1/moderation/us/items/"+item+"/claim", nil, "Authorization", "Bearer "+mod.Token)
-	if r := s.do("POST", "/api/v1/moderation/us/items/"+item+"/decide", map[string]any{"action": "remove", "ground": "illegal", "legal_ground": "§ 131 StGB",
-		"explanation": "Depiction of violence.", "block_media": true}, "Authorization", "Bearer "+mod.Token); r.Status != 201 {
-		t.Fatalf("decide: %d %s", r.Status, r.Body)
-	}
-
-	copyPath := filepath.Join(dir, "copy.mkv")
-	mediatest.FFmpeg(t, "-i", orig, "-vf", "scale=360:640", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "400k", "-c:a", "aac", "-b:a", "64k", copyPath)
+	orig, copyPath, _ := s.blockedClip(t, creator, mod, dir)
 	// The blocked clip behind a 5 s intro of something else, re-encoded.
 	intro := filepath.Join(dir, "intro.mp4")
 	mediatest.FFmpeg(t, "-f", "lavfi", "-i", "mandelbrot=s=180x320:r=30", "-f", "lavfi", "-i", "sine=f=220:d=5", "-t", "5", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", intro)

@@ -13,6 +13,8 @@ if [ "$mode" = test ]; then
 	command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 	# The load balancer in front of a region's several nodes.
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+	# The systemd unit in deploy/ is checked by systemd-analyze.
+	command -v systemd-analyze >/dev/null || need+=(systemd)
 	# The Caddy example in deploy/ is checked by caddy validate.
 	command -v caddy >/dev/null || need+=(caddy)
 fi
