@@ -120,6 +120,16 @@ func TestFeedNeverDry(t *testing.T) {
 	s.do("POST", "/api/v1/videos/"+vids[0]+"/view", nil, asBob...)
 	s.do("PUT", "/api/v1/videos/"+vids[2]+"/like", nil, asBob...)
 	s.do("PUT", "/api/v1/users/maker/follow", nil, asBob...)
+	// The counts reach the catalogue shortly after; compare once they have.
+	waitFor(t, "every like and view in eu's catalogue", func() bool {
+		var likes, views int64
+		for _, id := range vids {
+			if v, ok := s.Cell("eu").Index.Video(id); ok {
+				likes, views = likes+v.Likes, views+v.Views
+			}
+		}
+		return likes == 2 && views == 4
+	})
 	for _, kind := range []string{"popular", "newest"} {
 		a, b := allIDs(s.feedAll(kind, asAlice...)), allIDs(s.feedAll(kind, asBob...))
 		anon := allIDs(s.feedAll(kind))

@@ -110,6 +110,13 @@ func (f *fakePeer) register(m *link.Mux, r kurz.Region) {
 	link.Handle(m, link.RouteLocateEmail, func(ctx context.Context, from kurz.Region, in *link.LocateEmailRequest) (*link.LocateEmailResponse, error) {
 		return &link.LocateEmailResponse{}, nil
 	})
+	// The directory's email claims: a fake directory takes every claim.
+	link.Handle(m, link.RouteClaimEmail, func(ctx context.Context, from kurz.Region, in *link.ClaimEmailRequest) (*link.Empty, error) {
+		return nil, nil
+	})
+	link.Handle(m, link.RouteReleaseEmail, func(ctx context.Context, from kurz.Region, in *link.ReleaseEmailRequest) (*link.Empty, error) {
+		return nil, nil
+	})
 	link.Handle(m, link.RouteClaimHandle, func(ctx context.Context, from kurz.Region, in *link.ClaimHandleRequest) (*link.Empty, error) {
 		f.owners.Store(in.Handle, in.UserID)
 		return nil, nil

@@ -61,10 +61,12 @@ func TestObjectStorage(t *testing.T) {
 		t.Fatalf("videos: %q %q %s %s", v.Status, pv.Status, v.Error, pv.Error)
 	}
 	// The ladder is in the bucket, not in eu's folder; the raw upload is
-	// gone from the bucket once processed.
-	if l, _ := store.List(t.Context(), "uploads"); len(l) != 0 {
-		t.Fatalf("uploads left in the bucket: %v", l)
-	}
+	// gone from the bucket once processed (removed just after the video
+	// is marked ready, so that a crash in between keeps it).
+	waitFor(t, "the processed uploads gone from the bucket", func() bool {
+		l, err := store.List(t.Context(), "uploads")
+		return err == nil && len(l) == 0
+	})
 	objs, err := store.List(t.Context(), "media/"+v.ID)
 	if err != nil || len(objs) < 5 {
 		t.Fatalf("objects of the video in the bucket: %v %v", objs, err)

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -52,51 +50,12 @@ func (s *Server) route(next http.Handler) http.Handler {
 	})
 }
 
-// forward proxies r to region's server. body replaces r.Body when the
-// handler has already read it.
+// forward proxies r to region's server (see forward.Proxy). body
+// replaces r.Body when the handler has already read it.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, region kurz.Region, body []byte) {
-	base, ok := s.Peers[region]
-	if !ok {
-		s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is not known here", region))
-		return
-	}
-	if s.PlainPeers[region] {
-		// Forwarded requests carry sessions and passwords: never in clear
-		// over the network.
-		s.error(w, r, kurz.Errorf(kurz.EUnavailable, "region %s is reached from here only over an unencrypted link; please use that region's own address", region))
-		return
-	}
-	var rd io.Reader = r.Body
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), rd)
-	if err != nil {
+	if err := s.proxy().Forward(w, r, region, body, s.clientIP(r).String()); err != nil {
 		s.error(w, r, err)
-		return
 	}
-	for k, vs := range r.Header {
-		if strings.HasPrefix(k, "Kurz-") || k == "Connection" || k == "X-Forwarded-For" {
-			continue
-		}
-		out.Header[k] = vs
-	}
-	out.ContentLength = r.ContentLength
-	if body != nil {
-		out.ContentLength = int64(len(body))
-	}
-	link.SignForward(out, s.Verifier.Secrets, s.Door.Region, region, s.clientIP(r).String())
-	resp, err := s.forwardClient.Do(out)
-	if err != nil {
-		s.error(w, r, &kurz.Error{Code: kurz.EUnavailable, Message: "your home region cannot be reached right now; please try again later", Cause: err})
-		return
-	}
-	defer resp.Body.Close()
-	for k, vs := range resp.Header {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
 }
 
 // staffRegion returns the region named by a staff API path.

@@ -13,12 +13,15 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"kurz"
 	"kurz/auth"
 	"kurz/edge"
+	"kurz/feedjson"
+	"kurz/forward"
 	"kurz/guard"
 	"kurz/link"
 	"kurz/region"
@@ -88,8 +91,8 @@ type Server struct {
 	// presigned URLs instead of streaming it.
 	MediaRedirect bool
 
-	forwardClient *http.Client
-	videoJSON     videoJSONCache // catalogue videos' records, encoded once
+	proxy func() *forward.Proxy // made on first use, once Door and Peers are set
+	feeds feedjson.Cache        // catalogue videos' records, encoded once
 
 	// DeviceKey keys device cookies (see guard.Passwords); every node of a
 	// region needs the same one.
@@ -109,10 +112,13 @@ func (s *Server) Init(l Limits) {
 	s.pw = guard.NewPasswords(guard.PasswordLimits{PerIP: l.LoginsPerIP, IPWindow: l.LoginIPWindow, PerAccount: l.LoginsPerAccount,
 		AccountWindow: l.LoginAccountWindow, UnderAttackDelay: l.UnderAttackDelay}, s.DeviceKey, max(2, runtime.NumCPU()))
 	s.signupIP = auth.NewLimiter(l.SignupsPerIP, time.Hour)
-	s.forwardClient = &http.Client{
-		Transport:     &http.Transport{ResponseHeaderTimeout: 2 * time.Minute, MaxIdleConnsPerHost: 16, TLSClientConfig: s.PeerTLS.Clone()},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	s.proxy = sync.OnceValue(func() *forward.Proxy {
+		var secrets link.Secrets
+		if s.Verifier != nil {
+			secrets = s.Verifier.Secrets
+		}
+		return forward.New(s.Door.Region, s.Peers, s.PlainPeers, secrets, s.PeerTLS)
+	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)

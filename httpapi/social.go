@@ -9,9 +9,9 @@ import (
 	"kurz"
 	"kurz/auth"
 	"kurz/catalog"
+	"kurz/feedjson"
 	"kurz/region"
 	"kurz/social"
-	"kurz/video"
 )
 
 // viewerCell returns the signed-in person and their home cell, or for an
@@ -202,59 +202,16 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// feedJSON turns catalogue videos into API videos.
-func feedJSON(items []social.FeedItem) []*video.VideoJSON {
-	out := make([]*video.VideoJSON, len(items))
-	for i, it := range items {
-		v := &video.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
-			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
-			CreatedAt: it.CreatedAt, Liked: it.Liked, Following: it.Following}
-		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
-		v.HLSURL, v.PosterURL, v.PreviewURL = video.MediaURLs(it.ID, "")
-		out[i] = v
-	}
-	return out
-}
-
 func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *region.Region, viewer *kurz.Profile, vids []*catalog.PublicVideo, next string) {
 	items, err := c.Social.Decorate(r.Context(), viewer, vids)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": feedJSON(items), "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"items": feedjson.Videos(items), "next_cursor": next})
 }
 
 const pageSize = 10
-
-// feedItemJSON is a video in a feed: the API record, whether the viewer
-// has seen it before, and why it is there (DSA Art. 27).
-type feedItemJSON struct {
-	*video.VideoJSON
-	Seen bool        `json:"seen,omitempty"`
-	Why  *social.Why `json:"why,omitempty"`
-}
-
-// feedPageJSON is a page of a feed. Kind is the feed served (For You
-// asked by someone who turned personalisation off is Popular); CaughtUp
-// says nothing unseen is left; CatalogueEmpty that there is nothing at all.
-type feedPageJSON struct {
-	Kind           string         `json:"kind"`
-	Items          []feedItemJSON `json:"items"`
-	NextCursor     string         `json:"next_cursor"`
-	CaughtUp       bool           `json:"caught_up"`
-	CatalogueEmpty bool           `json:"catalogue_empty"`
-}
-
-func feedPage(f *social.Feed) *feedPageJSON {
-	out := &feedPageJSON{Kind: f.Kind, Items: make([]feedItemJSON, len(f.Items)), NextCursor: f.Next, CaughtUp: f.CaughtUp,
-		CatalogueEmpty: f.CatalogueEmpty}
-	for i, v := range feedJSON(f.Items) {
-		why := f.Items[i].Why
-		out.Items[i] = feedItemJSON{VideoJSON: v, Seen: f.Items[i].Seen, Why: &why}
-	}
-	return out
-}
 
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.viewerCell(r)
@@ -271,7 +228,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	w.Write(append(s.feedPageBytes(f), '\n'))
+	w.Write(append(s.feeds.Page(f), '\n'))
 }
 
 // settingsJSON are a person's settings, kept in their home region.

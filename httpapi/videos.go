@@ -5,6 +5,7 @@ import (
 	"kurz/blob"
 	"kurz/catalog"
 	"kurz/cell"
+	"kurz/feedjson"
 	"kurz/guard"
 	"kurz/media"
 	"kurz/pipeline"
@@ -124,7 +125,7 @@ func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.
 		if err != nil {
 			return nil, err
 		}
-		return feedJSON(items)[0], nil
+		return feedjson.Videos(items)[0], nil
 	}
 	if err != nil {
 		return nil, kurz.ErrNotFound

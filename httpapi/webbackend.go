@@ -6,6 +6,7 @@ import (
 
 	"kurz"
 	"kurz/catalog"
+	"kurz/feedjson"
 	"kurz/region"
 	"kurz/video"
 	"kurz/web"
@@ -75,7 +76,7 @@ func (b WebBackend) videos(ctx context.Context, p *kurz.Profile, c *region.Regio
 		return nil, "", err
 	}
 	out := make([]web.Video, 0, len(items))
-	for _, v := range feedJSON(items) {
+	for _, v := range feedjson.Videos(items) {
 		out = append(out, webVideo(v))
 	}
 	return out, nextCursor(vids, n), nil
@@ -127,5 +128,5 @@ func (b WebBackend) Feed(ctx context.Context, viewer *web.Viewer, kind string) (
 	if len(f.Items) > 0 {
 		_, poster, _ = video.MediaURLs(f.Items[0].ID, "")
 	}
-	return b.S.feedPageBytes(f), poster, nil
+	return b.S.feeds.Page(f), poster, nil
 }

@@ -1,4 +1,4 @@
-package httpapi
+package feedjson
 
 import (
 	"encoding/json"
@@ -22,23 +22,23 @@ func TestFeedPageBytes(t *testing.T) {
 		{PublicVideo: a, Liked: true, Why: social.Why{Code: social.WhyLikedHashtag, Detail: "tag\u2028<"}},
 		{PublicVideo: b, Following: true, Seen: true, Why: social.Why{Code: social.WhyTrending}},
 	}}
-	s := &Server{}
+	var s Cache
 	for range 2 { // the second time from the cache
-		want, _ := json.Marshal(feedPage(f))
-		if got := s.feedPageBytes(f); string(got) != string(want) {
+		want, _ := json.Marshal(page(f))
+		if got := s.Page(f); string(got) != string(want) {
 			t.Fatalf("feed page\n got %s\nwant %s", got, want)
 		}
 	}
 	a2 := *a
 	a2.Likes = 4
 	f.Items[0].PublicVideo = &a2
-	want, _ := json.Marshal(feedPage(f))
-	if got := s.feedPageBytes(f); string(got) != string(want) {
+	want, _ := json.Marshal(page(f))
+	if got := s.Page(f); string(got) != string(want) {
 		t.Fatalf("after a change\n got %s\nwant %s", got, want)
 	}
 	empty := &social.Feed{Kind: "popular", CatalogueEmpty: true}
-	want, _ = json.Marshal(feedPage(empty))
-	if got := s.feedPageBytes(empty); string(got) != string(want) {
+	want, _ = json.Marshal(page(empty))
+	if got := s.Page(empty); string(got) != string(want) {
 		t.Fatalf("empty page\n got %s\nwant %s", got, want)
 	}
 }
