@@ -74,7 +74,7 @@ func newServer(t *testing.T, edit ...func(*app.Config)) *server {
 		e(&cfg)
 	}
 	logs := &logBuffer{}
-	m := &app.Main{Config: cfg, Log: slog.New(slog.NewJSONHandler(logs, nil))}
+	m := &app.Main{Config: cfg, Log: app.NewLogger(logs, slog.LevelInfo)}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatal(err)

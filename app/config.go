@@ -5,6 +5,7 @@ package app
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"path"
@@ -45,6 +46,8 @@ type Config struct {
 	// MetricsAddr, if set, serves Prometheus metrics there (never on the
 	// public port), like 127.0.0.1:9090.
 	MetricsAddr string
+	// LogLevel is the least severe level logged (--log-level).
+	LogLevel slog.Level
 	// MediaRedirect answers public media requests of S3-stored regions
 	// with a redirect to a short-lived presigned URL.
 	MediaRedirect bool

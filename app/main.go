@@ -74,7 +74,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return errors.New("the front-end is not built into this binary: run scripts/run.sh, or `cd web && npm ci && npm run build` before go build")
 	}
 	if m.Log == nil {
-		m.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		m.Log = NewLogger(os.Stderr, m.Config.LogLevel)
 	}
 	m.Log.Info("kurz starting", "version", BuildVersion(), "regions", m.Config.Regions, "node_id", m.nodeID())
 	if m.locks, err = lockRegions(ctx, &m.Config, m.nodeID()); err != nil {
@@ -106,9 +106,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PeerTLS:   m.peerTLS,
 	}
 	m.api.Verifier = &link.Verifier{
-		Secrets: secrets,
-		Serves:  func(r kurz.Region) bool { _, ok := m.cells[r]; return ok },
-		Known:   func(r kurz.Region) bool { return slices.Contains(m.Config.AllRegions(), r) },
+		Secrets:  secrets,
+		Serves:   func(r kurz.Region) bool { _, ok := m.cells[r]; return ok },
+		Known:    func(r kurz.Region) bool { return slices.Contains(m.Config.AllRegions(), r) },
+		Topology: m.Config.TopologyHash(),
 	}
 	m.api.Init(m.Config.Limits)
 	slots := m.Config.TranscodeSlots
@@ -250,14 +251,15 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 		blobs = s3blob.New(bc)
 	}
 	return region.Config{
-		Blobs:   blobs,
-		Region:  r,
-		Dir:     dir,
-		DB:      m.Config.DB[r],
-		KeyDB:   m.Config.KeyDB[r],
-		KEK:     m.Config.KEK[r],
-		Log:     m.Log.With("region", string(r)),
-		Link:    &link.Client{From: r, Secrets: secrets, Peers: peers, Local: local, HTTP: peerClient(m.peerTLS, 10*time.Second)},
+		Blobs:  blobs,
+		Region: r,
+		Dir:    dir,
+		DB:     m.Config.DB[r],
+		KeyDB:  m.Config.KeyDB[r],
+		KEK:    m.Config.KEK[r],
+		Log:    m.Log.With("region", string(r)),
+		Link: &link.Client{From: r, Secrets: secrets, Peers: peers, Local: local, HTTP: peerClient(m.peerTLS, 10*time.Second),
+			Topology: m.Config.TopologyHash()},
 		Regions: m.Config.AllRegions(), Directory: m.Config.Directory,
 		Locator: locator,
 		Safety:  safety.SafetyConfig{HoldNewUploads: m.Config.HoldNewUploads, ClaimTTL: m.Config.ClaimTTL},
@@ -335,4 +337,10 @@ func (m *Main) Close() error {
 	}
 	m.locks = nil
 	return errors.Join(errs...)
+}
+
+// NewLogger writes JSON log lines of level and above to w, each line
+// logged for a request with its request_id.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(guard.LogRequestIDs(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
 }

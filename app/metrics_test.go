@@ -24,7 +24,12 @@ func TestMetrics(t *testing.T) {
 	if v := s.waitVideo(a.Token, res.VideoID); v.Status != "ready" {
 		t.Fatalf("video %q", v.Status)
 	}
-	s.do("GET", "/api/v1/feed", nil)
+	// The request's ID is in its answer and on its log line.
+	feed := s.do("GET", "/api/v1/feed", nil)
+	id := feed.Header.Get("X-Request-Id")
+	if id == "" || !hasLogLine(s.logs.String(), `"route":"GET /api/v1/feed"`, `"request_id":"`+id+`"`) {
+		t.Fatalf("request ID %q not on the feed request's log line:\n%s", id, s.logs.String())
+	}
 	if r := s.do("GET", "/metrics", nil); r.Status != 404 {
 		t.Fatalf("/metrics on the public port: %d", r.Status)
 	}

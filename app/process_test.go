@@ -64,6 +64,12 @@ type process struct {
 	logs *logBuffer
 }
 
+// stop ends the process with SIGTERM and waits for it.
+func (p *process) stop() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+}
+
 func startProcess(t *testing.T, addr string, args ...string) *process {
 	t.Helper()
 	p := &process{addr: addr, logs: &logBuffer{}}

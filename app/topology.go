@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -63,4 +65,23 @@ func (c *Config) checkTopology() error {
 	return fmt.Errorf("config: the country table sends people to %s, which this process neither hosts nor has as peers: "+
 		"name them (%s, with a link secret in KURZ_LINK_SECRET), or pick a topology that matches (--topology single for a region alone, --topology eu-us)",
 		strings.Join(missing, " and "), strings.Join(peers, " "))
+}
+
+// TopologyHash names what every process of a deployment must agree on:
+// the regions, the directory region and the country table (with its
+// default). Each process sends it with every link call and refuses calls
+// naming another (link.RefusedTopology), so that a process started with
+// another --directory or country table is refused, with the cause logged
+// on both sides, instead of, say, deciding handle claims of its own.
+func (c *Config) TopologyHash() string {
+	regions := slices.Clone(c.AllRegions())
+	slices.Sort(regions)
+	countries := make([]string, 0, len(c.Residency.Countries))
+	for k, r := range c.Residency.Countries {
+		countries = append(countries, k+"="+string(r))
+	}
+	sort.Strings(countries)
+	h := sha256.New()
+	fmt.Fprintf(h, "regions %v\ndirectory %s\ndefault %s\ncountries %s\n", regions, c.Directory, c.Residency.Default, strings.Join(countries, ","))
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -84,3 +84,18 @@ func (w *relativeLocation) WriteHeader(code int) { w.fix(); w.ResponseWriter.Wri
 func (w *relativeLocation) Write(p []byte) (int, error) { w.fix(); return w.ResponseWriter.Write(p) }
 
 func (w *relativeLocation) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// FromTrustedProxy says whether r came straight from one of the trusted
+// proxies, whose headers (X-Forwarded-For, X-Request-Id) are believed.
+func FromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range trusted {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}

@@ -275,12 +275,21 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			// Below the free-space floor uploads are refused: degraded.
 			status[string(region)] = p
 			code = http.StatusServiceUnavailable
+		} else if h, ok := c.Replication.Health()[c.Directory]; ok && !h.Up && !h.DownSince.IsZero() && time.Since(h.DownSince) > directoryGrace {
+			// Sign-ups and handle changes need the directory region.
+			status[string(region)] = "directory region " + string(c.Directory) + " unreachable"
+			code = http.StatusServiceUnavailable
 		} else {
 			status[string(region)] = "ok"
 		}
 	}
 	writeJSON(w, code, map[string]any{"regions": status})
 }
+
+// directoryGrace is how long the directory region may be unreachable
+// before /readyz reports it: a restart of the directory's process is not
+// an outage.
+const directoryGrace = 30 * time.Second
 
 // clientIP is the caller's address (see guard.ClientIP).
 func (s *Server) clientIP(r *http.Request) netip.Addr { return guard.ClientIP(r, s.TrustedProxies) }
@@ -313,7 +322,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	e := kurz.AsError(err)
 	code := StatusOf(e.Code)
 	if code >= 500 {
-		s.Log.Error("request failed", "route", r.Pattern, "code", e.Code, "err", err)
+		s.Log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "code", e.Code, "err", err)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
@@ -328,14 +337,18 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 // StatusOf maps an error code to an HTTP status.
 func StatusOf(code string) int { return kurz.HTTPStatus(code) }
 
-// logRequests logs each request's route pattern, status and duration. Not
+// logRequests gives each request its ID (guard.WithRequestID) and logs
+// its route pattern, status and duration. Not
 // the path or query (they may hold handles or tokens) and not the address
 // (IP addresses are personal data).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		outer := r
+		r = guard.WithRequestID(w, r, guard.FromTrustedProxy(r, s.TrustedProxies))
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		outer.Pattern = r.Pattern // for the metrics around this handler
 		level := slog.LevelInfo
 		if strings.HasPrefix(r.Pattern, "GET /media/") {
 			level = slog.LevelDebug // segment fetches are too many to log one by one

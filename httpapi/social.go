@@ -9,6 +9,7 @@ import (
 	"kurz"
 	"kurz/auth"
 	"kurz/catalog"
+	"kurz/cell"
 	"kurz/feedjson"
 	"kurz/region"
 	"kurz/social"
@@ -340,11 +341,21 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 
 // regions lists the regions and the health of each hosted region's link
 // to its peers.
+// regions shows each hosted region's log and its peers' health. Why a
+// peer cannot be followed is shown to the region's staff only.
 func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
+	viewer, _ := s.viewer(r)
 	out := map[string]any{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
-		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": c.Replication.Health()}
+		peers := c.Replication.Health()
+		if viewer == nil || !c.IsStaff(r.Context(), viewer.ID, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy) {
+			for p, h := range peers {
+				h.Reason = ""
+				peers[p] = h
+			}
+		}
+		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": peers}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"regions": out})
 }

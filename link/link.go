@@ -47,6 +47,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,6 +102,8 @@ type Client struct {
 	HTTP  *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Topology is this process's topology hash, sent with every call.
+	Topology string
 }
 
 func (c *Client) now() time.Time {
@@ -202,6 +205,12 @@ func (c *Client) checkAnswer(resp *http.Response, req *http.Request, to kurz.Reg
 		// Requests that fail verification get unsigned answers: this may
 		// be a refusal (check the link keys and clocks) or a forgery.
 		msg = fmt.Sprintf("region %s refused the call as unauthenticated, or someone answered for it", to)
+		var e struct{ Error struct{ Message string } }
+		if json.Unmarshal(body, &e) == nil {
+			if why, ok := strings.CutPrefix(e.Error.Message, refusedPrefix); ok {
+				msg = fmt.Sprintf("region %s refused the call: %s (an unsigned answer)", to, peerSaid(why))
+			}
+		}
 	}
 	return &kurz.Error{Code: kurz.EUnavailable, Message: msg, Cause: fmt.Errorf("%w (status %d)", ErrBadAnswer, resp.StatusCode)}
 }
@@ -220,6 +229,9 @@ func (c *Client) sign(req *http.Request, key []byte, to kurz.Region, body []byte
 	req.Header.Set(HeaderTime, ts)
 	req.Header.Set(HeaderNonce, nonce)
 	req.Header.Set(HeaderSignature, signRequest(key, req.Method, req.URL.RequestURI(), c.From, to, ts, nonce, body))
+	if c.Topology != "" {
+		req.Header.Set(HeaderTopology, c.Topology)
+	}
 	return nonce
 }
 
@@ -302,6 +314,10 @@ type Verifier struct {
 	Known func(r kurz.Region) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Topology is this process's topology hash; a signed request naming
+	// another is refused (RefusedTopology). A request naming none is
+	// accepted.
+	Topology string
 	// MaxNonces bounds the replay memory; 0 means DefaultMaxNonces. When
 	// it is full of nonces still inside the window, requests are refused
 	// with ErrBusy until some expire.
@@ -347,16 +363,33 @@ func (v *Verifier) Verify(req *http.Request) (from, to kurz.Region, body []byte,
 		return from, to, body, nil
 	}
 	ts, nonce, sig := req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), req.Header.Get(HeaderSignature)
-	if from == to || from.Validate() != nil || to.Validate() != nil || !v.known(from) || !v.serves(to) ||
-		!validNonce(nonce) || len(sig) != sigLen || !fresh(ts, v.now()) {
-		return "", "", nil, ErrUnauthenticated
+	var why refusal
+	switch {
+	case from.Validate() != nil || to.Validate() != nil || !validNonce(nonce) || len(sig) != sigLen:
+		why = RefusedMalformed
+	case from == to:
+		why = RefusedSelf
+	case !v.known(from):
+		why = RefusedUnknown
+	case !v.serves(to):
+		why = RefusedNotServed
+	case !fresh(ts, v.now()):
+		why = RefusedClock
+	}
+	if why != "" {
+		return "", "", nil, why
 	}
 	if body, err = readBody(req); err != nil {
 		return "", "", nil, err
 	}
 	key := v.Secrets(from, to)
 	if len(key) == 0 || !checkSig(sig, signRequest(key, req.Method, req.URL.RequestURI(), from, to, ts, nonce, body)) {
-		return "", "", nil, ErrUnauthenticated
+		return "", "", nil, refusal(RefusedSignature)
+	}
+	// Checked after the signature, so that only a peer holding the
+	// secret learns that the topologies differ.
+	if t := req.Header.Get(HeaderTopology); v.Topology != "" && t != "" && t != v.Topology {
+		return "", "", nil, refusal(RefusedTopology)
 	}
 	if err := v.remember(string(from) + "/" + nonce); errors.Is(err, ErrBusy) {
 		return from, to, nil, err // authenticated, but not checked for replay: refused

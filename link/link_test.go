@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -781,5 +782,42 @@ func TestVerifyForward(t *testing.T) {
 	call.Header.Set(HeaderForward, call.Header.Get(HeaderSignature))
 	if _, ok := b.verifier.VerifyForward(call); ok {
 		t.Fatal("a link signature passed as a forward")
+	}
+}
+
+// TestRefusalsNameTheirCause: each reason to refuse a call is logged by
+// the receiver and named, as what the peer said, in the caller's error.
+func TestRefusalsNameTheirCause(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		change func(b *bundle, c *Client)
+		want   string
+	}{
+		{"wrong secret", func(b *bundle, c *Client) {
+			c.Secrets = (&Keys{Shared: []byte("another secret, another secret!!")}).Secrets()
+		}, RefusedSignature},
+		{"clock", func(b *bundle, c *Client) { c.Now = func() time.Time { return b.clock.Now().Add(time.Hour) } }, RefusedClock},
+		{"not served", func(b *bundle, c *Client) { c.Peers["sg"] = b.server.URL }, RefusedNotServed},
+		{"topology", func(b *bundle, c *Client) { b.verifier.Topology, c.Topology = "aaaa", "bbbb" }, RefusedTopology},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, "us")
+			var logs bytes.Buffer
+			b.handler.Log = slog.New(slog.NewTextHandler(&logs, nil))
+			c := b.client("eu", "http")
+			tc.change(b, c)
+			to := kurz.Region("us")
+			if tc.name == "not served" {
+				to = "sg"
+			}
+			_, err := echo(t.Context(), c, to, "hi")
+			if !errors.Is(err, ErrBadAnswer) || !strings.Contains(Problem(err), tc.want) {
+				t.Fatalf("error %v, problem %q, want %q", err, Problem(err), tc.want)
+			}
+			if !strings.Contains(logs.String(), "link request refused") || !strings.Contains(logs.String(), tc.want) {
+				t.Fatalf("receiver's log: %s", logs.String())
+			}
+		})
 	}
 }

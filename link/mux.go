@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"kurz"
 )
@@ -204,8 +206,45 @@ type Handler struct {
 	Mux func(to kurz.Region) *Mux
 	// Log, if set, records the route and cause of each 5xx answer a call
 	// gives (errors hold no personal data; paths, which may, are not
-	// logged).
+	// logged), and each refused request's cause, at most once a minute
+	// per sender and cause.
 	Log *slog.Logger
+
+	mu     sync.Mutex
+	warned map[string]time.Time
+}
+
+// refusedPrefix starts the message of a refused request's 401.
+const refusedPrefix = "link request not authenticated: "
+
+// refused logs why a request was refused, at most once a minute per
+// claimed sender and cause (the sender is whatever the request says, so
+// the memory is bounded too).
+func (h *Handler) refused(r *http.Request, why string) {
+	if h.Log == nil {
+		return
+	}
+	from, to := kurz.Region(r.Header.Get(HeaderFrom)), kurz.Region(r.Header.Get(HeaderTo))
+	if from.Validate() != nil {
+		from = "?"
+	}
+	if to.Validate() != nil {
+		to = "?"
+	}
+	key := string(from) + "/" + string(to) + "/" + why
+	h.mu.Lock()
+	now := time.Now()
+	last, seen := h.warned[key]
+	if h.warned == nil || len(h.warned) > 1000 {
+		h.warned = map[string]time.Time{}
+	}
+	if !seen || now.Sub(last) > time.Minute {
+		h.warned[key] = now
+	}
+	h.mu.Unlock()
+	if !seen || now.Sub(last) > time.Minute {
+		h.Log.Warn("link request refused", "from", from, "to", to, "cause", why)
+	}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +254,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, kurz.Errorf(kurz.ETooLarge, "the request body is larger than %d bytes", maxBody))
 		return
 	case err != nil && !errors.Is(err, ErrBusy):
-		writeError(w, kurz.Errorf(kurz.EUnauthorized, "link request not authenticated"))
+		why := RefusalReason(err)
+		if why == "" {
+			why = RefusedMalformed
+		}
+		h.refused(r, why)
+		writeError(w, kurz.Errorf(kurz.EUnauthorized, "%s%s", refusedPrefix, why))
 		return
 	}
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}

@@ -309,28 +309,44 @@ func (c *Service) loadIndex(ctx context.Context) (int64, error) {
 	}
 }
 
-// peerDown and peerUp record link health for /api/v1/regions.
+// peerDown and peerUp record link health for /api/v1/regions, and log
+// each change at WARN (down, or down for another cause) and INFO (up
+// again), with the cause (link.Problem), so that a wrong secret, URL or
+// topology shows at once instead of as silence.
 func (c *Service) peerDown(peer kurz.Region, err error) {
+	why := link.Problem(err)
 	c.healthMu.Lock()
-	defer c.healthMu.Unlock()
 	h := c.health[peer]
-	h.Up = false
+	changed := h.Up || h.Reason != why || h.DownSince.IsZero()
+	if h.Up || h.DownSince.IsZero() {
+		h.DownSince = c.Now()
+	}
+	h.Up, h.Reason = false, why
 	c.health[peer] = h
+	c.healthMu.Unlock()
+	if changed {
+		c.Log.Warn("peer region unreachable", "peer", peer, "cause", why)
+	}
 }
 
 func (c *Service) peerUp(peer kurz.Region, seq, head int64, last *kurz.LogEntry) {
 	c.healthMu.Lock()
-	defer c.healthMu.Unlock()
+	was := c.health[peer]
 	h := PeerHealth{Up: true, Seq: seq, Head: max(head, seq), LagEvents: max(head-seq, 0), At: c.Now()}
 	if last != nil && h.LagEvents > 0 {
 		h.LagSeconds = c.Now().Sub(last.CreatedAt).Seconds()
 	}
 	c.health[peer] = h
+	c.healthMu.Unlock()
+	if !was.Up && !was.DownSince.IsZero() {
+		c.Log.Info("peer region reachable again", "peer", peer, "down_seconds", int(c.Now().Sub(was.DownSince).Seconds()))
+	}
 }
 
 // PeerHealth is what a region knows about a peer's public log: how far it
 // has applied it, how far the peer had written at last contact, and how
-// far behind that is in entries and in seconds.
+// far behind that is in entries and in seconds. A peer that cannot be
+// followed has a Reason (shown to staff only) and the time since when.
 type PeerHealth struct {
 	Up         bool      `json:"up"`
 	Seq        int64     `json:"applied_seq"`
@@ -338,6 +354,8 @@ type PeerHealth struct {
 	LagEvents  int64     `json:"lag_events"`
 	LagSeconds float64   `json:"lag_seconds"`
 	At         time.Time `json:"last_contact"`
+	Reason     string    `json:"reason,omitempty"`
+	DownSince  time.Time `json:"down_since,omitzero"`
 }
 
 // Start loads the catalogue and starts the region's loops: its

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -288,6 +287,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []s
 	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's wrapped data keys, as region=postgres://... (repeatable; needed when a region runs on several nodes; back it up apart from the main database)")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region's media, as region=s3://bucket/prefix?endpoint=…&region=… (repeatable; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default the region's folder)")
 	fs.BoolFunc("no-jobs", "run no jobs on this node (an API node whose region runs kurz worker elsewhere)", func(string) error { cfg.Role = region.RoleAPI; return nil })
+	fs.TextVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "the least severe log lines written: debug, info, warn or error")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (never on the public port)")
 	fs.BoolVar(&cfg.MediaRedirect, "media-redirect", false, "answer public media requests of S3-stored regions with a redirect to a short-lived presigned URL instead of streaming through kurz")
 	dir := fs.String("directory", "", "region deciding handle claims (default: the first region)")
@@ -387,7 +387,7 @@ func serve(args []string, role region.Role) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	m := &app.Main{Config: cfg, Log: slog.New(slog.NewJSONHandler(os.Stderr, nil))}
+	m := &app.Main{Config: cfg, Log: app.NewLogger(os.Stderr, cfg.LogLevel)}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err

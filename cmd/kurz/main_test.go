@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,7 @@ trusted-proxy = ["10.0.0.0/8", "192.168.0.0/16"]
 		"KURZ_ADDR":        "127.0.0.1:9002", // environment over file
 		"KURZ_LINK_SECRET": strings.Repeat("s", 32),
 		"KURZ_NODE_ID":     "eu-1",
+		"KURZ_LOG_LEVEL":   "warn",
 	}
 	cfg, _, err := ParseServeFlags([]string{"--data", "/srv/from-flag"}, func(k string) string { return env[k] })
 	if err != nil {
@@ -90,7 +92,7 @@ trusted-proxy = ["10.0.0.0/8", "192.168.0.0/16"]
 	}
 	if cfg.Addr != "127.0.0.1:9002" || cfg.DataDir != "/srv/from-flag" || len(cfg.Regions) != 1 || cfg.Peers["us"] != "https://us.example.org" ||
 		cfg.MinFreeBytes != 1<<30 || !cfg.KeepOriginals || cfg.TranscodeSlots != 3 || cfg.Retention != 720*time.Hour ||
-		len(cfg.TrustedProxies) != 2 || cfg.NodeID != "eu-1" {
+		len(cfg.TrustedProxies) != 2 || cfg.NodeID != "eu-1" || cfg.LogLevel != slog.LevelWarn {
 		t.Fatalf("config = %+v", cfg)
 	}
 	// The eu-us topology: no sg, Asia-Pacific goes to the default region.
@@ -104,8 +106,11 @@ trusted-proxy = ["10.0.0.0/8", "192.168.0.0/16"]
 		}
 		return ""
 	})
-	if err != nil || cfg.Addr != "127.0.0.1:9003" || cfg.DataDir != "/srv/from-file" {
+	if err != nil || cfg.Addr != "127.0.0.1:9003" || cfg.DataDir != "/srv/from-file" || cfg.LogLevel != slog.LevelInfo {
 		t.Fatalf("--config: %+v %v", cfg, err)
+	}
+	if _, _, err := ParseServeFlags([]string{"--log-level", "loud"}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "log-level") {
+		t.Fatalf("an unknown log level: %v", err)
 	}
 
 	for _, c := range []struct {
