@@ -90,6 +90,13 @@ func TestExport(t *testing.T) {
 	if err := json.Unmarshal(files["data.json"], &parsed); err != nil {
 		t.Fatalf("data.json: %v", err)
 	}
+	// Settings and the person's own exports are in it too.
+	if acct, _ := parsed["account"].(map[string]any); acct["personalized_feed"] != true {
+		t.Errorf("export's account: %v", parsed["account"])
+	}
+	if ex, _ := parsed["data_exports"].([]any); len(ex) != 1 {
+		t.Errorf("export's data_exports: %v", parsed["data_exports"])
+	}
 	for _, f := range files {
 		for _, foreign := range []string{"other.person@example.com", "1980-05-05", "staffer@example.org"} {
 			if bytes.Contains(f, []byte(foreign)) {
