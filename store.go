@@ -103,6 +103,10 @@ type Queries interface {
 	// AddView records a view once per person, video and day.
 	AddView(ctx context.Context, userID, videoID string, day int64, at time.Time) (bool, error)
 	ViewedVideos(ctx context.Context, userID string, sinceDay int64) ([]string, error)
+	// AddAnonymousView records a signed-out view by its keyed hash once;
+	// ForgetAnonymousViews drops the days before beforeDay.
+	AddAnonymousView(ctx context.Context, key []byte, day int64) (bool, error)
+	ForgetAnonymousViews(ctx context.Context, beforeDay int64) error
 
 	CreateComment(ctx context.Context, c *Comment) error
 	CommentByID(ctx context.Context, id string) (*Comment, error)

@@ -2,10 +2,13 @@ package app_test
 
 import (
 	"fmt"
+	"kurz"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"kurz/app"
+	"kurz/internal/leak"
 	"kurz/internal/mediatest"
 )
 
@@ -205,5 +208,50 @@ func TestComments(t *testing.T) {
 	s.do("GET", "/api/v1/videos/"+id+"/comments", nil).json(t, &list)
 	if len(list.Items) != 11 {
 		t.Fatalf("%d comments listed, want 11", len(list.Items))
+	}
+}
+
+// TestSignedOutViewsCount: a signed-out visitor's view counts once per
+// network and day; another network
+// counts again; a private video takes none; and the store keeps no address.
+func TestSignedOutViewsCount(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(c *app.Config) { c.TrustedProxies = trustLoopback() })
+	maker := s.signUp("viewcounted", "viewcounted@example.org", "1990-01-01", "US")
+	s.login(&maker)
+	id := s.publish(maker, "count me #views")
+	waitFor(t, "the video in eu", func() bool { _, ok := s.Cell("eu").Index.Video(id); return ok })
+	view := func(ip string) int {
+		return s.do("POST", "/api/v1/videos/"+id+"/view", nil, "X-Forwarded-For", ip).Status
+	}
+	for _, ip := range []string{"203.0.113.7", "203.0.113.7", "2001:db8:1:2::1", "2001:db8:1:2::99"} {
+		if st := view(ip); st != 204 {
+			t.Fatalf("signed-out view from %s: %d", ip, st)
+		}
+	}
+	waitFor(t, "two signed-out views counted", func() bool { return s.videoCounts(id).Views == 2 })
+	if st := view("198.51.100.40"); st != 204 {
+		t.Fatalf("a view from another network: %d", st)
+	}
+	waitFor(t, "a third network's view counted", func() bool { return s.videoCounts(id).Views == 3 })
+
+	priv := s.publish(maker, "not for strangers")
+	s.do("PATCH", "/api/v1/videos/"+priv, map[string]string{"visibility": "private"}, "Authorization", "Bearer "+maker.Token)
+	if r := s.do("POST", "/api/v1/videos/"+priv+"/view", nil, "X-Forwarded-For", "203.0.113.8"); r.Status != 404 {
+		t.Fatalf("a signed-out view of a private video: %d %s", r.Status, r.Body)
+	}
+	// The keys stay with the door the visitor came through (eu here);
+	// only the count travels to the video's region.
+	total := 0
+	for _, r := range []kurz.Region{"eu", "us", "sg"} {
+		var n int
+		rawSQL(s.Cell(r)).QueryRow(`SELECT count(*) FROM anonymous_views`).Scan(&n)
+		total += n
+	}
+	if total != 3 {
+		t.Fatalf("%d signed-out view keys, want one per network", total)
+	}
+	if hits, _ := leak.ScanDir(s.Config.DataDir, "203.0.113.7", "198.51.100.40", "2001:db8:1:2"); len(hits) > 0 && s.Config.DB["us"] == "" {
+		t.Fatalf("a signed-out visitor's address at rest: %v", hits)
 	}
 }

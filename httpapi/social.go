@@ -57,10 +57,13 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p != nil {
-		if err := c.Social.RecordView(r.Context(), p, r.PathValue("id")); err != nil {
-			s.error(w, r, err)
-			return
-		}
+		err = c.Social.RecordView(r.Context(), p, r.PathValue("id"))
+	} else {
+		err = c.Social.RecordAnonymousView(r.Context(), auth.IPKey(s.clientIP(r)), r.PathValue("id"))
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -765,10 +765,14 @@ func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemote
 	return river.JobCancel(fmt.Errorf("unknown erasure step %q", a.Step))
 }
 
-// SweepPrivacy forgets old sign-in IPs and quota counts of days before
-// yesterday, and runs due erasures.
+// SweepPrivacy forgets old sign-in IPs, the keys of signed-out views of
+// days before today, quota counts of days before yesterday, and runs due
+// erasures.
 func (c *Service) SweepPrivacy(ctx context.Context) {
 	if _, err := c.Store.ForgetSessionIPs(ctx, c.Now().Add(-c.Privacy.Retention)); err != nil {
+		c.Log.Warn("retention sweep", "err", err)
+	}
+	if err := c.Store.ForgetAnonymousViews(ctx, kurz.Day(c.Now())); err != nil {
 		c.Log.Warn("retention sweep", "err", err)
 	}
 	if err := c.Store.ForgetWork(ctx, kurz.Day(c.Now())-1); err != nil {

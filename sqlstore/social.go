@@ -100,6 +100,14 @@ func (q queries) AddView(ctx context.Context, userID, videoID string, day int64,
 	return q.changed(ctx, `INSERT INTO views (user_id, video_id, day, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, userID, videoID, day, ms(at))
 }
 
+func (q queries) AddAnonymousView(ctx context.Context, key []byte, day int64) (bool, error) {
+	return q.changed(ctx, `INSERT INTO anonymous_views (key, day) VALUES ($1, $2) ON CONFLICT DO NOTHING`, key, day)
+}
+
+func (q queries) ForgetAnonymousViews(ctx context.Context, beforeDay int64) error {
+	return q.exec(ctx, `DELETE FROM anonymous_views WHERE day < $1`, beforeDay)
+}
+
 func (q queries) ViewedVideos(ctx context.Context, userID string, sinceDay int64) ([]string, error) {
 	return q.strings(ctx, `SELECT DISTINCT video_id FROM views WHERE user_id = $1 AND day >= $2`, userID, sinceDay)
 }

@@ -15,6 +15,25 @@ var quotaTests = []test{
 	{"TakeWorkConcurrently", testTakeWorkConcurrently},
 	{"GiveBackAndForgetWork", testGiveBackAndForgetWork},
 	{"StorageUsed", testStorageUsed},
+	{"AnonymousViews", testAnonymousViews},
+}
+
+// testAnonymousViews: a key counts once; forgetting drops earlier days only.
+func testAnonymousViews(t *testing.T, s kurz.Store) {
+	a, b := []byte("key-a-0123456789"), []byte("key-b-0123456789")
+	if !must(s.AddAnonymousView(ctx(), a, 10))(t) || must(s.AddAnonymousView(ctx(), a, 10))(t) {
+		t.Fatal("the first view of a key must count, the second not")
+	}
+	if !must(s.AddAnonymousView(ctx(), b, 11))(t) {
+		t.Fatal("another key counts")
+	}
+	noErr(t, s.ForgetAnonymousViews(ctx(), 11))
+	if !must(s.AddAnonymousView(ctx(), a, 10))(t) {
+		t.Fatal("a forgotten day's key counts again")
+	}
+	if must(s.AddAnonymousView(ctx(), b, 11))(t) {
+		t.Fatal("a kept day's key was forgotten")
+	}
 }
 
 // take calls TakeWork until it refuses (at most 100 times) and returns

@@ -673,3 +673,13 @@ func (r recQueries) ForgetWork(ctx context.Context, beforeDay int64) error {
 	r.hit()
 	return r.q.ForgetWork(ctx, beforeDay)
 }
+
+func (r recQueries) AddAnonymousView(ctx context.Context, key []byte, day int64) (bool, error) {
+	r.hit()
+	return r.q.AddAnonymousView(ctx, key, day)
+}
+
+func (r recQueries) ForgetAnonymousViews(ctx context.Context, beforeDay int64) error {
+	r.hit()
+	return r.q.ForgetAnonymousViews(ctx, beforeDay)
+}
