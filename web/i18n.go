@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"golang.org/x/text/collate"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
@@ -65,9 +66,11 @@ var messages = map[string]map[string]string{
 		"upload.private":             "Only me",
 		"upload.submit":              "Upload",
 		"upload.progress":            "Upload progress",
-		"profile.followers":          "Followers",
-		"profile.following":          "Following",
-		"profile.likes":              "Likes",
+		"profile.followers.one":      "Follower",
+		"profile.followers.other":    "Followers",
+		"profile.following.other":    "Following",
+		"profile.likes.one":          "Like",
+		"profile.likes.other":        "Likes",
 		"profile.videos":             "Videos",
 		"profile.edit":               "Edit profile",
 		"profile.display":            "Display name",
@@ -81,7 +84,8 @@ var messages = map[string]map[string]string{
 		"video.failed":               "This video could not be processed.",
 		"video.private":              "Only you can see this video.",
 		"video.open":                 "Watch on kurz",
-		"video.views":                "views",
+		"video.views.one":            "view",
+		"video.views.other":          "views",
 		"tag.title":                  "#%s",
 		"tag.empty":                  "No videos with this hashtag yet.",
 		"grid.more":                  "More",
@@ -337,9 +341,10 @@ var messages = map[string]map[string]string{
 		"upload.private":             "Nur ich",
 		"upload.submit":              "Hochladen",
 		"upload.progress":            "Fortschritt des Uploads",
-		"profile.followers":          "Follower",
-		"profile.following":          "Folge ich",
-		"profile.likes":              "Likes",
+		"profile.followers.other":    "Follower",
+		"profile.following.other":    "Gefolgt",
+		"profile.likes.one":          "Like",
+		"profile.likes.other":        "Likes",
 		"profile.videos":             "Videos",
 		"profile.edit":               "Profil bearbeiten",
 		"profile.display":            "Anzeigename",
@@ -353,7 +358,8 @@ var messages = map[string]map[string]string{
 		"video.failed":               "Dieses Video konnte nicht verarbeitet werden.",
 		"video.private":              "Nur du kannst dieses Video sehen.",
 		"video.open":                 "Auf kurz ansehen",
-		"video.views":                "Aufrufe",
+		"video.views.one":            "Aufruf",
+		"video.views.other":          "Aufrufe",
 		"tag.title":                  "#%s",
 		"tag.empty":                  "Noch keine Videos mit diesem Hashtag.",
 		"grid.more":                  "Mehr",
@@ -584,6 +590,34 @@ func translate(lang, key string, args ...any) (string, error) {
 	}
 	return m, nil
 }
+
+// pluralWord returns the word that goes with n for the message key in lang:
+// key.<form> for n's CLDR plural form in lang (golang.org/x/text's rules:
+// "one" for 1 in English and German, "other" for 0 and 2), falling back
+// to key.other. The number itself is written beside it, compacted.
+func pluralWord(lang, key string, n int64) (string, error) {
+	tag, err := language.Parse(lang)
+	if err != nil {
+		return "", fmt.Errorf("web: language %q: %w", lang, err)
+	}
+	abs := n
+	if abs < 0 {
+		abs = -abs
+	}
+	// Compacted counts (1.2K) are "other" in both languages, as CLDR has
+	// it for numbers with a fraction.
+	form := plural.Other
+	if abs < 1000 {
+		form = plural.Cardinal.MatchPlural(tag, int(abs), 0, 0, 0, 0)
+	}
+	if m, ok := messages[lang][key+"."+pluralForms[form]]; ok {
+		return m, nil
+	}
+	return translate(lang, key+".other")
+}
+
+var pluralForms = map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one", plural.Two: "two",
+	plural.Few: "few", plural.Many: "many"}
 
 // jsMessages are the "js." messages of lang, without the prefix.
 func jsMessages(lang string) map[string]string {

@@ -122,6 +122,7 @@ func (h *Handler) parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"asset":    h.asset,
 		"t":        translate,
+		"plural":   pluralWord,
 		"count":    compact,
 		"caption":  segments,
 		"initial":  initial,

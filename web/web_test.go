@@ -751,3 +751,35 @@ func TestModEscaping(t *testing.T) {
 		t.Errorf("hostile item ID: status %d", res.StatusCode)
 	}
 }
+
+// TestPlurals: counts take the word their language's plural rules give
+// them (CLDR, through golang.org/x/text), for 0, 1 and 2, on the pages.
+func TestPlurals(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	for _, tc := range []struct {
+		lang                        string
+		followers, following, likes int64
+		views                       int64
+		want                        []string
+	}{
+		{"en", 0, 0, 0, 0, []string{"<strong class=\"followers-count\">0</strong> Followers", "<strong>0</strong> Following", "<strong>0</strong> Likes", "0 views"}},
+		{"en", 1, 1, 1, 1, []string{"<strong class=\"followers-count\">1</strong> Follower<", "<strong>1</strong> Following", "<strong>1</strong> Like<", "1 view<"}},
+		{"en", 2, 2, 2, 2, []string{"<strong class=\"followers-count\">2</strong> Followers", "<strong>2</strong> Likes", "2 views"}},
+		{"de", 0, 0, 0, 0, []string{"<strong class=\"followers-count\">0</strong> Follower<", "<strong>0</strong> Gefolgt", "<strong>0</strong> Likes", "0 Aufrufe"}},
+		{"de", 1, 1, 1, 1, []string{"<strong class=\"followers-count\">1</strong> Follower<", "<strong>1</strong> Gefolgt", "<strong>1</strong> Like<", "1 Aufruf<"}},
+		{"de", 2, 2, 2, 2, []string{"<strong class=\"followers-count\">2</strong> Follower<", "<strong>2</strong> Likes", "2 Aufrufe"}},
+		{"de", 1500, 0, 2500, 1500, []string{"1.5K</strong> Follower<", "2.5K</strong> Likes", "1.5K Aufrufe"}},
+	} {
+		p := bn.b.profiles["alice"]
+		p.Followers, p.Following, p.Likes = tc.followers, tc.following, tc.likes
+		bn.b.videos["eu_v1"].Views = tc.views
+		_, profile := bn.get(t, req{path: "/@alice", cookieLang: tc.lang})
+		_, video := bn.get(t, req{path: "/v/eu_v1", cookieLang: tc.lang})
+		for _, want := range tc.want {
+			if !strings.Contains(profile, want) && !strings.Contains(video, want) {
+				t.Errorf("%s with %d: no %q", tc.lang, tc.followers, want)
+			}
+		}
+	}
+}
