@@ -341,6 +341,7 @@ var messages = map[string]map[string]string{
 		"upload.private":             "Nur ich",
 		"upload.submit":              "Hochladen",
 		"upload.progress":            "Fortschritt des Uploads",
+		"profile.followers.one":      "Follower",
 		"profile.followers.other":    "Follower",
 		"profile.following.other":    "Gefolgt",
 		"profile.likes.one":          "Like",
