@@ -24,21 +24,24 @@ var (
 		// is a leaf that imports nothing of kurz.
 		"kurz":        {"textnorm"},
 		"textnorm":    {},
-		"cell":        {"kurz", "blob", "catalog", "keyring", "link"},
+		"cell":        {"kurz", "blob", "catalog", "keyring", "link", "policy"},
+		// The visibility policy: a leaf over the root package and the
+		// catalogue's public record.
+		"policy": {"kurz", "catalog"},
 		"accounts":    {"kurz", "cell", "auth", "link"},
-		"video":       {"kurz", "cell", "ffmpeg"},
+		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg"},
-		"social":      {"kurz", "cell", "catalog", "link"},
+		"social":      {"kurz", "cell", "catalog", "link", "policy"},
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety"},
 		// Requests carried to the region they belong to, signed over the
 		// link.
 		"forward": {"kurz", "link"},
 		// The API's JSON of public videos and feed pages.
-		"feedjson": {"kurz", "catalog", "social", "video"},
+		"feedjson": {"kurz", "catalog", "social", "video", "policy"},
 		// The front door's defences (timeouts, input checks, password
 		// throttles) know no routes or services.
 		"guard": {"kurz", "auth"},

@@ -80,3 +80,16 @@ func (r Residency) Validate(known []Region) error {
 	}
 	return nil
 }
+
+// CountriesOf lists the countries whose people live in region reg: those
+// the table maps to it, and for the default region every country the
+// table does not list.
+func (r Residency) CountriesOf(reg Region) []string {
+	var out []string
+	for _, c := range countries {
+		if r.HomeRegion(c) == reg {
+			out = append(out, c)
+		}
+	}
+	return out
+}

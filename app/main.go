@@ -268,6 +268,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 		Migrate:        m.migrateMode(),
 		KeysDir:        m.keysDir(r),
 		MinFreeBytes:   m.Config.MinFreeBytes,
+		Countries:      m.Config.Residency.CountriesOf(r),
 		Privacy: privacy.PrivacyConfig{ErasureGrace: m.Config.ErasureGrace, Retention: m.Config.Retention,
 			ExportTTL: m.Config.ExportTTL, FFmpeg: "ffmpeg", DailyExports: m.Config.DailyExports},
 		Media: pipeline.MediaConfig{

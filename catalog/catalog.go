@@ -25,13 +25,15 @@ type PublicVideo struct {
 	Comments   int64     `json:"comments"`
 	Views      int64     `json:"views"`
 	CreatedAt  time.Time `json:"created_at"`
-	// Minor marks videos of 13-15 year olds, kept out of adults' For You.
-	Minor bool `json:"minor,omitempty"`
-	// Moderation: Reduced videos stay out of For You; AgeRestricted ones
-	// are not shown to minors or anonymous viewers; Label is shown with it.
-	Reduced       bool   `json:"reduced,omitempty"`
-	AgeRestricted bool   `json:"age_restricted,omitempty"`
-	Label         string `json:"label,omitempty"`
+	// What the home region's visibility policy (package policy) decided
+	// for the public: Reduced videos are never recommended (for whatever
+	// reason: nothing says why); AgeRestricted ones are not shown to minors
+	// or anonymous viewers; Label is shown with it; Countries are where a
+	// decision restricted it. No age or minor status of the owner is here.
+	Reduced       bool     `json:"reduced,omitempty"`
+	AgeRestricted bool     `json:"age_restricted,omitempty"`
+	Label         string   `json:"label,omitempty"`
+	Countries     []string `json:"countries,omitempty"`
 }
 
 // PublicProfile is the replicated public face of a person.

@@ -76,6 +76,9 @@ type Cell struct {
 	// concern services registered in Workers.
 	Jobs    *river.Client[*sql.Tx]
 	Workers *river.Workers
+	// Countries are the countries whose people live in this region; an
+	// anonymous viewer at its door is taken to be in them.
+	Countries []string
 	// Index is the region's catalogue of public content of every region.
 	Index *catalog.Index
 	// OnJob, if set before the queue opens, is told of every finished job

@@ -27,3 +27,9 @@ func (c *Cell) Follows(ctx context.Context, followerID, followeeID string) bool 
 	out, err := c.Link.Follows(ctx, region, link.FollowsRequest{Follower: followerID, Followee: followeeID})
 	return err == nil && out.Follows
 }
+
+// ApprovedFollower reports whether follower is an approved follower of
+// owner, a person of this region.
+func (c *Cell) ApprovedFollower(ctx context.Context, followerID, ownerID string) bool {
+	return c.Follows(ctx, followerID, ownerID)
+}

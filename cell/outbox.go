@@ -3,11 +3,11 @@ package cell
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"kurz"
 	"kurz/catalog"
+	"kurz/policy"
 )
 
 // Public log kinds.
@@ -33,57 +33,83 @@ func (c *Cell) Tx(ctx context.Context, fn func(q kurz.Queries) error) error {
 	return err
 }
 
-// PublicVideo builds the public snapshot of a public, ready video.
-func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (*catalog.PublicVideo, error) {
+// PublicVideo builds the public snapshot of a video, and reports whether
+// the visibility policy lets the public see it at all (only then may the
+// snapshot leave the region).
+func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (*catalog.PublicVideo, bool, error) {
+	sub, err := c.Subject(ctx, q, v)
+	if err != nil {
+		return nil, false, err
+	}
+	pv := &catalog.PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Caption: v.Caption, DurationMS: v.DurationMS, Width: v.Width,
+		Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views, CreatedAt: v.CreatedAt}
+	if !policy.Publish(pv, sub) {
+		return nil, false, nil
+	}
 	owner, err := q.ProfileByID(ctx, v.OwnerID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	acct, err := q.AccountByID(ctx, v.OwnerID)
-	if err != nil {
-		return nil, err
+	pv.Handle, pv.Hashtags = owner.Handle, kurz.Hashtags(v.Caption)
+	if pv.Hashtags == nil {
+		pv.Hashtags = []string{}
 	}
-	tags := kurz.Hashtags(v.Caption)
-	if tags == nil {
-		tags = []string{}
-	}
-	pv := &catalog.PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Handle: owner.Handle, Caption: v.Caption, Hashtags: tags,
-		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
-		CreatedAt: v.CreatedAt, Minor: acct.Minor}
-	for _, r := range strings.Split(v.Restrictions, ",") {
-		switch {
-		case r == "reduced":
-			pv.Reduced = true
-		case r == "age_restricted":
-			pv.AgeRestricted = true
-		case strings.HasPrefix(r, "label:"):
-			pv.Label = strings.TrimPrefix(r, "label:")
-		}
-	}
-	return pv, nil
+	return pv, true, nil
 }
 
 // SyncVideoLog writes the public fact about v to the log in transaction q:
-// its snapshot if it is public and ready, else that it is gone. Called
-// after every change that may alter what the public sees.
+// its snapshot if the visibility policy lets the public see it, else that
+// it is gone. It is called after every change to a video (an edit, a
+// decision, a counter, a comment) and recomputes the decision from the
+// video and its owner's state each time, so no write can republish what
+// the policy hides.
 func (c *Cell) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
-	if v.Status == kurz.StatusReady && v.Visibility == kurz.Public {
-		pv, err := c.PublicVideo(ctx, q, v)
+	if v.Status != "deleted" {
+		pv, public, err := c.PublicVideo(ctx, q, v)
 		if err != nil {
 			return err
 		}
-		return c.AppendLog(ctx, q, LogVideo, v.ID, pv)
+		if public {
+			return c.AppendLog(ctx, q, LogVideo, v.ID, pv)
+		}
 	}
 	// What the video was while public (its caption among it) leaves the
 	// log: a peer replaying the log from the start must not get it back.
 	if err := q.RedactLog(ctx, v.ID); err != nil {
 		return err
 	}
-	return c.AppendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": v.Status})
+	return c.AppendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "gone"})
 }
 
-// PublishProfile writes a person's public profile to the log.
+// SyncPersonLog republishes a person's profile and every video of theirs
+// (after a change of their standing or privacy).
+func (c *Cell) SyncPersonLog(ctx context.Context, q kurz.Queries, userID string) error {
+	p, err := q.ProfileByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	vids, err := q.VideosOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, v := range vids {
+		if err := c.SyncVideoLog(ctx, q, v); err != nil {
+			return err
+		}
+	}
+	return c.PublishProfile(ctx, q, p)
+}
+
+// PublishProfile writes a person's public profile to the log, or that it
+// is gone while their erasure is pending or after a termination.
 func (c *Cell) PublishProfile(ctx context.Context, q kurz.Queries, p *kurz.Profile) error {
+	standing, err := c.standing(ctx, q, p.ID)
+	if err != nil {
+		return err
+	}
+	if standing == policy.Erasing || standing == policy.Terminated {
+		return c.AppendLog(ctx, q, LogProfileGone, p.ID, map[string]string{"id": p.ID})
+	}
 	return c.AppendLog(ctx, q, LogProfile, p.ID, &catalog.PublicProfile{ID: p.ID, Handle: p.Handle, DisplayName: p.DisplayName,
 		Bio: p.Bio, Private: p.Private, Followers: p.Followers, Following: p.Following})
 }

@@ -22,7 +22,7 @@ func Videos(items []social.FeedItem) []*video.VideoJSON {
 	for i, it := range items {
 		v := &video.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
 			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
-			CreatedAt: it.CreatedAt, Liked: it.Liked, Following: it.Following}
+			CreatedAt: it.CreatedAt, Label: it.Label, Liked: it.Liked, Following: it.Following}
 		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
 		v.HLSURL, v.PosterURL, v.PreviewURL = video.MediaURLs(it.ID, "")
 		out[i] = v

@@ -50,7 +50,7 @@ func mediaServer(b *testing.B) (base, id string, c func() (bool, error)) {
 	master := "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n" + strings.Repeat("#EXT-X-STREAM-INF:BANDWIDTH=896000,RESOLUTION=360x640,CODECS=\"avc1.4d401e,mp4a.40.2\"\nv0/index.m3u8\n", 3)
 	os.WriteFile(filepath.Join(dir, "master.m3u8"), []byte(master), 0o644)
 	os.WriteFile(filepath.Join(dir, "v0", "seg_00000.ts"), make([]byte, 100<<10), 0o644)
-	return m.URL(), id, func() (bool, error) { return cell.Videos.MediaVisible(ctx, id, "") }
+	return m.URL(), id, func() (bool, error) { return cell.Videos.MediaVisible(ctx, id, "", cell.PolicyViewer(ctx, nil)) }
 }
 
 func get(b *testing.B, cl *http.Client, url string) {

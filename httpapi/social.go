@@ -11,8 +11,10 @@ import (
 	"kurz/catalog"
 	"kurz/cell"
 	"kurz/feedjson"
+	"kurz/policy"
 	"kurz/region"
 	"kurz/social"
+	"kurz/video"
 )
 
 // viewerCell returns the signed-in person and their home cell, or for an
@@ -206,15 +208,6 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *region.Region, viewer *kurz.Profile, vids []*catalog.PublicVideo, next string) {
-	items, err := c.Social.Decorate(r.Context(), viewer, vids)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": feedjson.Videos(items), "next_cursor": next})
-}
-
 const pageSize = 10
 
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
@@ -240,6 +233,9 @@ type settingsJSON struct {
 	// PersonalizedFeed: For You ranked from the person's history (true),
 	// or the Popular feed, which uses no personal signal (false).
 	PersonalizedFeed *bool `json:"personalized_feed"`
+	// PrivateAccount: videos go to approved followers only, who ask to
+	// follow first (always on for 13-15 year olds).
+	PrivateAccount *bool `json:"private_account"`
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -253,8 +249,13 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	private, err := c.Social.Private(r.Context(), p)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	on := !off
-	writeJSON(w, http.StatusOK, settingsJSON{PersonalizedFeed: &on})
+	writeJSON(w, http.StatusOK, settingsJSON{PersonalizedFeed: &on, PrivateAccount: &private})
 }
 
 func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
@@ -270,6 +271,12 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.PersonalizedFeed != nil {
 		if err := c.Social.SetFeedOptOut(r.Context(), p, !*in.PersonalizedFeed); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	if in.PrivateAccount != nil {
+		if err := c.Social.SetPrivate(r.Context(), p, *in.PrivateAccount); err != nil {
 			s.error(w, r, err)
 			return
 		}
@@ -310,18 +317,56 @@ func (s *Server) userVideos(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	pp, err := c.Social.ProfileByHandle(r.Context(), r.PathValue("handle"))
+	items, next, err := s.profileVideos(r.Context(), p, c, r.PathValue("handle"), r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	after, err := cursorVideo(r.URL.Query().Get("cursor"))
-	if err != nil {
-		s.error(w, r, err)
-		return
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+}
+
+// profileVideos is a person's video list (API and page) as the policy
+// lets the viewer (nil: anonymous; vc their home cell, or the door) see
+// it on the profile surface. The owner and approved followers of a
+// person of a region hosted here get it from the store (followers-only
+// and, for the owner, unfinished videos are never in the catalogue), in
+// one page; everyone else gets the catalogue's public videos.
+func (s *Server) profileVideos(ctx context.Context, viewer *kurz.Profile, vc *region.Region, handle, cursor string) ([]*video.VideoJSON, string, error) {
+	pp, err := vc.Social.ProfileByHandle(ctx, handle)
+	if h, _ := kurz.NormalizeHandle(handle); err != nil && viewer != nil && h == viewer.Handle {
+		// One's own list, also while one's profile is off the catalogue
+		// (erasure pending).
+		pp, err = &catalog.PublicProfile{ID: viewer.ID, Handle: viewer.Handle}, nil
 	}
-	vids := c.Index.OwnerVideos(pp.ID, after, 24)
-	s.writeVideos(w, r, c, p, vids, nextCursor(vids, 24))
+	if err != nil {
+		return nil, "", err
+	}
+	if c, err := s.cellOf(pp.ID); err == nil && viewer != nil && cursor == "" &&
+		(viewer.ID == pp.ID || c.ApprovedFollower(ctx, viewer.ID, pp.ID)) {
+		who := vc.PolicyViewer(ctx, viewer)
+		vids, err := c.Store.VideosOf(ctx, pp.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		out := []*video.VideoJSON{}
+		for _, v := range vids {
+			if vj, err := c.Videos.Video(ctx, who, v.ID, policy.Profile); err == nil {
+				vj.Liked, vj.Following = vc.Social.Marks(ctx, viewer, vj.ID, vj.Creator.ID)
+				out = append(out, vj)
+			}
+		}
+		return out, "", nil
+	}
+	after, err := cursorVideo(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	vids := vc.Index.OwnerVideos(pp.ID, after, 24)
+	items, err := vc.Social.Decorate(ctx, viewer, vc.Social.Visible(ctx, viewer, vids, policy.Profile))
+	if err != nil {
+		return nil, "", err
+	}
+	return feedjson.Videos(items), nextCursor(vids, 24), nil
 }
 
 func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +384,12 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 	// /tags/ＣＡＴＳ finds #cats; text that is no tag has no videos.
 	tag, _ := kurz.NormalizeHashtag(r.PathValue("tag"))
 	vids := c.Index.TagVideos(tag, after, 24)
-	s.writeVideos(w, r, c, p, vids, nextCursor(vids, 24))
+	items, err := c.Social.Decorate(r.Context(), p, c.Social.Visible(r.Context(), p, vids, policy.Tag))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": feedjson.Videos(items), "next_cursor": nextCursor(vids, 24)})
 }
 
 // regions lists the regions and the health of each hosted region's link

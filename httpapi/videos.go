@@ -9,6 +9,7 @@ import (
 	"kurz/guard"
 	"kurz/media"
 	"kurz/pipeline"
+	"kurz/policy"
 	"kurz/region"
 	"kurz/video"
 	"net/http"
@@ -101,7 +102,7 @@ func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	v, err := s.videoFor(r.Context(), viewer, vc, r.PathValue("id"))
+	v, err := s.videoFor(r.Context(), viewer, vc, r.PathValue("id"), policy.Record)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -109,16 +110,19 @@ func (s *Server) getVideo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// videoFor is the one look-up of a video by ID for the API and the pages:
-// from its region when this process hosts it (visibility decided there),
-// else from the viewer's catalogue of public videos; with the viewer's own
-// like and follow from their home region vc.
-func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.Region, id string) (*video.VideoJSON, error) {
+// videoFor is the one look-up of a video by ID for the API and the pages
+// (surface f): from its region when this process hosts it, else from the
+// viewer's catalogue of public videos, as the visibility policy answers
+// the viewer (their age band and country from their home region vc, or
+// for an anonymous viewer the countries of vc, the door); with the
+// viewer's own like and follow.
+func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.Region, id string, f policy.Surface) (*video.VideoJSON, error) {
+	who := vc.PolicyViewer(ctx, viewer)
 	c, err := s.cellOf(id)
 	if kurz.ErrorCode(err) == kurz.EUnavailable {
 		// Another process's region: its public videos are in the catalogue.
 		pv, ok := vc.Index.Video(id)
-		if !ok {
+		if !ok || !policy.Shows(who, pv, f) {
 			return nil, kurz.ErrNotFound
 		}
 		items, err := vc.Social.Decorate(ctx, viewer, []*catalog.PublicVideo{pv})
@@ -130,7 +134,7 @@ func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.
 	if err != nil {
 		return nil, kurz.ErrNotFound
 	}
-	v, err := c.Videos.Video(ctx, viewer, id)
+	v, err := c.Videos.Video(ctx, who, id, f)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +220,15 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	visible, err := c.Videos.MediaVisible(r.Context(), id, tok)
+	visible, err := c.Videos.MediaVisible(r.Context(), id, tok, s.Door.PolicyViewer(r.Context(), nil))
+	if err == nil && !visible && tok == "" && token(r) != "" {
+		// Media of a video not everyone may see (age or country
+		// restricted), asked with the person's session (the web app's
+		// cookie): the policy answers for them.
+		if p, vc, aerr := s.authenticate(r); aerr == nil {
+			visible, err = c.Videos.MediaVisible(r.Context(), id, "", vc.PolicyViewer(r.Context(), p))
+		}
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -231,9 +243,17 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 // serveEdge serves another region's public media through the edge cache.
 func (s *Server) serveEdge(w http.ResponseWriter, r *http.Request, region kurz.Region, id, file string) {
 	origin, ok := s.Peers[region]
-	if _, public := s.Door.Index.Video(id); !ok || !public || s.Edge == nil {
+	pv, public := s.Door.Index.Video(id)
+	if !ok || !public || s.Edge == nil {
 		http.NotFound(w, r)
 		return
+	}
+	if !policy.Shows(s.Door.PolicyViewer(r.Context(), nil), pv, policy.Media) {
+		p, vc, err := s.authenticate(r)
+		if err != nil || !policy.Shows(vc.PolicyViewer(r.Context(), p), pv, policy.Media) {
+			http.NotFound(w, r)
+			return
+		}
 	}
 	key, err := s.Edge.Get(r.Context(), origin, id, file)
 	if kurz.ErrorCode(err) == kurz.ENotFound {

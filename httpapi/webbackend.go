@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"kurz"
-	"kurz/catalog"
 	"kurz/feedjson"
+	"kurz/policy"
 	"kurz/region"
 	"kurz/video"
 	"kurz/web"
@@ -49,9 +49,14 @@ func webVideo(v *video.VideoJSON) web.Video {
 		CreatedAt: v.CreatedAt, Liked: v.Liked, FollowingCreator: v.Following, Visibility: v.Visibility}
 }
 
-func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id string) (*web.Video, error) {
+func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id, surface string) (*web.Video, error) {
 	p, vc := b.profileOf(viewer)
-	v, err := b.S.videoFor(ctx, p, vc, id)
+	switch f := policy.Surface(surface); f {
+	case policy.Page, policy.Embed, policy.OEmbed:
+	default:
+		return nil, kurz.Errorf(kurz.EInternal, "no page surface %q", surface)
+	}
+	v, err := b.S.videoFor(ctx, p, vc, id, policy.Surface(surface))
 	if err != nil {
 		return nil, err
 	}
@@ -70,43 +75,17 @@ func (b WebBackend) Profile(ctx context.Context, viewer *web.Viewer, handle stri
 		ViewerFollows: pj.ViewerFollows}, nil
 }
 
-func (b WebBackend) videos(ctx context.Context, p *kurz.Profile, c *region.Region, vids []*catalog.PublicVideo, n int) ([]web.Video, string, error) {
-	items, err := c.Social.Decorate(ctx, p, vids)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]web.Video, 0, len(items))
-	for _, v := range feedjson.Videos(items) {
-		out = append(out, webVideo(v))
-	}
-	return out, nextCursor(vids, n), nil
-}
-
 func (b WebBackend) ProfileVideos(ctx context.Context, viewer *web.Viewer, handle, cursor string) ([]web.Video, string, error) {
 	p, c := b.profileOf(viewer)
-	pp, err := c.Social.ProfileByHandle(ctx, handle)
+	vids, next, err := b.S.profileVideos(ctx, p, c, handle, cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	if p != nil && p.ID == pp.ID && cursor == "" {
-		// The owner sees all their videos, also private and unfinished ones.
-		vids, err := c.Store.VideosOf(ctx, p.ID)
-		if err != nil {
-			return nil, "", err
-		}
-		var out []web.Video
-		for _, v := range vids {
-			if vj, err := c.Videos.Video(ctx, p, v.ID); err == nil {
-				out = append(out, webVideo(vj))
-			}
-		}
-		return out, "", nil
+	out := make([]web.Video, 0, len(vids))
+	for _, v := range vids {
+		out = append(out, webVideo(v))
 	}
-	after, err := cursorVideo(cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	return b.videos(ctx, p, c, c.Index.OwnerVideos(pp.ID, after, 24), 24)
+	return out, next, nil
 }
 
 func (b WebBackend) TagVideos(ctx context.Context, viewer *web.Viewer, tag, cursor string) ([]web.Video, string, error) {
@@ -115,7 +94,16 @@ func (b WebBackend) TagVideos(ctx context.Context, viewer *web.Viewer, tag, curs
 	if err != nil {
 		return nil, "", err
 	}
-	return b.videos(ctx, p, c, c.Index.TagVideos(tag, after, 24), 24)
+	vids := c.Index.TagVideos(tag, after, 24)
+	items, err := c.Social.Decorate(ctx, p, c.Social.Visible(ctx, p, vids, policy.Tag))
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]web.Video, 0, len(items))
+	for _, v := range feedjson.Videos(items) {
+		out = append(out, webVideo(v))
+	}
+	return out, nextCursor(vids, 24), nil
 }
 
 func (b WebBackend) Feed(ctx context.Context, viewer *web.Viewer, kind string) ([]byte, string, error) {

@@ -171,7 +171,8 @@ type PostCommentRequest struct {
 	AuthorID     string `json:"author_id"`
 	AuthorHandle string `json:"author_handle"`
 	Text         string `json:"text"`
-	// FollowsOwner is vouched for by the author's region, which holds the
+	// FollowsOwner is no longer believed (the video's region decides who
+	// may comment from what it holds) and kept for older peers. It was vouched for by the author's region, which holds the
 	// follow.
 	FollowsOwner bool `json:"follows_owner"`
 }

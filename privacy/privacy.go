@@ -587,31 +587,13 @@ func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error
 	})
 }
 
-// setHidden publishes a person's profile and public videos, or their
-// removal, to the public log.
+// setHidden republishes a person's profile and videos after their
+// erasure was requested or cancelled: the visibility policy, recomputed
+// for each (cell.SyncPersonLog), hides everything of a person whose
+// erasure is pending and takes their public records off the log.
 func (c *Service) setHidden(ctx context.Context, q kurz.Queries, userID string, hidden bool) error {
-	p, err := q.ProfileByID(ctx, userID)
-	if err != nil {
-		return err
-	}
-	vids, err := q.VideosOf(ctx, userID)
-	if err != nil {
-		return err
-	}
-	for _, v := range vids {
-		if hidden {
-			err = c.AppendLog(ctx, q, cell.LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "hidden"})
-		} else {
-			err = c.SyncVideoLog(ctx, q, v)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if hidden {
-		return c.AppendLog(ctx, q, cell.LogProfileGone, userID, map[string]string{"id": userID})
-	}
-	return c.PublishProfile(ctx, q, p)
+	_ = hidden // the erasure row, written or deleted before, is what counts
+	return c.SyncPersonLog(ctx, q, userID)
 }
 
 // RunDueErasures erases everyone whose grace period is over.

@@ -69,6 +69,10 @@ type Config struct {
 	// default (MigrateAll) every pending migration is applied; a server
 	// without --migrate uses MigrateFresh, the admin commands MigrateNever.
 	Migrate sqlstore.MigrateMode
+	// Countries are the countries whose people live in this region: an
+	// anonymous viewer at its door is taken to be in them (country
+	// restrictions).
+	Countries []string
 	// MinFreeBytes is the free-space floor of Dir (0: none).
 	MinFreeBytes int64
 }
@@ -118,7 +122,8 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 		return nil, err
 	}
 	c := &cell.Cell{Region: cfg.Region, Dir: cfg.Dir, Log: cfg.Log, Link: cfg.Link, Regions: cfg.Regions,
-		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs, MinFreeBytes: cfg.MinFreeBytes}
+		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs, MinFreeBytes: cfg.MinFreeBytes,
+		Countries: cfg.Countries}
 	if c.Blobs == nil {
 		c.Blobs = &blob.Dir{Root: cfg.Dir}
 	}
@@ -263,7 +268,7 @@ const (
 type shapes struct{ r *Region }
 
 func (s shapes) Video(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) (any, error) {
-	rec, err := s.r.Videos.Record(ctx, viewer, v)
+	rec, err := s.r.Videos.Record(ctx, v)
 	if err != nil {
 		return nil, err
 	}

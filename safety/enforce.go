@@ -38,7 +38,14 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 				return err
 			}
 		}
-		return c.SyncVideoLog(ctx, q, v)
+		if err := c.SyncVideoLog(ctx, q, v); err != nil {
+			return err
+		}
+		if action == "terminate" {
+			// Terminating over a video ends the account too.
+			return c.suspendOwner(ctx, q, d, action)
+		}
+		return nil
 	case action == "restore:remove" || action == "restore:terminate":
 		if d.TargetType != "video" {
 			return nil
@@ -77,13 +84,18 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 			return err
 		}
 		return c.SyncVideoLog(ctx, q, v)
-	case d.TargetType == "video" && (action == "reduce_reach" || action == "age_restrict" || action == "label" ||
-		action == "restore:reduce_reach" || action == "restore:age_restrict" || action == "restore:label"):
+	case d.TargetType == "video" && (action == "reduce_reach" || action == "age_restrict" || action == "label" || action == "restrict" ||
+		action == "restore:reduce_reach" || action == "restore:age_restrict" || action == "restore:label" || action == "restore:restrict"):
 		v, err := q.VideoByID(ctx, d.TargetID)
 		if err != nil {
 			return err
 		}
-		tag := map[string]string{"reduce_reach": "reduced", "age_restrict": "age_restricted", "label": "label:" + d.Explanation}
+		scope := d.TerritorialScope
+		if original != nil && d.Action == "reverse" {
+			scope = original.TerritorialScope
+		}
+		tag := map[string]string{"reduce_reach": "reduced", "age_restrict": "age_restricted", "label": "label:" + d.Explanation,
+			"restrict": "countries:" + scope}
 		var keep []string
 		for _, r := range strings.Split(v.Restrictions, ",") {
 			if r != "" && !strings.HasPrefix(r, strings.SplitN(tag[strings.TrimPrefix(action, "restore:")], ":", 2)[0]) {
@@ -99,25 +111,38 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 		}
 		return c.SyncVideoLog(ctx, q, v)
 	case action == "suspend" || action == "terminate":
-		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
-			return nil
-		}
-		until := d.EndDate
-		if action == "terminate" || until.IsZero() {
-			until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		if err := q.SuspendAccount(ctx, d.OwnerID, until); err != nil {
-			return err
-		}
-		c.Sessions.ForgetPerson(d.OwnerID)
-		return q.DeleteSessionsOf(ctx, d.OwnerID)
+		return c.suspendOwner(ctx, q, d, action)
 	case action == "restore:suspend" || action == "restore:terminate":
 		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
 			return nil
 		}
-		return q.SuspendAccount(ctx, d.OwnerID, time.Time{})
+		if err := q.SuspendAccount(ctx, d.OwnerID, time.Time{}); err != nil {
+			return err
+		}
+		return c.SyncPersonLog(ctx, q, d.OwnerID)
 	}
-	// Restrict by country and strikes are recorded with their statement;
-	// country restrictions are not enforced in feeds yet.
 	return nil
+}
+
+// suspendOwner suspends (until the decision's end date) or terminates the
+// affected person: sessions end, sign-in is refused, and the policy
+// decides what of theirs stays up (a suspension keeps the content, a
+// termination hides it), republished for every region. Only a person of
+// this region is suspended here.
+func (c *Service) suspendOwner(ctx context.Context, q kurz.Queries, d *kurz.Decision, action string) error {
+	if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
+		return nil
+	}
+	until := d.EndDate
+	if action == "terminate" || until.IsZero() {
+		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if err := q.SuspendAccount(ctx, d.OwnerID, until); err != nil {
+		return err
+	}
+	c.Sessions.ForgetPerson(d.OwnerID)
+	if err := q.DeleteSessionsOf(ctx, d.OwnerID); err != nil {
+		return err
+	}
+	return c.SyncPersonLog(ctx, q, d.OwnerID)
 }

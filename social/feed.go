@@ -11,6 +11,7 @@ import (
 
 	"kurz"
 	"kurz/catalog"
+	"kurz/policy"
 )
 
 // Feed kinds. For You is the only one that profiles: Popular and Newest
@@ -82,15 +83,13 @@ const (
 	maxOffset      = 10_000
 )
 
-// recommendable is the one rule for what a feed may recommend to a viewer
-// (nil: anonymous): reduced reach stays out of every recommending feed,
-// minors' videos out of adults' and anonymous feeds, age-restricted ones
-// away from minors and anonymous viewers.
-func recommendable(v *catalog.PublicVideo, signedIn, minor bool) bool {
-	if v.Reduced || (v.Minor && !minor) || (v.AgeRestricted && (!signedIn || minor)) {
-		return false
-	}
-	return true
+// recommendable is what a feed may recommend to a viewer: the visibility
+// policy's answer for For You (reduced reach and whatever the home region
+// marked not to recommend stay out, age-restricted videos away from
+// minors and anonymous viewers, country restrictions apply, one's own
+// videos are not recommended to oneself).
+func recommendable(v *catalog.PublicVideo, who policy.Viewer) bool {
+	return policy.Shows(who, v, policy.ForYou)
 }
 
 // Feed returns a page of a feed for a viewer (nil: anonymous). kind ""
@@ -109,10 +108,10 @@ func (c *Service) Feed(ctx context.Context, viewer *kurz.Profile, kind, cursor s
 			return nil, err
 		}
 	}
-	minor := false
+	who := policy.Viewer{Countries: c.Countries}
 	if st != nil {
 		st.mu.Lock()
-		minor = st.minor
+		who = st.policyViewer()
 		if (kind == "" || kind == KindForYou) && st.optOut {
 			kind = KindPopular
 		}
@@ -127,9 +126,9 @@ func (c *Service) Feed(ctx context.Context, viewer *kurz.Profile, kind, cursor s
 	case KindForYou:
 		f, err = c.forYou(viewer, st, cursor, n)
 	case KindPopular:
-		f, err = c.popular(viewer != nil, minor, cursor, n)
+		f, err = c.popular(who, cursor, n)
 	case KindNewest:
-		f, err = c.newest(viewer != nil, minor, cursor, n)
+		f, err = c.newest(who, cursor, n)
 	case KindFollowing:
 		if viewer == nil {
 			return nil, kurz.Errorf(kurz.EUnauthorized, "please sign in to see whom you follow")
@@ -164,7 +163,7 @@ func offsetCursor(cursor, prefix string) (int, error) {
 
 // popular is the catalogue's ranking by engagement per view with time
 // decay, the same for everyone: no history, likes or follows.
-func (c *Service) popular(signedIn, minor bool, cursor string, n int) (*Feed, error) {
+func (c *Service) popular(who policy.Viewer, cursor string, n int) (*Feed, error) {
 	i, err := offsetCursor(cursor, "p")
 	if err != nil {
 		return nil, err
@@ -172,7 +171,7 @@ func (c *Service) popular(signedIn, minor bool, cursor string, n int) (*Feed, er
 	hot, _ := c.Index.Hot(c.Now())
 	f := &Feed{}
 	for ; i < len(hot) && len(f.Items) < n; i++ {
-		if v := hot[i].V; recommendable(v, signedIn, minor) {
+		if v := hot[i].V; recommendable(v, who) {
 			f.Items = append(f.Items, FeedItem{PublicVideo: v, Why: Why{Code: WhyPopular}})
 		}
 	}
@@ -183,12 +182,12 @@ func (c *Service) popular(signedIn, minor bool, cursor string, n int) (*Feed, er
 }
 
 // newest is the whole catalogue newest first, the same for everyone.
-func (c *Service) newest(signedIn, minor bool, cursor string, n int) (*Feed, error) {
+func (c *Service) newest(who policy.Viewer, cursor string, n int) (*Feed, error) {
 	after, err := timeCursor(cursor)
 	if err != nil {
 		return nil, err
 	}
-	vids := c.Index.Newest(after, n, 20*n, func(v *catalog.PublicVideo) bool { return recommendable(v, signedIn, minor) })
+	vids := c.Index.Newest(after, n, 20*n, func(v *catalog.PublicVideo) bool { return recommendable(v, who) })
 	f := &Feed{}
 	for _, v := range vids {
 		f.Items = append(f.Items, FeedItem{PublicVideo: v, Why: Why{Code: WhyNewest}})
@@ -227,13 +226,13 @@ func (c *Service) following(st *viewerState, cursor string, n int) (*Feed, error
 	for id := range st.followees {
 		followees = append(followees, id)
 	}
-	minor := st.minor
+	who := st.policyViewer()
+	who.Follower = true // every video here is a followee's
 	st.mu.Unlock()
 	var all []*catalog.PublicVideo
 	for _, f := range followees {
 		for _, v := range c.Index.OwnerVideos(f, after, n) {
-			// Whom one follows is one's choice; only age restriction applies.
-			if !v.AgeRestricted || !minor {
+			if policy.Shows(who, v, policy.Following) {
 				all = append(all, v)
 			}
 		}
@@ -326,6 +325,7 @@ type candidate struct {
 func (c *Service) rank(viewer *kurz.Profile, st *viewerState, now time.Time, full bool) *rankedFeed {
 	hot, gen := c.Index.Hot(now)
 	rf := &rankedFeed{hotGen: gen, prefs: st.prefs, seenVer: st.seenVer, built: now}
+	who := st.policyViewer()
 
 	// Affinities from follows and recent likes.
 	creators := map[string]float64{}
@@ -349,7 +349,7 @@ func (c *Service) rank(viewer *kurz.Profile, st *viewerState, now time.Time, ful
 		if cd, ok := cands[v.ID]; ok {
 			return cd
 		}
-		if v.OwnerID == viewer.ID || !recommendable(v, true, st.minor) {
+		if !recommendable(v, who) {
 			return nil
 		}
 		cd := &candidate{v: v, q: q}

@@ -17,6 +17,7 @@ import (
 	"kurz/catalog"
 	"kurz/cell"
 	"kurz/link"
+	"kurz/policy"
 )
 
 // TextFilter checks text a person writes against the operator's filters.
@@ -24,9 +25,9 @@ type TextFilter interface {
 	CheckWords(field, text string) error
 }
 
-// Viewing decides whether a viewer may see a video of this region.
+// Viewing is the visibility policy's answer about a video of this region.
 type Viewing interface {
-	CanView(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) bool
+	Decide(ctx context.Context, who policy.Viewer, v *kurz.Video, f policy.Surface) (policy.Decision, error)
 }
 
 // Service applies the social rules of one region.
@@ -44,29 +45,46 @@ func New(c *cell.Cell, words TextFilter, viewing Viewing) *Service {
 	return &Service{Cell: c, Words: words, Viewing: viewing}
 }
 
-// visibleVideo checks that viewer may act on a video of any region: a
-// public one from the catalogue, or one of this region it may see.
-func (c *Service) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string) error {
-	if _, ok := c.Index.Video(id); ok {
-		return nil
-	}
+// visibleVideo checks that the policy lets viewer (of this region, or
+// nil: anonymous at this door) see a video of any region on surface f:
+// one of this region as its state and the viewer's relation to the owner
+// say, one of another region as its public record in the catalogue says.
+func (c *Service) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string, f policy.Surface) error {
+	who := c.PolicyViewer(ctx, viewer)
 	if r, err := kurz.ParseID(id); err == nil && r == c.Region {
 		v, err := c.Store.VideoByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		if c.Viewing.CanView(ctx, viewer, v) && v.Status == kurz.StatusReady {
-			return nil
+		if d, err := c.Viewing.Decide(ctx, who, v, f); err != nil || !d.See {
+			return kurz.ErrNotFound
 		}
+		return nil
+	}
+	if pv, ok := c.Index.Video(id); ok && policy.Shows(who, pv, f) {
+		return nil
 	}
 	return kurz.ErrNotFound
+}
+
+// Visible keeps the catalogue videos that viewer (of this region, or nil:
+// anonymous at this door) may see on surface f (a profile or tag list).
+func (c *Service) Visible(ctx context.Context, viewer *kurz.Profile, vids []*catalog.PublicVideo, f policy.Surface) []*catalog.PublicVideo {
+	who := c.PolicyViewer(ctx, viewer)
+	out := vids[:0:0]
+	for _, v := range vids {
+		if policy.Shows(who, v, f) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // SetLike likes or unlikes a video for a person of this region. Liking
 // twice is one like; the count changes through a delta to the video's
 // region. It returns the expected count.
 func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID string, like bool) (int64, error) {
-	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
 		return 0, err
 	}
 	var changed bool
@@ -104,7 +122,7 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 
 // RecordView counts a view once per person, video and day.
 func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID string) error {
-	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
 		return err
 	}
 	now := c.Now().UTC()
@@ -253,19 +271,15 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 	if n := utf8.RuneCountInString(text); n < 1 || n > MaxCommentLen || strings.ContainsRune(text, 0) {
 		return nil, kurz.FieldError("text", "a comment has 1 to %d characters", MaxCommentLen)
 	}
-	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
 		return nil, err
 	}
 	region, _ := kurz.ParseID(videoID)
-	follows := false
-	if pv, ok := c.Index.Video(videoID); ok {
-		follows = c.IsFollowing(ctx, viewer.ID, pv.OwnerID)
-	}
-	// FollowsOwner is vouched for here, in the author's region, which holds
-	// the follow: minors take comments only from people they are followed
-	// by or who follow them.
+	// The video's region decides again with what it holds: the author's
+	// relation to the owner (a minor takes comments only from people they
+	// follow), the video's and its owner's state.
 	return c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
-		AuthorHandle: viewer.Handle, Text: text, FollowsOwner: follows})
+		AuthorHandle: viewer.Handle, Text: text})
 }
 
 // storeComment is the video region's side of PostComment.
@@ -283,13 +297,19 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 		if err != nil {
 			return err
 		}
-		if v.Status != kurz.StatusReady {
-			return kurz.ErrNotFound
+		// The author's age band and country were decided in their region
+		// (visibleVideo, before the call).
+		d, err := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Comment)
+		if err != nil {
+			return err
 		}
-		if in.AuthorID != v.OwnerID && !in.FollowsOwner {
-			if acct, err := q.AccountByID(ctx, v.OwnerID); err == nil && acct.Minor && !c.IsFollowing(ctx, v.OwnerID, in.AuthorID) {
-				return kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it knows")
+		if !d.See {
+			if v.Status == kurz.StatusReady {
+				if r, _ := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Record); r.See {
+					return kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
+				}
 			}
+			return kurz.ErrNotFound
 		}
 		if err := q.CreateComment(ctx, cm); err != nil {
 			return err
@@ -345,7 +365,7 @@ func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by st
 
 // Comments lists a video's comments, asking the video's region.
 func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, cursor string) ([]CommentJSON, string, error) {
-	if err := c.visibleVideo(ctx, viewer, videoID); err != nil {
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comments); err != nil {
 		return nil, "", err
 	}
 	region, _ := kurz.ParseID(videoID)

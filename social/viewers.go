@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/policy"
 )
 
 // What the feeds know about a viewer is kept in memory in their home
@@ -57,6 +58,7 @@ type viewerState struct {
 	recent     []string // the newest likes first, at most affinityLikes
 	followees  map[string]struct{}
 	minor      bool
+	countries  []string // the person's country (country restrictions)
 	optOut     bool
 	feed       *rankedFeed // the cached For You ranking, or nil
 }
@@ -141,6 +143,7 @@ func (c *Service) Forget(id string) {
 type viewerData struct {
 	seen, liked, followees []string
 	minor, optOut          bool
+	countries              []string
 }
 
 func (c *Service) loadViewer(ctx context.Context, id string) (*viewerData, error) {
@@ -148,7 +151,7 @@ func (c *Service) loadViewer(ctx context.Context, id string) (*viewerData, error
 	if err != nil {
 		return nil, err
 	}
-	d := &viewerData{minor: acct.Minor, optOut: acct.FeedOptOut}
+	d := &viewerData{minor: acct.Minor, optOut: acct.FeedOptOut, countries: c.PolicyViewer(ctx, &kurz.Profile{ID: id}).Countries}
 	if d.seen, err = c.Store.ViewedVideos(ctx, id, c.Now().Unix()/86400-SeenDays); err != nil {
 		return nil, err
 	}
@@ -187,7 +190,7 @@ func (st *viewerState) apply(d *viewerData, now time.Time) {
 	st.likedAll = len(d.liked) < maxLikesLoaded
 	st.recent = d.liked[:min(len(d.liked), affinityLikes)]
 	st.followees = set(d.followees)
-	st.minor, st.optOut = d.minor, d.optOut
+	st.minor, st.optOut, st.countries = d.minor, d.optOut, d.countries
 	st.loaded = now
 	st.prefs++
 	st.seenVer++
@@ -297,4 +300,44 @@ func (c *Service) SetFeedOptOut(ctx context.Context, viewer *kurz.Profile, optOu
 	}
 	c.onOptOut(viewer.ID, optOut)
 	return nil
+}
+
+// policyViewer is the viewer as the visibility policy sees them; st.mu is
+// held.
+func (st *viewerState) policyViewer() policy.Viewer {
+	return policy.Viewer{ID: st.id, Minor: st.minor, Countries: st.countries}
+}
+
+// SetPrivate makes a person's account private (their videos go to
+// approved followers only) or public again. A 13-15 year old's account
+// stays private. Every video of theirs is republished as the policy now
+// decides.
+func (c *Service) SetPrivate(ctx context.Context, viewer *kurz.Profile, private bool) error {
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		acct, err := q.AccountByID(ctx, viewer.ID)
+		if err != nil {
+			return err
+		}
+		if acct.Minor && !private {
+			return kurz.FieldError("private_account", "accounts of people under 16 stay private")
+		}
+		p, err := q.ProfileByID(ctx, viewer.ID)
+		if err != nil {
+			return err
+		}
+		p.Private = private || acct.Minor
+		if err := q.UpdateProfile(ctx, p); err != nil {
+			return err
+		}
+		return c.SyncPersonLog(ctx, q, viewer.ID)
+	})
+}
+
+// Private reports whether a person's account is private.
+func (c *Service) Private(ctx context.Context, viewer *kurz.Profile) (bool, error) {
+	p, err := c.Store.ProfileByID(ctx, viewer.ID)
+	if err != nil {
+		return false, err
+	}
+	return p.Private, nil
 }

@@ -15,6 +15,7 @@ import (
 	"kurz"
 	"kurz/cell"
 	"kurz/ffmpeg"
+	"kurz/policy"
 )
 
 // TextFilter checks text a person writes against the operator's filters.
@@ -53,8 +54,11 @@ type VideoJSON struct {
 	Comments   int64     `json:"comments"`
 	Views      int64     `json:"views"`
 	CreatedAt  time.Time `json:"created_at"`
-	Liked      bool      `json:"liked"`
-	Following  bool      `json:"following"`
+	// Label is a moderation label shown with the video.
+	Label string `json:"label,omitempty"`
+	// Liked and Following come last (feedjson appends them).
+	Liked     bool `json:"liked"`
+	Following bool `json:"following"`
 }
 
 // SetCaption stores a caption in the right class: plain for public videos,
@@ -94,41 +98,48 @@ func (c *Service) SyncHashtags(ctx context.Context, q kurz.Queries, v *kurz.Vide
 	return q.SetHashtags(ctx, v.ID, tags, v.CreatedAt)
 }
 
-// CanView reports whether viewer (nil: anonymous) may see v.
-func (c *Service) CanView(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) bool {
-	if viewer != nil && viewer.ID == v.OwnerID {
-		return true
+// Decide is the visibility policy's answer for who on surface f about v,
+// a video of this region: the subject's state and the viewer's relation
+// to its owner are read here.
+func (c *Service) Decide(ctx context.Context, who policy.Viewer, v *kurz.Video, f policy.Surface) (policy.Decision, error) {
+	sub, err := c.Subject(ctx, c.Store, v)
+	if err != nil {
+		return policy.Decision{}, err
 	}
-	if v.Status != kurz.StatusReady || c.Hidden(ctx, v.OwnerID) {
-		return false
-	}
-	switch v.Visibility {
-	case kurz.Public:
-		return true
-	case kurz.Followers:
-		return viewer != nil && c.Follows(ctx, viewer.ID, v.OwnerID)
-	}
-	return false
+	return policy.Decide(c.Relate(ctx, who, v.OwnerID), sub, f), nil
 }
 
-// Video returns a video as viewer may see it; others get ErrNotFound.
-func (c *Service) Video(ctx context.Context, viewer *kurz.Profile, id string) (*VideoJSON, error) {
+// Video returns a video as who may see it on surface f; others get
+// ErrNotFound.
+func (c *Service) Video(ctx context.Context, who policy.Viewer, id string, f policy.Surface) (*VideoJSON, error) {
 	v, err := c.Store.VideoByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !c.CanView(ctx, viewer, v) {
+	d, err := c.Decide(ctx, who, v, f)
+	if err != nil || !d.See {
 		return nil, kurz.ErrNotFound
 	}
-	return c.Record(ctx, viewer, v)
+	out, err := c.Record(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	out.Label = d.Label
+	return out, nil
 }
 
-func (c *Service) Record(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) (*VideoJSON, error) {
+// Record is the API shape of v, for a viewer the policy let see it. Its
+// media URLs carry a media token unless anyone anywhere may load them.
+func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error) {
 	caption, err := c.Caption(ctx, c.Store, v)
 	if err != nil {
 		return nil, err
 	}
 	owner, err := c.Store.ProfileByID(ctx, v.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := c.Subject(ctx, c.Store, v)
 	if err != nil {
 		return nil, err
 	}
@@ -145,12 +156,18 @@ func (c *Service) Record(ctx context.Context, viewer *kurz.Profile, v *kurz.Vide
 	}
 	if v.Status == kurz.StatusReady {
 		q := ""
-		if v.Visibility != kurz.Public {
+		if !OpenMedia(sub) {
 			q = "?t=" + c.MediaToken(v.ID, c.Now().Add(MediaTokenTTL))
 		}
 		out.HLSURL, out.PosterURL, out.PreviewURL = MediaURLs(v.ID, q)
 	}
 	return out, nil
+}
+
+// OpenMedia reports whether a video's media may be served without a
+// token: anyone, signed in or not, at any door, may see it.
+func OpenMedia(s policy.Subject) bool {
+	return s.Public() && !s.AgeRestricted && len(s.Countries) == 0
 }
 
 // MediaURLs are the paths of a video's master playlist, poster and
@@ -225,7 +242,7 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			c.Log.Warn("checkpoint after a video went private", "err", err)
 		}
 	}
-	return c.Record(ctx, viewer, out)
+	return c.Record(ctx, out)
 }
 
 // DeleteVideo lets the owner delete a video with its media and upload.
@@ -279,13 +296,20 @@ func (c *Service) CheckMediaToken(videoID, token string) bool {
 }
 
 // MediaVisible reports whether the media of a video may be served to a
-// request: public ready videos to anyone, others with a valid token.
-func (c *Service) MediaVisible(ctx context.Context, videoID, token string) (bool, error) {
-	// Public, published videos are in the catalogue: no database read per
-	// segment. The catalogue drops a video as soon as its removal is logged.
-	if token == "" && c.Index != nil {
-		if _, ok := c.Index.Video(videoID); ok {
-			return true, nil
+// request: without a token, as the policy answers who (anonymous at the
+// request's door, or the signed-in viewer); with a valid one, as it
+// answers the viewer the token was made for (whom it let see the record),
+// which holds while the video's own state allows (ready, its owner
+// neither erasing nor terminated). Everything else is 404.
+func (c *Service) MediaVisible(ctx context.Context, videoID, token string, who policy.Viewer) (bool, error) {
+	// Open media of public videos is in the catalogue: no database read
+	// per segment. The catalogue drops a video as soon as the policy
+	// hides it from the public.
+	if token == "" && who.ID == "" && c.Index != nil {
+		if pv, ok := c.Index.Video(videoID); ok && pv.OwnerID != "" {
+			if s := policy.FromPublic(pv); OpenMedia(s) {
+				return true, nil
+			}
 		}
 	}
 	v, err := c.Store.VideoByID(ctx, videoID)
@@ -295,13 +319,15 @@ func (c *Service) MediaVisible(ctx context.Context, videoID, token string) (bool
 	if err != nil {
 		return false, err
 	}
-	// The media of a person whose erasure is pending is hidden like the
-	// rest of their content, token or not.
-	if v.Status != kurz.StatusReady || c.Hidden(ctx, v.OwnerID) {
+	sub, err := c.Subject(ctx, c.Store, v)
+	if err != nil {
+		return false, err
+	}
+	if token == "" {
+		return policy.Decide(c.Relate(ctx, who, v.OwnerID), sub, policy.Media).See, nil
+	}
+	if !c.CheckMediaToken(videoID, token) {
 		return false, nil
 	}
-	if v.Visibility == kurz.Public {
-		return true, nil
-	}
-	return token != "" && c.CheckMediaToken(videoID, token), nil
+	return policy.Decide(policy.Viewer{ID: "token", Owner: true}, sub, policy.Media).See, nil
 }

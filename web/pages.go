@@ -143,7 +143,8 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		d.Title = p.DisplayName + " (@" + p.Handle + ")"
 	}
 	d.Boot.Handle = p.Handle
-	if !p.Private || p.IsViewer || p.ViewerFollows {
+	{
+		// The backend lists what the visibility policy lets the viewer see.
 		videos, next, err := h.b.ProfileVideos(r.Context(), v, handle, cursor(r))
 		switch code := kurz.ErrorCode(err); {
 		case err == nil:
@@ -193,7 +194,7 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	viewer := h.b.Viewer(r)
-	v, err := h.b.Video(r.Context(), viewer, id)
+	v, err := h.b.Video(r.Context(), viewer, id, "page")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -215,26 +216,20 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, d)
 }
 
-// publicVideo returns a ready public video for third parties (embeds and
-// oEmbed): they are asked without the visitor's session, as a stranger.
-func (h *Handler) publicVideo(r *http.Request, id string) (*Video, error) {
+// publicVideo returns a video for third parties (surface "embed" or
+// "oembed"): the policy answers them as a stranger, without the
+// visitor's session.
+func (h *Handler) publicVideo(r *http.Request, id, surface string) (*Video, error) {
 	if !idRE.MatchString(id) {
 		return nil, kurz.ErrNotFound
 	}
-	v, err := h.b.Video(r.Context(), nil, id)
-	if err != nil {
-		return nil, err
-	}
-	if v.Visibility != "public" || v.Status != "ready" {
-		return nil, kurz.ErrNotFound
-	}
-	return v, nil
+	return h.b.Video(r.Context(), nil, id, surface)
 }
 
 // embed is the minimal player page that other sites frame.
 func (h *Handler) embed(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r)
-	v, err := h.publicVideo(r, r.PathValue("id"))
+	v, err := h.publicVideo(r, r.PathValue("id"), "embed")
 	if err != nil {
 		if !notFound(err) {
 			h.log.Error("web: backend", "path", r.URL.Path, "err", err)
@@ -285,7 +280,7 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 		oembedError(w, http.StatusNotFound, "not a kurz video URL")
 		return
 	}
-	v, err := h.publicVideo(r, id)
+	v, err := h.publicVideo(r, id, "oembed")
 	if err != nil {
 		if !notFound(err) {
 			h.log.Error("web: backend", "path", r.URL.Path, "err", err)

@@ -29,9 +29,11 @@ import (
 type Backend interface {
 	// Viewer returns the signed-in person for the request, or nil.
 	Viewer(r *http.Request) *Viewer
-	// Video returns a video the viewer may see; an error with code
-	// kurz.ENotFound if it is absent or not visible (private, removed).
-	Video(ctx context.Context, viewer *Viewer, id string) (*Video, error)
+	// Video returns a video the viewer may see on a surface ("page",
+	// "embed" or "oembed", as package policy names them: the visibility
+	// policy decides); an error with code kurz.ENotFound if it is absent or
+	// not visible there.
+	Video(ctx context.Context, viewer *Viewer, id, surface string) (*Video, error)
 	// Profile returns a public profile; kurz.ENotFound if absent.
 	Profile(ctx context.Context, viewer *Viewer, handle string) (*Profile, error)
 	// ProfileVideos returns a page of a person's videos visible to the

@@ -43,9 +43,13 @@ func (f *fakeBackend) Viewer(r *http.Request) *Viewer {
 	return &Viewer{ID: "eu_" + c.Value, Handle: c.Value, Region: "eu"}
 }
 
-func (f *fakeBackend) Video(ctx context.Context, v *Viewer, id string) (*Video, error) {
+func (f *fakeBackend) Video(ctx context.Context, v *Viewer, id, surface string) (*Video, error) {
 	vid, ok := f.videos[id]
 	if !ok || (vid.Visibility != "public" && (v == nil || v.Handle != vid.CreatorHandle)) {
+		return nil, kurz.ErrNotFound
+	}
+	if surface != "page" && (vid.Visibility != "public" || vid.Status != "ready") {
+		// The policy answers embeds and oEmbed as for a stranger.
 		return nil, kurz.ErrNotFound
 	}
 	c := *vid
