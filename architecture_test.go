@@ -22,12 +22,12 @@ var (
 	allowed  = map[string][]string{
 		// The root package normalises text before it judges it; textnorm
 		// is a leaf that imports nothing of kurz.
-		"kurz":        {"textnorm"},
-		"textnorm":    {},
-		"cell":        {"kurz", "blob", "catalog", "keyring", "link", "policy"},
+		"kurz":     {"textnorm"},
+		"textnorm": {},
+		"cell":     {"kurz", "blob", "catalog", "keyring", "link", "policy"},
 		// The visibility policy: a leaf over the root package and the
 		// catalogue's public record.
-		"policy": {"kurz", "catalog"},
+		"policy":      {"kurz", "catalog"},
 		"accounts":    {"kurz", "cell", "auth", "link"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg"},
