@@ -100,6 +100,18 @@ type Queries interface {
 	AddFollow(ctx context.Context, followerID, followeeID string, at time.Time) (bool, error)
 	RemoveFollow(ctx context.Context, followerID, followeeID string) (bool, error)
 	Followees(ctx context.Context, followerID string) ([]string, error)
+	// Follow requests to a private account of this region (kept here, the
+	// followee's region): PutFollowRequest records a pending one (false if
+	// there was one), ApproveFollowRequest approves a pending one,
+	// DeleteFollowRequest drops one (refused, withdrawn, or a follower
+	// removed); each reports whether a row changed.
+	PutFollowRequest(ctx context.Context, followeeID, followerID, handle string, at time.Time) (bool, error)
+	ApproveFollowRequest(ctx context.Context, followeeID, followerID string) (bool, error)
+	DeleteFollowRequest(ctx context.Context, followeeID, followerID string) (bool, error)
+	FollowApproved(ctx context.Context, followeeID, followerID string) (bool, error)
+	// FollowRequests lists a private account's pending requests, or its
+	// approved followers, oldest first.
+	FollowRequests(ctx context.Context, followeeID string, approved bool) ([]FollowRequest, error)
 	// AddView records a view once per person, video and day.
 	AddView(ctx context.Context, userID, videoID string, day int64, at time.Time) (bool, error)
 	ViewedVideos(ctx context.Context, userID string, sinceDay int64) ([]string, error)
@@ -443,4 +455,12 @@ type Lease interface {
 	Alive(ctx context.Context) bool
 	// Release drops it.
 	Release()
+}
+
+// FollowRequest is a request to follow a private account, or an approved
+// follower of one. Class: personal (of the followee; the handle is public).
+type FollowRequest struct {
+	FollowerID, Handle string
+	Approved           bool
+	CreatedAt          time.Time
 }

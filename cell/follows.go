@@ -29,7 +29,17 @@ func (c *Cell) Follows(ctx context.Context, followerID, followeeID string) bool 
 }
 
 // ApprovedFollower reports whether follower is an approved follower of
-// owner, a person of this region.
+// owner, a person of this region: of a private account (or a 13-15 year
+// old's, always private) one whose request the owner approved, here; of
+// a public one anyone who follows (their home region answers).
 func (c *Cell) ApprovedFollower(ctx context.Context, followerID, ownerID string) bool {
+	p, err := c.Store.ProfileByID(ctx, ownerID)
+	if err != nil {
+		return false
+	}
+	if p.Private {
+		ok, err := c.Store.FollowApproved(ctx, ownerID, followerID)
+		return err == nil && ok
+	}
 	return c.Follows(ctx, followerID, ownerID)
 }

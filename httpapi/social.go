@@ -133,12 +133,56 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	n, err := c.Social.SetFollow(r.Context(), p, r.PathValue("handle"), r.Method == http.MethodPut)
+	n, requested, err := c.Social.SetFollow(r.Context(), p, r.PathValue("handle"), r.Method == http.MethodPut)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"followers": n, "following": r.Method == http.MethodPut})
+	// requested: a private account's owner approves a follow first.
+	writeJSON(w, http.StatusOK, map[string]any{"followers": n, "following": r.Method == http.MethodPut, "requested": requested})
+}
+
+// followers lists the signed-in person's pending follow requests
+// (?status=pending, the default) or approved followers (?status=approved).
+func (s *Server) followers(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	status := r.URL.Query().Get("status")
+	if status != "" && status != "pending" && status != "approved" {
+		s.error(w, r, kurz.FieldError("status", "status must be pending or approved"))
+		return
+	}
+	items, err := c.Social.FollowRequests(r.Context(), p, status == "approved")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// answerFollower approves or refuses a follow request, or removes a
+// follower: POST …/approve, POST …/refuse, DELETE /api/v1/me/followers/{handle}.
+func (s *Server) answerFollower(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.authenticate(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	action := r.PathValue("action")
+	if r.Method == http.MethodDelete {
+		action = "remove"
+	} else if action != "approve" && action != "refuse" {
+		s.error(w, r, kurz.ErrNotFound)
+		return
+	}
+	if err := c.Social.AnswerFollower(r.Context(), p, r.PathValue("handle"), action); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handle": r.PathValue("handle"), "done": action})
 }
 
 // ProfileJSON is the API shape of a public profile.

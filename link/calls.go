@@ -22,6 +22,9 @@ const (
 	// handle and email claims; every region answers email lookups.
 	RouteVerifySession = "POST /link/v1/sessions/verify"
 	RouteFollows       = "GET /link/v1/follows"
+	// A request to follow a private account goes to the followee's
+	// region, which keeps it until its owner approves or refuses.
+	RouteFollowRequest = "POST /link/v1/follow-requests"
 	RouteClaimHandle   = "POST /link/v1/handles/claim"
 	RouteReleaseHandle = "POST /link/v1/handles/release"
 	RouteHandleOwner   = "GET /link/v1/handles/{handle}"
@@ -52,7 +55,7 @@ const (
 // Routes lists every call of the link, for route-table tests.
 func Routes() []string {
 	return []string{
-		RouteVerifySession, RouteFollows, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
+		RouteVerifySession, RouteFollows, RouteFollowRequest, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
 		RouteClaimEmail, RouteReleaseEmail,
 		RouteLogSince, RouteApplyDeltas,
 		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor,
@@ -80,6 +83,15 @@ type VerifySessionResponse struct {
 type FollowsRequest struct {
 	Follower string `json:"follower"`
 	Followee string `json:"followee"`
+}
+
+// FollowRequestRequest asks (or, Withdraw, stops asking) to follow a
+// private account, for a person of the calling region.
+type FollowRequestRequest struct {
+	Followee string `json:"followee"`
+	Follower string `json:"follower"`
+	Handle   string `json:"handle"` // the follower's public handle
+	Withdraw bool   `json:"withdraw,omitempty"`
 }
 
 // FollowsResponse answers FollowsRequest.
@@ -299,6 +311,13 @@ func (c *Client) VerifySession(ctx context.Context, to kurz.Region, in VerifySes
 // Follows asks region to, the follower's home, whether they follow.
 func (c *Client) Follows(ctx context.Context, to kurz.Region, in FollowsRequest) (*FollowsResponse, error) {
 	return call[FollowsRequest, FollowsResponse](ctx, c, to, RouteFollows, &in, nil)
+}
+
+// FollowRequest asks region to, the followee's home, to record (or drop)
+// a request to follow a private account of theirs.
+func (c *Client) FollowRequest(ctx context.Context, to kurz.Region, in FollowRequestRequest) error {
+	_, err := call[FollowRequestRequest, Empty](ctx, c, to, RouteFollowRequest, &in, nil)
+	return err
 }
 
 // ClaimHandle claims a handle in the directory region to.

@@ -139,6 +139,7 @@ func TestCallsWireFormat(t *testing.T) {
 	m := NewMux()
 	canned[VerifySessionRequest](m, RouteVerifySession, &got, &answers.session)
 	canned[FollowsRequest](m, RouteFollows, &got, &answers.follows)
+	canned[FollowRequestRequest, Empty](m, RouteFollowRequest, &got, nil)
 	canned[ClaimHandleRequest, Empty](m, RouteClaimHandle, &got, nil)
 	canned[ReleaseHandleRequest, Empty](m, RouteReleaseHandle, &got, nil)
 	canned[HandleOwnerRequest](m, RouteHandleOwner, &got, &answers.owner)
@@ -211,6 +212,13 @@ func TestCallsWireFormat(t *testing.T) {
 			return c.Follows(ctx, "us", FollowsRequest{Follower: uid, Followee: vid})
 		},
 		wantTyped: &answers.follows, wantReq: &FollowsRequest{Follower: uid, Followee: vid},
+	}, {
+		route: RouteFollowRequest, method: "POST", path: "/link/v1/follow-requests",
+		in: FollowRequestRequest{Followee: vid, Follower: uid, Handle: "alice"},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.FollowRequest(ctx, "us", FollowRequestRequest{Followee: vid, Follower: uid, Handle: "alice"})
+		},
+		wantReq: &FollowRequestRequest{Followee: vid, Follower: uid, Handle: "alice"},
 	}, {
 		route: RouteClaimHandle, method: "POST", path: "/link/v1/handles/claim", in: legacyClaim{"alice", uid},
 		typed: func(ctx context.Context, c *Client) (any, error) {

@@ -12,6 +12,9 @@ import (
 // Comments are public and live with their video, in its region; the
 // author's region speaks for the author.
 func (c *Service) RegisterLink(m *link.Mux) {
+	link.Handle(m, link.RouteFollowRequest, func(ctx context.Context, from kurz.Region, in *link.FollowRequestRequest) (*link.Empty, error) {
+		return nil, c.storeFollowRequest(ctx, from, in)
+	})
 	link.Handle(m, link.RoutePostComment, func(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*link.Comment, error) {
 		return c.storeComment(ctx, from, in)
 	})

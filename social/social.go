@@ -172,14 +172,26 @@ func (c *Service) ProfileByHandle(ctx context.Context, handle string) (*catalog.
 }
 
 // SetFollow follows or unfollows a person of any region. It returns the
-// followee's expected follower count.
-func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle string, follow bool) (int64, error) {
+// followee's expected follower count, and whether the follow waits for
+// the followee's approval (a private account, or a 13-15 year old's):
+// until then it shows the follower nothing the public may not see.
+func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle string, follow bool) (n int64, requested bool, err error) {
 	target, err := c.ProfileByHandle(ctx, handle)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if target.ID == viewer.ID {
-		return 0, kurz.Errorf(kurz.EInvalid, "you cannot follow yourself")
+		return 0, false, kurz.Errorf(kurz.EInvalid, "you cannot follow yourself")
+	}
+	if target.Private {
+		// The request (or its withdrawal) is kept in the followee's
+		// region, which alone decides whom it lets see more.
+		region, _ := kurz.ParseID(target.ID)
+		if err := c.Link.FollowRequest(ctx, region, link.FollowRequestRequest{Followee: target.ID, Follower: viewer.ID,
+			Handle: viewer.Handle, Withdraw: !follow}); err != nil {
+			return 0, false, err
+		}
+		requested = follow
 	}
 	var changed bool
 	err = c.Tx(ctx, func(q kurz.Queries) error {
@@ -209,16 +221,96 @@ func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle st
 		return c.QueueDelta(ctx, q, target.ID, "followers", d)
 	})
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	c.onFollow(viewer.ID, target.ID, follow)
-	n := target.Followers
+	n = target.Followers
 	if changed && follow {
 		n++
 	} else if changed {
 		n--
 	}
-	return max(n, 0), nil
+	return max(n, 0), requested, nil
+}
+
+// storeFollowRequest is the followee's region's side of a follow of a
+// private account: a pending request, or its withdrawal (which also ends
+// an approval).
+func (c *Service) storeFollowRequest(ctx context.Context, from kurz.Region, in *link.FollowRequestRequest) error {
+	if r, err := kurz.ParseID(in.Follower); err != nil || r != from {
+		return kurz.Errorf(kurz.EForbidden, "a region may only ask for its own people")
+	}
+	if r, err := kurz.ParseID(in.Followee); err != nil || r != c.Region {
+		return kurz.ErrNotFound
+	}
+	if in.Withdraw {
+		_, err := c.Store.DeleteFollowRequest(ctx, in.Followee, in.Follower)
+		return err
+	}
+	if _, err := kurz.NormalizeHandle(in.Handle); err != nil {
+		return err
+	}
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		added, err := q.PutFollowRequest(ctx, in.Followee, in.Follower, in.Handle, c.Now().UTC())
+		if err != nil || !added {
+			return err
+		}
+		return c.Notify(ctx, q, in.Followee, "follow_request", map[string]string{"handle": in.Handle})
+	})
+}
+
+// FollowRequestJSON is a pending request or an approved follower, as
+// their owner sees it.
+type FollowRequestJSON struct {
+	Handle    string    `json:"handle"`
+	Approved  bool      `json:"approved"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// FollowRequests lists a person's pending follow requests, or their
+// approved followers (approved).
+func (c *Service) FollowRequests(ctx context.Context, viewer *kurz.Profile, approved bool) ([]FollowRequestJSON, error) {
+	list, err := c.Store.FollowRequests(ctx, viewer.ID, approved)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FollowRequestJSON, len(list))
+	for i, r := range list {
+		out[i] = FollowRequestJSON{Handle: r.Handle, Approved: r.Approved, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// AnswerFollower approves or refuses a pending request (action "approve"
+// or "refuse"), or removes an approved follower ("remove"), by handle.
+// The follower's own follow stays in their region and shows them only
+// what the public sees.
+func (c *Service) AnswerFollower(ctx context.Context, viewer *kurz.Profile, handle, action string) error {
+	h, err := kurz.NormalizeHandle(handle)
+	if err != nil {
+		return kurz.ErrNotFound
+	}
+	for _, approved := range []bool{false, true} {
+		list, err := c.Store.FollowRequests(ctx, viewer.ID, approved)
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			if r.Handle != h {
+				continue
+			}
+			switch {
+			case action == "approve" && !approved:
+				_, err = c.Store.ApproveFollowRequest(ctx, viewer.ID, r.FollowerID)
+			case action == "refuse" && !approved, action == "remove" && approved:
+				_, err = c.Store.DeleteFollowRequest(ctx, viewer.ID, r.FollowerID)
+			default:
+				continue
+			}
+			return err
+		}
+	}
+	return kurz.ErrNotFound
 }
 
 // UpdateProfile changes the display name and bio of a person of this region.
@@ -271,8 +363,11 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 	if n := utf8.RuneCountInString(text); n < 1 || n > MaxCommentLen || strings.ContainsRune(text, 0) {
 		return nil, kurz.FieldError("text", "a comment has 1 to %d characters", MaxCommentLen)
 	}
-	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
 		return nil, err
+	}
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
+		return nil, kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
 	}
 	region, _ := kurz.ParseID(videoID)
 	// The video's region decides again with what it holds: the author's

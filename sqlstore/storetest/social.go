@@ -13,6 +13,7 @@ var socialTests = []test{
 	{"Counters", testCounters},
 	{"Likes", testLikes},
 	{"Follows", testFollows},
+	{"FollowRequests", testFollowRequests},
 	{"Views", testViews},
 	{"Comments", testComments},
 	{"CommentPages", testCommentPages},
