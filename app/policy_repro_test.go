@@ -25,6 +25,15 @@ func TestFollowRequests(t *testing.T) {
 	for _, a := range []*account{&teen, &fan, &other} {
 		s.login(a)
 	}
+	// The teen's upload form starts at "approved followers" and says why;
+	// an adult's at "everyone".
+	form := string(s.do("GET", "/upload", nil, bearer(teen)...).Body)
+	if !strings.Contains(form, `value="followers" selected`) || !strings.Contains(form, "under 16") {
+		t.Fatalf("a 14-year-old's upload form:\n%s", form)
+	}
+	if form := string(s.do("GET", "/upload", nil, bearer(fan)...).Body); !strings.Contains(form, `value="public" selected`) || strings.Contains(form, "under 16") {
+		t.Fatalf("an adult's upload form:\n%s", form)
+	}
 	clip := filepath.Join(t.TempDir(), "c.mp4")
 	mediatest.Clip(t, clip, 64, 114, 1, false)
 	secret := canary("teen caption ")

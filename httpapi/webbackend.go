@@ -26,6 +26,8 @@ func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
 	v := &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
 	if c.Region == p.Region() {
 		v.FeedOptOut, _ = c.Social.FeedOptOut(r.Context(), p)
+		v.PrivateAccount, _ = c.Social.Private(r.Context(), p)
+		v.Minor = c.PolicyViewer(r.Context(), p).Minor
 	}
 	return v
 }

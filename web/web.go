@@ -54,6 +54,10 @@ type Viewer struct {
 	// FeedOptOut: the person turned personalised feeds off; the feed page
 	// then offers the feeds that use no personal signal.
 	FeedOptOut bool
+	// PrivateAccount: the viewer's account is private (their uploads
+	// default to followers only); Minor: they are 13-15, whose accounts
+	// stay private (the upload form says why).
+	PrivateAccount, Minor bool
 }
 
 // Video is a video as the pages show it. Status is "processing", "ready" or
