@@ -11,7 +11,8 @@ import (
 // kind, subject state and surface. POLICY.md renders it (go test
 // ./policy -run TestPolicyDoc -update rewrites it); TestTable checks Decide
 // against it, and the app tests check a running server against it, cell
-// by cell. Change an answer here first, then Decide.
+// by cell (the replica column in another region's catalogue). Change an
+// answer here first, then Decide.
 //
 // Viewers: anon (not signed in, at a door of the DE region), adult (16+,
 // in DE, a stranger), minor (13-15, in DE, a stranger), follower (an
@@ -266,8 +267,10 @@ const docHead = `# Visibility policy
 
 Generated from ` + "`policy/table.go`" + ` (` + "`go test ./policy -run TestPolicyDoc -update`" + `); do not edit by hand.
 ` + "`policy.Decide`" + ` answers every cell below, every surface asks it, and the tests check
-both ` + "`Decide`" + ` and a running server (one process, and three processes for the
-cross-region surfaces) against this table.
+both ` + "`Decide`" + ` (` + "`TestTable`" + `) and a running server (` + "`app.TestPolicyTable`" + `: one process
+hosting three regions, the replica column read from another region's catalogue) against
+this table. The search column is answered by ` + "`Decide`" + ` for the search surface to ask;
+no search endpoint exists yet to check it on.
 
 Answers: **show**; **hide** (404, or absent from the list); **label** (shown with its
 label); **norec** (shown, but never recommended: not in For You, and other regions
