@@ -195,6 +195,9 @@ type exportData struct {
 	AccessAudit   []*kurz.AuditEntry  `json:"staff_access_to_your_data"`
 	Erasure       map[string]any      `json:"erasure_requested,omitempty"`
 	Exports       []map[string]any    `json:"data_exports"`
+	// Followers are the people who asked to follow the person's private
+	// account, and whether they approved them.
+	Followers []map[string]any `json:"followers_and_requests"`
 }
 
 // ExportCoverage says, for every table and column the migrations mark
@@ -214,6 +217,7 @@ var ExportCoverage = map[string]string{
 	"erasures":                 "erasure_requested",
 	"notifications":            "notifications",
 	"exports":                  "data_exports",
+	"follow_requests":          "followers_and_requests",
 	"notices":                  "reports_filed",
 	"work_done":                "not exported: counts of uploads and exports started per day, kept two days for the daily limits",
 	"password_resets":          "not exported: hashes of single-use links, which expire within hours",
@@ -298,6 +302,16 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 			m["ip"] = open("session_ip", s.IPSealed)
 		}
 		d.Sessions = append(d.Sessions, m)
+	}
+	for _, approved := range []bool{false, true} {
+		reqs, err := c.Store.FollowRequests(ctx, uid, approved)
+		if err != nil {
+			return err
+		}
+		for _, r := range reqs {
+			d.Followers = append(d.Followers, map[string]any{"follower_id": r.FollowerID, "handle": r.Handle, "approved": r.Approved,
+				"created_at": r.CreatedAt})
+		}
 	}
 	if d.Likes, err = c.Store.LikedVideos(ctx, uid, 1<<30); err != nil {
 		return err

@@ -145,7 +145,7 @@ func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID 
 // the video and the day, forgotten the day after (see the retention
 // sweep): nothing of it can be read back, nor linked across days.
 func (c *Service) RecordAnonymousView(ctx context.Context, network, videoID string) error {
-	if err := c.visibleVideo(ctx, nil, videoID); err != nil {
+	if err := c.visibleVideo(ctx, nil, videoID, policy.Record); err != nil {
 		return err
 	}
 	day := kurz.Day(c.Now())
