@@ -181,6 +181,14 @@ func TestComments(t *testing.T) {
 	}
 	var cm struct{ ID string }
 	s.do("POST", "/api/v1/videos/"+id+"/comments", map[string]string{"text": "mine"}, auth(b)...).json(t, &cm)
+	// The video's owner is told, with the author's handle and words; the
+	// owner's own comment tells nobody.
+	s.do("POST", "/api/v1/videos/"+id+"/comments", map[string]string{"text": "thanks, says the owner"}, auth(a)...)
+	inbox := string(s.do("GET", "/api/v1/me/notifications", nil, auth(a)...).Body)
+	if !strings.Contains(inbox, `"kind":"comment"`) || !strings.Contains(inbox, `"author_handle":"reader"`) || !strings.Contains(inbox, `"text":"mine"`) ||
+		strings.Contains(inbox, "says the owner") {
+		t.Fatalf("the owner's inbox after comments: %s", inbox)
+	}
 	// Only the author (or the video's owner) can delete; others get 404.
 	c := s.signUp("third", "third@example.org", "1990-01-01", "US")
 	s.login(&c)
@@ -190,7 +198,7 @@ func TestComments(t *testing.T) {
 	if r := s.do("DELETE", "/api/v1/comments/"+cm.ID, nil, auth(b)...); r.Status != 204 {
 		t.Fatalf("author deletes: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, "comment count 1", func() bool { return s.videoCounts(id).Comments == 1 })
+	waitFor(t, "comment count 2", func() bool { return s.videoCounts(id).Comments == 2 })
 	// Comment spam: past 10 a minute, 429 with Retry-After.
 	var limited *response
 	for i := 0; i < 12 && limited == nil; i++ {
@@ -206,14 +214,14 @@ func TestComments(t *testing.T) {
 		Items []struct{ Text string }
 	}
 	s.do("GET", "/api/v1/videos/"+id+"/comments", nil).json(t, &list)
-	if len(list.Items) != 11 {
-		t.Fatalf("%d comments listed, want 11", len(list.Items))
+	if len(list.Items) != 12 { // the 500 ü, the owner's and 10 before the limit
+		t.Fatalf("%d comments listed, want 12", len(list.Items))
 	}
 }
 
 // TestSignedOutViewsCount: a signed-out visitor's view counts once per
-// network and day; another network
-// counts again; a private video takes none; and the store keeps no address.
+// network and day; another network counts again; a private video takes
+// none; and the store keeps no address.
 func TestSignedOutViewsCount(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, func(c *app.Config) { c.TrustedProxies = trustLoopback() })

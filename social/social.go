@@ -6,6 +6,7 @@ package social
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -408,6 +409,15 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 		}
 		if err := q.CreateComment(ctx, cm); err != nil {
 			return err
+		}
+		if in.AuthorID != v.OwnerID {
+			// The owner's inbox gets what the comment made public anyway:
+			// the author's handle and the words.
+			err := c.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
+				"author_handle": cm.AuthorHandle, "text": cm.Text})
+			if err != nil && !errors.Is(err, kurz.ErrNotFound) {
+				return err
+			}
 		}
 		if err := q.AddCounter(ctx, "videos", v.ID, "comments", 1); err != nil {
 			return err
