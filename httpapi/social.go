@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/apijson"
 	"kurz/auth"
 	"kurz/catalog"
 	"kurz/cell"
@@ -47,7 +48,7 @@ func (s *Server) like(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"likes": n, "liked": r.Method == http.MethodPut})
+	writeJSON(w, http.StatusOK, apijson.Like{Likes: n, Liked: r.Method == http.MethodPut})
 }
 
 func (s *Server) view(w http.ResponseWriter, r *http.Request) {
@@ -74,9 +75,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		Text string `json:"text"`
-	}
+	var in apijson.CommentRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -103,7 +102,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []social.CommentJSON{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	writeJSON(w, http.StatusOK, apijson.CommentPage{Items: items, NextCursor: next})
 }
 
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
@@ -133,28 +132,15 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"followers": n, "following": r.Method == http.MethodPut})
+	writeJSON(w, http.StatusOK, apijson.Follow{Followers: n, Following: r.Method == http.MethodPut})
 }
 
-// ProfileJSON is the API shape of a public profile.
-type ProfileJSON struct {
-	ID            string `json:"id"`
-	Handle        string `json:"handle"`
-	DisplayName   string `json:"display_name"`
-	Bio           string `json:"bio"`
-	Private       bool   `json:"private"`
-	Followers     int64  `json:"followers"`
-	Following     int64  `json:"following"`
-	Likes         int64  `json:"likes"`
-	ViewerFollows bool   `json:"viewer_follows"`
-}
-
-func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*ProfileJSON, error) {
+func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*apijson.Profile, error) {
 	pp, err := c.Social.ProfileByHandle(ctx, handle)
 	if err != nil {
 		return nil, err
 	}
-	out := &ProfileJSON{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
+	out := &apijson.Profile{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
 		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
 	if viewer != nil {
 		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
@@ -182,10 +168,7 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		DisplayName *string `json:"display_name"`
-		Bio         *string `json:"bio"`
-	}
+	var in apijson.ProfilePatch
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -209,7 +192,7 @@ func (s *Server) writeVideos(w http.ResponseWriter, r *http.Request, c *region.R
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": feedjson.Videos(items), "next_cursor": next})
+	writeJSON(w, http.StatusOK, apijson.VideoPage{Items: feedjson.Videos(items), NextCursor: next})
 }
 
 const pageSize = 10
@@ -232,13 +215,6 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	w.Write(append(s.feeds.Page(f), '\n'))
 }
 
-// settingsJSON are a person's settings, kept in their home region.
-type settingsJSON struct {
-	// PersonalizedFeed: For You ranked from the person's history (true),
-	// or the Popular feed, which uses no personal signal (false).
-	PersonalizedFeed *bool `json:"personalized_feed"`
-}
-
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.authenticate(r)
 	if err != nil {
@@ -251,7 +227,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	on := !off
-	writeJSON(w, http.StatusOK, settingsJSON{PersonalizedFeed: &on})
+	writeJSON(w, http.StatusOK, apijson.Settings{PersonalizedFeed: &on})
 }
 
 func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
@@ -260,7 +236,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in settingsJSON
+	var in apijson.Settings
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -345,7 +321,7 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 // peer cannot be followed is shown to the region's staff only.
 func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	viewer, _ := s.viewer(r)
-	out := map[string]any{}
+	out := map[string]apijson.Region{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
 		peers := c.Replication.Health()
@@ -355,7 +331,7 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 				peers[p] = h
 			}
 		}
-		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": peers}
+		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: peers}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"regions": out})
+	writeJSON(w, http.StatusOK, apijson.Regions{Regions: out})
 }
