@@ -26,7 +26,7 @@ type route struct {
 // The tus protocol's headers; its bodies are raw bytes.
 var (
 	tusIn   = []string{"Tus-Resumable", "Upload-Length", "Upload-Metadata", "Upload-Offset"}
-	tusOut  = []string{"Tus-Resumable", "Upload-Offset", "Upload-Length", "Location"}
+	tusOut  = []string{"Tus-Resumable", "Upload-Offset", "Upload-Length", "Location", "Kurz-Video-Id"}
 	tusBody = apidoc.Raw("application/offset+octet-stream")
 )
 
