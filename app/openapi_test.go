@@ -65,11 +65,8 @@ func loadAPIDoc(base string) (validator.Validator, error) {
 	return apiDoc.v, apiDoc.err
 }
 
-// checkAPI holds an exchange to the document: the answer must match it
-// always (every status, the error shape included); a request the document
-// refuses must have been refused by the server too (4xx), a route missing
-// from it fails unless the server has no such route either (the API's
-// catch-all 404, or 405 for a method the path lacks).
+// checkAPI holds an exchange to the document (see apiMismatches) and fails
+// the test on a mismatch.
 func (s *server) checkAPI(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) {
 	s.t.Helper()
 	if !documented(req.URL.Path) {
@@ -79,6 +76,17 @@ func (s *server) checkAPI(req *http.Request, reqBody []byte, resp *http.Response
 	if err != nil {
 		s.t.Fatalf("OpenAPI document: %v", err)
 	}
+	for _, m := range apiMismatches(v, req, reqBody, resp, respBody) {
+		s.t.Error(m)
+	}
+}
+
+// apiMismatches holds an exchange to the document: the answer must match
+// it always (every status, the error shape included); a request the
+// document refuses must have been refused by the server too (4xx); a
+// route missing from it is a mismatch unless the server has no such route
+// either (the API's catch-all 404, or 405 for a method the path lacks).
+func apiMismatches(v validator.Validator, req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []string {
 	req = req.Clone(req.Context())
 	req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
@@ -86,32 +94,33 @@ func (s *server) checkAPI(req *http.Request, reqBody []byte, resp *http.Response
 	reqOK, reqErrs := v.ValidateHttpRequestSync(req)
 	apiDoc.mu.Unlock()
 	what := req.Method + " " + req.URL.Path
+	var out []string
 	if !reqOK {
 		for _, e := range reqErrs {
 			if e.ValidationType == helpers.PathValidation && e.ValidationSubType == helpers.ValidationMissing {
 				if resp.StatusCode == 404 && bytes.Contains(respBody, []byte("no such API endpoint")) {
-					return // no such route, in the server or the document
+					return nil // no such route, in the server or the document
 				}
-				s.t.Errorf("%s: the server answers %d but the OpenAPI document lacks the route", what, resp.StatusCode)
-				return
+				return []string{fmt.Sprintf("%s: the server answers %d but the OpenAPI document lacks the route", what, resp.StatusCode)}
 			}
 			if e.ValidationSubType == helpers.ValidationMissingOperation {
 				if resp.StatusCode != 405 {
-					s.t.Errorf("%s: the server answers %d but the OpenAPI document lacks the method", what, resp.StatusCode)
+					return []string{fmt.Sprintf("%s: the server answers %d but the OpenAPI document lacks the method", what, resp.StatusCode)}
 				}
-				return
+				return nil
 			}
 		}
 		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
-			s.t.Errorf("%s: the server answers %d to a request the OpenAPI document refuses: %s", what, resp.StatusCode, describe(reqErrs))
+			out = append(out, fmt.Sprintf("%s: the server answers %d to a request the OpenAPI document refuses: %s", what, resp.StatusCode, describe(reqErrs)))
 		}
 	}
 	apiDoc.mu.Lock()
 	respOK, respErrs := v.ValidateHttpResponse(req, resp)
 	apiDoc.mu.Unlock()
 	if !respOK {
-		s.t.Errorf("%s: answer %d does not match the OpenAPI document: %s\n%.600s", what, resp.StatusCode, describe(respErrs), respBody)
+		out = append(out, fmt.Sprintf("%s: answer %d does not match the OpenAPI document: %s\n%.600s", what, resp.StatusCode, describe(respErrs), respBody))
 	}
+	return out
 }
 
 func describe[E interface{ Error() string }](errs []E) string {
@@ -165,6 +174,30 @@ func TestOpenAPIDocument(t *testing.T) {
 				t.Errorf("%s %s is documented but not routed", method, path)
 			}
 		}
+	}
+	// The check has teeth: a field the document lacks (a Go name), a
+	// route it lacks, and a refused request answered 2xx are mismatches.
+	v, _ := loadAPIDoc(s.URL())
+	fake := func(method, path, reqBody string, status int, body string) []string {
+		req, _ := http.NewRequest(method, s.URL()+path, strings.NewReader(reqBody))
+		req.Header.Set("Authorization", "Bearer x")
+		if reqBody != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}}, Request: req}
+		return apiMismatches(v, req, []byte(reqBody), resp, []byte(body))
+	}
+	if m := fake("GET", "/api/v1/me", "", 200, `{"id":"eu_1","handle":"a","region":"eu"}`); m != nil {
+		t.Errorf("a right answer is a mismatch: %v", m)
+	}
+	if m := fake("GET", "/api/v1/me", "", 200, `{"ID":"eu_1","handle":"a","region":"eu"}`); m == nil {
+		t.Error("an answer with a Go field name passes")
+	}
+	if m := fake("GET", "/api/v1/undocumented", "", 200, `{}`); m == nil {
+		t.Error("an undocumented route passes")
+	}
+	if m := fake("PATCH", "/api/v1/me/settings", `{"personalizedFeed":true}`, 200, `{"personalized_feed":true}`); m == nil {
+		t.Error("a request field the document lacks, accepted, passes")
 	}
 	var names []string
 	walkProperties(t, r.Body, func(name string) { names = append(names, name) })
