@@ -227,6 +227,20 @@ func (b *builder) content(v any) map[string]any {
 	return map[string]any{"application/json": map[string]any{"schema": b.schema(v)}}
 }
 
+// requestContent is content for a request body: its schema inline, with
+// no field required (a field left out is its zero value; the handler
+// says what it needs) and unknown fields refused, as the server does.
+func (b *builder) requestContent(v any) map[string]any {
+	if _, ok := v.(Raw); ok {
+		return b.content(v)
+	}
+	r := &jsonschema.Reflector{Anonymous: true, DoNotReference: true, RequiredFromJSONSchemaTags: true}
+	s := r.Reflect(v)
+	s.Version = ""
+	nullable(s, reflect.TypeOf(v))
+	return map[string]any{"application/json": map[string]any{"schema": s}}
+}
+
 func (b *builder) operation(method, path string, op Op) map[string]any {
 	out := map[string]any{"summary": op.Summary, "operationId": operationID(method, path)}
 	var params []any
@@ -243,7 +257,7 @@ func (b *builder) operation(method, path string, op Op) map[string]any {
 		out["parameters"] = params
 	}
 	if op.In != nil {
-		out["requestBody"] = map[string]any{"required": true, "content": b.content(op.In)}
+		out["requestBody"] = map[string]any{"required": true, "content": b.requestContent(op.In)}
 	}
 	status := op.Status
 	if status == 0 {
