@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -296,9 +295,6 @@ func (b *builder) operation(method, path string, op Op) map[string]any {
 
 // operationID is e.g. get_api_v1_videos_id.
 func operationID(method, path string) string {
-	parts := []string{strings.ToLower(method)}
-	for _, p := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '{' || r == '}' || r == '-' || r == '.' }) {
-		parts = append(parts, p)
-	}
-	return strings.Join(slices.Clip(parts), "_")
+	parts := append([]string{strings.ToLower(method)}, strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '{' || r == '}' || r == '-' || r == '.' })...)
+	return strings.Join(parts, "_")
 }

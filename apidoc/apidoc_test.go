@@ -22,7 +22,7 @@ type sample struct {
 	GoName   int               // no tag: the Go name is the JSON name
 	Raw      json.RawMessage   `json:"raw,omitempty"`
 	Headers  map[string]string `json:"headers,omitempty"`
-	internal int
+	internal int               //lint:ignore U1000 an unexported field must stay out of the document
 }
 
 // TestBuild: paths from mux patterns, parameters from wildcards, types
