@@ -50,6 +50,8 @@ type Op struct {
 	// Query names the query parameters, all optional strings.
 	Query []string
 	In    any
+	// InOptional: the request body may be left out.
+	InOptional bool
 	// Status is the success status (200 when 0); Out its body. Also
 	// lists further success statuses answered with the same body.
 	Status int
@@ -256,7 +258,7 @@ func (b *builder) operation(method, path string, op Op) map[string]any {
 		out["parameters"] = params
 	}
 	if op.In != nil {
-		out["requestBody"] = map[string]any{"required": true, "content": b.requestContent(op.In)}
+		out["requestBody"] = map[string]any{"required": !op.InOptional, "content": b.requestContent(op.In)}
 	}
 	status := op.Status
 	if status == 0 {

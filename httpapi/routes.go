@@ -74,7 +74,7 @@ func (s *Server) routes() []route {
 		{"PATCH /api/v1/me/settings", s.patchSettings, apidoc.Op{Summary: "Change settings", Auth: req, In: apijson.Settings{}, Out: apijson.Settings{}}},
 		{"GET /api/v1/feed", s.feed, apidoc.Op{Summary: "A page of a feed (kind: foryou, popular, following, newest)", Auth: opt, Query: []string{"kind", "cursor"}, Out: feedjson.PageJSON{}}},
 		{"GET /api/v1/regions", s.regions, apidoc.Op{Summary: "Hosted regions, their log and their peers' health", Auth: opt, Out: apijson.Regions{}}},
-		{"POST /api/v1/me/export", s.requestExport, apidoc.Op{Summary: "Ask for a data export (an empty object or no body)", Auth: req, In: struct{}{}, Status: 202, Out: apijson.Export{}}},
+		{"POST /api/v1/me/export", s.requestExport, apidoc.Op{Summary: "Ask for a data export (an empty object or no body)", Auth: req, In: struct{}{}, InOptional: true, Status: 202, Out: apijson.Export{}}},
 		{"GET /api/v1/me/exports/{id}", s.downloadExport, apidoc.Op{Summary: "Download a ready export", Auth: req, Out: apidoc.Raw("application/zip")}},
 		{"GET /api/v1/me/notifications", s.notifications, apidoc.Op{Summary: "Notifications, newest first", Auth: req, Out: apijson.Notifications{}}},
 		{"DELETE /api/v1/me", s.deleteMe, apidoc.Op{Summary: "Ask for erasure (cancellable during the grace period)", Auth: req, In: apijson.Password{}, Status: 202, Out: apijson.Erasure{}}},
