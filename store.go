@@ -304,15 +304,15 @@ type Export struct {
 
 // AuditEntry is one staff look at personal data.
 type AuditEntry struct {
-	Seq       int64
-	At        time.Time
-	ActorID   string
-	SubjectID string
-	Action    string
-	Fields    string
-	Reason    string
-	PrevHash  string
-	Hash      string
+	Seq       int64     `json:"seq"`
+	At        time.Time `json:"at"`
+	ActorID   string    `json:"actor_id"`
+	SubjectID string    `json:"subject_id"`
+	Action    string    `json:"action"`
+	Fields    string    `json:"fields"`
+	Reason    string    `json:"reason"`
+	PrevHash  string    `json:"prev_hash"`
+	Hash      string    `json:"hash"`
 }
 
 // Comment is a published comment, stored with its video. Data class: public.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,19 +119,23 @@ func (r *response) errorCode(t *testing.T) string {
 // (marshalled). Extra headers come in pairs.
 func (s *server) do(method, path string, body any, headers ...string) *response {
 	s.t.Helper()
-	var rd io.Reader
+	var sent []byte // checked against the OpenAPI document (checkAPI)
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
 			s.t.Fatal(err)
 		}
-		rd = bytes.NewReader(data)
+		sent = data
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, s.URL()+path, rd)
 	if err != nil {
@@ -150,6 +153,7 @@ func (s *server) do(method, path string, body any, headers ...string) *response 
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	s.checkAPI(req, sent, resp, data)
 	return &response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 

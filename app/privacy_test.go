@@ -293,12 +293,12 @@ func TestAccessAudit(t *testing.T) {
 	}
 	var audit struct {
 		Entries []struct {
-			ActorID   string `json:"ActorID"`
-			SubjectID string `json:"SubjectID"`
-			Reason    string `json:"Reason"`
-			Fields    string `json:"Fields"`
-		}
-		Verified bool
+			ActorID   string `json:"actor_id"`
+			SubjectID string `json:"subject_id"`
+			Reason    string `json:"reason"`
+			Fields    string `json:"fields"`
+		} `json:"entries"`
+		Verified bool `json:"verified"`
 	}
 	s.do("GET", "/api/v1/admin/regions/us/audit?subject="+subject.ID, nil, "Authorization", "Bearer "+officer.Token).json(t, &audit)
 	if !audit.Verified || len(audit.Entries) != 1 || audit.Entries[0].ActorID != usMod.ID || audit.Entries[0].Reason != "notice 123: possible impersonation" ||

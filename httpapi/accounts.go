@@ -9,19 +9,14 @@ import (
 
 	"kurz"
 	"kurz/accounts"
+	"kurz/apijson"
 	"kurz/auth"
 	"kurz/guard"
 	"kurz/region"
 )
 
-type userJSON struct {
-	ID     string `json:"id"`
-	Handle string `json:"handle"`
-	Region string `json:"region"`
-}
-
-func userOf(p *kurz.Profile) userJSON {
-	return userJSON{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
+func userOf(p *kurz.Profile) apijson.User {
+	return apijson.User{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
 }
 
 func rateLimited(wait time.Duration) error { return guard.RateLimited(wait) }
@@ -59,15 +54,10 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, userOf(p))
 }
 
-type loginRequest struct {
-	Login    string `json:"login"`
-	Password string `json:"password"`
-}
-
 // createSession signs a person in by handle or email. Unknown logins and
 // wrong passwords get the same answer after the same work.
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
-	var in loginRequest
+	var in apijson.Login
 	body, err := readJSON(w, r, &in)
 	if err != nil {
 		s.error(w, r, err)
@@ -141,7 +131,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionTTL.Seconds())})
-	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user": userOf(p)})
+	writeJSON(w, http.StatusCreated, apijson.Session{Token: token, User: userOf(p)})
 }
 
 // token returns the session token of a request: the bearer token, or the

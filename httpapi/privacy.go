@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/apijson"
 	"kurz/cell"
 	"kurz/region"
 )
@@ -28,7 +29,7 @@ func (s *Server) requestExport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"id": e.ID, "status": e.Status, "expires_at": e.ExpiresAt})
+	writeJSON(w, http.StatusAccepted, apijson.Export{ID: e.ID, Status: e.Status, ExpiresAt: e.ExpiresAt})
 }
 
 func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +62,7 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	writeJSON(w, http.StatusOK, apijson.Notifications{Items: list})
 }
 
 // deleteMe asks for erasure: it needs the password again, and can be
@@ -72,9 +73,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		Password string `json:"password"`
-	}
+	var in apijson.Password
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -93,7 +92,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"erase_at": at, "cancel": "POST /api/v1/me/erasure/cancel"})
+	writeJSON(w, http.StatusAccepted, apijson.Erasure{EraseAt: at, Cancel: "POST /api/v1/me/erasure/cancel"})
 }
 
 func (s *Server) cancelErasure(w http.ResponseWriter, r *http.Request) {
@@ -132,9 +131,7 @@ func (s *Server) staffPersonal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in apijson.Reason
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -164,7 +161,7 @@ func (s *Server) staffAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	n, verr := c.VerifyAudit(r.Context())
 	verified := verr == nil
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "verified": verified, "verified_entries": n})
+	writeJSON(w, http.StatusOK, apijson.Audit{Entries: entries, Verified: verified, VerifiedEntries: n})
 }
 
 // grantRole lets an admin of a region grant a staff role there; the grant
@@ -179,10 +176,7 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, kurz.Errorf(kurz.EForbidden, "only admins of %s may grant roles there", c.Region))
 		return
 	}
-	var in struct {
-		Handle string `json:"handle"`
-		Role   string `json:"role"`
-	}
+	var in apijson.GrantRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -203,5 +197,5 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"user_id": id, "handle": handle, "role": in.Role, "region": string(c.Region)})
+	writeJSON(w, http.StatusCreated, apijson.Grant{UserID: id, Handle: handle, Role: in.Role, Region: string(c.Region)})
 }

@@ -5,20 +5,15 @@ import (
 	"net/http"
 
 	"kurz"
+	"kurz/apijson"
 	"kurz/auth"
 )
-
-// resetRequest sets a new password with a one-time link token.
-type resetRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-}
 
 // resetPassword serves POST /api/v1/password-resets: the token names its
 // region; a region hosted elsewhere gets the request forwarded. It is
 // rate-limited like sign-in, per address.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
-	var in resetRequest
+	var in apijson.Reset
 	body, err := readJSON(w, r, &in)
 	if err != nil {
 		s.error(w, r, err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/apijson"
 	"kurz/auth"
 	"kurz/safety"
 )
@@ -34,8 +35,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"notice_id": id, "received_at": time.Now().UTC(),
-		"status_url": "/api/v1/reports/" + id})
+	writeJSON(w, http.StatusCreated, apijson.Receipt{NoticeID: id, ReceivedAt: time.Now().UTC(), StatusURL: "/api/v1/reports/" + id})
 }
 
 // reportStatus shows a notice's status to whoever holds its receipt.
@@ -82,7 +82,7 @@ func (s *Server) modRelease(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"item": it})
+	writeJSON(w, http.StatusOK, apijson.Release{Item: it})
 }
 
 func (s *Server) modClaim(w http.ResponseWriter, r *http.Request) {
@@ -127,10 +127,7 @@ func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		DecisionID  string `json:"decision_id"`
-		Explanation string `json:"explanation"`
-	}
+	var in apijson.AppealRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -140,7 +137,7 @@ func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"appeal_id": id})
+	writeJSON(w, http.StatusCreated, apijson.Appeal{AppealID: id})
 }
 
 // transparency exports a page of the statements of reasons of the hosted

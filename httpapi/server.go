@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/apidoc"
+	"kurz/apijson"
 	"kurz/auth"
 	"kurz/edge"
 	"kurz/feedjson"
@@ -102,6 +104,7 @@ type Server struct {
 	signupIP                          *auth.Limiter
 	likes, comments, reports, appeals *auth.Limiter
 	draining                          atomic.Bool
+	doc                               func() ([]byte, error) // the OpenAPI document, built once
 }
 
 // SessionCookie is the name of the session cookie.
@@ -123,6 +126,7 @@ func (s *Server) Init(l Limits) {
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)
 	s.appeals = auth.NewLimiter(l.ReportsPerHour, time.Hour)
+	s.doc = sync.OnceValues(func() ([]byte, error) { return Document(s.Version) })
 }
 
 // Drain makes /readyz fail, so load balancers stop sending new work
@@ -132,57 +136,9 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("POST /api/v1/accounts", s.createAccount)
-	mux.HandleFunc("POST /api/v1/sessions", s.createSession)
-	mux.HandleFunc("DELETE /api/v1/sessions/current", s.deleteSession)
-	mux.HandleFunc("POST /api/v1/password-resets", s.resetPassword)
-	mux.HandleFunc("GET /api/v1/me", s.me)
-	mux.HandleFunc("POST /api/v1/uploads/{$}", s.uploadCreate)
-	mux.HandleFunc("OPTIONS /api/v1/uploads/", s.uploadOptions)
-	mux.HandleFunc("HEAD /api/v1/uploads/{id}", s.uploadResume)
-	mux.HandleFunc("PATCH /api/v1/uploads/{id}", s.uploadResume)
-	mux.HandleFunc("DELETE /api/v1/uploads/{id}", s.uploadResume)
-	mux.HandleFunc("GET /api/v1/videos/{id}", s.getVideo)
-	mux.HandleFunc("PATCH /api/v1/videos/{id}", s.patchVideo)
-	mux.HandleFunc("DELETE /api/v1/videos/{id}", s.deleteVideo)
-	mux.HandleFunc("GET /media/{id}/{file...}", s.serveMedia)
-	mux.HandleFunc("PUT /api/v1/videos/{id}/like", s.like)
-	mux.HandleFunc("DELETE /api/v1/videos/{id}/like", s.like)
-	mux.HandleFunc("POST /api/v1/videos/{id}/view", s.view)
-	mux.HandleFunc("GET /api/v1/videos/{id}/comments", s.listComments)
-	mux.HandleFunc("POST /api/v1/videos/{id}/comments", s.postComment)
-	mux.HandleFunc("DELETE /api/v1/comments/{id}", s.deleteComment)
-	mux.HandleFunc("PUT /api/v1/users/{handle}/follow", s.follow)
-	mux.HandleFunc("DELETE /api/v1/users/{handle}/follow", s.follow)
-	mux.HandleFunc("GET /api/v1/me/followers", s.followers)
-	mux.HandleFunc("POST /api/v1/me/followers/{handle}/{action}", s.answerFollower)
-	mux.HandleFunc("DELETE /api/v1/me/followers/{handle}", s.answerFollower)
-	mux.HandleFunc("GET /api/v1/users/{handle}", s.getUser)
-	mux.HandleFunc("GET /api/v1/users/{handle}/videos", s.userVideos)
-	mux.HandleFunc("GET /api/v1/tags/{tag}/videos", s.tagVideos)
-	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
-	mux.HandleFunc("GET /api/v1/me/settings", s.getSettings)
-	mux.HandleFunc("PATCH /api/v1/me/settings", s.patchSettings)
-	mux.HandleFunc("GET /api/v1/feed", s.feed)
-	mux.HandleFunc("GET /api/v1/regions", s.regions)
-	mux.HandleFunc("POST /api/v1/me/export", s.requestExport)
-	mux.HandleFunc("GET /api/v1/me/exports/{id}", s.downloadExport)
-	mux.HandleFunc("GET /api/v1/me/notifications", s.notifications)
-	mux.HandleFunc("DELETE /api/v1/me", s.deleteMe)
-	mux.HandleFunc("POST /api/v1/me/erasure/cancel", s.cancelErasure)
-	mux.HandleFunc("POST /api/v1/admin/regions/{region}/people/{handle}/personal", s.staffPersonal)
-	mux.HandleFunc("GET /api/v1/admin/regions/{region}/audit", s.staffAudit)
-	mux.HandleFunc("POST /api/v1/admin/regions/{region}/roles", s.grantRole)
-	mux.HandleFunc("POST /api/v1/reports", s.report)
-	mux.HandleFunc("GET /api/v1/reports/{id}", s.reportStatus)
-	mux.HandleFunc("GET /api/v1/moderation/{region}/queue", s.modQueue)
-	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/claim", s.modClaim)
-	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/decide", s.modDecide)
-	mux.HandleFunc("POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease)
-	mux.HandleFunc("POST /api/v1/appeals", s.appeal)
-	mux.HandleFunc("GET /api/v1/transparency/statements", s.transparency)
+	for _, rt := range s.routes() {
+		mux.HandleFunc(rt.pattern, rt.h)
+	}
 	if s.Web != nil {
 		s.Web(mux)
 	}
@@ -249,12 +205,12 @@ func (s *Server) LinkHandler() http.Handler {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+	writeJSON(w, http.StatusOK, apijson.Health{Status: "ok", Version: s.Version})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		writeJSON(w, http.StatusServiceUnavailable, apijson.Ready{Status: "shutting down"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -262,37 +218,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	status := map[string]string{}
 	code := http.StatusOK
 	for region, c := range s.Cells {
-		var blobErr error
-		if p, ok := c.Blobs.(interface{ Ping(context.Context) error }); ok {
-			blobErr = p.Ping(ctx)
-		}
-		if err := c.Store.Ping(ctx); err != nil {
-			status[string(region)] = "database unreachable"
-			code = http.StatusServiceUnavailable
-			s.Log.Warn("readiness: database unreachable", "region", region, "err", err)
-		} else if blobErr != nil {
-			status[string(region)] = "object storage unreachable"
-			code = http.StatusServiceUnavailable
-			s.Log.Warn("readiness: object storage unreachable", "region", region, "err", blobErr)
-		} else if p := c.SpaceProblem(); p != "" {
-			// Below the free-space floor uploads are refused: degraded.
+		if p := c.Readiness(ctx); p != "" {
 			status[string(region)] = p
-			code = http.StatusServiceUnavailable
-		} else if h, ok := c.Replication.Health()[c.Directory]; ok && !h.Up && !h.DownSince.IsZero() && time.Since(h.DownSince) > directoryGrace {
-			// Sign-ups and handle changes need the directory region.
-			status[string(region)] = "directory region " + string(c.Directory) + " unreachable"
 			code = http.StatusServiceUnavailable
 		} else {
 			status[string(region)] = "ok"
 		}
 	}
-	writeJSON(w, code, map[string]any{"regions": status})
+	writeJSON(w, code, apijson.Ready{Regions: status})
 }
-
-// directoryGrace is how long the directory region may be unreachable
-// before /readyz reports it: a restart of the directory's process is not
-// an outage.
-const directoryGrace = 30 * time.Second
 
 // clientIP is the caller's address (see guard.ClientIP).
 func (s *Server) clientIP(r *http.Request) netip.Addr { return guard.ClientIP(r, s.TrustedProxies) }
@@ -330,11 +264,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	body := map[string]any{"code": e.Code, "message": e.Message}
-	if e.Field != "" {
-		body["field"] = e.Field
-	}
-	writeJSON(w, code, map[string]any{"error": body})
+	var body apidoc.ErrorBody
+	body.Error.Code, body.Error.Message, body.Error.Field = e.Code, e.Message, e.Field
+	writeJSON(w, code, body)
 }
 
 // StatusOf maps an error code to an HTTP status.

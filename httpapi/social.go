@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/apijson"
 	"kurz/auth"
 	"kurz/catalog"
 	"kurz/cell"
@@ -49,7 +50,7 @@ func (s *Server) like(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"likes": n, "liked": r.Method == http.MethodPut})
+	writeJSON(w, http.StatusOK, apijson.Like{Likes: n, Liked: r.Method == http.MethodPut})
 }
 
 func (s *Server) view(w http.ResponseWriter, r *http.Request) {
@@ -79,9 +80,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		Text string `json:"text"`
-	}
+	var in apijson.CommentRequest
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -108,7 +107,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []social.CommentJSON{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	writeJSON(w, http.StatusOK, apijson.CommentPage{Items: items, NextCursor: next})
 }
 
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +138,7 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// requested: a private account's owner approves a follow first.
-	writeJSON(w, http.StatusOK, map[string]any{"followers": n, "following": r.Method == http.MethodPut, "requested": requested})
+	writeJSON(w, http.StatusOK, apijson.Follow{Followers: n, Following: r.Method == http.MethodPut, Requested: requested})
 }
 
 // followers lists the signed-in person's pending follow requests
@@ -160,7 +159,7 @@ func (s *Server) followers(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, apijson.FollowerList{Items: items})
 }
 
 // answerFollower approves or refuses a follow request, or removes a
@@ -182,28 +181,15 @@ func (s *Server) answerFollower(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"handle": r.PathValue("handle"), "done": action})
+	writeJSON(w, http.StatusOK, apijson.FollowerAnswer{Handle: r.PathValue("handle"), Done: action})
 }
 
-// ProfileJSON is the API shape of a public profile.
-type ProfileJSON struct {
-	ID            string `json:"id"`
-	Handle        string `json:"handle"`
-	DisplayName   string `json:"display_name"`
-	Bio           string `json:"bio"`
-	Private       bool   `json:"private"`
-	Followers     int64  `json:"followers"`
-	Following     int64  `json:"following"`
-	Likes         int64  `json:"likes"`
-	ViewerFollows bool   `json:"viewer_follows"`
-}
-
-func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*ProfileJSON, error) {
+func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*apijson.Profile, error) {
 	pp, err := c.Social.ProfileByHandle(ctx, handle)
 	if err != nil {
 		return nil, err
 	}
-	out := &ProfileJSON{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
+	out := &apijson.Profile{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
 		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
 	if viewer != nil {
 		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
@@ -231,10 +217,7 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in struct {
-		DisplayName *string `json:"display_name"`
-		Bio         *string `json:"bio"`
-	}
+	var in apijson.ProfilePatch
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -246,7 +229,7 @@ func (s *Server) patchProfile(w http.ResponseWriter, r *http.Request) {
 	out, err := s.profileJSON(r.Context(), p, c, p.Handle)
 	if err != nil {
 		// The catalogue catches up with the log a moment later.
-		writeJSON(w, http.StatusOK, map[string]any{"id": p.ID, "handle": p.Handle})
+		writeJSON(w, http.StatusOK, apijson.Profile{ID: p.ID, Handle: p.Handle})
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -272,16 +255,6 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	w.Write(append(s.feeds.Page(f), '\n'))
 }
 
-// settingsJSON are a person's settings, kept in their home region.
-type settingsJSON struct {
-	// PersonalizedFeed: For You ranked from the person's history (true),
-	// or the Popular feed, which uses no personal signal (false).
-	PersonalizedFeed *bool `json:"personalized_feed"`
-	// PrivateAccount: videos go to approved followers only, who ask to
-	// follow first (always on for 13-15 year olds).
-	PrivateAccount *bool `json:"private_account"`
-}
-
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.authenticate(r)
 	if err != nil {
@@ -299,7 +272,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	on := !off
-	writeJSON(w, http.StatusOK, settingsJSON{PersonalizedFeed: &on, PrivateAccount: &private})
+	writeJSON(w, http.StatusOK, apijson.Settings{PersonalizedFeed: &on, PrivateAccount: &private})
 }
 
 func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
@@ -308,7 +281,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in settingsJSON
+	var in apijson.Settings
 	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
@@ -366,7 +339,7 @@ func (s *Server) userVideos(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	writeJSON(w, http.StatusOK, apijson.VideoPage{Items: items, NextCursor: next})
 }
 
 // profileVideos is a person's video list (API and page) as the policy
@@ -433,7 +406,7 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": feedjson.Videos(items), "next_cursor": nextCursor(vids, 24)})
+	writeJSON(w, http.StatusOK, apijson.VideoPage{Items: feedjson.Videos(items), NextCursor: nextCursor(vids, 24)})
 }
 
 // regions lists the regions and the health of each hosted region's link
@@ -442,7 +415,7 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 // peer cannot be followed is shown to the region's staff only.
 func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	viewer, _ := s.viewer(r)
-	out := map[string]any{}
+	out := map[string]apijson.Region{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
 		peers := c.Replication.Health()
@@ -452,7 +425,7 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 				peers[p] = h
 			}
 		}
-		out[string(region)] = map[string]any{"hosted": true, "log_seq": seq, "peers": peers}
+		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: peers}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"regions": out})
+	writeJSON(w, http.StatusOK, apijson.Regions{Regions: out})
 }

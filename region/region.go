@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"time"
 
 	"kurz"
 	"kurz/accounts"
@@ -276,3 +277,33 @@ func (s shapes) Video(ctx context.Context, viewer *kurz.Profile, v *kurz.Video) 
 }
 
 func (s shapes) Comment(cm *kurz.Comment) any { return social.CommentRecord(cm) }
+
+// Readiness says what keeps the region from serving fully, or "" when
+// nothing does: its database or object storage unreachable (the cause is
+// logged), its folder below the free-space floor (uploads are refused),
+// or its directory region unreachable for longer than DirectoryGrace
+// (sign-ups and handle changes need it).
+func (r *Region) Readiness(ctx context.Context) string {
+	if err := r.Store.Ping(ctx); err != nil {
+		r.Log.Warn("readiness: database unreachable", "err", err)
+		return "database unreachable"
+	}
+	if p, ok := r.Blobs.(interface{ Ping(context.Context) error }); ok {
+		if err := p.Ping(ctx); err != nil {
+			r.Log.Warn("readiness: object storage unreachable", "err", err)
+			return "object storage unreachable"
+		}
+	}
+	if p := r.SpaceProblem(); p != "" {
+		return p
+	}
+	if h, ok := r.Replication.Health()[r.Directory]; ok && !h.Up && !h.DownSince.IsZero() && time.Since(h.DownSince) > DirectoryGrace {
+		return "directory region " + string(r.Directory) + " unreachable"
+	}
+	return ""
+}
+
+// DirectoryGrace is how long the directory region may be unreachable
+// before Readiness reports it: a restart of the directory's process is
+// not an outage.
+const DirectoryGrace = 30 * time.Second

@@ -158,8 +158,20 @@ func (c *Service) deliverStatement(ctx context.Context, from kurz.Region, notice
 	})
 }
 
+// NoticeStatusJSON is what a notice's receipt shows: its queue item's
+// status and, once decided, the statement of reasons.
+type NoticeStatusJSON struct {
+	Status         string          `json:"status"`
+	NoticeID       string          `json:"notice_id"`
+	ReceivedAt     time.Time       `json:"received_at"`
+	Waiting        string          `json:"waiting,omitempty"`
+	Resolution     string          `json:"resolution,omitempty"`
+	ResolutionText string          `json:"resolution_text,omitempty"`
+	Statement      json.RawMessage `json:"statement,omitempty"` // a Statement
+}
+
 // NoticeStatus is what a receipt shows: the notice and the decision, if any.
-func (c *Service) NoticeStatus(ctx context.Context, noticeID string) (map[string]any, error) {
+func (c *Service) NoticeStatus(ctx context.Context, noticeID string) (*NoticeStatusJSON, error) {
 	n, err := c.Store.NoticeByID(ctx, noticeID)
 	if err != nil {
 		return nil, err
@@ -168,16 +180,8 @@ func (c *Service) NoticeStatus(ctx context.Context, noticeID string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"status": item.Status, "notice_id": n.ID, "received_at": n.CreatedAt}
-	for k, v := range map[string]string{"waiting": item.Waiting, "resolution": item.Resolution, "resolution_text": item.ResolutionText} {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	if len(item.Statement) > 0 {
-		out["statement"] = item.Statement
-	}
-	return out, nil
+	return &NoticeStatusJSON{Status: item.Status, NoticeID: n.ID, ReceivedAt: n.CreatedAt, Waiting: item.Waiting, Resolution: item.Resolution,
+		ResolutionText: item.ResolutionText, Statement: item.Statement}, nil
 }
 
 // itemStatus is a queue item's public status for a notice receipt: open,

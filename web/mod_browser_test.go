@@ -89,8 +89,8 @@ func (s *modStub) register(mux *http.ServeMux, media string) {
 	})
 	mux.HandleFunc("GET /api/v1/admin/regions/{region}/audit", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"verified": true, "verified_entries": 2, "entries": []any{
-			map[string]any{"Seq": 1, "At": now.Add(-time.Hour), "ActorID": "us_m1", "SubjectID": "us_p1", "Action": "view", "Fields": "email,country", "Reason": xssCaption},
-			map[string]any{"Seq": 2, "At": now, "ActorID": "us_m1", "SubjectID": "us_p2", "Action": "grant", "Fields": "role", "Reason": "granted"},
+			map[string]any{"seq": 1, "at": now.Add(-time.Hour), "actor_id": "us_m1", "subject_id": "us_p1", "action": "view", "fields": "email,country", "reason": xssCaption},
+			map[string]any{"seq": 2, "at": now, "actor_id": "us_m1", "subject_id": "us_p2", "action": "grant", "fields": "role", "reason": "granted"},
 		}})
 	})
 	mux.HandleFunc("POST /api/v1/admin/regions/{region}/people/{handle}/personal", func(w http.ResponseWriter, r *http.Request) {

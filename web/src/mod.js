@@ -401,19 +401,19 @@ export function initModAudit() {
       const r = await api('GET', `/api/v1/admin/regions/${enc(region())}/audit` + (subject ? '?subject=' + enc(subject) : ''));
       const entries = (r && r.entries) || [];
       // Newest first: the latest looks matter most.
-      entries.sort((a, b) => (b.Seq || 0) - (a.Seq || 0));
+      entries.sort((a, b) => (b.seq || 0) - (a.seq || 0));
       body.replaceChildren(
         ...entries.map((en) =>
           h(
             'tr',
             {},
-            h('td', { class: 'num' }, String(en.Seq ?? '')),
-            h('td', {}, h('time', { datetime: en.At }, fmtTime(en.At))),
-            h('td', { class: 'id' }, en.ActorID || ''),
-            h('td', { class: 'id' }, en.SubjectID || ''),
-            h('td', {}, en.Action || ''),
-            h('td', {}, en.Fields || ''),
-            h('td', { class: 'reason' }, en.Reason || ''),
+            h('td', { class: 'num' }, String(en.seq ?? '')),
+            h('td', {}, h('time', { datetime: en.at }, fmtTime(en.at))),
+            h('td', { class: 'id' }, en.actor_id || ''),
+            h('td', { class: 'id' }, en.subject_id || ''),
+            h('td', {}, en.action || ''),
+            h('td', {}, en.fields || ''),
+            h('td', { class: 'reason' }, en.reason || ''),
           ),
         ),
       );

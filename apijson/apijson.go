@@ -1,0 +1,212 @@
+// Package apijson holds the JSON bodies of the public API that no
+// concern service owns: the requests httpapi's handlers decode and the
+// answers they write. Their field names are the API's (snake_case), and
+// apidoc documents them from these types. It imports no HTTP code.
+package apijson
+
+import (
+	"kurz"
+	"kurz/cell"
+	"kurz/replication"
+	"kurz/safety"
+	"kurz/social"
+	"kurz/video"
+	"time"
+)
+
+// Health is /healthz's answer.
+type Health struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+}
+
+// Ready is /readyz's answer: each hosted region's state ("ok" or
+// what is wrong), or while shutting down only the status.
+type Ready struct {
+	Status  string            `json:"status,omitempty"`
+	Regions map[string]string `json:"regions,omitempty"`
+}
+
+// Session is a new session: its bearer token (also set as a cookie).
+type Session struct {
+	Token string `json:"token"`
+	User  User   `json:"user"`
+}
+
+// Like is a video's like count and the caller's like after a change.
+type Like struct {
+	Likes int64 `json:"likes"`
+	Liked bool  `json:"liked"`
+}
+
+// CommentRequest is a new comment.
+type CommentRequest struct {
+	Text string `json:"text"`
+}
+
+// CommentPage is a page of comments; next_cursor is "" at the end.
+type CommentPage struct {
+	Items      []social.CommentJSON `json:"items"`
+	NextCursor string               `json:"next_cursor"`
+}
+
+// Follow is a person's follower count and the caller's follow after a change.
+type Follow struct {
+	Followers int64 `json:"followers"`
+	Following bool  `json:"following"`
+	// Requested: a private account's owner approves a follow first.
+	Requested bool `json:"requested"`
+}
+
+// FollowerList is a private account's pending follow requests or its
+// approved followers.
+type FollowerList struct {
+	Items []social.FollowRequestJSON `json:"items"`
+}
+
+// FollowerAnswer says what was done with a follower: approve, refuse or
+// remove.
+type FollowerAnswer struct {
+	Handle string `json:"handle"`
+	Done   string `json:"done"`
+}
+
+// ProfilePatch changes what it names; a field left out stays.
+type ProfilePatch struct {
+	DisplayName *string `json:"display_name"`
+	Bio         *string `json:"bio"`
+}
+
+// VideoPage is a page of videos; next_cursor is "" at the end.
+type VideoPage struct {
+	Items      []*video.VideoJSON `json:"items"`
+	NextCursor string             `json:"next_cursor"`
+}
+
+// Regions maps each hosted region's name to its state.
+type Regions struct {
+	Regions map[string]Region `json:"regions"`
+}
+
+// Region is a hosted region: its public log's head and its peers' health.
+type Region struct {
+	Hosted bool                                   `json:"hosted"`
+	LogSeq int64                                  `json:"log_seq"`
+	Peers  map[kurz.Region]replication.PeerHealth `json:"peers"`
+}
+
+// Export is an export being made; GET /api/v1/me/exports/{id}
+// downloads it once ready (a notification says when).
+type Export struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Notifications are a person's notifications, newest first.
+type Notifications struct {
+	Items []cell.Notification `json:"items"`
+}
+
+// Password confirms a request with the password again.
+type Password struct {
+	Password string `json:"password"`
+}
+
+// Erasure says when the erasure happens and how to cancel it before.
+type Erasure struct {
+	EraseAt time.Time `json:"erase_at"`
+	Cancel  string    `json:"cancel"`
+}
+
+// Reason is why staff look at personal data; it goes to the audit log.
+type Reason struct {
+	Reason string `json:"reason"`
+}
+
+// Audit is the access audit log; verified says its hash chain holds
+// for its first verified_entries entries.
+type Audit struct {
+	Entries         []*kurz.AuditEntry `json:"entries"`
+	Verified        bool               `json:"verified"`
+	VerifiedEntries int                `json:"verified_entries"`
+}
+
+// GrantRequest grants a staff role to a person by handle.
+type GrantRequest struct {
+	Handle string `json:"handle"`
+	Role   string `json:"role"`
+}
+
+// Grant is a granted role.
+type Grant struct {
+	UserID string `json:"user_id"`
+	Handle string `json:"handle"`
+	Role   string `json:"role"`
+	Region string `json:"region"`
+}
+
+// Receipt is a notice's receipt: whoever holds it reads its status.
+type Receipt struct {
+	NoticeID   string    `json:"notice_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	StatusURL  string    `json:"status_url"`
+}
+
+// Release is a queue item given back.
+type Release struct {
+	Item *safety.Item `json:"item"`
+}
+
+// AppealRequest appeals a decision.
+type AppealRequest struct {
+	DecisionID  string `json:"decision_id"`
+	Explanation string `json:"explanation"`
+}
+
+// Appeal is a filed appeal.
+type Appeal struct {
+	AppealID string `json:"appeal_id"`
+}
+
+// User is a person as the API names them.
+type User struct {
+	ID     string `json:"id"`
+	Handle string `json:"handle"`
+	Region string `json:"region"`
+}
+
+// Login signs in by handle or email.
+type Login struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+// Reset sets a new password with a one-time link token.
+type Reset struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// Settings are a person's settings, kept in their home region.
+type Settings struct {
+	// PersonalizedFeed: For You ranked from the person's history (true),
+	// or the Popular feed, which uses no personal signal (false).
+	PersonalizedFeed *bool `json:"personalized_feed"`
+	// PrivateAccount: videos go to approved followers only, who ask to
+	// follow first (always on for 13-15 year olds).
+	PrivateAccount *bool `json:"private_account"`
+}
+
+// Profile is the API shape of a public profile.
+type Profile struct {
+	ID            string `json:"id"`
+	Handle        string `json:"handle"`
+	DisplayName   string `json:"display_name"`
+	Bio           string `json:"bio"`
+	Private       bool   `json:"private"`
+	Followers     int64  `json:"followers"`
+	Following     int64  `json:"following"`
+	Likes         int64  `json:"likes"`
+	ViewerFollows bool   `json:"viewer_follows"`
+}
