@@ -245,6 +245,7 @@ func TestSignedOutViewsCount(t *testing.T) {
 
 	priv := s.publish(maker, "not for strangers")
 	s.do("PATCH", "/api/v1/videos/"+priv, map[string]string{"visibility": "private"}, "Authorization", "Bearer "+maker.Token)
+	waitFor(t, "the private video out of eu's catalogue", func() bool { _, ok := s.Cell("eu").Index.Video(priv); return !ok })
 	if r := s.do("POST", "/api/v1/videos/"+priv+"/view", nil, "X-Forwarded-For", "203.0.113.8"); r.Status != 404 {
 		t.Fatalf("a signed-out view of a private video: %d %s", r.Status, r.Body)
 	}
