@@ -24,7 +24,7 @@ var (
 		// is a leaf that imports nothing of kurz.
 		"kurz":     {"textnorm"},
 		"textnorm": {},
-		"cell":     {"kurz", "blob", "catalog", "keyring", "link", "policy"},
+		"cell":     {"kurz", "blob", "catalog", "keyring", "link", "policy", "mail"},
 		// The visibility policy: a leaf over the root package and the
 		// catalogue's public record.
 		"policy":      {"kurz", "catalog"},

@@ -286,6 +286,8 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []s
 	fs.Var(pairs(cfg.DB), "db", "PostgreSQL for a region, as region=postgres://... (repeatable; default SQLite)")
 	fs.Var(pairs(cfg.KeyDB), "key-db", "PostgreSQL for a region's wrapped data keys, as region=postgres://... (repeatable; needed when a region runs on several nodes; back it up apart from the main database)")
 	fs.Var(pairs(cfg.Blobs), "blobs", "object storage for a region's media, as region=s3://bucket/prefix?endpoint=…&region=… (repeatable; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default the region's folder)")
+	fs.Var(pairs(cfg.SMTP), "smtp", "a region's own mail relay, as region=smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (repeatable; default: mail is written to <data>/<region>/mail/)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", cfg.MailFrom, "the sender address of kurz's mail")
 	fs.BoolFunc("no-jobs", "run no jobs on this node (an API node whose region runs kurz worker elsewhere)", func(string) error { cfg.Role = region.RoleAPI; return nil })
 	fs.TextVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "the least severe log lines written: debug, info, warn or error")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. 127.0.0.1:9090 (never on the public port)")
