@@ -28,7 +28,7 @@ var (
 		// The visibility policy: a leaf over the root package and the
 		// catalogue's public record.
 		"policy":      {"kurz", "catalog"},
-		"accounts":    {"kurz", "cell", "auth", "link"},
+		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy"},
@@ -36,7 +36,10 @@ var (
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "trust", "accounts", "video", "pipeline", "social", "safety"},
+		// The API of email confirmation, reset by mail, second factors and
+		// sign-in alerts, reached through the Door httpapi hands it.
+		"trust": {"kurz", "region", "accounts", "auth"},
 		// Requests carried to the region they belong to, signed over the
 		// link.
 		"forward": {"kurz", "link"},

@@ -23,6 +23,10 @@ type Profile struct {
 	// Followers and Following are public counters.
 	Followers int64
 	Following int64
+	// SecondFactor, on the profile of a signed-in person, says their
+	// session was opened with a second factor. It is never stored or
+	// published.
+	SecondFactor bool `json:"-"`
 }
 
 // Region returns the profile's home region, from its ID.

@@ -12,6 +12,7 @@ import (
 	"kurz/auth"
 	"kurz/guard"
 	"kurz/region"
+	"kurz/trust"
 )
 
 type userJSON struct {
@@ -51,6 +52,9 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 		s.forward(w, r, home, body)
 		return
 	}
+	if in.Lang == "" {
+		in.Lang = trust.Lang(r)
+	}
 	p, err := c.Accounts.SignUp(r.Context(), &in)
 	if err != nil {
 		s.error(w, r, err)
@@ -62,6 +66,8 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 type loginRequest struct {
 	Login    string `json:"login"`
 	Password string `json:"password"`
+	// Code is a TOTP or recovery code, for two-factor sign-in.
+	Code string `json:"code,omitempty"`
 }
 
 // createSession signs a person in by handle or email. Unknown logins and
@@ -132,12 +138,16 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	var token string
 	var p *kurz.Profile
 	err = s.checkPassword(w, r, acctKey, func() (err error) {
-		token, p, err = home.Accounts.Login(ctx, userID, in.Password, s.clientIP(r))
+		token, p, err = home.Accounts.Login(ctx, accounts.LoginInput{UserID: userID, Password: in.Password, Code: in.Code,
+			IP: s.clientIP(r), Lang: trust.Lang(r)})
 		return err
 	})
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if err := home.Accounts.NoteSignIn(ctx, p, auth.HashToken(token), trust.DeviceOf(w, guard.DeviceCookie), browserOf(r), trust.Lang(r)); err != nil {
+		s.Log.Error("sign-in alert", "err", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionTTL.Seconds())})
@@ -208,4 +218,19 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userOf(p))
+}
+
+// browserOf names a sign-in's browser for its alert, coarsely (never the
+// address).
+func browserOf(r *http.Request) string {
+	ua := r.UserAgent()
+	for _, b := range []string{"Edg", "Firefox", "Chrome", "Safari"} {
+		if strings.Contains(ua, b) {
+			if b == "Edg" {
+				b = "Edge"
+			}
+			return b
+		}
+	}
+	return "a browser or app"
 }

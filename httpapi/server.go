@@ -25,6 +25,7 @@ import (
 	"kurz/guard"
 	"kurz/link"
 	"kurz/region"
+	"kurz/trust"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -98,10 +99,10 @@ type Server struct {
 	// region needs the same one.
 	DeviceKey []byte
 
-	pw                                *guard.Passwords
-	signupIP                          *auth.Limiter
-	likes, comments, reports, appeals *auth.Limiter
-	draining                          atomic.Bool
+	pw                                        *guard.Passwords
+	signupIP                                  *auth.Limiter
+	likes, comments, reports, appeals, resets *auth.Limiter
+	draining                                  atomic.Bool
 }
 
 // SessionCookie is the name of the session cookie.
@@ -120,6 +121,9 @@ func (s *Server) Init(l Limits) {
 		return forward.New(s.Door.Region, s.Peers, s.PlainPeers, secrets, s.PeerTLS)
 	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
+	// Reset mails: a few per address and hour, on top of the sign-in
+	// throttle per caller.
+	s.resets = auth.NewLimiter(5, time.Hour)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)
 	s.appeals = auth.NewLimiter(l.ReportsPerHour, time.Hour)
@@ -139,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/sessions/current", s.deleteSession)
 	mux.HandleFunc("POST /api/v1/password-resets", s.resetPassword)
 	mux.HandleFunc("GET /api/v1/me", s.me)
+	(&trust.Handlers{D: trustDoor{s}, Resets: s.resets}).Register(mux)
 	mux.HandleFunc("POST /api/v1/uploads/{$}", s.uploadCreate)
 	mux.HandleFunc("OPTIONS /api/v1/uploads/", s.uploadOptions)
 	mux.HandleFunc("HEAD /api/v1/uploads/{id}", s.uploadResume)

@@ -97,8 +97,8 @@ type PersonalView struct {
 // country, for a stated reason that goes to the access audit log. Staff of
 // other regions are refused: looking from elsewhere is a transfer too.
 func (c *Service) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, handle, reason string) (*PersonalView, error) {
-	if !c.IsStaff(ctx, staff.ID, cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy) {
-		return nil, kurz.Errorf(kurz.EForbidden, "you have no staff role in region %s", c.Region)
+	if err := c.RequireStaff(ctx, staff, "you have no staff role in region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy); err != nil {
+		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) < 5 {

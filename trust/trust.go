@@ -1,0 +1,277 @@
+// Package trust serves the HTTP API of accounts people can trust: email
+// confirmation and change, password reset by mail, two-factor sign-in
+// (TOTP, recovery codes) and sign-in alerts. The rules live in package
+// accounts; this package carries requests to the person's home region
+// (here, or forwarded through the Door) and answers in the API's one
+// error shape. It imports no other HTTP package: httpapi hands it a Door.
+package trust
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/accounts"
+	"kurz/auth"
+	"kurz/region"
+)
+
+// Door is what the API server offers these handlers.
+type Door interface {
+	// Authenticate returns the signed-in person, their region (hosted
+	// here) and their session token.
+	Authenticate(r *http.Request) (*kurz.Profile, *region.Region, string, error)
+	Error(w http.ResponseWriter, r *http.Request, err error)
+	ReadJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error)
+	// Cell is a region hosted here, or nil.
+	Cell(r kurz.Region) *region.Region
+	// Entry is the region this process answers for first.
+	Entry() *region.Region
+	// Forward carries a request to a region hosted elsewhere.
+	Forward(w http.ResponseWriter, r *http.Request, to kurz.Region, body []byte)
+	// CheckIP counts a password-like attempt of the caller's address;
+	// CheckPassword runs a password check under the sign-in throttles.
+	CheckIP(r *http.Request) error
+	CheckPassword(w http.ResponseWriter, r *http.Request, account string, check func() error) error
+}
+
+// Handlers serves the routes.
+type Handlers struct {
+	D Door
+	// Resets bounds reset requests per address (an IP key) and per email.
+	Resets *auth.Limiter
+}
+
+// Register adds the routes to mux.
+func (h *Handlers) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/email-confirmations", h.confirmEmail)
+	mux.HandleFunc("POST /api/v1/me/email", h.changeEmail)
+	mux.HandleFunc("POST /api/v1/password-resets/requests", h.requestReset)
+	mux.HandleFunc("POST /api/v1/me/totp", h.beginTOTP)
+	mux.HandleFunc("POST /api/v1/me/totp/confirm", h.confirmTOTP)
+	mux.HandleFunc("POST /api/v1/sessions/end", h.endSession)
+}
+
+// Lang is the mail language a request asks for (Accept-Language).
+func Lang(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		if strings.HasPrefix(tag, "de") {
+			return "de"
+		}
+		if strings.HasPrefix(tag, "en") {
+			return "en"
+		}
+	}
+	return "en"
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// tokenCell returns the hosted region a link token belongs to; false
+// after forwarding (or answering) it.
+func (h *Handlers) tokenCell(w http.ResponseWriter, r *http.Request, token string, body []byte) (*region.Region, bool) {
+	reg, err := auth.TokenRegion(token)
+	if err != nil {
+		h.D.Error(w, r, kurz.Errorf(kurz.ENotFound, "this link is not valid (any more); links work once and expire"))
+		return nil, false
+	}
+	if c := h.D.Cell(reg); c != nil {
+		return c, true
+	}
+	h.D.Forward(w, r, reg, body)
+	return nil, false
+}
+
+// ConfirmRequest confirms an email (or a change of it) with a link's token.
+type ConfirmRequest struct {
+	Token  string `json:"token"`
+	Change bool   `json:"change,omitempty"`
+}
+
+func (h *Handlers) confirmEmail(w http.ResponseWriter, r *http.Request) {
+	var in ConfirmRequest
+	body, err := h.D.ReadJSON(w, r, &in)
+	if err == nil && in.Token == "" {
+		err = kurz.FieldError("token", "token is required")
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	c, ok := h.tokenCell(w, r, in.Token, body)
+	if !ok {
+		return
+	}
+	if in.Change {
+		err = c.Accounts.ConfirmEmailChange(r.Context(), in.Token, Lang(r))
+	} else {
+		err = c.Accounts.VerifyEmail(r.Context(), in.Token)
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Confirm is confirmEmail for the web page (a region hosted here).
+func Confirm(ctx context.Context, c *region.Region, token string, change bool, lang string) error {
+	if change {
+		return c.Accounts.ConfirmEmailChange(ctx, token, lang)
+	}
+	return c.Accounts.VerifyEmail(ctx, token)
+}
+
+func (h *Handlers) changeEmail(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	_, err := h.D.ReadJSON(w, r, &in)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	p, c, _, err := h.D.Authenticate(r)
+	if err == nil {
+		err = h.D.CheckIP(r)
+	}
+	if err == nil {
+		err = h.D.CheckPassword(w, r, p.ID, func() error {
+			return c.Accounts.ChangeEmail(r.Context(), p, in.Password, in.Email, Lang(r))
+		})
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "we have sent a link to the new address; your email changes when it is opened"})
+}
+
+// resetAnswer is the one answer to a reset request, whether or not the
+// address has an account.
+var resetAnswer = map[string]string{"status": "if this address has an account, we have sent it a link to set a new password"}
+
+// requestReset mails a reset link to the owner of an address, from their
+// home region. The answer is the same whether or not the address has an
+// account, and comes before any of the home region's work: only the
+// search for the region (done for every address alike) is waited for.
+func (h *Handlers) requestReset(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email string `json:"email"`
+	}
+	body, err := h.D.ReadJSON(w, r, &in)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	email, err := kurz.NormalizeEmail(in.Email)
+	if err == nil {
+		err = h.D.CheckIP(r)
+	}
+	if err == nil && h.Resets != nil {
+		if ok, wait := h.Resets.Allow("email:" + string(h.D.Entry().EmailLocator(email))); !ok {
+			err = &kurz.Error{Code: kurz.ERateLimited, Message: "too many attempts; please wait and try again", RetryAfter: int(wait/time.Second) + 1}
+		}
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	door := h.D.Entry()
+	locator := door.EmailLocator(email)
+	home, err := door.Accounts.LocateEmail(ctx, locator)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	if home != "" {
+		c := h.D.Cell(home)
+		if c == nil {
+			h.D.Forward(w, r, home, body)
+			return
+		}
+		lang := Lang(r)
+		c.Go(func(ctx context.Context) {
+			if err := c.Accounts.RequestPasswordReset(ctx, locator, lang); err != nil {
+				c.Log.Error("password reset mail", "err", err)
+			}
+		})
+	}
+	writeJSON(w, http.StatusAccepted, resetAnswer)
+}
+
+func (h *Handlers) beginTOTP(w http.ResponseWriter, r *http.Request) {
+	p, c, _, err := h.D.Authenticate(r)
+	var out *accounts.TOTPEnrolment
+	if err == nil {
+		out, err = c.Accounts.BeginTOTP(r.Context(), p, "kurz")
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handlers) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if _, err := h.D.ReadJSON(w, r, &in); err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	p, c, token, err := h.D.Authenticate(r)
+	var codes []string
+	if err == nil {
+		codes, err = c.Accounts.ConfirmTOTP(r.Context(), p, auth.HashToken(token), in.Code)
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+}
+
+func (h *Handlers) endSession(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token string `json:"token"`
+	}
+	body, err := h.D.ReadJSON(w, r, &in)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	c, ok := h.tokenCell(w, r, in.Token, body)
+	if !ok {
+		return
+	}
+	if err := c.Accounts.EndSession(r.Context(), in.Token); err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// DeviceOf returns the device cookie a sign-in just set or renewed on w
+// (set by the password throttles), for sign-in alerts.
+func DeviceOf(w http.ResponseWriter, name string) string {
+	for _, line := range w.Header().Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
