@@ -147,8 +147,8 @@ func (s *Server) Read(t testing.TB, id string) *Message {
 	return &m
 }
 
-// Wait waits (up to 20 s) for the n-th message (counting from 1, oldest
-// first) to an address whose subject contains subject, and returns it.
+// Wait waits (up to 20 s) for a message to an address whose subject
+// contains subject, and returns the newest such.
 func (s *Server) Wait(t testing.TB, addr, subject string) *Message {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
