@@ -66,7 +66,7 @@ func (c *Service) NoteSignIn(ctx context.Context, p *kurz.Profile, sessionHash [
 		if err != nil {
 			return err
 		}
-		link := c.MailLink("/end-session?token=" + url.QueryEscape(token))
+		link := c.MailLink("/account/end-session?token=" + url.QueryEscape(token))
 		when := now.Format("2006-01-02 15:04 UTC")
 		if err := c.Notify(ctx, q, p.ID, "signin_alert", map[string]string{"device": what, "time": when, "end_session": link}); err != nil {
 			return err

@@ -83,7 +83,7 @@ func (c *Service) queueVerify(ctx context.Context, tx *sql.Tx, q kurz.Queries, p
 		return err
 	}
 	return c.QueueMail(ctx, tx, q, p.ID, &mail.Message{To: email, Lang: Lang(lang), Kind: mail.KindVerify,
-		Link: c.MailLink("/verify-email?token=" + url.QueryEscape(token)), Data: map[string]string{"handle": p.Handle}})
+		Link: c.MailLink("/account/verify-email?token=" + url.QueryEscape(token)), Data: map[string]string{"handle": p.Handle}})
 }
 
 // errLink is the one answer for unknown, used and expired links.
@@ -176,7 +176,7 @@ func (c *Service) ChangeEmail(ctx context.Context, p *kurz.Profile, password, ne
 			return err
 		}
 		return c.QueueMail(ctx, tx, q, p.ID, &mail.Message{To: email, Lang: Lang(lang), Kind: mail.KindVerifyNew,
-			Link: c.MailLink("/verify-email?change=1&token=" + url.QueryEscape(token)), Data: map[string]string{"handle": p.Handle}})
+			Link: c.MailLink("/account/verify-email?change=1&token=" + url.QueryEscape(token)), Data: map[string]string{"handle": p.Handle}})
 	})
 }
 
@@ -217,7 +217,7 @@ func (c *Service) ConfirmEmailChange(ctx context.Context, token, lang string) er
 			return err
 		}
 		return c.QueueMail(ctx, tx, q, t.UserID, &mail.Message{To: string(oldEmail), Lang: Lang(lang), Kind: mail.KindEmailChanged,
-			Link: c.MailLink("/forgot-password"), Data: map[string]string{"handle": p.Handle}})
+			Link: c.MailLink("/account/forgot-password"), Data: map[string]string{"handle": p.Handle}})
 	})
 }
 
@@ -252,7 +252,7 @@ func (c *Service) emailTaken(ctx context.Context, in *link.EmailTakenRequest) er
 			return err
 		}
 		return c.QueueMail(ctx, tx, q, acct.UserID, &mail.Message{To: string(email), Lang: Lang(in.Lang), Kind: mail.KindSignupTaken,
-			Link: c.MailLink("/forgot-password")})
+			Link: c.MailLink("/account/forgot-password")})
 	})
 }
 

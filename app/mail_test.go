@@ -176,7 +176,7 @@ func TestVerifyEmailByMail(t *testing.T) {
 	a := s.signUp("verity", email, "1990-01-01", "DE")
 	s.login(&a) // usable before confirmation
 	m := relays["eu"].Wait(t, email, "Confirm your email")
-	token := linkToken(t, m.Link(s.URL()+"/verify-email"))
+	token := linkToken(t, m.Link(s.URL()+"/account/verify-email"))
 	acct := func() *kurz.Account {
 		ac, err := s.Cell("eu").Store.AccountByID(t.Context(), a.ID)
 		if err != nil {
@@ -219,7 +219,7 @@ func TestChangeEmailByMail(t *testing.T) {
 		t.Fatalf("change: %d %s", r.Status, r.Body)
 	}
 	m := relays["us"].Wait(t, next, "Confirm your new email")
-	if r := s.do("POST", "/api/v1/email-confirmations", map[string]any{"token": linkToken(t, m.Link(s.URL()+"/verify-email")), "change": true}); r.Status != 204 {
+	if r := s.do("POST", "/api/v1/email-confirmations", map[string]any{"token": linkToken(t, m.Link(s.URL()+"/account/verify-email")), "change": true}); r.Status != 204 {
 		t.Fatalf("confirming the change: %d %s", r.Status, r.Body)
 	}
 	relays["us"].Wait(t, old, "was changed")
@@ -434,7 +434,7 @@ func TestSignInAlert(t *testing.T) {
 	if len(notes.Items) != 1 || notes.Items[0].Kind != "signin_alert" {
 		t.Fatalf("notifications: %+v", notes)
 	}
-	if r := s.do("POST", "/api/v1/sessions/end", map[string]string{"token": linkToken(t, m.Link(s.URL()+"/end-session"))}); r.Status != 204 {
+	if r := s.do("POST", "/api/v1/sessions/end", map[string]string{"token": linkToken(t, m.Link(s.URL()+"/account/end-session"))}); r.Status != 204 {
 		t.Fatalf("ending the session: %d %s", r.Status, r.Body)
 	}
 	if r := s.do("GET", "/api/v1/me", nil, "Authorization", "Bearer "+b.Token); r.Status != 401 {

@@ -3,6 +3,7 @@ import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
 import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
+import { initAccount, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initUpload } from './upload.js';
@@ -64,6 +65,10 @@ function start() {
       break;
     case 'settings':
       initSettings();
+      initTwoFactor();
+      break;
+    case 'account':
+      initAccount();
       break;
     case 'video':
       initVideoPage(boot);
