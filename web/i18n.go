@@ -1,7 +1,10 @@
 package web
 
 import (
+	"embed"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -40,10 +43,6 @@ var messages = map[string]map[string]string{
 		"legal.terms":                "Terms",
 		"legal.privacy":              "Privacy",
 		"legal.imprint":              "Imprint",
-		"reset.title":                "Set a new password",
-		"reset.password":             "New password (at least 8 characters)",
-		"reset.submit":               "Set password",
-		"reset.done":                 "Your new password is set. You were signed out everywhere; sign in with it now.",
 		"feed.title":                 "For You",
 		"feed.foryou":                "For You",
 		"feed.following":             "Following",
@@ -301,10 +300,6 @@ var messages = map[string]map[string]string{
 		"legal.terms":                "Nutzungsbedingungen",
 		"legal.privacy":              "Datenschutz",
 		"legal.imprint":              "Impressum",
-		"reset.title":                "Neues Passwort setzen",
-		"reset.password":             "Neues Passwort (mindestens 8 Zeichen)",
-		"reset.submit":               "Passwort setzen",
-		"reset.done":                 "Dein neues Passwort ist gesetzt. Du wurdest überall abgemeldet; melde dich jetzt damit an.",
 		"feed.title":                 "Für dich",
 		"feed.foryou":                "Für dich",
 		"feed.following":             "Folge ich",
@@ -731,4 +726,23 @@ func countries(lang string) []country {
 		}
 	})
 	return countryLists[lang]
+}
+
+// messageFiles hold more of the catalogue, by concern: each is
+// {"en": {key: text}, "de": {…}}, added to messages at start.
+//
+//go:embed messages/*.json
+var messageFiles embed.FS
+
+func init() {
+	files, _ := messageFiles.ReadDir("messages")
+	for _, f := range files {
+		var m map[string]map[string]string
+		if b, err := messageFiles.ReadFile("messages/" + f.Name()); err != nil || json.Unmarshal(b, &m) != nil {
+			panic("web: messages/" + f.Name() + " does not parse")
+		}
+		for lang, kv := range m {
+			maps.Copy(messages[lang], kv)
+		}
+	}
 }
