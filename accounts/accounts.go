@@ -21,7 +21,10 @@ import (
 )
 
 // Service applies the account rules of one region.
-type Service struct{ *cell.Cell }
+type Service struct {
+	*cell.Cell
+	ceremonies ceremonies // passkey challenges in flight
+}
 
 // New returns the account service of region c.
 func New(c *cell.Cell) *Service { return &Service{Cell: c} }

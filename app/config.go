@@ -44,9 +44,13 @@ type Config struct {
 	// SMTP maps a hosted region to its own mail relay
 	// (smtp://user:pass@host:587 with STARTTLS, smtps://…:465 with TLS, or
 	// smtp://host:port?tls=none for a relay on the same machine). A region
-	// without one writes its mail as .eml files to <DataDir>/<region>/mail/.
+	// without one writes its mail as .eml files to <MailDir>/<region>/.
 	// A person's mail is sent only by their home region.
 	SMTP map[kurz.Region]string
+	// MailDir is where regions without a relay put their mail (default:
+	// the data folder's sibling "<DataDir>-mail"). It is outgoing mail,
+	// in plaintext like a relay's spool: hand it on or delete it.
+	MailDir string
 	// MailFrom is the sender address of kurz's mail.
 	MailFrom string
 	// Role is what this process does for its regions: everything (""),

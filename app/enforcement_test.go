@@ -146,6 +146,7 @@ func TestReporterStandingAndGrants(t *testing.T) {
 	if r := s.do("POST", "/api/v1/admin/regions/eu/roles", map[string]string{"handle": "newmod", "role": "moderator"}, "Authorization", "Bearer "+admin.Token); r.Status != 201 {
 		t.Fatalf("admin grants: %d %s", r.Status, r.Body)
 	}
+	s.enrolTOTP(&mod) // staff actions need a second factor
 	entries, _ := s.Cell("eu").Store.AuditEntries(t.Context(), mod.ID)
 	if len(entries) != 1 || entries[0].Action != "grant" || entries[0].ActorID != admin.ID {
 		t.Fatalf("grant audit: %+v", entries)

@@ -258,7 +258,11 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 		bc, _ := s3blob.ParseURL(u) // checked by Validate
 		blobs = s3blob.New(bc)
 	}
-	var sender mail.Sender = &mail.Folder{Dir: filepath.Join(dir, "mail")}
+	mailDir := m.Config.MailDir
+	if mailDir == "" {
+		mailDir = filepath.Clean(m.Config.DataDir) + "-mail"
+	}
+	var sender mail.Sender = &mail.Folder{Dir: filepath.Join(mailDir, string(r))}
 	if u, ok := m.Config.SMTP[r]; ok {
 		sender, _ = mail.ParseSMTP(u) // checked by Validate
 	}

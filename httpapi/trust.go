@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"kurz"
+	"kurz/accounts"
 	"kurz/region"
 )
 
@@ -31,4 +32,8 @@ func (d trustDoor) Forward(w http.ResponseWriter, r *http.Request, to kurz.Regio
 func (d trustDoor) CheckIP(r *http.Request) error { return d.s.checkIP(r) }
 func (d trustDoor) CheckPassword(w http.ResponseWriter, r *http.Request, account string, check func() error) error {
 	return d.s.checkPassword(w, r, account, check)
+}
+func (d trustDoor) SetSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: d.s.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionTTL.Seconds())})
 }

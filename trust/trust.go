@@ -36,6 +36,8 @@ type Door interface {
 	// CheckPassword runs a password check under the sign-in throttles.
 	CheckIP(r *http.Request) error
 	CheckPassword(w http.ResponseWriter, r *http.Request, account string, check func() error) error
+	// SetSession sets the session cookie of a new sign-in.
+	SetSession(w http.ResponseWriter, token string)
 }
 
 // Handlers serves the routes.
@@ -53,6 +55,10 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/me/totp", h.beginTOTP)
 	mux.HandleFunc("POST /api/v1/me/totp/confirm", h.confirmTOTP)
 	mux.HandleFunc("POST /api/v1/sessions/end", h.endSession)
+	mux.HandleFunc("POST /api/v1/me/passkeys/options", h.passkeyOptions)
+	mux.HandleFunc("POST /api/v1/me/passkeys", h.addPasskey)
+	mux.HandleFunc("POST /api/v1/sessions/passkey/options", h.passkeyLoginOptions)
+	mux.HandleFunc("POST /api/v1/sessions/passkey", h.passkeyLogin)
 }
 
 // Lang is the mail language a request asks for (Accept-Language).
@@ -275,3 +281,80 @@ func DeviceOf(w http.ResponseWriter, name string) string {
 	return ""
 }
 
+
+func (h *Handlers) passkeyOptions(w http.ResponseWriter, r *http.Request) {
+	p, c, _, err := h.D.Authenticate(r)
+	var out any
+	if err == nil {
+		out, err = c.Accounts.BeginPasskey(r.Context(), p)
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handlers) addPasskey(w http.ResponseWriter, r *http.Request) {
+	var raw json.RawMessage
+	body, err := h.D.ReadJSON(w, r, &raw)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	p, c, _, err := h.D.Authenticate(r)
+	if err == nil {
+		err = c.Accounts.FinishPasskey(r.Context(), p, body)
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+func (h *Handlers) passkeyLoginOptions(w http.ResponseWriter, r *http.Request) {
+	if err := h.D.CheckIP(r); err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	out, err := h.D.Entry().Accounts.BeginPasskeyLogin()
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// passkeyLogin finishes a password-less sign-in begun at this door; the
+// person's home region (hosted here) checks the answer against their
+// passkeys.
+func (h *Handlers) passkeyLogin(w http.ResponseWriter, r *http.Request) {
+	var raw json.RawMessage
+	body, err := h.D.ReadJSON(w, r, &raw)
+	if err == nil {
+		err = h.D.CheckIP(r)
+	}
+	var userID string
+	if err == nil {
+		_, userID, err = accounts.PasskeyChallenge(body)
+	}
+	var c *region.Region
+	if err == nil {
+		reg, perr := kurz.ParseID(userID)
+		if c = h.D.Cell(reg); perr != nil || c == nil {
+			err = kurz.Errorf(kurz.EUnauthorized, "this passkey answer was refused (wrong site, expired or not a passkey of this account); nothing was changed")
+		}
+	}
+	var token string
+	var p *kurz.Profile
+	if err == nil {
+		token, p, err = c.Accounts.FinishPasskeyLogin(r.Context(), h.D.Entry().Accounts, body)
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	h.D.SetSession(w, token)
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user": map[string]string{"id": p.ID, "handle": p.Handle, "region": string(p.Region())}})
+}
