@@ -107,7 +107,8 @@ func (c *Cell) RequireStaff(ctx context.Context, p *kurz.Profile, notStaff strin
 	for _, r := range roles {
 		if ok, err := c.Store.HasRole(ctx, p.ID, r); err == nil && ok {
 			if !p.SecondFactor {
-				return kurz.Errorf(kurz.EForbidden, "staff actions need two-factor sign-in: turn it on in your settings, then sign in again with a code")
+				return &kurz.Error{Code: kurz.EForbidden, Field: "second_factor",
+					Message: "staff actions need two-factor sign-in: turn it on in your settings, then sign in again with a code"}
 			}
 			return nil
 		}

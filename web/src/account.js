@@ -77,3 +77,40 @@ export function initTwoFactor() {
     }
   });
 }
+
+// initPasskeys: add a passkey from the settings; sign in with one from the
+// sign-in page. The browser's JSON forms of the ceremony are used as they
+// are (parse…FromJSON, toJSON).
+export function initPasskeys() {
+  const add = document.querySelector('[data-action="passkey-add"]');
+  if (add) {
+    add.addEventListener('click', async () => {
+      const form = add.closest('form');
+      clearErrors(form);
+      try {
+        const o = await api('POST', '/api/v1/me/passkeys/options');
+        const cred = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(o.publicKey) });
+        await api('POST', '/api/v1/me/passkeys', cred.toJSON());
+        status(form, t('settings.passkey_added'));
+      } catch (err) {
+        if (err.status !== 401) showErrors(form, { message: err.message || t('error') });
+      }
+    });
+  }
+  const signin = document.querySelector('[data-action="passkey-signin"]');
+  if (signin) {
+    signin.addEventListener('click', async () => {
+      const form = document.getElementById('signin-form');
+      clearErrors(form);
+      try {
+        const o = await api('POST', '/api/v1/sessions/passkey/options', undefined, { redirectOn401: false });
+        const cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(o.publicKey) });
+        await api('POST', '/api/v1/sessions/passkey', cred.toJSON(), { redirectOn401: false });
+        const n = new URLSearchParams(location.search).get('next') || '/';
+        location.assign(n.startsWith('/') && !n.startsWith('//') && !n.startsWith('/\\') ? n : '/');
+      } catch (err) {
+        showErrors(form, { message: err.message || t('error') });
+      }
+    });
+  }
+}

@@ -3,7 +3,7 @@ import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
 import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
-import { initAccount, initTwoFactor } from './account.js';
+import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initUpload } from './upload.js';
@@ -56,6 +56,7 @@ function start() {
       break;
     case 'signin':
       initSignin();
+      initPasskeys();
       break;
     case 'signup':
       initSignup();
@@ -66,6 +67,7 @@ function start() {
     case 'settings':
       initSettings();
       initTwoFactor();
+      initPasskeys();
       break;
     case 'account':
       initAccount();
