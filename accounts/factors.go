@@ -212,4 +212,3 @@ func (c *Service) SecondFactorOn(ctx context.Context, userID string) (bool, erro
 	}
 	return a.TOTPSealed != nil, nil
 }
-

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -165,6 +166,42 @@ func TestSignUpTakenEmailLooksNew(t *testing.T) {
 	slices.Sort(newTimes)
 	slices.Sort(takenTimes)
 	t.Logf("sign-up medians: new address %v, taken address %v", newTimes[len(newTimes)/2], takenTimes[len(takenTimes)/2])
+
+	// Reset requests: the same status and body for an address with an
+	// account and one without.
+	var knownTimes, unknownTimes []time.Duration
+	var knownBody, unknownBody string
+	var known []string
+	for i := range 6 {
+		known = append(known, canary("k")+"@example.org")
+		s.signUp(fmt.Sprintf("resetter%d", i), known[i], "1990-01-01", []string{"DE", "US", "SG"}[i%3])
+	}
+	// Measured once the sign-ups' own mail is out, alternating.
+	waitFor(t, "the sign-up mail to go out", func() bool {
+		return s.count("eu", "mail_queue")+s.count("us", "mail_queue")+s.count("sg", "mail_queue") == 0
+	})
+	for i := range 6 {
+		for _, email := range []string{known[i], canary("u") + "@example.org"} {
+			start := time.Now()
+			r := s.do("POST", "/api/v1/password-resets/requests", map[string]string{"email": email})
+			d := time.Since(start)
+			if r.Status != http.StatusAccepted {
+				t.Fatalf("reset request: %d %s", r.Status, r.Body)
+			}
+			if email == known[i] {
+				knownTimes, knownBody = append(knownTimes, d), string(r.Body)
+			} else {
+				unknownTimes, unknownBody = append(unknownTimes, d), string(r.Body)
+			}
+			time.Sleep(250 * time.Millisecond) // the mail made after an answer does not slow the next
+		}
+	}
+	if knownBody != unknownBody {
+		t.Fatalf("reset answers differ: %q and %q", knownBody, unknownBody)
+	}
+	slices.Sort(knownTimes)
+	slices.Sort(unknownTimes)
+	t.Logf("reset request medians: address with an account %v, without %v", knownTimes[len(knownTimes)/2], unknownTimes[len(unknownTimes)/2])
 }
 
 // TestVerifyEmailByMail: the link in the confirmation mail confirms the

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,20 +202,38 @@ func (h *Handlers) requestReset(w http.ResponseWriter, r *http.Request) {
 		h.D.Error(w, r, err)
 		return
 	}
+	var c *region.Region
 	if home != "" {
-		c := h.D.Cell(home)
-		if c == nil {
+		if c = h.D.Cell(home); c == nil {
 			h.D.Forward(w, r, home, body)
 			return
 		}
+	}
+	// The answer goes out whole (its length given) before the mail is
+	// made, so the caller cannot time the home region's work.
+	answer, _ := json.Marshal(resetAnswer)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(answer)+1))
+	w.WriteHeader(http.StatusAccepted)
+	w.Write(append(answer, '\n'))
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	if c != nil {
 		lang := Lang(r)
 		c.Go(func(ctx context.Context) {
+			// A moment later, so the work shares no CPU with the answer.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
 			if err := c.Accounts.RequestPasswordReset(ctx, locator, lang); err != nil {
 				c.Log.Error("password reset mail", "err", err)
 			}
 		})
 	}
-	writeJSON(w, http.StatusAccepted, resetAnswer)
 }
 
 func (h *Handlers) beginTOTP(w http.ResponseWriter, r *http.Request) {
@@ -280,7 +299,6 @@ func DeviceOf(w http.ResponseWriter, name string) string {
 	}
 	return ""
 }
-
 
 func (h *Handlers) passkeyOptions(w http.ResponseWriter, r *http.Request) {
 	p, c, _, err := h.D.Authenticate(r)
