@@ -238,6 +238,23 @@ func TestVerifyEmailByMail(t *testing.T) {
 	if r := s.do("POST", "/api/v1/email-confirmations", map[string]string{"token": token}); r.Status != 404 || !strings.Contains(string(r.Body), "not valid") {
 		t.Fatalf("the link used twice: %d %s", r.Status, r.Body)
 	}
+	// Seven days on, an unconfirmed account cannot sign in; the try sends
+	// a new link, which confirms.
+	late := canary("late") + "@example.org"
+	b := s.signUp("latecomer", late, "1990-01-01", "DE")
+	relays["eu"].Wait(t, late, "Confirm your email")
+	if _, err := rawSQL(s.Cell("eu")).Exec(`UPDATE accounts SET created_at = $1 WHERE user_id = $2`, time.Now().Add(-8*24*time.Hour).UnixMilli(), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.do("POST", "/api/v1/sessions", map[string]string{"login": "latecomer", "password": b.Password}); r.Status != 403 || !strings.Contains(string(r.Body), "confirm your email") {
+		t.Fatalf("sign-in unconfirmed after 8 days: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "a second confirmation mail", func() bool { return len(relays["eu"].To(t, late)) == 2 })
+	m = relays["eu"].Wait(t, late, "Confirm your email") // the newest
+	if r := s.do("POST", "/api/v1/email-confirmations", map[string]string{"token": linkToken(t, m.Link(s.URL()+"/account/verify-email"))}); r.Status != 204 {
+		t.Fatalf("the new link: %d %s", r.Status, r.Body)
+	}
+	s.login(&b)
 }
 
 // TestChangeEmailByMail: a new address is confirmed by a link sent to it;
