@@ -332,12 +332,12 @@ func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *ku
 		if err != nil {
 			return "", nil, err
 		}
-		err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
-			if ok, err := c.mailBudget(ctx, q, userID, "verify_again", 3); err != nil || !ok {
-				return err
-			}
-			return c.queueVerify(ctx, tx, q, p, string(email), in.Lang)
-		})
+		ok, err := c.mailBudget(ctx, userID, "verify_again", 3)
+		if err == nil && ok {
+			err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+				return c.queueVerify(ctx, tx, q, p, string(email), in.Lang)
+			})
+		}
 		if err != nil {
 			return "", nil, err
 		}

@@ -46,8 +46,11 @@ func Lang(lang string) string {
 
 // mailBudget takes one of n mails of a kind to a person per hour; false
 // once the hour's n are used (a stranger cannot flood an inbox). It
-// counts in account_tokens under keys derived from person, kind and hour.
-func (c *Service) mailBudget(ctx context.Context, q kurz.Queries, userID, kind string, n int) (bool, error) {
+// counts in account_tokens under keys derived from person, kind and hour,
+// each insert a statement of its own (a refused insert would end a
+// PostgreSQL transaction), before the mail's transaction.
+func (c *Service) mailBudget(ctx context.Context, userID, kind string, n int) (bool, error) {
+	q := c.Store
 	hour := c.Now().Unix() / 3600
 	for i := range n {
 		h := sha256.New()
@@ -167,10 +170,10 @@ func (c *Service) ChangeEmail(ctx context.Context, p *kurz.Profile, password, ne
 	if err != nil {
 		return err
 	}
+	if ok, err := c.mailBudget(ctx, p.ID, mail.KindVerifyNew, 5); err != nil || !ok {
+		return err
+	}
 	return c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
-		if ok, err := c.mailBudget(ctx, q, p.ID, mail.KindVerifyNew, 5); err != nil || !ok {
-			return err
-		}
 		token, err := c.newLinkToken(ctx, q, p.ID, purposeChangeEmail, VerifyWithin, dk.Seal("new_email", []byte(email)))
 		if err != nil {
 			return err
@@ -247,10 +250,10 @@ func (c *Service) emailTaken(ctx context.Context, in *link.EmailTakenRequest) er
 	if err != nil {
 		return err
 	}
+	if ok, err := c.mailBudget(ctx, acct.UserID, mail.KindSignupTaken, 1); err != nil || !ok {
+		return err
+	}
 	return c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
-		if ok, err := c.mailBudget(ctx, q, acct.UserID, mail.KindSignupTaken, 1); err != nil || !ok {
-			return err
-		}
 		return c.QueueMail(ctx, tx, q, acct.UserID, &mail.Message{To: string(email), Lang: Lang(in.Lang), Kind: mail.KindSignupTaken,
 			Link: c.MailLink("/account/forgot-password")})
 	})
@@ -278,10 +281,10 @@ func (c *Service) RequestPasswordReset(ctx context.Context, locator []byte, lang
 	if err != nil {
 		return err
 	}
+	if ok, err := c.mailBudget(ctx, acct.UserID, mail.KindReset, 3); err != nil || !ok {
+		return err
+	}
 	return c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
-		if ok, err := c.mailBudget(ctx, q, acct.UserID, mail.KindReset, 3); err != nil || !ok {
-			return err
-		}
 		token := auth.NewToken(c.Region)
 		now := c.Now().UTC().Truncate(time.Millisecond)
 		if err := q.PutPasswordReset(ctx, &kurz.PasswordReset{TokenHash: auth.HashToken(token), UserID: acct.UserID, CreatedAt: now, ExpiresAt: now.Add(ResetMailTTL)}); err != nil {
