@@ -446,7 +446,7 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
 		peers := c.Replication.Health()
-		if viewer == nil || !c.IsStaff(r.Context(), viewer.ID, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy) {
+		if viewer == nil || !c.IsStaff(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy) {
 			for p, h := range peers {
 				h.Reason = ""
 				peers[p] = h
