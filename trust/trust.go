@@ -130,14 +130,6 @@ func (h *Handlers) confirmEmail(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Confirm is confirmEmail for the web page (a region hosted here).
-func Confirm(ctx context.Context, c *region.Region, token string, change bool, lang string) error {
-	if change {
-		return c.Accounts.ConfirmEmailChange(ctx, token, lang)
-	}
-	return c.Accounts.VerifyEmail(ctx, token)
-}
-
 func (h *Handlers) changeEmail(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email    string `json:"email"`
