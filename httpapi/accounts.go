@@ -146,7 +146,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := home.Accounts.NoteSignIn(ctx, p, auth.HashToken(token), trust.DeviceOf(w, guard.DeviceCookie), browserOf(r), trust.Lang(r)); err != nil {
+	if err := home.Accounts.NoteSignIn(ctx, p, auth.HashToken(token), trust.DeviceOf(w, guard.DeviceCookie), trust.Browser(r), trust.Lang(r)); err != nil {
 		s.Log.Error("sign-in alert", "err", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
@@ -218,19 +218,4 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userOf(p))
-}
-
-// browserOf names a sign-in's browser for its alert, coarsely (never the
-// address).
-func browserOf(r *http.Request) string {
-	ua := r.UserAgent()
-	for _, b := range []string{"Edg", "Firefox", "Chrome", "Safari"} {
-		if strings.Contains(ua, b) {
-			if b == "Edg" {
-				b = "Edge"
-			}
-			return b
-		}
-	}
-	return "a browser or app"
 }

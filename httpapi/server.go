@@ -141,7 +141,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/accounts", s.createAccount)
 	mux.HandleFunc("POST /api/v1/sessions", s.createSession)
 	mux.HandleFunc("DELETE /api/v1/sessions/current", s.deleteSession)
-	mux.HandleFunc("POST /api/v1/password-resets", s.resetPassword)
 	mux.HandleFunc("GET /api/v1/me", s.me)
 	(&trust.Handlers{D: trustDoor{s}, Resets: s.resets}).Register(mux)
 	mux.HandleFunc("POST /api/v1/uploads/{$}", s.uploadCreate)

@@ -53,6 +53,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/email-confirmations", h.confirmEmail)
 	mux.HandleFunc("POST /api/v1/me/email", h.changeEmail)
 	mux.HandleFunc("POST /api/v1/password-resets/requests", h.requestReset)
+	mux.HandleFunc("POST /api/v1/password-resets", h.resetPassword)
 	mux.HandleFunc("POST /api/v1/me/totp", h.beginTOTP)
 	mux.HandleFunc("POST /api/v1/me/totp/confirm", h.confirmTOTP)
 	mux.HandleFunc("POST /api/v1/sessions/end", h.endSession)
@@ -81,6 +82,17 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
+}
+
+// authenticate returns the signed-in person, their home region and their
+// session token; a person of a region hosted by another process is sent
+// there.
+func (h *Handlers) authenticate(r *http.Request) (*kurz.Profile, *region.Region, string, error) {
+	p, c, token, err := h.D.Authenticate(r)
+	if err == nil && c.Region != p.Region() {
+		err = kurz.Errorf(kurz.EUnavailable, "this is served by your home region's own server")
+	}
+	return p, c, token, err
 }
 
 // tokenCell returns the hosted region a link token belongs to; false
@@ -140,7 +152,7 @@ func (h *Handlers) changeEmail(w http.ResponseWriter, r *http.Request) {
 		h.D.Error(w, r, err)
 		return
 	}
-	p, c, _, err := h.D.Authenticate(r)
+	p, c, _, err := h.authenticate(r)
 	if err == nil {
 		err = h.D.CheckIP(r)
 	}
@@ -229,7 +241,7 @@ func (h *Handlers) requestReset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) beginTOTP(w http.ResponseWriter, r *http.Request) {
-	p, c, _, err := h.D.Authenticate(r)
+	p, c, _, err := h.authenticate(r)
 	var out *accounts.TOTPEnrolment
 	if err == nil {
 		out, err = c.Accounts.BeginTOTP(r.Context(), p, "kurz")
@@ -249,7 +261,7 @@ func (h *Handlers) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		h.D.Error(w, r, err)
 		return
 	}
-	p, c, token, err := h.D.Authenticate(r)
+	p, c, token, err := h.authenticate(r)
 	var codes []string
 	if err == nil {
 		codes, err = c.Accounts.ConfirmTOTP(r.Context(), p, auth.HashToken(token), in.Code)
@@ -293,7 +305,7 @@ func DeviceOf(w http.ResponseWriter, name string) string {
 }
 
 func (h *Handlers) passkeyOptions(w http.ResponseWriter, r *http.Request) {
-	p, c, _, err := h.D.Authenticate(r)
+	p, c, _, err := h.authenticate(r)
 	var out any
 	if err == nil {
 		out, err = c.Accounts.BeginPasskey(r.Context(), p)
@@ -312,7 +324,7 @@ func (h *Handlers) addPasskey(w http.ResponseWriter, r *http.Request) {
 		h.D.Error(w, r, err)
 		return
 	}
-	p, c, _, err := h.D.Authenticate(r)
+	p, c, _, err := h.authenticate(r)
 	if err == nil {
 		err = c.Accounts.FinishPasskey(r.Context(), p, body)
 	}
@@ -367,4 +379,56 @@ func (h *Handlers) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	h.D.SetSession(w, token)
 	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "user": map[string]string{"id": p.ID, "handle": p.Handle, "region": string(p.Region())}})
+}
+
+// resetPassword serves POST /api/v1/password-resets: a new password with a
+// one-time link's token, which names its region; a region hosted
+// elsewhere gets the request forwarded. It is throttled like sign-in, per
+// address.
+func (h *Handlers) resetPassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	body, err := h.D.ReadJSON(w, r, &in)
+	if err == nil && (in.Token == "" || in.Password == "") {
+		err = kurz.Errorf(kurz.EInvalid, "token and password are required")
+	}
+	if err == nil {
+		err = h.D.CheckIP(r)
+	}
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	reg, err := auth.TokenRegion(in.Token)
+	if err != nil {
+		h.D.Error(w, r, kurz.Errorf(kurz.ENotFound, "this link is not valid (any more); ask the operator for a new one"))
+		return
+	}
+	c := h.D.Cell(reg)
+	if c == nil {
+		h.D.Forward(w, r, reg, body)
+		return
+	}
+	if err := c.Accounts.ResetPassword(r.Context(), in.Token, in.Password); err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Browser names a sign-in's browser for its alert, coarsely (never the
+// address).
+func Browser(r *http.Request) string {
+	ua := r.UserAgent()
+	for _, b := range []string{"Edg", "Firefox", "Chrome", "Safari"} {
+		if strings.Contains(ua, b) {
+			if b == "Edg" {
+				b = "Edge"
+			}
+			return b
+		}
+	}
+	return "a browser or app"
 }

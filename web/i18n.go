@@ -1,10 +1,7 @@
 package web
 
 import (
-	"embed"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -692,23 +689,4 @@ func countries(lang string) []country {
 		}
 	})
 	return countryLists[lang]
-}
-
-// messageFiles hold more of the catalogue, by concern: each is
-// {"en": {key: text}, "de": {…}}, added to messages at start.
-//
-//go:embed messages/*.json
-var messageFiles embed.FS
-
-func init() {
-	files, _ := messageFiles.ReadDir("messages")
-	for _, f := range files {
-		var m map[string]map[string]string
-		if b, err := messageFiles.ReadFile("messages/" + f.Name()); err != nil || json.Unmarshal(b, &m) != nil {
-			panic("web: messages/" + f.Name() + " does not parse")
-		}
-		for lang, kv := range m {
-			maps.Copy(messages[lang], kv)
-		}
-	}
 }
