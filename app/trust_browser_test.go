@@ -76,7 +76,9 @@ func TestBrowserAccountTrust(t *testing.T) {
 			t.Fatalf("%s's relay got %d mails", r, n)
 		}
 	}
-	b.Do(chromedp.Navigate(m.Link(base+"/account/verify-email")), chromedp.WaitVisible(chromedp.ID("account-form")),
+	verify := m.Link(base + "/account/verify-email")
+	linkToken(t, verify) // fails with the link if it holds no token
+	b.Do(chromedp.Navigate(verify), chromedp.WaitVisible(chromedp.ID("account-form")),
 		chromedp.Click(chromedp.CSS(`#account-form button[type=submit]`)))
 	b.Wait("confirmed", `document.querySelector('.form-status').textContent.includes('confirmed')`, errors, 10*time.Second)
 	acct, err := s.Cell("eu").Store.ProfileByHandle(t.Context(), "ada_trust")
