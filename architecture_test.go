@@ -24,11 +24,11 @@ var (
 		// is a leaf that imports nothing of kurz.
 		"kurz":     {"textnorm"},
 		"textnorm": {},
-		"cell":     {"kurz", "blob", "catalog", "keyring", "link", "policy"},
+		"cell":     {"kurz", "blob", "catalog", "keyring", "link", "policy", "mail"},
 		// The visibility policy: a leaf over the root package and the
 		// catalogue's public record.
 		"policy":      {"kurz", "catalog"},
-		"accounts":    {"kurz", "cell", "auth", "link"},
+		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy"},
@@ -36,12 +36,15 @@ var (
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc": {},
 		// The API's request and answer bodies that no concern owns.
 		"apijson": {"kurz", "cell", "replication", "safety", "social", "video"},
+		// The API of email confirmation, reset by mail, second factors and
+		// sign-in alerts, reached through the Door httpapi hands it.
+		"trust": {"kurz", "region", "accounts", "auth", "apidoc"},
 		// Requests carried to the region they belong to, signed over the
 		// link.
 		"forward": {"kurz", "link"},

@@ -178,6 +178,34 @@ type Queries interface {
 	PutPasswordReset(ctx context.Context, r *PasswordReset) error
 	TakePasswordReset(ctx context.Context, tokenHash []byte) (*PasswordReset, error)
 	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// SetEmailVerified records when a person confirmed their email;
+	// SetEmail replaces the email (index and sealed) and its confirmation.
+	SetEmailVerified(ctx context.Context, userID string, at time.Time) error
+	SetEmail(ctx context.Context, userID string, index, sealed []byte, verifiedAt time.Time) error
+	// SetTOTP stores a sealed TOTP secret (nil removes it) and starts its
+	// step count over; UseTOTPStep records an accepted code's time step and
+	// reports false if that step or a later one was used before (atomic).
+	SetTOTP(ctx context.Context, userID string, sealed []byte) error
+	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)
+	// PutAccountToken stores a single-use token (its hash) of a purpose;
+	// TakeAccountToken deletes and returns one of that purpose
+	// (ErrNotFound if unknown or used); AccountToken reads one;
+	// DeleteAccountTokens deletes a person's tokens of a purpose.
+	PutAccountToken(ctx context.Context, t *AccountToken) error
+	TakeAccountToken(ctx context.Context, tokenHash []byte, purpose string) (*AccountToken, error)
+	AccountToken(ctx context.Context, tokenHash []byte, purpose string) (*AccountToken, error)
+	DeleteAccountTokens(ctx context.Context, userID, purpose string) error
+	// PutMail queues an outgoing message; MailByID reads one; DeleteMail
+	// drops one once sent.
+	PutMail(ctx context.Context, m *OutMail) error
+	MailByID(ctx context.Context, id string) (*OutMail, error)
+	DeleteMail(ctx context.Context, id string) error
+	// PutPasskey stores (or replaces) a person's passkey; PasskeysOf lists
+	// them; DeletePasskey deletes one of theirs.
+	PutPasskey(ctx context.Context, k *Passkey) error
+	PasskeysOf(ctx context.Context, userID string) ([]*Passkey, error)
+	// MarkSecondFactor records that a session has passed a second factor.
+	MarkSecondFactor(ctx context.Context, tokenHash []byte) error
 	// Roles lists every grant of the region, by person then role;
 	// RevokeRole deletes one (ErrNotFound if there was none).
 	Roles(ctx context.Context) ([]RoleGrant, error)
@@ -267,6 +295,36 @@ type PasswordReset struct {
 	UserID    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+}
+
+// AccountToken is a single-use token of a person (email confirmation,
+// email change, recovery code, ending a session) or a known device. Only
+// its hash is stored; DataSealed is sealed with the person's key. Class:
+// personal.
+type AccountToken struct {
+	TokenHash  []byte
+	UserID     string
+	Purpose    string
+	DataSealed []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// OutMail is a message waiting in a region's outgoing-mail queue, sealed
+// with the recipient's data key. Class: personal.
+type OutMail struct {
+	ID        string
+	UserID    string
+	Sealed    []byte
+	CreatedAt time.Time
+}
+
+// Passkey is a person's WebAuthn credential, sealed. Class: personal.
+type Passkey struct {
+	CredentialID []byte
+	UserID       string
+	Sealed       []byte
+	CreatedAt    time.Time
 }
 
 // RoleGrant is a staff role held in a region. Class: regional-operational.

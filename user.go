@@ -23,6 +23,10 @@ type Profile struct {
 	// Followers and Following are public counters.
 	Followers int64
 	Following int64
+	// SecondFactor, on the profile of a signed-in person, says their
+	// session was opened with a second factor. It is never stored or
+	// published.
+	SecondFactor bool `json:"-"`
 }
 
 // Region returns the profile's home region, from its ID.
@@ -51,6 +55,12 @@ type Account struct {
 	// FeedOptOut: the person turned personalisation off (DSA Art. 38);
 	// their For You is the non-profiling Popular feed.
 	FeedOptOut bool
+	// EmailVerifiedAt is when the email was confirmed (zero: not yet).
+	EmailVerifiedAt time.Time
+	// TOTPSealed is the sealed TOTP secret (nil: none); TOTPStep the last
+	// time step a code was accepted for.
+	TOTPSealed []byte
+	TOTPStep   int64
 }
 
 // Session is a signed-in device. Only a hash of its token is stored.
@@ -62,6 +72,8 @@ type Session struct {
 	ExpiresAt time.Time
 	// IPSealed is the sign-in IP address, sealed with the person's key.
 	IPSealed []byte
+	// SecondFactor: the session was opened with a second factor.
+	SecondFactor bool
 }
 
 // HandleClaim records which person holds a handle. Handles are globally

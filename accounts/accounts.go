@@ -6,6 +6,7 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -20,7 +21,10 @@ import (
 )
 
 // Service applies the account rules of one region.
-type Service struct{ *cell.Cell }
+type Service struct {
+	*cell.Cell
+	ceremonies ceremonies // passkey challenges in flight
+}
 
 // New returns the account service of region c.
 func New(c *cell.Cell) *Service { return &Service{Cell: c} }
@@ -32,6 +36,8 @@ type SignUp struct {
 	Password  string `json:"password"`
 	BirthDate string `json:"birth_date"`
 	Country   string `json:"country"`
+	// Lang is the language of the mail sent (en, de); optional.
+	Lang string `json:"lang,omitempty"`
 }
 
 // Validated sign-up fields.
@@ -93,7 +99,14 @@ func validateSignUp(in *SignUp, now time.Time) (*signUp, error) {
 // The email (as its locator) and the handle are claimed at the directory
 // first, so that of concurrent sign-ups in different regions with one
 // email or one handle exactly one gets it; if anything later fails the
-// claims are released, so nothing is half-created.
+// claims are released, so nothing is half-created. The new person gets a
+// link to confirm their email.
+//
+// An email that already has an account gets the same answer as a new one
+// (a profile with a new ID that is never created), after the same work (a
+// password hash), and its owner is mailed by their own region that
+// someone tried: the answer tells nobody whether an address is taken.
+// Handles are public, so a taken handle is said to be taken.
 func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error) {
 	s, err := validateSignUp(in, c.Now())
 	if err != nil {
@@ -105,10 +118,14 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 	if region, err := c.LocateEmail(ctx, locator); err != nil {
 		return nil, err
 	} else if region != "" {
-		return nil, errEmailTaken
+		return c.signUpTaken(ctx, s, region, locator, in.Lang)
 	}
 	userID := kurz.NewID(c.Region)
 	release, err := c.claim(ctx, userID, s.handle, locator)
+	if errors.Is(err, errEmailTaken) {
+		region, _ := c.LocateEmail(ctx, locator)
+		return c.signUpTaken(ctx, s, region, locator, in.Lang)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +137,14 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 		err = c.KeyStore.PutPersonKey(ctx, userID, wrapped)
 	}
 	if err == nil {
-		err = c.Tx(ctx, func(q kurz.Queries) error {
+		err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 			if err := q.CreateProfile(ctx, p); err != nil {
 				return err
 			}
 			if err := c.PublishProfile(ctx, q, p); err != nil {
 				return err
 			}
-			return q.CreateAccount(ctx, &kurz.Account{
+			err := q.CreateAccount(ctx, &kurz.Account{
 				UserID:          userID,
 				EmailIndex:      c.EmailIndex(locator),
 				EmailSealed:     dk.Seal("email", []byte(s.email)),
@@ -137,6 +154,10 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 				Minor:           s.minor,
 				CreatedAt:       now,
 			})
+			if err != nil {
+				return err
+			}
+			return c.queueVerify(ctx, tx, q, p, s.email, in.Lang)
 		})
 		if err != nil {
 			c.KeyStore.DeletePersonKey(context.WithoutCancel(ctx), userID)
@@ -146,13 +167,32 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 		release()
 		if kurz.ErrorCode(err) == kurz.EConflict {
 			// A concurrent sign-up with the same email won the race.
-			return nil, errEmailTaken
+			return c.signUpTaken(ctx, s, "", locator, in.Lang)
 		}
 		return nil, err
 	}
 	c.Log.Info("account created", "user_id", userID)
 	return p, nil
 }
+
+// signUpTaken answers a sign-up with an email that has an account like a
+// new one: a taken handle is refused as it would be, otherwise the same
+// work is done and a made-up profile returned; the holder region (if
+// known) mails its person.
+func (c *Service) signUpTaken(ctx context.Context, s *signUp, holder kurz.Region, locator []byte, lang string) (*kurz.Profile, error) {
+	if _, err := c.ResolveHandle(ctx, s.handle); err == nil {
+		return nil, errHandleTaken
+	} else if kurz.ErrorCode(err) != kurz.ENotFound {
+		return nil, err
+	}
+	auth.HashPassword(s.password)
+	if holder != "" {
+		c.notifyTaken(ctx, holder, locator, lang)
+	}
+	return &kurz.Profile{ID: kurz.NewID(c.Region), Handle: s.handle, Private: s.minor, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+var errHandleTaken = &kurz.Error{Code: kurz.EConflict, Field: "handle", Message: "this handle is taken"}
 
 var errEmailTaken = &kurz.Error{Code: kurz.EConflict, Field: "email", Message: "an account with this email already exists"}
 
@@ -183,7 +223,7 @@ func (c *Service) claim(ctx context.Context, userID, handle string, locator []by
 		releaseEmail()
 		switch kurz.ErrorCode(err) {
 		case kurz.EConflict:
-			return nil, &kurz.Error{Code: kurz.EConflict, Field: "handle", Message: "this handle is taken"}
+			return nil, errHandleTaken
 		case kurz.EUnavailable:
 			return nil, unavailable(err)
 		}
@@ -243,11 +283,26 @@ func (c *Service) HasEmail(ctx context.Context, locator []byte) (bool, error) {
 // SessionTTL is how long a session lasts without signing in again.
 const SessionTTL = 30 * 24 * time.Hour
 
-// Login checks a person's password in their home region (this one) and
-// opens a session. userID is "" when the login matched no account; the
-// dummy hash then keeps the timing the same.
-func (c *Service) Login(ctx context.Context, userID, password string, ip netip.Addr) (token string, p *kurz.Profile, err error) {
+// LoginInput is a sign-in attempt at the home region.
+type LoginInput struct {
+	// UserID is "" when the login matched no account; the dummy hash then
+	// keeps the timing the same.
+	UserID, Password string
+	// Code is a TOTP or recovery code, for accounts with two-factor
+	// sign-in on.
+	Code string
+	IP   netip.Addr
+	// Lang is the language of mail this sign-in causes.
+	Lang string
+}
+
+// Login checks a person's password in their home region (this one), then
+// their second factor if they have one on, and opens a session. An account
+// whose email is still unconfirmed VerifyWithin after sign-up is sent a new
+// link instead.
+func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *kurz.Profile, err error) {
 	var acct *kurz.Account
+	userID := in.UserID
 	if userID != "" {
 		acct, err = c.Store.AccountByID(ctx, userID)
 		if err != nil && !errors.Is(err, kurz.ErrNotFound) {
@@ -258,7 +313,7 @@ func (c *Service) Login(ctx context.Context, userID, password string, ip netip.A
 	if acct != nil {
 		hash = acct.PasswordHash
 	}
-	if !auth.VerifyPassword(hash, password) {
+	if !auth.VerifyPassword(hash, in.Password) {
 		return "", nil, kurz.Errorf(kurz.EUnauthorized, "wrong login or password")
 	}
 	if acct.SuspendedUntil.After(c.Now()) {
@@ -272,15 +327,38 @@ func (c *Service) Login(ctx context.Context, userID, password string, ip netip.A
 	if err != nil {
 		return "", nil, err
 	}
+	if acct.EmailVerifiedAt.IsZero() && c.Now().After(acct.CreatedAt.Add(VerifyWithin)) {
+		email, err := dk.Open("email", acct.EmailSealed)
+		if err != nil {
+			return "", nil, err
+		}
+		ok, err := c.mailBudget(ctx, userID, "verify_again", 3)
+		if err == nil && ok {
+			err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+				return c.queueVerify(ctx, tx, q, p, string(email), in.Lang)
+			})
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		return "", nil, kurz.Errorf(kurz.EForbidden, "please confirm your email address first: we have sent you a new link")
+	}
+	second := acct.TOTPSealed != nil
+	if second {
+		if err := c.checkSecondFactor(ctx, acct, in.Code); err != nil {
+			return "", nil, err
+		}
+	}
 	token = auth.NewToken(c.Region)
 	now := c.Now().UTC()
-	s := &kurz.Session{TokenHash: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if ip.IsValid() {
-		s.IPSealed = dk.Seal("session_ip", []byte(ip.String()))
+	s := &kurz.Session{TokenHash: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL), SecondFactor: second}
+	if in.IP.IsValid() {
+		s.IPSealed = dk.Seal("session_ip", []byte(in.IP.String()))
 	}
 	if err := c.Store.CreateSession(ctx, s); err != nil {
 		return "", nil, err
 	}
+	p.SecondFactor = second
 	return token, p, nil
 }
 
@@ -314,6 +392,7 @@ func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile
 	if err != nil {
 		return nil, err
 	}
+	p.SecondFactor = s.SecondFactor
 	c.Sessions.Put(hash, p, s.ExpiresAt, now)
 	return p, nil
 }
@@ -376,7 +455,7 @@ func (c *Service) RemoteSession(ctx context.Context, home kurz.Region, tokenHash
 		}
 		return nil, err
 	}
-	return &kurz.Profile{ID: out.ID, Handle: out.Handle}, nil
+	return &kurz.Profile{ID: out.ID, Handle: out.Handle, SecondFactor: out.SecondFactor}, nil
 }
 
 // verifySession is the home region's side of RemoteSession.
@@ -389,5 +468,5 @@ func (c *Service) verifySession(ctx context.Context, tokenHash []byte) (*link.Ve
 	if err != nil {
 		return nil, err
 	}
-	return &link.VerifySessionResponse{ID: p.ID, Handle: p.Handle}, nil
+	return &link.VerifySessionResponse{ID: p.ID, Handle: p.Handle, SecondFactor: s.SecondFactor}, nil
 }

@@ -48,6 +48,12 @@ func (c *Service) RegisterLink(m *link.Mux) {
 	link.Handle(m, link.RouteReleaseEmail, func(ctx context.Context, from kurz.Region, in *link.ReleaseEmailRequest) (*link.Empty, error) {
 		return nil, c.releaseEmail(ctx, from, in)
 	})
+	link.Handle(m, link.RouteEmailTaken, func(ctx context.Context, from kurz.Region, in *link.EmailTakenRequest) (*link.Empty, error) {
+		if len(in.Locator) != 32 {
+			return nil, kurz.FieldError("locator", "an email locator has 32 bytes")
+		}
+		return nil, c.emailTaken(ctx, in)
+	})
 	link.Handle(m, link.RouteLocateEmail, func(ctx context.Context, from kurz.Region, in *link.LocateEmailRequest) (*link.LocateEmailResponse, error) {
 		if len(in.Locator) != 32 {
 			return nil, kurz.FieldError("locator", "an email locator has 32 bytes")

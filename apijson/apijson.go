@@ -180,6 +180,8 @@ type User struct {
 type Login struct {
 	Login    string `json:"login"`
 	Password string `json:"password"`
+	// Code is a TOTP or recovery code, for two-factor sign-in.
+	Code string `json:"code,omitempty"`
 }
 
 // Reset sets a new password with a one-time link token.

@@ -20,7 +20,7 @@ func TestBlockedEverywhere(t *testing.T) {
 	mod2 := s.signUp("blockmodus2", "blockmodus2@example.com", "1985-01-01", "US")
 	s.login(&mod2)
 	for _, m := range []account{mod, mod2} {
-		if err := s.Cell("us").Grant(t.Context(), "cli", m.ID, cell.RoleModerator); err != nil {
+		if err := s.grantStaff("us", m, cell.RoleModerator); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	stdmail "net/mail"
 	"net/netip"
 	"net/url"
 	"path"
@@ -17,6 +18,7 @@ import (
 	"kurz/blob/s3blob"
 	"kurz/guard"
 	"kurz/httpapi"
+	"kurz/mail"
 	"kurz/region"
 )
 
@@ -39,6 +41,18 @@ type Config struct {
 	// listed keep them in <DataDir>/<region>/. No two regions may share a
 	// bucket and prefix.
 	Blobs map[kurz.Region]string
+	// SMTP maps a hosted region to its own mail relay
+	// (smtp://user:pass@host:587 with STARTTLS, smtps://…:465 with TLS, or
+	// smtp://host:port?tls=none for a relay on the same machine). A region
+	// without one writes its mail as .eml files to <MailDir>/<region>/.
+	// A person's mail is sent only by their home region.
+	SMTP map[kurz.Region]string
+	// MailDir is where regions without a relay put their mail (default:
+	// the data folder's sibling "<DataDir>-mail"). It is outgoing mail,
+	// in plaintext like a relay's spool: hand it on or delete it.
+	MailDir string
+	// MailFrom is the sender address of kurz's mail.
+	MailFrom string
 	// Role is what this process does for its regions: everything (""),
 	// the API only with jobs run elsewhere ("api", --no-jobs), or the jobs
 	// only ("worker", kurz worker: no public HTTP, no replication).
@@ -190,6 +204,8 @@ func DefaultConfig() Config {
 		KEK:             map[kurz.Region]string{},
 		KeyDB:           map[kurz.Region]string{},
 		Blobs:           map[kurz.Region]string{},
+		SMTP:            map[kurz.Region]string{},
+		MailFrom:        "kurz <no-reply@localhost>",
 		PeerSecrets:     map[kurz.Region]string{},
 		Directory:       "eu",
 		Residency:       kurz.Residency{Countries: kurz.DefaultCountryRegions(), Default: "eu"},
@@ -249,6 +265,17 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateBlobs(); err != nil {
 		return err
+	}
+	for r, u := range c.SMTP {
+		if !slices.Contains(c.Regions, r) {
+			return fmt.Errorf("config: mail relay given for region %s, which is not hosted here", r)
+		}
+		if _, err := mail.ParseSMTP(u); err != nil {
+			return fmt.Errorf("config: mail relay of %s: %w", r, err)
+		}
+	}
+	if _, err := stdmail.ParseAddress(c.MailFrom); err != nil {
+		return fmt.Errorf("config: the mail sender %q is not an address", c.MailFrom)
 	}
 	if !seen[c.Directory] {
 		return fmt.Errorf("config: handle directory region %q is not a known region", c.Directory)

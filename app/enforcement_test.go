@@ -46,7 +46,7 @@ func TestEnforcement(t *testing.T) {
 	s.login(&creator)
 	mod := s.signUp("enfmod", "enfmod@example.org", "1985-01-01", "DE")
 	s.login(&mod)
-	if err := s.Cell("eu").Grant(t.Context(), "cli", mod.ID, cell.RoleModerator); err != nil {
+	if err := s.grantStaff("eu", mod, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	viewer := s.signUp("enfviewer", "enfviewer@example.org", "1990-01-01", "FR")
@@ -135,7 +135,7 @@ func TestReporterStandingAndGrants(t *testing.T) {
 	s := newServer(t)
 	admin := s.signUp("regionadmin", "regionadmin@example.org", "1980-01-01", "DE")
 	s.login(&admin)
-	if err := s.Cell("eu").Grant(t.Context(), "cli", admin.ID, cell.RoleAdmin); err != nil {
+	if err := s.grantStaff("eu", admin, cell.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
 	mod := s.signUp("newmod", "newmod@example.org", "1985-01-01", "US")
@@ -146,6 +146,7 @@ func TestReporterStandingAndGrants(t *testing.T) {
 	if r := s.do("POST", "/api/v1/admin/regions/eu/roles", map[string]string{"handle": "newmod", "role": "moderator"}, "Authorization", "Bearer "+admin.Token); r.Status != 201 {
 		t.Fatalf("admin grants: %d %s", r.Status, r.Body)
 	}
+	s.enrolTOTP(&mod) // staff actions need a second factor
 	entries, _ := s.Cell("eu").Store.AuditEntries(t.Context(), mod.ID)
 	if len(entries) != 1 || entries[0].Action != "grant" || entries[0].ActorID != admin.ID {
 		t.Fatalf("grant audit: %+v", entries)

@@ -55,6 +55,7 @@ func TestLinkFailuresShow(t *testing.T) {
 			if out, err := exec.Command(kurzBinary(t), "admin", "grant", "--region", "eu", "--handle", "linkboss", "--role", "admin", "--data", euDir).CombinedOutput(); err != nil {
 				t.Fatalf("admin grant: %v\n%s", err, out)
 			}
+			s.enrolTOTP(&boss) // staff see causes only with a second factor
 			receiver := us
 			if tc.restart == "us" {
 				us.stop()

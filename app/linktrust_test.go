@@ -194,6 +194,7 @@ func TestForgedPeerAnswersRefused(t *testing.T) {
 	if out, err := exec.Command(kurzBinary(t), "admin", "grant", "--region", "eu", "--handle", "boss", "--role", "admin", "--data", dir).CombinedOutput(); err != nil {
 		t.Fatalf("admin grant: %v\n%s", err, out)
 	}
+	eu.enrolTOTP(&boss) // staff actions need a second factor
 	auditLen := func() int {
 		t.Helper()
 		r := eu.do("GET", "/api/v1/admin/regions/eu/audit", nil, "Authorization", "Bearer "+boss.Token)
@@ -337,6 +338,7 @@ func TestForgedDirectoryAnswersRefused(t *testing.T) {
 	if out, err := exec.Command(kurzBinary(t), "admin", "grant", "--region", "eu", "--handle", "boss", "--role", "admin", "--data", dir).CombinedOutput(); err != nil {
 		t.Fatalf("admin grant: %v\n%s", err, out)
 	}
+	eu.enrolTOTP(&boss) // staff actions need a second factor
 	// us publishes a profile of its own.
 	realus := kurz.NewID("us")
 	fake.mu.Lock()

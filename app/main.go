@@ -19,11 +19,13 @@ import (
 	"kurz"
 	"kurz/blob"
 	"kurz/blob/s3blob"
+	"kurz/cell"
 	"kurz/edge"
 	"kurz/ffmpeg"
 	"kurz/guard"
 	"kurz/httpapi"
 	"kurz/link"
+	"kurz/mail"
 	"kurz/pipeline"
 	"kurz/privacy"
 	"kurz/region"
@@ -180,10 +182,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	pages.LegalDir, pages.Contact = filepath.Join(m.Config.DataDir, "pages"), m.Config.Contact
 	pages.ResetPassword = m.api.ResetPassword
 	// Absolute links name the configured origin, never a request's Host.
-	pages.BaseURL = strings.TrimRight(m.Config.PublicURL, "/")
-	if pages.BaseURL == "" && m.ln != nil {
-		pages.BaseURL = "http://" + m.ln.Addr().String()
-	}
+	pages.BaseURL = m.publicBase()
 	m.api.Web = pages.Register
 
 	m.openGates(instrument(m.api.Handler()))
@@ -220,6 +219,15 @@ func (m *Main) nodeID() string {
 	return h
 }
 
+// publicBase is the origin absolute links name: the configured public URL,
+// else the listen address.
+func (m *Main) publicBase() string {
+	if b := strings.TrimRight(m.Config.PublicURL, "/"); b != "" || m.ln == nil {
+		return b
+	}
+	return "http://" + m.ln.Addr().String()
+}
+
 // URL is the base URL the server listens on.
 func (m *Main) URL() string {
 	if m.mainTLS != nil {
@@ -250,7 +258,16 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 		bc, _ := s3blob.ParseURL(u) // checked by Validate
 		blobs = s3blob.New(bc)
 	}
+	mailDir := m.Config.MailDir
+	if mailDir == "" {
+		mailDir = filepath.Clean(m.Config.DataDir) + "-mail"
+	}
+	var sender mail.Sender = &mail.Folder{Dir: filepath.Join(mailDir, string(r))}
+	if u, ok := m.Config.SMTP[r]; ok {
+		sender, _ = mail.ParseSMTP(u) // checked by Validate
+	}
 	return region.Config{
+		Mail:   cell.MailConfig{Sender: sender, From: m.Config.MailFrom, BaseURL: m.publicBase()},
 		Blobs:  blobs,
 		Region: r,
 		Dir:    dir,

@@ -112,7 +112,7 @@ func (s *server) rowCount(region kurz.Region, table, column, value string) int {
 func (s *server) grantAll(region kurz.Region, role string, as ...account) {
 	s.t.Helper()
 	for _, a := range as {
-		if err := s.Cell(region).Grant(s.t.Context(), "cli", a.ID, role); err != nil {
+		if err := s.grantStaff(region, a, role); err != nil {
 			s.t.Fatal(err)
 		}
 	}

@@ -281,6 +281,7 @@ func TestThreeRegions(t *testing.T) {
 		"--role", "moderator").CombinedOutput(); err != nil {
 		t.Fatalf("kurz admin grant: %v\n%s", err, out)
 	}
+	eu.enrolTOTP(&mod)                                                          // staff actions need a second factor
 	if r := eu.do("GET", "/media/"+id+"/v0/index.m3u8", nil); r.Status != 200 { // warm the eu edge cache
 		t.Fatalf("edge before the takedown: %d", r.Status)
 	}

@@ -43,7 +43,7 @@ func TestExport(t *testing.T) {
 	// Staff of eu look at the person's data: the look is in the export.
 	staff := s.signUp("staffer", "staffer@example.org", "1980-01-01", "DE")
 	s.login(&staff)
-	if err := s.Cell("eu").Grant(t.Context(), "cli", staff.ID, cell.RoleModerator); err != nil {
+	if err := s.grantStaff("eu", staff, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	if r := s.do("POST", "/api/v1/admin/regions/eu/people/exporter/personal", map[string]string{"reason": "checking a report about spam"},
@@ -272,9 +272,9 @@ func TestAccessAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(us.Grant(t.Context(), "cli", usMod.ID, cell.RoleModerator))
-	must(s.Cell("eu").Grant(t.Context(), "cli", euMod.ID, cell.RoleModerator))
-	must(us.Grant(t.Context(), "cli", officer.ID, cell.RolePrivacy))
+	must(s.grantStaff("us", usMod, cell.RoleModerator))
+	must(s.grantStaff("eu", euMod, cell.RoleModerator))
+	must(s.grantStaff("us", officer, cell.RolePrivacy))
 	look := func(a account, region, reason string) *response {
 		return s.do("POST", "/api/v1/admin/regions/"+region+"/people/subject/personal", map[string]string{"reason": reason}, "Authorization", "Bearer "+a.Token)
 	}

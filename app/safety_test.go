@@ -86,7 +86,7 @@ func TestNoticeAndAction(t *testing.T) {
 		region string
 		a      account
 	}{{"us", modA}, {"us", modB}, {"eu", euMod}} {
-		if err := s.Cell(kurzRegion(g.region)).Grant(t.Context(), "cli", g.a.ID, cell.RoleModerator); err != nil {
+		if err := s.grantStaff(kurzRegion(g.region), g.a, cell.RoleModerator); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -295,7 +295,7 @@ func TestBlockedMedia(t *testing.T) {
 	s.login(&creator)
 	mod := s.signUp("blockmod", "blockmod@example.com", "1985-01-01", "US")
 	s.login(&mod)
-	if err := s.Cell("us").Grant(t.Context(), "cli", mod.ID, cell.RoleModerator); err != nil {
+	if err := s.grantStaff("us", mod, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -343,7 +343,7 @@ func TestMassReporting(t *testing.T) {
 	s.login(&creator)
 	mod := s.signUp("massmod", "massmod@example.com", "1985-01-01", "US")
 	s.login(&mod)
-	if err := s.Cell("us").Grant(t.Context(), "cli", mod.ID, cell.RoleModerator); err != nil {
+	if err := s.grantStaff("us", mod, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	id := s.publish(creator, "popular target")

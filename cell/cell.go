@@ -5,7 +5,7 @@
 // through it; package region wires them together.
 //
 // cell imports only the root package and the adapters it is made of
-// (keyring, link, catalog); it never imports a concern package.
+// (keyring, link, catalog, mail); it never imports a concern package.
 package cell
 
 import (
@@ -90,6 +90,8 @@ type Cell struct {
 	// Sessions caches verified sessions for a moment (see SessionCacheTTL);
 	// whoever ends sessions clears them here too.
 	Sessions *SessionCache
+	// Mail is how the region sends mail to its people.
+	Mail MailConfig
 	// MinFreeBytes is the free-space floor of the region's folder: below
 	// it uploads are refused (507) and readiness fails (0: no floor).
 	MinFreeBytes int64
@@ -116,6 +118,7 @@ func (c *Cell) Init() {
 	if c.Workers == nil {
 		c.Workers = river.NewWorkers()
 	}
+	river.AddWorker(c.Workers, &sendMailWorker{c: c})
 	c.bg, c.stop = context.WithCancel(context.Background())
 }
 

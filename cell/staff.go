@@ -86,14 +86,34 @@ func (c *Cell) Revoke(ctx context.Context, by, userID, role string) error {
 	})
 }
 
-// IsStaff reports whether a person holds any of the roles in this region.
-func (c *Cell) IsStaff(ctx context.Context, userID string, roles ...string) bool {
+// IsStaff reports whether a signed-in person may act in any of the roles
+// in this region: they hold one, and their session was opened with a
+// second factor (see RequireStaff).
+func (c *Cell) IsStaff(ctx context.Context, p *kurz.Profile, roles ...string) bool {
+	return c.RequireStaff(ctx, p, "", roles...) == nil
+}
+
+// RequireStaff is the one check of every staff action: the person holds
+// one of the roles in this region, and signed in with a second factor. A
+// person without the role gets refused (EForbidden) with notStaff; one
+// without the second factor is told to turn it on.
+func (c *Cell) RequireStaff(ctx context.Context, p *kurz.Profile, notStaff string, roles ...string) error {
+	if notStaff == "" {
+		notStaff = "you have no staff role for this in region " + string(c.Region)
+	}
+	if p == nil {
+		return kurz.Errorf(kurz.EForbidden, "%s", notStaff)
+	}
 	for _, r := range roles {
-		if ok, err := c.Store.HasRole(ctx, userID, r); err == nil && ok {
-			return true
+		if ok, err := c.Store.HasRole(ctx, p.ID, r); err == nil && ok {
+			if !p.SecondFactor {
+				return &kurz.Error{Code: kurz.EForbidden, Field: "second_factor",
+					Message: "staff actions need two-factor sign-in: turn it on in your settings, then sign in again with a code"}
+			}
+			return nil
 		}
 	}
-	return false
+	return kurz.Errorf(kurz.EForbidden, "%s", notStaff)
 }
 
 // Hidden reports whether a person of this region is hidden (their erasure

@@ -13,6 +13,7 @@ import (
 	"kurz/auth"
 	"kurz/guard"
 	"kurz/region"
+	"kurz/trust"
 )
 
 func userOf(p *kurz.Profile) apijson.User {
@@ -45,6 +46,9 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		s.forward(w, r, home, body)
 		return
+	}
+	if in.Lang == "" {
+		in.Lang = trust.Lang(r)
 	}
 	p, err := c.Accounts.SignUp(r.Context(), &in)
 	if err != nil {
@@ -122,12 +126,16 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	var token string
 	var p *kurz.Profile
 	err = s.checkPassword(w, r, acctKey, func() (err error) {
-		token, p, err = home.Accounts.Login(ctx, userID, in.Password, s.clientIP(r))
+		token, p, err = home.Accounts.Login(ctx, accounts.LoginInput{UserID: userID, Password: in.Password, Code: in.Code,
+			IP: s.clientIP(r), Lang: trust.Lang(r)})
 		return err
 	})
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if err := home.Accounts.NoteSignIn(ctx, p, auth.HashToken(token), trust.DeviceOf(w, guard.DeviceCookie), trust.Browser(r), trust.Lang(r)); err != nil {
+		s.Log.Error("sign-in alert", "err", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(accounts.SessionTTL.Seconds())})

@@ -150,8 +150,8 @@ func (s *Server) staffAudit(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if !c.IsStaff(r.Context(), p.ID, cell.RolePrivacy, cell.RoleAdmin) {
-		s.error(w, r, kurz.Errorf(kurz.EForbidden, "only privacy officers and admins of %s may read its audit log", c.Region))
+	if err := c.RequireStaff(r.Context(), p, "only privacy officers and admins of "+string(c.Region)+" may read its audit log", cell.RolePrivacy, cell.RoleAdmin); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	entries, err := c.Store.AuditEntries(r.Context(), r.URL.Query().Get("subject"))
@@ -172,8 +172,8 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if !c.IsStaff(r.Context(), p.ID, cell.RoleAdmin) {
-		s.error(w, r, kurz.Errorf(kurz.EForbidden, "only admins of %s may grant roles there", c.Region))
+	if err := c.RequireStaff(r.Context(), p, "only admins of "+string(c.Region)+" may grant roles there", cell.RoleAdmin); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	var in apijson.GrantRequest

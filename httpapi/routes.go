@@ -14,6 +14,7 @@ import (
 	"kurz/privacy"
 	"kurz/safety"
 	"kurz/social"
+	"kurz/trust"
 	"kurz/video"
 )
 
@@ -39,14 +40,13 @@ var (
 // Web pages and the region link are not public API and not listed here.
 func (s *Server) routes() []route {
 	const opt, req = apidoc.Optional, apidoc.Required
-	return []route{
+	return append([]route{
 		{"GET /healthz", s.healthz, apidoc.Op{Summary: "Liveness and version", Out: apijson.Health{}}},
 		{"GET /readyz", s.readyz, apidoc.Op{Summary: "Readiness of every hosted region (503 when not ready)", Out: apijson.Ready{}, Also: []int{503}}},
 		{"GET /api/v1/openapi.json", s.openapi, apidoc.Op{Summary: "This document", Out: apidoc.Object{}, Also: []int{304}}},
 		{"POST /api/v1/accounts", s.createAccount, apidoc.Op{Summary: "Sign up (in the home region of the country)", In: accounts.SignUp{}, Status: 201, Out: apijson.User{}}},
 		{"POST /api/v1/sessions", s.createSession, apidoc.Op{Summary: "Sign in by handle or email", In: apijson.Login{}, Status: 201, Out: apijson.Session{}}},
 		{"DELETE /api/v1/sessions/current", s.deleteSession, apidoc.Op{Summary: "Sign out", Auth: req, Status: 204}},
-		{"POST /api/v1/password-resets", s.resetPassword, apidoc.Op{Summary: "Set a new password with a reset link's token", In: apijson.Reset{}, Status: 204}},
 		{"GET /api/v1/me", s.me, apidoc.Op{Summary: "The signed-in person", Auth: req, Out: apijson.User{}}},
 		{"POST /api/v1/uploads/{$}", s.uploadCreate, apidoc.Op{Summary: "Start a tus upload (creation, creation-with-upload)", Auth: req, Headers: tusIn, Status: 201, OutHeaders: tusOut}},
 		{"OPTIONS /api/v1/uploads/", s.uploadOptions, apidoc.Op{Summary: "tus discovery", Status: 204, Also: []int{200}, OutHeaders: []string{"Tus-Version", "Tus-Extension", "Tus-Max-Size"}}},
@@ -93,7 +93,20 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
+	}, s.trustRoutes()...)
+}
+
+// trustRoutes are package trust's (email confirmation, reset by mail,
+// second factors, passkeys, sign-in alerts).
+func (s *Server) trustRoutes() (out []route) {
+	h := &trust.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &trust.Handlers{D: trustDoor{s}, Resets: s.resets}
 	}
+	for _, rt := range h.Routes() {
+		out = append(out, route{rt.Pattern, rt.H, rt.Op()})
+	}
+	return out
 }
 
 // Document is the OpenAPI document of the public API (see routes).

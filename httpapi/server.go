@@ -32,31 +32,11 @@ import (
 // MaxBodyBytes bounds every JSON request body.
 const MaxBodyBytes = 1 << 20
 
-// Limits are the rate limits of the front door.
-type Limits struct {
-	LoginsPerIP        int           // per IP (IPv6: per /64) per LoginIPWindow
-	LoginIPWindow      time.Duration //
-	LoginsPerAccount   int           // per account per LoginAccountWindow
-	LoginAccountWindow time.Duration
-	SignupsPerIP       int // per IP per hour
-	// LikesPerMinute bounds likes, unlikes, follows and unfollows per
-	// person; CommentsPerMinute bounds comments.
-	LikesPerMinute, CommentsPerMinute int
-	// ReportsPerHour bounds notices per person (or network, when
-	// anonymous), and separately appeals per person.
-	ReportsPerHour int
-	// UnderAttackDelay is how long a password check from an account's own
-	// device or address waits while strangers have locked the account out
-	// for everyone else (see guard.Passwords).
-	UnderAttackDelay time.Duration
-}
+// Limits are the rate limits of the front door (see guard.Limits).
+type Limits = guard.Limits
 
-// DefaultLimits follow what large platforms use against credential
-// stuffing: 25 logins per 5 minutes per IP, 25 per hour per account.
-func DefaultLimits() Limits {
-	return Limits{LoginsPerIP: 25, LoginIPWindow: 5 * time.Minute, LoginsPerAccount: 25, LoginAccountWindow: time.Hour, SignupsPerIP: 30,
-		LikesPerMinute: 60, CommentsPerMinute: 10, ReportsPerHour: 20, UnderAttackDelay: time.Second}
-}
+// DefaultLimits are guard.DefaultLimits.
+func DefaultLimits() Limits { return guard.DefaultLimits() }
 
 // Server serves the API of the cells hosted by this process.
 type Server struct {
@@ -100,11 +80,11 @@ type Server struct {
 	// region needs the same one.
 	DeviceKey []byte
 
-	pw                                *guard.Passwords
-	signupIP                          *auth.Limiter
-	likes, comments, reports, appeals *auth.Limiter
-	draining                          atomic.Bool
-	doc                               func() ([]byte, error) // the OpenAPI document, built once
+	pw                                        *guard.Passwords
+	signupIP                                  *auth.Limiter
+	likes, comments, reports, appeals, resets *auth.Limiter
+	draining                                  atomic.Bool
+	doc                                       func() ([]byte, error) // the OpenAPI document, built once
 }
 
 // SessionCookie is the name of the session cookie.
@@ -123,6 +103,9 @@ func (s *Server) Init(l Limits) {
 		return forward.New(s.Door.Region, s.Peers, s.PlainPeers, secrets, s.PeerTLS)
 	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
+	// Reset mails: a few per address and hour, on top of the sign-in
+	// throttle per caller.
+	s.resets = auth.NewLimiter(5, time.Hour)
 	s.comments = auth.NewLimiter(l.CommentsPerMinute, time.Minute)
 	s.reports = auth.NewLimiter(l.ReportsPerHour, time.Hour)
 	s.appeals = auth.NewLimiter(l.ReportsPerHour, time.Hour)

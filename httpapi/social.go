@@ -418,14 +418,8 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	out := map[string]apijson.Region{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
-		peers := c.Replication.Health()
-		if viewer == nil || !c.IsStaff(r.Context(), viewer.ID, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy) {
-			for p, h := range peers {
-				h.Reason = ""
-				peers[p] = h
-			}
-		}
-		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: peers}
+		staff := viewer != nil && c.IsStaff(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy)
+		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: c.Replication.HealthFor(staff)}
 	}
 	writeJSON(w, http.StatusOK, apijson.Regions{Regions: out})
 }

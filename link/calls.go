@@ -31,6 +31,7 @@ const (
 	RouteLocateEmail   = "POST /link/v1/emails/locate"
 	RouteClaimEmail    = "POST /link/v1/emails/claim"
 	RouteReleaseEmail  = "POST /link/v1/emails/release"
+	RouteEmailTaken    = "POST /link/v1/emails/taken"
 
 	// Replication: the public log and counter deltas.
 	RouteLogSince    = "GET /link/v1/log"
@@ -56,7 +57,7 @@ const (
 func Routes() []string {
 	return []string{
 		RouteVerifySession, RouteFollows, RouteFollowRequest, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
-		RouteClaimEmail, RouteReleaseEmail,
+		RouteClaimEmail, RouteReleaseEmail, RouteEmailTaken,
 		RouteLogSince, RouteApplyDeltas,
 		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor,
 		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal,
@@ -76,6 +77,8 @@ type VerifySessionRequest struct {
 type VerifySessionResponse struct {
 	ID     string `json:"id"`
 	Handle string `json:"handle"`
+	// SecondFactor: the session was opened with a second factor.
+	SecondFactor bool `json:"second_factor,omitempty"`
 }
 
 // FollowsRequest asks the follower's home region whether they follow
@@ -528,4 +531,19 @@ func call[Req, Resp any](ctx context.Context, c *Client, to kurz.Region, route s
 		}
 	}
 	return out, nil
+}
+
+// EmailTakenRequest asks the region holding an email (by its locator) to
+// tell its owner that someone tried to sign up with it. The address never
+// travels; the holder mails its own person.
+type EmailTakenRequest struct {
+	Locator []byte `json:"locator"`
+	Lang    string `json:"lang,omitempty"`
+}
+
+// EmailTaken asks region to to tell the owner of an email of a sign-up
+// attempt.
+func (c *Client) EmailTaken(ctx context.Context, to kurz.Region, in EmailTakenRequest) error {
+	_, err := call[EmailTakenRequest, Empty](ctx, c, to, RouteEmailTaken, &in, nil)
+	return err
 }

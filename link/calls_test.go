@@ -146,6 +146,7 @@ func TestCallsWireFormat(t *testing.T) {
 	canned[LocateEmailRequest](m, RouteLocateEmail, &got, &answers.located)
 	canned[ClaimEmailRequest, Empty](m, RouteClaimEmail, &got, nil)
 	canned[ReleaseEmailRequest, Empty](m, RouteReleaseEmail, &got, nil)
+	canned[EmailTakenRequest, Empty](m, RouteEmailTaken, &got, nil)
 	canned[LogSinceRequest](m, RouteLogSince, &got, &answers.log)
 	canned[ApplyDeltasRequest, Empty](m, RouteApplyDeltas, &got, nil)
 	canned[PostCommentRequest](m, RoutePostComment, &got, &answers.comment)
@@ -259,6 +260,13 @@ func TestCallsWireFormat(t *testing.T) {
 			return nil, c.ReleaseEmail(ctx, "us", ReleaseEmailRequest{UserID: uid})
 		},
 		wantReq: &ReleaseEmailRequest{UserID: uid},
+	}, {
+		route: RouteEmailTaken, method: "POST", path: "/link/v1/emails/taken",
+		in: map[string]any{"locator": hash, "lang": "de"},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.EmailTaken(ctx, "us", EmailTakenRequest{Locator: hash, Lang: "de"})
+		},
+		wantReq: &EmailTakenRequest{Locator: hash, Lang: "de"},
 	}, {
 		route: RouteLogSince, method: "GET", path: "/link/v1/log?after=5&wait=8",
 		out: &logOut, wantOut: &struct {

@@ -97,8 +97,8 @@ type PersonalView struct {
 // country, for a stated reason that goes to the access audit log. Staff of
 // other regions are refused: looking from elsewhere is a transfer too.
 func (c *Service) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, handle, reason string) (*PersonalView, error) {
-	if !c.IsStaff(ctx, staff.ID, cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy) {
-		return nil, kurz.Errorf(kurz.EForbidden, "you have no staff role in region %s", c.Region)
+	if err := c.RequireStaff(ctx, staff, "you have no staff role in region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy); err != nil {
+		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) < 5 {
@@ -206,21 +206,27 @@ type exportData struct {
 // personal table or column missing here, so a new kind of personal record
 // cannot be forgotten by the export.
 var ExportCoverage = map[string]string{
-	"accounts":                 "account",
-	"accounts.suspended_until": "account",
-	"accounts.feed_opt_out":    "account",
-	"person_keys":              "not exported: the person's data key itself, which opens the sealed fields the export already shows in clear",
-	"sessions":                 "sessions",
-	"likes":                    "likes",
-	"follows":                  "follows",
-	"views":                    "views",
-	"erasures":                 "erasure_requested",
-	"notifications":            "notifications",
-	"exports":                  "data_exports",
-	"follow_requests":          "followers_and_requests",
-	"notices":                  "reports_filed",
-	"work_done":                "not exported: counts of uploads and exports started per day, kept two days for the daily limits",
-	"password_resets":          "not exported: hashes of single-use links, which expire within hours",
+	"accounts":                   "account",
+	"accounts.suspended_until":   "account",
+	"accounts.feed_opt_out":      "account",
+	"person_keys":                "not exported: the person's data key itself, which opens the sealed fields the export already shows in clear",
+	"sessions":                   "sessions",
+	"likes":                      "likes",
+	"follows":                    "follows",
+	"views":                      "views",
+	"erasures":                   "erasure_requested",
+	"notifications":              "notifications",
+	"exports":                    "data_exports",
+	"follow_requests":            "followers_and_requests",
+	"notices":                    "reports_filed",
+	"work_done":                  "not exported: counts of uploads and exports started per day, kept two days for the daily limits",
+	"password_resets":            "not exported: hashes of single-use links, which expire within hours",
+	"accounts.email_verified_at": "account",
+	"accounts.totp_sealed":       "not exported: the secret itself, which would let anyone holding the export make codes (whether it is on is account.two_factor)",
+	"sessions.second_factor":     "sessions",
+	"mail_queue":                 "not exported: mail waiting to be sent to the person, deleted once sent (minutes)",
+	"account_tokens":             "not exported: hashes of single-use links, recovery codes and known devices, and mail counts per hour",
+	"passkeys":                   "not exported: the public keys of the person's passkeys, useless outside this site; listed to the person in the settings",
 }
 
 const exportReadme = `Your kurz data
@@ -276,6 +282,10 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 	if !acct.SuspendedUntil.IsZero() {
 		d.Account["suspended_until"] = acct.SuspendedUntil
 	}
+	if !acct.EmailVerifiedAt.IsZero() {
+		d.Account["email_confirmed_at"] = acct.EmailVerifiedAt
+	}
+	d.Account["two_factor"] = acct.TOTPSealed != nil
 	if runAt, err := c.Store.Erasure(ctx, uid); err == nil {
 		d.Erasure = map[string]any{"runs_at": runAt}
 	} else if !errors.Is(err, kurz.ErrNotFound) {
@@ -297,7 +307,7 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		return err
 	}
 	for _, s := range sessions {
-		m := map[string]any{"created_at": s.CreatedAt, "expires_at": s.ExpiresAt}
+		m := map[string]any{"created_at": s.CreatedAt, "expires_at": s.ExpiresAt, "second_factor": s.SecondFactor}
 		if s.IPSealed != nil {
 			m["ip"] = open("session_ip", s.IPSealed)
 		}

@@ -76,6 +76,8 @@ type Config struct {
 	Countries []string
 	// MinFreeBytes is the free-space floor of Dir (0: none).
 	MinFreeBytes int64
+	// Mail is how the region sends mail to its people.
+	Mail cell.MailConfig
 }
 
 // Validate checks a Config before anything is opened.
@@ -124,7 +126,7 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 	}
 	c := &cell.Cell{Region: cfg.Region, Dir: cfg.Dir, Log: cfg.Log, Link: cfg.Link, Regions: cfg.Regions,
 		Directory: cfg.Directory, Locator: cfg.Locator, Blobs: cfg.Blobs, MinFreeBytes: cfg.MinFreeBytes,
-		Countries: cfg.Countries}
+		Countries: cfg.Countries, Mail: cfg.Mail}
 	if c.Blobs == nil {
 		c.Blobs = &blob.Dir{Root: cfg.Dir}
 	}

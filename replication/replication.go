@@ -377,6 +377,19 @@ func (c *Service) Start(ctx context.Context) error {
 }
 
 // Health reports the link state of every peer.
+// HealthFor is Health as a viewer may see it: why a peer is down only for
+// the region's staff.
+func (c *Service) HealthFor(staff bool) map[kurz.Region]PeerHealth {
+	out := c.Health()
+	for p, h := range out {
+		if !staff {
+			h.Reason = ""
+		}
+		out[p] = h
+	}
+	return out
+}
+
 func (c *Service) Health() map[kurz.Region]PeerHealth {
 	c.healthMu.Lock()
 	defer c.healthMu.Unlock()

@@ -27,10 +27,7 @@ func (c *Service) claimTTL() time.Duration {
 
 // requireModerator checks that staff may moderate this region.
 func (c *Service) requireModerator(ctx context.Context, staff *kurz.Profile) error {
-	if staff == nil || !c.IsStaff(ctx, staff.ID, cell.RoleModerator, cell.RoleAdmin) {
-		return kurz.Errorf(kurz.EForbidden, "you are not a moderator of region %s", c.Region)
-	}
-	return nil
+	return c.RequireStaff(ctx, staff, "you are not a moderator of region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin)
 }
 
 // Item is a queue item as moderators see it.
@@ -378,7 +375,7 @@ func (c *Service) Release(ctx context.Context, staff *kurz.Profile, itemID strin
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
-	admin := c.IsStaff(ctx, staff.ID, cell.RoleAdmin)
+	admin := c.IsStaff(ctx, staff, cell.RoleAdmin)
 	var it *kurz.QueueItem
 	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
 		var err error

@@ -38,14 +38,17 @@ func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Prof
 	return p, q.wrap(err)
 }
 
-const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until, feed_opt_out`
+const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until, feed_opt_out, email_verified_at, totp_sealed, totp_step`
 
 func scanAccount(row scanner) (*kurz.Account, error) {
 	var a kurz.Account
-	var minor, created, suspended, optOut int64
+	var minor, created, suspended, optOut, verified int64
 	if err := row.Scan(&a.UserID, &a.EmailIndex, &a.EmailSealed, &a.BirthDateSealed, &a.CountrySealed,
-		&a.PasswordHash, &minor, &created, &suspended, &optOut); err != nil {
+		&a.PasswordHash, &minor, &created, &suspended, &optOut, &verified, &a.TOTPSealed, &a.TOTPStep); err != nil {
 		return nil, err
+	}
+	if verified > 0 {
+		a.EmailVerifiedAt = fromMS(verified)
 	}
 	a.Minor, a.CreatedAt, a.FeedOptOut = minor != 0, fromMS(created), optOut != 0
 	if suspended > 0 {
@@ -55,9 +58,9 @@ func scanAccount(row scanner) (*kurz.Account, error) {
 }
 
 func (q queries) CreateAccount(ctx context.Context, a *kurz.Account) error {
-	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)`,
+	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0)`,
 		a.UserID, a.EmailIndex, a.EmailSealed, a.BirthDateSealed, a.CountrySealed, a.PasswordHash,
-		b2i(a.Minor), ms(a.CreatedAt), b2i(a.FeedOptOut))
+		b2i(a.Minor), ms(a.CreatedAt), b2i(a.FeedOptOut), msOrZero(a.EmailVerifiedAt), a.TOTPSealed)
 }
 
 func (q queries) SetFeedOptOut(ctx context.Context, userID string, optOut bool) error {
@@ -98,17 +101,17 @@ func (q queries) DeletePersonKey(ctx context.Context, userID string) error {
 }
 
 func (q queries) CreateSession(ctx context.Context, s *kurz.Session) error {
-	return q.exec(ctx, `INSERT INTO sessions (token_hash, user_id, ip_sealed, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		s.TokenHash, s.UserID, s.IPSealed, ms(s.CreatedAt), ms(s.ExpiresAt))
+	return q.exec(ctx, `INSERT INTO sessions (token_hash, user_id, ip_sealed, created_at, expires_at, second_factor) VALUES ($1, $2, $3, $4, $5, $6)`,
+		s.TokenHash, s.UserID, s.IPSealed, ms(s.CreatedAt), ms(s.ExpiresAt), b2i(s.SecondFactor))
 }
 
-const sessionCols = `token_hash, user_id, ip_sealed, created_at, expires_at`
+const sessionCols = `token_hash, user_id, ip_sealed, created_at, expires_at, second_factor`
 
 func scanSession(r scanner) (*kurz.Session, error) {
 	var s kurz.Session
-	var created, expires int64
-	err := r.Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &created, &expires)
-	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)
+	var created, expires, second int64
+	err := r.Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &created, &expires, &second)
+	s.CreatedAt, s.ExpiresAt, s.SecondFactor = fromMS(created), fromMS(expires), second != 0
 	return &s, err
 }
 

@@ -38,3 +38,18 @@ func (h *Handler) renderReset(w http.ResponseWriter, r *http.Request, status int
 	h.render(w, r, status, &pageData{Name: "reset", Lang: lang, Title: title, Robots: "noindex", Path: "/reset-password",
 		Token: token, FormError: formError, Done: done, NoReferrer: true})
 }
+
+// accountPage serves the pages behind mail links (confirming an email,
+// ending a session from a sign-in alert) and the forgotten-password form.
+// Each posts to the API from the page's script, so a mail scanner that
+// opens a link uses nothing up.
+func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request) {
+	page := r.PathValue("page")
+	if page != "verify-email" && page != "forgot-password" && page != "end-session" {
+		h.notFound(w, r)
+		return
+	}
+	lang := pickLang(r)
+	h.render(w, r, http.StatusOK, &pageData{Name: "account", Lang: lang, Title: h.t(lang, "account."+page), Path: "/account/" + page,
+		Robots: "noindex", NoReferrer: true})
+}

@@ -194,6 +194,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /transparency", h.transparency)
 	mux.HandleFunc("GET /reset-password", h.resetForm)
 	mux.HandleFunc("POST /reset-password", h.resetSubmit)
+	mux.HandleFunc("GET /account/{page}", h.accountPage)
 	for _, page := range LegalPages {
 		mux.HandleFunc("GET /"+page, h.legal(page))
 	}

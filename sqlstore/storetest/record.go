@@ -683,3 +683,73 @@ func (r recQueries) ForgetAnonymousViews(ctx context.Context, beforeDay int64) e
 	r.hit()
 	return r.q.ForgetAnonymousViews(ctx, beforeDay)
 }
+
+func (r recQueries) SetEmailVerified(ctx context.Context, userID string, at time.Time) error {
+	r.hit()
+	return r.q.SetEmailVerified(ctx, userID, at)
+}
+
+func (r recQueries) SetEmail(ctx context.Context, userID string, index, sealed []byte, verifiedAt time.Time) error {
+	r.hit()
+	return r.q.SetEmail(ctx, userID, index, sealed, verifiedAt)
+}
+
+func (r recQueries) SetTOTP(ctx context.Context, userID string, sealed []byte) error {
+	r.hit()
+	return r.q.SetTOTP(ctx, userID, sealed)
+}
+
+func (r recQueries) UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error) {
+	r.hit()
+	return r.q.UseTOTPStep(ctx, userID, step)
+}
+
+func (r recQueries) PutAccountToken(ctx context.Context, t *kurz.AccountToken) error {
+	r.hit()
+	return r.q.PutAccountToken(ctx, t)
+}
+
+func (r recQueries) TakeAccountToken(ctx context.Context, tokenHash []byte, purpose string) (*kurz.AccountToken, error) {
+	r.hit()
+	return r.q.TakeAccountToken(ctx, tokenHash, purpose)
+}
+
+func (r recQueries) AccountToken(ctx context.Context, tokenHash []byte, purpose string) (*kurz.AccountToken, error) {
+	r.hit()
+	return r.q.AccountToken(ctx, tokenHash, purpose)
+}
+
+func (r recQueries) DeleteAccountTokens(ctx context.Context, userID, purpose string) error {
+	r.hit()
+	return r.q.DeleteAccountTokens(ctx, userID, purpose)
+}
+
+func (r recQueries) PutMail(ctx context.Context, m *kurz.OutMail) error {
+	r.hit()
+	return r.q.PutMail(ctx, m)
+}
+
+func (r recQueries) MailByID(ctx context.Context, id string) (*kurz.OutMail, error) {
+	r.hit()
+	return r.q.MailByID(ctx, id)
+}
+
+func (r recQueries) DeleteMail(ctx context.Context, id string) error {
+	r.hit()
+	return r.q.DeleteMail(ctx, id)
+}
+
+func (r recQueries) PutPasskey(ctx context.Context, k *kurz.Passkey) error {
+	r.hit()
+	return r.q.PutPasskey(ctx, k)
+}
+
+func (r recQueries) PasskeysOf(ctx context.Context, userID string) ([]*kurz.Passkey, error) {
+	r.hit()
+	return r.q.PasskeysOf(ctx, userID)
+}
+
+func (r recQueries) MarkSecondFactor(ctx context.Context, tokenHash []byte) error {
+	r.hit()
+	return r.q.MarkSecondFactor(ctx, tokenHash)
+}

@@ -49,6 +49,7 @@ func suite() []test {
 		{"Quota", quotaTests},
 		{"Tx", txTests},
 		{"Text", textTests},
+		{"Trust", trustTests},
 	} {
 		for _, tc := range group.tests {
 			out = append(out, test{group.concern + "/" + tc.name, tc.fn})

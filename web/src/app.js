@@ -3,6 +3,7 @@ import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
 import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
+import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initUpload } from './upload.js';
@@ -55,6 +56,7 @@ function start() {
       break;
     case 'signin':
       initSignin();
+      initPasskeys();
       break;
     case 'signup':
       initSignup();
@@ -64,6 +66,11 @@ function start() {
       break;
     case 'settings':
       initSettings();
+      initTwoFactor();
+      initPasskeys();
+      break;
+    case 'account':
+      initAccount();
       break;
     case 'video':
       initVideoPage(boot);

@@ -33,6 +33,9 @@ export function initSignin() {
       await api('POST', '/api/v1/sessions', values(form), { redirectOn401: false });
       location.assign(next());
     } catch (err) {
+      // An account with two-factor sign-in asks for its code.
+      const code = form.querySelector('.signin-code');
+      if (err.field === 'code' && code) code.hidden = false;
       showErrors(form, err);
     } finally {
       submitting(form, false);
@@ -50,10 +53,20 @@ export function initSignup() {
     const v = values(form);
     try {
       await api('POST', '/api/v1/accounts', v, { redirectOn401: false });
-      await api('POST', '/api/v1/sessions', { login: v.handle, password: v.password }, { redirectOn401: false });
-      location.assign(next());
     } catch (err) {
       showErrors(form, err);
+      submitting(form, false);
+      return;
+    }
+    try {
+      await api('POST', '/api/v1/sessions', { login: v.handle, password: v.password }, { redirectOn401: false });
+      location.assign(next());
+    } catch {
+      // The account is not there to sign in to (the address had one
+      // already, and its owner was mailed): the same notice as for a mail
+      // sent, nothing about the address.
+      const st = form.querySelector('.form-status');
+      if (st) st.textContent = t('signup.check_mail');
     } finally {
       submitting(form, false);
     }

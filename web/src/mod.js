@@ -28,7 +28,9 @@ function status(msg) {
 function problem(err, regionWide = false) {
   switch (err.status) {
     case 403:
-      // On an item: no staff role, or a conflict of interest the API names.
+      // On an item: no staff role, or a conflict of interest the API names;
+      // anywhere: a staff member who has not signed in with a second factor.
+      if (err.field === 'second_factor') return err.message;
       return regionWide || !err.message ? t('mod_forbidden') : err.message;
     case 404:
       return regionWide ? t('mod_not_here') : err.message || t('error');
