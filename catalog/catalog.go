@@ -62,6 +62,7 @@ type Index struct {
 	dirty    bool
 	gen      uint64 // counts changes, so a ranking knows if it is current
 	bulk     bool
+	stale    bool // during a load, the lists hold replaced or removed versions
 	ranking  atomic.Bool
 }
 
@@ -105,7 +106,16 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		}
 		return
 	}
-	x.removeVideo(v.ID)
+	if x.bulk {
+		// Loading: a replaced version stays in the lists until EndBulk
+		// drops every version that is no longer current (removing it
+		// here would scan the lists once per replacement).
+		if _, ok := x.videos[v.ID]; ok {
+			x.stale = true
+		}
+	} else {
+		x.removeVideo(v.ID)
+	}
 	x.videos[v.ID] = v
 	if x.bulk {
 		// Loading: append now, sort every list once in EndBulk.
@@ -160,6 +170,25 @@ func (x *Index) EndBulk() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.bulk = false
+	if x.stale {
+		x.stale = false
+		gone := func(v *PublicVideo) bool { return x.videos[v.ID] != v }
+		for o, l := range x.byOwner {
+			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+				delete(x.byOwner, o)
+			} else {
+				x.byOwner[o] = l
+			}
+		}
+		for t, l := range x.byTag {
+			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+				delete(x.byTag, t)
+			} else {
+				x.byTag[t] = l
+			}
+		}
+		x.all = slices.DeleteFunc(x.all, gone)
+	}
 	byNewest := func(list []*PublicVideo) {
 		sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
 	}
@@ -193,6 +222,10 @@ func (x *Index) removeVideo(id string) {
 		return
 	}
 	delete(x.videos, id)
+	if x.bulk {
+		x.stale = true // EndBulk drops it from the lists
+		return
+	}
 	drop := func(list []*PublicVideo) []*PublicVideo {
 		return slices.DeleteFunc(list, func(v *PublicVideo) bool { return v.ID == id })
 	}

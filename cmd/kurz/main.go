@@ -58,6 +58,8 @@ func run(args []string) error {
 		return migrate(args[1:])
 	case "keys":
 		return keys(args[1:])
+	case "log":
+		return logCmd(args[1:])
 	case "config":
 		if len(args) > 1 && args[1] == "example" {
 			fmt.Print(exampleConfig)
@@ -86,6 +88,7 @@ const usage = `usage:
   kurz safety report --region R --from D --to D [--format csv|json]   transparency report of moderation decisions
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain
   kurz keys rotate --region R [--batch N] [--pause D]   re-wrap every data key under a new KEK while serving; resumable
+  kurz log compact --region R                           keep the latest public-log entry per object (also done hourly)
 The admin and privacy commands take --data and --db like serve.`
 
 // openRegion parses the flags shared by the admin commands and opens the

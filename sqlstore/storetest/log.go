@@ -21,6 +21,8 @@ var logTests = []test{
 	{"RedactLog", testRedactLog},
 	{"Replicas", testReplicas},
 	{"LogPositions", testLogPositions},
+	{"CompactLog", testCompactLog},
+	{"DropReplicas", testDropReplicas},
 }
 
 func appendLog(t *testing.T, q kurz.Queries, kind, id string, n int) *kurz.LogEntry {

@@ -1,0 +1,289 @@
+package catalog
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// A snapshot is the whole catalogue in a compact binary form, written when
+// a region stops and read when it starts, so a start does not replay the
+// public log. It holds public data only. Layout: magic, the positions it
+// reflects (SnapshotMeta), the profiles, the videos oldest first, and a
+// CRC-32 of everything before it.
+const snapshotMagic = "kurzcat\x01"
+
+// ErrSnapshot means a snapshot is damaged or of another format.
+var ErrSnapshot = errors.New("catalog: not a usable snapshot")
+
+// SnapshotMeta says what a snapshot reflects: the region that wrote it,
+// how far it had applied its own log, and each peer's log.
+type SnapshotMeta struct {
+	Region string
+	OwnSeq int64
+	Peers  map[string]int64
+}
+
+// WriteSnapshot writes the catalogue and meta to w.
+func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
+	crc := crc32.NewIEEE()
+	bw := bufio.NewWriterSize(io.MultiWriter(w, crc), 1<<16)
+	var buf []byte
+	str := func(s string) { buf = binary.AppendUvarint(buf, uint64(len(s))); buf = append(buf, s...) }
+	num := func(n int64) { buf = binary.AppendVarint(buf, n) }
+	flush := func() error { _, err := bw.Write(buf); buf = buf[:0]; return err }
+	buf = append(buf, snapshotMagic...)
+	str(meta.Region)
+	num(meta.OwnSeq)
+	peers := make([]string, 0, len(meta.Peers))
+	for p := range meta.Peers {
+		peers = append(peers, p)
+	}
+	sort.Strings(peers)
+	num(int64(len(peers)))
+	for _, p := range peers {
+		str(p)
+		num(meta.Peers[p])
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	num(int64(len(x.profiles)))
+	for _, p := range x.profiles {
+		str(p.ID)
+		str(p.Handle)
+		str(p.DisplayName)
+		str(p.Bio)
+		num(b2i(p.Private))
+		num(p.Followers)
+		num(p.Following)
+		if len(buf) > 1<<15 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	num(int64(len(x.all)))
+	for _, v := range x.all {
+		str(v.ID)
+		str(v.OwnerID)
+		str(v.Handle)
+		str(v.Caption)
+		num(int64(len(v.Hashtags)))
+		for _, t := range v.Hashtags {
+			str(t)
+		}
+		num(v.DurationMS)
+		num(int64(v.Width))
+		num(int64(v.Height))
+		num(v.Likes)
+		num(v.Comments)
+		num(v.Views)
+		num(v.CreatedAt.UnixNano())
+		num(b2i(v.Minor) | b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2)
+		str(v.Label)
+		if len(buf) > 1<<15 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(binary.BigEndian.AppendUint32(nil, crc.Sum32()))
+	return err
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// snapReader decodes a snapshot held in memory.
+type snapReader struct {
+	b      []byte
+	err    error
+	intern map[string]string
+}
+
+func (r *snapReader) num() int64 {
+	if r.err != nil {
+		return 0
+	}
+	n, k := binary.Varint(r.b)
+	if k <= 0 {
+		r.err = ErrSnapshot
+		return 0
+	}
+	r.b = r.b[k:]
+	return n
+}
+
+func (r *snapReader) str() string {
+	if r.err != nil {
+		return ""
+	}
+	n, k := binary.Uvarint(r.b)
+	if k <= 0 || uint64(len(r.b)-k) < n {
+		r.err = ErrSnapshot
+		return ""
+	}
+	s := string(r.b[k : k+int(n)])
+	r.b = r.b[k+int(n):]
+	return s
+}
+
+// shared returns one copy of a string seen often (owners, handles, tags).
+func (r *snapReader) shared() string {
+	if r.err != nil {
+		return ""
+	}
+	n, k := binary.Uvarint(r.b)
+	if k <= 0 || uint64(len(r.b)-k) < n {
+		r.err = ErrSnapshot
+		return ""
+	}
+	raw := r.b[k : k+int(n)]
+	r.b = r.b[k+int(n):]
+	if s, ok := r.intern[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	r.intern[s] = s
+	return s
+}
+
+func newSnapReader(b []byte) (*snapReader, error) {
+	if len(b) < len(snapshotMagic)+4 || string(b[:len(snapshotMagic)]) != snapshotMagic {
+		return nil, ErrSnapshot
+	}
+	body := b[:len(b)-4]
+	if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(b[len(b)-4:]) {
+		return nil, ErrSnapshot
+	}
+	return &snapReader{b: body[len(snapshotMagic):], intern: map[string]string{}}, nil
+}
+
+func (r *snapReader) meta() SnapshotMeta {
+	m := SnapshotMeta{Region: r.str(), OwnSeq: r.num(), Peers: map[string]int64{}}
+	for n := r.num(); n > 0 && r.err == nil; n-- {
+		p := r.str()
+		m.Peers[p] = r.num()
+	}
+	return m
+}
+
+// ReadSnapshotMeta reads what a snapshot reflects, checking its sum.
+func ReadSnapshotMeta(b []byte) (SnapshotMeta, error) {
+	r, err := newSnapReader(b)
+	if err != nil {
+		return SnapshotMeta{}, err
+	}
+	m := r.meta()
+	return m, r.err
+}
+
+// LoadSnapshot puts a snapshot's profiles and videos whose IDs keep
+// accepts into the catalogue (in bulk: call it between BeginBulk and
+// EndBulk). On error the catalogue may hold part of it.
+func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta, error) {
+	r, err := newSnapReader(b)
+	if err != nil {
+		return SnapshotMeta{}, err
+	}
+	m := r.meta()
+	for n := r.num(); n > 0 && r.err == nil; n-- {
+		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
+			Followers: r.num(), Following: r.num()}
+		if r.err == nil && keep(p.ID) {
+			x.PutProfile(p)
+		}
+	}
+	for n := r.num(); n > 0 && r.err == nil; n-- {
+		v := &PublicVideo{ID: r.str(), OwnerID: r.shared(), Handle: r.shared(), Caption: r.str()}
+		tags := r.num()
+		if tags < 0 || tags > int64(len(r.b)) {
+			r.err = ErrSnapshot
+			break
+		}
+		v.Hashtags = make([]string, tags)
+		for i := range v.Hashtags {
+			v.Hashtags[i] = r.shared()
+		}
+		v.DurationMS = r.num()
+		v.Width, v.Height = int(r.num()), int(r.num())
+		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
+		v.CreatedAt = time.Unix(0, r.num()).UTC()
+		flags := r.num()
+		v.Minor, v.Reduced, v.AgeRestricted = flags&1 != 0, flags&2 != 0, flags&4 != 0
+		v.Label = r.str()
+		if r.err == nil && keep(v.ID) {
+			x.PutVideo(v)
+		}
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = ErrSnapshot
+	}
+	return m, r.err
+}
+
+// RemoveRegion drops every video and profile of region r (a peer that is
+// re-read from the start, or detached).
+func (x *Index) RemoveRegion(r string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	prefix := r + "_"
+	for id, p := range x.profiles {
+		if strings.HasPrefix(id, prefix) {
+			delete(x.byHandle, p.Handle)
+			delete(x.profiles, id)
+		}
+	}
+	gone := func(v *PublicVideo) bool { return strings.HasPrefix(v.ID, prefix) }
+	for id := range x.videos {
+		if strings.HasPrefix(id, prefix) {
+			delete(x.videos, id)
+		}
+	}
+	for o, l := range x.byOwner {
+		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+			delete(x.byOwner, o)
+		} else {
+			x.byOwner[o] = l
+		}
+	}
+	for t, l := range x.byTag {
+		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+			delete(x.byTag, t)
+		} else {
+			x.byTag[t] = l
+		}
+	}
+	x.all = slices.DeleteFunc(x.all, gone)
+	x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(s Scored) bool { return gone(s.V) })
+	x.dirty, x.gen = true, x.gen+1
+}
+
+// VideoIDs lists the IDs of region r's videos.
+func (x *Index) VideoIDs(r string) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []string
+	for id := range x.videos {
+		if strings.HasPrefix(id, r+"_") {
+			out = append(out, id)
+		}
+	}
+	return out
+}
