@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,17 +38,26 @@ func readKeyFile(path string) (kek, index []byte, err error) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		return nil, nil, fmt.Errorf("keyring: key file %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
 	}
+	kek, index, err = parseKeyFile(b)
+	if err != nil && !errors.Is(err, errDestroyed) {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	return kek, index, err
+}
+
+// parseKeyFile reads a key file's contents.
+func parseKeyFile(b []byte) (kek, index []byte, err error) {
 	if len(bytes.Trim(b, "\x00")) == 0 {
 		return nil, nil, errDestroyed
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if kek, err = ParseKey(lines[0]); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, err
 	}
 	for _, l := range lines[1:] {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "index "); ok {
 			if index, err = ParseKey(v); err != nil {
-				return nil, nil, fmt.Errorf("%s: index key: %w", path, err)
+				return nil, nil, fmt.Errorf("index key: %w", err)
 			}
 		}
 	}
@@ -301,4 +311,41 @@ func rotatePass(ctx context.Context, st WrappedKeys, oldKEK, newKEK cipher.AEAD,
 			}
 		}
 	}
+}
+
+// CreateSuccessor writes a new key file at path with a fresh KEK that
+// carries on the blind-index key of the key file old (its contents): the
+// key file of a region imported from another operator.
+func CreateSuccessor(path string, old []byte, random io.Reader) error {
+	_, index, err := parseKeyFile(old)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	kek := make([]byte, KeySize)
+	if _, err := io.ReadFull(random, kek); err != nil {
+		return err
+	}
+	return writeKeyFile(path, kek, index)
+}
+
+// RewrapFrom re-wraps every data key in st that opens under the key file
+// old (its contents) under to's KEK.
+func RewrapFrom(ctx context.Context, old []byte, to *Keyring, st WrappedKeys) (RotateResult, error) {
+	var res RotateResult
+	kek, _, err := parseKeyFile(old)
+	if err != nil {
+		return res, err
+	}
+	oldKEK, err := newAEAD(kek)
+	if err != nil {
+		return res, err
+	}
+	to.mu.RLock()
+	newKEK := to.keks[0]
+	to.mu.RUnlock()
+	_, err = rotatePass(ctx, st, oldKEK, newKEK, RotateOptions{Batch: 500}, &res, true)
+	return res, err
 }

@@ -72,3 +72,68 @@ func (db *DB) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
 	})
 	return n, db.wrap(err)
 }
+
+// Detached counts what DetachRegion removed.
+type Detached struct {
+	Comments, Follows, Likes, Views, Deltas, HandleClaims, EmailClaims int64
+	// Videos are this region's videos that lost comments (their counters
+	// were recounted).
+	Videos []string
+}
+
+// DetachRegion removes, in one transaction, what this region holds that
+// points to people or objects of region r: r's people's comments on this
+// region's videos (the counters recounted), this region's people's
+// follows, likes and views of r's people and videos, deltas on their way
+// to r, and r's people's handle and email claims. Replicas go through
+// DropReplicas.
+func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (*Detached, error) {
+	out := &Detached{}
+	prefix := string(r) + "_"
+	n := len(prefix)
+	err := db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT video_id FROM comments WHERE substr(author_id, 1, $1) = $2 ORDER BY video_id`, n, prefix)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			out.Videos = append(out.Videos, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, step := range []struct {
+			n   *int64
+			sql string
+		}{
+			{&out.Comments, `DELETE FROM comments WHERE substr(author_id, 1, $1) = $2`},
+			{&out.Follows, `DELETE FROM follows WHERE substr(followee_id, 1, $1) = $2`},
+			{&out.Likes, `DELETE FROM likes WHERE substr(video_id, 1, $1) = $2`},
+			{&out.Views, `DELETE FROM views WHERE substr(video_id, 1, $1) = $2`},
+			{&out.Deltas, `DELETE FROM deltas_out WHERE substr(object_id, 1, $1) = $2`},
+			{&out.HandleClaims, `DELETE FROM handle_claims WHERE substr(user_id, 1, $1) = $2`},
+			{&out.EmailClaims, `DELETE FROM email_claims WHERE substr(user_id, 1, $1) = $2`},
+		} {
+			res, err := tx.ExecContext(ctx, step.sql, n, prefix)
+			if err != nil {
+				return err
+			}
+			*step.n, _ = res.RowsAffected()
+		}
+		for _, id := range out.Videos {
+			if _, err := tx.ExecContext(ctx, `UPDATE videos SET comments = (SELECT count(*) FROM comments WHERE video_id = $1) WHERE id = $1`, id); err != nil {
+				return err
+			}
+		}
+		// Profile counters of this region's people who followed r's.
+		_, err = tx.ExecContext(ctx, `UPDATE profiles SET following = (SELECT count(*) FROM follows WHERE follower_id = profiles.id)`)
+		return err
+	})
+	return out, db.wrap(err)
+}

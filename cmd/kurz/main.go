@@ -60,6 +60,8 @@ func run(args []string) error {
 		return keys(args[1:])
 	case "log":
 		return logCmd(args[1:])
+	case "region":
+		return regionCmd(args[1:])
 	case "config":
 		if len(args) > 1 && args[1] == "example" {
 			fmt.Print(exampleConfig)
@@ -89,6 +91,7 @@ const usage = `usage:
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain
   kurz keys rotate --region R [--batch N] [--pause D]   re-wrap every data key under a new KEK while serving; resumable
   kurz log compact --region R                           keep the latest public-log entry per object (also done hourly)
+  kurz region keygen|export|import|detach …             split a region off to another operator (kurz region help)
 The admin and privacy commands take --data and --db like serve.`
 
 // openRegion parses the flags shared by the admin commands and opens the
