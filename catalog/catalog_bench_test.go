@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"bytes"
 	"fmt"
 	"kurz/catalog"
 	"kurz/catalog/catalogtest"
@@ -76,6 +77,28 @@ func BenchmarkLoadIndex(b *testing.B) {
 				for _, v := range vids {
 					x.PutVideo(v)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoadSnapshot is a start from the catalogue snapshot: read and
+// index n videos (the file already in memory).
+func BenchmarkLoadSnapshot(b *testing.B) {
+	for _, n := range []int{1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var buf bytes.Buffer
+			if err := catalogtest.Synthetic(n).WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				x := catalog.NewIndex()
+				x.BeginBulk()
+				if _, err := x.LoadSnapshot(buf.Bytes(), func(string) bool { return true }); err != nil {
+					b.Fatal(err)
+				}
+				x.EndBulk()
 			}
 		})
 	}

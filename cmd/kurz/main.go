@@ -328,7 +328,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []s
 	fs.DurationVar(&cfg.Timeouts.Write, "write-timeout", cfg.Timeouts.Write, "longest time to write a response (media and export downloads are held to --min-rate instead)")
 	fs.DurationVar(&cfg.Timeouts.Idle, "idle-timeout", cfg.Timeouts.Idle, "how long a kept-alive connection may wait for its next request")
 	fs.Int64Var(&cfg.Timeouts.MinRate, "min-rate", cfg.Timeouts.MinRate, "slowest upload or download kept, in bytes per second over 20 seconds")
-	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, or single (everyone in the default region); --country changes one entry")
+	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, eu-sg, or single (everyone in the default region); --country changes one entry")
 	fs.BoolVar(&cfg.UnboxedMedia, "unboxed-media", false, "process uploads even where the media box (own user, Landlock, no network) cannot be made; without it such a server refuses uploads")
 	moreFlags(fs, &cfg)
 	// Config file and KURZ_* environment first, flags over them.
