@@ -210,6 +210,14 @@ func ImportRegion(ctx context.Context, cfg Config, r kurz.Region, open func() (i
 	if exists(filepath.Join(keysDir, "kek")) || (cfg.KeyDB[r] == "" && exists(filepath.Join(keysDir, "keys.db"))) {
 		return nil, fmt.Errorf("%s already holds keys: import into a fresh keys folder", keysDir)
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
 	// The new KEK, carrying the blind-index key on.
 	if err := keyring.CreateSuccessor(filepath.Join(keysDir, "kek"), oldKEK, rand.Reader); err != nil {
 		return nil, err

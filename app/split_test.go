@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -111,13 +110,14 @@ func runSplitWorkload(t *testing.T, c *splitCluster) *splitWorkload {
 	aEmail, dEmail := canary("a.")+"@example.org", canary("d.")+"@example.sg"
 	w.b = us.signUp("bea", "bea@example.com", "1990-01-01", "US")
 	w.cUS = us.signUp("cal", "cal@example.com", "1990-01-01", "US")
+	mod := us.signUp("mona", "mona@example.com", "1990-01-01", "US")
 	w.a = eu.signUp("anna", aEmail, "1977-03-14", "DE")
 	w.e = eu.signUp("emil", "emil@example.org", "1990-01-01", "DE")
 	w.d = sg.signUp("dara", dEmail, "1968-09-21", "SG")
 	for _, p := range []struct {
 		s *server
 		a *account
-	}{{us, &w.b}, {us, &w.cUS}, {eu, &w.e}, {sg, &w.d}} {
+	}{{us, &w.b}, {us, &w.cUS}, {us, &mod}, {eu, &w.e}, {sg, &w.d}} {
 		p.s.login(p.a)
 	}
 	// a and d sign in at the us door by email: their IPs are eu's and sg's.
@@ -174,29 +174,39 @@ func runSplitWorkload(t *testing.T, c *splitCluster) *splitWorkload {
 		{us, w.cUS, "PUT", "/api/v1/videos/" + w.dVideo + "/like", nil},
 		{us, w.cUS, "POST", "/api/v1/videos/" + w.dVideo + "/comments", map[string]string{"text": usComment}},
 		{us, w.cUS, "PUT", "/api/v1/users/dara/follow", nil},
-		// An open notice about a us video, filed in sg.
+		// An open notice about a us video, filed in sg; another, in eu.
 		{sg, w.d, "POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": w.v1,
 			"category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "explanation": "asks for bank details"}},
+		{eu, w.e, "POST", "/api/v1/reports", map[string]any{"target_type": "video", "target_id": w.v2,
+			"category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "explanation": "asks for bank details too"}},
 	} {
 		if r := step.s.do(step.method, step.path, step.body, bearer(step.who)...); r.Status >= 300 {
 			t.Fatalf("%s %s: %d %s", step.method, step.path, r.Status, r.Body)
 		}
 	}
-	// A takedown of v2 by us's operator, appealed by bea.
-	out, err := runKurz(t, "admin", "remove-video", "--region", "us", "--data", c.dirs["us"], "--id", w.v2, "--reason", "a test takedown")
-	if err != nil {
-		t.Fatalf("remove-video: %v\n%s", err, out)
+	// mona, a us moderator, takes v2 down on eu's notice; bea appeals.
+	if out, err := runKurz(t, "admin", "grant", "--region", "us", "--data", c.dirs["us"], "--handle", "mona", "--role", "moderator"); err != nil {
+		t.Fatalf("grant: %v\n%s", err, out)
 	}
-	m := regexp.MustCompile(`"puid": "([^"]+)"`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no decision in:\n%s", out)
+	var item string
+	for _, it := range us.queue(mod, "us") {
+		if it.TargetID == w.v2 {
+			item = it.ID
+		}
 	}
-	w.decision = m[1]
+	if r := us.do("POST", "/api/v1/moderation/us/items/"+item+"/claim", nil, bearer(mod)...); r.Status != 200 {
+		t.Fatalf("claim: %d %s", r.Status, r.Body)
+	}
+	r := us.do("POST", "/api/v1/moderation/us/items/"+item+"/decide", map[string]any{"action": "remove", "ground": "terms",
+		"explanation": "Scams are not allowed.", "facts": "The video asks for bank details."}, bearer(mod)...)
+	if r.Status != 201 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	var st map[string]any
+	r.json(t, &st)
+	w.decision, _ = st["puid"].(string)
 	if r := us.do("POST", "/api/v1/appeals", map[string]string{"decision_id": w.decision, "explanation": "it was fine"}, bearer(w.b)...); r.Status != 201 {
 		t.Fatalf("appeal: %d %s", r.Status, r.Body)
-	}
-	if out, err := runKurz(t, "admin", "grant", "--region", "us", "--data", c.dirs["us"], "--handle", "bea", "--role", "moderator"); err != nil {
-		t.Fatalf("grant: %v\n%s", err, out)
 	}
 	w.exportURL = us.waitExport(nil, bearer(w.b)...)
 	// cal asks to be erased: pending for the grace period.
@@ -290,8 +300,8 @@ func scanArchive(t *testing.T, c *splitCluster, w *splitWorkload, path string, i
 			t.Errorf("table %s: the old us holds %d rows, the manifest says %d", table, have, n)
 		}
 	}
-	if man.Rows["accounts"] != 2 || man.Rows["comments"] != 1 || man.Rows["queue_items"] < 1 || man.Rows["appeals"] != 1 ||
-		man.Rows["erasures"] != 1 || man.Rows["exports"] != 1 || man.Rows["access_audit"] < 1 || man.KeyRows != 2 || man.Blobs == 0 {
+	if man.Rows["accounts"] != 3 || man.Rows["comments"] != 1 || man.Rows["queue_items"] < 1 || man.Rows["appeals"] != 1 ||
+		man.Rows["erasures"] != 1 || man.Rows["exports"] != 1 || man.Rows["access_audit"] < 1 || man.KeyRows != 3 || man.Blobs == 0 {
 		t.Errorf("manifest: %+v", man)
 	}
 	return &man
@@ -340,8 +350,8 @@ func checkKeys(t *testing.T, oldKEKFile string, newKeysDSN, newKEKFile string) {
 			t.Errorf("the new KEK does not open %s's data key", uid)
 		}
 	}
-	if n != 2 {
-		t.Errorf("%d data keys in the new key store, want 2", n)
+	if n != 3 {
+		t.Errorf("%d data keys in the new key store, want 3", n)
 	}
 }
 

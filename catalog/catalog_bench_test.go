@@ -87,8 +87,20 @@ func BenchmarkLoadIndex(b *testing.B) {
 func BenchmarkLoadSnapshot(b *testing.B) {
 	for _, n := range []int{1_000_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			owners := make([]string, 1000)
+			for i := range owners {
+				owners[i] = kurz.NewID("eu")
+			}
+			x := catalog.NewIndex()
+			x.BeginBulk()
+			now := time.Now()
+			for i := range n {
+				x.PutVideo(catalogtest.Video(rng, i, now, owners))
+			}
+			x.EndBulk()
 			var buf bytes.Buffer
-			if err := catalogtest.Synthetic(n).WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+			if err := x.WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()

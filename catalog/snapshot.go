@@ -110,23 +110,26 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// snapReader decodes a snapshot held in memory.
+// snapReader decodes a snapshot held in memory. Its strings are slices of
+// one copy of the whole file (src), so loading allocates no string per
+// field; the catalogue keeps that copy for as long as it holds any of them.
 type snapReader struct {
-	b      []byte
-	err    error
-	intern map[string]string
+	b   []byte
+	src string
+	pos int
+	err error
 }
 
 func (r *snapReader) num() int64 {
 	if r.err != nil {
 		return 0
 	}
-	n, k := binary.Varint(r.b)
+	n, k := binary.Varint(r.b[r.pos:])
 	if k <= 0 {
 		r.err = ErrSnapshot
 		return 0
 	}
-	r.b = r.b[k:]
+	r.pos += k
 	return n
 }
 
@@ -134,34 +137,18 @@ func (r *snapReader) str() string {
 	if r.err != nil {
 		return ""
 	}
-	n, k := binary.Uvarint(r.b)
-	if k <= 0 || uint64(len(r.b)-k) < n {
+	n, k := binary.Uvarint(r.b[r.pos:])
+	if k <= 0 || uint64(len(r.b)-r.pos-k) < n {
 		r.err = ErrSnapshot
 		return ""
 	}
-	s := string(r.b[k : k+int(n)])
-	r.b = r.b[k+int(n):]
-	return s
-}
-
-// shared returns one copy of a string seen often (owners, handles, tags).
-func (r *snapReader) shared() string {
-	if r.err != nil {
-		return ""
-	}
-	n, k := binary.Uvarint(r.b)
-	if k <= 0 || uint64(len(r.b)-k) < n {
+	start := r.pos + k
+	r.pos = start + int(n)
+	if r.pos > len(r.src) {
 		r.err = ErrSnapshot
 		return ""
 	}
-	raw := r.b[k : k+int(n)]
-	r.b = r.b[k+int(n):]
-	if s, ok := r.intern[string(raw)]; ok {
-		return s
-	}
-	s := string(raw)
-	r.intern[s] = s
-	return s
+	return r.src[start:r.pos]
 }
 
 func newSnapReader(b []byte) (*snapReader, error) {
@@ -172,7 +159,7 @@ func newSnapReader(b []byte) (*snapReader, error) {
 	if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(b[len(b)-4:]) {
 		return nil, ErrSnapshot
 	}
-	return &snapReader{b: body[len(snapshotMagic):], intern: map[string]string{}}, nil
+	return &snapReader{b: body, pos: len(snapshotMagic)}, nil
 }
 
 func (r *snapReader) meta() SnapshotMeta {
@@ -190,6 +177,7 @@ func ReadSnapshotMeta(b []byte) (SnapshotMeta, error) {
 	if err != nil {
 		return SnapshotMeta{}, err
 	}
+	r.src = string(r.b[:min(len(r.b), 1<<16)])
 	m := r.meta()
 	return m, r.err
 }
@@ -202,6 +190,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 	if err != nil {
 		return SnapshotMeta{}, err
 	}
+	r.src = string(r.b)
 	m := r.meta()
 	for n := r.num(); n > 0 && r.err == nil; n-- {
 		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
@@ -210,17 +199,30 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 			x.PutProfile(p)
 		}
 	}
-	for n := r.num(); n > 0 && r.err == nil; n-- {
-		v := &PublicVideo{ID: r.str(), OwnerID: r.shared(), Handle: r.shared(), Caption: r.str()}
+	count := r.num()
+	if count < 0 || count > int64(len(r.b)) {
+		return m, ErrSnapshot
+	}
+	// One allocation for all videos and one for their hashtags.
+	slab := make([]PublicVideo, count)
+	tagSlab := make([]string, 0, 2*count)
+	x.reserve(int(count))
+	for i := range slab {
+		if r.err != nil {
+			break
+		}
+		v := &slab[i]
+		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), r.str(), r.str(), r.str()
 		tags := r.num()
 		if tags < 0 || tags > int64(len(r.b)) {
 			r.err = ErrSnapshot
 			break
 		}
-		v.Hashtags = make([]string, tags)
-		for i := range v.Hashtags {
-			v.Hashtags[i] = r.shared()
+		first := len(tagSlab)
+		for range tags {
+			tagSlab = append(tagSlab, r.str())
 		}
+		v.Hashtags = tagSlab[first:len(tagSlab):len(tagSlab)]
 		v.DurationMS = r.num()
 		v.Width, v.Height = int(r.num()), int(r.num())
 		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
@@ -232,10 +234,20 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 			x.PutVideo(v)
 		}
 	}
-	if r.err == nil && len(r.b) != 0 {
+	if r.err == nil && r.pos != len(r.b) {
 		r.err = ErrSnapshot
 	}
 	return m, r.err
+}
+
+// reserve makes room for n videos in an empty catalogue.
+func (x *Index) reserve(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.videos) == 0 {
+		x.videos = make(map[string]*PublicVideo, n)
+		x.all = make([]*PublicVideo, 0, n)
+	}
 }
 
 // RemoveRegion drops every video and profile of region r (a peer that is
