@@ -361,7 +361,9 @@ func checkNewUS(t *testing.T, c *splitCluster, w *splitWorkload, relogin bool) {
 	if r := us.do("GET", "/api/v1/me", nil, bearer(w.b)...); (r.Status == 200) == relogin {
 		t.Fatalf("bea's session from before the split: %d (forced sign-in %v)", r.Status, relogin)
 	}
-	us.login(&w.b)
+	if relogin {
+		us.login(&w.b)
+	}
 	var v struct {
 		Status          string
 		Likes, Comments int64
@@ -413,7 +415,8 @@ func TestRegionSplitOff(t *testing.T) {
 	c.stop("us")
 	oldKEK := filepath.Join(c.dirs["us"]+"-keys", "us", "kek")
 	c.dirs["us"] = t.TempDir()
-	if out, err := runKurz(t, "region", "import", "--region", "us", "--in", archive, "--identity-file", idFile, "--data", c.dirs["us"]); err != nil {
+	if out, err := runKurz(t, "region", "import", "--region", "us", "--in", archive, "--identity-file", idFile, "--data", c.dirs["us"],
+		"--force-relogin"); err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 	checkKeys(t, oldKEK, "file:"+filepath.Join(c.dirs["us"]+"-keys", "us", "keys.db")+"?mode=ro", filepath.Join(c.dirs["us"]+"-keys", "us", "kek"))
@@ -432,7 +435,7 @@ func TestRegionSplitOff(t *testing.T) {
 		c.start(r)
 	}
 	c.start("us")
-	checkNewUS(t, c, w, false)
+	checkNewUS(t, c, w, true)
 
 	// Converge: a like after the split reaches us and comes back to every
 	// door; a video published by the new us reaches eu and sg; us has
@@ -480,7 +483,7 @@ func TestRegionSplitOffDetach(t *testing.T) {
 	c.dirs["us"] = t.TempDir()
 	dsn, keysDSN := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
 	if out, err := runKurz(t, "region", "import", "--region", "us", "--in", archive, "--identity-file", idFile, "--data", c.dirs["us"],
-		"--db", "us="+dsn, "--key-db", "us="+keysDSN, "--force-relogin"); err != nil {
+		"--db", "us="+dsn, "--key-db", "us="+keysDSN); err != nil {
 		t.Fatalf("import into PostgreSQL: %v\n%s", err, out)
 	}
 	checkKeys(t, oldKEK, keysDSN, filepath.Join(c.dirs["us"]+"-keys", "us", "kek"))
@@ -500,17 +503,23 @@ func TestRegionSplitOffDetach(t *testing.T) {
 	for _, r := range []string{"eu", "sg"} {
 		c.start(r)
 	}
-	// The new us runs alone, on PostgreSQL, and serves its people.
+	// The new us runs alone, on PostgreSQL, and serves its people: their
+	// sessions came along (no forced sign-in this time).
 	c.extra["us"] = []string{"--db", "us=" + dsn, "--key-db", "us=" + keysDSN, "--topology", "single", "--default-region", "us", "--directory", "us"}
-	c.usDetached = true
 	c.start("us")
 	us := c.at("us")
-	us.login(&w.b)
+	if r := us.do("GET", "/api/v1/me", nil, bearer(w.b)...); r.Status != 200 {
+		t.Fatalf("bea's session at the new us on PostgreSQL: %d", r.Status)
+	}
 	if r := us.do("GET", "/api/v1/videos/"+w.v1, nil); r.Status != 200 {
 		t.Fatalf("bea's video at the new us on PostgreSQL: %d", r.Status)
 	}
-	if r := us.do("GET", "/api/v1/me", nil, bearer(w.b)...); r.Status != 200 {
-		t.Fatalf("bea signed in again at the new us: %d", r.Status)
+	if body := string(us.do("GET", "/api/v1/me/notifications", nil, bearer(w.b)...).Body); !strings.Contains(body, "export_ready") {
+		t.Fatalf("bea's notifications at the new us on PostgreSQL: %s", body)
+	}
+	if out, err := runKurz(t, "privacy", "verify-audit", "--region", "us", "--data", c.dirs["us"], "--db", "us="+dsn, "--key-db", "us="+keysDSN); err != nil ||
+		!strings.Contains(out, "chain intact") {
+		t.Fatalf("audit chain at the new us on PostgreSQL: %v %s", err, out)
 	}
 
 	eu, sg := c.at("eu"), c.at("sg")

@@ -189,8 +189,16 @@ func (x *Index) EndBulk() {
 		}
 		x.all = slices.DeleteFunc(x.all, gone)
 	}
+	// Lists loaded oldest first (a snapshot, a log in order) only need
+	// turning round.
 	byNewest := func(list []*PublicVideo) {
-		sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
+		switch {
+		case slices.IsSortedFunc(list, newestFirst):
+		case slices.IsSortedFunc(list, oldestFirst):
+			slices.Reverse(list)
+		default:
+			sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
+		}
 	}
 	for _, l := range x.byOwner {
 		byNewest(l)
@@ -198,8 +206,23 @@ func (x *Index) EndBulk() {
 	for _, l := range x.byTag {
 		byNewest(l)
 	}
-	sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	if !slices.IsSortedFunc(x.all, oldestFirst) {
+		sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	}
 }
+
+// newestFirst and oldestFirst compare for slices.IsSortedFunc.
+func newestFirst(a, b *PublicVideo) int {
+	switch {
+	case Newer(a, b):
+		return -1
+	case Newer(b, a):
+		return 1
+	}
+	return 0
+}
+
+func oldestFirst(a, b *PublicVideo) int { return newestFirst(b, a) }
 
 // Len is the number of public videos in the catalogue.
 func (x *Index) Len() int {

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"bytes"
+	"syscall"
 	"fmt"
 	"kurz/catalog"
 	"kurz/catalog/catalogtest"
@@ -104,6 +105,13 @@ func BenchmarkLoadSnapshot(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			var ru0, ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			defer func() {
+				syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+				cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op") // what the process used, whatever else runs
+			}()
 			for b.Loop() {
 				x := catalog.NewIndex()
 				x.BeginBulk()

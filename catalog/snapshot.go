@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // A snapshot is the whole catalogue in a compact binary form, written when
@@ -184,13 +185,16 @@ func ReadSnapshotMeta(b []byte) (SnapshotMeta, error) {
 
 // LoadSnapshot puts a snapshot's profiles and videos whose IDs keep
 // accepts into the catalogue (in bulk: call it between BeginBulk and
-// EndBulk). On error the catalogue may hold part of it.
+// EndBulk). On error the catalogue may hold part of it. The catalogue's
+// strings point into b (no copy of each field is made), so b must not be
+// changed afterwards.
 func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta, error) {
 	r, err := newSnapReader(b)
 	if err != nil {
 		return SnapshotMeta{}, err
 	}
-	r.src = string(r.b)
+	// b belongs to the catalogue from now on (see the doc comment).
+	r.src = unsafe.String(unsafe.SliceData(r.b), len(r.b))
 	m := r.meta()
 	for n := r.num(); n > 0 && r.err == nil; n-- {
 		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
@@ -231,13 +235,35 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		v.Minor, v.Reduced, v.AgeRestricted = flags&1 != 0, flags&2 != 0, flags&4 != 0
 		v.Label = r.str()
 		if r.err == nil && keep(v.ID) {
-			x.PutVideo(v)
+			x.loadVideo(v)
 		}
 	}
 	if r.err == nil && r.pos != len(r.b) {
 		r.err = ErrSnapshot
 	}
 	return m, r.err
+}
+
+// loadVideo adds a video during a bulk load, like PutVideo.
+func (x *Index) loadVideo(v *PublicVideo) {
+	x.mu.Lock()
+	if !x.bulk {
+		x.mu.Unlock()
+		x.PutVideo(v)
+		return
+	}
+	defer x.mu.Unlock()
+	n := len(x.videos)
+	x.videos[v.ID] = v
+	if len(x.videos) == n {
+		x.stale = true // a second version of one video
+	}
+	x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
+	for _, t := range v.Hashtags {
+		x.byTag[t] = append(x.byTag[t], v)
+	}
+	x.all = append(x.all, v)
+	x.dirty, x.gen = true, x.gen+1
 }
 
 // reserve makes room for n videos in an empty catalogue.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,6 +293,10 @@ func (c *Service) loadIndex(ctx context.Context) (int64, error) {
 		c.Log.Info("catalogue loaded", "videos", c.Index.Len(), "from_snapshot", used, "replicas_from_snapshot", peersLoaded,
 			"seconds", time.Since(start).Seconds())
 	}()
+	// Nearly everything allocated while loading stays: collecting
+	// garbage meanwhile would only scan the growing catalogue again and
+	// again. (A memory limit, GOMEMLIMIT, still applies.)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	c.Index.BeginBulk()
 	defer c.Index.EndBulk()
 	seq, peersLoaded, used, err := c.loadSnapshot(ctx)
