@@ -287,6 +287,7 @@ type DetachResult struct {
 	Deltas        int64 `json:"deltas"`
 	HandleClaims  int64 `json:"handle_claims"`
 	EmailClaims   int64 `json:"email_claims"`
+	Notices       int64 `json:"notices"`
 	EdgeFiles     int   `json:"edge_files"`
 	SnapshotFiles int   `json:"snapshot_files"`
 }
@@ -298,7 +299,8 @@ var regionRE = regexp.MustCompile(`^[a-z]{2,8}$`)
 // region's position in its log, copies of its media in the edge cache,
 // its people's handle and email claims (when c is the directory), the
 // follows, likes and views of gone's people and videos by c's people,
-// counter deltas on their way to gone, and the comments gone's people wrote on c's videos (their home
+// counter deltas on their way to gone, notices c's people filed about
+// gone's content (gone's queue decides them no more), and the comments gone's people wrote on c's videos (their home
 // region can no longer answer for them: an erasure could not reach them).
 // The counters of the videos they were on are put right.
 func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.Region) (*DetachResult, error) {
@@ -324,8 +326,8 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 	if err != nil {
 		return nil, err
 	}
-	res.Comments, res.Follows, res.Likes, res.Views, res.Deltas, res.HandleClaims, res.EmailClaims =
-		d.Comments, d.Follows, d.Likes, d.Views, d.Deltas, d.HandleClaims, d.EmailClaims
+	res.Comments, res.Follows, res.Likes, res.Views, res.Deltas, res.HandleClaims, res.EmailClaims, res.Notices =
+		d.Comments, d.Follows, d.Likes, d.Views, d.Deltas, d.HandleClaims, d.EmailClaims, d.Notices
 	// Every video a removed comment was on publishes its new count.
 	for _, id := range d.Videos {
 		err := c.Tx(ctx, func(q kurz.Queries) error {

@@ -75,7 +75,7 @@ func (db *DB) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
 
 // Detached counts what DetachRegion removed.
 type Detached struct {
-	Comments, Follows, Likes, Views, Deltas, HandleClaims, EmailClaims int64
+	Comments, Follows, Likes, Views, Deltas, HandleClaims, EmailClaims, Notices int64
 	// Videos are this region's videos that lost comments (their counters
 	// were recounted).
 	Videos []string
@@ -85,7 +85,9 @@ type Detached struct {
 // points to people or objects of region r: r's people's comments on this
 // region's videos (the counters recounted), this region's people's
 // follows, likes and views of r's people and videos, deltas on their way
-// to r, and r's people's handle and email claims. Replicas go through
+// to r, r's people's handle and email claims, and the notices this
+// region's people filed about r's content (r's queue, where they would be
+// decided, is no longer reachable). Replicas go through
 // DropReplicas.
 func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (*Detached, error) {
 	out := &Detached{}
@@ -119,6 +121,7 @@ func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (*Detached, error
 			{&out.Deltas, `DELETE FROM deltas_out WHERE substr(object_id, 1, $1) = $2`},
 			{&out.HandleClaims, `DELETE FROM handle_claims WHERE substr(user_id, 1, $1) = $2`},
 			{&out.EmailClaims, `DELETE FROM email_claims WHERE substr(user_id, 1, $1) = $2`},
+			{&out.Notices, `DELETE FROM notices WHERE target_region = substr($2, 1, $1 - 1)`},
 		} {
 			res, err := tx.ExecContext(ctx, step.sql, n, prefix)
 			if err != nil {

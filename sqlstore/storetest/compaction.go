@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/sqlstore"
 )
 
 // compactor is what a region's store offers for log compaction and for
@@ -100,5 +101,46 @@ func testDropReplicas(t *testing.T, s kurz.Store) {
 	}
 	if len(must(s.Replicas(ctx(), "video"))(t)) != 2 {
 		t.Fatal("other regions' replicas were dropped")
+	}
+}
+
+// testDetachRegion: what points to region us goes, the rest stays, and
+// the counters of videos that lost comments are recounted.
+func testDetachRegion(t *testing.T, s kurz.Store) {
+	inner := s
+	if r, ok := s.(recStore); ok {
+		inner = r.s
+	}
+	d, ok := inner.(interface {
+		DetachRegion(ctx context.Context, r kurz.Region) (*sqlstore.Detached, error)
+	})
+	if !ok {
+		t.Fatal("the store cannot detach a region")
+	}
+	p := mustProfile(t, s, "detacher")
+	var v *kurz.Video
+	noErr(t, s.Tx(ctx(), func(q kurz.Queries) error { v = mustVideo(t, q, p.ID, kurz.StatusReady, kurz.Public, at(1)); return nil }))
+	noErr(t, s.CreateComment(ctx(), &kurz.Comment{ID: kurz.NewID("eu"), VideoID: v.ID, AuthorID: "us_author", AuthorHandle: "a", Text: "from us", CreatedAt: at(2)}))
+	noErr(t, s.CreateComment(ctx(), &kurz.Comment{ID: kurz.NewID("eu"), VideoID: v.ID, AuthorID: "sg_author", AuthorHandle: "b", Text: "from sg", CreatedAt: at(3)}))
+	must(s.AddFollow(ctx(), p.ID, "us_someone", at(4)))(t)
+	must(s.AddFollow(ctx(), p.ID, "sg_someone", at(4)))(t)
+	must(s.AddLike(ctx(), p.ID, "us_video", at(5)))(t)
+	noErr(t, s.QueueDelta(ctx(), &kurz.Delta{Key: "k1", Region: "us", ObjectID: "us_video", Field: "likes", Delta: 1, CreatedAt: at(5)}))
+	noErr(t, s.CreateNotice(ctx(), &kurz.Notice{ID: "eu_n", ReporterID: p.ID, TargetRegion: "us", TargetType: "video", TargetID: "us_video",
+		Category: "spam", ItemID: "us_i", CreatedAt: at(6)}))
+	out, err := d.DetachRegion(ctx(), "us")
+	noErr(t, err)
+	if out.Comments != 1 || out.Follows != 1 || out.Likes != 1 || out.Deltas != 1 || out.Notices != 1 || len(out.Videos) != 1 || out.Videos[0] != v.ID {
+		t.Fatalf("DetachRegion = %+v", out)
+	}
+	cs := must(s.CommentsOf(ctx(), v.ID, time.Time{}, "", 10))(t)
+	if len(cs) != 1 || cs[0].AuthorID != "sg_author" {
+		t.Fatalf("comments left: %+v", cs)
+	}
+	if got := must(s.VideoByID(ctx(), v.ID))(t); got.Comments != 1 {
+		t.Fatalf("comment counter after detach = %d", got.Comments)
+	}
+	if got := must(s.ProfileByID(ctx(), p.ID))(t); got.Following != 1 {
+		t.Fatalf("following counter after detach = %d", got.Following)
 	}
 }

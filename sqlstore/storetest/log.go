@@ -23,6 +23,7 @@ var logTests = []test{
 	{"LogPositions", testLogPositions},
 	{"CompactLog", testCompactLog},
 	{"DropReplicas", testDropReplicas},
+	{"DetachRegion", testDetachRegion},
 }
 
 func appendLog(t *testing.T, q kurz.Queries, kind, id string, n int) *kurz.LogEntry {
