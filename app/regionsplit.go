@@ -277,19 +277,12 @@ func ImportRegion(ctx context.Context, cfg Config, r kurz.Region, open func() (i
 	return man, c.Store.Checkpoint(ctx)
 }
 
-// DetachResult counts what a detach removed.
+// DetachResult counts what a detach removed: rows by kind (replicas,
+// comments, follows, likes, views, deltas, handle_claims, email_claims,
+// notices) and files (edge copies, the catalogue snapshot).
 type DetachResult struct {
-	Replicas      int64 `json:"replicas"`
-	Comments      int64 `json:"comments"`
-	Follows       int64 `json:"follows"`
-	Likes         int64 `json:"likes"`
-	Views         int64 `json:"views"`
-	Deltas        int64 `json:"deltas"`
-	HandleClaims  int64 `json:"handle_claims"`
-	EmailClaims   int64 `json:"email_claims"`
-	Notices       int64 `json:"notices"`
-	EdgeFiles     int   `json:"edge_files"`
-	SnapshotFiles int   `json:"snapshot_files"`
+	Rows  map[string]int64 `json:"rows"`
+	Files int              `json:"files"`
 }
 
 var regionRE = regexp.MustCompile(`^[a-z]{2,8}$`)
@@ -318,18 +311,18 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 		return nil, err
 	}
 	defer lock.Close()
-	res := &DetachResult{}
-	if res.Replicas, err = c.Replication.Drop(ctx, gone); err != nil {
-		return nil, err
-	}
-	d, err := db.DetachRegion(ctx, gone)
+	replicas, err := c.Replication.Drop(ctx, gone)
 	if err != nil {
 		return nil, err
 	}
-	res.Comments, res.Follows, res.Likes, res.Views, res.Deltas, res.HandleClaims, res.EmailClaims, res.Notices =
-		d.Comments, d.Follows, d.Likes, d.Views, d.Deltas, d.HandleClaims, d.EmailClaims, d.Notices
+	rows, videos, err := db.DetachRegion(ctx, gone)
+	if err != nil {
+		return nil, err
+	}
+	rows["replicas"] = replicas
+	res := &DetachResult{Rows: rows}
 	// Every video a removed comment was on publishes its new count.
-	for _, id := range d.Videos {
+	for _, id := range videos {
 		err := c.Tx(ctx, func(q kurz.Queries) error {
 			v, err := q.VideoByID(ctx, id)
 			if err != nil {
@@ -348,12 +341,12 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 			if err := os.RemoveAll(p); err != nil {
 				return nil, err
 			}
-			res.EdgeFiles++
+			res.Files++
 		}
 	}
 	// The catalogue snapshot holds gone's public objects too.
 	if err := os.Remove(filepath.Join(cfg.DataDir, string(c.Region), replication.SnapshotFile)); err == nil {
-		res.SnapshotFiles++
+		res.Files++
 	}
 	return res, c.Store.Checkpoint(ctx)
 }

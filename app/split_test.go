@@ -90,7 +90,6 @@ func (c *splitCluster) at(r string) *server {
 	return &server{t: c.t, base: "http://" + c.addrs[r], logs: c.procs[r].logs}
 }
 
-
 // splitWorkload is what happened across the regions before the split.
 type splitWorkload struct {
 	b, cUS, a, e, d account // b, cUS in us; a, e in eu; d in sg

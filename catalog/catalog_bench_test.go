@@ -2,11 +2,11 @@ package catalog_test
 
 import (
 	"bytes"
-	"syscall"
 	"fmt"
 	"kurz/catalog"
 	"kurz/catalog/catalogtest"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 	"time"
 

@@ -73,27 +73,21 @@ func (db *DB) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
 	return n, db.wrap(err)
 }
 
-// Detached counts what DetachRegion removed.
-type Detached struct {
-	Comments, Follows, Likes, Views, Deltas, HandleClaims, EmailClaims, Notices int64
-	// Videos are this region's videos that lost comments (their counters
-	// were recounted).
-	Videos []string
-}
-
 // DetachRegion removes, in one transaction, what this region holds that
 // points to people or objects of region r: r's people's comments on this
 // region's videos (the counters recounted), this region's people's
 // follows, likes and views of r's people and videos, deltas on their way
 // to r, r's people's handle and email claims, and the notices this
 // region's people filed about r's content (r's queue, where they would be
-// decided, is no longer reachable). Replicas go through
-// DropReplicas.
-func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (*Detached, error) {
-	out := &Detached{}
+// decided, is no longer reachable). Replicas go through DropReplicas. It
+// returns how many rows went, by kind (comments, follows, likes, views,
+// deltas, handle_claims, email_claims, notices), and this region's videos
+// that lost comments (their counters are recounted).
+func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[string]int64, videos []string, err error) {
+	counts = map[string]int64{}
 	prefix := string(r) + "_"
 	n := len(prefix)
-	err := db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
+	err = db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT video_id FROM comments WHERE substr(author_id, 1, $1) = $2 ORDER BY video_id`, n, prefix)
 		if err != nil {
 			return err
@@ -104,32 +98,29 @@ func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (*Detached, error
 				rows.Close()
 				return err
 			}
-			out.Videos = append(out.Videos, id)
+			videos = append(videos, id)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, step := range []struct {
-			n   *int64
-			sql string
-		}{
-			{&out.Comments, `DELETE FROM comments WHERE substr(author_id, 1, $1) = $2`},
-			{&out.Follows, `DELETE FROM follows WHERE substr(followee_id, 1, $1) = $2`},
-			{&out.Likes, `DELETE FROM likes WHERE substr(video_id, 1, $1) = $2`},
-			{&out.Views, `DELETE FROM views WHERE substr(video_id, 1, $1) = $2`},
-			{&out.Deltas, `DELETE FROM deltas_out WHERE substr(object_id, 1, $1) = $2`},
-			{&out.HandleClaims, `DELETE FROM handle_claims WHERE substr(user_id, 1, $1) = $2`},
-			{&out.EmailClaims, `DELETE FROM email_claims WHERE substr(user_id, 1, $1) = $2`},
-			{&out.Notices, `DELETE FROM notices WHERE target_region = substr($2, 1, $1 - 1)`},
+		for _, step := range []struct{ kind, sql string }{
+			{"comments", `DELETE FROM comments WHERE substr(author_id, 1, $1) = $2`},
+			{"follows", `DELETE FROM follows WHERE substr(followee_id, 1, $1) = $2`},
+			{"likes", `DELETE FROM likes WHERE substr(video_id, 1, $1) = $2`},
+			{"views", `DELETE FROM views WHERE substr(video_id, 1, $1) = $2`},
+			{"deltas", `DELETE FROM deltas_out WHERE substr(object_id, 1, $1) = $2`},
+			{"handle_claims", `DELETE FROM handle_claims WHERE substr(user_id, 1, $1) = $2`},
+			{"email_claims", `DELETE FROM email_claims WHERE substr(user_id, 1, $1) = $2`},
+			{"notices", `DELETE FROM notices WHERE substr(target_id, 1, $1) = $2`},
 		} {
 			res, err := tx.ExecContext(ctx, step.sql, n, prefix)
 			if err != nil {
 				return err
 			}
-			*step.n, _ = res.RowsAffected()
+			counts[step.kind], _ = res.RowsAffected()
 		}
-		for _, id := range out.Videos {
+		for _, id := range videos {
 			if _, err := tx.ExecContext(ctx, `UPDATE videos SET comments = (SELECT count(*) FROM comments WHERE video_id = $1) WHERE id = $1`, id); err != nil {
 				return err
 			}
@@ -138,5 +129,5 @@ func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (*Detached, error
 		_, err = tx.ExecContext(ctx, `UPDATE profiles SET following = (SELECT count(*) FROM follows WHERE follower_id = profiles.id)`)
 		return err
 	})
-	return out, db.wrap(err)
+	return counts, videos, db.wrap(err)
 }
