@@ -102,7 +102,8 @@ func TestLogCompactionAndResync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = newServer(t, cfg)
+	dbs := s.Main.Config.DB // the same databases again (PostgreSQL runs)
+	s = newServer(t, cfg, func(c *app.Config) { c.DB = dbs })
 	eu, us = s.Cell("eu"), s.Cell("us")
 	publishProfile(t, s, keep, "keepme", 9, false)
 	waitFor(t, "us re-reads eu's log from the start", func() bool {
@@ -153,7 +154,8 @@ func TestStartFromSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2 := newServer(t, cfg)
+	dbs := s.Main.Config.DB // the same databases again (PostgreSQL runs)
+	s2 := newServer(t, cfg, func(c *app.Config) { c.DB = dbs })
 	eu := s2.Cell("eu")
 	if _, ok := eu.Index.Profile(stay); !ok {
 		t.Fatal("own profile missing after a start from the snapshot")
