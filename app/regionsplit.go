@@ -315,7 +315,7 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 	if err != nil {
 		return nil, err
 	}
-	rows, videos, err := db.DetachRegion(ctx, gone)
+	rows, videos, people, err := db.DetachRegion(ctx, gone)
 	if err != nil {
 		return nil, err
 	}
@@ -329,6 +329,19 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 				return err
 			}
 			return c.SyncVideoLog(ctx, q, v)
+		})
+		if err != nil && kurz.ErrorCode(err) != kurz.ENotFound {
+			return nil, err
+		}
+	}
+	// So does every profile that lost follows.
+	for _, id := range people {
+		err := c.Tx(ctx, func(q kurz.Queries) error {
+			p, err := q.ProfileByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			return c.PublishProfile(ctx, q, p)
 		})
 		if err != nil && kurz.ErrorCode(err) != kurz.ENotFound {
 			return nil, err

@@ -81,27 +81,35 @@ func (db *DB) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
 // region's people filed about r's content (r's queue, where they would be
 // decided, is no longer reachable). Replicas go through DropReplicas. It
 // returns how many rows went, by kind (comments, follows, likes, views,
-// deltas, handle_claims, email_claims, notices), and this region's videos
-// that lost comments (their counters are recounted).
-func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[string]int64, videos []string, err error) {
+// deltas, handle_claims, email_claims, notices), this region's videos
+// that lost comments and its people who lost follows (their counters are
+// recounted).
+func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[string]int64, videos, people []string, err error) {
 	counts = map[string]int64{}
 	prefix := string(r) + "_"
 	n := len(prefix)
 	err = db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT video_id FROM comments WHERE substr(author_id, 1, $1) = $2 ORDER BY video_id`, n, prefix)
-		if err != nil {
+		ids := func(query string) ([]string, error) {
+			rows, err := tx.QueryContext(ctx, query, n, prefix)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return nil, err
+				}
+				out = append(out, id)
+			}
+			return out, rows.Err()
+		}
+		var err error
+		if videos, err = ids(`SELECT DISTINCT video_id FROM comments WHERE substr(author_id, 1, $1) = $2 ORDER BY video_id`); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			videos = append(videos, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if people, err = ids(`SELECT DISTINCT follower_id FROM follows WHERE substr(followee_id, 1, $1) = $2 ORDER BY follower_id`); err != nil {
 			return err
 		}
 		for _, step := range []struct{ kind, sql string }{
@@ -126,8 +134,12 @@ func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[strin
 			}
 		}
 		// Profile counters of this region's people who followed r's.
-		_, err = tx.ExecContext(ctx, `UPDATE profiles SET following = (SELECT count(*) FROM follows WHERE follower_id = profiles.id)`)
-		return err
+		for _, id := range people {
+			if _, err := tx.ExecContext(ctx, `UPDATE profiles SET following = (SELECT count(*) FROM follows WHERE follower_id = $1) WHERE id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return counts, videos, db.wrap(err)
+	return counts, videos, people, db.wrap(err)
 }

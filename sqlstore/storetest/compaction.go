@@ -111,7 +111,7 @@ func testDetachRegion(t *testing.T, s kurz.Store) {
 		inner = r.s
 	}
 	d, ok := inner.(interface {
-		DetachRegion(ctx context.Context, r kurz.Region) (map[string]int64, []string, error)
+		DetachRegion(ctx context.Context, r kurz.Region) (map[string]int64, []string, []string, error)
 	})
 	if !ok {
 		t.Fatal("the store cannot detach a region")
@@ -130,10 +130,11 @@ func testDetachRegion(t *testing.T, s kurz.Store) {
 	noErr(t, s.QueueDelta(ctx(), &kurz.Delta{Key: "k1", Region: "us", ObjectID: "us_video", Field: "likes", Delta: 1, CreatedAt: at(5)}))
 	noErr(t, s.CreateNotice(ctx(), &kurz.Notice{ID: "eu_n", ReporterID: p.ID, TargetRegion: "us", TargetType: "video", TargetID: "us_video",
 		Category: "spam", ItemID: "us_i", CreatedAt: at(6)}))
-	out, videos, err := d.DetachRegion(ctx(), "us")
+	out, videos, people, err := d.DetachRegion(ctx(), "us")
 	noErr(t, err)
-	if out["comments"] != 1 || out["follows"] != 1 || out["likes"] != 1 || out["deltas"] != 1 || out["notices"] != 1 || len(videos) != 1 || videos[0] != v.ID {
-		t.Fatalf("DetachRegion = %v %v", out, videos)
+	if out["comments"] != 1 || out["follows"] != 1 || out["likes"] != 1 || out["deltas"] != 1 || out["notices"] != 1 ||
+		len(videos) != 1 || videos[0] != v.ID || len(people) != 1 || people[0] != p.ID {
+		t.Fatalf("DetachRegion = %v %v %v", out, videos, people)
 	}
 	cs := must(s.CommentsOf(ctx(), v.ID, time.Time{}, "", 10))(t)
 	if len(cs) != 1 || cs[0].AuthorID != "sg_author" {
