@@ -63,6 +63,7 @@ var (
 		"blob/blobtest":       {"blob"},
 		"blob/s3blob":         {"blob"},
 		"metrics":             {},
+		"regionarchive":       {"kurz", "blob", "sqlstore"},
 		// The wiring and the commands may import anything.
 	}
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}

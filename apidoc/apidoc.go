@@ -232,7 +232,8 @@ func (b *builder) content(v any) map[string]any {
 // no field required (a field left out is its zero value; the handler
 // says what it needs) and unknown fields refused, as the server does.
 func (b *builder) requestContent(v any) map[string]any {
-	if _, ok := v.(Raw); ok {
+	switch v.(type) {
+	case Raw, Object:
 		return b.content(v)
 	}
 	r := &jsonschema.Reflector{Anonymous: true, DoNotReference: true, RequiredFromJSONSchemaTags: true}

@@ -19,6 +19,8 @@ import (
 var Topologies = map[string][]kurz.Region{
 	"eu-us-sg": {"eu", "us", "sg"},
 	"eu-us":    {"eu", "us"},
+	// eu-sg: what eu-us-sg leaves after us is split off and detached.
+	"eu-sg": {"eu", "sg"},
 	// single sends everyone to the default region: one region alone.
 	"single": nil,
 }

@@ -64,6 +64,7 @@ type Index struct {
 	dirty    bool
 	gen      uint64 // counts changes, so a ranking knows if it is current
 	bulk     bool
+	stale    bool // during a load, the lists hold replaced or removed versions
 	ranking  atomic.Bool
 }
 
@@ -107,7 +108,16 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		}
 		return
 	}
-	x.removeVideo(v.ID)
+	if x.bulk {
+		// Loading: a replaced version stays in the lists until EndBulk
+		// drops every version that is no longer current (removing it
+		// here would scan the lists once per replacement).
+		if _, ok := x.videos[v.ID]; ok {
+			x.stale = true
+		}
+	} else {
+		x.removeVideo(v.ID)
+	}
 	x.videos[v.ID] = v
 	if x.bulk {
 		// Loading: append now, sort every list once in EndBulk.
@@ -162,8 +172,35 @@ func (x *Index) EndBulk() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.bulk = false
+	if x.stale {
+		x.stale = false
+		gone := func(v *PublicVideo) bool { return x.videos[v.ID] != v }
+		for o, l := range x.byOwner {
+			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+				delete(x.byOwner, o)
+			} else {
+				x.byOwner[o] = l
+			}
+		}
+		for t, l := range x.byTag {
+			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+				delete(x.byTag, t)
+			} else {
+				x.byTag[t] = l
+			}
+		}
+		x.all = slices.DeleteFunc(x.all, gone)
+	}
+	// Lists loaded oldest first (a snapshot, a log in order) only need
+	// turning round.
 	byNewest := func(list []*PublicVideo) {
-		sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
+		switch {
+		case slices.IsSortedFunc(list, newestFirst):
+		case slices.IsSortedFunc(list, oldestFirst):
+			slices.Reverse(list)
+		default:
+			sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
+		}
 	}
 	for _, l := range x.byOwner {
 		byNewest(l)
@@ -171,8 +208,23 @@ func (x *Index) EndBulk() {
 	for _, l := range x.byTag {
 		byNewest(l)
 	}
-	sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	if !slices.IsSortedFunc(x.all, oldestFirst) {
+		sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	}
 }
+
+// newestFirst and oldestFirst compare for slices.IsSortedFunc.
+func newestFirst(a, b *PublicVideo) int {
+	switch {
+	case Newer(a, b):
+		return -1
+	case Newer(b, a):
+		return 1
+	}
+	return 0
+}
+
+func oldestFirst(a, b *PublicVideo) int { return newestFirst(b, a) }
 
 // Len is the number of public videos in the catalogue.
 func (x *Index) Len() int {
@@ -195,6 +247,10 @@ func (x *Index) removeVideo(id string) {
 		return
 	}
 	delete(x.videos, id)
+	if x.bulk {
+		x.stale = true // EndBulk drops it from the lists
+		return
+	}
 	drop := func(list []*PublicVideo) []*PublicVideo {
 		return slices.DeleteFunc(list, func(v *PublicVideo) bool { return v.ID == id })
 	}

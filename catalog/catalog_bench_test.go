@@ -1,10 +1,12 @@
 package catalog_test
 
 import (
+	"bytes"
 	"fmt"
 	"kurz/catalog"
 	"kurz/catalog/catalogtest"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,6 +78,47 @@ func BenchmarkLoadIndex(b *testing.B) {
 				for _, v := range vids {
 					x.PutVideo(v)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkLoadSnapshot is a start from the catalogue snapshot: read and
+// index n videos (the file already in memory).
+func BenchmarkLoadSnapshot(b *testing.B) {
+	for _, n := range []int{1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			owners := make([]string, 1000)
+			for i := range owners {
+				owners[i] = kurz.NewID("eu")
+			}
+			x := catalog.NewIndex()
+			x.BeginBulk()
+			now := time.Now()
+			for i := range n {
+				x.PutVideo(catalogtest.Video(rng, i, now, owners))
+			}
+			x.EndBulk()
+			var buf bytes.Buffer
+			if err := x.WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			var ru0, ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			defer func() {
+				syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+				cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op") // what the process used, whatever else runs
+			}()
+			for b.Loop() {
+				x := catalog.NewIndex()
+				x.BeginBulk()
+				if _, err := x.LoadSnapshot(buf.Bytes(), func(string) bool { return true }); err != nil {
+					b.Fatal(err)
+				}
+				x.EndBulk()
 			}
 		})
 	}

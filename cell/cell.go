@@ -99,6 +99,7 @@ type Cell struct {
 	logMu   sync.Mutex
 	logWake chan struct{}
 	bgMu    sync.Mutex
+	closers []func()
 	bg      context.Context
 	stop    context.CancelFunc
 	done    sync.WaitGroup
@@ -134,6 +135,14 @@ func (c *Cell) Go(f func(ctx context.Context)) {
 	go func() { defer c.done.Done(); f(c.bg) }()
 }
 
+// AtClose registers f to run when the cell closes, after its background
+// work has stopped and before its stores close.
+func (c *Cell) AtClose(f func()) {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	c.closers = append(c.closers, f)
+}
+
 // Close stops the cell's background work and job queue and releases its
 // stores. It is safe after a partial start.
 func (c *Cell) Close() error {
@@ -152,6 +161,13 @@ func (c *Cell) Close() error {
 		}
 	}
 	c.done.Wait()
+	c.bgMu.Lock()
+	closers := c.closers
+	c.closers = nil
+	c.bgMu.Unlock()
+	for _, f := range closers {
+		f()
+	}
 	var err error
 	if c.KeyStore != nil {
 		err = c.KeyStore.Close()

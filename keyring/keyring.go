@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // KeySize is the size of every key in bytes (AES-256).
@@ -36,9 +38,19 @@ const version = 1
 var ErrDecrypt = errors.New("keyring: cannot decrypt")
 
 // Keyring is one region's set of keys. It is safe for concurrent use.
+//
+// A keyring loaded from a key file follows a rotation of that file (see
+// Rotate) while it serves: once the next KEK appears beside the file, new
+// data keys are wrapped under it and keys wrapped under either are opened;
+// once the rotation ends, the old KEK is dropped from memory too.
 type Keyring struct {
-	kek   cipher.AEAD
-	index []byte // blind-index key, derived from the KEK
+	mu    sync.RWMutex
+	keks  []cipher.AEAD // keks[0] wraps new data keys; all of them open
+	index []byte        // blind-index key: derived from the first KEK, kept across rotations
+
+	path     string    // the key file, if loaded from one
+	hasNext  bool      // the next KEK (path + ".next") is loaded
+	reloaded time.Time // last reload after a key did not open
 }
 
 // New builds a keyring from a 32-byte KEK.
@@ -50,11 +62,18 @@ func New(kek []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := hkdf.Key(sha256.New, kek, nil, "kurz blind index v1", KeySize)
+	idx, err := indexKey(kek)
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{kek: aead, index: idx}, nil
+	return &Keyring{keks: []cipher.AEAD{aead}, index: idx}, nil
+}
+
+// indexKey is the blind-index key a region's first KEK derives. A rotated
+// KEK does not derive it again: the key file carries it on, so the
+// indexes stored under it keep working.
+func indexKey(kek []byte) ([]byte, error) {
+	return hkdf.Key(sha256.New, kek, nil, "kurz blind index v1", KeySize)
 }
 
 // ParseKey decodes a base64 (standard or URL, padded or not) 32-byte key,
@@ -73,7 +92,7 @@ func ParseKey(s string) ([]byte, error) {
 // folder) with a fresh random key if it does not exist. A key file readable
 // by others is refused.
 func LoadOrCreate(path string) (*Keyring, error) {
-	b, err := os.ReadFile(path)
+	_, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, err
@@ -96,19 +115,14 @@ func LoadOrCreate(path string) (*Keyring, error) {
 		if err := f.Close(); err != nil {
 			return nil, err
 		}
-		return New(k)
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, fmt.Errorf("keyring: read key file: %w", err)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("keyring: key file %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
-	}
-	k, err := ParseKey(string(b))
-	if err != nil {
+	k := &Keyring{path: path}
+	if err := k.load(); err != nil {
 		return nil, err
 	}
-	return New(k)
+	return k, nil
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -121,30 +135,76 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 
 // NewDataKey makes a fresh data key for a person and returns it with its
 // wrapped form (sealed under the KEK, bound to userID) for storage.
+//
+// While a rotation runs, new keys are wrapped under the next KEK: a key
+// file's keyring looks for it before every new key.
 func (k *Keyring) NewDataKey(userID string) (*DataKey, []byte, error) {
+	if k.path != "" {
+		_, err := os.Stat(k.path + nextSuffix)
+		k.mu.RLock()
+		changed := (err == nil) != k.hasNext
+		k.mu.RUnlock()
+		if changed {
+			if err := k.load(); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	raw := make([]byte, KeySize)
 	rand.Read(raw)
 	dk, err := newDataKey(userID, raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	return dk, seal(k.kek, raw, []byte("kurz dek\x00"+userID)), nil
+	k.mu.RLock()
+	kek := k.keks[0]
+	k.mu.RUnlock()
+	return dk, seal(kek, raw, dekAAD(userID)), nil
 }
 
-// Unwrap opens a stored wrapped data key of userID.
+func dekAAD(userID string) []byte { return []byte("kurz dek\x00" + userID) }
+
+// Unwrap opens a stored wrapped data key of userID. A key that opens
+// under none of the loaded KEKs makes a key file's keyring read its files
+// again (at most once a second), in case a rotation began or ended.
 func (k *Keyring) Unwrap(userID string, wrapped []byte) (*DataKey, error) {
-	raw, err := open(k.kek, wrapped, []byte("kurz dek\x00"+userID))
+	raw, err := k.unwrap(userID, wrapped)
+	if err != nil && k.path != "" {
+		k.mu.Lock()
+		stale := time.Since(k.reloaded) > time.Second
+		if stale {
+			k.reloaded = time.Now()
+		}
+		k.mu.Unlock()
+		if stale && k.load() == nil {
+			raw, err = k.unwrap(userID, wrapped)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return newDataKey(userID, raw)
 }
 
+func (k *Keyring) unwrap(userID string, wrapped []byte) ([]byte, error) {
+	k.mu.RLock()
+	keks := k.keks
+	k.mu.RUnlock()
+	for _, kek := range keks {
+		if raw, err := open(kek, wrapped, dekAAD(userID)); err == nil {
+			return raw, nil
+		}
+	}
+	return nil, ErrDecrypt
+}
+
 // Index returns the blind index of value for a purpose (such as "email"):
 // an HMAC-SHA256 under the region's index key, used for equality lookups
 // without storing the value.
 func (k *Keyring) Index(purpose string, value []byte) []byte {
+	k.mu.RLock()
 	m := hmac.New(sha256.New, k.index)
+	k.mu.RUnlock()
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write(value)

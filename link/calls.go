@@ -157,6 +157,10 @@ type ReleaseEmailRequest struct {
 type LogSinceRequest struct {
 	After       int64 `json:"after"`
 	WaitSeconds int   `json:"wait"`
+	// FromStart says the reader is re-reading the whole log from the
+	// start (after an answer Behind), so a position below the horizon is
+	// expected.
+	FromStart bool `json:"from_start"`
 }
 
 // LogSinceResponse holds the entries after the position asked and the
@@ -165,6 +169,10 @@ type LogSinceRequest struct {
 type LogSinceResponse struct {
 	Entries []*kurz.LogEntry `json:"entries"`
 	Head    int64            `json:"head"`
+	// Behind says the position asked is below the log's compaction
+	// horizon: removals after it may be gone from the log, so the reader
+	// drops what it holds of the region and reads from the start.
+	Behind bool `json:"behind,omitempty"`
 }
 
 // CounterDelta is an anonymous change of a public counter, applied once

@@ -37,6 +37,9 @@ var Dialect = func() *sqlstore.Dialect {
 		// sweeps): session locks in their own key space.
 		TryLock: `SELECT pg_try_advisory_lock(4231579, hashtext($1))`,
 		Unlock:  `SELECT pg_advisory_unlock(4231579, hashtext($1))`,
+		// A region export reads every table in one snapshot.
+		SnapshotIsolation: sql.LevelRepeatableRead,
+		AfterRestore:      `SELECT setval(pg_get_serial_sequence('public_log', 'seq'), COALESCE((SELECT max(seq) FROM public_log), 0) + 1, false)`,
 		IsUniqueViolation: func(err error) bool {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && e.Code == "23505"

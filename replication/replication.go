@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kurz"
@@ -29,11 +31,16 @@ type Service struct {
 	// pos is how far this node's catalogue has applied each peer's log.
 	posMu sync.Mutex
 	pos   map[kurz.Region]int64
+	// resyncTo is, for a peer whose log is re-read from the start, the
+	// head it had when that began.
+	resyncTo map[kurz.Region]int64
+	// ownSeq is how far the catalogue has applied the region's own log.
+	ownSeq atomic.Int64
 }
 
 // New returns the replication service of region c.
 func New(c *cell.Cell) *Service {
-	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}, pos: map[kurz.Region]int64{}}
+	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}, pos: map[kurz.Region]int64{}, resyncTo: map[kurz.Region]int64{}}
 	for _, r := range c.Regions {
 		if r != c.Region {
 			s.health[r] = PeerHealth{} // not reached yet
@@ -80,6 +87,7 @@ func (c *Service) followOwnLog(ctx context.Context, seq int64) {
 			c.applyToIndex(e)
 			seq = e.Seq
 		}
+		c.ownSeq.Store(seq)
 	}
 }
 
@@ -103,9 +111,14 @@ func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 			cell.Sleep(ctx, time.Second)
 			continue
 		}
-		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: pos, WaitSeconds: 8})
+		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: pos, WaitSeconds: 8, FromStart: c.fromStart(peer, pos)})
 		if err == nil {
 			err = checkPeerEntries(peer, out.Entries)
+		}
+		if err == nil && out.Behind {
+			if err = c.resync(ctx, peer, out.Head); err == nil {
+				continue
+			}
 		}
 		if err != nil {
 			if errors.Is(err, link.ErrForeignID) {
@@ -175,9 +188,17 @@ func (c *Service) catchUp(ctx context.Context, peer kurz.Region, pos int64) {
 		if have >= pos {
 			return
 		}
-		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: have})
+		out, err := c.Link.LogSince(ctx, peer, link.LogSinceRequest{After: have, FromStart: c.fromStart(peer, have)})
 		if err == nil {
 			err = checkPeerEntries(peer, out.Entries)
+		}
+		if err == nil && out.Behind {
+			// The leader re-reads the peer; this node's catalogue follows.
+			c.dropFromIndex(peer)
+			c.posMu.Lock()
+			c.pos[peer], c.resyncTo[peer] = 0, out.Head
+			c.posMu.Unlock()
+			continue
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -260,12 +281,28 @@ func applyReplica(ctx context.Context, q kurz.Queries, e *kurz.LogEntry) error {
 	return nil
 }
 
-// loadIndex fills the catalogue at start: the replicas of other regions,
-// then this region's own log replayed from the beginning. It returns the
-// own log position reached.
+// loadIndex fills the catalogue at start: from the snapshot the last
+// clean stop wrote, where it fits the database (see loadSnapshot), else
+// from the replicas of other regions; then this region's own log replayed
+// after the snapshot's position (from the beginning without one). It
+// returns the own log position reached.
 func (c *Service) loadIndex(ctx context.Context) (int64, error) {
+	start := time.Now()
+	var used, peersLoaded bool
+	defer func() {
+		c.Log.Info("catalogue loaded", "videos", c.Index.Len(), "from_snapshot", used, "replicas_from_snapshot", peersLoaded,
+			"seconds", time.Since(start).Seconds())
+	}()
+	// Nearly everything allocated while loading stays: collecting
+	// garbage meanwhile would only scan the growing catalogue again and
+	// again. (A memory limit, GOMEMLIMIT, still applies.)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	c.Index.BeginBulk()
 	defer c.Index.EndBulk()
+	seq, peersLoaded, used, err := c.loadSnapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
 	// Positions before replicas: whatever is applied in between is fetched
 	// again (applying an entry twice is harmless), never skipped.
 	for _, r := range c.Regions {
@@ -281,6 +318,9 @@ func (c *Service) loadIndex(ctx context.Context) (int64, error) {
 		c.posMu.Unlock()
 	}
 	for _, kind := range []string{"profile", "video"} {
+		if peersLoaded {
+			break
+		}
 		rows, err := c.Store.Replicas(ctx, kind)
 		if err != nil {
 			return 0, err
@@ -293,9 +333,8 @@ func (c *Service) loadIndex(ctx context.Context) (int64, error) {
 			c.applyToIndex(&kurz.LogEntry{Kind: logKind, Data: data})
 		}
 	}
-	var seq int64
 	for {
-		entries, err := c.Store.LogAfter(ctx, seq, 500)
+		entries, err := c.Store.LogAfter(ctx, seq, 5000)
 		if err != nil {
 			return 0, err
 		}
@@ -365,7 +404,10 @@ func (c *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.ownSeq.Store(seq)
+	c.AtClose(c.saveSnapshot)
 	c.Go(func(ctx context.Context) { c.followOwnLog(ctx, seq) })
+	c.Go(func(ctx context.Context) { c.Lead(ctx, "compact", c.compactLoop, nil) })
 	for _, r := range c.Regions {
 		if r != c.Region {
 			c.Go(func(ctx context.Context) { c.followPeer(ctx, r) })
@@ -502,6 +544,21 @@ func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest
 // link.
 func (c *Service) RegisterLink(m *link.Mux) {
 	link.Handle(m, link.RouteLogSince, func(ctx context.Context, from kurz.Region, in *link.LogSinceRequest) (*link.LogSinceResponse, error) {
+		if in.After > 0 && !in.FromStart {
+			if s, err := c.compactor(); err == nil {
+				horizon, err := s.LogHorizon(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if in.After < horizon {
+					head, err := c.Store.LastLogSeq(ctx)
+					if err != nil {
+						return nil, err
+					}
+					return &link.LogSinceResponse{Entries: []*kurz.LogEntry{}, Head: head, Behind: true}, nil
+				}
+			}
+		}
 		entries, err := c.LogSince(ctx, in.After, time.Duration(min(max(in.WaitSeconds, 0), 25))*time.Second)
 		if err != nil {
 			return nil, err

@@ -52,6 +52,12 @@ type Dialect struct {
 	// without waiting (TryLock answers a boolean); without them the
 	// database belongs to one process and its locks live in memory.
 	TryLock, Unlock string
+	// SnapshotIsolation is the isolation level of Dump's read
+	// transaction (SQLite's read transactions see one snapshot anyway).
+	SnapshotIsolation sql.IsolationLevel
+	// AfterRestore, if set, runs after rows were restored with their own
+	// keys (it moves sequences past them).
+	AfterRestore string
 }
 
 // DB is a region's database: a connection for writes and a pool for reads

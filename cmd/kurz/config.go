@@ -157,7 +157,7 @@ const exampleConfig = `# kurz serve settings. Every key is a flag of "kurz serve
 addr = "127.0.0.1:8081"
 data = "/var/lib/kurz"
 regions = ["eu"]
-topology = "eu-us"              # the country table: eu-us-sg, eu-us or single
+topology = "eu-us"              # the country table: eu-us-sg, eu-us, eu-sg or single
 directory = "eu"
 peer = { us = "https://us.example.org" }
 link-secret-file = "/etc/kurz/link.secret"   # mode 0600; or KURZ_LINK_SECRET. Never the secret itself in this file

@@ -55,6 +55,12 @@ func run(args []string) error {
 		}
 	case "migrate":
 		return migrate(args[1:])
+	case "keys":
+		return keys(args[1:])
+	case "log":
+		return logCmd(args[1:])
+	case "region":
+		return regionCmd(args[1:])
 	case "config":
 		if len(args) > 1 && args[1] == "example" {
 			fmt.Print(exampleConfig)
@@ -82,6 +88,9 @@ const usage = `usage:
   kurz privacy report --region R [--json]               residency report: data classes, counts, flows, peers, self-check
   kurz safety report --region R --from D --to D [--format csv|json]   transparency report of moderation decisions
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain
+  kurz keys rotate --region R [--batch N] [--pause D]   re-wrap every data key under a new KEK while serving; resumable
+  kurz log compact --region R                           keep the latest public-log entry per object (also done hourly)
+  kurz region keygen|export|import|detach …             split a region off to another operator (kurz region help)
 The admin and privacy commands take --data and --db like serve.`
 
 // openRegion parses the flags shared by the admin commands and opens the
@@ -322,7 +331,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []s
 	fs.DurationVar(&cfg.Timeouts.Write, "write-timeout", cfg.Timeouts.Write, "longest time to write a response (media and export downloads are held to --min-rate instead)")
 	fs.DurationVar(&cfg.Timeouts.Idle, "idle-timeout", cfg.Timeouts.Idle, "how long a kept-alive connection may wait for its next request")
 	fs.Int64Var(&cfg.Timeouts.MinRate, "min-rate", cfg.Timeouts.MinRate, "slowest upload or download kept, in bytes per second over 20 seconds")
-	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, or single (everyone in the default region); --country changes one entry")
+	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, eu-sg, or single (everyone in the default region); --country changes one entry")
 	fs.BoolVar(&cfg.UnboxedMedia, "unboxed-media", false, "process uploads even where the media box (own user, Landlock, no network) cannot be made; without it such a server refuses uploads")
 	moreFlags(fs, &cfg)
 	// Config file and KURZ_* environment first, flags over them.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -216,6 +217,39 @@ func testPersonKeys(t *testing.T, s kurz.Store) {
 	noErr(t, s.DeletePersonKey(ctx(), "eu_x"))
 	if k := must(s.PersonKey(ctx(), "eu_y"))(t); string(k) != "other" {
 		t.Fatalf("another person's key changed: %q", k)
+	}
+	// A KEK rotation lists the keys and swaps each only if unchanged.
+	inner := s
+	if r, isRec := s.(recStore); isRec {
+		inner = r.s
+	}
+	rot, ok := inner.(interface {
+		PersonKeys(ctx context.Context, after string, limit int) ([]string, [][]byte, error)
+		SwapPersonKey(ctx context.Context, userID string, old, new []byte) (bool, error)
+	})
+	if !ok {
+		t.Fatal("the store cannot list and swap wrapped keys (KEK rotation)")
+	}
+	noErr(t, s.PutPersonKey(ctx(), "eu_z", []byte("zz")))
+	ids, keys, err := rot.PersonKeys(ctx(), "", 1)
+	noErr(t, err)
+	if len(ids) != 1 || ids[0] != "eu_y" || string(keys[0]) != "other" {
+		t.Fatalf("PersonKeys first page = %q %q", ids, keys)
+	}
+	if ids, _, err = rot.PersonKeys(ctx(), "eu_y", 10); err != nil || len(ids) != 1 || ids[0] != "eu_z" {
+		t.Fatalf("PersonKeys after eu_y = %q %v", ids, err)
+	}
+	if ok := must(rot.SwapPersonKey(ctx(), "eu_z", []byte("stale"), []byte("new")))(t); ok {
+		t.Fatal("SwapPersonKey replaced a key that had changed")
+	}
+	if ok := must(rot.SwapPersonKey(ctx(), "eu_x", nil, []byte("new")))(t); ok {
+		t.Fatal("SwapPersonKey brought back an erased key")
+	}
+	if ok := must(rot.SwapPersonKey(ctx(), "eu_z", []byte("zz"), []byte("new")))(t); !ok {
+		t.Fatal("SwapPersonKey did not replace an unchanged key")
+	}
+	if k := must(s.PersonKey(ctx(), "eu_z"))(t); string(k) != "new" {
+		t.Fatalf("key after swap = %q", k)
 	}
 }
 

@@ -21,6 +21,9 @@ var logTests = []test{
 	{"RedactLog", testRedactLog},
 	{"Replicas", testReplicas},
 	{"LogPositions", testLogPositions},
+	{"CompactLog", testCompactLog},
+	{"DropReplicas", testDropReplicas},
+	{"DetachRegion", testDetachRegion},
 }
 
 func appendLog(t *testing.T, q kurz.Queries, kind, id string, n int) *kurz.LogEntry {

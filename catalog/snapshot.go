@@ -1,0 +1,339 @@
+package catalog
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// A snapshot is the whole catalogue in a compact binary form, written when
+// a region stops and read when it starts, so a start does not replay the
+// public log. It holds public data only. Layout: magic, the positions it
+// reflects (SnapshotMeta), the profiles, the videos oldest first, and a
+// CRC-32 of everything before it.
+const snapshotMagic = "kurzcat\x02"
+
+// ErrSnapshot means a snapshot is damaged or of another format.
+var ErrSnapshot = errors.New("catalog: not a usable snapshot")
+
+// SnapshotMeta says what a snapshot reflects: the region that wrote it,
+// how far it had applied its own log, and each peer's log.
+type SnapshotMeta struct {
+	Region string
+	OwnSeq int64
+	Peers  map[string]int64
+}
+
+// WriteSnapshot writes the catalogue and meta to w.
+func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
+	crc := crc32.NewIEEE()
+	bw := bufio.NewWriterSize(io.MultiWriter(w, crc), 1<<16)
+	var buf []byte
+	str := func(s string) { buf = binary.AppendUvarint(buf, uint64(len(s))); buf = append(buf, s...) }
+	num := func(n int64) { buf = binary.AppendVarint(buf, n) }
+	flush := func() error { _, err := bw.Write(buf); buf = buf[:0]; return err }
+	buf = append(buf, snapshotMagic...)
+	str(meta.Region)
+	num(meta.OwnSeq)
+	peers := make([]string, 0, len(meta.Peers))
+	for p := range meta.Peers {
+		peers = append(peers, p)
+	}
+	sort.Strings(peers)
+	num(int64(len(peers)))
+	for _, p := range peers {
+		str(p)
+		num(meta.Peers[p])
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	num(int64(len(x.profiles)))
+	for _, p := range x.profiles {
+		str(p.ID)
+		str(p.Handle)
+		str(p.DisplayName)
+		str(p.Bio)
+		num(b2i(p.Private))
+		num(p.Followers)
+		num(p.Following)
+		if len(buf) > 1<<15 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	num(int64(len(x.all)))
+	for _, v := range x.all {
+		str(v.ID)
+		str(v.OwnerID)
+		str(v.Handle)
+		str(v.Caption)
+		num(int64(len(v.Hashtags)))
+		for _, t := range v.Hashtags {
+			str(t)
+		}
+		num(v.DurationMS)
+		num(int64(v.Width))
+		num(int64(v.Height))
+		num(v.Likes)
+		num(v.Comments)
+		num(v.Views)
+		num(v.CreatedAt.UnixNano())
+		num(b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2)
+		str(v.Label)
+		num(int64(len(v.Countries)))
+		for _, c := range v.Countries {
+			str(c)
+		}
+		if len(buf) > 1<<15 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(binary.BigEndian.AppendUint32(nil, crc.Sum32()))
+	return err
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// snapReader decodes a snapshot held in memory. Its strings are slices of
+// one copy of the whole file (src), so loading allocates no string per
+// field; the catalogue keeps that copy for as long as it holds any of them.
+type snapReader struct {
+	b   []byte
+	src string
+	pos int
+	err error
+}
+
+func (r *snapReader) num() int64 {
+	if r.err != nil {
+		return 0
+	}
+	n, k := binary.Varint(r.b[r.pos:])
+	if k <= 0 {
+		r.err = ErrSnapshot
+		return 0
+	}
+	r.pos += k
+	return n
+}
+
+func (r *snapReader) str() string {
+	if r.err != nil {
+		return ""
+	}
+	n, k := binary.Uvarint(r.b[r.pos:])
+	if k <= 0 || uint64(len(r.b)-r.pos-k) < n {
+		r.err = ErrSnapshot
+		return ""
+	}
+	start := r.pos + k
+	r.pos = start + int(n)
+	if r.pos > len(r.src) {
+		r.err = ErrSnapshot
+		return ""
+	}
+	return r.src[start:r.pos]
+}
+
+func newSnapReader(b []byte) (*snapReader, error) {
+	if len(b) < len(snapshotMagic)+4 || string(b[:len(snapshotMagic)]) != snapshotMagic {
+		return nil, ErrSnapshot
+	}
+	body := b[:len(b)-4]
+	if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(b[len(b)-4:]) {
+		return nil, ErrSnapshot
+	}
+	return &snapReader{b: body, pos: len(snapshotMagic)}, nil
+}
+
+func (r *snapReader) meta() SnapshotMeta {
+	m := SnapshotMeta{Region: r.str(), OwnSeq: r.num(), Peers: map[string]int64{}}
+	for n := r.num(); n > 0 && r.err == nil; n-- {
+		p := r.str()
+		m.Peers[p] = r.num()
+	}
+	return m
+}
+
+// ReadSnapshotMeta reads what a snapshot reflects, checking its sum.
+func ReadSnapshotMeta(b []byte) (SnapshotMeta, error) {
+	r, err := newSnapReader(b)
+	if err != nil {
+		return SnapshotMeta{}, err
+	}
+	r.src = string(r.b[:min(len(r.b), 1<<16)])
+	m := r.meta()
+	return m, r.err
+}
+
+// LoadSnapshot puts a snapshot's profiles and videos whose IDs keep
+// accepts into the catalogue (in bulk: call it between BeginBulk and
+// EndBulk). On error the catalogue may hold part of it. The catalogue's
+// strings point into b (no copy of each field is made), so b must not be
+// changed afterwards.
+func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta, error) {
+	r, err := newSnapReader(b)
+	if err != nil {
+		return SnapshotMeta{}, err
+	}
+	// b belongs to the catalogue from now on (see the doc comment).
+	r.src = unsafe.String(unsafe.SliceData(r.b), len(r.b))
+	m := r.meta()
+	for n := r.num(); n > 0 && r.err == nil; n-- {
+		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
+			Followers: r.num(), Following: r.num()}
+		if r.err == nil && keep(p.ID) {
+			x.PutProfile(p)
+		}
+	}
+	count := r.num()
+	if count < 0 || count > int64(len(r.b)) {
+		return m, ErrSnapshot
+	}
+	// One allocation for all videos and one for their hashtags.
+	slab := make([]PublicVideo, count)
+	tagSlab := make([]string, 0, 2*count)
+	x.reserve(int(count))
+	for i := range slab {
+		if r.err != nil {
+			break
+		}
+		v := &slab[i]
+		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), r.str(), r.str(), r.str()
+		tags := r.num()
+		if tags < 0 || tags > int64(len(r.b)) {
+			r.err = ErrSnapshot
+			break
+		}
+		first := len(tagSlab)
+		for range tags {
+			tagSlab = append(tagSlab, r.str())
+		}
+		v.Hashtags = tagSlab[first:len(tagSlab):len(tagSlab)]
+		v.DurationMS = r.num()
+		v.Width, v.Height = int(r.num()), int(r.num())
+		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
+		v.CreatedAt = time.Unix(0, r.num()).UTC()
+		flags := r.num()
+		v.Reduced, v.AgeRestricted = flags&2 != 0, flags&4 != 0
+		v.Label = r.str()
+		if n := r.num(); n < 0 || n > int64(len(r.b)) {
+			r.err = ErrSnapshot
+		} else if n > 0 {
+			v.Countries = make([]string, n)
+			for i := range v.Countries {
+				v.Countries[i] = r.str()
+			}
+		}
+		if r.err == nil && keep(v.ID) {
+			x.loadVideo(v)
+		}
+	}
+	if r.err == nil && r.pos != len(r.b) {
+		r.err = ErrSnapshot
+	}
+	return m, r.err
+}
+
+// loadVideo adds a video during a bulk load, like PutVideo.
+func (x *Index) loadVideo(v *PublicVideo) {
+	x.mu.Lock()
+	if !x.bulk {
+		x.mu.Unlock()
+		x.PutVideo(v)
+		return
+	}
+	defer x.mu.Unlock()
+	n := len(x.videos)
+	x.videos[v.ID] = v
+	if len(x.videos) == n {
+		x.stale = true // a second version of one video
+	}
+	x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
+	for _, t := range v.Hashtags {
+		x.byTag[t] = append(x.byTag[t], v)
+	}
+	x.all = append(x.all, v)
+	x.dirty, x.gen = true, x.gen+1
+}
+
+// reserve makes room for n videos in an empty catalogue.
+func (x *Index) reserve(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if len(x.videos) == 0 {
+		x.videos = make(map[string]*PublicVideo, n)
+		x.all = make([]*PublicVideo, 0, n)
+	}
+}
+
+// RemoveRegion drops every video and profile of region r (a peer that is
+// re-read from the start, or detached).
+func (x *Index) RemoveRegion(r string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	prefix := r + "_"
+	for id, p := range x.profiles {
+		if strings.HasPrefix(id, prefix) {
+			delete(x.byHandle, p.Handle)
+			delete(x.profiles, id)
+		}
+	}
+	gone := func(v *PublicVideo) bool { return strings.HasPrefix(v.ID, prefix) }
+	for id := range x.videos {
+		if strings.HasPrefix(id, prefix) {
+			delete(x.videos, id)
+		}
+	}
+	for o, l := range x.byOwner {
+		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+			delete(x.byOwner, o)
+		} else {
+			x.byOwner[o] = l
+		}
+	}
+	for t, l := range x.byTag {
+		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+			delete(x.byTag, t)
+		} else {
+			x.byTag[t] = l
+		}
+	}
+	x.all = slices.DeleteFunc(x.all, gone)
+	x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(s Scored) bool { return gone(s.V) })
+	x.dirty, x.gen = true, x.gen+1
+}
+
+// VideoIDs lists the IDs of region r's videos.
+func (x *Index) VideoIDs(r string) []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []string
+	for id := range x.videos {
+		if strings.HasPrefix(id, r+"_") {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+package catalog_test
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"kurz"
+	"kurz/catalog"
+	"kurz/catalog/catalogtest"
+)
+
+// TestSnapshotRoundTrip: a catalogue written to a snapshot and read back
+// holds the same videos, profiles and lists; a damaged snapshot is
+// refused; keep filters by ID.
+func TestSnapshotRoundTrip(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	owners := []string{kurz.NewID("eu"), kurz.NewID("us")}
+	x := catalog.NewIndex()
+	now := time.Now().UTC()
+	for i := range 500 {
+		v := catalogtest.Video(rng, i, now, owners)
+		r, _ := kurz.ParseID(v.OwnerID)
+		v.ID = kurz.NewID(r)
+		v.Label, v.Reduced, v.AgeRestricted = "l", i%2 == 0, i%3 == 0
+		if i%4 == 0 {
+			v.Countries = []string{"DE", "FR"}
+		}
+		x.PutVideo(v)
+	}
+	for _, o := range owners {
+		x.PutProfile(&catalog.PublicProfile{ID: o, Handle: "h" + o, DisplayName: "D", Bio: "b", Private: true, Followers: 3, Following: 4})
+	}
+	var buf bytes.Buffer
+	meta := catalog.SnapshotMeta{Region: "eu", OwnSeq: 42, Peers: map[string]int64{"us": 7}}
+	if err := x.WriteSnapshot(&buf, meta); err != nil {
+		t.Fatal(err)
+	}
+	y := catalog.NewIndex()
+	y.BeginBulk()
+	got, err := y.LoadSnapshot(buf.Bytes(), func(string) bool { return true })
+	y.EndBulk()
+	if err != nil || !reflect.DeepEqual(got, meta) {
+		t.Fatalf("meta %+v, %v", got, err)
+	}
+	if x.Len() != y.Len() {
+		t.Fatalf("videos: %d, want %d", y.Len(), x.Len())
+	}
+	for _, o := range owners {
+		a, b := x.OwnerVideos(o, nil, 1000), y.OwnerVideos(o, nil, 1000)
+		if len(a) != len(b) {
+			t.Fatalf("owner list %d != %d", len(b), len(a))
+		}
+		for i := range a {
+			if !reflect.DeepEqual(*a[i], *b[i]) {
+				t.Fatalf("video %d:\n%+v\n%+v", i, *a[i], *b[i])
+			}
+		}
+		pa, _ := x.Profile(o)
+		pb, _ := y.Profile(o)
+		if !reflect.DeepEqual(pa, pb) {
+			t.Fatalf("profile %+v != %+v", pb, pa)
+		}
+	}
+	// keep: only eu's objects.
+	z := catalog.NewIndex()
+	if _, err := z.LoadSnapshot(buf.Bytes(), func(id string) bool { r, _ := kurz.ParseID(id); return r == "eu" }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := z.Profile(owners[1]); ok || len(z.OwnerVideos(owners[1], nil, 10)) != 0 || len(z.OwnerVideos(owners[0], nil, 10)) == 0 {
+		t.Fatal("keep did not filter by region")
+	}
+	// RemoveRegion drops a region's objects.
+	y.RemoveRegion("us")
+	if _, ok := y.Profile(owners[1]); ok || len(y.OwnerVideos(owners[1], nil, 10)) != 0 || y.Len() != len(x.OwnerVideos(owners[0], nil, 1000)) {
+		t.Fatal("RemoveRegion left us objects")
+	}
+	// A flipped byte is refused.
+	b := bytes.Clone(buf.Bytes())
+	b[len(b)/2] ^= 1
+	if _, err := catalog.NewIndex().LoadSnapshot(b, func(string) bool { return true }); !errors.Is(err, catalog.ErrSnapshot) {
+		t.Fatalf("damaged snapshot: %v", err)
+	}
+}
+
+// TestBulkLoadReplaces: during a load, later versions replace earlier
+// ones and removals remove, in every list, as outside a load.
+func TestBulkLoadReplaces(t *testing.T) {
+	t.Parallel()
+	owner := kurz.NewID("eu")
+	now := time.Now()
+	x := catalog.NewIndex()
+	x.BeginBulk()
+	a := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: owner, Hashtags: []string{"x"}, CreatedAt: now}
+	b := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: owner, Hashtags: []string{"x"}, CreatedAt: now.Add(time.Second)}
+	x.PutVideo(a)
+	x.PutVideo(b)
+	a2 := *a
+	a2.Likes, a2.Hashtags = 5, []string{"y"}
+	x.PutVideo(&a2)
+	x.RemoveVideo(b.ID)
+	x.EndBulk()
+	if l := x.OwnerVideos(owner, nil, 10); len(l) != 1 || l[0].Likes != 5 {
+		t.Fatalf("owner list after a bulk load: %+v", l)
+	}
+	if l := x.TagVideos("x", nil, 10); len(l) != 0 {
+		t.Fatalf("tag x keeps %d replaced or removed videos", len(l))
+	}
+	if l := x.TagVideos("y", nil, 10); len(l) != 1 || x.Len() != 1 {
+		t.Fatalf("tag y: %d, len %d", len(l), x.Len())
+	}
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/catalog"
+	"kurz/cell"
+	"kurz/replication"
+	"kurz/sqlite"
+)
+
+// historyPerVideo is how many log entries each of eu's own videos has:
+// published, then counters republished (a like, a view, a comment each
+// write a new snapshot of the video to the log).
+const historyPerVideo = 3
+
+// benchStartup: start-up of a region with a large catalogue, and its
+// public log, before and after compaction and with the catalogue snapshot
+// a clean stop writes.
+func benchStartup() error {
+	const sec = "7. Start-up and log compaction"
+	c := newCatalogue(0)
+	c.data = filepath.Join(workDir, "startup-data")
+	env := []string{"KURZ_LINK_SECRET=" + c.secret}
+	addr := freePort()
+	args := c.serveArgs()
+	serveCmd := "KURZ_LINK_SECRET=… kurz serve --addr " + addr + " " + shortCmd(strings.Join(args, " "))
+	// A first start makes the region's databases and keys.
+	p, err := startKurz("kurz-startup-init", addr, env, args...)
+	if err != nil {
+		return err
+	}
+	p.stop()
+	size := o.sizes[len(o.sizes)-1]
+	if err := seedStartup(c, size); err != nil {
+		return err
+	}
+	label := fmt.Sprintf("kurz %dk videos", size/1000)
+	if size >= 1_000_000 {
+		label = fmt.Sprintf("kurz %gM videos", float64(size)/1e6)
+	}
+	db := filepath.Join(c.data, "eu", "kurz.db")
+	snap := filepath.Join(c.data, "eu", replication.SnapshotFile)
+	logStats := func(when string) error {
+		store, err := sqlite.Open(context.Background(), db)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		var rows, bytes int64
+		if err := store.SQL().QueryRow(`SELECT count(*), COALESCE(sum(length(data)), 0) FROM public_log`).Scan(&rows, &bytes); err != nil {
+			return err
+		}
+		record(sec, label, "public log entries, "+when, "entries", "SELECT count(*) FROM public_log", float64(rows))
+		record(sec, label, "public log data, "+when, "MiB", "SELECT sum(length(data)) FROM public_log", float64(bytes)/(1<<20))
+		return nil
+	}
+	startOnce := func(metric string) error {
+		t0 := time.Now()
+		p, err := startKurz("kurz-startup", addr, env, args...)
+		if err != nil {
+			return err
+		}
+		record(sec, label, metric, "s", serveCmd, time.Since(t0).Seconds())
+		// CPU time the process used until ready: on a busy machine the
+		// wall clock says more about the neighbours.
+		if cpu, err := procCPU(p.pid()); err == nil {
+			record(sec, label, metric+", CPU time of the process", "s", serveCmd, cpu)
+		}
+		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+			var l float64
+			fmt.Sscan(string(la), &l)
+			record(sec, label, metric+", load average (1 min) meanwhile", "", "/proc/loadavg", l)
+		}
+		p.stop() // SIGTERM: a clean stop writes the snapshot
+		return nil
+	}
+	if err := logStats("before compaction"); err != nil {
+		return err
+	}
+	// Before: no snapshot and the whole history in the log, the path
+	// every start took before snapshots and compaction.
+	os.Remove(snap)
+	if err := startOnce("start-up to /readyz: no snapshot, log not compacted (the path before)"); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	out, err := exec.Command(tools.kurz, "log", "compact", "--region", "eu", "--data", c.data).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("kurz log compact: %v: %s", err, out)
+	}
+	record(sec, label, "kurz log compact", "s", "kurz log compact --region eu --data $T/startup-data", time.Since(t0).Seconds())
+	log.Printf("startup: %s", strings.TrimSpace(string(out)))
+	if err := logStats("after compaction"); err != nil {
+		return err
+	}
+	os.Remove(snap)
+	if err := startOnce("start-up to /readyz: no snapshot, log compacted"); err != nil {
+		return err
+	}
+	for range o.rounds {
+		if _, err := os.Stat(snap); err != nil {
+			return fmt.Errorf("no catalogue snapshot after a clean stop: %w", err)
+		}
+		if err := startOnce("start-up to /readyz: from the snapshot + log tail"); err != nil {
+			return err
+		}
+	}
+	note(sec, "Catalogue of %d videos written like the feed benchmark's (a third eu's own, two thirds replicas of us and sg), but each of eu's own videos has %d log entries (published, then counters republished twice), as a long-lived region's log would without compaction. Start-up is measured from exec to the first 200 of /readyz; the process is stopped with SIGTERM in between (a clean stop writes the catalogue snapshot). Reproduce: `go run ./cmd/kurz-bench -only startup -sizes %d`.", size, historyPerVideo, size)
+	return nil
+}
+
+// seedStartup writes n videos into eu's database through the store:
+// eu's own with their log history, the rest as replicas.
+func seedStartup(c *catalogue, n int) error {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(c.data, "eu", "kurz.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	t0 := time.Now()
+	created := time.Now().UTC()
+	err = store.Tx(ctx, func(q kurz.Queries) error {
+		for i := range euCreators + replicaCreators {
+			r := kurz.Region("eu")
+			if i >= euCreators {
+				r = []kurz.Region{"us", "sg"}[i%2]
+			}
+			id := kurz.NewID(r)
+			h := fmt.Sprintf("%screator%d", r, i)
+			c.creators = append(c.creators, id)
+			c.handles[id] = h
+			pp := &catalog.PublicProfile{ID: id, Handle: h, DisplayName: h}
+			b, _ := json.Marshal(pp)
+			if r == "eu" {
+				if err := q.CreateProfile(ctx, &kurz.Profile{ID: id, Handle: h, DisplayName: h, CreatedAt: created}); err != nil {
+					return err
+				}
+				if err := q.AppendLog(ctx, &kurz.LogEntry{Kind: cell.LogProfile, ObjectID: id, Data: b, CreatedAt: created}); err != nil {
+					return err
+				}
+			} else if err := q.PutReplica(ctx, "profile", id, b, int64(i+1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	const batch = 5000
+	var seqPeer int64 = 1_000_000
+	for c.n < n {
+		end := min(n, c.n+batch)
+		err := store.Tx(ctx, func(q kurz.Queries) error {
+			for ; c.n < end; c.n++ {
+				i := c.n
+				at := created.Add(-time.Duration(c.rng.Int64N(int64(30 * 24 * time.Hour)))).Truncate(time.Millisecond)
+				views := int64(c.rng.ExpFloat64() * 2000)
+				likes := int64(float64(views) * c.rng.Float64() * 0.1)
+				tags := c.tags()
+				caption := fmt.Sprintf("clip %d #%s", i, strings.Join(tags, " #"))
+				var owner string
+				if i%3 == 0 {
+					owner = c.creators[c.rng.IntN(euCreators)]
+				} else {
+					owner = c.creators[euCreators+c.rng.IntN(replicaCreators)]
+				}
+				region, _ := kurz.ParseID(owner)
+				pv := &catalog.PublicVideo{ID: kurz.NewID(region), OwnerID: owner, Handle: c.handles[owner], Caption: caption,
+					Hashtags: kurz.Hashtags(caption), DurationMS: 15000, Width: 720, Height: 1280, Likes: likes, Views: views, CreatedAt: at}
+				if pv.Hashtags == nil {
+					pv.Hashtags = []string{}
+				}
+				if region != "eu" {
+					seqPeer++
+					data, _ := json.Marshal(pv)
+					if err := q.PutReplica(ctx, "video", pv.ID, data, seqPeer); err != nil {
+						return err
+					}
+					continue
+				}
+				v := &kurz.Video{ID: pv.ID, OwnerID: owner, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: caption,
+					DurationMS: 15000, Width: 720, Height: 1280, Renditions: "[]", UploadSize: 1 << 20, JobGen: 1,
+					Likes: likes, Views: views, CreatedAt: at, UpdatedAt: at}
+				if err := q.CreateVideo(ctx, v); err != nil {
+					return err
+				}
+				if err := q.SetHashtags(ctx, v.ID, pv.Hashtags, at); err != nil {
+					return err
+				}
+				for h := range historyPerVideo {
+					pv.Views, pv.Likes = views-int64(historyPerVideo-1-h), likes
+					data, _ := json.Marshal(pv)
+					if err := q.AppendLog(ctx, &kurz.LogEntry{Kind: cell.LogVideo, ObjectID: v.ID, Data: data, CreatedAt: at}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	log.Printf("startup: seeded %d videos in %s", n, time.Since(t0).Round(time.Second))
+	return nil
+}
+
+// procCPU is the user plus system CPU time a process has used, in seconds.
+func procCPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) in parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc stat")
+	}
+	var ut, st float64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return (ut + st) / 100, nil // clock ticks: 100 a second on Linux
+}

@@ -1,0 +1,234 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"kurz"
+	"kurz/catalog"
+	"kurz/cell"
+)
+
+// TombstoneTTL is how long compaction keeps a "gone" entry in the public
+// log: a peer that has not read the log for longer re-reads it from the
+// start (it answers Behind) instead of missing the removal.
+const TombstoneTTL = 7 * 24 * time.Hour
+
+// CompactEvery is how often the region's leading node compacts its log.
+const CompactEvery = time.Hour
+
+// Compactor is what a store offers for log compaction and for dropping a
+// peer's replicas (sqlstore.DB does).
+type Compactor interface {
+	CompactLog(ctx context.Context, tombstonesBefore time.Time) (deleted, horizon int64, err error)
+	LogHorizon(ctx context.Context) (int64, error)
+	DropReplicas(ctx context.Context, r kurz.Region) (int64, error)
+}
+
+func (c *Service) compactor() (Compactor, error) {
+	s, ok := c.Store.(Compactor)
+	if !ok {
+		return nil, errors.New("replication: the store cannot compact its log")
+	}
+	return s, nil
+}
+
+// Compact compacts the region's public log once: the latest entry per
+// object stays, tombstones older than TombstoneTTL go.
+func (c *Service) Compact(ctx context.Context) (deleted, horizon int64, err error) {
+	s, err := c.compactor()
+	if err != nil {
+		return 0, 0, err
+	}
+	deleted, horizon, err = s.CompactLog(ctx, c.Now().Add(-TombstoneTTL))
+	if err == nil && deleted > 0 {
+		// Dropped entries (old versions of since-changed captions among
+		// them) leave the write-ahead log too.
+		err = c.Store.Checkpoint(ctx)
+	}
+	return deleted, horizon, err
+}
+
+// compactLoop compacts the log every CompactEvery on the leading node.
+func (c *Service) compactLoop(ctx context.Context) {
+	for {
+		cell.Sleep(ctx, CompactEvery)
+		if ctx.Err() != nil {
+			return
+		}
+		if n, h, err := c.Compact(ctx); err != nil {
+			c.Log.Warn("compacting the public log", "err", err)
+		} else if n > 0 {
+			c.Log.Info("compacted the public log", "dropped", n, "horizon", h)
+		}
+	}
+}
+
+// resync drops everything held of peer (replicas, position, catalogue
+// entries) so its log is read again from the start: the answer when this
+// region fell behind the peer's compaction horizon.
+func (c *Service) resync(ctx context.Context, peer kurz.Region, head int64) error {
+	s, err := c.compactor()
+	if err != nil {
+		return err
+	}
+	if _, err := s.DropReplicas(ctx, peer); err != nil {
+		return err
+	}
+	c.dropFromIndex(peer)
+	c.posMu.Lock()
+	c.pos[peer] = 0
+	c.resyncTo[peer] = head
+	c.posMu.Unlock()
+	c.Log.Warn("behind a peer's compaction horizon: reading its log again from the start", "peer", peer)
+	return nil
+}
+
+// dropFromIndex removes peer's objects from this node's catalogue and
+// purges their media from the edge cache.
+func (c *Service) dropFromIndex(peer kurz.Region) {
+	if c.OnVideoGone != nil {
+		for _, id := range c.Index.VideoIDs(string(peer)) {
+			c.OnVideoGone(id)
+		}
+	}
+	c.Index.RemoveRegion(string(peer))
+}
+
+// fromStart says whether reading peer's log is a re-read from the start.
+func (c *Service) fromStart(peer kurz.Region, pos int64) bool {
+	c.posMu.Lock()
+	defer c.posMu.Unlock()
+	if pos >= c.resyncTo[peer] {
+		delete(c.resyncTo, peer)
+		return false
+	}
+	return true
+}
+
+// Drop forgets peer entirely: its replicas, this region's position in its
+// log and its objects in the catalogue ("kurz region detach").
+func (c *Service) Drop(ctx context.Context, peer kurz.Region) (int64, error) {
+	s, err := c.compactor()
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.DropReplicas(ctx, peer)
+	if err != nil {
+		return n, err
+	}
+	c.dropFromIndex(peer)
+	return n, c.Store.Checkpoint(ctx)
+}
+
+// snapshotPath is where this node keeps its catalogue between runs.
+func (c *Service) snapshotPath() string {
+	if c.Dir == "" {
+		return ""
+	}
+	return filepath.Join(c.Dir, SnapshotFile)
+}
+
+// SnapshotFile is the catalogue snapshot's file name in a region's folder.
+const SnapshotFile = "catalogue.snapshot"
+
+// loadSnapshot fills the catalogue from the snapshot a clean stop left,
+// if it fits the database: its own part if the own log still holds every
+// entry after it; the peers' part only if every peer's position is the
+// one it reflects. It returns the own log position to replay from and
+// whether the peers' replicas are loaded. The file is removed once read:
+// while the region runs, only the database is the truth (and erased
+// people's public data must not linger in a file).
+func (c *Service) loadSnapshot(ctx context.Context) (ownSeq int64, peersLoaded, used bool, err error) {
+	path := c.snapshotPath()
+	if path == "" {
+		return 0, false, false, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, false, nil
+	}
+	if err != nil {
+		return 0, false, false, err
+	}
+	defer os.Remove(path)
+	meta, err := catalog.ReadSnapshotMeta(b)
+	if err != nil || meta.Region != string(c.Region) {
+		c.Log.Warn("catalogue snapshot not used", "err", err)
+		return 0, false, false, nil
+	}
+	head, err := c.Store.LastLogSeq(ctx)
+	if err != nil {
+		return 0, false, false, err
+	}
+	horizon := int64(0)
+	if s, err := c.compactor(); err == nil {
+		if horizon, err = s.LogHorizon(ctx); err != nil {
+			return 0, false, false, err
+		}
+	}
+	if meta.OwnSeq > head || meta.OwnSeq < horizon {
+		return 0, false, false, nil // another database, or removals since are compacted away
+	}
+	peersLoaded = true
+	for _, r := range c.Regions {
+		if r == c.Region {
+			continue
+		}
+		pos, err := c.Store.LogPosition(ctx, r)
+		if err != nil {
+			return 0, false, false, err
+		}
+		if pos != meta.Peers[string(r)] {
+			peersLoaded = false
+		}
+	}
+	own := string(c.Region) + "_"
+	if _, err := c.Index.LoadSnapshot(b, func(id string) bool { return peersLoaded || strings.HasPrefix(id, own) }); err != nil {
+		// Half loaded: start again from the database alone.
+		c.Index.RemoveRegion(string(c.Region))
+		for _, r := range c.Regions {
+			c.Index.RemoveRegion(string(r))
+		}
+		c.Log.Warn("catalogue snapshot not used", "err", err)
+		return 0, false, false, nil
+	}
+	return meta.OwnSeq, peersLoaded, true, nil
+}
+
+// saveSnapshot writes the catalogue for the next start; called when the
+// region closes, after its loops have stopped.
+func (c *Service) saveSnapshot() {
+	path := c.snapshotPath()
+	if path == "" {
+		return
+	}
+	meta := catalog.SnapshotMeta{Region: string(c.Region), OwnSeq: c.ownSeq.Load(), Peers: map[string]int64{}}
+	c.posMu.Lock()
+	for r, p := range c.pos {
+		meta.Peers[string(r)] = p
+	}
+	c.posMu.Unlock()
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		err = c.Index.WriteSnapshot(f, meta)
+		if err == nil {
+			err = f.Sync()
+		}
+		if e := f.Close(); err == nil {
+			err = e
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		c.Log.Warn("writing the catalogue snapshot", "err", err)
+	}
+}
