@@ -27,6 +27,7 @@ import (
 	"kurz/auth"
 	"kurz/blob"
 	"kurz/cell"
+	"kurz/sealedmedia"
 	"kurz/keyring"
 	"kurz/link"
 )
@@ -437,6 +438,14 @@ func (c *Service) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video
 	media := filepath.Join(stage, v.ID)
 	defer os.RemoveAll(media)
 	if err := blob.Fetch(ctx, c.Blobs, cell.MediaKey(v.ID), media); err != nil {
+		return err
+	}
+	// The media of a video that is not public is sealed at rest.
+	dk, err := c.DataKey(ctx, v.OwnerID)
+	if err != nil {
+		return err
+	}
+	if err := sealedmedia.UnsealDir(media, cell.MediaKey(v.ID), dk); err != nil {
 		return err
 	}
 	playlist := filepath.Join(media, filepath.FromSlash(rends[len(rends)-1].Playlist))

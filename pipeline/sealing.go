@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/riverqueue/river"
+
+	"kurz"
+	"kurz/blob"
+	"kurz/cell"
+	"kurz/sealedmedia"
+)
+
+// Media of videos that are not public is sealed at rest under the owner's
+// data key (package sealedmedia); public media stays plain so it can be
+// sent from the file or a presigned URL. A change of visibility enqueues
+// cell.ResealMediaArgs, run here.
+
+type resealWorker struct {
+	river.WorkerDefaults[cell.ResealMediaArgs]
+	c *Service
+}
+
+func (w *resealWorker) Work(ctx context.Context, job *river.Job[cell.ResealMediaArgs]) error {
+	return w.c.Reseal(ctx, job.Args.VideoID)
+}
+
+// Reseal makes every media file of a video sealed or plain as its
+// visibility says, one file at a time (each replaced whole). It repeats
+// until the visibility holds still over a whole pass.
+func (c *Service) Reseal(ctx context.Context, videoID string) error {
+	for range 3 {
+		v, err := c.Store.VideoByID(ctx, videoID)
+		if errors.Is(err, kurz.ErrNotFound) {
+			return nil // deleted: its files go with it
+		}
+		if err != nil {
+			return err
+		}
+		want := v.Visibility != kurz.Public
+		k, err := c.DataKey(ctx, v.OwnerID)
+		if err != nil {
+			return err
+		}
+		list, err := c.Blobs.List(ctx, cell.MediaKey(videoID))
+		if err != nil {
+			return err
+		}
+		changed := 0
+		for _, info := range list {
+			did, err := c.resealFile(ctx, info.Key, want, k)
+			if err != nil {
+				return err
+			}
+			if did {
+				changed++
+			}
+		}
+		now, err := c.Store.VideoByID(ctx, videoID)
+		if errors.Is(err, kurz.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if (now.Visibility != kurz.Public) == want {
+			if changed > 0 {
+				c.Log.Info("media resealed", "video_id", videoID, "sealed", want, "files", changed)
+			}
+			return nil
+		}
+	}
+	return errors.New("the visibility kept changing while the media was resealed")
+}
+
+func (c *Service) resealFile(ctx context.Context, key string, want bool, k sealedmedia.Key) (bool, error) {
+	o, err := c.Blobs.Open(ctx, key)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer o.Close()
+	fi, err := o.Stat()
+	if err != nil {
+		return false, err
+	}
+	b, change, err := sealedmedia.Reseal(o, fi.Size(), key, want, k)
+	if err != nil || !change {
+		return false, err
+	}
+	o.Close()
+	return true, c.Blobs.Put(ctx, key, bytes.NewReader(b))
+}
+
+// OpenMedia returns the plaintext of a video's media object (its blob key
+// and opened object): the object itself if plain, decrypted with the
+// owner's data key if sealed. Whether the viewer may see it is decided
+// before.
+func (c *Service) OpenMedia(ctx context.Context, key string, o blob.Object, size int64) (io.ReadSeeker, error) {
+	r, _, err := sealedmedia.Plain(o, size, key, func() (sealedmedia.Key, error) {
+		id, _, _ := strings.Cut(strings.TrimPrefix(key, cell.MediaKey("")), "/")
+		return c.ownerKey(ctx, id)
+	})
+	return r, err
+}
+
+// sealFileTo writes the sealed form of the local file src to dst.
+func sealFileTo(src, dst, scope string, k sealedmedia.Key) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := sealedmedia.Seal(out, in, k, scope); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
