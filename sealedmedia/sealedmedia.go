@@ -127,7 +127,11 @@ func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if _, err := s.rs.Seek(off, io.SeekStart); err != nil {
 		return 0, err
 	}
-	return io.ReadFull(s.rs, p)
+	n, err := io.ReadFull(s.rs, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF // io.ReaderAt's word for a short read at the end
+	}
+	return n, err
 }
 
 // SealDir seals every file of the local folder dir in place, each bound

@@ -34,6 +34,10 @@ type Uploads struct {
 	Core handler.DataStore
 	// Term is the core's terminater (nil if it has none).
 	Term handler.TerminaterDataStore
+	// Lengths lets the core's length be set to the sealed bytes it will
+	// hold (an object store completes its last part only when the length
+	// is reached).
+	Lengths handler.LengthDeferrerDataStore
 	// Index is where the index objects live (key IndexKey).
 	Index blob.Store
 	// IndexKey names the index object of a video's upload.
@@ -52,6 +56,8 @@ const FrameSize = 1 << 20
 type index struct {
 	// Key is the upload's key, sealed under the owner's data key.
 	Key []byte `json:"key"`
+	// Size is the upload's length in plaintext.
+	Size int64 `json:"size"`
 	// Frames are [offset in the stored upload, plaintext length].
 	Frames [][2]int64 `json:"frames"`
 }
@@ -80,6 +86,9 @@ func (u *Uploads) UseIn(composer *handler.StoreComposer) {
 	if composer.UsesTerminater {
 		u.Term = composer.Terminater
 		composer.Terminater = u
+	}
+	if composer.UsesLengthDeferrer {
+		u.Lengths = composer.LengthDeferrer
 	}
 	composer.UsesLengthDeferrer, composer.LengthDeferrer = false, nil
 	composer.UsesConcater, composer.Concater = false, nil
@@ -118,7 +127,7 @@ func (u *Uploads) NewUpload(ctx context.Context, info handler.FileInfo) (handler
 	}
 	uk := make([]byte, keySize)
 	rand.Read(uk)
-	ix := &index{Key: k.Seal(uploadField(vid), uk), Frames: [][2]int64{}}
+	ix := &index{Key: k.Seal(uploadField(vid), uk), Size: info.Size, Frames: [][2]int64{}}
 	if err := u.writeIndex(ctx, vid, ix); err != nil {
 		return nil, err
 	}
@@ -157,7 +166,7 @@ func (s *sealedUpload) GetInfo(ctx context.Context) (handler.FileInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	info.Offset = ix.size()
+	info.Offset, info.Size = ix.size(), ix.Size
 	return info, nil
 }
 
@@ -173,6 +182,13 @@ func (s *sealedUpload) WriteChunk(ctx context.Context, offset int64, src io.Read
 	info, err := s.core.GetInfo(ctx)
 	if err != nil {
 		return 0, err
+	}
+	if s.u.Lengths != nil {
+		// The core is told where its bytes will end if this PATCH brings
+		// the rest of the upload (told again by the next PATCH if not).
+		if err := s.u.Lengths.AsLengthDeclarableUpload(s.core).DeclareLength(ctx, info.Offset+sealedSize(ix.Size-offset)); err != nil {
+			return 0, err
+		}
 	}
 	k, err := s.u.Key(ctx, s.vid)
 	if err != nil {
@@ -262,6 +278,18 @@ func (s *sealedUpload) Terminate(ctx context.Context) error {
 		return err
 	}
 	return s.u.Index.Delete(ctx, s.u.IndexKey(s.vid))
+}
+
+// sealedSize is how many sealed bytes n bytes of plaintext become when
+// sealed in frames of FrameSize.
+func sealedSize(n int64) int64 {
+	full, _ := sio.EncryptedSize(FrameSize)
+	size := n / FrameSize * int64(full)
+	if rest := n % FrameSize; rest > 0 {
+		last, _ := sio.EncryptedSize(uint64(rest))
+		size += int64(last)
+	}
+	return size
 }
 
 // UploadSize is how many bytes of a video's upload have arrived.
