@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -27,6 +28,16 @@ type resealWorker struct {
 }
 
 func (w *resealWorker) Work(ctx context.Context, job *river.Job[cell.ResealMediaArgs]) error {
+	// One reseal of a video at a time, on any node: two at once could
+	// each replace a file the other just wrote.
+	lease, err := w.c.Store.TryLease(ctx, "reseal:"+job.Args.VideoID)
+	if err != nil {
+		return err
+	}
+	if lease == nil {
+		return river.JobSnooze(time.Second)
+	}
+	defer lease.Release()
 	return w.c.Reseal(ctx, job.Args.VideoID)
 }
 
