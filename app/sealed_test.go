@@ -30,7 +30,7 @@ import (
 // cannot be opened.
 func TestSealedMediaFolder(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, func(c *app.Config) { c.DB = map[kurz.Region]string{} })
+	s := newServer(t)
 	eu := filepath.Join(s.Config.DataDir, "eu")
 	sealedAtRest(t, s, &blob.Dir{Root: eu}, []string{filepath.Join(eu, "uploads"), filepath.Join(eu, "media")})
 }
@@ -44,7 +44,6 @@ func TestSealedMediaS3(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", srv.Access)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.Secret)
 	s := newServer(t, func(c *app.Config) {
-		c.DB = map[kurz.Region]string{}
 		c.Blobs[kurz.Region("eu")] = srv.URL(bucket)
 		c.MediaRedirect = true
 	})
