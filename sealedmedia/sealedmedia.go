@@ -80,7 +80,7 @@ func IsSealed(r io.ReaderAt) bool {
 // Open returns the plaintext of the sealed object r (size bytes) for
 // reading at any offset; only the packages a read touches are decrypted
 // and checked.
-func Open(r io.ReaderAt, size int64, k Key, scope string) (*io.SectionReader, error) {
+func Open(r io.ReaderAt, size int64, k Key, scope string) (*Reader, error) {
 	head := make([]byte, len(Magic)+2)
 	if _, err := r.ReadAt(head, 0); err != nil || string(head[:len(Magic)]) != Magic {
 		return nil, ErrDecrypt
@@ -103,7 +103,83 @@ func Open(r io.ReaderAt, size int64, k Key, scope string) (*io.SectionReader, er
 	if err != nil {
 		return nil, err
 	}
-	return io.NewSectionReader(dec, 0, int64(plain)), nil
+	return &Reader{ra: dec, size: int64(plain), buf: make([]byte, 0, packageSize)}, nil
+}
+
+// packageSize is the plaintext of one DARE package.
+const packageSize = 64 << 10
+
+// Reader reads the plaintext of a sealed file. Reads go a whole package
+// at a time, kept for the reads that follow, so a copy in small buffers
+// decrypts each package once.
+type Reader struct {
+	ra     io.ReaderAt
+	size   int64
+	off    int64
+	buf    []byte
+	bufOff int64
+}
+
+// Size is the plaintext's length.
+func (r *Reader) Size() int64 { return r.size }
+
+// ReadAt reads len(p) bytes at off.
+func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	if rest := r.size - off; int64(len(p)) > rest {
+		n, err := r.ra.ReadAt(p[:rest], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
+	}
+	return r.ra.ReadAt(p, off)
+}
+
+func (r *Reader) Read(p []byte) (int, error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	if r.off < r.bufOff || r.off >= r.bufOff+int64(len(r.buf)) {
+		if r.off%packageSize == 0 && len(p) >= packageSize {
+			// Whole packages straight into p.
+			n, err := r.ReadAt(p[:len(p)/packageSize*packageSize], r.off)
+			r.off += int64(n)
+			if err == io.EOF && n > 0 {
+				err = nil
+			}
+			return n, err
+		}
+		start := r.off / packageSize * packageSize
+		n, err := r.ReadAt(r.buf[:min(packageSize, r.size-start)], start)
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		r.buf, r.bufOff = r.buf[:n], start
+	}
+	n := copy(p, r.buf[r.off-r.bufOff:])
+	r.off += int64(n)
+	return n, nil
+}
+
+// Seek sets where Read goes on.
+func (r *Reader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += r.off
+	case io.SeekEnd:
+		offset += r.size
+	default:
+		return 0, errors.New("sealedmedia: bad whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("sealedmedia: negative position")
+	}
+	r.off = offset
+	return offset, nil
 }
 
 // ReaderAt gives random access to a stored object: its own ReadAt if it
