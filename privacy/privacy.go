@@ -27,9 +27,9 @@ import (
 	"kurz/auth"
 	"kurz/blob"
 	"kurz/cell"
-	"kurz/sealedmedia"
 	"kurz/keyring"
 	"kurz/link"
+	"kurz/sealedmedia"
 )
 
 // Records renders a person's own videos for their export.
