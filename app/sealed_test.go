@@ -203,6 +203,34 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 		t.Fatalf("segment after resealing: %d, %d bytes (want %d) %q", r.Status, len(r.Body), len(seg.Body), r.Body[:min(40, len(r.Body))])
 	}
 
+	// Media written plain before sealing existed (an upgraded region) is
+	// sealed once when the region starts.
+	var plainMaster bytes.Buffer
+	mo, _ := objects.Open(ctx, prefix+"/master.m3u8")
+	mi, _ := mo.Stat()
+	mr, _, err := sealedmedia.Plain(mo, mi.Size(), prefix+"/master.m3u8", func() (sealedmedia.Key, error) {
+		w, _ := s.Cell("eu").KeyStore.PersonKey(ctx, owner.ID)
+		return s.Cell("eu").Keys.Unwrap(owner.ID, w)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainMaster.ReadFrom(mr)
+	mo.Close()
+	if err := objects.Put(ctx, prefix+"/master.m3u8", &plainMaster); err != nil {
+		t.Fatal(err)
+	}
+	if err := objects.Delete(ctx, "media/sealed-at-rest-v1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Cell("eu").Pipeline.SealExisting(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "old plain media to be sealed", func() bool {
+		b, err := blob.Read(ctx, objects, prefix+"/master.m3u8")
+		return err == nil && bytes.HasPrefix(b, []byte(sealedmedia.Magic))
+	})
+
 	// A backup of the files, taken before erasure; with the data key (KEK
 	// and key store) it opens, which shows the check below can tell.
 	backup := map[string][]byte{}

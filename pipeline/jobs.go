@@ -71,6 +71,13 @@ func (c *Service) Recover(ctx context.Context) error {
 	}
 	// One node of the region sweeps the uploads.
 	c.Go(func(ctx context.Context) { c.Lead(ctx, "sweep:uploads", c.sweepLoop, nil) })
+	if !c.Media.AcceptOnly {
+		c.Go(func(ctx context.Context) {
+			if err := c.SealExisting(ctx); err != nil && ctx.Err() == nil {
+				c.Log.Warn("sealing existing media", "err", err)
+			}
+		})
+	}
 	return nil
 }
 

@@ -139,3 +139,42 @@ func sealFileTo(src, dst, scope string, k sealedmedia.Key) error {
 	}
 	return out.Close()
 }
+
+// sealedMarker records that SealExisting has run in a region.
+const sealedMarker = "media/sealed-at-rest-v1"
+
+// SealExisting enqueues, once per region, the resealing of non-public
+// videos whose media was written before media was sealed at rest (an
+// upgraded region). Later changes enqueue their own jobs.
+func (c *Service) SealExisting(ctx context.Context) error {
+	if _, err := c.Blobs.Stat(ctx, sealedMarker); err == nil {
+		return nil
+	}
+	videos, err := c.Store.VideosInStatus(ctx, kurz.StatusReady, c.Now().Add(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, v := range videos {
+		if v.Visibility == kurz.Public {
+			continue
+		}
+		o, err := c.Blobs.Open(ctx, cell.MediaKey(v.ID)+"/master.m3u8")
+		if err != nil {
+			continue
+		}
+		sealed := sealedmedia.IsSealed(sealedmedia.ReaderAt(o))
+		o.Close()
+		if sealed {
+			continue
+		}
+		if err := c.EnqueueReseal(ctx, nil, v.ID); err != nil {
+			return err
+		}
+		n++
+	}
+	if n > 0 {
+		c.Log.Info("sealing the media of non-public videos written before", "videos", n)
+	}
+	return c.Blobs.Put(ctx, sealedMarker, strings.NewReader(c.Now().UTC().Format(time.RFC3339)+"\n"))
+}
