@@ -49,6 +49,8 @@ type Service struct {
 	Screen   Screen
 	// Uploads is the region's tus endpoint.
 	Uploads *handler.UnroutedHandler
+
+	mediaKeys keyCache // owners' keys for serving sealed media
 }
 
 // MediaConfig sets the video pipeline's limits and resources.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -117,9 +118,47 @@ func (c *Service) resealFile(ctx context.Context, key string, want bool, k seale
 func (c *Service) OpenMedia(ctx context.Context, key string, o blob.Object, size int64) (io.ReadSeeker, error) {
 	r, _, err := sealedmedia.Plain(o, size, key, func() (sealedmedia.Key, error) {
 		id, _, _ := strings.Cut(strings.TrimPrefix(key, cell.MediaKey("")), "/")
-		return c.ownerKey(ctx, id)
+		return c.mediaKeys.get(id, func() (sealedmedia.Key, error) { return c.ownerKey(ctx, id) }, c.Now())
 	})
 	return r, err
+}
+
+// mediaKeyTTL is how long an owner's opened key is kept for serving the
+// segments of one video that follow each other (a player fetches one every
+// few seconds). It lives in memory only; an erased person's media is
+// refused before (hidden at once) and deleted with the key.
+const mediaKeyTTL = 30 * time.Second
+
+// keyCache keeps the opened key of the owner of a video being played, so
+// each segment does not read the video row and the key store again.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	k   sealedmedia.Key
+	exp time.Time
+}
+
+func (kc *keyCache) get(videoID string, open func() (sealedmedia.Key, error), now time.Time) (sealedmedia.Key, error) {
+	kc.mu.Lock()
+	if e, ok := kc.m[videoID]; ok && now.Before(e.exp) {
+		kc.mu.Unlock()
+		return e.k, nil
+	}
+	kc.mu.Unlock()
+	k, err := open()
+	if err != nil {
+		return nil, err
+	}
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	if kc.m == nil || len(kc.m) >= 10_000 {
+		kc.m = map[string]cachedKey{} // bounded: start afresh
+	}
+	kc.m[videoID] = cachedKey{k: k, exp: now.Add(mediaKeyTTL)}
+	return k, nil
 }
 
 // sealFileTo writes the sealed form of the local file src to dst.
