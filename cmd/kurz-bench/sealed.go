@@ -78,6 +78,6 @@ func benchSealed() error {
 		addRatio(sec, "sealed / plain requests/s, "+k.label, [2]string{"private (sealed)", k.label + ": requests/s"}, [2]string{"public (plain)", k.label + ": requests/s"}, "")
 		addRatio(sec, "sealed / plain p99, "+k.label, [2]string{"private (sealed)", k.label + ": p99"}, [2]string{"public (plain)", k.label + ": p99"}, "")
 	}
-	note(sec, "One kurz process, one person's two uploads of the same 4 s 1080x1920 clip: public (plain files, `http.ServeContent` from the open file, visibility from the in-memory catalogue) and private (the media token checked, the video row and the owner's wrapped data key read from the databases, the key unwrapped, the DARE packages a request touches decrypted and checked). The private path's cost is all of that, not the cipher alone; `go test -bench Serve ./sealedmedia` measures the cipher alone.")
+	note(sec, "One kurz process, one person's two uploads of the same 4 s 1080x1920 clip: public (plain files, `http.ServeContent` from the open file, visibility from the in-memory catalogue) and private (the media token checked, the video row and the owner's state read from the database, the owner's data key opened once per 30 s per video, the DARE packages a request touches decrypted and checked, no sendfile). The private path's cost is all of that, not the cipher alone; `go test -bench Serve ./sealedmedia` measures the cipher alone.")
 	return nil
 }
