@@ -23,7 +23,11 @@ func benchSealed() error {
 		return err
 	}
 	clip := filepath.Join(workDir, "sealed-clip.mp4")
-	if _, err := makeClip(clip, 1080, 1920, 4); err != nil {
+	secs := 4.0
+	if o.quick {
+		secs = 2 // CI smoke: two short transcodes
+	}
+	if _, err := makeClip(clip, 1080, 1920, secs); err != nil {
 		return err
 	}
 	ids := map[string]*videoJSON{}
