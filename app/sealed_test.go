@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -20,7 +21,6 @@ import (
 	"kurz/internal/leak"
 	"kurz/internal/mediatest"
 	"kurz/internal/s3test"
-	"kurz/keyring"
 	"kurz/sealedmedia"
 )
 
@@ -30,9 +30,9 @@ import (
 // cannot be opened.
 func TestSealedMediaFolder(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
+	s := newServer(t, func(c *app.Config) { c.KeepOriginals = true })
 	eu := filepath.Join(s.Config.DataDir, "eu")
-	sealedAtRest(t, s, &blob.Dir{Root: eu}, []string{filepath.Join(eu, "uploads"), filepath.Join(eu, "media")})
+	sealedAtRest(t, s, &blob.Dir{Root: eu}, []string{filepath.Join(eu, "uploads"), filepath.Join(eu, "media"), filepath.Join(eu, "originals")})
 }
 
 // TestSealedMediaS3 is TestSealedMediaFolder with eu's media and uploads
@@ -141,6 +141,32 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 	if n := undecodable(t, "private video", roots, title); n == 0 {
 		t.Fatal("no media on disk")
 	}
+	openKey := func() (sealedmedia.Key, error) {
+		w, err := s.Cell("eu").KeyStore.PersonKey(ctx, owner.ID)
+		if err != nil {
+			return nil, err
+		}
+		return s.Cell("eu").Keys.Unwrap(owner.ID, w)
+	}
+	if s.Config.KeepOriginals {
+		// The kept original is sealed too, and is the upload, byte for byte.
+		orig, err := blob.Read(ctx, objects, cell.OriginalKey(v.ID))
+		if err != nil || !bytes.HasPrefix(orig, []byte(sealedmedia.Magic)) {
+			t.Fatalf("kept original: %v", err)
+		}
+		k, err := openKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := sealedmedia.Open(bytes.NewReader(orig), int64(len(orig)), k, cell.OriginalKey(v.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, r.Size())
+		if n, err := r.ReadAt(got, 0); (err != nil && err != io.EOF) || n != len(data) || !bytes.Equal(got, data) {
+			t.Fatalf("kept original differs from the upload: %d bytes, %v", n, err)
+		}
+	}
 
 	// The owner plays it: playlists, a segment with a byte range, the poster.
 	tok := v.HLSURL[strings.Index(v.HLSURL, "?t="):]
@@ -208,10 +234,7 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 	var plainMaster bytes.Buffer
 	mo, _ := objects.Open(ctx, prefix+"/master.m3u8")
 	mi, _ := mo.Stat()
-	mr, _, err := sealedmedia.Plain(mo, mi.Size(), prefix+"/master.m3u8", func() (sealedmedia.Key, error) {
-		w, _ := s.Cell("eu").KeyStore.PersonKey(ctx, owner.ID)
-		return s.Cell("eu").Keys.Unwrap(owner.ID, w)
-	})
+	mr, _, err := sealedmedia.Plain(mo, mi.Size(), prefix+"/master.m3u8", openKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +263,9 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 			t.Fatal(err)
 		}
 		backup[info.Key] = b
+	}
+	if s.Config.KeepOriginals {
+		backup[cell.OriginalKey(v.ID)], _ = blob.Read(ctx, objects, cell.OriginalKey(v.ID))
 	}
 	eu := s.Cell("eu")
 	wrapped, err := eu.KeyStore.PersonKey(ctx, owner.ID)
@@ -276,6 +302,9 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 	if l, _ := objects.List(ctx, prefix); len(l) != 0 {
 		t.Fatalf("media left after erasure: %v", l)
 	}
+	if _, err := objects.Stat(ctx, cell.OriginalKey(v.ID)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("original left after erasure: %v", err)
+	}
 	other, _, err := eu.Keys.NewDataKey(owner.ID) // any key the KEK can make
 	if err != nil {
 		t.Fatal(err)
@@ -289,5 +318,4 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 		os.WriteFile(p, b, 0o600)
 	}
 	undecodable(t, "backup after erasure", []string{tmp}, title)
-	_ = keyring.KeySize
 }
