@@ -111,6 +111,11 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 	s.login(&owner)
 	auth := []string{"Authorization", "Bearer " + owner.Token}
 
+	// Deferred lengths are refused with kurz's message, as before sealing.
+	if r := s.do("POST", "/api/v1/uploads/", nil, "Authorization", "Bearer "+owner.Token, "Tus-Resumable", "1.0.0", "Upload-Defer-Length", "1"); r.Status != 400 || r.errorCode(t) != "invalid" {
+		t.Fatalf("deferred length: %d %s", r.Status, r.Body)
+	}
+
 	// An upload cut off halfway: what arrived is on disk, sealed.
 	meta := map[string]string{"caption": "sealed #private", "visibility": "private"}
 	half := s.tusUpload(owner.Token, src, meta, 0.5, "")

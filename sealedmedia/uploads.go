@@ -79,7 +79,9 @@ func frameKey(uploadKey []byte, plainOffset int64) ([]byte, error) {
 }
 
 // UseIn puts the sealing store in composer, over its core (and
-// terminater). Deferred lengths, concatenation and downloads are off.
+// terminater). Concatenation and downloads are off. Deferred lengths stay
+// announced as the core's were, so that kurz's own check refuses them with
+// its message, but a length is never declared through this store.
 func (u *Uploads) UseIn(composer *handler.StoreComposer) {
 	u.Core = composer.Core
 	composer.Core = u
@@ -89,8 +91,8 @@ func (u *Uploads) UseIn(composer *handler.StoreComposer) {
 	}
 	if composer.UsesLengthDeferrer {
 		u.Lengths = composer.LengthDeferrer
+		composer.LengthDeferrer = u
 	}
-	composer.UsesLengthDeferrer, composer.LengthDeferrer = false, nil
 	composer.UsesConcater, composer.Concater = false, nil
 	composer.UsesContentServer, composer.ContentServer = false, nil
 }
@@ -148,6 +150,16 @@ func (u *Uploads) GetUpload(ctx context.Context, id string) (handler.Upload, err
 
 func (u *Uploads) AsTerminatableUpload(up handler.Upload) handler.TerminatableUpload {
 	return up.(*sealedUpload)
+}
+
+func (u *Uploads) AsLengthDeclarableUpload(up handler.Upload) handler.LengthDeclarableUpload {
+	return up.(*sealedUpload)
+}
+
+// DeclareLength is refused: a sealed upload's plaintext length is fixed
+// when it is created.
+func (s *sealedUpload) DeclareLength(ctx context.Context, length int64) error {
+	return handler.ErrNotImplemented
 }
 
 type sealedUpload struct {
