@@ -56,6 +56,9 @@ func (c *Service) Reseal(ctx context.Context, videoID string) error {
 		}
 		want := v.Visibility != kurz.Public
 		k, err := c.DataKey(ctx, v.OwnerID)
+		if errors.Is(err, kurz.ErrNotFound) {
+			return nil // the owner was erased: the files go with the video
+		}
 		if err != nil {
 			return err
 		}
