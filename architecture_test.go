@@ -30,10 +30,10 @@ var (
 		"policy":      {"kurz", "catalog"},
 		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
-		"pipeline":    {"kurz", "cell", "blob", "ffmpeg"},
+		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy"},
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
-		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link"},
+		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
 		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
@@ -55,8 +55,11 @@ var (
 		"guard": {"kurz", "auth"},
 		// How media files are served (headers, tokens in playlists,
 		// ranges, redirects); who may see them is decided before.
-		"media":               {"kurz", "blob"},
-		"edge":                {"kurz", "blob"},
+		"media": {"kurz", "blob"},
+		"edge":  {"kurz", "blob"},
+		// Media sealed at rest under its owner's data key (files and tus
+		// uploads); the key comes in as an interface.
+		"sealedmedia":         {"blob"},
 		"sqlite":              {"sqlstore"},
 		"postgres":            {"sqlstore"},
 		"catalog/catalogtest": {"kurz", "catalog"},

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -8,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"kurz/cell"
 	"kurz/internal/leak"
 	"kurz/internal/mediatest"
+	"kurz/sealedmedia"
 )
 
 // TestNonPublicVideosAreHidden: private and followers-only videos answer
@@ -194,9 +197,31 @@ func TestTusProtocolAbuse(t *testing.T) {
 	if head.Header.Get("Upload-Offset") != "5" {
 		t.Fatalf("offset after abuse: %q", head.Header.Get("Upload-Offset"))
 	}
-	data, err := os.ReadFile(filepath.Join(s.Config.DataDir, "eu", "uploads", id))
-	if err != nil || string(data) != "01234" {
-		t.Fatalf("stored bytes %q, %v", data, err)
+	// The bytes are sealed on disk and read back exactly, nothing
+	// interleaved.
+	stored := filepath.Join(s.Config.DataDir, "eu", "uploads", id)
+	data, err := os.ReadFile(stored)
+	if err != nil || bytes.Contains(data, []byte("01234")) {
+		t.Fatalf("stored bytes in plaintext: %q, %v", data, err)
+	}
+	eu := s.Cell("eu")
+	wrapped, err := eu.KeyStore.PersonKey(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dk, err := eu.Keys.Unwrap(a.ID, wrapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain bytes.Buffer
+	err = sealedmedia.ReadUpload(t.Context(), eu.Blobs, cell.UploadIndexKey(id), id, f, dk, &plain)
+	f.Close()
+	if err != nil || plain.String() != "01234" {
+		t.Fatalf("stored bytes %q, %v", plain.String(), err)
 	}
 	if r := s.do("DELETE", "/api/v1/uploads/"+id, nil, auth...); r.Status != 204 {
 		t.Fatalf("terminate: %d", r.Status)

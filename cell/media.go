@@ -3,6 +3,7 @@ package cell
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"io/fs"
@@ -34,13 +35,14 @@ func (c *Cell) RemoveVideoFiles(ctx context.Context, id string) error {
 	return errors.Join(c.Blobs.DeletePrefix(ctx, MediaKey(id)), c.Blobs.Delete(ctx, OriginalKey(id)), c.RemoveUpload(id))
 }
 
-// RemoveUpload deletes an upload's bytes and tus's files about it, in the
+// RemoveUpload deletes an upload's bytes, tus's files about it and its
+// sealing index (UploadIndexKey), in the
 // uploads folder or, for a region whose uploads go to object storage, in
 // Blobs under uploads/ (an unfinished multipart upload there is left to
 // the bucket's lifecycle rule for incomplete uploads).
 func (c *Cell) RemoveUpload(id string) error {
 	var errs []error
-	for _, name := range []string{id, id + ".info", id + ".lock", id + ".part"} {
+	for _, name := range []string{id, id + ".info", id + ".lock", id + ".part", id + ".seal"} {
 		if err := os.Remove(filepath.Join(c.UploadsDir(), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -50,6 +52,11 @@ func (c *Cell) RemoveUpload(id string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// UploadIndexKey is where the index of a sealed upload lies (its key and
+// frames; see package sealedmedia): beside the upload, in the uploads
+// folder or in object storage.
+func UploadIndexKey(videoID string) string { return UploadKey(videoID + ".seal") }
 
 // UploadKey is where a finished upload lies when uploads go to object
 // storage (tusd's S3 store completes the multipart upload there).
@@ -74,4 +81,26 @@ func RandomID() string {
 	b := make([]byte, 18)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ResealMediaArgs is the job that makes a video's media files match its
+// visibility: sealed under the owner's data key unless the video is
+// public (the pipeline runs it; whoever changes a visibility enqueues it).
+type ResealMediaArgs struct {
+	VideoID string `json:"video_id"`
+}
+
+func (ResealMediaArgs) Kind() string { return "reseal_media" }
+
+// EnqueueReseal enqueues ResealMediaArgs, in transaction tx if not nil.
+// The job is idempotent and reads the visibility when it runs, so
+// repeated changes need no deduplication.
+func (c *Cell) EnqueueReseal(ctx context.Context, tx *sql.Tx, videoID string) error {
+	var err error
+	if tx != nil {
+		_, err = c.Jobs.InsertTx(ctx, tx, ResealMediaArgs{VideoID: videoID}, nil)
+	} else {
+		_, err = c.Jobs.Insert(ctx, ResealMediaArgs{VideoID: videoID}, nil)
+	}
+	return err
 }

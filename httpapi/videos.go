@@ -237,7 +237,8 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.serveMediaFile(w, r, c.Blobs, cell.MediaKey(id)+"/"+file, tok)
+	media.Serve(w, r, c.Blobs, cell.MediaKey(id)+"/"+file, tok,
+		media.Options{Redirect: s.MediaRedirect, Log: s.Log, Plain: c.Pipeline.OpenMedia})
 }
 
 // serveEdge serves another region's public media through the edge cache.

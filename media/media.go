@@ -38,6 +38,9 @@ type Options struct {
 	// that can presign with a redirect to a short-lived URL.
 	Redirect bool
 	Log      *slog.Logger
+	// Plain, if set, returns the plaintext of an opened file (the file
+	// itself unless it is sealed at rest); an error answers 404.
+	Plain func(ctx context.Context, key string, f blob.Object, size int64) (io.ReadSeeker, error)
 }
 
 // RedirectTTL is how long a presigned media URL works.
@@ -61,6 +64,16 @@ func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok st
 		http.NotFound(w, r)
 		return
 	}
+	var content io.ReadSeeker = f
+	if o.Plain != nil {
+		if content, err = o.Plain(r.Context(), key, f, fi.Size()); err != nil {
+			if o.Log != nil {
+				o.Log.Warn("opening sealed media", "key", key, "err", err)
+			}
+			http.NotFound(w, r)
+			return
+		}
+	}
 	ext := path.Ext(key)
 	h := w.Header()
 	h.Set("Content-Type", types[ext])
@@ -79,7 +92,7 @@ func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok st
 		h.Set("Cache-Control", "public, max-age=60, must-revalidate")
 	}
 	if ext == ".m3u8" && tok != "" {
-		data, err := io.ReadAll(f)
+		data, err := io.ReadAll(content)
 		if err != nil {
 			http.NotFound(w, r)
 			return
@@ -87,7 +100,7 @@ func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok st
 		http.ServeContent(w, r, "", fi.ModTime(), bytes.NewReader(WithToken(data, tok)))
 		return
 	}
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	http.ServeContent(w, r, "", fi.ModTime(), content)
 }
 
 // WithToken appends the media token to every URI line of a playlist.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -11,9 +12,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"kurz"
-	"kurz/blob"
 	"kurz/cell"
 	"kurz/ffmpeg"
+	"kurz/sealedmedia"
 )
 
 // ProcessVideoArgs is the job that turns an upload into a published
@@ -70,6 +71,13 @@ func (c *Service) Recover(ctx context.Context) error {
 	}
 	// One node of the region sweeps the uploads.
 	c.Go(func(ctx context.Context) { c.Lead(ctx, "sweep:uploads", c.sweepLoop, nil) })
+	if !c.Media.AcceptOnly {
+		c.Go(func(ctx context.Context) {
+			if err := c.SealExisting(ctx); err != nil && ctx.Err() == nil {
+				c.Log.Warn("sealing existing media", "err", err)
+			}
+		})
+	}
 	return nil
 }
 
@@ -175,7 +183,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		if _, err := os.Stat(input); err != nil {
 			// A rerun after the original was kept: work from that copy.
 			input, fromUpload = filepath.Join(stage, "original"), false
-			if err := blob.FetchFile(ctx, c.Blobs, cell.OriginalKey(v.ID), input); err != nil {
+			if err := c.fetchOriginal(ctx, v.ID, input); err != nil {
 				return err
 			}
 		}
@@ -229,9 +237,22 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		c.RemoveUpload(v.ID)
 		return c.Screen.BlockUpload(ctx, v)
 	}
+	// The media of a video that is not public is sealed under its
+	// owner's data key before it is published (see package sealedmedia).
+	sealed := v.Visibility != kurz.Public
+	if sealed {
+		k, err := c.DataKey(ctx, v.OwnerID)
+		if err != nil {
+			return err
+		}
+		if err := sealedmedia.SealDir(dir, cell.MediaKey(v.ID), k); err != nil {
+			return err
+		}
+	}
 	if err := c.Blobs.Publish(ctx, dir, cell.MediaKey(v.ID)); err != nil {
 		return err
 	}
+	resealNeeded := false
 	err = c.Tx(ctx, func(q kurz.Queries) error {
 		cur, err := q.VideoByID(ctx, v.ID)
 		if err != nil {
@@ -240,6 +261,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		if cur.Status != kurz.StatusProcessing || cur.JobGen != args.Gen {
 			return nil
 		}
+		resealNeeded = (cur.Visibility != kurz.Public) != sealed
 		cur.Status, cur.Error, cur.Worker = kurz.StatusReady, "", ""
 		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
 		cur.Renditions = marshalRenditions(out.Renditions)
@@ -255,6 +277,12 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	})
 	if err != nil {
 		return err
+	}
+	if resealNeeded {
+		// The visibility changed while the video was processing.
+		if err := c.EnqueueReseal(ctx, nil, v.ID); err != nil {
+			return err
+		}
 	}
 	if c.Media.KeepOriginals && fromUpload {
 		if err := c.keepOriginal(ctx, input, v.ID); err != nil {
@@ -287,12 +315,51 @@ func (c *Service) failVideo(ctx context.Context, args ProcessVideoArgs, reason s
 	}
 }
 
-// keepOriginal stores the raw upload as the video's original.
+// keepOriginal stores the raw upload as the video's original, sealed
+// under the owner's data key whatever the video's visibility (a raw upload
+// is personal data).
 func (c *Service) keepOriginal(ctx context.Context, input, videoID string) error {
-	f, err := os.Open(input)
+	key := cell.OriginalKey(videoID)
+	k, err := c.ownerKey(ctx, videoID)
+	if err != nil {
+		return err
+	}
+	sealed := input + ".sealed"
+	defer os.Remove(sealed)
+	if err := sealFileTo(input, sealed, key, k); err != nil {
+		return err
+	}
+	f, err := os.Open(sealed)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return c.Blobs.Put(ctx, cell.OriginalKey(videoID), f)
+	return c.Blobs.Put(ctx, key, f)
+}
+
+// fetchOriginal copies a kept original's plaintext to the local file dst.
+func (c *Service) fetchOriginal(ctx context.Context, videoID, dst string) error {
+	key := cell.OriginalKey(videoID)
+	o, err := c.Blobs.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	fi, err := o.Stat()
+	if err != nil {
+		return err
+	}
+	r, _, err := sealedmedia.Plain(o, fi.Size(), key, func() (sealedmedia.Key, error) { return c.ownerKey(ctx, videoID) })
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

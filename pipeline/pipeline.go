@@ -49,6 +49,8 @@ type Service struct {
 	Screen   Screen
 	// Uploads is the region's tus endpoint.
 	Uploads *handler.UnroutedHandler
+
+	mediaKeys keyCache // owners' keys for serving sealed media
 }
 
 // MediaConfig sets the video pipeline's limits and resources.
@@ -255,6 +257,7 @@ func marshalRenditions(r []ffmpeg.Rendition) string {
 func New(c *cell.Cell, media MediaConfig, captions Captions, screen Screen) (*Service, error) {
 	s := &Service{Cell: c, Media: media, Captions: captions, Screen: screen}
 	river.AddWorker(c.Workers, &processVideoWorker{c: s})
+	river.AddWorker(c.Workers, &resealWorker{c: s})
 	var err error
 	s.Uploads, err = s.NewUploadHandler()
 	return s, err

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"kurz/blob"
 	"kurz/cell"
+	"kurz/sealedmedia"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -55,6 +55,8 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 		filestore.New(c.UploadsDir()).UseIn(composer)
 		filelocker.New(c.UploadsDir()).UseIn(composer)
 	}
+	// Every byte is sealed under the owner's data key as it arrives.
+	c.sealedUploads().UseIn(composer)
 	c.guardStore(composer)
 	return handler.NewUnroutedHandler(handler.Config{
 		StoreComposer: composer,
@@ -143,28 +145,67 @@ func VideoOfUpload(uploadID string) string {
 	return id
 }
 
+// sealedUploads is the sealing layer over the tus store (see package
+// sealedmedia): the owner's data key seals each upload's key.
+func (c *Service) sealedUploads() *sealedmedia.Uploads {
+	return &sealedmedia.Uploads{Index: c.Blobs, IndexKey: cell.UploadIndexKey, VideoOf: VideoOfUpload, Key: c.ownerKey}
+}
+
+// ownerKey is the data key of a video's owner.
+func (c *Service) ownerKey(ctx context.Context, videoID string) (sealedmedia.Key, error) {
+	v, err := c.Store.VideoByID(ctx, videoID)
+	if err != nil {
+		return nil, err
+	}
+	return c.DataKey(ctx, v.OwnerID)
+}
+
 // uploadSize is how many bytes of a video's upload have been received and
 // assembled (ErrNotExist until the upload is complete in object storage).
 func (c *Service) uploadSize(ctx context.Context, videoID string) (int64, error) {
 	if c.UploadsInBlobs {
-		info, err := c.Blobs.Stat(ctx, cell.UploadKey(videoID))
-		return info.Size, err
-	}
-	fi, err := os.Stat(filepath.Join(c.UploadsDir(), videoID))
-	if err != nil {
+		if _, err := c.Blobs.Stat(ctx, cell.UploadKey(videoID)); err != nil {
+			return 0, err
+		}
+	} else if _, err := os.Stat(filepath.Join(c.UploadsDir(), videoID)); err != nil {
 		return 0, err
 	}
-	return fi.Size(), nil
+	return c.sealedUploads().UploadSize(ctx, videoID)
 }
 
-// uploadInput returns a local file holding the finished upload: the file
-// itself in the folder store, a copy in the staging folder otherwise.
+// uploadInput returns a local file holding the finished upload's
+// plaintext, decrypted into the staging folder for the media box.
 func (c *Service) uploadInput(ctx context.Context, stage, videoID string) (string, error) {
-	if !c.UploadsInBlobs {
-		return filepath.Join(c.UploadsDir(), videoID), nil
+	var src io.ReaderAt
+	if c.UploadsInBlobs {
+		o, err := c.Blobs.Open(ctx, cell.UploadKey(videoID))
+		if err != nil {
+			return "", err
+		}
+		defer o.Close()
+		src = sealedmedia.ReaderAt(o)
+	} else {
+		f, err := os.Open(filepath.Join(c.UploadsDir(), videoID))
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		src = f
+	}
+	k, err := c.ownerKey(ctx, videoID)
+	if err != nil {
+		return "", err
 	}
 	path := filepath.Join(stage, "upload")
-	return path, blob.FetchFile(ctx, c.Blobs, cell.UploadKey(videoID), path)
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if err := sealedmedia.ReadUpload(ctx, c.Blobs, cell.UploadIndexKey(videoID), videoID, src, k, out); err != nil {
+		out.Close()
+		return "", err
+	}
+	return path, out.Close()
 }
 
 // leaseLocker is tusd's lock across the region's nodes: a lease in the

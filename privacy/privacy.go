@@ -29,6 +29,7 @@ import (
 	"kurz/cell"
 	"kurz/keyring"
 	"kurz/link"
+	"kurz/sealedmedia"
 )
 
 // Records renders a person's own videos for their export.
@@ -461,6 +462,14 @@ func (c *Service) exportVideo(ctx context.Context, zw *zip.Writer, v *kurz.Video
 	media := filepath.Join(stage, v.ID)
 	defer os.RemoveAll(media)
 	if err := blob.Fetch(ctx, c.Blobs, cell.MediaKey(v.ID), media); err != nil {
+		return err
+	}
+	// The media of a video that is not public is sealed at rest.
+	dk, err := c.DataKey(ctx, v.OwnerID)
+	if err != nil {
+		return err
+	}
+	if err := sealedmedia.UnsealDir(media, cell.MediaKey(v.ID), dk); err != nil {
 		return err
 	}
 	playlist := filepath.Join(media, filepath.FromSlash(rends[len(rends)-1].Playlist))

@@ -7,6 +7,7 @@ package video
 import (
 	"context"
 	"crypto/hmac"
+	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -187,7 +188,7 @@ type VideoPatch struct {
 func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id string, p VideoPatch) (*VideoJSON, error) {
 	var out *kurz.Video
 	madePrivate := false
-	err := c.Tx(ctx, func(q kurz.Queries) error {
+	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		v, err := q.VideoByID(ctx, id)
 		if err != nil {
 			return err
@@ -216,6 +217,13 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 				return err
 			}
 			madePrivate = v.Visibility == kurz.Public && *p.Visibility != kurz.Public
+			if (v.Visibility == kurz.Public) != (*p.Visibility == kurz.Public) {
+				// The media is sealed or unsealed to match, in a job
+				// enqueued with the change (see package sealedmedia).
+				if err := c.EnqueueReseal(ctx, tx, v.ID); err != nil {
+					return err
+				}
+			}
 			v.Visibility = *p.Visibility
 		}
 		if err := c.SetCaption(ctx, q, v, caption); err != nil {
@@ -234,6 +242,7 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 	if err != nil {
 		return nil, err
 	}
+	c.LogNotify()
 	if madePrivate {
 		// The plaintext caption and the public log entries that carried it
 		// are deleted; fold the write-ahead log so no copy stays beside

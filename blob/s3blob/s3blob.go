@@ -204,13 +204,20 @@ func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 
 // Open returns an object that reads with ranged GETs from where it was
 // sought to, so a byte-range request transfers only that range.
+// Every read is pinned to the version seen at Open (If-Match on its
+// ETag): an object replaced meanwhile fails the read instead of mixing
+// the bytes of two versions.
 func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
-	info, err := s.Stat(ctx, key)
+	k, err := s.key(key)
 	if err != nil {
 		return nil, err
 	}
-	k, _ := s.key(key)
-	return &object{ctx: ctx, s: s, key: k, info: info}, nil
+	out, err := s.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(k)})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	info := blob.Info{Key: key, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified)}
+	return &object{ctx: ctx, s: s, key: k, info: info, etag: out.ETag}, nil
 }
 
 // Delete removes one object.
@@ -370,6 +377,7 @@ type object struct {
 	s    *Store
 	key  string
 	info blob.Info
+	etag *string
 	off  int64
 	body io.ReadCloser
 }
@@ -380,7 +388,7 @@ func (o *object) Read(p []byte) (int, error) {
 	}
 	if o.body == nil {
 		out, err := o.s.Client.GetObject(o.ctx, &s3.GetObjectInput{Bucket: aws.String(o.s.Bucket), Key: aws.String(o.key),
-			Range: aws.String(fmt.Sprintf("bytes=%d-", o.off))})
+			Range: aws.String(fmt.Sprintf("bytes=%d-", o.off)), IfMatch: o.etag})
 		if err != nil {
 			return 0, notFound(err)
 		}
