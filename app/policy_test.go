@@ -46,8 +46,9 @@ func newPolicyWorld(t *testing.T, s *server) *policyWorld {
 	mutual := sign("pmutual", "1990-01-01")
 	staff := sign("pstaff", "1985-01-01")
 	// Only the creator's account is new enough for its first upload to be
-	// held for review (the others signed up a month ago).
-	if _, err := rawSQL(s.Cell("eu")).Exec(`UPDATE accounts SET created_at = created_at - 2592000000 WHERE user_id <> $1`, creator.ID); err != nil {
+	// held for review (the others signed up a month ago, and confirmed
+	// their email then).
+	if _, err := rawSQL(s.Cell("eu")).Exec(`UPDATE accounts SET created_at = created_at - 2592000000, email_verified_at = created_at - 2592000000 WHERE user_id <> $1`, creator.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []*account{&creator, &privy, &teen, &suspendee, &terminee, &leaver, &adult, &minor, &follower, &mutual, &staff} {
