@@ -63,6 +63,35 @@ type Index struct {
 	gen      uint64 // counts changes, so a ranking knows if it is current
 	bulk     bool
 	ranking  atomic.Bool
+	watch    func(Change)
+}
+
+// Change is one change to the catalogue, told to the watcher: a video or
+// profile put (Video or Profile is the new version, Old the one it
+// replaced, if any) or removed (Removed; Video or Profile is the version
+// that went).
+type Change struct {
+	Video      *PublicVideo
+	OldVideo   *PublicVideo
+	Profile    *PublicProfile
+	OldProfile *PublicProfile
+	Removed    bool
+}
+
+// Watch tells f of every later change, in order, while the change's lock
+// is held (so f must only take note and return). Derived indexes (search)
+// follow the catalogue this way and so never hold what it does not. Call
+// it before the catalogue is loaded; one watcher.
+func (x *Index) Watch(f func(Change)) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.watch = f
+}
+
+func (x *Index) tell(c Change) {
+	if x.watch != nil {
+		x.watch(c)
+	}
 }
 
 // Scored is a ranked video with its quality at ranking time. Quality
@@ -96,6 +125,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 			replaceIn(x.byTag[t], old, v, Newer)
 		}
 		replaceIn(x.all, old, v, older)
+		x.tell(Change{Video: v, OldVideo: old})
 		for i := range x.hot {
 			if x.hot[i].V == old {
 				x.hot = slices.Clone(x.hot) // readers may hold the old slice
@@ -107,6 +137,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 	}
 	x.removeVideo(v.ID)
 	x.videos[v.ID] = v
+	x.tell(Change{Video: v})
 	if x.bulk {
 		// Loading: append now, sort every list once in EndBulk.
 		x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
@@ -193,6 +224,7 @@ func (x *Index) removeVideo(id string) {
 		return
 	}
 	delete(x.videos, id)
+	x.tell(Change{Video: old, Removed: true})
 	drop := func(list []*PublicVideo) []*PublicVideo {
 		return slices.DeleteFunc(list, func(v *PublicVideo) bool { return v.ID == id })
 	}
@@ -235,11 +267,13 @@ func Newer(a, b *PublicVideo) bool {
 func (x *Index) PutProfile(p *PublicProfile) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if old, ok := x.profiles[p.ID]; ok && old.Handle != p.Handle {
+	old, ok := x.profiles[p.ID]
+	if ok && old.Handle != p.Handle {
 		delete(x.byHandle, old.Handle)
 	}
 	x.profiles[p.ID] = p
 	x.byHandle[p.Handle] = p
+	x.tell(Change{Profile: p, OldProfile: old})
 }
 
 // RemoveProfile drops a profile and its videos.
@@ -249,6 +283,7 @@ func (x *Index) RemoveProfile(id string) {
 	if p, ok := x.profiles[id]; ok {
 		delete(x.byHandle, p.Handle)
 		delete(x.profiles, id)
+		x.tell(Change{Profile: p, Removed: true})
 	}
 	for _, v := range slices.Clone(x.byOwner[id]) {
 		x.removeVideo(v.ID)
@@ -320,6 +355,46 @@ func (x *Index) Newest(after *PublicVideo, n, scan int, keep func(*PublicVideo) 
 		}
 	}
 	return out
+}
+
+// Videos lists every public video, in no order (to build a derived index).
+func (x *Index) Videos() []*PublicVideo {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]*PublicVideo, 0, len(x.videos))
+	for _, v := range x.videos {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Profiles lists every public profile, in no order.
+func (x *Index) Profiles() []*PublicProfile {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]*PublicProfile, 0, len(x.profiles))
+	for _, p := range x.profiles {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Tags lists every hashtag of a public video, in no order.
+func (x *Index) Tags() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]string, 0, len(x.byTag))
+	for t := range x.byTag {
+		out = append(out, t)
+	}
+	return out
+}
+
+// TagCount is how many public videos carry a hashtag.
+func (x *Index) TagCount(tag string) int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byTag[tag])
 }
 
 // LikesOf sums the likes of a person's public videos.
