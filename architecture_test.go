@@ -32,8 +32,8 @@ var (
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
-		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety"},
+		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
+		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety", "discover"},
 		// Requests carried to the region they belong to, signed over the
 		// link.
 		"forward": {"kurz", "link"},
@@ -49,6 +49,10 @@ var (
 		"sqlite":              {"sqlstore"},
 		"postgres":            {"sqlstore"},
 		"catalog/catalogtest": {"kurz", "catalog"},
+		// The search index follows the catalogue; discover answers search
+		// and Discover from both.
+		"search":   {"kurz", "catalog", "textnorm"},
+		"discover": {"kurz", "catalog", "search"},
 		"blob/blobtest":       {"blob"},
 		"blob/s3blob":         {"blob"},
 		"metrics":             {},

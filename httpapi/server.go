@@ -159,6 +159,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/users/{handle}", s.getUser)
 	mux.HandleFunc("GET /api/v1/users/{handle}/videos", s.userVideos)
 	mux.HandleFunc("GET /api/v1/tags/{tag}/videos", s.tagVideos)
+	mux.HandleFunc("GET /api/v1/search", s.search)
+	mux.HandleFunc("GET /api/v1/discover", s.discover)
 	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
 	mux.HandleFunc("GET /api/v1/me/settings", s.getSettings)
 	mux.HandleFunc("PATCH /api/v1/me/settings", s.patchSettings)

@@ -1,7 +1,9 @@
 package search
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"sync"
 
@@ -162,8 +164,8 @@ func (t *tiers) close() {
 // looked at, and a search costs the same at a million videos as at ten
 // thousand.
 const (
-	scanLimit = 1000
-	scanDelta = 250
+	scanLimit = 400
+	scanDelta = 100
 )
 
 type candidate struct {
@@ -187,7 +189,7 @@ func (t *tiers) search(ctx context.Context, q plan, from, n int) (ids []string, 
 	if err := t.collect(ctx, t.base, q, scanLimit-len(cands), true, &cands); err != nil {
 		return nil, false, err
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
 	if from >= len(cands) {
 		return nil, false, nil
 	}
