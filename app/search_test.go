@@ -99,6 +99,28 @@ func TestSearchAcrossRegions(t *testing.T) {
 		t.Error("an anonymous search does not find the video")
 	}
 
+	// Discover: the us video's hashtag trends worldwide everywhere, and in
+	// the region of its home only.
+	for region, a := range searchers {
+		type trend struct {
+			Tag    string
+			Videos []struct{ ID string }
+		}
+		var d struct {
+			Region              string
+			Worldwide, Regional []trend
+		}
+		s.do("GET", "/api/v1/discover", nil, "Authorization", "Bearer "+a.Token).json(t, &d)
+		trends := func(list []trend) bool {
+			return slices.ContainsFunc(list, func(tr trend) bool {
+				return tr.Tag == "sunsetbeach" && len(tr.Videos) == 1 && tr.Videos[0].ID == id
+			})
+		}
+		if d.Region != region || !trends(d.Worldwide) || trends(d.Regional) != (region == "us") {
+			t.Errorf("discover for %s: %+v", region, d)
+		}
+	}
+
 	// Bad input: a clear error, nothing else.
 	if r := s.do("GET", "/api/v1/search?type=secrets&q=x", nil); r.Status != 400 || r.errorCode(t) != kurz.EInvalid {
 		t.Errorf("unknown type: %d %s", r.Status, r.Body)

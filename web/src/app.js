@@ -5,6 +5,7 @@ import { initModAudit, initModItem, initModQueue, initTransparency } from './mod
 import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
+import { initDiscover, initSearch } from './search.js';
 import { initUpload } from './upload.js';
 
 function readBoot() {
@@ -52,6 +53,12 @@ function start() {
       break;
     case 'upload':
       initUpload();
+      break;
+    case 'search':
+      initSearch();
+      break;
+    case 'discover':
+      initDiscover();
       break;
     case 'signin':
       initSignin();
