@@ -32,6 +32,22 @@ type PublicVideo struct {
 	Reduced       bool   `json:"reduced,omitempty"`
 	AgeRestricted bool   `json:"age_restricted,omitempty"`
 	Label         string `json:"label,omitempty"`
+	// Sound is the ID of the sound the video uses: its own ID for its own
+	// audio, else the sound it took. RemixKind and RemixOf: how and from
+	// which video it was made (the link back to a duet's or stitch's
+	// source). Allow: what its creator lets others do (kurz.Allow*).
+	Sound     string `json:"sound,omitempty"`
+	RemixKind string `json:"remix_kind,omitempty"`
+	RemixOf   string `json:"remix_of,omitempty"`
+	Allow     int    `json:"allow,omitempty"`
+}
+
+// SoundOf is the sound a video uses (its own if none is named).
+func SoundOf(v *PublicVideo) string {
+	if v.Sound != "" {
+		return v.Sound
+	}
+	return v.ID
 }
 
 // PublicProfile is the replicated public face of a person.
@@ -54,6 +70,7 @@ type Index struct {
 	videos   map[string]*PublicVideo
 	byOwner  map[string][]*PublicVideo // newest first
 	byTag    map[string][]*PublicVideo // newest first
+	bySound  map[string][]*PublicVideo // newest first
 	all      []*PublicVideo            // oldest first (new videos append)
 	profiles map[string]*PublicProfile
 	byHandle map[string]*PublicProfile
@@ -107,7 +124,7 @@ const HotSize = 1000
 
 func NewIndex() *Index {
 	return &Index{videos: map[string]*PublicVideo{}, byOwner: map[string][]*PublicVideo{}, byTag: map[string][]*PublicVideo{},
-		profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
+		bySound: map[string][]*PublicVideo{}, profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
 }
 
 // PutVideo adds or replaces a video.
@@ -124,6 +141,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		for _, t := range v.Hashtags {
 			replaceIn(x.byTag[t], old, v, Newer)
 		}
+		replaceIn(x.bySound[SoundOf(v)], old, v, Newer)
 		replaceIn(x.all, old, v, older)
 		x.tell(Change{Video: v, OldVideo: old})
 		for i := range x.hot {
@@ -144,12 +162,14 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		for _, t := range v.Hashtags {
 			x.byTag[t] = append(x.byTag[t], v)
 		}
+		x.bySound[SoundOf(v)] = append(x.bySound[SoundOf(v)], v)
 		x.all = append(x.all, v)
 	} else {
 		x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
 		for _, t := range v.Hashtags {
 			x.byTag[t] = insertNewest(x.byTag[t], v)
 		}
+		x.bySound[SoundOf(v)] = insertNewest(x.bySound[SoundOf(v)], v)
 		i := sort.Search(len(x.all), func(i int) bool { return older(v, x.all[i]) })
 		x.all = slices.Insert(x.all, i, v)
 	}
@@ -158,7 +178,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 // sameLists reports whether a new version of a video sits in the same
 // lists at the same places as the old one.
 func sameLists(a, b *PublicVideo) bool {
-	return a.OwnerID == b.OwnerID && a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Hashtags, b.Hashtags)
+	return a.OwnerID == b.OwnerID && a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Hashtags, b.Hashtags) && SoundOf(a) == SoundOf(b)
 }
 
 // replaceIn swaps old for v in a list ordered by less, in place.
@@ -200,6 +220,9 @@ func (x *Index) EndBulk() {
 	for _, l := range x.byTag {
 		byNewest(l)
 	}
+	for _, l := range x.bySound {
+		byNewest(l)
+	}
 	sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
 }
 
@@ -237,6 +260,11 @@ func (x *Index) removeVideo(id string) {
 		if len(x.byTag[t]) == 0 {
 			delete(x.byTag, t)
 		}
+	}
+	snd := SoundOf(old)
+	x.bySound[snd] = drop(x.bySound[snd])
+	if len(x.bySound[snd]) == 0 {
+		delete(x.bySound, snd)
 	}
 	if x.bulk {
 		x.all = drop(x.all)
@@ -335,6 +363,13 @@ func (x *Index) TagVideos(tag string, after *PublicVideo, n int) []*PublicVideo 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.newest(x.byTag[tag], after, n)
+}
+
+// SoundVideos lists the videos using a sound, newest first.
+func (x *Index) SoundVideos(sound string, after *PublicVideo, n int) []*PublicVideo {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.newest(x.bySound[sound], after, n)
 }
 
 // Newest lists the newest videos of the whole catalogue after the cursor

@@ -49,7 +49,10 @@ func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (
 	}
 	pv := &catalog.PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Handle: owner.Handle, Caption: v.Caption, Hashtags: tags,
 		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
-		CreatedAt: v.CreatedAt, Minor: acct.Minor}
+		CreatedAt: v.CreatedAt, Minor: acct.Minor, Sound: v.SoundID, RemixKind: v.RemixKind, RemixOf: v.RemixOf, Allow: v.Allow}
+	if pv.Sound == "" {
+		pv.Sound = v.ID
+	}
 	for _, r := range strings.Split(v.Restrictions, ",") {
 		switch {
 		case r == "reduced":

@@ -96,17 +96,24 @@ func (s *Service) Videos(ctx context.Context, viewer *Viewer, q, cursor string) 
 	return out, cursorOf(h.Next), nil
 }
 
+// Person is a public profile found by search, with the likes of its
+// public videos.
+type Person struct {
+	*catalog.PublicProfile
+	Likes int64 `json:"likes"`
+}
+
 // People finds public profiles by handle and display name.
-func (s *Service) People(ctx context.Context, q, cursor string) ([]*catalog.PublicProfile, string, error) {
+func (s *Service) People(ctx context.Context, q, cursor string) ([]Person, string, error) {
 	from, err := offset(cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	var out []*catalog.PublicProfile
+	out := []Person{}
 	h, err := s.Search.Search(ctx, search.People, q, from, s.perPage(), func(id string) bool {
 		p, ok := s.Index.Profile(id)
 		if ok {
-			out = append(out, p)
+			out = append(out, Person{p, s.Index.LikesOf(p.ID)})
 		}
 		return ok
 	})
@@ -128,7 +135,7 @@ func (s *Service) Tags(ctx context.Context, q, cursor string) ([]Tag, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	var out []Tag
+	out := []Tag{}
 	h, err := s.Search.Search(ctx, search.Tags, q, from, s.perPage(), func(tag string) bool {
 		n := s.Index.TagCount(tag)
 		if n > 0 {
@@ -199,4 +206,20 @@ func trends(hot []catalog.Scored, viewer *Viewer, region kurz.Region) []Trend {
 		out = append(out, Trend{Tag: t, Videos: clips[t]})
 	}
 	return out
+}
+
+// Sound is a sound, named after the clip it comes from.
+type Sound struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Creator string `json:"creator,omitempty"`
+}
+
+// SoundOf describes a sound; ok is false for a sound no public video
+// uses or comes from.
+func (s *Service) SoundOf(id string) (Sound, bool) {
+	if v, ok := s.Index.Video(id); ok {
+		return Sound{ID: id, Name: "original sound - @" + v.Handle, Creator: v.Handle}, true
+	}
+	return Sound{ID: id, Name: "original sound"}, len(s.Index.SoundVideos(id, nil, 1)) > 0
 }

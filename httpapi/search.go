@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"kurz"
-	"kurz/catalog"
 	"kurz/discover"
 	"kurz/feedjson"
 	"kurz/region"
@@ -47,31 +46,17 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		items := make([]ProfileJSON, len(people))
-		for i, pp := range people {
-			items[i] = ProfileJSON{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
-				Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+		writeJSON(w, http.StatusOK, map[string]any{"items": people, "next_cursor": next})
 	case "tags":
 		tags, next, err := c.Discover.Tags(r.Context(), text, cursor)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		if tags == nil {
-			tags = []discover.Tag{}
-		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": tags, "next_cursor": next})
 	default:
 		s.error(w, r, kurz.FieldError("type", "type must be videos, people or tags"))
 	}
-}
-
-// trendJSON is a trending hashtag on the Discover page.
-type trendJSON struct {
-	Tag    string `json:"tag"`
-	Videos any    `json:"videos"`
 }
 
 // discover answers GET /api/v1/discover: the hashtags trending worldwide
@@ -85,24 +70,45 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request) {
 	world, regional := c.Discover.Trending(time.Now(), searchViewer(r, c, p), c.Region)
 	out := map[string]any{"region": c.Region}
 	for key, list := range map[string][]discover.Trend{"worldwide": world, "regional": regional} {
-		items := make([]trendJSON, 0, len(list))
-		for _, t := range list {
-			vids, err := s.trendVideos(r, c, p, t.Videos)
+		items := make([]map[string]any, len(list))
+		for i, t := range list {
+			vids, err := c.Social.Decorate(r.Context(), p, t.Videos)
 			if err != nil {
 				s.error(w, r, err)
 				return
 			}
-			items = append(items, trendJSON{Tag: t.Tag, Videos: vids})
+			items[i] = map[string]any{"tag": t.Tag, "videos": feedjson.Videos(vids)}
 		}
 		out[key] = items
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) trendVideos(r *http.Request, c *region.Region, p *kurz.Profile, vids []*catalog.PublicVideo) (any, error) {
+// soundVideos answers GET /api/v1/sounds/{id}/videos: the sound (named
+// after the clip it comes from) and the public videos using it, newest
+// first.
+func (s *Server) soundVideos(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.viewerCell(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	after, err := cursorVideo(r.URL.Query().Get("cursor"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sound, ok := c.Discover.SoundOf(id)
+	if !ok {
+		s.error(w, r, kurz.ErrNotFound)
+		return
+	}
+	vids := c.Index.SoundVideos(id, after, 24)
 	items, err := c.Social.Decorate(r.Context(), p, vids)
 	if err != nil {
-		return nil, err
+		s.error(w, r, err)
+		return
 	}
-	return feedjson.Videos(items), nil
+	writeJSON(w, http.StatusOK, map[string]any{"sound": sound, "items": feedjson.Videos(items), "next_cursor": nextCursor(vids, 24)})
 }

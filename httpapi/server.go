@@ -161,6 +161,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/tags/{tag}/videos", s.tagVideos)
 	mux.HandleFunc("GET /api/v1/search", s.search)
 	mux.HandleFunc("GET /api/v1/discover", s.discover)
+	mux.HandleFunc("GET /api/v1/sounds/{id}/videos", s.soundVideos)
 	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
 	mux.HandleFunc("GET /api/v1/me/settings", s.getSettings)
 	mux.HandleFunc("PATCH /api/v1/me/settings", s.patchSettings)

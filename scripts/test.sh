@@ -36,7 +36,7 @@ e2e='TestBrowserEndToEnd|TestBrowserSearchAndDiscover|TestThreeRegions|TestRegio
 # smaller uploads take the same code paths under the race detector. And
 # the moderation rules, one request after another on both stores: their
 # concurrent paths run under it in TestModerationRaces.
-race_skip="^($e2e|TestUploadResumeToPlayableLadder|TestModerationRules)$"
+race_skip="^($e2e|TestUploadResumeToPlayableLadder|TestRemixAcrossRegions|TestModerationRules)$"
 # The postgres pass runs the same server tests with every region on
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
 # not depend on the store setting either, and the moderation tests run

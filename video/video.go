@@ -53,8 +53,39 @@ type VideoJSON struct {
 	Comments   int64     `json:"comments"`
 	Views      int64     `json:"views"`
 	CreatedAt  time.Time `json:"created_at"`
-	Liked      bool      `json:"liked"`
-	Following  bool      `json:"following"`
+	// Sound is the ID of the sound the video uses (its own ID for its
+	// own audio); Remix says how and from which video it was made;
+	// Allow what its creator lets others do.
+	Sound     string     `json:"sound,omitempty"`
+	Remix     *RemixJSON `json:"remix,omitempty"`
+	Allow     AllowJSON  `json:"allow"`
+	Liked     bool       `json:"liked"`
+	Following bool       `json:"following"`
+}
+
+// RemixJSON names a remix's kind and source.
+type RemixJSON struct {
+	Kind string `json:"kind"`
+	Of   string `json:"of"`
+}
+
+// AllowJSON are a video's duet, stitch and download switches.
+type AllowJSON struct {
+	Duet     bool `json:"duet"`
+	Stitch   bool `json:"stitch"`
+	Download bool `json:"download"`
+}
+
+// RemixFields fills the sound, remix and allow fields of a record.
+func (out *VideoJSON) RemixFields(id, sound, kind, of string, allow int) {
+	out.Sound = sound
+	if out.Sound == "" {
+		out.Sound = id
+	}
+	if kind != "" {
+		out.Remix = &RemixJSON{Kind: kind, Of: of}
+	}
+	out.Allow = AllowJSON{Duet: allow&kurz.AllowDuet != 0, Stitch: allow&kurz.AllowStitch != 0, Download: allow&kurz.AllowDownload != 0}
 }
 
 // SetCaption stores a caption in the right class: plain for public videos,
@@ -140,6 +171,7 @@ func (c *Service) Record(ctx context.Context, viewer *kurz.Profile, v *kurz.Vide
 		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
 		CreatedAt: v.CreatedAt}
 	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
+	out.RemixFields(v.ID, v.SoundID, v.RemixKind, v.RemixOf, v.Allow)
 	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved {
 		out.Error = v.Error
 	}
