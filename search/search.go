@@ -324,6 +324,8 @@ type field struct {
 // nearest words. The first letter of a typo'd word must be right: that
 // keeps the typo automaton small enough for search as one types.
 const (
+	minPrefix   = 2
+	commonWord  = 50 // documents holding a word for it to count as meant
 	maxExpand   = 24
 	exactBoost  = 3
 	prefixBoost = 1.5
@@ -358,7 +360,7 @@ func (p plan) query(r index.IndexReader) (query.Query, error) {
 func expand(r index.IndexReader, field, w string, typing, typos bool) (map[string]float64, error) {
 	out := map[string]float64{w: exactBoost}
 	n := utf8.RuneCountInString(w)
-	if typing && n >= 2 {
+	if typing && n >= minPrefix {
 		d, err := r.FieldDictPrefix(field, []byte(w))
 		if err != nil {
 			return nil, err
@@ -366,6 +368,16 @@ func expand(r index.IndexReader, field, w string, typing, typos bool) (map[strin
 		if err := top(d, out, prefixBoost, func(e *index.DictEntry) float64 { return float64(e.Count) }); err != nil {
 			return nil, err
 		}
+	}
+	// A word many documents hold is taken as meant: its typos are not
+	// looked for (they would only add noise, and cost the most).
+	if typos && n >= 4 {
+		tfr, err := r.TermFieldReader(context.Background(), []byte(w), field, false, false, false)
+		if err != nil {
+			return nil, err
+		}
+		typos = tfr.Count() < commonWord
+		tfr.Close()
 	}
 	if fr, ok := r.(index.IndexReaderFuzzy); ok && typos && n >= 4 {
 		fuzz := 1
