@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"kurz"
 	"kurz/internal/mediatest"
 )
 
@@ -227,4 +228,24 @@ func TestRemixAcrossRegions(t *testing.T) {
 	refused("a duet of a video whose creator does not allow it", kid2.Token, kidVideo, "duet", 403)
 	refused("a stitch of a video whose creator does not allow it", kid2.Token, kidVideo, "stitch", 403)
 	refused("an unknown kind", me.Token, srcID, "karaoke", 400)
+
+	// The creator switches duets off: the next duet is refused, stitches
+	// still work; someone else cannot switch them.
+	off := map[string]any{"allow": map[string]bool{"duet": false}}
+	if r := s.do("PATCH", "/api/v1/videos/"+srcID, off, "Authorization", "Bearer "+me.Token); r.Status != 404 {
+		t.Errorf("someone else's switch: %d %s", r.Status, r.Body)
+	}
+	r := s.do("PATCH", "/api/v1/videos/"+srcID, off, "Authorization", "Bearer "+src.Token)
+	var allow struct {
+		Allow struct{ Duet, Stitch, Download bool }
+	}
+	r.json(t, &allow)
+	if r.Status != 200 || allow.Allow.Duet || !allow.Allow.Stitch || !allow.Allow.Download {
+		t.Fatalf("switch duets off: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the switch in eu's catalogue", func() bool {
+		v, _ := s.Cell("eu").Index.Video(srcID)
+		return v != nil && v.Allow&kurz.AllowDuet == 0
+	})
+	refused("a duet after the creator switched duets off", me.Token, srcID, "duet", 403)
 }

@@ -2,19 +2,23 @@ package app_test
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"kurz/internal/browsertest"
+	"kurz/internal/mediatest"
 )
 
 // TestBrowserSearchAndDiscover: in Chromium, Discover shows a trending
 // hashtag with its clip; the search page finds the clip as one types a
 // word of its caption, the creator under People and the hashtag (typed
 // with a typo) under Hashtags; hostile text in the caption and the name
-// stays text.
+// stays text. Then a signed-in person opens the clip, picks "Use this
+// sound", uploads their own clip with it, and the sound's page lists both.
 func TestBrowserSearchAndDiscover(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
@@ -28,7 +32,7 @@ func TestBrowserSearchAndDiscover(t *testing.T) {
 	waitFor(t, "the video in search", func() bool { return s.search("", "videos", "lighthouse").has(id) })
 
 	bctx := browsertest.Start(t, chrome)
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(bctx, 180*time.Second)
 	defer cancel()
 	b := newTab(t, ctx)
 	base := s.URL()
@@ -69,4 +73,37 @@ func TestBrowserSearchAndDiscover(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`.search-tabs [data-type=videos]`)))
 	b.Wait("the clip under Videos", tile, `document.querySelector('.search-results').innerText`, 10*time.Second)
 	b.noXSS("video results")
+
+	// Use this sound, from the clip's page, signed in.
+	fan := s.signUp("sound_fan", "fan@example.org", "1990-01-01", "DE")
+	b.Do(chromedp.Navigate(base+"/signin?next=%2Fv%2F"+id), chromedp.WaitVisible(chromedp.ID("signin-form")),
+		chromedp.SendKeys(chromedp.ID("login"), fan.Handle), chromedp.SendKeys(chromedp.ID("password"), fan.Password),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)))
+	b.Wait("the clip's remix links", `document.querySelector('.remix-actions a.remix-sound') && document.querySelector('.remix-actions a.remix-duet')`,
+		`document.querySelector('.single-meta').innerText`, 15*time.Second)
+	b.Do(chromedp.Click(chromedp.CSS(`.remix-actions a.remix-sound`)))
+	b.Wait("the upload page for the sound", `document.querySelector('.remix-note') && !document.querySelector('.remix-note').hidden`, "", 10*time.Second)
+	clip := filepath.Join(t.TempDir(), "mine.mp4")
+	mediatest.Clip(t, clip, 360, 640, 2, true)
+	b.Do(chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{clip}), chromedp.SendKeys(chromedp.ID("upload-caption"), "with that sound"))
+	b.Do(chromedp.Click(chromedp.CSS(`#upload-form button[type=submit]`)))
+	b.Wait("the remix ready", `!document.querySelector('.result').hidden`, `document.querySelector('.processing-text').textContent`, 120*time.Second)
+	href := b.Str(`document.querySelector('.result-link').getAttribute('href')`)
+	mine, ok := strings.CutPrefix(href, "/v/")
+	if !ok || b.Eval(`document.querySelector('.result-text').classList.contains('error')`) == true {
+		t.Fatalf("remix upload: %s %s", href, b.Str(`document.querySelector('.result-text').textContent`))
+	}
+	var rec struct {
+		Sound string
+		Remix struct{ Kind, Of string }
+	}
+	s.do("GET", "/api/v1/videos/"+mine, nil).json(t, &rec)
+	if rec.Sound != id || rec.Remix.Kind != "sound" || rec.Remix.Of != id {
+		t.Fatalf("the page's upload is no remix of the clip: %+v", rec)
+	}
+	waitFor(t, "the remix in the catalogue", func() bool { _, ok := s.Cell("eu").Index.Video(mine); return ok })
+	b.Do(chromedp.Navigate(base + "/sound/" + id))
+	b.Wait("the sound page with both clips", `document.querySelector('.sound-name').textContent === '♪ original sound - @lamp_keeper' && `+
+		`document.querySelector('a.tile[href="/v/`+mine+`"]') && `+tile, `document.querySelector('.soundpage').innerText`, 15*time.Second)
+	b.noXSS("sound page")
 }

@@ -196,6 +196,32 @@ func MediaURLs(videoID, query string) (hls, poster, preview string) {
 type VideoPatch struct {
 	Caption    *string `json:"caption"`
 	Visibility *string `json:"visibility"`
+	// Allow switches duets, stitches and downloads of the video; a field
+	// left out keeps its switch.
+	Allow *struct {
+		Duet     *bool `json:"duet"`
+		Stitch   *bool `json:"stitch"`
+		Download *bool `json:"download"`
+	} `json:"allow"`
+}
+
+// setAllow applies the switches a patch names.
+func (p VideoPatch) setAllow(v *kurz.Video) {
+	if p.Allow == nil {
+		return
+	}
+	for _, f := range []struct {
+		on  *bool
+		bit int
+	}{{p.Allow.Duet, kurz.AllowDuet}, {p.Allow.Stitch, kurz.AllowStitch}, {p.Allow.Download, kurz.AllowDownload}} {
+		switch {
+		case f.on == nil:
+		case *f.on:
+			v.Allow |= f.bit
+		default:
+			v.Allow &^= f.bit
+		}
+	}
 }
 
 // UpdateVideo lets the owner change caption and visibility.
@@ -233,6 +259,7 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			madePrivate = v.Visibility == kurz.Public && *p.Visibility != kurz.Public
 			v.Visibility = *p.Visibility
 		}
+		p.setAllow(v)
 		if err := c.SetCaption(ctx, q, v, caption); err != nil {
 			return err
 		}

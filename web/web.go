@@ -181,8 +181,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v/{id}", h.video)
 	mux.HandleFunc("GET /embed/{id}", h.embed)
 	mux.HandleFunc("GET /tag/{name}", h.tag)
-	for _, page := range []string{"search", "discover"} {
-		mux.HandleFunc("GET /"+page, h.shell(page))
+	for _, page := range []string{"search", "discover", "sound/{id}"} {
+		mux.HandleFunc("GET /"+page, h.shell(strings.TrimSuffix(page, "/{id}")))
 	}
 	mux.HandleFunc("GET /oembed", h.oembed)
 	mux.HandleFunc("GET /mod", h.modQueue)

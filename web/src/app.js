@@ -5,7 +5,7 @@ import { initModAudit, initModItem, initModQueue, initTransparency } from './mod
 import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
-import { initDiscover, initSearch } from './search.js';
+import { initDiscover, initRemixActions, initSearch, initSound } from './search.js';
 import { initUpload } from './upload.js';
 
 function readBoot() {
@@ -60,6 +60,9 @@ function start() {
     case 'discover':
       initDiscover();
       break;
+    case 'sound':
+      initSound();
+      break;
     case 'signin':
       initSignin();
       break;
@@ -74,6 +77,7 @@ function start() {
       break;
     case 'video':
       initVideoPage(boot);
+      initRemixActions();
       break;
     case 'embed':
       initEmbed();

@@ -113,3 +113,45 @@ export async function initDiscover() {
     );
   }
 }
+
+// initRemixActions fills a public video page's remix links from the
+// video's record: use its sound, duet or stitch it (if its creator allows),
+// its sound's page, and the video it was made from.
+export async function initRemixActions() {
+  const nav = document.querySelector('.remix-actions[data-id]');
+  if (!nav) return;
+  let v;
+  try {
+    v = await api('GET', '/api/v1/videos/' + encodeURIComponent(nav.dataset.id), undefined, { redirectOn401: false });
+  } catch {
+    return;
+  }
+  const up = (kind) => '/upload?' + new URLSearchParams({ remix: kind, of: v.id });
+  const links = [h('a', { href: up('sound'), class: 'button remix-sound' }, t('remix.sound'))];
+  if (v.allow && v.allow.duet) links.push(h('a', { href: up('duet'), class: 'button remix-duet' }, t('remix.duet')));
+  if (v.allow && v.allow.stitch) links.push(h('a', { href: up('stitch'), class: 'button remix-stitch' }, t('remix.stitch')));
+  if (v.sound) links.push(h('a', { href: '/sound/' + encodeURIComponent(v.sound), class: 'remix-soundpage' }, '♪ ' + t('remix.listen', '@' + safeHandle(v.creator && v.creator.handle))));
+  if (v.remix && v.remix.of) links.push(h('a', { href: '/v/' + encodeURIComponent(v.remix.of), class: 'remix-of' }, t('remix.of')));
+  nav.replaceChildren(...links);
+}
+
+// initSound lists the videos using a sound (/sound/{id}).
+export async function initSound() {
+  const id = decodeURIComponent(location.pathname.split('/')[2] || '');
+  const box = document.querySelector('.sound-videos');
+  let page;
+  try {
+    page = await api('GET', '/api/v1/sounds/' + encodeURIComponent(id) + '/videos', undefined, { redirectOn401: false });
+  } catch {
+    box.replaceChildren(h('p', { class: 'notice' }, t('sound.none')));
+    return;
+  }
+  document.querySelector('.sound-name').textContent = '♪ ' + page.sound.name;
+  const use = document.querySelector('.sound-use');
+  const first = (page.items || []).find((v) => v.id === id) || (page.items || [])[0];
+  if (first) {
+    use.href = '/upload?' + new URLSearchParams({ remix: 'sound', of: first.id });
+    use.hidden = false;
+  }
+  box.replaceChildren((page.items || []).length ? h('ul', { class: 'grid' }, ...page.items.map(tile)) : h('p', { class: 'notice' }, t('sound.none')));
+}
