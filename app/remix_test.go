@@ -170,6 +170,19 @@ func TestRemixAcrossRegions(t *testing.T) {
 		t.Errorf("sound page: %+v", page)
 	}
 
+	// The sound trends worldwide on Discover: two of the best-ranked
+	// videos use it.
+	var disc struct {
+		WorldwideSounds []struct {
+			Sound  struct{ ID, Name string }
+			Videos []struct{ ID string }
+		} `json:"worldwide_sounds"`
+	}
+	s.do("GET", "/api/v1/discover", nil, "Authorization", "Bearer "+me.Token).json(t, &disc)
+	if len(disc.WorldwideSounds) != 1 || disc.WorldwideSounds[0].Sound.ID != srcID || len(disc.WorldwideSounds[0].Videos) != 2 {
+		t.Errorf("discover's sounds: %+v", disc)
+	}
+
 	// Duet: side by side, the new clip left, as long as the new clip.
 	duet := remix("duet")
 	url = s.URL() + duet.HLSURL

@@ -168,11 +168,24 @@ const (
 // see. Reduced videos count for nothing here: Discover recommends.
 func (s *Service) Trending(now time.Time, viewer *Viewer, region kurz.Region) (worldwide, regional []Trend) {
 	hot, _ := s.Index.Hot(now)
-	return trends(hot, viewer, ""), trends(hot, viewer, region)
+	tags := func(v *catalog.PublicVideo) []string { return v.Hashtags }
+	return trends(hot, viewer, "", tags, 1), trends(hot, viewer, region, tags, 1)
 }
 
-func trends(hot []catalog.Scored, viewer *Viewer, region kurz.Region) []Trend {
+// TrendingSounds lists the sounds that two or more of the best-ranked
+// videos use, worldwide and in a region, like Trending (Tag is the
+// sound's ID).
+func (s *Service) TrendingSounds(now time.Time, viewer *Viewer, region kurz.Region) (worldwide, regional []Trend) {
+	hot, _ := s.Index.Hot(now)
+	sound := func(v *catalog.PublicVideo) []string { return []string{catalog.SoundOf(v)} }
+	return trends(hot, viewer, "", sound, 2), trends(hot, viewer, region, sound, 2)
+}
+
+// trends ranks the keys (hashtags, sounds) of the viewer's findable hot
+// videos by their videos' summed quality; a key needs minVideos videos.
+func trends(hot []catalog.Scored, viewer *Viewer, region kurz.Region, keys func(*catalog.PublicVideo) []string, minVideos int) []Trend {
 	weight := map[string]float64{}
+	count := map[string]int{}
 	clips := map[string][]*catalog.PublicVideo{}
 	for _, sv := range hot {
 		v := sv.V
@@ -184,8 +197,9 @@ func trends(hot []catalog.Scored, viewer *Viewer, region kurz.Region) []Trend {
 				continue
 			}
 		}
-		for _, t := range v.Hashtags {
+		for _, t := range keys(v) {
 			weight[t] += sv.Q
+			count[t]++
 			if len(clips[t]) < TrendVideos {
 				clips[t] = append(clips[t], v)
 			}
@@ -193,7 +207,9 @@ func trends(hot []catalog.Scored, viewer *Viewer, region kurz.Region) []Trend {
 	}
 	tags := make([]string, 0, len(weight))
 	for t := range weight {
-		tags = append(tags, t)
+		if count[t] >= minVideos {
+			tags = append(tags, t)
+		}
 	}
 	sort.Slice(tags, func(i, j int) bool {
 		if weight[tags[i]] != weight[tags[j]] {

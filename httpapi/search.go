@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"kurz"
@@ -67,9 +68,12 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	world, regional := c.Discover.Trending(time.Now(), searchViewer(r, c, p), c.Region)
+	now, viewer := time.Now(), searchViewer(r, c, p)
+	world, regional := c.Discover.Trending(now, viewer, c.Region)
+	worldSounds, regionalSounds := c.Discover.TrendingSounds(now, viewer, c.Region)
 	out := map[string]any{"region": c.Region}
-	for key, list := range map[string][]discover.Trend{"worldwide": world, "regional": regional} {
+	for key, list := range map[string][]discover.Trend{"worldwide": world, "regional": regional,
+		"worldwide_sounds": worldSounds, "regional_sounds": regionalSounds} {
 		items := make([]map[string]any, len(list))
 		for i, t := range list {
 			vids, err := c.Social.Decorate(r.Context(), p, t.Videos)
@@ -78,6 +82,10 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			items[i] = map[string]any{"tag": t.Tag, "videos": feedjson.Videos(vids)}
+			if strings.HasSuffix(key, "_sounds") {
+				snd, _ := c.Discover.SoundOf(t.Tag)
+				items[i] = map[string]any{"sound": snd, "videos": feedjson.Videos(vids)}
+			}
 		}
 		out[key] = items
 	}

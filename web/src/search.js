@@ -108,7 +108,12 @@ export async function initDiscover() {
     }
     box.replaceChildren(
       ...trends.map((tr) =>
-        h('section', { class: 'trend' }, h('h3', {}, h('a', { href: '/tag/' + encodeURIComponent(tr.tag) }, '#' + tr.tag)), h('ul', { class: 'grid' }, ...(tr.videos || []).map(tile))),
+        h(
+          'section',
+          { class: 'trend' },
+          h('h3', {}, tr.sound ? h('a', { href: '/sound/' + encodeURIComponent(tr.sound.id) }, '♪ ' + tr.sound.name) : h('a', { href: '/tag/' + encodeURIComponent(tr.tag) }, '#' + tr.tag)),
+          h('ul', { class: 'grid' }, ...(tr.videos || []).map(tile)),
+        ),
       ),
     );
   }
