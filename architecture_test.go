@@ -33,7 +33,10 @@ var (
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety", "discover"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "accounts", "video", "pipeline", "social", "safety", "discoverapi"},
+		// Search, Discover, sounds and downloads over HTTP, mounted by
+		// httpapi.
+		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob"},
 		// Requests carried to the region they belong to, signed over the
 		// link.
 		"forward": {"kurz", "link"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -91,6 +92,22 @@ func colorAt(t *testing.T, url string, at, x, y float64) string {
 		return "blue"
 	}
 	return "?"
+}
+
+// cornerLight is the mean green of the lower right corner of the picture
+// at 1 s: about 0 on a red clip, more where white text is drawn.
+func cornerLight(t *testing.T, url string) float64 {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-ss", "1", "-i", url, "-frames:v", "1",
+		"-vf", "crop=iw/2:ih/10:iw/2:ih*9/10,scale=64:16", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1").Output()
+	if err != nil || len(out) != 64*16*3 {
+		t.Fatalf("corner of %s: %v", url, err)
+	}
+	sum := 0
+	for i := 1; i < len(out); i += 3 {
+		sum += int(out[i])
+	}
+	return float64(sum) / float64(64*16)
 }
 
 // TestRemixAcrossRegions: a us creator's public clip (red, with noise) is
@@ -242,6 +259,35 @@ func TestRemixAcrossRegions(t *testing.T) {
 	refused("a stitch of a video whose creator does not allow it", kid2.Token, kidVideo, "stitch", 403)
 	refused("an unknown kind", me.Token, srcID, "karaoke", 400)
 
+	// Download: an MP4 with the watermark in its lower right corner, made
+	// once; private videos have none.
+	dl := s.do("GET", "/api/v1/videos/"+srcID+"/download", nil)
+	if dl.Status != 200 || dl.Header.Get("Content-Type") != "video/mp4" || !strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %d %v %.200s", dl.Status, dl.Header, dl.Body)
+	}
+	file := filepath.Join(dir, "download.mp4")
+	if err := os.WriteFile(file, dl.Body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d := servedDuration(t, file); math.Abs(d-8) > 0.3 {
+		t.Errorf("download lasts %.2fs, want 8s", d)
+	}
+	if c := colorAt(t, file, 1, 0.5, 0.5); c != "red" {
+		t.Errorf("download shows %s in the middle, want the clip (red)", c)
+	}
+	if g, src := cornerLight(t, file), cornerLight(t, s.URL()+"/media/"+srcID+"/master.m3u8"); g < 10 || src > 5 {
+		t.Errorf("no watermark in the download's lower right corner (light %.1f there, %.1f in the served clip)", g, src)
+	}
+	if l := likeness(servedAudio(t, file), srcAudio, 16000); l < 0.8 {
+		t.Errorf("the download's audio is not the video's: correlation %.2f", l)
+	}
+	if again := s.do("GET", "/api/v1/videos/"+srcID+"/download", nil); !bytes.Equal(again.Body, dl.Body) {
+		t.Error("a second download is made anew")
+	}
+	if r := s.do("GET", "/api/v1/videos/"+priv.VideoID+"/download", nil, "Authorization", "Bearer "+src.Token); r.Status != 404 {
+		t.Errorf("download of a private video: %d", r.Status)
+	}
+
 	// The creator switches duets off: the next duet is refused, stitches
 	// still work; someone else cannot switch them.
 	off := map[string]any{"allow": map[string]bool{"duet": false}}
@@ -261,4 +307,8 @@ func TestRemixAcrossRegions(t *testing.T) {
 		return v != nil && v.Allow&kurz.AllowDuet == 0
 	})
 	refused("a duet after the creator switched duets off", me.Token, srcID, "duet", 403)
+	s.do("PATCH", "/api/v1/videos/"+srcID, map[string]any{"allow": map[string]bool{"download": false}}, "Authorization", "Bearer "+src.Token)
+	if r := s.do("GET", "/api/v1/videos/"+srcID+"/download", nil); r.Status != 403 || r.errorCode(t) != kurz.EForbidden {
+		t.Errorf("download after the creator switched downloads off: %d %s", r.Status, r.Body)
+	}
 }

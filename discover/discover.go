@@ -12,6 +12,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"kurz"
@@ -238,4 +239,26 @@ func (s *Service) SoundOf(id string) (Sound, bool) {
 		return Sound{ID: id, Name: "original sound - @" + v.Handle, Creator: v.Handle}, true
 	}
 	return Sound{ID: id, Name: "original sound"}, len(s.Index.SoundVideos(id, nil, 1)) > 0
+}
+
+// SoundVideos lists a page of the videos using a sound, newest first;
+// the cursor is "<ms>_<id>" of the last video of the previous page.
+func (s *Service) SoundVideos(sound, cursor string) ([]*catalog.PublicVideo, string, error) {
+	var after *catalog.PublicVideo
+	if cursor != "" {
+		ms, id, ok := strings.Cut(cursor, "_")
+		t, err := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil || t < 0 {
+			return nil, "", kurz.Errorf(kurz.EInvalid, "bad cursor")
+		}
+		after = &catalog.PublicVideo{ID: id, CreatedAt: time.UnixMilli(t)}
+	}
+	n := s.perPage()
+	vids := s.Index.SoundVideos(sound, after, n)
+	next := ""
+	if len(vids) == n {
+		last := vids[n-1]
+		next = strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "_" + last.ID
+	}
+	return vids, next, nil
 }

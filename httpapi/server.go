@@ -19,11 +19,13 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/discoverapi"
 	"kurz/edge"
 	"kurz/feedjson"
 	"kurz/forward"
 	"kurz/guard"
 	"kurz/link"
+	"kurz/media"
 	"kurz/region"
 )
 
@@ -159,9 +161,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/users/{handle}", s.getUser)
 	mux.HandleFunc("GET /api/v1/users/{handle}/videos", s.userVideos)
 	mux.HandleFunc("GET /api/v1/tags/{tag}/videos", s.tagVideos)
-	mux.HandleFunc("GET /api/v1/search", s.search)
-	mux.HandleFunc("GET /api/v1/discover", s.discover)
-	mux.HandleFunc("GET /api/v1/sounds/{id}/videos", s.soundVideos)
+	d := &discoverapi.Handlers{Viewer: s.viewerCell, Error: s.error, Cells: s.Cells, Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
+		Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) }}
+	mux.HandleFunc("GET /api/v1/search", d.Search)
+	mux.HandleFunc("GET /api/v1/discover", d.Discover)
+	mux.HandleFunc("GET /api/v1/sounds/{id}/videos", d.SoundVideos)
+	mux.HandleFunc("GET /api/v1/videos/{id}/download", d.Download)
 	mux.HandleFunc("PATCH /api/v1/me/profile", s.patchProfile)
 	mux.HandleFunc("GET /api/v1/me/settings", s.getSettings)
 	mux.HandleFunc("PATCH /api/v1/me/settings", s.patchSettings)
@@ -205,7 +210,7 @@ func isUpload(r *http.Request) bool {
 // rate instead of the write timeout.
 func isDownload(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-		(strings.HasPrefix(r.URL.Path, "/media/") || strings.HasPrefix(r.URL.Path, "/api/v1/me/exports/"))
+		(strings.HasPrefix(r.URL.Path, "/media/") || strings.HasPrefix(r.URL.Path, "/api/v1/me/exports/") || strings.HasSuffix(r.URL.Path, "/download"))
 }
 
 // checkInput refuses requests whose path or query is not valid UTF-8

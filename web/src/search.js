@@ -135,6 +135,7 @@ export async function initRemixActions() {
   const links = [h('a', { href: up('sound'), class: 'button remix-sound' }, t('remix.sound'))];
   if (v.allow && v.allow.duet) links.push(h('a', { href: up('duet'), class: 'button remix-duet' }, t('remix.duet')));
   if (v.allow && v.allow.stitch) links.push(h('a', { href: up('stitch'), class: 'button remix-stitch' }, t('remix.stitch')));
+  if (v.allow && v.allow.download) links.push(h('a', { href: '/api/v1/videos/' + encodeURIComponent(v.id) + '/download', download: '', class: 'button remix-download' }, t('remix.download')));
   if (v.sound) links.push(h('a', { href: '/sound/' + encodeURIComponent(v.sound), class: 'remix-soundpage' }, '♪ ' + t('remix.listen', '@' + safeHandle(v.creator && v.creator.handle))));
   if (v.remix && v.remix.of) links.push(h('a', { href: '/v/' + encodeURIComponent(v.remix.of), class: 'remix-of' }, t('remix.of')));
   nav.replaceChildren(...links);
