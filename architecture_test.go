@@ -52,13 +52,14 @@ var (
 		"sqlite":              {"sqlstore"},
 		"postgres":            {"sqlstore"},
 		"catalog/catalogtest": {"kurz", "catalog"},
+		"blob/blobtest":       {"blob"},
+		"blob/s3blob":         {"blob"},
+		"metrics":             {},
+
 		// The search index follows the catalogue; discover answers search
 		// and Discover from both.
 		"search":   {"kurz", "catalog", "textnorm"},
 		"discover": {"kurz", "catalog", "search"},
-		"blob/blobtest":       {"blob"},
-		"blob/s3blob":         {"blob"},
-		"metrics":             {},
 		// The wiring and the commands may import anything.
 	}
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}
