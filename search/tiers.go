@@ -183,8 +183,10 @@ func (t *tiers) search(ctx context.Context, q plan, from, n int) (ids []string, 
 		return nil, false, nil
 	}
 	var cands []candidate
-	if err := t.collect(ctx, t.delta, q, scanDelta, false, &cands); err != nil {
-		return nil, false, err
+	if n, err := t.delta.DocCount(); err == nil && n > 0 {
+		if err := t.collect(ctx, t.delta, q, scanDelta, false, &cands); err != nil {
+			return nil, false, err
+		}
 	}
 	if err := t.collect(ctx, t.base, q, scanLimit-len(cands), true, &cands); err != nil {
 		return nil, false, err
