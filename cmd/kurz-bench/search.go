@@ -26,7 +26,11 @@ import (
 // page and JSON, as for a tag page).
 func benchSearch() error {
 	const sec = "13. Search (64 concurrent searchers)"
-	for _, size := range o.sizes {
+	sizes := o.sizes
+	if o.quick {
+		sizes = sizes[:1] // CI's smoke run: the smallest catalogue only
+	}
+	for _, size := range sizes {
 		rng := mrand.New(mrand.NewPCG(7, 8))
 		vocab := make([]string, 50_000)
 		seen := map[string]bool{}
