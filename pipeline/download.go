@@ -11,9 +11,6 @@ import (
 	"kurz/ffmpeg"
 )
 
-// downloads makes one download of a video at a time.
-var downloadLocks sync.Map // video ID → *sync.Mutex
-
 // Download returns the blob key of a public video's download: its
 // highest rendition as an MP4 with "kurz · @handle" drawn in a corner,
 // made on the first request and kept beside the video's media (so it goes
@@ -32,9 +29,13 @@ func (c *Service) Download(ctx context.Context, id string) (string, error) {
 	if _, err := c.Blobs.Stat(ctx, key); err == nil {
 		return key, nil
 	}
-	mu, _ := downloadLocks.LoadOrStore(id, &sync.Mutex{})
+	// One download of a video is made at a time; others wait for it.
+	mu, _ := c.downloads.LoadOrStore(id, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	defer func() {
+		c.downloads.Delete(id)
+		mu.(*sync.Mutex).Unlock()
+	}()
 	if _, err := c.Blobs.Stat(ctx, key); err == nil {
 		return key, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -49,6 +50,8 @@ type Service struct {
 	Screen   Screen
 	// Uploads is the region's tus endpoint.
 	Uploads *handler.UnroutedHandler
+	// downloads holds a lock per video whose download is being made.
+	downloads sync.Map
 }
 
 // MediaConfig sets the video pipeline's limits and resources.
