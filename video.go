@@ -54,11 +54,18 @@ type Video struct {
 	// Restrictions are moderation restrictions, comma-separated: reduced,
 	// age_restricted, label:<text>.
 	Restrictions string
-	Likes        int64
-	Comments     int64
-	Views        int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// RemixKind and RemixOf: how and from which public video this one
+	// was made (see remix.go); SoundID is the sound it uses ("": its
+	// own). Allow says what others may do with it (Allow* flags).
+	RemixKind string
+	RemixOf   string
+	SoundID   string
+	Allow     int
+	Likes     int64
+	Comments  int64
+	Views     int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // CheckVisibility validates a visibility value.

@@ -299,6 +299,7 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 			NodeID:         nodeID + "/" + string(r),
 			UploadTTL:      m.Config.UploadTTL,
 			AcceptOnly:     m.Config.Role == region.RoleAPI,
+			PublicMedia:    m.publicMedia(),
 		},
 	}
 }

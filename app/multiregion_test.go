@@ -142,6 +142,19 @@ func TestThreeRegions(t *testing.T) {
 
 	// The fan acts on the creator's video through the eu door.
 	waitFor(t, "the video at the eu door", func() bool { return eu.do("GET", "/api/v1/videos/"+id, nil).Status == 200 })
+	// Search finds it at every door (each process's own index), and the
+	// fan's search at the us door is answered by eu; its query, a canary,
+	// is checked for below with the fan's personal data.
+	for name, door := range map[string]*server{"eu": eu, "us": us, "sg": sg} {
+		waitFor(t, "the video in "+name+"'s search", func() bool { return door.search("", "videos", "hellp").has(id) })
+	}
+	searchCanary := canary("zqsearch")
+	if r := us.do("GET", "/api/v1/search?q="+searchCanary, nil, fanHdr...); r.Status != 200 {
+		t.Fatalf("the fan's search at the us door: %d %s", r.Status, r.Body)
+	}
+	if p := us.search(fan.Token, "videos", "hello"); !p.has(id) {
+		t.Fatalf("the fan's search at the us door: %+v", p)
+	}
 	for _, step := range []struct{ method, path string }{
 		{"PUT", "/api/v1/users/creator/follow"}, {"PUT", "/api/v1/videos/" + id + "/like"}, {"POST", "/api/v1/videos/" + id + "/view"},
 	} {
@@ -183,7 +196,7 @@ func TestThreeRegions(t *testing.T) {
 
 	// Residency: nothing personal of the fan anywhere in us or sg, on disk
 	// or in their logs, in any common encoding.
-	canaries := []string{fanEmail, fanBirth, strings.ReplaceAll(fanBirth, "-", ""), privateCaption, draftCaption, fanIP}
+	canaries := []string{fanEmail, fanBirth, strings.ReplaceAll(fanBirth, "-", ""), privateCaption, draftCaption, fanIP, searchCanary}
 	for _, region := range []string{"us", "sg"} {
 		hits, err := leak.ScanDir(c.dirs[region], canaries...)
 		if err != nil {
@@ -193,6 +206,11 @@ func TestThreeRegions(t *testing.T) {
 		for _, h := range hits {
 			t.Errorf("eu personal data outside eu: %s", h)
 		}
+	}
+	// The query is stored nowhere at home either.
+	hits, _ := leak.ScanDir(c.dirs["eu"], searchCanary)
+	for _, h := range append(hits, leak.Find("eu log", []byte(c.procs["eu"].logs.String()), searchCanary)...) {
+		t.Errorf("the search query in eu: %s", h)
 	}
 	// The scan is able to find them: the eu log holds nothing either, but the
 	// forwarded draft's caption is in eu (sealed), and the public comment is
@@ -308,7 +326,7 @@ func TestThreeRegions(t *testing.T) {
 	waitFor(t, "the takedown to reach eu and sg", func() bool {
 		for _, door := range []*server{eu, sg} {
 			if door.do("GET", "/api/v1/videos/"+id, nil).Status != 404 || door.do("GET", "/v/"+id, nil).Status != 404 ||
-				door.do("GET", "/media/"+id+"/v0/index.m3u8", nil).Status != 404 {
+				door.do("GET", "/media/"+id+"/v0/index.m3u8", nil).Status != 404 || door.search("", "videos", "hello").has(id) {
 				return false
 			}
 		}
@@ -316,7 +334,7 @@ func TestThreeRegions(t *testing.T) {
 	})
 	// The sg notifier gets the statement of reasons through their region.
 	waitFor(t, "the statement at the sg notifier", func() bool { return len(sg.statements(viewer)) == 1 })
-	t.Logf("takedown reached eu and sg (API, page and media) in %v", time.Since(start))
+	t.Logf("takedown reached eu and sg (API, page, media and search) in %v", time.Since(start))
 	// The catalogue drops the video a moment before the edge cache purges
 	// it (nothing is served in between: the edge serves only what the
 	// catalogue lists).

@@ -34,6 +34,22 @@ type PublicVideo struct {
 	AgeRestricted bool     `json:"age_restricted,omitempty"`
 	Label         string   `json:"label,omitempty"`
 	Countries     []string `json:"countries,omitempty"`
+	// Sound is the ID of the sound the video uses: its own ID for its own
+	// audio, else the sound it took. RemixKind and RemixOf: how and from
+	// which video it was made (the link back to a duet's or stitch's
+	// source). Allow: what its creator lets others do (kurz.Allow*).
+	Sound     string `json:"sound,omitempty"`
+	RemixKind string `json:"remix_kind,omitempty"`
+	RemixOf   string `json:"remix_of,omitempty"`
+	Allow     int    `json:"allow,omitempty"`
+}
+
+// SoundOf is the sound a video uses (its own if none is named).
+func SoundOf(v *PublicVideo) string {
+	if v.Sound != "" {
+		return v.Sound
+	}
+	return v.ID
 }
 
 // PublicProfile is the replicated public face of a person.
@@ -56,6 +72,7 @@ type Index struct {
 	videos   map[string]*PublicVideo
 	byOwner  map[string][]*PublicVideo // newest first
 	byTag    map[string][]*PublicVideo // newest first
+	bySound  map[string][]*PublicVideo // newest first
 	all      []*PublicVideo            // oldest first (new videos append)
 	profiles map[string]*PublicProfile
 	byHandle map[string]*PublicProfile
@@ -66,6 +83,35 @@ type Index struct {
 	bulk     bool
 	stale    bool // during a load, the lists hold replaced or removed versions
 	ranking  atomic.Bool
+	watch    func(Change)
+}
+
+// Change is one change to the catalogue, told to the watcher: a video or
+// profile put (Video or Profile is the new version, Old the one it
+// replaced, if any) or removed (Removed; Video or Profile is the version
+// that went).
+type Change struct {
+	Video      *PublicVideo
+	OldVideo   *PublicVideo
+	Profile    *PublicProfile
+	OldProfile *PublicProfile
+	Removed    bool
+}
+
+// Watch tells f of every later change, in order, while the change's lock
+// is held (so f must only take note and return). Derived indexes (search)
+// follow the catalogue this way and so never hold what it does not. Call
+// it before the catalogue is loaded; one watcher.
+func (x *Index) Watch(f func(Change)) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.watch = f
+}
+
+func (x *Index) tell(c Change) {
+	if x.watch != nil {
+		x.watch(c)
+	}
 }
 
 // Scored is a ranked video with its quality at ranking time. Quality
@@ -81,7 +127,7 @@ const HotSize = 1000
 
 func NewIndex() *Index {
 	return &Index{videos: map[string]*PublicVideo{}, byOwner: map[string][]*PublicVideo{}, byTag: map[string][]*PublicVideo{},
-		profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
+		bySound: map[string][]*PublicVideo{}, profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
 }
 
 // PutVideo adds or replaces a video.
@@ -98,7 +144,9 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		for _, t := range v.Hashtags {
 			replaceIn(x.byTag[t], old, v, Newer)
 		}
+		replaceIn(x.bySound[SoundOf(v)], old, v, Newer)
 		replaceIn(x.all, old, v, older)
+		x.tell(Change{Video: v, OldVideo: old})
 		for i := range x.hot {
 			if x.hot[i].V == old {
 				x.hot = slices.Clone(x.hot) // readers may hold the old slice
@@ -119,18 +167,21 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		x.removeVideo(v.ID)
 	}
 	x.videos[v.ID] = v
+	x.tell(Change{Video: v})
 	if x.bulk {
 		// Loading: append now, sort every list once in EndBulk.
 		x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
 		for _, t := range v.Hashtags {
 			x.byTag[t] = append(x.byTag[t], v)
 		}
+		x.bySound[SoundOf(v)] = append(x.bySound[SoundOf(v)], v)
 		x.all = append(x.all, v)
 	} else {
 		x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
 		for _, t := range v.Hashtags {
 			x.byTag[t] = insertNewest(x.byTag[t], v)
 		}
+		x.bySound[SoundOf(v)] = insertNewest(x.bySound[SoundOf(v)], v)
 		i := sort.Search(len(x.all), func(i int) bool { return older(v, x.all[i]) })
 		x.all = slices.Insert(x.all, i, v)
 	}
@@ -139,7 +190,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 // sameLists reports whether a new version of a video sits in the same
 // lists at the same places as the old one.
 func sameLists(a, b *PublicVideo) bool {
-	return a.OwnerID == b.OwnerID && a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Hashtags, b.Hashtags)
+	return a.OwnerID == b.OwnerID && a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Hashtags, b.Hashtags) && SoundOf(a) == SoundOf(b)
 }
 
 // replaceIn swaps old for v in a list ordered by less, in place.
@@ -189,6 +240,13 @@ func (x *Index) EndBulk() {
 				x.byTag[t] = l
 			}
 		}
+		for snd, l := range x.bySound {
+			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+				delete(x.bySound, snd)
+			} else {
+				x.bySound[snd] = l
+			}
+		}
 		x.all = slices.DeleteFunc(x.all, gone)
 	}
 	// Lists loaded oldest first (a snapshot, a log in order) only need
@@ -206,6 +264,9 @@ func (x *Index) EndBulk() {
 		byNewest(l)
 	}
 	for _, l := range x.byTag {
+		byNewest(l)
+	}
+	for _, l := range x.bySound {
 		byNewest(l)
 	}
 	if !slices.IsSortedFunc(x.all, oldestFirst) {
@@ -247,6 +308,7 @@ func (x *Index) removeVideo(id string) {
 		return
 	}
 	delete(x.videos, id)
+	x.tell(Change{Video: old, Removed: true})
 	if x.bulk {
 		x.stale = true // EndBulk drops it from the lists
 		return
@@ -263,6 +325,11 @@ func (x *Index) removeVideo(id string) {
 		if len(x.byTag[t]) == 0 {
 			delete(x.byTag, t)
 		}
+	}
+	snd := SoundOf(old)
+	x.bySound[snd] = drop(x.bySound[snd])
+	if len(x.bySound[snd]) == 0 {
+		delete(x.bySound, snd)
 	}
 	if x.bulk {
 		x.all = drop(x.all)
@@ -293,11 +360,13 @@ func Newer(a, b *PublicVideo) bool {
 func (x *Index) PutProfile(p *PublicProfile) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if old, ok := x.profiles[p.ID]; ok && old.Handle != p.Handle {
+	old, ok := x.profiles[p.ID]
+	if ok && old.Handle != p.Handle {
 		delete(x.byHandle, old.Handle)
 	}
 	x.profiles[p.ID] = p
 	x.byHandle[p.Handle] = p
+	x.tell(Change{Profile: p, OldProfile: old})
 }
 
 // RemoveProfile drops a profile and its videos.
@@ -307,6 +376,7 @@ func (x *Index) RemoveProfile(id string) {
 	if p, ok := x.profiles[id]; ok {
 		delete(x.byHandle, p.Handle)
 		delete(x.profiles, id)
+		x.tell(Change{Profile: p, Removed: true})
 	}
 	for _, v := range slices.Clone(x.byOwner[id]) {
 		x.removeVideo(v.ID)
@@ -360,6 +430,13 @@ func (x *Index) TagVideos(tag string, after *PublicVideo, n int) []*PublicVideo 
 	return x.newest(x.byTag[tag], after, n)
 }
 
+// SoundVideos lists the videos using a sound, newest first.
+func (x *Index) SoundVideos(sound string, after *PublicVideo, n int) []*PublicVideo {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.newest(x.bySound[sound], after, n)
+}
+
 // Newest lists the newest videos of the whole catalogue after the cursor
 // position (exclusive), newest first, for which keep is true; it looks at
 // no more than scan videos, so a filter that refuses most cannot make it
@@ -378,6 +455,46 @@ func (x *Index) Newest(after *PublicVideo, n, scan int, keep func(*PublicVideo) 
 		}
 	}
 	return out
+}
+
+// Videos lists every public video, in no order (to build a derived index).
+func (x *Index) Videos() []*PublicVideo {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]*PublicVideo, 0, len(x.videos))
+	for _, v := range x.videos {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Profiles lists every public profile, in no order.
+func (x *Index) Profiles() []*PublicProfile {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]*PublicProfile, 0, len(x.profiles))
+	for _, p := range x.profiles {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Tags lists every hashtag of a public video, in no order.
+func (x *Index) Tags() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]string, 0, len(x.byTag))
+	for t := range x.byTag {
+		out = append(out, t)
+	}
+	return out
+}
+
+// TagCount is how many public videos carry a hashtag.
+func (x *Index) TagCount(tag string) int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byTag[tag])
 }
 
 // LikesOf sums the likes of a person's public videos.

@@ -92,6 +92,10 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		for _, c := range v.Countries {
 			str(c)
 		}
+		str(v.Sound)
+		str(v.RemixKind)
+		str(v.RemixOf)
+		num(int64(v.Allow))
 		if len(buf) > 1<<15 {
 			if err := flush(); err != nil {
 				return err
@@ -246,6 +250,8 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 				v.Countries[i] = r.str()
 			}
 		}
+		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
+		v.Allow = int(r.num())
 		if r.err == nil && keep(v.ID) {
 			x.loadVideo(v)
 		}

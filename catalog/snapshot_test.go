@@ -29,6 +29,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		v.Label, v.Reduced, v.AgeRestricted = "l", i%2 == 0, i%3 == 0
 		if i%4 == 0 {
 			v.Countries = []string{"DE", "FR"}
+			v.Sound, v.RemixKind, v.RemixOf, v.Allow = "eu_sound", "duet", "eu_source", 5
 		}
 		x.PutVideo(v)
 	}

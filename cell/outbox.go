@@ -54,6 +54,10 @@ func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (
 	if pv.Hashtags == nil {
 		pv.Hashtags = []string{}
 	}
+	pv.Sound, pv.RemixKind, pv.RemixOf, pv.Allow = v.SoundID, v.RemixKind, v.RemixOf, v.Allow
+	if pv.Sound == "" {
+		pv.Sound = v.ID
+	}
 	return pv, true, nil
 }
 

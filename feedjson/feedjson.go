@@ -24,6 +24,7 @@ func Videos(items []social.FeedItem) []*video.VideoJSON {
 			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
 			CreatedAt: it.CreatedAt, Label: it.Label, Liked: it.Liked, Following: it.Following}
 		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
+		v.RemixFields(it.ID, it.Sound, it.RemixKind, it.RemixOf, it.Allow)
 		v.HLSURL, v.PosterURL, v.PreviewURL = video.MediaURLs(it.ID, "")
 		out[i] = v
 	}

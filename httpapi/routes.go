@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"kurz"
 	"net/http"
 	"time"
 
 	"kurz/accounts"
 	"kurz/apidoc"
 	"kurz/apijson"
+	"kurz/discoverapi"
 	"kurz/feedjson"
+	"kurz/media"
 	"kurz/privacy"
 	"kurz/safety"
 	"kurz/social"
@@ -93,7 +96,24 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, s.trustRoutes()...)
+	}, append(s.trustRoutes(), s.discoverRoutes()...)...)
+}
+
+// discoverRoutes are package discoverapi's: search, Discover, sounds and
+// downloads. Their answers are documented as JSON objects.
+func (s *Server) discoverRoutes() []route {
+	d := &discoverapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		d = &discoverapi.Handlers{Viewer: s.viewerCell, Error: s.error, Cells: s.Cells, Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
+			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) }}
+	}
+	const opt = apidoc.Optional
+	return []route{
+		{"GET /api/v1/search", d.Search, apidoc.Op{Summary: "Search public videos, people or hashtags (type: videos, people, tags)", Auth: opt, Query: []string{"q", "type", "cursor"}, Out: apidoc.Object{}}},
+		{"GET /api/v1/discover", d.Discover, apidoc.Op{Summary: "Trending hashtags and sounds, worldwide and in the viewer's region", Auth: opt, Out: apidoc.Object{}}},
+		{"GET /api/v1/sounds/{id}/videos", d.SoundVideos, apidoc.Op{Summary: "Public videos that use a sound", Auth: opt, Query: []string{"cursor"}, Out: apidoc.Object{}}},
+		{"GET /api/v1/videos/{id}/download", d.Download, apidoc.Op{Summary: "An MP4 of a public video whose creator allows downloads", Auth: opt, Out: apidoc.Raw("video/mp4"), Also: []int{206, 302, 304}}},
+	}
 }
 
 // trustRoutes are package trust's (email confirmation, reset by mail,

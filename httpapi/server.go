@@ -144,7 +144,7 @@ func isUpload(r *http.Request) bool {
 // rate instead of the write timeout.
 func isDownload(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-		(strings.HasPrefix(r.URL.Path, "/media/") || strings.HasPrefix(r.URL.Path, "/api/v1/me/exports/"))
+		(strings.HasPrefix(r.URL.Path, "/media/") || strings.HasPrefix(r.URL.Path, "/api/v1/me/exports/") || strings.HasSuffix(r.URL.Path, "/download"))
 }
 
 // checkInput refuses requests whose path or query is not valid UTF-8

@@ -220,7 +220,17 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		return c.Media.FFmpeg.Transcode(ctx, input, info, dir)
+		media := input // what is transcoded: the upload, or a remix made of it
+		if v.RemixKind != "" {
+			var err error
+			if media, err = c.remix(ctx, v, input, info, filepath.Join(stage, "remix")); err != nil {
+				return nil, err
+			}
+			if info, err = c.Media.FFmpeg.Probe(ctx, media); err != nil {
+				return nil, err
+			}
+		}
+		return c.Media.FFmpeg.Transcode(ctx, media, info, dir)
 	}()
 	if errors.As(err, &rej) {
 		c.failVideo(ctx, args, rej.Reason)

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -51,6 +52,8 @@ type Service struct {
 	Uploads *handler.UnroutedHandler
 
 	mediaKeys keyCache // owners' keys for serving sealed media
+	// downloads holds a lock per video whose download is being made.
+	downloads sync.Map
 }
 
 // MediaConfig sets the video pipeline's limits and resources.
@@ -80,6 +83,9 @@ type MediaConfig struct {
 	// region's blobs at cell.UploadKey. Nil keeps them in the uploads
 	// folder.
 	TusStore func(*handler.StoreComposer)
+	// PublicMedia fetches remix sources through the public media path of
+	// their region (nil: remixes fail).
+	PublicMedia PublicMedia
 	// UploadTTL is how long an unfinished upload is kept.
 	UploadTTL time.Duration
 	// AcceptOnly marks a node that accepts uploads but never processes
@@ -93,6 +99,9 @@ type Upload struct {
 	Caption    string
 	Visibility string // "" means the person's default
 	Size       int64
+	// RemixKind and RemixOf make the upload a remix of a public video
+	// (kurz.Remix*): "use this sound", a duet or a stitch.
+	RemixKind, RemixOf string
 }
 
 // StartUpload checks an upload request and records the video it will
@@ -126,6 +135,14 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if err := kurz.CheckVisibility(in.Visibility); err != nil {
 		return nil, err
 	}
+	acct, err := c.Store.AccountByID(ctx, owner.ID)
+	if err != nil {
+		return nil, err
+	}
+	sound, err := c.checkRemix(acct.Minor, in.RemixKind, in.RemixOf)
+	if err != nil {
+		return nil, err
+	}
 	// The free-space floor: an upload that would leave less is refused
 	// before anything is written.
 	if err := c.CheckSpace(in.Size); err != nil {
@@ -133,8 +150,13 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	}
 	now := c.Now().UTC().Truncate(time.Millisecond)
 	v := &kurz.Video{ID: kurz.NewID(c.Region), OwnerID: owner.ID, Status: kurz.StatusUploading, Visibility: in.Visibility,
-		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now}
-	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
+		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now, RemixKind: in.RemixKind, RemixOf: in.RemixOf, SoundID: sound}
+	// Duets, stitches and downloads of one's videos: on for adults, off
+	// for 13-15 year olds (they may turn them on later).
+	if !acct.Minor {
+		v.Allow = kurz.AllowAll
+	}
+	err = c.Store.Tx(ctx, func(q kurz.Queries) error {
 		if err := c.takeUploadQuota(ctx, q, owner.ID, in.Size, now); err != nil {
 			return err
 		}

@@ -82,6 +82,8 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 				Caption:    hook.Upload.MetaData["caption"],
 				Visibility: hook.Upload.MetaData["visibility"],
 				Size:       hook.Upload.Size,
+				RemixKind:  hook.Upload.MetaData["remix"],
+				RemixOf:    hook.Upload.MetaData["remix_of"],
 			})
 			if err != nil {
 				return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(err)
@@ -126,6 +128,9 @@ func tusError(err error) error {
 	e := kurz.AsError(err)
 	status := kurz.HTTPStatus(e.Code)
 	body := map[string]any{"code": e.Code, "message": e.Message}
+	if e.Field != "" {
+		body["field"] = e.Field
+	}
 	if e.Code == kurz.EInternal {
 		body["message"] = "internal error"
 	}

@@ -21,6 +21,7 @@ import (
 	"kurz/blob"
 	"kurz/blob/s3blob"
 	"kurz/cell"
+	"kurz/discover"
 	"kurz/keyring"
 	"kurz/link"
 	"kurz/pipeline"
@@ -28,6 +29,7 @@ import (
 	"kurz/privacy"
 	"kurz/replication"
 	"kurz/safety"
+	"kurz/search"
 	"kurz/social"
 	"kurz/sqlite"
 	"kurz/sqlstore"
@@ -112,6 +114,10 @@ type Region struct {
 	Safety      *safety.Service
 	Privacy     *privacy.Service
 	Replication *replication.Service
+	// Search is the region's index of its catalogue; Discover answers
+	// search and the Discover page from both.
+	Search   *search.Index
+	Discover *discover.Service
 	// LinkMux holds the calls this region answers on the region link; each
 	// concern registers its own. A link.Handler serves it, after verifying
 	// the sender.
@@ -206,6 +212,8 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Safety.Shapes = shapes{r}
 	r.Privacy = privacy.New(c, cfg.Privacy, shapes{r})
 	r.Replication = replication.New(c)
+	r.Search = search.New(c.Index) // before the catalogue loads: it follows every change
+	r.Discover = &discover.Service{Region: c.Region, Index: c.Index, Search: r.Search}
 	var err error
 	if r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety); err != nil {
 		return nil, err
@@ -252,6 +260,7 @@ func (r *Region) Start(ctx context.Context, role Role) error {
 	if role == RoleWorker {
 		return nil
 	}
+	r.Go(r.Search.Run)
 	return r.Replication.Start(ctx)
 }
 

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+# The font of the downloads' watermark.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ "$mode" = test ]; then
 	command -v chromium >/dev/null || need+=(chromium)
 	command -v chromedriver >/dev/null || need+=(chromium-driver)

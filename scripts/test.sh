@@ -31,7 +31,7 @@ staticcheck ./...
 # End-to-end tests that run real kurz processes or chromium: the slowest
 # of the suite, and the kurz binary they start is built without the race
 # detector. They run in the sqlite pass only.
-e2e='TestBrowserEndToEnd|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit|TestForgedPeerAnswersRefused|TestForgedDirectoryAnswersRefused|TestLinkOverTLS|TestPlainLinkOffLoopback|TestLinkFailuresShow|TestKEKRotation|TestRegionSplitOff|TestRegionSplitOffDetach'
+e2e='TestBrowserEndToEnd|TestBrowserSearchAndDiscover|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit|TestForgedPeerAnswersRefused|TestForgedDirectoryAnswersRefused|TestLinkOverTLS|TestPlainLinkOffLoopback|TestLinkFailuresShow|TestKEKRotation|TestRegionSplitOff|TestRegionSplitOffDetach'
 # The race pass also leaves out the one long transcode (a 1080p ladder);
 # smaller uploads take the same code paths under the race detector. And
 # the moderation rules, one request after another on both stores: their
@@ -39,7 +39,7 @@ e2e='TestBrowserEndToEnd|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|T
 # are a hundred sign-ups and sign-ins in a row (mass reporting, login
 # limits, look-alike handles): password hashing under the race detector
 # takes minutes there, and they run one request at a time.
-race_skip="^($e2e|TestUploadResumeToPlayableLadder|TestModerationRules|TestMassReporting|TestLoginRateLimits|TestLookalikeHandlesCollide)$"
+race_skip="^($e2e|TestUploadResumeToPlayableLadder|TestRemixAcrossRegions|TestModerationRules|TestMassReporting|TestLoginRateLimits|TestLookalikeHandlesCollide)$"
 # The postgres pass runs the same server tests with every region on
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
 # not depend on the store setting either, and the moderation tests run

@@ -57,9 +57,40 @@ type VideoJSON struct {
 	CreatedAt  time.Time `json:"created_at"`
 	// Label is a moderation label shown with the video.
 	Label string `json:"label,omitempty"`
+	// Sound is the ID of the sound the video uses (its own ID for its
+	// own audio); Remix says how and from which video it was made;
+	// Allow what its creator lets others do.
+	Sound string     `json:"sound,omitempty"`
+	Remix *RemixJSON `json:"remix,omitempty"`
+	Allow AllowJSON  `json:"allow"`
 	// Liked and Following come last (feedjson appends them).
 	Liked     bool `json:"liked"`
 	Following bool `json:"following"`
+}
+
+// RemixJSON names a remix's kind and source.
+type RemixJSON struct {
+	Kind string `json:"kind"`
+	Of   string `json:"of"`
+}
+
+// AllowJSON are a video's duet, stitch and download switches.
+type AllowJSON struct {
+	Duet     bool `json:"duet"`
+	Stitch   bool `json:"stitch"`
+	Download bool `json:"download"`
+}
+
+// RemixFields fills the sound, remix and allow fields of a record.
+func (out *VideoJSON) RemixFields(id, sound, kind, of string, allow int) {
+	out.Sound = sound
+	if out.Sound == "" {
+		out.Sound = id
+	}
+	if kind != "" {
+		out.Remix = &RemixJSON{Kind: kind, Of: of}
+	}
+	out.Allow = AllowJSON{Duet: allow&kurz.AllowDuet != 0, Stitch: allow&kurz.AllowStitch != 0, Download: allow&kurz.AllowDownload != 0}
 }
 
 // SetCaption stores a caption in the right class: plain for public videos,
@@ -152,6 +183,7 @@ func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error)
 		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
 		CreatedAt: v.CreatedAt}
 	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
+	out.RemixFields(v.ID, v.SoundID, v.RemixKind, v.RemixOf, v.Allow)
 	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved {
 		out.Error = v.Error
 	}
@@ -182,6 +214,32 @@ func MediaURLs(videoID, query string) (hls, poster, preview string) {
 type VideoPatch struct {
 	Caption    *string `json:"caption"`
 	Visibility *string `json:"visibility"`
+	// Allow switches duets, stitches and downloads of the video; a field
+	// left out keeps its switch.
+	Allow *struct {
+		Duet     *bool `json:"duet"`
+		Stitch   *bool `json:"stitch"`
+		Download *bool `json:"download"`
+	} `json:"allow"`
+}
+
+// setAllow applies the switches a patch names.
+func (p VideoPatch) setAllow(v *kurz.Video) {
+	if p.Allow == nil {
+		return
+	}
+	for _, f := range []struct {
+		on  *bool
+		bit int
+	}{{p.Allow.Duet, kurz.AllowDuet}, {p.Allow.Stitch, kurz.AllowStitch}, {p.Allow.Download, kurz.AllowDownload}} {
+		switch {
+		case f.on == nil:
+		case *f.on:
+			v.Allow |= f.bit
+		default:
+			v.Allow &^= f.bit
+		}
+	}
 }
 
 // UpdateVideo lets the owner change caption and visibility.
@@ -226,6 +284,7 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			}
 			v.Visibility = *p.Visibility
 		}
+		p.setAllow(v)
 		if err := c.SetCaption(ctx, q, v, caption); err != nil {
 			return err
 		}

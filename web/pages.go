@@ -186,6 +186,16 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, d)
 }
 
+// shell serves a page whose content its script fetches from the API
+// (search as one types, Discover).
+func (h *Handler) shell(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lang := pickLang(r)
+		title, _ := translate(lang, name+".title")
+		h.render(w, r, http.StatusOK, &pageData{Name: name, Lang: lang, Title: title, Viewer: h.b.Viewer(r)})
+	}
+}
+
 // video serves /v/{id}, with OpenGraph tags and oEmbed discovery.
 func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")

@@ -187,6 +187,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v/{id}", h.video)
 	mux.HandleFunc("GET /embed/{id}", h.embed)
 	mux.HandleFunc("GET /tag/{name}", h.tag)
+	for _, page := range []string{"search", "discover", "sound/{id}"} {
+		mux.HandleFunc("GET /"+page, h.shell(strings.TrimSuffix(page, "/{id}")))
+	}
 	mux.HandleFunc("GET /oembed", h.oembed)
 	mux.HandleFunc("GET /mod", h.modQueue)
 	mux.HandleFunc("GET /mod/item/{region}/{id}", h.modItem)

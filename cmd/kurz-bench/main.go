@@ -60,7 +60,7 @@ var (
 func main() {
 	quick := flag.Bool("quick", false, "CI smoke mode (under 3 minutes)")
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
-	only := flag.String("only", "", "comma-separated subset: serve,feed,ingest,transcode,takedown,micro,scale,fingerprint,firstframe,startup,sealed")
+	only := flag.String("only", "", "comma-separated subset: serve,feed,ingest,transcode,takedown,micro,scale,fingerprint,firstframe,startup,sealed,search")
 	keep := flag.Bool("keep", false, "keep the temporary folder")
 	rounds := flag.Int("rounds", 0, "override the number of A/B rounds")
 	sizes := flag.String("sizes", "", "override the catalogue sizes, e.g. 10000,1000000")
@@ -126,6 +126,7 @@ func main() {
 		{"firstframe", benchFirstFrame},
 		{"startup", benchStartup},
 		{"sealed", benchSealed},
+		{"search", benchSearch},
 	}
 	failed := false
 	for _, s := range steps {

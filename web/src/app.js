@@ -6,6 +6,7 @@ import { initProfile, initSettings, initSignin, initSignout, initSignup } from '
 import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
+import { initDiscover, initRemixActions, initSearch, initSound } from './search.js';
 import { initUpload } from './upload.js';
 
 function readBoot() {
@@ -54,6 +55,15 @@ function start() {
     case 'upload':
       initUpload();
       break;
+    case 'search':
+      initSearch();
+      break;
+    case 'discover':
+      initDiscover();
+      break;
+    case 'sound':
+      initSound();
+      break;
     case 'signin':
       initSignin();
       initPasskeys();
@@ -74,6 +84,7 @@ function start() {
       break;
     case 'video':
       initVideoPage(boot);
+      initRemixActions();
       break;
     case 'embed':
       initEmbed();

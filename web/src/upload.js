@@ -16,6 +16,12 @@ function pct(n) {
 export function initUpload() {
   const form = document.getElementById('upload-form');
   if (!form) return;
+  const remix = remixMeta();
+  const note = form.querySelector('.remix-note');
+  if (note && ['sound', 'duet', 'stitch'].includes(remix.remix)) {
+    note.textContent = t('remix.using.' + remix.remix);
+    note.hidden = false;
+  }
   const fileInput = form.elements.namedItem('file');
   const drop = form.querySelector('.drop');
   const dropName = form.querySelector('.drop-name');
@@ -111,7 +117,7 @@ export function initUpload() {
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
-      metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', caption, visibility },
+      metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', caption, visibility, ...remixMeta() },
       onAfterResponse(req, res) {
         const id = res.getHeader('Kurz-Video-Id');
         if (id) videoID = id;
@@ -204,4 +210,14 @@ export function initUpload() {
       delay = Math.min(delay * 1.5, 5000);
     }
   }
+}
+
+// remixMeta is the remix an upload page was opened for (/upload?remix=
+// sound|duet|stitch&of=<video>), as tus metadata; the server decides
+// whether that video may be used.
+function remixMeta() {
+  const p = new URLSearchParams(location.search);
+  const kind = p.get('remix');
+  const of = p.get('of');
+  return kind && of ? { remix: kind, remix_of: of } : {};
 }

@@ -1,0 +1,482 @@
+// Package search is a region's search over its public catalogue: videos
+// (caption, hashtags, creator), people (handle, display name) and
+// hashtags, typo-tolerant and by prefix as one types. It is an in-memory
+// bleve index that follows the catalogue (catalog.Index.Watch), so it
+// holds only what the public may see in this region, and every hit is
+// checked against the catalogue when it is served: a video the catalogue
+// no longer holds (taken down, erased, made private) is never found, even
+// in the moment before the index has caught up.
+//
+// Queries are personal data of the searcher: nothing here logs them,
+// stores them or sends them anywhere.
+//
+// It imports the root package's text forms and the catalogue only.
+package search
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"kurz/catalog"
+	"kurz/textnorm"
+)
+
+// Kinds of result.
+const (
+	Videos = "videos"
+	People = "people"
+	Tags   = "tags"
+)
+
+// Limits of a search.
+const (
+	MaxQueryRunes = 100 // longer queries are cut
+	MaxWords      = 8   // words past these are ignored
+	MaxOffset     = 500 // no page starts past this many hits
+	// FlushEvery is how often changes are written to the index: a
+	// published video is found this long (plus replication) after it
+	// enters the catalogue.
+	FlushEvery = 200 * time.Millisecond
+)
+
+// Index is a region's search index. Build it with New, run Run in the
+// background; searches before the first flush find nothing.
+type Index struct {
+	cat *catalog.Index
+
+	mu      sync.Mutex
+	pending [3]map[string]bool // IDs (videos, profiles) and tags changed since the last flush
+	wake    chan struct{}
+
+	kinds [3]*tiers
+}
+
+const (
+	kVideo = iota
+	kPerson
+	kTag
+)
+
+// New makes the index of a catalogue and starts following it. Call it
+// before the catalogue is loaded (it takes the catalogue's one watcher).
+func New(cat *catalog.Index) *Index {
+	x := &Index{cat: cat, wake: make(chan struct{}, 1)}
+	now := time.Now() // a base build ranks videos as of its start
+
+	for i := range x.pending {
+		x.pending[i] = map[string]bool{}
+	}
+	x.kinds[kVideo] = newTiers(videoMapping(), x.videoDoc, func() []string {
+		vs := cat.Videos()
+		ids := make([]string, len(vs))
+		for i, v := range vs {
+			ids[i] = v.ID
+		}
+		return ids
+	}, func(id string) float64 {
+		if v, ok := cat.Video(id); ok {
+			return catalog.Quality(v, now)
+		}
+		return 0
+	})
+	x.kinds[kPerson] = newTiers(personMapping(), x.personDoc, func() []string {
+		ps := cat.Profiles()
+		ids := make([]string, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		return ids
+	}, func(id string) float64 {
+		if p, ok := cat.Profile(id); ok {
+			return float64(p.Followers)
+		}
+		return 0
+	})
+	x.kinds[kTag] = newTiers(tagMapping(), x.tagDoc, cat.Tags, func(tag string) float64 { return float64(cat.TagCount(tag)) })
+	cat.Watch(x.note)
+	return x
+}
+
+// note takes a catalogue change down for the next flush. It runs under
+// the catalogue's lock: it only marks.
+func (x *Index) note(c catalog.Change) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if v := c.Video; v != nil {
+		if o := c.OldVideo; o != nil && !c.Removed && o.Caption == v.Caption && o.Handle == v.Handle && equal(o.Hashtags, v.Hashtags) {
+			return // a counter changed: nothing searchable did
+		}
+		x.pending[kVideo][v.ID] = true
+		for _, t := range v.Hashtags {
+			x.pending[kTag][t] = true
+		}
+		if o := c.OldVideo; o != nil {
+			for _, t := range o.Hashtags {
+				x.pending[kTag][t] = true
+			}
+		}
+	}
+	if p := c.Profile; p != nil {
+		if o := c.OldProfile; o != nil && !c.Removed && o.Handle == p.Handle && o.DisplayName == p.DisplayName {
+			return
+		}
+		x.pending[kPerson][p.ID] = true
+	}
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Run writes noted changes to the index until ctx ends, at most every
+// FlushEvery.
+func (x *Index) Run(ctx context.Context) {
+	defer x.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.wake:
+		}
+		x.Flush()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(FlushEvery):
+		}
+	}
+}
+
+// Flush writes the changes noted so far to the index.
+func (x *Index) Flush() {
+	for k, t := range x.kinds {
+		x.mu.Lock()
+		ids := x.pending[k]
+		x.pending[k] = map[string]bool{}
+		x.mu.Unlock()
+		if len(ids) > 0 {
+			t.apply(ids)
+		}
+	}
+}
+
+// Close releases the index (Run calls it when it ends).
+func (x *Index) Close() {
+	for _, t := range x.kinds {
+		t.close()
+	}
+}
+
+// The documents: text folded as kurz folds it (NFKC, case), public fields
+// only.
+type videoDoc struct {
+	Text   string `json:"text"`
+	Handle string `json:"handle"`
+}
+
+type personDoc struct {
+	Handle string `json:"handle"`
+	Name   string `json:"name"`
+}
+
+type tagDoc struct {
+	Tag string `json:"tag"`
+}
+
+func (x *Index) videoDoc(id string) (any, bool) {
+	v, ok := x.cat.Video(id)
+	if !ok {
+		return nil, false
+	}
+	return videoDoc{Text: textnorm.Fold(v.Caption), Handle: v.Handle}, true
+}
+
+func (x *Index) personDoc(id string) (any, bool) {
+	p, ok := x.cat.Profile(id)
+	if !ok {
+		return nil, false
+	}
+	// The handle's parts are words of the name, so "lopez" finds ana_lopez.
+	parts := strings.Map(func(r rune) rune {
+		if r == '_' || r == '.' || r == '-' {
+			return ' '
+		}
+		return r
+	}, p.Handle)
+	return personDoc{Handle: p.Handle, Name: textnorm.Fold(p.DisplayName + " " + parts)}, true
+}
+
+func (x *Index) tagDoc(tag string) (any, bool) {
+	if x.cat.TagCount(tag) == 0 {
+		return nil, false
+	}
+	return tagDoc{Tag: tag}, true
+}
+
+const analyzerName = "kurz"
+
+func newMapping(fields map[string]string) mapping.IndexMapping {
+	m := bleve.NewIndexMapping()
+	m.AddCustomAnalyzer(analyzerName, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicodetok.Name,
+		"token_filters": []string{lowercase.Name},
+	})
+	doc := bleve.NewDocumentStaticMapping()
+	for name, analyzer := range fields {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, false
+		doc.AddFieldMappingsAt(name, f)
+	}
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = analyzerName
+	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
+	return m
+}
+
+func videoMapping() mapping.IndexMapping {
+	return newMapping(map[string]string{"text": analyzerName, "handle": keyword.Name})
+}
+
+func personMapping() mapping.IndexMapping {
+	return newMapping(map[string]string{"handle": keyword.Name, "name": analyzerName})
+}
+
+func tagMapping() mapping.IndexMapping {
+	return newMapping(map[string]string{"tag": keyword.Name})
+}
+
+// Words splits a query into the folded words searched for: '#' and '@'
+// are dropped (a hashtag or handle is searched as a word), at most
+// MaxWords words of at most MaxQueryRunes runes in all.
+func Words(q string) []string {
+	if r := []rune(q); len(r) > MaxQueryRunes {
+		q = string(r[:MaxQueryRunes])
+	}
+	q = textnorm.Fold(q)
+	words := strings.FieldsFunc(q, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_' || r == '.')
+	})
+	for i, w := range words {
+		words[i] = strings.Trim(w, ".")
+	}
+	words = slicesDeleteEmpty(words)
+	if len(words) > MaxWords {
+		words = words[:MaxWords]
+	}
+	return words
+}
+
+func slicesDeleteEmpty(ws []string) []string {
+	out := ws[:0]
+	for _, w := range ws {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// plan is what a search asks for: its words (the last one being typed)
+// and the fields they are looked for in.
+type plan struct {
+	words  []string
+	fields []field
+}
+
+// field is a field searched, and whether typos are looked for in it.
+type field struct {
+	name  string
+	typos bool
+}
+
+// Expansion: a word is looked for exactly (weighted most), as the prefix
+// of the maxExpand most frequent words starting with it if it is the word
+// being typed (from its second letter), and with one typo (two in words
+// of seven letters or more; from the fourth letter) among the maxExpand
+// nearest words. The first letter of a typo'd word must be right: that
+// keeps the typo automaton small enough for search as one types.
+const (
+	minPrefix   = 2
+	commonWord  = 50 // documents holding a word for it to count as meant
+	maxExpand   = 24
+	exactBoost  = 3
+	prefixBoost = 1.5
+	typoBoost   = 1
+)
+
+// query makes the plan's query for one index: each word's expansions are
+// read from that index's dictionary. nil: nothing can match.
+func (p plan) query(r index.IndexReader) (query.Query, error) {
+	conj := make([]query.Query, 0, len(p.words))
+	for i, w := range p.words {
+		var qs []query.Query
+		for _, f := range p.fields {
+			terms, err := expand(r, f.name, w, i == len(p.words)-1, f.typos)
+			if err != nil {
+				return nil, err
+			}
+			for term, boost := range terms {
+				t := bleve.NewTermQuery(term)
+				t.SetField(f.name)
+				t.SetBoost(boost)
+				qs = append(qs, t)
+			}
+		}
+		conj = append(conj, bleve.NewDisjunctionQuery(qs...))
+	}
+	return bleve.NewConjunctionQuery(conj...), nil
+}
+
+// expand returns the terms of field that word w stands for, with their
+// weights.
+func expand(r index.IndexReader, field, w string, typing, typos bool) (map[string]float64, error) {
+	out := map[string]float64{w: exactBoost}
+	n := utf8.RuneCountInString(w)
+	if typing && n >= minPrefix {
+		d, err := r.FieldDictPrefix(field, []byte(w))
+		if err != nil {
+			return nil, err
+		}
+		if err := top(d, out, prefixBoost, func(e *index.DictEntry) float64 { return float64(e.Count) }); err != nil {
+			return nil, err
+		}
+	}
+	// A word many documents hold is taken as meant: its typos are not
+	// looked for (they would only add noise, and cost the most).
+	if typos && n >= 4 {
+		tfr, err := r.TermFieldReader(context.Background(), []byte(w), field, false, false, false)
+		if err != nil {
+			return nil, err
+		}
+		typos = tfr.Count() < commonWord
+		tfr.Close()
+	}
+	if fr, ok := r.(index.IndexReaderFuzzy); ok && typos && n >= 4 {
+		fuzz := 1
+		if n >= 7 {
+			fuzz = 2
+		}
+		first, _ := utf8.DecodeRuneInString(w)
+		d, err := fr.FieldDictFuzzy(field, w, fuzz, string(first))
+		if err != nil {
+			return nil, err
+		}
+		// Nearest first, then the most frequent.
+		if err := top(d, out, typoBoost, func(e *index.DictEntry) float64 {
+			return float64(e.Count) - float64(e.EditDistance)*(1<<40)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// top adds the maxExpand entries of d that rank highest to out (those
+// already there keep their weight).
+func top(d index.FieldDict, out map[string]float64, boost float64, rank func(*index.DictEntry) float64) error {
+	defer d.Close()
+	type entry struct {
+		term string
+		r    float64
+	}
+	var best []entry
+	for {
+		e, err := d.Next()
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			break
+		}
+		best = append(best, entry{e.Term, rank(e)})
+	}
+	sort.Slice(best, func(i, j int) bool { return best[i].r > best[j].r })
+	for _, e := range best[:min(len(best), maxExpand)] {
+		if _, ok := out[e.term]; !ok {
+			out[e.term] = boost
+		}
+	}
+	return nil
+}
+
+// public reports whether the catalogue still holds a hit: what it no
+// longer holds is never found, whether or not the index has caught up.
+func (x *Index) public(k int, id string) bool {
+	switch k {
+	case kVideo:
+		_, ok := x.cat.Video(id)
+		return ok
+	case kPerson:
+		_, ok := x.cat.Profile(id)
+		return ok
+	}
+	return x.cat.TagCount(id) > 0
+}
+
+// Hits are one page of results: IDs (videos, profiles) or tags, best
+// first, and the offset of the next page (0 at the end).
+type Hits struct {
+	IDs  []string
+	Next int
+}
+
+// Search finds up to n results of a kind from offset from: the IDs of
+// videos or profiles, or hashtags. Only what the catalogue holds now is
+// returned; keep, if set, drops more (it is given each ID). Dropped
+// results still count towards the next offset.
+func (x *Index) Search(ctx context.Context, kind, q string, from, n int, keep func(id string) bool) (Hits, error) {
+	k := map[string]int{Videos: kVideo, People: kPerson, Tags: kTag}[kind]
+	words := Words(q)
+	if len(words) == 0 || from < 0 || from > MaxOffset {
+		return Hits{}, nil
+	}
+	// A video's hashtags are words of its caption (the tokenizer drops
+	// the '#'); its creator's handle is found by prefix, not by typo.
+	fields := map[int][]field{
+		kVideo:  {{"text", true}, {"handle", false}},
+		kPerson: {{"handle", true}, {"name", true}},
+		kTag:    {{"tag", true}},
+	}[k]
+	ids, more, err := x.kinds[k].search(ctx, plan{words, fields}, from, n)
+	if err != nil {
+		return Hits{}, err
+	}
+	var h Hits
+	for _, id := range ids {
+		if x.public(k, id) && (keep == nil || keep(id)) {
+			h.IDs = append(h.IDs, id)
+		}
+	}
+	if more && from+n <= MaxOffset {
+		h.Next = from + n
+	}
+	return h, nil
+}

@@ -1,0 +1,150 @@
+package search_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"kurz"
+	"kurz/catalog"
+	"kurz/search"
+)
+
+func setup(t *testing.T) (*catalog.Index, *search.Index) {
+	t.Helper()
+	cat := catalog.NewIndex()
+	return cat, search.New(cat)
+}
+
+func find(t *testing.T, x *search.Index, kind, q string) []string {
+	t.Helper()
+	h, err := x.Search(context.Background(), kind, q, 0, 20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.IDs
+}
+
+func put(cat *catalog.Index, handle, caption string) *catalog.PublicVideo {
+	v := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: "eu_" + handle, Handle: handle, Caption: caption,
+		Hashtags: kurz.Hashtags(caption), CreatedAt: time.Now()}
+	cat.PutVideo(v)
+	return v
+}
+
+func TestSearchFindsByWordTypoAndPrefix(t *testing.T) {
+	t.Parallel()
+	cat, x := setup(t)
+	sunset := put(cat, "marta_lopez", "Golden hour at the Lighthouse #SunsetBeach")
+	other := put(cat, "someone", "cooking pasta #dinner")
+	cat.PutProfile(&catalog.PublicProfile{ID: "eu_marta_lopez", Handle: "marta_lopez", DisplayName: "Marta López"})
+	x.Flush()
+
+	for _, tc := range []struct{ kind, q, want string }{
+		{search.Videos, "lighthouse", sunset.ID},              // a word of the caption
+		{search.Videos, "LIGHTHOUSE golden", sunset.ID},       // case, two words
+		{search.Videos, "#sunsetbaech", sunset.ID},            // a misspelt hashtag
+		{search.Videos, "lighth", sunset.ID},                  // a prefix, as one types
+		{search.Videos, "marta_lo", sunset.ID},                // a partial handle
+		{search.Videos, "pasta", other.ID},                    //
+		{search.People, "marta_l", "eu_marta_lopez"},          // a partial handle
+		{search.People, "lopez", "eu_marta_lopez"},            // a part of the handle, the name folded
+		{search.Tags, "sunsetbeahc", "sunsetbeach"},           // a misspelt tag
+		{search.Tags, "sunse", "sunsetbeach"},                 // a tag's prefix
+		{search.Videos, "   ", ""},                            // nothing asked, nothing found
+		{search.Videos, "zebra", ""},                          // no such word
+		{search.Videos, "lighthouse pasta", ""},               // every word must match
+		{search.Videos, "\u202egolden\u200b hour", sunset.ID}, // invisible characters are folded away
+	} {
+		got := find(t, x, tc.kind, tc.q)
+		if tc.want == "" {
+			if len(got) != 0 {
+				t.Errorf("%s %q found %v, want nothing", tc.kind, tc.q, got)
+			}
+			continue
+		}
+		if len(got) == 0 || got[0] != tc.want {
+			t.Errorf("%s %q found %v, want %s first", tc.kind, tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestSearchFollowsTheCatalogue(t *testing.T) {
+	t.Parallel()
+	cat, x := setup(t)
+	v := put(cat, "ana", "walrus dance #arctic")
+	x.Flush()
+	if got := find(t, x, search.Videos, "walrus"); !slices.Equal(got, []string{v.ID}) {
+		t.Fatalf("found %v", got)
+	}
+	// A caption edit: the old words no longer find it, the new ones do.
+	v2 := *v
+	v2.Caption, v2.Hashtags = "penguin parade #antarctic", []string{"antarctic"}
+	cat.PutVideo(&v2)
+	x.Flush()
+	if got := find(t, x, search.Videos, "walrus"); len(got) != 0 {
+		t.Fatalf("old caption still found: %v", got)
+	}
+	if got := find(t, x, search.Videos, "penguin"); !slices.Equal(got, []string{v.ID}) {
+		t.Fatalf("new caption not found: %v", got)
+	}
+	if got := find(t, x, search.Tags, "arctic"); slices.Contains(got, "arctic") {
+		t.Fatalf("a tag no video carries is still found: %v", got)
+	}
+	// Removal (takedown, erasure, made private): the catalogue drops it,
+	// and the index forgets it at the next flush.
+	cat.RemoveVideo(v.ID)
+	if got := find(t, x, search.Videos, "penguin"); len(got) != 0 {
+		t.Fatalf("removed video found before the index caught up: %v", got)
+	}
+	x.Flush()
+	if got := find(t, x, search.Videos, "penguin"); len(got) != 0 {
+		t.Fatalf("removed video found: %v", got)
+	}
+	if got := find(t, x, search.Tags, "antarctic"); len(got) != 0 {
+		t.Fatalf("tag of a removed video found: %v", got)
+	}
+}
+
+func TestSearchManyChangesAndPages(t *testing.T) {
+	t.Parallel()
+	cat, x := setup(t)
+	var ids []string
+	for range 60 {
+		ids = append(ids, put(cat, "bulk", "kayak trip").ID)
+	}
+	x.Flush() // the base
+	for i := range 40 {
+		// Many small flushes: the delta is rebuilt along the way.
+		put(cat, "late", "kayak river")
+		if i%2 == 0 {
+			cat.RemoveVideo(ids[i])
+		}
+		x.Flush()
+	}
+	seen := map[string]bool{}
+	from := 0
+	for {
+		h, err := x.Search(context.Background(), search.Videos, "kayak", from, 7, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range h.IDs {
+			if seen[id] {
+				t.Fatalf("%s on two pages", id)
+			}
+			if _, ok := cat.Video(id); !ok {
+				t.Fatalf("removed %s found", id)
+			}
+			seen[id] = true
+		}
+		if h.Next == 0 {
+			break
+		}
+		from = h.Next
+	}
+	if len(seen) != 60-20+40 {
+		t.Fatalf("found %d videos over the pages, want %d", len(seen), 60-20+40)
+	}
+}
