@@ -54,7 +54,7 @@ func newPolicyWorld(t *testing.T, s *server) *policyWorld {
 	for _, a := range []*account{&creator, &privy, &teen, &suspendee, &terminee, &leaver, &adult, &minor, &follower, &mutual, &staff} {
 		s.login(a)
 	}
-	if err := s.Cell("eu").Grant(t.Context(), "cli", staff.ID, cell.RoleModerator); err != nil {
+	if err := s.grantStaff("eu", staff, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	w.viewers = map[string]account{"anon": {}, "adult": adult, "minor": minor, "follower": follower, "mutual": mutual, "staff": staff}
