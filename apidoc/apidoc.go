@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -283,8 +284,13 @@ func (b *builder) operation(method, path string, op Op) map[string]any {
 	if op.NoError {
 		responses["404"] = map[string]any{"description": "not found, or not visible to the caller"}
 	} else {
-		responses["default"] = map[string]any{"description": "an error, in the one error shape",
-			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
+		content := map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}
+		if slices.Contains(op.Headers, "Tus-Resumable") {
+			// The tus protocol's own refusals (a bad Upload-Length, say)
+			// are its library's plain text.
+			content["text/plain"] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
+		responses["default"] = map[string]any{"description": "an error, in the one error shape (tus protocol errors: plain text)", "content": content}
 	}
 	out["responses"] = responses
 	switch op.Auth {
