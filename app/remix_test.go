@@ -255,8 +255,17 @@ func TestRemixAcrossRegions(t *testing.T) {
 	s.login(&kid2)
 	kidVideo := s.publish(kid1, "my dance")
 	refused("an adult's duet of a 14-year-old's video", me.Token, kidVideo, "duet", 404)
-	refused("a duet of a video whose creator does not allow it", kid2.Token, kidVideo, "duet", 403)
-	refused("a stitch of a video whose creator does not allow it", kid2.Token, kidVideo, "stitch", 403)
+	// A 13-15 year old's account is private: nobody may use their videos,
+	// another teen included.
+	refused("a teen's duet of another teen's video", kid2.Token, kidVideo, "duet", 404)
+	closed := s.publish(src, "no remixes, please")
+	if r := s.do("PATCH", "/api/v1/videos/"+closed, map[string]any{"allow": map[string]bool{"duet": false, "stitch": false, "download": false}},
+		"Authorization", "Bearer "+src.Token); r.Status != 200 {
+		t.Fatalf("switching remixes off: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the switches in eu's catalogue", func() bool { v, ok := s.Cell("eu").Index.Video(closed); return ok && v.Allow == 0 })
+	refused("a duet of a video whose creator does not allow it", me.Token, closed, "duet", 403)
+	refused("a stitch of a video whose creator does not allow it", me.Token, closed, "stitch", 403)
 	refused("an unknown kind", me.Token, srcID, "karaoke", 400)
 
 	// Download: an MP4 with the watermark in its lower right corner, made
