@@ -123,7 +123,10 @@ type Queries interface {
 	CreateComment(ctx context.Context, c *Comment) error
 	CommentByID(ctx context.Context, id string) (*Comment, error)
 	DeleteComment(ctx context.Context, id string) error
-	// CommentsOf lists a video's comments oldest first, after a cursor
+	// SetCommentHidden hides a comment from every list (its author was
+	// terminated) or shows it again.
+	SetCommentHidden(ctx context.Context, id string, hidden bool) error
+	// CommentsOf lists a video's shown comments oldest first, after a cursor
 	// (created_at, id) position.
 	CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*Comment, error)
 
@@ -323,6 +326,9 @@ type Comment struct {
 	AuthorHandle string
 	Text         string
 	CreatedAt    time.Time
+	// Hidden: out of every list while its author is terminated (their
+	// home region says so).
+	Hidden bool
 }
 
 // Delta is a counter change on its way to the object's home region.

@@ -450,6 +450,9 @@ func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by st
 		if err := q.DeleteComment(ctx, id); err != nil {
 			return err
 		}
+		if cm.Hidden {
+			return nil // not counted
+		}
 		if err := q.AddCounter(ctx, "videos", v.ID, "comments", -1); err != nil {
 			return err
 		}

@@ -319,6 +319,11 @@ func (r recQueries) DeleteComment(ctx context.Context, id string) error {
 	return r.q.DeleteComment(ctx, id)
 }
 
+func (r recQueries) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
+	r.hit()
+	return r.q.SetCommentHidden(ctx, id, hidden)
+}
+
 func (r recQueries) CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
 	r.hit()
 	return r.q.CommentsOf(ctx, videoID, after, afterID, limit)
