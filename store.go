@@ -149,6 +149,16 @@ type Queries interface {
 	LogPosition(ctx context.Context, region Region) (int64, error)
 	SetLogPosition(ctx context.Context, region Region, seq int64, at time.Time) error
 
+	// Strikes against a person of this region (the strike rule).
+	// AddStrike records one once (false: recorded before); DeleteStrike
+	// takes one back (false: there was none); UncountedStrikes lists the
+	// decisions of strikes since a time not yet counted toward a
+	// suspension; CountStrikes marks them counted by one.
+	AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error)
+	DeleteStrike(ctx context.Context, personID, decisionID string) (bool, error)
+	UncountedStrikes(ctx context.Context, personID string, since time.Time) ([]string, error)
+	CountStrikes(ctx context.Context, personID string, decisionIDs []string, by string) error
+
 	// Privacy rights.
 	PutErasure(ctx context.Context, userID string, requested, runAt time.Time) error
 	Erasure(ctx context.Context, userID string) (runAt time.Time, err error)

@@ -201,3 +201,74 @@ func TestStandingAcrossRegions(t *testing.T) {
 	waitFor(t, "the video back", func() bool { return s.do("GET", "/api/v1/videos/"+own, nil).Status == 200 })
 	waitFor(t, "the reversal's statement", func() bool { return statementOf(term, d3) })
 }
+
+// TestStrikeRule: strikes an eu moderator gives a us person for their
+// comment count in the person's home region; the third within 90 days
+// suspends them for 7 days by an automated decision with its own
+// statement of reasons; a strike older than 90 days does not count.
+func TestStrikeRule(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	creator := s.signUp("srcreator", "srcreator@example.org", "1990-01-01", "DE")
+	mod := s.signUp("srmod", "srmod@example.org", "1985-01-01", "DE")
+	notifier := s.signUp("srnotifier", "srnotifier@example.org", "1990-01-01", "DE")
+	struck := s.signUp("srstruck", "srstruck@example.org", "1990-01-01", "US")
+	for _, a := range []*account{&creator, &mod, &notifier, &struck} {
+		s.login(a)
+	}
+	s.grantAll("eu", cell.RoleModerator, mod)
+	video := s.publish(creator, "the strike rule video")
+	cid := s.comment(struck, video, "a comment worth a strike")
+	var strikes []string
+	strike := func() {
+		t.Helper()
+		s.report(notifier, "comment", cid)
+		item, _ := s.itemAbout("eu", cid)
+		s.modPost(mod, "eu", item, "claim", nil)
+		r := s.modPost(mod, "eu", item, "decide", map[string]any{"action": "strike", "ground": "terms", "explanation": "Not nice."})
+		if r.Status != 201 {
+			t.Fatalf("strike: %d %s", r.Status, r.Body)
+		}
+		strikes = append(strikes, decisionID(t, r))
+		n := len(strikes)
+		waitFor(t, "the strike in the home region", func() bool { return s.rowCount("us", "strikes", "person_id", struck.ID) == n })
+	}
+	signedIn := func() bool { return s.do("GET", "/api/v1/me", nil, bearer(struck)...).Status == 200 }
+
+	strike()
+	strike()
+	// The first strike is older than the window.
+	if _, err := rawSQL(s.Cell("us")).Exec(`UPDATE strikes SET created_at = $1 WHERE decision_id = $2`,
+		time.Now().Add(-91*24*time.Hour).UnixMilli(), strikes[0]); err != nil {
+		t.Fatal(err)
+	}
+	strike()
+	if !signedIn() {
+		t.Fatal("two strikes within 90 days (and one older) suspended the account")
+	}
+	strike()
+	waitFor(t, "the strike rule's suspension", func() bool { return !signedIn() })
+	end := time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.DateOnly)
+	r := s.do("POST", "/api/v1/sessions", map[string]string{"login": struck.Handle, "password": struck.Password})
+	if r.Status != 403 || !strings.Contains(string(r.Body), "suspended until "+end) {
+		t.Fatalf("sign-in after three strikes: %d %s", r.Status, r.Body)
+	}
+	var rule map[string]any
+	for _, n := range s.inbox(struck, "statement_of_reasons") {
+		var st map[string]any
+		json.Unmarshal(n, &st)
+		if st["automated_decision"] == "AUTOMATED_DECISION_FULLY" {
+			rule = st
+		}
+	}
+	facts, _ := rule["decision_facts"].(string)
+	if rule == nil || rule["decision_account"] != "DECISION_ACCOUNT_SUSPENDED" || rule["end_date_visibility_restriction"] != end ||
+		rule["source_type"] != "SOURCE_VOLUNTARY" || !strings.Contains(facts, strikes[1]) || !strings.Contains(facts, strikes[3]) ||
+		strings.Contains(facts, strikes[0]) || !strings.HasPrefix(rule["puid"].(string), "us") {
+		t.Fatalf("the strike rule's statement: %v", rule)
+	}
+	// The decision is the home region's, in its transparency export.
+	if n := s.rowCount("us", "decisions", "id", rule["puid"].(string)); n != 1 {
+		t.Fatalf("the strike rule's decision: %d rows", n)
+	}
+}

@@ -201,7 +201,7 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Accounts = accounts.New(c)
 	r.Standing = standing.New(c)
 	r.Safety = safety.New(c, cfg.Safety)
-	r.Safety.Standing = r.Standing
+	r.Safety.Standing, r.Standing.Decisions = r.Standing, r.Safety
 	r.Videos = video.New(c, r.Safety)
 	r.Social = social.New(c, r.Safety, r.Videos)
 	r.Safety.Shapes = shapes{r}

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"kurz"
@@ -23,7 +25,7 @@ type Standing interface {
 	CountUnfounded(ctx context.Context, q kurz.Queries, itemID string) error
 	// Apply applies an effect (link.Effect…) to a person of this region
 	// in transaction q (tx for its jobs).
-	Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, person, effect string, until time.Time) error
+	Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, req link.AccountDecisionRequest) error
 	// Send sends a decision about a person of another region to their
 	// home region (a retried job, enqueued in tx), which applies it and
 	// hands them its statement.
@@ -105,4 +107,21 @@ func (c *Service) informAffected(ctx context.Context, tx *sql.Tx, q kurz.Queries
 	effect, until, reverses := accountEffect(d, original)
 	return c.Standing.Send(ctx, tx, link.AccountDecisionRequest{DecisionID: d.ID, Reverses: reverses, Person: person, Effect: effect,
 		Until: until, Statement: raw})
+}
+
+// StrikeSuspension records the automated decision of the strike rule
+// (package standing) suspending a person of this region until until for
+// the strikes of the decisions listed, in q, and returns its ID and
+// statement of reasons.
+func (c *Service) StrikeSuspension(ctx context.Context, q kurz.Queries, person string, strikes []string, until time.Time) (string, any, error) {
+	local, hash, region := c.owner(person)
+	d := &kurz.Decision{ID: kurz.NewID(c.Region), TargetType: "account", TargetID: person, OwnerID: local, OwnerHash: hash, OwnerRegion: region,
+		ModeratorID: "automated", Action: "suspend", Ground: "terms", Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
+		Explanation:       fmt.Sprintf("%d strikes within 90 days suspend an account for 7 days (the strike rule of the terms).", len(strikes)),
+		Facts:             "Strikes counted: " + strings.Join(strikes, ", ") + ".",
+		AutomatedDecision: true, TerritorialScope: "ALL", EndDate: until, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
+	if err := q.PutDecision(ctx, d); err != nil {
+		return "", nil, err
+	}
+	return d.ID, c.statement(d, nil), nil
 }

@@ -7,7 +7,6 @@ import (
 	"kurz/cell"
 	"kurz/link"
 	"strings"
-	"time"
 )
 
 // blockedHash is the public fact of a blocked perceptual hash.
@@ -45,7 +44,7 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 		}
 		if action == "terminate" {
 			// Terminating over a video ends the account too.
-			return c.suspendOwner(ctx, tx, q, d, action)
+			return c.applyToAccount(ctx, tx, q, d, original)
 		}
 		return nil
 	case action == "restore:remove" || action == "restore:terminate":
@@ -115,27 +114,21 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 			return err
 		}
 		return c.SyncVideoLog(ctx, q, v)
-	case action == "suspend" || action == "terminate":
-		return c.suspendOwner(ctx, tx, q, d, action)
-	case action == "restore:suspend" || action == "restore:terminate":
-		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
-			return nil // their home region lifts it (informAffected)
-		}
-		return c.Standing.Apply(ctx, tx, q, d.OwnerID, link.EffectLift, time.Time{})
+	case action == "suspend" || action == "terminate" || action == "strike" ||
+		action == "restore:suspend" || action == "restore:terminate" || action == "restore:strike":
+		return c.applyToAccount(ctx, tx, q, d, original)
 	}
 	return nil
 }
 
-// suspendOwner suspends (until the decision's end date) or terminates the
-// affected person of this region (Standing.Apply); a person of another
-// region is suspended by their home region (informAffected).
-func (c *Service) suspendOwner(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *kurz.Decision, action string) error {
+// applyToAccount applies what decision d (original: what an appeal's d is
+// about) means for the account of its affected person when they are of
+// this region (Standing.Apply); their home region applies it for a person
+// of another region (informAffected).
+func (c *Service) applyToAccount(ctx context.Context, tx *sql.Tx, q kurz.Queries, d, original *kurz.Decision) error {
 	if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
 		return nil
 	}
-	effect := link.EffectSuspend
-	if action == "terminate" {
-		effect = link.EffectTerminate
-	}
-	return c.Standing.Apply(ctx, tx, q, d.OwnerID, effect, d.EndDate)
+	effect, until, reverses := accountEffect(d, original)
+	return c.Standing.Apply(ctx, tx, q, link.AccountDecisionRequest{DecisionID: d.ID, Reverses: reverses, Person: d.OwnerID, Effect: effect, Until: until})
 }

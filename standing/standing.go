@@ -32,6 +32,66 @@ const MaxSuspension = 2*366*24*time.Hour + 48*time.Hour
 // Service keeps the account standing of one region's people.
 type Service struct {
 	*cell.Cell
+	// Decisions records the automated decisions of the strike rule; set
+	// after New, once the service it is exists.
+	Decisions Decisions
+}
+
+// Decisions records automated decisions (package safety).
+type Decisions interface {
+	// StrikeSuspension records the automated decision suspending a person
+	// of this region until until under the strike rule, for the strikes
+	// of the decisions listed, in q; it returns the decision's ID and its
+	// statement of reasons.
+	StrikeSuspension(ctx context.Context, q kurz.Queries, person string, strikes []string, until time.Time) (id string, statement any, err error)
+}
+
+// The strike rule: every StrikesToSuspend strikes within StrikeWindow
+// that have not yet counted toward a suspension suspend the account for
+// StrikeSuspension, by an automated decision with its own statement of
+// reasons (sent to the person, appealable like any decision). Strikes
+// count in the person's home region, whichever region gave them; a
+// longer suspension or a termination already in force stands, and the
+// strikes then stay uncounted (they may count toward a later one within
+// their window). A strike reversed on appeal no longer counts; a
+// suspension it already counted toward stands until it is appealed
+// itself.
+const (
+	StrikesToSuspend = 3
+	StrikeWindow     = 90 * 24 * time.Hour
+	StrikeSuspension = 7 * 24 * time.Hour
+)
+
+// strike records a strike of decision decisionID against a person of
+// this region, in q, and applies the strike rule.
+func (c *Service) strike(ctx context.Context, tx *sql.Tx, q kurz.Queries, person, decisionID string) error {
+	now := c.Now().UTC()
+	if added, err := q.AddStrike(ctx, person, decisionID, now); err != nil || !added {
+		return err
+	}
+	ids, err := q.UncountedStrikes(ctx, person, now.Add(-StrikeWindow))
+	if err != nil || len(ids) < StrikesToSuspend {
+		return err
+	}
+	acct, err := q.AccountByID(ctx, person)
+	if err != nil {
+		return err
+	}
+	until := now.Add(StrikeSuspension)
+	if acct.SuspendedUntil.After(until) {
+		return nil
+	}
+	id, st, err := c.Decisions.StrikeSuspension(ctx, q, person, ids, until)
+	if err != nil {
+		return err
+	}
+	if err := q.CountStrikes(ctx, person, ids, id); err != nil {
+		return err
+	}
+	if err := c.Apply(ctx, tx, q, link.AccountDecisionRequest{DecisionID: id, Person: person, Effect: link.EffectSuspend, Until: until}); err != nil {
+		return err
+	}
+	return c.Notify(ctx, q, person, "statement_of_reasons", st)
 }
 
 // New returns the standing service of region c and registers its jobs.
@@ -96,26 +156,31 @@ func (c *Service) receive(ctx context.Context, from kurz.Region, in *link.Accoun
 		if _, err := q.AccountByID(ctx, in.Person); err != nil {
 			return err
 		}
-		if err := c.Apply(ctx, tx, q, in.Person, in.Effect, in.Until); err != nil {
+		if err := c.Apply(ctx, tx, q, *in); err != nil {
 			return err
 		}
 		return c.Notify(ctx, q, in.Person, "statement_of_reasons", in.Statement)
 	})
 }
 
-// Apply applies an account effect to a person of this region in
-// transaction q (tx for its jobs): a suspension (until; one already
-// lasting longer is not shortened) or a termination ends their sessions
-// and refuses sign-in; a lift restores the account. The policy then
-// decides what of theirs stays up (a suspension keeps the content, a
-// termination hides it), republished for every region; a termination or
-// its lift hides or shows their comments in every region.
-func (c *Service) Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, person, effect string, until time.Time) error {
+// Apply applies what a decision means for the account of a person of
+// this region (req.Effect, link.Effect…) in transaction q (tx for its
+// jobs): a suspension (until; one already lasting longer is not
+// shortened) or a termination ends their sessions and refuses sign-in; a
+// strike counts toward a suspension (the strike rule); a lift takes back
+// the strike, suspension or termination of the decision it reverses. The
+// policy then decides what of theirs stays up (a suspension keeps the
+// content, a termination hides it), republished for every region; a
+// termination or its lift hides or shows their comments in every region.
+func (c *Service) Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, req link.AccountDecisionRequest) error {
+	person, effect, until := req.Person, req.Effect, req.Until
 	acct, err := q.AccountByID(ctx, person)
 	if err != nil {
 		return err
 	}
 	switch effect {
+	case link.EffectStrike:
+		return c.strike(ctx, tx, q, person, req.DecisionID)
 	case link.EffectTerminate:
 		until = forever
 	case link.EffectSuspend:
@@ -123,6 +188,9 @@ func (c *Service) Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, person,
 			until = acct.SuspendedUntil
 		}
 	case link.EffectLift:
+		if struck, err := q.DeleteStrike(ctx, person, req.Reverses); err != nil || struck {
+			return err // a strike taken back; a suspension it counted toward stands (it has its own appeal)
+		}
 		until = time.Time{}
 	default:
 		return nil

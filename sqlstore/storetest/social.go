@@ -14,6 +14,7 @@ var socialTests = []test{
 	{"Likes", testLikes},
 	{"Follows", testFollows},
 	{"FollowRequests", testFollowRequests},
+	{"Strikes", testStrikes},
 	{"Views", testViews},
 	{"Comments", testComments},
 	{"CommentPages", testCommentPages},
