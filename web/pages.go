@@ -85,6 +85,18 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, &pageData{Name: "settings", Lang: lang, Title: h.t(lang, "settings.title"), Viewer: v, Robots: "noindex"})
 }
 
+// followers lists the viewer's follow requests and approved followers
+// (the script answers them through the API); signing in comes first.
+func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
+	v := h.b.Viewer(r)
+	if v == nil {
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape("/followers"), http.StatusSeeOther)
+		return
+	}
+	lang := pickLang(r)
+	h.render(w, r, http.StatusOK, &pageData{Name: "followers", Lang: lang, Title: h.t(lang, "followers.title"), Viewer: v, Robots: "noindex"})
+}
+
 // upload is the upload form; signing in comes first.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	v := h.b.Viewer(r)

@@ -179,6 +179,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.feed)
 	mux.HandleFunc("GET /upload", h.upload)
 	mux.HandleFunc("GET /settings", h.settings)
+	mux.HandleFunc("GET /followers", h.followers)
 	mux.HandleFunc("GET /signin", h.signin)
 	mux.HandleFunc("GET /signup", h.signup)
 	// ServeMux wildcards must fill a whole segment, so "/@{handle}" is

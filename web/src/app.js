@@ -2,7 +2,7 @@
 import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
-import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
+import { initFollowers, initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initUpload } from './upload.js';
@@ -64,6 +64,9 @@ function start() {
       break;
     case 'settings':
       initSettings();
+      break;
+    case 'followers':
+      initFollowers();
       break;
     case 'video':
       initVideoPage(boot);
