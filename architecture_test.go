@@ -18,7 +18,7 @@ import (
 // other regions import link: they register their calls on the region's
 // link.Mux and make the typed calls whose types are the protocol.
 var (
-	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "privacy", "replication"}
+	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "standing", "privacy", "replication"}
 	allowed  = map[string][]string{
 		// The root package normalises text before it judges it; textnorm
 		// is a leaf that imports nothing of kurz.
@@ -34,6 +34,7 @@ var (
 		"social":      {"kurz", "cell", "catalog", "link", "policy"},
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
+		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
 		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},

@@ -123,7 +123,10 @@ type Queries interface {
 	CreateComment(ctx context.Context, c *Comment) error
 	CommentByID(ctx context.Context, id string) (*Comment, error)
 	DeleteComment(ctx context.Context, id string) error
-	// CommentsOf lists a video's comments oldest first, after a cursor
+	// SetCommentHidden hides a comment from every list (its author was
+	// terminated) or shows it again.
+	SetCommentHidden(ctx context.Context, id string, hidden bool) error
+	// CommentsOf lists a video's shown comments oldest first, after a cursor
 	// (created_at, id) position.
 	CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*Comment, error)
 
@@ -145,6 +148,16 @@ type Queries interface {
 	Replicas(ctx context.Context, kind string) ([][]byte, error)
 	LogPosition(ctx context.Context, region Region) (int64, error)
 	SetLogPosition(ctx context.Context, region Region, seq int64, at time.Time) error
+
+	// Strikes against a person of this region (the strike rule).
+	// AddStrike records one once (false: recorded before); DeleteStrike
+	// takes one back (false: there was none); UncountedStrikes lists the
+	// decisions of strikes since a time not yet counted toward a
+	// suspension; CountStrikes marks them counted by one.
+	AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error)
+	DeleteStrike(ctx context.Context, personID, decisionID string) (bool, error)
+	UncountedStrikes(ctx context.Context, personID string, since time.Time) ([]string, error)
+	CountStrikes(ctx context.Context, personID string, decisionIDs []string, by string) error
 
 	// Privacy rights.
 	PutErasure(ctx context.Context, userID string, requested, runAt time.Time) error
@@ -381,6 +394,9 @@ type Comment struct {
 	AuthorHandle string
 	Text         string
 	CreatedAt    time.Time
+	// Hidden: out of every list while its author is terminated (their
+	// home region says so).
+	Hidden bool
 }
 
 // Delta is a counter change on its way to the object's home region.

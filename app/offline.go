@@ -14,6 +14,7 @@ import (
 
 	"kurz"
 	"kurz/catalog"
+	"kurz/cell"
 	"kurz/internal/leak"
 	"kurz/link"
 	"kurz/pipeline"
@@ -23,7 +24,7 @@ import (
 )
 
 // OpenRegion opens one region's stores for an admin command, without
-// serving, jobs or links. Close it when done.
+// serving, running jobs (it may enqueue them) or links. Close it when done.
 // It never changes the schema: a database that is behind this binary is
 // refused with a pointer to "kurz migrate".
 func OpenRegion(ctx context.Context, cfg Config, r kurz.Region) (*region.Region, error) {
@@ -33,7 +34,17 @@ func OpenRegion(ctx context.Context, cfg Config, r kurz.Region) (*region.Region,
 	}
 	rc := m.offlineRegionConfig(r)
 	rc.Migrate = sqlstore.MigrateNever
-	return region.Open(ctx, rc)
+	c, err := region.Open(ctx, rc)
+	if err != nil {
+		return nil, err
+	}
+	// Commands only enqueue: a termination's steps in other regions (its
+	// comments hidden there) run once the region's servers start.
+	if err := c.OpenJobs(ctx, cell.JobsConfig{InsertOnly: true}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // offlineRegionConfig is the configuration of a region opened by a

@@ -11,8 +11,9 @@ import (
 	"kurz/link"
 )
 
-// route sends a signed-in person's API requests that arrive at a region
-// other than their home to the home region (the token names it). The
+// route sends a signed-in person's API requests and video pages that
+// arrive at a region other than their home to the home region (the token
+// names it). The
 // forwarding region stores nothing and logs only the route. Requests
 // forwarded to us carry the client's address, vouched for by the link
 // signature.
@@ -38,7 +39,10 @@ func (s *Server) route(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		// The API and video pages: what a signed-in person may see of a
+		// video (followers-only, a private account's, a minor's) is
+		// decided in their home region, which holds their follows.
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/v/") {
 			if t := token(r); t != "" {
 				if region, err := auth.TokenRegion(t); err == nil && s.Cells[region] == nil && s.Peers[region] != "" {
 					s.forward(w, r, region, nil)

@@ -207,8 +207,14 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		if r.URL.Query().Has("t") {
 			// Media tokens are for non-public videos, which are never
-			// served through another region's edge.
-			http.NotFound(w, r)
+			// served or cached by another region's edge: the request goes
+			// on to the video's region, which checks the token (data in
+			// transit only).
+			if s.Peers[region] == "" {
+				http.NotFound(w, r)
+				return
+			}
+			s.forward(w, r, region, nil)
 			return
 		}
 		s.serveEdge(w, r, region, id, file)

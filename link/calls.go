@@ -43,6 +43,9 @@ const (
 	RouteListComments     = "GET /link/v1/comments"
 	RouteCommentsByAuthor = "GET /link/v1/comments/by-author"
 	RouteEraseAuthor      = "POST /link/v1/comments/erase-author"
+	// A terminated person's comments are hidden (and shown again after a
+	// reversal) in every region, at their home region's word.
+	RouteHideAuthor = "POST /link/v1/comments/hide-author"
 
 	// Trust & Safety: notices go to the queue of the content's region,
 	// statements of reasons back to the notice's region, appeals to the
@@ -51,6 +54,11 @@ const (
 	RouteDeliverStatement = "POST /link/v1/statements"
 	RouteItemStatus       = "GET /link/v1/items/{id}"
 	RouteAppeal           = "POST /link/v1/appeals"
+	// A decision about a person of another region (the author of a
+	// comment on a video here, say) goes to their home region, which
+	// applies what it means for the account (suspension, termination, a
+	// strike, a reversal) and hands them the statement of reasons.
+	RouteAccountDecision = "POST /link/v1/accounts/decisions"
 )
 
 // Routes lists every call of the link, for route-table tests.
@@ -59,8 +67,8 @@ func Routes() []string {
 		RouteVerifySession, RouteFollows, RouteFollowRequest, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
 		RouteClaimEmail, RouteReleaseEmail, RouteEmailTaken,
 		RouteLogSince, RouteApplyDeltas,
-		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor,
-		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal,
+		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor, RouteHideAuthor,
+		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal, RouteAccountDecision,
 	}
 }
 
@@ -160,7 +168,7 @@ type LogSinceRequest struct {
 	// FromStart says the reader is re-reading the whole log from the
 	// start (after an answer Behind), so a position below the horizon is
 	// expected.
-	FromStart bool `json:"from_start"`
+	FromStart bool `json:"from_start,omitempty"`
 }
 
 // LogSinceResponse holds the entries after the position asked and the
@@ -251,6 +259,13 @@ type EraseAuthorRequest struct {
 	Author string `json:"author"`
 }
 
+// HideAuthorRequest hides (Hidden) or shows again a person's comments;
+// only their home region may ask.
+type HideAuthorRequest struct {
+	Author string `json:"author"`
+	Hidden bool   `json:"hidden"`
+}
+
 // FileNoticeRequest sends a notice to the queue of the content's region.
 // The notifier stays in their region: only a keyed hash stands for them.
 type FileNoticeRequest struct {
@@ -308,6 +323,31 @@ type AppealRequest struct {
 // AppealResponse names the appeal's queue item.
 type AppealResponse struct {
 	ItemID string `json:"item_id"`
+}
+
+// Account effects of a decision, as AccountDecisionRequest.Effect.
+const (
+	EffectNone      = ""          // the statement only (a removed comment, say)
+	EffectSuspend   = "suspend"   // until Until
+	EffectTerminate = "terminate" // for good
+	EffectStrike    = "strike"    // counts toward a suspension (the strike rule)
+	EffectLift      = "lift"      // a reversal: the suspension, termination or strike of DecisionID's appeal ends
+)
+
+// AccountDecisionRequest is a decision of the calling region about a
+// person of the answering region, their home: the home region applies
+// Effect to their account and puts Statement (the statement of reasons)
+// in their inbox.
+type AccountDecisionRequest struct {
+	// DecisionID is the calling region's decision (for a lift: the
+	// reversal), Reverses the decision a lift reverses.
+	DecisionID string `json:"decision_id"`
+	Reverses   string `json:"reverses,omitempty"`
+	Person     string `json:"person"`
+	Effect     string `json:"effect"`
+	// Until ends a suspension.
+	Until     time.Time       `json:"until,omitzero"`
+	Statement json.RawMessage `json:"statement"`
 }
 
 // VerifySession asks region to, a person's home, who holds a session. The
@@ -443,6 +483,20 @@ func (c *Client) CommentsByAuthor(ctx context.Context, to kurz.Region, in Commen
 // EraseAuthor removes an erased person's comments held by region to.
 func (c *Client) EraseAuthor(ctx context.Context, to kurz.Region, in EraseAuthorRequest) error {
 	_, err := call[EraseAuthorRequest, Empty](ctx, c, to, RouteEraseAuthor, &in, nil)
+	return err
+}
+
+// HideAuthor hides (or shows again) a person of the calling region's
+// comments held by region to.
+func (c *Client) HideAuthor(ctx context.Context, to kurz.Region, in HideAuthorRequest) error {
+	_, err := call[HideAuthorRequest, Empty](ctx, c, to, RouteHideAuthor, &in, nil)
+	return err
+}
+
+// AccountDecision sends a decision about a person of region to, their
+// home.
+func (c *Client) AccountDecision(ctx context.Context, to kurz.Region, in AccountDecisionRequest) error {
+	_, err := call[AccountDecisionRequest, Empty](ctx, c, to, RouteAccountDecision, &in, nil)
 	return err
 }
 

@@ -154,10 +154,12 @@ func TestCallsWireFormat(t *testing.T) {
 	canned[ListCommentsRequest](m, RouteListComments, &got, &answers.comments)
 	canned[CommentsByAuthorRequest](m, RouteCommentsByAuthor, &got, &answers.byAuthor)
 	canned[EraseAuthorRequest, Empty](m, RouteEraseAuthor, &got, nil)
+	canned[HideAuthorRequest, Empty](m, RouteHideAuthor, &got, nil)
 	canned[FileNoticeRequest](m, RouteFileNotice, &got, &answers.notice)
 	canned[DeliverStatementRequest, Empty](m, RouteDeliverStatement, &got, nil)
 	canned[ItemStatusRequest](m, RouteItemStatus, &got, &answers.item)
 	canned[AppealRequest](m, RouteAppeal, &got, &answers.appeal)
+	canned[AccountDecisionRequest, Empty](m, RouteAccountDecision, &got, nil)
 	if want := Routes(); !reflect.DeepEqual(m.Routes(), want) {
 		t.Fatalf("registered %v, want every call %v", m.Routes(), want)
 	}
@@ -325,6 +327,12 @@ func TestCallsWireFormat(t *testing.T) {
 		},
 		wantReq: &EraseAuthorRequest{Author: uid},
 	}, {
+		route: RouteHideAuthor, method: "POST", path: "/link/v1/comments/hide-author", in: map[string]any{"author": uid, "hidden": true},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.HideAuthor(ctx, "us", HideAuthorRequest{Author: uid, Hidden: true})
+		},
+		wantReq: &HideAuthorRequest{Author: uid, Hidden: true},
+	}, {
 		route: RouteFileNotice, method: "POST", path: "/link/v1/notices",
 		in:  legacyNotice{NoticeID: "n1", NoticeRegion: "eu", ReporterHash: hash, TargetType: "video", TargetID: vid, Category: "scams_and_fraud", Explanation: "why"},
 		out: &itemOut, wantOut: &struct {
@@ -359,6 +367,16 @@ func TestCallsWireFormat(t *testing.T) {
 			return c.Appeal(ctx, "us", AppealRequest{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"})
 		},
 		wantTyped: &answers.appeal, wantReq: &AppealRequest{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"},
+	}, {
+		route: RouteAccountDecision, method: "POST", path: "/link/v1/accounts/decisions",
+		in: map[string]any{"decision_id": itemID, "person": usr, "effect": "suspend", "until": t0,
+			"statement": &legacyStatement{DecisionID: itemID, Action: "suspend"}},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.AccountDecision(ctx, "us", AccountDecisionRequest{DecisionID: itemID, Person: usr, Effect: EffectSuspend, Until: t0,
+				Statement: json.RawMessage(`{"decision_id":"` + itemID + `","action":"suspend"}`)})
+		},
+		wantReq: &AccountDecisionRequest{DecisionID: itemID, Person: usr, Effect: EffectSuspend, Until: t0,
+			Statement: json.RawMessage(`{"decision_id":"` + itemID + `","action":"suspend"}`)},
 	}}
 	if len(cases) != len(Routes()) {
 		t.Fatalf("%d cases for %d calls", len(cases), len(Routes()))

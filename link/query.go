@@ -20,6 +20,8 @@ type urlField struct {
 	index  int
 	kind   reflect.Kind
 	inPath bool
+	// omitEmpty leaves a zero value out of the query (json's omitempty).
+	omitEmpty bool
 }
 
 // urlFields lists how the request type t travels in pattern's URL.
@@ -31,7 +33,7 @@ func urlFields(t reflect.Type, pattern string) ([]urlField, error) {
 	var out []urlField
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if !f.IsExported() || name == "-" {
 			continue
 		}
@@ -45,7 +47,7 @@ func urlFields(t reflect.Type, pattern string) ([]urlField, error) {
 		}
 		_, inPath := wild[name]
 		delete(wild, name)
-		out = append(out, urlField{name: name, index: i, kind: f.Type.Kind(), inPath: inPath})
+		out = append(out, urlField{name: name, index: i, kind: f.Type.Kind(), inPath: inPath, omitEmpty: strings.Contains(opts, "omitempty")})
 	}
 	for name := range wild {
 		return nil, fmt.Errorf("link: %s has no field for the wildcard {%s}", t, name)
@@ -85,7 +87,9 @@ func encodeURL(pattern string, v any) (string, error) {
 			s = strconv.FormatBool(fv.Bool())
 		}
 		if !f.inPath {
-			q.Set(f.name, s)
+			if !f.omitEmpty || !fv.IsZero() {
+				q.Set(f.name, s)
+			}
 			continue
 		}
 		if s == "" {

@@ -269,7 +269,9 @@ Generated from ` + "`policy/table.go`" + ` (` + "`go test ./policy -run TestPoli
 ` + "`policy.Decide`" + ` answers every cell below, every surface asks it, and the tests check
 both ` + "`Decide`" + ` (` + "`TestTable`" + `) and a running server (` + "`app.TestPolicyTable`" + `: one process
 hosting three regions, the replica column read from another region's catalogue) against
-this table. The search column is answered by ` + "`Decide`" + ` for the search surface to ask;
+this table; ` + "`app.TestPolicyTableThreeRegions`" + ` checks its cross-region columns (record,
+page and media at other regions' doors, the replica) for the states public, followers,
+private_account, minor_owner and erasing in three real processes. The search column is answered by ` + "`Decide`" + ` for the search surface to ask;
 no search endpoint exists yet to check it on.
 
 Answers: **show**; **hide** (404, or absent from the list); **label** (shown with its

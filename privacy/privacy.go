@@ -228,6 +228,7 @@ var ExportCoverage = map[string]string{
 	"mail_queue":                 "not exported: mail waiting to be sent to the person, deleted once sent (minutes)",
 	"account_tokens":             "not exported: hashes of single-use links, recovery codes and known devices, and mail counts per hour",
 	"passkeys":                   "not exported: the public keys of the person's passkeys, useless outside this site; listed to the person in the settings",
+	"strikes":                    "not exported: each strike's statement of reasons, naming its decision, is in notifications; the rows only count strikes toward the strike rule",
 }
 
 const exportReadme = `Your kurz data

@@ -33,6 +33,7 @@ import (
 	"kurz/social"
 	"kurz/sqlite"
 	"kurz/sqlstore"
+	"kurz/standing"
 	"kurz/video"
 
 	"github.com/tus/tusd/v2/pkg/handler"
@@ -112,6 +113,7 @@ type Region struct {
 	Pipeline    *pipeline.Service
 	Social      *social.Service
 	Safety      *safety.Service
+	Standing    *standing.Service
 	Privacy     *privacy.Service
 	Replication *replication.Service
 	// Search is the region's index of its catalogue; Discover answers
@@ -206,7 +208,9 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r := &Region{Cell: c}
 	r.Accounts = accounts.New(c)
+	r.Standing = standing.New(c)
 	r.Safety = safety.New(c, cfg.Safety)
+	r.Safety.Standing, r.Standing.Decisions = r.Standing, r.Safety
 	r.Videos = video.New(c, r.Safety)
 	r.Social = social.New(c, r.Safety, r.Videos)
 	r.Safety.Shapes = shapes{r}
@@ -223,6 +227,7 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Social.RegisterLink(r.LinkMux)
 	r.Replication.RegisterLink(r.LinkMux)
 	r.Safety.RegisterLink(r.LinkMux)
+	r.Standing.RegisterLink(r.LinkMux)
 	return r, nil
 }
 

@@ -56,7 +56,8 @@ func eachStore(t *testing.T, fn func(t *testing.T, b *bench)) {
 			c := &cell.Cell{Region: "eu", Store: store, Locator: []byte("a locator key of the deployment.."), Clock: clk.Now}
 			b := &bench{svc: safety.New(c, safety.SafetyConfig{ClaimTTL: 15 * time.Minute}), clock: clk}
 			for _, p := range []**kurz.Profile{&b.modA, &b.modB, &b.admin, &b.x} {
-				*p = &kurz.Profile{ID: kurz.NewID("eu"), Handle: "h" + strings.ToLower(kurz.NewID("eu")[20:]), CreatedAt: clk.Now()}
+				// Signed in with a second factor, as staff actions need.
+				*p = &kurz.Profile{ID: kurz.NewID("eu"), Handle: "h" + strings.ToLower(kurz.NewID("eu")[20:]), CreatedAt: clk.Now(), SecondFactor: true}
 				if err := store.CreateProfile(ctx, *p); err != nil {
 					t.Fatal(err)
 				}

@@ -2,7 +2,7 @@ package safety
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -110,7 +110,7 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 	var d *kurz.Decision
 	var it *kurz.QueueItem
 	resolved := false
-	err = c.Tx(ctx, func(q kurz.Queries) error {
+	err = c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		var err error
 		if resolved, err = c.resolveIfGone(ctx, q, itemID); err != nil || resolved {
 			return err
@@ -130,7 +130,7 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 		if err := c.mayTake(ctx, q, it, staff); err != nil {
 			return err
 		}
-		d, err = c.decideClaimed(ctx, q, it, staff.ID, in, scope, end)
+		d, err = c.decideClaimed(ctx, tx, q, it, staff.ID, in, scope, end)
 		return err
 	})
 	if err != nil {
@@ -146,9 +146,10 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 
 // decideClaimed takes the decision on item it, which the caller has locked
 // and checked is claimed by deciderID (a moderator's ID, or the operator's
-// "operator:NAME"), in transaction q: it enforces it, records it, closes
-// the item and notifies the affected person of this region.
-func (c *Service) decideClaimed(ctx context.Context, q kurz.Queries, it *kurz.QueueItem, deciderID string, in DecisionInput, scope string, end time.Time) (*kurz.Decision, error) {
+// "operator:NAME"), in transaction q (tx for its jobs): it enforces it,
+// records it, closes the item and informs the affected person, in this
+// region or through their home region (informAffected).
+func (c *Service) decideClaimed(ctx context.Context, tx *sql.Tx, q kurz.Queries, it *kurz.QueueItem, deciderID string, in DecisionInput, scope string, end time.Time) (*kurz.Decision, error) {
 	var original *kurz.Decision
 	var err error
 	if it.Kind == "appeal" {
@@ -178,7 +179,12 @@ func (c *Service) decideClaimed(ctx context.Context, q kurz.Queries, it *kurz.Qu
 			return nil, err
 		}
 	}
-	if err := c.enforce(ctx, q, d, original, in.BlockMedia, deciderID); err != nil {
+	// Read before enforcing: a removal takes the comment that names them.
+	person, err := c.affectedPerson(ctx, q, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.enforce(ctx, tx, q, d, original, in.BlockMedia, deciderID); err != nil {
 		return nil, err
 	}
 	if err := q.PutDecision(ctx, d); err != nil {
@@ -189,14 +195,12 @@ func (c *Service) decideClaimed(ctx context.Context, q kurz.Queries, it *kurz.Qu
 		return nil, err
 	}
 	if it.Kind == "notice" && d.Action == "no_action" {
-		if err := c.countUnfounded(ctx, q, it.ID); err != nil {
+		if err := c.Standing.CountUnfounded(ctx, q, it.ID); err != nil {
 			return nil, err
 		}
 	}
-	if r, _ := kurz.ParseID(d.OwnerID); r == c.Region {
-		if err := c.Notify(ctx, q, d.OwnerID, "statement_of_reasons", c.statement(d, it)); err != nil && !errors.Is(err, kurz.ErrNotFound) {
-			return nil, err
-		}
+	if err := c.informAffected(ctx, tx, q, d, original, it, person); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -2,10 +2,11 @@ package safety
 
 import (
 	"context"
+	"database/sql"
 	"kurz"
 	"kurz/cell"
+	"kurz/link"
 	"strings"
-	"time"
 )
 
 // blockedHash is the public fact of a blocked perceptual hash.
@@ -14,7 +15,7 @@ type blockedHash struct {
 }
 
 // enforce applies a decision's effect in transaction q.
-func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
+func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *kurz.Decision, original *kurz.Decision, block bool, by string) error {
 	action := d.Action
 	if d.Action == "reverse" {
 		action = "restore:" + original.Action
@@ -43,7 +44,7 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 		}
 		if action == "terminate" {
 			// Terminating over a video ends the account too.
-			return c.suspendOwner(ctx, q, d, action)
+			return c.applyToAccount(ctx, tx, q, d, original)
 		}
 		return nil
 	case action == "restore:remove" || action == "restore:terminate":
@@ -75,6 +76,9 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 		}
 		if err := q.DeleteComment(ctx, cm.ID); err != nil {
 			return err
+		}
+		if cm.Hidden {
+			return nil // not counted
 		}
 		if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
 			return err
@@ -110,39 +114,21 @@ func (c *Service) enforce(ctx context.Context, q kurz.Queries, d *kurz.Decision,
 			return err
 		}
 		return c.SyncVideoLog(ctx, q, v)
-	case action == "suspend" || action == "terminate":
-		return c.suspendOwner(ctx, q, d, action)
-	case action == "restore:suspend" || action == "restore:terminate":
-		if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
-			return nil
-		}
-		if err := q.SuspendAccount(ctx, d.OwnerID, time.Time{}); err != nil {
-			return err
-		}
-		return c.SyncPersonLog(ctx, q, d.OwnerID)
+	case action == "suspend" || action == "terminate" || action == "strike" ||
+		action == "restore:suspend" || action == "restore:terminate" || action == "restore:strike":
+		return c.applyToAccount(ctx, tx, q, d, original)
 	}
 	return nil
 }
 
-// suspendOwner suspends (until the decision's end date) or terminates the
-// affected person: sessions end, sign-in is refused, and the policy
-// decides what of theirs stays up (a suspension keeps the content, a
-// termination hides it), republished for every region. Only a person of
-// this region is suspended here.
-func (c *Service) suspendOwner(ctx context.Context, q kurz.Queries, d *kurz.Decision, action string) error {
+// applyToAccount applies what decision d (original: what an appeal's d is
+// about) means for the account of its affected person when they are of
+// this region (Standing.Apply); their home region applies it for a person
+// of another region (informAffected).
+func (c *Service) applyToAccount(ctx context.Context, tx *sql.Tx, q kurz.Queries, d, original *kurz.Decision) error {
 	if r, _ := kurz.ParseID(d.OwnerID); r != c.Region {
 		return nil
 	}
-	until := d.EndDate
-	if action == "terminate" || until.IsZero() {
-		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if err := q.SuspendAccount(ctx, d.OwnerID, until); err != nil {
-		return err
-	}
-	c.Sessions.ForgetPerson(d.OwnerID)
-	if err := q.DeleteSessionsOf(ctx, d.OwnerID); err != nil {
-		return err
-	}
-	return c.SyncPersonLog(ctx, q, d.OwnerID)
+	effect, until, reverses := accountEffect(d, original)
+	return c.Standing.Apply(ctx, tx, q, link.AccountDecisionRequest{DecisionID: d.ID, Reverses: reverses, Person: d.OwnerID, Effect: effect, Until: until})
 }

@@ -2,6 +2,7 @@ package safety
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -50,9 +51,9 @@ func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, ta
 	var d *kurz.Decision
 	// The item is stored, decided, in the decision's transaction: a
 	// refused decision leaves nothing behind.
-	err = c.Tx(ctx, func(q kurz.Queries) error {
+	err = c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		var err error
-		d, err = c.decideClaimed(ctx, q, it, operator, in, scope, end)
+		d, err = c.decideClaimed(ctx, tx, q, it, operator, in, scope, end)
 		return err
 	})
 	if err != nil {

@@ -7,7 +7,6 @@
 package safety
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -38,11 +37,15 @@ type Service struct {
 	*cell.Cell
 	Safety SafetyConfig
 	Shapes Shapes
+	// Standing applies what decisions mean for accounts.
+	Standing Standing
 }
 
-// New returns the Trust & Safety service of region c. Shapes may be set
-// after New, once the services it renders with exist.
-func New(c *cell.Cell, cfg SafetyConfig) *Service { return &Service{Cell: c, Safety: cfg} }
+// New returns the Trust & Safety service of region c. Shapes and Standing
+// are set after New, once the services they are exist.
+func New(c *cell.Cell, cfg SafetyConfig) *Service {
+	return &Service{Cell: c, Safety: cfg}
+}
 
 // Categories are the statement-of-reasons categories of the EU DSA
 // transparency database.
@@ -159,7 +162,7 @@ func (c *Service) receiveNotice(ctx context.Context, in *noticeLink) (string, er
 	if len(in.ReporterHash) != sha256.Size {
 		return "", kurz.FieldError("reporter_hash", "reporter_hash must be a keyed hash")
 	}
-	if err := c.checkStanding(ctx, in.ReporterHash); err != nil {
+	if err := c.Standing.CheckNotifier(ctx, in.ReporterHash); err != nil {
 		return "", err
 	}
 	ownerID, reach, err := c.targetOwner(ctx, in.TargetType, in.TargetID)
@@ -409,59 +412,6 @@ func LoadWordFilter(path string) (*regexp.Regexp, error) {
 func (c *Service) CheckWords(field, text string) error {
 	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(textnorm.Skeleton(text)) {
 		return kurz.FieldError(field, "this contains a word that is not allowed here")
-	}
-	return nil
-}
-
-// Notifiers whose notices keep needing no action are slowed to one notice
-// an hour after SlowAfter unfounded ones, and suspended from reporting for
-// ReportSuspension after SuspendAfter (DSA Art. 23). Never by count of
-// reports against them: only by decisions on their own notices.
-const (
-	SlowAfter        = 3
-	SuspendAfter     = 10
-	ReportSuspension = 30 * 24 * time.Hour
-)
-
-func (c *Service) checkStanding(ctx context.Context, hash []byte) error {
-	n, until, err := c.Store.ReporterStanding(ctx, hash)
-	if err != nil {
-		return err
-	}
-	if until.After(c.Now()) {
-		return kurz.Errorf(kurz.EForbidden, "you are suspended from reporting in this region until %s, because many of your notices needed no action", until.Format(time.DateOnly))
-	}
-	if n >= SlowAfter {
-		last, err := c.Store.LastReportAt(ctx, hash)
-		if err != nil {
-			return err
-		}
-		if wait := last.Add(time.Hour).Sub(c.Now()); wait > 0 {
-			return &kurz.Error{Code: kurz.ERateLimited, Message: "several of your notices needed no action; you can send one notice an hour", RetryAfter: int(wait.Seconds()) + 1}
-		}
-	}
-	return nil
-}
-
-// countUnfounded marks the notifiers of an item decided with no action.
-func (c *Service) countUnfounded(ctx context.Context, q kurz.Queries, itemID string) error {
-	reports, err := q.ItemReports(ctx, itemID)
-	if err != nil {
-		return err
-	}
-	// In one order for every decision, so two decisions sharing notifiers
-	// take their standing rows' locks without deadlocking on PostgreSQL.
-	slices.SortFunc(reports, func(a, b kurz.ItemReport) int { return bytes.Compare(a.ReporterHash, b.ReporterHash) })
-	for _, r := range reports {
-		// The count comes back from the write itself, so two decisions at
-		// once cannot both miss the threshold.
-		n, err := q.AddUnfounded(ctx, r.ReporterHash, time.Time{}, c.Now())
-		if err == nil && n >= SuspendAfter {
-			err = q.SuspendReporter(ctx, r.ReporterHash, c.Now().Add(ReportSuspension))
-		}
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

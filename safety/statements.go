@@ -57,8 +57,9 @@ func (c *Service) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
 		DecisionFacts: d.Facts, PlatformName: "kurz", AutomatedDetection: yesNo(d.AutomatedDetection),
 		AutomatedDecision: map[bool]string{true: "AUTOMATED_DECISION_FULLY", false: "AUTOMATED_DECISION_NOT_AUTOMATED"}[d.AutomatedDecision],
 		SourceType:        "SOURCE_ARTICLE_16", AppealOf: d.AppealOf}
-	// Own initiative: automated detection, or the operator at the command line.
-	if d.AutomatedDetection || IsOperator(d.ModeratorID) {
+	// Own initiative: automated detection or decision, or the operator at
+	// the command line.
+	if d.AutomatedDetection || d.AutomatedDecision || IsOperator(d.ModeratorID) {
 		st.SourceType = "SOURCE_VOLUNTARY"
 	}
 	if st.DecisionFacts == "" {

@@ -31,7 +31,7 @@ staticcheck ./...
 # End-to-end tests that run real kurz processes or chromium: the slowest
 # of the suite, and the kurz binary they start is built without the race
 # detector. They run in the sqlite pass only.
-e2e='TestBrowserEndToEnd|TestBrowserSearchAndDiscover|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit|TestForgedPeerAnswersRefused|TestForgedDirectoryAnswersRefused|TestLinkOverTLS|TestPlainLinkOffLoopback|TestLinkFailuresShow|TestKEKRotation|TestRegionSplitOff|TestRegionSplitOffDetach'
+e2e='TestBrowserEndToEnd|TestBrowserFollowRequests|TestPolicyTableThreeRegions|TestBrowserSearchAndDiscover|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit|TestForgedPeerAnswersRefused|TestForgedDirectoryAnswersRefused|TestLinkOverTLS|TestPlainLinkOffLoopback|TestLinkFailuresShow|TestKEKRotation|TestRegionSplitOff|TestRegionSplitOffDetach'
 # The race pass also leaves out the one long transcode (a 1080p ladder);
 # smaller uploads take the same code paths under the race detector. And
 # the moderation rules, one request after another on both stores: their

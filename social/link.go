@@ -39,6 +39,9 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		}
 		return out, nil
 	})
+	link.Handle(m, link.RouteHideAuthor, func(ctx context.Context, from kurz.Region, in *link.HideAuthorRequest) (*link.Empty, error) {
+		return nil, c.HideAuthor(ctx, from, in.Author, in.Hidden)
+	})
 	link.Handle(m, link.RouteEraseAuthor, func(ctx context.Context, from kurz.Region, in *link.EraseAuthorRequest) (*link.Empty, error) {
 		return nil, c.EraseAuthor(ctx, from, in.Author)
 	})
@@ -59,6 +62,9 @@ func (c *Service) EraseAuthor(ctx context.Context, from kurz.Region, authorID st
 			if err := q.DeleteComment(ctx, cm.ID); err != nil && !errors.Is(err, kurz.ErrNotFound) {
 				return err
 			}
+			if cm.Hidden {
+				continue // not counted
+			}
 			if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
 				return err
 			}
@@ -76,4 +82,47 @@ func (c *Service) EraseAuthor(ctx context.Context, from kurz.Region, authorID st
 		c.Store.Checkpoint(ctx)
 	}
 	return err
+}
+
+// HideAuthor hides a terminated person's comments on this region's videos
+// (hidden) or shows them again after a reversal, and corrects the counts.
+// Only the person's home region decides their standing.
+func (c *Service) HideAuthor(ctx context.Context, from kurz.Region, authorID string, hidden bool) error {
+	if r, err := kurz.ParseID(authorID); err != nil || r != from {
+		return kurz.Errorf(kurz.EForbidden, "a region may only hide its own people's comments")
+	}
+	comments, err := c.Store.CommentsByAuthor(ctx, authorID)
+	if err != nil || len(comments) == 0 {
+		return err
+	}
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		for _, cm := range comments {
+			if cm, err = q.CommentByID(ctx, cm.ID); errors.Is(err, kurz.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if cm.Hidden == hidden {
+				continue
+			}
+			if err := q.SetCommentHidden(ctx, cm.ID, hidden); err != nil {
+				return err
+			}
+			delta := int64(1)
+			if hidden {
+				delta = -1
+			}
+			if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", delta); err != nil {
+				return err
+			}
+			v, err := q.VideoByID(ctx, cm.VideoID)
+			if err != nil {
+				return err
+			}
+			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -219,6 +219,9 @@ func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle st
 		if err := c.PublishProfile(ctx, q, me); err != nil {
 			return err
 		}
+		if target.Private {
+			return nil // the followee's region counts approved followers
+		}
 		return c.QueueDelta(ctx, q, target.ID, "followers", d)
 	})
 	if err != nil {
@@ -226,6 +229,9 @@ func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle st
 	}
 	c.onFollow(viewer.ID, target.ID, follow)
 	n = target.Followers
+	if target.Private {
+		return n, requested, nil
+	}
 	if changed && follow {
 		n++
 	} else if changed {
@@ -245,8 +251,19 @@ func (c *Service) storeFollowRequest(ctx context.Context, from kurz.Region, in *
 		return kurz.ErrNotFound
 	}
 	if in.Withdraw {
-		_, err := c.Store.DeleteFollowRequest(ctx, in.Followee, in.Follower)
-		return err
+		return c.Tx(ctx, func(q kurz.Queries) error {
+			approved, err := q.FollowApproved(ctx, in.Followee, in.Follower)
+			if err != nil {
+				return err
+			}
+			if _, err := q.DeleteFollowRequest(ctx, in.Followee, in.Follower); err != nil || !approved {
+				return err
+			}
+			// Only approved followers count. (A follow from before the
+			// account went private counted when it was made and stays
+			// counted: this region cannot tell it from a removed one.)
+			return c.countFollower(ctx, q, in.Followee, -1)
+		})
 	}
 	if _, err := kurz.NormalizeHandle(in.Handle); err != nil {
 		return err
@@ -300,18 +317,38 @@ func (c *Service) AnswerFollower(ctx context.Context, viewer *kurz.Profile, hand
 			if r.Handle != h {
 				continue
 			}
-			switch {
-			case action == "approve" && !approved:
-				_, err = c.Store.ApproveFollowRequest(ctx, viewer.ID, r.FollowerID)
-			case action == "refuse" && !approved, action == "remove" && approved:
-				_, err = c.Store.DeleteFollowRequest(ctx, viewer.ID, r.FollowerID)
-			default:
+			if (action == "approve" || action == "refuse") == approved || (action != "approve" && action != "refuse" && action != "remove") {
 				continue
 			}
-			return err
+			// The follower count counts approved followers only.
+			return c.Tx(ctx, func(q kurz.Queries) error {
+				if action == "approve" {
+					if ok, err := q.ApproveFollowRequest(ctx, viewer.ID, r.FollowerID); err != nil || !ok {
+						return err
+					}
+					return c.countFollower(ctx, q, viewer.ID, 1)
+				}
+				if gone, err := q.DeleteFollowRequest(ctx, viewer.ID, r.FollowerID); err != nil || !gone || !approved {
+					return err
+				}
+				return c.countFollower(ctx, q, viewer.ID, -1)
+			})
 		}
 	}
 	return kurz.ErrNotFound
+}
+
+// countFollower adds d to the follower count of a person of this region,
+// in q, and republishes their profile.
+func (c *Service) countFollower(ctx context.Context, q kurz.Queries, userID string, d int64) error {
+	if err := q.AddCounter(ctx, "profiles", userID, "followers", d); err != nil {
+		return err
+	}
+	p, err := q.ProfileByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return c.PublishProfile(ctx, q, p)
 }
 
 // UpdateProfile changes the display name and bio of a person of this region.
@@ -459,6 +496,9 @@ func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by st
 		}
 		if err := q.DeleteComment(ctx, id); err != nil {
 			return err
+		}
+		if cm.Hidden {
+			return nil // not counted
 		}
 		if err := q.AddCounter(ctx, "videos", v.ID, "comments", -1); err != nil {
 			return err

@@ -37,3 +37,26 @@ func (q queries) FollowRequests(ctx context.Context, followeeID string, approved
 	}, `SELECT follower_id, follower_handle, approved, created_at FROM follow_requests
 		WHERE followee_id = $1 AND approved = $2 ORDER BY created_at, follower_id`, followeeID, b2i(approved))
 }
+
+func (q queries) AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error) {
+	return q.changed(ctx, `INSERT INTO strikes (person_id, decision_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		personID, decisionID, ms(at))
+}
+
+func (q queries) DeleteStrike(ctx context.Context, personID, decisionID string) (bool, error) {
+	return q.changed(ctx, `DELETE FROM strikes WHERE person_id = $1 AND decision_id = $2`, personID, decisionID)
+}
+
+func (q queries) UncountedStrikes(ctx context.Context, personID string, since time.Time) ([]string, error) {
+	return q.strings(ctx, `SELECT decision_id FROM strikes WHERE person_id = $1 AND counted_by = '' AND created_at >= $2
+		ORDER BY created_at, decision_id`, personID, ms(since))
+}
+
+func (q queries) CountStrikes(ctx context.Context, personID string, decisionIDs []string, by string) error {
+	for _, id := range decisionIDs {
+		if err := q.exec(ctx, `UPDATE strikes SET counted_by = $3 WHERE person_id = $1 AND decision_id = $2`, personID, id, by); err != nil {
+			return err
+		}
+	}
+	return nil
+}

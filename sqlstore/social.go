@@ -112,21 +112,21 @@ func (q queries) ViewedVideos(ctx context.Context, userID string, sinceDay int64
 	return q.strings(ctx, `SELECT DISTINCT video_id FROM views WHERE user_id = $1 AND day >= $2`, userID, sinceDay)
 }
 
-const commentCols = `id, video_id, author_id, author_handle, text, created_at`
+const commentCols = `id, video_id, author_id, author_handle, text, created_at, hidden`
 
 func scanComment(row scanner) (*kurz.Comment, error) {
 	var c kurz.Comment
-	var at int64
-	if err := row.Scan(&c.ID, &c.VideoID, &c.AuthorID, &c.AuthorHandle, &c.Text, &at); err != nil {
+	var at, hidden int64
+	if err := row.Scan(&c.ID, &c.VideoID, &c.AuthorID, &c.AuthorHandle, &c.Text, &at, &hidden); err != nil {
 		return nil, err
 	}
-	c.CreatedAt = fromMS(at)
+	c.CreatedAt, c.Hidden = fromMS(at), hidden != 0
 	return &c, nil
 }
 
 func (q queries) CreateComment(ctx context.Context, c *kurz.Comment) error {
-	return q.exec(ctx, `INSERT INTO comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.ID, c.VideoID, c.AuthorID, c.AuthorHandle, c.Text, ms(c.CreatedAt))
+	return q.exec(ctx, `INSERT INTO comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID, c.VideoID, c.AuthorID, c.AuthorHandle, c.Text, ms(c.CreatedAt), b2i(c.Hidden))
 }
 
 func (q queries) CommentByID(ctx context.Context, id string) (*kurz.Comment, error) {
@@ -138,8 +138,12 @@ func (q queries) DeleteComment(ctx context.Context, id string) error {
 	return q.execOne(ctx, `DELETE FROM comments WHERE id = $1`, id)
 }
 
+func (q queries) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
+	return q.execOne(ctx, `UPDATE comments SET hidden = $2 WHERE id = $1`, id, b2i(hidden))
+}
+
 func (q queries) CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
-	return list(ctx, q, scanComment, `SELECT `+commentCols+` FROM comments WHERE video_id = $1
+	return list(ctx, q, scanComment, `SELECT `+commentCols+` FROM comments WHERE video_id = $1 AND hidden = 0
 		AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4`, videoID, ms(after), afterID, limit)
 }
 

@@ -73,27 +73,20 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, d)
 }
 
-// settings is the settings page (personalised feed on or off); the script
-// reads and writes GET/PATCH /api/v1/me/settings.
-func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	v := h.b.Viewer(r)
-	if v == nil {
-		http.Redirect(w, r, "/signin?next="+url.QueryEscape("/settings"), http.StatusSeeOther)
-		return
+// signedIn serves a page of the signed-in person, whose script reads and
+// writes the API: settings (GET/PATCH /api/v1/me/settings), followers
+// (follow requests and approved followers, /api/v1/me/followers) and the
+// upload form. Signing in comes first.
+func (h *Handler) signedIn(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := h.b.Viewer(r)
+		if v == nil {
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape("/"+name), http.StatusSeeOther)
+			return
+		}
+		lang := pickLang(r)
+		h.render(w, r, http.StatusOK, &pageData{Name: name, Lang: lang, Title: h.t(lang, name+".title"), Viewer: v, Robots: "noindex"})
 	}
-	lang := pickLang(r)
-	h.render(w, r, http.StatusOK, &pageData{Name: "settings", Lang: lang, Title: h.t(lang, "settings.title"), Viewer: v, Robots: "noindex"})
-}
-
-// upload is the upload form; signing in comes first.
-func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
-	v := h.b.Viewer(r)
-	if v == nil {
-		http.Redirect(w, r, "/signin?next="+url.QueryEscape("/upload"), http.StatusSeeOther)
-		return
-	}
-	lang := pickLang(r)
-	h.render(w, r, http.StatusOK, &pageData{Name: "upload", Lang: lang, Title: h.t(lang, "upload.title"), Viewer: v, Robots: "noindex"})
 }
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) { h.authPage(w, r, "signin") }

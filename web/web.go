@@ -177,8 +177,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // registered here.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.feed)
-	mux.HandleFunc("GET /upload", h.upload)
-	mux.HandleFunc("GET /settings", h.settings)
+	for _, page := range []string{"upload", "settings", "followers"} {
+		mux.HandleFunc("GET /"+page, h.signedIn(page))
+	}
 	mux.HandleFunc("GET /signin", h.signin)
 	mux.HandleFunc("GET /signup", h.signup)
 	// ServeMux wildcards must fill a whole segment, so "/@{handle}" is

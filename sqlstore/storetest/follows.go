@@ -79,3 +79,36 @@ func (r recQueries) FollowRequests(ctx context.Context, followeeID string, appro
 	r.hit()
 	return r.q.FollowRequests(ctx, followeeID, approved)
 }
+
+// testStrikes: a strike is recorded once, listed while uncounted and in
+// the window, marked counted by a suspension, taken back, and goes with
+// the person.
+func testStrikes(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "struck")
+	d1, d2, d3 := kurz.NewID("us"), kurz.NewID("eu"), kurz.NewID("sg")
+	if added := must(s.AddStrike(ctx(), p.ID, d1, at(1)))(t); !added {
+		t.Fatal("AddStrike reported an existing strike")
+	}
+	if added := must(s.AddStrike(ctx(), p.ID, d1, at(2)))(t); added {
+		t.Fatal("a repeated AddStrike reported a new strike")
+	}
+	must(s.AddStrike(ctx(), p.ID, d2, at(3)))(t)
+	must(s.AddStrike(ctx(), p.ID, d3, at(5)))(t)
+	wantStrings(t, "UncountedStrikes since 0", must(s.UncountedStrikes(ctx(), p.ID, at(0)))(t), d1, d2, d3)
+	wantStrings(t, "UncountedStrikes since 3", must(s.UncountedStrikes(ctx(), p.ID, at(3)))(t), d2, d3)
+	noErr(t, s.CountStrikes(ctx(), p.ID, []string{d1, d2}, "us_suspension"))
+	wantStrings(t, "UncountedStrikes after counting", must(s.UncountedStrikes(ctx(), p.ID, at(0)))(t), d3)
+	if gone := must(s.DeleteStrike(ctx(), p.ID, d3))(t); !gone {
+		t.Fatal("DeleteStrike of a strike changed nothing")
+	}
+	if gone := must(s.DeleteStrike(ctx(), p.ID, d3))(t); gone {
+		t.Fatal("DeleteStrike of a missing strike reported one")
+	}
+	wantStrings(t, "UncountedStrikes after taking one back", must(s.UncountedStrikes(ctx(), p.ID, at(0)))(t))
+	must(s.AddStrike(ctx(), p.ID, d3, at(6)))(t)
+	noErr(t, s.DeletePerson(ctx(), p.ID))
+	wantStrings(t, "UncountedStrikes after erasure", must(s.UncountedStrikes(ctx(), p.ID, at(0)))(t))
+	if _, err := s.AddStrike(ctx(), kurz.NewID("us"), d1, at(1)); err == nil {
+		t.Fatal("a strike against no one was recorded")
+	}
+}

@@ -319,6 +319,31 @@ func (r recQueries) DeleteComment(ctx context.Context, id string) error {
 	return r.q.DeleteComment(ctx, id)
 }
 
+func (r recQueries) AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error) {
+	r.hit()
+	return r.q.AddStrike(ctx, personID, decisionID, at)
+}
+
+func (r recQueries) DeleteStrike(ctx context.Context, personID, decisionID string) (bool, error) {
+	r.hit()
+	return r.q.DeleteStrike(ctx, personID, decisionID)
+}
+
+func (r recQueries) UncountedStrikes(ctx context.Context, personID string, since time.Time) ([]string, error) {
+	r.hit()
+	return r.q.UncountedStrikes(ctx, personID, since)
+}
+
+func (r recQueries) CountStrikes(ctx context.Context, personID string, decisionIDs []string, by string) error {
+	r.hit()
+	return r.q.CountStrikes(ctx, personID, decisionIDs, by)
+}
+
+func (r recQueries) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
+	r.hit()
+	return r.q.SetCommentHidden(ctx, id, hidden)
+}
+
 func (r recQueries) CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
 	r.hit()
 	return r.q.CommentsOf(ctx, videoID, after, afterID, limit)

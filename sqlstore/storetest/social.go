@@ -14,6 +14,7 @@ var socialTests = []test{
 	{"Likes", testLikes},
 	{"Follows", testFollows},
 	{"FollowRequests", testFollowRequests},
+	{"Strikes", testStrikes},
 	{"Views", testViews},
 	{"Comments", testComments},
 	{"CommentPages", testCommentPages},
@@ -159,6 +160,20 @@ func testComments(t *testing.T, s kurz.Store) {
 	if err := s.CreateComment(ctx(), &orphan); err == nil {
 		t.Fatal("CreateComment on a missing video succeeded")
 	}
+	// A hidden comment (its author terminated) is out of the list, kept,
+	// and shown again when unhidden.
+	noErr(t, s.SetCommentHidden(ctx(), c.ID, true))
+	if got := must(s.CommentByID(ctx(), c.ID))(t); !got.Hidden {
+		t.Fatal("SetCommentHidden did not hide the comment")
+	}
+	if n := len(must(s.CommentsOf(ctx(), v.ID, time.Time{}, "", 10))(t)); n != 0 {
+		t.Fatalf("CommentsOf lists a hidden comment (%d)", n)
+	}
+	noErr(t, s.SetCommentHidden(ctx(), c.ID, false))
+	if n := len(must(s.CommentsOf(ctx(), v.ID, time.Time{}, "", 10))(t)); n != 1 {
+		t.Fatalf("CommentsOf after unhiding: %d comments", n)
+	}
+	wantNotFound(t, s.SetCommentHidden(ctx(), kurz.NewID("eu"), true), "SetCommentHidden of a missing comment")
 	noErr(t, s.DeleteComment(ctx(), c.ID))
 	_, err := s.CommentByID(ctx(), c.ID)
 	wantNotFound(t, err, "CommentByID after delete")

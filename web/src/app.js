@@ -2,7 +2,7 @@
 import { isMuted, play, setMuted, wireClip } from './clip.js';
 import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
-import { initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
+import { initFollowers, initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
@@ -81,6 +81,9 @@ function start() {
       break;
     case 'account':
       initAccount();
+      break;
+    case 'followers':
+      initFollowers();
       break;
     case 'video':
       initVideoPage(boot);

@@ -2,7 +2,7 @@
 // API's error message shown next to the field it names.
 import { api, clearErrors, showErrors } from './api.js';
 import { getBoot, t } from './i18n.js';
-import { toast } from './ui.js';
+import { h, toast } from './ui.js';
 import { setFollowing } from './actions.js';
 
 function values(form) {
@@ -159,5 +159,47 @@ export function initSettings() {
     } finally {
       box.disabled = false;
     }
+  });
+}
+
+// The followers page: pending follow requests (approve, refuse) and
+// approved followers (remove), answered through the API; the lists are
+// read again after each answer.
+export function initFollowers() {
+  const lists = [document.getElementById('follow-requests'), document.getElementById('approved-followers')];
+  const error = document.getElementById('followers-error');
+  if (lists.includes(null)) return;
+  const act = async (method, path) => {
+    error.textContent = '';
+    try {
+      await api(method, path);
+      await load();
+    } catch (err) {
+      if (err.status !== 401) error.textContent = err.message || t('error');
+    }
+  };
+  const row = (item, pending) => {
+    const who = encodeURIComponent(item.handle);
+    const buttons = pending
+      ? [
+          h('button', { type: 'button', class: 'btn', 'data-action': 'approve', onclick: () => act('POST', `/api/v1/me/followers/${who}/approve`) },
+            t('followers.approve')),
+          h('button', { type: 'button', class: 'btn ghost', 'data-action': 'refuse', onclick: () => act('POST', `/api/v1/me/followers/${who}/refuse`) },
+            t('followers.refuse')),
+        ]
+      : [h('button', { type: 'button', class: 'btn ghost', 'data-action': 'remove', onclick: () => act('DELETE', `/api/v1/me/followers/${who}`) },
+          t('followers.remove'))];
+    return h('li', { 'data-handle': item.handle }, h('a', { href: `/@${who}` }, `@${item.handle}`), ' ', ...buttons);
+  };
+  const load = async () => {
+    for (const list of lists) {
+      const pending = list.dataset.status === 'pending';
+      const page = await api('GET', `/api/v1/me/followers?status=${list.dataset.status}`);
+      const items = page.items || [];
+      list.replaceChildren(...(items.length ? items.map((it) => row(it, pending)) : [h('li', { class: 'empty' }, list.dataset.empty)]));
+    }
+  };
+  load().catch((err) => {
+    if (err.status !== 401) error.textContent = err.message || t('error');
   });
 }
