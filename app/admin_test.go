@@ -306,6 +306,7 @@ func TestCreateAdmin(t *testing.T) {
 	}
 	a := account{Handle: "rootadmin", Password: pw}
 	s.login(&a)
+	s.enrolTOTP(&a) // staff act with a second factor
 	if r := s.do("GET", "/api/v1/admin/regions/eu/audit", nil, "Authorization", "Bearer "+a.Token); r.Status != 200 {
 		t.Fatalf("the admin's audit view: %d %s", r.Status, r.Body)
 	}

@@ -19,6 +19,7 @@ func TestFollowerCountCountsApprovals(t *testing.T) {
 	for _, a := range []*account{&teen, &fan, &other} {
 		s.login(a)
 	}
+	waitFor(t, "fcteen's profile in us", func() bool { _, ok := s.Cell("us").Index.ProfileByHandle("fcteen"); return ok })
 	followers := func() int64 {
 		var p struct{ Followers int64 }
 		s.do("GET", "/api/v1/users/fcteen", nil, bearer(teen)...).json(t, &p)

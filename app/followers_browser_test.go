@@ -24,6 +24,7 @@ func TestBrowserFollowRequests(t *testing.T) {
 	teen := s.signUp("bfteen", "bfteen@example.org", time.Now().AddDate(-14, 0, 0).Format(time.DateOnly), "DE")
 	fan := s.signUp("bffan", "bffan@example.org", "1990-01-01", "US")
 	other := s.signUp("bfother", "bfother@example.org", "1990-01-01", "DE")
+	waitFor(t, "bfteen's profile in us", func() bool { _, ok := s.Cell("us").Index.ProfileByHandle("bfteen"); return ok })
 	for _, a := range []*account{&fan, &other} {
 		s.login(a)
 		if r := s.do("PUT", "/api/v1/users/bfteen/follow", nil, bearer(*a)...); r.Status != 200 {

@@ -264,3 +264,35 @@ func TestSignedOutViewsCount(t *testing.T) {
 		t.Fatalf("a signed-out visitor's address at rest: %v", hits)
 	}
 }
+
+// TestPendingErasureHidesComments: a person who asked to be erased has
+// their comments hidden on every region's videos (and uncounted) at once,
+// and back when they withdraw the request.
+func TestPendingErasureHidesComments(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	maker := s.signUp("talkmaker", "talkmaker@example.org", "1990-01-01", "US")
+	s.login(&maker)
+	vid := s.publish(maker, "talk to me")
+	leaver := s.signUp("talkleaver", "talkleaver@example.org", "1990-01-01", "DE")
+	s.login(&leaver)
+	waitFor(t, "the us video in eu", func() bool { _, ok := s.Cell("eu").Index.Video(vid); return ok })
+	text := canary("a comment that goes with its author ")
+	if r := s.do("POST", "/api/v1/videos/"+vid+"/comments", map[string]string{"text": text}, "Authorization", "Bearer "+leaver.Token); r.Status != 201 {
+		t.Fatalf("comment: %d %s", r.Status, r.Body)
+	}
+	shown := func() bool {
+		return strings.Contains(string(s.do("GET", "/api/v1/videos/"+vid+"/comments", nil).Body), text)
+	}
+	if !shown() {
+		t.Fatal("the comment is not listed")
+	}
+	if r := s.do("DELETE", "/api/v1/me", map[string]string{"password": leaver.Password}, "Authorization", "Bearer "+leaver.Token); r.Status != 202 {
+		t.Fatalf("erasure: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the comment hidden", func() bool { return !shown() && s.videoCounts(vid).Comments == 0 })
+	if r := s.do("POST", "/api/v1/me/erasure/cancel", nil, "Authorization", "Bearer "+leaver.Token); r.Status >= 300 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the comment back", func() bool { return shown() && s.videoCounts(vid).Comments == 1 })
+}

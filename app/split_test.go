@@ -187,6 +187,7 @@ func runSplitWorkload(t *testing.T, c *splitCluster) *splitWorkload {
 	if out, err := runKurz(t, "admin", "grant", "--region", "us", "--data", c.dirs["us"], "--handle", "mona", "--role", "moderator"); err != nil {
 		t.Fatalf("grant: %v\n%s", err, out)
 	}
+	us.enrolTOTP(&mod) // staff act with a second factor
 	var item string
 	for _, it := range us.queue(mod, "us") {
 		if it.TargetID == w.v2 {

@@ -3,6 +3,7 @@ package cell
 import (
 	"context"
 	"fmt"
+	"kurz"
 	"strings"
 	"time"
 
@@ -103,4 +104,31 @@ func (c *Cell) OpenJobs(ctx context.Context, cfg JobsConfig) error {
 		}
 	})
 	return nil
+}
+
+// HideAuthorArgs tells a region (this one too) to hide or show a person of
+// this region's comments, as their standing is when the job runs (hidden
+// while terminated or while their erasure is pending): jobs that run late
+// or out of order still leave the comments as the account is. Enqueued
+// by standing (terminations) and privacy (erasure requested or
+// withdrawn); worked by standing.
+type HideAuthorArgs struct {
+	Region kurz.Region `json:"region"`
+	Author string      `json:"author"`
+}
+
+// Kind names the job.
+func (HideAuthorArgs) Kind() string { return "hide_author" }
+
+// InsertOpts retries for about a day.
+func (HideAuthorArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 20} }
+
+// HideAuthorJobs are the jobs that bring every region's view of person's
+// comments in line with their standing.
+func (c *Cell) HideAuthorJobs(person string) []river.InsertManyParams {
+	jobs := make([]river.InsertManyParams, 0, len(c.Regions))
+	for _, r := range c.Regions {
+		jobs = append(jobs, river.InsertManyParams{Args: HideAuthorArgs{Region: r, Author: person}})
+	}
+	return jobs
 }

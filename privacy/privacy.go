@@ -599,35 +599,43 @@ func (c *Service) RequestErasure(ctx context.Context, viewer *kurz.Profile, pass
 		return time.Time{}, kurz.Errorf(kurz.EUnauthorized, "wrong password")
 	}
 	runAt := c.Now().UTC().Add(c.Privacy.ErasureGrace)
-	err = c.Tx(ctx, func(q kurz.Queries) error {
+	err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		if err := q.PutErasure(ctx, viewer.ID, c.Now().UTC(), runAt); err != nil {
 			return err
 		}
-		return c.setHidden(ctx, q, viewer.ID, true)
+		return c.setHidden(ctx, tx, q, viewer.ID)
 	})
+	c.LogNotify()
 	return runAt, err
 }
 
 // CancelErasure withdraws a pending erasure and shows the account again.
 func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error {
-	return c.Tx(ctx, func(q kurz.Queries) error {
+	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		if _, err := q.Erasure(ctx, viewer.ID); err != nil {
 			return err
 		}
 		if err := q.DeleteErasure(ctx, viewer.ID); err != nil {
 			return err
 		}
-		return c.setHidden(ctx, q, viewer.ID, false)
+		return c.setHidden(ctx, tx, q, viewer.ID)
 	})
+	c.LogNotify()
+	return err
 }
 
 // setHidden republishes a person's profile and videos after their
 // erasure was requested or cancelled: the visibility policy, recomputed
 // for each (cell.SyncPersonLog), hides everything of a person whose
 // erasure is pending and takes their public records off the log.
-func (c *Service) setHidden(ctx context.Context, q kurz.Queries, userID string, hidden bool) error {
-	_ = hidden // the erasure row, written or deleted before, is what counts
-	return c.SyncPersonLog(ctx, q, userID)
+func (c *Service) setHidden(ctx context.Context, tx *sql.Tx, q kurz.Queries, userID string) error {
+	// The erasure row, written or deleted before, is what counts.
+	if err := c.SyncPersonLog(ctx, q, userID); err != nil {
+		return err
+	}
+	// Their comments on every region's videos go (or come back) too.
+	_, err := c.Jobs.InsertManyTx(ctx, tx, c.HideAuthorJobs(userID))
+	return err
 }
 
 // RunDueErasures erases everyone whose grace period is over.

@@ -210,11 +210,7 @@ func (c *Service) Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, req lin
 	if terminated(acct.SuspendedUntil) == terminated(until) {
 		return nil
 	}
-	jobs := make([]river.InsertManyParams, 0, len(c.Regions))
-	for _, r := range c.Regions {
-		jobs = append(jobs, river.InsertManyParams{Args: HideAuthorArgs{Region: r, Author: person}})
-	}
-	_, err = c.Jobs.InsertManyTx(ctx, tx, jobs)
+	_, err = c.Jobs.InsertManyTx(ctx, tx, c.HideAuthorJobs(person))
 	return err
 }
 
@@ -244,27 +240,12 @@ func (w *accountDecisionWorker) Work(ctx context.Context, job *river.Job[Account
 	return err
 }
 
-// HideAuthorArgs tells a region (this one too) to hide or show a person of
-// this region's comments, as their standing is when the job runs: jobs
-// that run late or out of order still leave the comments as the account
-// is.
-type HideAuthorArgs struct {
-	Region kurz.Region `json:"region"`
-	Author string      `json:"author"`
-}
-
-// Kind names the job.
-func (HideAuthorArgs) Kind() string { return "hide_author" }
-
-// InsertOpts retries for about a day.
-func (HideAuthorArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 20} }
-
 type hideAuthorWorker struct {
-	river.WorkerDefaults[HideAuthorArgs]
+	river.WorkerDefaults[cell.HideAuthorArgs]
 	c *Service
 }
 
-func (w *hideAuthorWorker) Work(ctx context.Context, job *river.Job[HideAuthorArgs]) error {
+func (w *hideAuthorWorker) Work(ctx context.Context, job *river.Job[cell.HideAuthorArgs]) error {
 	acct, err := w.c.Store.AccountByID(ctx, job.Args.Author)
 	if errors.Is(err, kurz.ErrNotFound) {
 		return river.JobCancel(fmt.Errorf("hide comments: the person is gone: %w", err))
@@ -272,7 +253,8 @@ func (w *hideAuthorWorker) Work(ctx context.Context, job *river.Job[HideAuthorAr
 	if err != nil {
 		return err
 	}
-	return w.c.Link.HideAuthor(ctx, job.Args.Region, link.HideAuthorRequest{Author: job.Args.Author, Hidden: terminated(acct.SuspendedUntil)})
+	hidden := terminated(acct.SuspendedUntil) || w.c.Hidden(ctx, job.Args.Author)
+	return w.c.Link.HideAuthor(ctx, job.Args.Region, link.HideAuthorRequest{Author: job.Args.Author, Hidden: hidden})
 }
 
 // txJobs runs fn in a write transaction jobs can be enqueued in and wakes
