@@ -102,7 +102,7 @@ finish() {
 # 30 minutes, with room for setup, checks and the quick benchmarks.
 pass sqlite go test -count=1 -timeout 10m ./...
 finish sqlite
-pass postgres env KURZ_TEST_STORE=postgres go test -count=1 -timeout 10m ./app/... -skip "$pg_skip"
+pass postgres env KURZ_TEST_STORE=postgres go test -count=1 -timeout 14m ./app/... -skip "$pg_skip"
 pass race go test -race -count=1 -timeout 16m -parallel 4 ./... -skip "$race_skip"
 finish postgres
 finish race
