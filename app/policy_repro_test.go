@@ -163,7 +163,15 @@ func TestPendingErasureHidesEverything(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, "the video off the us catalogue", func() bool { _, ok := s.Cell("us").Index.Video(id); return !ok })
+	// Replication under a loaded CI can take longer than waitFor's 20 s.
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, ok := s.Cell("us").Index.Video(id); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the video is still in us's catalogue 90 s after the erasure request")
+		}
+	}
 	check("after the request")
 	// The owner's edit.
 	if r := s.do("PATCH", "/api/v1/videos/"+id, map[string]string{"caption": "still here"}, bearer(leaver)...); r.Status != 200 {

@@ -218,6 +218,7 @@ func TestStrikeRule(t *testing.T) {
 	}
 	s.grantAll("eu", cell.RoleModerator, mod)
 	video := s.publish(creator, "the strike rule video")
+	waitFor(t, "the video in us", func() bool { _, ok := s.Cell("us").Index.Video(video); return ok })
 	cid := s.comment(struck, video, "a comment worth a strike")
 	var strikes []string
 	strike := func() {
