@@ -45,7 +45,7 @@ pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|
 # and the standing jobs. The whole app package under the race detector
 # takes over 20 minutes on two cores, past CI's budget; the other passes
 # run all of it.
-race_app='^(TestModerationRaces|TestFairScheduling|TestSocialAcrossRegions|TestComments|TestSearchAcrossRegions|TestSealedMediaFolder|TestTusProtocolAbuse|TestFeedNeverDry|TestStandingAcrossRegions|TestPendingErasureHidesEverything|TestPendingErasureHidesComments|TestErasure|TestExport|TestMetrics|TestBlockedEverywhere|TestOneAccountPerEmailAcrossRegions|TestLogCompactionAndResync|TestStartFromSnapshot|TestMailStaysInHomeRegion|TestObjectStorage|TestSignUpLoginLogout|TestPolicyTable|TestNoticeAndAction|TestCrashBetweenUploadAndEnqueue|TestHostileUploads)$'
+race_app='^(TestModerationRaces|TestFairScheduling|TestSocialAcrossRegions|TestComments|TestSearchAcrossRegions|TestSealedMediaFolder|TestTusProtocolAbuse|TestFeedNeverDry|TestStandingAcrossRegions|TestPendingErasureHidesEverything|TestPendingErasureHidesComments|TestErasure|TestExport|TestMetrics|TestBlockedEverywhere|TestOneAccountPerEmailAcrossRegions|TestLogCompactionAndResync|TestStartFromSnapshot|TestMailStaysInHomeRegion|TestObjectStorage|TestSignUpLoginLogout|TestPolicyTable|TestNoticeAndAction|TestHostileUploads)$'
 race_pass() {
 	go test -race -count=1 -timeout 12m -parallel 4 $(go list ./... | grep -v '^kurz/app$') &&
 		go test -race -count=1 -timeout 12m -parallel 4 ./app/ -run "$race_app"
