@@ -218,6 +218,21 @@ func (x *Index) BeginBulk() {
 	x.mu.Unlock()
 }
 
+// prune drops the videos gone says from every list (by owner, tag, sound
+// and age); emptied lists go.
+func (x *Index) prune(gone func(*PublicVideo) bool) {
+	for _, m := range []map[string][]*PublicVideo{x.byOwner, x.byTag, x.bySound} {
+		for k, l := range m {
+			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+				delete(m, k)
+			} else {
+				m[k] = l
+			}
+		}
+	}
+	x.all = slices.DeleteFunc(x.all, gone)
+}
+
 // EndBulk ends a load and puts every list in order.
 func (x *Index) EndBulk() {
 	x.mu.Lock()
@@ -225,29 +240,7 @@ func (x *Index) EndBulk() {
 	x.bulk = false
 	if x.stale {
 		x.stale = false
-		gone := func(v *PublicVideo) bool { return x.videos[v.ID] != v }
-		for o, l := range x.byOwner {
-			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
-				delete(x.byOwner, o)
-			} else {
-				x.byOwner[o] = l
-			}
-		}
-		for t, l := range x.byTag {
-			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
-				delete(x.byTag, t)
-			} else {
-				x.byTag[t] = l
-			}
-		}
-		for snd, l := range x.bySound {
-			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
-				delete(x.bySound, snd)
-			} else {
-				x.bySound[snd] = l
-			}
-		}
-		x.all = slices.DeleteFunc(x.all, gone)
+		x.prune(func(v *PublicVideo) bool { return x.videos[v.ID] != v })
 	}
 	// Lists loaded oldest first (a snapshot, a log in order) only need
 	// turning round.

@@ -307,26 +307,13 @@ func (x *Index) RemoveRegion(r string) {
 		}
 	}
 	gone := func(v *PublicVideo) bool { return strings.HasPrefix(v.ID, prefix) }
-	for id := range x.videos {
+	for id, v := range x.videos {
 		if strings.HasPrefix(id, prefix) {
 			delete(x.videos, id)
+			x.tell(Change{Video: v, Removed: true}) // the search index follows
 		}
 	}
-	for o, l := range x.byOwner {
-		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
-			delete(x.byOwner, o)
-		} else {
-			x.byOwner[o] = l
-		}
-	}
-	for t, l := range x.byTag {
-		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
-			delete(x.byTag, t)
-		} else {
-			x.byTag[t] = l
-		}
-	}
-	x.all = slices.DeleteFunc(x.all, gone)
+	x.prune(gone)
 	x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(s Scored) bool { return gone(s.V) })
 	x.dirty, x.gen = true, x.gen+1
 }

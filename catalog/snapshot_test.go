@@ -75,10 +75,26 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if _, ok := z.Profile(owners[1]); ok || len(z.OwnerVideos(owners[1], nil, 10)) != 0 || len(z.OwnerVideos(owners[0], nil, 10)) == 0 {
 		t.Fatal("keep did not filter by region")
 	}
-	// RemoveRegion drops a region's objects.
+	// RemoveRegion drops a region's objects, from the sound lists too, and
+	// tells the watcher (the search index) of each.
+	removed := 0
+	y.Watch(func(c catalog.Change) {
+		if c.Removed {
+			removed++
+		}
+	})
+	usVideos := len(y.OwnerVideos(owners[1], nil, 1000))
 	y.RemoveRegion("us")
 	if _, ok := y.Profile(owners[1]); ok || len(y.OwnerVideos(owners[1], nil, 10)) != 0 || y.Len() != len(x.OwnerVideos(owners[0], nil, 1000)) {
 		t.Fatal("RemoveRegion left us objects")
+	}
+	for _, v := range y.SoundVideos("eu_sound", nil, 1000) {
+		if v.OwnerID == owners[1] {
+			t.Fatalf("RemoveRegion left %s on a sound's list", v.ID)
+		}
+	}
+	if usVideos == 0 || removed != usVideos {
+		t.Fatalf("the watcher heard of %d removals, want %d", removed, usVideos)
 	}
 	// A flipped byte is refused.
 	b := bytes.Clone(buf.Bytes())
