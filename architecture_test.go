@@ -75,7 +75,7 @@ var (
 		// The search index follows the catalogue; discover answers search
 		// and Discover from both.
 		"search":   {"kurz", "catalog", "textnorm"},
-		"discover": {"kurz", "catalog", "search"},
+		"discover": {"kurz", "catalog", "search", "policy"},
 		// The wiring and the commands may import anything.
 	}
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}

@@ -53,7 +53,7 @@ func replicaIDs(t *testing.T, dir, region string) (ids map[string]json.RawMessag
 }
 
 // TestPolicyTableThreeRegions checks the policy table's cross-region
-// columns (record, page and media at other regions' doors, and the
+// columns (record, page, media and search at other regions' doors, and the
 // replica other regions hold) in three real processes, with the table's
 // own rows (policy.Cells) for the states of clusterStates; then a byte
 // scan of us and sg after a 14-year-old of eu posted and was followed
@@ -85,7 +85,7 @@ func TestPolicyTableThreeRegions(t *testing.T) {
 		owner             account
 	}{{"public", "public", creator}, {"followers", "followers", creator}, {"private_account", "public", privy},
 		{"minor_owner", "public", teen}, {"erasing", "public", leaver}} {
-		res := eu.tusUpload(u.owner.Token, clip, map[string]string{"caption": "cluster " + u.state, "visibility": u.visibility}, 1, "")
+		res := eu.tusUpload(u.owner.Token, clip, map[string]string{"caption": "cluster " + u.state + " #pt" + strings.ReplaceAll(u.state, "_", ""), "visibility": u.visibility}, 1, "")
 		if v := eu.waitVideo(u.owner.Token, res.VideoID); v.Status != "ready" {
 			t.Fatalf("%s: %+v", u.state, v)
 		}
@@ -129,15 +129,23 @@ func TestPolicyTableThreeRegions(t *testing.T) {
 			}
 		}
 	}
-	// Record, page and media at the doors of the other regions.
+	// Record, page, media and search at the doors of the other regions.
 	checked := 0
 	for _, door := range []string{"us", "sg"} {
 		w.s = c.at(door)
 		for _, cl := range cells {
+			if cl.Viewer == "anon" && slices.Contains(clusterStates, cl.State) && cl.Answers[policy.Search] != policy.Hide {
+				waitFor(t, door+"'s search index to find "+cl.State, func() bool {
+					found, _ := w.answer(t, cl.State, "anon", policy.Search, nil)
+					return found
+				})
+			}
+		}
+		for _, cl := range cells {
 			if !slices.Contains(clusterStates, cl.State) || !slices.Contains(clusterViewers, cl.Viewer) {
 				continue
 			}
-			for _, f := range []policy.Surface{policy.Record, policy.Page, policy.Media} {
+			for _, f := range []policy.Surface{policy.Record, policy.Page, policy.Media, policy.Search} {
 				shown, _ := w.answer(t, cl.State, cl.Viewer, f, nil)
 				checked++
 				if want := cl.Answers[f]; shown != (want != policy.Hide) {

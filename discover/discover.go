@@ -17,6 +17,7 @@ import (
 
 	"kurz"
 	"kurz/catalog"
+	"kurz/policy"
 	"kurz/search"
 )
 
@@ -26,26 +27,6 @@ type Service struct {
 	Index   *catalog.Index
 	Search  *search.Index
 	PerPage int // results per page (default 20)
-}
-
-// Viewer is what search needs to know of the person searching (nil:
-// anonymous).
-type Viewer struct {
-	Minor bool
-}
-
-// Findable is the rule for what search and Discover show a viewer: a
-// video the catalogue holds (public, not removed), except age-restricted
-// videos for minors and anonymous viewers (as For You keeps them). Reduced reach
-// does not hide a video from search, which only answers what was asked.
-func Findable(v *catalog.PublicVideo, viewer *Viewer) bool {
-	minor := viewer != nil && viewer.Minor
-	if v.AgeRestricted && (viewer == nil || minor) {
-		return false
-	}
-	// Minors' videos never reach the catalogue (their accounts are
-	// private), so nothing more is asked here.
-	return true
 }
 
 func (s *Service) perPage() int {
@@ -74,8 +55,9 @@ func cursorOf(next int) string {
 	return strconv.Itoa(next)
 }
 
-// Videos finds videos by words of their caption, hashtags and creator.
-func (s *Service) Videos(ctx context.Context, viewer *Viewer, q, cursor string) ([]*catalog.PublicVideo, string, error) {
+// Videos finds videos by words of their caption, hashtags and creator,
+// those the policy lets viewer see in search.
+func (s *Service) Videos(ctx context.Context, viewer policy.Viewer, q, cursor string) ([]*catalog.PublicVideo, string, error) {
 	from, err := offset(cursor)
 	if err != nil {
 		return nil, "", err
@@ -83,7 +65,7 @@ func (s *Service) Videos(ctx context.Context, viewer *Viewer, q, cursor string) 
 	var out []*catalog.PublicVideo
 	h, err := s.Search.Search(ctx, search.Videos, q, from, s.perPage(), func(id string) bool {
 		v, ok := s.Index.Video(id)
-		if ok && Findable(v, viewer) {
+		if ok && policy.Shows(viewer, v, policy.Search) {
 			out = append(out, v)
 			return true
 		}
@@ -165,7 +147,7 @@ const (
 // region (the viewer's: their home region, or the one they are visiting
 // anonymously), best first, with a few clips each that the viewer may
 // see. Reduced videos count for nothing here: Discover recommends.
-func (s *Service) Trending(now time.Time, viewer *Viewer, region kurz.Region) (worldwide, regional []Trend) {
+func (s *Service) Trending(now time.Time, viewer policy.Viewer, region kurz.Region) (worldwide, regional []Trend) {
 	hot, _ := s.Index.Hot(now)
 	tags := func(v *catalog.PublicVideo) []string { return v.Hashtags }
 	return trends(hot, viewer, "", tags, 1), trends(hot, viewer, region, tags, 1)
@@ -174,7 +156,7 @@ func (s *Service) Trending(now time.Time, viewer *Viewer, region kurz.Region) (w
 // TrendingSounds lists the sounds that two or more of the best-ranked
 // videos use, worldwide and in a region, like Trending (Tag is the
 // sound's ID).
-func (s *Service) TrendingSounds(now time.Time, viewer *Viewer, region kurz.Region) (worldwide, regional []Trend) {
+func (s *Service) TrendingSounds(now time.Time, viewer policy.Viewer, region kurz.Region) (worldwide, regional []Trend) {
 	hot, _ := s.Index.Hot(now)
 	sound := func(v *catalog.PublicVideo) []string { return []string{catalog.SoundOf(v)} }
 	return trends(hot, viewer, "", sound, 2), trends(hot, viewer, region, sound, 2)
@@ -182,13 +164,15 @@ func (s *Service) TrendingSounds(now time.Time, viewer *Viewer, region kurz.Regi
 
 // trends ranks the keys (hashtags, sounds) of the viewer's findable hot
 // videos by their videos' summed quality; a key needs minVideos videos.
-func trends(hot []catalog.Scored, viewer *Viewer, region kurz.Region, keys func(*catalog.PublicVideo) []string, minVideos int) []Trend {
+func trends(hot []catalog.Scored, viewer policy.Viewer, region kurz.Region, keys func(*catalog.PublicVideo) []string, minVideos int) []Trend {
 	weight := map[string]float64{}
 	count := map[string]int{}
 	clips := map[string][]*catalog.PublicVideo{}
 	for _, sv := range hot {
 		v := sv.V
-		if v.Reduced || !Findable(v, viewer) {
+		// Discover is a discovery list: the policy's tag-list rule (public
+		// videos without reduced reach, not the viewer's own).
+		if !policy.Shows(viewer, v, policy.Tag) {
 			continue
 		}
 		if region != "" {
@@ -239,9 +223,10 @@ func (s *Service) SoundOf(id string) (Sound, bool) {
 	return Sound{ID: id, Name: "original sound"}, len(s.Index.SoundVideos(id, nil, 1)) > 0
 }
 
-// SoundVideos lists a page of the videos using a sound, newest first;
-// the cursor is "<ms>_<id>" of the last video of the previous page.
-func (s *Service) SoundVideos(sound, cursor string) ([]*catalog.PublicVideo, string, error) {
+// SoundVideos lists a page of the videos using a sound that viewer may
+// see on a discovery list, newest first; the cursor is "<ms>_<id>" of the
+// last video of the previous page (a page may come out short).
+func (s *Service) SoundVideos(viewer policy.Viewer, sound, cursor string) ([]*catalog.PublicVideo, string, error) {
 	var after *catalog.PublicVideo
 	if cursor != "" {
 		ms, id, ok := strings.Cut(cursor, "_")
@@ -258,5 +243,11 @@ func (s *Service) SoundVideos(sound, cursor string) ([]*catalog.PublicVideo, str
 		last := vids[n-1]
 		next = strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "_" + last.ID
 	}
-	return vids, next, nil
+	shown := vids[:0]
+	for _, v := range vids {
+		if policy.Shows(viewer, v, policy.Tag) {
+			shown = append(shown, v)
+		}
+	}
+	return shown, next, nil
 }

@@ -9,6 +9,7 @@ import (
 	"kurz"
 	"kurz/catalog"
 	"kurz/discover"
+	"kurz/policy"
 	"kurz/search"
 )
 
@@ -21,10 +22,10 @@ func ids(vs []*catalog.PublicVideo) []string {
 	return out
 }
 
-// TestFindable: search hides age-restricted videos from minors and
-// anonymous viewers, as For You does (minors' videos never reach the
-// catalogue), but not reduced ones; Discover leaves reduced ones out
-// and splits by region.
+// TestFindable: search and Discover answer what the policy's search and
+// tag-list columns say: age-restricted videos hidden from minors and
+// anonymous viewers, reduced ones and the viewer's own left out; Discover
+// splits by region.
 func TestFindable(t *testing.T) {
 	cat := catalog.NewIndex()
 	idx := search.New(cat)
@@ -41,16 +42,17 @@ func TestFindable(t *testing.T) {
 	}
 	plain := mk("eu", nil)
 	adult := mk("us", func(v *catalog.PublicVideo) { v.AgeRestricted = true })
-	reduced := mk("us", func(v *catalog.PublicVideo) { v.Reduced = true })
+	mk("us", func(v *catalog.PublicVideo) { v.Reduced = true }) // found by nobody
 	idx.Flush()
 	for _, tc := range []struct {
 		name   string
-		viewer *discover.Viewer
+		viewer policy.Viewer
 		want   []*catalog.PublicVideo
 	}{
-		{"anonymous", nil, []*catalog.PublicVideo{plain, reduced}},
-		{"adult", &discover.Viewer{}, []*catalog.PublicVideo{plain, adult, reduced}},
-		{"minor", &discover.Viewer{Minor: true}, []*catalog.PublicVideo{plain, reduced}},
+		{"anonymous", policy.Viewer{}, []*catalog.PublicVideo{plain}},
+		{"adult", policy.Viewer{ID: "a"}, []*catalog.PublicVideo{plain, adult}},
+		{"minor", policy.Viewer{ID: "m", Minor: true}, []*catalog.PublicVideo{plain}},
+		{"their owner", policy.Viewer{ID: "x"}, nil},
 	} {
 		got, _, err := s.Videos(context.Background(), tc.viewer, "glacier", "")
 		if err != nil {
@@ -60,11 +62,11 @@ func TestFindable(t *testing.T) {
 			t.Errorf("%s finds %v, want %v", tc.name, ids(got), ids(tc.want))
 		}
 	}
-	if _, _, err := s.Videos(context.Background(), nil, "glacier", "x"); kurz.ErrorCode(err) != kurz.EInvalid {
+	if _, _, err := s.Videos(context.Background(), policy.Viewer{}, "glacier", "x"); kurz.ErrorCode(err) != kurz.EInvalid {
 		t.Errorf("bad cursor: %v", err)
 	}
 
-	world, regional := s.Trending(now, &discover.Viewer{}, "eu")
+	world, regional := s.Trending(now, policy.Viewer{ID: "a"}, "eu")
 	if len(world) != 1 || world[0].Tag != "ice" || !slices.Equal(ids(world[0].Videos), ids([]*catalog.PublicVideo{plain, adult})) {
 		t.Errorf("worldwide: %+v", world)
 	}

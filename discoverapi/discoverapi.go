@@ -15,6 +15,7 @@ import (
 	"kurz/discover"
 	"kurz/feedjson"
 	"kurz/media"
+	"kurz/policy"
 	"kurz/region"
 )
 
@@ -50,12 +51,10 @@ func (s *Handlers) writeVideos(w http.ResponseWriter, r *http.Request, c *region
 	writeJSON(w, http.StatusOK, map[string]any{"items": feedjson.Videos(items), "next_cursor": next})
 }
 
-// searchViewer is what search knows of the viewer (nil: anonymous).
-func searchViewer(r *http.Request, c *region.Region, p *kurz.Profile) *discover.Viewer {
-	if p == nil {
-		return nil
-	}
-	return &discover.Viewer{Minor: c.Social.Minor(r.Context(), p)}
+// viewerOf is the policy's viewer: the signed-in person as their home
+// region knows them, or an anonymous visitor at this door.
+func viewerOf(r *http.Request, c *region.Region, p *kurz.Profile) policy.Viewer {
+	return c.Social.PolicyViewer(r.Context(), p)
 }
 
 // Search answers GET /api/v1/search?q=&type=videos|people|tags&cursor=
@@ -74,7 +73,7 @@ func (s *Handlers) Search(w http.ResponseWriter, r *http.Request) {
 	text, cursor := q.Get("q"), q.Get("cursor")
 	switch q.Get("type") {
 	case "", "videos":
-		vids, next, err := c.Discover.Videos(r.Context(), searchViewer(r, c, p), text, cursor)
+		vids, next, err := c.Discover.Videos(r.Context(), viewerOf(r, c, p), text, cursor)
 		if err != nil {
 			s.Error(w, r, err)
 			return
@@ -107,7 +106,7 @@ func (s *Handlers) Discover(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	now, viewer := time.Now(), searchViewer(r, c, p)
+	now, viewer := time.Now(), viewerOf(r, c, p)
 	world, regional := c.Discover.Trending(now, viewer, c.Region)
 	worldSounds, regionalSounds := c.Discover.TrendingSounds(now, viewer, c.Region)
 	out := map[string]any{"region": c.Region}
@@ -146,7 +145,7 @@ func (s *Handlers) SoundVideos(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, kurz.ErrNotFound)
 		return
 	}
-	vids, next, err := c.Discover.SoundVideos(id, r.URL.Query().Get("cursor"))
+	vids, next, err := c.Discover.SoundVideos(viewerOf(r, c, p), id, r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -270,9 +270,10 @@ Generated from ` + "`policy/table.go`" + ` (` + "`go test ./policy -run TestPoli
 both ` + "`Decide`" + ` (` + "`TestTable`" + `) and a running server (` + "`app.TestPolicyTable`" + `: one process
 hosting three regions, the replica column read from another region's catalogue) against
 this table; ` + "`app.TestPolicyTableThreeRegions`" + ` checks its cross-region columns (record,
-page and media at other regions' doors, the replica) for the states public, followers,
-private_account, minor_owner and erasing in three real processes. The search column is answered by ` + "`Decide`" + ` for the search surface to ask;
-no search endpoint exists yet to check it on.
+page, media and search at other regions' doors, the replica) for the states public, followers,
+private_account, minor_owner and erasing in three real processes. The search column is
+checked on ` + "`GET /api/v1/search`" + `; Discover and a sound's page are discovery lists
+and follow the tag column.
 
 Answers: **show**; **hide** (404, or absent from the list); **label** (shown with its
 label); **norec** (shown, but never recommended: not in For You, and other regions
