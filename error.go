@@ -28,6 +28,9 @@ type Error struct {
 	Field string
 	// RetryAfter is set for ERateLimited, in seconds.
 	RetryAfter int
+	// Details are more for the client, shown with the message (the
+	// statements and appeal token of a suspended person's sign-in).
+	Details map[string]any
 	// Cause is the internal error, never shown to clients.
 	Cause error
 }

@@ -316,9 +316,6 @@ func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *ku
 	if !auth.VerifyPassword(hash, in.Password) {
 		return "", nil, kurz.Errorf(kurz.EUnauthorized, "wrong login or password")
 	}
-	if acct.SuspendedUntil.After(c.Now()) {
-		return "", nil, kurz.Errorf(kurz.EForbidden, "your account is suspended until %s; see the statement of reasons you were sent", acct.SuspendedUntil.Format(time.DateOnly))
-	}
 	p, err = c.Store.ProfileByID(ctx, userID)
 	if err != nil {
 		return "", nil, err
@@ -348,6 +345,9 @@ func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *ku
 		if err := c.checkSecondFactor(ctx, acct, in.Code); err != nil {
 			return "", nil, err
 		}
+	}
+	if acct.SuspendedUntil.After(c.Now()) {
+		return "", nil, c.refuseSuspended(ctx, acct)
 	}
 	token = auth.NewToken(c.Region)
 	now := c.Now().UTC()

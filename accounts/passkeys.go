@@ -228,7 +228,7 @@ func (c *Service) FinishPasskeyLogin(ctx context.Context, door *Service, body []
 		return "", nil, err
 	}
 	if acct.SuspendedUntil.After(c.Now()) {
-		return "", nil, kurz.Errorf(kurz.EForbidden, "your account is suspended until %s; see the statement of reasons you were sent", acct.SuspendedUntil.Format(time.DateOnly))
+		return "", nil, c.refuseSuspended(ctx, acct)
 	}
 	dk, err := c.DataKey(ctx, user.p.ID)
 	if err != nil {

@@ -81,6 +81,8 @@ type ErrorBody struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		// Details: more for the client where an error has it.
+		Details map[string]any `json:"details,omitempty"`
 	} `json:"error"`
 }
 

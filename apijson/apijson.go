@@ -162,6 +162,9 @@ type Release struct {
 type AppealRequest struct {
 	DecisionID  string `json:"decision_id"`
 	Explanation string `json:"explanation"`
+	// PersonID, with an appeal token in place of the session: a
+	// suspended person's appeal (the refused sign-in gave both).
+	PersonID string `json:"person_id,omitempty"`
 }
 
 // Appeal is a filed appeal.

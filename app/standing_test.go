@@ -116,6 +116,53 @@ func TestStandingAcrossRegions(t *testing.T) {
 		t.Fatal("a suspension hid the comment")
 	}
 
+	// The suspended person's refused sign-in shows them the statement and
+	// gives an appeal token: it appeals the decision without a session,
+	// and opens nothing else.
+	var refused struct {
+		Error struct {
+			Details struct {
+				Statements  []json.RawMessage `json:"statements"`
+				AppealToken string            `json:"appeal_token"`
+				PersonID    string            `json:"person_id"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	signIn(suspended).json(t, &refused)
+	det := refused.Error.Details
+	if det.AppealToken == "" || det.PersonID != suspended.ID || len(det.Statements) == 0 || !strings.Contains(string(det.Statements[0]), d1) {
+		t.Fatalf("the refused sign-in: %+v", refused)
+	}
+	if r := s.do("POST", "/api/v1/appeals", map[string]string{"decision_id": d1, "explanation": "I was quoting", "person_id": suspended.ID},
+		"Authorization", "Bearer "+det.AppealToken); r.Status != 201 {
+		t.Fatalf("the suspended person's appeal: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the suspended person's appeal in eu's queue", func() bool {
+		for _, it := range s.queue(mod2, "eu") {
+			if it.Kind == "appeal" && it.AppealOf == d1 {
+				return true
+			}
+		}
+		return false
+	})
+	for _, wrong := range []struct {
+		what, token, person string
+	}{
+		{"another person's ID", det.AppealToken, creator.ID},
+		{"a made-up token", "us." + strings.Repeat("A", 43), suspended.ID},
+		{"a token of another region", "eu" + det.AppealToken[2:], suspended.ID},
+	} {
+		if r := s.do("POST", "/api/v1/appeals", map[string]string{"decision_id": d1, "explanation": "x", "person_id": wrong.person},
+			"Authorization", "Bearer "+wrong.token); r.Status != 401 {
+			t.Errorf("an appeal with %s: %d %s", wrong.what, r.Status, r.Body)
+		}
+	}
+	for _, path := range []string{"/api/v1/me", "/api/v1/me/notifications"} {
+		if r := s.do("GET", path, nil, "Authorization", "Bearer "+det.AppealToken); r.Status != 401 {
+			t.Errorf("the appeal token opens %s: %d", path, r.Status)
+		}
+	}
+
 	// Termination: everything of theirs disappears, in every region.
 	d2 := decide(mod, c2, map[string]any{"action": "terminate", "ground": "terms", "explanation": "Repeated insults."})
 	waitFor(t, "the terminated person's comment gone from the eu video", func() bool {

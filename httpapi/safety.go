@@ -120,15 +120,22 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.authenticate(r)
+	var in apijson.AppealRequest
+	if derr := decode(w, r, &in); err == nil && derr != nil {
+		err = derr
+	}
+	if kurz.ErrorCode(err) == kurz.EUnauthorized && in.PersonID != "" {
+		// A suspended person has no session: the appeal token their
+		// refused sign-in gave them stands in for it, here only.
+		if region, terr := auth.TokenRegion(token(r)); terr == nil && s.Cells[region] != nil {
+			c = s.Cells[region]
+			p, err = c.Accounts.AppealAs(r.Context(), token(r), in.PersonID)
+		}
+	}
 	if err == nil {
 		err = limit(s.appeals, p)
 	}
 	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in apijson.AppealRequest
-	if err := decode(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}

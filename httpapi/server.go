@@ -248,7 +248,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	var body apidoc.ErrorBody
-	body.Error.Code, body.Error.Message, body.Error.Field = e.Code, e.Message, e.Field
+	body.Error.Code, body.Error.Message, body.Error.Field, body.Error.Details = e.Code, e.Message, e.Field, e.Details
 	writeJSON(w, code, body)
 }
 

@@ -3,11 +3,12 @@
 // credentials. A 401 sends the visitor to sign in and come back.
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || '';
+    this.details = details || null;
   }
 }
 
@@ -48,7 +49,7 @@ export async function api(method, path, body, { redirectOn401 = true } = {}) {
       location.assign(signinURL());
     }
     const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || 'http_' + res.status, err.message || res.statusText, err.field);
+    throw new ApiError(res.status, err.code || 'http_' + res.status, err.message || res.statusText, err.field, err.details);
   }
   return data;
 }

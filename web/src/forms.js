@@ -4,6 +4,7 @@ import { api, clearErrors, showErrors } from './api.js';
 import { getBoot, t } from './i18n.js';
 import { h, toast } from './ui.js';
 import { setFollowing } from './actions.js';
+import { showSuspension } from './suspended.js';
 
 function values(form) {
   const out = {};
@@ -37,6 +38,7 @@ export function initSignin() {
       const code = form.querySelector('.signin-code');
       if (err.field === 'code' && code) code.hidden = false;
       showErrors(form, err);
+      showSuspension(form, err);
     } finally {
       submitting(form, false);
     }
