@@ -88,7 +88,7 @@ type Queries interface {
 
 	UpdateProfile(ctx context.Context, p *Profile) error
 	// AddCounter adds delta to a counter: on videos likes, comments or
-	// views; on profiles followers or following.
+	// views; on profiles followers or following; on comments likes.
 	AddCounter(ctx context.Context, table, id, field string, delta int64) error
 
 	// AddLike and AddFollow report whether the row is new; RemoveLike and
@@ -121,14 +121,32 @@ type Queries interface {
 	ForgetAnonymousViews(ctx context.Context, beforeDay int64) error
 
 	CreateComment(ctx context.Context, c *Comment) error
+	// CommentByID reads a comment, hidden or not, with its counts.
 	CommentByID(ctx context.Context, id string) (*Comment, error)
-	DeleteComment(ctx context.Context, id string) error
+	// DeleteComment deletes a comment and, for a top-level one, its
+	// replies, and returns how many of them were shown (not hidden), the
+	// number the video's comment count loses.
+	DeleteComment(ctx context.Context, id string) (int64, error)
 	// SetCommentHidden hides a comment from every list (its author was
 	// terminated) or shows it again.
 	SetCommentHidden(ctx context.Context, id string, hidden bool) error
-	// CommentsOf lists a video's shown comments oldest first, after a cursor
-	// (created_at, id) position.
+	// CommentsOf lists a video's shown top-level comments oldest first,
+	// after a cursor (created_at, id) position; RepliesOf lists the shown
+	// replies of a top-level comment the same way.
 	CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*Comment, error)
+	RepliesOf(ctx context.Context, parentID string, after time.Time, afterID string, limit int) ([]*Comment, error)
+	// SetPinnedComment records the one comment of a video its owner pinned
+	// ("" unpins); PinnedComment returns it ("" for none).
+	SetPinnedComment(ctx context.Context, videoID, commentID string) error
+	PinnedComment(ctx context.Context, videoID string) (string, error)
+	// AddCommentLike and RemoveCommentLike record a person's like of a
+	// comment of any region and report whether a row changed;
+	// CommentLikes says which of ids they like; LikedComments lists every
+	// comment they like, newest first.
+	AddCommentLike(ctx context.Context, userID, commentID string, at time.Time) (bool, error)
+	RemoveCommentLike(ctx context.Context, userID, commentID string) (bool, error)
+	CommentLikes(ctx context.Context, userID string, ids []string) (map[string]bool, error)
+	LikedComments(ctx context.Context, userID string) ([]string, error)
 
 	QueueDelta(ctx context.Context, d *Delta) error
 	PendingDeltas(ctx context.Context, limit int) ([]*Delta, error)
@@ -397,6 +415,14 @@ type Comment struct {
 	// Hidden: out of every list while its author is terminated (their
 	// home region says so).
 	Hidden bool
+	// ParentID is the top-level comment a reply belongs to ("" for a
+	// top-level comment); ReplyToID and ReplyToHandle name the author it
+	// answers (a reply to a reply answers that reply's author).
+	ParentID, ReplyToID, ReplyToHandle string
+	// Likes is the comment's like count; Replies (read only) counts its
+	// shown replies; Pinned (read only): the video's owner pinned it.
+	Likes, Replies int64
+	Pinned         bool
 }
 
 // Delta is a counter change on its way to the object's home region.

@@ -74,20 +74,7 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 		if err != nil {
 			return err
 		}
-		if err := q.DeleteComment(ctx, cm.ID); err != nil {
-			return err
-		}
-		if cm.Hidden {
-			return nil // not counted
-		}
-		if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
-			return err
-		}
-		v, err := q.VideoByID(ctx, cm.VideoID)
-		if err != nil {
-			return err
-		}
-		return c.SyncVideoLog(ctx, q, v)
+		return c.RemoveComment(ctx, q, cm)
 	case d.TargetType == "video" && (action == "reduce_reach" || action == "age_restrict" || action == "label" || action == "restrict" ||
 		action == "restore:reduce_reach" || action == "restore:age_restrict" || action == "restore:label" || action == "restore:restrict"):
 		v, err := q.VideoByID(ctx, d.TargetID)

@@ -59,20 +59,15 @@ func (c *Service) EraseAuthor(ctx context.Context, from kurz.Region, authorID st
 	}
 	err = c.Tx(ctx, func(q kurz.Queries) error {
 		for _, cm := range comments {
-			if err := q.DeleteComment(ctx, cm.ID); err != nil && !errors.Is(err, kurz.ErrNotFound) {
+			// Read again: an earlier one's removal may have taken it (a
+			// reply of theirs to their own comment) or its pin.
+			cm, err := q.CommentByID(ctx, cm.ID)
+			if errors.Is(err, kurz.ErrNotFound) {
+				continue
+			} else if err != nil {
 				return err
 			}
-			if cm.Hidden {
-				continue // not counted
-			}
-			if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", -1); err != nil {
-				return err
-			}
-			v, err := q.VideoByID(ctx, cm.VideoID)
-			if err != nil {
-				return err
-			}
-			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+			if err := c.RemoveComment(ctx, q, cm); err != nil {
 				return err
 			}
 		}

@@ -494,17 +494,7 @@ func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by st
 		if cm.AuthorID != by && v.OwnerID != by {
 			return kurz.ErrNotFound
 		}
-		if err := q.DeleteComment(ctx, id); err != nil {
-			return err
-		}
-		if cm.Hidden {
-			return nil // not counted
-		}
-		if err := q.AddCounter(ctx, "videos", v.ID, "comments", -1); err != nil {
-			return err
-		}
-		v.Comments--
-		return c.SyncVideoLog(ctx, q, v)
+		return c.RemoveComment(ctx, q, cm)
 	})
 }
 

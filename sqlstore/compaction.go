@@ -114,6 +114,7 @@ func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[strin
 		}
 		for _, step := range []struct{ kind, sql string }{
 			{"comments", `DELETE FROM comments WHERE substr(author_id, 1, $1) = $2`},
+			{"comment_likes", `DELETE FROM comment_likes WHERE substr(comment_id, 1, $1) = $2`},
 			{"follows", `DELETE FROM follows WHERE substr(followee_id, 1, $1) = $2`},
 			{"likes", `DELETE FROM likes WHERE substr(video_id, 1, $1) = $2`},
 			{"views", `DELETE FROM views WHERE substr(video_id, 1, $1) = $2`},
@@ -128,6 +129,12 @@ func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[strin
 			}
 			counts[step.kind], _ = res.RowsAffected()
 		}
+		// Replies to those comments go with them (their conversation).
+		res, err := tx.ExecContext(ctx, `DELETE FROM comments WHERE parent_id <> '' AND parent_id NOT IN (SELECT id FROM comments)`)
+		if err != nil {
+			return err
+		}
+		counts["replies"], _ = res.RowsAffected()
 		for _, id := range videos {
 			if _, err := tx.ExecContext(ctx, `UPDATE videos SET comments = (SELECT count(*) FROM comments WHERE video_id = $1) WHERE id = $1`, id); err != nil {
 				return err

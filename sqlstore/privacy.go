@@ -30,12 +30,15 @@ func (q queries) DueErasures(ctx context.Context, now time.Time) ([]string, erro
 
 func (q queries) DeletePerson(ctx context.Context, userID string) error {
 	for _, stmt := range []string{
+		// Replies to the person's comments go with them (a top-level
+		// comment's replies are its conversation).
+		`DELETE FROM comments WHERE parent_id IN (SELECT id FROM comments WHERE author_id = $1)`,
 		`DELETE FROM comments WHERE author_id = $1`,
 		`DELETE FROM video_hashtags WHERE video_id IN (SELECT id FROM videos WHERE owner_id = $1)`,
 		`DELETE FROM comments WHERE video_id IN (SELECT id FROM videos WHERE owner_id = $1)`,
 		`DELETE FROM videos WHERE owner_id = $1`,
 		`DELETE FROM roles WHERE user_id = $1`,
-		`DELETE FROM profiles WHERE id = $1`, // cascades to accounts, sessions, likes, follows, views, erasures, notifications, exports
+		`DELETE FROM profiles WHERE id = $1`, // cascades to accounts, sessions, likes, comment_likes, follows, views, erasures, notifications, exports
 	} {
 		if err := q.exec(ctx, stmt, userID); err != nil {
 			return err
@@ -65,8 +68,7 @@ func (q queries) ForgetSessionIPs(ctx context.Context, before time.Time) (int64,
 }
 
 func (q queries) CommentsByAuthor(ctx context.Context, authorID string) ([]*kurz.Comment, error) {
-	return list(ctx, q, scanComment,
-		`SELECT `+commentCols+` FROM comments WHERE author_id = $1 ORDER BY created_at`, authorID)
+	return list(ctx, q, scanComment, selectComment+`WHERE c.author_id = $1 ORDER BY c.created_at`, authorID)
 }
 
 func (q queries) AddNotification(ctx context.Context, n *kurz.Notification) error {
@@ -162,7 +164,7 @@ func (q queries) RevokeRole(ctx context.Context, userID, role string) error {
 var Tables = []string{"profiles", "accounts", "sessions", "handle_claims", "email_claims", "videos", "video_hashtags", "likes", "follows", "views",
 	"comments", "deltas_out", "deltas_in", "public_log", "replicas", "log_positions", "erasures", "notifications", "exports",
 	"access_audit", "roles", "notices", "queue_items", "queue_reports", "decisions", "blocked_media", "reporter_standing", "work_done",
-	"appeals", "queue_targets", "password_resets", "anonymous_views", "mail_queue", "account_tokens", "passkeys", "log_compaction", "follow_requests", "strikes"}
+	"appeals", "queue_targets", "password_resets", "anonymous_views", "mail_queue", "account_tokens", "passkeys", "log_compaction", "follow_requests", "strikes", "comment_likes"}
 
 func (q queries) TableCounts(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}

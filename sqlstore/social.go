@@ -33,6 +33,7 @@ var counterSQL = map[[2]string]string{
 	{"videos", "views"}:       `UPDATE videos SET views = views + $2 WHERE id = $1`,
 	{"profiles", "followers"}: `UPDATE profiles SET followers = followers + $2 WHERE id = $1`,
 	{"profiles", "following"}: `UPDATE profiles SET following = following + $2 WHERE id = $1`,
+	{"comments", "likes"}:     `UPDATE comments SET likes = likes + $2 WHERE id = $1`,
 }
 
 func (q queries) AddCounter(ctx context.Context, table, id, field string, delta int64) error {
@@ -112,30 +113,62 @@ func (q queries) ViewedVideos(ctx context.Context, userID string, sinceDay int64
 	return q.strings(ctx, `SELECT DISTINCT video_id FROM views WHERE user_id = $1 AND day >= $2`, userID, sinceDay)
 }
 
-const commentCols = `id, video_id, author_id, author_handle, text, created_at, hidden`
+// commentCols are the stored columns of a comment; selectComment reads
+// them with the counts worked out: its shown replies and whether it is
+// its video's pinned comment.
+const commentCols = `id, video_id, author_id, author_handle, text, created_at, hidden, parent_id, reply_to_id, reply_to_handle, likes`
+
+const selectComment = `SELECT c.id, c.video_id, c.author_id, c.author_handle, c.text, c.created_at, c.hidden, c.parent_id, c.reply_to_id,
+	c.reply_to_handle, c.likes, (SELECT count(*) FROM comments r WHERE r.parent_id = c.id AND r.hidden = 0),
+	(SELECT count(*) FROM videos v WHERE v.id = c.video_id AND v.pinned_comment = c.id) FROM comments c `
 
 func scanComment(row scanner) (*kurz.Comment, error) {
 	var c kurz.Comment
-	var at, hidden int64
-	if err := row.Scan(&c.ID, &c.VideoID, &c.AuthorID, &c.AuthorHandle, &c.Text, &at, &hidden); err != nil {
+	var at, hidden, pinned int64
+	if err := row.Scan(&c.ID, &c.VideoID, &c.AuthorID, &c.AuthorHandle, &c.Text, &at, &hidden, &c.ParentID, &c.ReplyToID,
+		&c.ReplyToHandle, &c.Likes, &c.Replies, &pinned); err != nil {
 		return nil, err
 	}
-	c.CreatedAt, c.Hidden = fromMS(at), hidden != 0
+	c.CreatedAt, c.Hidden, c.Pinned = fromMS(at), hidden != 0, pinned != 0
 	return &c, nil
 }
 
 func (q queries) CreateComment(ctx context.Context, c *kurz.Comment) error {
-	return q.exec(ctx, `INSERT INTO comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		c.ID, c.VideoID, c.AuthorID, c.AuthorHandle, c.Text, ms(c.CreatedAt), b2i(c.Hidden))
+	return q.exec(ctx, `INSERT INTO comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		c.ID, c.VideoID, c.AuthorID, c.AuthorHandle, c.Text, ms(c.CreatedAt), b2i(c.Hidden), c.ParentID, c.ReplyToID, c.ReplyToHandle, c.Likes)
 }
 
 func (q queries) CommentByID(ctx context.Context, id string) (*kurz.Comment, error) {
-	c, err := scanComment(q.r.QueryRowContext(ctx, `SELECT `+commentCols+` FROM comments WHERE id = $1`, id))
+	c, err := scanComment(q.r.QueryRowContext(ctx, selectComment+`WHERE c.id = $1`, id))
 	return c, q.wrap(err)
 }
 
-func (q queries) DeleteComment(ctx context.Context, id string) error {
-	return q.execOne(ctx, `DELETE FROM comments WHERE id = $1`, id)
+// DeleteComment deletes the comment with its replies in one statement and
+// counts the shown ones among the deleted rows.
+func (q queries) DeleteComment(ctx context.Context, id string) (int64, error) {
+	rows, err := q.w.QueryContext(ctx, `DELETE FROM comments WHERE id = $1 OR parent_id = $1 RETURNING hidden`, id)
+	if err != nil {
+		return 0, q.wrap(err)
+	}
+	defer rows.Close()
+	var all, shown int64
+	for rows.Next() {
+		var hidden int64
+		if err := rows.Scan(&hidden); err != nil {
+			return 0, q.wrap(err)
+		}
+		all++
+		if hidden == 0 {
+			shown++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, q.wrap(err)
+	}
+	if all == 0 {
+		return 0, kurz.ErrNotFound
+	}
+	return shown, nil
 }
 
 func (q queries) SetCommentHidden(ctx context.Context, id string, hidden bool) error {
@@ -143,8 +176,48 @@ func (q queries) SetCommentHidden(ctx context.Context, id string, hidden bool) e
 }
 
 func (q queries) CommentsOf(ctx context.Context, videoID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
-	return list(ctx, q, scanComment, `SELECT `+commentCols+` FROM comments WHERE video_id = $1 AND hidden = 0
-		AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4`, videoID, ms(after), afterID, limit)
+	return list(ctx, q, scanComment, selectComment+`WHERE c.video_id = $1 AND c.parent_id = '' AND c.hidden = 0
+		AND (c.created_at > $2 OR (c.created_at = $2 AND c.id > $3)) ORDER BY c.created_at, c.id LIMIT $4`, videoID, ms(after), afterID, limit)
+}
+
+func (q queries) RepliesOf(ctx context.Context, parentID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
+	return list(ctx, q, scanComment, selectComment+`WHERE c.parent_id = $1 AND c.hidden = 0
+		AND (c.created_at > $2 OR (c.created_at = $2 AND c.id > $3)) ORDER BY c.created_at, c.id LIMIT $4`, parentID, ms(after), afterID, limit)
+}
+
+func (q queries) SetPinnedComment(ctx context.Context, videoID, commentID string) error {
+	return q.execOne(ctx, `UPDATE videos SET pinned_comment = $2 WHERE id = $1`, videoID, commentID)
+}
+
+func (q queries) PinnedComment(ctx context.Context, videoID string) (string, error) {
+	var id string
+	err := q.r.QueryRowContext(ctx, `SELECT pinned_comment FROM videos WHERE id = $1`, videoID).Scan(&id)
+	return id, q.wrap(err)
+}
+
+func (q queries) AddCommentLike(ctx context.Context, userID, commentID string, at time.Time) (bool, error) {
+	return q.changed(ctx, `INSERT INTO comment_likes (user_id, comment_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		userID, commentID, ms(at))
+}
+
+func (q queries) RemoveCommentLike(ctx context.Context, userID, commentID string) (bool, error) {
+	return q.changed(ctx, `DELETE FROM comment_likes WHERE user_id = $1 AND comment_id = $2`, userID, commentID)
+}
+
+func (q queries) CommentLikes(ctx context.Context, userID string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range ids {
+		var n int
+		if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM comment_likes WHERE user_id = $1 AND comment_id = $2`, userID, id).Scan(&n); err != nil {
+			return nil, q.wrap(err)
+		}
+		out[id] = n > 0
+	}
+	return out, nil
+}
+
+func (q queries) LikedComments(ctx context.Context, userID string) ([]string, error) {
+	return q.strings(ctx, `SELECT comment_id FROM comment_likes WHERE user_id = $1 ORDER BY created_at DESC, comment_id`, userID)
 }
 
 func (q queries) QueueDelta(ctx context.Context, d *kurz.Delta) error {

@@ -314,9 +314,44 @@ func (r recQueries) CommentByID(ctx context.Context, id string) (*kurz.Comment, 
 	return r.q.CommentByID(ctx, id)
 }
 
-func (r recQueries) DeleteComment(ctx context.Context, id string) error {
+func (r recQueries) DeleteComment(ctx context.Context, id string) (int64, error) {
 	r.hit()
 	return r.q.DeleteComment(ctx, id)
+}
+
+func (r recQueries) RepliesOf(ctx context.Context, parentID string, after time.Time, afterID string, limit int) ([]*kurz.Comment, error) {
+	r.hit()
+	return r.q.RepliesOf(ctx, parentID, after, afterID, limit)
+}
+
+func (r recQueries) SetPinnedComment(ctx context.Context, videoID, commentID string) error {
+	r.hit()
+	return r.q.SetPinnedComment(ctx, videoID, commentID)
+}
+
+func (r recQueries) PinnedComment(ctx context.Context, videoID string) (string, error) {
+	r.hit()
+	return r.q.PinnedComment(ctx, videoID)
+}
+
+func (r recQueries) AddCommentLike(ctx context.Context, userID, commentID string, at time.Time) (bool, error) {
+	r.hit()
+	return r.q.AddCommentLike(ctx, userID, commentID, at)
+}
+
+func (r recQueries) RemoveCommentLike(ctx context.Context, userID, commentID string) (bool, error) {
+	r.hit()
+	return r.q.RemoveCommentLike(ctx, userID, commentID)
+}
+
+func (r recQueries) CommentLikes(ctx context.Context, userID string, ids []string) (map[string]bool, error) {
+	r.hit()
+	return r.q.CommentLikes(ctx, userID, ids)
+}
+
+func (r recQueries) LikedComments(ctx context.Context, userID string) ([]string, error) {
+	r.hit()
+	return r.q.LikedComments(ctx, userID)
 }
 
 func (r recQueries) AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error) {

@@ -18,6 +18,10 @@ var socialTests = []test{
 	{"Views", testViews},
 	{"Comments", testComments},
 	{"CommentPages", testCommentPages},
+	{"CommentReplies", testCommentReplies},
+	{"CommentLikes", testCommentLikes},
+	{"CommentLikeRace", testCommentLikeRace},
+	{"PinnedComment", testPinnedComment},
 }
 
 func testCounters(t *testing.T, s kurz.Store) {
@@ -174,10 +178,13 @@ func testComments(t *testing.T, s kurz.Store) {
 		t.Fatalf("CommentsOf after unhiding: %d comments", n)
 	}
 	wantNotFound(t, s.SetCommentHidden(ctx(), kurz.NewID("eu"), true), "SetCommentHidden of a missing comment")
-	noErr(t, s.DeleteComment(ctx(), c.ID))
+	if n := must(s.DeleteComment(ctx(), c.ID))(t); n != 1 {
+		t.Fatalf("DeleteComment of a shown comment = %d shown, want 1", n)
+	}
 	_, err := s.CommentByID(ctx(), c.ID)
 	wantNotFound(t, err, "CommentByID after delete")
-	wantNotFound(t, s.DeleteComment(ctx(), c.ID), "DeleteComment of a missing comment")
+	_, err = s.DeleteComment(ctx(), c.ID)
+	wantNotFound(t, err, "DeleteComment of a missing comment")
 
 	// Deleting the video deletes its comments.
 	c2 := &kurz.Comment{ID: kurz.NewID("eu"), VideoID: v.ID, AuthorID: p.ID, AuthorHandle: "cai", Text: "x", CreatedAt: at(2)}
