@@ -46,6 +46,11 @@ const (
 	// A terminated person's comments are hidden (and shown again after a
 	// reversal) in every region, at their home region's word.
 	RouteHideAuthor = "POST /link/v1/comments/hide-author"
+	// One comment, as the public sees it (a like or a reply at the
+	// person's home region finds its video so), and a reply's
+	// notification to the answered person's home region.
+	RouteGetComment  = "GET /link/v1/comments/{id}"
+	RouteNotifyReply = "POST /link/v1/comments/notify-reply"
 
 	// Trust & Safety: notices go to the queue of the content's region,
 	// statements of reasons back to the notice's region, appeals to the
@@ -68,6 +73,7 @@ func Routes() []string {
 		RouteClaimEmail, RouteReleaseEmail, RouteEmailTaken,
 		RouteLogSince, RouteApplyDeltas,
 		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor, RouteHideAuthor,
+		RouteGetComment, RouteNotifyReply,
 		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal, RouteAccountDecision,
 	}
 }
@@ -206,6 +212,9 @@ type PostCommentRequest struct {
 	// may comment from what it holds) and kept for older peers. It was vouched for by the author's region, which holds the
 	// follow.
 	FollowsOwner bool `json:"follows_owner"`
+	// ReplyTo is the comment a reply answers (of the video asked); the
+	// reply joins its top-level comment.
+	ReplyTo string `json:"reply_to,omitempty"`
 }
 
 // Comment is a public comment as the link carries it.
@@ -215,6 +224,33 @@ type Comment struct {
 	Text      string        `json:"text"`
 	Author    CommentAuthor `json:"author"`
 	CreatedAt time.Time     `json:"created_at"`
+	// ParentID is the top-level comment of a reply; ReplyTo whom it
+	// answers.
+	ParentID string         `json:"parent_id,omitempty"`
+	ReplyTo  *CommentAuthor `json:"reply_to,omitempty"`
+	Likes    int64          `json:"likes,omitempty"`
+	Replies  int64          `json:"replies,omitempty"`
+	// Pinned: the video's owner pinned it. Liked: the viewer likes it
+	// (filled in by the viewer's home region, never by the link).
+	Pinned bool `json:"pinned,omitempty"`
+	Liked  bool `json:"liked,omitempty"`
+}
+
+// GetCommentRequest asks for one shown comment.
+type GetCommentRequest struct {
+	ID string `json:"id"`
+}
+
+// NotifyReplyRequest tells a person of the answering region that a reply
+// (a comment of the calling region) answers them. It carries only what
+// the reply made public.
+type NotifyReplyRequest struct {
+	Person       string `json:"person"`
+	VideoID      string `json:"video_id"`
+	CommentID    string `json:"comment_id"`
+	ParentID     string `json:"parent_id"`
+	AuthorHandle string `json:"author_handle"`
+	Text         string `json:"text"`
 }
 
 // CommentAuthor is a comment's author, as the public knows them.
@@ -230,10 +266,12 @@ type DeleteCommentRequest struct {
 	By string `json:"by"`
 }
 
-// ListCommentsRequest pages through a video's comments.
+// ListCommentsRequest pages through a video's top-level comments, or
+// (Parent) the replies of one of them.
 type ListCommentsRequest struct {
 	Video  string `json:"video"`
 	Cursor string `json:"cursor"`
+	Parent string `json:"parent,omitempty"`
 }
 
 // ListCommentsResponse is a page of comments.
@@ -467,6 +505,22 @@ func (c *Client) ListComments(ctx context.Context, to kurz.Region, in ListCommen
 	})
 }
 
+// GetComment reads a shown comment held by region to.
+func (c *Client) GetComment(ctx context.Context, to kurz.Region, in GetCommentRequest) (*Comment, error) {
+	return call(ctx, c, to, RouteGetComment, &in, func(out *Comment) error {
+		if out.ID != in.ID {
+			return foreign(to, "a comment other than the one asked for")
+		}
+		return checkComment(to, out, "", "")
+	})
+}
+
+// NotifyReply tells region to's person that a reply answers them.
+func (c *Client) NotifyReply(ctx context.Context, to kurz.Region, in NotifyReplyRequest) error {
+	_, err := call[NotifyReplyRequest, Empty](ctx, c, to, RouteNotifyReply, &in, nil)
+	return err
+}
+
 // CommentsByAuthor collects a person's comments held by region to; each
 // must be region to's, by that person.
 func (c *Client) CommentsByAuthor(ctx context.Context, to kurz.Region, in CommentsByAuthorRequest) (*CommentsByAuthorResponse, error) {
@@ -558,6 +612,9 @@ func checkComment(to kurz.Region, cm *Comment, video, author string) error {
 	}
 	if (video != "" && cm.VideoID != video) || (author != "" && cm.Author.ID != author) {
 		return foreign(to, "a comment other than the one asked for")
+	}
+	if cm.ParentID != "" {
+		return ownID(to, "comment", cm.ParentID)
 	}
 	return nil
 }

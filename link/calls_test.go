@@ -155,6 +155,8 @@ func TestCallsWireFormat(t *testing.T) {
 	canned[CommentsByAuthorRequest](m, RouteCommentsByAuthor, &got, &answers.byAuthor)
 	canned[EraseAuthorRequest, Empty](m, RouteEraseAuthor, &got, nil)
 	canned[HideAuthorRequest, Empty](m, RouteHideAuthor, &got, nil)
+	canned[GetCommentRequest](m, RouteGetComment, &got, &answers.comment)
+	canned[NotifyReplyRequest, Empty](m, RouteNotifyReply, &got, nil)
 	canned[FileNoticeRequest](m, RouteFileNotice, &got, &answers.notice)
 	canned[DeliverStatementRequest, Empty](m, RouteDeliverStatement, &got, nil)
 	canned[ItemStatusRequest](m, RouteItemStatus, &got, &answers.item)
@@ -332,6 +334,20 @@ func TestCallsWireFormat(t *testing.T) {
 			return nil, c.HideAuthor(ctx, "us", HideAuthorRequest{Author: uid, Hidden: true})
 		},
 		wantReq: &HideAuthorRequest{Author: uid, Hidden: true},
+	}, {
+		route: RouteGetComment, method: "GET", path: "/link/v1/comments/" + cid,
+		out: &commentOut, wantOut: &legacyCm,
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.GetComment(ctx, "us", GetCommentRequest{ID: cid})
+		},
+		wantTyped: &answers.comment, wantReq: &GetCommentRequest{ID: cid},
+	}, {
+		route: RouteNotifyReply, method: "POST", path: "/link/v1/comments/notify-reply",
+		in: map[string]string{"person": usr, "video_id": vid, "comment_id": cid, "parent_id": cid, "author_handle": "alice", "text": "re"},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.NotifyReply(ctx, "us", NotifyReplyRequest{Person: usr, VideoID: vid, CommentID: cid, ParentID: cid, AuthorHandle: "alice", Text: "re"})
+		},
+		wantReq: &NotifyReplyRequest{Person: usr, VideoID: vid, CommentID: cid, ParentID: cid, AuthorHandle: "alice", Text: "re"},
 	}, {
 		route: RouteFileNotice, method: "POST", path: "/link/v1/notices",
 		in:  legacyNotice{NoticeID: "n1", NoticeRegion: "eu", ReporterHash: hash, TargetType: "video", TargetID: vid, Category: "scams_and_fraud", Explanation: "why"},

@@ -185,6 +185,7 @@ type exportData struct {
 	Account       map[string]any      `json:"account"`
 	Sessions      []map[string]any    `json:"sessions"`
 	Likes         []string            `json:"likes"`
+	CommentLikes  []string            `json:"comment_likes"`
 	Follows       []string            `json:"follows"`
 	Views         []string            `json:"views"`
 	Comments      []link.Comment      `json:"comments"`
@@ -213,6 +214,7 @@ var ExportCoverage = map[string]string{
 	"person_keys":                "not exported: the person's data key itself, which opens the sealed fields the export already shows in clear",
 	"sessions":                   "sessions",
 	"likes":                      "likes",
+	"comment_likes":              "comment_likes",
 	"follows":                    "follows",
 	"views":                      "views",
 	"erasures":                   "erasure_requested",
@@ -236,8 +238,8 @@ const exportReadme = `Your kurz data
 
 data.json holds everything kurz keeps about you in your home region (%s):
 your profile, your account fields (email, birth date, country), your
-sessions with the sign-in IP addresses still kept, your likes, follows and
-watch history, your comments (wherever they are stored), your videos with
+sessions with the sign-in IP addresses still kept, your likes of videos
+and of comments, follows and watch history, your comments (wherever they are stored), your videos with
 their captions and statuses, your notifications, reports you filed,
 moderation decisions about you, consent records, your settings, your data
 exports and any erasure you asked for, and every time staff looked
@@ -326,6 +328,9 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		}
 	}
 	if d.Likes, err = c.Store.LikedVideos(ctx, uid, 1<<30); err != nil {
+		return err
+	}
+	if d.CommentLikes, err = c.Store.LikedComments(ctx, uid); err != nil {
 		return err
 	}
 	if d.Follows, err = c.Store.Followees(ctx, uid); err != nil {
@@ -665,6 +670,10 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 	if err != nil {
 		return err
 	}
+	likedComments, err := c.Store.LikedComments(ctx, userID)
+	if err != nil {
+		return err
+	}
 	followees, err := c.Store.Followees(ctx, userID)
 	if err != nil {
 		return err
@@ -687,6 +696,11 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 	err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		for _, id := range liked {
 			if err := c.QueueDelta(ctx, q, id, "likes", -1); err != nil {
+				return err
+			}
+		}
+		for _, id := range likedComments {
+			if err := c.QueueDelta(ctx, q, id, "comment_likes", -1); err != nil {
 				return err
 			}
 		}

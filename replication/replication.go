@@ -496,9 +496,14 @@ func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest
 			if err != nil || region != c.Region {
 				return kurz.Errorf(kurz.EInvalid, "delta for an object of another region")
 			}
-			table := "videos"
-			if d.Field == "followers" {
+			table, field := "videos", d.Field
+			switch d.Field {
+			case "followers":
 				table = "profiles"
+			case "comment_likes":
+				// A comment's likes: read live with the comment, never on
+				// the public log.
+				table, field = "comments", "likes"
 			}
 			fresh, err := q.MarkDeltaApplied(ctx, d.Key, c.Now())
 			if err != nil {
@@ -507,10 +512,12 @@ func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest
 			if !fresh {
 				continue
 			}
-			if err := q.AddCounter(ctx, table, d.ObjectID, d.Field, d.Delta); err != nil {
+			if err := q.AddCounter(ctx, table, d.ObjectID, field, d.Delta); err != nil {
 				return err
 			}
-			touched[table+"/"+d.ObjectID] = true
+			if table != "comments" {
+				touched[table+"/"+d.ObjectID] = true
+			}
 		}
 		for key := range touched {
 			table, id, _ := strings.Cut(key, "/")

@@ -22,7 +22,18 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		return nil, c.removeComment(ctx, from, in.ID, in.By)
 	})
 	link.Handle(m, link.RouteListComments, func(ctx context.Context, from kurz.Region, in *link.ListCommentsRequest) (*link.ListCommentsResponse, error) {
-		return c.listComments(ctx, in.Video, in.Cursor)
+		return c.listComments(ctx, in.Video, in.Parent, in.Cursor)
+	})
+	link.Handle(m, link.RouteGetComment, func(ctx context.Context, from kurz.Region, in *link.GetCommentRequest) (*link.Comment, error) {
+		cm, err := c.shownComment(ctx, c.Store, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := CommentRecord(cm)
+		return &out, nil
+	})
+	link.Handle(m, link.RouteNotifyReply, func(ctx context.Context, from kurz.Region, in *link.NotifyReplyRequest) (*link.Empty, error) {
+		return nil, c.receiveReplyNotice(ctx, from, in)
 	})
 	link.Handle(m, link.RouteCommentsByAuthor, func(ctx context.Context, from kurz.Region, in *link.CommentsByAuthorRequest) (*link.CommentsByAuthorResponse, error) {
 		// A person's own comments, for their export; only their region asks.

@@ -6,13 +6,15 @@ package social
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/riverqueue/river"
 
 	"kurz"
 	"kurz/catalog"
@@ -43,7 +45,9 @@ type Service struct {
 
 // New returns the social service of region c.
 func New(c *cell.Cell, words TextFilter, viewing Viewing) *Service {
-	return &Service{Cell: c, Words: words, Viewing: viewing}
+	s := &Service{Cell: c, Words: words, Viewing: viewing}
+	river.AddWorker(c.Workers, &notifyReplyWorker{c: s})
+	return s
 }
 
 // visibleVideo checks that the policy lets viewer (of this region, or
@@ -386,8 +390,13 @@ type CommentJSON = link.Comment
 
 // CommentRecord is the API shape of a comment.
 func CommentRecord(cm *kurz.Comment) CommentJSON {
-	return CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt,
-		Author: link.CommentAuthor{ID: cm.AuthorID, Handle: cm.AuthorHandle}}
+	out := CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt,
+		Author: link.CommentAuthor{ID: cm.AuthorID, Handle: cm.AuthorHandle}, ParentID: cm.ParentID,
+		Likes: max(cm.Likes, 0), Replies: cm.Replies, Pinned: cm.Pinned}
+	if cm.ParentID != "" {
+		out.ReplyTo = &link.CommentAuthor{ID: cm.ReplyToID, Handle: cm.ReplyToHandle}
+	}
+	return out
 }
 
 // MaxCommentLen is the longest comment, in characters.
@@ -397,6 +406,12 @@ const MaxCommentLen = 500
 // of any region: the text is public, so it goes to the video's region,
 // which stores it with the video.
 func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID, text string) (*CommentJSON, error) {
+	return c.postComment(ctx, viewer, videoID, "", text)
+}
+
+// postComment publishes a comment, or (replyTo, a comment of the video) a
+// reply.
+func (c *Service) postComment(ctx context.Context, viewer *kurz.Profile, videoID, replyTo, text string) (*CommentJSON, error) {
 	text = strings.TrimSpace(text)
 	if n := utf8.RuneCountInString(text); n < 1 || n > MaxCommentLen || strings.ContainsRune(text, 0) {
 		return nil, kurz.FieldError("text", "a comment has 1 to %d characters", MaxCommentLen)
@@ -412,7 +427,7 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 	// relation to the owner (a minor takes comments only from people they
 	// follow), the video's and its owner's state.
 	return c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
-		AuthorHandle: viewer.Handle, Text: text})
+		AuthorHandle: viewer.Handle, Text: text, ReplyTo: replyTo})
 }
 
 // storeComment is the video region's side of PostComment.
@@ -425,7 +440,7 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 	}
 	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
 		Text: in.Text, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
-	err := c.Tx(ctx, func(q kurz.Queries) error {
+	err := c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		v, err := q.VideoByID(ctx, in.VideoID)
 		if err != nil {
 			return err
@@ -444,10 +459,18 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 			}
 			return kurz.ErrNotFound
 		}
+		if in.ReplyTo != "" {
+			if err := c.threadReply(ctx, q, cm, in.ReplyTo); err != nil {
+				return err
+			}
+		}
 		if err := q.CreateComment(ctx, cm); err != nil {
 			return err
 		}
-		if in.AuthorID != v.OwnerID {
+		if err := c.notifyReply(ctx, tx, q, cm); err != nil {
+			return err
+		}
+		if in.AuthorID != v.OwnerID && v.OwnerID != cm.ReplyToID {
 			// The owner's inbox gets what the comment made public anyway:
 			// the author's handle and the words.
 			err := c.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
@@ -508,33 +531,20 @@ func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, c
 	if err != nil {
 		return nil, "", err
 	}
-	return out.Items, out.NextCursor, nil
+	for _, cm := range out.Items {
+		if cm.ParentID != "" {
+			return nil, "", kurz.Errorf(kurz.EUnavailable, "region %s answered with a reply among the comments", region)
+		}
+	}
+	return c.markLiked(ctx, viewer, out.Items), out.NextCursor, nil
 }
 
-func (c *Service) listComments(ctx context.Context, videoID, cursor string) (*link.ListCommentsResponse, error) {
-	var after time.Time
-	var afterID string
-	if cursor != "" {
-		ms, id, ok := strings.Cut(cursor, "_")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil {
-			return nil, kurz.Errorf(kurz.EInvalid, "bad cursor")
-		}
-		after, afterID = time.UnixMilli(n), id
+// txJobs runs fn in a write transaction jobs can be enqueued in and wakes
+// the log readers after commit.
+func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
+	err := c.Store.TxSQL(ctx, fn)
+	if err == nil {
+		c.LogNotify()
 	}
-	const page = 50
-	list, err := c.Store.CommentsOf(ctx, videoID, after, afterID, page)
-	if err != nil {
-		return nil, err
-	}
-	items := make([]CommentJSON, len(list))
-	for i, cm := range list {
-		items[i] = CommentRecord(cm)
-	}
-	next := ""
-	if len(list) == page {
-		last := list[len(list)-1]
-		next = strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "_" + last.ID
-	}
-	return &link.ListCommentsResponse{Items: items, NextCursor: next}, nil
+	return err
 }
