@@ -11,6 +11,7 @@ import (
 	"kurz/accounts"
 	"kurz/apidoc"
 	"kurz/apijson"
+	"kurz/commentapi"
 	"kurz/discoverapi"
 	"kurz/feedjson"
 	"kurz/media"
@@ -64,7 +65,7 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/videos/{id}/like", s.like, apidoc.Op{Summary: "Like a video", Auth: req, Out: apijson.Like{}}},
 		{"DELETE /api/v1/videos/{id}/like", s.like, apidoc.Op{Summary: "Take a like back", Auth: req, Out: apijson.Like{}}},
 		{"POST /api/v1/videos/{id}/view", s.view, apidoc.Op{Summary: "Count a view", Auth: opt, Status: 204}},
-		{"GET /api/v1/videos/{id}/comments", s.listComments, apidoc.Op{Summary: "A video's comments, newest first", Auth: opt, Query: []string{"cursor"}, Out: apijson.CommentPage{}}},
+		{"GET /api/v1/videos/{id}/comments", s.listComments, apidoc.Op{Summary: "A video's top-level comments, oldest first, the one its creator pinned first; each with its reply count", Auth: opt, Query: []string{"cursor"}, Out: apijson.CommentPage{}}},
 		{"POST /api/v1/videos/{id}/comments", s.postComment, apidoc.Op{Summary: "Comment on a video", Auth: req, In: apijson.CommentRequest{}, Status: 201, Out: social.CommentJSON{}}},
 		{"DELETE /api/v1/comments/{id}", s.deleteComment, apidoc.Op{Summary: "Delete a comment (its author or the video's owner)", Auth: req, Status: 204}},
 		{"PUT /api/v1/users/{handle}/follow", s.follow, apidoc.Op{Summary: "Follow a person", Auth: req, Out: apijson.Follow{}}},
@@ -96,7 +97,21 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(s.trustRoutes(), s.discoverRoutes()...)...)
+	}, append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...)...)
+}
+
+// commentRoutes are package commentapi's: replies, likes on comments and
+// pinning.
+func (s *Server) commentRoutes() (out []route) {
+	h := &commentapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &commentapi.Handlers{Viewer: s.viewerCell, Auth: s.authenticate, Decode: decode, Error: s.error,
+			Likes: func(p *kurz.Profile) error { return limit(s.likes, p) }, Comments: func(p *kurz.Profile) error { return limit(s.comments, p) }}
+	}
+	for _, rt := range h.Routes() {
+		out = append(out, route{rt.Pattern, rt.H, rt.Op})
+	}
+	return out
 }
 
 // discoverRoutes are package discoverapi's: search, Discover, sounds and
