@@ -3,6 +3,7 @@
 import { api, signinURL } from './api.js';
 import { safeHandle } from './caption.js';
 import { fmtCount, t, viewer } from './i18n.js';
+import { commentItem, problem, thread } from './comments.js';
 import { icon } from './icons.js';
 import { h, toast } from './ui.js';
 
@@ -127,7 +128,10 @@ function getSheet() {
   const more = h('button', { type: 'button', class: 'button comment-more', hidden: true }, t('more'));
   const input = h('input', { name: 'text', id: 'comment-text', maxlength: '500', required: true, autocomplete: 'off', placeholder: t('comment_ph') });
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const form = h('form', { class: 'comment-form' },
+  const replyingTo = h('span');
+  const cancelReply = h('button', { type: 'button', class: 'icon-button', 'aria-label': t('comments.cancel_reply') }, '✕');
+  const replying = h('p', { class: 'replying', hidden: true }, replyingTo, cancelReply);
+  const form = h('form', { class: 'comment-form' }, replying,
     h('label', { class: 'visually-hidden', for: 'comment-text' }, t('comment_ph')), input,
     h('button', { type: 'submit' }, t('send')), error);
   const close = h('button', { type: 'button', class: 'icon-button', 'aria-label': t('close') }, '✕');
@@ -139,34 +143,8 @@ function getSheet() {
     if (e.target === dialog) dialog.close(); // backdrop
   });
   document.body.append(dialog);
-  sheet = { dialog, list, more, form, input, error };
+  sheet = { dialog, list, more, form, input, error, replying, replyingTo, cancelReply };
   return sheet;
-}
-
-function commentItem(c, v, onCount) {
-  const author = safeHandle(c.author && c.author.handle);
-  const li = h('li', { class: 'comment' },
-    h('a', { class: 'handle', href: author ? '/@' + author : '#' }, '@' + author),
-    h('p', { class: 'text' }, c.text),
-  );
-  const when = new Date(c.created_at);
-  if (!isNaN(when)) li.append(h('time', { datetime: when.toISOString() }, when.toLocaleDateString()));
-  const me = viewer();
-  if (me && me.handle === author) {
-    const del = h('button', { type: 'button', class: 'link-button', 'aria-label': t('delete') }, t('delete'));
-    del.addEventListener('click', async () => {
-      try {
-        await api('DELETE', `/api/v1/comments/${enc(c.id)}`);
-        li.remove();
-        v.comments = Math.max(0, v.comments - 1);
-        onCount();
-      } catch (e) {
-        if (e.status !== 401) toast(e.message || t('error'));
-      }
-    });
-    li.append(del);
-  }
-  return li;
 }
 
 let current = 0; // guards against answers for a clip the sheet no longer shows
@@ -177,21 +155,49 @@ async function openComments(v, onCount, opener) {
   s.list.textContent = '';
   s.error.textContent = '';
   s.more.hidden = true;
+  const count = (d) => {
+    v.comments = Math.max(0, v.comments + d);
+    onCount();
+  };
+  // Replying: the form answers a comment until sent or cancelled.
+  const replyTo = (c) => {
+    thread.replyTo = c;
+    s.replying.hidden = !c;
+    s.replyingTo.textContent = c ? t('comments.replying_to', safeHandle(c.author && c.author.handle)) : '';
+    s.input.placeholder = c ? t('comments.reply_ph') : t('comment_ph');
+    if (c) s.input.focus();
+  };
+  thread.video = v;
+  thread.onReplyTo = (c) => {
+    if (requireSignin()) replyTo(c);
+  };
+  s.cancelReply.onclick = () => replyTo(null);
+  replyTo(null);
+  const item = (c) => commentItem(c, v, count, () => reload());
   s.form.onsubmit = async (e) => {
     e.preventDefault();
     if (!requireSignin()) return;
     const text = s.input.value.trim();
     if (!text) return;
     s.error.textContent = '';
+    const to = thread.replyTo;
     try {
-      const c = await api('POST', `/api/v1/videos/${enc(v.id)}/comments`, { text });
+      if (to) {
+        const rc = await api('POST', `/api/v1/comments/${enc(to.id)}/replies`, { text });
+        const top = s.list.querySelector(`li.comment[data-id="${CSS.escape(rc.parent_id)}"] > .thread`);
+        if (top) await top.added(rc);
+        replyTo(null);
+      } else {
+        const c = await api('POST', `/api/v1/videos/${enc(v.id)}/comments`, { text });
+        s.list.querySelector('.empty')?.remove();
+        const pinned = s.list.querySelector(':scope > li.comment:has(> .comment-pinned)');
+        if (pinned) pinned.after(item(c));
+        else s.list.prepend(item(c));
+      }
       s.input.value = '';
-      s.list.querySelector('.empty')?.remove();
-      s.list.prepend(commentItem(c, v, onCount));
-      v.comments += 1;
-      onCount();
+      count(1);
     } catch (err) {
-      if (err.status !== 401) s.error.textContent = err.message || t('error');
+      if (err.status !== 401) s.error.textContent = err.field ? t('comments.bad_text') : problem(err);
     }
   };
   s.dialog.onclose = () => opener && opener.focus();
@@ -201,13 +207,18 @@ async function openComments(v, onCount, opener) {
     try {
       const r = await api('GET', `/api/v1/videos/${enc(v.id)}/comments?cursor=${enc(cursor)}`, undefined, { redirectOn401: false });
       if (token !== current) return;
-      for (const c of r.items || []) s.list.append(commentItem(c, v, onCount));
+      for (const c of r.items || []) s.list.append(item(c));
       if (!s.list.children.length) s.list.append(h('li', { class: 'empty' }, t('no_comments')));
       cursor = r.next_cursor || '';
       s.more.hidden = !cursor;
     } catch (e) {
-      if (token === current) s.error.textContent = e.message || t('load_error');
+      if (token === current) s.error.textContent = problem(e);
     }
+  };
+  const reload = () => {
+    s.list.textContent = '';
+    cursor = '';
+    return load();
   };
   s.more.onclick = load;
   await load();

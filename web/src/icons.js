@@ -9,6 +9,7 @@ const paths = {
   play: 'M8 5v14l11-7z',
   plus: 'M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z',
   check: 'M9 16.2l-3.5-3.5L4 14.2l5 5 11-11-1.4-1.4z',
+  pin: 'M14.5 2.5l7 7-2 1-3.5 3.5.5 4.5-2 2-4-4-5.5 5.5-1-1L9.5 15.5l-4-4 2-2 4.5.5L15.5 6.5z',
 };
 
 export function icon(name) {
