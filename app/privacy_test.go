@@ -141,10 +141,41 @@ func TestErasure(t *testing.T) {
 	waitFor(t, "the us video in eu", func() bool { _, ok := s.Cell("eu").Index.Video(otherVideo); return ok })
 	s.do("PUT", "/api/v1/videos/"+otherVideo+"/like", nil, auth...)
 	s.do("PUT", "/api/v1/users/bystander/follow", nil, auth...)
-	if r := s.do("POST", "/api/v1/videos/"+otherVideo+"/comments", map[string]string{"text": comment}, auth...); r.Status != 201 {
+	r := s.do("POST", "/api/v1/videos/"+otherVideo+"/comments", map[string]string{"text": comment}, auth...)
+	if r.Status != 201 {
 		t.Fatalf("comment: %d", r.Status)
 	}
-	waitFor(t, "counts on the us video", func() bool { c := s.videoCounts(otherVideo); return c.Likes == 1 && c.Comments == 1 })
+	var mine struct{ ID string }
+	r.json(t, &mine)
+	// The bystander's comment, which the person likes, and the
+	// bystander's reply to the person's comment (it goes with it).
+	var theirs struct{ ID string }
+	s.do("POST", "/api/v1/videos/"+otherVideo+"/comments", map[string]string{"text": "the bystander's own"}, bearer(other)...).json(t, &theirs)
+	if r := s.do("POST", "/api/v1/comments/"+mine.ID+"/replies", map[string]string{"text": "an answer"}, bearer(other)...); r.Status != 201 {
+		t.Fatalf("reply: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("PUT", "/api/v1/comments/"+theirs.ID+"/like", nil, auth...); r.Status != 200 {
+		t.Fatalf("comment like: %d %s", r.Status, r.Body)
+	}
+	theirLikes := func() int64 {
+		var l struct {
+			Items []struct {
+				ID    string
+				Likes int64
+			}
+		}
+		s.do("GET", "/api/v1/videos/"+otherVideo+"/comments", nil).json(t, &l)
+		for _, c := range l.Items {
+			if c.ID == theirs.ID {
+				return c.Likes
+			}
+		}
+		return -1
+	}
+	waitFor(t, "counts on the us video", func() bool {
+		c := s.videoCounts(otherVideo)
+		return c.Likes == 1 && c.Comments == 3 && theirLikes() == 1
+	})
 	waitFor(t, "the eu video in us", func() bool { _, ok := s.Cell("us").Index.Video(pub); return ok })
 
 	// A backup of eu's database taken before the erasure.
@@ -196,8 +227,11 @@ func TestErasure(t *testing.T) {
 		c := s.videoCounts(otherVideo)
 		var p struct{ Followers int64 }
 		s.do("GET", "/api/v1/users/bystander", nil).json(t, &p)
-		return c.Likes == 0 && c.Comments == 0 && p.Followers == 0
+		return c.Likes == 0 && c.Comments == 1 && p.Followers == 0 && theirLikes() == 0
 	})
+	if n := s.count("eu", "comment_likes"); n != 0 {
+		t.Fatalf("%d comment likes survive the erasure", n)
+	}
 	waitFor(t, "replicas to drop the person", func() bool {
 		for _, r := range []kurz.Region{"us", "sg"} {
 			if _, ok := s.Cell(r).Index.ProfileByHandle(me.Handle); ok {
