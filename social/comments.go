@@ -197,14 +197,16 @@ func (c *Service) PinComment(ctx context.Context, viewer *kurz.Profile, commentI
 	} else if r != c.Region {
 		return nil, notOwner
 	}
+	if cm, err := c.shownComment(ctx, c.Store, commentID); err != nil {
+		return nil, err
+	} else if err := c.visibleVideo(ctx, viewer, cm.VideoID, policy.Comments); err != nil {
+		return nil, kurz.ErrNotFound
+	}
 	var out CommentJSON
 	err := c.Tx(ctx, func(q kurz.Queries) error {
 		cm, err := c.shownComment(ctx, q, commentID)
 		if err != nil {
 			return err
-		}
-		if err := c.visibleVideo(ctx, viewer, cm.VideoID, policy.Comments); err != nil {
-			return kurz.ErrNotFound
 		}
 		v, err := q.VideoByID(ctx, cm.VideoID)
 		if err != nil {
@@ -292,14 +294,12 @@ func (c *Service) listComments(ctx context.Context, videoID, parent, cursor stri
 	const page = 50
 	var list []*kurz.Comment
 	var items []CommentJSON
-	var err error
 	if parent != "" {
 		p, err := c.shownComment(ctx, c.Store, parent)
 		if err != nil || p.VideoID != videoID || p.ParentID != "" {
 			return nil, kurz.ErrNotFound
 		}
-		list, err = c.Store.RepliesOf(ctx, parent, after, afterID, page)
-		if err != nil {
+		if list, err = c.Store.RepliesOf(ctx, parent, after, afterID, page); err != nil {
 			return nil, err
 		}
 	} else {
@@ -315,9 +315,6 @@ func (c *Service) listComments(ctx context.Context, videoID, parent, cursor stri
 		if list, err = c.Store.CommentsOf(ctx, videoID, after, afterID, page); err != nil {
 			return nil, err
 		}
-	}
-	if err != nil {
-		return nil, err
 	}
 	for _, cm := range list {
 		if !cm.Pinned || parent != "" {
