@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kurz/link"
+	"kurz/safety"
 )
 
 type commentList struct {
@@ -194,6 +195,18 @@ func TestCommentThreadsAcrossRegions(t *testing.T) {
 	if l := s.comments("/api/v1/videos/" + id + "/comments"); l.Items[0].ID != top.ID || l.Items[1].Pinned {
 		t.Fatalf("after unpinning: %+v", l.Items)
 	}
+
+	// A reply a moderator removes is gone from the thread and the counts.
+	spam := post(other, "/api/v1/comments/"+top.ID+"/replies", "buy my stuff")
+	waitFor(t, "comment count 5", func() bool { return s.videoCounts(id).Comments == 5 })
+	if _, err := s.Cell("eu").Safety.DecideAsOperator(t.Context(), "operator:test", "comment", spam.ID, "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+		safety.DecisionInput{Action: "remove", Ground: "terms", Explanation: "spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if th := s.comments("/api/v1/comments/" + top.ID + "/replies"); len(th.Items) != 2 {
+		t.Fatalf("thread after a removal: %+v", th.Items)
+	}
+	waitFor(t, "comment count 4", func() bool { return s.videoCounts(id).Comments == 4 })
 
 	// A hidden author (terminated, at their home region's word) is out of
 	// the thread too, and nobody can like or answer their reply.
