@@ -174,11 +174,40 @@ func TestThreeRegions(t *testing.T) {
 	if len(following.Items) != 1 || following.Items[0].ID != id {
 		t.Fatalf("fan's Following feed in eu: %+v", following)
 	}
-	var comments struct{ Items []struct{ Text string } }
+	var comments struct{ Items []struct{ ID, Text string } }
 	sg.do("GET", "/api/v1/videos/"+id+"/comments", nil, "Authorization", "Bearer "+viewer.Token).json(t, &comments)
 	if len(comments.Items) != 1 || comments.Items[0].Text != "hello from europe" {
 		t.Fatalf("sg viewer's comments: %+v", comments)
 	}
+	// Threads across processes: the sg viewer answers the eu fan's comment
+	// on the us video, the fan (told in eu) likes the answer, the us
+	// creator pins the fan's comment; a person of another region cannot.
+	top := comments.Items[0].ID
+	r = sg.do("POST", "/api/v1/comments/"+top+"/replies", map[string]string{"text": "hello back from sg"}, "Authorization", "Bearer "+viewer.Token)
+	if r.Status != 201 {
+		t.Fatalf("reply at the sg door: %d %s", r.Status, r.Body)
+	}
+	var reply struct{ ID string }
+	r.json(t, &reply)
+	waitFor(t, "the fan's reply notification in eu", func() bool {
+		return strings.Contains(string(eu.do("GET", "/api/v1/me/notifications", nil, fanHdr...).Body), "hello back from sg")
+	})
+	if r := eu.do("PUT", "/api/v1/comments/"+reply.ID+"/like", nil, fanHdr...); r.Status != 200 {
+		t.Fatalf("the fan likes the reply: %d %s", r.Status, r.Body)
+	}
+	if r := sg.do("PUT", "/api/v1/comments/"+top+"/pin", nil, "Authorization", "Bearer "+viewer.Token); r.Status != 403 {
+		t.Fatalf("an sg person pins on a us video: %d", r.Status)
+	}
+	if r := us.do("PUT", "/api/v1/comments/"+top+"/pin", nil, "Authorization", "Bearer "+creator.Token); r.Status != 200 {
+		t.Fatalf("the creator pins: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the like and the pin, read at the sg door", func() bool {
+		var th struct{ Items []struct{ Likes int64 } }
+		sg.do("GET", "/api/v1/comments/"+top+"/replies", nil).json(t, &th)
+		var l struct{ Items []struct{ Pinned bool } }
+		sg.do("GET", "/api/v1/videos/"+id+"/comments", nil).json(t, &l)
+		return len(th.Items) == 1 && th.Items[0].Likes == 1 && len(l.Items) == 1 && l.Items[0].Pinned
+	})
 
 	// Media through another region's edge: fetched once, then cached.
 	if r := eu.do("GET", "/media/"+id+"/master.m3u8", nil); r.Status != 200 {
