@@ -11,12 +11,14 @@ import (
 	"kurz/accounts"
 	"kurz/apidoc"
 	"kurz/apijson"
+	"kurz/auth"
 	"kurz/discoverapi"
 	"kurz/feedjson"
 	"kurz/media"
 	"kurz/privacy"
 	"kurz/safety"
 	"kurz/social"
+	"kurz/studioapi"
 	"kurz/trust"
 	"kurz/video"
 )
@@ -63,7 +65,6 @@ func (s *Server) routes() []route {
 			Headers: []string{"Range", "If-None-Match"}, Out: apidoc.Raw("*/*"), Also: []int{206, 302, 304, 416}, NoError: true}},
 		{"PUT /api/v1/videos/{id}/like", s.like, apidoc.Op{Summary: "Like a video", Auth: req, Out: apijson.Like{}}},
 		{"DELETE /api/v1/videos/{id}/like", s.like, apidoc.Op{Summary: "Take a like back", Auth: req, Out: apijson.Like{}}},
-		{"POST /api/v1/videos/{id}/view", s.view, apidoc.Op{Summary: "Count a view", Auth: opt, Status: 204}},
 		{"GET /api/v1/videos/{id}/comments", s.listComments, apidoc.Op{Summary: "A video's comments, newest first", Auth: opt, Query: []string{"cursor"}, Out: apijson.CommentPage{}}},
 		{"POST /api/v1/videos/{id}/comments", s.postComment, apidoc.Op{Summary: "Comment on a video", Auth: req, In: apijson.CommentRequest{}, Status: 201, Out: social.CommentJSON{}}},
 		{"DELETE /api/v1/comments/{id}", s.deleteComment, apidoc.Op{Summary: "Delete a comment (its author or the video's owner)", Auth: req, Status: 204}},
@@ -96,7 +97,23 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(s.trustRoutes(), s.discoverRoutes()...)...)
+	}, append(append(s.trustRoutes(), s.discoverRoutes()...), s.studioRoutes()...)...)
+}
+
+// studioRoutes are package studioapi's: the creator studio and the
+// player's view events.
+func (s *Server) studioRoutes() []route {
+	h := &studioapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &studioapi.Handlers{Viewer: s.viewerCell, SignedIn: s.authenticate, Decode: decode, Error: s.error,
+			Network: func(r *http.Request) string { return auth.IPKey(s.clientIP(r)) }}
+	}
+	const opt, req = apidoc.Optional, apidoc.Required
+	return []route{
+		{"POST /api/v1/videos/{id}/view", h.View, apidoc.Op{Summary: "Count a view, once per viewer and day, with the watch time or a share the player reports (each once)", Auth: opt, In: social.ViewEvent{}, InOptional: true, Status: 204}},
+		{"GET /api/v1/studio", h.Studio, apidoc.Op{Summary: "The creator studio: the caller's videos in every status with their numbers, and their totals by day", Auth: req, Out: video.Studio{}}},
+		{"GET /api/v1/studio/videos/{id}", h.Video, apidoc.Op{Summary: "One of the caller's videos with its numbers (404 for anyone else's)", Auth: req, Out: video.StudioVideo{}}},
+	}
 }
 
 // discoverRoutes are package discoverapi's: search, Discover, sounds and

@@ -7,7 +7,6 @@ package social
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,45 +118,6 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 		n--
 	}
 	return max(n, 0), nil
-}
-
-// RecordView counts a view once per person, video and day.
-func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID string) error {
-	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
-		return err
-	}
-	now := c.Now().UTC()
-	err := c.Tx(ctx, func(q kurz.Queries) error {
-		fresh, err := q.AddView(ctx, viewer.ID, videoID, now.Unix()/86400, now)
-		if err != nil || !fresh {
-			return err
-		}
-		return c.QueueDelta(ctx, q, videoID, "views", 1)
-	})
-	if err == nil {
-		c.onView(viewer.ID, videoID)
-	}
-	return err
-}
-
-// RecordAnonymousView counts a signed-out visitor's view of a public
-// video once per network and day. network names the visitor's network
-// (their address; an IPv6 /64) and is kept only inside a keyed hash with
-// the video and the day, forgotten the day after (see the retention
-// sweep): nothing of it can be read back, nor linked across days.
-func (c *Service) RecordAnonymousView(ctx context.Context, network, videoID string) error {
-	if err := c.visibleVideo(ctx, nil, videoID, policy.Record); err != nil {
-		return err
-	}
-	day := kurz.Day(c.Now())
-	key := c.Keys.Index("anonymous-view", fmt.Appendf(nil, "%d\x00%s\x00%s", day, videoID, network))
-	return c.Tx(ctx, func(q kurz.Queries) error {
-		fresh, err := q.AddAnonymousView(ctx, key, day)
-		if err != nil || !fresh {
-			return err
-		}
-		return c.QueueDelta(ctx, q, videoID, "views", 1)
-	})
 }
 
 // ProfileByHandle finds a public profile of any region.
