@@ -55,12 +55,12 @@ export async function api(method, path, body, { redirectOn401 = true } = {}) {
 }
 
 // beacon posts without waiting or caring for the answer.
-export function beacon(path) {
+export function beacon(path, body = {}) {
   fetch(path, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json' },
-    body: '{}',
+    body: JSON.stringify(body),
     keepalive: true,
   }).catch(() => {});
 }
