@@ -30,17 +30,18 @@ var (
 		"policy":      {"kurz", "catalog"},
 		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
-		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia"},
+		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy"},
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "studioapi", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
-		"apidoc": {},
+		"apidoc":  {},
+		"apitext": {"kurz"},
 		// The API's request and answer bodies that no concern owns.
 		"apijson": {"kurz", "cell", "replication", "safety", "social", "video"},
 		// The API of email confirmation, reset by mail, second factors and

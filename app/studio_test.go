@@ -105,3 +105,57 @@ func TestStudioNumbers(t *testing.T) {
 		t.Fatalf("the owner's video numbers: %+v", one.Numbers)
 	}
 }
+
+// TestErrorsInCallersLanguage: the API answers errors in the language
+// Accept-Language asks for (German or English), and a sign-up with
+// several bad fields names every one of them at once, nothing created.
+func TestErrorsInCallersLanguage(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	bad := map[string]string{"handle": "A!", "email": "nope", "password": "short", "birth_date": "", "country": "XX"}
+	type fieldMsg struct{ Field, Message string }
+	var de, en struct {
+		Error struct {
+			Code, Message, Field string
+			Fields               []fieldMsg
+		}
+	}
+	r := s.do("POST", "/api/v1/accounts", bad, "Accept-Language", "de-DE,de;q=0.9,en;q=0.5")
+	if r.Status != 400 || r.Header.Get("Content-Language") != "de" {
+		t.Fatalf("German sign-up with bad fields: %d %s %s", r.Status, r.Header.Get("Content-Language"), r.Body)
+	}
+	r.json(t, &de)
+	want := []fieldMsg{
+		{"handle", "Ein Nutzername hat 3 bis 24 Zeichen: Buchstaben a–z, Ziffern, „_“ und „.“."},
+		{"email", "Das sieht nicht nach einer E-Mail-Adresse aus."},
+		{"password", "Ein Passwort braucht mindestens 8 Zeichen."},
+		{"birth_date", "Gib dein Geburtsdatum ein."},
+		{"country", "Unbekannter Ländercode. Verwende ISO 3166-1 Alpha-2, etwa DE oder US."},
+	}
+	if len(de.Error.Fields) != len(want) {
+		t.Fatalf("German fields = %+v, want %d", de.Error.Fields, len(want))
+	}
+	for i, w := range want {
+		if de.Error.Fields[i] != w {
+			t.Errorf("German field %d = %+v, want %+v", i, de.Error.Fields[i], w)
+		}
+	}
+	if de.Error.Field != "handle" || de.Error.Message != want[0].Message {
+		t.Errorf("the error itself is the first field's: %+v", de.Error)
+	}
+	s.do("POST", "/api/v1/accounts", bad, "Accept-Language", "en-US").json(t, &en)
+	if len(en.Error.Fields) != 5 || en.Error.Fields[3].Message != "enter your birth date" {
+		t.Errorf("English fields = %+v", en.Error.Fields)
+	}
+	var nf struct{ Error struct{ Message string } }
+	s.do("GET", "/api/v1/users/nobody_here_at_all", nil, "Accept-Language", "de").json(t, &nf)
+	if nf.Error.Message != "Nicht gefunden." {
+		t.Errorf("an unknown person in German: %q", nf.Error.Message)
+	}
+	// Nothing was created: the handle is free.
+	var p struct{ Error struct{ Code string } }
+	s.do("GET", "/api/v1/users/a", nil).json(t, &p)
+	if p.Error.Code != "not_found" {
+		t.Errorf("a refused sign-up left a profile: %+v", p)
+	}
+}

@@ -313,11 +313,15 @@ func (c *Service) countFollower(ctx context.Context, q kurz.Queries, userID stri
 
 // UpdateProfile changes the display name and bio of a person of this region.
 func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displayName, bio *string) (*kurz.Profile, error) {
+	var nameErr, bioErr error
 	if displayName != nil && (utf8.RuneCountInString(*displayName) > 50 || strings.ContainsAny(*displayName, "\x00\n\r")) {
-		return nil, kurz.FieldError("display_name", "a display name has at most 50 characters on one line")
+		nameErr = kurz.FieldError("display_name", "a display name has at most 50 characters on one line")
 	}
 	if bio != nil && (utf8.RuneCountInString(*bio) > 300 || strings.ContainsRune(*bio, 0)) {
-		return nil, kurz.FieldError("bio", "a bio has at most 300 characters")
+		bioErr = kurz.FieldError("bio", "a bio has at most 300 characters")
+	}
+	if err := kurz.FieldErrors(nameErr, bioErr); err != nil {
+		return nil, err
 	}
 	var out *kurz.Profile
 	err := c.Tx(ctx, func(q kurz.Queries) error {
