@@ -76,10 +76,12 @@ function progressBar(video) {
 const DOUBLE_TAP_MS = 300;
 
 // likeBurst likes the clip (once; a second double tap keeps the like)
-// and shows a heart where the viewer tapped.
+// and shows a heart where the viewer tapped. A double click may arrive as
+// both clicks and a dblclick: the like is asked for once.
 function likeBurst(section, e) {
   const like = section.querySelector('.act.like');
   if (like && like.getAttribute('aria-pressed') !== 'true') like.click();
+  if (section.querySelector('.tap-heart')) return;
   const rect = section.getBoundingClientRect();
   const heart = h('span', { class: 'tap-heart', 'aria-hidden': 'true' }, icon('heart'));
   heart.style.left = `${e.clientX - rect.left}px`;
@@ -157,11 +159,15 @@ export function wireClip(section, video, v) {
   // Tap: the first unmutes, later ones pause and play; a double tap
   // likes (and leaves the clip playing).
   let tapTimer = null;
+  const doubleTap = (e) => {
+    clearTimeout(tapTimer);
+    tapTimer = null;
+    likeBurst(section, e);
+  };
+  video.addEventListener('dblclick', doubleTap);
   video.addEventListener('click', (e) => {
-    if (tapTimer) {
-      clearTimeout(tapTimer);
-      tapTimer = null;
-      likeBurst(section, e);
+    if (tapTimer || e.detail >= 2) {
+      doubleTap(e);
       return;
     }
     tapTimer = setTimeout(() => {

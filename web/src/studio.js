@@ -10,12 +10,17 @@ import { h, toast } from './ui.js';
 const enc = encodeURIComponent;
 const POLL_MS = 3000;
 
+// day is a chart's day in the page's language (31.10. or 10/31).
+function day(ts) {
+  return new Date(ts * 1000).toLocaleDateString(getBoot().lang, { day: 'numeric', month: 'numeric', timeZone: 'UTC' });
+}
+
 // chart draws daily series (views, and likes if given) into a figure,
 // sized to it and redrawn when it resizes.
 function chart(fig, days, withLikes) {
   const xs = days.map((d) => Date.parse(d.day + 'T00:00:00Z') / 1000);
   const data = [xs, days.map((d) => d.views)];
-  const series = [{}, { label: t('studio.views'), stroke: '#25f4ee', fill: 'rgba(37,244,238,.12)', width: 2 }];
+  const series = [{ label: t('studio.day'), value: (u, ts) => (ts == null ? '–' : day(ts)) }, { label: t('studio.views'), stroke: '#25f4ee', fill: 'rgba(37,244,238,.12)', width: 2 }];
   if (withLikes) {
     data.push(days.map((d) => d.likes));
     series.push({ label: t('studio.likes'), stroke: '#fe2c55', width: 2 });
@@ -25,7 +30,7 @@ function chart(fig, days, withLikes) {
   const plot = new uPlot({
     ...size(),
     series,
-    axes: [axis, { ...axis, size: 40 }],
+    axes: [{ ...axis, values: (u, splits) => splits.map(day) }, { ...axis, size: 40 }],
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(4, max)] } },
     legend: { show: withLikes },
     cursor: { drag: { x: false, y: false } },
@@ -65,8 +70,8 @@ function removal(sv) {
   if (!r) return null;
   const dl = h('dl', { class: 'studio-removal-facts' });
   const add = (k, val) => val && dl.append(h('dt', {}, t('studio.' + k)), h('dd', {}, val));
-  add('removal_ground', r.ground);
-  add('removal_category', r.category);
+  add('removal_ground', r.ground ? t('studio.ground_' + r.ground) : '');
+  add('removal_category', r.category ? t('cat.' + r.category.replace(/^STATEMENT_CATEGORY_/, '')) : '');
   add('removal_date', r.at ? new Date(r.at).toLocaleDateString(getBoot().lang) : '');
   return h('div', { class: 'studio-removal', role: 'note' },
     h('p', {}, t('studio.removed_hint')),
