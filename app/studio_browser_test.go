@@ -177,9 +177,12 @@ func TestBrowserStudioAndShell(t *testing.T) {
 		b.Do(chromedp.Click(chromedp.CSS(`.appnav-home`)))
 		b.Wait("Home", `location.pathname === '/' && document.querySelector('.appnav-home').getAttribute('aria-current') === 'page'`, `location.href`, 10*time.Second)
 
-		// 3. The studio: reached from the side bar on wide screens.
+		// 3. The studio: reached from one's profile on the phone, from
+		// the side bar on wide screens.
 		if sz.phone {
-			b.Do(chromedp.Navigate(base + "/studio"))
+			b.Do(chromedp.Click(chromedp.CSS(`.appnav-me`)))
+			b.Wait("Me", `location.pathname === '/@studiobrowser'`, `location.href`, 10*time.Second)
+			b.Do(chromedp.Click(chromedp.CSS(`.profile-studio a`)))
 		} else {
 			b.Do(chromedp.Click(chromedp.CSS(`.appnav-studio`)))
 		}

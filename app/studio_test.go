@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"kurz/app"
@@ -151,6 +153,24 @@ func TestErrorsInCallersLanguage(t *testing.T) {
 	s.do("GET", "/api/v1/users/nobody_here_at_all", nil, "Accept-Language", "de").json(t, &nf)
 	if nf.Error.Message != "Nicht gefunden." {
 		t.Errorf("an unknown person in German: %q", nf.Error.Message)
+	}
+	// An upload with a caption too long and a visibility unknown: both
+	// named, in German, and no video made.
+	up := s.signUp("languploader", "languploader@example.org", "1990-01-01", "DE")
+	s.login(&up)
+	meta := "caption " + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 2201))) +
+		",visibility " + base64.StdEncoding.EncodeToString([]byte("everyone"))
+	r = s.do("POST", "/api/v1/uploads/", nil, "Authorization", "Bearer "+up.Token, "Tus-Resumable", "1.0.0", "Upload-Length", "100",
+		"Upload-Metadata", meta, "Accept-Language", "de")
+	var upErr struct{ Error struct{ Fields []fieldMsg } }
+	r.json(t, &upErr)
+	if r.Status != 400 || len(upErr.Error.Fields) != 2 ||
+		upErr.Error.Fields[0] != (fieldMsg{"caption", "Eine Beschreibung hat höchstens 2.200 Zeichen."}) ||
+		upErr.Error.Fields[1] != (fieldMsg{"visibility", "Wähle, wer das Video sehen darf: alle, Follower oder nur du."}) {
+		t.Errorf("an upload with two bad fields: %d %s", r.Status, r.Body)
+	}
+	if n := s.count("eu", "videos"); n != 0 {
+		t.Errorf("a refused upload left %d videos", n)
 	}
 	// Nothing was created: the handle is free.
 	var p struct{ Error struct{ Code string } }
