@@ -33,6 +33,13 @@ type Error struct {
 	Details map[string]any
 	// Cause is the internal error, never shown to clients.
 	Cause error
+	// Fields are every field's error when a request was checked field by
+	// field (FieldErrors); the error itself is the first of them.
+	Fields []*Error
+	// Format and Args are Message before formatting, so the API can say
+	// it in the caller's language (package apitext).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -46,12 +53,44 @@ func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf returns an *Error with the given code and a client-safe message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // FieldError returns an EInvalid error about one input field.
 func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// FieldErrors joins the errors of a request's fields into one, so a
+// client learns of every bad field at once: nil if all are nil; the one
+// error if only one is not; else the first, listing all in Fields. An
+// error about no field (not EInvalid, or without Field) is returned alone,
+// since it is not about what the person typed.
+func FieldErrors(errs ...error) error {
+	var list []*Error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		e := AsError(err)
+		if e.Code != EInvalid || e.Field == "" {
+			return err
+		}
+		if len(e.Fields) > 0 {
+			list = append(list, e.Fields...)
+		} else {
+			list = append(list, e)
+		}
+	}
+	switch len(list) {
+	case 0:
+		return nil
+	case 1:
+		return list[0]
+	}
+	first := *list[0]
+	first.Fields = list
+	return &first
 }
 
 // ErrNotFound is returned by stores when a row does not exist.

@@ -119,6 +119,12 @@ type Queries interface {
 	// ForgetAnonymousViews drops the days before beforeDay.
 	AddAnonymousView(ctx context.Context, key []byte, day int64) (bool, error)
 	ForgetAnonymousViews(ctx context.Context, beforeDay int64) error
+	// AddVideoStat adds delta to one of a video's daily counts (a field
+	// of VideoStatFields); a video not in the store is skipped.
+	AddVideoStat(ctx context.Context, videoID string, day int64, field string, delta int64) error
+	// VideoStatsOf lists the daily counts of an owner's videos from day
+	// fromDay on, by video and day.
+	VideoStatsOf(ctx context.Context, ownerID string, fromDay int64) ([]*VideoDay, error)
 
 	CreateComment(ctx context.Context, c *Comment) error
 	// CommentByID reads a comment, hidden or not, with its counts.
@@ -372,6 +378,20 @@ const (
 
 // Day is the quota day of t: whole days since 1970-01-01 in UTC.
 func Day(t time.Time) int64 { return t.Unix() / 86400 }
+
+// VideoDay is one video's anonymous counts of one day, kept by the
+// video's region for its owner's studio. Class: regional-operational.
+type VideoDay struct {
+	VideoID string
+	Day     int64
+	// Likes and Comments are net counts (minus those taken back);
+	// WatchMS is the watch time of the Watches, views whose player
+	// reported it; Completions are the watches that reached the end.
+	Views, Likes, Comments, Shares, WatchMS, Watches, Completions int64
+}
+
+// VideoStatFields are the daily counts a counter delta may change.
+var VideoStatFields = []string{"views", "likes", "comments", "shares", "watch_ms", "watches", "completions"}
 
 // Notification is a message to a person; its data is sealed. Class: personal.
 type Notification struct {

@@ -57,41 +57,42 @@ func ValidateSignUp(in *SignUp, now time.Time) (country string, err error) {
 	return kurz.NormalizeCountry(in.Country)
 }
 
+// validateSignUp checks every field and reports every bad one at once
+// (kurz.FieldErrors), so the form can mark them all.
 func validateSignUp(in *SignUp, now time.Time) (*signUp, error) {
 	var s signUp
-	var err error
-	for name, v := range map[string]string{"handle": in.Handle, "email": in.Email, "password": in.Password, "birth_date": in.BirthDate, "country": in.Country} {
+	var errs []error
+	check := func(v string, missing *kurz.Error, fn func() error) {
 		if v == "" {
-			return nil, kurz.FieldError(name, "%s is required", name)
+			errs = append(errs, missing)
+		} else if err := fn(); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if s.handle, err = kurz.NormalizeHandle(in.Handle); err != nil {
+	check(in.Handle, kurz.FieldError("handle", "choose a handle"), func() (err error) { s.handle, err = kurz.NormalizeHandle(in.Handle); return })
+	check(in.Email, kurz.FieldError("email", "enter your email address"), func() (err error) { s.email, err = kurz.NormalizeEmail(in.Email); return })
+	check(in.Password, kurz.FieldError("password", "choose a password"), func() error { s.password = in.Password; return auth.CheckPassword(in.Password) })
+	check(in.BirthDate, kurz.FieldError("birth_date", "enter your birth date"), func() error {
+		var err error
+		if s.birth, err = time.Parse(time.DateOnly, in.BirthDate); err != nil {
+			return kurz.FieldError("birth_date", "enter a date like 2001-12-31")
+		}
+		// Ages are counted on the earliest date anywhere on Earth,
+		// whatever the server's zone (kurz.AgeAt).
+		age := kurz.AgeAt(s.birth, now)
+		switch {
+		case s.birth.After(kurz.EarliestDate(now)) || age > 130:
+			return kurz.FieldError("birth_date", "this birth date is not plausible")
+		case age < kurz.MinAge:
+			return kurz.FieldError("birth_date", "you must be at least %d years old to use kurz", kurz.MinAge)
+		}
+		s.minor = age < kurz.AdultAge
+		return nil
+	})
+	check(in.Country, kurz.FieldError("country", "choose your country"), func() (err error) { s.country, err = kurz.NormalizeCountry(in.Country); return })
+	if err := kurz.FieldErrors(errs...); err != nil {
 		return nil, err
 	}
-	if s.email, err = kurz.NormalizeEmail(in.Email); err != nil {
-		return nil, err
-	}
-	if err = auth.CheckPassword(in.Password); err != nil {
-		return nil, err
-	}
-	s.password = in.Password
-	if s.country, err = kurz.NormalizeCountry(in.Country); err != nil {
-		return nil, err
-	}
-	s.birth, err = time.Parse(time.DateOnly, in.BirthDate)
-	if err != nil {
-		return nil, kurz.FieldError("birth_date", "birth_date must be a date like 2001-12-31")
-	}
-	// Ages are counted on the earliest date anywhere on Earth, whatever
-	// the server's zone (kurz.AgeAt).
-	age := kurz.AgeAt(s.birth, now)
-	switch {
-	case s.birth.After(kurz.EarliestDate(now)) || age > 130:
-		return nil, kurz.FieldError("birth_date", "this birth date is not plausible")
-	case age < kurz.MinAge:
-		return nil, kurz.FieldError("birth_date", "you must be at least %d years old to use kurz", kurz.MinAge)
-	}
-	s.minor = age < kurz.AdultAge
 	return &s, nil
 }
 

@@ -83,7 +83,17 @@ type ErrorBody struct {
 		Field   string `json:"field,omitempty"`
 		// Details: more for the client where an error has it.
 		Details map[string]any `json:"details,omitempty"`
+		// Fields lists every bad field when a request was checked field
+		// by field (sign-up, settings, uploads); the error's own message
+		// and field are the first of them.
+		Fields []FieldMessage `json:"fields,omitempty"`
 	} `json:"error"`
+}
+
+// FieldMessage is one field's error.
+type FieldMessage struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // Path turns a mux pattern into its method and OpenAPI path: wildcards

@@ -11,6 +11,7 @@ import (
 	"kurz/accounts"
 	"kurz/apidoc"
 	"kurz/apijson"
+	"kurz/auth"
 	"kurz/commentapi"
 	"kurz/discoverapi"
 	"kurz/feedjson"
@@ -18,6 +19,7 @@ import (
 	"kurz/privacy"
 	"kurz/safety"
 	"kurz/social"
+	"kurz/studioapi"
 	"kurz/trust"
 	"kurz/video"
 )
@@ -64,7 +66,6 @@ func (s *Server) routes() []route {
 			Headers: []string{"Range", "If-None-Match"}, Out: apidoc.Raw("*/*"), Also: []int{206, 302, 304, 416}, NoError: true}},
 		{"PUT /api/v1/videos/{id}/like", s.like, apidoc.Op{Summary: "Like a video", Auth: req, Out: apijson.Like{}}},
 		{"DELETE /api/v1/videos/{id}/like", s.like, apidoc.Op{Summary: "Take a like back", Auth: req, Out: apijson.Like{}}},
-		{"POST /api/v1/videos/{id}/view", s.view, apidoc.Op{Summary: "Count a view", Auth: opt, Status: 204}},
 		{"GET /api/v1/videos/{id}/comments", s.listComments, apidoc.Op{Summary: "A video's top-level comments, oldest first, the one its creator pinned first; each with its reply count", Auth: opt, Query: []string{"cursor"}, Out: apijson.CommentPage{}}},
 		{"POST /api/v1/videos/{id}/comments", s.postComment, apidoc.Op{Summary: "Comment on a video", Auth: req, In: apijson.CommentRequest{}, Status: 201, Out: social.CommentJSON{}}},
 		{"DELETE /api/v1/comments/{id}", s.deleteComment, apidoc.Op{Summary: "Delete a comment (its author or the video's owner)", Auth: req, Status: 204}},
@@ -97,7 +98,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...)...)
+	}, append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...)...)
 }
 
 // commentRoutes are package commentapi's: replies, likes on comments and
@@ -112,6 +113,22 @@ func (s *Server) commentRoutes() (out []route) {
 		out = append(out, route{rt.Pattern, rt.H, rt.Op})
 	}
 	return out
+}
+
+// studioRoutes are package studioapi's: the creator studio and the
+// player's view events.
+func (s *Server) studioRoutes() []route {
+	h := &studioapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &studioapi.Handlers{Viewer: s.viewerCell, SignedIn: s.authenticate, Decode: decode, Error: s.error,
+			Network: func(r *http.Request) string { return auth.IPKey(s.clientIP(r)) }}
+	}
+	const opt, req = apidoc.Optional, apidoc.Required
+	return []route{
+		{"POST /api/v1/videos/{id}/view", h.View, apidoc.Op{Summary: "Count a view, once per viewer and day, with the watch time or a share the player reports (each once)", Auth: opt, In: social.ViewEvent{}, InOptional: true, Status: 204}},
+		{"GET /api/v1/studio", h.Studio, apidoc.Op{Summary: "The creator studio: the caller's videos in every status with their numbers, and their totals by day", Auth: req, Out: video.Studio{}}},
+		{"GET /api/v1/studio/videos/{id}", h.Video, apidoc.Op{Summary: "One of the caller's videos with its numbers (404 for anyone else's)", Auth: req, Out: video.StudioVideo{}}},
+	}
 }
 
 // discoverRoutes are package discoverapi's: search, Discover, sounds and

@@ -20,6 +20,7 @@ import (
 	"kurz"
 	"kurz/apidoc"
 	"kurz/apijson"
+	"kurz/apitext"
 	"kurz/auth"
 	"kurz/edge"
 	"kurz/feedjson"
@@ -235,7 +236,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// error writes err in the one JSON error shape. Internal causes are logged
+// error writes err in the one JSON error shape, its messages in the
+// caller's language (Accept-Language: English or German). Internal causes are logged
 // (they hold no personal data: services never put any in errors) and never
 // sent to the client.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
@@ -247,8 +249,14 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
+	lang := apitext.Lang(r.Header.Get("Accept-Language"))
 	var body apidoc.ErrorBody
-	body.Error.Code, body.Error.Message, body.Error.Field, body.Error.Details = e.Code, e.Message, e.Field, e.Details
+	body.Error.Code, body.Error.Message, body.Error.Field, body.Error.Details = e.Code, apitext.Message(e, lang), e.Field, e.Details
+	for _, f := range e.Fields {
+		body.Error.Fields = append(body.Error.Fields, apidoc.FieldMessage{Field: f.Field, Message: apitext.Message(f, lang)})
+	}
+	w.Header().Add("Vary", "Accept-Language")
+	w.Header().Set("Content-Language", lang)
 	writeJSON(w, code, body)
 }
 

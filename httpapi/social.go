@@ -53,24 +53,6 @@ func (s *Server) like(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, apijson.Like{Likes: n, Liked: r.Method == http.MethodPut})
 }
 
-func (s *Server) view(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.viewerCell(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if p != nil {
-		err = c.Social.RecordView(r.Context(), p, r.PathValue("id"))
-	} else {
-		err = c.Social.RecordAnonymousView(r.Context(), auth.IPKey(s.clientIP(r)), r.PathValue("id"))
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
 	p, c, err := s.authenticate(r)
 	if err == nil {

@@ -196,6 +196,9 @@ type CounterDelta struct {
 	ObjectID string `json:"object_id"`
 	Field    string `json:"field"`
 	Delta    int64  `json:"delta"`
+	// Day is the day (kurz.Day) the change happened, for the video's
+	// daily counts; absent from older peers.
+	Day int64 `json:"day,omitempty"`
 }
 
 // ApplyDeltasRequest is a batch of deltas; on the wire, a JSON array.

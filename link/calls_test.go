@@ -285,9 +285,9 @@ func TestCallsWireFormat(t *testing.T) {
 		route: RouteApplyDeltas, method: "POST", path: "/link/v1/deltas",
 		in: []legacyDelta{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}},
 		typed: func(ctx context.Context, c *Client) (any, error) {
-			return nil, c.ApplyDeltas(ctx, "us", ApplyDeltasRequest{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}})
+			return nil, c.ApplyDeltas(ctx, "us", ApplyDeltasRequest{{"k1", vid, "likes", 1, 0}, {"k2", vid, "views", -2, 0}})
 		},
-		wantReq: &ApplyDeltasRequest{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}},
+		wantReq: &ApplyDeltasRequest{{"k1", vid, "likes", 1, 0}, {"k2", vid, "views", -2, 0}},
 	}, {
 		route: RoutePostComment, method: "POST", path: "/link/v1/comments",
 		in:  legacyCommentRequest{VideoID: vid, AuthorID: uid, AuthorHandle: "alice", Text: "nice", FollowsOwner: true},

@@ -120,11 +120,9 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if in.Size > c.Media.MaxUploadBytes {
 		return nil, kurz.Errorf(kurz.ETooLarge, "this file is larger than the %d MiB limit", c.Media.MaxUploadBytes>>20)
 	}
-	if err := kurz.CheckCaption(in.Caption); err != nil {
-		return nil, err
-	}
-	if err := c.Screen.CheckWords("caption", in.Caption); err != nil {
-		return nil, err
+	captionErr := kurz.CheckCaption(in.Caption)
+	if captionErr == nil {
+		captionErr = c.Screen.CheckWords("caption", in.Caption)
 	}
 	if in.Visibility == "" {
 		in.Visibility = kurz.Public
@@ -132,7 +130,8 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 			in.Visibility = kurz.Private
 		}
 	}
-	if err := kurz.CheckVisibility(in.Visibility); err != nil {
+	// Every bad field at once, so the form marks them all.
+	if err := kurz.FieldErrors(captionErr, kurz.CheckVisibility(in.Visibility)); err != nil {
 		return nil, err
 	}
 	acct, err := c.Store.AccountByID(ctx, owner.ID)

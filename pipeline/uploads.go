@@ -18,6 +18,7 @@ import (
 	xslog "golang.org/x/exp/slog"
 
 	"kurz"
+	"kurz/apitext"
 )
 
 // UploadBasePath is where the tus endpoint lives.
@@ -86,7 +87,8 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 				RemixOf:    hook.Upload.MetaData["remix_of"],
 			})
 			if err != nil {
-				return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusError(err)
+				lang := apitext.Lang(hook.HTTPRequest.Header.Get("Accept-Language"))
+				return handler.HTTPResponse{}, handler.FileInfoChanges{}, tusErrorIn(lang, err)
 			}
 			// The metadata (caption, file name) is not kept in tusd's info
 			// file: it would sit there in plaintext.
@@ -124,12 +126,22 @@ func (c *Service) dropUploading(ctx context.Context, id string) error {
 }
 
 // tusError turns a domain error into a tusd error with kurz's JSON shape.
-func tusError(err error) error {
+func tusError(err error) error { return tusErrorIn("en", err) }
+
+// tusErrorIn is tusError with the messages in lang (see apitext).
+func tusErrorIn(lang string, err error) error {
 	e := kurz.AsError(err)
 	status := kurz.HTTPStatus(e.Code)
-	body := map[string]any{"code": e.Code, "message": e.Message}
+	body := map[string]any{"code": e.Code, "message": apitext.Message(e, lang)}
 	if e.Field != "" {
 		body["field"] = e.Field
+	}
+	if len(e.Fields) > 0 {
+		fields := []map[string]string{}
+		for _, f := range e.Fields {
+			fields = append(fields, map[string]string{"field": f.Field, "message": apitext.Message(f, lang)})
+		}
+		body["fields"] = fields
 	}
 	if e.Code == kurz.EInternal {
 		body["message"] = "internal error"

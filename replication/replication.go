@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -460,7 +461,7 @@ func (c *Service) sendDeltas(ctx context.Context) {
 		for region, ds := range byRegion {
 			batch := make(link.ApplyDeltasRequest, len(ds))
 			for i, d := range ds {
-				batch[i] = link.CounterDelta{Key: d.Key, ObjectID: d.ObjectID, Field: d.Field, Delta: d.Delta}
+				batch[i] = link.CounterDelta{Key: d.Key, ObjectID: d.ObjectID, Field: d.Field, Delta: d.Delta, Day: kurz.Day(d.CreatedAt)}
 			}
 			if err := c.Link.ApplyDeltas(ctx, region, batch); err != nil {
 				failed = true
@@ -484,6 +485,21 @@ func (c *Service) sendDeltas(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// publicCounter are the fields kept as public counters of a video or
+// profile; the other fields of kurz.VideoStatFields are daily counts only.
+var publicCounter = map[string]bool{"likes": true, "comments": true, "views": true, "followers": true, "comment_likes": true}
+
+// statDay is the day a delta is counted on: the day it happened, unless
+// that is unknown, in the future or more than a week back (a clock far
+// off), then today.
+func statDay(day int64, now time.Time) int64 {
+	today := kurz.Day(now)
+	if day <= 0 || day > today || day < today-7 {
+		return today
+	}
+	return day
 }
 
 // applyDeltas folds incoming deltas into this region's counters, each key
@@ -511,6 +527,18 @@ func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest
 			}
 			if !fresh {
 				continue
+			}
+			stat := table == "videos" && slices.Contains(kurz.VideoStatFields, d.Field)
+			if stat {
+				if err := q.AddVideoStat(ctx, d.ObjectID, statDay(d.Day, c.Now()), d.Field, d.Delta); err != nil {
+					return err
+				}
+			}
+			if !publicCounter[d.Field] {
+				if !stat {
+					return kurz.Errorf(kurz.EInvalid, "no counter %s", d.Field)
+				}
+				continue // a daily count only (shares, watch time, completions)
 			}
 			if err := q.AddCounter(ctx, table, d.ObjectID, field, d.Delta); err != nil {
 				return err

@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -123,45 +122,6 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 		n--
 	}
 	return max(n, 0), nil
-}
-
-// RecordView counts a view once per person, video and day.
-func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID string) error {
-	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
-		return err
-	}
-	now := c.Now().UTC()
-	err := c.Tx(ctx, func(q kurz.Queries) error {
-		fresh, err := q.AddView(ctx, viewer.ID, videoID, now.Unix()/86400, now)
-		if err != nil || !fresh {
-			return err
-		}
-		return c.QueueDelta(ctx, q, videoID, "views", 1)
-	})
-	if err == nil {
-		c.onView(viewer.ID, videoID)
-	}
-	return err
-}
-
-// RecordAnonymousView counts a signed-out visitor's view of a public
-// video once per network and day. network names the visitor's network
-// (their address; an IPv6 /64) and is kept only inside a keyed hash with
-// the video and the day, forgotten the day after (see the retention
-// sweep): nothing of it can be read back, nor linked across days.
-func (c *Service) RecordAnonymousView(ctx context.Context, network, videoID string) error {
-	if err := c.visibleVideo(ctx, nil, videoID, policy.Record); err != nil {
-		return err
-	}
-	day := kurz.Day(c.Now())
-	key := c.Keys.Index("anonymous-view", fmt.Appendf(nil, "%d\x00%s\x00%s", day, videoID, network))
-	return c.Tx(ctx, func(q kurz.Queries) error {
-		fresh, err := q.AddAnonymousView(ctx, key, day)
-		if err != nil || !fresh {
-			return err
-		}
-		return c.QueueDelta(ctx, q, videoID, "views", 1)
-	})
 }
 
 // ProfileByHandle finds a public profile of any region.
@@ -357,11 +317,15 @@ func (c *Service) countFollower(ctx context.Context, q kurz.Queries, userID stri
 
 // UpdateProfile changes the display name and bio of a person of this region.
 func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displayName, bio *string) (*kurz.Profile, error) {
+	var nameErr, bioErr error
 	if displayName != nil && (utf8.RuneCountInString(*displayName) > 50 || strings.ContainsAny(*displayName, "\x00\n\r")) {
-		return nil, kurz.FieldError("display_name", "a display name has at most 50 characters on one line")
+		nameErr = kurz.FieldError("display_name", "a display name has at most 50 characters on one line")
 	}
 	if bio != nil && (utf8.RuneCountInString(*bio) > 300 || strings.ContainsRune(*bio, 0)) {
-		return nil, kurz.FieldError("bio", "a bio has at most 300 characters")
+		bioErr = kurz.FieldError("bio", "a bio has at most 300 characters")
+	}
+	if err := kurz.FieldErrors(nameErr, bioErr); err != nil {
+		return nil, err
 	}
 	var out *kurz.Profile
 	err := c.Tx(ctx, func(q kurz.Queries) error {

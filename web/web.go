@@ -177,7 +177,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // registered here.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.feed)
-	for _, page := range []string{"upload", "settings", "followers"} {
+	for _, page := range []string{"upload", "settings", "followers", "studio"} {
 		mux.HandleFunc("GET /"+page, h.signedIn(page))
 	}
 	mux.HandleFunc("GET /signin", h.signin)
@@ -204,6 +204,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /lang/{code}", h.setLang)
 	mux.HandleFunc("GET /static/", h.serveStatic)
+	h.registerShell(mux)
 }
 
 // Content-Security-Policy for pages. No inline scripts or styles; data for

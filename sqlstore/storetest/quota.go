@@ -16,6 +16,49 @@ var quotaTests = []test{
 	{"GiveBackAndForgetWork", testGiveBackAndForgetWork},
 	{"StorageUsed", testStorageUsed},
 	{"AnonymousViews", testAnonymousViews},
+	{"VideoStats", testVideoStats},
+}
+
+// testVideoStats: daily counts add up per video and day, only for the
+// owner's videos, from a day on; unknown fields and absent videos change
+// nothing; a deleted video's days go with it.
+func testVideoStats(t *testing.T, s kurz.Store) {
+	owner, other := mustProfile(t, s, "statsowner"), mustProfile(t, s, "statsother")
+	v1 := mustVideo(t, s, owner.ID, kurz.StatusReady, kurz.Public, t0)
+	v2 := mustVideo(t, s, owner.ID, kurz.StatusReady, kurz.Private, t0)
+	theirs := mustVideo(t, s, other.ID, kurz.StatusReady, kurz.Public, t0)
+	for _, f := range kurz.VideoStatFields {
+		noErr(t, s.AddVideoStat(ctx(), v1.ID, 100, f, 2))
+	}
+	noErr(t, s.AddVideoStat(ctx(), v1.ID, 100, "views", 3))
+	noErr(t, s.AddVideoStat(ctx(), v1.ID, 100, "likes", -1))
+	noErr(t, s.AddVideoStat(ctx(), v1.ID, 101, "watch_ms", 1500))
+	noErr(t, s.AddVideoStat(ctx(), v2.ID, 99, "views", 1))
+	noErr(t, s.AddVideoStat(ctx(), theirs.ID, 100, "views", 7))
+	noErr(t, s.AddVideoStat(ctx(), kurz.NewID("eu"), 100, "views", 1)) // no such video: skipped
+	if err := s.AddVideoStat(ctx(), v1.ID, 100, "views = 0, likes", 1); kurz.ErrorCode(err) != kurz.EInvalid {
+		t.Fatalf("AddVideoStat with an unknown field = %v, want invalid", err)
+	}
+	got := must(s.VideoStatsOf(ctx(), owner.ID, 100))(t)
+	want := []kurz.VideoDay{
+		{VideoID: v1.ID, Day: 100, Views: 5, Likes: 1, Comments: 2, Shares: 2, WatchMS: 2, Watches: 2, Completions: 2},
+		{VideoID: v1.ID, Day: 101, WatchMS: 1500},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("VideoStatsOf = %d days, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if *got[i] != want[i] {
+			t.Fatalf("VideoStatsOf[%d] = %+v, want %+v", i, *got[i], want[i])
+		}
+	}
+	if got := must(s.VideoStatsOf(ctx(), owner.ID, 0))(t); len(got) != 3 {
+		t.Fatalf("VideoStatsOf from day 0 = %d days, want 3", len(got))
+	}
+	noErr(t, s.DeleteVideo(ctx(), v1.ID))
+	if got := must(s.VideoStatsOf(ctx(), owner.ID, 100))(t); len(got) != 0 {
+		t.Fatalf("a deleted video's days remain: %+v", got)
+	}
 }
 
 // testAnonymousViews: a key counts once; forgetting drops earlier days only.

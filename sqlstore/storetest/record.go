@@ -744,6 +744,16 @@ func (r recQueries) ForgetAnonymousViews(ctx context.Context, beforeDay int64) e
 	return r.q.ForgetAnonymousViews(ctx, beforeDay)
 }
 
+func (r recQueries) AddVideoStat(ctx context.Context, videoID string, day int64, field string, delta int64) error {
+	r.hit()
+	return r.q.AddVideoStat(ctx, videoID, day, field, delta)
+}
+
+func (r recQueries) VideoStatsOf(ctx context.Context, ownerID string, fromDay int64) ([]*kurz.VideoDay, error) {
+	r.hit()
+	return r.q.VideoStatsOf(ctx, ownerID, fromDay)
+}
+
 func (r recQueries) SetEmailVerified(ctx context.Context, userID string, at time.Time) error {
 	r.hit()
 	return r.q.SetEmailVerified(ctx, userID, at)

@@ -104,6 +104,8 @@ export function buildActions(v) {
 
 async function shareVideo(v) {
   const url = location.origin + '/v/' + enc(v.id);
+  // The share counts for the creator's studio (once per viewer and day).
+  beacon(`/api/v1/videos/${enc(v.id)}/view`, { shared: true });
   if (navigator.share) {
     try {
       await navigator.share({ url, title: t('video_of', v.creator.handle) });

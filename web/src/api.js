@@ -2,14 +2,30 @@
 // API refuses other types, part of its CSRF defence) and same-origin
 // credentials. A 401 sends the visitor to sign in and come back.
 
+import { getBoot } from './i18n.js';
+
 export class ApiError extends Error {
-  constructor(status, code, message, field, details) {
+  // fields lists every bad field ({field, message}) when the API checked
+  // a request field by field; field and message are the first of them.
+  constructor(status, code, message, field, fields, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || '';
     this.details = details || null;
+    this.fields = Array.isArray(fields) && fields.length ? fields : field ? [{ field, message }] : [];
   }
+}
+
+// errorOf reads the API's error shape from a parsed body.
+export function errorOf(status, data, fallback) {
+  const err = (data && data.error) || {};
+  return new ApiError(status, err.code || 'http_' + status, err.message || fallback, err.field, err.fields, err.details);
+}
+
+// lang is the page's language, which the API answers errors in.
+export function lang() {
+  return getBoot().lang || 'en';
 }
 
 export function signinURL() {
@@ -21,7 +37,7 @@ export async function api(method, path, body, { redirectOn401 = true } = {}) {
   const init = {
     method,
     credentials: 'same-origin',
-    headers: { Accept: 'application/json' },
+    headers: { Accept: 'application/json', 'Accept-Language': lang() },
   };
   if (method !== 'GET' && method !== 'HEAD') {
     // Writes always carry a JSON body, even an empty object, so the API's
@@ -48,37 +64,45 @@ export async function api(method, path, body, { redirectOn401 = true } = {}) {
     if (res.status === 401 && redirectOn401) {
       location.assign(signinURL());
     }
-    const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || 'http_' + res.status, err.message || res.statusText, err.field, err.details);
+    throw errorOf(res.status, data, res.statusText);
   }
   return data;
 }
 
 // beacon posts without waiting or caring for the answer.
-export function beacon(path) {
+export function beacon(path, body = {}) {
   fetch(path, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json' },
-    body: '{}',
+    body: JSON.stringify(body),
     keepalive: true,
   }).catch(() => {});
 }
 
-// showErrors puts an API error's message next to the field it names, or
-// into the form's general error slot.
+// showErrors puts each of an API error's field messages next to its
+// field (every bad field at once, the first focused), or into the form's
+// general error slot when the form has no place for it.
 export function showErrors(form, err) {
   clearErrors(form);
-  let slot = err.field ? form.querySelector(`[data-error-for="${CSS.escape(err.field)}"]`) : null;
-  if (!slot) slot = form.querySelector('[data-error-for=""]');
-  if (slot) slot.textContent = err.message;
-  if (err.field) {
-    const input = form.elements.namedItem(err.field);
+  const general = form.querySelector('[data-error-for=""]');
+  const list = err.fields && err.fields.length ? err.fields : [{ field: err.field, message: err.message }];
+  let first = null;
+  for (const f of list) {
+    const slot = f.field ? form.querySelector(`[data-error-for="${CSS.escape(f.field)}"]`) : null;
+    if (!slot) {
+      if (general) general.textContent = general.textContent ? general.textContent + ' ' + f.message : f.message;
+      continue;
+    }
+    slot.textContent = f.message;
+    const input = form.elements.namedItem(f.field);
     if (input && input.setAttribute) {
       input.setAttribute('aria-invalid', 'true');
-      input.focus();
+      if (slot.id) input.setAttribute('aria-describedby', slot.id);
+      if (!first) first = input;
     }
   }
+  if (first && first.focus) first.focus();
 }
 
 export function clearErrors(form) {

@@ -8,6 +8,8 @@ import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initDiscover, initRemixActions, initSearch, initSound } from './search.js';
 import { initUpload } from './upload.js';
+import { initShell } from './shell.js';
+import { initStudio } from './studio.js';
 
 function readBoot() {
   const el = document.getElementById('kurz-boot');
@@ -48,6 +50,7 @@ function start() {
   boot.t = boot.t || {};
   setBoot(boot);
   initSignout();
+  initShell();
   switch (boot.page) {
     case 'feed':
       initFeed();
@@ -103,6 +106,9 @@ function start() {
       break;
     case 'transparency':
       initTransparency();
+      break;
+    case 'studio':
+      initStudio();
       break;
     default:
   }

@@ -24,25 +24,70 @@ const viewed = new Set(); // video IDs whose view was counted on this page load
 const VIEW_AFTER_S = 2;
 
 // trackViews posts one view per video per page load once it has played
-// for two seconds (summed, so seeking or looping does not count).
+// for two seconds (summed, so seeking or looping does not count), and
+// then once the watch: its time when the viewer leaves the clip (pause,
+// another clip, another page), or that it reached the end (its first
+// loop). The server counts each once per viewer and day.
 function trackViews(video, id) {
   let played = 0;
   let last = null;
+  let reported = false;
+  const url = `/api/v1/videos/${encodeURIComponent(id)}/view`;
+  const report = (completed) => {
+    if (reported || !viewed.has(id)) return;
+    reported = true;
+    beacon(url, { watch_ms: Math.round(played * 1000), completed });
+  };
   video.addEventListener('timeupdate', () => {
     const now = video.currentTime;
     if (last !== null && !video.paused) {
       const d = now - last;
       if (d > 0 && d < 1) played += d;
+      // A loop: from the last half second back to the start.
+      if (d < 0 && video.duration && last > video.duration - 0.6 && now < 0.6) report(true);
     }
     last = now;
     if (played >= VIEW_AFTER_S && !viewed.has(id)) {
       viewed.add(id);
-      beacon(`/api/v1/videos/${encodeURIComponent(id)}/view`);
+      beacon(url);
     }
   });
   video.addEventListener('seeking', () => {
     last = null;
   });
+  video.addEventListener('pause', () => report(false));
+  window.addEventListener('pagehide', () => report(false));
+}
+
+// progressBar is the thin bar at the bottom of a playing clip.
+function progressBar(video) {
+  const fill = h('span', { class: 'clip-progress-fill' });
+  const bar = h('div', { class: 'clip-progress', 'aria-hidden': 'true' }, fill);
+  const draw = () => {
+    const f = video.duration ? Math.min(1, video.currentTime / video.duration) : 0;
+    fill.style.transform = `scaleX(${f})`;
+  };
+  video.addEventListener('timeupdate', draw);
+  video.addEventListener('seeked', draw);
+  return bar;
+}
+
+// DOUBLE_TAP_MS is the longest gap between the taps of a double tap.
+const DOUBLE_TAP_MS = 300;
+
+// likeBurst likes the clip (once; a second double tap keeps the like)
+// and shows a heart where the viewer tapped. A double click may arrive as
+// both clicks and a dblclick: the like is asked for once.
+function likeBurst(section, e) {
+  const like = section.querySelector('.act.like');
+  if (like && like.getAttribute('aria-pressed') !== 'true') like.click();
+  if (section.querySelector('.tap-heart')) return;
+  const rect = section.getBoundingClientRect();
+  const heart = h('span', { class: 'tap-heart', 'aria-hidden': 'true' }, icon('heart'));
+  heart.style.left = `${e.clientX - rect.left}px`;
+  heart.style.top = `${e.clientY - rect.top}px`;
+  section.append(heart);
+  setTimeout(() => heart.remove(), 800);
 }
 
 // whyText explains a feed's reason code (DSA Art. 27).
@@ -111,10 +156,25 @@ export function wireClip(section, video, v) {
     e.stopPropagation();
     setMuted(false);
   });
-  // Tap: the first unmutes, later ones pause and play.
-  video.addEventListener('click', () => {
-    if (sound.muted) setMuted(false);
-    else togglePlay(video);
+  // Tap: the first unmutes, later ones pause and play; a double tap
+  // likes (and leaves the clip playing).
+  let tapTimer = null;
+  const doubleTap = (e) => {
+    clearTimeout(tapTimer);
+    tapTimer = null;
+    likeBurst(section, e);
+  };
+  video.addEventListener('dblclick', doubleTap);
+  video.addEventListener('click', (e) => {
+    if (tapTimer || e.detail >= 2) {
+      doubleTap(e);
+      return;
+    }
+    tapTimer = setTimeout(() => {
+      tapTimer = null;
+      if (sound.muted) setMuted(false);
+      else togglePlay(video);
+    }, DOUBLE_TAP_MS);
   });
   video.addEventListener('pause', () => {
     pausedMark.hidden = false;
@@ -123,7 +183,7 @@ export function wireClip(section, video, v) {
     pausedMark.hidden = true;
   });
   trackViews(video, v.id);
-  section.append(mute, unmuteHint, pausedMark, buildActions(v));
+  section.append(mute, unmuteHint, pausedMark, buildActions(v), progressBar(video));
 }
 
 export function togglePlay(video) {

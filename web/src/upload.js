@@ -3,7 +3,7 @@
 // upload URL are kept in localStorage), then polls the video until it is
 // ready or failed.
 import * as tus from 'tus-js-client';
-import { api, signinURL } from './api.js';
+import { api, clearErrors, errorOf, lang, showErrors, signinURL } from './api.js';
 import { t } from './i18n.js';
 import { attach } from './player.js';
 
@@ -26,7 +26,6 @@ export function initUpload() {
   const drop = form.querySelector('.drop');
   const dropName = form.querySelector('.drop-name');
   const fileError = form.querySelector('[data-error-for="file"]');
-  const formError = form.querySelector('[data-error-for=""]');
   const progressBox = document.querySelector('.progress-box');
   const progress = document.getElementById('upload-progress');
   const progressText = document.querySelector('.progress-text');
@@ -104,7 +103,7 @@ export function initUpload() {
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    formError.textContent = '';
+    clearErrors(form);
     if (!file) {
       fileError.textContent = t('no_file');
       return;
@@ -117,6 +116,7 @@ export function initUpload() {
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
+      headers: { 'Accept-Language': lang() },
       metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', caption, visibility, ...remixMeta() },
       onAfterResponse(req, res) {
         const id = res.getHeader('Kurz-Video-Id');
@@ -138,14 +138,13 @@ export function initUpload() {
           location.assign(signinURL());
           return;
         }
-        let msg = t('error');
+        let data = null;
         try {
-          const body = JSON.parse(err.originalResponse.getBody());
-          if (body && body.error && body.error.message) msg = body.error.message;
+          data = JSON.parse(err.originalResponse.getBody());
         } catch {
           /* not JSON */
         }
-        formError.textContent = msg;
+        showErrors(form, errorOf(status, data, t('error')));
         pauseBtn.textContent = t('resume_upload');
       },
       onSuccess() {
