@@ -50,7 +50,7 @@ import (
 // archive is made is lost and can be asked for again.
 
 // excluded are the tables a region archive never carries.
-var excluded = map[string]bool{"replicas": true, "log_positions": true, "handle_claims": true, "email_claims": true}
+var excluded = map[string]bool{"replicas": true, "log_positions": true, "peer_generations": true, "handle_claims": true, "email_claims": true}
 
 // blobPrefixes are the blob keys a region archive carries.
 var blobPrefixes = []string{"media", "originals", "exports", "uploads"}
