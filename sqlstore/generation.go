@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -100,7 +101,23 @@ func (db *DB) SnapshotInto(ctx context.Context, path string) error {
 	if db.d.Name != "sqlite" {
 		return errors.New("sqlstore: SnapshotInto is for SQLite; dump PostgreSQL with Dump")
 	}
-	_, err := db.read.ExecContext(ctx, `VACUUM INTO $1`, path)
+	// A connection of the read pool (the writer stays free), which is
+	// query_only: VACUUM INTO counts as a write for that switch, so it is
+	// lifted on this connection for the copy and set again after.
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return db.wrap(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = 0`); err != nil {
+		return db.wrap(err)
+	}
+	_, err = conn.ExecContext(ctx, `VACUUM INTO $1`, path)
+	if _, e := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = 1`); e != nil {
+		// Never hand a writable connection back to the read pool.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		return errors.Join(db.wrap(err), e)
+	}
 	return db.wrap(err)
 }
 
