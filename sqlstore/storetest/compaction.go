@@ -147,3 +147,42 @@ func testDetachRegion(t *testing.T, s kurz.Store) {
 		t.Fatalf("following counter after detach = %d", got.Following)
 	}
 }
+
+// generations is what a region's store offers for log generations.
+type generations interface {
+	LogGeneration(ctx context.Context) (string, error)
+	SetLogGeneration(ctx context.Context, g string) error
+	PeerGeneration(ctx context.Context, peer kurz.Region) (string, error)
+	SetPeerGeneration(ctx context.Context, peer kurz.Region, g string) error
+}
+
+// testLogGenerations: the log's generation is made once and kept until a
+// restore sets another; a peer's generation survives dropping its
+// replicas (a re-sync) and is per peer.
+func testLogGenerations(t *testing.T, s kurz.Store) {
+	if r, ok := s.(recStore); ok {
+		s = r.s
+	}
+	g, ok := s.(generations)
+	if !ok {
+		t.Fatal("the store has no log generations")
+	}
+	first := must(g.LogGeneration(ctx()))(t)
+	if again := must(g.LogGeneration(ctx()))(t); len(first) != 32 || again != first {
+		t.Fatalf("generation %q, then %q", first, again)
+	}
+	noErr(t, g.SetLogGeneration(ctx(), "restored"))
+	if got := must(g.LogGeneration(ctx()))(t); got != "restored" {
+		t.Fatalf("after a restore: %q", got)
+	}
+	if got := must(g.PeerGeneration(ctx(), "us"))(t); got != "" {
+		t.Fatalf("an unknown peer's generation: %q", got)
+	}
+	noErr(t, g.SetPeerGeneration(ctx(), "us", "one"))
+	noErr(t, g.SetPeerGeneration(ctx(), "us", "two"))
+	noErr(t, g.SetPeerGeneration(ctx(), "sg", "three"))
+	must(asCompactor(t, s).DropReplicas(ctx(), "us"))(t)
+	if us, sg := must(g.PeerGeneration(ctx(), "us"))(t), must(g.PeerGeneration(ctx(), "sg"))(t); us != "two" || sg != "three" {
+		t.Fatalf("peer generations: us %q, sg %q", us, sg)
+	}
+}
