@@ -16,6 +16,8 @@ import (
 	"kurz"
 	"kurz/blob"
 	"kurz/blob/s3blob"
+	"kurz/cell"
+	"kurz/postgres"
 	"kurz/region"
 	"kurz/regionarchive"
 	"kurz/replication"
@@ -290,6 +292,60 @@ type RestoreResult struct {
 	// Generation is the region's new log generation.
 	Generation string
 	Blobs      int64
+	// Erased are the people of the backup whose data key the region no
+	// longer held (erased after the backup): their restored keys are
+	// destroyed again and their erasure runs again at start.
+	Erased []string
+	// KeysUnknown says the region's key store was missing, so people
+	// erased since the backup could not be told apart (see README).
+	KeysUnknown bool
+}
+
+// currentKeyIDs lists whose data keys region r's key store holds now; nil
+// if there is no key store to ask (a lost machine).
+func currentKeyIDs(ctx context.Context, cfg Config, r kurz.Region, keysDir string) (map[string]bool, error) {
+	var db *sqlstore.DB
+	var err error
+	if dsn := cfg.KeyDB[r]; dsn != "" {
+		db, err = postgres.OpenSchema(ctx, dsn, sqlstore.MigrateNone)
+	} else if path := filepath.Join(keysDir, "keys.db"); exists(path) {
+		db, err = sqlite.OpenSchema(ctx, path, sqlstore.MigrateNone)
+	} else {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the region's key store: %w", err)
+	}
+	defer db.Close()
+	ids, err := personKeyIDs(ctx, db)
+	if err != nil {
+		if cfg.KeyDB[r] != "" {
+			return nil, nil // a fresh database without the table yet
+		}
+		return nil, fmt.Errorf("the region's key store: %w", err)
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+func personKeyIDs(ctx context.Context, db *sqlstore.DB) ([]string, error) {
+	rows, err := db.SQL().QueryContext(ctx, `SELECT user_id FROM person_keys`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // RestoreRegion puts the backup at from (with its keys at keysFrom) back
@@ -363,6 +419,12 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 	} else if exists(filepath.Join(keysDir, "kek.next")) {
 		return nil, fmt.Errorf("a KEK rotation of %s is under way: run kurz keys rotate --region %s to its end first", r, r)
 	}
+	// Whose keys the region holds now: a person in the backup whose key
+	// is gone since was erased after it, and stays erased.
+	current, err := currentKeyIDs(ctx, cfg, r, keysDir)
+	if err != nil {
+		return nil, err
+	}
 	if m.Store == "sqlite" {
 		if err := putSQLite(ctx, ds, dir); err != nil {
 			return nil, err
@@ -391,6 +453,9 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 		return nil, err
 	}
 	defer c.Close()
+	if err := c.OpenJobs(ctx, cell.JobsConfig{InsertOnly: true}); err != nil {
+		return nil, err
+	}
 	db, ok1 := c.Store.(*sqlstore.DB)
 	keys, ok2 := c.KeyStore.(*sqlstore.DB)
 	if !ok1 || !ok2 {
@@ -406,11 +471,32 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 			return nil, err
 		}
 	}
-	if n, err := keys.TableCounts(ctx); err == nil && n["person_keys"] > 0 {
-		return nil, fmt.Errorf("region %s's key database is not empty: restore into a fresh one", r)
+	if cfg.KeyDB[r] != "" {
+		// A key database in PostgreSQL is emptied and filled again.
+		if _, err := keys.SQL().ExecContext(ctx, `DELETE FROM person_keys`); err != nil {
+			return nil, err
+		}
 	}
 	if err := regionarchive.RestoreTables(ctx, ks, km.Files, "keys", keys, []string{"person_keys"}); err != nil {
 		return nil, err
+	}
+	res := &RestoreResult{Backup: &m, Generation: sqlstore.NewGeneration()}
+	if current != nil {
+		restored, err := personKeyIDs(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range restored {
+			if current[id] {
+				continue
+			}
+			if err := c.KeyStore.DeletePersonKey(ctx, id); err != nil {
+				return nil, err
+			}
+			res.Erased = append(res.Erased, id)
+		}
+	} else {
+		res.KeysUnknown = true
 	}
 	// What lived in the blob store since the backup goes; the backup's
 	// objects come back.
@@ -419,11 +505,7 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 			return nil, err
 		}
 	}
-	res := &RestoreResult{Backup: &m, Generation: sqlstore.NewGeneration()}
 	if res.Blobs, err = regionarchive.RestoreBlobs(ctx, ds, m.Files, c.Blobs); err != nil {
-		return nil, err
-	}
-	if err := db.SetLogGeneration(ctx, res.Generation); err != nil {
 		return nil, err
 	}
 	if err := db.Integrity(ctx); err != nil {
@@ -436,6 +518,21 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 	for t, n := range m.Rows {
 		if counts[t] != n {
 			return nil, fmt.Errorf("after the restore %s holds %d rows, the manifest says %d", t, counts[t], n)
+		}
+	}
+	if err := db.SetLogGeneration(ctx, res.Generation); err != nil {
+		return nil, err
+	}
+	// People erased since the backup: hidden at once, erased again when
+	// the region starts (their sealed fields already open no more).
+	for _, id := range res.Erased {
+		if _, err := c.Store.ProfileByID(ctx, id); errors.Is(err, kurz.ErrNotFound) {
+			continue // a key without a person (a residency report's canary)
+		} else if err != nil {
+			return nil, err
+		}
+		if err := c.Privacy.EraseRestored(ctx, id); err != nil {
+			return nil, err
 		}
 	}
 	// The catalogue snapshot of the replaced database must not be loaded.

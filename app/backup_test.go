@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"kurz"
 	"kurz/app"
@@ -344,4 +346,64 @@ func TestBackupRestoreDrill(t *testing.T) {
 		p := regions.Regions["eu"].Peers["us"]
 		return p.Generation == newGen && p.LagEvents == 0
 	})
+}
+
+// TestRestoreKeepsErasures: a person erased after the backup stays
+// erased when the backup is restored in place: their restored data key is
+// destroyed again (their sealed fields open no more), they are hidden at
+// once and erased again when the region starts; the others come back.
+func TestRestoreKeepsErasures(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ctx := context.Background()
+	stay := s.signUp("staying", "staying@example.org", "1990-01-01", "DE")
+	gone := s.signUp("leaving", "leaving@example.org", "1990-01-01", "DE")
+	out, keysOut := filepath.Join(t.TempDir(), "b"), filepath.Join(t.TempDir(), "k")
+	if _, err := app.BackupRegion(ctx, s.Config, s.Cell("eu"), out, keysOut); err != nil {
+		t.Fatal(err)
+	}
+	s.login(&gone)
+	if r := s.do("DELETE", "/api/v1/me", map[string]string{"password": gone.Password}, "Authorization", "Bearer "+gone.Token); r.Status != 202 {
+		t.Fatalf("erasure: %d %s", r.Status, r.Body)
+	}
+	eu := s.Cell("eu")
+	if err := eu.Store.PutErasure(ctx, gone.ID, time.Now(), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	eu.Privacy.SweepPrivacy(ctx)
+	if _, err := eu.KeyStore.PersonKey(ctx, gone.ID); err == nil {
+		t.Fatal("the erased person's key is still there")
+	}
+	cfg := s.Config
+	if err := s.Main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := app.RestoreRegion(ctx, cfg, "eu", out, keysOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Erased) != 1 || res.Erased[0] != gone.ID || res.KeysUnknown {
+		t.Fatalf("restore: erased %v, keys unknown %v", res.Erased, res.KeysUnknown)
+	}
+	m := &app.Main{Config: cfg, Log: app.NewLogger(&logBuffer{}, slog.LevelInfo)}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	back := &server{Main: m, t: t, logs: &logBuffer{}}
+	if _, err := m.Cell("eu").KeyStore.PersonKey(ctx, gone.ID); err == nil {
+		t.Fatal("the restore brought the erased person's key back")
+	}
+	waitFor(t, "the erased person erased again", func() bool {
+		_, err := m.Cell("eu").Store.ProfileByID(ctx, gone.ID)
+		return errors.Is(err, kurz.ErrNotFound)
+	})
+	if r := back.do("GET", "/api/v1/users/leaving", nil); r.Status != 404 {
+		t.Fatalf("the erased person's profile: %d", r.Status)
+	}
+	if r := back.do("POST", "/api/v1/sessions", map[string]string{"login": "leaving", "password": gone.Password}); r.Status != 401 {
+		t.Fatalf("the erased person signs in: %d", r.Status)
+	}
+	back.login(&stay)
 }

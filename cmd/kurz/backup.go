@@ -53,5 +53,11 @@ func restoreCmd(args []string) error {
 	fmt.Printf("restored %s from backup %s of %s in %s: log head %d, %d blobs; new log generation %s (was %s): its peers drop what they hold of %s and read its log again\n",
 		r, res.Backup.ID, res.Backup.CreatedAt.Format(time.RFC3339), time.Since(start).Round(time.Millisecond), res.Backup.LogHead, res.Blobs,
 		res.Generation, res.Backup.Generation, r)
+	if len(res.Erased) > 0 {
+		fmt.Printf("%d people of the backup were erased after it: their data keys are destroyed again and their erasure runs again at start\n", len(res.Erased))
+	}
+	if res.KeysUnknown {
+		fmt.Printf("warning: region %s had no key store to compare with, so people erased after the backup came back with it: run their erasures again (README, \"Backup and restore\")\n", r)
+	}
 	return nil
 }
