@@ -301,6 +301,23 @@ type RestoreResult struct {
 	KeysUnknown bool
 }
 
+// checkFreshPostgres refuses a database that holds a region already: a
+// restore on PostgreSQL goes into a fresh one, and the old one stays
+// until the operator drops it.
+func checkFreshPostgres(ctx context.Context, dsn string, r kurz.Region) error {
+	db, err := postgres.OpenSchema(ctx, dsn, sqlstore.MigrateNone)
+	if err != nil {
+		return fmt.Errorf("region %s's database: %w", r, err)
+	}
+	defer db.Close()
+	var n int64
+	err = db.SQL().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM public_log) + (SELECT count(*) FROM videos)`).Scan(&n)
+	if err == nil && n > 0 {
+		return fmt.Errorf("region %s's database is not empty: restore into a fresh database (create one and point --db at it)", r)
+	}
+	return nil // empty, or without kurz's tables yet
+}
+
 // currentKeyIDs lists whose data keys region r's key store holds now; nil
 // if there is no key store to ask (a lost machine).
 func currentKeyIDs(ctx context.Context, cfg Config, r kurz.Region, keysDir string) (map[string]bool, error) {
@@ -418,6 +435,11 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 		}
 	} else if exists(filepath.Join(keysDir, "kek.next")) {
 		return nil, fmt.Errorf("a KEK rotation of %s is under way: run kurz keys rotate --region %s to its end first", r, r)
+	}
+	if m.Store == "postgres" {
+		if err := checkFreshPostgres(ctx, cfg.DB[r], r); err != nil {
+			return nil, err
+		}
 	}
 	// Whose keys the region holds now: a person in the backup whose key
 	// is gone since was erased after it, and stays erased.

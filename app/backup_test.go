@@ -17,8 +17,10 @@ import (
 
 	"kurz"
 	"kurz/app"
+	"kurz/blob/s3blob"
 	"kurz/internal/mediatest"
 	"kurz/internal/pgtest"
+	"kurz/internal/s3test"
 	"kurz/regionarchive"
 	"kurz/sqlstore"
 )
@@ -378,6 +380,13 @@ func TestRestoreKeepsErasures(t *testing.T) {
 	if err := s.Main.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if os.Getenv("KURZ_TEST_STORE") == "postgres" {
+		// PostgreSQL is restored into a fresh database (README).
+		if _, err := app.RestoreRegion(ctx, cfg, "eu", out, keysOut); err == nil || !strings.Contains(err.Error(), "restore into a fresh database") {
+			t.Fatalf("restore into the used database: %v", err)
+		}
+		cfg.DB = map[kurz.Region]string{"eu": pgtest.NewDatabase(t), "us": cfg.DB["us"], "sg": cfg.DB["sg"]}
+	}
 	res, err := app.RestoreRegion(ctx, cfg, "eu", out, keysOut)
 	if err != nil {
 		t.Fatal(err)
@@ -406,4 +415,47 @@ func TestRestoreKeepsErasures(t *testing.T) {
 		t.Fatalf("the erased person signs in: %d", r.Status)
 	}
 	back.login(&stay)
+}
+
+// TestBackupToObjectStorage: a backup's two targets may be S3 prefixes (a
+// real S3 server); the keys prefix may not lie under the data prefix of
+// the same bucket; a restore reads both back into fresh stores.
+func TestBackupToObjectStorage(t *testing.T) {
+	srv := s3test.Start(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.Access)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.Secret)
+	s := newServer(t)
+	ctx := context.Background()
+	a := s.signUp("objectstored", "objectstored@example.org", "1990-01-01", "DE")
+	data, keys := srv.Bucket(t, "backups/eu"), srv.Bucket(t, "keys/eu")
+	inside := data
+	inside.Prefix = "backups/eu/keys"
+	if _, err := app.BackupRegion(ctx, s.Config, s.Cell("eu"), srv.URL(data), srv.URL(inside)); err == nil || !strings.Contains(err.Error(), "--keys-out must be a target of its own") {
+		t.Fatalf("keys under the data prefix: %v", err)
+	}
+	res, err := app.BackupRegion(ctx, s.Config, s.Cell("eu"), srv.URL(data), srv.URL(keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3blob.New(data).Stat(ctx, "kek"); err == nil {
+		t.Fatal("the KEK is in the data bucket")
+	}
+	cfg := s.Config
+	cfg.DataDir, cfg.KeysDir = t.TempDir(), ""
+	cfg.DB = map[kurz.Region]string{}
+	if os.Getenv("KURZ_TEST_STORE") == "postgres" {
+		cfg.DB["eu"] = pgtest.NewDatabase(t)
+	}
+	rr, err := app.RestoreRegion(ctx, cfg, "eu", srv.URL(data), srv.URL(keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := app.OpenRegion(ctx, cfg, "eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p, err := c.Store.ProfileByID(ctx, a.ID); err != nil || p.Handle != "objectstored" || rr.Backup.ID != res.Data.ID {
+		t.Fatalf("restored from object storage: %+v %v", p, err)
+	}
 }
