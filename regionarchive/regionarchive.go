@@ -7,6 +7,9 @@
 // and blobs into the sealed tar, and the import reads it twice (verify,
 // then restore) rather than unpacking it.
 //
+// It also holds the layout of a backup ("kurz backup", backup.go): the
+// same table format, unsealed, in a data target and a keys target apart.
+//
 // It imports the root package, blob and sqlstore; the commands in package
 // app decide what goes in.
 package regionarchive
