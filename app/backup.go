@@ -207,7 +207,7 @@ func BackupRegion(ctx context.Context, cfg Config, c *region.Region, out, keysOu
 	m := &regionarchive.BackupManifest{Format: regionarchive.BackupFormat, ID: sqlstore.NewGeneration(), Region: c.Region, CreatedAt: now,
 		Schema: schema, Store: db.Dialect(), Generation: gen}
 	if db.Dialect() == "sqlite" {
-		err = snapshotSQLite(ctx, db, dt, m)
+		err = snapshotSQLite(ctx, filepath.Join(cfg.DataDir, string(c.Region), "kurz.db"), dt, m)
 	} else {
 		m.Rows, err = dt.DumpTables(ctx, "db", db, tables, func(table string, cols []string, row []any) {
 			if table == "public_log" && len(cols) > 0 && cols[0] == "seq" {
@@ -243,10 +243,10 @@ func BackupRegion(ctx context.Context, cfg Config, c *region.Region, out, keysOu
 	return &BackupResult{Data: m, Keys: km}, nil
 }
 
-// snapshotSQLite copies the database with VACUUM INTO into a folder of
+// snapshotSQLite copies the database at dbPath with VACUUM INTO into a folder of
 // its own (beside the data target when it is a folder), checks the copy
 // and counts its rows, then writes it to the target as kurz.db.
-func snapshotSQLite(ctx context.Context, db *sqlstore.DB, dt *regionarchive.BackupTarget, m *regionarchive.BackupManifest) error {
+func snapshotSQLite(ctx context.Context, dbPath string, dt *regionarchive.BackupTarget, m *regionarchive.BackupManifest) error {
 	base := ""
 	if d, ok := dt.Store.(*blob.Dir); ok {
 		base = d.Root
@@ -257,14 +257,14 @@ func snapshotSQLite(ctx context.Context, db *sqlstore.DB, dt *regionarchive.Back
 	}
 	defer os.RemoveAll(tmp)
 	path := filepath.Join(tmp, "kurz.db")
-	if err := db.SnapshotInto(ctx, path); err != nil {
+	if err := sqlite.Snapshot(ctx, dbPath, path); err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	snap, err := sqlite.OpenSchema(ctx, path, sqlstore.MigrateNone)
 	if err != nil {
 		return err
 	}
-	err = snap.Integrity(ctx)
+	err = sqlite.Check(ctx, snap)
 	if err == nil {
 		m.Rows, err = snap.TableCounts(ctx)
 	}
@@ -530,8 +530,10 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 	if res.Blobs, err = regionarchive.RestoreBlobs(ctx, ds, m.Files, c.Blobs); err != nil {
 		return nil, err
 	}
-	if err := db.Integrity(ctx); err != nil {
-		return nil, err
+	if m.Store == "sqlite" {
+		if err := sqlite.Check(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	counts, err := db.TableCounts(ctx)
 	if err != nil {
