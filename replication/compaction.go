@@ -66,6 +66,11 @@ func (c *Service) compactLoop(ctx context.Context) {
 		} else if n > 0 {
 			c.Log.Info("compacted the public log", "dropped", n, "horizon", h)
 		}
+		if s, ok := c.Store.(Generations); ok {
+			if _, err := s.ForgetDeliveredDeltas(ctx, c.Now().Add(-DeltaKeep)); err != nil {
+				c.Log.Warn("forgetting delivered deltas", "err", err)
+			}
+		}
 	}
 }
 
@@ -241,7 +246,16 @@ type Generations interface {
 	LogGeneration(ctx context.Context) (string, error)
 	PeerGeneration(ctx context.Context, peer kurz.Region) (string, error)
 	SetPeerGeneration(ctx context.Context, peer kurz.Region, g string) error
+	// ResendDeltas queues again the counter deltas delivered to peer.
+	ResendDeltas(ctx context.Context, peer kurz.Region) (int64, error)
+	// ForgetDeliveredDeltas drops the deltas delivered before t.
+	ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, error)
 }
+
+// DeltaKeep is how long delivered counter deltas are kept: a peer
+// restored from a backup younger than that is sent again the likes,
+// views and follows of this region's people that it lost.
+const DeltaKeep = 35 * 24 * time.Hour
 
 // Generation is the generation of the region's own public log, sent with
 // every log answer ("" for a store without generations).
@@ -304,6 +318,13 @@ func (c *Service) checkGeneration(ctx context.Context, peer kurz.Region, pos int
 			return false, err
 		}
 	}
+	// The counters the peer lost with its restore: every delta still
+	// kept goes again, and the peer applies the keys it does not know.
+	resent, err := s.ResendDeltas(ctx, peer)
+	if err != nil {
+		return false, err
+	}
+	c.LogNotify()
 	c.dropFromIndex(peer)
 	c.posMu.Lock()
 	c.pos[peer], c.resyncTo[peer], c.gen[peer] = 0, out.Head, out.Generation
@@ -318,7 +339,7 @@ func (c *Service) checkGeneration(ctx context.Context, peer kurz.Region, pos int
 		c.Log.Warn("checkpoint after dropping replicas", "err", err)
 	}
 	c.Log.Warn("a peer region's log went back (restored from a backup): dropping what is held of it and reading its log again from the start",
-		"peer", peer, "old_generation", known, "new_generation", out.Generation, "applied_seq", pos, "peer_head_seq", out.Head)
+		"peer", peer, "old_generation", known, "new_generation", out.Generation, "applied_seq", pos, "peer_head_seq", out.Head, "deltas_resent", resent)
 	return true, nil
 }
 

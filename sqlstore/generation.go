@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"kurz"
 )
@@ -58,6 +59,28 @@ func (db *DB) SetPeerGeneration(ctx context.Context, peer kurz.Region, g string)
 	_, err := db.write.ExecContext(ctx, `INSERT INTO peer_generations (region, generation) VALUES ($1, $2)
 		ON CONFLICT (region) DO UPDATE SET generation = excluded.generation`, string(peer), g)
 	return db.wrap(err)
+}
+
+// ResendDeltas puts the deltas delivered to region r back on the queue
+// (r was restored from a backup and may have lost them; it applies each
+// key once) and returns how many.
+func (db *DB) ResendDeltas(ctx context.Context, r kurz.Region) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE deltas_out SET delivered_at = NULL WHERE region = $1 AND delivered_at IS NOT NULL`, string(r))
+	if err != nil {
+		return 0, db.wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// ForgetDeliveredDeltas deletes the deltas delivered before t.
+func (db *DB) ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM deltas_out WHERE delivered_at < $1`, ms(t))
+	if err != nil {
+		return 0, db.wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // Dialect names the store's dialect ("sqlite" or "postgres").

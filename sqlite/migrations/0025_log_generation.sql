@@ -14,3 +14,9 @@ CREATE TABLE peer_generations (
     region     TEXT PRIMARY KEY,
     generation TEXT NOT NULL
 );
+
+-- class: regional-operational. When a queued counter delta was delivered
+-- (NULL: not yet). Delivered deltas are kept a while, so that a region
+-- restored from a backup is sent again those it lost (it applies each key
+-- once).
+ALTER TABLE deltas_out ADD COLUMN delivered_at INTEGER;
