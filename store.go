@@ -156,6 +156,8 @@ type Queries interface {
 
 	QueueDelta(ctx context.Context, d *Delta) error
 	PendingDeltas(ctx context.Context, limit int) ([]*Delta, error)
+	// DeleteDelta takes a delivered delta off the queue (the store may
+	// keep it a while as delivered, to send again to a restored region).
 	DeleteDelta(ctx context.Context, key string) error
 	// MarkDeltaApplied records an incoming delta's key; false means it was
 	// applied before.

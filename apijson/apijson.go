@@ -93,6 +93,9 @@ type Region struct {
 	Hosted bool                                   `json:"hosted"`
 	LogSeq int64                                  `json:"log_seq"`
 	Peers  map[kurz.Region]replication.PeerHealth `json:"peers"`
+	// Generation is the generation of the region's own log (new with
+	// every restore); each peer's entry names the one it has applied.
+	Generation string `json:"generation,omitempty"`
 }
 
 // Export is an export being made; GET /api/v1/me/exports/{id}

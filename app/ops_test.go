@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -175,7 +176,12 @@ func TestMigrateIsExplicit(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
 	olderRegion(t, data)
-	known := len(mustGlob(t, sqlite.Dialect.Migrations))
+	// The versions are the files' numbers (a number may be skipped while
+	// branches that hold it land).
+	names := mustGlob(t, sqlite.Dialect.Migrations)
+	sort.Strings(names)
+	num := func(n string) int { v, _ := strconv.Atoi(strings.SplitN(n, "_", 2)[0]); return v }
+	known, older := num(names[len(names)-1]), num(names[len(names)-2])
 
 	out, err := runKurz(t, "serve", "--data", data, "--addr", freeAddr(t))
 	if err == nil || !strings.Contains(out, "schema is behind") || !strings.Contains(out, "kurz migrate") {
@@ -186,11 +192,11 @@ func TestMigrateIsExplicit(t *testing.T) {
 		t.Fatalf("admin command on an older database: %v\n%s", err, out)
 	}
 	out, err = runKurz(t, "migrate", "--check", "--regions", "eu", "--data", data)
-	if err == nil || !strings.Contains(out, fmt.Sprintf("region eu, main database: schema %d, this kurz needs %d", known-1, known)) {
+	if err == nil || !strings.Contains(out, fmt.Sprintf("region eu, main database: schema %d, this kurz needs %d", older, known)) {
 		t.Fatalf("migrate --check: %v\n%s", err, out)
 	}
 	out, err = runKurz(t, "migrate", "--regions", "eu", "--data", data)
-	if err != nil || !strings.Contains(out, fmt.Sprintf("region eu, main database: migrated from schema %d to %d", known-1, known)) {
+	if err != nil || !strings.Contains(out, fmt.Sprintf("region eu, main database: migrated from schema %d to %d", older, known)) {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
 	out, err = runKurz(t, "migrate", "--check", "--regions", "eu", "--data", data)

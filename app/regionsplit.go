@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"filippo.io/age"
@@ -20,7 +18,6 @@ import (
 	"kurz/region"
 	"kurz/regionarchive"
 	"kurz/replication"
-	"kurz/sqlite"
 	"kurz/sqlstore"
 )
 
@@ -50,7 +47,7 @@ import (
 // archive is made is lost and can be asked for again.
 
 // excluded are the tables a region archive never carries.
-var excluded = map[string]bool{"replicas": true, "log_positions": true, "handle_claims": true, "email_claims": true}
+var excluded = map[string]bool{"replicas": true, "log_positions": true, "peer_generations": true, "handle_claims": true, "email_claims": true}
 
 // blobPrefixes are the blob keys a region archive carries.
 var blobPrefixes = []string{"media", "originals", "exports", "uploads"}
@@ -58,24 +55,17 @@ var blobPrefixes = []string{"media", "originals", "exports", "uploads"}
 // ArchiveTables lists the tables a region archive carries, parents before
 // children (the order the migrations create them in).
 func ArchiveTables() ([]string, int, error) {
-	names, err := fs.Glob(sqlite.Dialect.Migrations, "*.sql")
+	all, schema, err := allTables()
 	if err != nil {
 		return nil, 0, err
 	}
-	sort.Strings(names)
 	var out []string
-	for _, n := range names {
-		b, err := fs.ReadFile(sqlite.Dialect.Migrations, n)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, m := range createRE.FindAllStringSubmatch(string(b), -1) {
-			if !excluded[m[1]] {
-				out = append(out, m[1])
-			}
+	for _, t := range all {
+		if !excluded[t] {
+			out = append(out, t)
 		}
 	}
-	return out, len(names), nil
+	return out, schema, nil
 }
 
 // ExportConfig is the link configuration an archive carries: no secrets.

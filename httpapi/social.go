@@ -401,7 +401,8 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
 		staff := viewer != nil && c.IsStaff(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy)
-		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: c.Replication.HealthFor(staff)}
+		gen, _ := c.Replication.Generation(r.Context())
+		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: c.Replication.HealthFor(staff), Generation: gen}
 	}
 	writeJSON(w, http.StatusOK, apijson.Regions{Regions: out})
 }

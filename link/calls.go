@@ -187,6 +187,12 @@ type LogSinceResponse struct {
 	// horizon: removals after it may be gone from the log, so the reader
 	// drops what it holds of the region and reads from the start.
 	Behind bool `json:"behind,omitempty"`
+	// Generation names this incarnation of the log: a random ID made with
+	// the log and made anew by every restore of the region. A reader that
+	// sees it change (the log may have gone back and taken other entries
+	// under the same numbers) drops what it holds of the region and reads
+	// from the start. Empty from a kurz without generations.
+	Generation string `json:"generation,omitempty"`
 }
 
 // CounterDelta is an anonymous change of a public counter, applied once

@@ -614,6 +614,22 @@ func (c *Service) RequestErasure(ctx context.Context, viewer *kurz.Profile, pass
 	return runAt, err
 }
 
+// EraseRestored schedules at once the erasure of a person whom a restore
+// brought back although their data key had been destroyed after the
+// backup (they were erased meanwhile): hidden everywhere now (their
+// public records leave the log), erased again by the next sweep.
+func (c *Service) EraseRestored(ctx context.Context, userID string) error {
+	now := c.Now().UTC()
+	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+		if err := q.PutErasure(ctx, userID, now, now); err != nil {
+			return err
+		}
+		return c.setHidden(ctx, tx, q, userID)
+	})
+	c.LogNotify()
+	return err
+}
+
 // CancelErasure withdraws a pending erasure and shows the account again.
 func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error {
 	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {

@@ -7,6 +7,9 @@
 // and blobs into the sealed tar, and the import reads it twice (verify,
 // then restore) rather than unpacking it.
 //
+// It also holds the layout of a backup ("kurz backup", backup.go): the
+// same table format, unsealed, in a data target and a keys target apart.
+//
 // It imports the root package, blob and sqlstore; the commands in package
 // app decide what goes in.
 package regionarchive
@@ -130,11 +133,11 @@ func Export(ctx context.Context, src Source, w io.Writer, recipient age.Recipien
 		return nil, err
 	}
 	st := &sealedTar{tw: tar.NewWriter(aw), m: m}
-	if err := dumpTables(ctx, st, "db", src.DB, src.Tables, m.Rows); err != nil {
+	if err := dumpTables(ctx, st.add, "db", src.DB, src.Tables, m.Rows, nil); err != nil {
 		return nil, err
 	}
 	keyRows := map[string]int64{}
-	if err := dumpTables(ctx, st, "keys", src.Keys, []string{"person_keys"}, keyRows); err != nil {
+	if err := dumpTables(ctx, st.add, "keys", src.Keys, []string{"person_keys"}, keyRows, nil); err != nil {
 		return nil, err
 	}
 	m.KeyRows = keyRows["person_keys"]
@@ -193,9 +196,11 @@ func exportBlob(ctx context.Context, st *sealedTar, s blob.Store, key string) er
 	return st.addStream("blobs/"+key, fi.Size(), obj)
 }
 
-// dumpTables writes each table as parts of JSON lines: the first line the
-// column names, then one array of values per row (bytes as {"b":base64}).
-func dumpTables(ctx context.Context, st *sealedTar, dir string, db *sqlstore.DB, tables []string, counts map[string]int64) error {
+// dumpTables writes each table as parts of JSON lines through add: the
+// first line the column names, then one array of values per row (bytes as
+// {"b":base64}). seen, if set, is shown every row too.
+func dumpTables(ctx context.Context, add func(name string, b []byte) error, dir string, db *sqlstore.DB, tables []string, counts map[string]int64,
+	seen func(table string, cols []string, row []any)) error {
 	var buf bytes.Buffer
 	var cur string
 	part := 0
@@ -204,7 +209,7 @@ func dumpTables(ctx context.Context, st *sealedTar, dir string, db *sqlstore.DB,
 			return nil
 		}
 		part++
-		err := st.add(fmt.Sprintf("%s/%s.%04d.jsonl", dir, cur, part), buf.Bytes())
+		err := add(fmt.Sprintf("%s/%s.%04d.jsonl", dir, cur, part), buf.Bytes())
 		buf.Reset()
 		return err
 	}
@@ -215,6 +220,9 @@ func dumpTables(ctx context.Context, st *sealedTar, dir string, db *sqlstore.DB,
 				return err
 			}
 			cur, part = table, 0
+		}
+		if seen != nil {
+			seen(table, cols, row)
 		}
 		if buf.Len() == 0 {
 			header, _ = json.Marshal(cols)

@@ -11,6 +11,7 @@ import (
 	"kurz"
 	"kurz/catalog"
 	"kurz/cell"
+	"kurz/link"
 )
 
 // TombstoneTTL is how long compaction keeps a "gone" entry in the public
@@ -64,6 +65,11 @@ func (c *Service) compactLoop(ctx context.Context) {
 			c.Log.Warn("compacting the public log", "err", err)
 		} else if n > 0 {
 			c.Log.Info("compacted the public log", "dropped", n, "horizon", h)
+		}
+		if s, ok := c.Store.(Generations); ok {
+			if _, err := s.ForgetDeliveredDeltas(ctx, c.Now().Add(-DeltaKeep)); err != nil {
+				c.Log.Warn("forgetting delivered deltas", "err", err)
+			}
 		}
 	}
 }
@@ -231,4 +237,121 @@ func (c *Service) saveSnapshot() {
 		os.Remove(tmp)
 		c.Log.Warn("writing the catalogue snapshot", "err", err)
 	}
+}
+
+// Generations is what a store offers for log generations (sqlstore.DB
+// does): the region's own, made on first use, and the one of each peer's
+// log it has applied.
+type Generations interface {
+	LogGeneration(ctx context.Context) (string, error)
+	PeerGeneration(ctx context.Context, peer kurz.Region) (string, error)
+	SetPeerGeneration(ctx context.Context, peer kurz.Region, g string) error
+	// ResendDeltas queues again the counter deltas delivered to peer.
+	ResendDeltas(ctx context.Context, peer kurz.Region) (int64, error)
+	// ForgetDeliveredDeltas drops the deltas delivered before t.
+	ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, error)
+}
+
+// DeltaKeep is how long delivered counter deltas are kept: a peer
+// restored from a backup younger than that is sent again the likes,
+// views and follows of this region's people that it lost.
+const DeltaKeep = 35 * 24 * time.Hour
+
+// Generation is the generation of the region's own public log, sent with
+// every log answer ("" for a store without generations).
+func (c *Service) Generation(ctx context.Context) (string, error) {
+	if g := c.ownGen.Load(); g != nil {
+		return *g, nil
+	}
+	s, ok := c.Store.(Generations)
+	if !ok {
+		return "", nil
+	}
+	g, err := s.LogGeneration(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.ownGen.Store(&g)
+	return g, nil
+}
+
+// checkGeneration compares a log answer of peer with what this region
+// has applied: a generation other than the one recorded, or a head below
+// the position applied, means the peer's log went back (it was restored
+// from a backup) and may carry other entries under the numbers already
+// read. Then everything held of the peer goes (replicas, position,
+// catalogue entries, edge copies) and its log is read again from the
+// start, with a WARN naming both generations. It reports whether it did.
+func (c *Service) checkGeneration(ctx context.Context, peer kurz.Region, pos int64, out *link.LogSinceResponse) (bool, error) {
+	s, ok := c.Store.(Generations)
+	if !ok {
+		return false, nil
+	}
+	known, err := s.PeerGeneration(ctx, peer)
+	if err != nil {
+		return false, err
+	}
+	changed := out.Generation != "" && known != "" && known != out.Generation
+	if !changed && out.Head >= pos {
+		if out.Generation != "" && known != out.Generation {
+			// First contact, or the first since generations exist.
+			if err := s.SetPeerGeneration(ctx, peer, out.Generation); err != nil {
+				return false, err
+			}
+		}
+		if out.Generation != "" {
+			c.posMu.Lock()
+			c.gen[peer] = out.Generation
+			c.posMu.Unlock()
+		}
+		return false, nil
+	}
+	cp, err := c.compactor()
+	if err != nil {
+		return false, err
+	}
+	if _, err := cp.DropReplicas(ctx, peer); err != nil {
+		return false, err
+	}
+	if out.Generation != "" {
+		if err := s.SetPeerGeneration(ctx, peer, out.Generation); err != nil {
+			return false, err
+		}
+	}
+	// The counters the peer lost with its restore: every delta still
+	// kept goes again, and the peer applies the keys it does not know.
+	resent, err := s.ResendDeltas(ctx, peer)
+	if err != nil {
+		return false, err
+	}
+	c.LogNotify()
+	c.dropFromIndex(peer)
+	c.posMu.Lock()
+	c.pos[peer], c.resyncTo[peer], c.gen[peer] = 0, out.Head, out.Generation
+	c.posMu.Unlock()
+	c.healthMu.Lock()
+	h := c.health[peer]
+	h.Seq, h.Head, h.LagEvents, h.Generation, h.Resyncing = 0, out.Head, out.Head, out.Generation, true
+	c.health[peer] = h
+	c.healthMu.Unlock()
+	// Removed replicas must not live on in the write-ahead log.
+	if err := c.Store.Checkpoint(ctx); err != nil {
+		c.Log.Warn("checkpoint after dropping replicas", "err", err)
+	}
+	c.Log.Warn("a peer region's log went back (restored from a backup): dropping what is held of it and reading its log again from the start",
+		"peer", peer, "old_generation", known, "new_generation", out.Generation, "applied_seq", pos, "peer_head_seq", out.Head, "deltas_resent", resent)
+	return true, nil
+}
+
+// generationChanged records the generation of peer's log that this
+// node's catalogue follows and reports whether it changed.
+func (c *Service) generationChanged(peer kurz.Region, g string) bool {
+	if g == "" {
+		return false
+	}
+	c.posMu.Lock()
+	defer c.posMu.Unlock()
+	old := c.gen[peer]
+	c.gen[peer] = g
+	return old != "" && old != g
 }

@@ -37,11 +37,16 @@ type Service struct {
 	resyncTo map[kurz.Region]int64
 	// ownSeq is how far the catalogue has applied the region's own log.
 	ownSeq atomic.Int64
+	// gen is the generation of each peer's log this node's catalogue
+	// holds; ownGen the region's own (it changes only by a restore, with
+	// every node stopped).
+	gen    map[kurz.Region]string
+	ownGen atomic.Pointer[string]
 }
 
 // New returns the replication service of region c.
 func New(c *cell.Cell) *Service {
-	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}, pos: map[kurz.Region]int64{}, resyncTo: map[kurz.Region]int64{}}
+	s := &Service{Cell: c, health: map[kurz.Region]PeerHealth{}, pos: map[kurz.Region]int64{}, resyncTo: map[kurz.Region]int64{}, gen: map[kurz.Region]string{}}
 	for _, r := range c.Regions {
 		if r != c.Region {
 			s.health[r] = PeerHealth{} // not reached yet
@@ -121,6 +126,12 @@ func (c *Service) leadPeer(ctx context.Context, peer kurz.Region) {
 				continue
 			}
 		}
+		if err == nil {
+			var again bool
+			if again, err = c.checkGeneration(ctx, peer, pos, out); err == nil && again {
+				continue
+			}
+		}
 		if err != nil {
 			if errors.Is(err, link.ErrForeignID) {
 				// Signed, so the peer (or its key) said it: worth a look.
@@ -193,7 +204,7 @@ func (c *Service) catchUp(ctx context.Context, peer kurz.Region, pos int64) {
 		if err == nil {
 			err = checkPeerEntries(peer, out.Entries)
 		}
-		if err == nil && out.Behind {
+		if err == nil && (out.Behind || c.generationChanged(peer, out.Generation) || out.Head < have) {
 			// The leader re-reads the peer; this node's catalogue follows.
 			c.dropFromIndex(peer)
 			c.posMu.Lock()
@@ -314,8 +325,14 @@ func (c *Service) loadIndex(ctx context.Context) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
+		gen := ""
+		if s, ok := c.Store.(Generations); ok {
+			if gen, err = s.PeerGeneration(ctx, r); err != nil {
+				return 0, err
+			}
+		}
 		c.posMu.Lock()
-		c.pos[r] = pos
+		c.pos[r], c.gen[r] = pos, gen
 		c.posMu.Unlock()
 	}
 	for _, kind := range []string{"profile", "video"} {
@@ -372,7 +389,10 @@ func (c *Service) peerDown(peer kurz.Region, err error) {
 func (c *Service) peerUp(peer kurz.Region, seq, head int64, last *kurz.LogEntry) {
 	c.healthMu.Lock()
 	was := c.health[peer]
-	h := PeerHealth{Up: true, Seq: seq, Head: max(head, seq), LagEvents: max(head-seq, 0), At: c.Now()}
+	c.posMu.Lock()
+	gen, resyncing := c.gen[peer], c.resyncTo[peer] > seq
+	c.posMu.Unlock()
+	h := PeerHealth{Up: true, Seq: seq, Head: max(head, seq), LagEvents: max(head-seq, 0), At: c.Now(), Generation: gen, Resyncing: resyncing}
 	if last != nil && h.LagEvents > 0 {
 		h.LagSeconds = c.Now().Sub(last.CreatedAt).Seconds()
 	}
@@ -395,6 +415,12 @@ type PeerHealth struct {
 	LagSeconds float64   `json:"lag_seconds"`
 	At         time.Time `json:"last_contact"`
 	Reason     string    `json:"reason,omitempty"`
+	// Generation is the generation of the peer's log applied here;
+	// Resyncing says its log is being read again from the start (after a
+	// restore of the peer, or falling behind its compaction), so what is
+	// held of it is incomplete until LagEvents reaches 0.
+	Generation string    `json:"generation,omitempty"`
+	Resyncing  bool      `json:"resyncing,omitempty"`
 	DownSince  time.Time `json:"down_since,omitzero"`
 }
 
@@ -590,7 +616,11 @@ func (c *Service) RegisterLink(m *link.Mux) {
 					if err != nil {
 						return nil, err
 					}
-					return &link.LogSinceResponse{Entries: []*kurz.LogEntry{}, Head: head, Behind: true}, nil
+					gen, err := c.Generation(ctx)
+					if err != nil {
+						return nil, err
+					}
+					return &link.LogSinceResponse{Entries: []*kurz.LogEntry{}, Head: head, Behind: true, Generation: gen}, nil
 				}
 			}
 		}
@@ -605,7 +635,11 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		if err != nil {
 			return nil, err
 		}
-		return &link.LogSinceResponse{Entries: entries, Head: head}, nil
+		gen, err := c.Generation(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &link.LogSinceResponse{Entries: entries, Head: head, Generation: gen}, nil
 	})
 	link.Handle(m, link.RouteApplyDeltas, func(ctx context.Context, from kurz.Region, in *link.ApplyDeltasRequest) (*link.Empty, error) {
 		return nil, c.applyDeltas(ctx, *in)

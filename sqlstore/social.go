@@ -233,11 +233,14 @@ func (q queries) PendingDeltas(ctx context.Context, limit int) ([]*kurz.Delta, e
 		err := r.Scan(&d.Key, &region, &d.ObjectID, &d.Field, &d.Delta, &at)
 		d.Region, d.CreatedAt = kurz.Region(region), fromMS(at)
 		return &d, err
-	}, `SELECT key, region, object_id, field, delta, created_at FROM deltas_out ORDER BY created_at LIMIT $1`, limit)
+	}, `SELECT key, region, object_id, field, delta, created_at FROM deltas_out WHERE delivered_at IS NULL ORDER BY created_at LIMIT $1`, limit)
 }
 
+// DeleteDelta takes a delivered delta off the queue. The row stays,
+// marked delivered, until ForgetDeliveredDeltas: a region restored from
+// a backup is sent it again (ResendDeltas).
 func (q queries) DeleteDelta(ctx context.Context, key string) error {
-	return q.exec(ctx, `DELETE FROM deltas_out WHERE key = $1`, key)
+	return q.exec(ctx, `UPDATE deltas_out SET delivered_at = $2 WHERE key = $1`, key, ms(time.Now()))
 }
 
 func (q queries) MarkDeltaApplied(ctx context.Context, key string, at time.Time) (bool, error) {

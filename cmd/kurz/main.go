@@ -61,6 +61,10 @@ func run(args []string) error {
 		return logCmd(args[1:])
 	case "region":
 		return regionCmd(args[1:])
+	case "backup":
+		return backupCmd(args[1:])
+	case "restore":
+		return restoreCmd(args[1:])
 	case "config":
 		if len(args) > 1 && args[1] == "example" {
 			fmt.Print(exampleConfig)
@@ -90,6 +94,11 @@ const usage = `usage:
   kurz privacy verify-audit --region R                  verify the access audit log's hash chain
   kurz keys rotate --region R [--batch N] [--pause D]   re-wrap every data key under a new KEK while serving; resumable
   kurz log compact --region R                           keep the latest public-log entry per object (also done hourly)
+  kurz backup --region R --out DIR|s3://… --keys-out DIR2|s3://…
+                                                        online snapshot of a running region: database, blobs; its key
+                                                        store and KEK to the separate keys target
+  kurz restore --region R --from DIR --keys-from DIR2   put a backup back (the region stopped); its log gets a new
+                                                        generation, so its peers drop what they hold of it and re-read it
   kurz region keygen|export|import|detach …             split a region off to another operator (kurz region help)
 The admin and privacy commands take --data and --db like serve.`
 

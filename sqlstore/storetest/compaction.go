@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -145,5 +146,78 @@ func testDetachRegion(t *testing.T, s kurz.Store) {
 	}
 	if got := must(s.ProfileByID(ctx(), p.ID))(t); got.Following != 1 {
 		t.Fatalf("following counter after detach = %d", got.Following)
+	}
+}
+
+// generations is what a region's store offers for log generations.
+type generations interface {
+	LogGeneration(ctx context.Context) (string, error)
+	SetLogGeneration(ctx context.Context, g string) error
+	PeerGeneration(ctx context.Context, peer kurz.Region) (string, error)
+	SetPeerGeneration(ctx context.Context, peer kurz.Region, g string) error
+	ResendDeltas(ctx context.Context, peer kurz.Region) (int64, error)
+	ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, error)
+}
+
+// testLogGenerations: the log's generation is made once and kept until a
+// restore sets another; a peer's generation survives dropping its
+// replicas (a re-sync) and is per peer.
+func testLogGenerations(t *testing.T, s kurz.Store) {
+	if r, ok := s.(recStore); ok {
+		s = r.s
+	}
+	g, ok := s.(generations)
+	if !ok {
+		t.Fatal("the store has no log generations")
+	}
+	first := must(g.LogGeneration(ctx()))(t)
+	if again := must(g.LogGeneration(ctx()))(t); len(first) != 32 || again != first {
+		t.Fatalf("generation %q, then %q", first, again)
+	}
+	noErr(t, g.SetLogGeneration(ctx(), "restored"))
+	if got := must(g.LogGeneration(ctx()))(t); got != "restored" {
+		t.Fatalf("after a restore: %q", got)
+	}
+	if got := must(g.PeerGeneration(ctx(), "us"))(t); got != "" {
+		t.Fatalf("an unknown peer's generation: %q", got)
+	}
+	noErr(t, g.SetPeerGeneration(ctx(), "us", "one"))
+	noErr(t, g.SetPeerGeneration(ctx(), "us", "two"))
+	noErr(t, g.SetPeerGeneration(ctx(), "sg", "three"))
+	must(asCompactor(t, s).DropReplicas(ctx(), "us"))(t)
+	if us, sg := must(g.PeerGeneration(ctx(), "us"))(t), must(g.PeerGeneration(ctx(), "sg"))(t); us != "two" || sg != "three" {
+		t.Fatalf("peer generations: us %q, sg %q", us, sg)
+	}
+
+	// Delivered deltas are kept: a restored peer is sent its own again.
+	for i, r := range []kurz.Region{"us", "us", "sg"} {
+		noErr(t, s.QueueDelta(ctx(), &kurz.Delta{Key: fmt.Sprint("d", i), Region: r, ObjectID: string(r) + "_v", Field: "likes", Delta: 1, CreatedAt: at(i)}))
+	}
+	for _, k := range []string{"d0", "d2"} {
+		noErr(t, s.DeleteDelta(ctx(), k))
+	}
+	pendingKeys := func() (keys []string) {
+		for _, d := range must(s.PendingDeltas(ctx(), 10))(t) {
+			keys = append(keys, d.Key)
+		}
+		return keys
+	}
+	if got := pendingKeys(); !slices.Equal(got, []string{"d1"}) {
+		t.Fatalf("pending after delivery: %v", got)
+	}
+	if n := must(g.ResendDeltas(ctx(), "us"))(t); n != 1 {
+		t.Fatalf("ResendDeltas(us) = %d, want 1", n)
+	}
+	if got := pendingKeys(); !slices.Equal(got, []string{"d0", "d1"}) {
+		t.Fatalf("pending after ResendDeltas(us): %v", got)
+	}
+	if n := must(g.ForgetDeliveredDeltas(ctx(), time.Now().Add(-time.Hour)))(t); n != 0 {
+		t.Fatalf("forgot %d deltas delivered within the hour", n)
+	}
+	if n := must(g.ForgetDeliveredDeltas(ctx(), time.Now().Add(time.Hour)))(t); n != 1 {
+		t.Fatalf("ForgetDeliveredDeltas = %d, want 1 (sg's)", n)
+	}
+	if n := must(g.ResendDeltas(ctx(), "sg"))(t); n != 0 {
+		t.Fatalf("a forgotten delta was sent again: %d", n)
 	}
 }

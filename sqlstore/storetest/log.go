@@ -24,6 +24,7 @@ var logTests = []test{
 	{"CompactLog", testCompactLog},
 	{"DropReplicas", testDropReplicas},
 	{"DetachRegion", testDetachRegion},
+	{"LogGenerations", testLogGenerations},
 }
 
 func appendLog(t *testing.T, q kurz.Queries, kind, id string, n int) *kurz.LogEntry {
