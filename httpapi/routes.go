@@ -13,6 +13,7 @@ import (
 	"kurz/apijson"
 	"kurz/discoverapi"
 	"kurz/feedjson"
+	"kurz/inboxapi"
 	"kurz/media"
 	"kurz/privacy"
 	"kurz/safety"
@@ -96,7 +97,24 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(s.trustRoutes(), s.discoverRoutes()...)...)
+	}, append(append(s.trustRoutes(), s.discoverRoutes()...), s.inboxRoutes()...)...)
+}
+
+// inboxRoutes are package inboxapi's: the inbox, my reports and the
+// appeal page's question.
+func (s *Server) inboxRoutes() (out []route) {
+	h := &inboxapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &inboxapi.Handlers{Auth: s.authenticate, Decode: decode, Error: s.error}
+	}
+	for _, rt := range h.Routes() {
+		op := apidoc.Op{Summary: rt.Summary, Auth: apidoc.Required, In: rt.In, Out: rt.Out}
+		if rt.Pattern == "POST /api/v1/me/inbox/read" {
+			op.InOptional = true
+		}
+		out = append(out, route{rt.Pattern, rt.H, op})
+	}
+	return out
 }
 
 // discoverRoutes are package discoverapi's: search, Discover, sounds and
