@@ -40,8 +40,10 @@ type Statement struct {
 	// Not in the database export: the appeal route for the people concerned.
 	Appeal   string `json:"how_to_appeal,omitempty"`
 	AppealOf string `json:"appeal_of,omitempty"`
-	// AppealURL is the page (a path on this site) where a party appeals.
-	AppealURL string `json:"appeal_url,omitempty"`
+	// AppealURL is the page (a path on this site) where a party appeals;
+	// AppealOutcome says how an appeal ended (reversed, upheld).
+	AppealURL     string `json:"appeal_url,omitempty"`
+	AppealOutcome string `json:"appeal_outcome,omitempty"`
 
 	at time.Time // the decision's time, for paging
 }
@@ -53,7 +55,7 @@ func (c *Service) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
 	st := &Statement{PUID: d.ID, Category: d.Category, ApplicationDate: d.CreatedAt.Format(time.DateOnly),
 		DecisionFacts: d.Facts, PlatformName: "kurz", AutomatedDetection: yesNo[d.AutomatedDetection],
 		AutomatedDecision: map[bool]string{true: "AUTOMATED_DECISION_FULLY", false: "AUTOMATED_DECISION_NOT_AUTOMATED"}[d.AutomatedDecision],
-		SourceType:        "SOURCE_ARTICLE_16", AppealOf: d.AppealOf}
+		SourceType:        "SOURCE_ARTICLE_16", AppealOf: d.AppealOf, AppealOutcome: map[string]string{"reverse": "reversed", "uphold": "upheld"}[d.Action]}
 	// Own initiative: automated detection or decision, or the operator at
 	// the command line.
 	if d.AutomatedDetection || d.AutomatedDecision || IsOperator(d.ModeratorID) {

@@ -5,6 +5,7 @@ import { safeHandle } from './caption.js';
 import { fmtCount, t, viewer } from './i18n.js';
 import { icon } from './icons.js';
 import { h, toast } from './ui.js';
+import { reportButton } from './report.js';
 
 const enc = encodeURIComponent;
 
@@ -98,6 +99,7 @@ export function buildActions(v) {
     h('span', { class: 'icon' }, icon('share')), h('span', { class: 'count' }, t('share')));
   share.addEventListener('click', () => shareVideo(v));
   col.append(share);
+  if (!own) col.append(reportButton('video', v.id, 'act report'));
   return col;
 }
 
@@ -165,6 +167,8 @@ function commentItem(c, v, onCount) {
       }
     });
     li.append(del);
+  } else {
+    li.append(reportButton('comment', c.id));
   }
   return li;
 }

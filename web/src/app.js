@@ -8,6 +8,8 @@ import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initDiscover, initRemixActions, initSearch, initSound } from './search.js';
 import { initUpload } from './upload.js';
+import { initInbox, refreshUnread } from './inbox.js';
+import { initAppeal, initReports, wireReportButtons } from './report.js';
 
 function readBoot() {
   const el = document.getElementById('kurz-boot');
@@ -48,6 +50,7 @@ function start() {
   boot.t = boot.t || {};
   setBoot(boot);
   initSignout();
+  refreshUnread();
   switch (boot.page) {
     case 'feed':
       initFeed();
@@ -73,6 +76,7 @@ function start() {
       break;
     case 'profile':
       initProfile();
+      wireReportButtons();
       break;
     case 'settings':
       initSettings();
@@ -103,6 +107,15 @@ function start() {
       break;
     case 'transparency':
       initTransparency();
+      break;
+    case 'inbox':
+      initInbox();
+      break;
+    case 'reports':
+      initReports();
+      break;
+    case 'appeal':
+      initAppeal();
       break;
     default:
   }
