@@ -180,12 +180,12 @@ function fmtDate(s) {
 export function statementView(st) {
   if (!st || typeof st !== 'object') return h('div');
   const what = st.decision_visibility ? t('report.vis_' + st.decision_visibility) : st.decision_account ? t('report.acct_' + st.decision_account) : '';
-  const box = h('div', { class: 'statement' });
-  if (st.appeal_outcome === 'reversed') box.append(h('p', { class: 'statement-what' }, t('report.appeal_reversed')));
-  else if (st.appeal_outcome === 'upheld') box.append(h('p', { class: 'statement-what' }, t('report.appeal_upheld')));
-  else if (what) box.append(h('p', { class: 'statement-what' }, t('report.decision', what)));
+  const box = h('div', { class: 'sor' });
+  if (st.appeal_outcome === 'reversed') box.append(h('p', { class: 'sor-what' }, t('report.appeal_reversed')));
+  else if (st.appeal_outcome === 'upheld') box.append(h('p', { class: 'sor-what' }, t('report.appeal_upheld')));
+  else if (what) box.append(h('p', { class: 'sor-what' }, t('report.decision', what)));
   const why = st.illegal_content_explanation || st.incompatible_content_explanation || st.decision_facts;
-  if (why) box.append(h('p', { class: 'statement-why' }, t('report.reason', why)));
+  if (why) box.append(h('p', { class: 'sor-why' }, t('report.reason', why)));
   box.append(h('p', { class: 'hint' }, st.decision_ground === 'DECISION_GROUND_ILLEGAL_CONTENT'
     ? t('report.ground_illegal', st.illegal_content_legal_ground || '') : t('report.ground_terms')));
   if (st.category) box.append(h('p', { class: 'hint' }, t('report.cat_' + st.category)));
