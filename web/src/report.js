@@ -186,6 +186,7 @@ export function statementView(st) {
   else if (what) box.append(h('p', { class: 'sor-what' }, t('report.decision', what)));
   const why = st.illegal_content_explanation || st.incompatible_content_explanation || st.decision_facts;
   if (why) box.append(h('p', { class: 'sor-why' }, t('report.reason', why)));
+  if (st.appeal_outcome) return box; // the rest is the original decision's
   box.append(h('p', { class: 'hint' }, st.decision_ground === 'DECISION_GROUND_ILLEGAL_CONTENT'
     ? t('report.ground_illegal', st.illegal_content_legal_ground || '') : t('report.ground_terms')));
   if (st.category) box.append(h('p', { class: 'hint' }, t('report.cat_' + st.category)));
