@@ -33,6 +33,14 @@ func personTab(t *testing.T, ctx context.Context, base string, a *account, lang 
 	return b
 }
 
+// anonLiker is a new person (us) who likes without showing it.
+func anonLiker(t *testing.T, s *server) account {
+	t.Helper()
+	a := s.signUp("br_liker", "br_liker@example.org", "1990-01-01", "US")
+	s.login(&a)
+	return a
+}
+
 // shootBoth saves a screenshot at the phone size and one at 1280x800,
 // then returns to the phone size.
 func (b *tab) shootBoth(dir, name string) {
@@ -129,6 +137,38 @@ func TestBrowserReportAppeal(t *testing.T) {
 	rep.Wait("my reports", `document.querySelectorAll('.report-card .status-open').length === 1`, errs, 15*time.Second)
 	rep.shootBoth(shots, "reports-signed-in")
 
+	// The profile and the comments offer the report form too.
+	rep.Do(chromedp.Navigate(base + "/@" + creator.Handle))
+	rep.Wait("the profile's report button", `!!document.querySelector('button.report-profile')`, errs, 15*time.Second)
+	rep.Do(chromedp.Click(chromedp.CSS(`button.report-profile`)))
+	rep.Wait("the account report dialog", `document.querySelector('dialog.report-sheet[open] h2').textContent === 'Report this account'`, errs, 5*time.Second)
+	rep.shootBoth(shots, "report-profile")
+	rep.Do(chromedp.Click(chromedp.CSS(`dialog.report-sheet[open] .report-form button.button`)))
+	s.comment(creator, video, "a comment to report")
+	rep.Do(chromedp.Navigate(base + "/v/" + video))
+	rep.Wait("the comments button", `!!document.querySelector('.single .act.comments')`, errs, 15*time.Second)
+	rep.Do(chromedp.Click(chromedp.CSS(`.single .act.comments`)))
+	rep.Wait("a comment's report action", `!!document.querySelector('.comment .report-action')`, errs, 15*time.Second)
+	rep.Do(chromedp.Click(chromedp.CSS(`.comment .report-action`)))
+	rep.Wait("the comment report dialog", `[...document.querySelectorAll('dialog.report-sheet[open] h2')].some(h => h.textContent === 'Report this comment')`, errs, 5*time.Second)
+	rep.shootBoth(shots, "report-comment")
+
+	// Two people like the video: one inbox entry for its creator.
+	for _, a := range []account{reporter, modB} {
+		if r := s.do("PUT", "/api/v1/videos/"+video+"/like", nil, bearer(a)...); r.Status != 200 {
+			t.Fatalf("like: %d %s", r.Status, r.Body)
+		}
+	}
+	waitFor(t, "two likes in the creator's inbox", func() bool {
+		list, _, _ := s.inboxOf(creator)
+		for _, e := range list {
+			if e.Kind == "like" && e.Count == 2 {
+				return true
+			}
+		}
+		return false
+	})
+
 	// 3. modA decides on the moderation page: removed.
 	item, reports := s.itemAbout("us", video)
 	if reports != 2 {
@@ -164,13 +204,17 @@ func TestBrowserReportAppeal(t *testing.T) {
 	anon.shootBoth(shots, "receipt-decided")
 
 	// 5. The creator, reading German, finds the statement in the inbox
-	// and appeals from its link.
+	// and appeals from its link. Two people liked the video before: one
+	// entry, the German plural, nobody named (neither shows their likes).
 	cr := personTab(t, ctx, base, &creator, "de")
 	cr.reloadUntil(base, "/inbox", "the statement in the creator's inbox", `document.getElementById('inbox-list').getAttribute('aria-busy') === 'false'`,
 		`document.querySelector('.inbox-entry.kind-statement_of_reasons .appeal-link')`, errs)
 	if got := cr.Str(`document.querySelector('.inbox-entry.kind-statement_of_reasons').textContent`); !strings.Contains(got, "Entscheidung: entfernt") ||
 		!strings.Contains(got, "Dieser Entscheidung widersprechen") {
 		t.Errorf("creator's inbox entry (de): %q", got)
+	}
+	if got := cr.Str(`document.querySelector('.inbox-entry.kind-like .inbox-text').textContent`); !strings.HasSuffix(got, "2 Personen gefällt dein Video") {
+		t.Errorf("likes entry (de): %q", got)
 	}
 	cr.shootBoth(shots, "inbox-creator-de")
 	cr.Do(chromedp.Click(chromedp.CSS(`.inbox-entry.kind-statement_of_reasons .appeal-link`)))
@@ -210,6 +254,16 @@ func TestBrowserReportAppeal(t *testing.T) {
 		`[...document.querySelectorAll('.inbox-entry .sor-what')].some(e => e.textContent.includes('Widerspruch war erfolgreich'))`, errs)
 	cr.shootBoth(shots, "inbox-creator-reversed-de")
 	waitFor(t, "the video public again", func() bool { return s.do("GET", "/api/v1/videos/"+video, nil).Status == 200 })
+	waitFor(t, "all read", func() bool { _, n, _ := s.inboxOf(creator); return n == 0 })
+	// The unread badge: the inbox marked what it showed read; one more
+	// like is one unread, shown in any [data-unread-badge].
+	if r := s.do("PUT", "/api/v1/videos/"+video+"/like", nil, bearer(anonLiker(t, s))...); r.Status != 200 {
+		t.Fatalf("like: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "one unread", func() bool { _, n, _ := s.inboxOf(creator); return n == 1 })
+	cr.Eval(`(() => { const b = document.createElement('span'); b.dataset.unreadBadge = ''; b.id = 'test-badge'; b.hidden = true; document.body.append(b);
+		document.dispatchEvent(new Event('kurz:refresh-unread')); })()`)
+	cr.Wait("the badge shows 1", `document.getElementById('test-badge').textContent === '1' && !document.getElementById('test-badge').hidden`, errs, 10*time.Second)
 	for _, b := range []*tab{anon, rep, cr, ma, mb} {
 		b.NoDialogs("report and appeal pages")
 	}

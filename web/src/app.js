@@ -51,6 +51,8 @@ function start() {
   setBoot(boot);
   initSignout();
   refreshUnread();
+  // Any script (the nav bar's) may ask for a fresh count.
+  document.addEventListener('kurz:refresh-unread', refreshUnread);
   switch (boot.page) {
     case 'feed':
       initFeed();
