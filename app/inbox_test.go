@@ -241,7 +241,17 @@ func TestReportAppealAPI(t *testing.T) {
 		t.Fatalf("appeal: %d %s", r.Status, r.Body)
 	}
 	appealItem, _ := s.itemAbout("us", video)
-	wantError(t, "the decider claims the appeal", s.modPost(modA, "us", appealItem, "claim", nil), 403, "")
+	// Refusals name the real reason: the decider's conflict, a missing
+	// role.
+	r = s.modPost(modA, "us", appealItem, "claim", nil)
+	wantError(t, "the decider claims the appeal", r, 403, "")
+	if !strings.Contains(string(r.Body), "you took the decision under appeal") {
+		t.Fatalf("the decider's refusal: %s", r.Body)
+	}
+	r = s.modPost(stranger, "us", appealItem, "claim", nil)
+	if r.Status != 403 || !strings.Contains(string(r.Body), "you are not a moderator of region us") {
+		t.Fatalf("a non-moderator's refusal: %d %s", r.Status, r.Body)
+	}
 	s.modPost(modB, "us", appealItem, "claim", nil)
 	r = s.modPost(modB, "us", appealItem, "decide", map[string]any{"action": "reverse", "explanation": "It is allowed after all."})
 	if r.Status != 201 || !strings.Contains(string(r.Body), `"appeal_outcome":"reversed"`) {
