@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"kurz/cell"
+	"kurz/link"
 )
 
 // inboxEntry is an inbox line as the API answers it.
@@ -96,7 +97,25 @@ func TestInbox(t *testing.T) {
 	if e.Count != 3 || len(e.Actors) != 1 || e.Actors[0].Handle != shown.Handle || e.Read {
 		t.Fatalf("likes entry: %+v", e)
 	}
+	// A region's note naming someone of another region (eu names a us
+	// person) counts, but names nobody; a mention of a comment that is
+	// not the sending region's is dropped.
+	forged := link.ApplyDeltasRequest{
+		{Key: "forged-like", ObjectID: video, Field: "likes", Delta: 1, Note: &link.InboxNote{ActorKey: strings.Repeat("ab", 32), Handle: local.Handle}},
+		{Key: "forged-mention", ObjectID: creator.ID, Field: "mention", Note: &link.InboxNote{ActorKey: strings.Repeat("cd", 32), Handle: local.Handle,
+			VideoID: video, CommentID: video, Text: "forged mention"}},
+	}
+	if err := s.Cell("eu").Link.ApplyDeltas(t.Context(), "us", forged); err != nil {
+		t.Fatal(err)
+	}
+	e = s.inboxKind(creator, "like", func(e inboxEntry) bool { return e.Count >= 4 })
+	if e.Count != 4 || len(e.Actors) != 1 || e.Actors[0].Handle != shown.Handle {
+		t.Fatalf("likes entry after a forged note: %+v", e)
+	}
 	_, _, body := s.inboxOf(creator)
+	if strings.Contains(body, "forged mention") {
+		t.Fatal("a mention of another region's comment was delivered")
+	}
 	for _, a := range []account{hidden, local} {
 		if strings.Contains(body, a.Handle) || strings.Contains(body, a.ID) {
 			t.Fatalf("the inbox names %s, who does not show their likes: %s", a.Handle, body)
