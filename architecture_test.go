@@ -37,7 +37,7 @@ var (
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication", "inboxapi"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc":  {},
@@ -49,6 +49,7 @@ var (
 		"trust": {"kurz", "region", "accounts", "auth", "apidoc"},
 		// Search, Discover, sounds and downloads over HTTP, mounted by
 		// httpapi.
+		"inboxapi":    {"kurz", "region", "cell", "link", "safety"},
 		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob", "policy", "apidoc", "apijson"},
 		// Comment replies, likes on comments and pinning over HTTP, mounted
 		// by httpapi.

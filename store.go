@@ -202,6 +202,16 @@ type Queries interface {
 	CommentsByAuthor(ctx context.Context, authorID string) ([]*Comment, error)
 	AddNotification(ctx context.Context, n *Notification) error
 	NotificationsOf(ctx context.Context, userID string) ([]*Notification, error)
+	// MarkNotificationsRead marks a person's notifications read at at: the
+	// ones named, or all of them when ids is empty. It returns how many
+	// were unread.
+	MarkNotificationsRead(ctx context.Context, userID string, ids []string, at time.Time) (int64, error)
+	// UnreadNotifications counts a person's unread notifications.
+	UnreadNotifications(ctx context.Context, userID string) (int, error)
+	// InboxSettings reads a person's inbox switches (the zero value when
+	// they set none); PutInboxSettings replaces them.
+	InboxSettings(ctx context.Context, userID string) (*InboxSettings, error)
+	PutInboxSettings(ctx context.Context, s *InboxSettings) error
 	PutExport(ctx context.Context, e *Export) error
 	ExportByID(ctx context.Context, id string) (*Export, error)
 	ExportsOf(ctx context.Context, userID string) ([]string, error)
@@ -402,6 +412,22 @@ type Notification struct {
 	Kind       string
 	DataSealed []byte
 	CreatedAt  time.Time
+	// ReadAt is zero while unread.
+	ReadAt time.Time
+	// GroupKey groups notifications shown as one ("like:<video id>");
+	// ActorKey, if set, is the actor's keyed pseudonym within the group:
+	// a second notification with the same pair is not added.
+	GroupKey, ActorKey string
+}
+
+// InboxSettings are a person's inbox switches. Class: personal.
+type InboxSettings struct {
+	UserID string
+	// ShowLikes: notifications of this person's likes name them
+	// (handle, display name); otherwise a like is only counted.
+	ShowLikes bool
+	// Muted lists the notification kinds the person turned off.
+	Muted []string
 }
 
 // Export is a person's data export. Class: personal.
@@ -455,6 +481,9 @@ type Delta struct {
 	Field     string
 	Delta     int64
 	CreatedAt time.Time
+	// Note is what the owner's inbox gets of this change (JSON, see
+	// link.InboxNote), or empty.
+	Note string
 }
 
 // LogEntry is one public fact in a region's public log.

@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"kurz"
+	"kurz/link"
 )
 
 // The region's files live in Blobs under keys made from IDs: a video's
@@ -66,14 +69,35 @@ func UploadKey(name string) string { return "uploads/" + name }
 // object of any region. Its key is random, so it reveals nothing of the
 // actor; replication delivers it until the owner acknowledges.
 func (c *Cell) QueueDelta(ctx context.Context, q kurz.Queries, objectID, field string, delta int64) error {
+	return c.QueueDeltaNote(ctx, q, objectID, field, delta, nil)
+}
+
+// QueueDeltaNote queues a counter delta that carries a note for the inbox
+// of the object's owner (a like, a follow; field "mention" counts
+// nothing and only carries its note). The note goes with the delta, so it
+// arrives once, however often the delivery is retried.
+func (c *Cell) QueueDeltaNote(ctx context.Context, q kurz.Queries, objectID, field string, delta int64, note *link.InboxNote) error {
 	region, err := kurz.ParseID(objectID)
 	if err != nil {
 		return err
 	}
+	var text []byte
+	if note != nil {
+		if text, err = json.Marshal(note); err != nil {
+			return err
+		}
+	}
 	b := make([]byte, 16)
 	rand.Read(b)
 	return q.QueueDelta(ctx, &kurz.Delta{Key: base64.RawURLEncoding.EncodeToString(b), Region: region, ObjectID: objectID,
-		Field: field, Delta: delta, CreatedAt: c.Now().UTC()})
+		Field: field, Delta: delta, CreatedAt: c.Now().UTC(), Note: string(text)})
+}
+
+// ActorKey is the pseudonym of a person acting on an object in an inbox
+// note: a keyed hash of both, the same for a repeated action, linking
+// nothing across objects (see link.InboxNote).
+func (c *Cell) ActorKey(kind, objectID, personID string) string {
+	return hex.EncodeToString(c.Keys.Index("inbox-actor", []byte(kind+"\x00"+objectID+"\x00"+personID)))
 }
 
 // RandomID is an unguessable 144-bit identifier (exports, notices).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -121,48 +120,4 @@ func (c *Cell) RequireStaff(ctx context.Context, p *kurz.Profile, notStaff strin
 func (c *Cell) Hidden(ctx context.Context, userID string) bool {
 	_, err := c.Store.Erasure(ctx, userID)
 	return err == nil
-}
-
-// Notify stores a sealed message for a person of this region.
-func (c *Cell) Notify(ctx context.Context, q kurz.Queries, userID, kind string, data any) error {
-	dk, err := c.DataKey(ctx, userID)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	id := kurz.NewID(c.Region)
-	return q.AddNotification(ctx, &kurz.Notification{ID: id, UserID: userID, Kind: kind,
-		DataSealed: dk.Seal("notification:"+id, b), CreatedAt: c.Now().UTC()})
-}
-
-// Notification is a notification as its owner reads it.
-type Notification struct {
-	ID        string          `json:"id"`
-	Kind      string          `json:"kind"`
-	Data      json.RawMessage `json:"data"`
-	CreatedAt time.Time       `json:"created_at"`
-}
-
-// Notifications lists a person's notifications, newest first.
-func (c *Cell) Notifications(ctx context.Context, viewer *kurz.Profile) ([]Notification, error) {
-	list, err := c.Store.NotificationsOf(ctx, viewer.ID)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := c.DataKey(ctx, viewer.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := []Notification{}
-	for _, n := range list {
-		b, err := dk.Open("notification:"+n.ID, n.DataSealed)
-		if err != nil {
-			continue
-		}
-		out = append(out, Notification{ID: n.ID, Kind: n.Kind, Data: b, CreatedAt: n.CreatedAt})
-	}
-	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"kurz/commentapi"
 	"kurz/discoverapi"
 	"kurz/feedjson"
+	"kurz/inboxapi"
 	"kurz/media"
 	"kurz/privacy"
 	"kurz/safety"
@@ -98,7 +99,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...)...)
+	}, append(append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...), s.inboxRoutes()...)...)
 }
 
 // commentRoutes are package commentapi's: replies, likes on comments and
@@ -129,6 +130,23 @@ func (s *Server) studioRoutes() []route {
 		{"GET /api/v1/studio", h.Studio, apidoc.Op{Summary: "The creator studio: the caller's videos in every status with their numbers, and their totals by day", Auth: req, Out: video.Studio{}}},
 		{"GET /api/v1/studio/videos/{id}", h.Video, apidoc.Op{Summary: "One of the caller's videos with its numbers (404 for anyone else's)", Auth: req, Out: video.StudioVideo{}}},
 	}
+}
+
+// inboxRoutes are package inboxapi's: the inbox, my reports and the
+// appeal page's question.
+func (s *Server) inboxRoutes() (out []route) {
+	h := &inboxapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &inboxapi.Handlers{Auth: s.authenticate, Decode: decode, Error: s.error}
+	}
+	for _, rt := range h.Routes() {
+		op := apidoc.Op{Summary: rt.Summary, Auth: apidoc.Required, In: rt.In, Out: rt.Out}
+		if rt.Pattern == "POST /api/v1/me/inbox/read" {
+			op.InOptional = true
+		}
+		out = append(out, route{rt.Pattern, rt.H, op})
+	}
+	return out
 }
 
 // discoverRoutes are package discoverapi's: search, Discover, sounds and

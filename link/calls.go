@@ -59,6 +59,7 @@ const (
 	RouteDeliverStatement = "POST /link/v1/statements"
 	RouteItemStatus       = "GET /link/v1/items/{id}"
 	RouteAppeal           = "POST /link/v1/appeals"
+	RouteAppealInfo       = "POST /link/v1/appeals/info"
 	// A decision about a person of another region (the author of a
 	// comment on a video here, say) goes to their home region, which
 	// applies what it means for the account (suspension, termination, a
@@ -74,7 +75,7 @@ func Routes() []string {
 		RouteLogSince, RouteApplyDeltas,
 		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor, RouteHideAuthor,
 		RouteGetComment, RouteNotifyReply,
-		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal, RouteAccountDecision,
+		RouteFileNotice, RouteDeliverStatement, RouteItemStatus, RouteAppeal, RouteAppealInfo, RouteAccountDecision,
 	}
 }
 
@@ -205,6 +206,28 @@ type CounterDelta struct {
 	// Day is the day (kurz.Day) the change happened, for the video's
 	// daily counts; absent from older peers.
 	Day int64 `json:"day,omitempty"`
+	// Note, if set, is what the object's owner's inbox gets of the change.
+	Note *InboxNote `json:"note,omitempty"`
+}
+
+// InboxNote is what a like, follow or mention tells the inbox of the
+// person it concerns, in another region or this one: only what the actor
+// made public (their handle and display name; for a like only if they
+// chose to show their likes) and a pseudonym that is the same for one
+// actor and one object, so a repeated action notifies once. The receiving
+// region checks that the handle is one of the sending region's people.
+type InboxNote struct {
+	// ActorKey is a keyed hash (hex) of the actor and the object, keyed
+	// by the sending region: it names nobody and links nothing across
+	// objects.
+	ActorKey    string `json:"actor_key"`
+	Handle      string `json:"handle,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+	// VideoID and CommentID say what a mention is in; Text is the
+	// public comment.
+	VideoID   string `json:"video_id,omitempty"`
+	CommentID string `json:"comment_id,omitempty"`
+	Text      string `json:"text,omitempty"`
 }
 
 // ApplyDeltasRequest is a batch of deltas; on the wire, a JSON array.
@@ -370,6 +393,22 @@ type AppealRequest struct {
 // AppealResponse names the appeal's queue item.
 type AppealResponse struct {
 	ItemID string `json:"item_id"`
+}
+
+// AppealInfoRequest asks the decision's region what a party (by keyed
+// hash, as in AppealRequest) may do about a decision.
+type AppealInfoRequest struct {
+	DecisionID string `json:"decision_id"`
+	PartyHash  []byte `json:"party_hash"`
+}
+
+// AppealInfoResponse says whether the party may appeal, and if not, why
+// (safety.AppealInfo's reasons).
+type AppealInfoResponse struct {
+	MayAppeal bool      `json:"may_appeal"`
+	Reason    string    `json:"reason,omitempty"`
+	Party     string    `json:"party,omitempty"`
+	Until     time.Time `json:"until"`
 }
 
 // Account effects of a decision, as AccountDecisionRequest.Effect.
@@ -587,6 +626,11 @@ func (c *Client) Appeal(ctx context.Context, to kurz.Region, in AppealRequest) (
 	return call(ctx, c, to, RouteAppeal, &in, func(out *AppealResponse) error {
 		return ownID(to, "queue item", out.ItemID)
 	})
+}
+
+// AppealInfo asks region to what a party may do about its decision.
+func (c *Client) AppealInfo(ctx context.Context, to kurz.Region, in AppealInfoRequest) (*AppealInfoResponse, error) {
+	return call[AppealInfoRequest, AppealInfoResponse](ctx, c, to, RouteAppealInfo, &in, nil)
 }
 
 // ErrForeignID is the cause of the EUnavailable error a call returns for

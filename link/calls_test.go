@@ -122,6 +122,7 @@ func TestCallsWireFormat(t *testing.T) {
 		notice   FileNoticeResponse
 		item     ItemStatusResponse
 		appeal   AppealResponse
+		info     AppealInfoResponse
 	}{
 		session:  VerifySessionResponse{ID: usr, Handle: "alice"},
 		follows:  FollowsResponse{Follows: true},
@@ -134,6 +135,7 @@ func TestCallsWireFormat(t *testing.T) {
 		notice:   FileNoticeResponse{ItemID: itemID},
 		item:     ItemStatusResponse{Status: "decided", Statement: stmt},
 		appeal:   AppealResponse{ItemID: itemID},
+		info:     AppealInfoResponse{Reason: "own_decision", Until: t0},
 	}
 	var got sync.Map
 	m := NewMux()
@@ -161,6 +163,7 @@ func TestCallsWireFormat(t *testing.T) {
 	canned[DeliverStatementRequest, Empty](m, RouteDeliverStatement, &got, nil)
 	canned[ItemStatusRequest](m, RouteItemStatus, &got, &answers.item)
 	canned[AppealRequest](m, RouteAppeal, &got, &answers.appeal)
+	canned[AppealInfoRequest](m, RouteAppealInfo, &got, &answers.info)
 	canned[AccountDecisionRequest, Empty](m, RouteAccountDecision, &got, nil)
 	if want := Routes(); !reflect.DeepEqual(m.Routes(), want) {
 		t.Fatalf("registered %v, want every call %v", m.Routes(), want)
@@ -285,9 +288,9 @@ func TestCallsWireFormat(t *testing.T) {
 		route: RouteApplyDeltas, method: "POST", path: "/link/v1/deltas",
 		in: []legacyDelta{{"k1", vid, "likes", 1}, {"k2", vid, "views", -2}},
 		typed: func(ctx context.Context, c *Client) (any, error) {
-			return nil, c.ApplyDeltas(ctx, "us", ApplyDeltasRequest{{"k1", vid, "likes", 1, 0}, {"k2", vid, "views", -2, 0}})
+			return nil, c.ApplyDeltas(ctx, "us", ApplyDeltasRequest{{Key: "k1", ObjectID: vid, Field: "likes", Delta: 1}, {Key: "k2", ObjectID: vid, Field: "views", Delta: -2}})
 		},
-		wantReq: &ApplyDeltasRequest{{"k1", vid, "likes", 1, 0}, {"k2", vid, "views", -2, 0}},
+		wantReq: &ApplyDeltasRequest{{Key: "k1", ObjectID: vid, Field: "likes", Delta: 1}, {Key: "k2", ObjectID: vid, Field: "views", Delta: -2}},
 	}, {
 		route: RoutePostComment, method: "POST", path: "/link/v1/comments",
 		in:  legacyCommentRequest{VideoID: vid, AuthorID: uid, AuthorHandle: "alice", Text: "nice", FollowsOwner: true},
@@ -383,6 +386,14 @@ func TestCallsWireFormat(t *testing.T) {
 			return c.Appeal(ctx, "us", AppealRequest{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"})
 		},
 		wantTyped: &answers.appeal, wantReq: &AppealRequest{DecisionID: itemID, AppellantHash: partyHash, Explanation: "wrong"},
+	}, {
+		route: RouteAppealInfo, method: "POST", path: "/link/v1/appeals/info",
+		in:  map[string]any{"decision_id": itemID, "party_hash": partyHash},
+		out: &map[string]any{}, wantOut: &map[string]any{"may_appeal": false, "reason": "own_decision", "until": t0.Format(time.RFC3339Nano)},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return c.AppealInfo(ctx, "us", AppealInfoRequest{DecisionID: itemID, PartyHash: partyHash})
+		},
+		wantTyped: &answers.info, wantReq: &AppealInfoRequest{DecisionID: itemID, PartyHash: partyHash},
 	}, {
 		route: RouteAccountDecision, method: "POST", path: "/link/v1/accounts/decisions",
 		in: map[string]any{"decision_id": itemID, "person": usr, "effect": "suspend", "until": t0,

@@ -200,6 +200,8 @@ type exportData struct {
 	// Followers are the people who asked to follow the person's private
 	// account, and whether they approved them.
 	Followers []map[string]any `json:"followers_and_requests"`
+	// InboxSettings are the person's inbox switches.
+	InboxSettings *cell.InboxSettingsJSON `json:"inbox_settings"`
 }
 
 // ExportCoverage says, for every table and column the migrations mark
@@ -230,6 +232,10 @@ var ExportCoverage = map[string]string{
 	"mail_queue":                 "not exported: mail waiting to be sent to the person, deleted once sent (minutes)",
 	"account_tokens":             "not exported: hashes of single-use links, recovery codes and known devices, and mail counts per hour",
 	"passkeys":                   "not exported: the public keys of the person's passkeys, useless outside this site; listed to the person in the settings",
+	"inbox_settings":             "inbox_settings",
+	"notifications.read_at":      "notifications",
+	"notifications.group_key":    "not exported: what a notification is grouped with (the likes of one video), shown by the grouping itself",
+	"deltas_out.note":            "not exported: a like's or follow's note to another person's inbox, on its way for seconds and deleted once delivered",
 	"strikes":                    "not exported: each strike's statement of reasons, naming its decision, is in notifications; the rows only count strikes toward the strike rule",
 }
 
@@ -356,6 +362,9 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 			return err
 		}
 		d.Videos = append(d.Videos, vj)
+	}
+	if d.InboxSettings, err = c.InboxSettings(ctx, p); err != nil {
+		return err
 	}
 	if d.Notifications, err = c.Notifications(ctx, p); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"kurz"
 	"kurz/catalog"
@@ -488,6 +489,12 @@ func (c *Service) sendDeltas(ctx context.Context) {
 			batch := make(link.ApplyDeltasRequest, len(ds))
 			for i, d := range ds {
 				batch[i] = link.CounterDelta{Key: d.Key, ObjectID: d.ObjectID, Field: d.Field, Delta: d.Delta, Day: kurz.Day(d.CreatedAt)}
+				if d.Note != "" {
+					var n link.InboxNote
+					if json.Unmarshal([]byte(d.Note), &n) == nil {
+						batch[i].Note = &n
+					}
+				}
 			}
 			if err := c.Link.ApplyDeltas(ctx, region, batch); err != nil {
 				failed = true
@@ -530,7 +537,7 @@ func statDay(day int64, now time.Time) int64 {
 
 // applyDeltas folds incoming deltas into this region's counters, each key
 // once, and publishes the new counts.
-func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest) error {
+func (c *Service) applyDeltas(ctx context.Context, from kurz.Region, batch link.ApplyDeltasRequest) error {
 	return c.Tx(ctx, func(q kurz.Queries) error {
 		touched := map[string]bool{}
 		for _, d := range batch {
@@ -553,6 +560,14 @@ func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest
 			}
 			if !fresh {
 				continue
+			}
+			if d.Note != nil {
+				if err := c.deliverNote(ctx, q, from, d); err != nil {
+					return err
+				}
+			}
+			if d.Field == cell.NotifyMention {
+				continue // a note only
 			}
 			stat := table == "videos" && slices.Contains(kurz.VideoStatFields, d.Field)
 			if stat {
@@ -601,6 +616,56 @@ func (c *Service) applyDeltas(ctx context.Context, batch link.ApplyDeltasRequest
 	})
 }
 
+// deliverNote puts a delta's inbox note in the inbox of the person it
+// concerns: a video's owner (likes), a followee (followers), a person
+// mentioned (mention). The actor is named only by the public profile of
+// the handle the note gives, and only when that profile is one of the
+// sending region's people; a note naming anyone else is counted without
+// a name. One actor notifies once per object (ActorKey).
+func (c *Service) deliverNote(ctx context.Context, q kurz.Queries, from kurz.Region, d link.CounterDelta) error {
+	n := d.Note
+	if d.Delta < 0 || len(n.ActorKey) != 64 {
+		return nil
+	}
+	data := map[string]any{}
+	if n.Handle != "" {
+		if p, ok := c.Index.ProfileByHandle(n.Handle); ok {
+			if r, _ := kurz.ParseID(p.ID); r == from {
+				data["actor"] = cell.Actor{Handle: p.Handle, DisplayName: p.DisplayName}
+			}
+		}
+	}
+	var to, kind, group string
+	switch d.Field {
+	case "likes":
+		v, err := q.VideoByID(ctx, d.ObjectID)
+		if errors.Is(err, kurz.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		to, kind, group = v.OwnerID, cell.NotifyLike, "like:"+v.ID
+		data["video_id"] = v.ID
+	case "followers":
+		to, kind, group = d.ObjectID, cell.NotifyFollow, "follow"
+	case cell.NotifyMention:
+		vr, err1 := kurz.ParseID(n.VideoID)
+		cr, err2 := kurz.ParseID(n.CommentID)
+		if err1 != nil || err2 != nil || vr != from || cr != from || data["actor"] == nil || utf8.RuneCountInString(n.Text) > 500 {
+			return nil // a mention is of the sending region's comment, by a person it names
+		}
+		to, kind, group = d.ObjectID, cell.NotifyMention, "mention:"+n.CommentID
+		data["video_id"], data["comment_id"], data["text"] = n.VideoID, n.CommentID, n.Text
+	default:
+		return nil
+	}
+	err := c.NotifyGroup(ctx, q, to, kind, group, string(from)+":"+n.ActorKey, data)
+	if errors.Is(err, kurz.ErrNotFound) {
+		return nil // the person is gone
+	}
+	return err
+}
+
 // RegisterLink registers the public log and counter deltas on the region
 // link.
 func (c *Service) RegisterLink(m *link.Mux) {
@@ -642,6 +707,6 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		return &link.LogSinceResponse{Entries: entries, Head: head, Generation: gen}, nil
 	})
 	link.Handle(m, link.RouteApplyDeltas, func(ctx context.Context, from kurz.Region, in *link.ApplyDeltasRequest) (*link.Empty, error) {
-		return nil, c.applyDeltas(ctx, *in)
+		return nil, c.applyDeltas(ctx, from, *in)
 	})
 }

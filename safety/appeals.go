@@ -88,29 +88,14 @@ func (c *Service) receiveAppeal(ctx context.Context, from kurz.Region, in *appea
 		if err != nil {
 			return err
 		}
-		if d.AppealOf != "" {
-			return kurz.Errorf(kurz.EConflict, "this is the decision on an appeal; it cannot be appealed again")
-		}
 		now := c.Now().UTC()
 		a := &kurz.Appeal{DecisionID: d.ID, PartyHash: in.AppellantHash, CreatedAt: now}
-		if c.isOwner(d, in.AppellantHash) && from == d.OwnerRegion {
-			a.Party = "affected"
-		} else if d.ItemID != "" {
-			reports, err := q.ItemReports(ctx, d.ItemID)
-			if err != nil {
-				return err
-			}
-			for _, r := range reports {
-				if hmac.Equal(r.ReporterHash, in.AppellantHash) && r.NoticeRegion == from {
-					a.Party, a.NoticeID, a.NoticeRegion = "notifier", r.NoticeID, r.NoticeRegion
-				}
-			}
+		reason, err := c.appealParty(ctx, q, d, from, a)
+		if err != nil {
+			return err
 		}
-		if a.Party == "" {
-			return kurz.Errorf(kurz.EForbidden, "only the person affected or a notifier may appeal this decision")
-		}
-		if now.After(d.CreatedAt.AddDate(0, AppealMonths, 0)) {
-			return kurz.Errorf(kurz.EForbidden, "the appeal period of %d months is over", AppealMonths)
+		if reason != "" {
+			return kurz.Errorf(map[bool]string{true: kurz.EConflict, false: kurz.EForbidden}[reason == "appeal_decision"], "%s", appealRefusals[reason])
 		}
 		it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "appeal", TargetType: d.TargetType, TargetID: d.TargetID, OwnerID: d.OwnerID,
 			OwnerHash: d.OwnerHash, OwnerRegion: d.OwnerRegion, Category: d.Category, Reports: 1, Priority: 2_000_000, Status: "open",
@@ -128,6 +113,71 @@ func (c *Service) receiveAppeal(ctx context.Context, from kurz.Region, in *appea
 		return q.PutItem(ctx, it)
 	})
 	return itemID, err
+}
+
+// Why a party may not appeal (AppealInfo's reasons), and what the API
+// answers.
+var appealRefusals = map[string]string{
+	"own_decision":    "you took this decision; a moderator not involved in it decides any appeal",
+	"not_party":       "only the person affected or a notifier may appeal this decision",
+	"appeal_decision": "this is the decision on an appeal; it cannot be appealed again",
+	"closed":          "the appeal period of 6 months is over",
+}
+
+// appealParty finds which party a's hash is (filling a.Party and, for a
+// notifier, a.NoticeID and a.NoticeRegion), calling from region from,
+// or the reason they may not appeal d.
+func (c *Service) appealParty(ctx context.Context, q kurz.Queries, d *kurz.Decision, from kurz.Region, a *kurz.Appeal) (string, error) {
+	if d.AppealOf != "" {
+		return "appeal_decision", nil
+	}
+	if !IsOperator(d.ModeratorID) && d.ModeratorID != "automated" && hmac.Equal(c.PartyHash(d.ModeratorID), a.PartyHash) {
+		return "own_decision", nil
+	}
+	if c.isOwner(d, a.PartyHash) && from == d.OwnerRegion {
+		a.Party = "affected"
+	} else if d.ItemID != "" {
+		reports, err := q.ItemReports(ctx, d.ItemID)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range reports {
+			if hmac.Equal(r.ReporterHash, a.PartyHash) && r.NoticeRegion == from {
+				a.Party, a.NoticeID, a.NoticeRegion = "notifier", r.NoticeID, r.NoticeRegion
+			}
+		}
+	}
+	if a.Party == "" {
+		return "not_party", nil
+	}
+	if c.Now().After(d.CreatedAt.AddDate(0, AppealMonths, 0)) {
+		return "closed", nil
+	}
+	return "", nil
+}
+
+// AppealInfo tells a signed-in person whether they may appeal a decision
+// (of any region), and if not, why: own_decision (they took it),
+// not_party, appeal_decision (it decided an appeal) or closed. The appeal
+// page shows its form only when they may; Appeal checks again.
+func (c *Service) AppealInfo(ctx context.Context, viewer *kurz.Profile, decisionID string) (*link.AppealInfoResponse, error) {
+	region, err := kurz.ParseID(decisionID)
+	if err != nil || !slices.Contains(c.Regions, region) {
+		return nil, kurz.ErrNotFound
+	}
+	return c.Link.AppealInfo(ctx, region, link.AppealInfoRequest{DecisionID: decisionID, PartyHash: c.PartyHash(viewer.ID)})
+}
+
+// appealInfo is the decision's region's side of AppealInfo.
+func (c *Service) appealInfo(ctx context.Context, from kurz.Region, in *link.AppealInfoRequest) (*link.AppealInfoResponse, error) {
+	d, err := c.Store.DecisionByID(ctx, in.DecisionID)
+	if err != nil {
+		return nil, err
+	}
+	a := &kurz.Appeal{PartyHash: in.PartyHash}
+	// On an error the link answers the error alone.
+	reason, err := c.appealParty(ctx, c.Store, d, from, a)
+	return &link.AppealInfoResponse{MayAppeal: reason == "", Reason: reason, Party: a.Party, Until: d.CreatedAt.AddDate(0, AppealMonths, 0)}, err
 }
 
 // isOwner reports whether hash stands for the decision's affected person

@@ -34,4 +34,5 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		}
 		return &link.AppealResponse{ItemID: id}, nil
 	})
+	link.Handle(m, link.RouteAppealInfo, c.appealInfo)
 }

@@ -40,23 +40,22 @@ type Statement struct {
 	// Not in the database export: the appeal route for the people concerned.
 	Appeal   string `json:"how_to_appeal,omitempty"`
 	AppealOf string `json:"appeal_of,omitempty"`
+	// AppealURL is the page (a path on this site) where a party appeals;
+	// AppealOutcome says how an appeal ended (reversed, upheld).
+	AppealURL     string `json:"appeal_url,omitempty"`
+	AppealOutcome string `json:"appeal_outcome,omitempty"`
 
 	at time.Time // the decision's time, for paging
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "Yes"
-	}
-	return "No"
-}
+var yesNo = map[bool]string{true: "Yes", false: "No"}
 
 // statement builds the statement of reasons of a decision.
 func (c *Service) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
 	st := &Statement{PUID: d.ID, Category: d.Category, ApplicationDate: d.CreatedAt.Format(time.DateOnly),
-		DecisionFacts: d.Facts, PlatformName: "kurz", AutomatedDetection: yesNo(d.AutomatedDetection),
+		DecisionFacts: d.Facts, PlatformName: "kurz", AutomatedDetection: yesNo[d.AutomatedDetection],
 		AutomatedDecision: map[bool]string{true: "AUTOMATED_DECISION_FULLY", false: "AUTOMATED_DECISION_NOT_AUTOMATED"}[d.AutomatedDecision],
-		SourceType:        "SOURCE_ARTICLE_16", AppealOf: d.AppealOf}
+		SourceType:        "SOURCE_ARTICLE_16", AppealOf: d.AppealOf, AppealOutcome: map[string]string{"reverse": "reversed", "uphold": "upheld"}[d.Action]}
 	// Own initiative: automated detection or decision, or the operator at
 	// the command line.
 	if d.AutomatedDetection || d.AutomatedDecision || IsOperator(d.ModeratorID) {
@@ -103,8 +102,8 @@ func (c *Service) statement(d *kurz.Decision, it *kurz.QueueItem) *Statement {
 		st.IncompatibleContentGround, st.IncompatibleContentExplanation = "kurz terms of service", d.Explanation
 	}
 	if d.AppealOf == "" {
-		st.Appeal = "The person affected and each notifier may appeal this decision once each, within 6 months: POST /api/v1/appeals " +
-			"{decision_id: \"" + d.ID + "\", explanation}. A moderator not involved in it decides."
+		st.AppealURL = "/appeal/" + d.ID
+		st.Appeal = "If this decision is about you or you reported the content, you can appeal it once, within 6 months, on " + st.AppealURL + ". A moderator who had no part in it decides."
 	}
 	st.at = d.CreatedAt
 	return st
@@ -162,9 +161,13 @@ func (c *Service) deliverStatement(ctx context.Context, from kurz.Region, notice
 // NoticeStatusJSON is what a notice's receipt shows: its queue item's
 // status and, once decided, the statement of reasons.
 type NoticeStatusJSON struct {
-	Status         string          `json:"status"`
-	NoticeID       string          `json:"notice_id"`
-	ReceivedAt     time.Time       `json:"received_at"`
+	Status     string    `json:"status"`
+	NoticeID   string    `json:"notice_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	// What the notice was about, as its notifier filed it.
+	TargetType     string          `json:"target_type"`
+	TargetID       string          `json:"target_id"`
+	Category       string          `json:"category"`
 	Waiting        string          `json:"waiting,omitempty"`
 	Resolution     string          `json:"resolution,omitempty"`
 	ResolutionText string          `json:"resolution_text,omitempty"`
@@ -181,8 +184,29 @@ func (c *Service) NoticeStatus(ctx context.Context, noticeID string) (*NoticeSta
 	if err != nil {
 		return nil, err
 	}
-	return &NoticeStatusJSON{Status: item.Status, NoticeID: n.ID, ReceivedAt: n.CreatedAt, Waiting: item.Waiting, Resolution: item.Resolution,
-		ResolutionText: item.ResolutionText, Statement: item.Statement}, nil
+	return &NoticeStatusJSON{Status: item.Status, NoticeID: n.ID, ReceivedAt: n.CreatedAt, TargetType: n.TargetType, TargetID: n.TargetID,
+		Category: n.Category, Waiting: item.Waiting, Resolution: item.Resolution, ResolutionText: item.ResolutionText, Statement: item.Statement}, nil
+}
+
+// MaxMyReports is how many of their notices "my reports" shows a person.
+const MaxMyReports = 50
+
+// MyReports lists the notices a signed-in person filed, newest first,
+// each with its status and statement. (A signed-out notifier keeps the
+// receipt's ID, an unguessable secret, and reads it with NoticeStatus.)
+func (c *Service) MyReports(ctx context.Context, viewer *kurz.Profile) ([]*NoticeStatusJSON, error) {
+	ids, err := c.Store.NoticesBy(ctx, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*NoticeStatusJSON{}
+	for i := len(ids) - 1; i >= 0 && len(out) < MaxMyReports && err == nil; i-- {
+		var st *NoticeStatusJSON
+		if st, err = c.NoticeStatus(ctx, ids[i]); err == nil {
+			out = append(out, st)
+		}
+	}
+	return out, err
 }
 
 // itemStatus is a queue item's public status for a notice receipt: open,
@@ -271,7 +295,7 @@ func (c *Service) Transparency(ctx context.Context, from, to time.Time, cursor, 
 			break
 		}
 		st := c.statement(d, nil)
-		st.Appeal = ""
+		st.Appeal, st.AppealURL = "", ""
 		page.Statements = append(page.Statements, st)
 	}
 	return page, nil

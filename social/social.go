@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -106,7 +107,16 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 		if !like {
 			d = -1
 		}
-		return c.QueueDelta(ctx, q, videoID, "likes", d)
+		// The owner's inbox hears of a like (not of an unlike), named
+		// only if the liker shows their likes (see ARCHITECTURE.md).
+		var note *link.InboxNote
+		if pv, ok := c.Index.Video(videoID); like && (!ok || pv.OwnerID != viewer.ID) {
+			note = &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyLike, videoID, viewer.ID)}
+			if c.ShowsLikes(ctx, viewer.ID) {
+				note.Handle = viewer.Handle
+			}
+		}
+		return c.QueueDeltaNote(ctx, q, videoID, "likes", d, note)
 	})
 	if err != nil {
 		return 0, err
@@ -186,7 +196,11 @@ func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle st
 		if target.Private {
 			return nil // the followee's region counts approved followers
 		}
-		return c.QueueDelta(ctx, q, target.ID, "followers", d)
+		var note *link.InboxNote
+		if follow {
+			note = &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyFollow, target.ID, viewer.ID), Handle: viewer.Handle}
+		}
+		return c.QueueDeltaNote(ctx, q, target.ID, "followers", d, note)
 	})
 	if err != nil {
 		return 0, false, err
@@ -443,6 +457,9 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 				return err
 			}
 		}
+		if err := c.notifyMentions(ctx, q, v, cm); err != nil {
+			return err
+		}
 		if err := q.AddCounter(ctx, "videos", v.ID, "comments", 1); err != nil {
 			return err
 		}
@@ -454,6 +471,37 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 	}
 	out := CommentRecord(cm)
 	return &out, nil
+}
+
+// mentionRE finds @handles; notifyMentions checks each.
+var mentionRE = regexp.MustCompile(`(^|[^\p{L}\p{N}_])@([A-Za-z0-9_.]{3,24})`)
+
+// MaxMentions is how many people one comment notifies by mention.
+const MaxMentions = 5
+
+// notifyMentions tells the people a comment names with @handle, in
+// whichever region they live, with what the comment made public: its
+// author's handle and its text. The author and the video's owner (who
+// hears of every comment) are not told twice.
+func (c *Service) notifyMentions(ctx context.Context, q kurz.Queries, v *kurz.Video, cm *kurz.Comment) error {
+	seen := map[string]bool{}
+	for _, m := range mentionRE.FindAllStringSubmatch(cm.Text, -1) {
+		h, err := kurz.NormalizeHandle(strings.TrimRight(m[2], "."))
+		if err != nil || seen[h] || len(seen) == MaxMentions {
+			continue
+		}
+		seen[h] = true
+		p, ok := c.Index.ProfileByHandle(h)
+		if !ok || p.ID == cm.AuthorID || p.ID == v.OwnerID {
+			continue
+		}
+		note := &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
+			VideoID: v.ID, CommentID: cm.ID, Text: cm.Text}
+		if err := c.QueueDeltaNote(ctx, q, p.ID, cell.NotifyMention, 0, note); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteComment lets the author (or the video's owner) remove a comment.

@@ -221,8 +221,8 @@ func (q queries) LikedComments(ctx context.Context, userID string) ([]string, er
 }
 
 func (q queries) QueueDelta(ctx context.Context, d *kurz.Delta) error {
-	return q.exec(ctx, `INSERT INTO deltas_out (key, region, object_id, field, delta, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		d.Key, string(d.Region), d.ObjectID, d.Field, d.Delta, ms(d.CreatedAt))
+	return q.exec(ctx, `INSERT INTO deltas_out (key, region, object_id, field, delta, created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		d.Key, string(d.Region), d.ObjectID, d.Field, d.Delta, ms(d.CreatedAt), d.Note)
 }
 
 func (q queries) PendingDeltas(ctx context.Context, limit int) ([]*kurz.Delta, error) {
@@ -230,10 +230,10 @@ func (q queries) PendingDeltas(ctx context.Context, limit int) ([]*kurz.Delta, e
 		var d kurz.Delta
 		var region string
 		var at int64
-		err := r.Scan(&d.Key, &region, &d.ObjectID, &d.Field, &d.Delta, &at)
+		err := r.Scan(&d.Key, &region, &d.ObjectID, &d.Field, &d.Delta, &at, &d.Note)
 		d.Region, d.CreatedAt = kurz.Region(region), fromMS(at)
 		return &d, err
-	}, `SELECT key, region, object_id, field, delta, created_at FROM deltas_out WHERE delivered_at IS NULL ORDER BY created_at LIMIT $1`, limit)
+	}, `SELECT key, region, object_id, field, delta, created_at, note FROM deltas_out WHERE delivered_at IS NULL ORDER BY created_at LIMIT $1`, limit)
 }
 
 // DeleteDelta takes a delivered delta off the queue. The row stays,

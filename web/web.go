@@ -177,7 +177,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // registered here.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.feed)
-	for _, page := range []string{"upload", "settings", "followers", "studio"} {
+	for _, page := range []string{"upload", "settings", "followers", "studio", "inbox"} {
 		mux.HandleFunc("GET /"+page, h.signedIn(page))
 	}
 	mux.HandleFunc("GET /signin", h.signin)
@@ -188,6 +188,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v/{id}", h.video)
 	mux.HandleFunc("GET /embed/{id}", h.embed)
 	mux.HandleFunc("GET /tag/{name}", h.tag)
+	mux.HandleFunc("GET /reports", h.reportsPage)
+	mux.HandleFunc("GET /reports/{id}", h.reportsPage)
+	mux.HandleFunc("GET /appeal/{id}", h.appealPage)
 	for _, page := range []string{"search", "discover", "sound/{id}"} {
 		mux.HandleFunc("GET /"+page, h.shell(strings.TrimSuffix(page, "/{id}")))
 	}

@@ -20,7 +20,7 @@ func testDeltasOut(t *testing.T, s kurz.Store) {
 	}
 	ds := []*kurz.Delta{
 		{Key: "k2", Region: "us", ObjectID: "us_v", Field: "likes", Delta: -1, CreatedAt: at(2)},
-		{Key: "k1", Region: "sg", ObjectID: "sg_p", Field: "followers", Delta: 1, CreatedAt: at(1)},
+		{Key: "k1", Region: "sg", ObjectID: "sg_p", Field: "followers", Delta: 1, CreatedAt: at(1), Note: `{"handle":"ann"}`},
 		{Key: "k3", Region: "us", ObjectID: "us_v", Field: "views", Delta: 1 << 40, CreatedAt: at(3)},
 	}
 	for _, d := range ds {
@@ -38,7 +38,7 @@ func testDeltasOut(t *testing.T, s kurz.Store) {
 	}
 	for i, d := range got {
 		w := want[i]
-		if d.Key != w.Key || d.Region != w.Region || d.ObjectID != w.ObjectID || d.Field != w.Field || d.Delta != w.Delta || !d.CreatedAt.Equal(w.CreatedAt) {
+		if d.Key != w.Key || d.Region != w.Region || d.ObjectID != w.ObjectID || d.Field != w.Field || d.Delta != w.Delta || !d.CreatedAt.Equal(w.CreatedAt) || d.Note != w.Note {
 			t.Fatalf("PendingDeltas[%d] = %+v, want %+v", i, d, w)
 		}
 	}

@@ -277,6 +277,60 @@ func testNotifications(t *testing.T, s kurz.Store) {
 	if err := s.AddNotification(ctx(), &kurz.Notification{ID: "n9", UserID: kurz.NewID("eu"), Kind: "x", DataSealed: []byte{1}, CreatedAt: at(0)}); err == nil {
 		t.Fatal("AddNotification to a missing profile succeeded")
 	}
+
+	// One actor in one group notifies once; other actors and groups do.
+	for _, n := range []*kurz.Notification{
+		{ID: "l1", UserID: p.ID, Kind: "like", DataSealed: []byte{5}, CreatedAt: at(10), GroupKey: "like:v1", ActorKey: "a"},
+		{ID: "l2", UserID: p.ID, Kind: "like", DataSealed: []byte{5}, CreatedAt: at(11), GroupKey: "like:v1", ActorKey: "a"},
+		{ID: "l3", UserID: p.ID, Kind: "like", DataSealed: []byte{5}, CreatedAt: at(12), GroupKey: "like:v1", ActorKey: "b"},
+		{ID: "l4", UserID: p.ID, Kind: "like", DataSealed: []byte{5}, CreatedAt: at(13), GroupKey: "like:v2", ActorKey: "a"},
+		{ID: "l5", UserID: q.ID, Kind: "like", DataSealed: []byte{5}, CreatedAt: at(13), GroupKey: "like:v1", ActorKey: "a"},
+	} {
+		noErr(t, s.AddNotification(ctx(), n))
+	}
+	got = must(s.NotificationsOf(ctx(), p.ID))(t)
+	if len(got) != 7 || got[0].ID != "l4" || got[0].GroupKey != "like:v2" || got[0].ActorKey != "a" || !got[0].ReadAt.IsZero() {
+		t.Fatalf("NotificationsOf after likes = %d, first %+v", len(got), got[0])
+	}
+	// Read state: unread counted per person; marking named ones, then all.
+	if n := must(s.UnreadNotifications(ctx(), p.ID))(t); n != 7 {
+		t.Fatalf("UnreadNotifications = %d, want 7", n)
+	}
+	if n := must(s.MarkNotificationsRead(ctx(), p.ID, []string{"l4", "n1", "q1"}, at(20)))(t); n != 2 {
+		t.Fatalf("MarkNotificationsRead of two own and one other's = %d, want 2", n)
+	}
+	if n := must(s.UnreadNotifications(ctx(), q.ID))(t); n != 2 {
+		t.Fatalf("another person's unread after marking = %d, want 2 (untouched)", n)
+	}
+	if n := must(s.MarkNotificationsRead(ctx(), p.ID, nil, at(21)))(t); n != 5 {
+		t.Fatalf("MarkNotificationsRead all = %d, want 5", n)
+	}
+	if n := must(s.UnreadNotifications(ctx(), p.ID))(t); n != 0 {
+		t.Fatalf("UnreadNotifications after all read = %d", n)
+	}
+	for _, n := range must(s.NotificationsOf(ctx(), p.ID))(t) {
+		if want := at(21); n.ID == "l4" || n.ID == "n1" {
+			want = at(20)
+			if !n.ReadAt.Equal(want) {
+				t.Fatalf("%s read at %v, want %v", n.ID, n.ReadAt, want)
+			}
+		} else if !n.ReadAt.Equal(want) {
+			t.Fatalf("%s read at %v, want %v", n.ID, n.ReadAt, want)
+		}
+	}
+
+	// Inbox switches: none set reads as the zero value; put replaces.
+	if st := must(s.InboxSettings(ctx(), p.ID))(t); st.ShowLikes || len(st.Muted) != 0 || st.UserID != p.ID {
+		t.Fatalf("InboxSettings unset = %+v", st)
+	}
+	noErr(t, s.PutInboxSettings(ctx(), &kurz.InboxSettings{UserID: p.ID, ShowLikes: true, Muted: []string{"like", "follow"}}))
+	noErr(t, s.PutInboxSettings(ctx(), &kurz.InboxSettings{UserID: p.ID, ShowLikes: true, Muted: []string{"comment"}}))
+	if st := must(s.InboxSettings(ctx(), p.ID))(t); !st.ShowLikes || len(st.Muted) != 1 || st.Muted[0] != "comment" {
+		t.Fatalf("InboxSettings after put = %+v", st)
+	}
+	if st := must(s.InboxSettings(ctx(), q.ID))(t); st.ShowLikes {
+		t.Fatalf("another person's InboxSettings = %+v", st)
+	}
 }
 
 func testExports(t *testing.T, s kurz.Store) {

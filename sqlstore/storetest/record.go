@@ -504,6 +504,26 @@ func (r recQueries) NotificationsOf(ctx context.Context, userID string) ([]*kurz
 	return r.q.NotificationsOf(ctx, userID)
 }
 
+func (r recQueries) MarkNotificationsRead(ctx context.Context, userID string, ids []string, at time.Time) (int64, error) {
+	r.hit()
+	return r.q.MarkNotificationsRead(ctx, userID, ids, at)
+}
+
+func (r recQueries) UnreadNotifications(ctx context.Context, userID string) (int, error) {
+	r.hit()
+	return r.q.UnreadNotifications(ctx, userID)
+}
+
+func (r recQueries) InboxSettings(ctx context.Context, userID string) (*kurz.InboxSettings, error) {
+	r.hit()
+	return r.q.InboxSettings(ctx, userID)
+}
+
+func (r recQueries) PutInboxSettings(ctx context.Context, st *kurz.InboxSettings) error {
+	r.hit()
+	return r.q.PutInboxSettings(ctx, st)
+}
+
 func (r recQueries) PutExport(ctx context.Context, e *kurz.Export) error {
 	r.hit()
 	return r.q.PutExport(ctx, e)

@@ -6,6 +6,7 @@ import { fmtCount, t, viewer } from './i18n.js';
 import { commentItem, problem, thread } from './comments.js';
 import { icon } from './icons.js';
 import { h, toast } from './ui.js';
+import { reportButton } from './report.js';
 
 const enc = encodeURIComponent;
 
@@ -99,6 +100,7 @@ export function buildActions(v) {
     h('span', { class: 'icon' }, icon('share')), h('span', { class: 'count' }, t('share')));
   share.addEventListener('click', () => shareVideo(v));
   col.append(share);
+  if (!own) col.append(reportButton('video', v.id, 'act report'));
   return col;
 }
 

@@ -10,6 +10,8 @@ import { initDiscover, initRemixActions, initSearch, initSound } from './search.
 import { initUpload } from './upload.js';
 import { initShell } from './shell.js';
 import { initStudio } from './studio.js';
+import { initInbox, refreshUnread } from './inbox.js';
+import { initAppeal, initReports, wireReportButtons } from './report.js';
 
 function readBoot() {
   const el = document.getElementById('kurz-boot');
@@ -51,6 +53,9 @@ function start() {
   setBoot(boot);
   initSignout();
   initShell();
+  refreshUnread();
+  // Any script (the nav bar's) may ask for a fresh count.
+  document.addEventListener('kurz:refresh-unread', refreshUnread);
   switch (boot.page) {
     case 'feed':
       initFeed();
@@ -76,6 +81,7 @@ function start() {
       break;
     case 'profile':
       initProfile();
+      wireReportButtons();
       break;
     case 'settings':
       initSettings();
@@ -109,6 +115,14 @@ function start() {
       break;
     case 'studio':
       initStudio();
+    case 'inbox':
+      initInbox();
+      break;
+    case 'reports':
+      initReports();
+      break;
+    case 'appeal':
+      initAppeal();
       break;
     default:
   }

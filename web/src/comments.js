@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { safeHandle } from './caption.js';
 import { fmtCount, getBoot, t, viewer } from './i18n.js';
 import { icon } from './icons.js';
+import { reportButton } from './report.js';
 import { h, toast } from './ui.js';
 
 const enc = encodeURIComponent;
@@ -128,6 +129,7 @@ export function commentItem(c, v, onCount, onPin) {
     });
     bar.append(del);
   }
+  if (!me || me.handle !== author) bar.append(reportButton('comment', c.id));
   bar.append(likeButton(c));
   li.append(bar);
   if (top) li.append(threadOf(c, v, onCount));
