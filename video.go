@@ -61,6 +61,12 @@ type Video struct {
 	RemixOf   string
 	SoundID   string
 	Allow     int
+	// The sound this video's audio is (see sound.go): AudioPrint its
+	// print's stored form ("" if none), SoundName the name its creator
+	// gave it ("": the default), SoundBlock the decision that blocked it.
+	AudioPrint string
+	SoundName  string
+	SoundBlock string
 	Likes     int64
 	Comments  int64
 	Views     int64
