@@ -37,9 +37,13 @@ type Screen interface {
 	Blocked(ctx context.Context, fingerprint []uint64) (bool, error)
 	// BlockUpload removes a video that matched the block list.
 	BlockUpload(ctx context.Context, v *kurz.Video) error
-	// Hold puts a processed video on hold for review if the rules say so,
-	// in transaction q, and reports whether it did.
-	Hold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error)
+	// SoundBlocked reports whether an audio print is the audio of a
+	// blocked sound.
+	SoundBlocked(ctx context.Context, print kurz.AudioPrint) (bool, error)
+	// Hold puts a processed video on hold for review if the rules say so
+	// (always when its audio is of a blocked sound), in transaction q,
+	// and reports whether it did.
+	Hold(ctx context.Context, q kurz.Queries, v *kurz.Video, soundBlocked bool) (bool, error)
 }
 
 // Service runs the video pipeline of one region.
