@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -93,12 +94,20 @@ const MaxSoundNameLen = 80
 // CheckSoundName validates and trims a sound's name; "" means the default
 // name ("original sound – @handle", in the reader's language).
 func CheckSoundName(name string) (string, error) {
-	if err := CheckText("name", name); err != nil {
+	if err := CheckText("sound_name", name); err != nil {
 		return "", err
+	}
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		name = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, name)
 	}
 	name = strings.Join(strings.Fields(name), " ")
 	if utf8.RuneCountInString(name) > MaxSoundNameLen {
-		return "", FieldError("name", "a sound's name can have at most %d characters", MaxSoundNameLen)
+		return "", FieldError("sound_name", "a sound's name can have at most %d characters", MaxSoundNameLen)
 	}
 	return name, nil
 }

@@ -67,11 +67,11 @@ type Video struct {
 	AudioPrint string
 	SoundName  string
 	SoundBlock string
-	Likes     int64
-	Comments  int64
-	Views     int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Likes      int64
+	Comments   int64
+	Views      int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CheckVisibility validates a visibility value.
