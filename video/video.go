@@ -188,8 +188,8 @@ func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error)
 	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
 	out.RemixFields(v.ID, v.SoundID, v.RemixKind, v.RemixOf, v.Allow)
 	out.SoundName = v.SoundName
-	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved {
-		out.Error = v.Error
+	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved || v.Status == kurz.StatusHeld {
+		out.Error = v.Error // the owner sees why
 	}
 	if v.Status == kurz.StatusReady {
 		q := ""
