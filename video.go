@@ -59,8 +59,10 @@ type Video struct {
 	// own). Allow says what others may do with it (Allow* flags).
 	RemixKind string
 	RemixOf   string
-	SoundID   string
-	Allow     int
+	// RemixLayout lays a duet out: "" side by side, DuetTop stacked.
+	RemixLayout string
+	SoundID     string
+	Allow       int
 	// The sound this video's audio is (see sound.go): AudioPrint its
 	// print's stored form ("" if none), SoundName the name its creator
 	// gave it ("": the default), SoundBlock the decision that blocked it.

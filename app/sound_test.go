@@ -122,7 +122,10 @@ func TestSoundPrintsNamesAndBlocks(t *testing.T) {
 		s.do("GET", "/api/v1/sounds/"+song.ID+"/videos", nil).json(t, &page)
 		return page.Sound.Name == "Summer tune" && page.Sound.Named
 	})
-	waitFor(t, "the name in eu's catalogue", func() bool { v, _ := s.Cell("eu").Index.Video(song.ID); return v != nil && v.SoundName == "Summer tune" })
+	waitFor(t, "the name in eu's catalogue", func() bool {
+		v, _ := s.Cell("eu").Index.Video(song.ID)
+		return v != nil && v.SoundName == "Summer tune"
+	})
 
 	// Blocking, from the wrong side first.
 	block := map[string]any{"category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "ground": "terms",

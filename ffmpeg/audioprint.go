@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,9 @@ const (
 	// anything: silence or a steady tone gives one value over and over,
 	// and all such clips would otherwise be "the same sound".
 	MinPrintValues = 8
+	// MinPrintSeconds: shorter audio has no print (matching needs about
+	// 3 s in common, and fpcalc gives nothing for a second or so).
+	MinPrintSeconds = 4
 )
 
 // printPCMBytes bounds the PCM of one print (with a second to spare).
@@ -63,8 +68,8 @@ func (r *Runner) AudioPrint(ctx context.Context, input string, info *Info, dir s
 	if _, err := r.run(ctx, r.bin("ffmpeg"), r.AudioPrintArgs(), runOpts{input: f, stdout: pcm}); err != nil {
 		return nil, fmt.Errorf("ffmpeg: audio for print: %w", err)
 	}
-	if pcm.buf.Len() < 2*PrintRate { // under a second of audio
-		return nil, nil
+	if pcm.buf.Len() < 2*PrintRate*MinPrintSeconds {
+		return nil, nil // too short to be matched (kurz.SoundMinOverlap)
 	}
 	tmp, err := os.CreateTemp(dir, "print-*.pcm")
 	if err != nil {
@@ -84,6 +89,9 @@ func (r *Runner) AudioPrint(ctx context.Context, input string, info *Info, dir s
 	// on stdout counts, whatever the exit status.
 	if _, err = r.run(ctx, r.bin("fpcalc"), fpcalcArgs, runOpts{input: tmp, stdout: out}); err != nil &&
 		(ctx.Err() != nil || !bytes.Contains(out.buf.Bytes(), []byte("\nFINGERPRINT="))) {
+		if ee := (*exec.ExitError)(nil); ctx.Err() == nil && errors.As(err, &ee) && ee.ExitCode() == 2 {
+			return nil, nil // "Empty fingerprint": nothing in it to print
+		}
 		return nil, fmt.Errorf("fpcalc: %w", err)
 	}
 	return parsePrint(out.buf.Bytes())

@@ -83,6 +83,11 @@ func TestAudioPrintMatch(t *testing.T) {
 			t.Errorf("%s has a print of %d values; silence and a steady tone have none", name, len(got))
 		}
 	}
+	// Nor has audio too short to match (2 s).
+	video("short.mp4", tuneA+",atrim=duration=2", "-c:a", "aac")
+	if got := print("short.mp4"); got != nil {
+		t.Errorf("2 s of audio have a print of %d values", len(got))
+	}
 	// A video without audio has none either.
 	mediatest.Clip(t, p("mute.mp4"), 180, 320, 2, false)
 	if got := print("mute.mp4"); got != nil {

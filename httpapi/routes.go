@@ -105,7 +105,7 @@ func (s *Server) discoverRoutes() []route {
 	d := &discoverapi.Handlers{} // for Document, which has no server
 	if s != nil {
 		d = &discoverapi.Handlers{Viewer: s.viewerCell, Staff: s.staffCell, Decode: decode, Error: s.error, Cells: s.Cells,
-			Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
+			Media:   media.Options{Redirect: s.MediaRedirect, Log: s.Log},
 			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) }}
 	}
 	const opt = apidoc.Optional

@@ -106,6 +106,8 @@ type Upload struct {
 	// RemixKind and RemixOf make the upload a remix of a public video
 	// (kurz.Remix*): "use this sound", a duet or a stitch.
 	RemixKind, RemixOf string
+	// Layout lays a duet out (kurz.DuetSide, the default, or DuetTop).
+	Layout string
 }
 
 // StartUpload checks an upload request and records the video it will
@@ -147,6 +149,10 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if err != nil {
 		return nil, err
 	}
+	layout, err := kurz.CheckDuetLayout(in.RemixKind, in.Layout)
+	if err != nil {
+		return nil, err
+	}
 	// The free-space floor: an upload that would leave less is refused
 	// before anything is written.
 	if err := c.CheckSpace(in.Size); err != nil {
@@ -154,7 +160,7 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	}
 	now := c.Now().UTC().Truncate(time.Millisecond)
 	v := &kurz.Video{ID: kurz.NewID(c.Region), OwnerID: owner.ID, Status: kurz.StatusUploading, Visibility: in.Visibility,
-		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now, RemixKind: in.RemixKind, RemixOf: in.RemixOf, SoundID: sound}
+		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now, RemixKind: in.RemixKind, RemixOf: in.RemixOf, RemixLayout: layout, SoundID: sound}
 	// Duets, stitches and downloads of one's videos: on for adults, off
 	// for 13-15 year olds (they may turn them on later).
 	if !acct.Minor {

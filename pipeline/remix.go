@@ -92,7 +92,11 @@ func (c *Service) remix(ctx context.Context, v *kurz.Video, input string, info *
 	if err != nil {
 		return "", err
 	}
-	return c.Media.FFmpeg.Compose(ctx, v.RemixKind, input, info, srcInfo, dir)
+	kind := v.RemixKind
+	if kind == kurz.RemixDuet && v.RemixLayout == kurz.DuetTop {
+		kind = ffmpeg.ComposeDuetTop
+	}
+	return c.Media.FFmpeg.Compose(ctx, kind, input, info, srcInfo, dir)
 }
 
 // fetchSource writes the source video's highest variant (its MPEG-TS

@@ -73,8 +73,9 @@ type VideoJSON struct {
 
 // RemixJSON names a remix's kind and source.
 type RemixJSON struct {
-	Kind string `json:"kind"`
-	Of   string `json:"of"`
+	Kind   string `json:"kind"`
+	Of     string `json:"of"`
+	Layout string `json:"layout,omitempty"` // a duet's: top (stacked); side by side if left out
 }
 
 // AllowJSON are a video's duet, stitch and download switches.
@@ -188,6 +189,9 @@ func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error)
 	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
 	out.RemixFields(v.ID, v.SoundID, v.RemixKind, v.RemixOf, v.Allow)
 	out.SoundName = v.SoundName
+	if out.Remix != nil {
+		out.Remix.Layout = v.RemixLayout
+	}
 	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved || v.Status == kurz.StatusHeld {
 		out.Error = v.Error // the owner sees why
 	}

@@ -8,3 +8,7 @@ ALTER TABLE videos ADD COLUMN sound_name TEXT NOT NULL DEFAULT '';
 -- class: public (of a public video). The decision (its ID) by which a
 -- moderator of this region blocked the video's sound; '' when not blocked.
 ALTER TABLE videos ADD COLUMN sound_block TEXT NOT NULL DEFAULT '';
+-- class: public (of a public video; personal of any other). How a duet
+-- is laid out: '' side by side (the new clip left), 'top' the new clip
+-- above the source.
+ALTER TABLE videos ADD COLUMN remix_layout TEXT NOT NULL DEFAULT '';
