@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { safeHandle } from './caption.js';
 import { fmtCount, t } from './i18n.js';
 import { h } from './ui.js';
+import { soundName } from './sound.js';
 
 export function tile(v) {
   return h(
@@ -111,7 +112,7 @@ export async function initDiscover() {
         h(
           'section',
           { class: 'trend' },
-          h('h3', {}, tr.sound ? h('a', { href: '/sound/' + encodeURIComponent(tr.sound.id) }, '♪ ' + tr.sound.name) : h('a', { href: '/tag/' + encodeURIComponent(tr.tag) }, '#' + tr.tag)),
+          h('h3', {}, tr.sound ? h('a', { href: '/sound/' + encodeURIComponent(tr.sound.id) }, '♪ ' + soundName(tr.sound)) : h('a', { href: '/tag/' + encodeURIComponent(tr.tag) }, '#' + tr.tag)),
           h('ul', { class: 'grid' }, ...(tr.videos || []).map(tile)),
         ),
       ),

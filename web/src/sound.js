@@ -9,8 +9,11 @@ import { t } from './i18n.js';
 import { tile } from './search.js';
 import { h, toast } from './ui.js';
 
-function displayName(sound) {
-  return sound.named ? sound.name : t('sound.original', '@' + safeHandle(sound.creator || ''));
+// soundName is a sound's name in the page's language: its creator's, or
+// the default (without a creator when the video it came from is gone).
+export function soundName(sound) {
+  if (sound.named) return sound.name;
+  return sound.creator ? t('sound.original', '@' + safeHandle(sound.creator)) : t('sound.original_gone');
 }
 
 export async function initSoundPage() {
@@ -25,7 +28,7 @@ export async function initSoundPage() {
     return;
   }
   const sound = page.sound;
-  title.textContent = '♪ ' + (sound.creator ? displayName(sound) : t('sound.original_gone'));
+  title.textContent = '♪ ' + soundName(sound);
   if (sound.blocked) {
     box.replaceChildren(h('p', { class: 'notice sound-blocked', role: 'status' }, t('sound.blocked')));
     return;
@@ -61,7 +64,7 @@ function nameForm(id, sound, title) {
       const v = await api('PATCH', '/api/v1/videos/' + encodeURIComponent(id), { sound_name: input.value });
       sound.named = !!v.sound_name;
       sound.name = v.sound_name || '';
-      title.textContent = '♪ ' + displayName(sound);
+      title.textContent = '♪ ' + soundName(sound);
       toast(t('sound.saved'));
     } catch (err) {
       // The page's language, not the API's English: a refused name (too
