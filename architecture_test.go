@@ -50,7 +50,7 @@ var (
 		// Search, Discover, sounds and downloads over HTTP, mounted by
 		// httpapi.
 		"inboxapi":    {"kurz", "region", "cell", "link", "safety"},
-		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob", "policy", "apidoc", "apijson"},
+		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob", "policy", "apidoc", "apijson", "safety"},
 		// Comment replies, likes on comments and pinning over HTTP, mounted
 		// by httpapi.
 		"commentapi": {"kurz", "region", "social", "apidoc"},

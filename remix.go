@@ -10,6 +10,27 @@ const (
 	RemixStitch = "stitch"
 )
 
+// Duet layouts: side by side (the default, "" or "side": the new clip
+// left) or DuetTop (the new clip above the source).
+const (
+	DuetSide = "side"
+	DuetTop  = "top"
+)
+
+// CheckDuetLayout validates a duet's layout and returns its stored form
+// ("" for side by side); only a duet has one.
+func CheckDuetLayout(kind, layout string) (string, error) {
+	switch {
+	case layout == "" || layout == DuetSide:
+		return "", nil
+	case layout == DuetTop && kind == RemixDuet:
+		return DuetTop, nil
+	case layout == DuetTop:
+		return "", FieldError("layout", "only a duet has a layout")
+	}
+	return "", FieldError("layout", "layout must be side or top")
+}
+
 // MaxStitchMS is the longest part of a source a stitch may start with;
 // a longer request is cut to it.
 const MaxStitchMS = 5000

@@ -59,13 +59,21 @@ type Video struct {
 	// own). Allow says what others may do with it (Allow* flags).
 	RemixKind string
 	RemixOf   string
-	SoundID   string
-	Allow     int
-	Likes     int64
-	Comments  int64
-	Views     int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// RemixLayout lays a duet out: "" side by side, DuetTop stacked.
+	RemixLayout string
+	SoundID     string
+	Allow       int
+	// The sound this video's audio is (see sound.go): AudioPrint its
+	// print's stored form ("" if none), SoundName the name its creator
+	// gave it ("": the default), SoundBlock the decision that blocked it.
+	AudioPrint string
+	SoundName  string
+	SoundBlock string
+	Likes      int64
+	Comments   int64
+	Views      int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CheckVisibility validates a visibility value.

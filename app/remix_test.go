@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -74,6 +75,23 @@ func servedDuration(t *testing.T, url string) float64 {
 	return d
 }
 
+// servedSize is the frame size of the highest rendition ffprobe reads
+// from the served master playlist.
+func servedSize(t *testing.T, url string) (w, h int) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "stream=width,height", "-of", "csv=p=0", url).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", url, err)
+	}
+	for _, l := range strings.Fields(string(out)) {
+		var a, b int
+		if _, err := fmt.Sscanf(l, "%d,%d", &a, &b); err == nil && a*b > w*h {
+			w, h = a, b
+		}
+	}
+	return w, h
+}
+
 // colorAt names the colour ("red", "blue" or "?") of the served picture at
 // second at, at a point given as fractions of the width and height.
 func colorAt(t *testing.T, url string, at, x, y float64) string {
@@ -140,9 +158,13 @@ func TestRemixAcrossRegions(t *testing.T) {
 	}
 	waitFor(t, "the source in eu's catalogue", func() bool { _, ok := s.Cell("eu").Index.Video(srcID); return ok })
 
-	remix := func(kind string) videoJSON {
+	remix := func(kind string, meta ...string) videoJSON {
 		t.Helper()
-		res := s.tusUpload(me.Token, myClip, map[string]string{"caption": kind + " #remix", "visibility": "public", "remix": kind, "remix_of": srcID}, 1, "")
+		m := map[string]string{"caption": kind + " #remix", "visibility": "public", "remix": kind, "remix_of": srcID}
+		for i := 0; i+1 < len(meta); i += 2 {
+			m[meta[i]] = meta[i+1]
+		}
+		res := s.tusUpload(me.Token, myClip, m, 1, "")
 		if !res.Done {
 			t.Fatalf("%s upload: %+v", kind, res)
 		}
@@ -183,7 +205,7 @@ func TestRemixAcrossRegions(t *testing.T) {
 		s.do("GET", "/api/v1/sounds/"+srcID+"/videos", nil).json(t, &page)
 		return len(page.Items) == 2
 	})
-	if page.Sound.Name != "original sound - @noise_maker" || page.Items[0].ID != snd.ID || page.Items[1].ID != srcID {
+	if page.Sound.Name != "original sound – @noise_maker" || page.Items[0].ID != snd.ID || page.Items[1].ID != srcID {
 		t.Errorf("sound page: %+v", page)
 	}
 
@@ -211,6 +233,30 @@ func TestRemixAcrossRegions(t *testing.T) {
 	}
 	if l := likeness(servedAudio(t, url), srcAudio, 16000); l < 0.3 {
 		t.Errorf("the duet's audio has none of the source's: correlation %.2f", l)
+	}
+
+	// Duet top/bottom: the new clip above the source, a 720x1280 frame.
+	top := remix("duet", "layout", "top")
+	url = s.URL() + top.HLSURL
+	if d := servedDuration(t, url); math.Abs(d-3) > 0.3 {
+		t.Errorf("stacked duet lasts %.2fs, want 3s", d)
+	}
+	if up, down := colorAt(t, url, 1, 0.5, 0.3), colorAt(t, url, 1, 0.5, 0.7); up != "blue" || down != "red" {
+		t.Errorf("stacked duet shows %s above %s, want blue above red", up, down)
+	}
+	if w, h := servedSize(t, url); w*16 != h*9 {
+		t.Errorf("stacked duet's highest rendition is %dx%d, want 9:16", w, h)
+	}
+	var topRec struct{ Remix struct{ Kind, Layout string } }
+	s.do("GET", "/api/v1/videos/"+top.ID, nil, "Authorization", "Bearer "+me.Token).json(t, &topRec)
+	if topRec.Remix.Kind != "duet" || topRec.Remix.Layout != "top" {
+		t.Errorf("stacked duet's record: %+v", topRec)
+	}
+	if res := s.tusUpload(me.Token, myClip, map[string]string{"caption": "x", "remix": "stitch", "remix_of": srcID, "layout": "top"}, 1, ""); res.Done || res.Status != 400 || !strings.Contains(res.Body, `"field":"layout"`) {
+		t.Errorf("a stitch with a layout: %+v", res)
+	}
+	if res := s.tusUpload(me.Token, myClip, map[string]string{"caption": "x", "remix": "duet", "remix_of": srcID, "layout": "diagonal"}, 1, ""); res.Done || res.Status != 400 || !strings.Contains(res.Body, `"field":"layout"`) {
+		t.Errorf("a duet with an unknown layout: %+v", res)
 	}
 
 	// Stitch: the source's first 5 s of 8, then the new clip.

@@ -103,7 +103,7 @@ func TestBrowserSearchAndDiscover(t *testing.T) {
 	}
 	waitFor(t, "the remix in the catalogue", func() bool { _, ok := s.Cell("eu").Index.Video(mine); return ok })
 	b.Do(chromedp.Navigate(base + "/sound/" + id))
-	b.Wait("the sound page with both clips", `document.querySelector('.sound-name').textContent === '♪ original sound - @lamp_keeper' && `+
+	b.Wait("the sound page with both clips", `document.querySelector('.sound-name').textContent === '♪ original sound – @lamp_keeper' && `+
 		`document.querySelector('a.tile[href="/v/`+mine+`"]') && `+tile, `document.querySelector('.soundpage').innerText`, 15*time.Second)
 	b.noXSS("sound page")
 }

@@ -42,6 +42,14 @@ type PublicVideo struct {
 	RemixKind string `json:"remix_kind,omitempty"`
 	RemixOf   string `json:"remix_of,omitempty"`
 	Allow     int    `json:"allow,omitempty"`
+	// Of a video whose sound is its own: the name its creator gave the
+	// sound ("": "original sound – @handle"), the print of its audio
+	// (kurz.AudioPrint's stored form), and whether a moderator of its
+	// region blocked the sound (then no one may use it, and uploads of
+	// the same audio wait for review).
+	SoundName    string `json:"sound_name,omitempty"`
+	AudioPrint   string `json:"audio_print,omitempty"`
+	SoundBlocked bool   `json:"sound_blocked,omitempty"`
 }
 
 // SoundOf is the sound a video uses (its own if none is named).
@@ -84,6 +92,7 @@ type Index struct {
 	stale    bool // during a load, the lists hold replaced or removed versions
 	ranking  atomic.Bool
 	watch    func(Change)
+	prints   prints
 }
 
 // Change is one change to the catalogue, told to the watcher: a video or
@@ -109,6 +118,13 @@ func (x *Index) Watch(f func(Change)) {
 }
 
 func (x *Index) tell(c Change) {
+	if c.Video != nil {
+		if c.Removed {
+			x.prints.drop(c.Video.ID)
+		} else {
+			x.prints.put(c.Video)
+		}
+	}
 	if x.watch != nil {
 		x.watch(c)
 	}

@@ -18,7 +18,7 @@ import (
 // public log. It holds public data only. Layout: magic, the positions it
 // reflects (SnapshotMeta), the profiles, the videos oldest first, and a
 // CRC-32 of everything before it.
-const snapshotMagic = "kurzcat\x02"
+const snapshotMagic = "kurzcat\x03"
 
 // ErrSnapshot means a snapshot is damaged or of another format.
 var ErrSnapshot = errors.New("catalog: not a usable snapshot")
@@ -86,7 +86,7 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		num(v.Comments)
 		num(v.Views)
 		num(v.CreatedAt.UnixNano())
-		num(b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2)
+		num(b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2 | b2i(v.SoundBlocked)<<3)
 		str(v.Label)
 		num(int64(len(v.Countries)))
 		for _, c := range v.Countries {
@@ -96,6 +96,8 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		str(v.RemixKind)
 		str(v.RemixOf)
 		num(int64(v.Allow))
+		str(v.SoundName)
+		str(v.AudioPrint)
 		if len(buf) > 1<<15 {
 			if err := flush(); err != nil {
 				return err
@@ -240,7 +242,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
 		v.CreatedAt = time.Unix(0, r.num()).UTC()
 		flags := r.num()
-		v.Reduced, v.AgeRestricted = flags&2 != 0, flags&4 != 0
+		v.Reduced, v.AgeRestricted, v.SoundBlocked = flags&2 != 0, flags&4 != 0, flags&8 != 0
 		v.Label = r.str()
 		if n := r.num(); n < 0 || n > int64(len(r.b)) {
 			r.err = ErrSnapshot
@@ -252,6 +254,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		}
 		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
 		v.Allow = int(r.num())
+		v.SoundName, v.AudioPrint = r.str(), r.str()
 		if r.err == nil && keep(v.ID) {
 			x.loadVideo(v)
 		}
@@ -273,6 +276,7 @@ func (x *Index) loadVideo(v *PublicVideo) {
 	defer x.mu.Unlock()
 	n := len(x.videos)
 	x.videos[v.ID] = v
+	x.prints.put(v)
 	if len(x.videos) == n {
 		x.stale = true // a second version of one video
 	}

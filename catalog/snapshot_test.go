@@ -31,6 +31,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			v.Countries = []string{"DE", "FR"}
 			v.Sound, v.RemixKind, v.RemixOf, v.Allow = "eu_sound", "duet", "eu_source", 5
 		}
+		if i%5 == 0 {
+			v.SoundName, v.AudioPrint, v.SoundBlocked = "tune ♪", "AQIDBA", i%10 == 0
+		}
 		x.PutVideo(v)
 	}
 	for _, o := range owners {

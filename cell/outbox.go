@@ -56,7 +56,8 @@ func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (
 	}
 	pv.Sound, pv.RemixKind, pv.RemixOf, pv.Allow = v.SoundID, v.RemixKind, v.RemixOf, v.Allow
 	if pv.Sound == "" {
-		pv.Sound = v.ID
+		// The sound is this video's own: its record travels with it.
+		pv.Sound, pv.SoundName, pv.AudioPrint, pv.SoundBlocked = v.ID, v.SoundName, v.AudioPrint, v.SoundBlock != ""
 	}
 	return pv, true, nil
 }

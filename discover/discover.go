@@ -209,16 +209,26 @@ func trends(hot []catalog.Scored, viewer policy.Viewer, region kurz.Region, keys
 
 // Sound is a sound, named after the clip it comes from.
 type Sound struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Named: the creator named the sound; else Name is the default,
+	// "original sound – @handle" (pages say it in the reader's language).
+	Named   bool   `json:"named"`
 	Creator string `json:"creator,omitempty"`
+	// Blocked: a moderator blocked the sound; no one may use it, and its
+	// page lists no videos.
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 // SoundOf describes a sound; ok is false for a sound no public video
 // uses or comes from.
 func (s *Service) SoundOf(id string) (Sound, bool) {
 	if v, ok := s.Index.Video(id); ok {
-		return Sound{ID: id, Name: "original sound - @" + v.Handle, Creator: v.Handle}, true
+		snd := Sound{ID: id, Name: "original sound – @" + v.Handle, Creator: v.Handle, Blocked: v.SoundBlocked}
+		if v.SoundName != "" {
+			snd.Name, snd.Named = v.SoundName, true
+		}
+		return snd, true
 	}
 	return Sound{ID: id, Name: "original sound"}, len(s.Index.SoundVideos(id, nil, 1)) > 0
 }

@@ -17,6 +17,7 @@ import (
 	"kurz/media"
 	"kurz/policy"
 	"kurz/region"
+	"kurz/safety"
 )
 
 // Handlers answer for the regions of one front door.
@@ -30,6 +31,11 @@ type Handlers struct {
 	// request to another process's region.
 	Cells   map[kurz.Region]*region.Region
 	Forward func(http.ResponseWriter, *http.Request, kurz.Region)
+	// Staff returns the signed-in person and the region named by the
+	// path's {region} (staff routes).
+	Staff func(*http.Request) (*kurz.Profile, *region.Region, error)
+	// Decode reads a request body strictly.
+	Decode func(http.ResponseWriter, *http.Request, any) error
 	// Media are the options downloads are served with.
 	Media media.Options
 }
@@ -145,6 +151,10 @@ func (s *Handlers) SoundVideos(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, kurz.ErrNotFound)
 		return
 	}
+	if sound.Blocked {
+		writeJSON(w, http.StatusOK, map[string]any{"sound": sound, "items": []any{}})
+		return
+	}
 	vids, next, err := c.Discover.SoundVideos(viewerOf(r, c, p), id, r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -181,4 +191,26 @@ func (s *Handlers) Download(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="kurz-`+id+`.mp4"`)
 	media.Serve(w, r, c.Blobs, key, "", s.Media)
+}
+
+// BlockSound answers POST /api/v1/moderation/{region}/sounds/{id}/block:
+// a moderator of the sound's region blocks it (see safety.BlockSound)
+// and gets the statement of reasons its creator gets.
+func (s *Handlers) BlockSound(w http.ResponseWriter, r *http.Request) {
+	p, c, err := s.Staff(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in safety.DecisionInput
+	if err := s.Decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	st, err := c.Safety.BlockSound(r.Context(), p, r.PathValue("id"), in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
 }

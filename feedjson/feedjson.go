@@ -25,6 +25,7 @@ func Videos(items []social.FeedItem) []*video.VideoJSON {
 			CreatedAt: it.CreatedAt, Label: it.Label, Liked: it.Liked, Following: it.Following}
 		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
 		v.RemixFields(it.ID, it.Sound, it.RemixKind, it.RemixOf, it.Allow)
+		v.SoundName = it.SoundName
 		v.HLSURL, v.PosterURL, v.PreviewURL = video.MediaURLs(it.ID, "")
 		out[i] = v
 	}

@@ -15,6 +15,8 @@ const (
 	ComposeSound  = "sound"
 	ComposeDuet   = "duet"
 	ComposeStitch = "stitch"
+	// ComposeDuetTop is a duet stacked: the upload above the source.
+	ComposeDuetTop = "duet_top"
 )
 
 // SourceName is the file, in Compose's folder, that holds the source
@@ -31,6 +33,7 @@ const StitchMax = 5 * time.Second
 // frame of a stitch.
 const (
 	duetW, duetH     = 360, 640
+	stackW, stackH   = 720, 640
 	stitchW, stitchH = 720, 1280
 )
 
@@ -41,6 +44,8 @@ const (
 //     silence, cut to the upload's length);
 //   - duet: the upload (left) and the source (right) side by side, each
 //     fitted into 360x640, as long as the upload, their audio mixed;
+//   - duet_top: the same, stacked: the upload above the source, each
+//     fitted into 720x640 (a 720x1280 frame);
 //   - stitch: the source's first StitchMax (or less), then the upload,
 //     both fitted into 720x1280.
 //
@@ -62,9 +67,13 @@ func (r *Runner) ComposeArgs(kind string, info, src *Info) ([]string, error) {
 		} else {
 			g += silence("[a]", d)
 		}
-	case ComposeDuet:
-		g = fmt.Sprintf("[0:v]%s,fps=30[l];[1:v]%s,fps=30,tpad=stop_mode=clone:stop_duration=%s[r];[l][r]hstack=inputs=2:shortest=1[v];",
-			fitPad(duetW, duetH), fitPad(duetW, duetH), d)
+	case ComposeDuet, ComposeDuetTop:
+		w, h, stack := duetW, duetH, "hstack"
+		if kind == ComposeDuetTop {
+			w, h, stack = stackW, stackH, "vstack"
+		}
+		g = fmt.Sprintf("[0:v]%s,fps=30[l];[1:v]%s,fps=30,tpad=stop_mode=clone:stop_duration=%s[r];[l][r]%s=inputs=2:shortest=1[v];",
+			fitPad(w, h), fitPad(w, h), d, stack)
 		switch {
 		case info.HasAudio && src.HasAudio:
 			g += "[0:a]" + norm[1:] + "[ua];[1:a]apad" + norm + "[sa];[ua][sa]amix=inputs=2:duration=first:normalize=0,atrim=duration=" + d + "[a]"

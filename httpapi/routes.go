@@ -154,7 +154,8 @@ func (s *Server) inboxRoutes() (out []route) {
 func (s *Server) discoverRoutes() []route {
 	d := &discoverapi.Handlers{} // for Document, which has no server
 	if s != nil {
-		d = &discoverapi.Handlers{Viewer: s.viewerCell, Error: s.error, Cells: s.Cells, Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
+		d = &discoverapi.Handlers{Viewer: s.viewerCell, Staff: s.staffCell, Decode: decode, Error: s.error, Cells: s.Cells,
+			Media:   media.Options{Redirect: s.MediaRedirect, Log: s.Log},
 			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) }}
 	}
 	const opt = apidoc.Optional
@@ -162,6 +163,7 @@ func (s *Server) discoverRoutes() []route {
 		{"GET /api/v1/search", d.Search, apidoc.Op{Summary: "Search public videos, people or hashtags (type: videos, people, tags)", Auth: opt, Query: []string{"q", "type", "cursor"}, Out: apidoc.Object{}}},
 		{"GET /api/v1/discover", d.Discover, apidoc.Op{Summary: "Trending hashtags and sounds, worldwide and in the viewer's region", Auth: opt, Out: apidoc.Object{}}},
 		{"GET /api/v1/sounds/{id}/videos", d.SoundVideos, apidoc.Op{Summary: "Public videos that use a sound", Auth: opt, Query: []string{"cursor"}, Out: apidoc.Object{}}},
+		{"POST /api/v1/moderation/{region}/sounds/{id}/block", d.BlockSound, apidoc.Op{Summary: "Block a sound of the region (moderators); answers the statement of reasons", Auth: apidoc.Required, In: safety.DecisionInput{}, Status: 201, Out: safety.Statement{}}},
 		{"GET /api/v1/videos/{id}/download", d.Download, apidoc.Op{Summary: "An MP4 of a public video whose creator allows downloads", Auth: opt, Out: apidoc.Raw("video/mp4"), Also: []int{206, 302, 304}}},
 	}
 }

@@ -215,6 +215,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	// ready: no half playlist is ever served, and a rerun replaces what
 	// an earlier attempt published.
 	dir := filepath.Join(stage, "media")
+	var print kurz.AudioPrint
 	out, err := func() (*ffmpeg.Output, error) {
 		defer release()
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -230,7 +231,15 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 				return nil, err
 			}
 		}
-		return c.Media.FFmpeg.Transcode(ctx, media, info, dir)
+		out, err := c.Media.FFmpeg.Transcode(ctx, media, info, dir)
+		if err != nil {
+			return nil, err
+		}
+		// The sound: one more short pass over the first seconds of the
+		// audio (see ffmpeg.AudioPrint), in the stage, not the media.
+		p, err := c.Media.FFmpeg.AudioPrint(ctx, media, info, stage)
+		print = p
+		return out, err
 	}()
 	if errors.As(err, &rej) {
 		c.failVideo(ctx, args, rej.Reason)
@@ -246,6 +255,11 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	} else if blocked {
 		c.RemoveUpload(v.ID)
 		return c.Screen.BlockUpload(ctx, v)
+	}
+	// Audio of a blocked sound waits for review (see package safety).
+	soundBlocked, err := c.Screen.SoundBlocked(ctx, print)
+	if err != nil {
+		return err
 	}
 	// The media of a video that is not public is sealed under its
 	// owner's data key before it is published (see package sealedmedia).
@@ -276,8 +290,15 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
 		cur.Renditions = marshalRenditions(out.Renditions)
 		cur.PHash = out.Fingerprint.String()
+		cur.AudioPrint = print.String()
 		cur.UpdatedAt = c.Now().UTC()
-		if _, err := c.Screen.Hold(ctx, q, cur); err != nil {
+		if cur.RemixKind == "" && len(print) > 0 {
+			// A re-upload of a sound's audio joins that sound.
+			if snd, ok := c.Index.MatchSound(print, cur.ID); ok {
+				cur.SoundID = snd
+			}
+		}
+		if _, err := c.Screen.Hold(ctx, q, cur, soundBlocked); err != nil {
 			return err
 		}
 		if err := q.UpdateVideo(ctx, cur); err != nil {

@@ -37,9 +37,13 @@ type Screen interface {
 	Blocked(ctx context.Context, fingerprint []uint64) (bool, error)
 	// BlockUpload removes a video that matched the block list.
 	BlockUpload(ctx context.Context, v *kurz.Video) error
-	// Hold puts a processed video on hold for review if the rules say so,
-	// in transaction q, and reports whether it did.
-	Hold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error)
+	// SoundBlocked reports whether an audio print is the audio of a
+	// blocked sound.
+	SoundBlocked(ctx context.Context, print kurz.AudioPrint) (bool, error)
+	// Hold puts a processed video on hold for review if the rules say so
+	// (always when its audio is of a blocked sound), in transaction q,
+	// and reports whether it did.
+	Hold(ctx context.Context, q kurz.Queries, v *kurz.Video, soundBlocked bool) (bool, error)
 }
 
 // Service runs the video pipeline of one region.
@@ -102,6 +106,8 @@ type Upload struct {
 	// RemixKind and RemixOf make the upload a remix of a public video
 	// (kurz.Remix*): "use this sound", a duet or a stitch.
 	RemixKind, RemixOf string
+	// Layout lays a duet out (kurz.DuetSide, the default, or DuetTop).
+	Layout string
 }
 
 // StartUpload checks an upload request and records the video it will
@@ -142,6 +148,10 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if err != nil {
 		return nil, err
 	}
+	layout, err := kurz.CheckDuetLayout(in.RemixKind, in.Layout)
+	if err != nil {
+		return nil, err
+	}
 	// The free-space floor: an upload that would leave less is refused
 	// before anything is written.
 	if err := c.CheckSpace(in.Size); err != nil {
@@ -149,7 +159,7 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	}
 	now := c.Now().UTC().Truncate(time.Millisecond)
 	v := &kurz.Video{ID: kurz.NewID(c.Region), OwnerID: owner.ID, Status: kurz.StatusUploading, Visibility: in.Visibility,
-		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now, RemixKind: in.RemixKind, RemixOf: in.RemixOf, SoundID: sound}
+		UploadSize: in.Size, CreatedAt: now, UpdatedAt: now, RemixKind: in.RemixKind, RemixOf: in.RemixOf, RemixLayout: layout, SoundID: sound}
 	// Duets, stitches and downloads of one's videos: on for adults, off
 	// for 13-15 year olds (they may turn them on later).
 	if !acct.Minor {

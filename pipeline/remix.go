@@ -43,6 +43,15 @@ func (c *Service) checkRemix(minor bool, kind, source string) (string, error) {
 	if !ok || (src.AgeRestricted && minor) {
 		return "", &kurz.Error{Code: kurz.ENotFound, Field: "remix_of", Message: "that video is not available to use"}
 	}
+	// A blocked sound is used by no new video: not taken, and not mixed
+	// into a duet or stitch.
+	snd := src.Sound
+	if snd == "" {
+		snd = src.ID
+	}
+	if sv, ok := c.Index.Video(snd); ok && sv.SoundBlocked {
+		return "", &kurz.Error{Code: kurz.EForbidden, Field: "remix_of", Message: "the sound of that video is blocked by moderators and cannot be used"}
+	}
 	switch {
 	case kind == kurz.RemixDuet && src.Allow&kurz.AllowDuet == 0:
 		return "", &kurz.Error{Code: kurz.EForbidden, Field: "remix_of", Message: "the creator of that video does not allow duets"}
@@ -83,7 +92,11 @@ func (c *Service) remix(ctx context.Context, v *kurz.Video, input string, info *
 	if err != nil {
 		return "", err
 	}
-	return c.Media.FFmpeg.Compose(ctx, v.RemixKind, input, info, srcInfo, dir)
+	kind := v.RemixKind
+	if kind == kurz.RemixDuet && v.RemixLayout == kurz.DuetTop {
+		kind = ffmpeg.ComposeDuetTop
+	}
+	return c.Media.FFmpeg.Compose(ctx, kind, input, info, srcInfo, dir)
 }
 
 // fetchSource writes the source video's highest variant (its MPEG-TS

@@ -85,6 +85,7 @@ func (c *Service) NewUploadHandler() (*handler.UnroutedHandler, error) {
 				Size:       hook.Upload.Size,
 				RemixKind:  hook.Upload.MetaData["remix"],
 				RemixOf:    hook.Upload.MetaData["remix_of"],
+				Layout:     hook.Upload.MetaData["layout"],
 			})
 			if err != nil {
 				lang := apitext.Lang(hook.HTTPRequest.Header.Get("Accept-Language"))

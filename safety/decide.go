@@ -13,7 +13,8 @@ import (
 // DecisionInput is a moderator's decision on a claimed item.
 type DecisionInput struct {
 	// Action: remove, restrict, age_restrict, reduce_reach, label, strike,
-	// suspend, terminate, no_action; on appeals uphold or reverse.
+	// suspend, terminate, block_sound (a video's own sound), no_action; on
+	// appeals uphold or reverse.
 	Action      string `json:"action"`
 	Ground      string `json:"ground"` // illegal or terms
 	LegalGround string `json:"legal_ground"`
@@ -26,10 +27,13 @@ type DecisionInput struct {
 	// actions), YYYY-MM-DD, after today and at most MaxSuspension ahead.
 	EndDate    string `json:"end_date"`
 	BlockMedia bool   `json:"block_media"` // add a removed video's hash to the block list
+	// Category (a DSA transparency database STATEMENT_CATEGORY_… value)
+	// is given only for a decision without a notice (BlockSound).
+	Category string `json:"category,omitempty"`
 }
 
 var actions = map[string]bool{"remove": true, "restrict": true, "age_restrict": true, "reduce_reach": true, "label": true,
-	"strike": true, "suspend": true, "terminate": true, "no_action": true}
+	"strike": true, "suspend": true, "terminate": true, "no_action": true, "block_sound": true}
 
 // MaxSuspension is the longest suspension a moderator can give; longer is
 // termination.

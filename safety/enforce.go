@@ -21,6 +21,10 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 		action = "restore:" + original.Action
 	}
 	switch {
+	case action == "block_sound" && d.TargetType == "video":
+		return c.blockSound(ctx, q, d, nil, by)
+	case action == "restore:block_sound" && d.TargetType == "video":
+		return c.blockSound(ctx, q, d, original, by)
 	case (action == "remove" || action == "terminate") && d.TargetType == "video":
 		v, err := q.VideoByID(ctx, d.TargetID)
 		if err != nil {

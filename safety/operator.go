@@ -29,6 +29,12 @@ func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, ta
 	if !IsOperator(operator) {
 		return nil, kurz.Errorf(kurz.EInternal, "operator decisions are named operator:NAME")
 	}
+	return c.decideOwn(ctx, operator, targetType, targetID, category, in)
+}
+
+// decideOwn takes a decision on the platform's own initiative (the
+// operator's, or a moderator's without a notice: a blocked sound).
+func (c *Service) decideOwn(ctx context.Context, decider, targetType, targetID, category string, in DecisionInput) (*Statement, error) {
 	if r, err := kurz.ParseID(targetID); err != nil || r != c.Region {
 		return nil, kurz.ErrNotFound
 	}
@@ -47,13 +53,13 @@ func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, ta
 	local, hash, region := c.owner(ownerID)
 	it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: KindOperator, TargetType: targetType, TargetID: targetID, OwnerID: local,
 		OwnerHash: hash, OwnerRegion: region, Category: category, Priority: priority(category, 0, reach), Status: "claimed",
-		ClaimedBy: operator, ClaimedAt: now, Explanation: in.Explanation, CreatedAt: now, UpdatedAt: now}
+		ClaimedBy: decider, ClaimedAt: now, Explanation: in.Explanation, CreatedAt: now, UpdatedAt: now}
 	var d *kurz.Decision
 	// The item is stored, decided, in the decision's transaction: a
 	// refused decision leaves nothing behind.
 	err = c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		var err error
-		d, err = c.decideClaimed(ctx, tx, q, it, operator, in, scope, end)
+		d, err = c.decideClaimed(ctx, tx, q, it, decider, in, scope, end)
 		return err
 	})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -250,19 +249,20 @@ func (c *Service) targetOwner(ctx context.Context, typ, id string) (string, int6
 // of one (ffmpeg.Match). A match removes it before it is published, with
 // an automated statement of reasons.
 func (c *Service) Blocked(ctx context.Context, fingerprint []uint64) (bool, error) {
-	if len(fingerprint) == 0 {
+	return c.onBlockList(ctx, len(fingerprint) > 0, func(b string) bool { return ffmpeg.Match(ffmpeg.ParseFingerprint(b), fingerprint) })
+}
+
+// onBlockList reports whether match holds for an entry of the block list
+// (if look: nothing to look for is not blocked).
+func (c *Service) onBlockList(ctx context.Context, look bool, match func(entry string) bool) (bool, error) {
+	if !look {
 		return false, nil
 	}
-	blocked, err := c.blockList(ctx)
+	list, err := c.blockList(ctx)
 	if err != nil {
 		return false, err
 	}
-	for _, b := range blocked {
-		if ffmpeg.Match(ffmpeg.ParseFingerprint(b), fingerprint) {
-			return true, nil
-		}
-	}
-	return false, nil
+	return slices.ContainsFunc(list, match), nil
 }
 
 // blockList is this region's block list and the fingerprints other
@@ -347,24 +347,30 @@ func (c *Service) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video)
 	return n < c.Safety.HoldNewUploads, err
 }
 
-// Hold puts a processed video of a new account in the review queue when
-// the operator asks for it, and reports whether it did.
-func (c *Service) Hold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error) {
+// Hold puts a processed video in the review queue, in transaction q, and
+// reports whether it did: a video whose audio matches a blocked sound
+// (soundBlocked, see sounds.go), and the first uploads of new accounts
+// when the operator asks for it.
+func (c *Service) Hold(ctx context.Context, q kurz.Queries, v *kurz.Video, soundBlocked bool) (bool, error) {
+	if soundBlocked {
+		return true, c.hold(ctx, q, v, "waiting for review: its audio matches a sound that moderators blocked",
+			"STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "automated detection: the audio matches a blocked sound")
+	}
 	if held, err := c.shouldHold(ctx, q, v); err != nil || !held {
 		return false, err
 	}
-	return true, c.hold(ctx, q, v)
+	return true, c.hold(ctx, q, v, "waiting for review: the first uploads of new accounts are checked before they are published",
+		"STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", "new account upload")
 }
 
-// hold puts a video in the review queue.
-func (c *Service) hold(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
+// hold puts a video in the review queue, telling its owner why.
+func (c *Service) hold(ctx context.Context, q kurz.Queries, v *kurz.Video, why, category, explanation string) error {
 	now := c.Now().UTC()
-	v.Status, v.Error = kurz.StatusHeld, "waiting for review: the first uploads of new accounts are checked before they are published"
+	v.Status, v.Error = kurz.StatusHeld, why
 	local, hash, region := c.owner(v.OwnerID)
 	return q.PutItem(ctx, &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "hold", TargetType: "video", TargetID: v.ID, OwnerID: local,
-		OwnerHash: hash, OwnerRegion: region,
-		Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", Reports: 0, Priority: 500, Status: "open",
-		Explanation: "new account upload", CreatedAt: now, UpdatedAt: now})
+		OwnerHash: hash, OwnerRegion: region, Category: category, Reports: 0, Priority: 500, Status: "open",
+		Explanation: explanation, CreatedAt: now, UpdatedAt: now})
 }
 
 // SafetyConfig sets the operator's Trust & Safety switches.
@@ -380,30 +386,8 @@ type SafetyConfig struct {
 	ClaimTTL time.Duration
 }
 
-// LoadWordFilter reads an operator's word list (one word or phrase per
-// line, # comments) into a whole-word matcher of skeletons (see
-// CheckWords); a missing file means no filter.
-func LoadWordFilter(path string) (*regexp.Regexp, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var words []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			if k := strings.TrimSpace(textnorm.Skeleton(l)); k != "" {
-				words = append(words, regexp.QuoteMeta(k))
-			}
-		}
-	}
-	if len(words) == 0 {
-		return nil, nil
-	}
-	return regexp.Compile(`(?:^|[^\p{L}\p{N}])(?:` + strings.Join(words, "|") + `)(?:$|[^\p{L}\p{N}])`)
-}
+// LoadWordFilter reads an operator's word list (textnorm.LoadWordFilter).
+var LoadWordFilter = textnorm.LoadWordFilter
 
 // CheckWords refuses text containing a filtered word. Text is judged by
 // its confusable skeleton (textnorm.Skeleton), as the words were loaded:

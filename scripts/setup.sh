@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+# Audio prints of sounds (Chromaprint's fpcalc).
+command -v fpcalc >/dev/null || need+=(libchromaprint-tools)
 # The font of the downloads' watermark.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ "$mode" = test ]; then

@@ -365,9 +365,15 @@ func expand(r index.IndexReader, field, w string, typing, typos bool) (map[strin
 		if err != nil {
 			return nil, err
 		}
-		if err := top(d, out, prefixBoost, func(e *index.DictEntry) float64 { return float64(e.Count) }); err != nil {
+		found, err := top(d, out, prefixBoost, func(e *index.DictEntry) float64 { return float64(e.Count) })
+		if err != nil {
 			return nil, err
 		}
+		// A word being typed that begins words of the index is taken as
+		// their start: its typos are looked for only when it begins none
+		// (the typo automaton is most of a search's cost; see
+		// BENCHMARKS.md, search).
+		typos = typos && found == 0
 	}
 	// A word many documents hold is taken as meant: its typos are not
 	// looked for (they would only add noise, and cost the most).
@@ -390,7 +396,7 @@ func expand(r index.IndexReader, field, w string, typing, typos bool) (map[strin
 			return nil, err
 		}
 		// Nearest first, then the most frequent.
-		if err := top(d, out, typoBoost, func(e *index.DictEntry) float64 {
+		if _, err := top(d, out, typoBoost, func(e *index.DictEntry) float64 {
 			return float64(e.Count) - float64(e.EditDistance)*(1<<40)
 		}); err != nil {
 			return nil, err
@@ -400,8 +406,8 @@ func expand(r index.IndexReader, field, w string, typing, typos bool) (map[strin
 }
 
 // top adds the maxExpand entries of d that rank highest to out (those
-// already there keep their weight).
-func top(d index.FieldDict, out map[string]float64, boost float64, rank func(*index.DictEntry) float64) error {
+// already there keep their weight) and returns how many d had.
+func top(d index.FieldDict, out map[string]float64, boost float64, rank func(*index.DictEntry) float64) (int, error) {
 	defer d.Close()
 	type entry struct {
 		term string
@@ -411,7 +417,7 @@ func top(d index.FieldDict, out map[string]float64, boost float64, rank func(*in
 	for {
 		e, err := d.Next()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if e == nil {
 			break
@@ -424,7 +430,7 @@ func top(d index.FieldDict, out map[string]float64, boost float64, rank func(*in
 			out[e.term] = boost
 		}
 	}
-	return nil
+	return len(best), nil
 }
 
 // public reports whether the catalogue still holds a hit: what it no

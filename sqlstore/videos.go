@@ -10,7 +10,7 @@ import (
 
 const videoCols = `id, owner_id, status, visibility, caption, caption_sealed, error, duration_ms, width, height,
 	renditions, upload_size, job_gen, worker, likes, comments, views, created_at, updated_at, phash, restrictions,
-	remix_kind, remix_of, sound_id, allow`
+	remix_kind, remix_of, sound_id, allow, audio_print, sound_name, sound_block, remix_layout`
 
 func scanVideo(row scanner) (*kurz.Video, error) {
 	var v kurz.Video
@@ -18,7 +18,7 @@ func scanVideo(row scanner) (*kurz.Video, error) {
 	if err := row.Scan(&v.ID, &v.OwnerID, &v.Status, &v.Visibility, &v.Caption, &v.CaptionSealed, &v.Error,
 		&v.DurationMS, &v.Width, &v.Height, &v.Renditions, &v.UploadSize, &v.JobGen, &v.Worker,
 		&v.Likes, &v.Comments, &v.Views, &created, &updated, &v.PHash, &v.Restrictions,
-		&v.RemixKind, &v.RemixOf, &v.SoundID, &v.Allow); err != nil {
+		&v.RemixKind, &v.RemixOf, &v.SoundID, &v.Allow, &v.AudioPrint, &v.SoundName, &v.SoundBlock, &v.RemixLayout); err != nil {
 		return nil, err
 	}
 	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
@@ -26,10 +26,10 @@ func scanVideo(row scanner) (*kurz.Video, error) {
 }
 
 func (q queries) CreateVideo(ctx context.Context, v *kurz.Video) error {
-	return q.exec(ctx, `INSERT INTO videos (`+videoCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
+	return q.exec(ctx, `INSERT INTO videos (`+videoCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
 		v.ID, v.OwnerID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
 		v.Renditions, v.UploadSize, v.JobGen, v.Worker, v.Likes, v.Comments, v.Views, ms(v.CreatedAt), ms(v.UpdatedAt), v.PHash, v.Restrictions,
-		v.RemixKind, v.RemixOf, v.SoundID, v.Allow)
+		v.RemixKind, v.RemixOf, v.SoundID, v.Allow, v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
 }
 
 func (q queries) VideoByID(ctx context.Context, id string) (*kurz.Video, error) {
@@ -40,9 +40,11 @@ func (q queries) VideoByID(ctx context.Context, id string) (*kurz.Video, error) 
 func (q queries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 	return q.execOne(ctx, `UPDATE videos SET status = $2, visibility = $3, caption = $4, caption_sealed = $5, error = $6,
 		duration_ms = $7, width = $8, height = $9, renditions = $10, upload_size = $11, job_gen = $12, worker = $13, updated_at = $14,
-		phash = $15, restrictions = $16, remix_kind = $17, remix_of = $18, sound_id = $19, allow = $20 WHERE id = $1`,
+		phash = $15, restrictions = $16, remix_kind = $17, remix_of = $18, sound_id = $19, allow = $20,
+		audio_print = $21, sound_name = $22, sound_block = $23, remix_layout = $24 WHERE id = $1`,
 		v.ID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
-		v.Renditions, v.UploadSize, v.JobGen, v.Worker, ms(v.UpdatedAt), v.PHash, v.Restrictions, v.RemixKind, v.RemixOf, v.SoundID, v.Allow)
+		v.Renditions, v.UploadSize, v.JobGen, v.Worker, ms(v.UpdatedAt), v.PHash, v.Restrictions, v.RemixKind, v.RemixOf, v.SoundID, v.Allow,
+		v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
 }
 
 func (q queries) DeleteVideo(ctx context.Context, id string) error {

@@ -25,6 +25,9 @@
 package textnorm
 
 import (
+	"errors"
+	"os"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -234,4 +237,29 @@ func Skeleton(s string) string {
 		out = next
 	}
 	return out
+}
+
+// LoadWordFilter reads an operator's word list (one word or phrase per
+// line, # comments) into a whole-word matcher of skeletons (as safety's
+// CheckWords judges text); a missing file means no filter.
+func LoadWordFilter(path string) (*regexp.Regexp, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var words []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			if k := strings.TrimSpace(Skeleton(l)); k != "" {
+				words = append(words, regexp.QuoteMeta(k))
+			}
+		}
+	}
+	if len(words) == 0 {
+		return nil, nil
+	}
+	return regexp.Compile(`(?:^|[^\p{L}\p{N}])(?:` + strings.Join(words, "|") + `)(?:$|[^\p{L}\p{N}])`)
 }

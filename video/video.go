@@ -60,9 +60,12 @@ type VideoJSON struct {
 	// Sound is the ID of the sound the video uses (its own ID for its
 	// own audio); Remix says how and from which video it was made;
 	// Allow what its creator lets others do.
-	Sound string     `json:"sound,omitempty"`
-	Remix *RemixJSON `json:"remix,omitempty"`
-	Allow AllowJSON  `json:"allow"`
+	Sound string `json:"sound,omitempty"`
+	// SoundName is the name the creator gave the video's own sound ("":
+	// "original sound – @handle" in the reader's language).
+	SoundName string     `json:"sound_name,omitempty"`
+	Remix     *RemixJSON `json:"remix,omitempty"`
+	Allow     AllowJSON  `json:"allow"`
 	// Liked and Following come last (feedjson appends them).
 	Liked     bool `json:"liked"`
 	Following bool `json:"following"`
@@ -70,8 +73,9 @@ type VideoJSON struct {
 
 // RemixJSON names a remix's kind and source.
 type RemixJSON struct {
-	Kind string `json:"kind"`
-	Of   string `json:"of"`
+	Kind   string `json:"kind"`
+	Of     string `json:"of"`
+	Layout string `json:"layout,omitempty"` // a duet's: top (stacked); side by side if left out
 }
 
 // AllowJSON are a video's duet, stitch and download switches.
@@ -184,8 +188,12 @@ func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error)
 		CreatedAt: v.CreatedAt}
 	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
 	out.RemixFields(v.ID, v.SoundID, v.RemixKind, v.RemixOf, v.Allow)
-	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved {
-		out.Error = v.Error
+	out.SoundName = v.SoundName
+	if out.Remix != nil {
+		out.Remix.Layout = v.RemixLayout
+	}
+	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved || v.Status == kurz.StatusHeld {
+		out.Error = v.Error // the owner sees why
 	}
 	if v.Status == kurz.StatusReady {
 		q := ""
@@ -216,7 +224,10 @@ type VideoPatch struct {
 	Visibility *string `json:"visibility"`
 	// Allow switches duets, stitches and downloads of the video; a field
 	// left out keeps its switch.
-	Allow *struct {
+	// SoundName names the video's own sound (only while it is public;
+	// "" goes back to the default name).
+	SoundName *string `json:"sound_name"`
+	Allow     *struct {
 		Duet     *bool `json:"duet"`
 		Stitch   *bool `json:"stitch"`
 		Download *bool `json:"download"`
@@ -285,6 +296,9 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			v.Visibility = *p.Visibility
 		}
 		p.setAllow(v)
+		if err := c.nameSound(v, p.SoundName); err != nil {
+			return err
+		}
 		if err := c.SetCaption(ctx, q, v, caption); err != nil {
 			return err
 		}
@@ -311,6 +325,31 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 		}
 	}
 	return c.Record(ctx, out)
+}
+
+// nameSound applies a patch's sound name. A sound has a name of its
+// creator's only while its video is public (the name is public data then,
+// and nothing else keeps it): a video made non-public loses it.
+func (c *Service) nameSound(v *kurz.Video, name *string) error {
+	if name != nil {
+		n, err := kurz.CheckSoundName(*name)
+		switch {
+		case err != nil:
+			return err
+		case v.SoundID != "":
+			return kurz.FieldError("sound_name", "this video uses another video's sound; only a video's own sound can be named")
+		case v.Visibility != kurz.Public && n != "":
+			return kurz.FieldError("sound_name", "only the sound of a public video can be named")
+		}
+		if err := c.Words.CheckWords("sound_name", n); err != nil {
+			return err
+		}
+		v.SoundName = n
+	}
+	if v.Visibility != kurz.Public {
+		v.SoundName = ""
+	}
+	return nil
 }
 
 // DeleteVideo lets the owner delete a video with its media and upload.

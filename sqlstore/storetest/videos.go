@@ -79,7 +79,8 @@ func testVideoFields(t *testing.T, s kurz.Store) {
 		Caption: "hello #tag ✓", CaptionSealed: []byte{0, 9, 0}, Error: "e", DurationMS: 61_000, Width: 1080, Height: 1920,
 		Renditions: `[{"h":1920}]`, UploadSize: 5 << 30, JobGen: 3, Worker: "node-a", PHash: "ab12", Restrictions: "reduced,label:x",
 		Likes: 7, Comments: 8, Views: 1 << 40, CreatedAt: at(1), UpdatedAt: at(2),
-		RemixKind: kurz.RemixDuet, RemixOf: "us_source", SoundID: "us_sound", Allow: kurz.AllowStitch | kurz.AllowDownload}
+		RemixKind: kurz.RemixDuet, RemixOf: "us_source", SoundID: "us_sound", Allow: kurz.AllowStitch | kurz.AllowDownload,
+		AudioPrint: "AAECAw", SoundName: "my tune ♪", SoundBlock: "eu_decision", RemixLayout: kurz.DuetTop}
 	noErr(t, s.CreateVideo(ctx(), v))
 	got := must(s.VideoByID(ctx(), v.ID))(t)
 	if !sameVideo(got, v) {
@@ -92,6 +93,7 @@ func testVideoFields(t *testing.T, s kurz.Store) {
 	upd.JobGen, upd.Worker, upd.PHash, upd.Restrictions, upd.UpdatedAt = 5, "", "", "age_restricted", at(50)
 	upd.OwnerID, upd.CreatedAt, upd.Likes, upd.Comments, upd.Views = kurz.NewID("eu"), at(40), 0, 0, 0
 	upd.RemixKind, upd.RemixOf, upd.SoundID, upd.Allow = kurz.RemixSound, "sg_other", "sg_other_sound", kurz.AllowAll
+	upd.AudioPrint, upd.SoundName, upd.SoundBlock, upd.RemixLayout = "BAUGBw", "renamed", "", ""
 	noErr(t, s.UpdateVideo(ctx(), &upd))
 	want := upd
 	want.OwnerID, want.CreatedAt, want.Likes, want.Comments, want.Views = v.OwnerID, v.CreatedAt, v.Likes, v.Comments, v.Views

@@ -6,7 +6,8 @@ import { initFollowers, initProfile, initSettings, initSignin, initSignout, init
 import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
-import { initDiscover, initRemixActions, initSearch, initSound } from './search.js';
+import { initDiscover, initRemixActions, initSearch } from './search.js';
+import { initSoundPage } from './sound.js';
 import { initUpload } from './upload.js';
 import { initShell } from './shell.js';
 import { initStudio } from './studio.js';
@@ -70,7 +71,7 @@ function start() {
       initDiscover();
       break;
     case 'sound':
-      initSound();
+      initSoundPage();
       break;
     case 'signin':
       initSignin();

@@ -5,8 +5,9 @@ import { api } from './api.js';
 import { safeHandle } from './caption.js';
 import { fmtCount, t } from './i18n.js';
 import { h } from './ui.js';
+import { soundName } from './sound.js';
 
-function tile(v) {
+export function tile(v) {
   return h(
     'li',
     {},
@@ -111,7 +112,7 @@ export async function initDiscover() {
         h(
           'section',
           { class: 'trend' },
-          h('h3', {}, tr.sound ? h('a', { href: '/sound/' + encodeURIComponent(tr.sound.id) }, '♪ ' + tr.sound.name) : h('a', { href: '/tag/' + encodeURIComponent(tr.tag) }, '#' + tr.tag)),
+          h('h3', {}, tr.sound ? h('a', { href: '/sound/' + encodeURIComponent(tr.sound.id) }, '♪ ' + soundName(tr.sound)) : h('a', { href: '/tag/' + encodeURIComponent(tr.tag) }, '#' + tr.tag)),
           h('ul', { class: 'grid' }, ...(tr.videos || []).map(tile)),
         ),
       ),
@@ -134,30 +135,10 @@ export async function initRemixActions() {
   const up = (kind) => '/upload?' + new URLSearchParams({ remix: kind, of: v.id });
   const links = [h('a', { href: up('sound'), class: 'button remix-sound' }, t('remix.sound'))];
   if (v.allow && v.allow.duet) links.push(h('a', { href: up('duet'), class: 'button remix-duet' }, t('remix.duet')));
+  if (v.allow && v.allow.duet) links.push(h('a', { href: up('duet') + '&layout=top', class: 'button remix-duet-top' }, t('sound.duet_top')));
   if (v.allow && v.allow.stitch) links.push(h('a', { href: up('stitch'), class: 'button remix-stitch' }, t('remix.stitch')));
   if (v.allow && v.allow.download) links.push(h('a', { href: '/api/v1/videos/' + encodeURIComponent(v.id) + '/download', download: '', class: 'button remix-download' }, t('remix.download')));
   if (v.sound) links.push(h('a', { href: '/sound/' + encodeURIComponent(v.sound), class: 'remix-soundpage' }, '♪ ' + t('remix.listen', '@' + safeHandle(v.creator && v.creator.handle))));
   if (v.remix && v.remix.of) links.push(h('a', { href: '/v/' + encodeURIComponent(v.remix.of), class: 'remix-of' }, t('remix.of')));
   nav.replaceChildren(...links);
-}
-
-// initSound lists the videos using a sound (/sound/{id}).
-export async function initSound() {
-  const id = decodeURIComponent(location.pathname.split('/')[2] || '');
-  const box = document.querySelector('.sound-videos');
-  let page;
-  try {
-    page = await api('GET', '/api/v1/sounds/' + encodeURIComponent(id) + '/videos', undefined, { redirectOn401: false });
-  } catch {
-    box.replaceChildren(h('p', { class: 'notice' }, t('sound.none')));
-    return;
-  }
-  document.querySelector('.sound-name').textContent = '♪ ' + page.sound.name;
-  const use = document.querySelector('.sound-use');
-  const first = (page.items || []).find((v) => v.id === id) || (page.items || [])[0];
-  if (first) {
-    use.href = '/upload?' + new URLSearchParams({ remix: 'sound', of: first.id });
-    use.hidden = false;
-  }
-  box.replaceChildren((page.items || []).length ? h('ul', { class: 'grid' }, ...page.items.map(tile)) : h('p', { class: 'notice' }, t('sound.none')));
 }

@@ -19,7 +19,7 @@ export function initUpload() {
   const remix = remixMeta();
   const note = form.querySelector('.remix-note');
   if (note && ['sound', 'duet', 'stitch'].includes(remix.remix)) {
-    note.textContent = t('remix.using.' + remix.remix);
+    note.textContent = remix.layout === 'top' ? t('sound.using_duet_top') : t('remix.using.' + remix.remix);
     note.hidden = false;
   }
   const fileInput = form.elements.namedItem('file');
@@ -218,5 +218,7 @@ function remixMeta() {
   const p = new URLSearchParams(location.search);
   const kind = p.get('remix');
   const of = p.get('of');
-  return kind && of ? { remix: kind, remix_of: of } : {};
+  if (!kind || !of) return {};
+  // A duet's layout: side by side unless top (the clip above the source).
+  return kind === 'duet' && p.get('layout') === 'top' ? { remix: kind, remix_of: of, layout: 'top' } : { remix: kind, remix_of: of };
 }
