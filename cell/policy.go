@@ -3,6 +3,7 @@ package cell
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"kurz"
 	"kurz/policy"
@@ -61,6 +62,7 @@ func (c *Cell) PolicyViewer(ctx context.Context, viewer *kurz.Profile) policy.Vi
 		return v
 	}
 	v.Minor = acct.Minor
+	v.Shunned, v.Muted = c.BlockLists(ctx, viewer.ID)
 	if dk, err := c.DataKey(ctx, viewer.ID); err == nil {
 		if b, err := dk.Open("country", acct.CountrySealed); err == nil {
 			v.Countries = []string{string(b)}
@@ -76,7 +78,32 @@ func (c *Cell) Relate(ctx context.Context, v policy.Viewer, ownerID string) poli
 	if v.ID == "" || v.Owner {
 		return v
 	}
+	if blockers, err := c.Store.BlockersOf(ctx, v.ID); err == nil && slices.Contains(blockers, ownerID) {
+		// The owner, of this region, blocked a viewer of another region.
+		v.Shunned = append(slices.Clip(v.Shunned), ownerID)
+	}
 	v.Follower = c.ApprovedFollower(ctx, v.ID, ownerID)
 	v.FollowedBack = c.IsFollowing(ctx, ownerID, v.ID)
 	return v
+}
+
+// BlockLists reads, for a person of this region, whom a block separates
+// them from (people they blocked, people of this region who blocked them,
+// and people of other regions whose regions sent notice of a block) and
+// whom they muted.
+func (c *Cell) BlockLists(ctx context.Context, userID string) (shunned, muted []string) {
+	rows, err := c.Store.BlocksOf(ctx, userID)
+	if err == nil {
+		for _, b := range rows {
+			if b.Kind == kurz.MuteKind {
+				muted = append(muted, b.OtherID)
+			} else {
+				shunned = append(shunned, b.OtherID)
+			}
+		}
+	}
+	if by, err := c.Store.BlockersOf(ctx, userID); err == nil {
+		shunned = append(shunned, by...)
+	}
+	return shunned, muted
 }

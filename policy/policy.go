@@ -73,10 +73,18 @@ type Viewer struct {
 	Follower bool
 	// FollowedBack: the owner follows the viewer.
 	FollowedBack bool
+	// Shunned: the people the viewer blocked or who blocked the viewer
+	// (from the viewer's home region, which keeps their blocks and the
+	// notices of blocks by people of other regions; Relate adds a block
+	// the owner's region keeps). Each is to the other as if they did not
+	// exist. Muted: the people the viewer muted, whose videos stay out of
+	// the viewer's feeds and whose comments out of their comment lists.
+	Shunned, Muted []string
 }
 
 // Subject is what is looked at, with the state that matters.
 type Subject struct {
+	OwnerID    string // whose it is (blocks and mutes name people)
 	Status     string // kurz.StatusReady, …
 	Visibility string // kurz.Public, kurz.Followers, kurz.Private
 	// OwnerPrivate: the owner's account is private (its videos go to
@@ -145,6 +153,9 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 		v = Viewer{Countries: v.Countries}
 	}
 	yes := Decision{See: true, Recommend: s.recommendable(), Label: s.Label}
+	if !v.Owner && s.OwnerID != "" && (!SeesPerson(v, s.OwnerID) || slices.Contains(v.Muted, s.OwnerID) && (f == ForYou || f == Following)) {
+		return no
+	}
 	if v.Owner && v.ID != "" {
 		if s.Owner == Terminated {
 			return no
@@ -198,6 +209,20 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 		}
 	}
 	return yes
+}
+
+// SeesPerson reports whether a block stands between the viewer and a
+// person (either way): then neither sees the other's profile, videos or
+// comments, follows or comments on the other's videos, or mentions them.
+func SeesPerson(v Viewer, personID string) bool {
+	return v.ID == "" || v.ID == personID || !slices.Contains(v.Shunned, personID)
+}
+
+// ShowsComment reports whether a comment by author goes in the viewer's
+// comment lists: not if a block stands between them, nor if the viewer
+// muted the author.
+func ShowsComment(v Viewer, authorID string) bool {
+	return SeesPerson(v, authorID) && (v.ID == authorID || !slices.Contains(v.Muted, authorID))
 }
 
 // IsTermination reports whether a suspension end is a termination (kurz
