@@ -62,7 +62,7 @@ func (c *Cell) PolicyViewer(ctx context.Context, viewer *kurz.Profile) policy.Vi
 		return v
 	}
 	v.Minor = acct.Minor
-	v.Shunned, v.Muted = c.BlockLists(ctx, viewer.ID)
+	v.Blocked, v.BlockedBy, v.Muted = c.BlockLists(ctx, viewer.ID)
 	if dk, err := c.DataKey(ctx, viewer.ID); err == nil {
 		if b, err := dk.Open("country", acct.CountrySealed); err == nil {
 			v.Countries = []string{string(b)}
@@ -80,30 +80,32 @@ func (c *Cell) Relate(ctx context.Context, v policy.Viewer, ownerID string) poli
 	}
 	if blockers, err := c.Store.BlockersOf(ctx, v.ID); err == nil && slices.Contains(blockers, ownerID) {
 		// The owner, of this region, blocked a viewer of another region.
-		v.Shunned = append(slices.Clip(v.Shunned), ownerID)
+		v.BlockedBy = append(slices.Clip(v.BlockedBy), ownerID)
 	}
 	v.Follower = c.ApprovedFollower(ctx, v.ID, ownerID)
 	v.FollowedBack = c.IsFollowing(ctx, ownerID, v.ID)
 	return v
 }
 
-// BlockLists reads, for a person of this region, whom a block separates
-// them from (people they blocked, people of this region who blocked them,
-// and people of other regions whose regions sent notice of a block) and
-// whom they muted.
-func (c *Cell) BlockLists(ctx context.Context, userID string) (shunned, muted []string) {
+// BlockLists reads, for a person of this region, whom they blocked,
+// who blocked them (people of this region, and people of other regions
+// whose regions sent notice of it) and whom they muted.
+func (c *Cell) BlockLists(ctx context.Context, userID string) (blocked, blockedBy, muted []string) {
 	rows, err := c.Store.BlocksOf(ctx, userID)
 	if err == nil {
 		for _, b := range rows {
-			if b.Kind == kurz.MuteKind {
+			switch b.Kind {
+			case kurz.MuteKind:
 				muted = append(muted, b.OtherID)
-			} else {
-				shunned = append(shunned, b.OtherID)
+			case kurz.BlockKind:
+				blocked = append(blocked, b.OtherID)
+			default:
+				blockedBy = append(blockedBy, b.OtherID)
 			}
 		}
 	}
 	if by, err := c.Store.BlockersOf(ctx, userID); err == nil {
-		shunned = append(shunned, by...)
+		blockedBy = append(blockedBy, by...)
 	}
-	return shunned, muted
+	return blocked, blockedBy, muted
 }

@@ -185,7 +185,7 @@ func (s *Server) answerFollower(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*apijson.Profile, error) {
-	pp, err := c.Social.ProfileByHandle(ctx, handle)
+	pp, err := c.Social.ProfileByHandle(ctx, viewer, handle)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +349,7 @@ func (s *Server) userVideos(w http.ResponseWriter, r *http.Request) {
 // and, for the owner, unfinished videos are never in the catalogue), in
 // one page; everyone else gets the catalogue's public videos.
 func (s *Server) profileVideos(ctx context.Context, viewer *kurz.Profile, vc *region.Region, handle, cursor string) ([]*video.VideoJSON, string, error) {
-	pp, err := vc.Social.ProfileByHandle(ctx, handle)
+	pp, err := vc.Social.ProfileByHandle(ctx, viewer, handle)
 	if h, _ := kurz.NormalizeHandle(handle); err != nil && viewer != nil && h == viewer.Handle {
 		// One's own list, also while one's profile is off the catalogue
 		// (erasure pending).

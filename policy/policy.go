@@ -73,13 +73,15 @@ type Viewer struct {
 	Follower bool
 	// FollowedBack: the owner follows the viewer.
 	FollowedBack bool
-	// Shunned: the people the viewer blocked or who blocked the viewer
-	// (from the viewer's home region, which keeps their blocks and the
-	// notices of blocks by people of other regions; Relate adds a block
-	// the owner's region keeps). Each is to the other as if they did not
-	// exist. Muted: the people the viewer muted, whose videos stay out of
-	// the viewer's feeds and whose comments out of their comment lists.
-	Shunned, Muted []string
+	// Blocked: the people the viewer blocked; BlockedBy: the people who
+	// blocked the viewer (from the viewer's home region, which keeps
+	// their blocks and the notices of blocks by people of other regions;
+	// Relate adds a block the owner's region keeps). Either way each is to
+	// the other as if they did not exist, except that a blocker still sees
+	// the profile of whom they blocked (to unblock them). Muted: the
+	// people the viewer muted, whose videos stay out of the viewer's feeds
+	// and whose comments out of their comment lists.
+	Blocked, BlockedBy, Muted []string
 }
 
 // Subject is what is looked at, with the state that matters.
@@ -215,7 +217,13 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 // person (either way): then neither sees the other's profile, videos or
 // comments, follows or comments on the other's videos, or mentions them.
 func SeesPerson(v Viewer, personID string) bool {
-	return v.ID == "" || v.ID == personID || !slices.Contains(v.Shunned, personID)
+	return v.ID == "" || v.ID == personID || !slices.Contains(v.Blocked, personID) && !slices.Contains(v.BlockedBy, personID)
+}
+
+// SeesProfile reports whether the viewer may see a person's profile (its
+// header: handle, name, bio, counts): not if that person blocked them.
+func SeesProfile(v Viewer, personID string) bool {
+	return v.ID == "" || v.ID == personID || !slices.Contains(v.BlockedBy, personID)
 }
 
 // ShowsComment reports whether a comment by author goes in the viewer's

@@ -259,7 +259,7 @@ func Example(state, viewer string) (Viewer, Subject) {
 	case "mutual":
 		v.Follower, v.FollowedBack = true, true
 	case "blocked":
-		v.Shunned = []string{s.OwnerID}
+		v.BlockedBy = []string{s.OwnerID}
 	case "muter":
 		v.Follower, v.Muted = true, []string{s.OwnerID}
 	case "owner":
