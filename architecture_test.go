@@ -37,7 +37,7 @@ var (
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "socialapi", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc": {},
@@ -48,6 +48,7 @@ var (
 		"trust": {"kurz", "region", "accounts", "auth", "apidoc"},
 		// Search, Discover, sounds and downloads over HTTP, mounted by
 		// httpapi.
+		"socialapi":   {"kurz", "region", "social"},
 		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob", "policy", "apidoc", "apijson"},
 		// Requests carried to the region they belong to, signed over the
 		// link.

@@ -17,6 +17,7 @@ import (
 	"kurz/privacy"
 	"kurz/safety"
 	"kurz/social"
+	"kurz/socialapi"
 	"kurz/trust"
 	"kurz/video"
 )
@@ -96,7 +97,23 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(s.trustRoutes(), s.discoverRoutes()...)...)
+	}, append(append(s.trustRoutes(), s.discoverRoutes()...), s.socialRoutes()...)...)
+}
+
+// socialRoutes are package socialapi's: blocks and mutes.
+func (s *Server) socialRoutes() []route {
+	h := &socialapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &socialapi.Handlers{Auth: s.authenticate, Error: s.error}
+	}
+	const req = apidoc.Required
+	return []route{
+		{"PUT /api/v1/users/{handle}/block", h.Block, apidoc.Op{Summary: "Block a person: neither sees the other's profile, videos or comments, follows, comments on or mentions the other; follows both ways end", Auth: req, Out: socialapi.Relation{}}},
+		{"DELETE /api/v1/users/{handle}/block", h.Block, apidoc.Op{Summary: "Unblock a person (no follow comes back)", Auth: req, Out: socialapi.Relation{}}},
+		{"PUT /api/v1/users/{handle}/mute", h.Mute, apidoc.Op{Summary: "Mute a person: their videos leave your feeds and their comments your comment lists; they are not told", Auth: req, Out: socialapi.Relation{}}},
+		{"DELETE /api/v1/users/{handle}/mute", h.Mute, apidoc.Op{Summary: "Unmute a person", Auth: req, Out: socialapi.Relation{}}},
+		{"GET /api/v1/me/blocks", h.List, apidoc.Op{Summary: "The people the signed-in person blocked and muted, oldest first", Auth: req, Out: socialapi.List{}}},
+	}
 }
 
 // discoverRoutes are package discoverapi's: search, Discover, sounds and

@@ -193,6 +193,7 @@ func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *regio
 		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
 	if viewer != nil {
 		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
+		out.ViewerBlocked, out.ViewerMuted = c.Social.BlockState(ctx, viewer, pp.ID)
 	}
 	return out, nil
 }

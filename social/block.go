@@ -205,3 +205,12 @@ func (c *Service) checkMentions(who policy.Viewer, text string) error {
 	}
 	return nil
 }
+
+// BlockState reports whether viewer blocked and muted a person.
+func (c *Service) BlockState(ctx context.Context, viewer *kurz.Profile, personID string) (blocked, muted bool) {
+	if viewer == nil {
+		return false, false
+	}
+	b, _, m := c.BlockLists(ctx, viewer.ID)
+	return slices.Contains(b, personID), slices.Contains(m, personID)
+}

@@ -61,8 +61,8 @@ type viewerState struct {
 	countries  []string // the person's country (country restrictions)
 	// whom they blocked, who blocked them, whom they muted (policy.Viewer)
 	blocked, blockedBy, muted []string
-	optOut     bool
-	feed       *rankedFeed // the cached For You ranking, or nil
+	optOut                    bool
+	feed                      *rankedFeed // the cached For You ranking, or nil
 }
 
 // viewers holds the states of a region's viewers.
