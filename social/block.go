@@ -214,3 +214,13 @@ func (c *Service) BlockState(ctx context.Context, viewer *kurz.Profile, personID
 	b, _, m := c.BlockLists(ctx, viewer.ID)
 	return slices.Contains(b, personID), slices.Contains(m, personID)
 }
+
+// SeesProfile reports whether viewer (nil: anonymous) may see a person's
+// profile: not if that person blocked them (policy.SeesProfile).
+func (c *Service) SeesProfile(ctx context.Context, viewer *kurz.Profile, personID string) bool {
+	if viewer == nil {
+		return true
+	}
+	blocked, blockedBy, _ := c.BlockLists(ctx, viewer.ID)
+	return policy.SeesProfile(policy.Viewer{ID: viewer.ID, Blocked: blocked, BlockedBy: blockedBy}, personID)
+}

@@ -172,10 +172,8 @@ func (c *Service) ProfileByHandle(ctx context.Context, viewer *kurz.Profile, han
 	if !ok {
 		return nil, kurz.ErrNotFound
 	}
-	if viewer != nil && viewer.ID != p.ID {
-		if _, blockedBy, _ := c.BlockLists(ctx, viewer.ID); slices.Contains(blockedBy, p.ID) {
-			return nil, kurz.ErrNotFound // as if they did not exist
-		}
+	if !c.SeesProfile(ctx, viewer, p.ID) {
+		return nil, kurz.ErrNotFound // as if they did not exist
 	}
 	return p, nil
 }
