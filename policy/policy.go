@@ -155,7 +155,9 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 		v = Viewer{Countries: v.Countries}
 	}
 	yes := Decision{See: true, Recommend: s.recommendable(), Label: s.Label}
-	if !v.Owner && s.OwnerID != "" && (!SeesPerson(v, s.OwnerID) || slices.Contains(v.Muted, s.OwnerID) && (f == ForYou || f == Following)) {
+	// A block hides everything of the other but media files, which the
+	// public's are served to anyone without asking who (edge caches).
+	if !v.Owner && s.OwnerID != "" && (!SeesPerson(v, s.OwnerID) && f != Media || slices.Contains(v.Muted, s.OwnerID) && (f == ForYou || f == Following)) {
 		return no
 	}
 	if v.Owner && v.ID != "" {

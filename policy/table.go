@@ -37,7 +37,7 @@ public          minor    show   show  show  show   show  show    hide      show 
 public          follower show   show  show  show   show  show    show      show  show    show   show     show    show
 public          mutual   show   show  show  show   show  show    show      show  show    show   show     show    show
 public          staff    show   show  show  show   show  show    hide      show  show    show   show     show    show
-public          blocked  hide   hide  show  show   hide  hide    hide      hide  hide    hide   hide     hide    show
+public          blocked  hide   hide  show  show   show  hide    hide      hide  hide    hide   hide     hide    show
 public          muter    show   show  show  show   show  hide    hide      show  show    show   show     show    show
 public          owner    show   show  show  show   show  hide    hide      hide  show    hide   show     show    show
 
@@ -87,7 +87,7 @@ age_restricted  minor    hide   hide  hide  hide   hide  hide    hide      hide 
 age_restricted  follower show   show  hide  hide   show  show    show      show  show    show   show     show    show
 age_restricted  mutual   show   show  hide  hide   show  show    show      show  show    show   show     show    show
 age_restricted  staff    show   show  hide  hide   show  show    hide      show  show    show   show     show    show
-age_restricted  blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
+age_restricted  blocked  hide   hide  hide  hide   show  hide    hide      hide  hide    hide   hide     hide    show
 age_restricted  muter    show   show  hide  hide   show  hide    hide      show  show    show   show     show    show
 age_restricted  owner    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    show
 
@@ -97,7 +97,7 @@ reduced         minor    norec  norec norec norec  norec hide    hide      hide 
 reduced         follower norec  norec norec norec  norec hide    norec     hide  norec   hide   norec    norec   norec
 reduced         mutual   norec  norec norec norec  norec hide    norec     hide  norec   hide   norec    norec   norec
 reduced         staff    norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    norec   norec
-reduced         blocked  hide   hide  norec norec  hide  hide    hide      hide  hide    hide   hide     hide    norec
+reduced         blocked  hide   hide  norec norec  norec hide    hide      hide  hide    hide   hide     hide    norec
 reduced         muter    norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    norec   norec
 reduced         owner    norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    norec   norec
 
@@ -107,7 +107,7 @@ labelled        minor    label  label label label  label label   hide      label
 labelled        follower label  label label label  label label   label     label label   label  label    label   label
 labelled        mutual   label  label label label  label label   label     label label   label  label    label   label
 labelled        staff    label  label label label  label label   hide      label label   label  label    label   label
-labelled        blocked  hide   hide  label label  hide  hide    hide      hide  hide    hide   hide     hide    label
+labelled        blocked  hide   hide  label label  label hide    hide      hide  hide    hide   hide     hide    label
 labelled        muter    label  label label label  label hide    hide      label label   label  label    label   label
 labelled        owner    label  label label label  label hide    hide      hide  label   hide   label    label   label
 
@@ -147,7 +147,7 @@ suspended       minor    show   show  show  show   show  show    hide      show 
 suspended       follower show   show  show  show   show  show    show      show  show    show   show     show    show
 suspended       mutual   show   show  show  show   show  show    show      show  show    show   show     show    show
 suspended       staff    show   show  show  show   show  show    hide      show  show    show   show     show    show
-suspended       blocked  hide   hide  show  show   hide  hide    hide      hide  hide    hide   hide     hide    show
+suspended       blocked  hide   hide  show  show   show  hide    hide      hide  hide    hide   hide     hide    show
 suspended       muter    show   show  show  show   show  hide    hide      show  show    show   show     show    show
 suspended       owner    show   show  show  show   show  hide    hide      hide  show    hide   show     show    show
 
@@ -318,7 +318,8 @@ approved follower), **mutual** (an approved follower the owner follows back),
 **staff** (a moderator of the video's region: public surfaces show staff nothing
 more; moderation has its own tools), **blocked** (the owner blocked them, or they
 blocked the owner: each is to the other as if they did not exist; an embed is asked
-as a stranger), **muter** (an approved follower who muted the owner: their videos
+as a stranger, and the media files of a video the public may see are served to
+anyone without a session, so a block cannot hold them back), **muter** (an approved follower who muted the owner: their videos
 stay out of the muter's feeds), **owner**.
 
 States: **public**; **followers** (visibility "followers"); **private**;
