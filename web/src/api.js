@@ -2,6 +2,8 @@
 // API refuses other types, part of its CSRF defence) and same-origin
 // credentials. A 401 sends the visitor to sign in and come back.
 
+import { t } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, message, field) {
     super(message);
@@ -48,7 +50,10 @@ export async function api(method, path, body, { redirectOn401 = true } = {}) {
       location.assign(signinURL());
     }
     const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || 'http_' + res.status, err.message || res.statusText, err.field);
+    // "Not found" is one answer for what is gone, never was, or is hidden
+    // from this person (a block): said in the page's language.
+    const message = err.code === 'not_found' ? t('block.not_found') : err.message || res.statusText;
+    throw new ApiError(res.status, err.code || 'http_' + res.status, message, err.field);
   }
   return data;
 }

@@ -67,7 +67,7 @@ export function initBlocked() {
         h('li', { 'data-handle': it.handle },
           h('a', { href: `/@${encodeURIComponent(it.handle)}` }, it.display_name ? `${it.display_name} (@${it.handle})` : `@${it.handle}`), ' ',
           h('button', {
-            type: 'button', class: 'btn ghost', 'data-action': `un${kind}`,
+            type: 'button', class: 'button small', 'data-action': `un${kind}`,
             onclick: async () => {
               error.textContent = '';
               try {
