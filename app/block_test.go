@@ -179,6 +179,10 @@ func TestBlockAcrossRegions(t *testing.T) {
 	if r.Status != 409 || !strings.Contains(string(r.Body), "unblock them first") {
 		t.Fatalf("the blocker follows: %d %s", r.Status, r.Body)
 	}
+	r = eu.do("PATCH", "/api/v1/videos/"+vb, map[string]string{"caption": "thanks @bblocked"}, bh...)
+	if r.Status != 400 || !strings.Contains(string(r.Body), "you cannot mention @bblocked") {
+		t.Fatalf("the blocker mentions the blocked person in a caption: %d %s", r.Status, r.Body)
+	}
 	var list struct {
 		Items []struct{ Handle, Kind string }
 	}

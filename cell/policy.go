@@ -109,3 +109,15 @@ func (c *Cell) BlockLists(ctx context.Context, userID string) (blocked, blockedB
 	}
 	return blocked, blockedBy, muted
 }
+
+// CheckMentions refuses a text (a comment, a caption) whose author (who,
+// with their block lists) mentions someone a block separates them from,
+// either way.
+func (c *Cell) CheckMentions(who policy.Viewer, field, text string) error {
+	for _, h := range kurz.Mentions(text) {
+		if p, ok := c.Index.ProfileByHandle(h); ok && !policy.SeesPerson(who, p.ID) {
+			return kurz.FieldError(field, "you cannot mention @%s", h)
+		}
+	}
+	return nil
+}

@@ -126,6 +126,9 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if err := c.Screen.CheckWords("caption", in.Caption); err != nil {
 		return nil, err
 	}
+	if err := c.CheckMentions(c.PolicyViewer(ctx, owner), "caption", in.Caption); err != nil {
+		return nil, err
+	}
 	if in.Visibility == "" {
 		in.Visibility = kurz.Public
 		if owner.Private {

@@ -2,12 +2,8 @@ package social
 
 import (
 	"context"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"kurz"
 	"kurz/catalog"
@@ -172,38 +168,6 @@ func (c *Service) blockNotice(ctx context.Context, from kurz.Region, in *link.Bl
 func (c *Service) blockedBetween(ctx context.Context, localID, otherID string) bool {
 	blocked, blockedBy, _ := c.BlockLists(ctx, localID)
 	return slices.Contains(blocked, otherID) || slices.Contains(blockedBy, otherID)
-}
-
-// mentionRE finds mentions: "@" and a handle, at the start or after a
-// character that is no part of a word (so mail@example.com is none).
-var mentionRE = regexp.MustCompile(`@[A-Za-z0-9_.]{3,24}`)
-
-// mentions lists the handles a text mentions, normalised.
-func mentions(text string) []string {
-	var out []string
-	for _, m := range mentionRE.FindAllStringIndex(text, -1) {
-		if m[0] > 0 {
-			prev, _ := utf8.DecodeLastRuneInString(text[:m[0]])
-			if unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '_' {
-				continue
-			}
-		}
-		if h, err := kurz.NormalizeHandle(strings.TrimRight(text[m[0]+1:m[1]], ".")); err == nil {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-// checkMentions refuses a text that mentions someone a block separates
-// the author from (who: the author, with their block lists).
-func (c *Service) checkMentions(who policy.Viewer, text string) error {
-	for _, h := range mentions(text) {
-		if p, ok := c.Index.ProfileByHandle(h); ok && !policy.SeesPerson(who, p.ID) {
-			return kurz.FieldError("text", "you cannot mention @%s", h)
-		}
-	}
-	return nil
 }
 
 // BlockState reports whether viewer blocked and muted a person.

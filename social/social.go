@@ -426,7 +426,7 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
 		return nil, kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
 	}
-	if err := c.checkMentions(c.PolicyViewer(ctx, viewer), text); err != nil {
+	if err := c.CheckMentions(c.PolicyViewer(ctx, viewer), "text", text); err != nil {
 		return nil, err
 	}
 	region, _ := kurz.ParseID(videoID)
@@ -471,7 +471,7 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 		if err != nil {
 			return err
 		}
-		if err := c.checkMentions(policy.Viewer{ID: in.AuthorID, BlockedBy: blockers}, in.Text); err != nil {
+		if err := c.CheckMentions(policy.Viewer{ID: in.AuthorID, BlockedBy: blockers}, "text", in.Text); err != nil {
 			return err
 		}
 		if err := q.CreateComment(ctx, cm); err != nil {
