@@ -1,7 +1,12 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -229,6 +234,37 @@ func TestBlockAcrossRegions(t *testing.T) {
 	mustStatus(sg.do("GET", "/api/v1/videos/"+vb, nil, th...), 200, "the muted person still sees the muter's video")
 	if rows := blockRows(t, c.dirs["sg"], "sg"); len(rows) != 0 {
 		t.Fatalf("a mute left eu: %v", rows)
+	}
+	// Both are in the blocker's data export; the blocked person's export
+	// holds nothing of another's block.
+	exported := func(s *server, hdr []string) []byte {
+		dl := s.do("GET", s.waitExport(nil, hdr...), nil, hdr...)
+		zr, err := zip.NewReader(bytes.NewReader(dl.Body), int64(len(dl.Body)))
+		if err != nil {
+			t.Fatalf("export: %v (%d)", err, dl.Status)
+		}
+		for _, f := range zr.File {
+			if f.Name == "data.json" {
+				rc, _ := f.Open()
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				return b
+			}
+		}
+		t.Fatal("no data.json in the export")
+		return nil
+	}
+	var data struct {
+		Blocks []struct{ Kind, Handle string } `json:"blocks_and_mutes"`
+	}
+	if err := json.Unmarshal(exported(eu, bh), &data); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(data.Blocks); got != "[{block bblocked} {mute bthird}]" {
+		t.Fatalf("the blocker's export: %s", got)
+	}
+	if x := exported(us, xh); bytes.Contains(x, []byte(blocker.ID)) || bytes.Contains(x, []byte("blocked_by")) {
+		t.Fatal("the blocked person's export names the blocker's block")
 	}
 	mustStatus(eu.do("DELETE", "/api/v1/users/bthird/mute", nil, bh...), 200, "unmute")
 	if got := texts(eu, bh); got != "third says hi" {
