@@ -115,7 +115,9 @@ func Mentions(text string) []string {
 	return out
 }
 
-func isASCIIAlnum(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' }
+func isASCIIAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
 
 // hashtagRE finds hashtags in a caption in Compat form: '#' not glued to a word
 // before it, then letters (with their marks), digits and '_'.
