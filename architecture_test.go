@@ -48,7 +48,7 @@ var (
 		"trust": {"kurz", "region", "accounts", "auth", "apidoc"},
 		// Search, Discover, sounds and downloads over HTTP, mounted by
 		// httpapi.
-		"socialapi":   {"kurz", "region", "social"},
+		"socialapi":   {"kurz", "region", "social", "apidoc"},
 		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob", "policy", "apidoc", "apijson"},
 		// Requests carried to the region they belong to, signed over the
 		// link.

@@ -100,22 +100,6 @@ func (s *Server) routes() []route {
 	}, append(append(s.trustRoutes(), s.discoverRoutes()...), s.socialRoutes()...)...)
 }
 
-// socialRoutes are package socialapi's: blocks and mutes.
-func (s *Server) socialRoutes() []route {
-	h := &socialapi.Handlers{} // for Document, which has no server
-	if s != nil {
-		h = &socialapi.Handlers{Auth: s.authenticate, Error: s.error}
-	}
-	const req = apidoc.Required
-	return []route{
-		{"PUT /api/v1/users/{handle}/block", h.Block, apidoc.Op{Summary: "Block a person: neither sees the other's profile, videos or comments, follows, comments on or mentions the other; follows both ways end", Auth: req, Out: socialapi.Relation{}}},
-		{"DELETE /api/v1/users/{handle}/block", h.Block, apidoc.Op{Summary: "Unblock a person (no follow comes back)", Auth: req, Out: socialapi.Relation{}}},
-		{"PUT /api/v1/users/{handle}/mute", h.Mute, apidoc.Op{Summary: "Mute a person: their videos leave your feeds and their comments your comment lists; they are not told", Auth: req, Out: socialapi.Relation{}}},
-		{"DELETE /api/v1/users/{handle}/mute", h.Mute, apidoc.Op{Summary: "Unmute a person", Auth: req, Out: socialapi.Relation{}}},
-		{"GET /api/v1/me/blocks", h.List, apidoc.Op{Summary: "The people the signed-in person blocked and muted, oldest first", Auth: req, Out: socialapi.List{}}},
-	}
-}
-
 // discoverRoutes are package discoverapi's: search, Discover, sounds and
 // downloads. Their answers are documented as JSON objects.
 func (s *Server) discoverRoutes() []route {
@@ -131,6 +115,18 @@ func (s *Server) discoverRoutes() []route {
 		{"GET /api/v1/sounds/{id}/videos", d.SoundVideos, apidoc.Op{Summary: "Public videos that use a sound", Auth: opt, Query: []string{"cursor"}, Out: apidoc.Object{}}},
 		{"GET /api/v1/videos/{id}/download", d.Download, apidoc.Op{Summary: "An MP4 of a public video whose creator allows downloads", Auth: opt, Out: apidoc.Raw("video/mp4"), Also: []int{206, 302, 304}}},
 	}
+}
+
+// socialRoutes are package socialapi's: blocks and mutes.
+func (s *Server) socialRoutes() (out []route) {
+	h := &socialapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &socialapi.Handlers{Auth: s.authenticate, Error: s.error}
+	}
+	for _, rt := range h.Routes() {
+		out = append(out, route{rt.Pattern, rt.H, rt.Op})
+	}
+	return out
 }
 
 // trustRoutes are package trust's (email confirmation, reset by mail,

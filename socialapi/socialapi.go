@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"kurz"
+	"kurz/apidoc"
 	"kurz/region"
 	"kurz/social"
 )
@@ -33,6 +34,26 @@ type Relation struct {
 // List is the signed-in person's blocks and mutes.
 type List struct {
 	Items []social.BlockJSON `json:"items"`
+}
+
+// Route is one route of this API: its mux pattern, handler and OpenAPI
+// operation.
+type Route struct {
+	Pattern string
+	H       http.HandlerFunc
+	Op      apidoc.Op
+}
+
+// Routes lists this API's routes.
+func (h *Handlers) Routes() []Route {
+	const req = apidoc.Required
+	return []Route{
+		{"PUT /api/v1/users/{handle}/block", h.Block, apidoc.Op{Summary: "Block a person: neither sees the other's profile, videos or comments, follows, comments on or mentions the other; follows both ways end", Auth: req, Out: Relation{}}},
+		{"DELETE /api/v1/users/{handle}/block", h.Block, apidoc.Op{Summary: "Unblock a person (no follow comes back)", Auth: req, Out: Relation{}}},
+		{"PUT /api/v1/users/{handle}/mute", h.Mute, apidoc.Op{Summary: "Mute a person: their videos leave your feeds and their comments your comment lists; they are not told", Auth: req, Out: Relation{}}},
+		{"DELETE /api/v1/users/{handle}/mute", h.Mute, apidoc.Op{Summary: "Unmute a person", Auth: req, Out: Relation{}}},
+		{"GET /api/v1/me/blocks", h.List, apidoc.Op{Summary: "The people the signed-in person blocked and muted, oldest first", Auth: req, Out: List{}}},
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
