@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kurz/internal/mediatest"
 )
@@ -320,4 +321,66 @@ func errMessage(t *testing.T, r *response) string {
 	}
 	r.json(t, &e)
 	return e.Error.Message
+}
+
+// TestBlocksGoWithErasure (three regions in one process): an erased
+// blocker's blocks and mutes go with their account, and the notice their
+// region sent to the blocked person's region goes too (an erasure step
+// over the link), while another person's block of the same person holds;
+// an erased blocked person's notices go with their account.
+func TestBlocksGoWithErasure(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	blocker := s.signUp("eblocker", "eblocker@example.org", "1990-01-01", "DE")
+	blocked := s.signUp("eblocked", "eblocked@example.com", "1990-01-01", "US")
+	other := s.signUp("eother", "eother@example.sg", "1990-01-01", "SG")
+	s.login(&blocker)
+	s.login(&blocked)
+	s.login(&other)
+	waitFor(t, "the profiles in eu", func() bool {
+		_, a := s.Cell("eu").Index.ProfileByHandle("eblocked")
+		_, b := s.Cell("eu").Index.ProfileByHandle("eother")
+		_, c := s.Cell("sg").Index.ProfileByHandle("eblocked")
+		return a && b && c
+	})
+	for _, a := range []struct {
+		who  account
+		path string
+	}{{blocker, "/api/v1/users/eblocked/block"}, {blocker, "/api/v1/users/eother/mute"}, {other, "/api/v1/users/eblocked/block"}} {
+		if r := s.do("PUT", a.path, nil, bearer(a.who)...); r.Status != 200 {
+			t.Fatalf("%s %s: %d %s", a.who.Handle, a.path, r.Status, r.Body)
+		}
+	}
+	rows := func(region, person string) int {
+		list, err := s.Cell(kurzRegion(region)).Store.BlocksOf(t.Context(), person)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	if rows("eu", blocker.ID) != 2 || rows("us", blocked.ID) != 2 || rows("sg", other.ID) != 1 {
+		t.Fatalf("before: eu %d, us %d, sg %d rows", rows("eu", blocker.ID), rows("us", blocked.ID), rows("sg", other.ID))
+	}
+	erase := func(a account, region string) {
+		if r := s.do("DELETE", "/api/v1/me", map[string]string{"password": a.Password}, bearer(a)...); r.Status != 202 {
+			t.Fatalf("erasure: %d %s", r.Status, r.Body)
+		}
+		c := s.Cell(kurzRegion(region))
+		if err := c.Store.PutErasure(t.Context(), a.ID, time.Now(), time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		c.Privacy.SweepPrivacy(t.Context())
+	}
+	erase(blocker, "eu")
+	if rows("eu", blocker.ID) != 0 {
+		t.Fatal("the erased blocker's blocks and mutes stayed in eu")
+	}
+	waitFor(t, "the erased blocker's notice gone from us", func() bool { return rows("us", blocked.ID) == 1 })
+	if r := s.do("GET", "/api/v1/users/eother", nil, bearer(blocked)...); r.Status != 404 {
+		t.Fatalf("the other blocker's block lost with the first one's erasure: %d", r.Status)
+	}
+	erase(blocked, "us")
+	if rows("us", blocked.ID) != 0 {
+		t.Fatal("the erased blocked person's notices stayed in us")
+	}
 }
