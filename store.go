@@ -112,6 +112,18 @@ type Queries interface {
 	// FollowRequests lists a private account's pending requests, or its
 	// approved followers, oldest first.
 	FollowRequests(ctx context.Context, followeeID string, approved bool) ([]FollowRequest, error)
+	// Blocks and mutes of a person of this region, and notices that a
+	// person of another region blocked them (kinds BlockKind, MuteKind,
+	// BlockedByKind). PutBlock reports whether the row is new, DeleteBlock
+	// whether one was there. BlocksOf lists a person's rows, oldest first;
+	// BlockersOf lists who blocked a person (rows of kind BlockKind naming
+	// them as the other). DeleteNotices drops every BlockedByKind row a
+	// blocker left (their erasure).
+	PutBlock(ctx context.Context, b Block) (bool, error)
+	DeleteBlock(ctx context.Context, personID, otherID, kind string) (bool, error)
+	BlocksOf(ctx context.Context, personID string) ([]Block, error)
+	BlockersOf(ctx context.Context, otherID string) ([]string, error)
+	DeleteNotices(ctx context.Context, blockerID string) error
 	// AddView records a view once per person, video and day.
 	AddView(ctx context.Context, userID, videoID string, day int64, at time.Time) (bool, error)
 	ViewedVideos(ctx context.Context, userID string, sinceDay int64) ([]string, error)
@@ -606,6 +618,20 @@ type Lease interface {
 	Alive(ctx context.Context) bool
 	// Release drops it.
 	Release()
+}
+
+// The kinds of Block rows.
+const (
+	BlockKind     = "block"      // the person blocked other
+	MuteKind      = "mute"       // the person muted other
+	BlockedByKind = "blocked_by" // other, of another region, blocked the person
+)
+
+// Block is a block, a mute, or the notice of a block by a person of
+// another region. Class: personal (of PersonID, a person of this region).
+type Block struct {
+	PersonID, OtherID, Kind string
+	CreatedAt               time.Time
 }
 
 // FollowRequest is a request to follow a private account, or an approved

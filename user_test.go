@@ -2,6 +2,7 @@ package kurz_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"kurz"
@@ -39,6 +40,21 @@ func TestNormalizeHandle(t *testing.T) {
 		got, err := kurz.NormalizeHandle(bad)
 		if err == nil || kurz.ErrorCode(err) != kurz.EInvalid {
 			t.Errorf("NormalizeHandle(%q) = %q, %v; want an invalid handle", bad, got, err)
+		}
+	}
+}
+
+func TestMentions(t *testing.T) {
+	for text, want := range map[string]string{
+		"hi @Alice and @bob.":                   "alice,bob",
+		"mail@example.com":                      "",
+		"@x":                                    "",
+		"(@carol_1) @dave... @eve":              "carol_1,dave,eve",
+		"über@frank ünd @gina":                  "gina",
+		"@a.b.c.d @waytoolonghandlename_over24": "a.b.c.d",
+	} {
+		if got := strings.Join(kurz.Mentions(text), ","); got != want {
+			t.Errorf("Mentions(%q) = %q, want %q", text, got, want)
 		}
 	}
 }

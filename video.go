@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"kurz/textnorm"
@@ -95,6 +96,35 @@ func CheckCaption(c string) error {
 		return FieldError("caption", "a caption can have at most %d characters", MaxCaptionLen)
 	}
 	return nil
+}
+
+// mentionRE finds mentions: "@" and a handle.
+var mentionRE = regexp.MustCompile(`@[A-Za-z0-9_.]{3,24}`)
+
+// Mentions lists the handles a text mentions, normalised: "@" and a
+// valid handle, at the start or after a character that is no part of a
+// word (so mail@example.com mentions nobody), trailing dots left out.
+func Mentions(text string) []string {
+	var out []string
+	for _, m := range mentionRE.FindAllStringIndex(text, -1) {
+		if m[0] > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(text[:m[0]])
+			if unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '_' {
+				continue
+			}
+		}
+		if m[1] < len(text) && (isASCIIAlnum(text[m[1]]) || text[m[1]] == '_') {
+			continue // longer than any handle
+		}
+		if h, err := NormalizeHandle(strings.TrimRight(text[m[0]+1:m[1]], ".")); err == nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func isASCIIAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
 // hashtagRE finds hashtags in a caption in Compat form: '#' not glued to a word

@@ -217,4 +217,8 @@ type Profile struct {
 	Following     int64  `json:"following"`
 	Likes         int64  `json:"likes"`
 	ViewerFollows bool   `json:"viewer_follows"`
+	// ViewerBlocked, ViewerMuted: the signed-in viewer blocked or muted
+	// this person (whoever blocked the viewer is not found at all).
+	ViewerBlocked bool `json:"viewer_blocked,omitempty"`
+	ViewerMuted   bool `json:"viewer_muted,omitempty"`
 }

@@ -137,7 +137,7 @@ type Report struct {
 // personalTables hold rows keyed by a person's ID in the person's region.
 var personalTables = map[string]string{"accounts": "user_id", "comment_likes": "user_id", "follow_requests": "followee_id", "sessions": "user_id", "likes": "user_id", "follows": "follower_id",
 	"views": "user_id", "notifications": "user_id", "exports": "user_id", "erasures": "user_id",
-	"work_done": "user_id"}
+	"work_done": "user_id", "blocks": "person_id"}
 
 // ResidencyReport lists the region's data classes, row counts, flows, link
 // peers and a canary self-check: a fresh canary sealed with the region's

@@ -45,19 +45,22 @@ func newPolicyWorld(t *testing.T, s *server) *policyWorld {
 	follower := sign("pfollower", "1990-01-01")
 	mutual := sign("pmutual", "1990-01-01")
 	staff := sign("pstaff", "1985-01-01")
+	blocked := sign("pblocked", "1990-01-01")
+	muter := sign("pmuter", "1990-01-01")
 	// Only the creator's account is new enough for its first upload to be
 	// held for review (the others signed up a month ago, and confirmed
 	// their email then).
 	if _, err := rawSQL(s.Cell("eu")).Exec(`UPDATE accounts SET created_at = created_at - 2592000000, email_verified_at = created_at - 2592000000 WHERE user_id <> $1`, creator.ID); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []*account{&creator, &privy, &teen, &suspendee, &terminee, &leaver, &adult, &minor, &follower, &mutual, &staff} {
+	for _, a := range []*account{&creator, &privy, &teen, &suspendee, &terminee, &leaver, &adult, &minor, &follower, &mutual, &staff, &blocked, &muter} {
 		s.login(a)
 	}
 	if err := s.grantStaff("eu", staff, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
-	w.viewers = map[string]account{"anon": {}, "adult": adult, "minor": minor, "follower": follower, "mutual": mutual, "staff": staff}
+	w.viewers = map[string]account{"anon": {}, "adult": adult, "minor": minor, "follower": follower, "mutual": mutual, "staff": staff,
+		"blocked": blocked, "muter": muter}
 	if r := s.do("PATCH", "/api/v1/me/settings", map[string]bool{"private_account": true}, bearer(privy)...); r.Status != 200 {
 		t.Fatalf("private account: %d %s", r.Status, r.Body)
 	}
@@ -89,17 +92,29 @@ func newPolicyWorld(t *testing.T, s *server) *policyWorld {
 	terminatedOver := upload(terminee, "", "public")
 	upload(leaver, "erasing", "public")
 
-	// Follows: follower and mutual follow every owner; every owner follows
-	// mutual back.
-	for _, st := range policy.States {
+	// Follows: follower, mutual and muter follow every owner; every owner
+	// follows mutual back. Every owner blocks blocked (half of them after
+	// blocked blocked them: either way is one block); muter mutes every
+	// owner.
+	for i, st := range policy.States {
 		o := w.owners[st]
-		for _, f := range []account{follower, mutual} {
+		for _, f := range []account{follower, mutual, muter} {
 			if r := s.do("PUT", "/api/v1/users/"+o.Handle+"/follow", nil, bearer(f)...); r.Status != 200 {
 				t.Fatalf("%s follows %s: %d %s", f.Handle, o.Handle, r.Status, r.Body)
 			}
 			w.approve(o, f)
 		}
 		s.do("PUT", "/api/v1/users/"+mutual.Handle+"/follow", nil, bearer(o)...)
+		if r := s.do("PUT", "/api/v1/users/"+o.Handle+"/mute", nil, bearer(muter)...); r.Status != 200 {
+			t.Fatalf("muter mutes %s: %d %s", o.Handle, r.Status, r.Body)
+		}
+		by, whom := o, blocked
+		if i%2 == 1 {
+			by, whom = blocked, o
+		}
+		if r := s.do("PUT", "/api/v1/users/"+whom.Handle+"/block", nil, bearer(by)...); r.Status != 200 {
+			t.Fatalf("%s blocks %s: %d %s", by.Handle, whom.Handle, r.Status, r.Body)
+		}
 	}
 
 	decide := func(id string, d map[string]any) {

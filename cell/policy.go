@@ -3,6 +3,7 @@ package cell
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"kurz"
 	"kurz/policy"
@@ -61,6 +62,7 @@ func (c *Cell) PolicyViewer(ctx context.Context, viewer *kurz.Profile) policy.Vi
 		return v
 	}
 	v.Minor = acct.Minor
+	v.Blocked, v.BlockedBy, v.Muted = c.BlockLists(ctx, viewer.ID)
 	if dk, err := c.DataKey(ctx, viewer.ID); err == nil {
 		if b, err := dk.Open("country", acct.CountrySealed); err == nil {
 			v.Countries = []string{string(b)}
@@ -76,7 +78,46 @@ func (c *Cell) Relate(ctx context.Context, v policy.Viewer, ownerID string) poli
 	if v.ID == "" || v.Owner {
 		return v
 	}
+	if blockers, err := c.Store.BlockersOf(ctx, v.ID); err == nil && slices.Contains(blockers, ownerID) {
+		// The owner, of this region, blocked a viewer of another region.
+		v.BlockedBy = append(slices.Clip(v.BlockedBy), ownerID)
+	}
 	v.Follower = c.ApprovedFollower(ctx, v.ID, ownerID)
 	v.FollowedBack = c.IsFollowing(ctx, ownerID, v.ID)
 	return v
+}
+
+// BlockLists reads, for a person of this region, whom they blocked,
+// who blocked them (people of this region, and people of other regions
+// whose regions sent notice of it) and whom they muted.
+func (c *Cell) BlockLists(ctx context.Context, userID string) (blocked, blockedBy, muted []string) {
+	rows, err := c.Store.BlocksOf(ctx, userID)
+	if err == nil {
+		for _, b := range rows {
+			switch b.Kind {
+			case kurz.MuteKind:
+				muted = append(muted, b.OtherID)
+			case kurz.BlockKind:
+				blocked = append(blocked, b.OtherID)
+			default:
+				blockedBy = append(blockedBy, b.OtherID)
+			}
+		}
+	}
+	if by, err := c.Store.BlockersOf(ctx, userID); err == nil {
+		blockedBy = append(blockedBy, by...)
+	}
+	return blocked, blockedBy, muted
+}
+
+// CheckMentions refuses a text (a comment, a caption) whose author (who,
+// with their block lists) mentions someone a block separates them from,
+// either way.
+func (c *Cell) CheckMentions(who policy.Viewer, field, text string) error {
+	for _, h := range kurz.Mentions(text) {
+		if p, ok := c.Index.ProfileByHandle(h); ok && !policy.SeesPerson(who, p.ID) {
+			return kurz.FieldError(field, "you cannot mention @%s", h)
+		}
+	}
+	return nil
 }

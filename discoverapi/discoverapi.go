@@ -7,6 +7,7 @@ package discoverapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,8 @@ func (s *Handlers) Search(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
+		// Whoever blocked the searcher is not found (social decides).
+		people = slices.DeleteFunc(people, func(pp discover.Person) bool { return !c.Social.SeesProfile(r.Context(), p, pp.ID) })
 		writeJSON(w, http.StatusOK, map[string]any{"items": people, "next_cursor": next})
 	case "tags":
 		tags, next, err := c.Discover.Tags(r.Context(), text, cursor)

@@ -20,6 +20,7 @@ import (
 	"kurz/privacy"
 	"kurz/safety"
 	"kurz/social"
+	"kurz/socialapi"
 	"kurz/studioapi"
 	"kurz/trust"
 	"kurz/video"
@@ -99,7 +100,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...), s.inboxRoutes()...)...)
+	}, append(append(append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...), s.inboxRoutes()...), s.socialRoutes()...)...)
 }
 
 // commentRoutes are package commentapi's: replies, likes on comments and
@@ -166,6 +167,18 @@ func (s *Server) discoverRoutes() []route {
 		{"POST /api/v1/moderation/{region}/sounds/{id}/block", d.BlockSound, apidoc.Op{Summary: "Block a sound of the region (moderators); answers the statement of reasons", Auth: apidoc.Required, In: safety.DecisionInput{}, Status: 201, Out: safety.Statement{}}},
 		{"GET /api/v1/videos/{id}/download", d.Download, apidoc.Op{Summary: "An MP4 of a public video whose creator allows downloads", Auth: opt, Out: apidoc.Raw("video/mp4"), Also: []int{206, 302, 304}}},
 	}
+}
+
+// socialRoutes are package socialapi's: blocks and mutes.
+func (s *Server) socialRoutes() (out []route) {
+	h := &socialapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &socialapi.Handlers{Auth: s.authenticate, Error: s.error}
+	}
+	for _, rt := range h.Routes() {
+		out = append(out, route{rt.Pattern, rt.H, rt.Op})
+	}
+	return out
 }
 
 // trustRoutes are package trust's (email confirmation, reset by mail,

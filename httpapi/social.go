@@ -167,7 +167,7 @@ func (s *Server) answerFollower(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*apijson.Profile, error) {
-	pp, err := c.Social.ProfileByHandle(ctx, handle)
+	pp, err := c.Social.ProfileByHandle(ctx, viewer, handle)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +175,7 @@ func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *regio
 		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
 	if viewer != nil {
 		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
+		out.ViewerBlocked, out.ViewerMuted = c.Social.BlockState(ctx, viewer, pp.ID)
 	}
 	return out, nil
 }
@@ -331,7 +332,7 @@ func (s *Server) userVideos(w http.ResponseWriter, r *http.Request) {
 // and, for the owner, unfinished videos are never in the catalogue), in
 // one page; everyone else gets the catalogue's public videos.
 func (s *Server) profileVideos(ctx context.Context, viewer *kurz.Profile, vc *region.Region, handle, cursor string) ([]*video.VideoJSON, string, error) {
-	pp, err := vc.Social.ProfileByHandle(ctx, handle)
+	pp, err := vc.Social.ProfileByHandle(ctx, viewer, handle)
 	if h, _ := kurz.NormalizeHandle(handle); err != nil && viewer != nil && h == viewer.Handle {
 		// One's own list, also while one's profile is off the catalogue
 		// (erasure pending).

@@ -129,6 +129,9 @@ func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.
 		if err != nil {
 			return nil, err
 		}
+		if len(items) == 0 {
+			return nil, kurz.ErrNotFound // a block (Decorate)
+		}
 		return feedjson.Videos(items)[0], nil
 	}
 	if err != nil {

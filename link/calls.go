@@ -25,6 +25,9 @@ const (
 	// A request to follow a private account goes to the followee's
 	// region, which keeps it until its owner approves or refuses.
 	RouteFollowRequest = "POST /link/v1/follow-requests"
+	// A block is kept in the blocker's region; the blocked person's
+	// region gets notice of it (IDs only) to enforce it for them.
+	RouteBlockNotice   = "POST /link/v1/blocks"
 	RouteClaimHandle   = "POST /link/v1/handles/claim"
 	RouteReleaseHandle = "POST /link/v1/handles/release"
 	RouteHandleOwner   = "GET /link/v1/handles/{handle}"
@@ -70,7 +73,7 @@ const (
 // Routes lists every call of the link, for route-table tests.
 func Routes() []string {
 	return []string{
-		RouteVerifySession, RouteFollows, RouteFollowRequest, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
+		RouteVerifySession, RouteFollows, RouteFollowRequest, RouteBlockNotice, RouteClaimHandle, RouteReleaseHandle, RouteHandleOwner, RouteLocateEmail,
 		RouteClaimEmail, RouteReleaseEmail, RouteEmailTaken,
 		RouteLogSince, RouteApplyDeltas,
 		RoutePostComment, RouteDeleteComment, RouteListComments, RouteCommentsByAuthor, RouteEraseAuthor, RouteHideAuthor,
@@ -110,6 +113,16 @@ type FollowRequestRequest struct {
 	Follower string `json:"follower"`
 	Handle   string `json:"handle"` // the follower's public handle
 	Withdraw bool   `json:"withdraw,omitempty"`
+}
+
+// BlockNoticeRequest tells the blocked person's region that a person of
+// the calling region blocked them (Block), or no longer does; with
+// Blocked empty and Block false, that the blocker is gone (erased) and
+// every notice of theirs goes.
+type BlockNoticeRequest struct {
+	Blocker string `json:"blocker"`
+	Blocked string `json:"blocked,omitempty"`
+	Block   bool   `json:"block,omitempty"`
 }
 
 // FollowsResponse answers FollowsRequest.
@@ -454,6 +467,13 @@ func (c *Client) Follows(ctx context.Context, to kurz.Region, in FollowsRequest)
 // a request to follow a private account of theirs.
 func (c *Client) FollowRequest(ctx context.Context, to kurz.Region, in FollowRequestRequest) error {
 	_, err := call[FollowRequestRequest, Empty](ctx, c, to, RouteFollowRequest, &in, nil)
+	return err
+}
+
+// BlockNotice tells region to, the blocked person's home, of a block or
+// its end.
+func (c *Client) BlockNotice(ctx context.Context, to kurz.Region, in BlockNoticeRequest) error {
+	_, err := call[BlockNoticeRequest, Empty](ctx, c, to, RouteBlockNotice, &in, nil)
 	return err
 }
 

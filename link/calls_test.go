@@ -142,6 +142,7 @@ func TestCallsWireFormat(t *testing.T) {
 	canned[VerifySessionRequest](m, RouteVerifySession, &got, &answers.session)
 	canned[FollowsRequest](m, RouteFollows, &got, &answers.follows)
 	canned[FollowRequestRequest, Empty](m, RouteFollowRequest, &got, nil)
+	canned[BlockNoticeRequest, Empty](m, RouteBlockNotice, &got, nil)
 	canned[ClaimHandleRequest, Empty](m, RouteClaimHandle, &got, nil)
 	canned[ReleaseHandleRequest, Empty](m, RouteReleaseHandle, &got, nil)
 	canned[HandleOwnerRequest](m, RouteHandleOwner, &got, &answers.owner)
@@ -227,6 +228,13 @@ func TestCallsWireFormat(t *testing.T) {
 			return nil, c.FollowRequest(ctx, "us", FollowRequestRequest{Followee: vid, Follower: uid, Handle: "alice"})
 		},
 		wantReq: &FollowRequestRequest{Followee: vid, Follower: uid, Handle: "alice"},
+	}, {
+		route: RouteBlockNotice, method: "POST", path: "/link/v1/blocks",
+		in: BlockNoticeRequest{Blocker: uid, Blocked: vid, Block: true},
+		typed: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.BlockNotice(ctx, "us", BlockNoticeRequest{Blocker: uid, Blocked: vid, Block: true})
+		},
+		wantReq: &BlockNoticeRequest{Blocker: uid, Blocked: vid, Block: true},
 	}, {
 		route: RouteClaimHandle, method: "POST", path: "/link/v1/handles/claim", in: legacyClaim{"alice", uid},
 		typed: func(ctx context.Context, c *Client) (any, error) {

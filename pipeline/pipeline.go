@@ -130,6 +130,9 @@ func (c *Service) StartUpload(ctx context.Context, owner *kurz.Profile, in Uploa
 	if captionErr == nil {
 		captionErr = c.Screen.CheckWords("caption", in.Caption)
 	}
+	if err := c.CheckMentions(c.PolicyViewer(ctx, owner), "caption", in.Caption); err != nil {
+		return nil, err
+	}
 	if in.Visibility == "" {
 		in.Visibility = kurz.Public
 		if owner.Private {

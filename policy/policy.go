@@ -73,10 +73,20 @@ type Viewer struct {
 	Follower bool
 	// FollowedBack: the owner follows the viewer.
 	FollowedBack bool
+	// Blocked: the people the viewer blocked; BlockedBy: the people who
+	// blocked the viewer (from the viewer's home region, which keeps
+	// their blocks and the notices of blocks by people of other regions;
+	// Relate adds a block the owner's region keeps). Either way each is to
+	// the other as if they did not exist, except that a blocker still sees
+	// the profile of whom they blocked (to unblock them). Muted: the
+	// people the viewer muted, whose videos stay out of the viewer's feeds
+	// and whose comments out of their comment lists.
+	Blocked, BlockedBy, Muted []string
 }
 
 // Subject is what is looked at, with the state that matters.
 type Subject struct {
+	OwnerID    string // whose it is (blocks and mutes name people)
 	Status     string // kurz.StatusReady, …
 	Visibility string // kurz.Public, kurz.Followers, kurz.Private
 	// OwnerPrivate: the owner's account is private (its videos go to
@@ -145,6 +155,11 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 		v = Viewer{Countries: v.Countries}
 	}
 	yes := Decision{See: true, Recommend: s.recommendable(), Label: s.Label}
+	// A block hides everything of the other but media files, which the
+	// public's are served to anyone without asking who (edge caches).
+	if !v.Owner && s.OwnerID != "" && (!SeesPerson(v, s.OwnerID) && f != Media || slices.Contains(v.Muted, s.OwnerID) && (f == ForYou || f == Following)) {
+		return no
+	}
 	if v.Owner && v.ID != "" {
 		if s.Owner == Terminated {
 			return no
@@ -198,6 +213,26 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 		}
 	}
 	return yes
+}
+
+// SeesPerson reports whether a block stands between the viewer and a
+// person (either way): then neither sees the other's profile, videos or
+// comments, follows or comments on the other's videos, or mentions them.
+func SeesPerson(v Viewer, personID string) bool {
+	return v.ID == "" || v.ID == personID || !slices.Contains(v.Blocked, personID) && !slices.Contains(v.BlockedBy, personID)
+}
+
+// SeesProfile reports whether the viewer may see a person's profile (its
+// header: handle, name, bio, counts): not if that person blocked them.
+func SeesProfile(v Viewer, personID string) bool {
+	return v.ID == "" || v.ID == personID || !slices.Contains(v.BlockedBy, personID)
+}
+
+// ShowsComment reports whether a comment by author goes in the viewer's
+// comment lists: not if a block stands between them, nor if the viewer
+// muted the author.
+func ShowsComment(v Viewer, authorID string) bool {
+	return SeesPerson(v, authorID) && (v.ID == authorID || !slices.Contains(v.Muted, authorID))
 }
 
 // IsTermination reports whether a suspension end is a termination (kurz

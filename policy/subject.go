@@ -28,7 +28,7 @@ func (s *Subject) Restrictions(list string) {
 // Video is the subject of a video of this region, given its owner's
 // account state.
 func Video(v *kurz.Video, ownerPrivate, ownerMinor bool, owner Standing) Subject {
-	s := Subject{Status: v.Status, Visibility: v.Visibility, OwnerPrivate: ownerPrivate, OwnerMinor: ownerMinor, Owner: owner}
+	s := Subject{OwnerID: v.OwnerID, Status: v.Status, Visibility: v.Visibility, OwnerPrivate: ownerPrivate, OwnerMinor: ownerMinor, Owner: owner}
 	s.Restrictions(v.Restrictions)
 	return s
 }
@@ -37,7 +37,7 @@ func Video(v *kurz.Video, ownerPrivate, ownerMinor bool, owner Standing) Subject
 // see, as its home region published it. Reduced there means "not to be
 // recommended", whatever the home region's reason.
 func FromPublic(pv *catalog.PublicVideo) Subject {
-	return Subject{Status: kurz.StatusReady, Visibility: kurz.Public, AgeRestricted: pv.AgeRestricted, Reduced: pv.Reduced,
+	return Subject{OwnerID: pv.OwnerID, Status: kurz.StatusReady, Visibility: kurz.Public, AgeRestricted: pv.AgeRestricted, Reduced: pv.Reduced,
 		Label: pv.Label, Countries: pv.Countries}
 }
 

@@ -18,7 +18,9 @@ import (
 // in DE, a stranger), minor (13-15, in DE, a stranger), follower (an
 // approved follower), mutual (an approved follower the owner follows
 // back), staff (a moderator of the subject's region: public surfaces
-// give staff nothing more; moderation has its own tools), owner.
+// give staff nothing more; moderation has its own tools), blocked (the
+// owner blocked them, or they the owner), muter (an approved follower who
+// muted the owner), owner.
 //
 // States (of a video and its owner): public; followers (visibility
 // "followers"); private; private_account (a public video of a private
@@ -35,6 +37,8 @@ public          minor    show   show  show  show   show  show    hide      show 
 public          follower show   show  show  show   show  show    show      show  show    show   show     show    show
 public          mutual   show   show  show  show   show  show    show      show  show    show   show     show    show
 public          staff    show   show  show  show   show  show    hide      show  show    show   show     show    show
+public          blocked  hide   hide  show  show   show  hide    hide      hide  hide    hide   hide     hide    show
+public          muter    show   show  show  show   show  hide    hide      show  show    show   show     show    show
 public          owner    show   show  show  show   show  hide    hide      hide  show    hide   show     show    show
 
 followers       anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -43,6 +47,8 @@ followers       minor    hide   hide  hide  hide   hide  hide    hide      hide 
 followers       follower show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 followers       mutual   show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 followers       staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+followers       blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+followers       muter    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 followers       owner    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 
 private         anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -51,6 +57,8 @@ private         minor    hide   hide  hide  hide   hide  hide    hide      hide 
 private         follower hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 private         mutual   hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 private         staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+private         blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+private         muter    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 private         owner    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 
 private_account anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -59,6 +67,8 @@ private_account minor    hide   hide  hide  hide   hide  hide    hide      hide 
 private_account follower show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 private_account mutual   show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 private_account staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+private_account blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+private_account muter    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 private_account owner    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    hide
 
 minor_owner     anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -67,6 +77,8 @@ minor_owner     minor    hide   hide  hide  hide   hide  hide    hide      hide 
 minor_owner     follower norec  norec hide  hide   norec hide    hide      hide  norec   hide   norec    hide    hide
 minor_owner     mutual   norec  norec hide  hide   norec hide    hide      hide  norec   hide   norec    norec   hide
 minor_owner     staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+minor_owner     blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+minor_owner     muter    norec  norec hide  hide   norec hide    hide      hide  norec   hide   norec    hide    hide
 minor_owner     owner    norec  norec hide  hide   norec hide    hide      hide  norec   hide   norec    norec   hide
 
 age_restricted  anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
@@ -75,6 +87,8 @@ age_restricted  minor    hide   hide  hide  hide   hide  hide    hide      hide 
 age_restricted  follower show   show  hide  hide   show  show    show      show  show    show   show     show    show
 age_restricted  mutual   show   show  hide  hide   show  show    show      show  show    show   show     show    show
 age_restricted  staff    show   show  hide  hide   show  show    hide      show  show    show   show     show    show
+age_restricted  blocked  hide   hide  hide  hide   show  hide    hide      hide  hide    hide   hide     hide    show
+age_restricted  muter    show   show  hide  hide   show  hide    hide      show  show    show   show     show    show
 age_restricted  owner    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    show
 
 reduced         anon     norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    hide    norec
@@ -83,6 +97,8 @@ reduced         minor    norec  norec norec norec  norec hide    hide      hide 
 reduced         follower norec  norec norec norec  norec hide    norec     hide  norec   hide   norec    norec   norec
 reduced         mutual   norec  norec norec norec  norec hide    norec     hide  norec   hide   norec    norec   norec
 reduced         staff    norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    norec   norec
+reduced         blocked  hide   hide  norec norec  norec hide    hide      hide  hide    hide   hide     hide    norec
+reduced         muter    norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    norec   norec
 reduced         owner    norec  norec norec norec  norec hide    hide      hide  norec   hide   norec    norec   norec
 
 labelled        anon     label  label label label  label label   hide      label label   label  label    hide    label
@@ -91,6 +107,8 @@ labelled        minor    label  label label label  label label   hide      label
 labelled        follower label  label label label  label label   label     label label   label  label    label   label
 labelled        mutual   label  label label label  label label   label     label label   label  label    label   label
 labelled        staff    label  label label label  label label   hide      label label   label  label    label   label
+labelled        blocked  hide   hide  label label  label hide    hide      hide  hide    hide   hide     hide    label
+labelled        muter    label  label label label  label hide    hide      label label   label  label    label   label
 labelled        owner    label  label label label  label hide    hide      hide  label   hide   label    label   label
 
 country         anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
@@ -99,6 +117,8 @@ country         minor    hide   hide  hide  hide   hide  hide    hide      hide 
 country         follower hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
 country         mutual   hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
 country         staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
+country         blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
+country         muter    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    show
 country         owner    show   show  hide  hide   show  hide    hide      hide  show    hide   show     show    show
 
 held            anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -107,6 +127,8 @@ held            minor    hide   hide  hide  hide   hide  hide    hide      hide 
 held            follower hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 held            mutual   hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 held            staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+held            blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+held            muter    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 held            owner    show   show  hide  hide   hide  hide    hide      hide  show    hide   hide     hide    hide
 
 removed         anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -115,6 +137,8 @@ removed         minor    hide   hide  hide  hide   hide  hide    hide      hide 
 removed         follower hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 removed         mutual   hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 removed         staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+removed         blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+removed         muter    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 removed         owner    show   show  hide  hide   hide  hide    hide      hide  show    hide   hide     hide    hide
 
 suspended       anon     show   show  show  show   show  show    hide      show  show    show   show     hide    show
@@ -123,6 +147,8 @@ suspended       minor    show   show  show  show   show  show    hide      show 
 suspended       follower show   show  show  show   show  show    show      show  show    show   show     show    show
 suspended       mutual   show   show  show  show   show  show    show      show  show    show   show     show    show
 suspended       staff    show   show  show  show   show  show    hide      show  show    show   show     show    show
+suspended       blocked  hide   hide  show  show   show  hide    hide      hide  hide    hide   hide     hide    show
+suspended       muter    show   show  show  show   show  hide    hide      show  show    show   show     show    show
 suspended       owner    show   show  show  show   show  hide    hide      hide  show    hide   show     show    show
 
 terminated      anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -131,6 +157,8 @@ terminated      minor    hide   hide  hide  hide   hide  hide    hide      hide 
 terminated      follower hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 terminated      mutual   hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 terminated      staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+terminated      blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+terminated      muter    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 terminated      owner    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 
 erasing         anon     hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
@@ -139,12 +167,14 @@ erasing         minor    hide   hide  hide  hide   hide  hide    hide      hide 
 erasing         follower hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 erasing         mutual   hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 erasing         staff    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+erasing         blocked  hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
+erasing         muter    hide   hide  hide  hide   hide  hide    hide      hide  hide    hide   hide     hide    hide
 erasing         owner    show   show  hide  hide   hide  hide    hide      hide  show    hide   hide     hide    hide
 `
 
 // Viewers and States are the table's row keys, in order.
 var (
-	Viewers = []string{"anon", "adult", "minor", "follower", "mutual", "staff", "owner"}
+	Viewers = []string{"anon", "adult", "minor", "follower", "mutual", "staff", "blocked", "muter", "owner"}
 	States  = []string{"public", "followers", "private", "private_account", "minor_owner", "age_restricted", "reduced",
 		"labelled", "country", "held", "removed", "suspended", "terminated", "erasing"}
 )
@@ -189,7 +219,7 @@ const (
 
 // Example returns the viewer and subject a table row stands for.
 func Example(state, viewer string) (Viewer, Subject) {
-	s := Subject{Status: kurz.StatusReady, Visibility: kurz.Public}
+	s := Subject{OwnerID: "the-owner", Status: kurz.StatusReady, Visibility: kurz.Public}
 	switch state {
 	case "followers":
 		s.Visibility = kurz.Followers
@@ -228,6 +258,10 @@ func Example(state, viewer string) (Viewer, Subject) {
 		v.Follower = true
 	case "mutual":
 		v.Follower, v.FollowedBack = true, true
+	case "blocked":
+		v.BlockedBy = []string{s.OwnerID}
+	case "muter":
+		v.Follower, v.Muted = true, []string{s.OwnerID}
 	case "owner":
 		v.Owner = true
 	}
@@ -283,7 +317,11 @@ Viewers: **anon** (not signed in, at the door of the region of country DE), **ad
 (16+, in DE, a stranger), **minor** (13-15, in DE, a stranger), **follower** (an
 approved follower), **mutual** (an approved follower the owner follows back),
 **staff** (a moderator of the video's region: public surfaces show staff nothing
-more; moderation has its own tools), **owner**.
+more; moderation has its own tools), **blocked** (the owner blocked them, or they
+blocked the owner: each is to the other as if they did not exist; an embed is asked
+as a stranger, and the media files of a video the public may see are served to
+anyone without a session, so a block cannot hold them back), **muter** (an approved follower who muted the owner: their videos
+stay out of the muter's feeds), **owner**.
 
 States: **public**; **followers** (visibility "followers"); **private**;
 **private_account** (a "public" video of a private account); **minor_owner** (a

@@ -202,6 +202,10 @@ type exportData struct {
 	Followers []map[string]any `json:"followers_and_requests"`
 	// InboxSettings are the person's inbox switches.
 	InboxSettings *cell.InboxSettingsJSON `json:"inbox_settings"`
+	// Blocks are the people the person blocked or muted. Notices that
+	// someone of another region blocked them are left out: that is the
+	// blocker's decision and personal data, kept here only to enforce it.
+	Blocks []map[string]any `json:"blocks_and_mutes"`
 }
 
 // ExportCoverage says, for every table and column the migrations mark
@@ -223,6 +227,7 @@ var ExportCoverage = map[string]string{
 	"notifications":              "notifications",
 	"exports":                    "data_exports",
 	"follow_requests":            "followers_and_requests",
+	"blocks":                     "blocks_and_mutes",
 	"notices":                    "reports_filed",
 	"work_done":                  "not exported: counts of uploads and exports started per day, kept two days for the daily limits",
 	"password_resets":            "not exported: hashes of single-use links, which expire within hours",
@@ -245,7 +250,8 @@ const exportReadme = `Your kurz data
 data.json holds everything kurz keeps about you in your home region (%s):
 your profile, your account fields (email, birth date, country), your
 sessions with the sign-in IP addresses still kept, your likes of videos
-and of comments, follows and watch history, your comments (wherever they are stored), your videos with
+and of comments, follows and watch history, the people you blocked or
+muted, your comments (wherever they are stored), your videos with
 their captions and statuses, your notifications, reports you filed,
 moderation decisions about you, consent records, your settings, your data
 exports and any erasure you asked for, and every time staff looked
@@ -341,6 +347,21 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 	}
 	if d.Follows, err = c.Store.Followees(ctx, uid); err != nil {
 		return err
+	}
+	blocks, err := c.Store.BlocksOf(ctx, uid)
+	if err != nil {
+		return err
+	}
+	d.Blocks = []map[string]any{}
+	for _, b := range blocks {
+		if b.Kind == kurz.BlockedByKind {
+			continue
+		}
+		m := map[string]any{"kind": b.Kind, "person_id": b.OtherID, "created_at": b.CreatedAt}
+		if o, ok := c.Index.Profile(b.OtherID); ok {
+			m["handle"] = o.Handle
+		}
+		d.Blocks = append(d.Blocks, m)
 	}
 	if d.Views, err = c.Store.ViewedVideos(ctx, uid, 0); err != nil {
 		return err
@@ -762,6 +783,10 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 		}
 		for _, r := range c.Regions {
 			jobs = append(jobs, river.InsertManyParams{Args: EraseRemoteArgs{UserID: userID, Region: r, Step: stepEraseComments}})
+			if r != c.Region {
+				// Notices of the person's blocks held where the blocked live.
+				jobs = append(jobs, river.InsertManyParams{Args: EraseRemoteArgs{UserID: userID, Region: r, Step: stepEraseBlocks}})
+			}
 		}
 		if _, err := c.Jobs.InsertManyTx(ctx, tx, jobs); err != nil {
 			return err
@@ -792,6 +817,7 @@ const (
 	stepReleaseHandle = "release_handle"
 	stepReleaseEmail  = "release_email"
 	stepEraseComments = "erase_comments"
+	stepEraseBlocks   = "erase_blocks"
 )
 
 // EraseRemoteArgs is one step of an erasure in another region (or this
@@ -824,6 +850,8 @@ func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemote
 		return w.c.Link.ReleaseEmail(ctx, a.Region, link.ReleaseEmailRequest{UserID: a.UserID})
 	case stepEraseComments:
 		return w.c.Link.EraseAuthor(ctx, a.Region, link.EraseAuthorRequest{Author: a.UserID})
+	case stepEraseBlocks:
+		return w.c.Link.BlockNotice(ctx, a.Region, link.BlockNoticeRequest{Blocker: a.UserID})
 	}
 	return river.JobCancel(fmt.Errorf("unknown erasure step %q", a.Step))
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -255,7 +256,10 @@ func (c *Service) Replies(ctx context.Context, viewer *kurz.Profile, commentID, 
 			return nil, "", kurz.Errorf(kurz.EUnavailable, "region %s answered with a reply of another comment", region)
 		}
 	}
-	return c.markLiked(ctx, viewer, out.Items), out.NextCursor, nil
+	// Blocks either way and mutes hide replies as they hide comments.
+	who := c.PolicyViewer(ctx, viewer)
+	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
+	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
 }
 
 // markLiked marks the comments viewer (of this region, or nil) likes.

@@ -568,6 +568,13 @@ func (c *Service) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*ca
 	if err != nil {
 		return nil, err
 	}
+	// Every list of catalogue videos shown to a person comes through
+	// here (profiles, tags, search, Discover, sounds): a block either way
+	// keeps the other's videos out.
+	st.mu.Lock()
+	who := st.policyViewer()
+	st.mu.Unlock()
+	items = slices.DeleteFunc(items, func(it FeedItem) bool { return !policy.SeesPerson(who, it.OwnerID) })
 	c.decorate(ctx, viewer, st, items)
 	return items, nil
 }

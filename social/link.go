@@ -15,6 +15,9 @@ func (c *Service) RegisterLink(m *link.Mux) {
 	link.Handle(m, link.RouteFollowRequest, func(ctx context.Context, from kurz.Region, in *link.FollowRequestRequest) (*link.Empty, error) {
 		return nil, c.storeFollowRequest(ctx, from, in)
 	})
+	link.Handle(m, link.RouteBlockNotice, func(ctx context.Context, from kurz.Region, in *link.BlockNoticeRequest) (*link.Empty, error) {
+		return nil, c.blockNotice(ctx, from, in)
+	})
 	link.Handle(m, link.RoutePostComment, func(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*link.Comment, error) {
 		return c.storeComment(ctx, from, in)
 	})

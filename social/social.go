@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,30 +135,45 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 	return max(n, 0), nil
 }
 
-// ProfileByHandle finds a public profile of any region.
-func (c *Service) ProfileByHandle(ctx context.Context, handle string) (*catalog.PublicProfile, error) {
+// ProfileByHandle finds a public profile of any region, as viewer (nil:
+// anonymous) may see it: not at all if its owner blocked them.
+func (c *Service) ProfileByHandle(ctx context.Context, viewer *kurz.Profile, handle string) (*catalog.PublicProfile, error) {
 	h, err := kurz.NormalizeHandle(handle)
 	if err != nil {
 		return nil, kurz.ErrNotFound
 	}
-	if p, ok := c.Index.ProfileByHandle(h); ok {
-		return p, nil
+	p, ok := c.Index.ProfileByHandle(h)
+	if !ok {
+		return nil, kurz.ErrNotFound
 	}
-	return nil, kurz.ErrNotFound
+	if !c.SeesProfile(ctx, viewer, p.ID) {
+		return nil, kurz.ErrNotFound // as if they did not exist
+	}
+	return p, nil
 }
 
 // SetFollow follows or unfollows a person of any region. It returns the
 // followee's expected follower count, and whether the follow waits for
 // the followee's approval (a private account, or a 13-15 year old's):
-// until then it shows the follower nothing the public may not see.
+// until then it shows the follower nothing the public may not see. A
+// block either way refuses a follow (someone who blocked the viewer is
+// not found at all).
 func (c *Service) SetFollow(ctx context.Context, viewer *kurz.Profile, handle string, follow bool) (n int64, requested bool, err error) {
-	target, err := c.ProfileByHandle(ctx, handle)
+	target, err := c.ProfileByHandle(ctx, viewer, handle)
 	if err != nil {
 		return 0, false, err
 	}
 	if target.ID == viewer.ID {
 		return 0, false, kurz.Errorf(kurz.EInvalid, "you cannot follow yourself")
 	}
+	if follow && c.blockedBetween(ctx, viewer.ID, target.ID) {
+		return 0, false, kurz.Errorf(kurz.EConflict, "you blocked @%s: unblock them first", target.Handle)
+	}
+	return c.follow(ctx, viewer, target, follow)
+}
+
+// follow is SetFollow once the target is known.
+func (c *Service) follow(ctx context.Context, viewer *kurz.Profile, target *catalog.PublicProfile, follow bool) (n int64, requested bool, err error) {
 	if target.Private {
 		// The request (or its withdrawal) is kept in the followee's
 		// region, which alone decides whom it lets see more.
@@ -245,6 +261,9 @@ func (c *Service) storeFollowRequest(ctx context.Context, from kurz.Region, in *
 	}
 	if _, err := kurz.NormalizeHandle(in.Handle); err != nil {
 		return err
+	}
+	if c.blockedBetween(ctx, in.Followee, in.Follower) {
+		return kurz.ErrNotFound
 	}
 	return c.Tx(ctx, func(q kurz.Queries) error {
 		added, err := q.PutFollowRequest(ctx, in.Followee, in.Follower, in.Handle, c.Now().UTC())
@@ -400,6 +419,9 @@ func (c *Service) postComment(ctx context.Context, viewer *kurz.Profile, videoID
 	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
 		return nil, kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
 	}
+	if err := c.CheckMentions(c.PolicyViewer(ctx, viewer), "text", text); err != nil {
+		return nil, err
+	}
 	region, _ := kurz.ParseID(videoID)
 	// The video's region decides again with what it holds: the author's
 	// relation to the owner (a minor takes comments only from people they
@@ -441,6 +463,14 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 			if err := c.threadReply(ctx, q, cm, in.ReplyTo); err != nil {
 				return err
 			}
+		}
+		// Mentions of people of this region who blocked the author.
+		blockers, err := q.BlockersOf(ctx, in.AuthorID)
+		if err != nil {
+			return err
+		}
+		if err := c.CheckMentions(policy.Viewer{ID: in.AuthorID, BlockedBy: blockers}, "text", in.Text); err != nil {
+			return err
 		}
 		if err := q.CreateComment(ctx, cm); err != nil {
 			return err
@@ -548,7 +578,11 @@ func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, c
 			return nil, "", kurz.Errorf(kurz.EUnavailable, "region %s answered with a reply among the comments", region)
 		}
 	}
-	return c.markLiked(ctx, viewer, out.Items), out.NextCursor, nil
+	// Blocks either way and the viewer's mutes, decided here, in the
+	// viewer's home region, which keeps them.
+	who := c.PolicyViewer(ctx, viewer)
+	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
+	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
 }
 
 // txJobs runs fn in a write transaction jobs can be enqueued in and wakes

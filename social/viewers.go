@@ -59,8 +59,10 @@ type viewerState struct {
 	followees  map[string]struct{}
 	minor      bool
 	countries  []string // the person's country (country restrictions)
-	optOut     bool
-	feed       *rankedFeed // the cached For You ranking, or nil
+	// whom they blocked, who blocked them, whom they muted (policy.Viewer)
+	blocked, blockedBy, muted []string
+	optOut                    bool
+	feed                      *rankedFeed // the cached For You ranking, or nil
 }
 
 // viewers holds the states of a region's viewers.
@@ -144,6 +146,8 @@ type viewerData struct {
 	seen, liked, followees []string
 	minor, optOut          bool
 	countries              []string
+	blocked, blockedBy     []string
+	muted                  []string
 }
 
 func (c *Service) loadViewer(ctx context.Context, id string) (*viewerData, error) {
@@ -152,6 +156,7 @@ func (c *Service) loadViewer(ctx context.Context, id string) (*viewerData, error
 		return nil, err
 	}
 	d := &viewerData{minor: acct.Minor, optOut: acct.FeedOptOut, countries: c.PolicyViewer(ctx, &kurz.Profile{ID: id}).Countries}
+	d.blocked, d.blockedBy, d.muted = c.BlockLists(ctx, id)
 	if d.seen, err = c.Store.ViewedVideos(ctx, id, c.Now().Unix()/86400-SeenDays); err != nil {
 		return nil, err
 	}
@@ -191,6 +196,7 @@ func (st *viewerState) apply(d *viewerData, now time.Time) {
 	st.recent = d.liked[:min(len(d.liked), affinityLikes)]
 	st.followees = set(d.followees)
 	st.minor, st.optOut, st.countries = d.minor, d.optOut, d.countries
+	st.blocked, st.blockedBy, st.muted = d.blocked, d.blockedBy, d.muted
 	st.loaded = now
 	st.prefs++
 	st.seenVer++
@@ -305,7 +311,7 @@ func (c *Service) SetFeedOptOut(ctx context.Context, viewer *kurz.Profile, optOu
 // policyViewer is the viewer as the visibility policy sees them; st.mu is
 // held.
 func (st *viewerState) policyViewer() policy.Viewer {
-	return policy.Viewer{ID: st.id, Minor: st.minor, Countries: st.countries}
+	return policy.Viewer{ID: st.id, Minor: st.minor, Countries: st.countries, Blocked: st.blocked, BlockedBy: st.blockedBy, Muted: st.muted}
 }
 
 // SetPrivate makes a person's account private (their videos go to

@@ -279,6 +279,9 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			if err := c.Words.CheckWords("caption", *p.Caption); err != nil {
 				return err
 			}
+			if err := c.CheckMentions(c.PolicyViewer(ctx, viewer), "caption", *p.Caption); err != nil {
+				return err
+			}
 			caption = *p.Caption
 		}
 		if p.Visibility != nil {

@@ -82,6 +82,9 @@ type Profile struct {
 	Followers, Following, Likes  int64
 	Private, IsViewer            bool
 	ViewerFollows                bool
+	// ViewerBlocked, ViewerMuted: the signed-in viewer blocked or muted
+	// this person (the page offers to unblock or unmute).
+	ViewerBlocked, ViewerMuted bool
 }
 
 //go:embed templates/*.html
@@ -177,7 +180,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // registered here.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.feed)
-	for _, page := range []string{"upload", "settings", "followers", "studio", "inbox"} {
+	for _, page := range []string{"upload", "settings", "followers", "studio", "inbox", "blocked"} {
 		mux.HandleFunc("GET /"+page, h.signedIn(page))
 	}
 	mux.HandleFunc("GET /signin", h.signin)

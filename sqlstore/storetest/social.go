@@ -14,6 +14,7 @@ var socialTests = []test{
 	{"Likes", testLikes},
 	{"Follows", testFollows},
 	{"FollowRequests", testFollowRequests},
+	{"Blocks", testBlocks},
 	{"Strikes", testStrikes},
 	{"Views", testViews},
 	{"Comments", testComments},

@@ -2,7 +2,7 @@
 // API refuses other types, part of its CSRF defence) and same-origin
 // credentials. A 401 sends the visitor to sign in and come back.
 
-import { getBoot } from './i18n.js';
+import { getBoot, t } from './i18n.js';
 
 export class ApiError extends Error {
   // fields lists every bad field ({field, message}) when the API checked
@@ -20,7 +20,10 @@ export class ApiError extends Error {
 // errorOf reads the API's error shape from a parsed body.
 export function errorOf(status, data, fallback) {
   const err = (data && data.error) || {};
-  return new ApiError(status, err.code || 'http_' + status, err.message || fallback, err.field, err.fields, err.details);
+  // "Not found" is one answer for what is gone, never was, or is hidden
+  // from this person (a block): said in the page's language.
+  const message = err.code === 'not_found' ? t('block.not_found') : err.message || fallback;
+  return new ApiError(status, err.code || 'http_' + status, message, err.field, err.fields, err.details);
 }
 
 // lang is the page's language, which the API answers errors in.

@@ -4,6 +4,7 @@ import { initFeed } from './feed.js';
 import { initModAudit, initModItem, initModQueue, initTransparency } from './mod.js';
 import { initFollowers, initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { initAccount, initPasskeys, initTwoFactor } from './account.js';
+import { initBlocked, initBlockMenu } from './block.js';
 import { setBoot } from './i18n.js';
 import { attach } from './player.js';
 import { initDiscover, initRemixActions, initSearch } from './search.js';
@@ -83,6 +84,10 @@ function start() {
     case 'profile':
       initProfile();
       wireReportButtons();
+      initBlockMenu();
+      break;
+    case 'blocked':
+      initBlocked();
       break;
     case 'settings':
       initSettings();
