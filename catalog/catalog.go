@@ -42,6 +42,8 @@ type PublicVideo struct {
 	RemixKind string `json:"remix_kind,omitempty"`
 	RemixOf   string `json:"remix_of,omitempty"`
 	Allow     int    `json:"allow,omitempty"`
+	// Avatar is the version of the creator's profile picture ("" none).
+	Avatar string `json:"avatar,omitempty"`
 }
 
 // SoundOf is the sound a video uses (its own if none is named).
@@ -61,6 +63,8 @@ type PublicProfile struct {
 	Private     bool   `json:"private"`
 	Followers   int64  `json:"followers"`
 	Following   int64  `json:"following"`
+	// Avatar is the version of the profile picture ("" none).
+	Avatar string `json:"avatar,omitempty"`
 }
 
 // Index is a region's in-memory catalogue of public videos and profiles of
