@@ -31,13 +31,13 @@ var (
 		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia"},
-		"social":      {"kurz", "cell", "catalog", "link", "policy"},
+		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "trust", "settingsapi", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc": {},
@@ -49,6 +49,12 @@ var (
 		// Search, Discover, sounds and downloads over HTTP, mounted by
 		// httpapi.
 		"discoverapi": {"kurz", "region", "discover", "feedjson", "catalog", "media", "cell", "blob", "policy", "apidoc", "apijson"},
+		// Settings, sessions, password and profile pictures over HTTP,
+		// mounted by httpapi.
+		"settingsapi": {"kurz", "region", "accounts", "apidoc", "apijson", "avatar", "cell", "edge", "media"},
+		// A profile picture made of an upload: checked, cropped,
+		// re-encoded without metadata.
+		"avatar": {"kurz"},
 		// Requests carried to the region they belong to, signed over the
 		// link.
 		"forward": {"kurz", "link"},

@@ -518,6 +518,13 @@ func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, c
 	if err != nil {
 		return nil, "", err
 	}
+	for i := range out.Items {
+		a := &out.Items[i].Author
+		a.AvatarURL = ""
+		if pp, ok := c.Index.Profile(a.ID); ok {
+			a.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
+		}
+	}
 	return out.Items, out.NextCursor, nil
 }
 
