@@ -415,12 +415,38 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 		AuthorHandle: viewer.Handle, Text: text})
 }
 
+// commentsAllowed applies the video owner's choice of who may comment
+// (kurz.Account.CommentsFrom), in the owner's region: everyone, their
+// (approved) followers, or nobody; the owner always may.
+func (c *Service) commentsAllowed(ctx context.Context, authorID, videoID string) error {
+	v, err := c.Store.VideoByID(ctx, videoID)
+	if err != nil || v.OwnerID == authorID {
+		return nil // a missing video is answered by the visibility check
+	}
+	a, err := c.Store.AccountByID(ctx, v.OwnerID)
+	if err != nil {
+		return nil
+	}
+	switch a.CommentsFrom {
+	case kurz.CommentsNobody:
+		return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account has turned comments off"}
+	case kurz.CommentsFollowers:
+		if !c.ApprovedFollower(ctx, authorID, v.OwnerID) {
+			return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account takes comments only from its followers"}
+		}
+	}
+	return nil
+}
+
 // storeComment is the video region's side of PostComment.
 func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*CommentJSON, error) {
 	if r, err := kurz.ParseID(in.AuthorID); err != nil || r != from {
 		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
 	}
 	if err := c.Words.CheckWords("text", in.Text); err != nil {
+		return nil, err
+	}
+	if err := c.commentsAllowed(ctx, in.AuthorID, in.VideoID); err != nil {
 		return nil, err
 	}
 	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
