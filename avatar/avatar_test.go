@@ -5,98 +5,20 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"image/png"
 	"testing"
 
 	"kurz"
+	"kurz/internal/imagetest"
 )
 
-// picture is a w×h picture whose left half is red and right half blue.
-func picture(w, h int) *image.RGBA {
-	m := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			c := color.RGBA{255, 0, 0, 255}
-			if x >= w/2 {
-				c = color.RGBA{0, 0, 255, 255}
-			}
-			m.SetRGBA(x, y, c)
-		}
-	}
-	return m
-}
+func picture(w, h int) *image.RGBA { return imagetest.Halves(w, h) }
 
-func mustJPEG(t testing.TB, m image.Image) []byte {
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, m, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+func mustJPEG(t testing.TB, m image.Image) []byte { return imagetest.JPEG(m) }
 
-// WithEXIF returns a JPEG with an EXIF segment holding an orientation and
-// a GPS position (52°31'N 13°24'E) and a camera model, as phones write.
-func WithEXIF(jpg []byte, orientation uint16) []byte {
-	le := binary.LittleEndian
-	var t []byte
-	t = append(t, 'I', 'I', 42, 0, 8, 0, 0, 0)
-	// IFD0: orientation, model, GPS IFD pointer.
-	entry := func(tag, typ uint16, count, value uint32) {
-		t = le.AppendUint16(t, tag)
-		t = le.AppendUint16(t, typ)
-		t = le.AppendUint32(t, count)
-		t = le.AppendUint32(t, value)
-	}
-	const ifd0 = 8
-	const n0 = 3
-	modelOff := uint32(ifd0 + 2 + 12*n0 + 4)
-	model := []byte("KurzPhone GPS-Test\x00")
-	gpsOff := modelOff + uint32(len(model))
-	t = le.AppendUint16(t, n0)
-	entry(0x0110, 2, uint32(len(model)), modelOff)
-	entry(0x0112, 3, 1, uint32(orientation))
-	entry(0x8825, 4, 1, gpsOff)
-	t = le.AppendUint32(t, 0)
-	t = append(t, model...)
-	// GPS IFD: latitude ref N, latitude 52/1 31/1 0/1, longitude ref E,
-	// longitude 13/1 24/1 0/1.
-	const nGPS = 4
-	ratOff := gpsOff + 2 + 12*nGPS + 4
-	t = le.AppendUint16(t, nGPS)
-	entry(0x0001, 2, 2, uint32('N'))
-	entry(0x0002, 5, 3, ratOff)
-	entry(0x0003, 2, 2, uint32('E'))
-	entry(0x0004, 5, 3, ratOff+24)
-	t = le.AppendUint32(t, 0)
-	for _, v := range []uint32{52, 1, 31, 1, 0, 1, 13, 1, 24, 1, 0, 1} {
-		t = le.AppendUint32(t, v)
-	}
-	seg := append([]byte("Exif\x00\x00"), t...)
-	out := []byte{0xFF, 0xD8, 0xFF, 0xE1}
-	out = binary.BigEndian.AppendUint16(out, uint16(len(seg)+2))
-	out = append(out, seg...)
-	return append(out, jpg[2:]...)
-}
-
-// markers lists a JPEG's segment markers up to its first scan.
-func markers(t *testing.T, d []byte) []byte {
-	var out []byte
-	i := 2
-	for i+4 <= len(d) {
-		if d[i] != 0xFF {
-			t.Fatalf("no marker at %d", i)
-		}
-		m := d[i+1]
-		out = append(out, m)
-		if m == 0xDA {
-			break
-		}
-		i += 2 + int(binary.BigEndian.Uint16(d[i+2:]))
-	}
-	return out
-}
+// WithEXIF is imagetest.WithEXIF.
+func WithEXIF(jpg []byte, orientation uint16) []byte { return imagetest.WithEXIF(jpg, orientation) }
 
 // A picture with GPS EXIF comes out as a square JPEG that has no APPn or
 // comment segment at all, and none of the EXIF's bytes.
@@ -109,15 +31,8 @@ func TestProcessStripsMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range markers(t, out) {
-		if m >= 0xE0 && m <= 0xEF || m == 0xFE {
-			t.Fatalf("output has segment 0xFF%02X", m)
-		}
-	}
-	for _, s := range []string{"Exif", "GPS", "KurzPhone", "II*"} {
-		if bytes.Contains(out, []byte(s)) {
-			t.Fatalf("output holds %q", s)
-		}
+	if md := imagetest.Metadata(out); md != nil {
+		t.Fatalf("output has metadata: %v", md)
 	}
 	m, err := jpeg.Decode(bytes.NewReader(out))
 	if err != nil {
