@@ -74,7 +74,7 @@ func (b WebBackend) Profile(ctx context.Context, viewer *web.Viewer, handle stri
 	}
 	return &web.Profile{ID: pj.ID, Handle: pj.Handle, DisplayName: pj.DisplayName, Bio: pj.Bio, Followers: pj.Followers,
 		Following: pj.Following, Likes: pj.Likes, Private: pj.Private, IsViewer: p != nil && p.ID == pj.ID,
-		ViewerFollows: pj.ViewerFollows}, nil
+		ViewerFollows: pj.ViewerFollows, AvatarURL: pj.AvatarURL}, nil
 }
 
 func (b WebBackend) ProfileVideos(ctx context.Context, viewer *web.Viewer, handle, cursor string) ([]web.Video, string, error) {

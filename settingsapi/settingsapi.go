@@ -14,7 +14,10 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"kurz"
 	"kurz/accounts"
@@ -65,6 +68,27 @@ type Route struct {
 // Settings are a person's switches (see apijson.Settings).
 type Settings = apijson.Settings
 
+// View is what the settings page shows: the switches, the profile's
+// editable fields and picture, the data exports (newest first; a ready
+// one downloads at /api/v1/me/exports/{id}) and, while an erasure is
+// pending, when it will run (it can be cancelled until then).
+type View struct {
+	Settings
+	DisplayName string       `json:"display_name"`
+	Bio         string       `json:"bio"`
+	AvatarURL   string       `json:"avatar_url"`
+	Exports     []ExportItem `json:"exports"`
+	EraseAt     *time.Time   `json:"erase_at,omitempty"`
+}
+
+// ExportItem is one data export.
+type ExportItem struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // Sessions is the list of a person's sessions.
 type Sessions struct {
 	Items []accounts.SessionInfo `json:"items"`
@@ -85,8 +109,8 @@ type Avatar struct {
 func (h *Handlers) Routes() []Route {
 	const req = apidoc.Required
 	return []Route{
-		{"GET /api/v1/me/settings", h.getSettings, apidoc.Op{Summary: "The signed-in person's settings", Auth: req, Out: Settings{}}},
-		{"PATCH /api/v1/me/settings", h.patchSettings, apidoc.Op{Summary: "Change settings (fields left out stay)", Auth: req, In: Settings{}, Out: Settings{}}},
+		{"GET /api/v1/me/settings", h.getSettings, apidoc.Op{Summary: "The signed-in person's settings, profile fields, exports and pending erasure", Auth: req, Out: View{}}},
+		{"PATCH /api/v1/me/settings", h.patchSettings, apidoc.Op{Summary: "Change settings (fields left out stay)", Auth: req, In: Settings{}, Out: View{}}},
 		{"GET /api/v1/me/sessions", h.sessions, apidoc.Op{Summary: "The signed-in person's sessions: device, sign-in, last use", Auth: req, Out: Sessions{}}},
 		{"DELETE /api/v1/me/sessions/{id}", h.endSession, apidoc.Op{Summary: "End one of the person's sessions", Auth: req, Status: 204}},
 		{"DELETE /api/v1/me/sessions", h.endAll, apidoc.Op{Summary: "Sign out everywhere, this session included", Auth: req, Status: 204}},
@@ -138,7 +162,29 @@ func (h *Handlers) writeSettings(w http.ResponseWriter, r *http.Request, p *kurz
 		return
 	}
 	on := !off
-	writeJSON(w, http.StatusOK, Settings{PersonalizedFeed: &on, PrivateAccount: &private, ShowLikes: &pr.ShowLikes, CommentsFrom: &pr.CommentsFrom})
+	out := View{Settings: Settings{PersonalizedFeed: &on, PrivateAccount: &private, ShowLikes: &pr.ShowLikes, CommentsFrom: &pr.CommentsFrom},
+		Exports: []ExportItem{}}
+	prof, err := c.Store.ProfileByID(ctx, p.ID)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	out.DisplayName, out.Bio, out.AvatarURL = prof.DisplayName, prof.Bio, kurz.AvatarURL(prof.ID, prof.Avatar)
+	ids, err := c.Store.ExportsOf(ctx, p.ID)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
+	for _, id := range ids {
+		if e, err := c.Store.ExportByID(ctx, id); err == nil && e.ExpiresAt.After(time.Now()) {
+			out.Exports = append(out.Exports, ExportItem{ID: e.ID, Status: e.Status, CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt})
+		}
+	}
+	sort.Slice(out.Exports, func(i, j int) bool { return out.Exports[i].CreatedAt.After(out.Exports[j].CreatedAt) })
+	if at, err := c.Store.Erasure(ctx, p.ID); err == nil {
+		out.EraseAt = &at
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handlers) patchSettings(w http.ResponseWriter, r *http.Request) {
@@ -234,6 +280,14 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) putAvatar(w http.ResponseWriter, r *http.Request) {
 	p, c, _, ok := h.authenticate(w, r)
 	if !ok {
+		return
+	}
+	// A picture, never a form or JSON (a cross-site form cannot send
+	// these types without the browser asking first).
+	switch ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(ct)) {
+	case "image/jpeg", "image/png", "image/webp":
+	default:
+		h.D.Error(w, r, kurz.FieldError("picture", "send the picture as image/jpeg, image/png or image/webp"))
 		return
 	}
 	var crop avatar.Crop

@@ -82,6 +82,8 @@ type Profile struct {
 	Followers, Following, Likes  int64
 	Private, IsViewer            bool
 	ViewerFollows                bool
+	// AvatarURL is the profile picture ("" none).
+	AvatarURL string
 }
 
 //go:embed templates/*.html

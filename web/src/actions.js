@@ -2,6 +2,7 @@
 // comments sheet, shared by the feed and the video page.
 import { api, signinURL } from './api.js';
 import { safeHandle } from './caption.js';
+import { face } from './avatar.js';
 import { fmtCount, t, viewer } from './i18n.js';
 import { icon } from './icons.js';
 import { h, toast } from './ui.js';
@@ -29,7 +30,7 @@ export function buildActions(v) {
 
   // Creator avatar with a follow button.
   const avatar = h('a', { class: 'avatar', href: handle ? '/@' + handle : '#', 'aria-label': '@' + handle },
-    (handle[0] || '?').toUpperCase());
+    face(v.creator && v.creator.avatar_url, (handle[0] || '?').toUpperCase()));
   const follow = h('button', { type: 'button', class: 'follow' });
   const renderFollow = (on) => {
     v.following = on;
@@ -146,6 +147,7 @@ function getSheet() {
 function commentItem(c, v, onCount) {
   const author = safeHandle(c.author && c.author.handle);
   const li = h('li', { class: 'comment' },
+    h('span', { class: 'avatar small', 'aria-hidden': 'true' }, face(c.author && c.author.avatar_url, (author[0] || '?').toUpperCase())),
     h('a', { class: 'handle', href: author ? '/@' + author : '#' }, '@' + author),
     h('p', { class: 'text' }, c.text),
   );

@@ -5,6 +5,8 @@ import { initModAudit, initModItem, initModQueue, initTransparency } from './mod
 import { initFollowers, initProfile, initSettings, initSignin, initSignout, initSignup } from './forms.js';
 import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { setBoot } from './i18n.js';
+import { initSettingsPage } from './settings.js';
+import { initAvatar } from './avatar.js';
 import { attach } from './player.js';
 import { initDiscover, initRemixActions, initSearch, initSound } from './search.js';
 import { initUpload } from './upload.js';
@@ -78,6 +80,8 @@ function start() {
       initSettings();
       initTwoFactor();
       initPasskeys();
+      initSettingsPage();
+      initAvatar();
       break;
     case 'account':
       initAccount();
