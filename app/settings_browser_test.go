@@ -79,6 +79,12 @@ func TestBrowserSettings(t *testing.T) {
 			if md := imagetest.Metadata(pic.Body); md != nil {
 				t.Fatalf("the served picture has metadata: %v", md)
 			}
+			// Zoomed 1.5× about the centre of a 900×600 picture whose
+			// left half is red: the square kept is x 250-650, red on the
+			// left half of the picture, blue on the right.
+			if left, right := imagetest.RedBlue(pic.Body, 100, 200), imagetest.RedBlue(pic.Body, 300, 200); left != "red" || right != "blue" {
+				t.Fatalf("the crop: %s on the left, %s on the right", left, right)
+			}
 			if got := s.do("GET", "/api/v1/users/"+a.Handle, nil); !strings.Contains(string(got.Body), picURL) {
 				t.Fatalf("the profile's avatar_url: %s", got.Body)
 			}
@@ -168,11 +174,11 @@ func TestBrowserSettings(t *testing.T) {
 // fullShot writes a screenshot of the whole page.
 func (b *tab) fullShot(dir, name string) {
 	b.T.Helper()
-	buf, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if err != nil {
 		b.T.Fatal(err)
 	}
-	p := filepath.Join(dir, strings.TrimSuffix(name, ".png")+".jpg")
+	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, buf, 0o644); err != nil {
 		b.T.Fatal(err)
 	}

@@ -245,6 +245,10 @@ func TestAvatar(t *testing.T) {
 	if m, err := jpeg.Decode(bytes.NewReader(pic.Body)); err != nil || m.Bounds().Dx() != 400 || m.Bounds().Dy() != 400 {
 		t.Fatalf("served picture: %v", err)
 	}
+	// The square kept is x 100-500 of a picture red left of x 300.
+	if left, right := imagetest.RedBlue(pic.Body, 150, 200), imagetest.RedBlue(pic.Body, 250, 200); left != "red" || right != "blue" {
+		t.Fatalf("the crop: %s left of the middle, %s right of it", left, right)
+	}
 	var prof struct {
 		AvatarURL string `json:"avatar_url"`
 	}

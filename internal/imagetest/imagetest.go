@@ -126,3 +126,20 @@ func PNGBomb() []byte {
 	out = append(out, chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
 	return append(out, chunk("IEND", nil)...)
 }
+
+// RedBlue says whether pixel (x, y) of a JPEG is "red" or "blue" (or
+// "other", or "broken" if it does not decode).
+func RedBlue(jpg []byte, x, y int) string {
+	m, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		return "broken"
+	}
+	r, g, b, _ := m.At(x, y).RGBA()
+	switch {
+	case r > 0xc000 && g < 0x4000 && b < 0x4000:
+		return "red"
+	case b > 0xc000 && r < 0x4000 && g < 0x4000:
+		return "blue"
+	}
+	return "other"
+}

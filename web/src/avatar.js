@@ -24,7 +24,7 @@ export function initAvatar() {
   let file = null;
   let url = '';
   // The picture's size as shown, its scale and top-left offset in the frame.
-  const st = { w: 0, h: 0, base: 1, ox: 0, oy: 0 };
+  const st = { w: 0, h: 0, base: 1, ox: 0, oy: 0, z: 1 };
 
   const show = (avatarURL) => {
     current.hidden = !avatarURL;
@@ -80,6 +80,7 @@ export function initAvatar() {
       cropper.hidden = false;
       st.base = size() / Math.min(st.w, st.h);
       zoom.value = '1';
+      st.z = 1;
       const s = scale();
       st.ox = (size() - st.w * s) / 2;
       st.oy = (size() - st.h * s) / 2;
@@ -96,9 +97,10 @@ export function initAvatar() {
   zoom.addEventListener('input', () => {
     // Zoom about the frame's centre.
     const f = size() / 2;
-    const before = scale();
+    const before = st.base * st.z;
     const cx = (f - st.ox) / before;
     const cy = (f - st.oy) / before;
+    st.z = Number(zoom.value);
     const after = scale();
     st.ox = f - cx * after;
     st.oy = f - cy * after;

@@ -164,6 +164,7 @@ function renderExports() {
   }
   clearTimeout(poll);
   if (pending) poll = setTimeout(() => load().catch(() => {}), 1500);
+  else setStatus(list.closest('form'), '');
 }
 
 function renderErasure() {
