@@ -6,6 +6,9 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -332,5 +335,53 @@ func TestAvatar(t *testing.T) {
 	}
 	if left, _ := eu.Blobs.List(t.Context(), cell.AvatarPrefix(ann.ID)); len(left) != 0 {
 		t.Fatalf("files left after removing the picture: %d", len(left))
+	}
+}
+
+// A profile picture across regions (three processes): another region's
+// door serves it from its edge cache while the profile is public, never a
+// version that is not current; when the person asks to be erased, every
+// door answers 404 and the edge's copy is gone.
+func TestAvatarAcrossRegions(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t)
+	eu, us := c.at("eu"), c.at("us")
+	fan := eu.signUp("picfan", "picfan@example.org", "1990-01-01", "DE")
+	eu.login(&fan)
+	photo := imagetest.WithEXIF(imagetest.JPEG(imagetest.Halves(500, 500)), 1)
+	r := eu.do("PUT", "/api/v1/me/avatar", photo, append(bearer(fan), "Content-Type", "image/jpeg")...)
+	if r.Status != 200 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	var up struct {
+		AvatarURL string `json:"avatar_url"`
+	}
+	r.json(t, &up)
+	home := eu.do("GET", up.AvatarURL, nil)
+	if home.Status != 200 || imagetest.Metadata(home.Body) != nil {
+		t.Fatalf("at home: %d %v", home.Status, imagetest.Metadata(home.Body))
+	}
+	waitFor(t, "the picture on the profile in us", func() bool {
+		return strings.Contains(string(us.do("GET", "/api/v1/users/picfan", nil).Body), up.AvatarURL)
+	})
+	away := us.do("GET", up.AvatarURL, nil)
+	if away.Status != 200 || !bytes.Equal(away.Body, home.Body) || !strings.Contains(away.Header.Get("Cache-Control"), "public") {
+		t.Fatalf("at the us door: %d %v", away.Status, away.Header)
+	}
+	edgeDir := filepath.Join(c.dirs["us"], "us", "edge", fan.ID)
+	if _, err := os.Stat(filepath.Join(edgeDir, path.Base(up.AvatarURL))); err != nil {
+		t.Fatalf("the us edge holds no copy: %v", err)
+	}
+	if r := us.do("GET", "/avatars/"+fan.ID+"/0123456789abcdef.jpg", nil); r.Status != 404 {
+		t.Fatalf("a made-up version at the us door: %d", r.Status)
+	}
+	// Erasure: hidden everywhere at once, and the edge's copy goes.
+	if r := eu.do("DELETE", "/api/v1/me", map[string]string{"password": fan.Password}, bearer(fan)...); r.Status != 202 {
+		t.Fatalf("erasure: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, "the picture gone at the us door", func() bool { return us.do("GET", up.AvatarURL, nil).Status == 404 })
+	waitFor(t, "the us edge's copy gone", func() bool { _, err := os.Stat(edgeDir); return os.IsNotExist(err) })
+	if r := eu.do("GET", up.AvatarURL, nil); r.Status != 404 {
+		t.Fatalf("at home while the erasure is pending: %d", r.Status)
 	}
 }

@@ -34,7 +34,7 @@ staticcheck ./...
 # End-to-end tests that run real kurz processes or chromium: the slowest
 # of the suite, and the kurz binary they start is built without the race
 # detector. They run in the sqlite pass only.
-e2e='TestBrowserEndToEnd|TestBrowserSettings|TestBrowserFollowRequests|TestBrowserSuspendedAppeal|TestPolicyTableThreeRegions|TestBrowserSearchAndDiscover|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit|TestForgedPeerAnswersRefused|TestForgedDirectoryAnswersRefused|TestLinkOverTLS|TestPlainLinkOffLoopback|TestLinkFailuresShow|TestKEKRotation|TestRegionSplitOff|TestRegionSplitOffDetach'
+e2e='TestBrowserEndToEnd|TestBrowserSettings|TestAvatarAcrossRegions|TestBrowserFollowRequests|TestBrowserSuspendedAppeal|TestPolicyTableThreeRegions|TestBrowserSearchAndDiscover|TestSealedVideoPlaysInBrowser|TestBrowserAccountTrust|TestThreeRegions|TestRegionOnSeveralNodes|TestKillDuringTranscode|TestSIGTERMShutsDownGracefully|TestSecondServeRefused|TestVersion|TestMigrateIsExplicit|TestAdminCommands|TestResetPassword|TestCreateAdmin|TestDeployNginx|TestDeploySystemdUnit|TestForgedPeerAnswersRefused|TestForgedDirectoryAnswersRefused|TestLinkOverTLS|TestPlainLinkOffLoopback|TestLinkFailuresShow|TestKEKRotation|TestRegionSplitOff|TestRegionSplitOffDetach'
 # The postgres pass runs the same server tests with every region on
 # PostgreSQL. Tests that pin SQLite (their byte scans need its files) do
 # not depend on the store setting either, and the moderation tests run
