@@ -142,6 +142,21 @@ func TestBrowserSettings(t *testing.T) {
 				`document.querySelector('.profile-head') && document.querySelector('.profile-head').innerHTML`, 10*time.Second)
 			b.shoot(dir, fmt.Sprintf("profile-%s-%dx%d.png", size.name, size.w, size.h))
 
+			// The picture beside the creator in the feed's action column
+			// and beside their comment.
+			other2(s, &a)
+			vid := s.publish(a, "with a picture")
+			if r := s.do("POST", "/api/v1/videos/"+vid+"/comments", map[string]string{"text": "my own comment"}, bearer(a)...); r.Status != 201 {
+				t.Fatalf("comment: %d %s", r.Status, r.Body)
+			}
+			b.Do(chromedp.Navigate(base + "/v/" + vid))
+			b.Wait("the creator's picture on the video", `[...document.querySelectorAll('.actions a.avatar img.avatar-img')].some(i => i.naturalWidth === 400)`,
+				`document.querySelector('.actions') && document.querySelector('.actions').innerHTML`, 20*time.Second)
+			b.Do(chromedp.Click(chromedp.CSS(`.act.comments`)))
+			b.Wait("the author's picture on the comment", `[...document.querySelectorAll('.comment .avatar img.avatar-img')].some(i => i.naturalWidth === 400)`,
+				`document.querySelector('.comment-list') && document.querySelector('.comment-list').innerHTML`, 20*time.Second)
+			b.shoot(dir, fmt.Sprintf("comments-%s-%dx%d.png", size.name, size.w, size.h))
+
 			// Delete the account: the grace period is shown; cancel.
 			b.Do(chromedp.Navigate(base+"/settings#settings-data"), chromedp.WaitVisible(chromedp.ID("delete-form")))
 			b.Wait("settings loaded", `!document.getElementById('comments-from').disabled`, ``, 10*time.Second)
@@ -183,4 +198,14 @@ func (b *tab) fullShot(dir, name string) {
 		b.T.Fatal(err)
 	}
 	b.T.Logf("screenshot: %s", p)
+}
+
+// other2 signs a in once more (after a password change) and returns it
+// with its token.
+func other2(s *server, a *account) account {
+	s.t.Helper()
+	c := *a
+	s.login(&c)
+	a.Token = c.Token
+	return c
 }

@@ -46,7 +46,7 @@ func (b WebBackend) profileOf(v *web.Viewer) (*kurz.Profile, *region.Region) {
 
 func webVideo(v *video.VideoJSON) web.Video {
 	return web.Video{ID: v.ID, Status: v.Status, Error: v.Error, Caption: v.Caption, Hashtags: v.Hashtags,
-		CreatorHandle: v.Creator.Handle, DurationMS: int(v.DurationMS), Width: v.Width, Height: v.Height,
+		CreatorHandle: v.Creator.Handle, CreatorAvatarURL: v.Creator.AvatarURL, DurationMS: int(v.DurationMS), Width: v.Width, Height: v.Height,
 		HLSURL: v.HLSURL, PosterURL: v.PosterURL, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
 		CreatedAt: v.CreatedAt, Liked: v.Liked, FollowingCreator: v.Following, Visibility: v.Visibility}
 }

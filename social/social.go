@@ -411,8 +411,15 @@ func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID
 	// The video's region decides again with what it holds: the author's
 	// relation to the owner (a minor takes comments only from people they
 	// follow), the video's and its owner's state.
-	return c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
+	out, err := c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
 		AuthorHandle: viewer.Handle, Text: text})
+	if err == nil {
+		out.Author.AvatarURL = ""
+		if pp, ok := c.Index.Profile(viewer.ID); ok {
+			out.Author.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
+		}
+	}
+	return out, err
 }
 
 // commentsAllowed applies the video owner's choice of who may comment
