@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kurz/cell"
 	"kurz/internal/imagetest"
@@ -335,6 +336,27 @@ func TestAvatar(t *testing.T) {
 	}
 	if left, _ := eu.Blobs.List(t.Context(), cell.AvatarPrefix(ann.ID)); len(left) != 0 {
 		t.Fatalf("files left after removing the picture: %d", len(left))
+	}
+
+	// Erasure deletes the picture: a new one, then the grace period ends
+	// (the test moves the run date instead of waiting 14 days).
+	r = put(photo, "")
+	r.json(t, &up)
+	if r.Status != 200 {
+		t.Fatalf("upload again: %d", r.Status)
+	}
+	if r := s.do("DELETE", "/api/v1/me", map[string]string{"password": ann.Password}, withToken(ann.Token)...); r.Status != 202 {
+		t.Fatalf("erasure: %d %s", r.Status, r.Body)
+	}
+	if err := eu.Store.PutErasure(t.Context(), ann.ID, time.Now(), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	eu.Privacy.SweepPrivacy(t.Context())
+	if r := s.do("GET", up.AvatarURL, nil); r.Status != 404 {
+		t.Fatalf("the picture after erasure: %d", r.Status)
+	}
+	if left, _ := eu.Blobs.List(t.Context(), cell.AvatarPrefix(ann.ID)); len(left) != 0 {
+		t.Fatalf("files left after erasure: %d", len(left))
 	}
 }
 
