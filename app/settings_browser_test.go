@@ -72,6 +72,7 @@ func TestBrowserSettings(t *testing.T) {
 			b.Wait("the saved picture", `!document.querySelector('.current-avatar').hidden && document.querySelector('.current-avatar').naturalWidth === 400`,
 				`document.querySelector('#picture-form').innerText`, 20*time.Second)
 			picURL := b.Str(`new URL(document.querySelector('.current-avatar').src).pathname`)
+			waitFor(t, "the picture public", func() bool { return s.do("GET", picURL, nil).Status == 200 })
 			pic := s.do("GET", picURL, nil)
 			if pic.Status != 200 {
 				t.Fatalf("the picture at %s: %d", picURL, pic.Status)

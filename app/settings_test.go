@@ -237,7 +237,10 @@ func TestAvatar(t *testing.T) {
 		t.Fatalf("the stored picture is not sealed: % x", raw[:16])
 	}
 
-	// Anyone may fetch it: a JPEG without metadata, 400×400, cacheable.
+	// Anyone may fetch it (once the region's catalogue has the new
+	// version, a moment later): a JPEG without metadata, 400×400,
+	// cacheable.
+	waitFor(t, "the picture public", func() bool { return s.do("GET", up.AvatarURL, nil).Status == 200 })
 	pic := s.do("GET", up.AvatarURL, nil)
 	if pic.Status != 200 || pic.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(pic.Header.Get("Cache-Control"), "public") ||
 		pic.Header.Get("X-Content-Type-Options") != "nosniff" {
@@ -379,6 +382,7 @@ func TestAvatarAcrossRegions(t *testing.T) {
 		AvatarURL string `json:"avatar_url"`
 	}
 	r.json(t, &up)
+	waitFor(t, "the picture public at home", func() bool { return eu.do("GET", up.AvatarURL, nil).Status == 200 })
 	home := eu.do("GET", up.AvatarURL, nil)
 	if home.Status != 200 || imagetest.Metadata(home.Body) != nil {
 		t.Fatalf("at home: %d %v", home.Status, imagetest.Metadata(home.Body))
