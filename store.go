@@ -41,6 +41,12 @@ type Queries interface {
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
 	DeleteSession(ctx context.Context, hash []byte) error
+	// TouchSession records when a session was last used;
+	// DeleteSessionsExcept ends every session of a person but keep's.
+	TouchSession(ctx context.Context, hash []byte, at time.Time) error
+	DeleteSessionsExcept(ctx context.Context, userID string, keep []byte) error
+	// SetPrivacySettings writes a person's ShowLikes and CommentsFrom.
+	SetPrivacySettings(ctx context.Context, userID string, showLikes bool, commentsFrom string) error
 
 	// ClaimHandle records a claim; a handle, or a non-empty handle key,
 	// held by another person is an EConflict error, as is a key the same

@@ -23,6 +23,9 @@ type Profile struct {
 	// Followers and Following are public counters.
 	Followers int64
 	Following int64
+	// Avatar is the version of the profile picture ("" for none): see
+	// AvatarURL.
+	Avatar string
 	// SecondFactor, on the profile of a signed-in person, says their
 	// session was opened with a second factor. It is never stored or
 	// published.
@@ -61,6 +64,28 @@ type Account struct {
 	// time step a code was accepted for.
 	TOTPSealed []byte
 	TOTPStep   int64
+	// ShowLikes: the person's likes name them to the liked video's
+	// creator (otherwise likes are counted only). CommentsFrom says who
+	// may comment on their videos (CommentsEveryone, CommentsFollowers,
+	// CommentsNobody).
+	ShowLikes    bool
+	CommentsFrom string
+}
+
+// Who may comment on a person's videos (Account.CommentsFrom).
+const (
+	CommentsEveryone  = "everyone"
+	CommentsFollowers = "followers"
+	CommentsNobody    = "nobody"
+)
+
+// AvatarURL is where a person's profile picture of version ver is
+// served ("" when there is none).
+func AvatarURL(userID, ver string) string {
+	if ver == "" {
+		return ""
+	}
+	return "/avatars/" + userID + "/" + ver + ".jpg"
 }
 
 // Session is a signed-in device. Only a hash of its token is stored.
@@ -74,6 +99,11 @@ type Session struct {
 	IPSealed []byte
 	// SecondFactor: the session was opened with a second factor.
 	SecondFactor bool
+	// DeviceSealed names the browser it signed in with, sealed with the
+	// person's key; UsedAt is when it was last used (zero: not since
+	// sign-in), to the minute.
+	DeviceSealed []byte
+	UsedAt       time.Time
 }
 
 // HandleClaim records which person holds a handle. Handles are globally

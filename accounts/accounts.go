@@ -295,6 +295,8 @@ type LoginInput struct {
 	IP   netip.Addr
 	// Lang is the language of mail this sign-in causes.
 	Lang string
+	// Device names the browser (DeviceName), for the list of sessions.
+	Device string
 }
 
 // Login checks a person's password in their home region (this one), then
@@ -356,6 +358,9 @@ func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *ku
 	if in.IP.IsValid() {
 		s.IPSealed = dk.Seal("session_ip", []byte(in.IP.String()))
 	}
+	if in.Device != "" {
+		s.DeviceSealed = dk.Seal("session_device", []byte(in.Device))
+	}
 	if err := c.Store.CreateSession(ctx, s); err != nil {
 		return "", nil, err
 	}
@@ -395,6 +400,7 @@ func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile
 	}
 	p.SecondFactor = s.SecondFactor
 	c.Sessions.Put(hash, p, s.ExpiresAt, now)
+	c.touch(ctx, s, now)
 	return p, nil
 }
 

@@ -194,7 +194,7 @@ func PasskeyChallenge(body []byte) (challenge, userID string, err error) {
 // FinishPasskeyLogin checks a sign-in answer against the person's
 // passkeys (in this region, their home) and opens a session with a second
 // factor. door holds the ceremony (the region that began it, maybe this).
-func (c *Service) FinishPasskeyLogin(ctx context.Context, door *Service, body []byte) (string, *kurz.Profile, error) {
+func (c *Service) FinishPasskeyLogin(ctx context.Context, door *Service, body []byte, device string) (string, *kurz.Profile, error) {
 	rp, err := c.relyingParty()
 	if err != nil {
 		return "", nil, err
@@ -245,7 +245,7 @@ func (c *Service) FinishPasskeyLogin(ctx context.Context, door *Service, body []
 	token := auth.NewToken(c.Region)
 	now := c.Now().UTC()
 	if err := c.Store.CreateSession(ctx, &kurz.Session{TokenHash: auth.HashToken(token), UserID: user.p.ID, CreatedAt: now,
-		ExpiresAt: now.Add(SessionTTL), SecondFactor: true}); err != nil {
+		ExpiresAt: now.Add(SessionTTL), SecondFactor: true, DeviceSealed: dk.Seal("session_device", []byte(device))}); err != nil {
 		return "", nil, err
 	}
 	user.p.SecondFactor = true

@@ -204,6 +204,12 @@ type Settings struct {
 	// PrivateAccount: videos go to approved followers only, who ask to
 	// follow first (always on for 13-15 year olds).
 	PrivateAccount *bool `json:"private_account"`
+	// ShowLikes: the person's likes name them to the liked video's
+	// creator (else they are counted only).
+	ShowLikes *bool `json:"show_likes"`
+	// CommentsFrom: who may comment on the person's videos: everyone,
+	// followers (approved ones, for a private account) or nobody.
+	CommentsFrom *string `json:"comments_from"`
 }
 
 // Profile is the API shape of a public profile.
@@ -221,4 +227,6 @@ type Profile struct {
 	// this person (whoever blocked the viewer is not found at all).
 	ViewerBlocked bool `json:"viewer_blocked,omitempty"`
 	ViewerMuted   bool `json:"viewer_muted,omitempty"`
+	// AvatarURL is the profile picture ("" none).
+	AvatarURL string `json:"avatar_url,omitempty"`
 }

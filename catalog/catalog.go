@@ -50,6 +50,8 @@ type PublicVideo struct {
 	SoundName    string `json:"sound_name,omitempty"`
 	AudioPrint   string `json:"audio_print,omitempty"`
 	SoundBlocked bool   `json:"sound_blocked,omitempty"`
+	// Avatar is the version of the creator's profile picture ("" none).
+	Avatar string `json:"avatar,omitempty"`
 }
 
 // SoundOf is the sound a video uses (its own if none is named).
@@ -69,6 +71,8 @@ type PublicProfile struct {
 	Private     bool   `json:"private"`
 	Followers   int64  `json:"followers"`
 	Following   int64  `json:"following"`
+	// Avatar is the version of the profile picture ("" none).
+	Avatar string `json:"avatar,omitempty"`
 }
 
 // Index is a region's in-memory catalogue of public videos and profiles of

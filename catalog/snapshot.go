@@ -18,7 +18,7 @@ import (
 // public log. It holds public data only. Layout: magic, the positions it
 // reflects (SnapshotMeta), the profiles, the videos oldest first, and a
 // CRC-32 of everything before it.
-const snapshotMagic = "kurzcat\x03"
+const snapshotMagic = "kurzcat\x04"
 
 // ErrSnapshot means a snapshot is damaged or of another format.
 var ErrSnapshot = errors.New("catalog: not a usable snapshot")
@@ -63,6 +63,7 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		num(b2i(p.Private))
 		num(p.Followers)
 		num(p.Following)
+		str(p.Avatar)
 		if len(buf) > 1<<15 {
 			if err := flush(); err != nil {
 				return err
@@ -98,6 +99,7 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		num(int64(v.Allow))
 		str(v.SoundName)
 		str(v.AudioPrint)
+		str(v.Avatar)
 		if len(buf) > 1<<15 {
 			if err := flush(); err != nil {
 				return err
@@ -208,7 +210,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 	m := r.meta()
 	for n := r.num(); n > 0 && r.err == nil; n-- {
 		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
-			Followers: r.num(), Following: r.num()}
+			Followers: r.num(), Following: r.num(), Avatar: r.str()}
 		if r.err == nil && keep(p.ID) {
 			x.PutProfile(p)
 		}
@@ -254,7 +256,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		}
 		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
 		v.Allow = int(r.num())
-		v.SoundName, v.AudioPrint = r.str(), r.str()
+		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), r.str()
 		if r.err == nil && keep(v.ID) {
 			x.loadVideo(v)
 		}

@@ -29,7 +29,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		v.Label, v.Reduced, v.AgeRestricted = "l", i%2 == 0, i%3 == 0
 		if i%4 == 0 {
 			v.Countries = []string{"DE", "FR"}
-			v.Sound, v.RemixKind, v.RemixOf, v.Allow = "eu_sound", "duet", "eu_source", 5
+			v.Sound, v.RemixKind, v.RemixOf, v.Allow, v.Avatar = "eu_sound", "duet", "eu_source", 5, "0123456789abcdef"
 		}
 		if i%5 == 0 {
 			v.SoundName, v.AudioPrint, v.SoundBlocked = "tune ♪", "AQIDBA", i%10 == 0
@@ -37,7 +37,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		x.PutVideo(v)
 	}
 	for _, o := range owners {
-		x.PutProfile(&catalog.PublicProfile{ID: o, Handle: "h" + o, DisplayName: "D", Bio: "b", Private: true, Followers: 3, Following: 4})
+		x.PutProfile(&catalog.PublicProfile{ID: o, Handle: "h" + o, DisplayName: "D", Bio: "b", Private: true, Followers: 3, Following: 4, Avatar: "fedcba9876543210"})
 	}
 	var buf bytes.Buffer
 	meta := catalog.SnapshotMeta{Region: "eu", OwnSeq: 42, Peers: map[string]int64{"us": 7}}

@@ -85,7 +85,9 @@ type Cell struct {
 	// attempt (metrics).
 	OnJob func(kind string, d time.Duration, failed bool)
 	// OnVideoGone, if set, is called when a video leaves the catalogue
-	// (to purge edge caches).
+	// (to purge edge caches), and with a person's ID when their profile
+	// leaves it or changes its picture (the edge's copies of their
+	// pictures go).
 	OnVideoGone func(videoID string)
 	// Sessions caches verified sessions for a moment (see SessionCacheTTL);
 	// whoever ends sessions clears them here too.

@@ -19,7 +19,8 @@ import (
 // The region's files live in Blobs under keys made from IDs: a video's
 // renditions, poster and preview under media/<id>/, a kept original at
 // originals/<id>, a sealed export at exports/<id>.zip.sealed. Uploads in
-// flight are tus's and stay in UploadsDir.
+// flight are tus's and stay in UploadsDir. A profile picture lives at
+// avatars/<person>/<version>.jpg.
 
 // MediaKey is the prefix of a video's media objects.
 func MediaKey(videoID string) string { return "media/" + videoID }
@@ -29,6 +30,13 @@ func OriginalKey(videoID string) string { return "originals/" + videoID }
 
 // ExportKey is a sealed export archive.
 func ExportKey(id string) string { return "exports/" + id + ".zip.sealed" }
+
+// AvatarKey is where version ver of a person's profile picture lives
+// (sealed under their data key); AvatarPrefix holds all of theirs.
+func AvatarKey(userID, ver string) string { return AvatarPrefix(userID) + "/" + ver + ".jpg" }
+
+// AvatarPrefix is the prefix of a person's profile pictures.
+func AvatarPrefix(userID string) string { return "avatars/" + userID }
 
 // UploadsDir is where tus keeps uploads in flight, named by video ID.
 func (c *Cell) UploadsDir() string { return filepath.Join(c.Dir, "uploads") }

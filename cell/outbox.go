@@ -50,7 +50,7 @@ func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (
 	if err != nil {
 		return nil, false, err
 	}
-	pv.Handle, pv.Hashtags = owner.Handle, kurz.Hashtags(v.Caption)
+	pv.Handle, pv.Avatar, pv.Hashtags = owner.Handle, owner.Avatar, kurz.Hashtags(v.Caption)
 	if pv.Hashtags == nil {
 		pv.Hashtags = []string{}
 	}
@@ -116,7 +116,7 @@ func (c *Cell) PublishProfile(ctx context.Context, q kurz.Queries, p *kurz.Profi
 		return c.AppendLog(ctx, q, LogProfileGone, p.ID, map[string]string{"id": p.ID})
 	}
 	return c.AppendLog(ctx, q, LogProfile, p.ID, &catalog.PublicProfile{ID: p.ID, Handle: p.Handle, DisplayName: p.DisplayName,
-		Bio: p.Bio, Private: p.Private, Followers: p.Followers, Following: p.Following})
+		Bio: p.Bio, Private: p.Private, Followers: p.Followers, Following: p.Following, Avatar: p.Avatar})
 }
 
 // AppendLog adds a public fact to the log in transaction q.

@@ -97,7 +97,14 @@ func (e *Cache) Get(ctx context.Context, origin, videoID, file string) (string, 
 			return "", kurz.ErrNotFound
 		}
 	}
-	return e.get(ctx, origin, videoID, file)
+	return e.get(ctx, origin, "/media/", videoID, file)
+}
+
+// Avatar returns the cached copy of a public profile's picture (file is
+// "<version>.jpg"), fetching it from origin's /avatars/ first if needed.
+// It is purged with Purge(userID).
+func (e *Cache) Avatar(ctx context.Context, origin, userID, file string) (string, error) {
+	return e.get(ctx, origin, "/avatars/", userID, file)
 }
 
 // listedIn returns the playlist that must name file: the master playlist
@@ -114,7 +121,7 @@ func listedIn(file string) string {
 	}
 }
 
-func (e *Cache) get(ctx context.Context, origin, videoID, file string) (string, error) {
+func (e *Cache) get(ctx context.Context, origin, base, videoID, file string) (string, error) {
 	key := videoID + "/" + file
 	for {
 		e.mu.Lock()
@@ -156,7 +163,7 @@ func (e *Cache) get(ctx context.Context, origin, videoID, file string) (string, 
 
 		// The fetch outlives the request that started it: others may be
 		// waiting for it (the client's own timeout still bounds it).
-		f.err = e.fetch(context.WithoutCancel(ctx), origin, videoID, file, key, started)
+		f.err = e.fetch(context.WithoutCancel(ctx), origin+base, videoID, file, key, started)
 		e.mu.Lock()
 		delete(e.inflight, key)
 		if len(e.inflight) == 0 {
@@ -179,10 +186,11 @@ func (e *Cache) maxInFlight() int {
 	return 64
 }
 
-// fetch copies one file from origin into the store and indexes it.
-func (e *Cache) fetch(ctx context.Context, origin, videoID, file, key string, started uint64) error {
+// fetch copies one file from under base (the origin and a path) into the
+// store and indexes it.
+func (e *Cache) fetch(ctx context.Context, base, videoID, file, key string, started uint64) error {
 	e.Misses.Add(1)
-	req, err := http.NewRequestWithContext(ctx, "GET", origin+"/media/"+videoID+"/"+file, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", base+videoID+"/"+file, nil)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func Videos(items []social.FeedItem) []*video.VideoJSON {
 		v := &video.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
 			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
 			CreatedAt: it.CreatedAt, Label: it.Label, Liked: it.Liked, Following: it.Following}
-		v.Creator.ID, v.Creator.Handle = it.OwnerID, it.Handle
+		v.Creator.ID, v.Creator.Handle, v.Creator.AvatarURL = it.OwnerID, it.Handle, kurz.AvatarURL(it.OwnerID, it.Avatar)
 		v.RemixFields(it.ID, it.Sound, it.RemixKind, it.RemixOf, it.Allow)
 		v.SoundName = it.SoundName
 		v.HLSURL, v.PosterURL, v.PreviewURL = video.MediaURLs(it.ID, "")

@@ -127,7 +127,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	var p *kurz.Profile
 	err = s.checkPassword(w, r, acctKey, func() (err error) {
 		token, p, err = home.Accounts.Login(ctx, accounts.LoginInput{UserID: userID, Password: in.Password, Code: in.Code,
-			IP: s.clientIP(r), Lang: trust.Lang(r)})
+			IP: s.clientIP(r), Lang: trust.Lang(r), Device: accounts.DeviceName(r.UserAgent())})
 		return err
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"kurz/media"
 	"kurz/privacy"
 	"kurz/safety"
+	"kurz/settingsapi"
 	"kurz/social"
 	"kurz/socialapi"
 	"kurz/studioapi"
@@ -80,8 +81,6 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/users/{handle}/videos", s.userVideos, apidoc.Op{Summary: "A person's public videos, newest first", Auth: opt, Query: []string{"cursor"}, Out: apijson.VideoPage{}}},
 		{"GET /api/v1/tags/{tag}/videos", s.tagVideos, apidoc.Op{Summary: "Public videos with a hashtag, newest first", Auth: opt, Query: []string{"cursor"}, Out: apijson.VideoPage{}}},
 		{"PATCH /api/v1/me/profile", s.patchProfile, apidoc.Op{Summary: "Change display name or bio", Auth: req, In: apijson.ProfilePatch{}, Out: apijson.Profile{}}},
-		{"GET /api/v1/me/settings", s.getSettings, apidoc.Op{Summary: "The signed-in person's settings", Auth: req, Out: apijson.Settings{}}},
-		{"PATCH /api/v1/me/settings", s.patchSettings, apidoc.Op{Summary: "Change settings", Auth: req, In: apijson.Settings{}, Out: apijson.Settings{}}},
 		{"GET /api/v1/feed", s.feed, apidoc.Op{Summary: "A page of a feed (kind: foryou, popular, following, newest)", Auth: opt, Query: []string{"kind", "cursor"}, Out: feedjson.PageJSON{}}},
 		{"GET /api/v1/regions", s.regions, apidoc.Op{Summary: "Hosted regions, their log and their peers' health", Auth: opt, Out: apijson.Regions{}}},
 		{"POST /api/v1/me/export", s.requestExport, apidoc.Op{Summary: "Ask for a data export (an empty object or no body)", Auth: req, In: struct{}{}, InOptional: true, Status: 202, Out: apijson.Export{}}},
@@ -100,7 +99,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
 		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
-	}, append(append(append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...), s.inboxRoutes()...), s.socialRoutes()...)...)
+	}, append(append(append(append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...), s.inboxRoutes()...), s.socialRoutes()...), s.settingsRoutes()...)...)
 }
 
 // commentRoutes are package commentapi's: replies, likes on comments and
@@ -216,4 +215,17 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(doc))
+}
+
+// settingsRoutes are package settingsapi's: settings, sessions, password,
+// profile pictures.
+func (s *Server) settingsRoutes() (out []route) {
+	h := &settingsapi.Handlers{} // for Document, which has no server
+	if s != nil {
+		h = &settingsapi.Handlers{D: trustDoor{s}, Edge: s.Edge, Peers: s.Peers, Media: media.Options{Log: s.Log}}
+	}
+	for _, rt := range h.Routes() {
+		out = append(out, route{rt.Pattern, rt.H, rt.Op})
+	}
+	return out
 }

@@ -172,7 +172,7 @@ func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *regio
 		return nil, err
 	}
 	out := &apijson.Profile{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
-		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID)}
+		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID), AvatarURL: kurz.AvatarURL(pp.ID, pp.Avatar)}
 	if viewer != nil {
 		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
 		out.ViewerBlocked, out.ViewerMuted = c.Social.BlockState(ctx, viewer, pp.ID)
@@ -236,52 +236,6 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	w.Write(append(s.feeds.Page(f), '\n'))
-}
-
-func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	off, err := c.Social.FeedOptOut(r.Context(), p)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	private, err := c.Social.Private(r.Context(), p)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	on := !off
-	writeJSON(w, http.StatusOK, apijson.Settings{PersonalizedFeed: &on, PrivateAccount: &private})
-}
-
-func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in apijson.Settings
-	if err := decode(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if in.PersonalizedFeed != nil {
-		if err := c.Social.SetFeedOptOut(r.Context(), p, !*in.PersonalizedFeed); err != nil {
-			s.error(w, r, err)
-			return
-		}
-	}
-	if in.PrivateAccount != nil {
-		if err := c.Social.SetPrivate(r.Context(), p, *in.PrivateAccount); err != nil {
-			s.error(w, r, err)
-			return
-		}
-	}
-	s.getSettings(w, r)
 }
 
 // cursorVideo decodes a newest-first cursor ("<ms>_<id>").

@@ -46,7 +46,7 @@ func (b WebBackend) profileOf(v *web.Viewer) (*kurz.Profile, *region.Region) {
 
 func webVideo(v *video.VideoJSON) web.Video {
 	return web.Video{ID: v.ID, Status: v.Status, Error: v.Error, Caption: v.Caption, Hashtags: v.Hashtags,
-		CreatorHandle: v.Creator.Handle, DurationMS: int(v.DurationMS), Width: v.Width, Height: v.Height,
+		CreatorHandle: v.Creator.Handle, CreatorAvatarURL: v.Creator.AvatarURL, DurationMS: int(v.DurationMS), Width: v.Width, Height: v.Height,
 		HLSURL: v.HLSURL, PosterURL: v.PosterURL, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
 		CreatedAt: v.CreatedAt, Liked: v.Liked, FollowingCreator: v.Following, Visibility: v.Visibility}
 }
@@ -74,7 +74,7 @@ func (b WebBackend) Profile(ctx context.Context, viewer *web.Viewer, handle stri
 	}
 	return &web.Profile{ID: pj.ID, Handle: pj.Handle, DisplayName: pj.DisplayName, Bio: pj.Bio, Followers: pj.Followers,
 		Following: pj.Following, Likes: pj.Likes, Private: pj.Private, IsViewer: p != nil && p.ID == pj.ID,
-		ViewerFollows: pj.ViewerFollows, ViewerBlocked: pj.ViewerBlocked, ViewerMuted: pj.ViewerMuted}, nil
+		ViewerFollows: pj.ViewerFollows, ViewerBlocked: pj.ViewerBlocked, ViewerMuted: pj.ViewerMuted, AvatarURL: pj.AvatarURL}, nil
 }
 
 func (b WebBackend) ProfileVideos(ctx context.Context, viewer *web.Viewer, handle, cursor string) ([]web.Video, string, error) {

@@ -302,6 +302,9 @@ type NotifyReplyRequest struct {
 type CommentAuthor struct {
 	ID     string `json:"id"`
 	Handle string `json:"handle"`
+	// AvatarURL is filled in by the region answering the person who
+	// asked, from its catalogue (never taken from a peer's answer).
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // DeleteCommentRequest removes a comment on behalf of a person of the

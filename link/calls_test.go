@@ -496,7 +496,7 @@ func TestAnswerShapes(t *testing.T) {
 		"appeal":   {AppealResponse{ItemID: "us_1"}, map[string]string{"item_id": "us_1"}},
 		"open":     {ItemStatusResponse{Status: "open"}, map[string]any{"status": "open"}},
 		"decided":  {ItemStatusResponse{Status: "decided", Statement: json.RawMessage(`{"a":1}`)}, map[string]any{"status": "decided", "statement": map[string]int{"a": 1}}},
-		"comment":  {Comment{ID: "us_1", VideoID: "us_2", Text: "t", CreatedAt: t0, Author: CommentAuthor{"eu_3", "bob"}}, cm},
+		"comment":  {Comment{ID: "us_1", VideoID: "us_2", Text: "t", CreatedAt: t0, Author: CommentAuthor{ID: "eu_3", Handle: "bob"}}, cm},
 		"page":     {ListCommentsResponse{Items: []Comment{}, NextCursor: ""}, map[string]any{"items": []legacyComment{}, "next_cursor": ""}},
 		"byAuthor": {CommentsByAuthorResponse{Items: []Comment{}}, map[string]any{"items": []legacyComment{}}},
 	} {

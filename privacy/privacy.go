@@ -241,6 +241,10 @@ var ExportCoverage = map[string]string{
 	"notifications.read_at":      "notifications",
 	"notifications.group_key":    "not exported: what a notification is grouped with (the likes of one video), shown by the grouping itself",
 	"deltas_out.note":            "not exported: a like's or follow's note to another person's inbox, on its way for seconds and deleted once delivered",
+	"sessions.device_sealed":     "sessions",
+	"sessions.used_at":           "sessions",
+	"accounts.show_likes":        "account",
+	"accounts.comments_from":     "account",
 	"strikes":                    "not exported: each strike's statement of reasons, naming its decision, is in notifications; the rows only count strikes toward the strike rule",
 }
 
@@ -258,6 +262,7 @@ exports and any erasure you asked for, and every time staff looked
 at your personal data (who, which fields, why, when).
 
 videos/ holds each of your processed videos in the best quality kept, as MP4.
+profile-picture.jpg is your profile picture, if you have one.
 
 This export was made on %s and can be downloaded until %s.
 `
@@ -294,7 +299,7 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		Consents: []map[string]any{{"what": "terms of service and privacy notice, accepted at sign-up", "at": acct.CreatedAt}}}
 	d.Account = map[string]any{"email": open("email", acct.EmailSealed), "birth_date": open("birth_date", acct.BirthDateSealed),
 		"country": open("country", acct.CountrySealed), "minor": acct.Minor, "created_at": acct.CreatedAt,
-		"personalized_feed": !acct.FeedOptOut}
+		"personalized_feed": !acct.FeedOptOut, "show_likes": acct.ShowLikes, "comments_from": acct.CommentsFrom}
 	if !acct.SuspendedUntil.IsZero() {
 		d.Account["suspended_until"] = acct.SuspendedUntil
 	}
@@ -326,6 +331,12 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		m := map[string]any{"created_at": s.CreatedAt, "expires_at": s.ExpiresAt, "second_factor": s.SecondFactor}
 		if s.IPSealed != nil {
 			m["ip"] = open("session_ip", s.IPSealed)
+		}
+		if s.DeviceSealed != nil {
+			m["device"] = open("session_device", s.DeviceSealed)
+		}
+		if !s.UsedAt.IsZero() {
+			m["last_used_at"] = s.UsedAt
 		}
 		d.Sessions = append(d.Sessions, m)
 	}
@@ -459,6 +470,11 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 	if err := enc.Encode(d); err != nil {
 		return err
 	}
+	if p.Avatar != "" {
+		if err := c.exportAvatar(ctx, zw, p, dk); err != nil {
+			c.Log.Warn("export: profile picture not included", "err", err)
+		}
+	}
 	for _, v := range vids {
 		if v.Status != kurz.StatusReady {
 			continue
@@ -486,6 +502,30 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		}
 		return c.Notify(ctx, q, uid, "export_ready", map[string]any{"url": "/api/v1/me/exports/" + id, "expires_at": e.ExpiresAt})
 	})
+}
+
+// exportAvatar adds the person's profile picture, decrypted.
+func (c *Service) exportAvatar(ctx context.Context, zw *zip.Writer, p *kurz.Profile, dk sealedmedia.Key) error {
+	key := cell.AvatarKey(p.ID, p.Avatar)
+	f, err := c.Blobs.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	r, _, err := sealedmedia.Plain(f, fi.Size(), key, func() (sealedmedia.Key, error) { return dk, nil })
+	if err != nil {
+		return err
+	}
+	w, err := zw.Create("profile-picture.jpg")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	return err
 }
 
 // exportVideo adds the best rendition of a video as one MP4 (the segments
@@ -805,6 +845,7 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 	for _, id := range exports {
 		errs = append(errs, c.Blobs.Delete(ctx, cell.ExportKey(id)))
 	}
+	errs = append(errs, c.Blobs.DeletePrefix(ctx, cell.AvatarPrefix(userID)))
 	if err := c.Store.Checkpoint(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("checkpoint: %w", err))
 	}

@@ -72,10 +72,17 @@ func (c *Service) applyToIndex(e *kurz.LogEntry) {
 	case cell.LogProfile:
 		var p catalog.PublicProfile
 		if json.Unmarshal(e.Data, &p) == nil {
+			old, known := c.Index.Profile(p.ID)
 			c.Index.PutProfile(&p)
+			if known && old.Avatar != "" && old.Avatar != p.Avatar && c.OnVideoGone != nil {
+				c.OnVideoGone(p.ID) // the old picture leaves the edge
+			}
 		}
 	case cell.LogProfileGone:
 		c.Index.RemoveProfile(e.ObjectID)
+		if c.OnVideoGone != nil {
+			c.OnVideoGone(e.ObjectID) // its picture leaves the edge
+		}
 	}
 }
 

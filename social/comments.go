@@ -259,6 +259,7 @@ func (c *Service) Replies(ctx context.Context, viewer *kurz.Profile, commentID, 
 	// Blocks either way and mutes hide replies as they hide comments.
 	who := c.PolicyViewer(ctx, viewer)
 	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
+	c.withAvatars(items)
 	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
 }
 

@@ -426,8 +426,49 @@ func (c *Service) postComment(ctx context.Context, viewer *kurz.Profile, videoID
 	// The video's region decides again with what it holds: the author's
 	// relation to the owner (a minor takes comments only from people they
 	// follow), the video's and its owner's state.
-	return c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
+	out, err := c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
 		AuthorHandle: viewer.Handle, Text: text, ReplyTo: replyTo})
+	if err == nil {
+		out.Author.AvatarURL = ""
+		if pp, ok := c.Index.Profile(viewer.ID); ok {
+			out.Author.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
+		}
+	}
+	return out, err
+}
+
+// withAvatars sets the comment authors' pictures from the catalogue.
+func (c *Service) withAvatars(items []CommentJSON) {
+	for i := range items {
+		a := &items[i].Author
+		a.AvatarURL = ""
+		if pp, ok := c.Index.Profile(a.ID); ok {
+			a.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
+		}
+	}
+}
+
+// commentsAllowed applies the video owner's choice of who may comment
+// (kurz.Account.CommentsFrom), in the owner's region: everyone, their
+// (approved) followers, or nobody; the owner always may.
+func (c *Service) commentsAllowed(ctx context.Context, authorID, videoID string) error {
+	v, err := c.Store.VideoByID(ctx, videoID)
+	if err != nil || v.OwnerID == authorID {
+		return nil // a missing video is answered by the visibility check
+	}
+	a, err := c.Store.AccountByID(ctx, v.OwnerID)
+	if err != nil {
+		return nil
+	}
+	switch a.CommentsFrom {
+	case kurz.CommentsNobody:
+		return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account has turned comments off"}
+	case kurz.CommentsFollowers:
+		if !c.ApprovedFollower(ctx, authorID, v.OwnerID) {
+			return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account takes comments only from its followers"}
+		}
+	}
+	return nil
 }
 
 // storeComment is the video region's side of PostComment.
@@ -436,6 +477,9 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
 	}
 	if err := c.Words.CheckWords("text", in.Text); err != nil {
+		return nil, err
+	}
+	if err := c.commentsAllowed(ctx, in.AuthorID, in.VideoID); err != nil {
 		return nil, err
 	}
 	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
@@ -582,6 +626,7 @@ func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, c
 	// viewer's home region, which keeps them.
 	who := c.PolicyViewer(ctx, viewer)
 	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
+	c.withAvatars(items)
 	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
 }
 

@@ -7,12 +7,12 @@ import (
 	"kurz"
 )
 
-const profileCols = `id, handle, display_name, bio, private, created_at, followers, following`
+const profileCols = `id, handle, display_name, bio, private, created_at, followers, following, avatar`
 
 func scanProfile(row scanner) (*kurz.Profile, error) {
 	var p kurz.Profile
 	var private, created int64
-	if err := row.Scan(&p.ID, &p.Handle, &p.DisplayName, &p.Bio, &private, &created, &p.Followers, &p.Following); err != nil {
+	if err := row.Scan(&p.ID, &p.Handle, &p.DisplayName, &p.Bio, &private, &created, &p.Followers, &p.Following, &p.Avatar); err != nil {
 		return nil, err
 	}
 	p.Private, p.CreatedAt = private != 0, fromMS(created)
@@ -20,8 +20,8 @@ func scanProfile(row scanner) (*kurz.Profile, error) {
 }
 
 func (q queries) CreateProfile(ctx context.Context, p *kurz.Profile) error {
-	return q.exec(ctx, `INSERT INTO profiles (`+profileCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		p.ID, p.Handle, p.DisplayName, p.Bio, b2i(p.Private), ms(p.CreatedAt), p.Followers, p.Following)
+	return q.exec(ctx, `INSERT INTO profiles (`+profileCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		p.ID, p.Handle, p.DisplayName, p.Bio, b2i(p.Private), ms(p.CreatedAt), p.Followers, p.Following, p.Avatar)
 }
 
 func (q queries) ProfileByID(ctx context.Context, id string) (*kurz.Profile, error) {
@@ -38,19 +38,19 @@ func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Prof
 	return p, q.wrap(err)
 }
 
-const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until, feed_opt_out, email_verified_at, totp_sealed, totp_step`
+const accountCols = `user_id, email_index, email_sealed, birth_date_sealed, country_sealed, password_hash, minor, created_at, suspended_until, feed_opt_out, email_verified_at, totp_sealed, totp_step, show_likes, comments_from`
 
 func scanAccount(row scanner) (*kurz.Account, error) {
 	var a kurz.Account
-	var minor, created, suspended, optOut, verified int64
+	var minor, created, suspended, optOut, verified, showLikes int64
 	if err := row.Scan(&a.UserID, &a.EmailIndex, &a.EmailSealed, &a.BirthDateSealed, &a.CountrySealed,
-		&a.PasswordHash, &minor, &created, &suspended, &optOut, &verified, &a.TOTPSealed, &a.TOTPStep); err != nil {
+		&a.PasswordHash, &minor, &created, &suspended, &optOut, &verified, &a.TOTPSealed, &a.TOTPStep, &showLikes, &a.CommentsFrom); err != nil {
 		return nil, err
 	}
 	if verified > 0 {
 		a.EmailVerifiedAt = fromMS(verified)
 	}
-	a.Minor, a.CreatedAt, a.FeedOptOut = minor != 0, fromMS(created), optOut != 0
+	a.Minor, a.CreatedAt, a.FeedOptOut, a.ShowLikes = minor != 0, fromMS(created), optOut != 0, showLikes != 0
 	if suspended > 0 {
 		a.SuspendedUntil = fromMS(suspended)
 	}
@@ -58,9 +58,20 @@ func scanAccount(row scanner) (*kurz.Account, error) {
 }
 
 func (q queries) CreateAccount(ctx context.Context, a *kurz.Account) error {
-	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0)`,
+	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0, $12, $13)`,
 		a.UserID, a.EmailIndex, a.EmailSealed, a.BirthDateSealed, a.CountrySealed, a.PasswordHash,
-		b2i(a.Minor), ms(a.CreatedAt), b2i(a.FeedOptOut), msOrZero(a.EmailVerifiedAt), a.TOTPSealed)
+		b2i(a.Minor), ms(a.CreatedAt), b2i(a.FeedOptOut), msOrZero(a.EmailVerifiedAt), a.TOTPSealed, b2i(a.ShowLikes), commentsFrom(a.CommentsFrom))
+}
+
+func commentsFrom(s string) string {
+	if s == "" {
+		return kurz.CommentsEveryone
+	}
+	return s
+}
+
+func (q queries) SetPrivacySettings(ctx context.Context, userID string, showLikes bool, from string) error {
+	return q.execOne(ctx, `UPDATE accounts SET show_likes = $2, comments_from = $3 WHERE user_id = $1`, userID, b2i(showLikes), commentsFrom(from))
 }
 
 func (q queries) SetFeedOptOut(ctx context.Context, userID string, optOut bool) error {
@@ -133,18 +144,29 @@ func (db *DB) SwapPersonKey(ctx context.Context, userID string, old, new []byte)
 }
 
 func (q queries) CreateSession(ctx context.Context, s *kurz.Session) error {
-	return q.exec(ctx, `INSERT INTO sessions (token_hash, user_id, ip_sealed, created_at, expires_at, second_factor) VALUES ($1, $2, $3, $4, $5, $6)`,
-		s.TokenHash, s.UserID, s.IPSealed, ms(s.CreatedAt), ms(s.ExpiresAt), b2i(s.SecondFactor))
+	return q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.TokenHash, s.UserID, s.IPSealed, ms(s.CreatedAt), ms(s.ExpiresAt), b2i(s.SecondFactor), s.DeviceSealed, msOrZero(s.UsedAt))
 }
 
-const sessionCols = `token_hash, user_id, ip_sealed, created_at, expires_at, second_factor`
+const sessionCols = `token_hash, user_id, ip_sealed, created_at, expires_at, second_factor, device_sealed, used_at`
 
 func scanSession(r scanner) (*kurz.Session, error) {
 	var s kurz.Session
-	var created, expires, second int64
-	err := r.Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &created, &expires, &second)
+	var created, expires, second, used int64
+	err := r.Scan(&s.TokenHash, &s.UserID, &s.IPSealed, &created, &expires, &second, &s.DeviceSealed, &used)
 	s.CreatedAt, s.ExpiresAt, s.SecondFactor = fromMS(created), fromMS(expires), second != 0
+	if used > 0 {
+		s.UsedAt = fromMS(used)
+	}
 	return &s, err
+}
+
+func (q queries) TouchSession(ctx context.Context, hash []byte, at time.Time) error {
+	return q.exec(ctx, `UPDATE sessions SET used_at = $2 WHERE token_hash = $1`, hash, ms(at))
+}
+
+func (q queries) DeleteSessionsExcept(ctx context.Context, userID string, keep []byte) error {
+	return q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keep)
 }
 
 func (q queries) SessionByTokenHash(ctx context.Context, hash []byte) (*kurz.Session, error) {

@@ -21,8 +21,8 @@ func (q queries) videos(ctx context.Context, query string, args ...any) ([]*kurz
 }
 
 func (q queries) UpdateProfile(ctx context.Context, p *kurz.Profile) error {
-	return q.execOne(ctx, `UPDATE profiles SET display_name = $2, bio = $3, private = $4 WHERE id = $1`,
-		p.ID, p.DisplayName, p.Bio, b2i(p.Private))
+	return q.execOne(ctx, `UPDATE profiles SET display_name = $2, bio = $3, private = $4, avatar = $5 WHERE id = $1`,
+		p.ID, p.DisplayName, p.Bio, b2i(p.Private), p.Avatar)
 }
 
 // counterSQL is every counter that may be changed, so no caller-supplied

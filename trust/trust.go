@@ -405,7 +405,7 @@ func (h *Handlers) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 	var token string
 	var p *kurz.Profile
 	if err == nil {
-		token, p, err = c.Accounts.FinishPasskeyLogin(r.Context(), h.D.Entry().Accounts, body)
+		token, p, err = c.Accounts.FinishPasskeyLogin(r.Context(), h.D.Entry().Accounts, body, accounts.DeviceName(r.UserAgent()))
 	}
 	if err != nil {
 		h.D.Error(w, r, err)

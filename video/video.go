@@ -44,6 +44,8 @@ type VideoJSON struct {
 	Creator    struct {
 		ID     string `json:"id"`
 		Handle string `json:"handle"`
+		// AvatarURL is the creator's profile picture ("" none).
+		AvatarURL string `json:"avatar_url,omitempty"`
 	} `json:"creator"`
 	DurationMS int64     `json:"duration_ms"`
 	Width      int       `json:"width"`
@@ -186,7 +188,7 @@ func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error)
 	out := &VideoJSON{ID: v.ID, Status: v.Status, Visibility: v.Visibility, Caption: caption, Hashtags: tags,
 		DurationMS: v.DurationMS, Width: v.Width, Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
 		CreatedAt: v.CreatedAt}
-	out.Creator.ID, out.Creator.Handle = owner.ID, owner.Handle
+	out.Creator.ID, out.Creator.Handle, out.Creator.AvatarURL = owner.ID, owner.Handle, kurz.AvatarURL(owner.ID, owner.Avatar)
 	out.RemixFields(v.ID, v.SoundID, v.RemixKind, v.RemixOf, v.Allow)
 	out.SoundName = v.SoundName
 	if out.Remix != nil {

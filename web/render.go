@@ -102,7 +102,8 @@ type videoJSON struct {
 }
 
 type creator struct {
-	Handle string `json:"handle"`
+	Handle    string `json:"handle"`
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 func toJSON(v *Video) *videoJSON {
@@ -111,7 +112,7 @@ func toJSON(v *Video) *videoJSON {
 		tags = []string{}
 	}
 	return &videoJSON{ID: v.ID, Status: v.Status, Error: v.Error, Caption: v.Caption, Hashtags: tags,
-		Creator: creator{v.CreatorHandle}, DurationMS: v.DurationMS, Width: v.Width, Height: v.Height,
+		Creator: creator{v.CreatorHandle, v.CreatorAvatarURL}, DurationMS: v.DurationMS, Width: v.Width, Height: v.Height,
 		HLSURL: v.HLSURL, PosterURL: v.PosterURL, Likes: v.Likes, Comments: v.Comments, Views: v.Views,
 		CreatedAt: v.CreatedAt, Liked: v.Liked, Following: v.FollowingCreator}
 }

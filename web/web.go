@@ -66,10 +66,12 @@ type Video struct {
 	ID, Status, Error, Caption string
 	Hashtags                   []string
 	CreatorHandle              string
-	DurationMS, Width, Height  int
-	HLSURL, PosterURL          string
-	Likes, Comments, Views     int64
-	CreatedAt                  time.Time
+	// CreatorAvatarURL is the creator's profile picture ("" none).
+	CreatorAvatarURL          string
+	DurationMS, Width, Height int
+	HLSURL, PosterURL         string
+	Likes, Comments, Views    int64
+	CreatedAt                 time.Time
 	// Liked and FollowingCreator are about the viewer; false when signed out.
 	Liked, FollowingCreator bool
 	Visibility              string
@@ -85,6 +87,8 @@ type Profile struct {
 	// ViewerBlocked, ViewerMuted: the signed-in viewer blocked or muted
 	// this person (the page offers to unblock or unmute).
 	ViewerBlocked, ViewerMuted bool
+	// AvatarURL is the profile picture ("" none).
+	AvatarURL string
 }
 
 //go:embed templates/*.html

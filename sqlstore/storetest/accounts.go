@@ -20,6 +20,8 @@ var accountTests = []test{
 	{"SetFeedOptOut", testFeedOptOut},
 	{"PersonKeys", testPersonKeys},
 	{"Sessions", testSessions},
+	{"SessionUseAndEnd", testSessionUseAndEnd},
+	{"PrivacySettings", testPrivacySettings},
 	{"HandleClaims", testHandleClaims},
 	{"HandleKeys", testHandleKeys},
 	{"HandleKeyRace", testHandleKeyRace},
@@ -108,14 +110,14 @@ func testUpdateProfile(t *testing.T, s kurz.Store) {
 	p := mustProfile(t, s, "erin")
 	noErr(t, s.AddCounter(ctx(), "profiles", p.ID, "followers", 5))
 	upd := *p
-	upd.DisplayName, upd.Bio, upd.Private = "Erin E", "new bio", false
+	upd.DisplayName, upd.Bio, upd.Private, upd.Avatar = "Erin E", "new bio", false, "v1"
 	// Fields UpdateProfile does not write: the handle, the creation time
 	// and the counters (changed only by AddCounter).
 	upd.Handle, upd.CreatedAt, upd.Followers, upd.Following = "other", at(99), 100, 100
 	noErr(t, s.UpdateProfile(ctx(), &upd))
 	got := must(s.ProfileByID(ctx(), p.ID))(t)
 	want := *p
-	want.DisplayName, want.Bio, want.Private, want.Followers = "Erin E", "new bio", false, 5
+	want.DisplayName, want.Bio, want.Private, want.Followers, want.Avatar = "Erin E", "new bio", false, 5, "v1"
 	if *got != want {
 		t.Fatalf("after UpdateProfile: %+v, want %+v", got, want)
 	}
@@ -279,6 +281,45 @@ func testSessions(t *testing.T, s kurz.Store) {
 	// Signing out twice is not an error.
 	noErr(t, s.DeleteSession(ctx(), []byte("h1\x00")))
 	must(s.SessionByTokenHash(ctx(), []byte("h2")))(t)
+}
+
+// Settings list sessions with their device and last use, and end all of
+// a person's but one; another person's sessions stay.
+func testSessionUseAndEnd(t *testing.T, s kurz.Store) {
+	p, other := mustProfile(t, s, "sally"), mustProfile(t, s, "sam")
+	noErr(t, s.CreateSession(ctx(), &kurz.Session{TokenHash: []byte("s1"), UserID: p.ID, CreatedAt: at(0), ExpiresAt: at(3600), DeviceSealed: []byte("dev")}))
+	noErr(t, s.CreateSession(ctx(), &kurz.Session{TokenHash: []byte("s2"), UserID: p.ID, CreatedAt: at(1), ExpiresAt: at(3600)}))
+	noErr(t, s.CreateSession(ctx(), &kurz.Session{TokenHash: []byte("s3"), UserID: p.ID, CreatedAt: at(2), ExpiresAt: at(3600)}))
+	noErr(t, s.CreateSession(ctx(), &kurz.Session{TokenHash: []byte("o1"), UserID: other.ID, CreatedAt: at(2), ExpiresAt: at(3600)}))
+	got := must(s.SessionByTokenHash(ctx(), []byte("s1")))(t)
+	if string(got.DeviceSealed) != "dev" || !got.UsedAt.IsZero() {
+		t.Fatalf("new session: device %q, used %v", got.DeviceSealed, got.UsedAt)
+	}
+	noErr(t, s.TouchSession(ctx(), []byte("s1"), at(60)))
+	if got := must(s.SessionByTokenHash(ctx(), []byte("s1")))(t); !got.UsedAt.Equal(at(60)) {
+		t.Fatalf("UsedAt after touch = %v, want %v", got.UsedAt, at(60))
+	}
+	noErr(t, s.DeleteSessionsExcept(ctx(), p.ID, []byte("s2")))
+	list := must(s.SessionsOf(ctx(), p.ID))(t)
+	if len(list) != 1 || string(list[0].TokenHash) != "s2" {
+		t.Fatalf("after DeleteSessionsExcept: %d sessions", len(list))
+	}
+	must(s.SessionByTokenHash(ctx(), []byte("o1")))(t)
+}
+
+func testPrivacySettings(t *testing.T, s kurz.Store) {
+	p := mustProfile(t, s, "pia")
+	noErr(t, s.CreateAccount(ctx(), &kurz.Account{UserID: p.ID, EmailIndex: []byte("pia-ix"), EmailSealed: []byte{1}, BirthDateSealed: []byte{2}, CountrySealed: []byte{3}, PasswordHash: "h", CreatedAt: at(0)}))
+	a := must(s.AccountByID(ctx(), p.ID))(t)
+	if a.ShowLikes || a.CommentsFrom != kurz.CommentsEveryone {
+		t.Fatalf("defaults: show likes %v, comments from %q", a.ShowLikes, a.CommentsFrom)
+	}
+	noErr(t, s.SetPrivacySettings(ctx(), p.ID, true, kurz.CommentsFollowers))
+	a = must(s.AccountByID(ctx(), p.ID))(t)
+	if !a.ShowLikes || a.CommentsFrom != kurz.CommentsFollowers {
+		t.Fatalf("after set: show likes %v, comments from %q", a.ShowLikes, a.CommentsFrom)
+	}
+	wantNotFound(t, s.SetPrivacySettings(ctx(), "eu_nobody", true, kurz.CommentsNobody), "SetPrivacySettings of nobody")
 }
 
 func testHandleClaims(t *testing.T, s kurz.Store) {

@@ -843,3 +843,18 @@ func (r recQueries) MarkSecondFactor(ctx context.Context, tokenHash []byte) erro
 	r.hit()
 	return r.q.MarkSecondFactor(ctx, tokenHash)
 }
+
+func (r recQueries) TouchSession(ctx context.Context, hash []byte, at time.Time) error {
+	r.hit()
+	return r.q.TouchSession(ctx, hash, at)
+}
+
+func (r recQueries) DeleteSessionsExcept(ctx context.Context, userID string, keep []byte) error {
+	r.hit()
+	return r.q.DeleteSessionsExcept(ctx, userID, keep)
+}
+
+func (r recQueries) SetPrivacySettings(ctx context.Context, userID string, showLikes bool, commentsFrom string) error {
+	r.hit()
+	return r.q.SetPrivacySettings(ctx, userID, showLikes, commentsFrom)
+}

@@ -2,6 +2,7 @@
 // comments sheet, shared by the feed and the video page.
 import { api, signinURL } from './api.js';
 import { safeHandle } from './caption.js';
+import { face } from './avatar.js';
 import { fmtCount, t, viewer } from './i18n.js';
 import { commentItem, problem, thread } from './comments.js';
 import { icon } from './icons.js';
@@ -31,7 +32,7 @@ export function buildActions(v) {
 
   // Creator avatar with a follow button.
   const avatar = h('a', { class: 'avatar', href: handle ? '/@' + handle : '#', 'aria-label': '@' + handle },
-    (handle[0] || '?').toUpperCase());
+    face(v.creator && v.creator.avatar_url, (handle[0] || '?').toUpperCase()));
   const follow = h('button', { type: 'button', class: 'follow' });
   const renderFollow = (on) => {
     v.following = on;

@@ -6,6 +6,8 @@ import { initFollowers, initProfile, initSettings, initSignin, initSignout, init
 import { initAccount, initPasskeys, initTwoFactor } from './account.js';
 import { initBlocked, initBlockMenu } from './block.js';
 import { setBoot } from './i18n.js';
+import { initSettingsPage } from './settings.js';
+import { initAvatar } from './avatar.js';
 import { attach } from './player.js';
 import { initDiscover, initRemixActions, initSearch } from './search.js';
 import { initSoundPage } from './sound.js';
@@ -93,6 +95,8 @@ function start() {
       initSettings();
       initTwoFactor();
       initPasskeys();
+      initSettingsPage();
+      initAvatar();
       break;
     case 'account':
       initAccount();

@@ -3,6 +3,7 @@
 // video's creator a pin button. The rules are the server's (social);
 // this only shows what the API answers.
 import { api } from './api.js';
+import { face } from './avatar.js';
 import { safeHandle } from './caption.js';
 import { fmtCount, getBoot, t, viewer } from './i18n.js';
 import { icon } from './icons.js';
@@ -90,7 +91,9 @@ export function commentItem(c, v, onCount, onPin) {
   const top = !c.parent_id;
   const li = h('li', { class: top ? 'comment' : 'comment reply', 'data-id': c.id });
   if (c.pinned) li.append(h('p', { class: 'comment-pinned' }, icon('pin'), t('comments.pinned')));
-  const head = h('div', { class: 'comment-head' }, h('a', { class: 'handle', href: author ? '/@' + author : '#' }, '@' + author));
+  const head = h('div', { class: 'comment-head' },
+    h('span', { class: 'avatar small', 'aria-hidden': 'true' }, face(c.author && c.author.avatar_url, (author[0] || '?').toUpperCase())),
+    h('a', { class: 'handle', href: author ? '/@' + author : '#' }, '@' + author));
   if (!top && c.reply_to && c.reply_to.handle) {
     const to = safeHandle(c.reply_to.handle);
     head.append(h('span', { class: 'reply-to' }, ' ▸ ', h('a', { href: '/@' + to }, '@' + to)));
