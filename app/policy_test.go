@@ -222,8 +222,9 @@ func (w *policyWorld) answer(t *testing.T, state, viewer string, f policy.Surfac
 		ids, _ := w.ids("/api/v1/tags/pt"+strings.ReplaceAll(state, "_", "")+"/videos", hdr)
 		// A sound's page is a discovery list too: the video's own sound
 		// lists it exactly when its tag does.
+		// (One's own video is on its sound's page, as the public sees it.)
 		sounds, _ := w.ids("/api/v1/sounds/"+id+"/videos", hdr)
-		if slices.Contains(sounds, id) != slices.Contains(ids, id) {
+		if viewer != "owner" && slices.Contains(sounds, id) != slices.Contains(ids, id) {
 			t.Errorf("%s × %s: its sound's page lists it: %v, its tag's page: %v", viewer, state, slices.Contains(sounds, id), slices.Contains(ids, id))
 		}
 		return slices.Contains(ids, id), ""

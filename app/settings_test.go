@@ -176,6 +176,11 @@ func TestSettingsPrivacy(t *testing.T) {
 	if !got.ShowLikes || got.CommentsFrom != "nobody" || !got.PersonalizedFeed {
 		t.Fatalf("settings after the change: %+v", got)
 	}
+	// "Show my likes" is one switch: the inbox's, which the notes of
+	// likes read, whichever page sets it.
+	if r := s.do("GET", "/api/v1/me/inbox/settings", nil, withToken(ann.Token)...); !strings.Contains(string(r.Body), `"show_likes":true`) {
+		t.Fatalf("the inbox's show_likes after the settings page set it: %d %s", r.Status, r.Body)
+	}
 	video := s.publish(ann, "comments are off")
 	comment := func(a account) int {
 		return s.do("POST", "/api/v1/videos/"+video+"/comments", map[string]string{"text": "hello"}, withToken(a.Token)...).Status

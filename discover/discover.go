@@ -29,6 +29,17 @@ type Service struct {
 	PerPage int // results per page (default 20)
 }
 
+// listed is the rule of the discovery lists (Discover, a sound's page):
+// the policy's tag column (public videos without reduced reach), with the
+// viewer's own videos shown as the public sees them; a sound's page and
+// the sounds trending are about the sound, one's own clip among them.
+func listed(viewer policy.Viewer, v *catalog.PublicVideo) bool {
+	if viewer.ID != "" && viewer.ID == v.OwnerID {
+		viewer = policy.Viewer{Countries: viewer.Countries}
+	}
+	return policy.Shows(viewer, v, policy.Tag)
+}
+
 func (s *Service) perPage() int {
 	if s.PerPage > 0 {
 		return s.PerPage
@@ -170,9 +181,7 @@ func trends(hot []catalog.Scored, viewer policy.Viewer, region kurz.Region, keys
 	clips := map[string][]*catalog.PublicVideo{}
 	for _, sv := range hot {
 		v := sv.V
-		// Discover is a discovery list: the policy's tag-list rule (public
-		// videos without reduced reach, not the viewer's own).
-		if !policy.Shows(viewer, v, policy.Tag) {
+		if !listed(viewer, v) {
 			continue
 		}
 		if region != "" {
@@ -255,7 +264,7 @@ func (s *Service) SoundVideos(viewer policy.Viewer, sound, cursor string) ([]*ca
 	}
 	shown := vids[:0]
 	for _, v := range vids {
-		if policy.Shows(viewer, v, policy.Tag) {
+		if listed(viewer, v) {
 			shown = append(shown, v)
 		}
 	}

@@ -307,7 +307,8 @@ this table; ` + "`app.TestPolicyTableThreeRegions`" + ` checks its cross-region 
 page, media and search at other regions' doors, the replica) for the states public, followers,
 private_account, minor_owner and erasing in three real processes. The search column is
 checked on ` + "`GET /api/v1/search`" + `; Discover and a sound's page are discovery lists
-and follow the tag column.
+and follow the tag column, except that they show their owner's own videos as the
+public sees them.
 
 Answers: **show**; **hide** (404, or absent from the list); **label** (shown with its
 label); **norec** (shown, but never recommended: not in For You, and other regions

@@ -105,10 +105,10 @@ finish() {
 # processes, 1080p transcodes) are the ones a busy CPU slows past their
 # deadlines. The other two then share the cores; the race pass runs four
 # tests at a time, as most of its time is spent waiting on ffmpeg and on
-# other goroutines. The timeouts (10 and 16 minutes in a row at most, the
-# sqlite pass taking about 4) keep a hung test's stack dump inside CI's
+# other goroutines. The timeouts (13 and 14 minutes in a row at most, the
+# sqlite pass taking about 9) keep a hung test's stack dump inside CI's
 # 30 minutes, with room for setup, checks and the quick benchmarks.
-pass sqlite go test -count=1 -timeout 10m ./...
+pass sqlite go test -count=1 -timeout 13m ./...
 finish sqlite
 pass postgres env KURZ_TEST_STORE=postgres go test -count=1 -timeout 14m ./app/... -skip "$pg_skip"
 pass race race_pass

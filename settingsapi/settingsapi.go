@@ -161,8 +161,15 @@ func (h *Handlers) writeSettings(w http.ResponseWriter, r *http.Request, p *kurz
 		h.D.Error(w, r, err)
 		return
 	}
+	// Whether one's likes name one is the inbox's switch (cell.InboxSettings),
+	// which the notes of likes read; this page shows and sets the same one.
+	inbox, err := c.InboxSettings(ctx, p)
+	if err != nil {
+		h.D.Error(w, r, err)
+		return
+	}
 	on := !off
-	out := View{Settings: Settings{PersonalizedFeed: &on, PrivateAccount: &private, ShowLikes: &pr.ShowLikes, CommentsFrom: &pr.CommentsFrom},
+	out := View{Settings: Settings{PersonalizedFeed: &on, PrivateAccount: &private, ShowLikes: inbox.ShowLikes, CommentsFrom: &pr.CommentsFrom},
 		Exports: []ExportItem{}}
 	prof, err := c.Store.ProfileByID(ctx, p.ID)
 	if err != nil {
@@ -205,8 +212,11 @@ func (h *Handlers) patchSettings(w http.ResponseWriter, r *http.Request) {
 	if err == nil && in.PrivateAccount != nil {
 		err = c.Social.SetPrivate(ctx, p, *in.PrivateAccount)
 	}
-	if err == nil && (in.ShowLikes != nil || in.CommentsFrom != nil) {
-		err = c.Accounts.SetPrivacySettings(ctx, p, in.ShowLikes, in.CommentsFrom)
+	if err == nil && in.ShowLikes != nil {
+		_, err = c.SetInboxSettings(ctx, p, &cell.InboxSettingsJSON{ShowLikes: in.ShowLikes})
+	}
+	if err == nil && in.CommentsFrom != nil {
+		err = c.Accounts.SetPrivacySettings(ctx, p, nil, in.CommentsFrom)
 	}
 	if err != nil {
 		h.D.Error(w, r, err)

@@ -202,7 +202,9 @@ async function openComments(v, onCount, opener) {
       s.input.value = '';
       count(1);
     } catch (err) {
-      if (err.status !== 401) s.error.textContent = err.field ? t('comments.bad_text') : problem(err);
+      // A 404 on a new comment is the video (gone, or hidden from this
+      // person); on a reply, the comment answered (comments.gone).
+      if (err.status !== 401) s.error.textContent = err.field ? t('comments.bad_text') : err.status === 404 && !to ? err.message : problem(err);
     }
   };
   s.dialog.onclose = () => opener && opener.focus();
