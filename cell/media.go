@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"kurz"
 	"kurz/link"
@@ -42,7 +43,23 @@ func AvatarPrefix(userID string) string { return "avatars/" + userID }
 func (c *Cell) UploadsDir() string { return filepath.Join(c.Dir, "uploads") }
 
 // RemoveVideoFiles deletes every file of a video: media, upload, original.
+//
+// A reseal of the video in progress may be rewriting one of its files:
+// the removal waits for it (its lease, ResealLease), so that no file comes
+// back after it. The callers have deleted or hidden the video's row
+// before, so a reseal that starts later finds nothing to do.
 func (c *Cell) RemoveVideoFiles(ctx context.Context, id string) error {
+	for range 600 { // 30 s at most; then the files go anyway
+		lease, err := c.Store.TryLease(ctx, ResealLease(id))
+		if err != nil || ctx.Err() != nil {
+			break
+		}
+		if lease != nil {
+			defer lease.Release()
+			break
+		}
+		Sleep(ctx, 50*time.Millisecond)
+	}
 	return errors.Join(c.Blobs.DeletePrefix(ctx, MediaKey(id)), c.Blobs.Delete(ctx, OriginalKey(id)), c.RemoveUpload(id))
 }
 
@@ -123,6 +140,10 @@ type ResealMediaArgs struct {
 }
 
 func (ResealMediaArgs) Kind() string { return "reseal_media" }
+
+// ResealLease names the lease a reseal of a video holds (one at a time,
+// on any node; RemoveVideoFiles waits for it).
+func ResealLease(videoID string) string { return "reseal:" + videoID }
 
 // EnqueueReseal enqueues ResealMediaArgs, in transaction tx if not nil.
 // The job is idempotent and reads the visibility when it runs, so

@@ -31,7 +31,7 @@ type resealWorker struct {
 func (w *resealWorker) Work(ctx context.Context, job *river.Job[cell.ResealMediaArgs]) error {
 	// One reseal of a video at a time, on any node: two at once could
 	// each replace a file the other just wrote.
-	lease, err := w.c.Store.TryLease(ctx, "reseal:"+job.Args.VideoID)
+	lease, err := w.c.Store.TryLease(ctx, cell.ResealLease(job.Args.VideoID))
 	if err != nil {
 		return err
 	}
