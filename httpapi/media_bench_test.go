@@ -39,6 +39,11 @@ func mediaServer(b *testing.B) (base, id string, c func() (bool, error)) {
 		if err := q.CreateProfile(ctx, owner); err != nil {
 			return err
 		}
+		// The policy reads the owner's account (age band, standing).
+		if err := q.CreateAccount(ctx, &kurz.Account{UserID: owner.ID, EmailIndex: []byte("benchowner"), EmailSealed: []byte{1},
+			BirthDateSealed: []byte{1}, CountrySealed: []byte{1}, PasswordHash: "x", CreatedAt: now}); err != nil {
+			return err
+		}
 		return q.CreateVideo(ctx, &kurz.Video{ID: id, OwnerID: owner.ID, Status: kurz.StatusReady, Visibility: kurz.Public,
 			Renditions: "[]", CreatedAt: now, UpdatedAt: now})
 	})
