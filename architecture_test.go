@@ -18,7 +18,7 @@ import (
 // other regions import link: they register their calls on the region's
 // link.Mux and make the typed calls whose types are the protocol.
 var (
-	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "standing", "privacy", "replication"}
+	concerns = []string{"accounts", "video", "pipeline", "social", "feed", "safety", "standing", "privacy", "replication"}
 	allowed  = map[string][]string{
 		// The root package normalises text before it judges it; textnorm
 		// is a leaf that imports nothing of kurz.
@@ -32,6 +32,7 @@ var (
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},
+		"feed":        {"kurz", "cell", "catalog", "policy"}, // social tells it of likes, follows, views (social.Feeds)
 		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"standing":    {"kurz", "cell", "link"},
@@ -66,7 +67,7 @@ var (
 		// link.
 		"forward": {"kurz", "link"},
 		// The API's JSON of public videos and feed pages.
-		"feedjson": {"kurz", "catalog", "social", "video", "policy"},
+		"feedjson": {"kurz", "catalog", "feed", "video", "policy"},
 		// The front door's defences (timeouts, input checks, password
 		// throttles) know no routes or services.
 		"guard": {"kurz", "auth"},
@@ -193,15 +194,14 @@ func TestPackageSize(t *testing.T) {
 		// 1,800 and are the next to split (httpapi: its staff and
 		// moderation handlers into a package of their own, as trust and
 		// discoverapi are).
-		// Past 1,800 a package must be split. Two are allowed more, as
-		// debts written down in ARCHITECTURE.md: sqlstore, one type
+		// Past 1,800 a package must be split. One is allowed more, as a
+		// debt written down in ARCHITECTURE.md: sqlstore, one type
 		// (queries) implementing the whole store contract, kurz.Queries,
 		// whose methods Go keeps in one package (its region-level
 		// operations, compaction, dumps and generations, are the part to
-		// move out); and social, whose For You state and ranking
-		// (feed.go, viewers.go) are to become package feed.
+		// move out).
 		limit := 1800
-		if pkg == "sqlstore" || pkg == "social" {
+		if pkg == "sqlstore" {
 			limit = 2100
 		}
 		if n > limit {

@@ -210,7 +210,7 @@ func TestCommentThreadsAcrossRegions(t *testing.T) {
 
 	// A hidden author (terminated, at their home region's word) is out of
 	// the thread too, and nobody can like or answer their reply.
-	if err := s.Cell("eu").Social.HideAuthor(t.Context(), "sg", replier.ID, true); err != nil {
+	if err := s.Cell("eu").Social.Comments.HideAuthor(t.Context(), "sg", replier.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if th := s.comments("/api/v1/comments/" + top.ID + "/replies"); len(th.Items) != 1 || th.Items[0].ID != deep.ID {

@@ -82,7 +82,7 @@ func (h *Handlers) replies(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	items, next, err := c.Social.Replies(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
+	items, next, err := c.Social.Comments.Replies(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -107,7 +107,7 @@ func (h *Handlers) reply(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	cm, err := c.Social.Reply(r.Context(), p, r.PathValue("id"), in.Text)
+	cm, err := c.Social.Comments.Reply(r.Context(), p, r.PathValue("id"), in.Text)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -125,7 +125,7 @@ func (h *Handlers) like(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	want := r.Method == http.MethodPut
-	n, err := c.Social.SetCommentLike(r.Context(), p, r.PathValue("id"), want)
+	n, err := c.Social.Comments.SetLike(r.Context(), p, r.PathValue("id"), want)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -139,7 +139,7 @@ func (h *Handlers) pin(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	cm, err := c.Social.PinComment(r.Context(), p, r.PathValue("id"), r.Method == http.MethodPut)
+	cm, err := c.Social.Comments.Pin(r.Context(), p, r.PathValue("id"), r.Method == http.MethodPut)
 	if err != nil {
 		h.Error(w, r, err)
 		return

@@ -50,7 +50,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // writeVideos writes a page of catalogue videos with the viewer's marks.
 func (s *Handlers) writeVideos(w http.ResponseWriter, r *http.Request, c *region.Region, viewer *kurz.Profile, vids []*catalog.PublicVideo, next string) {
-	items, err := c.Social.Decorate(r.Context(), viewer, vids)
+	items, err := c.Feed.Decorate(r.Context(), viewer, vids)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -123,7 +123,7 @@ func (s *Handlers) Discover(w http.ResponseWriter, r *http.Request) {
 		"worldwide_sounds": worldSounds, "regional_sounds": regionalSounds} {
 		items := make([]map[string]any, len(list))
 		for i, t := range list {
-			vids, err := c.Social.Decorate(r.Context(), p, t.Videos)
+			vids, err := c.Feed.Decorate(r.Context(), p, t.Videos)
 			if err != nil {
 				s.Error(w, r, err)
 				return
@@ -163,7 +163,7 @@ func (s *Handlers) SoundVideos(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	items, err := c.Social.Decorate(r.Context(), p, vids)
+	items, err := c.Feed.Decorate(r.Context(), p, vids)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -11,13 +11,13 @@ import (
 
 	"kurz"
 	"kurz/catalog"
-	"kurz/social"
+	"kurz/feed"
 	"kurz/video"
 )
 
 // Videos turns catalogue videos, with the viewer's marks, into API
 // videos.
-func Videos(items []social.FeedItem) []*video.VideoJSON {
+func Videos(items []feed.Item) []*video.VideoJSON {
 	out := make([]*video.VideoJSON, len(items))
 	for i, it := range items {
 		v := &video.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
@@ -36,8 +36,8 @@ func Videos(items []social.FeedItem) []*video.VideoJSON {
 // has seen it before, and why it is there (DSA Art. 27).
 type ItemJSON struct {
 	*video.VideoJSON
-	Seen bool        `json:"seen,omitempty"`
-	Why  *social.Why `json:"why,omitempty"`
+	Seen bool      `json:"seen,omitempty"`
+	Why  *feed.Why `json:"why,omitempty"`
 }
 
 // PageJSON is a page of a feed. Kind is the feed served (For You
@@ -51,7 +51,7 @@ type PageJSON struct {
 	CatalogueEmpty bool       `json:"catalogue_empty"`
 }
 
-func page(f *social.Feed) *PageJSON {
+func page(f *feed.Page) *PageJSON {
 	out := &PageJSON{Kind: f.Kind, Items: make([]ItemJSON, len(f.Items)), NextCursor: f.Next, CaughtUp: f.CaughtUp,
 		CatalogueEmpty: f.CatalogueEmpty}
 	for i, v := range Videos(f.Items) {
@@ -87,7 +87,7 @@ func (c *Cache) public(v *catalog.PublicVideo) []byte {
 	if ok {
 		return b
 	}
-	rec := Videos([]social.FeedItem{{PublicVideo: v}})[0]
+	rec := Videos([]feed.Item{{PublicVideo: v}})[0]
 	b, err := json.Marshal(rec)
 	if err != nil || !bytes.HasSuffix(b, marksSuffix) {
 		return nil
@@ -104,7 +104,7 @@ func (c *Cache) public(v *catalog.PublicVideo) []byte {
 
 // feedPageBytes encodes a feed page exactly as json.Marshal(page(f))
 // would, from the cached records.
-func (c *Cache) Page(f *social.Feed) []byte {
+func (c *Cache) Page(f *feed.Page) []byte {
 	var b bytes.Buffer
 	b.Grow(700 * (len(f.Items) + 1))
 	b.WriteString(`{"kind":`)

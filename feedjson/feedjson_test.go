@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"kurz/catalog"
-	"kurz/social"
+	"kurz/feed"
 )
 
 // TestFeedPageBytes: the feed page assembled from cached records is byte
@@ -18,9 +18,9 @@ func TestFeedPageBytes(t *testing.T) {
 	a := &catalog.PublicVideo{ID: "eu_a", OwnerID: "eu_o", Handle: "ann", Caption: `<script>"x"</script> & #tag ünï`, Hashtags: []string{"tag"},
 		DurationMS: 1500, Width: 720, Height: 1280, Likes: 3, Comments: 1, Views: 9, CreatedAt: at}
 	b := &catalog.PublicVideo{ID: "us_b", OwnerID: "us_o", Handle: "bob", CreatedAt: at}
-	f := &social.Feed{Kind: "foryou", Next: "f10", CaughtUp: true, Items: []social.FeedItem{
-		{PublicVideo: a, Liked: true, Why: social.Why{Code: social.WhyLikedHashtag, Detail: "tag\u2028<"}},
-		{PublicVideo: b, Following: true, Seen: true, Why: social.Why{Code: social.WhyTrending}},
+	f := &feed.Page{Kind: "foryou", Next: "f10", CaughtUp: true, Items: []feed.Item{
+		{PublicVideo: a, Liked: true, Why: feed.Why{Code: feed.WhyLikedHashtag, Detail: "tag\u2028<"}},
+		{PublicVideo: b, Following: true, Seen: true, Why: feed.Why{Code: feed.WhyTrending}},
 	}}
 	var s Cache
 	for range 2 { // the second time from the cache
@@ -36,7 +36,7 @@ func TestFeedPageBytes(t *testing.T) {
 	if got := s.Page(f); string(got) != string(want) {
 		t.Fatalf("after a change\n got %s\nwant %s", got, want)
 	}
-	empty := &social.Feed{Kind: "popular", CatalogueEmpty: true}
+	empty := &feed.Page{Kind: "popular", CatalogueEmpty: true}
 	want, _ = json.Marshal(page(empty))
 	if got := s.Page(empty); string(got) != string(want) {
 		t.Fatalf("empty page\n got %s\nwant %s", got, want)

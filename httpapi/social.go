@@ -67,7 +67,7 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	cm, err := c.Social.PostComment(r.Context(), p, r.PathValue("id"), in.Text)
+	cm, err := c.Social.Comments.Post(r.Context(), p, r.PathValue("id"), in.Text)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -81,7 +81,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	items, next, err := c.Social.Comments(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
+	items, next, err := c.Social.Comments.List(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -98,7 +98,7 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.Social.DeleteComment(r.Context(), p, r.PathValue("id")); err != nil {
+	if err := c.Social.Comments.Delete(r.Context(), p, r.PathValue("id")); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -174,7 +174,7 @@ func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *regio
 	out := &apijson.Profile{ID: pp.ID, Handle: pp.Handle, DisplayName: pp.DisplayName, Bio: pp.Bio, Private: pp.Private,
 		Followers: pp.Followers, Following: pp.Following, Likes: c.Index.LikesOf(pp.ID), AvatarURL: kurz.AvatarURL(pp.ID, pp.Avatar)}
 	if viewer != nil {
-		out.ViewerFollows = c.Social.IsFollowing(ctx, viewer.ID, pp.ID)
+		out.ViewerFollows = c.Feed.IsFollowing(ctx, viewer.ID, pp.ID)
 		out.ViewerBlocked, out.ViewerMuted = c.Social.BlockState(ctx, viewer, pp.ID)
 	}
 	return out, nil
@@ -227,7 +227,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f, err := c.Social.Feed(r.Context(), p, q.Get("kind"), q.Get("cursor"), pageSize)
+	f, err := c.Feed.Page(r.Context(), p, q.Get("kind"), q.Get("cursor"), pageSize)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -305,7 +305,7 @@ func (s *Server) profileVideos(ctx context.Context, viewer *kurz.Profile, vc *re
 		out := []*video.VideoJSON{}
 		for _, v := range vids {
 			if vj, err := c.Videos.Video(ctx, who, v.ID, policy.Profile); err == nil {
-				vj.Liked, vj.Following = vc.Social.Marks(ctx, viewer, vj.ID, vj.Creator.ID)
+				vj.Liked, vj.Following = vc.Feed.Marks(ctx, viewer, vj.ID, vj.Creator.ID)
 				out = append(out, vj)
 			}
 		}
@@ -316,7 +316,7 @@ func (s *Server) profileVideos(ctx context.Context, viewer *kurz.Profile, vc *re
 		return nil, "", err
 	}
 	vids := vc.Index.OwnerVideos(pp.ID, after, 24)
-	items, err := vc.Social.Decorate(ctx, viewer, vc.Social.Visible(ctx, viewer, vids, policy.Profile))
+	items, err := vc.Feed.Decorate(ctx, viewer, vc.Social.Visible(ctx, viewer, vids, policy.Profile))
 	if err != nil {
 		return nil, "", err
 	}
@@ -338,7 +338,7 @@ func (s *Server) tagVideos(w http.ResponseWriter, r *http.Request) {
 	// /tags/ＣＡＴＳ finds #cats; text that is no tag has no videos.
 	tag, _ := kurz.NormalizeHashtag(r.PathValue("tag"))
 	vids := c.Index.TagVideos(tag, after, 24)
-	items, err := c.Social.Decorate(r.Context(), p, c.Social.Visible(r.Context(), p, vids, policy.Tag))
+	items, err := c.Feed.Decorate(r.Context(), p, c.Social.Visible(r.Context(), p, vids, policy.Tag))
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -125,7 +125,7 @@ func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.
 		if !ok || !policy.Shows(who, pv, f) {
 			return nil, kurz.ErrNotFound
 		}
-		items, err := vc.Social.Decorate(ctx, viewer, []*catalog.PublicVideo{pv})
+		items, err := vc.Feed.Decorate(ctx, viewer, []*catalog.PublicVideo{pv})
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (s *Server) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.
 	}
 	if viewer != nil {
 		// The viewer's likes and follows are in their home cell.
-		v.Liked, v.Following = vc.Social.Marks(ctx, viewer, v.ID, v.Creator.ID)
+		v.Liked, v.Following = vc.Feed.Marks(ctx, viewer, v.ID, v.Creator.ID)
 	}
 	return v, nil
 }

@@ -25,7 +25,7 @@ func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
 	}
 	v := &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
 	if c.Region == p.Region() {
-		v.FeedOptOut, _ = c.Social.FeedOptOut(r.Context(), p)
+		v.FeedOptOut, _ = c.Feed.OptOut(r.Context(), p)
 		v.PrivateAccount, _ = c.Social.Private(r.Context(), p)
 		v.Minor = c.PolicyViewer(r.Context(), p).Minor
 	}
@@ -97,7 +97,7 @@ func (b WebBackend) TagVideos(ctx context.Context, viewer *web.Viewer, tag, curs
 		return nil, "", err
 	}
 	vids := c.Index.TagVideos(tag, after, 24)
-	items, err := c.Social.Decorate(ctx, p, c.Social.Visible(ctx, p, vids, policy.Tag))
+	items, err := c.Feed.Decorate(ctx, p, c.Social.Visible(ctx, p, vids, policy.Tag))
 	if err != nil {
 		return nil, "", err
 	}
@@ -110,7 +110,7 @@ func (b WebBackend) TagVideos(ctx context.Context, viewer *web.Viewer, tag, curs
 
 func (b WebBackend) Feed(ctx context.Context, viewer *web.Viewer, kind string) ([]byte, string, error) {
 	p, c := b.profileOf(viewer)
-	f, err := c.Social.Feed(ctx, p, kind, "", pageSize)
+	f, err := c.Feed.Page(ctx, p, kind, "", pageSize)
 	if err != nil {
 		return nil, "", err
 	}

@@ -22,6 +22,7 @@ import (
 	"kurz/blob/s3blob"
 	"kurz/cell"
 	"kurz/discover"
+	"kurz/feed"
 	"kurz/keyring"
 	"kurz/link"
 	"kurz/pipeline"
@@ -112,6 +113,7 @@ type Region struct {
 	Videos      *video.Service
 	Pipeline    *pipeline.Service
 	Social      *social.Service
+	Feed        *feed.Service
 	Safety      *safety.Service
 	Standing    *standing.Service
 	Privacy     *privacy.Service
@@ -212,7 +214,8 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Safety = safety.New(c, cfg.Safety)
 	r.Safety.Standing, r.Standing.Decisions = r.Standing, r.Safety
 	r.Videos = video.New(c, r.Safety)
-	r.Social = social.New(c, r.Safety, r.Videos)
+	r.Feed = feed.New(c)
+	r.Social = social.New(c, r.Safety, r.Videos, r.Feed)
 	r.Safety.Shapes = shapes{r}
 	r.Privacy = privacy.New(c, cfg.Privacy, shapes{r})
 	r.Replication = replication.New(c)

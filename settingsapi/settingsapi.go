@@ -146,7 +146,7 @@ func (h *Handlers) getSettings(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) writeSettings(w http.ResponseWriter, r *http.Request, p *kurz.Profile, c *region.Region) {
 	ctx := r.Context()
-	off, err := c.Social.FeedOptOut(ctx, p)
+	off, err := c.Feed.OptOut(ctx, p)
 	if err != nil {
 		h.D.Error(w, r, err)
 		return
@@ -207,7 +207,7 @@ func (h *Handlers) patchSettings(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var err error
 	if in.PersonalizedFeed != nil {
-		err = c.Social.SetFeedOptOut(ctx, p, !*in.PersonalizedFeed)
+		err = c.Feed.SetOptOut(ctx, p, !*in.PersonalizedFeed)
 	}
 	if err == nil && in.PrivateAccount != nil {
 		err = c.Social.SetPrivate(ctx, p, *in.PrivateAccount)

@@ -75,7 +75,7 @@ func (c *Service) SetBlock(ctx context.Context, viewer *kurz.Profile, handle, ki
 	if err != nil {
 		return kurz.ErrNotFound
 	}
-	defer c.Forget(viewer.ID)
+	defer c.Feeds.Forget(viewer.ID)
 	if kind == kurz.MuteKind {
 		return c.putBlock(ctx, kurz.Block{PersonID: viewer.ID, OtherID: target.ID, Kind: kind, CreatedAt: c.Now().UTC()}, on)
 	}
@@ -87,7 +87,7 @@ func (c *Service) SetBlock(ctx context.Context, viewer *kurz.Profile, handle, ki
 			return err
 		}
 		if region == c.Region {
-			c.Forget(target.ID)
+			c.Feeds.Forget(target.ID)
 			return nil
 		}
 		return c.Link.BlockNotice(ctx, region, link.BlockNoticeRequest{Blocker: viewer.ID, Blocked: target.ID})
@@ -106,7 +106,7 @@ func (c *Service) SetBlock(ctx context.Context, viewer *kurz.Profile, handle, ki
 		if _, _, err := c.follow(ctx, other, mine, false); err != nil {
 			return err
 		}
-		defer c.Forget(target.ID)
+		defer c.Feeds.Forget(target.ID)
 	}
 	if _, _, err := c.follow(ctx, viewer, target, false); err != nil {
 		return err
@@ -147,7 +147,7 @@ func (c *Service) blockNotice(ctx context.Context, from kurz.Region, in *link.Bl
 	if err != nil {
 		return err
 	}
-	defer c.Forget(in.Blocked)
+	defer c.Feeds.Forget(in.Blocked)
 	notice := kurz.Block{PersonID: in.Blocked, OtherID: in.Blocker, Kind: kurz.BlockedByKind, CreatedAt: c.Now().UTC()}
 	if !in.Block {
 		return c.putBlock(ctx, notice, false)

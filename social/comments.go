@@ -4,208 +4,238 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/riverqueue/river"
+	"unicode/utf8"
 
 	"kurz"
+	"kurz/cell"
 	"kurz/link"
 	"kurz/policy"
 )
 
-// Replies, likes on comments and pinning (COMMENTS.md has the rules).
-// Comments live with their video, in its region; a like is personal and
-// stays in the liker's home region, only an anonymous counter delta goes
-// to the comment's region; a pin is the video owner's, in their region.
+// Comments owns comments on videos: posting (with mentions and the
+// owner's choice of who may comment), listing, removing, replies, likes
+// on comments and pins (COMMENTS.md has the rules), and a region's side
+// of each over the link, including hiding and erasing an author's
+// comments. Comments are public and live with their video, in its
+// region; the author's region speaks for the author.
+type Comments struct{ *core }
 
-// comment reads a shown comment of any region for viewer (of this region,
-// or nil), from the comment's region, if the policy lets viewer read the
-// comments of its video; otherwise ErrNotFound.
-func (c *Service) comment(ctx context.Context, viewer *kurz.Profile, id string) (*CommentJSON, error) {
-	region, err := kurz.ParseID(id)
-	if err != nil {
-		return nil, kurz.ErrNotFound
+// CommentJSON is the API shape of a comment: public, the same as the
+// region link carries it.
+type CommentJSON = link.Comment
+
+// CommentRecord is the API shape of a comment.
+func CommentRecord(cm *kurz.Comment) CommentJSON {
+	out := CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt,
+		Author: link.CommentAuthor{ID: cm.AuthorID, Handle: cm.AuthorHandle}, ParentID: cm.ParentID,
+		Likes: max(cm.Likes, 0), Replies: cm.Replies, Pinned: cm.Pinned}
+	if cm.ParentID != "" {
+		out.ReplyTo = &link.CommentAuthor{ID: cm.ReplyToID, Handle: cm.ReplyToHandle}
 	}
-	cm, err := c.Link.GetComment(ctx, region, link.GetCommentRequest{ID: id})
-	if err != nil {
-		return nil, err
-	}
-	if err := c.visibleVideo(ctx, viewer, cm.VideoID, policy.Comments); err != nil {
-		return nil, kurz.ErrNotFound
-	}
-	return cm, nil
+	return out
 }
 
-// shownComment is the comment region's side of comment: a comment that is
-// hidden, or whose top-level comment is, is not found.
-func (c *Service) shownComment(ctx context.Context, q kurz.Queries, id string) (*kurz.Comment, error) {
-	cm, err := q.CommentByID(ctx, id)
-	if err != nil {
+// MaxCommentLen is the longest comment, in characters.
+const MaxCommentLen = 500
+
+// Post publishes a comment by a person of this region on a video
+// of any region: the text is public, so it goes to the video's region,
+// which stores it with the video.
+func (c *Comments) Post(ctx context.Context, viewer *kurz.Profile, videoID, text string) (*CommentJSON, error) {
+	return c.postComment(ctx, viewer, videoID, "", text)
+}
+
+// postComment publishes a comment, or (replyTo, a comment of the video) a
+// reply.
+func (c *Comments) postComment(ctx context.Context, viewer *kurz.Profile, videoID, replyTo, text string) (*CommentJSON, error) {
+	text = strings.TrimSpace(text)
+	if n := utf8.RuneCountInString(text); n < 1 || n > MaxCommentLen || strings.ContainsRune(text, 0) {
+		return nil, kurz.FieldError("text", "a comment has 1 to %d characters", MaxCommentLen)
+	}
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
 		return nil, err
 	}
-	if cm.Hidden {
-		return nil, kurz.ErrNotFound
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
+		return nil, kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
 	}
-	if cm.ParentID != "" {
-		if _, err := c.shownComment(ctx, q, cm.ParentID); err != nil {
-			return nil, err
+	if err := c.CheckMentions(c.PolicyViewer(ctx, viewer), "text", text); err != nil {
+		return nil, err
+	}
+	region, _ := kurz.ParseID(videoID)
+	// The video's region decides again with what it holds: the author's
+	// relation to the owner (a minor takes comments only from people they
+	// follow), the video's and its owner's state.
+	out, err := c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
+		AuthorHandle: viewer.Handle, Text: text, ReplyTo: replyTo})
+	if err == nil {
+		out.Author.AvatarURL = ""
+		if pp, ok := c.Index.Profile(viewer.ID); ok {
+			out.Author.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
 		}
 	}
-	return cm, nil
+	return out, err
 }
 
-// Reply publishes a person of this region's reply to a comment (a
-// top-level comment or another reply: the reply joins the top-level
-// comment and names whom it answers).
-func (c *Service) Reply(ctx context.Context, viewer *kurz.Profile, commentID, text string) (*CommentJSON, error) {
-	cm, err := c.comment(ctx, viewer, commentID)
+// withAvatars sets the comment authors' pictures from the catalogue.
+func (c *Comments) withAvatars(items []CommentJSON) {
+	for i := range items {
+		a := &items[i].Author
+		a.AvatarURL = ""
+		if pp, ok := c.Index.Profile(a.ID); ok {
+			a.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
+		}
+	}
+}
+
+// commentsAllowed applies the video owner's choice of who may comment
+// (kurz.Account.CommentsFrom), in the owner's region: everyone, their
+// (approved) followers, or nobody; the owner always may.
+func (c *Comments) commentsAllowed(ctx context.Context, authorID, videoID string) error {
+	v, err := c.Store.VideoByID(ctx, videoID)
+	if err != nil || v.OwnerID == authorID {
+		return nil // a missing video is answered by the visibility check
+	}
+	a, err := c.Store.AccountByID(ctx, v.OwnerID)
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	return c.postComment(ctx, viewer, cm.VideoID, commentID, text)
-}
-
-// threadReply is the video region's side of a reply, in the transaction
-// storing it: the comment answered must be shown, on the same video.
-func (c *Service) threadReply(ctx context.Context, q kurz.Queries, reply *kurz.Comment, replyTo string) error {
-	to, err := c.shownComment(ctx, q, replyTo)
-	if err != nil || to.VideoID != reply.VideoID {
-		return kurz.ErrNotFound
+	switch a.CommentsFrom {
+	case kurz.CommentsNobody:
+		return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account has turned comments off"}
+	case kurz.CommentsFollowers:
+		if !c.ApprovedFollower(ctx, authorID, v.OwnerID) {
+			return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account takes comments only from its followers"}
+		}
 	}
-	reply.ParentID = to.ID
-	if to.ParentID != "" {
-		reply.ParentID = to.ParentID
-	}
-	reply.ReplyToID, reply.ReplyToHandle = to.AuthorID, to.AuthorHandle
 	return nil
 }
 
-// NotifyReplyArgs is the job that tells a person of another region that
-// a reply answers them.
-type NotifyReplyArgs struct {
-	Region  kurz.Region             `json:"region"`
-	Request link.NotifyReplyRequest `json:"request"`
-}
-
-func (NotifyReplyArgs) Kind() string { return "notify_reply" }
-
-type notifyReplyWorker struct {
-	river.WorkerDefaults[NotifyReplyArgs]
-	c *Service
-}
-
-func (w *notifyReplyWorker) Work(ctx context.Context, job *river.Job[NotifyReplyArgs]) error {
-	return w.c.Link.NotifyReply(ctx, job.Args.Region, job.Args.Request)
-}
-
-// notifyReply notifies the person a new reply answers (not its author
-// answering themselves): in their home region's inbox, directly when it
-// is this region, else by a retried job over the link. The notification
-// holds what the reply made public.
-func (c *Service) notifyReply(ctx context.Context, tx *sql.Tx, q kurz.Queries, reply *kurz.Comment) error {
-	if reply.ParentID == "" || reply.ReplyToID == reply.AuthorID {
-		return nil
+// storeComment is the video region's side of Post.
+func (c *Comments) storeComment(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*CommentJSON, error) {
+	if r, err := kurz.ParseID(in.AuthorID); err != nil || r != from {
+		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
 	}
-	req := link.NotifyReplyRequest{Person: reply.ReplyToID, VideoID: reply.VideoID, CommentID: reply.ID, ParentID: reply.ParentID,
-		AuthorHandle: reply.AuthorHandle, Text: reply.Text}
-	region, err := kurz.ParseID(reply.ReplyToID)
-	if err != nil {
-		return nil
+	if err := c.Words.CheckWords("text", in.Text); err != nil {
+		return nil, err
 	}
-	if region == c.Region {
-		return c.storeReplyNotice(ctx, q, req)
+	if err := c.commentsAllowed(ctx, in.AuthorID, in.VideoID); err != nil {
+		return nil, err
 	}
-	_, err = c.Jobs.InsertTx(ctx, tx, NotifyReplyArgs{Region: region, Request: req}, nil)
-	return err
-}
-
-// storeReplyNotice puts a reply notification in a person of this region's
-// inbox; a person gone meanwhile gets none.
-func (c *Service) storeReplyNotice(ctx context.Context, q kurz.Queries, in link.NotifyReplyRequest) error {
-	err := c.Notify(ctx, q, in.Person, "reply", map[string]any{"video_id": in.VideoID, "comment_id": in.CommentID,
-		"parent_id": in.ParentID, "author_handle": in.AuthorHandle, "text": in.Text})
-	if errors.Is(err, kurz.ErrNotFound) {
-		return nil
-	}
-	return err
-}
-
-// receiveReplyNotice is the answered person's region's side of NotifyReply.
-func (c *Service) receiveReplyNotice(ctx context.Context, from kurz.Region, in *link.NotifyReplyRequest) error {
-	if r, err := kurz.ParseID(in.CommentID); err != nil || r != from {
-		return kurz.Errorf(kurz.EForbidden, "a region may only notify of its own comments")
-	}
-	if r, err := kurz.ParseID(in.Person); err != nil || r != c.Region {
-		return kurz.ErrNotFound
-	}
-	return c.Tx(ctx, func(q kurz.Queries) error { return c.storeReplyNotice(ctx, q, *in) })
-}
-
-// SetCommentLike likes or unlikes a comment of any region for a person of
-// this region. The like stays here (personal); liking twice is one like,
-// and the comment's count changes only through a delta to its region. It
-// returns the expected count.
-func (c *Service) SetCommentLike(ctx context.Context, viewer *kurz.Profile, commentID string, like bool) (int64, error) {
-	cm, err := c.comment(ctx, viewer, commentID)
-	if err != nil {
-		return 0, err
-	}
-	var changed bool
-	err = c.Tx(ctx, func(q kurz.Queries) error {
-		var err error
-		if like {
-			changed, err = q.AddCommentLike(ctx, viewer.ID, cm.ID, c.Now().UTC())
-		} else {
-			changed, err = q.RemoveCommentLike(ctx, viewer.ID, cm.ID)
-		}
-		if err != nil || !changed {
+	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
+		Text: in.Text, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
+	err := c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+		v, err := q.VideoByID(ctx, in.VideoID)
+		if err != nil {
 			return err
 		}
-		d := int64(1)
-		if !like {
-			d = -1
+		// The author's age band and country were decided in their region
+		// (visibleVideo, before the call).
+		d, err := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Comment)
+		if err != nil {
+			return err
 		}
-		return c.QueueDelta(ctx, q, cm.ID, CommentLikesField, d)
+		if !d.See {
+			if v.Status == kurz.StatusReady {
+				if r, _ := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Record); r.See {
+					return kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
+				}
+			}
+			return kurz.ErrNotFound
+		}
+		if in.ReplyTo != "" {
+			if err := c.threadReply(ctx, q, cm, in.ReplyTo); err != nil {
+				return err
+			}
+		}
+		// Mentions of people of this region who blocked the author.
+		blockers, err := q.BlockersOf(ctx, in.AuthorID)
+		if err != nil {
+			return err
+		}
+		if err := c.CheckMentions(policy.Viewer{ID: in.AuthorID, BlockedBy: blockers}, "text", in.Text); err != nil {
+			return err
+		}
+		if err := q.CreateComment(ctx, cm); err != nil {
+			return err
+		}
+		if err := c.notifyReply(ctx, tx, q, cm); err != nil {
+			return err
+		}
+		if in.AuthorID != v.OwnerID && v.OwnerID != cm.ReplyToID {
+			// The owner's inbox gets what the comment made public anyway:
+			// the author's handle and the words.
+			err := c.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
+				"author_handle": cm.AuthorHandle, "text": cm.Text})
+			if err != nil && !errors.Is(err, kurz.ErrNotFound) {
+				return err
+			}
+		}
+		if err := c.notifyMentions(ctx, q, v, cm); err != nil {
+			return err
+		}
+		if err := q.AddCounter(ctx, "videos", v.ID, "comments", 1); err != nil {
+			return err
+		}
+		v.Comments++
+		return c.SyncVideoLog(ctx, q, v)
 	})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := cm.Likes
-	switch {
-	case changed && like:
-		n++
-	case changed:
-		n--
-	}
-	return max(n, 0), nil
+	out := CommentRecord(cm)
+	return &out, nil
 }
 
-// CommentLikesField is the counter delta field of a comment's likes.
-const CommentLikesField = "comment_likes"
+// mentionRE finds @handles; notifyMentions checks each.
+var mentionRE = regexp.MustCompile(`(^|[^\p{L}\p{N}_])@([A-Za-z0-9_.]{3,24})`)
 
-// PinComment pins a top-level comment to the top of its video's list, or
-// unpins it (pin false). Only the video's owner may; pinning another
-// comment unpins the first. Videos live in their owner's home region, so
-// a person of another region is never the owner.
-func (c *Service) PinComment(ctx context.Context, viewer *kurz.Profile, commentID string, pin bool) (*CommentJSON, error) {
-	notOwner := kurz.Errorf(kurz.EForbidden, "only the video's creator can pin its comments")
-	if r, err := kurz.ParseID(commentID); err != nil {
-		return nil, kurz.ErrNotFound
-	} else if r != c.Region {
-		return nil, notOwner
+// MaxMentions is how many people one comment notifies by mention.
+const MaxMentions = 5
+
+// notifyMentions tells the people a comment names with @handle, in
+// whichever region they live, with what the comment made public: its
+// author's handle and its text. The author and the video's owner (who
+// hears of every comment) are not told twice.
+func (c *Comments) notifyMentions(ctx context.Context, q kurz.Queries, v *kurz.Video, cm *kurz.Comment) error {
+	seen := map[string]bool{}
+	for _, m := range mentionRE.FindAllStringSubmatch(cm.Text, -1) {
+		h, err := kurz.NormalizeHandle(strings.TrimRight(m[2], "."))
+		if err != nil || seen[h] || len(seen) == MaxMentions {
+			continue
+		}
+		seen[h] = true
+		p, ok := c.Index.ProfileByHandle(h)
+		if !ok || p.ID == cm.AuthorID || p.ID == v.OwnerID {
+			continue
+		}
+		note := &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
+			VideoID: v.ID, CommentID: cm.ID, Text: cm.Text}
+		if err := c.QueueDeltaNote(ctx, q, p.ID, cell.NotifyMention, 0, note); err != nil {
+			return err
+		}
 	}
-	if cm, err := c.shownComment(ctx, c.Store, commentID); err != nil {
-		return nil, err
-	} else if err := c.visibleVideo(ctx, viewer, cm.VideoID, policy.Comments); err != nil {
-		return nil, kurz.ErrNotFound
+	return nil
+}
+
+// Delete lets the author (or the video's owner) remove a comment.
+func (c *Comments) Delete(ctx context.Context, viewer *kurz.Profile, commentID string) error {
+	region, err := kurz.ParseID(commentID)
+	if err != nil {
+		return kurz.ErrNotFound
 	}
-	var out CommentJSON
-	err := c.Tx(ctx, func(q kurz.Queries) error {
-		cm, err := c.shownComment(ctx, q, commentID)
+	return c.Link.DeleteComment(ctx, region, link.DeleteCommentRequest{ID: commentID, By: viewer.ID})
+}
+
+func (c *Comments) removeComment(ctx context.Context, from kurz.Region, id, by string) error {
+	if r, err := kurz.ParseID(by); err != nil || r != from {
+		return kurz.Errorf(kurz.EForbidden, "a region may only act for its own people")
+	}
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		cm, err := q.CommentByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -213,126 +243,117 @@ func (c *Service) PinComment(ctx context.Context, viewer *kurz.Profile, commentI
 		if err != nil {
 			return err
 		}
-		if v.OwnerID != viewer.ID {
-			return notOwner
+		if cm.AuthorID != by && v.OwnerID != by {
+			return kurz.ErrNotFound
 		}
-		if cm.ParentID != "" {
-			return kurz.Errorf(kurz.EInvalid, "only a top-level comment can be pinned, not a reply")
-		}
-		switch {
-		case pin:
-			err = q.SetPinnedComment(ctx, v.ID, cm.ID)
-		case cm.Pinned:
-			err = q.SetPinnedComment(ctx, v.ID, "")
-		}
-		cm.Pinned = pin
-		out = CommentRecord(cm)
-		return err
+		return c.RemoveComment(ctx, q, cm)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
 }
 
-// Replies lists the replies of a top-level comment (or of the comment a
-// reply belongs to), oldest first, asking the comment's region.
-func (c *Service) Replies(ctx context.Context, viewer *kurz.Profile, commentID, cursor string) ([]CommentJSON, string, error) {
-	cm, err := c.comment(ctx, viewer, commentID)
+// List lists a video's comments, asking the video's region.
+func (c *Comments) List(ctx context.Context, viewer *kurz.Profile, videoID, cursor string) ([]CommentJSON, string, error) {
+	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comments); err != nil {
+		return nil, "", err
+	}
+	region, _ := kurz.ParseID(videoID)
+	out, err := c.Link.ListComments(ctx, region, link.ListCommentsRequest{Video: videoID, Cursor: cursor})
 	if err != nil {
 		return nil, "", err
 	}
-	parent := cm.ID
-	if cm.ParentID != "" {
-		parent = cm.ParentID
-	}
-	region, _ := kurz.ParseID(cm.ID)
-	out, err := c.Link.ListComments(ctx, region, link.ListCommentsRequest{Video: cm.VideoID, Parent: parent, Cursor: cursor})
-	if err != nil {
-		return nil, "", err
-	}
-	for _, r := range out.Items {
-		if r.ParentID != parent {
-			return nil, "", kurz.Errorf(kurz.EUnavailable, "region %s answered with a reply of another comment", region)
+	for _, cm := range out.Items {
+		if cm.ParentID != "" {
+			return nil, "", kurz.Errorf(kurz.EUnavailable, "region %s answered with a reply among the comments", region)
 		}
 	}
-	// Blocks either way and mutes hide replies as they hide comments.
+	// Blocks either way and the viewer's mutes, decided here, in the
+	// viewer's home region, which keeps them.
 	who := c.PolicyViewer(ctx, viewer)
 	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
 	c.withAvatars(items)
 	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
 }
 
-// markLiked marks the comments viewer (of this region, or nil) likes.
-func (c *Service) markLiked(ctx context.Context, viewer *kurz.Profile, items []CommentJSON) []CommentJSON {
-	if viewer == nil || len(items) == 0 {
-		return items
+// txJobs runs fn in a write transaction jobs can be enqueued in and wakes
+// the log readers after commit.
+func (c *Comments) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
+	err := c.Store.TxSQL(ctx, fn)
+	if err == nil {
+		c.LogNotify()
 	}
-	ids := make([]string, len(items))
-	for i, cm := range items {
-		ids[i] = cm.ID
-	}
-	liked, err := c.Store.CommentLikes(ctx, viewer.ID, ids)
-	if err != nil {
-		return items // the marks are a courtesy; the list stands without them
-	}
-	for i := range items {
-		items[i].Liked = liked[items[i].ID]
-	}
-	return items
+	return err
 }
 
-// listComments is the video region's side of Comments and Replies: a
-// page of a video's top-level comments, the pinned one first on the first
-// page, or of one comment's replies.
-func (c *Service) listComments(ctx context.Context, videoID, parent, cursor string) (*link.ListCommentsResponse, error) {
-	var after time.Time
-	var afterID string
-	if cursor != "" {
-		ms, id, ok := strings.Cut(cursor, "_")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil {
-			return nil, kurz.Errorf(kurz.EInvalid, "bad cursor")
-		}
-		after, afterID = time.UnixMilli(n), id
+// EraseAuthor removes an erased person's comments from this region's
+// videos and corrects the counts.
+func (c *Comments) EraseAuthor(ctx context.Context, from kurz.Region, authorID string) error {
+	if r, err := kurz.ParseID(authorID); err != nil || r != from {
+		return kurz.Errorf(kurz.EForbidden, "a region may only erase its own people")
 	}
-	const page = 50
-	var list []*kurz.Comment
-	var items []CommentJSON
-	if parent != "" {
-		p, err := c.shownComment(ctx, c.Store, parent)
-		if err != nil || p.VideoID != videoID || p.ParentID != "" {
-			return nil, kurz.ErrNotFound
-		}
-		if list, err = c.Store.RepliesOf(ctx, parent, after, afterID, page); err != nil {
-			return nil, err
-		}
-	} else {
-		pinned, err := c.Store.PinnedComment(ctx, videoID)
-		if err != nil && !errors.Is(err, kurz.ErrNotFound) {
-			return nil, err
-		}
-		if pinned != "" && cursor == "" {
-			if cm, err := c.shownComment(ctx, c.Store, pinned); err == nil && cm.VideoID == videoID && cm.ParentID == "" {
-				items = append(items, CommentRecord(cm))
+	comments, err := c.Store.CommentsByAuthor(ctx, authorID)
+	if err != nil || len(comments) == 0 {
+		return err
+	}
+	err = c.Tx(ctx, func(q kurz.Queries) error {
+		for _, cm := range comments {
+			// Read again: an earlier one's removal may have taken it (a
+			// reply of theirs to their own comment) or its pin.
+			cm, err := q.CommentByID(ctx, cm.ID)
+			if errors.Is(err, kurz.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := c.RemoveComment(ctx, q, cm); err != nil {
+				return err
 			}
 		}
-		if list, err = c.Store.CommentsOf(ctx, videoID, after, afterID, page); err != nil {
-			return nil, err
+		return nil
+	})
+	if err == nil {
+		c.Store.Checkpoint(ctx)
+	}
+	return err
+}
+
+// HideAuthor hides a terminated person's comments on this region's videos
+// (hidden) or shows them again after a reversal, and corrects the counts.
+// Only the person's home region decides their standing.
+func (c *Comments) HideAuthor(ctx context.Context, from kurz.Region, authorID string, hidden bool) error {
+	if r, err := kurz.ParseID(authorID); err != nil || r != from {
+		return kurz.Errorf(kurz.EForbidden, "a region may only hide its own people's comments")
+	}
+	comments, err := c.Store.CommentsByAuthor(ctx, authorID)
+	if err != nil || len(comments) == 0 {
+		return err
+	}
+	return c.Tx(ctx, func(q kurz.Queries) error {
+		for _, cm := range comments {
+			if cm, err = q.CommentByID(ctx, cm.ID); errors.Is(err, kurz.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if cm.Hidden == hidden {
+				continue
+			}
+			if err := q.SetCommentHidden(ctx, cm.ID, hidden); err != nil {
+				return err
+			}
+			delta := int64(1)
+			if hidden {
+				delta = -1
+			}
+			if err := q.AddCounter(ctx, "videos", cm.VideoID, "comments", delta); err != nil {
+				return err
+			}
+			v, err := q.VideoByID(ctx, cm.VideoID)
+			if err != nil {
+				return err
+			}
+			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+				return err
+			}
 		}
-	}
-	for _, cm := range list {
-		if !cm.Pinned || parent != "" {
-			items = append(items, CommentRecord(cm))
-		}
-	}
-	next := ""
-	if len(list) == page {
-		last := list[len(list)-1]
-		next = fmt.Sprintf("%d_%s", last.CreatedAt.UnixMilli(), last.ID)
-	}
-	if items == nil {
-		items = []CommentJSON{}
-	}
-	return &link.ListCommentsResponse{Items: items, NextCursor: next}, nil
+		return nil
+	})
 }

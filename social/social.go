@@ -1,17 +1,15 @@
 // Package social owns what people do with videos and each other: likes,
-// views, follows, profile edits, comments, and the For You and Following
-// feeds. It never imports another concern package; what it needs from
-// them it declares here as interfaces.
+// follows and follow requests, profiles (edits, pictures, private
+// accounts), blocks and mutes (Service), comments with their replies,
+// likes and pins (Comments), and views with their events (Views). The
+// feeds are package feed's: social tells it of likes, follows and views
+// through Feeds. It never imports another concern package; what it needs
+// from them it declares here as interfaces.
 package social
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,20 +32,43 @@ type Viewing interface {
 	Decide(ctx context.Context, who policy.Viewer, v *kurz.Video, f policy.Surface) (policy.Decision, error)
 }
 
-// Service applies the social rules of one region.
-type Service struct {
+// Feeds keeps what the feeds know of a person in memory (package feed):
+// it hears of their own views, likes and follows once the store has them,
+// and forgets what it holds of a person whose blocks changed (it loads
+// them again on their next request).
+type Feeds interface {
+	Viewed(viewerID, videoID string)
+	Liked(viewerID, videoID string, like bool)
+	Followed(viewerID, followeeID string, follow bool)
+	Forget(personID string)
+}
+
+// core is what social's services share: the region value, what they
+// need of other concerns, and the visibility check of a video.
+type core struct {
 	*cell.Cell
 	Words   TextFilter
 	Viewing Viewing
-
-	viewersOnce sync.Once
-	viewers     *viewers // the feed state of this region's viewers
+	Feeds   Feeds
 }
 
-// New returns the social service of region c.
-func New(c *cell.Cell, words TextFilter, viewing Viewing) *Service {
-	s := &Service{Cell: c, Words: words, Viewing: viewing}
-	river.AddWorker(c.Workers, &notifyReplyWorker{c: s})
+// Service applies the social rules of one region between people:
+// likes, follows and follow requests, profiles (edits, pictures, private
+// accounts), blocks and mutes, and it answers social's calls on the
+// region link. Comments and Views are its parts for comments and for
+// counting views.
+type Service struct {
+	*core
+	Comments *Comments
+	Views    *Views
+}
+
+// New returns the social service of region c, telling feeds of each
+// person's own likes, follows and views.
+func New(c *cell.Cell, words TextFilter, viewing Viewing, feeds Feeds) *Service {
+	k := &core{Cell: c, Words: words, Viewing: viewing, Feeds: feeds}
+	s := &Service{core: k, Comments: &Comments{k}, Views: &Views{k}}
+	river.AddWorker(c.Workers, &notifyReplyWorker{c: s.Comments})
 	return s
 }
 
@@ -55,7 +76,7 @@ func New(c *cell.Cell, words TextFilter, viewing Viewing) *Service {
 // nil: anonymous at this door) see a video of any region on surface f:
 // one of this region as its state and the viewer's relation to the owner
 // say, one of another region as its public record in the catalogue says.
-func (c *Service) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string, f policy.Surface) error {
+func (c *core) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string, f policy.Surface) error {
 	who := c.PolicyViewer(ctx, viewer)
 	if r, err := kurz.ParseID(id); err == nil && r == c.Region {
 		v, err := c.Store.VideoByID(ctx, id)
@@ -122,7 +143,7 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 	if err != nil {
 		return 0, err
 	}
-	c.onLike(viewer.ID, videoID, like)
+	c.Feeds.Liked(viewer.ID, videoID, like)
 	var n int64
 	if v, ok := c.Index.Video(videoID); ok {
 		n = v.Likes
@@ -221,7 +242,7 @@ func (c *Service) follow(ctx context.Context, viewer *kurz.Profile, target *cata
 	if err != nil {
 		return 0, false, err
 	}
-	c.onFollow(viewer.ID, target.ID, follow)
+	c.Feeds.Followed(viewer.ID, target.ID, follow)
 	n = target.Followers
 	if target.Private {
 		return n, requested, nil
@@ -381,261 +402,36 @@ func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displ
 	return out, err
 }
 
-// CommentJSON is the API shape of a comment: public, the same as the
-// region link carries it.
-type CommentJSON = link.Comment
-
-// CommentRecord is the API shape of a comment.
-func CommentRecord(cm *kurz.Comment) CommentJSON {
-	out := CommentJSON{ID: cm.ID, VideoID: cm.VideoID, Text: cm.Text, CreatedAt: cm.CreatedAt,
-		Author: link.CommentAuthor{ID: cm.AuthorID, Handle: cm.AuthorHandle}, ParentID: cm.ParentID,
-		Likes: max(cm.Likes, 0), Replies: cm.Replies, Pinned: cm.Pinned}
-	if cm.ParentID != "" {
-		out.ReplyTo = &link.CommentAuthor{ID: cm.ReplyToID, Handle: cm.ReplyToHandle}
-	}
-	return out
-}
-
-// MaxCommentLen is the longest comment, in characters.
-const MaxCommentLen = 500
-
-// PostComment publishes a comment by a person of this region on a video
-// of any region: the text is public, so it goes to the video's region,
-// which stores it with the video.
-func (c *Service) PostComment(ctx context.Context, viewer *kurz.Profile, videoID, text string) (*CommentJSON, error) {
-	return c.postComment(ctx, viewer, videoID, "", text)
-}
-
-// postComment publishes a comment, or (replyTo, a comment of the video) a
-// reply.
-func (c *Service) postComment(ctx context.Context, viewer *kurz.Profile, videoID, replyTo, text string) (*CommentJSON, error) {
-	text = strings.TrimSpace(text)
-	if n := utf8.RuneCountInString(text); n < 1 || n > MaxCommentLen || strings.ContainsRune(text, 0) {
-		return nil, kurz.FieldError("text", "a comment has 1 to %d characters", MaxCommentLen)
-	}
-	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
-		return nil, err
-	}
-	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comment); err != nil {
-		return nil, kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
-	}
-	if err := c.CheckMentions(c.PolicyViewer(ctx, viewer), "text", text); err != nil {
-		return nil, err
-	}
-	region, _ := kurz.ParseID(videoID)
-	// The video's region decides again with what it holds: the author's
-	// relation to the owner (a minor takes comments only from people they
-	// follow), the video's and its owner's state.
-	out, err := c.Link.PostComment(ctx, region, link.PostCommentRequest{VideoID: videoID, AuthorID: viewer.ID,
-		AuthorHandle: viewer.Handle, Text: text, ReplyTo: replyTo})
-	if err == nil {
-		out.Author.AvatarURL = ""
-		if pp, ok := c.Index.Profile(viewer.ID); ok {
-			out.Author.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
-		}
-	}
-	return out, err
-}
-
-// withAvatars sets the comment authors' pictures from the catalogue.
-func (c *Service) withAvatars(items []CommentJSON) {
-	for i := range items {
-		a := &items[i].Author
-		a.AvatarURL = ""
-		if pp, ok := c.Index.Profile(a.ID); ok {
-			a.AvatarURL = kurz.AvatarURL(pp.ID, pp.Avatar)
-		}
-	}
-}
-
-// commentsAllowed applies the video owner's choice of who may comment
-// (kurz.Account.CommentsFrom), in the owner's region: everyone, their
-// (approved) followers, or nobody; the owner always may.
-func (c *Service) commentsAllowed(ctx context.Context, authorID, videoID string) error {
-	v, err := c.Store.VideoByID(ctx, videoID)
-	if err != nil || v.OwnerID == authorID {
-		return nil // a missing video is answered by the visibility check
-	}
-	a, err := c.Store.AccountByID(ctx, v.OwnerID)
-	if err != nil {
-		return nil
-	}
-	switch a.CommentsFrom {
-	case kurz.CommentsNobody:
-		return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account has turned comments off"}
-	case kurz.CommentsFollowers:
-		if !c.ApprovedFollower(ctx, authorID, v.OwnerID) {
-			return &kurz.Error{Code: kurz.EForbidden, Field: "text", Message: "this account takes comments only from its followers"}
-		}
-	}
-	return nil
-}
-
-// storeComment is the video region's side of PostComment.
-func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.PostCommentRequest) (*CommentJSON, error) {
-	if r, err := kurz.ParseID(in.AuthorID); err != nil || r != from {
-		return nil, kurz.Errorf(kurz.EForbidden, "a region may only post its own people's comments")
-	}
-	if err := c.Words.CheckWords("text", in.Text); err != nil {
-		return nil, err
-	}
-	if err := c.commentsAllowed(ctx, in.AuthorID, in.VideoID); err != nil {
-		return nil, err
-	}
-	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
-		Text: in.Text, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
-	err := c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
-		v, err := q.VideoByID(ctx, in.VideoID)
-		if err != nil {
-			return err
-		}
-		// The author's age band and country were decided in their region
-		// (visibleVideo, before the call).
-		d, err := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Comment)
-		if err != nil {
-			return err
-		}
-		if !d.See {
-			if v.Status == kurz.StatusReady {
-				if r, _ := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Record); r.See {
-					return kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
-				}
-			}
-			return kurz.ErrNotFound
-		}
-		if in.ReplyTo != "" {
-			if err := c.threadReply(ctx, q, cm, in.ReplyTo); err != nil {
-				return err
-			}
-		}
-		// Mentions of people of this region who blocked the author.
-		blockers, err := q.BlockersOf(ctx, in.AuthorID)
-		if err != nil {
-			return err
-		}
-		if err := c.CheckMentions(policy.Viewer{ID: in.AuthorID, BlockedBy: blockers}, "text", in.Text); err != nil {
-			return err
-		}
-		if err := q.CreateComment(ctx, cm); err != nil {
-			return err
-		}
-		if err := c.notifyReply(ctx, tx, q, cm); err != nil {
-			return err
-		}
-		if in.AuthorID != v.OwnerID && v.OwnerID != cm.ReplyToID {
-			// The owner's inbox gets what the comment made public anyway:
-			// the author's handle and the words.
-			err := c.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
-				"author_handle": cm.AuthorHandle, "text": cm.Text})
-			if err != nil && !errors.Is(err, kurz.ErrNotFound) {
-				return err
-			}
-		}
-		if err := c.notifyMentions(ctx, q, v, cm); err != nil {
-			return err
-		}
-		if err := q.AddCounter(ctx, "videos", v.ID, "comments", 1); err != nil {
-			return err
-		}
-		v.Comments++
-		return c.SyncVideoLog(ctx, q, v)
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := CommentRecord(cm)
-	return &out, nil
-}
-
-// mentionRE finds @handles; notifyMentions checks each.
-var mentionRE = regexp.MustCompile(`(^|[^\p{L}\p{N}_])@([A-Za-z0-9_.]{3,24})`)
-
-// MaxMentions is how many people one comment notifies by mention.
-const MaxMentions = 5
-
-// notifyMentions tells the people a comment names with @handle, in
-// whichever region they live, with what the comment made public: its
-// author's handle and its text. The author and the video's owner (who
-// hears of every comment) are not told twice.
-func (c *Service) notifyMentions(ctx context.Context, q kurz.Queries, v *kurz.Video, cm *kurz.Comment) error {
-	seen := map[string]bool{}
-	for _, m := range mentionRE.FindAllStringSubmatch(cm.Text, -1) {
-		h, err := kurz.NormalizeHandle(strings.TrimRight(m[2], "."))
-		if err != nil || seen[h] || len(seen) == MaxMentions {
-			continue
-		}
-		seen[h] = true
-		p, ok := c.Index.ProfileByHandle(h)
-		if !ok || p.ID == cm.AuthorID || p.ID == v.OwnerID {
-			continue
-		}
-		note := &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
-			VideoID: v.ID, CommentID: cm.ID, Text: cm.Text}
-		if err := c.QueueDeltaNote(ctx, q, p.ID, cell.NotifyMention, 0, note); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// DeleteComment lets the author (or the video's owner) remove a comment.
-func (c *Service) DeleteComment(ctx context.Context, viewer *kurz.Profile, commentID string) error {
-	region, err := kurz.ParseID(commentID)
-	if err != nil {
-		return kurz.ErrNotFound
-	}
-	return c.Link.DeleteComment(ctx, region, link.DeleteCommentRequest{ID: commentID, By: viewer.ID})
-}
-
-func (c *Service) removeComment(ctx context.Context, from kurz.Region, id, by string) error {
-	if r, err := kurz.ParseID(by); err != nil || r != from {
-		return kurz.Errorf(kurz.EForbidden, "a region may only act for its own people")
-	}
+// SetPrivate makes a person's account private (their videos go to
+// approved followers only) or public again. A 13-15 year old's account
+// stays private. Every video of theirs is republished as the policy now
+// decides.
+func (c *Service) SetPrivate(ctx context.Context, viewer *kurz.Profile, private bool) error {
 	return c.Tx(ctx, func(q kurz.Queries) error {
-		cm, err := q.CommentByID(ctx, id)
+		acct, err := q.AccountByID(ctx, viewer.ID)
 		if err != nil {
 			return err
 		}
-		v, err := q.VideoByID(ctx, cm.VideoID)
+		if acct.Minor && !private {
+			return kurz.FieldError("private_account", "accounts of people under 16 stay private")
+		}
+		p, err := q.ProfileByID(ctx, viewer.ID)
 		if err != nil {
 			return err
 		}
-		if cm.AuthorID != by && v.OwnerID != by {
-			return kurz.ErrNotFound
+		p.Private = private || acct.Minor
+		if err := q.UpdateProfile(ctx, p); err != nil {
+			return err
 		}
-		return c.RemoveComment(ctx, q, cm)
+		return c.SyncPersonLog(ctx, q, viewer.ID)
 	})
 }
 
-// Comments lists a video's comments, asking the video's region.
-func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, cursor string) ([]CommentJSON, string, error) {
-	if err := c.visibleVideo(ctx, viewer, videoID, policy.Comments); err != nil {
-		return nil, "", err
-	}
-	region, _ := kurz.ParseID(videoID)
-	out, err := c.Link.ListComments(ctx, region, link.ListCommentsRequest{Video: videoID, Cursor: cursor})
+// Private reports whether a person's account is private.
+func (c *Service) Private(ctx context.Context, viewer *kurz.Profile) (bool, error) {
+	p, err := c.Store.ProfileByID(ctx, viewer.ID)
 	if err != nil {
-		return nil, "", err
+		return false, err
 	}
-	for _, cm := range out.Items {
-		if cm.ParentID != "" {
-			return nil, "", kurz.Errorf(kurz.EUnavailable, "region %s answered with a reply among the comments", region)
-		}
-	}
-	// Blocks either way and the viewer's mutes, decided here, in the
-	// viewer's home region, which keeps them.
-	who := c.PolicyViewer(ctx, viewer)
-	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
-	c.withAvatars(items)
-	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
-}
-
-// txJobs runs fn in a write transaction jobs can be enqueued in and wakes
-// the log readers after commit.
-func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
-	err := c.Store.TxSQL(ctx, fn)
-	if err == nil {
-		c.LogNotify()
-	}
-	return err
+	return p.Private, nil
 }

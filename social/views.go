@@ -9,6 +9,13 @@ import (
 	"kurz/policy"
 )
 
+// Views counts views and their events (watch time, completion, share):
+// a signed-in person's once per video and day, a signed-out visitor's
+// once per network and day under a keyed hash; the counts go to the
+// video's region as counter deltas, and the viewer's own views to their
+// feeds (never recommended again).
+type Views struct{ *core }
+
 // ViewEvent is what a player reports with a view: nothing (the view
 // itself, after two seconds of play), the watch time when the viewer
 // leaves the clip (and whether it reached the end), or a share. Any event
@@ -24,9 +31,9 @@ type ViewEvent struct {
 // maxWatchMS caps one watch report whose video's duration is unknown.
 const maxWatchMS = 10 * 60 * 1000
 
-// RecordView counts a view once per person, video and day, with its
+// Record counts a view once per person, video and day, with its
 // event's watch time and share.
-func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID string, ev ViewEvent) error {
+func (c *Views) Record(ctx context.Context, viewer *kurz.Profile, videoID string, ev ViewEvent) error {
 	if err := c.visibleVideo(ctx, viewer, videoID, policy.Record); err != nil {
 		return err
 	}
@@ -42,19 +49,19 @@ func (c *Service) RecordView(ctx context.Context, viewer *kurz.Profile, videoID 
 		return c.recordEvent(ctx, q, "person\x00"+viewer.ID, videoID, ev)
 	})
 	if err == nil {
-		c.onView(viewer.ID, videoID)
+		c.Feeds.Viewed(viewer.ID, videoID)
 	}
 	return err
 }
 
-// RecordAnonymousView counts a signed-out visitor's view of a public
+// RecordAnonymous counts a signed-out visitor's view of a public
 // video once per network and day, with its event's watch time and share.
 // network names the visitor's network (their address; an IPv6 /64) and is
 // kept only inside a keyed hash with the video and the day, forgotten the
 // day after (see the retention sweep): nothing of it can be read back, nor
 // linked across days. (A device cookie would count phones behind one
 // network apart, but a signed-out visitor has not agreed to one.)
-func (c *Service) RecordAnonymousView(ctx context.Context, network, videoID string, ev ViewEvent) error {
+func (c *Views) RecordAnonymous(ctx context.Context, network, videoID string, ev ViewEvent) error {
 	if err := c.visibleVideo(ctx, nil, videoID, policy.Record); err != nil {
 		return err
 	}
@@ -73,7 +80,7 @@ func (c *Service) RecordAnonymousView(ctx context.Context, network, videoID stri
 // once reports whether what (a kind of event) by who on a video is the
 // first today, remembering it as a keyed hash of the day, the video and
 // who, forgotten the day after with the anonymous views.
-func (c *Service) once(ctx context.Context, q kurz.Queries, what, who, videoID string) (bool, error) {
+func (c *Views) once(ctx context.Context, q kurz.Queries, what, who, videoID string) (bool, error) {
 	day := kurz.Day(c.Now())
 	var key []byte
 	if what == "anonymous-view" {
@@ -89,7 +96,7 @@ func (c *Service) once(ctx context.Context, q kurz.Queries, what, who, videoID s
 
 // recordEvent queues a view event's watch time and share as anonymous
 // counter deltas to the video's region (its daily counts), each once.
-func (c *Service) recordEvent(ctx context.Context, q kurz.Queries, who, videoID string, ev ViewEvent) error {
+func (c *Views) recordEvent(ctx context.Context, q kurz.Queries, who, videoID string, ev ViewEvent) error {
 	if ev.WatchMS < 0 {
 		return kurz.FieldError("watch_ms", "watch time cannot be negative")
 	}
@@ -110,7 +117,7 @@ func (c *Service) recordEvent(ctx context.Context, q kurz.Queries, who, videoID 
 
 // recordWatch counts a watch once: its time, at most the video's length
 // (the whole length when it reached the end), and whether it did.
-func (c *Service) recordWatch(ctx context.Context, q kurz.Queries, who, videoID string, ev ViewEvent) error {
+func (c *Views) recordWatch(ctx context.Context, q kurz.Queries, who, videoID string, ev ViewEvent) error {
 	fresh, err := c.once(ctx, q, "watch", who, videoID)
 	if err != nil || !fresh {
 		return err

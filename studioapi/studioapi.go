@@ -53,9 +53,9 @@ func (s *Handlers) View(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if p != nil {
-		err = c.Social.RecordView(r.Context(), p, r.PathValue("id"), ev)
+		err = c.Social.Views.Record(r.Context(), p, r.PathValue("id"), ev)
 	} else {
-		err = c.Social.RecordAnonymousView(r.Context(), s.Network(r), r.PathValue("id"), ev)
+		err = c.Social.Views.RecordAnonymous(r.Context(), s.Network(r), r.PathValue("id"), ev)
 	}
 	if err != nil {
 		s.Error(w, r, err)

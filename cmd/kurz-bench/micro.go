@@ -20,8 +20,8 @@ func benchMicro() error {
 	}
 	runs := [][]string{
 		{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", o.microTime, "-count", cnt, ".", "./keyring", "./httpapi"},
-		{"test", "-run", "^$", "-bench", map[bool]string{true: "ForYouRank/^(10000|100000)$|PutVideo", false: "ForYouRank|PutVideo"}[o.quick], "-benchmem", "-benchtime", map[bool]string{true: "20x", false: "300x"}[o.quick], "-count", cnt, "./social"},
-		{"test", "-run", "^$", "-bench", hot, "-benchmem", "-benchtime", "1x", "-count", cnt, "./social"},
+		{"test", "-run", "^$", "-bench", map[bool]string{true: "ForYouRank/^(10000|100000)$|PutVideo", false: "ForYouRank|PutVideo"}[o.quick], "-benchmem", "-benchtime", map[bool]string{true: "20x", false: "300x"}[o.quick], "-count", cnt, "./feed", "./catalog"},
+		{"test", "-run", "^$", "-bench", hot, "-benchmem", "-benchtime", "1x", "-count", cnt, "./catalog"},
 	}
 	var b strings.Builder
 	b.WriteString("## Go micro-benchmarks\n\n")
@@ -52,13 +52,13 @@ func benchMicro() error {
 		return nil
 	}
 	prof := filepath.Join(workDir, "foryou.cpu")
-	a := []string{"test", "-run", "^$", "-bench", "ForYouRank/100000", "-benchtime", map[bool]string{true: "50x", false: "2000x"}[o.quick], "-cpuprofile", prof, "-o", filepath.Join(workDir, "social.test"), "./social"}
+	a := []string{"test", "-run", "^$", "-bench", "ForYouRank/100000", "-benchtime", map[bool]string{true: "50x", false: "2000x"}[o.quick], "-cpuprofile", prof, "-o", filepath.Join(workDir, "feed.test"), "./feed"}
 	cmd := exec.Command("go", a...)
 	cmd.Dir = tools.repo
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go %s: %v\n%s", strings.Join(a, " "), err, tail(out))
 	}
-	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount", "18", filepath.Join(workDir, "social.test"), prof).CombinedOutput()
+	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount", "18", filepath.Join(workDir, "feed.test"), prof).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("pprof: %v\n%s", err, top)
 	}

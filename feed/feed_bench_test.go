@@ -1,4 +1,4 @@
-package social
+package feed
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // Micro-benchmarks of the feeds (no database: the viewer's state is in
 // memory, as in a running region after the viewer's first request).
-// Run: go test -run '^$' -bench . -benchmem -count 6 ./social | benchstat -
+// Run: go test -run '^$' -bench . -benchmem -count 6 ./feed | benchstat -
 
 // benchViewer puts a signed-in viewer with 900 views, 50 likes and 20
 // follows, drawn from the top of the catalogue, into c's memory.
@@ -60,8 +60,8 @@ func benchFeeds(b *testing.B, n int) {
 		b.Run("rebuild", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				c.onFollow(viewer.ID, "eu_x", false) // changes the ranking's inputs
-				if _, err := c.Feed(ctx, viewer, KindForYou, "", 10); err != nil {
+				c.Followed(viewer.ID, "eu_x", false) // changes the ranking's inputs
+				if _, err := c.Page(ctx, viewer, KindForYou, "", 10); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -69,7 +69,7 @@ func benchFeeds(b *testing.B, n int) {
 		b.Run("cached", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := c.Feed(ctx, viewer, KindForYou, "", 10); err != nil {
+				if _, err := c.Page(ctx, viewer, KindForYou, "", 10); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -77,7 +77,7 @@ func benchFeeds(b *testing.B, n int) {
 		b.Run("popular", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := c.Feed(ctx, nil, "", "", 10); err != nil {
+				if _, err := c.Page(ctx, nil, "", "", 10); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,4 +1,14 @@
-package social
+// Package feed owns the feeds of a region's viewers: For You (the one
+// that profiles: its ranking, the never-seen rule, never running dry,
+// why a video is shown), Following, Popular and Newest, the opt-out of
+// personalisation, and the viewer state they read, kept in memory in the
+// viewer's home region (viewers.go). It also marks any list of catalogue
+// videos with the viewer's likes and follows (Decorate, Marks).
+//
+// It imports the root package, cell, catalog and policy, never another
+// concern: social tells it of a person's likes, follows and views through
+// the interface social declares (social.Feeds), which Service satisfies.
+package feed
 
 import (
 	"context"
@@ -7,12 +17,28 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kurz"
 	"kurz/catalog"
+	"kurz/cell"
 	"kurz/policy"
 )
+
+// Service serves the feeds of one region and keeps its viewers' feed
+// state.
+type Service struct {
+	*cell.Cell
+
+	viewersOnce sync.Once
+	viewers     *viewers // the feed state of this region's viewers
+}
+
+// New returns the feeds of region c.
+func New(c *cell.Cell) *Service {
+	return &Service{Cell: c}
+}
 
 // Feed kinds. For You is the only one that profiles: Popular and Newest
 // use no personal signal (DSA Art. 38) and are what anonymous viewers and
@@ -43,8 +69,8 @@ type Why struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// FeedItem is a video in a feed, with the viewer's relation to it.
-type FeedItem struct {
+// Item is a video in a feed, with the viewer's relation to it.
+type Item struct {
 	*catalog.PublicVideo
 	Liked     bool
 	Following bool
@@ -54,12 +80,12 @@ type FeedItem struct {
 	Why  Why
 }
 
-// Feed is one page of a feed.
-type Feed struct {
+// Page is one page of a feed.
+type Page struct {
 	// Kind is the feed served: For You asked by someone who turned it
 	// off, or by an anonymous viewer, is Popular.
 	Kind  string
-	Items []FeedItem
+	Items []Item
 	Next  string // "" at the end
 	// CaughtUp: nothing unseen is left; what follows (if anything) was
 	// seen before.
@@ -92,10 +118,10 @@ func recommendable(v *catalog.PublicVideo, who policy.Viewer) bool {
 	return policy.Shows(who, v, policy.ForYou)
 }
 
-// Feed returns a page of a feed for a viewer (nil: anonymous). kind ""
+// Page returns a page of a feed for a viewer (nil: anonymous). kind ""
 // is the viewer's default: For You, or Popular when anonymous or
 // personalisation is off.
-func (c *Service) Feed(ctx context.Context, viewer *kurz.Profile, kind, cursor string, n int) (*Feed, error) {
+func (c *Service) Page(ctx context.Context, viewer *kurz.Profile, kind, cursor string, n int) (*Page, error) {
 	var st *viewerState
 	if viewer != nil {
 		var err error
@@ -120,7 +146,7 @@ func (c *Service) Feed(ctx context.Context, viewer *kurz.Profile, kind, cursor s
 	if kind == "" || (kind == KindForYou && viewer == nil) {
 		kind = KindPopular
 	}
-	var f *Feed
+	var f *Page
 	var err error
 	switch kind {
 	case KindForYou:
@@ -163,16 +189,16 @@ func offsetCursor(cursor, prefix string) (int, error) {
 
 // popular is the catalogue's ranking by engagement per view with time
 // decay, the same for everyone: no history, likes or follows.
-func (c *Service) popular(who policy.Viewer, cursor string, n int) (*Feed, error) {
+func (c *Service) popular(who policy.Viewer, cursor string, n int) (*Page, error) {
 	i, err := offsetCursor(cursor, "p")
 	if err != nil {
 		return nil, err
 	}
 	hot, _ := c.Index.Hot(c.Now())
-	f := &Feed{}
+	f := &Page{}
 	for ; i < len(hot) && len(f.Items) < n; i++ {
 		if v := hot[i].V; recommendable(v, who) {
-			f.Items = append(f.Items, FeedItem{PublicVideo: v, Why: Why{Code: WhyPopular}})
+			f.Items = append(f.Items, Item{PublicVideo: v, Why: Why{Code: WhyPopular}})
 		}
 	}
 	if i < len(hot) {
@@ -182,15 +208,15 @@ func (c *Service) popular(who policy.Viewer, cursor string, n int) (*Feed, error
 }
 
 // newest is the whole catalogue newest first, the same for everyone.
-func (c *Service) newest(who policy.Viewer, cursor string, n int) (*Feed, error) {
+func (c *Service) newest(who policy.Viewer, cursor string, n int) (*Page, error) {
 	after, err := timeCursor(cursor)
 	if err != nil {
 		return nil, err
 	}
 	vids := c.Index.Newest(after, n, 20*n, func(v *catalog.PublicVideo) bool { return recommendable(v, who) })
-	f := &Feed{}
+	f := &Page{}
 	for _, v := range vids {
-		f.Items = append(f.Items, FeedItem{PublicVideo: v, Why: Why{Code: WhyNewest}})
+		f.Items = append(f.Items, Item{PublicVideo: v, Why: Why{Code: WhyNewest}})
 	}
 	if len(vids) == n {
 		f.Next = nextTimeCursor(vids[len(vids)-1])
@@ -216,7 +242,7 @@ func nextTimeCursor(v *catalog.PublicVideo) string {
 }
 
 // following lists the newest videos of the people a person follows.
-func (c *Service) following(st *viewerState, cursor string, n int) (*Feed, error) {
+func (c *Service) following(st *viewerState, cursor string, n int) (*Page, error) {
 	after, err := timeCursor(cursor)
 	if err != nil {
 		return nil, err
@@ -243,9 +269,9 @@ func (c *Service) following(st *viewerState, cursor string, n int) (*Feed, error
 		}
 		return 1
 	})
-	f := &Feed{}
+	f := &Page{}
 	for _, v := range all[:min(len(all), n)] {
-		f.Items = append(f.Items, FeedItem{PublicVideo: v, Why: Why{Code: WhyFollowing, Detail: v.Handle}})
+		f.Items = append(f.Items, Item{PublicVideo: v, Why: Why{Code: WhyFollowing, Detail: v.Handle}})
 	}
 	if len(all) >= n {
 		f.Next = nextTimeCursor(all[n-1])
@@ -277,7 +303,7 @@ type rankedItem struct {
 // forYou pages through the viewer's ranking. The first page rebuilds it
 // if anything it depends on changed; later pages walk the same ranking,
 // so a page never repeats or skips what an earlier one showed.
-func (c *Service) forYou(viewer *kurz.Profile, st *viewerState, cursor string, n int) (*Feed, error) {
+func (c *Service) forYou(viewer *kurz.Profile, st *viewerState, cursor string, n int) (*Page, error) {
 	off, err := offsetCursor(cursor, "f")
 	if err != nil {
 		return nil, err
@@ -294,10 +320,10 @@ func (c *Service) forYou(viewer *kurz.Profile, st *viewerState, cursor string, n
 		}
 	}
 	st.mu.Unlock()
-	f := &Feed{}
+	f := &Page{}
 	end := min(off+n, len(rf.items))
 	for _, it := range rf.items[min(off, end):end] {
-		f.Items = append(f.Items, FeedItem{PublicVideo: it.v, Seen: it.seen, Why: it.why})
+		f.Items = append(f.Items, Item{PublicVideo: it.v, Seen: it.seen, Why: it.why})
 		if it.seen {
 			f.CaughtUp = true
 		}
@@ -529,7 +555,7 @@ func topKeys(m map[string]float64, n int) []string {
 
 // decorate adds the viewer's likes and follows to feed items, from their
 // in-memory state (the store answers only for likes older than it holds).
-func (c *Service) decorate(ctx context.Context, viewer *kurz.Profile, st *viewerState, items []FeedItem) {
+func (c *Service) decorate(ctx context.Context, viewer *kurz.Profile, st *viewerState, items []Item) {
 	if viewer == nil || st == nil {
 		return
 	}
@@ -556,10 +582,10 @@ func (c *Service) decorate(ctx context.Context, viewer *kurz.Profile, st *viewer
 
 // Decorate adds the viewer's likes and follows to catalogue videos (nil
 // viewer: anonymous, nothing to add).
-func (c *Service) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*catalog.PublicVideo) ([]FeedItem, error) {
-	items := make([]FeedItem, len(vids))
+func (c *Service) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*catalog.PublicVideo) ([]Item, error) {
+	items := make([]Item, len(vids))
 	for i, v := range vids {
-		items[i] = FeedItem{PublicVideo: v}
+		items[i] = Item{PublicVideo: v}
 	}
 	if viewer == nil {
 		return items, nil
@@ -574,7 +600,7 @@ func (c *Service) Decorate(ctx context.Context, viewer *kurz.Profile, vids []*ca
 	st.mu.Lock()
 	who := st.policyViewer()
 	st.mu.Unlock()
-	items = slices.DeleteFunc(items, func(it FeedItem) bool { return !policy.SeesPerson(who, it.OwnerID) })
+	items = slices.DeleteFunc(items, func(it Item) bool { return !policy.SeesPerson(who, it.OwnerID) })
 	c.decorate(ctx, viewer, st, items)
 	return items, nil
 }
@@ -586,7 +612,7 @@ func (c *Service) Marks(ctx context.Context, viewer *kurz.Profile, videoID, owne
 	if err != nil {
 		return false, false
 	}
-	items := []FeedItem{{PublicVideo: &catalog.PublicVideo{ID: videoID, OwnerID: ownerID}}}
+	items := []Item{{PublicVideo: &catalog.PublicVideo{ID: videoID, OwnerID: ownerID}}}
 	c.decorate(ctx, viewer, st, items)
 	return items[0].Liked, items[0].Following
 }

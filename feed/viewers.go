@@ -1,4 +1,4 @@
-package social
+package feed
 
 import (
 	"context"
@@ -218,9 +218,12 @@ func (c *Service) loadedState(id string) *viewerState {
 	return vs.m[id]
 }
 
-// The viewer's own events, applied after the store has them.
+// The viewer's own events, applied after the store has them: social tells
+// of them (social.Feeds).
 
-func (c *Service) onView(viewerID, videoID string) {
+// Viewed records that a person of this region watched a video: it is not
+// recommended to them again.
+func (c *Service) Viewed(viewerID, videoID string) {
 	if st := c.loadedState(viewerID); st != nil {
 		st.mu.Lock()
 		if _, ok := st.seen[videoID]; !ok {
@@ -232,7 +235,9 @@ func (c *Service) onView(viewerID, videoID string) {
 	}
 }
 
-func (c *Service) onLike(viewerID, videoID string, like bool) {
+// Liked records a person's like (or unlike) of a video: their affinities
+// and liked marks change.
+func (c *Service) Liked(viewerID, videoID string, like bool) {
 	if st := c.loadedState(viewerID); st != nil {
 		st.mu.Lock()
 		st.recent = slices.DeleteFunc(slices.Clone(st.recent), func(id string) bool { return id == videoID })
@@ -249,7 +254,9 @@ func (c *Service) onLike(viewerID, videoID string, like bool) {
 	}
 }
 
-func (c *Service) onFollow(viewerID, followeeID string, follow bool) {
+// Followed records a person's follow (or unfollow) of another: their
+// affinities, Following feed and following marks change.
+func (c *Service) Followed(viewerID, followeeID string, follow bool) {
 	if st := c.loadedState(viewerID); st != nil {
 		st.mu.Lock()
 		if follow {
@@ -286,9 +293,9 @@ func (c *Service) IsFollowing(ctx context.Context, followerID, followeeID string
 	return ok
 }
 
-// FeedOptOut reports whether a person of this region turned personalised
+// OptOut reports whether a person of this region turned personalised
 // feeds off.
-func (c *Service) FeedOptOut(ctx context.Context, viewer *kurz.Profile) (bool, error) {
+func (c *Service) OptOut(ctx context.Context, viewer *kurz.Profile) (bool, error) {
 	st, err := c.viewer(ctx, viewer.ID)
 	if err != nil {
 		return false, err
@@ -298,9 +305,9 @@ func (c *Service) FeedOptOut(ctx context.Context, viewer *kurz.Profile) (bool, e
 	return st.optOut, nil
 }
 
-// SetFeedOptOut turns personalised feeds off (or on again) for a person
+// SetOptOut turns personalised feeds off (or on again) for a person
 // of this region. The setting is personal data, kept in their home region.
-func (c *Service) SetFeedOptOut(ctx context.Context, viewer *kurz.Profile, optOut bool) error {
+func (c *Service) SetOptOut(ctx context.Context, viewer *kurz.Profile, optOut bool) error {
 	if err := c.Store.SetFeedOptOut(ctx, viewer.ID, optOut); err != nil {
 		return err
 	}
@@ -314,36 +321,18 @@ func (st *viewerState) policyViewer() policy.Viewer {
 	return policy.Viewer{ID: st.id, Minor: st.minor, Countries: st.countries, Blocked: st.blocked, BlockedBy: st.blockedBy, Muted: st.muted}
 }
 
-// SetPrivate makes a person's account private (their videos go to
-// approved followers only) or public again. A 13-15 year old's account
-// stays private. Every video of theirs is republished as the policy now
-// decides.
-func (c *Service) SetPrivate(ctx context.Context, viewer *kurz.Profile, private bool) error {
-	return c.Tx(ctx, func(q kurz.Queries) error {
-		acct, err := q.AccountByID(ctx, viewer.ID)
-		if err != nil {
-			return err
-		}
-		if acct.Minor && !private {
-			return kurz.FieldError("private_account", "accounts of people under 16 stay private")
-		}
-		p, err := q.ProfileByID(ctx, viewer.ID)
-		if err != nil {
-			return err
-		}
-		p.Private = private || acct.Minor
-		if err := q.UpdateProfile(ctx, p); err != nil {
-			return err
-		}
-		return c.SyncPersonLog(ctx, q, viewer.ID)
-	})
-}
-
-// Private reports whether a person's account is private.
-func (c *Service) Private(ctx context.Context, viewer *kurz.Profile) (bool, error) {
-	p, err := c.Store.ProfileByID(ctx, viewer.ID)
-	if err != nil {
-		return false, err
+// Minor reports whether a viewer of this region is 13-15, from their
+// in-memory state (false for anonymous viewers and people of other
+// regions, whom this region knows nothing of).
+func (c *Service) Minor(ctx context.Context, viewer *kurz.Profile) bool {
+	if viewer == nil {
+		return false
 	}
-	return p.Private, nil
+	st, err := c.viewer(ctx, viewer.ID)
+	if err != nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.minor
 }
