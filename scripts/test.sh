@@ -45,9 +45,9 @@ pg_skip="^($e2e|TestCrashBetweenUploadAndEnqueue|TestAbandonedUploadsAreCleaned|
 # whose in-process paths run concurrently with each other: replication
 # between in-process regions, moderation races, comments and their rate
 # limits, the feed's in-memory state, erasure and its jobs, log compaction
-# and snapshots, sign-in and the metrics. The job queue, uploads, slots
-# and sealed media run under the race detector in the pipeline, blob and
-# sealedmedia packages' own tests. The tests whose time goes to ffmpeg,
+# and snapshots, sign-in and the metrics; uploads and the job queue run
+# in them too (their videos are uploaded and transcoded), and the slots
+# and sealed media also in their packages' own tests. The tests whose time goes to ffmpeg,
 # the S3 server or Chromium (separate processes the race detector does not
 # see) run in the other passes only: the whole run stays under CI's 30
 # minutes on two cores (the race pass took 16 minutes with them). The
