@@ -11,7 +11,7 @@ type JobCount struct {
 // JobCounts counts the job queue's jobs by queue and state (River's
 // table, the same on both dialects), for "kurz admin queue".
 func (db *DB) JobCounts(ctx context.Context) ([]JobCount, error) {
-	return list(ctx, db.queries, func(row scanner) (JobCount, error) {
+	return list(ctx, db.base, func(row scanner) (JobCount, error) {
 		var c JobCount
 		err := row.Scan(&c.Queue, &c.State, &c.Jobs)
 		return c, err

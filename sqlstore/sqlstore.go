@@ -73,7 +73,7 @@ type DB struct {
 // New wraps opened handles. write is used for transactions and writes,
 // read for reads outside transactions.
 func New(d *Dialect, write, read *sql.DB) *DB {
-	return &DB{queries: queries{w: conn{write}, r: conn{read}, d: d}, write: write, read: read}
+	return &DB{queries: newQueries(conn{write}, conn{read}, d), write: write, read: read}
 }
 
 // SQL returns the write handle, for the job queue's transactional enqueue.
@@ -124,7 +124,7 @@ func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) e
 	// open would hold SQLite's one write connection, or PostgreSQL's row
 	// locks, until the process ends. After Commit this does nothing.
 	defer tx.Rollback()
-	if err := fn(tx, queries{w: conn{tx}, r: conn{tx}, d: db.d}); err != nil {
+	if err := fn(tx, newQueries(conn{tx}, conn{tx}, db.d)); err != nil {
 		return err
 	}
 	return db.wrap(tx.Commit())
@@ -238,15 +238,44 @@ func checkText(args []any) error {
 	return nil
 }
 
-// queries runs the statements; w takes writes, r reads (both the
-// transaction inside Tx).
-type queries struct {
+// base is what the queries of every concern share: w takes writes, r
+// reads (both the transaction inside Tx), d is the dialect.
+type base struct {
 	w, r conn
 	d    *Dialect
 }
 
+// queries implements the store contract, kurz.Queries, as one type per
+// concern, each in its own file over the same connections: accounts.go,
+// trust.go, videos.go (and stats.go), quota.go, social.go (and
+// follows.go, blocks.go), comments.go, log.go, safety.go, standing.go,
+// privacy.go, inbox.go and staff.go.
+type queries struct {
+	base
+	accountQueries
+	trustQueries
+	videoQueries
+	quotaQueries
+	socialQueries
+	commentQueries
+	logQueries
+	safetyQueries
+	standingQueries
+	privacyQueries
+	inboxQueries
+	staffQueries
+}
+
+var _ kurz.Queries = queries{}
+
+func newQueries(w, r conn, d *Dialect) queries {
+	b := base{w: w, r: r, d: d}
+	return queries{b, accountQueries{b}, trustQueries{b}, videoQueries{b}, quotaQueries{b}, socialQueries{b}, commentQueries{b},
+		logQueries{b}, safetyQueries{b}, standingQueries{b}, privacyQueries{b}, inboxQueries{b}, staffQueries{b}}
+}
+
 // wrap turns driver errors into domain errors by code.
-func (q queries) wrap(err error) error {
+func (q base) wrap(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -262,13 +291,13 @@ func (q queries) wrap(err error) error {
 	return err
 }
 
-func (q queries) exec(ctx context.Context, query string, args ...any) error {
+func (q base) exec(ctx context.Context, query string, args ...any) error {
 	_, err := q.w.ExecContext(ctx, query, args...)
 	return q.wrap(err)
 }
 
 // execOne is exec that returns ErrNotFound when no row changed.
-func (q queries) execOne(ctx context.Context, query string, args ...any) error {
+func (q base) execOne(ctx context.Context, query string, args ...any) error {
 	res, err := q.w.ExecContext(ctx, query, args...)
 	if err != nil {
 		return q.wrap(err)
@@ -279,11 +308,28 @@ func (q queries) execOne(ctx context.Context, query string, args ...any) error {
 	return nil
 }
 
+// changed runs an insert or delete and reports whether a row changed.
+func (q base) changed(ctx context.Context, query string, args ...any) (bool, error) {
+	res, err := q.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, q.wrap(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (q base) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	return list(ctx, q, func(r scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, query, args...)
+}
+
 // scanner is a row that can be scanned (*sql.Row or *sql.Rows).
 type scanner interface{ Scan(...any) error }
 
 // list runs a query on the read side and scans every row with scan.
-func list[T any](ctx context.Context, q queries, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func list[T any](ctx context.Context, q base, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, q.wrap(err)
