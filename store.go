@@ -19,10 +19,32 @@ type Store interface {
 // Queries are the operations on a region's rows. They hold no business
 // rules: permissions, validation and residency live in the services.
 // A missing row is ErrNotFound; a unique violation is an EConflict error.
+// They are grouped by concern, one interface each.
 type Queries interface {
+	AccountQueries
+	TrustQueries
+	VideoQueries
+	QuotaQueries
+	SocialQueries
+	CommentQueries
+	LogQueries
+	SafetyQueries
+	StandingQueries
+	PrivacyQueries
+	InboxQueries
+	StaffQueries
+}
+
+// AccountQueries are the rows of people: profiles, accounts, person keys,
+// sessions, and handle and email claims.
+type AccountQueries interface {
 	CreateProfile(ctx context.Context, p *Profile) error
 	ProfileByID(ctx context.Context, id string) (*Profile, error)
 	ProfileByHandle(ctx context.Context, handle string) (*Profile, error)
+	UpdateProfile(ctx context.Context, p *Profile) error
+	// Profiles lists the region's people in ID order (the oldest first,
+	// IDs being time-ordered), from after afterID ("" from the start).
+	Profiles(ctx context.Context, afterID string, limit int) ([]*Profile, error)
 
 	CreateAccount(ctx context.Context, a *Account) error
 	AccountByID(ctx context.Context, userID string) (*Account, error)
@@ -71,7 +93,51 @@ type Queries interface {
 	EmailClaimOf(ctx context.Context, key []byte) (userID string, err error)
 	// ReleaseEmails drops every email claim userID holds.
 	ReleaseEmails(ctx context.Context, userID string) error
+}
 
+// TrustQueries keep what signing in safely needs: password resets and
+// hashes, email confirmation, TOTP, single-use account tokens, the
+// outgoing mail queue, passkeys and sessions' second factors.
+type TrustQueries interface {
+	// PutPasswordReset stores a one-time password link (its token's hash);
+	// TakePasswordReset deletes and returns one (ErrNotFound if unknown or
+	// used); SetPasswordHash replaces a person's password hash.
+	PutPasswordReset(ctx context.Context, r *PasswordReset) error
+	TakePasswordReset(ctx context.Context, tokenHash []byte) (*PasswordReset, error)
+	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// SetEmailVerified records when a person confirmed their email;
+	// SetEmail replaces the email (index and sealed) and its confirmation.
+	SetEmailVerified(ctx context.Context, userID string, at time.Time) error
+	SetEmail(ctx context.Context, userID string, index, sealed []byte, verifiedAt time.Time) error
+	// SetTOTP stores a sealed TOTP secret (nil removes it) and starts its
+	// step count over; UseTOTPStep records an accepted code's time step and
+	// reports false if that step or a later one was used before (atomic).
+	SetTOTP(ctx context.Context, userID string, sealed []byte) error
+	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)
+	// PutAccountToken stores a single-use token (its hash) of a purpose;
+	// TakeAccountToken deletes and returns one of that purpose
+	// (ErrNotFound if unknown or used); AccountToken reads one;
+	// DeleteAccountTokens deletes a person's tokens of a purpose.
+	PutAccountToken(ctx context.Context, t *AccountToken) error
+	TakeAccountToken(ctx context.Context, tokenHash []byte, purpose string) (*AccountToken, error)
+	AccountToken(ctx context.Context, tokenHash []byte, purpose string) (*AccountToken, error)
+	DeleteAccountTokens(ctx context.Context, userID, purpose string) error
+	// PutMail queues an outgoing message; MailByID reads one; DeleteMail
+	// drops one once sent.
+	PutMail(ctx context.Context, m *OutMail) error
+	MailByID(ctx context.Context, id string) (*OutMail, error)
+	DeleteMail(ctx context.Context, id string) error
+	// PutPasskey stores (or replaces) a person's passkey; PasskeysOf lists
+	// them.
+	PutPasskey(ctx context.Context, k *Passkey) error
+	PasskeysOf(ctx context.Context, userID string) ([]*Passkey, error)
+	// MarkSecondFactor records that a session has passed a second factor.
+	MarkSecondFactor(ctx context.Context, tokenHash []byte) error
+}
+
+// VideoQueries are videos, their hashtags, lists of them, and their daily
+// counts.
+type VideoQueries interface {
 	CreateVideo(ctx context.Context, v *Video) error
 	VideoByID(ctx context.Context, id string) (*Video, error)
 	// UpdateVideo writes every mutable field of v.
@@ -83,16 +149,39 @@ type Queries interface {
 	// CountVideos counts a person's videos created at or after since, in
 	// any of the statuses (all statuses if none are given).
 	CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error)
-	// StorageUsed sums the upload sizes of a person's videos.
-	StorageUsed(ctx context.Context, ownerID string) (int64, error)
 	// VideosInStatus lists videos in a status last updated before before.
 	VideosInStatus(ctx context.Context, status string, before time.Time) ([]*Video, error)
 	// PublicVideos lists every public, ready video of the region.
 	PublicVideos(ctx context.Context) ([]*Video, error)
 	// VideosOf lists a person's videos, newest first.
 	VideosOf(ctx context.Context, ownerID string) ([]*Video, error)
+	// AddVideoStat adds delta to one of a video's daily counts (a field
+	// of VideoStatFields); a video not in the store is skipped.
+	AddVideoStat(ctx context.Context, videoID string, day int64, field string, delta int64) error
+	// VideoStatsOf lists the daily counts of an owner's videos from day
+	// fromDay on, by video and day.
+	VideoStatsOf(ctx context.Context, ownerID string, fromDay int64) ([]*VideoDay, error)
+}
 
-	UpdateProfile(ctx context.Context, p *Profile) error
+// QuotaQueries count what a person uses: storage, and work started per
+// day.
+type QuotaQueries interface {
+	// StorageUsed sums the upload sizes of a person's videos.
+	StorageUsed(ctx context.Context, ownerID string) (int64, error)
+
+	// Quotas count work started (see WorkUpload, WorkExport) per person and
+	// UTC day (days since 1970-01-01). TakeWork adds one to the day's
+	// count unless it has reached limit, atomically, and reports whether
+	// it did; GiveBackWork takes one away (never below zero); ForgetWork
+	// deletes the counts of days before a day.
+	TakeWork(ctx context.Context, userID, kind string, day int64, limit int) (bool, error)
+	GiveBackWork(ctx context.Context, userID, kind string, day int64) error
+	ForgetWork(ctx context.Context, beforeDay int64) error
+}
+
+// SocialQueries are what people do to videos and to each other: counters,
+// likes, follows, views, follow requests, blocks and mutes.
+type SocialQueries interface {
 	// AddCounter adds delta to a counter: on videos likes, comments or
 	// views; on profiles followers or following; on comments likes.
 	AddCounter(ctx context.Context, table, id, field string, delta int64) error
@@ -137,13 +226,10 @@ type Queries interface {
 	// ForgetAnonymousViews drops the days before beforeDay.
 	AddAnonymousView(ctx context.Context, key []byte, day int64) (bool, error)
 	ForgetAnonymousViews(ctx context.Context, beforeDay int64) error
-	// AddVideoStat adds delta to one of a video's daily counts (a field
-	// of VideoStatFields); a video not in the store is skipped.
-	AddVideoStat(ctx context.Context, videoID string, day int64, field string, delta int64) error
-	// VideoStatsOf lists the daily counts of an owner's videos from day
-	// fromDay on, by video and day.
-	VideoStatsOf(ctx context.Context, ownerID string, fromDay int64) ([]*VideoDay, error)
+}
 
+// CommentQueries are comments and replies, pins, and likes of comments.
+type CommentQueries interface {
 	CreateComment(ctx context.Context, c *Comment) error
 	// CommentByID reads a comment, hidden or not, with its counts.
 	CommentByID(ctx context.Context, id string) (*Comment, error)
@@ -171,7 +257,13 @@ type Queries interface {
 	RemoveCommentLike(ctx context.Context, userID, commentID string) (bool, error)
 	CommentLikes(ctx context.Context, userID string, ids []string) (map[string]bool, error)
 	LikedComments(ctx context.Context, userID string) ([]string, error)
+	CommentsByAuthor(ctx context.Context, authorID string) ([]*Comment, error)
+}
 
+// LogQueries are the region's public log, the replicas of other regions'
+// logs and the positions read in them, and the counter deltas on their
+// way between regions (replication).
+type LogQueries interface {
 	QueueDelta(ctx context.Context, d *Delta) error
 	PendingDeltas(ctx context.Context, limit int) ([]*Delta, error)
 	// DeleteDelta takes a delivered delta off the queue (the store may
@@ -192,98 +284,14 @@ type Queries interface {
 	Replicas(ctx context.Context, kind string) ([][]byte, error)
 	LogPosition(ctx context.Context, region Region) (int64, error)
 	SetLogPosition(ctx context.Context, region Region, seq int64, at time.Time) error
-
-	// Strikes against a person of this region (the strike rule).
-	// AddStrike records one once (false: recorded before); DeleteStrike
-	// takes one back (false: there was none); UncountedStrikes lists the
-	// decisions of strikes since a time not yet counted toward a
-	// suspension; CountStrikes marks them counted by one.
-	AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error)
-	DeleteStrike(ctx context.Context, personID, decisionID string) (bool, error)
-	UncountedStrikes(ctx context.Context, personID string, since time.Time) ([]string, error)
-	CountStrikes(ctx context.Context, personID string, decisionIDs []string, by string) error
-
-	// Privacy rights.
-	PutErasure(ctx context.Context, userID string, requested, runAt time.Time) error
-	Erasure(ctx context.Context, userID string) (runAt time.Time, err error)
-	DeleteErasure(ctx context.Context, userID string) error
-	DueErasures(ctx context.Context, now time.Time) ([]string, error)
-	// DeletePerson deletes a person's profile and every row that hangs off
-	// it (account, sessions, likes, follows, views, videos and their
-	// comments, notifications, exports).
-	DeletePerson(ctx context.Context, userID string) error
-	SessionsOf(ctx context.Context, userID string) ([]*Session, error)
-	DeleteSessionsOf(ctx context.Context, userID string) error
-	// ForgetSessionIPs drops the sign-in IP of sessions created before t
-	// and deletes sessions that expired before t.
-	ForgetSessionIPs(ctx context.Context, before time.Time) (int64, error)
-	CommentsByAuthor(ctx context.Context, authorID string) ([]*Comment, error)
-	AddNotification(ctx context.Context, n *Notification) error
-	NotificationsOf(ctx context.Context, userID string) ([]*Notification, error)
-	// MarkNotificationsRead marks a person's notifications read at at: the
-	// ones named, or all of them when ids is empty. It returns how many
-	// were unread.
-	MarkNotificationsRead(ctx context.Context, userID string, ids []string, at time.Time) (int64, error)
-	// UnreadNotifications counts a person's unread notifications.
-	UnreadNotifications(ctx context.Context, userID string) (int, error)
-	// InboxSettings reads a person's inbox switches (the zero value when
-	// they set none); PutInboxSettings replaces them.
-	InboxSettings(ctx context.Context, userID string) (*InboxSettings, error)
-	PutInboxSettings(ctx context.Context, s *InboxSettings) error
-	PutExport(ctx context.Context, e *Export) error
-	ExportByID(ctx context.Context, id string) (*Export, error)
-	ExportsOf(ctx context.Context, userID string) ([]string, error)
-	AppendAudit(ctx context.Context, a *AuditEntry) error
-	LastAudit(ctx context.Context) (*AuditEntry, error)
-	// AuditEntries lists the audit log in order; subjectID "" lists all.
-	AuditEntries(ctx context.Context, subjectID string) ([]*AuditEntry, error)
-	GrantRole(ctx context.Context, userID, role, by string, at time.Time) error
-	HasRole(ctx context.Context, userID, role string) (bool, error)
-	// PutPasswordReset stores a one-time password link (its token's hash);
-	// TakePasswordReset deletes and returns one (ErrNotFound if unknown or
-	// used); SetPasswordHash replaces a person's password hash.
-	PutPasswordReset(ctx context.Context, r *PasswordReset) error
-	TakePasswordReset(ctx context.Context, tokenHash []byte) (*PasswordReset, error)
-	SetPasswordHash(ctx context.Context, userID, hash string) error
-	// SetEmailVerified records when a person confirmed their email;
-	// SetEmail replaces the email (index and sealed) and its confirmation.
-	SetEmailVerified(ctx context.Context, userID string, at time.Time) error
-	SetEmail(ctx context.Context, userID string, index, sealed []byte, verifiedAt time.Time) error
-	// SetTOTP stores a sealed TOTP secret (nil removes it) and starts its
-	// step count over; UseTOTPStep records an accepted code's time step and
-	// reports false if that step or a later one was used before (atomic).
-	SetTOTP(ctx context.Context, userID string, sealed []byte) error
-	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)
-	// PutAccountToken stores a single-use token (its hash) of a purpose;
-	// TakeAccountToken deletes and returns one of that purpose
-	// (ErrNotFound if unknown or used); AccountToken reads one;
-	// DeleteAccountTokens deletes a person's tokens of a purpose.
-	PutAccountToken(ctx context.Context, t *AccountToken) error
-	TakeAccountToken(ctx context.Context, tokenHash []byte, purpose string) (*AccountToken, error)
-	AccountToken(ctx context.Context, tokenHash []byte, purpose string) (*AccountToken, error)
-	DeleteAccountTokens(ctx context.Context, userID, purpose string) error
-	// PutMail queues an outgoing message; MailByID reads one; DeleteMail
-	// drops one once sent.
-	PutMail(ctx context.Context, m *OutMail) error
-	MailByID(ctx context.Context, id string) (*OutMail, error)
-	DeleteMail(ctx context.Context, id string) error
-	// PutPasskey stores (or replaces) a person's passkey; PasskeysOf lists
-	// them; DeletePasskey deletes one of theirs.
-	PutPasskey(ctx context.Context, k *Passkey) error
-	PasskeysOf(ctx context.Context, userID string) ([]*Passkey, error)
-	// MarkSecondFactor records that a session has passed a second factor.
-	MarkSecondFactor(ctx context.Context, tokenHash []byte) error
-	// Roles lists every grant of the region, by person then role;
-	// RevokeRole deletes one (ErrNotFound if there was none).
-	Roles(ctx context.Context) ([]RoleGrant, error)
-	RevokeRole(ctx context.Context, userID, role string) error
-	// Profiles lists the region's people in ID order (the oldest first,
-	// IDs being time-ordered), from after afterID ("" from the start).
-	Profiles(ctx context.Context, afterID string, limit int) ([]*Profile, error)
 	// RedactLog deletes the public log's entries about objects (an erased
 	// person's profile and videos); peers have been told they are gone.
 	RedactLog(ctx context.Context, objectID string) error
-	// Trust & Safety.
+}
+
+// SafetyQueries are Trust & Safety's rows: notices, the moderation queue
+// and its reports, decisions, appeals and blocked media.
+type SafetyQueries interface {
 	CreateNotice(ctx context.Context, n *Notice) error
 	NoticeByID(ctx context.Context, id string) (*Notice, error)
 	// NoticesBy lists the IDs of the notices a person filed, oldest first.
@@ -305,8 +313,6 @@ type Queries interface {
 	// OpenItems lists open and claimed items, highest priority first, then
 	// oldest, after a cursor position (the zero cursor starts at the top).
 	OpenItems(ctx context.Context, after ItemCursor, limit int) ([]*QueueItem, error)
-	// RoleHolders lists the people holding a staff role in this region.
-	RoleHolders(ctx context.Context, role string) ([]string, error)
 	// AddItemReport records a notifier of an item once; false if they had
 	// reported it already.
 	AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion Region, at time.Time) (bool, error)
@@ -325,6 +331,23 @@ type Queries interface {
 	AddAppeal(ctx context.Context, a *Appeal) error
 	// AppealByItem returns the appeal behind an appeal item.
 	AppealByItem(ctx context.Context, itemID string) (*Appeal, error)
+	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error
+	BlockedMedia(ctx context.Context) ([]string, error)
+	// UnblockMedia lifts the blocks added for a reason ("decision <id>").
+	UnblockMedia(ctx context.Context, reason string) error
+}
+
+// StandingQueries are an account's strikes and a notifier's standing.
+type StandingQueries interface {
+	// Strikes against a person of this region (the strike rule).
+	// AddStrike records one once (false: recorded before); DeleteStrike
+	// takes one back (false: there was none); UncountedStrikes lists the
+	// decisions of strikes since a time not yet counted toward a
+	// suspension; CountStrikes marks them counted by one.
+	AddStrike(ctx context.Context, personID, decisionID string, at time.Time) (bool, error)
+	DeleteStrike(ctx context.Context, personID, decisionID string) (bool, error)
+	UncountedStrikes(ctx context.Context, personID string, since time.Time) ([]string, error)
+	CountStrikes(ctx context.Context, personID string, decisionIDs []string, by string) error
 	// ReporterStanding returns a notifier's unfounded count and suspension;
 	// AddUnfounded counts one more unfounded notice, extends the suspension
 	// to suspendedUntil if that is later, and returns the new count as of
@@ -337,22 +360,63 @@ type Queries interface {
 	SuspendReporter(ctx context.Context, hash []byte, until time.Time) error
 	// LastReportAt is when a notifier last reported anything here.
 	LastReportAt(ctx context.Context, hash []byte) (time.Time, error)
-	AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error
-	BlockedMedia(ctx context.Context) ([]string, error)
-	// UnblockMedia lifts the blocks added for a reason ("decision <id>").
-	UnblockMedia(ctx context.Context, reason string) error
+}
 
-	// Quotas count work started (see WorkUpload, WorkExport) per person and
-	// UTC day (days since 1970-01-01). TakeWork adds one to the day's
-	// count unless it has reached limit, atomically, and reports whether
-	// it did; GiveBackWork takes one away (never below zero); ForgetWork
-	// deletes the counts of days before a day.
-	TakeWork(ctx context.Context, userID, kind string, day int64, limit int) (bool, error)
-	GiveBackWork(ctx context.Context, userID, kind string, day int64) error
-	ForgetWork(ctx context.Context, beforeDay int64) error
+// PrivacyQueries serve privacy rights: erasures and DeletePerson, a
+// person's sessions, exports, and the row counts of every table.
+type PrivacyQueries interface {
+	PutErasure(ctx context.Context, userID string, requested, runAt time.Time) error
+	Erasure(ctx context.Context, userID string) (runAt time.Time, err error)
+	DeleteErasure(ctx context.Context, userID string) error
+	DueErasures(ctx context.Context, now time.Time) ([]string, error)
+	// DeletePerson deletes a person's profile and every row that hangs off
+	// it (account, sessions, likes, follows, views, videos and their
+	// comments, notifications, exports).
+	DeletePerson(ctx context.Context, userID string) error
+	SessionsOf(ctx context.Context, userID string) ([]*Session, error)
+	DeleteSessionsOf(ctx context.Context, userID string) error
+	// ForgetSessionIPs drops the sign-in IP of sessions created before t
+	// and deletes sessions that expired before t.
+	ForgetSessionIPs(ctx context.Context, before time.Time) (int64, error)
+	PutExport(ctx context.Context, e *Export) error
+	ExportByID(ctx context.Context, id string) (*Export, error)
+	ExportsOf(ctx context.Context, userID string) ([]string, error)
 
 	// TableCounts counts the rows of every kurz table.
 	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// InboxQueries are a person's notifications and inbox switches.
+type InboxQueries interface {
+	AddNotification(ctx context.Context, n *Notification) error
+	NotificationsOf(ctx context.Context, userID string) ([]*Notification, error)
+	// MarkNotificationsRead marks a person's notifications read at at: the
+	// ones named, or all of them when ids is empty. It returns how many
+	// were unread.
+	MarkNotificationsRead(ctx context.Context, userID string, ids []string, at time.Time) (int64, error)
+	// UnreadNotifications counts a person's unread notifications.
+	UnreadNotifications(ctx context.Context, userID string) (int, error)
+	// InboxSettings reads a person's inbox switches (the zero value when
+	// they set none); PutInboxSettings replaces them.
+	InboxSettings(ctx context.Context, userID string) (*InboxSettings, error)
+	PutInboxSettings(ctx context.Context, s *InboxSettings) error
+}
+
+// StaffQueries are staff roles and the audit of staff looks at personal
+// data.
+type StaffQueries interface {
+	AppendAudit(ctx context.Context, a *AuditEntry) error
+	LastAudit(ctx context.Context) (*AuditEntry, error)
+	// AuditEntries lists the audit log in order; subjectID "" lists all.
+	AuditEntries(ctx context.Context, subjectID string) ([]*AuditEntry, error)
+	GrantRole(ctx context.Context, userID, role, by string, at time.Time) error
+	HasRole(ctx context.Context, userID, role string) (bool, error)
+	// Roles lists every grant of the region, by person then role;
+	// RevokeRole deletes one (ErrNotFound if there was none).
+	Roles(ctx context.Context) ([]RoleGrant, error)
+	RevokeRole(ctx context.Context, userID, role string) error
+	// RoleHolders lists the people holding a staff role in this region.
+	RoleHolders(ctx context.Context, role string) ([]string, error)
 }
 
 // PasswordReset is a one-time link that sets a new password. Class:

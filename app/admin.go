@@ -19,6 +19,7 @@ import (
 	"kurz/region"
 	"kurz/safety"
 	"kurz/sqlstore"
+	"kurz/sqlstore/regionops"
 )
 
 // The operator's daily commands (kurz admin …) as functions over an opened
@@ -200,9 +201,9 @@ func RemoveVideo(ctx context.Context, c *region.Region, videoID string, why Reas
 // QueueStats are a region's queues at a glance: the job queue by queue and
 // state, and the moderation queue's open items by kind and category.
 type QueueStats struct {
-	Jobs       []sqlstore.JobCount `json:"jobs"`
-	Moderation map[string]int      `json:"moderation_open"`
-	Oldest     time.Time           `json:"moderation_oldest,omitzero"`
+	Jobs       []regionops.JobCount `json:"jobs"`
+	Moderation map[string]int       `json:"moderation_open"`
+	Oldest     time.Time            `json:"moderation_oldest,omitzero"`
 }
 
 // Queues counts the region's jobs and open moderation items.

@@ -23,6 +23,7 @@ import (
 	"kurz/replication"
 	"kurz/sqlite"
 	"kurz/sqlstore"
+	"kurz/sqlstore/regionops"
 )
 
 // Backup and restore of a running region (see README, "Backup and
@@ -204,7 +205,7 @@ func BackupRegion(ctx context.Context, cfg Config, c *region.Region, out, keysOu
 		return nil, err
 	}
 	now := time.Now().UTC()
-	m := &regionarchive.BackupManifest{Format: regionarchive.BackupFormat, ID: sqlstore.NewGeneration(), Region: c.Region, CreatedAt: now,
+	m := &regionarchive.BackupManifest{Format: regionarchive.BackupFormat, ID: regionops.NewGeneration(), Region: c.Region, CreatedAt: now,
 		Schema: schema, Store: db.Dialect(), Generation: gen}
 	if db.Dialect() == "sqlite" {
 		err = snapshotSQLite(ctx, filepath.Join(cfg.DataDir, string(c.Region), "kurz.db"), dt, m)
@@ -502,7 +503,7 @@ func RestoreRegion(ctx context.Context, cfg Config, r kurz.Region, from, keysFro
 	if err := regionarchive.RestoreTables(ctx, ks, km.Files, "keys", keys, []string{"person_keys"}); err != nil {
 		return nil, err
 	}
-	res := &RestoreResult{Backup: &m, Generation: sqlstore.NewGeneration()}
+	res := &RestoreResult{Backup: &m, Generation: regionops.NewGeneration()}
 	if current != nil {
 		restored, err := personKeyIDs(ctx, keys)
 		if err != nil {

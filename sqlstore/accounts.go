@@ -7,6 +7,10 @@ import (
 	"kurz"
 )
 
+// accountQueries are the rows of people: profiles, accounts, person keys,
+// sessions, and handle and email claims.
+type accountQueries struct{ base }
+
 const profileCols = `id, handle, display_name, bio, private, created_at, followers, following, avatar`
 
 func scanProfile(row scanner) (*kurz.Profile, error) {
@@ -19,21 +23,21 @@ func scanProfile(row scanner) (*kurz.Profile, error) {
 	return &p, nil
 }
 
-func (q queries) CreateProfile(ctx context.Context, p *kurz.Profile) error {
+func (q accountQueries) CreateProfile(ctx context.Context, p *kurz.Profile) error {
 	return q.exec(ctx, `INSERT INTO profiles (`+profileCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		p.ID, p.Handle, p.DisplayName, p.Bio, b2i(p.Private), ms(p.CreatedAt), p.Followers, p.Following, p.Avatar)
 }
 
-func (q queries) ProfileByID(ctx context.Context, id string) (*kurz.Profile, error) {
+func (q accountQueries) ProfileByID(ctx context.Context, id string) (*kurz.Profile, error) {
 	p, err := scanProfile(q.r.QueryRowContext(ctx, `SELECT `+profileCols+` FROM profiles WHERE id = $1`, id))
 	return p, q.wrap(err)
 }
 
-func (q queries) Profiles(ctx context.Context, afterID string, limit int) ([]*kurz.Profile, error) {
-	return list(ctx, q, scanProfile, `SELECT `+profileCols+` FROM profiles WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+func (q accountQueries) Profiles(ctx context.Context, afterID string, limit int) ([]*kurz.Profile, error) {
+	return list(ctx, q.base, scanProfile, `SELECT `+profileCols+` FROM profiles WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 }
 
-func (q queries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Profile, error) {
+func (q accountQueries) ProfileByHandle(ctx context.Context, handle string) (*kurz.Profile, error) {
 	p, err := scanProfile(q.r.QueryRowContext(ctx, `SELECT `+profileCols+` FROM profiles WHERE handle = $1`, handle))
 	return p, q.wrap(err)
 }
@@ -57,7 +61,7 @@ func scanAccount(row scanner) (*kurz.Account, error) {
 	return &a, nil
 }
 
-func (q queries) CreateAccount(ctx context.Context, a *kurz.Account) error {
+func (q accountQueries) CreateAccount(ctx context.Context, a *kurz.Account) error {
 	return q.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0, $12, $13)`,
 		a.UserID, a.EmailIndex, a.EmailSealed, a.BirthDateSealed, a.CountrySealed, a.PasswordHash,
 		b2i(a.Minor), ms(a.CreatedAt), b2i(a.FeedOptOut), msOrZero(a.EmailVerifiedAt), a.TOTPSealed, b2i(a.ShowLikes), commentsFrom(a.CommentsFrom))
@@ -70,15 +74,15 @@ func commentsFrom(s string) string {
 	return s
 }
 
-func (q queries) SetPrivacySettings(ctx context.Context, userID string, showLikes bool, from string) error {
+func (q accountQueries) SetPrivacySettings(ctx context.Context, userID string, showLikes bool, from string) error {
 	return q.execOne(ctx, `UPDATE accounts SET show_likes = $2, comments_from = $3 WHERE user_id = $1`, userID, b2i(showLikes), commentsFrom(from))
 }
 
-func (q queries) SetFeedOptOut(ctx context.Context, userID string, optOut bool) error {
+func (q accountQueries) SetFeedOptOut(ctx context.Context, userID string, optOut bool) error {
 	return q.execOne(ctx, `UPDATE accounts SET feed_opt_out = $2 WHERE user_id = $1`, userID, b2i(optOut))
 }
 
-func (q queries) SuspendAccount(ctx context.Context, userID string, until time.Time) error {
+func (q accountQueries) SuspendAccount(ctx context.Context, userID string, until time.Time) error {
 	var at int64
 	if !until.IsZero() {
 		at = ms(until)
@@ -86,64 +90,32 @@ func (q queries) SuspendAccount(ctx context.Context, userID string, until time.T
 	return q.execOne(ctx, `UPDATE accounts SET suspended_until = $2 WHERE user_id = $1`, userID, at)
 }
 
-func (q queries) AccountByID(ctx context.Context, userID string) (*kurz.Account, error) {
+func (q accountQueries) AccountByID(ctx context.Context, userID string) (*kurz.Account, error) {
 	a, err := scanAccount(q.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE user_id = $1`, userID))
 	return a, q.wrap(err)
 }
 
-func (q queries) AccountByEmailIndex(ctx context.Context, index []byte) (*kurz.Account, error) {
+func (q accountQueries) AccountByEmailIndex(ctx context.Context, index []byte) (*kurz.Account, error) {
 	a, err := scanAccount(q.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE email_index = $1`, index))
 	return a, q.wrap(err)
 }
 
-func (q queries) PutPersonKey(ctx context.Context, userID string, wrapped []byte) error {
+func (q accountQueries) PutPersonKey(ctx context.Context, userID string, wrapped []byte) error {
 	return q.exec(ctx, `INSERT INTO person_keys (user_id, wrapped_key, created_at) VALUES ($1, $2, $3)`,
 		userID, wrapped, ms(time.Now()))
 }
 
-func (q queries) PersonKey(ctx context.Context, userID string) ([]byte, error) {
+func (q accountQueries) PersonKey(ctx context.Context, userID string) ([]byte, error) {
 	var k []byte
 	err := q.r.QueryRowContext(ctx, `SELECT wrapped_key FROM person_keys WHERE user_id = $1`, userID).Scan(&k)
 	return k, q.wrap(err)
 }
 
-func (q queries) DeletePersonKey(ctx context.Context, userID string) error {
+func (q accountQueries) DeletePersonKey(ctx context.Context, userID string) error {
 	return q.exec(ctx, `DELETE FROM person_keys WHERE user_id = $1`, userID)
 }
 
-// PersonKeys lists wrapped data keys in user ID order after after (a KEK
-// rotation reads them all).
-func (db *DB) PersonKeys(ctx context.Context, after string, limit int) ([]string, [][]byte, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT user_id, wrapped_key FROM person_keys WHERE user_id > $1 ORDER BY user_id LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, nil, db.wrap(err)
-	}
-	defer rows.Close()
-	var ids []string
-	var keys [][]byte
-	for rows.Next() {
-		var id string
-		var k []byte
-		if err := rows.Scan(&id, &k); err != nil {
-			return nil, nil, db.wrap(err)
-		}
-		ids, keys = append(ids, id), append(keys, k)
-	}
-	return ids, keys, db.wrap(rows.Err())
-}
-
-// SwapPersonKey replaces a wrapped data key if it is still old; false if
-// it changed or is gone.
-func (db *DB) SwapPersonKey(ctx context.Context, userID string, old, new []byte) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `UPDATE person_keys SET wrapped_key = $1 WHERE user_id = $2 AND wrapped_key = $3`, new, userID, old)
-	if err != nil {
-		return false, db.wrap(err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, db.wrap(err)
-}
-
-func (q queries) CreateSession(ctx context.Context, s *kurz.Session) error {
+func (q accountQueries) CreateSession(ctx context.Context, s *kurz.Session) error {
 	return q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.TokenHash, s.UserID, s.IPSealed, ms(s.CreatedAt), ms(s.ExpiresAt), b2i(s.SecondFactor), s.DeviceSealed, msOrZero(s.UsedAt))
 }
@@ -161,15 +133,15 @@ func scanSession(r scanner) (*kurz.Session, error) {
 	return &s, err
 }
 
-func (q queries) TouchSession(ctx context.Context, hash []byte, at time.Time) error {
+func (q accountQueries) TouchSession(ctx context.Context, hash []byte, at time.Time) error {
 	return q.exec(ctx, `UPDATE sessions SET used_at = $2 WHERE token_hash = $1`, hash, ms(at))
 }
 
-func (q queries) DeleteSessionsExcept(ctx context.Context, userID string, keep []byte) error {
+func (q accountQueries) DeleteSessionsExcept(ctx context.Context, userID string, keep []byte) error {
 	return q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keep)
 }
 
-func (q queries) SessionByTokenHash(ctx context.Context, hash []byte) (*kurz.Session, error) {
+func (q accountQueries) SessionByTokenHash(ctx context.Context, hash []byte) (*kurz.Session, error) {
 	s, err := scanSession(q.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = $1`, hash))
 	if err != nil {
 		return nil, q.wrap(err)
@@ -177,11 +149,11 @@ func (q queries) SessionByTokenHash(ctx context.Context, hash []byte) (*kurz.Ses
 	return s, nil
 }
 
-func (q queries) DeleteSession(ctx context.Context, hash []byte) error {
+func (q accountQueries) DeleteSession(ctx context.Context, hash []byte) error {
 	return q.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash)
 }
 
-func (q queries) ClaimHandle(ctx context.Context, c *kurz.HandleClaim) error {
+func (q accountQueries) ClaimHandle(ctx context.Context, c *kurz.HandleClaim) error {
 	// One statement decides between concurrent claims of a handle or of
 	// look-alikes (one key): the first insert wins, the others do nothing
 	// (PostgreSQL waits for the winner's commit) and find its row below.
@@ -227,24 +199,24 @@ func scanHandleClaim(r scanner) (*kurz.HandleClaim, error) {
 	return &c, nil
 }
 
-func (q queries) HandleClaimOf(ctx context.Context, handle string) (*kurz.HandleClaim, error) {
+func (q accountQueries) HandleClaimOf(ctx context.Context, handle string) (*kurz.HandleClaim, error) {
 	c, err := scanHandleClaim(q.r.QueryRowContext(ctx, `SELECT `+handleClaimCols+` FROM handle_claims WHERE handle = $1`, handle))
 	return c, q.wrap(err)
 }
 
-func (q queries) HandleClaimsWithoutKey(ctx context.Context, after string, limit int) ([]*kurz.HandleClaim, error) {
-	return list(ctx, q, scanHandleClaim, `SELECT `+handleClaimCols+` FROM handle_claims WHERE handle_key IS NULL AND handle > $1 ORDER BY handle LIMIT $2`, after, limit)
+func (q accountQueries) HandleClaimsWithoutKey(ctx context.Context, after string, limit int) ([]*kurz.HandleClaim, error) {
+	return list(ctx, q.base, scanHandleClaim, `SELECT `+handleClaimCols+` FROM handle_claims WHERE handle_key IS NULL AND handle > $1 ORDER BY handle LIMIT $2`, after, limit)
 }
 
-func (q queries) SetHandleKey(ctx context.Context, handle, key string) error {
+func (q accountQueries) SetHandleKey(ctx context.Context, handle, key string) error {
 	return q.execOne(ctx, `UPDATE handle_claims SET handle_key = $2 WHERE handle = $1`, handle, key)
 }
 
-func (q queries) ReleaseHandle(ctx context.Context, handle, userID string) error {
+func (q accountQueries) ReleaseHandle(ctx context.Context, handle, userID string) error {
 	return q.exec(ctx, `DELETE FROM handle_claims WHERE handle = $1 AND user_id = $2`, handle, userID)
 }
 
-func (q queries) ClaimEmail(ctx context.Context, key []byte, userID string, at time.Time) error {
+func (q accountQueries) ClaimEmail(ctx context.Context, key []byte, userID string, at time.Time) error {
 	// One statement decides: of concurrent claims, the first insert wins and
 	// the others find its row (PostgreSQL waits for the winner's commit).
 	if err := q.exec(ctx, `INSERT INTO email_claims (email_key, user_id, claimed_at) VALUES ($1, $2, $3) ON CONFLICT (email_key) DO NOTHING`,
@@ -261,33 +233,17 @@ func (q queries) ClaimEmail(ctx context.Context, key []byte, userID string, at t
 	return nil
 }
 
-func (q queries) EmailClaimOf(ctx context.Context, key []byte) (string, error) {
+func (q accountQueries) EmailClaimOf(ctx context.Context, key []byte) (string, error) {
 	var userID string
 	err := q.r.QueryRowContext(ctx, `SELECT user_id FROM email_claims WHERE email_key = $1`, key).Scan(&userID)
 	return userID, q.wrap(err)
 }
 
-func (q queries) ReleaseEmails(ctx context.Context, userID string) error {
+func (q accountQueries) ReleaseEmails(ctx context.Context, userID string) error {
 	return q.exec(ctx, `DELETE FROM email_claims WHERE user_id = $1`, userID)
 }
 
-func (q queries) PutPasswordReset(ctx context.Context, r *kurz.PasswordReset) error {
-	return q.exec(ctx, `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		r.TokenHash, r.UserID, ms(r.CreatedAt), ms(r.ExpiresAt))
-}
-
-func (q queries) TakePasswordReset(ctx context.Context, tokenHash []byte) (*kurz.PasswordReset, error) {
-	r := kurz.PasswordReset{TokenHash: tokenHash}
-	var created, expires int64
-	err := q.w.QueryRowContext(ctx, `DELETE FROM password_resets WHERE token_hash = $1 RETURNING user_id, created_at, expires_at`, tokenHash).
-		Scan(&r.UserID, &created, &expires)
-	if err != nil {
-		return nil, q.wrap(err)
-	}
-	r.CreatedAt, r.ExpiresAt = fromMS(created), fromMS(expires)
-	return &r, nil
-}
-
-func (q queries) SetPasswordHash(ctx context.Context, userID, hash string) error {
-	return q.execOne(ctx, `UPDATE accounts SET password_hash = $2 WHERE user_id = $1`, userID, hash)
+func (q accountQueries) UpdateProfile(ctx context.Context, p *kurz.Profile) error {
+	return q.execOne(ctx, `UPDATE profiles SET display_name = $2, bio = $3, private = $4, avatar = $5 WHERE id = $1`,
+		p.ID, p.DisplayName, p.Bio, b2i(p.Private), p.Avatar)
 }

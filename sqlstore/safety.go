@@ -2,19 +2,22 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"kurz"
 )
 
-func (q queries) CreateNotice(ctx context.Context, n *kurz.Notice) error {
+// safetyQueries are Trust & Safety's rows: notices, the moderation queue
+// and its reports, decisions, appeals and blocked media.
+type safetyQueries struct{ base }
+
+func (q safetyQueries) CreateNotice(ctx context.Context, n *kurz.Notice) error {
 	return q.exec(ctx, `INSERT INTO notices (id, reporter_id, target_region, target_type, target_id, category, explanation, notifier_sealed, item_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, n.ID, n.ReporterID, string(n.TargetRegion), n.TargetType, n.TargetID,
 		n.Category, n.Explanation, n.NotifierSealed, n.ItemID, ms(n.CreatedAt))
 }
 
-func (q queries) NoticeByID(ctx context.Context, id string) (*kurz.Notice, error) {
+func (q safetyQueries) NoticeByID(ctx context.Context, id string) (*kurz.Notice, error) {
 	var n kurz.Notice
 	var region string
 	var at int64
@@ -53,7 +56,7 @@ func scanItem(row scanner) (*kurz.QueueItem, error) {
 // items are closed.
 const openStatus = `status IN ('open', 'claimed')`
 
-func (q queries) OpenItemFor(ctx context.Context, kind, targetID string) (*kurz.QueueItem, error) {
+func (q safetyQueries) OpenItemFor(ctx context.Context, kind, targetID string) (*kurz.QueueItem, error) {
 	it, err := scanItem(q.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE kind = $1 AND target_id = $2 AND `+openStatus+`
 		ORDER BY created_at, id LIMIT 1`, kind, targetID))
 	return it, q.wrap(err)
@@ -62,12 +65,12 @@ func (q queries) OpenItemFor(ctx context.Context, kind, targetID string) (*kurz.
 // LockQueueTarget upserts the target's lock row: a second transaction's
 // upsert of the same row waits (PostgreSQL: on the row or its unique
 // index entry) until the first ends. SQLite runs one writer at a time.
-func (q queries) LockQueueTarget(ctx context.Context, kind, targetID string, at time.Time) error {
+func (q safetyQueries) LockQueueTarget(ctx context.Context, kind, targetID string, at time.Time) error {
 	return q.exec(ctx, `INSERT INTO queue_targets (kind, target_id, locked_at) VALUES ($1, $2, $3)
 		ON CONFLICT (kind, target_id) DO UPDATE SET locked_at = excluded.locked_at`, kind, targetID, ms(at))
 }
 
-func (q queries) PutItem(ctx context.Context, it *kurz.QueueItem) error {
+func (q safetyQueries) PutItem(ctx context.Context, it *kurz.QueueItem) error {
 	var claimed int64
 	if !it.ClaimedAt.IsZero() {
 		claimed = ms(it.ClaimedAt)
@@ -84,7 +87,7 @@ func (q queries) PutItem(ctx context.Context, it *kurz.QueueItem) error {
 		it.Resolution, it.ClaimedBy, claimed, it.AppealOf, it.Explanation, ms(it.CreatedAt), ms(it.UpdatedAt))
 }
 
-func (q queries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, error) {
+func (q safetyQueries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, error) {
 	it, err := scanItem(q.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM queue_items WHERE id = $1`, id))
 	return it, q.wrap(err)
 }
@@ -92,28 +95,24 @@ func (q queries) ItemByID(ctx context.Context, id string) (*kurz.QueueItem, erro
 // LockItem locks by an update that changes nothing: the same SQL takes a
 // row lock on PostgreSQL and the write lock on SQLite, where
 // SELECT … FOR UPDATE does not exist.
-func (q queries) LockItem(ctx context.Context, id string) (*kurz.QueueItem, error) {
+func (q safetyQueries) LockItem(ctx context.Context, id string) (*kurz.QueueItem, error) {
 	it, err := scanItem(q.w.QueryRowContext(ctx, `UPDATE queue_items SET updated_at = updated_at WHERE id = $1 RETURNING `+itemCols, id))
 	return it, q.wrap(err)
 }
 
-func (q queries) OpenItems(ctx context.Context, after kurz.ItemCursor, limit int) ([]*kurz.QueueItem, error) {
-	return list(ctx, q, scanItem, `SELECT `+itemCols+` FROM queue_items WHERE `+openStatus+`
+func (q safetyQueries) OpenItems(ctx context.Context, after kurz.ItemCursor, limit int) ([]*kurz.QueueItem, error) {
+	return list(ctx, q.base, scanItem, `SELECT `+itemCols+` FROM queue_items WHERE `+openStatus+`
 		AND ($1 = '' OR priority < $2 OR (priority = $2 AND (created_at > $3 OR (created_at = $3 AND id > $1))))
 		ORDER BY priority DESC, created_at, id LIMIT $4`, after.ID, after.Priority, ms(after.CreatedAt), limit)
 }
 
-func (q queries) RoleHolders(ctx context.Context, role string) ([]string, error) {
-	return q.strings(ctx, `SELECT user_id FROM roles WHERE role = $1 ORDER BY user_id`, role)
-}
-
-func (q queries) AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion kurz.Region, at time.Time) (bool, error) {
+func (q safetyQueries) AddItemReport(ctx context.Context, itemID string, reporterHash []byte, noticeID string, noticeRegion kurz.Region, at time.Time) (bool, error) {
 	return q.changed(ctx, `INSERT INTO queue_reports (item_id, reporter_hash, notice_id, notice_region, created_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT DO NOTHING`, itemID, reporterHash, noticeID, string(noticeRegion), ms(at))
 }
 
-func (q queries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemReport, error) {
-	return list(ctx, q, func(r scanner) (kurz.ItemReport, error) {
+func (q safetyQueries) ItemReports(ctx context.Context, itemID string) ([]kurz.ItemReport, error) {
+	return list(ctx, q.base, func(r scanner) (kurz.ItemReport, error) {
 		var ir kurz.ItemReport
 		var region string
 		var at int64
@@ -145,7 +144,7 @@ func scanDecision(row scanner) (*kurz.Decision, error) {
 	return &d, nil
 }
 
-func (q queries) PutDecision(ctx context.Context, d *kurz.Decision) error {
+func (q safetyQueries) PutDecision(ctx context.Context, d *kurz.Decision) error {
 	var end int64
 	if !d.EndDate.IsZero() {
 		end = ms(d.EndDate)
@@ -162,26 +161,26 @@ func (q queries) PutDecision(ctx context.Context, d *kurz.Decision) error {
 		b2i(d.Appealed), ms(d.CreatedAt))
 }
 
-func (q queries) DecisionByID(ctx context.Context, id string) (*kurz.Decision, error) {
+func (q safetyQueries) DecisionByID(ctx context.Context, id string) (*kurz.Decision, error) {
 	d, err := scanDecision(q.r.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions WHERE id = $1`, id))
 	return d, q.wrap(err)
 }
 
 // LockDecision locks as LockItem does.
-func (q queries) LockDecision(ctx context.Context, id string) (*kurz.Decision, error) {
+func (q safetyQueries) LockDecision(ctx context.Context, id string) (*kurz.Decision, error) {
 	d, err := scanDecision(q.w.QueryRowContext(ctx, `UPDATE decisions SET appealed = appealed WHERE id = $1 RETURNING `+decisionCols, id))
 	return d, q.wrap(err)
 }
 
-func (q queries) decisions(ctx context.Context, query string, args ...any) ([]*kurz.Decision, error) {
-	return list(ctx, q, scanDecision, query, args...)
+func (q safetyQueries) decisions(ctx context.Context, query string, args ...any) ([]*kurz.Decision, error) {
+	return list(ctx, q.base, scanDecision, query, args...)
 }
 
-func (q queries) DecisionsAbout(ctx context.Context, targetID string) ([]*kurz.Decision, error) {
+func (q safetyQueries) DecisionsAbout(ctx context.Context, targetID string) ([]*kurz.Decision, error) {
 	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE target_id = $1 ORDER BY created_at, id`, targetID)
 }
 
-func (q queries) Decisions(ctx context.Context, from, to time.Time, after kurz.DecisionCursor, limit int) ([]*kurz.Decision, error) {
+func (q safetyQueries) Decisions(ctx context.Context, from, to time.Time, after kurz.DecisionCursor, limit int) ([]*kurz.Decision, error) {
 	return q.decisions(ctx, `SELECT `+decisionCols+` FROM decisions WHERE created_at >= $1 AND created_at < $2
 		AND ($3 = '' OR created_at > $4 OR (created_at = $4 AND id > $3)) ORDER BY created_at, id LIMIT $5`,
 		ms(from), ms(to), after.ID, ms(after.CreatedAt), limit)
@@ -189,12 +188,12 @@ func (q queries) Decisions(ctx context.Context, from, to time.Time, after kurz.D
 
 const appealCols = `decision_id, party_hash, party, item_id, notice_id, notice_region, created_at`
 
-func (q queries) AddAppeal(ctx context.Context, a *kurz.Appeal) error {
+func (q safetyQueries) AddAppeal(ctx context.Context, a *kurz.Appeal) error {
 	return q.exec(ctx, `INSERT INTO appeals (`+appealCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		a.DecisionID, a.PartyHash, a.Party, a.ItemID, a.NoticeID, string(a.NoticeRegion), ms(a.CreatedAt))
 }
 
-func (q queries) AppealByItem(ctx context.Context, itemID string) (*kurz.Appeal, error) {
+func (q safetyQueries) AppealByItem(ctx context.Context, itemID string) (*kurz.Appeal, error) {
 	var a kurz.Appeal
 	var region string
 	var at int64
@@ -207,61 +206,18 @@ func (q queries) AppealByItem(ctx context.Context, itemID string) (*kurz.Appeal,
 	return &a, nil
 }
 
-func (q queries) AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error {
+func (q safetyQueries) AddBlockedMedia(ctx context.Context, hash, reason, by string, at time.Time) error {
 	return q.exec(ctx, `INSERT INTO blocked_media (hash, reason, added_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, hash, reason, by, ms(at))
 }
 
-func (q queries) UnblockMedia(ctx context.Context, reason string) error {
+func (q safetyQueries) UnblockMedia(ctx context.Context, reason string) error {
 	return q.exec(ctx, `DELETE FROM blocked_media WHERE reason = $1`, reason)
 }
 
-func (q queries) BlockedMedia(ctx context.Context) ([]string, error) {
+func (q safetyQueries) BlockedMedia(ctx context.Context) ([]string, error) {
 	return q.strings(ctx, `SELECT hash FROM blocked_media`)
 }
 
-func (q queries) ReporterStanding(ctx context.Context, hash []byte) (int, time.Time, error) {
-	var n int
-	var until int64
-	err := q.r.QueryRowContext(ctx, `SELECT unfounded, suspended_until FROM reporter_standing WHERE reporter_hash = $1`, hash).Scan(&n, &until)
-	if err == sql.ErrNoRows {
-		return 0, time.Time{}, nil
-	}
-	var t time.Time
-	if until > 0 {
-		t = fromMS(until)
-	}
-	return n, t, q.wrap(err)
-}
-
-func (q queries) AddUnfounded(ctx context.Context, hash []byte, suspendedUntil, at time.Time) (int, error) {
-	var until int64
-	if !suspendedUntil.IsZero() {
-		until = ms(suspendedUntil)
-	}
-	// RETURNING reads the count this statement wrote, in or out of a
-	// transaction.
-	var n int
-	err := q.w.QueryRowContext(ctx, `INSERT INTO reporter_standing (reporter_hash, unfounded, suspended_until, updated_at) VALUES ($1, 1, $2, $3)
-		ON CONFLICT (reporter_hash) DO UPDATE SET unfounded = reporter_standing.unfounded + 1,
-		suspended_until = CASE WHEN excluded.suspended_until > reporter_standing.suspended_until THEN excluded.suspended_until ELSE reporter_standing.suspended_until END,
-		updated_at = excluded.updated_at RETURNING unfounded`, hash, until, ms(at)).Scan(&n)
-	return n, q.wrap(err)
-}
-
-func (q queries) SuspendReporter(ctx context.Context, hash []byte, until time.Time) error {
-	return q.execOne(ctx, `UPDATE reporter_standing SET suspended_until = CASE WHEN suspended_until < $2 THEN $2 ELSE suspended_until END
-		WHERE reporter_hash = $1`, hash, ms(until))
-}
-
-func (q queries) LastReportAt(ctx context.Context, hash []byte) (time.Time, error) {
-	var at sql.NullInt64
-	err := q.r.QueryRowContext(ctx, `SELECT max(created_at) FROM queue_reports WHERE reporter_hash = $1`, hash).Scan(&at)
-	if err != nil || !at.Valid {
-		return time.Time{}, q.wrap(err)
-	}
-	return fromMS(at.Int64), nil
-}
-
-func (q queries) NoticesBy(ctx context.Context, reporterID string) ([]string, error) {
+func (q safetyQueries) NoticesBy(ctx context.Context, reporterID string) ([]string, error) {
 	return q.strings(ctx, `SELECT id FROM notices WHERE reporter_id = $1 ORDER BY created_at`, reporterID)
 }

@@ -8,15 +8,15 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
-	"fmt"
 	"io/fs"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
+
+	"kurz/sqlstore/regionops"
+	"kurz/sqlstore/schema"
 
 	"github.com/riverqueue/river/riverdriver"
 
@@ -62,19 +62,44 @@ type Dialect struct {
 
 // DB is a region's database: a connection for writes and a pool for reads
 // (the same pool where the database handles concurrent writers itself).
+// Its row-level operations are the store contract (queries); those on
+// the database as a whole come from package regionops, its schema's from
+// package schema.
 type DB struct {
 	queries
+	*regionops.Ops
+	*schema.Schema
 	write, read *sql.DB
-
-	leaseMu sync.Mutex
-	leases  map[string]bool // without TryLock: the names held here
 }
 
 // New wraps opened handles. write is used for transactions and writes,
 // read for reads outside transactions.
 func New(d *Dialect, write, read *sql.DB) *DB {
-	return &DB{queries: queries{w: conn{write}, r: conn{read}, d: d}, write: write, read: read}
+	db := &DB{queries: newQueries(conn{write}, conn{read}, d), write: write, read: read}
+	db.Ops = regionops.New(write, read, regionops.Dialect{Checkpoint: d.Checkpoint, SnapshotIsolation: d.SnapshotIsolation,
+		AfterRestore: d.AfterRestore, TryLock: d.TryLock, Unlock: d.Unlock}, db.wrap)
+	db.Schema = schema.New(write, schema.Dialect{Name: d.Name, Migrations: d.Migrations, MigrateLock: d.MigrateLock}, db.Ping, db.wrap)
+	return db
 }
+
+// How far opening a database may change its schema, and the errors of a
+// schema this kurz cannot use, as package schema names them.
+type MigrateMode = schema.MigrateMode
+
+const (
+	MigrateAll   = schema.MigrateAll
+	MigrateFresh = schema.MigrateFresh
+	MigrateNever = schema.MigrateNever
+	MigrateNone  = schema.MigrateNone
+)
+
+var (
+	ErrSchemaNewer  = schema.ErrNewer
+	ErrSchemaBehind = schema.ErrBehind
+)
+
+// Dialect names the store's dialect ("sqlite" or "postgres").
+func (db *DB) Dialect() string { return db.d.Name }
 
 // SQL returns the write handle, for the job queue's transactional enqueue.
 func (db *DB) SQL() *sql.DB { return db.write }
@@ -99,15 +124,6 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Checkpoint runs the dialect's checkpoint, if any.
-func (db *DB) Checkpoint(ctx context.Context) error {
-	if db.d.Checkpoint == "" {
-		return nil
-	}
-	_, err := db.write.ExecContext(ctx, db.d.Checkpoint)
-	return err
-}
-
 // Tx runs fn in a write transaction.
 func (db *DB) Tx(ctx context.Context, fn func(kurz.Queries) error) error {
 	return db.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error { return fn(q) })
@@ -124,67 +140,10 @@ func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) e
 	// open would hold SQLite's one write connection, or PostgreSQL's row
 	// locks, until the process ends. After Commit this does nothing.
 	defer tx.Rollback()
-	if err := fn(tx, queries{w: conn{tx}, r: conn{tx}, d: db.d}); err != nil {
+	if err := fn(tx, newQueries(conn{tx}, conn{tx}, db.d)); err != nil {
 		return err
 	}
 	return db.wrap(tx.Commit())
-}
-
-// Migrate applies the dialect's migrations that have not run yet.
-func (db *DB) Migrate(ctx context.Context) error {
-	err := db.migrateTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kurz_migrations (
-			version BIGINT PRIMARY KEY, -- class: regional-operational
-			applied_at BIGINT NOT NULL)`)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	files, err := db.migrationFiles()
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		name, v := f.name, f.version
-		body, err := fs.ReadFile(db.d.Migrations, name)
-		if err != nil {
-			return err
-		}
-		err = db.migrateTx(ctx, func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM kurz_migrations WHERE version = $1`, v).Scan(&n); err != nil || n > 0 {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO kurz_migrations (version, applied_at) VALUES ($1, $2)`, v, ms(time.Now()))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate %s (%s): %w", name, db.d.Name, err)
-		}
-	}
-	return nil
-}
-
-// migrateTx runs fn in a transaction holding the dialect's migration lock.
-func (db *DB) migrateTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if db.d.MigrateLock != "" {
-		if _, err := tx.ExecContext(ctx, db.d.MigrateLock); err != nil {
-			return err
-		}
-	}
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // execer is a *sql.DB or a *sql.Tx.
@@ -238,15 +197,44 @@ func checkText(args []any) error {
 	return nil
 }
 
-// queries runs the statements; w takes writes, r reads (both the
-// transaction inside Tx).
-type queries struct {
+// base is what the queries of every concern share: w takes writes, r
+// reads (both the transaction inside Tx), d is the dialect.
+type base struct {
 	w, r conn
 	d    *Dialect
 }
 
+// queries implements the store contract, kurz.Queries, as one type per
+// concern, each in its own file over the same connections: accounts.go,
+// trust.go, videos.go (and stats.go), quota.go, social.go (and
+// follows.go, blocks.go), comments.go, log.go, safety.go, standing.go,
+// privacy.go, inbox.go and staff.go.
+type queries struct {
+	base
+	accountQueries
+	trustQueries
+	videoQueries
+	quotaQueries
+	socialQueries
+	commentQueries
+	logQueries
+	safetyQueries
+	standingQueries
+	privacyQueries
+	inboxQueries
+	staffQueries
+}
+
+var _ kurz.Queries = queries{}
+
+func newQueries(w, r conn, d *Dialect) queries {
+	b := base{w: w, r: r, d: d}
+	return queries{b, accountQueries{b}, trustQueries{b}, videoQueries{b}, quotaQueries{b}, socialQueries{b}, commentQueries{b},
+		logQueries{b}, safetyQueries{b}, standingQueries{b}, privacyQueries{b}, inboxQueries{b}, staffQueries{b}}
+}
+
 // wrap turns driver errors into domain errors by code.
-func (q queries) wrap(err error) error {
+func (q base) wrap(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -262,13 +250,13 @@ func (q queries) wrap(err error) error {
 	return err
 }
 
-func (q queries) exec(ctx context.Context, query string, args ...any) error {
+func (q base) exec(ctx context.Context, query string, args ...any) error {
 	_, err := q.w.ExecContext(ctx, query, args...)
 	return q.wrap(err)
 }
 
 // execOne is exec that returns ErrNotFound when no row changed.
-func (q queries) execOne(ctx context.Context, query string, args ...any) error {
+func (q base) execOne(ctx context.Context, query string, args ...any) error {
 	res, err := q.w.ExecContext(ctx, query, args...)
 	if err != nil {
 		return q.wrap(err)
@@ -279,11 +267,28 @@ func (q queries) execOne(ctx context.Context, query string, args ...any) error {
 	return nil
 }
 
+// changed runs an insert or delete and reports whether a row changed.
+func (q base) changed(ctx context.Context, query string, args ...any) (bool, error) {
+	res, err := q.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, q.wrap(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (q base) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	return list(ctx, q, func(r scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, query, args...)
+}
+
 // scanner is a row that can be scanned (*sql.Row or *sql.Rows).
 type scanner interface{ Scan(...any) error }
 
 // list runs a query on the read side and scans every row with scan.
-func list[T any](ctx context.Context, q queries, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func list[T any](ctx context.Context, q base, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, q.wrap(err)
@@ -311,71 +316,4 @@ func b2i(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-// CountPrefixed counts the rows of table whose column starts with prefix
-// (the residency self-check: IDs carry their home region). table and
-// column are names from the code, never from input.
-func (db *DB) CountPrefixed(ctx context.Context, table, column, prefix string) (int, error) {
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE substr(`+column+`, 1, $2) = $1`, prefix, len(prefix)).Scan(&n)
-	return n, err
-}
-
-// lease is a named lock held by one node of a region at a time.
-type lease struct {
-	conn    *sql.Conn
-	release func()
-}
-
-// Alive checks that the lease still holds: on PostgreSQL, that the session
-// holding it still answers (if it was lost, so was the lock).
-func (l *lease) Alive(ctx context.Context) bool {
-	if l.conn == nil {
-		return true
-	}
-	return l.conn.PingContext(ctx) == nil
-}
-
-// Release drops the lease.
-func (l *lease) Release() { l.release() }
-
-// TryLease takes the lock name without waiting; nil if another node (or
-// this one) holds it. On PostgreSQL it is a session advisory lock on a
-// connection of its own, so a node that dies loses it at once.
-func (db *DB) TryLease(ctx context.Context, name string) (kurz.Lease, error) {
-	if db.d.TryLock == "" {
-		db.leaseMu.Lock()
-		defer db.leaseMu.Unlock()
-		if db.leases == nil {
-			db.leases = map[string]bool{}
-		}
-		if db.leases[name] {
-			return nil, nil
-		}
-		db.leases[name] = true
-		return &lease{release: func() {
-			db.leaseMu.Lock()
-			delete(db.leases, name)
-			db.leaseMu.Unlock()
-		}}, nil
-	}
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, db.wrap(err)
-	}
-	var ok bool
-	if err := conn.QueryRowContext(ctx, db.d.TryLock, name).Scan(&ok); err != nil || !ok {
-		conn.Close()
-		return nil, db.wrap(err)
-	}
-	return &lease{conn: conn, release: func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := conn.ExecContext(ctx, db.d.Unlock, name); err != nil {
-			// The session must not go back to the pool holding the lock.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		conn.Close()
-	}}, nil
 }

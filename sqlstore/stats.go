@@ -19,7 +19,7 @@ ON CONFLICT (video_id, day) DO UPDATE SET ` + f + ` = video_stats.` + f + ` + ex
 	return m
 }()
 
-func (q queries) AddVideoStat(ctx context.Context, videoID string, day int64, field string, delta int64) error {
+func (q videoQueries) AddVideoStat(ctx context.Context, videoID string, day int64, field string, delta int64) error {
 	query, ok := videoStatSQL[field]
 	if !ok {
 		return kurz.Errorf(kurz.EInvalid, "no daily count %s", field)
@@ -27,8 +27,8 @@ func (q queries) AddVideoStat(ctx context.Context, videoID string, day int64, fi
 	return q.exec(ctx, query, videoID, day, delta)
 }
 
-func (q queries) VideoStatsOf(ctx context.Context, ownerID string, fromDay int64) ([]*kurz.VideoDay, error) {
-	return list(ctx, q, func(r scanner) (*kurz.VideoDay, error) {
+func (q videoQueries) VideoStatsOf(ctx context.Context, ownerID string, fromDay int64) ([]*kurz.VideoDay, error) {
+	return list(ctx, q.base, func(r scanner) (*kurz.VideoDay, error) {
 		var d kurz.VideoDay
 		err := r.Scan(&d.VideoID, &d.Day, &d.Views, &d.Likes, &d.Comments, &d.Shares, &d.WatchMS, &d.Watches, &d.Completions)
 		return &d, err

@@ -8,6 +8,10 @@ import (
 	"kurz"
 )
 
+// videoQueries are videos, their hashtags, lists of them, and their daily
+// counts (stats.go).
+type videoQueries struct{ base }
+
 const videoCols = `id, owner_id, status, visibility, caption, caption_sealed, error, duration_ms, width, height,
 	renditions, upload_size, job_gen, worker, likes, comments, views, created_at, updated_at, phash, restrictions,
 	remix_kind, remix_of, sound_id, allow, audio_print, sound_name, sound_block, remix_layout`
@@ -25,19 +29,19 @@ func scanVideo(row scanner) (*kurz.Video, error) {
 	return &v, nil
 }
 
-func (q queries) CreateVideo(ctx context.Context, v *kurz.Video) error {
+func (q videoQueries) CreateVideo(ctx context.Context, v *kurz.Video) error {
 	return q.exec(ctx, `INSERT INTO videos (`+videoCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
 		v.ID, v.OwnerID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
 		v.Renditions, v.UploadSize, v.JobGen, v.Worker, v.Likes, v.Comments, v.Views, ms(v.CreatedAt), ms(v.UpdatedAt), v.PHash, v.Restrictions,
 		v.RemixKind, v.RemixOf, v.SoundID, v.Allow, v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
 }
 
-func (q queries) VideoByID(ctx context.Context, id string) (*kurz.Video, error) {
+func (q videoQueries) VideoByID(ctx context.Context, id string) (*kurz.Video, error) {
 	v, err := scanVideo(q.r.QueryRowContext(ctx, `SELECT `+videoCols+` FROM videos WHERE id = $1`, id))
 	return v, q.wrap(err)
 }
 
-func (q queries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
+func (q videoQueries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 	return q.execOne(ctx, `UPDATE videos SET status = $2, visibility = $3, caption = $4, caption_sealed = $5, error = $6,
 		duration_ms = $7, width = $8, height = $9, renditions = $10, upload_size = $11, job_gen = $12, worker = $13, updated_at = $14,
 		phash = $15, restrictions = $16, remix_kind = $17, remix_of = $18, sound_id = $19, allow = $20,
@@ -47,11 +51,11 @@ func (q queries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 		v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
 }
 
-func (q queries) DeleteVideo(ctx context.Context, id string) error {
+func (q videoQueries) DeleteVideo(ctx context.Context, id string) error {
 	return q.exec(ctx, `DELETE FROM videos WHERE id = $1`, id)
 }
 
-func (q queries) SetHashtags(ctx context.Context, videoID string, tags []string, at time.Time) error {
+func (q videoQueries) SetHashtags(ctx context.Context, videoID string, tags []string, at time.Time) error {
 	if err := q.exec(ctx, `DELETE FROM video_hashtags WHERE video_id = $1`, videoID); err != nil {
 		return err
 	}
@@ -63,11 +67,11 @@ func (q queries) SetHashtags(ctx context.Context, videoID string, tags []string,
 	return nil
 }
 
-func (q queries) HashtagsOf(ctx context.Context, videoID string) ([]string, error) {
+func (q videoQueries) HashtagsOf(ctx context.Context, videoID string) ([]string, error) {
 	return q.strings(ctx, `SELECT tag FROM video_hashtags WHERE video_id = $1 ORDER BY tag`, videoID)
 }
 
-func (q queries) CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error) {
+func (q videoQueries) CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error) {
 	query := `SELECT count(*) FROM videos WHERE owner_id = $1 AND created_at >= $2`
 	args := []any{ownerID, ms(since)}
 	if len(statuses) > 0 {
@@ -83,6 +87,18 @@ func (q queries) CountVideos(ctx context.Context, ownerID string, since time.Tim
 	return n, q.wrap(err)
 }
 
-func (q queries) VideosInStatus(ctx context.Context, status string, before time.Time) ([]*kurz.Video, error) {
+func (q videoQueries) VideosInStatus(ctx context.Context, status string, before time.Time) ([]*kurz.Video, error) {
 	return q.videos(ctx, `SELECT `+videoCols+` FROM videos WHERE status = $1 AND updated_at < $2 ORDER BY created_at LIMIT 1000`, status, ms(before))
+}
+
+func (q videoQueries) PublicVideos(ctx context.Context) ([]*kurz.Video, error) {
+	return q.videos(ctx, `SELECT `+videoCols+` FROM videos WHERE status = $1 AND visibility = $2`, kurz.StatusReady, kurz.Public)
+}
+
+func (q videoQueries) VideosOf(ctx context.Context, ownerID string) ([]*kurz.Video, error) {
+	return q.videos(ctx, `SELECT `+videoCols+` FROM videos WHERE owner_id = $1 ORDER BY created_at DESC, id DESC`, ownerID)
+}
+
+func (q videoQueries) videos(ctx context.Context, query string, args ...any) ([]*kurz.Video, error) {
+	return list(ctx, q.base, scanVideo, query, args...)
 }

@@ -55,27 +55,27 @@ func testBlocks(t *testing.T, s kurz.Store) {
 	}
 }
 
-func (r recQueries) PutBlock(ctx context.Context, b kurz.Block) (bool, error) {
+func (r recSocial) PutBlock(ctx context.Context, b kurz.Block) (bool, error) {
 	r.hit()
 	return r.q.PutBlock(ctx, b)
 }
 
-func (r recQueries) DeleteBlock(ctx context.Context, personID, otherID, kind string) (bool, error) {
+func (r recSocial) DeleteBlock(ctx context.Context, personID, otherID, kind string) (bool, error) {
 	r.hit()
 	return r.q.DeleteBlock(ctx, personID, otherID, kind)
 }
 
-func (r recQueries) BlocksOf(ctx context.Context, personID string) ([]kurz.Block, error) {
+func (r recSocial) BlocksOf(ctx context.Context, personID string) ([]kurz.Block, error) {
 	r.hit()
 	return r.q.BlocksOf(ctx, personID)
 }
 
-func (r recQueries) BlockersOf(ctx context.Context, otherID string) ([]string, error) {
+func (r recSocial) BlockersOf(ctx context.Context, otherID string) ([]string, error) {
 	r.hit()
 	return r.q.BlockersOf(ctx, otherID)
 }
 
-func (r recQueries) DeleteNotices(ctx context.Context, blockerID string) error {
+func (r recSocial) DeleteNotices(ctx context.Context, blockerID string) error {
 	r.hit()
 	return r.q.DeleteNotices(ctx, blockerID)
 }

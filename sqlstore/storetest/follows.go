@@ -55,27 +55,27 @@ func testFollowRequests(t *testing.T, s kurz.Store) {
 	}
 }
 
-func (r recQueries) PutFollowRequest(ctx context.Context, followeeID, followerID, handle string, at time.Time) (bool, error) {
+func (r recSocial) PutFollowRequest(ctx context.Context, followeeID, followerID, handle string, at time.Time) (bool, error) {
 	r.hit()
 	return r.q.PutFollowRequest(ctx, followeeID, followerID, handle, at)
 }
 
-func (r recQueries) ApproveFollowRequest(ctx context.Context, followeeID, followerID string) (bool, error) {
+func (r recSocial) ApproveFollowRequest(ctx context.Context, followeeID, followerID string) (bool, error) {
 	r.hit()
 	return r.q.ApproveFollowRequest(ctx, followeeID, followerID)
 }
 
-func (r recQueries) DeleteFollowRequest(ctx context.Context, followeeID, followerID string) (bool, error) {
+func (r recSocial) DeleteFollowRequest(ctx context.Context, followeeID, followerID string) (bool, error) {
 	r.hit()
 	return r.q.DeleteFollowRequest(ctx, followeeID, followerID)
 }
 
-func (r recQueries) FollowApproved(ctx context.Context, followeeID, followerID string) (bool, error) {
+func (r recSocial) FollowApproved(ctx context.Context, followeeID, followerID string) (bool, error) {
 	r.hit()
 	return r.q.FollowApproved(ctx, followeeID, followerID)
 }
 
-func (r recQueries) FollowRequests(ctx context.Context, followeeID string, approved bool) ([]kurz.FollowRequest, error) {
+func (r recSocial) FollowRequests(ctx context.Context, followeeID string, approved bool) ([]kurz.FollowRequest, error) {
 	r.hit()
 	return r.q.FollowRequests(ctx, followeeID, approved)
 }

@@ -1,19 +1,17 @@
-package sqlstore
+package regionops
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"strings"
-
-	"kurz"
 )
 
 // Dump reads the named tables in one read transaction, a consistent
 // snapshot while the region keeps writing, and hands fn each row as the
 // driver returns it (int64, float64, string, []byte or nil). Table names
 // come from the caller's list of kurz tables, never from input.
-func (db *DB) Dump(ctx context.Context, tables []string, fn func(table string, cols []string, row []any) error) error {
+func (db *Ops) Dump(ctx context.Context, tables []string, fn func(table string, cols []string, row []any) error) error {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{Isolation: db.d.SnapshotIsolation, ReadOnly: db.d.SnapshotIsolation != sql.LevelDefault})
 	if err != nil {
 		return db.wrap(err)
@@ -56,8 +54,8 @@ func dumpTable(ctx context.Context, tx *sql.Tx, table string, fn func(string, []
 // Restore inserts rows into table of a fresh database in one transaction,
 // each value converted to its column's type (text and bytes differ
 // between the dialects).
-func (db *DB) Restore(ctx context.Context, table string, cols []string, rows [][]any) error {
-	return db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
+func (db *Ops) Restore(ctx context.Context, table string, cols []string, rows [][]any) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
 		probe, err := tx.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` WHERE 1 = 0`)
 		if err != nil {
 			return err
@@ -99,7 +97,7 @@ func (db *DB) Restore(ctx context.Context, table string, cols []string, rows [][
 }
 
 // AfterRestore brings the dialect's sequences past the restored rows.
-func (db *DB) AfterRestore(ctx context.Context) error {
+func (db *Ops) AfterRestore(ctx context.Context) error {
 	if db.d.AfterRestore == "" {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package sqlstore
+package regionops
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func NewGeneration() string {
 
 // LogGeneration is the generation of the region's public log, made on
 // first use (a new log, or a database from before generations).
-func (db *DB) LogGeneration(ctx context.Context) (string, error) {
+func (db *Ops) LogGeneration(ctx context.Context) (string, error) {
 	var g string
 	err := db.read.QueryRowContext(ctx, `SELECT generation FROM log_generation WHERE id = 1`).Scan(&g)
 	if err == nil {
@@ -37,7 +37,7 @@ func (db *DB) LogGeneration(ctx context.Context) (string, error) {
 }
 
 // SetLogGeneration gives the region's log generation g (a restore).
-func (db *DB) SetLogGeneration(ctx context.Context, g string) error {
+func (db *Ops) SetLogGeneration(ctx context.Context, g string) error {
 	_, err := db.write.ExecContext(ctx, `INSERT INTO log_generation (id, generation) VALUES (1, $1)
 		ON CONFLICT (id) DO UPDATE SET generation = excluded.generation`, g)
 	return db.wrap(err)
@@ -45,7 +45,7 @@ func (db *DB) SetLogGeneration(ctx context.Context, g string) error {
 
 // PeerGeneration is the generation of peer's log this region last
 // applied ("" if none is known yet).
-func (db *DB) PeerGeneration(ctx context.Context, peer kurz.Region) (string, error) {
+func (db *Ops) PeerGeneration(ctx context.Context, peer kurz.Region) (string, error) {
 	var g string
 	err := db.read.QueryRowContext(ctx, `SELECT generation FROM peer_generations WHERE region = $1`, string(peer)).Scan(&g)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -55,7 +55,7 @@ func (db *DB) PeerGeneration(ctx context.Context, peer kurz.Region) (string, err
 }
 
 // SetPeerGeneration records the generation of peer's log being applied.
-func (db *DB) SetPeerGeneration(ctx context.Context, peer kurz.Region, g string) error {
+func (db *Ops) SetPeerGeneration(ctx context.Context, peer kurz.Region, g string) error {
 	_, err := db.write.ExecContext(ctx, `INSERT INTO peer_generations (region, generation) VALUES ($1, $2)
 		ON CONFLICT (region) DO UPDATE SET generation = excluded.generation`, string(peer), g)
 	return db.wrap(err)
@@ -64,7 +64,7 @@ func (db *DB) SetPeerGeneration(ctx context.Context, peer kurz.Region, g string)
 // ResendDeltas puts the deltas delivered to region r back on the queue
 // (r was restored from a backup and may have lost them; it applies each
 // key once) and returns how many.
-func (db *DB) ResendDeltas(ctx context.Context, r kurz.Region) (int64, error) {
+func (db *Ops) ResendDeltas(ctx context.Context, r kurz.Region) (int64, error) {
 	res, err := db.write.ExecContext(ctx, `UPDATE deltas_out SET delivered_at = NULL WHERE region = $1 AND delivered_at IS NOT NULL`, string(r))
 	if err != nil {
 		return 0, db.wrap(err)
@@ -74,7 +74,7 @@ func (db *DB) ResendDeltas(ctx context.Context, r kurz.Region) (int64, error) {
 }
 
 // ForgetDeliveredDeltas deletes the deltas delivered before t.
-func (db *DB) ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, error) {
+func (db *Ops) ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, error) {
 	res, err := db.write.ExecContext(ctx, `DELETE FROM deltas_out WHERE delivered_at < $1`, ms(t))
 	if err != nil {
 		return 0, db.wrap(err)
@@ -82,6 +82,3 @@ func (db *DB) ForgetDeliveredDeltas(ctx context.Context, t time.Time) (int64, er
 	n, _ := res.RowsAffected()
 	return n, nil
 }
-
-// Dialect names the store's dialect ("sqlite" or "postgres").
-func (db *DB) Dialect() string { return db.d.Name }

@@ -1,4 +1,4 @@
-package sqlstore
+package regionops
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 // before tombstonesBefore; it returns how many entries it dropped and the
 // horizon: the highest sequence number of a tombstone ever dropped (a peer
 // behind it may have missed a removal).
-func (db *DB) CompactLog(ctx context.Context, tombstonesBefore time.Time) (deleted, horizon int64, err error) {
-	err = db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
+func (db *Ops) CompactLog(ctx context.Context, tombstonesBefore time.Time) (deleted, horizon int64, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM public_log WHERE EXISTS
 			(SELECT 1 FROM public_log later WHERE later.object_id = public_log.object_id AND later.seq > public_log.seq)`)
 		if err != nil {
@@ -50,7 +50,7 @@ func (db *DB) CompactLog(ctx context.Context, tombstonesBefore time.Time) (delet
 }
 
 // LogHorizon is the compaction horizon (0: no tombstone was ever dropped).
-func (db *DB) LogHorizon(ctx context.Context) (int64, error) {
+func (db *Ops) LogHorizon(ctx context.Context) (int64, error) {
 	var h int64
 	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(max(horizon), 0) FROM log_compaction`).Scan(&h)
 	return h, db.wrap(err)
@@ -59,9 +59,9 @@ func (db *DB) LogHorizon(ctx context.Context) (int64, error) {
 // DropReplicas deletes every replica of region r's objects and this
 // region's position in r's log, in one transaction (a re-sync from the
 // start, or detaching r).
-func (db *DB) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
+func (db *Ops) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
 	var n int64
-	err := db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM replicas WHERE substr(id, 1, $1) = $2`, len(r)+1, string(r)+"_")
 		if err != nil {
 			return err
@@ -84,11 +84,11 @@ func (db *DB) DropReplicas(ctx context.Context, r kurz.Region) (int64, error) {
 // deltas, handle_claims, email_claims, notices), this region's videos
 // that lost comments and its people who lost follows (their counters are
 // recounted).
-func (db *DB) DetachRegion(ctx context.Context, r kurz.Region) (counts map[string]int64, videos, people []string, err error) {
+func (db *Ops) DetachRegion(ctx context.Context, r kurz.Region) (counts map[string]int64, videos, people []string, err error) {
 	counts = map[string]int64{}
 	prefix := string(r) + "_"
 	n := len(prefix)
-	err = db.TxSQL(ctx, func(tx *sql.Tx, _ kurz.Queries) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		ids := func(query string) ([]string, error) {
 			rows, err := tx.QueryContext(ctx, query, n, prefix)
 			if err != nil {
