@@ -57,7 +57,7 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	list, err := c.Notifications(r.Context(), p)
+	list, err := c.Inbox.Notifications(r.Context(), p)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -150,7 +150,7 @@ func (s *Server) staffAudit(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.RequireStaff(r.Context(), p, "only privacy officers and admins of "+string(c.Region)+" may read its audit log", cell.RolePrivacy, cell.RoleAdmin); err != nil {
+	if err := c.Staff.Require(r.Context(), p, "only privacy officers and admins of "+string(c.Region)+" may read its audit log", cell.RolePrivacy, cell.RoleAdmin); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -159,7 +159,7 @@ func (s *Server) staffAudit(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	n, verr := c.VerifyAudit(r.Context())
+	n, verr := c.Staff.VerifyAudit(r.Context())
 	verified := verr == nil
 	writeJSON(w, http.StatusOK, apijson.Audit{Entries: entries, Verified: verified, VerifiedEntries: n})
 }
@@ -172,7 +172,7 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.RequireStaff(r.Context(), p, "only admins of "+string(c.Region)+" may grant roles there", cell.RoleAdmin); err != nil {
+	if err := c.Staff.Require(r.Context(), p, "only admins of "+string(c.Region)+" may grant roles there", cell.RoleAdmin); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := c.Grant(r.Context(), p.ID, id, in.Role); err != nil {
+	if err := c.Staff.Grant(r.Context(), p.ID, id, in.Role); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -355,7 +355,7 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	out := map[string]apijson.Region{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
-		staff := viewer != nil && c.IsStaff(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy)
+		staff := viewer != nil && c.Staff.Is(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy)
 		gen, _ := c.Replication.Generation(r.Context())
 		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: c.Replication.HealthFor(staff), Generation: gen}
 	}

@@ -94,8 +94,8 @@ func (h *Handlers) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &Inbox{}
-	if out.Entries, err = c.Inbox(r.Context(), p); err == nil {
-		out.Unread, err = c.UnreadCount(r.Context(), p)
+	if out.Entries, err = c.Inbox.Entries(r.Context(), p); err == nil {
+		out.Unread, err = c.Inbox.UnreadCount(r.Context(), p)
 	}
 	h.answer(w, r, out, err)
 }
@@ -106,7 +106,7 @@ func (h *Handlers) unread(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	n, err := c.UnreadCount(r.Context(), p)
+	n, err := c.Inbox.UnreadCount(r.Context(), p)
 	h.answer(w, r, Unread{n}, err)
 }
 
@@ -123,11 +123,11 @@ func (h *Handlers) markRead(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := c.MarkRead(r.Context(), p, in.IDs); err != nil {
+	if _, err := c.Inbox.MarkRead(r.Context(), p, in.IDs); err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	n, err := c.UnreadCount(r.Context(), p)
+	n, err := c.Inbox.UnreadCount(r.Context(), p)
 	h.answer(w, r, Unread{n}, err)
 }
 
@@ -137,7 +137,7 @@ func (h *Handlers) settings(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	out, err := c.InboxSettings(r.Context(), p)
+	out, err := c.Inbox.Settings(r.Context(), p)
 	h.answer(w, r, out, err)
 }
 
@@ -152,7 +152,7 @@ func (h *Handlers) setSettings(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	out, err := c.SetInboxSettings(r.Context(), p, &in)
+	out, err := c.Inbox.SetSettings(r.Context(), p, &in)
 	h.answer(w, r, out, err)
 }
 

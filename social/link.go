@@ -128,7 +128,7 @@ func (c *Service) HideAuthor(ctx context.Context, from kurz.Region, authorID str
 			if err != nil {
 				return err
 			}
-			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+			if err := c.Outbox.SyncVideoLog(ctx, q, v); err != nil {
 				return err
 			}
 		}

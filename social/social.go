@@ -112,8 +112,8 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 		// only if the liker shows their likes (see ARCHITECTURE.md).
 		var note *link.InboxNote
 		if pv, ok := c.Index.Video(videoID); like && (!ok || pv.OwnerID != viewer.ID) {
-			note = &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyLike, videoID, viewer.ID)}
-			if c.ShowsLikes(ctx, viewer.ID) {
+			note = &link.InboxNote{ActorKey: c.Inbox.ActorKey(cell.NotifyLike, videoID, viewer.ID)}
+			if c.Inbox.ShowsLikes(ctx, viewer.ID) {
 				note.Handle = viewer.Handle
 			}
 		}
@@ -206,7 +206,7 @@ func (c *Service) follow(ctx context.Context, viewer *kurz.Profile, target *cata
 		if err != nil {
 			return err
 		}
-		if err := c.PublishProfile(ctx, q, me); err != nil {
+		if err := c.Outbox.PublishProfile(ctx, q, me); err != nil {
 			return err
 		}
 		if target.Private {
@@ -214,7 +214,7 @@ func (c *Service) follow(ctx context.Context, viewer *kurz.Profile, target *cata
 		}
 		var note *link.InboxNote
 		if follow {
-			note = &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyFollow, target.ID, viewer.ID), Handle: viewer.Handle}
+			note = &link.InboxNote{ActorKey: c.Inbox.ActorKey(cell.NotifyFollow, target.ID, viewer.ID), Handle: viewer.Handle}
 		}
 		return c.QueueDeltaNote(ctx, q, target.ID, "followers", d, note)
 	})
@@ -270,7 +270,7 @@ func (c *Service) storeFollowRequest(ctx context.Context, from kurz.Region, in *
 		if err != nil || !added {
 			return err
 		}
-		return c.Notify(ctx, q, in.Followee, "follow_request", map[string]string{"handle": in.Handle})
+		return c.Inbox.Notify(ctx, q, in.Followee, "follow_request", map[string]string{"handle": in.Handle})
 	})
 }
 
@@ -345,7 +345,7 @@ func (c *Service) countFollower(ctx context.Context, q kurz.Queries, userID stri
 	if err != nil {
 		return err
 	}
-	return c.PublishProfile(ctx, q, p)
+	return c.Outbox.PublishProfile(ctx, q, p)
 }
 
 // UpdateProfile changes the display name and bio of a person of this region.
@@ -376,7 +376,7 @@ func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displ
 			return err
 		}
 		out = p
-		return c.PublishProfile(ctx, q, p)
+		return c.Outbox.PublishProfile(ctx, q, p)
 	})
 	return out, err
 }
@@ -525,7 +525,7 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 		if in.AuthorID != v.OwnerID && v.OwnerID != cm.ReplyToID {
 			// The owner's inbox gets what the comment made public anyway:
 			// the author's handle and the words.
-			err := c.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
+			err := c.Inbox.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
 				"author_handle": cm.AuthorHandle, "text": cm.Text})
 			if err != nil && !errors.Is(err, kurz.ErrNotFound) {
 				return err
@@ -538,7 +538,7 @@ func (c *Service) storeComment(ctx context.Context, from kurz.Region, in *link.P
 			return err
 		}
 		v.Comments++
-		return c.SyncVideoLog(ctx, q, v)
+		return c.Outbox.SyncVideoLog(ctx, q, v)
 	})
 	if err != nil {
 		return nil, err
@@ -569,7 +569,7 @@ func (c *Service) notifyMentions(ctx context.Context, q kurz.Queries, v *kurz.Vi
 		if !ok || p.ID == cm.AuthorID || p.ID == v.OwnerID {
 			continue
 		}
-		note := &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
+		note := &link.InboxNote{ActorKey: c.Inbox.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
 			VideoID: v.ID, CommentID: cm.ID, Text: cm.Text}
 		if err := c.QueueDeltaNote(ctx, q, p.ID, cell.NotifyMention, 0, note); err != nil {
 			return err
@@ -635,7 +635,7 @@ func (c *Service) Comments(ctx context.Context, viewer *kurz.Profile, videoID, c
 func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
 	err := c.Store.TxSQL(ctx, fn)
 	if err == nil {
-		c.LogNotify()
+		c.Outbox.LogNotify()
 	}
 	return err
 }

@@ -335,7 +335,7 @@ func (c *Service) SetPrivate(ctx context.Context, viewer *kurz.Profile, private 
 		if err := q.UpdateProfile(ctx, p); err != nil {
 			return err
 		}
-		return c.SyncPersonLog(ctx, q, viewer.ID)
+		return c.Outbox.SyncPersonLog(ctx, q, viewer.ID)
 	})
 }
 
