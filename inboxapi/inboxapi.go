@@ -53,6 +53,12 @@ type MarkRead struct {
 	IDs []string `json:"ids"`
 }
 
+// Notifications are a person's notifications one by one, newest first
+// (the inbox groups them; this list does not).
+type Notifications struct {
+	Items []cell.Notification `json:"items"`
+}
+
 // Reports is "my reports".
 type Reports struct {
 	Reports []*safety.NoticeStatusJSON `json:"reports"`
@@ -61,6 +67,7 @@ type Reports struct {
 // Routes lists the routes (all for signed-in people).
 func (h *Handlers) Routes() []Route {
 	return []Route{
+		{"GET /api/v1/me/notifications", "Notifications, newest first", h.notifications, nil, Notifications{}},
 		{"GET /api/v1/me/inbox", "The inbox: notifications newest first, likes of one video grouped, and the unread count", h.inbox, nil, Inbox{}},
 		{"GET /api/v1/me/inbox/unread", "How many notifications are unread (the badge)", h.unread, nil, Unread{}},
 		{"POST /api/v1/me/inbox/read", "Mark notifications read: the ids given, or all", h.markRead, MarkRead{}, Unread{}},
@@ -98,6 +105,16 @@ func (h *Handlers) inbox(w http.ResponseWriter, r *http.Request) {
 		out.Unread, err = c.Inbox.UnreadCount(r.Context(), p)
 	}
 	h.answer(w, r, out, err)
+}
+
+func (h *Handlers) notifications(w http.ResponseWriter, r *http.Request) {
+	p, c, err := h.Auth(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	list, err := c.Inbox.Notifications(r.Context(), p)
+	h.answer(w, r, Notifications{Items: list}, err)
 }
 
 func (h *Handlers) unread(w http.ResponseWriter, r *http.Request) {
