@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"kurz"
 	"net/http"
 	"time"
 
+	"kurz"
 	"kurz/accounts"
 	"kurz/apidoc"
 	"kurz/apijson"
