@@ -38,13 +38,13 @@ var (
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication", "inboxapi", "socialapi", "settingsapi"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "social", "safety", "inboxapi", "socialapi", "settingsapi", "safetyapi", "privacyapi", "videoapi"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc":  {},
 		"apitext": {"kurz"},
 		// The API's request and answer bodies that no concern owns.
-		"apijson": {"kurz", "cell", "replication", "safety", "social", "video"},
+		"apijson": {"kurz", "replication", "video"},
 		// The API of email confirmation, reset by mail, second factors and
 		// sign-in alerts, reached through the Door httpapi hands it.
 		"trust": {"kurz", "region", "accounts", "auth", "apidoc"},
@@ -57,6 +57,15 @@ var (
 		"commentapi": {"kurz", "region", "social", "apidoc"},
 		"studioapi":  {"kurz", "region", "social", "video"},
 		"socialapi":  {"kurz", "region", "social", "apidoc"},
+		// Notices, the moderation queue, appeals and the transparency
+		// export over HTTP, mounted by httpapi.
+		"safetyapi": {"kurz", "region", "safety", "auth", "guard", "apidoc"},
+		// Export, erasure and staff access to personal data (the look,
+		// the audit log, role grants) over HTTP, mounted by httpapi.
+		"privacyapi": {"kurz", "region", "privacy", "cell", "apidoc"},
+		// Uploads, a video's record and media serving over HTTP, mounted
+		// by httpapi (which the pages' look-up of a video shares).
+		"videoapi": {"kurz", "region", "video", "pipeline", "policy", "catalog", "cell", "edge", "feedjson", "guard", "media", "apidoc"},
 		// Settings, sessions, password and profile pictures over HTTP,
 		// mounted by httpapi.
 		"settingsapi": {"kurz", "region", "accounts", "apidoc", "apijson", "avatar", "cell", "edge", "media"},

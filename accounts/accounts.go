@@ -142,7 +142,7 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 			if err := q.CreateProfile(ctx, p); err != nil {
 				return err
 			}
-			if err := c.PublishProfile(ctx, q, p); err != nil {
+			if err := c.Outbox.PublishProfile(ctx, q, p); err != nil {
 				return err
 			}
 			err := q.CreateAccount(ctx, &kurz.Account{

@@ -68,7 +68,7 @@ func (c *Service) NoteSignIn(ctx context.Context, p *kurz.Profile, sessionHash [
 		}
 		link := c.MailLink("/account/end-session?token=" + url.QueryEscape(token))
 		when := now.Format("2006-01-02 15:04 UTC")
-		if err := c.Notify(ctx, q, p.ID, "signin_alert", map[string]string{"device": what, "time": when, "end_session": link}); err != nil {
+		if err := c.Inbox.Notify(ctx, q, p.ID, "signin_alert", map[string]string{"device": what, "time": when, "end_session": link}); err != nil {
 			return err
 		}
 		return c.QueueMail(ctx, tx, q, p.ID, &mail.Message{To: string(email), Lang: Lang(lang), Kind: mail.KindSignInAlert, Link: link,

@@ -23,7 +23,7 @@ import (
 // accepted once (UseTOTPStep), so a code seen over a shoulder cannot be
 // replayed within its window. A session opened this way (or with a
 // passkey, or upgraded at enrolment) is marked as having a second factor:
-// staff actions need one (cell.RequireStaff).
+// staff actions need one (cell.Staff.Require).
 
 // RecoveryCodes is how many recovery codes a person gets.
 const RecoveryCodes = 10
@@ -113,7 +113,7 @@ func (c *Service) ConfirmTOTP(ctx context.Context, p *kurz.Profile, sessionHash 
 		if err := q.MarkSecondFactor(ctx, sessionHash); err != nil && !errors.Is(err, kurz.ErrNotFound) {
 			return err
 		}
-		return c.Audit(ctx, q, p.ID, p.ID, "second_factor_on", "totp", "two-factor sign-in turned on")
+		return c.Staff.Audit(ctx, q, p.ID, p.ID, "second_factor_on", "totp", "two-factor sign-in turned on")
 	})
 	if err == nil {
 		c.Sessions.ForgetPerson(p.ID)

@@ -162,7 +162,7 @@ func (c *Service) FinishPasskey(ctx context.Context, p *kurz.Profile, body []byt
 		if err := q.PutPasskey(ctx, &kurz.Passkey{CredentialID: cred.ID, UserID: p.ID, Sealed: dk.Seal("passkey", raw), CreatedAt: c.Now().UTC()}); err != nil {
 			return err
 		}
-		return c.Audit(ctx, q, p.ID, p.ID, "passkey_added", "passkey", "a passkey was registered")
+		return c.Staff.Audit(ctx, q, p.ID, p.ID, "passkey_added", "passkey", "a passkey was registered")
 	})
 }
 

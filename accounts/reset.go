@@ -37,7 +37,7 @@ func (c *Service) IssuePasswordReset(ctx context.Context, operator, userID strin
 		if err := q.PutPasswordReset(ctx, &kurz.PasswordReset{TokenHash: auth.HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: exp}); err != nil {
 			return err
 		}
-		return c.Audit(ctx, q, operator, userID, "password_reset_link", "password", "one-time link until "+exp.Format(time.RFC3339))
+		return c.Staff.Audit(ctx, q, operator, userID, "password_reset_link", "password", "one-time link until "+exp.Format(time.RFC3339))
 	})
 	if err != nil {
 		return "", time.Time{}, err

@@ -32,7 +32,7 @@ func (c *Service) appealToken(personID string, at time.Time) string {
 // refuseSuspended is the answer to a proven sign-in of a suspended or
 // terminated account.
 func (c *Service) refuseSuspended(ctx context.Context, acct *kurz.Account) error {
-	notes, err := c.Notifications(ctx, &kurz.Profile{ID: acct.UserID})
+	notes, err := c.Inbox.Notifications(ctx, &kurz.Profile{ID: acct.UserID})
 	if err != nil {
 		return err
 	}

@@ -6,12 +6,8 @@ package apijson
 
 import (
 	"kurz"
-	"kurz/cell"
 	"kurz/replication"
-	"kurz/safety"
-	"kurz/social"
 	"kurz/video"
-	"time"
 )
 
 // Health is /healthz's answer.
@@ -31,44 +27,6 @@ type Ready struct {
 type Session struct {
 	Token string `json:"token"`
 	User  User   `json:"user"`
-}
-
-// Like is a video's like count and the caller's like after a change.
-type Like struct {
-	Likes int64 `json:"likes"`
-	Liked bool  `json:"liked"`
-}
-
-// CommentRequest is a new comment.
-type CommentRequest struct {
-	Text string `json:"text"`
-}
-
-// CommentPage is a page of comments; next_cursor is "" at the end.
-type CommentPage struct {
-	Items      []social.CommentJSON `json:"items"`
-	NextCursor string               `json:"next_cursor"`
-}
-
-// Follow is a person's follower count and the caller's follow after a change.
-type Follow struct {
-	Followers int64 `json:"followers"`
-	Following bool  `json:"following"`
-	// Requested: a private account's owner approves a follow first.
-	Requested bool `json:"requested"`
-}
-
-// FollowerList is a private account's pending follow requests or its
-// approved followers.
-type FollowerList struct {
-	Items []social.FollowRequestJSON `json:"items"`
-}
-
-// FollowerAnswer says what was done with a follower: approve, refuse or
-// remove.
-type FollowerAnswer struct {
-	Handle string `json:"handle"`
-	Done   string `json:"done"`
 }
 
 // ProfilePatch changes what it names; a field left out stays.
@@ -96,83 +54,6 @@ type Region struct {
 	// Generation is the generation of the region's own log (new with
 	// every restore); each peer's entry names the one it has applied.
 	Generation string `json:"generation,omitempty"`
-}
-
-// Export is an export being made; GET /api/v1/me/exports/{id}
-// downloads it once ready (a notification says when).
-type Export struct {
-	ID        string    `json:"id"`
-	Status    string    `json:"status"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// Notifications are a person's notifications, newest first.
-type Notifications struct {
-	Items []cell.Notification `json:"items"`
-}
-
-// Password confirms a request with the password again.
-type Password struct {
-	Password string `json:"password"`
-}
-
-// Erasure says when the erasure happens and how to cancel it before.
-type Erasure struct {
-	EraseAt time.Time `json:"erase_at"`
-	Cancel  string    `json:"cancel"`
-}
-
-// Reason is why staff look at personal data; it goes to the audit log.
-type Reason struct {
-	Reason string `json:"reason"`
-}
-
-// Audit is the access audit log; verified says its hash chain holds
-// for its first verified_entries entries.
-type Audit struct {
-	Entries         []*kurz.AuditEntry `json:"entries"`
-	Verified        bool               `json:"verified"`
-	VerifiedEntries int                `json:"verified_entries"`
-}
-
-// GrantRequest grants a staff role to a person by handle.
-type GrantRequest struct {
-	Handle string `json:"handle"`
-	Role   string `json:"role"`
-}
-
-// Grant is a granted role.
-type Grant struct {
-	UserID string `json:"user_id"`
-	Handle string `json:"handle"`
-	Role   string `json:"role"`
-	Region string `json:"region"`
-}
-
-// Receipt is a notice's receipt: whoever holds it reads its status.
-type Receipt struct {
-	NoticeID   string    `json:"notice_id"`
-	ReceivedAt time.Time `json:"received_at"`
-	StatusURL  string    `json:"status_url"`
-}
-
-// Release is a queue item given back.
-type Release struct {
-	Item *safety.Item `json:"item"`
-}
-
-// AppealRequest appeals a decision.
-type AppealRequest struct {
-	DecisionID  string `json:"decision_id"`
-	Explanation string `json:"explanation"`
-	// PersonID, with an appeal token in place of the session: a
-	// suspended person's appeal (the refused sign-in gave both).
-	PersonID string `json:"person_id,omitempty"`
-}
-
-// Appeal is a filed appeal.
-type Appeal struct {
-	AppealID string `json:"appeal_id"`
 }
 
 // User is a person as the API names them.

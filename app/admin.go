@@ -65,7 +65,7 @@ func RevokeRole(ctx context.Context, c *region.Region, handle, role string) erro
 	if err != nil {
 		return err
 	}
-	return c.Revoke(ctx, Operator(), id, role)
+	return c.Staff.Revoke(ctx, Operator(), id, role)
 }
 
 // AccountRow is one of the region's people as the operator sees them: no
@@ -327,7 +327,7 @@ func CreateAdmin(ctx context.Context, c *region.Region, base string, in FirstAdm
 		return "", exp, fmt.Errorf("@%s was created but lives in region %s (by country %s): grant and reset there (kurz admin grant, reset-password --region %s)",
 			in.Handle, out.Region, in.Country, out.Region)
 	}
-	if err := c.Grant(ctx, Operator(), out.ID, "admin"); err != nil {
+	if err := c.Staff.Grant(ctx, Operator(), out.ID, "admin"); err != nil {
 		return "", exp, err
 	}
 	return ResetPasswordLink(ctx, c, in.Handle, base, ttl)

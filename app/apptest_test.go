@@ -301,7 +301,7 @@ func (s *server) waitExport(body any, auth ...string) string {
 // the account use its recovery codes.
 func (s *server) grantStaff(region kurz.Region, a account, role string) error {
 	s.t.Helper()
-	if err := s.Cell(region).Grant(s.t.Context(), "cli", a.ID, role); err != nil {
+	if err := s.Cell(region).Staff.Grant(s.t.Context(), "cli", a.ID, role); err != nil {
 		return err
 	}
 	if _, on := s.recovery.Load(a.Handle); a.Token != "" && !on {

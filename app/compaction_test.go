@@ -23,9 +23,9 @@ func publishProfile(t *testing.T, s *server, id, handle string, followers int64,
 	c := s.Cell(kurz.Region(strings.SplitN(id, "_", 2)[0]))
 	err := c.Tx(t.Context(), func(q kurz.Queries) error {
 		if gone {
-			return c.AppendLog(t.Context(), q, cell.LogProfileGone, id, map[string]string{"id": id})
+			return c.Outbox.AppendLog(t.Context(), q, cell.LogProfileGone, id, map[string]string{"id": id})
 		}
-		return c.AppendLog(t.Context(), q, cell.LogProfile, id, &catalog.PublicProfile{ID: id, Handle: handle, Followers: followers})
+		return c.Outbox.AppendLog(t.Context(), q, cell.LogProfile, id, &catalog.PublicProfile{ID: id, Handle: handle, Followers: followers})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestStartFromSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.Tx(t.Context(), func(q kurz.Queries) error {
-		return c.AppendLog(t.Context(), q, cell.LogProfileGone, leave, map[string]string{"id": leave})
+		return c.Outbox.AppendLog(t.Context(), q, cell.LogProfileGone, leave, map[string]string{"id": leave})
 	})
 	c.Close()
 	if err != nil {

@@ -403,7 +403,7 @@ func TestTOTPSignIn(t *testing.T) {
 	s := newServer(t)
 	a := s.signUp("twofa", canary("t")+"@example.org", "1990-01-01", "DE")
 	s.login(&a)
-	if err := s.Cell("eu").Grant(t.Context(), "cli", a.ID, cell.RoleModerator); err != nil {
+	if err := s.Cell("eu").Staff.Grant(t.Context(), "cli", a.ID, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	queue := func(tok string) *response {

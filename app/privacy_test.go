@@ -340,7 +340,7 @@ func TestAccessAudit(t *testing.T) {
 		audit.Entries[0].Fields != "email,country" {
 		t.Fatalf("audit: %+v", audit)
 	}
-	if n, err := us.VerifyAudit(t.Context()); err != nil || n != 4 { // three grants... two in us, plus the look
+	if n, err := us.Staff.VerifyAudit(t.Context()); err != nil || n != 4 { // three grants... two in us, plus the look
 		if err != nil || n < 3 {
 			t.Fatalf("verify: %d %v", n, err)
 		}
@@ -349,7 +349,7 @@ func TestAccessAudit(t *testing.T) {
 	if _, err := rawSQL(us).Exec(`UPDATE access_audit SET reason = 'nothing to see' WHERE actor_id = $1`, usMod.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := us.VerifyAudit(t.Context()); err == nil {
+	if _, err := us.Staff.VerifyAudit(t.Context()); err == nil {
 		t.Fatal("a tampered audit log verifies")
 	}
 	_ = http.StatusOK

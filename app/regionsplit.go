@@ -318,7 +318,7 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 			if err != nil {
 				return err
 			}
-			return c.SyncVideoLog(ctx, q, v)
+			return c.Outbox.SyncVideoLog(ctx, q, v)
 		})
 		if err != nil && kurz.ErrorCode(err) != kurz.ENotFound {
 			return nil, err
@@ -331,7 +331,7 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 			if err != nil {
 				return err
 			}
-			return c.PublishProfile(ctx, q, p)
+			return c.Outbox.PublishProfile(ctx, q, p)
 		})
 		if err != nil && kurz.ErrorCode(err) != kurz.ENotFound {
 			return nil, err

@@ -15,7 +15,7 @@ import (
 // (they may no longer sign in to read them).
 func (s *server) inbox(a account, kind string) []json.RawMessage {
 	s.t.Helper()
-	ns, err := s.Cell(kurzRegion(a.Region)).Notifications(s.t.Context(), &kurz.Profile{ID: a.ID})
+	ns, err := s.Cell(kurzRegion(a.Region)).Inbox.Notifications(s.t.Context(), &kurz.Profile{ID: a.ID})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestBrowserAccountTrust(t *testing.T) {
 	}
 
 	// 3. A moderator without a second factor is refused the queue.
-	if err := s.Cell("eu").Grant(t.Context(), "cli", acct.ID, cell.RoleModerator); err != nil {
+	if err := s.Cell("eu").Staff.Grant(t.Context(), "cli", acct.ID, cell.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
 	signIn(newPassword)

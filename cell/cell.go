@@ -1,8 +1,10 @@
 // Package cell is the region value: one region's store, key store,
-// keyring, link, public log (outbox), job queue, clock, staff roles and
-// access audit. The concern packages (accounts, video, pipeline, social,
-// safety, privacy, replication) each hold a *Cell and apply their rules
-// through it; package region wires them together.
+// keyring, link, job queue and clock, and three parts each its own type
+// reached through a field: the public log (Outbox), staff roles and the
+// access audit (Staff), and its people's notifications (Inbox). The
+// concern packages (accounts, video, pipeline, social, safety, privacy,
+// replication) each hold a *Cell and apply their rules through it;
+// package region wires them together.
 //
 // cell imports only the root package and the adapters it is made of
 // (keyring, link, catalog, mail); it never imports a concern package.
@@ -98,8 +100,13 @@ type Cell struct {
 	// it uploads are refused (507) and readiness fails (0: no floor).
 	MinFreeBytes int64
 
-	logMu   sync.Mutex
-	logWake chan struct{}
+	// Inbox holds the notifications of the region's people; Staff its
+	// staff roles and access audit log; Outbox its public log. Init
+	// makes them.
+	Inbox  *Inbox
+	Staff  *Staff
+	Outbox *Outbox
+
 	bgMu    sync.Mutex
 	closers []func()
 	bg      context.Context
@@ -108,8 +115,8 @@ type Cell struct {
 }
 
 // Init prepares the values every service reads, before any of them
-// starts: the catalogue, the log wake-up channel, the job workers and the
-// background context. It is called once, by region.Open.
+// starts: the catalogue, the inbox, staff and public log, the job workers
+// and the background context. It is called once, by region.Open.
 func (c *Cell) Init() {
 	if c.Index == nil {
 		c.Index = catalog.NewIndex()
@@ -117,7 +124,8 @@ func (c *Cell) Init() {
 	if c.Sessions == nil {
 		c.Sessions = &SessionCache{}
 	}
-	c.logWake = make(chan struct{})
+	c.Inbox, c.Staff = &Inbox{c: c}, &Staff{c: c}
+	c.Outbox = &Outbox{c: c, wake: make(chan struct{})}
 	if c.Workers == nil {
 		c.Workers = river.NewWorkers()
 	}

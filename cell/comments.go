@@ -32,5 +32,5 @@ func (c *Cell) RemoveComment(ctx context.Context, q kurz.Queries, cm *kurz.Comme
 	if err != nil {
 		return err
 	}
-	return c.SyncVideoLog(ctx, q, v)
+	return c.Outbox.SyncVideoLog(ctx, q, v)
 }

@@ -2,6 +2,7 @@ package cell
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"time"
@@ -23,20 +24,27 @@ const (
 	NotifyExport        = "export_ready"
 )
 
+// Inbox is a region's notifications for its people: stored sealed under
+// the recipient's data key (unless they switched the kind off), listed one
+// by one or grouped for the inbox, counted and marked read, and the
+// switches that silence kinds of them. It also keys the pseudonyms of
+// actors in the inbox notes sent to other regions (ActorKey).
+type Inbox struct{ c *Cell }
+
 // SwitchableKinds are the kinds a person may switch off, in the order the
 // settings show them.
 var SwitchableKinds = []string{NotifyComment, NotifyReply, NotifyMention, NotifyFollow, NotifyFollowRequest, NotifyLike}
 
 // Notify stores a sealed message for a person of this region, unless they
 // switched its kind off.
-func (c *Cell) Notify(ctx context.Context, q kurz.Queries, userID, kind string, data any) error {
-	return c.NotifyGroup(ctx, q, userID, kind, "", "", data)
+func (ib *Inbox) Notify(ctx context.Context, q kurz.Queries, userID, kind string, data any) error {
+	return ib.NotifyGroup(ctx, q, userID, kind, "", "", data)
 }
 
 // NotifyGroup stores a notification that the inbox shows together with
 // the others of its group (likes of one video), at most one per actorKey
 // in a group: a repeated like adds nothing.
-func (c *Cell) NotifyGroup(ctx context.Context, q kurz.Queries, userID, kind, group, actorKey string, data any) error {
+func (ib *Inbox) NotifyGroup(ctx context.Context, q kurz.Queries, userID, kind, group, actorKey string, data any) error {
 	if slices.Contains(SwitchableKinds, kind) {
 		st, err := q.InboxSettings(ctx, userID)
 		if err != nil {
@@ -46,7 +54,7 @@ func (c *Cell) NotifyGroup(ctx context.Context, q kurz.Queries, userID, kind, gr
 			return nil
 		}
 	}
-	dk, err := c.DataKey(ctx, userID)
+	dk, err := ib.c.DataKey(ctx, userID)
 	if err != nil {
 		return err
 	}
@@ -54,9 +62,9 @@ func (c *Cell) NotifyGroup(ctx context.Context, q kurz.Queries, userID, kind, gr
 	if err != nil {
 		return err
 	}
-	id := kurz.NewID(c.Region)
+	id := kurz.NewID(ib.c.Region)
 	return q.AddNotification(ctx, &kurz.Notification{ID: id, UserID: userID, Kind: kind, GroupKey: group, ActorKey: actorKey,
-		DataSealed: dk.Seal("notification:"+id, b), CreatedAt: c.Now().UTC()})
+		DataSealed: dk.Seal("notification:"+id, b), CreatedAt: ib.c.Now().UTC()})
 }
 
 // Notification is a notification as its owner reads it.
@@ -70,8 +78,8 @@ type Notification struct {
 
 // Notifications lists a person's notifications, newest first, one by one
 // (the data export's form).
-func (c *Cell) Notifications(ctx context.Context, viewer *kurz.Profile) ([]Notification, error) {
-	list, err := c.notifications(ctx, viewer)
+func (ib *Inbox) Notifications(ctx context.Context, viewer *kurz.Profile) ([]Notification, error) {
+	list, err := ib.notifications(ctx, viewer)
 	out := make([]Notification, len(list))
 	for i, n := range list {
 		out[i] = n.Notification
@@ -84,12 +92,12 @@ type opened struct {
 	group string
 }
 
-func (c *Cell) notifications(ctx context.Context, viewer *kurz.Profile) ([]opened, error) {
-	list, err := c.Store.NotificationsOf(ctx, viewer.ID)
+func (ib *Inbox) notifications(ctx context.Context, viewer *kurz.Profile) ([]opened, error) {
+	list, err := ib.c.Store.NotificationsOf(ctx, viewer.ID)
 	if err != nil {
 		return nil, err
 	}
-	dk, err := c.DataKey(ctx, viewer.ID)
+	dk, err := ib.c.DataKey(ctx, viewer.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,11 +138,11 @@ const MaxNamedActors = 3
 // MaxInbox is how many entries the inbox shows.
 const MaxInbox = 100
 
-// Inbox lists a person's inbox, newest first: the notifications of a
+// Entries lists a person's inbox, newest first: the notifications of a
 // group (likes of one video) that are unread form one entry, and those
 // already read another, each at the place of its newest.
-func (c *Cell) Inbox(ctx context.Context, viewer *kurz.Profile) ([]*InboxEntry, error) {
-	list, err := c.notifications(ctx, viewer)
+func (ib *Inbox) Entries(ctx context.Context, viewer *kurz.Profile) ([]*InboxEntry, error) {
+	list, err := ib.notifications(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
@@ -175,17 +183,17 @@ func (c *Cell) Inbox(ctx context.Context, viewer *kurz.Profile) ([]*InboxEntry, 
 }
 
 // UnreadCount is how many of a person's notifications are unread.
-func (c *Cell) UnreadCount(ctx context.Context, viewer *kurz.Profile) (int, error) {
-	return c.Store.UnreadNotifications(ctx, viewer.ID)
+func (ib *Inbox) UnreadCount(ctx context.Context, viewer *kurz.Profile) (int, error) {
+	return ib.c.Store.UnreadNotifications(ctx, viewer.ID)
 }
 
 // MarkRead marks notifications of the viewer read: those named, or all;
 // others' IDs are ignored. It returns how many were unread.
-func (c *Cell) MarkRead(ctx context.Context, viewer *kurz.Profile, ids []string) (int64, error) {
+func (ib *Inbox) MarkRead(ctx context.Context, viewer *kurz.Profile, ids []string) (int64, error) {
 	if len(ids) > 1000 {
 		return 0, kurz.FieldError("ids", "mark at most 1000 notifications at once")
 	}
-	return c.Store.MarkNotificationsRead(ctx, viewer.ID, ids, c.Now().UTC())
+	return ib.c.Store.MarkNotificationsRead(ctx, viewer.ID, ids, ib.c.Now().UTC())
 }
 
 // InboxSettingsJSON are a person's inbox switches as the API shows them:
@@ -195,9 +203,9 @@ type InboxSettingsJSON struct {
 	Kinds     map[string]bool `json:"kinds,omitempty"`
 }
 
-// InboxSettings reads the viewer's inbox switches.
-func (c *Cell) InboxSettings(ctx context.Context, viewer *kurz.Profile) (*InboxSettingsJSON, error) {
-	st, err := c.Store.InboxSettings(ctx, viewer.ID)
+// Settings reads the viewer's inbox switches.
+func (ib *Inbox) Settings(ctx context.Context, viewer *kurz.Profile) (*InboxSettingsJSON, error) {
+	st, err := ib.c.Store.InboxSettings(ctx, viewer.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -208,14 +216,14 @@ func (c *Cell) InboxSettings(ctx context.Context, viewer *kurz.Profile) (*InboxS
 	return out, nil
 }
 
-// SetInboxSettings changes the switches given; unknown kinds are refused.
-func (c *Cell) SetInboxSettings(ctx context.Context, viewer *kurz.Profile, in *InboxSettingsJSON) (*InboxSettingsJSON, error) {
+// SetSettings changes the switches given; unknown kinds are refused.
+func (ib *Inbox) SetSettings(ctx context.Context, viewer *kurz.Profile, in *InboxSettingsJSON) (*InboxSettingsJSON, error) {
 	for k := range in.Kinds {
 		if !slices.Contains(SwitchableKinds, k) {
 			return nil, kurz.FieldError("kinds", "%q cannot be switched off; the kinds are comment, reply, mention, follow, follow_request and like", k)
 		}
 	}
-	err := c.Tx(ctx, func(q kurz.Queries) error {
+	err := ib.c.Tx(ctx, func(q kurz.Queries) error {
 		st, err := q.InboxSettings(ctx, viewer.ID)
 		if err != nil {
 			return err
@@ -236,12 +244,19 @@ func (c *Cell) SetInboxSettings(ctx context.Context, viewer *kurz.Profile, in *I
 	if err != nil {
 		return nil, err
 	}
-	return c.InboxSettings(ctx, viewer)
+	return ib.Settings(ctx, viewer)
 }
 
 // ShowsLikes reports whether a person of this region lets their likes
 // name them.
-func (c *Cell) ShowsLikes(ctx context.Context, userID string) bool {
-	st, err := c.Store.InboxSettings(ctx, userID)
+func (ib *Inbox) ShowsLikes(ctx context.Context, userID string) bool {
+	st, err := ib.c.Store.InboxSettings(ctx, userID)
 	return err == nil && st.ShowLikes
+}
+
+// ActorKey is the pseudonym of a person acting on an object in an inbox
+// note: a keyed hash of both, the same for a repeated action, linking
+// nothing across objects (see link.InboxNote).
+func (ib *Inbox) ActorKey(kind, objectID, personID string) string {
+	return hex.EncodeToString(ib.c.Keys.Index("inbox-actor", []byte(kind+"\x00"+objectID+"\x00"+personID)))
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -116,13 +115,6 @@ func (c *Cell) QueueDeltaNote(ctx context.Context, q kurz.Queries, objectID, fie
 	rand.Read(b)
 	return q.QueueDelta(ctx, &kurz.Delta{Key: base64.RawURLEncoding.EncodeToString(b), Region: region, ObjectID: objectID,
 		Field: field, Delta: delta, CreatedAt: c.Now().UTC(), Note: string(text)})
-}
-
-// ActorKey is the pseudonym of a person acting on an object in an inbox
-// note: a keyed hash of both, the same for a repeated action, linking
-// nothing across objects (see link.InboxNote).
-func (c *Cell) ActorKey(kind, objectID, personID string) string {
-	return hex.EncodeToString(c.Keys.Index("inbox-actor", []byte(kind+"\x00"+objectID+"\x00"+personID)))
 }
 
 // RandomID is an unguessable 144-bit identifier (exports, notices).

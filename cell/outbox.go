@@ -3,6 +3,7 @@ package cell
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"kurz"
@@ -28,16 +29,26 @@ const (
 func (c *Cell) Tx(ctx context.Context, fn func(q kurz.Queries) error) error {
 	err := c.Store.Tx(ctx, fn)
 	if err == nil {
-		c.LogNotify()
+		c.Outbox.LogNotify()
 	}
 	return err
+}
+
+// Outbox is a region's public log: every change to what the public sees
+// of its videos and profiles (and its block list) is appended in the
+// transaction of the change, recomputed from the visibility policy each
+// time; peers read it (LogSince, a long poll) and replicate it.
+type Outbox struct {
+	c    *Cell
+	mu   sync.Mutex
+	wake chan struct{} // closed and replaced at each write
 }
 
 // PublicVideo builds the public snapshot of a video, and reports whether
 // the visibility policy lets the public see it at all (only then may the
 // snapshot leave the region).
-func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (*catalog.PublicVideo, bool, error) {
-	sub, err := c.Subject(ctx, q, v)
+func (o *Outbox) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (*catalog.PublicVideo, bool, error) {
+	sub, err := o.c.Subject(ctx, q, v)
 	if err != nil {
 		return nil, false, err
 	}
@@ -68,14 +79,14 @@ func (c *Cell) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video) (
 // decision, a counter, a comment) and recomputes the decision from the
 // video and its owner's state each time, so no write can republish what
 // the policy hides.
-func (c *Cell) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
+func (o *Outbox) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
 	if v.Status != "deleted" {
-		pv, public, err := c.PublicVideo(ctx, q, v)
+		pv, public, err := o.PublicVideo(ctx, q, v)
 		if err != nil {
 			return err
 		}
 		if public {
-			return c.AppendLog(ctx, q, LogVideo, v.ID, pv)
+			return o.AppendLog(ctx, q, LogVideo, v.ID, pv)
 		}
 	}
 	// What the video was while public (its caption among it) leaves the
@@ -83,12 +94,12 @@ func (c *Cell) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) 
 	if err := q.RedactLog(ctx, v.ID); err != nil {
 		return err
 	}
-	return c.AppendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "gone"})
+	return o.AppendLog(ctx, q, LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "gone"})
 }
 
 // SyncPersonLog republishes a person's profile and every video of theirs
 // (after a change of their standing or privacy).
-func (c *Cell) SyncPersonLog(ctx context.Context, q kurz.Queries, userID string) error {
+func (o *Outbox) SyncPersonLog(ctx context.Context, q kurz.Queries, userID string) error {
 	p, err := q.ProfileByID(ctx, userID)
 	if err != nil {
 		return err
@@ -98,62 +109,62 @@ func (c *Cell) SyncPersonLog(ctx context.Context, q kurz.Queries, userID string)
 		return err
 	}
 	for _, v := range vids {
-		if err := c.SyncVideoLog(ctx, q, v); err != nil {
+		if err := o.SyncVideoLog(ctx, q, v); err != nil {
 			return err
 		}
 	}
-	return c.PublishProfile(ctx, q, p)
+	return o.PublishProfile(ctx, q, p)
 }
 
 // PublishProfile writes a person's public profile to the log, or that it
 // is gone while their erasure is pending or after a termination.
-func (c *Cell) PublishProfile(ctx context.Context, q kurz.Queries, p *kurz.Profile) error {
-	standing, err := c.standing(ctx, q, p.ID)
+func (o *Outbox) PublishProfile(ctx context.Context, q kurz.Queries, p *kurz.Profile) error {
+	standing, err := o.c.standing(ctx, q, p.ID)
 	if err != nil {
 		return err
 	}
 	if standing == policy.Erasing || standing == policy.Terminated {
-		return c.AppendLog(ctx, q, LogProfileGone, p.ID, map[string]string{"id": p.ID})
+		return o.AppendLog(ctx, q, LogProfileGone, p.ID, map[string]string{"id": p.ID})
 	}
-	return c.AppendLog(ctx, q, LogProfile, p.ID, &catalog.PublicProfile{ID: p.ID, Handle: p.Handle, DisplayName: p.DisplayName,
+	return o.AppendLog(ctx, q, LogProfile, p.ID, &catalog.PublicProfile{ID: p.ID, Handle: p.Handle, DisplayName: p.DisplayName,
 		Bio: p.Bio, Private: p.Private, Followers: p.Followers, Following: p.Following, Avatar: p.Avatar})
 }
 
 // AppendLog adds a public fact to the log in transaction q.
-func (c *Cell) AppendLog(ctx context.Context, q kurz.Queries, kind, id string, data any) error {
+func (o *Outbox) AppendLog(ctx context.Context, q kurz.Queries, kind, id string, data any) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
-	return q.AppendLog(ctx, &kurz.LogEntry{Kind: kind, ObjectID: id, Data: b, CreatedAt: c.Now().UTC()})
+	return q.AppendLog(ctx, &kurz.LogEntry{Kind: kind, ObjectID: id, Data: b, CreatedAt: o.c.Now().UTC()})
 }
 
 // LogNotify wakes everyone waiting for new log entries.
-func (c *Cell) LogNotify() {
-	c.logMu.Lock()
-	defer c.logMu.Unlock()
-	if c.logWake == nil { // a cell opened by a command, with no readers
+func (o *Outbox) LogNotify() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.wake == nil { // a cell opened by a command, with no readers
 		return
 	}
-	close(c.logWake)
-	c.logWake = make(chan struct{})
+	close(o.wake)
+	o.wake = make(chan struct{})
 }
 
 // LogWait returns a channel closed at the next log write.
-func (c *Cell) LogWait() <-chan struct{} {
-	c.logMu.Lock()
-	defer c.logMu.Unlock()
-	return c.logWake
+func (o *Outbox) LogWait() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.wake
 }
 
 // LogSince returns entries after seq, waiting up to wait for one to appear
 // (long poll).
-func (c *Cell) LogSince(ctx context.Context, seq int64, wait time.Duration) ([]*kurz.LogEntry, error) {
+func (o *Outbox) LogSince(ctx context.Context, seq int64, wait time.Duration) ([]*kurz.LogEntry, error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
-		ch := c.LogWait()
-		entries, err := c.Store.LogAfter(ctx, seq, 500)
+		ch := o.LogWait()
+		entries, err := o.c.Store.LogAfter(ctx, seq, 500)
 		if err != nil || len(entries) > 0 {
 			return entries, err
 		}

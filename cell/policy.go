@@ -26,6 +26,13 @@ func (c *Cell) standing(ctx context.Context, q kurz.Queries, userID string) (pol
 	return policy.StandingOf(acct.SuspendedUntil, err == nil, c.Now()), nil
 }
 
+// Hidden reports whether a person of this region is hidden (their erasure
+// is pending): their content is shown to nobody.
+func (c *Cell) Hidden(ctx context.Context, userID string) bool {
+	_, err := c.Store.Erasure(ctx, userID)
+	return err == nil
+}
+
 // Subject is the visibility policy's subject for a video of this region:
 // the video's state with its owner's (private account, minor, standing),
 // read in q.

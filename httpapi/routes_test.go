@@ -32,9 +32,9 @@ func TestDocumentCoversRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rt := range (*Server)(nil).routes() {
-		method, path := apidoc.Path(rt.pattern)
+		method, path := apidoc.Path(rt.Pattern)
 		if _, ok := d.Paths[path][strings.ToLower(method)]; !ok {
-			t.Errorf("%s is routed but not documented", rt.pattern)
+			t.Errorf("%s is routed but not documented", rt.Pattern)
 		}
 	}
 	files, _ := filepath.Glob("*.go")

@@ -1,5 +1,12 @@
-// Package httpapi is kurz's HTTP front door: the JSON API, health checks and
-// the region link endpoint, for every cell this process hosts.
+// Package httpapi is kurz's HTTP front door, for every cell this process
+// hosts: the defences every request passes (guard), forwarding to a
+// person's home region, the one route table of the JSON API and its
+// OpenAPI document, sign-up, sign-in and sessions, profiles, feeds and
+// tag lists, health checks, the pages' backend and the region link
+// endpoint. The rest of the API is handlers of their own packages
+// (videoapi, commentapi, socialapi, safetyapi, privacyapi, inboxapi,
+// settingsapi, trust, discoverapi, studioapi), which httpapi mounts and
+// hands how it finds the viewer, reads bodies and writes errors.
 package httpapi
 
 import (
@@ -27,7 +34,9 @@ import (
 	"kurz/forward"
 	"kurz/guard"
 	"kurz/link"
+	"kurz/media"
 	"kurz/region"
+	"kurz/videoapi"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -74,8 +83,9 @@ type Server struct {
 	// presigned URLs instead of streaming it.
 	MediaRedirect bool
 
-	proxy func() *forward.Proxy // made on first use, once Door and Peers are set
-	feeds feedjson.Cache        // catalogue videos' records, encoded once
+	proxy  func() *forward.Proxy     // made on first use, once Door and Peers are set
+	videos func() *videoapi.Handlers // likewise; the API's and the pages' videos
+	feeds  feedjson.Cache            // catalogue videos' records, encoded once
 
 	// DeviceKey keys device cookies (see guard.Passwords); every node of a
 	// region needs the same one.
@@ -103,6 +113,12 @@ func (s *Server) Init(l Limits) {
 		}
 		return forward.New(s.Door.Region, s.Peers, s.PlainPeers, secrets, s.PeerTLS)
 	})
+	s.videos = sync.OnceValue(func() *videoapi.Handlers {
+		return &videoapi.Handlers{Viewer: s.viewerCell, Auth: s.authenticate, Token: token, CellOf: s.cellOf,
+			Cells: s.Cells, Door: s.Door, Peers: s.Peers, Edge: s.Edge, Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
+			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) },
+			Decode:  decode, Error: s.error}
+	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	// Reset mails: a few per address and hour, on top of the sign-in
 	// throttle per caller.
@@ -121,7 +137,7 @@ func (s *Server) Drain() { s.draining.Store(true) }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		mux.HandleFunc(rt.pattern, rt.h)
+		mux.HandleFunc(rt.Pattern, rt.H)
 	}
 	if s.Web != nil {
 		s.Web(mux)

@@ -14,19 +14,8 @@ import (
 	"kurz/feedjson"
 	"kurz/policy"
 	"kurz/region"
-	"kurz/social"
 	"kurz/video"
 )
-
-// viewerCell returns the signed-in person and their home cell, or for an
-// anonymous request nil and the door cell (any region can serve public
-// content from its catalogue).
-func (s *Server) viewerCell(r *http.Request) (*kurz.Profile, *region.Region, error) {
-	if token(r) == "" {
-		return nil, s.Door, nil
-	}
-	return s.authenticate(r)
-}
 
 // limit applies a per-person rate limit.
 func limit(l *auth.Limiter, p *kurz.Profile) error {
@@ -34,136 +23,6 @@ func limit(l *auth.Limiter, p *kurz.Profile) error {
 		return rateLimited(wait)
 	}
 	return nil
-}
-
-func (s *Server) like(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err == nil {
-		err = limit(s.likes, p)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	n, err := c.Social.SetLike(r.Context(), p, r.PathValue("id"), r.Method == http.MethodPut)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, apijson.Like{Likes: n, Liked: r.Method == http.MethodPut})
-}
-
-func (s *Server) postComment(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err == nil {
-		err = limit(s.comments, p)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in apijson.CommentRequest
-	if err := decode(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	cm, err := c.Social.Comments.Post(r.Context(), p, r.PathValue("id"), in.Text)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, cm)
-}
-
-func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.viewerCell(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	items, next, err := c.Social.Comments.List(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("cursor"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if items == nil {
-		items = []social.CommentJSON{}
-	}
-	writeJSON(w, http.StatusOK, apijson.CommentPage{Items: items, NextCursor: next})
-}
-
-func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if err := c.Social.Comments.Delete(r.Context(), p, r.PathValue("id")); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err == nil {
-		err = limit(s.likes, p)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	n, requested, err := c.Social.SetFollow(r.Context(), p, r.PathValue("handle"), r.Method == http.MethodPut)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	// requested: a private account's owner approves a follow first.
-	writeJSON(w, http.StatusOK, apijson.Follow{Followers: n, Following: r.Method == http.MethodPut, Requested: requested})
-}
-
-// followers lists the signed-in person's pending follow requests
-// (?status=pending, the default) or approved followers (?status=approved).
-func (s *Server) followers(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	status := r.URL.Query().Get("status")
-	if status != "" && status != "pending" && status != "approved" {
-		s.error(w, r, kurz.FieldError("status", "status must be pending or approved"))
-		return
-	}
-	items, err := c.Social.FollowRequests(r.Context(), p, status == "approved")
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, apijson.FollowerList{Items: items})
-}
-
-// answerFollower approves or refuses a follow request, or removes a
-// follower: POST …/approve, POST …/refuse, DELETE /api/v1/me/followers/{handle}.
-func (s *Server) answerFollower(w http.ResponseWriter, r *http.Request) {
-	p, c, err := s.authenticate(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	action := r.PathValue("action")
-	if r.Method == http.MethodDelete {
-		action = "remove"
-	} else if action != "approve" && action != "refuse" {
-		s.error(w, r, kurz.ErrNotFound)
-		return
-	}
-	if err := c.Social.AnswerFollower(r.Context(), p, r.PathValue("handle"), action); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, apijson.FollowerAnswer{Handle: r.PathValue("handle"), Done: action})
 }
 
 func (s *Server) profileJSON(ctx context.Context, viewer *kurz.Profile, c *region.Region, handle string) (*apijson.Profile, error) {
@@ -355,7 +214,7 @@ func (s *Server) regions(w http.ResponseWriter, r *http.Request) {
 	out := map[string]apijson.Region{}
 	for region, c := range s.Cells {
 		seq, _ := c.Store.LastLogSeq(r.Context())
-		staff := viewer != nil && c.IsStaff(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy)
+		staff := viewer != nil && c.Staff.Is(r.Context(), viewer, cell.RoleAdmin, cell.RoleModerator, cell.RolePrivacy)
 		gen, _ := c.Replication.Generation(r.Context())
 		out[string(region)] = apijson.Region{Hosted: true, LogSeq: seq, Peers: c.Replication.HealthFor(staff), Generation: gen}
 	}

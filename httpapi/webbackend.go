@@ -58,7 +58,7 @@ func (b WebBackend) Video(ctx context.Context, viewer *web.Viewer, id, surface s
 	default:
 		return nil, kurz.Errorf(kurz.EInternal, "no page surface %q", surface)
 	}
-	v, err := b.S.videoFor(ctx, p, vc, id, policy.Surface(surface))
+	v, err := b.S.videos().VideoFor(ctx, p, vc, id, policy.Surface(surface))
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,12 @@ type MarkRead struct {
 	IDs []string `json:"ids"`
 }
 
+// Notifications are a person's notifications one by one, newest first
+// (the inbox groups them; this list does not).
+type Notifications struct {
+	Items []cell.Notification `json:"items"`
+}
+
 // Reports is "my reports".
 type Reports struct {
 	Reports []*safety.NoticeStatusJSON `json:"reports"`
@@ -61,6 +67,7 @@ type Reports struct {
 // Routes lists the routes (all for signed-in people).
 func (h *Handlers) Routes() []Route {
 	return []Route{
+		{"GET /api/v1/me/notifications", "Notifications, newest first", h.notifications, nil, Notifications{}},
 		{"GET /api/v1/me/inbox", "The inbox: notifications newest first, likes of one video grouped, and the unread count", h.inbox, nil, Inbox{}},
 		{"GET /api/v1/me/inbox/unread", "How many notifications are unread (the badge)", h.unread, nil, Unread{}},
 		{"POST /api/v1/me/inbox/read", "Mark notifications read: the ids given, or all", h.markRead, MarkRead{}, Unread{}},
@@ -94,10 +101,20 @@ func (h *Handlers) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &Inbox{}
-	if out.Entries, err = c.Inbox(r.Context(), p); err == nil {
-		out.Unread, err = c.UnreadCount(r.Context(), p)
+	if out.Entries, err = c.Inbox.Entries(r.Context(), p); err == nil {
+		out.Unread, err = c.Inbox.UnreadCount(r.Context(), p)
 	}
 	h.answer(w, r, out, err)
+}
+
+func (h *Handlers) notifications(w http.ResponseWriter, r *http.Request) {
+	p, c, err := h.Auth(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	list, err := c.Inbox.Notifications(r.Context(), p)
+	h.answer(w, r, Notifications{Items: list}, err)
 }
 
 func (h *Handlers) unread(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +123,7 @@ func (h *Handlers) unread(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	n, err := c.UnreadCount(r.Context(), p)
+	n, err := c.Inbox.UnreadCount(r.Context(), p)
 	h.answer(w, r, Unread{n}, err)
 }
 
@@ -123,11 +140,11 @@ func (h *Handlers) markRead(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := c.MarkRead(r.Context(), p, in.IDs); err != nil {
+	if _, err := c.Inbox.MarkRead(r.Context(), p, in.IDs); err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	n, err := c.UnreadCount(r.Context(), p)
+	n, err := c.Inbox.UnreadCount(r.Context(), p)
 	h.answer(w, r, Unread{n}, err)
 }
 
@@ -137,7 +154,7 @@ func (h *Handlers) settings(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	out, err := c.InboxSettings(r.Context(), p)
+	out, err := c.Inbox.Settings(r.Context(), p)
 	h.answer(w, r, out, err)
 }
 
@@ -152,7 +169,7 @@ func (h *Handlers) setSettings(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	out, err := c.SetInboxSettings(r.Context(), p, &in)
+	out, err := c.Inbox.SetSettings(r.Context(), p, &in)
 	h.answer(w, r, out, err)
 }
 

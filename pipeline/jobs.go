@@ -304,7 +304,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 		if err := q.UpdateVideo(ctx, cur); err != nil {
 			return err
 		}
-		return c.SyncVideoLog(ctx, q, cur)
+		return c.Outbox.SyncVideoLog(ctx, q, cur)
 	})
 	if err != nil {
 		return err

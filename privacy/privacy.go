@@ -98,7 +98,7 @@ type PersonalView struct {
 // country, for a stated reason that goes to the access audit log. Staff of
 // other regions are refused: looking from elsewhere is a transfer too.
 func (c *Service) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, handle, reason string) (*PersonalView, error) {
-	if err := c.RequireStaff(ctx, staff, "you have no staff role in region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy); err != nil {
+	if err := c.Staff.Require(ctx, staff, "you have no staff role in region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin, cell.RolePrivacy); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -126,7 +126,7 @@ func (c *Service) LookAtPersonalData(ctx context.Context, staff *kurz.Profile, h
 		return nil, err
 	}
 	err = c.Tx(ctx, func(q kurz.Queries) error {
-		return c.Audit(ctx, q, staff.ID, p.ID, "view", "email,country", reason)
+		return c.Staff.Audit(ctx, q, staff.ID, p.ID, "view", "email,country", reason)
 	})
 	if err != nil {
 		return nil, err
@@ -395,10 +395,10 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		}
 		d.Videos = append(d.Videos, vj)
 	}
-	if d.InboxSettings, err = c.InboxSettings(ctx, p); err != nil {
+	if d.InboxSettings, err = c.Inbox.Settings(ctx, p); err != nil {
 		return err
 	}
-	if d.Notifications, err = c.Notifications(ctx, p); err != nil {
+	if d.Notifications, err = c.Inbox.Notifications(ctx, p); err != nil {
 		return err
 	}
 	// Notices the person filed (their own words; the notifier details they
@@ -500,7 +500,7 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		if err := q.PutExport(ctx, e); err != nil {
 			return err
 		}
-		return c.Notify(ctx, q, uid, "export_ready", map[string]any{"url": "/api/v1/me/exports/" + id, "expires_at": e.ExpiresAt})
+		return c.Inbox.Notify(ctx, q, uid, "export_ready", map[string]any{"url": "/api/v1/me/exports/" + id, "expires_at": e.ExpiresAt})
 	})
 }
 
@@ -680,7 +680,7 @@ func (c *Service) RequestErasure(ctx context.Context, viewer *kurz.Profile, pass
 		}
 		return c.setHidden(ctx, tx, q, viewer.ID)
 	})
-	c.LogNotify()
+	c.Outbox.LogNotify()
 	return runAt, err
 }
 
@@ -696,7 +696,7 @@ func (c *Service) EraseRestored(ctx context.Context, userID string) error {
 		}
 		return c.setHidden(ctx, tx, q, userID)
 	})
-	c.LogNotify()
+	c.Outbox.LogNotify()
 	return err
 }
 
@@ -711,7 +711,7 @@ func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error
 		}
 		return c.setHidden(ctx, tx, q, viewer.ID)
 	})
-	c.LogNotify()
+	c.Outbox.LogNotify()
 	return err
 }
 
@@ -721,7 +721,7 @@ func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error
 // erasure is pending and takes their public records off the log.
 func (c *Service) setHidden(ctx context.Context, tx *sql.Tx, q kurz.Queries, userID string) error {
 	// The erasure row, written or deleted before, is what counts.
-	if err := c.SyncPersonLog(ctx, q, userID); err != nil {
+	if err := c.Outbox.SyncPersonLog(ctx, q, userID); err != nil {
 		return err
 	}
 	// Their comments on every region's videos go (or come back) too.
@@ -799,14 +799,14 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 			if err := q.RedactLog(ctx, v.ID); err != nil {
 				return err
 			}
-			if err := c.AppendLog(ctx, q, cell.LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "erased"}); err != nil {
+			if err := c.Outbox.AppendLog(ctx, q, cell.LogVideoGone, v.ID, map[string]string{"id": v.ID, "status": "erased"}); err != nil {
 				return err
 			}
 		}
 		if err := q.RedactLog(ctx, userID); err != nil {
 			return err
 		}
-		if err := c.AppendLog(ctx, q, cell.LogProfileGone, userID, map[string]string{"id": userID}); err != nil {
+		if err := c.Outbox.AppendLog(ctx, q, cell.LogProfileGone, userID, map[string]string{"id": userID}); err != nil {
 			return err
 		}
 		c.Sessions.ForgetPerson(userID)
@@ -831,13 +831,13 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 		if _, err := c.Jobs.InsertManyTx(ctx, tx, jobs); err != nil {
 			return err
 		}
-		return c.Audit(ctx, q, "system", userID, "erase", "all", "erasure requested by the person")
+		return c.Staff.Audit(ctx, q, "system", userID, "erase", "all", "erasure requested by the person")
 	})
 	c.Sessions.ForgetPerson(userID) // again: a request may have cached one before the commit
 	if err != nil {
 		return err
 	}
-	c.LogNotify()
+	c.Outbox.LogNotify()
 	var errs []error
 	for _, v := range vids {
 		errs = append(errs, c.RemoveVideoFiles(ctx, v.ID))

@@ -324,7 +324,7 @@ func (c *Service) checkGeneration(ctx context.Context, peer kurz.Region, pos int
 	if err != nil {
 		return false, err
 	}
-	c.LogNotify()
+	c.Outbox.LogNotify()
 	c.dropFromIndex(peer)
 	c.posMu.Lock()
 	c.pos[peer], c.resyncTo[peer], c.gen[peer] = 0, out.Head, out.Generation

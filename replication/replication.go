@@ -91,7 +91,7 @@ func (c *Service) applyToIndex(e *kurz.LogEntry) {
 // (which share the database) are seen within a second.
 func (c *Service) followOwnLog(ctx context.Context, seq int64) {
 	for ctx.Err() == nil {
-		entries, err := c.LogSince(ctx, seq, time.Second)
+		entries, err := c.Outbox.LogSince(ctx, seq, time.Second)
 		if err != nil {
 			c.Log.Warn("reading own public log", "err", err)
 			cell.Sleep(ctx, time.Second)
@@ -481,7 +481,7 @@ func (c *Service) Health() map[kurz.Region]PeerHealth {
 // the receiver applies each key once.
 func (c *Service) sendDeltas(ctx context.Context) {
 	for ctx.Err() == nil {
-		ch := c.LogWait()
+		ch := c.Outbox.LogWait()
 		pending, err := c.Store.PendingDeltas(ctx, 200)
 		if err != nil {
 			cell.Sleep(ctx, time.Second)
@@ -604,7 +604,7 @@ func (c *Service) applyDeltas(ctx context.Context, from kurz.Region, batch link.
 				} else if err != nil {
 					return err
 				}
-				if err := c.PublishProfile(ctx, q, p); err != nil {
+				if err := c.Outbox.PublishProfile(ctx, q, p); err != nil {
 					return err
 				}
 				continue
@@ -615,7 +615,7 @@ func (c *Service) applyDeltas(ctx context.Context, from kurz.Region, batch link.
 			} else if err != nil {
 				return err
 			}
-			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+			if err := c.Outbox.SyncVideoLog(ctx, q, v); err != nil {
 				return err
 			}
 		}
@@ -666,7 +666,7 @@ func (c *Service) deliverNote(ctx context.Context, q kurz.Queries, from kurz.Reg
 	default:
 		return nil
 	}
-	err := c.NotifyGroup(ctx, q, to, kind, group, string(from)+":"+n.ActorKey, data)
+	err := c.Inbox.NotifyGroup(ctx, q, to, kind, group, string(from)+":"+n.ActorKey, data)
 	if errors.Is(err, kurz.ErrNotFound) {
 		return nil // the person is gone
 	}
@@ -696,7 +696,7 @@ func (c *Service) RegisterLink(m *link.Mux) {
 				}
 			}
 		}
-		entries, err := c.LogSince(ctx, in.After, time.Duration(min(max(in.WaitSeconds, 0), 25))*time.Second)
+		entries, err := c.Outbox.LogSince(ctx, in.After, time.Duration(min(max(in.WaitSeconds, 0), 25))*time.Second)
 		if err != nil {
 			return nil, err
 		}

@@ -37,7 +37,7 @@ type Standing interface {
 func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
 	err := c.Store.TxSQL(ctx, fn)
 	if err == nil {
-		c.LogNotify()
+		c.Outbox.LogNotify()
 	}
 	return err
 }
@@ -95,7 +95,7 @@ func (c *Service) informAffected(ctx context.Context, tx *sql.Tx, q kurz.Queries
 	st := c.statement(d, it)
 	region, _ := kurz.ParseID(person)
 	if region == c.Region {
-		if err := c.Notify(ctx, q, person, "statement_of_reasons", st); err != nil && !errors.Is(err, kurz.ErrNotFound) {
+		if err := c.Inbox.Notify(ctx, q, person, "statement_of_reasons", st); err != nil && !errors.Is(err, kurz.ErrNotFound) {
 			return err
 		}
 		return nil

@@ -54,6 +54,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, b *bench)) {
 			t.Cleanup(func() { store.Close() })
 			clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 			c := &cell.Cell{Region: "eu", Store: store, Locator: []byte("a locator key of the deployment.."), Clock: clk.Now}
+			c.Init()
 			b := &bench{svc: safety.New(c, safety.SafetyConfig{ClaimTTL: 15 * time.Minute}), clock: clk}
 			for _, p := range []**kurz.Profile{&b.modA, &b.modB, &b.admin, &b.x} {
 				// Signed in with a second factor, as staff actions need.
@@ -63,7 +64,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, b *bench)) {
 				}
 			}
 			for p, role := range map[*kurz.Profile]string{b.modA: cell.RoleModerator, b.modB: cell.RoleModerator, b.admin: cell.RoleAdmin} {
-				if err := c.Grant(ctx, "test", p.ID, role); err != nil {
+				if err := c.Staff.Grant(ctx, "test", p.ID, role); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -155,7 +156,7 @@ func TestClaimRefusedWhenInvolved(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, b *bench) {
 		ctx := context.Background()
-		if err := b.svc.Grant(ctx, "test", b.x.ID, cell.RoleModerator); err != nil {
+		if err := b.svc.Staff.Grant(ctx, "test", b.x.ID, cell.RoleModerator); err != nil {
 			t.Fatal(err)
 		}
 		if it := b.queued(t, b.x); it.ConflictOfInterest == "" || it.Status != "open" {

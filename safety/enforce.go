@@ -39,11 +39,11 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 				return err
 			}
 			// Every region blocks it at upload: the hash goes on the log.
-			if err := c.AppendLog(ctx, q, cell.LogBlocked, d.ID, blockedHash{Hash: v.PHash}); err != nil {
+			if err := c.Outbox.AppendLog(ctx, q, cell.LogBlocked, d.ID, blockedHash{Hash: v.PHash}); err != nil {
 				return err
 			}
 		}
-		if err := c.SyncVideoLog(ctx, q, v); err != nil {
+		if err := c.Outbox.SyncVideoLog(ctx, q, v); err != nil {
 			return err
 		}
 		if action == "terminate" {
@@ -69,10 +69,10 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 		if err := q.UnblockMedia(ctx, "decision "+original.ID); err != nil {
 			return err
 		}
-		if err := c.AppendLog(ctx, q, cell.LogBlockedGone, original.ID, map[string]string{"id": original.ID}); err != nil {
+		if err := c.Outbox.AppendLog(ctx, q, cell.LogBlockedGone, original.ID, map[string]string{"id": original.ID}); err != nil {
 			return err
 		}
-		return c.SyncVideoLog(ctx, q, v)
+		return c.Outbox.SyncVideoLog(ctx, q, v)
 	case action == "remove" && d.TargetType == "comment":
 		cm, err := q.CommentByID(ctx, d.TargetID)
 		if err != nil {
@@ -104,7 +104,7 @@ func (c *Service) enforce(ctx context.Context, tx *sql.Tx, q kurz.Queries, d *ku
 		if err := q.UpdateVideo(ctx, v); err != nil {
 			return err
 		}
-		return c.SyncVideoLog(ctx, q, v)
+		return c.Outbox.SyncVideoLog(ctx, q, v)
 	case action == "suspend" || action == "terminate" || action == "strike" ||
 		action == "restore:suspend" || action == "restore:terminate" || action == "restore:strike":
 		return c.applyToAccount(ctx, tx, q, d, original)

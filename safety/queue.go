@@ -27,7 +27,7 @@ func (c *Service) claimTTL() time.Duration {
 
 // requireModerator checks that staff may moderate this region.
 func (c *Service) requireModerator(ctx context.Context, staff *kurz.Profile) error {
-	return c.RequireStaff(ctx, staff, "you are not a moderator of region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin)
+	return c.Staff.Require(ctx, staff, "you are not a moderator of region "+string(c.Region), cell.RoleModerator, cell.RoleAdmin)
 }
 
 // Item is a queue item as moderators see it.
@@ -375,7 +375,7 @@ func (c *Service) Release(ctx context.Context, staff *kurz.Profile, itemID strin
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
-	admin := c.IsStaff(ctx, staff, cell.RoleAdmin)
+	admin := c.Staff.Is(ctx, staff, cell.RoleAdmin)
 	var it *kurz.QueueItem
 	err := c.Store.Tx(ctx, func(q kurz.Queries) error {
 		var err error

@@ -307,7 +307,7 @@ func (c *Service) BlockUpload(ctx context.Context, v *kurz.Video) error {
 		if err := q.PutDecision(ctx, d); err != nil {
 			return err
 		}
-		return c.Notify(ctx, q, v.OwnerID, "statement_of_reasons", c.statement(d, nil))
+		return c.Inbox.Notify(ctx, q, v.OwnerID, "statement_of_reasons", c.statement(d, nil))
 	})
 }
 
@@ -324,7 +324,7 @@ func (c *Service) release(ctx context.Context, q kurz.Queries, videoID string) e
 	if err := q.UpdateVideo(ctx, v); err != nil {
 		return err
 	}
-	return c.SyncVideoLog(ctx, q, v)
+	return c.Outbox.SyncVideoLog(ctx, q, v)
 }
 
 // NewAccountAge is how long an account counts as new for the upload hold.

@@ -34,7 +34,7 @@ const audioBlockPrefix = "audio:"
 // BlockSound blocks a sound of this region on a moderator's own
 // initiative and answers the statement of reasons its creator gets.
 // Staff must be a moderator of this region with a second-factor session
-// (cell.RequireStaff); a sound of another region is decided by that
+// (cell.Staff.Require); a sound of another region is decided by that
 // region's moderators. Of in, the category, grounds, explanation and
 // facts count (a block holds everywhere).
 func (c *Service) BlockSound(ctx context.Context, staff *kurz.Profile, soundID string, in DecisionInput) (*Statement, error) {
@@ -63,7 +63,7 @@ func (c *Service) blockSound(ctx context.Context, q kurz.Queries, d, original *k
 		v.SoundBlock = ""
 		err = q.UnblockMedia(ctx, "decision "+original.ID)
 		if err == nil {
-			err = c.AppendLog(ctx, q, cell.LogBlockedGone, original.ID, map[string]string{"id": original.ID})
+			err = c.Outbox.AppendLog(ctx, q, cell.LogBlockedGone, original.ID, map[string]string{"id": original.ID})
 		}
 	case v.SoundID != "":
 		return kurz.Errorf(kurz.EInvalid, "this video uses the sound %s; block that sound", v.SoundID)
@@ -72,7 +72,7 @@ func (c *Service) blockSound(ctx context.Context, q kurz.Queries, d, original *k
 	case v.AudioPrint != "":
 		v.SoundBlock, err = d.ID, q.AddBlockedMedia(ctx, audioBlockPrefix+v.AudioPrint, "decision "+d.ID, by, c.Now().UTC())
 		if err == nil {
-			err = c.AppendLog(ctx, q, cell.LogBlocked, d.ID, blockedHash{Hash: audioBlockPrefix + v.AudioPrint})
+			err = c.Outbox.AppendLog(ctx, q, cell.LogBlocked, d.ID, blockedHash{Hash: audioBlockPrefix + v.AudioPrint})
 		}
 	default:
 		v.SoundBlock = d.ID
@@ -84,7 +84,7 @@ func (c *Service) blockSound(ctx context.Context, q kurz.Queries, d, original *k
 	if err := q.UpdateVideo(ctx, v); err != nil {
 		return err
 	}
-	return c.SyncVideoLog(ctx, q, v)
+	return c.Outbox.SyncVideoLog(ctx, q, v)
 }
 
 // SoundBlocked reports whether an upload's audio print is the audio of a

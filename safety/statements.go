@@ -154,7 +154,7 @@ func (c *Service) deliverStatement(ctx context.Context, from kurz.Region, notice
 		return nil // anonymous: they read it with their receipt (GET /api/v1/reports/{id})
 	}
 	return c.Tx(ctx, func(q kurz.Queries) error {
-		return c.Notify(ctx, q, n.ReporterID, "statement_of_reasons", map[string]any{"notice_id": noticeID, "statement": st})
+		return c.Inbox.Notify(ctx, q, n.ReporterID, "statement_of_reasons", map[string]any{"notice_id": noticeID, "statement": st})
 	})
 }
 

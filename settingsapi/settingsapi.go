@@ -163,7 +163,7 @@ func (h *Handlers) writeSettings(w http.ResponseWriter, r *http.Request, p *kurz
 	}
 	// Whether one's likes name one is the inbox's switch (cell.InboxSettings),
 	// which the notes of likes read; this page shows and sets the same one.
-	inbox, err := c.InboxSettings(ctx, p)
+	inbox, err := c.Inbox.Settings(ctx, p)
 	if err != nil {
 		h.D.Error(w, r, err)
 		return
@@ -213,7 +213,7 @@ func (h *Handlers) patchSettings(w http.ResponseWriter, r *http.Request) {
 		err = c.Social.SetPrivate(ctx, p, *in.PrivateAccount)
 	}
 	if err == nil && in.ShowLikes != nil {
-		_, err = c.SetInboxSettings(ctx, p, &cell.InboxSettingsJSON{ShowLikes: in.ShowLikes})
+		_, err = c.Inbox.SetSettings(ctx, p, &cell.InboxSettingsJSON{ShowLikes: in.ShowLikes})
 	}
 	if err == nil && in.CommentsFrom != nil {
 		err = c.Accounts.SetPrivacySettings(ctx, p, nil, in.CommentsFrom)

@@ -86,7 +86,7 @@ func (c *Service) setAvatarVersion(ctx context.Context, userID, ver string) (old
 		if err := q.UpdateProfile(ctx, p); err != nil {
 			return err
 		}
-		return c.SyncPersonLog(ctx, q, userID)
+		return c.Outbox.SyncPersonLog(ctx, q, userID)
 	})
 	return old, err
 }

@@ -168,7 +168,7 @@ func (c *Comments) storeComment(ctx context.Context, from kurz.Region, in *link.
 		if in.AuthorID != v.OwnerID && v.OwnerID != cm.ReplyToID {
 			// The owner's inbox gets what the comment made public anyway:
 			// the author's handle and the words.
-			err := c.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
+			err := c.Inbox.Notify(ctx, q, v.OwnerID, "comment", map[string]any{"video_id": v.ID, "comment_id": cm.ID,
 				"author_handle": cm.AuthorHandle, "text": cm.Text})
 			if err != nil && !errors.Is(err, kurz.ErrNotFound) {
 				return err
@@ -181,7 +181,7 @@ func (c *Comments) storeComment(ctx context.Context, from kurz.Region, in *link.
 			return err
 		}
 		v.Comments++
-		return c.SyncVideoLog(ctx, q, v)
+		return c.Outbox.SyncVideoLog(ctx, q, v)
 	})
 	if err != nil {
 		return nil, err
@@ -212,7 +212,7 @@ func (c *Comments) notifyMentions(ctx context.Context, q kurz.Queries, v *kurz.V
 		if !ok || p.ID == cm.AuthorID || p.ID == v.OwnerID {
 			continue
 		}
-		note := &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
+		note := &link.InboxNote{ActorKey: c.Inbox.ActorKey(cell.NotifyMention, cm.ID, p.ID), Handle: cm.AuthorHandle,
 			VideoID: v.ID, CommentID: cm.ID, Text: cm.Text}
 		if err := c.QueueDeltaNote(ctx, q, p.ID, cell.NotifyMention, 0, note); err != nil {
 			return err
@@ -278,7 +278,7 @@ func (c *Comments) List(ctx context.Context, viewer *kurz.Profile, videoID, curs
 func (c *Comments) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
 	err := c.Store.TxSQL(ctx, fn)
 	if err == nil {
-		c.LogNotify()
+		c.Outbox.LogNotify()
 	}
 	return err
 }
@@ -350,7 +350,7 @@ func (c *Comments) HideAuthor(ctx context.Context, from kurz.Region, authorID st
 			if err != nil {
 				return err
 			}
-			if err := c.SyncVideoLog(ctx, q, v); err != nil {
+			if err := c.Outbox.SyncVideoLog(ctx, q, v); err != nil {
 				return err
 			}
 		}

@@ -126,7 +126,7 @@ func (c *Comments) notifyReply(ctx context.Context, tx *sql.Tx, q kurz.Queries, 
 // storeReplyNotice puts a reply notification in a person of this region's
 // inbox; a person gone meanwhile gets none.
 func (c *Comments) storeReplyNotice(ctx context.Context, q kurz.Queries, in link.NotifyReplyRequest) error {
-	err := c.Notify(ctx, q, in.Person, "reply", map[string]any{"video_id": in.VideoID, "comment_id": in.CommentID,
+	err := c.Inbox.Notify(ctx, q, in.Person, "reply", map[string]any{"video_id": in.VideoID, "comment_id": in.CommentID,
 		"parent_id": in.ParentID, "author_handle": in.AuthorHandle, "text": in.Text})
 	if errors.Is(err, kurz.ErrNotFound) {
 		return nil

@@ -133,8 +133,8 @@ func (c *Service) SetLike(ctx context.Context, viewer *kurz.Profile, videoID str
 		// only if the liker shows their likes (see ARCHITECTURE.md).
 		var note *link.InboxNote
 		if pv, ok := c.Index.Video(videoID); like && (!ok || pv.OwnerID != viewer.ID) {
-			note = &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyLike, videoID, viewer.ID)}
-			if c.ShowsLikes(ctx, viewer.ID) {
+			note = &link.InboxNote{ActorKey: c.Inbox.ActorKey(cell.NotifyLike, videoID, viewer.ID)}
+			if c.Inbox.ShowsLikes(ctx, viewer.ID) {
 				note.Handle = viewer.Handle
 			}
 		}
@@ -227,7 +227,7 @@ func (c *Service) follow(ctx context.Context, viewer *kurz.Profile, target *cata
 		if err != nil {
 			return err
 		}
-		if err := c.PublishProfile(ctx, q, me); err != nil {
+		if err := c.Outbox.PublishProfile(ctx, q, me); err != nil {
 			return err
 		}
 		if target.Private {
@@ -235,7 +235,7 @@ func (c *Service) follow(ctx context.Context, viewer *kurz.Profile, target *cata
 		}
 		var note *link.InboxNote
 		if follow {
-			note = &link.InboxNote{ActorKey: c.ActorKey(cell.NotifyFollow, target.ID, viewer.ID), Handle: viewer.Handle}
+			note = &link.InboxNote{ActorKey: c.Inbox.ActorKey(cell.NotifyFollow, target.ID, viewer.ID), Handle: viewer.Handle}
 		}
 		return c.QueueDeltaNote(ctx, q, target.ID, "followers", d, note)
 	})
@@ -291,7 +291,7 @@ func (c *Service) storeFollowRequest(ctx context.Context, from kurz.Region, in *
 		if err != nil || !added {
 			return err
 		}
-		return c.Notify(ctx, q, in.Followee, "follow_request", map[string]string{"handle": in.Handle})
+		return c.Inbox.Notify(ctx, q, in.Followee, "follow_request", map[string]string{"handle": in.Handle})
 	})
 }
 
@@ -366,7 +366,7 @@ func (c *Service) countFollower(ctx context.Context, q kurz.Queries, userID stri
 	if err != nil {
 		return err
 	}
-	return c.PublishProfile(ctx, q, p)
+	return c.Outbox.PublishProfile(ctx, q, p)
 }
 
 // UpdateProfile changes the display name and bio of a person of this region.
@@ -397,7 +397,7 @@ func (c *Service) UpdateProfile(ctx context.Context, viewer *kurz.Profile, displ
 			return err
 		}
 		out = p
-		return c.PublishProfile(ctx, q, p)
+		return c.Outbox.PublishProfile(ctx, q, p)
 	})
 	return out, err
 }
@@ -423,7 +423,7 @@ func (c *Service) SetPrivate(ctx context.Context, viewer *kurz.Profile, private 
 		if err := q.UpdateProfile(ctx, p); err != nil {
 			return err
 		}
-		return c.SyncPersonLog(ctx, q, viewer.ID)
+		return c.Outbox.SyncPersonLog(ctx, q, viewer.ID)
 	})
 }
 

@@ -91,7 +91,7 @@ func (c *Service) strike(ctx context.Context, tx *sql.Tx, q kurz.Queries, person
 	if err := c.Apply(ctx, tx, q, link.AccountDecisionRequest{DecisionID: id, Person: person, Effect: link.EffectSuspend, Until: until}); err != nil {
 		return err
 	}
-	return c.Notify(ctx, q, person, "statement_of_reasons", st)
+	return c.Inbox.Notify(ctx, q, person, "statement_of_reasons", st)
 }
 
 // New returns the standing service of region c and registers its jobs.
@@ -159,7 +159,7 @@ func (c *Service) receive(ctx context.Context, from kurz.Region, in *link.Accoun
 		if err := c.Apply(ctx, tx, q, *in); err != nil {
 			return err
 		}
-		return c.Notify(ctx, q, in.Person, "statement_of_reasons", in.Statement)
+		return c.Inbox.Notify(ctx, q, in.Person, "statement_of_reasons", in.Statement)
 	})
 }
 
@@ -204,7 +204,7 @@ func (c *Service) Apply(ctx context.Context, tx *sql.Tx, q kurz.Queries, req lin
 			return err
 		}
 	}
-	if err := c.SyncPersonLog(ctx, q, person); err != nil {
+	if err := c.Outbox.SyncPersonLog(ctx, q, person); err != nil {
 		return err
 	}
 	if terminated(acct.SuspendedUntil) == terminated(until) {
@@ -262,7 +262,7 @@ func (w *hideAuthorWorker) Work(ctx context.Context, job *river.Job[cell.HideAut
 func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
 	err := c.Store.TxSQL(ctx, fn)
 	if err == nil {
-		c.LogNotify()
+		c.Outbox.LogNotify()
 	}
 	return err
 }

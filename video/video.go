@@ -315,12 +315,12 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 		if err := c.SyncHashtags(ctx, q, v, caption); err != nil {
 			return err
 		}
-		return c.SyncVideoLog(ctx, q, v)
+		return c.Outbox.SyncVideoLog(ctx, q, v)
 	})
 	if err != nil {
 		return nil, err
 	}
-	c.LogNotify()
+	c.Outbox.LogNotify()
 	if madePrivate {
 		// The plaintext caption and the public log entries that carried it
 		// are deleted; fold the write-ahead log so no copy stays beside
@@ -371,7 +371,7 @@ func (c *Service) DeleteVideo(ctx context.Context, viewer *kurz.Profile, id stri
 			return err
 		}
 		v.Status = "deleted"
-		return c.SyncVideoLog(ctx, q, v)
+		return c.Outbox.SyncVideoLog(ctx, q, v)
 	})
 	if err != nil {
 		return err

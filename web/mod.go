@@ -26,29 +26,34 @@ func toSignin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
 }
 
-// staffRegion picks the region a staff page works on: ?region= if it is a
+// modPages serves the moderator pages (queue, item, audit) of a Handler:
+// shells for signed-in viewers, each working on one region, which a
+// select offers to change.
+type modPages struct{ h *Handler }
+
+// region picks the region a staff page works on: ?region= if it is a
 // well-formed name, else the viewer's home region, else the first offered.
-func (h *Handler) staffRegion(r *http.Request, v *Viewer) string {
+func (m modPages) region(r *http.Request, v *Viewer) string {
 	if q := r.URL.Query().Get("region"); validRegion(q) {
 		return q
 	}
 	if v != nil && validRegion(v.Region) {
 		return v.Region
 	}
-	return h.regionList()[0]
+	return m.regions()[0]
 }
 
-func (h *Handler) regionList() []string {
-	if len(h.Regions) > 0 {
-		return h.Regions
+func (m modPages) regions() []string {
+	if len(m.h.Regions) > 0 {
+		return m.h.Regions
 	}
 	return defaultRegions
 }
 
 // regionOptions is the region select's list: the configured regions plus
 // the current one and the viewer's own, each once.
-func (h *Handler) regionOptions(v *Viewer, current string) []string {
-	out := slices.Clone(h.regionList())
+func (m modPages) regionOptions(v *Viewer, current string) []string {
+	out := slices.Clone(m.regions())
 	for _, x := range []string{current, v.Region} {
 		if validRegion(x) && !slices.Contains(out, x) {
 			out = append(out, x)
@@ -57,50 +62,50 @@ func (h *Handler) regionOptions(v *Viewer, current string) []string {
 	return out
 }
 
-// staffPage renders one of the staff shells for region.
-func (h *Handler) staffPage(w http.ResponseWriter, r *http.Request, v *Viewer, name, region, item string) {
+// page renders one of the staff shells for region.
+func (m modPages) page(w http.ResponseWriter, r *http.Request, v *Viewer, name, region, item string) {
 	lang := pickLang(r)
-	d := &pageData{Name: name, Lang: lang, Title: h.t(lang, name+".title"), Viewer: v, Robots: "noindex",
-		Region: region, Regions: h.regionOptions(v, region), ItemID: item}
+	d := &pageData{Name: name, Lang: lang, Title: m.h.t(lang, name+".title"), Viewer: v, Robots: "noindex",
+		Region: region, Regions: m.regionOptions(v, region), ItemID: item}
 	d.Boot.Region, d.Boot.Item = region, item
-	h.render(w, r, http.StatusOK, d)
+	m.h.render(w, r, http.StatusOK, d)
 }
 
-// modQueue serves /mod?region=…: the region's moderation queue.
-func (h *Handler) modQueue(w http.ResponseWriter, r *http.Request) {
-	v := h.b.Viewer(r)
+// queue serves /mod?region=…: the region's moderation queue.
+func (m modPages) queue(w http.ResponseWriter, r *http.Request) {
+	v := m.h.b.Viewer(r)
 	if v == nil {
 		toSignin(w, r)
 		return
 	}
-	h.staffPage(w, r, v, "mod", h.staffRegion(r, v), "")
+	m.page(w, r, v, "mod", m.region(r, v), "")
 }
 
-// modItem serves /mod/item/{region}/{id}: the script claims the item, shows
+// item serves /mod/item/{region}/{id}: the script claims the item, shows
 // it and offers the decision form.
-func (h *Handler) modItem(w http.ResponseWriter, r *http.Request) {
-	v := h.b.Viewer(r)
+func (m modPages) item(w http.ResponseWriter, r *http.Request) {
+	v := m.h.b.Viewer(r)
 	if v == nil {
 		toSignin(w, r)
 		return
 	}
 	region, id := r.PathValue("region"), r.PathValue("id")
 	if !validRegion(region) || !idRE.MatchString(id) {
-		h.notFound(w, r)
+		m.h.notFound(w, r)
 		return
 	}
-	h.staffPage(w, r, v, "moditem", region, id)
+	m.page(w, r, v, "moditem", region, id)
 }
 
-// modAudit serves /mod/audit?region=…: the access audit log and the form
+// audit serves /mod/audit?region=…: the access audit log and the form
 // for looking at a person's personal data (with a reason, audited).
-func (h *Handler) modAudit(w http.ResponseWriter, r *http.Request) {
-	v := h.b.Viewer(r)
+func (m modPages) audit(w http.ResponseWriter, r *http.Request) {
+	v := m.h.b.Viewer(r)
 	if v == nil {
 		toSignin(w, r)
 		return
 	}
-	h.staffPage(w, r, v, "modaudit", h.staffRegion(r, v), "")
+	m.page(w, r, v, "modaudit", m.region(r, v), "")
 }
 
 // transparency serves /transparency: the public table of statements of

@@ -202,9 +202,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /"+page, h.shell(strings.TrimSuffix(page, "/{id}")))
 	}
 	mux.HandleFunc("GET /oembed", h.oembed)
-	mux.HandleFunc("GET /mod", h.modQueue)
-	mux.HandleFunc("GET /mod/item/{region}/{id}", h.modItem)
-	mux.HandleFunc("GET /mod/audit", h.modAudit)
+	mod := modPages{h}
+	mux.HandleFunc("GET /mod", mod.queue)
+	mux.HandleFunc("GET /mod/item/{region}/{id}", mod.item)
+	mux.HandleFunc("GET /mod/audit", mod.audit)
 	mux.HandleFunc("GET /transparency", h.transparency)
 	mux.HandleFunc("GET /reset-password", h.resetForm)
 	mux.HandleFunc("POST /reset-password", h.resetSubmit)

@@ -162,7 +162,7 @@ func adminGrant(args []string) error {
 		return err
 	}
 	by := "cli:" + os.Getenv("USER")
-	if err := c.Grant(ctx, by, id, role); err != nil {
+	if err := c.Staff.Grant(ctx, by, id, role); err != nil {
 		return err
 	}
 	fmt.Printf("granted %s in %s to @%s (%s)\n", role, c.Region, strings.TrimPrefix(handle, "@"), id)
@@ -270,7 +270,7 @@ func verifyAudit(args []string) error {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	n, err := c.VerifyAudit(ctx)
+	n, err := c.Staff.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
