@@ -18,7 +18,7 @@ import (
 // other regions import link: they register their calls on the region's
 // link.Mux and make the typed calls whose types are the protocol.
 var (
-	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "standing", "privacy", "replication"}
+	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "appeals", "standing", "privacy", "replication"}
 	allowed  = map[string][]string{
 		// The root package normalises text before it judges it; textnorm
 		// is a leaf that imports nothing of kurz.
@@ -32,12 +32,13 @@ var (
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},
-		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
+		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link", "transparency"},
+		"appeals":     {"kurz", "cell", "link", "transparency"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication", "inboxapi", "socialapi", "settingsapi"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "blob", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "pipeline", "social", "safety", "privacy", "replication", "inboxapi", "socialapi", "settingsapi", "transparency"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc":  {},
@@ -84,6 +85,9 @@ var (
 		"blob/s3blob":         {"blob"},
 		"metrics":             {},
 		"regionarchive":       {"kurz", "blob", "sqlstore"},
+		// Statements of reasons, the transparency export and report: a
+		// leaf over the root package.
+		"transparency": {"kurz"},
 
 		// The search index follows the catalogue; discover answers search
 		// and Discover from both.

@@ -23,6 +23,7 @@ import (
 	"kurz/social"
 	"kurz/socialapi"
 	"kurz/studioapi"
+	"kurz/transparency"
 	"kurz/trust"
 	"kurz/video"
 )
@@ -95,10 +96,10 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/reports/{id}", s.reportStatus, apidoc.Op{Summary: "A notice's status, for whoever holds its receipt", Out: safety.NoticeStatusJSON{}}},
 		{"GET /api/v1/moderation/{region}/queue", s.modQueue, apidoc.Op{Summary: "A page of the moderation queue", Auth: req, Query: []string{"cursor", "limit"}, Out: safety.QueuePage{}}},
 		{"POST /api/v1/moderation/{region}/items/{id}/claim", s.modClaim, apidoc.Op{Summary: "Claim a queue item", Auth: req, Out: safety.ItemView{}}},
-		{"POST /api/v1/moderation/{region}/items/{id}/decide", s.modDecide, apidoc.Op{Summary: "Decide a claimed item; answers the statement of reasons", Auth: req, In: safety.DecisionInput{}, Status: 201, Out: safety.Statement{}}},
+		{"POST /api/v1/moderation/{region}/items/{id}/decide", s.modDecide, apidoc.Op{Summary: "Decide a claimed item; answers the statement of reasons", Auth: req, In: safety.DecisionInput{}, Status: 201, Out: transparency.Statement{}}},
 		{"POST /api/v1/moderation/{region}/items/{id}/release", s.modRelease, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: apijson.Release{}}},
 		{"POST /api/v1/appeals", s.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: apijson.AppealRequest{}, Status: 201, Out: apijson.Appeal{}}},
-		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
+		{"GET /api/v1/transparency/statements", s.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: transparency.StatementPage{}}},
 	}, append(append(append(append(append(append(s.trustRoutes(), s.discoverRoutes()...), s.commentRoutes()...), s.studioRoutes()...), s.inboxRoutes()...), s.socialRoutes()...), s.settingsRoutes()...)...)
 }
 
@@ -163,7 +164,7 @@ func (s *Server) discoverRoutes() []route {
 		{"GET /api/v1/search", d.Search, apidoc.Op{Summary: "Search public videos, people or hashtags (type: videos, people, tags)", Auth: opt, Query: []string{"q", "type", "cursor"}, Out: apidoc.Object{}}},
 		{"GET /api/v1/discover", d.Discover, apidoc.Op{Summary: "Trending hashtags and sounds, worldwide and in the viewer's region", Auth: opt, Out: apidoc.Object{}}},
 		{"GET /api/v1/sounds/{id}/videos", d.SoundVideos, apidoc.Op{Summary: "Public videos that use a sound", Auth: opt, Query: []string{"cursor"}, Out: apidoc.Object{}}},
-		{"POST /api/v1/moderation/{region}/sounds/{id}/block", d.BlockSound, apidoc.Op{Summary: "Block a sound of the region (moderators); answers the statement of reasons", Auth: apidoc.Required, In: safety.DecisionInput{}, Status: 201, Out: safety.Statement{}}},
+		{"POST /api/v1/moderation/{region}/sounds/{id}/block", d.BlockSound, apidoc.Op{Summary: "Block a sound of the region (moderators); answers the statement of reasons", Auth: apidoc.Required, In: safety.DecisionInput{}, Status: 201, Out: transparency.Statement{}}},
 		{"GET /api/v1/videos/{id}/download", d.Download, apidoc.Op{Summary: "An MP4 of a public video whose creator allows downloads", Auth: opt, Out: apidoc.Raw("video/mp4"), Also: []int{206, 302, 304}}},
 	}
 }

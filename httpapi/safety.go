@@ -8,6 +8,7 @@ import (
 	"kurz/apijson"
 	"kurz/auth"
 	"kurz/safety"
+	"kurz/transparency"
 )
 
 // report files a notice; anyone may, signed in or not.
@@ -139,7 +140,7 @@ func (s *Server) appeal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	id, err := c.Safety.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
+	id, err := c.Appeals.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -170,14 +171,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
 		}
 		to = t
 	}
-	var pages []*safety.StatementPage
+	var pages []*transparency.StatementPage
 	for _, c := range s.Cells {
-		page, err := c.Safety.Transparency(r.Context(), from, to, r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
+		page, err := transparency.Statements(r.Context(), c.Store, from, to, r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
 		pages = append(pages, page)
 	}
-	writeJSON(w, http.StatusOK, safety.MergeStatementPages(pages))
+	writeJSON(w, http.StatusOK, transparency.MergeStatementPages(pages))
 }

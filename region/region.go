@@ -18,6 +18,7 @@ import (
 
 	"kurz"
 	"kurz/accounts"
+	"kurz/appeals"
 	"kurz/blob"
 	"kurz/blob/s3blob"
 	"kurz/cell"
@@ -113,6 +114,7 @@ type Region struct {
 	Pipeline    *pipeline.Service
 	Social      *social.Service
 	Safety      *safety.Service
+	Appeals     *appeals.Service
 	Standing    *standing.Service
 	Privacy     *privacy.Service
 	Replication *replication.Service
@@ -211,15 +213,16 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Standing = standing.New(c)
 	r.Safety = safety.New(c, cfg.Safety)
 	r.Safety.Standing, r.Standing.Decisions = r.Standing, r.Safety
-	r.Videos = video.New(c, r.Safety)
-	r.Social = social.New(c, r.Safety, r.Videos)
+	r.Appeals = appeals.New(c, r.Safety)
+	r.Videos = video.New(c, r.Safety.Screen)
+	r.Social = social.New(c, r.Safety.Screen, r.Videos)
 	r.Safety.Shapes = shapes{r}
 	r.Privacy = privacy.New(c, cfg.Privacy, shapes{r})
 	r.Replication = replication.New(c)
 	r.Search = search.New(c.Index) // before the catalogue loads: it follows every change
 	r.Discover = &discover.Service{Region: c.Region, Index: c.Index, Search: r.Search}
 	var err error
-	if r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety); err != nil {
+	if r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety.Screen); err != nil {
 		return nil, err
 	}
 	r.LinkMux = link.NewMux()
@@ -227,6 +230,7 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r.Social.RegisterLink(r.LinkMux)
 	r.Replication.RegisterLink(r.LinkMux)
 	r.Safety.RegisterLink(r.LinkMux)
+	r.Appeals.RegisterLink(r.LinkMux)
 	r.Standing.RegisterLink(r.LinkMux)
 	return r, nil
 }
