@@ -18,7 +18,7 @@ import (
 // other regions import link: they register their calls on the region's
 // link.Mux and make the typed calls whose types are the protocol.
 var (
-	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "appeals", "standing", "privacy", "replication"}
+	concerns = []string{"accounts", "video", "pipeline", "social", "safety", "appeals", "directory", "standing", "privacy", "replication"}
 	allowed  = map[string][]string{
 		// The root package normalises text before it judges it; textnorm
 		// is a leaf that imports nothing of kurz.
@@ -29,6 +29,7 @@ var (
 		// catalogue's public record.
 		"policy":      {"kurz", "catalog"},
 		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
+		"directory":   {"kurz", "cell", "link"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},

@@ -1,7 +1,10 @@
 // Package accounts owns people's accounts: sign-up with the home region
-// and the handle directory, sign-in by handle or email locator, sessions
-// (local and vouched for by the home region), and the directory's side of
-// handle claims. It never imports another concern package.
+// and the handle directory (claims over the link; the directory's side is
+// package directory), sign-in by handle or email locator, sessions (local
+// and vouched for by the home region), settings, and in their own types
+// the email address (Email: confirmation, change, reset by mail) and
+// second factors (Factors: TOTP, recovery codes, passkeys). It never
+// imports another concern package.
 package accounts
 
 import (

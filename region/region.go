@@ -22,6 +22,7 @@ import (
 	"kurz/blob"
 	"kurz/blob/s3blob"
 	"kurz/cell"
+	"kurz/directory"
 	"kurz/discover"
 	"kurz/keyring"
 	"kurz/link"
@@ -118,6 +119,10 @@ type Region struct {
 	Standing    *standing.Service
 	Privacy     *privacy.Service
 	Replication *replication.Service
+
+	// HandleDirectory answers handle and email claims when this region
+	// is the directory (cell.Directory).
+	HandleDirectory *directory.Service
 	// Search is the region's index of its catalogue; Discover answers
 	// search and the Discover page from both.
 	Search   *search.Index
@@ -210,6 +215,7 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r := &Region{Cell: c}
 	r.Accounts = accounts.New(c)
+	r.HandleDirectory = directory.New(c)
 	r.Standing = standing.New(c)
 	r.Safety = safety.New(c, cfg.Safety)
 	r.Safety.Standing, r.Standing.Decisions = r.Standing, r.Safety
@@ -227,6 +233,7 @@ func build(c *cell.Cell, cfg Config) (*Region, error) {
 	}
 	r.LinkMux = link.NewMux()
 	r.Accounts.RegisterLink(r.LinkMux)
+	r.HandleDirectory.RegisterLink(r.LinkMux)
 	r.Social.RegisterLink(r.LinkMux)
 	r.Replication.RegisterLink(r.LinkMux)
 	r.Safety.RegisterLink(r.LinkMux)
@@ -265,7 +272,7 @@ func (r *Region) Start(ctx context.Context, role Role) error {
 		}
 	}
 	r.Privacy.Start(ctx)
-	r.Go(r.Accounts.BackfillHandleKeys)
+	r.Go(r.HandleDirectory.BackfillHandleKeys)
 	if role == RoleWorker {
 		return nil
 	}
