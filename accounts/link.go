@@ -28,13 +28,13 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		if len(in.Locator) != 32 {
 			return nil, kurz.FieldError("locator", "an email locator has 32 bytes")
 		}
-		return nil, c.emailTaken(ctx, in)
+		return nil, c.Email.emailTaken(ctx, in)
 	})
 	link.Handle(m, link.RouteLocateEmail, func(ctx context.Context, from kurz.Region, in *link.LocateEmailRequest) (*link.LocateEmailResponse, error) {
 		if len(in.Locator) != 32 {
 			return nil, kurz.FieldError("locator", "an email locator has 32 bytes")
 		}
-		found, err := c.HasEmail(ctx, in.Locator)
+		found, err := c.Email.HasEmail(ctx, in.Locator)
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,9 @@ package safety
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"kurz/cell"
 
 	"kurz"
+	"kurz/cell"
 )
 
 // PartyHash is the keyed pseudonym that stands for a signed-in person in
