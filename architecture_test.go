@@ -18,7 +18,7 @@ import (
 // other regions import link: they register their calls on the region's
 // link.Mux and make the typed calls whose types are the protocol.
 var (
-	concerns = []string{"accounts", "video", "pipeline", "social", "feed", "safety", "standing", "privacy", "replication"}
+	concerns = []string{"accounts", "video", "pipeline", "social", "feed", "safety", "appeals", "directory", "standing", "privacy", "replication"}
 	allowed  = map[string][]string{
 		// The root package normalises text before it judges it; textnorm
 		// is a leaf that imports nothing of kurz.
@@ -29,16 +29,18 @@ var (
 		// catalogue's public record.
 		"policy":      {"kurz", "catalog"},
 		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
+		"directory":   {"kurz", "cell", "link"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},
 		"feed":        {"kurz", "cell", "catalog", "policy"}, // social tells it of likes, follows, views (social.Feeds)
-		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link"},
+		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link", "transparency"},
+		"appeals":     {"kurz", "cell", "link", "transparency"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"standing":    {"kurz", "cell", "link"},
 		"replication": {"kurz", "cell", "catalog", "link"},
 		"region":      append([]string{"kurz", "cell", "blob", "blob/s3blob", "keyring", "link", "sqlstore", "sqlite", "postgres", "search", "discover"}, concerns...),
-		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "social", "safety", "inboxapi", "socialapi", "settingsapi", "safetyapi", "privacyapi", "videoapi"},
+		"httpapi":     {"kurz", "region", "cell", "catalog", "policy", "edge", "guard", "media", "link", "auth", "web", "forward", "feedjson", "discoverapi", "commentapi", "studioapi", "apitext", "trust", "apidoc", "apijson", "accounts", "video", "social", "safety", "inboxapi", "socialapi", "settingsapi", "safetyapi", "privacyapi", "videoapi", "transparency"},
 		// The OpenAPI document's builder knows no kurz package: httpapi's
 		// route table hands it the routes and the Go types of their bodies.
 		"apidoc":  {},
@@ -99,6 +101,9 @@ var (
 		"sqlstore":           {"kurz", "sqlstore/regionops", "sqlstore/schema"},
 		"sqlstore/regionops": {"kurz"},
 		"sqlstore/schema":    {},
+		// Statements of reasons, the transparency export and report: a
+		// leaf over the root package.
+		"transparency": {"kurz"},
 
 		// The search index follows the catalogue; discover answers search
 		// and Discover from both.

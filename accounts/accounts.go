@@ -1,7 +1,10 @@
 // Package accounts owns people's accounts: sign-up with the home region
-// and the handle directory, sign-in by handle or email locator, sessions
-// (local and vouched for by the home region), and the directory's side of
-// handle claims. It never imports another concern package.
+// and the handle directory (claims over the link; the directory's side is
+// package directory), sign-in by handle or email locator, sessions (local
+// and vouched for by the home region), settings, and in their own types
+// the email address (Email: confirmation, change, reset by mail) and
+// second factors (Factors: TOTP, recovery codes, passkeys). It never
+// imports another concern package.
 package accounts
 
 import (
@@ -23,11 +26,17 @@ import (
 // Service applies the account rules of one region.
 type Service struct {
 	*cell.Cell
-	ceremonies ceremonies // passkey challenges in flight
+	// Factors checks and keeps second factors (TOTP, recovery codes,
+	// passkeys).
+	Factors *Factors
+	// Email confirms and changes addresses and sends mailed links.
+	Email *Email
 }
 
 // New returns the account service of region c.
-func New(c *cell.Cell) *Service { return &Service{Cell: c} }
+func New(c *cell.Cell) *Service {
+	return &Service{Cell: c, Factors: &Factors{Cell: c}, Email: &Email{Cell: c}}
+}
 
 // SignUp is a new person's request. All fields are required.
 type SignUp struct {
@@ -116,7 +125,7 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 	locator := c.EmailLocator(s.email)
 	// Accounts made before email claims existed are found by asking every
 	// region; the claim below decides between sign-ups racing now.
-	if region, err := c.LocateEmail(ctx, locator); err != nil {
+	if region, err := c.Email.LocateEmail(ctx, locator); err != nil {
 		return nil, err
 	} else if region != "" {
 		return c.signUpTaken(ctx, s, region, locator, in.Lang)
@@ -124,7 +133,7 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 	userID := kurz.NewID(c.Region)
 	release, err := c.claim(ctx, userID, s.handle, locator)
 	if errors.Is(err, errEmailTaken) {
-		region, _ := c.LocateEmail(ctx, locator)
+		region, _ := c.Email.LocateEmail(ctx, locator)
 		return c.signUpTaken(ctx, s, region, locator, in.Lang)
 	}
 	if err != nil {
@@ -158,7 +167,7 @@ func (c *Service) SignUp(ctx context.Context, in *SignUp) (*kurz.Profile, error)
 			if err != nil {
 				return err
 			}
-			return c.queueVerify(ctx, tx, q, p, s.email, in.Lang)
+			return c.Email.queueVerify(ctx, tx, q, p, s.email, in.Lang)
 		})
 		if err != nil {
 			c.KeyStore.DeletePersonKey(context.WithoutCancel(ctx), userID)
@@ -188,7 +197,7 @@ func (c *Service) signUpTaken(ctx context.Context, s *signUp, holder kurz.Region
 	}
 	auth.HashPassword(s.password)
 	if holder != "" {
-		c.notifyTaken(ctx, holder, locator, lang)
+		c.Email.notifyTaken(ctx, holder, locator, lang)
 	}
 	return &kurz.Profile{ID: kurz.NewID(c.Region), Handle: s.handle, Private: s.minor, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}, nil
 }
@@ -236,49 +245,6 @@ func (c *Service) claim(ctx context.Context, userID, handle string, locator []by
 		}
 		releaseEmail()
 	}, nil
-}
-
-// LocateEmail asks every region (through the link) whether it holds an
-// account with this email locator, and returns that region or "".
-func (c *Service) LocateEmail(ctx context.Context, locator []byte) (kurz.Region, error) {
-	type result struct {
-		region kurz.Region
-		found  bool
-		err    error
-	}
-	ch := make(chan result, len(c.Regions))
-	for _, r := range c.Regions {
-		go func() {
-			out, err := c.Link.LocateEmail(ctx, r, link.LocateEmailRequest{Locator: locator})
-			ch <- result{r, err == nil && out.Found, err}
-		}()
-	}
-	var found kurz.Region
-	var errs []error
-	for range c.Regions {
-		res := <-ch
-		if res.err != nil {
-			errs = append(errs, res.err)
-		} else if res.found {
-			found = res.region
-		}
-	}
-	if found != "" {
-		return found, nil
-	}
-	if len(errs) > 0 {
-		return "", &kurz.Error{Code: kurz.EUnavailable, Message: "a region cannot be reached right now; please try again later", Cause: errors.Join(errs...)}
-	}
-	return "", nil
-}
-
-// HasEmail reports whether this region holds an account with the locator.
-func (c *Service) HasEmail(ctx context.Context, locator []byte) (bool, error) {
-	_, err := c.Store.AccountByEmailIndex(ctx, c.EmailIndex(locator))
-	if errors.Is(err, kurz.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // SessionTTL is how long a session lasts without signing in again.
@@ -332,10 +298,10 @@ func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *ku
 		if err != nil {
 			return "", nil, err
 		}
-		ok, err := c.mailBudget(ctx, userID, "verify_again", 3)
+		ok, err := c.Email.mailBudget(ctx, userID, "verify_again", 3)
 		if err == nil && ok {
 			err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
-				return c.queueVerify(ctx, tx, q, p, string(email), in.Lang)
+				return c.Email.queueVerify(ctx, tx, q, p, string(email), in.Lang)
 			})
 		}
 		if err != nil {
@@ -345,12 +311,12 @@ func (c *Service) Login(ctx context.Context, in LoginInput) (token string, p *ku
 	}
 	second := acct.TOTPSealed != nil
 	if second {
-		if err := c.checkSecondFactor(ctx, acct, in.Code); err != nil {
+		if err := c.Factors.checkSecondFactor(ctx, acct, in.Code); err != nil {
 			return "", nil, err
 		}
 	}
 	if acct.SuspendedUntil.After(c.Now()) {
-		return "", nil, c.refuseSuspended(ctx, acct)
+		return "", nil, refuseSuspended(ctx, c.Cell, acct)
 	}
 	token = auth.NewToken(c.Region)
 	now := c.Now().UTC()

@@ -62,7 +62,7 @@ func (c *Service) NoteSignIn(ctx context.Context, p *kurz.Profile, sessionHash [
 		} else if err != nil {
 			return err
 		}
-		token, err := c.newLinkToken(ctx, q, p.ID, purposeEndSession, SessionTTL, dk.Seal("end_session", sessionHash))
+		token, err := c.Email.newLinkToken(ctx, q, p.ID, purposeEndSession, SessionTTL, dk.Seal("end_session", sessionHash))
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (c *Service) NoteSignIn(ctx context.Context, p *kurz.Profile, sessionHash [
 func (c *Service) EndSession(ctx context.Context, token string) error {
 	var userID string
 	var hash []byte
-	err := c.txLink(ctx, token, purposeEndSession, func(_ *sql.Tx, q kurz.Queries, t *kurz.AccountToken) error {
+	err := c.Email.txLink(ctx, token, purposeEndSession, func(_ *sql.Tx, q kurz.Queries, t *kurz.AccountToken) error {
 		dk, err := c.DataKey(ctx, t.UserID)
 		if err != nil {
 			return err

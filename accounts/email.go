@@ -11,15 +11,22 @@ import (
 
 	"kurz"
 	"kurz/auth"
+	"kurz/cell"
 	"kurz/link"
 	"kurz/mail"
 )
 
-// Email confirmation and change, and the mail that goes with them. Tokens
-// are single-use, expire, and only their hashes are stored
-// (account_tokens). Mail goes to a person of this region only, queued in
-// this region (cell.QueueMail); a person of another region is mailed by
-// their own region, asked over the link.
+// Email owns people's email addresses: which region holds one (by its
+// locator), confirmation and change, reset by mail, telling an address's
+// owner that someone tried it, and the single-use mailed links and hourly
+// mail budgets these (and sign-in alerts) share. Tokens are single-use,
+// expire, and only their hashes are stored (account_tokens). Mail goes to
+// a person of this region only, queued in this region (cell.QueueMail); a
+// person of another region is mailed by their own region, asked over the
+// link.
+type Email struct {
+	*cell.Cell
+}
 
 // VerifyWithin is how long a new account works before its email is
 // confirmed; after it, sign-in waits for the confirmation (a new link is
@@ -44,12 +51,55 @@ func Lang(lang string) string {
 	return "en"
 }
 
+// LocateEmail asks every region (through the link) whether it holds an
+// account with this email locator, and returns that region or "".
+func (c *Email) LocateEmail(ctx context.Context, locator []byte) (kurz.Region, error) {
+	type result struct {
+		region kurz.Region
+		found  bool
+		err    error
+	}
+	ch := make(chan result, len(c.Regions))
+	for _, r := range c.Regions {
+		go func() {
+			out, err := c.Link.LocateEmail(ctx, r, link.LocateEmailRequest{Locator: locator})
+			ch <- result{r, err == nil && out.Found, err}
+		}()
+	}
+	var found kurz.Region
+	var errs []error
+	for range c.Regions {
+		res := <-ch
+		if res.err != nil {
+			errs = append(errs, res.err)
+		} else if res.found {
+			found = res.region
+		}
+	}
+	if found != "" {
+		return found, nil
+	}
+	if len(errs) > 0 {
+		return "", &kurz.Error{Code: kurz.EUnavailable, Message: "a region cannot be reached right now; please try again later", Cause: errors.Join(errs...)}
+	}
+	return "", nil
+}
+
+// HasEmail reports whether this region holds an account with the locator.
+func (c *Email) HasEmail(ctx context.Context, locator []byte) (bool, error) {
+	_, err := c.Store.AccountByEmailIndex(ctx, c.EmailIndex(locator))
+	if errors.Is(err, kurz.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // mailBudget takes one of n mails of a kind to a person per hour; false
 // once the hour's n are used (a stranger cannot flood an inbox). It
 // counts in account_tokens under keys derived from person, kind and hour,
 // each insert a statement of its own (a refused insert would end a
 // PostgreSQL transaction), before the mail's transaction.
-func (c *Service) mailBudget(ctx context.Context, userID, kind string, n int) (bool, error) {
+func (c *Email) mailBudget(ctx context.Context, userID, kind string, n int) (bool, error) {
 	q := c.Store
 	hour := c.Now().Unix() / 3600
 	for i := range n {
@@ -70,7 +120,7 @@ func (c *Service) mailBudget(ctx context.Context, userID, kind string, n int) (b
 
 // newLinkToken stores a single-use token of a purpose for a person and
 // returns it.
-func (c *Service) newLinkToken(ctx context.Context, q kurz.Queries, userID, purpose string, ttl time.Duration, data []byte) (string, error) {
+func (c *Email) newLinkToken(ctx context.Context, q kurz.Queries, userID, purpose string, ttl time.Duration, data []byte) (string, error) {
 	token := auth.NewToken(c.Region)
 	now := c.Now().UTC().Truncate(time.Millisecond)
 	err := q.PutAccountToken(ctx, &kurz.AccountToken{TokenHash: auth.HashToken(token), UserID: userID, Purpose: purpose,
@@ -80,7 +130,7 @@ func (c *Service) newLinkToken(ctx context.Context, q kurz.Queries, userID, purp
 
 // queueVerify issues a confirmation link for the email of a person and
 // queues the mail.
-func (c *Service) queueVerify(ctx context.Context, tx *sql.Tx, q kurz.Queries, p *kurz.Profile, email, lang string) error {
+func (c *Email) queueVerify(ctx context.Context, tx *sql.Tx, q kurz.Queries, p *kurz.Profile, email, lang string) error {
 	token, err := c.newLinkToken(ctx, q, p.ID, purposeVerify, VerifyWithin, nil)
 	if err != nil {
 		return err
@@ -94,7 +144,7 @@ var errLink = kurz.Errorf(kurz.ENotFound, "this link is not valid (any more); li
 
 // takeLink takes a single-use token of a purpose: unknown, used and
 // expired ones get one answer; an expired one is used up all the same.
-func (c *Service) takeLink(ctx context.Context, q kurz.Queries, token, purpose string) (*kurz.AccountToken, error) {
+func (c *Email) takeLink(ctx context.Context, q kurz.Queries, token, purpose string) (*kurz.AccountToken, error) {
 	if r, err := auth.TokenRegion(token); err != nil || r != c.Region {
 		return nil, errLink
 	}
@@ -114,7 +164,7 @@ var errExpiredLink = errors.New("link expired")
 
 // txLink runs fn in a transaction around a taken link; an expired link is
 // used up (deleted) and answered like an unknown one.
-func (c *Service) txLink(ctx context.Context, token, purpose string, fn func(tx *sql.Tx, q kurz.Queries, t *kurz.AccountToken) error) error {
+func (c *Email) txLink(ctx context.Context, token, purpose string, fn func(tx *sql.Tx, q kurz.Queries, t *kurz.AccountToken) error) error {
 	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		t, err := c.takeLink(ctx, q, token, purpose)
 		if err != nil {
@@ -130,7 +180,7 @@ func (c *Service) txLink(ctx context.Context, token, purpose string, fn func(tx 
 }
 
 // VerifyEmail confirms a person's email with the link's token.
-func (c *Service) VerifyEmail(ctx context.Context, token string) error {
+func (c *Email) VerifyEmail(ctx context.Context, token string) error {
 	return c.txLink(ctx, token, purposeVerify, func(_ *sql.Tx, q kurz.Queries, t *kurz.AccountToken) error {
 		if err := q.SetEmailVerified(ctx, t.UserID, c.Now().UTC()); err != nil {
 			return err
@@ -145,7 +195,7 @@ func (c *Service) VerifyEmail(ctx context.Context, token string) error {
 // The answer is the same whether or not the new address has an account
 // elsewhere; if it has, its owner is told someone tried, and no link is
 // sent.
-func (c *Service) ChangeEmail(ctx context.Context, p *kurz.Profile, password, newEmail, lang string) error {
+func (c *Email) ChangeEmail(ctx context.Context, p *kurz.Profile, password, newEmail, lang string) error {
 	email, err := kurz.NormalizeEmail(newEmail)
 	if err != nil {
 		return err
@@ -187,7 +237,7 @@ func (c *Service) ChangeEmail(ctx context.Context, p *kurz.Profile, password, ne
 // it is claimed at the directory, and tells the old address. The old
 // address stays claimed for the account (nobody else can sign up with it)
 // until the person is erased.
-func (c *Service) ConfirmEmailChange(ctx context.Context, token, lang string) error {
+func (c *Email) ConfirmEmailChange(ctx context.Context, token, lang string) error {
 	return c.txLink(ctx, token, purposeChangeEmail, func(tx *sql.Tx, q kurz.Queries, t *kurz.AccountToken) error {
 		dk, err := c.DataKey(ctx, t.UserID)
 		if err != nil {
@@ -227,7 +277,7 @@ func (c *Service) ConfirmEmailChange(ctx context.Context, token, lang string) er
 // notifyTaken asks the region holding an email to tell its owner that
 // someone tried to sign up with it. Failures are logged, never shown: the
 // answer must not differ.
-func (c *Service) notifyTaken(ctx context.Context, holder kurz.Region, locator []byte, lang string) {
+func (c *Email) notifyTaken(ctx context.Context, holder kurz.Region, locator []byte, lang string) {
 	if err := c.Link.EmailTaken(ctx, holder, link.EmailTakenRequest{Locator: locator, Lang: Lang(lang)}); err != nil {
 		c.Log.Warn("telling an address's owner of a sign-up attempt", "region", holder, "err", err)
 	}
@@ -235,7 +285,7 @@ func (c *Service) notifyTaken(ctx context.Context, holder kurz.Region, locator [
 
 // emailTaken is the holder region's side of notifyTaken: at most one such
 // mail per person and hour.
-func (c *Service) emailTaken(ctx context.Context, in *link.EmailTakenRequest) error {
+func (c *Email) emailTaken(ctx context.Context, in *link.EmailTakenRequest) error {
 	acct, err := c.Store.AccountByEmailIndex(ctx, c.EmailIndex(in.Locator))
 	if errors.Is(err, kurz.ErrNotFound) {
 		return nil
@@ -262,7 +312,7 @@ func (c *Service) emailTaken(ctx context.Context, in *link.EmailTakenRequest) er
 // RequestPasswordReset mails a one-time link (an hour, used once) to the
 // person with this email locator in this region, if there is one; at most
 // three per person and hour. It answers nothing either way.
-func (c *Service) RequestPasswordReset(ctx context.Context, locator []byte, lang string) error {
+func (c *Email) RequestPasswordReset(ctx context.Context, locator []byte, lang string) error {
 	acct, err := c.Store.AccountByEmailIndex(ctx, c.EmailIndex(locator))
 	if errors.Is(err, kurz.ErrNotFound) {
 		return nil

@@ -15,15 +15,21 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"kurz"
+	"kurz/cell"
 )
 
-// Second factors: a TOTP authenticator, confirmed with a code before it
-// counts, and ten one-time recovery codes (only their hashes are kept). A
-// person with TOTP signs in with password and code; a code's time step is
-// accepted once (UseTOTPStep), so a code seen over a shoulder cannot be
-// replayed within its window. A session opened this way (or with a
-// passkey, or upgraded at enrolment) is marked as having a second factor:
-// staff actions need one (cell.Staff.Require).
+// Factors owns second factors: a TOTP authenticator, confirmed with a
+// code before it counts, and ten one-time recovery codes (only their
+// hashes are kept); and passkeys (passkeys.go). A person with TOTP signs
+// in with password and code (Service.Login asks checkSecondFactor); a
+// code's time step is accepted once (UseTOTPStep), so a code seen over a
+// shoulder cannot be replayed within its window. A session opened this
+// way (or with a passkey, or upgraded at enrolment) is marked as having a
+// second factor: staff actions need one (cell.RequireStaff).
+type Factors struct {
+	*cell.Cell
+	ceremonies ceremonies // passkey challenges in flight
+}
 
 // RecoveryCodes is how many recovery codes a person gets.
 const RecoveryCodes = 10
@@ -45,7 +51,7 @@ func pendingKey(userID string) []byte {
 
 // BeginTOTP makes a new TOTP secret for a signed-in person and keeps it,
 // sealed, until ConfirmTOTP proves the authenticator has it.
-func (c *Service) BeginTOTP(ctx context.Context, p *kurz.Profile, issuer string) (*TOTPEnrolment, error) {
+func (c *Factors) BeginTOTP(ctx context.Context, p *kurz.Profile, issuer string) (*TOTPEnrolment, error) {
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: "@" + p.Handle, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		return nil, err
@@ -77,7 +83,7 @@ func (c *Service) BeginTOTP(ctx context.Context, p *kurz.Profile, issuer string)
 // ConfirmTOTP turns the pending secret on once a code from it checks out,
 // replaces the recovery codes (returned once, here), and marks the session
 // (by its token's hash) as having a second factor.
-func (c *Service) ConfirmTOTP(ctx context.Context, p *kurz.Profile, sessionHash []byte, code string) ([]string, error) {
+func (c *Factors) ConfirmTOTP(ctx context.Context, p *kurz.Profile, sessionHash []byte, code string) ([]string, error) {
 	dk, err := c.DataKey(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -122,7 +128,7 @@ func (c *Service) ConfirmTOTP(ctx context.Context, p *kurz.Profile, sessionHash 
 }
 
 // newRecoveryCodes replaces a person's recovery codes.
-func (c *Service) newRecoveryCodes(ctx context.Context, q kurz.Queries, userID string) ([]string, error) {
+func (c *Factors) newRecoveryCodes(ctx context.Context, q kurz.Queries, userID string) ([]string, error) {
 	if err := q.DeleteAccountTokens(ctx, userID, purposeRecovery); err != nil {
 		return nil, err
 	}
@@ -175,7 +181,7 @@ var errCodeNeeded = &kurz.Error{Code: kurz.EUnauthorized, Field: "code", Message
 
 // checkSecondFactor checks a TOTP or recovery code of an account with
 // TOTP on. A TOTP code's step is used up; a recovery code is used up.
-func (c *Service) checkSecondFactor(ctx context.Context, acct *kurz.Account, code string) error {
+func (c *Factors) checkSecondFactor(ctx context.Context, acct *kurz.Account, code string) error {
 	if strings.TrimSpace(code) == "" {
 		return errCodeNeeded
 	}
@@ -205,7 +211,7 @@ func (c *Service) checkSecondFactor(ctx context.Context, acct *kurz.Account, cod
 }
 
 // SecondFactorOn reports whether a person has TOTP turned on.
-func (c *Service) SecondFactorOn(ctx context.Context, userID string) (bool, error) {
+func (c *Factors) SecondFactorOn(ctx context.Context, userID string) (bool, error) {
 	a, err := c.Store.AccountByID(ctx, userID)
 	if err != nil {
 		return false, err

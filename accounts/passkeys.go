@@ -69,7 +69,7 @@ func (u *webauthnUser) WebAuthnCredentials() []webauthn.Credential { return u.cr
 
 // relyingParty is this deployment as WebAuthn's relying party: its public
 // origin.
-func (c *Service) relyingParty() (*webauthn.WebAuthn, error) {
+func (c *Factors) relyingParty() (*webauthn.WebAuthn, error) {
 	u, err := url.Parse(c.Mail.BaseURL)
 	if err != nil || u.Hostname() == "" {
 		return nil, kurz.Errorf(kurz.EUnavailable, "passkeys need the server's public URL (--public-url)")
@@ -77,7 +77,7 @@ func (c *Service) relyingParty() (*webauthn.WebAuthn, error) {
 	return webauthn.New(&webauthn.Config{RPID: u.Hostname(), RPDisplayName: "kurz", RPOrigins: []string{u.Scheme + "://" + u.Host}})
 }
 
-func (c *Service) passkeyUser(ctx context.Context, p *kurz.Profile) (*webauthnUser, error) {
+func (c *Factors) passkeyUser(ctx context.Context, p *kurz.Profile) (*webauthnUser, error) {
 	keys, err := c.Store.PasskeysOf(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (c *Service) passkeyUser(ctx context.Context, p *kurz.Profile) (*webauthnUs
 var errPasskey = kurz.Errorf(kurz.EUnauthorized, "this passkey answer was refused (wrong site, expired or not a passkey of this account); nothing was changed")
 
 // BeginPasskey starts registering a passkey for a signed-in person.
-func (c *Service) BeginPasskey(ctx context.Context, p *kurz.Profile) (*protocol.CredentialCreation, error) {
+func (c *Factors) BeginPasskey(ctx context.Context, p *kurz.Profile) (*protocol.CredentialCreation, error) {
 	rp, err := c.relyingParty()
 	if err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func (c *Service) BeginPasskey(ctx context.Context, p *kurz.Profile) (*protocol.
 
 // FinishPasskey stores the passkey the browser made (body is its JSON
 // answer).
-func (c *Service) FinishPasskey(ctx context.Context, p *kurz.Profile, body []byte) error {
+func (c *Factors) FinishPasskey(ctx context.Context, p *kurz.Profile, body []byte) error {
 	rp, err := c.relyingParty()
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (c *Service) FinishPasskey(ctx context.Context, p *kurz.Profile, body []byt
 
 // BeginPasskeyLogin starts a password-less sign-in: any passkey of this
 // site may answer.
-func (c *Service) BeginPasskeyLogin() (*protocol.CredentialAssertion, error) {
+func (c *Factors) BeginPasskeyLogin() (*protocol.CredentialAssertion, error) {
 	rp, err := c.relyingParty()
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func PasskeyChallenge(body []byte) (challenge, userID string, err error) {
 // FinishPasskeyLogin checks a sign-in answer against the person's
 // passkeys (in this region, their home) and opens a session with a second
 // factor. door holds the ceremony (the region that began it, maybe this).
-func (c *Service) FinishPasskeyLogin(ctx context.Context, door *Service, body []byte, device string) (string, *kurz.Profile, error) {
+func (c *Factors) FinishPasskeyLogin(ctx context.Context, door *Factors, body []byte, device string) (string, *kurz.Profile, error) {
 	rp, err := c.relyingParty()
 	if err != nil {
 		return "", nil, err
@@ -228,7 +228,7 @@ func (c *Service) FinishPasskeyLogin(ctx context.Context, door *Service, body []
 		return "", nil, err
 	}
 	if acct.SuspendedUntil.After(c.Now()) {
-		return "", nil, c.refuseSuspended(ctx, acct)
+		return "", nil, refuseSuspended(ctx, c.Cell, acct)
 	}
 	dk, err := c.DataKey(ctx, user.p.ID)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/cell"
 )
 
 // A suspended or terminated person may not sign in, but must be able to
@@ -23,15 +24,16 @@ import (
 
 // appealToken is person's appeal token for the hour of at, shaped like a
 // session token (region.secret) so that any region's door carries it home.
-func (c *Service) appealToken(personID string, at time.Time) string {
+func appealToken(c *cell.Cell, personID string, at time.Time) string {
 	hour := strconv.FormatInt(at.Unix()/3600, 10)
 	mac := c.Keys.Index("appeal_token", []byte(personID+"\x00"+hour))
 	return string(c.Region) + "." + base64.RawURLEncoding.EncodeToString(mac)
 }
 
 // refuseSuspended is the answer to a proven sign-in of a suspended or
-// terminated account.
-func (c *Service) refuseSuspended(ctx context.Context, acct *kurz.Account) error {
+// terminated account, by password (Service.Login) or passkey
+// (Factors.FinishPasskeyLogin).
+func refuseSuspended(ctx context.Context, c *cell.Cell, acct *kurz.Account) error {
 	notes, err := c.Inbox.Notifications(ctx, &kurz.Profile{ID: acct.UserID})
 	if err != nil {
 		return err
@@ -45,7 +47,7 @@ func (c *Service) refuseSuspended(ctx context.Context, acct *kurz.Account) error
 	terminated := acct.SuspendedUntil.Year() >= 9999
 	msg := fmt.Sprintf("your account is suspended until %s; the statements of reasons are below, and you may appeal each decision",
 		acct.SuspendedUntil.Format(time.DateOnly))
-	details := map[string]any{"statements": statements, "person_id": acct.UserID, "appeal_token": c.appealToken(acct.UserID, c.Now())}
+	details := map[string]any{"statements": statements, "person_id": acct.UserID, "appeal_token": appealToken(c, acct.UserID, c.Now())}
 	if terminated {
 		msg = "your account has been terminated; the statements of reasons are below, and you may appeal each decision"
 		details["terminated"] = true
@@ -62,7 +64,7 @@ func (c *Service) AppealAs(ctx context.Context, token, personID string) (*kurz.P
 	now := c.Now()
 	ok := false
 	for _, at := range []time.Time{now, now.Add(-time.Hour)} {
-		ok = ok || hmac.Equal([]byte(c.appealToken(personID, at)), []byte(token))
+		ok = ok || hmac.Equal([]byte(appealToken(c.Cell, personID, at)), []byte(token))
 	}
 	if !ok {
 		return nil, bad

@@ -20,6 +20,7 @@ import (
 	"kurz/safety"
 	"kurz/sqlstore"
 	"kurz/sqlstore/regionops"
+	"kurz/transparency"
 )
 
 // The operator's daily commands (kurz admin …) as functions over an opened
@@ -180,7 +181,7 @@ func (r Reasons) input(action string) safety.DecisionInput {
 // SuspendAccount suspends (or with terminate, terminates) the account of
 // the person with handle: their sessions end, sign-in is refused until the
 // end date, and they receive the statement of reasons.
-func SuspendAccount(ctx context.Context, c *region.Region, handle string, terminate bool, why Reasons) (*safety.Statement, error) {
+func SuspendAccount(ctx context.Context, c *region.Region, handle string, terminate bool, why Reasons) (*transparency.Statement, error) {
 	p, err := localPerson(ctx, c, handle)
 	if err != nil {
 		return nil, err
@@ -194,7 +195,7 @@ func SuspendAccount(ctx context.Context, c *region.Region, handle string, termin
 
 // RemoveVideo takes a video down everywhere (through the public log), with
 // a statement of reasons to its owner.
-func RemoveVideo(ctx context.Context, c *region.Region, videoID string, why Reasons) (*safety.Statement, error) {
+func RemoveVideo(ctx context.Context, c *region.Region, videoID string, why Reasons) (*transparency.Statement, error) {
 	return c.Safety.DecideAsOperator(ctx, Operator(), "video", videoID, why.Category, why.input("remove"))
 }
 

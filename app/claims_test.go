@@ -216,7 +216,7 @@ func TestLookalikeHandlesCollide(t *testing.T) {
 	if err := eu.Store.ClaimHandle(t.Context(), &kurz.HandleClaim{Handle: "oldie0", UserID: kurz.NewID("us"), ClaimedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	eu.Accounts.BackfillHandleKeys(t.Context())
+	eu.HandleDirectory.BackfillHandleKeys(t.Context())
 	if c, err := eu.Store.HandleClaimOf(t.Context(), "oldie0"); err != nil || c.Key != kurz.HandleKey("oldie0") {
 		t.Fatalf("old claim after backfill: %+v, %v", c, err)
 	}

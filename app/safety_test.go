@@ -11,6 +11,7 @@ import (
 	"kurz/app"
 	"kurz/cell"
 	"kurz/internal/mediatest"
+	"kurz/transparency"
 )
 
 // queueItem is a queue item as the API serves it (snake_case).
@@ -236,7 +237,7 @@ func TestNoticeAndAction(t *testing.T) {
 	})
 
 	// The transparency report counts it all.
-	rep, err := s.Cell("us").Safety.Report(t.Context(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	rep, err := transparency.Report(t.Context(), s.Cell("us").Store, "us", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

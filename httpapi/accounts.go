@@ -86,7 +86,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		if email, nerr := kurz.NormalizeEmail(login); nerr == nil {
 			locator := door.EmailLocator(email)
 			var region kurz.Region
-			region, err = door.Accounts.LocateEmail(ctx, locator)
+			region, err = door.Accounts.Email.LocateEmail(ctx, locator)
 			if err == nil && region != "" {
 				c, ok := s.Cells[region]
 				if !ok {

@@ -24,6 +24,7 @@ import (
 	"kurz/social"
 	"kurz/socialapi"
 	"kurz/studioapi"
+	"kurz/transparency"
 	"kurz/trust"
 	"kurz/video"
 	"kurz/videoapi"
@@ -114,7 +115,7 @@ func (s *Server) mounted() (out []route) {
 		{"GET /api/v1/search", disc.Search, apidoc.Op{Summary: "Search public videos, people or hashtags (type: videos, people, tags)", Auth: opt, Query: []string{"q", "type", "cursor"}, Out: apidoc.Object{}}},
 		{"GET /api/v1/discover", disc.Discover, apidoc.Op{Summary: "Trending hashtags and sounds, worldwide and in the viewer's region", Auth: opt, Out: apidoc.Object{}}},
 		{"GET /api/v1/sounds/{id}/videos", disc.SoundVideos, apidoc.Op{Summary: "Public videos that use a sound", Auth: opt, Query: []string{"cursor"}, Out: apidoc.Object{}}},
-		{"POST /api/v1/moderation/{region}/sounds/{id}/block", disc.BlockSound, apidoc.Op{Summary: "Block a sound of the region (moderators); answers the statement of reasons", Auth: req, In: safety.DecisionInput{}, Status: 201, Out: safety.Statement{}}},
+		{"POST /api/v1/moderation/{region}/sounds/{id}/block", disc.BlockSound, apidoc.Op{Summary: "Block a sound of the region (moderators); answers the statement of reasons", Auth: req, In: safety.DecisionInput{}, Status: 201, Out: transparency.Statement{}}},
 		{"GET /api/v1/videos/{id}/download", disc.Download, apidoc.Op{Summary: "An MP4 of a public video whose creator allows downloads", Auth: opt, Out: apidoc.Raw("video/mp4"), Also: []int{206, 302, 304}}},
 		{"POST /api/v1/videos/{id}/view", studio.View, apidoc.Op{Summary: "Count a view, once per viewer and day, with the watch time or a share the player reports (each once)", Auth: opt, In: social.ViewEvent{}, InOptional: true, Status: 204}},
 		{"GET /api/v1/studio", studio.Studio, apidoc.Op{Summary: "The creator studio: the caller's videos in every status with their numbers, and their totals by day", Auth: req, Out: video.Studio{}}},

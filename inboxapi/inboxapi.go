@@ -189,6 +189,6 @@ func (h *Handlers) appealInfo(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	out, err := c.Safety.AppealInfo(r.Context(), p, r.PathValue("decision_id"))
+	out, err := c.Appeals.AppealInfo(r.Context(), p, r.PathValue("decision_id"))
 	h.answer(w, r, out, err)
 }

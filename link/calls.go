@@ -419,7 +419,7 @@ type AppealInfoRequest struct {
 }
 
 // AppealInfoResponse says whether the party may appeal, and if not, why
-// (safety.AppealInfo's reasons).
+// (appeals.Service.AppealInfo's reasons).
 type AppealInfoResponse struct {
 	MayAppeal bool      `json:"may_appeal"`
 	Reason    string    `json:"reason,omitempty"`

@@ -18,9 +18,11 @@ import (
 
 	"kurz"
 	"kurz/accounts"
+	"kurz/appeals"
 	"kurz/blob"
 	"kurz/blob/s3blob"
 	"kurz/cell"
+	"kurz/directory"
 	"kurz/discover"
 	"kurz/feed"
 	"kurz/keyring"
@@ -115,9 +117,14 @@ type Region struct {
 	Social      *social.Service
 	Feed        *feed.Service
 	Safety      *safety.Service
+	Appeals     *appeals.Service
 	Standing    *standing.Service
 	Privacy     *privacy.Service
 	Replication *replication.Service
+
+	// HandleDirectory answers handle and email claims when this region
+	// is the directory (cell.Directory).
+	HandleDirectory *directory.Service
 	// Search is the region's index of its catalogue; Discover answers
 	// search and the Discover page from both.
 	Search   *search.Index
@@ -210,26 +217,30 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 func build(c *cell.Cell, cfg Config) (*Region, error) {
 	r := &Region{Cell: c}
 	r.Accounts = accounts.New(c)
+	r.HandleDirectory = directory.New(c)
 	r.Standing = standing.New(c)
 	r.Safety = safety.New(c, cfg.Safety)
 	r.Safety.Standing, r.Standing.Decisions = r.Standing, r.Safety
-	r.Videos = video.New(c, r.Safety)
+	r.Appeals = appeals.New(c, r.Safety)
+	r.Videos = video.New(c, r.Safety.Screen)
 	r.Feed = feed.New(c)
-	r.Social = social.New(c, r.Safety, r.Videos, r.Feed)
+	r.Social = social.New(c, r.Safety.Screen, r.Videos, r.Feed)
 	r.Safety.Shapes = shapes{r}
 	r.Privacy = privacy.New(c, cfg.Privacy, shapes{r})
 	r.Replication = replication.New(c)
 	r.Search = search.New(c.Index) // before the catalogue loads: it follows every change
 	r.Discover = &discover.Service{Region: c.Region, Index: c.Index, Search: r.Search}
 	var err error
-	if r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety); err != nil {
+	if r.Pipeline, err = pipeline.New(c, cfg.Media, r.Videos, r.Safety.Screen); err != nil {
 		return nil, err
 	}
 	r.LinkMux = link.NewMux()
 	r.Accounts.RegisterLink(r.LinkMux)
+	r.HandleDirectory.RegisterLink(r.LinkMux)
 	r.Social.RegisterLink(r.LinkMux)
 	r.Replication.RegisterLink(r.LinkMux)
 	r.Safety.RegisterLink(r.LinkMux)
+	r.Appeals.RegisterLink(r.LinkMux)
 	r.Standing.RegisterLink(r.LinkMux)
 	return r, nil
 }
@@ -264,7 +275,7 @@ func (r *Region) Start(ctx context.Context, role Role) error {
 		}
 	}
 	r.Privacy.Start(ctx)
-	r.Go(r.Accounts.BackfillHandleKeys)
+	r.Go(r.HandleDirectory.BackfillHandleKeys)
 	if role == RoleWorker {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"kurz"
 	"kurz/link"
+	"kurz/transparency"
 )
 
 // Standing keeps people's standing (package standing): what decisions
@@ -92,7 +93,7 @@ func (c *Service) informAffected(ctx context.Context, tx *sql.Tx, q kurz.Queries
 	if person == "" {
 		return nil
 	}
-	st := c.statement(d, it)
+	st := transparency.StatementOf(d)
 	region, _ := kurz.ParseID(person)
 	if region == c.Region {
 		if err := c.Inbox.Notify(ctx, q, person, "statement_of_reasons", st); err != nil && !errors.Is(err, kurz.ErrNotFound) {
@@ -114,7 +115,7 @@ func (c *Service) informAffected(ctx context.Context, tx *sql.Tx, q kurz.Queries
 // the strikes of the decisions listed, in q, and returns its ID and
 // statement of reasons.
 func (c *Service) StrikeSuspension(ctx context.Context, q kurz.Queries, person string, strikes []string, until time.Time) (string, any, error) {
-	local, hash, region := c.owner(person)
+	local, hash, region := owner(c.Cell, person)
 	d := &kurz.Decision{ID: kurz.NewID(c.Region), TargetType: "account", TargetID: person, OwnerID: local, OwnerHash: hash, OwnerRegion: region,
 		ModeratorID: "automated", Action: "suspend", Ground: "terms", Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
 		Explanation:       fmt.Sprintf("%d strikes within 90 days suspend an account for 7 days (the strike rule of the terms).", len(strikes)),
@@ -123,5 +124,5 @@ func (c *Service) StrikeSuspension(ctx context.Context, q kurz.Queries, person s
 	if err := q.PutDecision(ctx, d); err != nil {
 		return "", nil, err
 	}
-	return d.ID, c.statement(d, nil), nil
+	return d.ID, transparency.StatementOf(d), nil
 }

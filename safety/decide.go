@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"kurz"
+	"kurz/transparency"
 )
 
 // DecisionInput is a moderator's decision on a claimed item.
@@ -103,7 +104,7 @@ func territorialScope(s string) (string, error) {
 // on, enforces it, and sends the statement of reasons to the affected
 // person and every notifier. The item is locked for the whole
 // transaction, so of two decisions on one item exactly one is taken.
-func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string, in DecisionInput) (*Statement, error) {
+func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string, in DecisionInput) (*transparency.Statement, error) {
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 	if resolved {
 		return nil, errResolved
 	}
-	st := c.statement(d, it)
+	st := transparency.StatementOf(d)
 	c.sendToNotifiers(ctx, it, st)
 	return st, nil
 }
@@ -179,7 +180,7 @@ func (c *Service) decideClaimed(ctx context.Context, tx *sql.Tx, q kurz.Queries,
 		LegalGround: in.LegalGround, Category: it.Category, Explanation: in.Explanation, Facts: in.Facts, TerritorialScope: scope,
 		EndDate: end, AppealOf: it.AppealOf, CreatedAt: now.Truncate(time.Millisecond)}
 	if it.Kind == "hold" && d.Action == "no_action" {
-		if err := c.release(ctx, q, it.TargetID); err != nil {
+		if err := c.Screen.release(ctx, q, it.TargetID); err != nil {
 			return nil, err
 		}
 	}

@@ -9,7 +9,8 @@ import (
 
 // RegisterLink registers the Trust & Safety part of the region link on m:
 // notices into this region's queue, statements of reasons for notices
-// filed here, item status for receipts, and appeals.
+// filed here, and item status for receipts. (Appeals register their own,
+// in package appeals.)
 func (c *Service) RegisterLink(m *link.Mux) {
 	link.Handle(m, link.RouteFileNotice, func(ctx context.Context, from kurz.Region, in *link.FileNoticeRequest) (*link.FileNoticeResponse, error) {
 		if in.NoticeRegion != from {
@@ -27,12 +28,4 @@ func (c *Service) RegisterLink(m *link.Mux) {
 	link.Handle(m, link.RouteItemStatus, func(ctx context.Context, from kurz.Region, in *link.ItemStatusRequest) (*link.ItemStatusResponse, error) {
 		return c.itemStatus(ctx, in.ID)
 	})
-	link.Handle(m, link.RouteAppeal, func(ctx context.Context, from kurz.Region, in *link.AppealRequest) (*link.AppealResponse, error) {
-		id, err := c.receiveAppeal(ctx, from, in)
-		if err != nil {
-			return nil, err
-		}
-		return &link.AppealResponse{ItemID: id}, nil
-	})
-	link.Handle(m, link.RouteAppealInfo, c.appealInfo)
 }

@@ -3,20 +3,15 @@ package safety
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"kurz"
+	"kurz/transparency"
 )
 
 // KindOperator marks the queue item of a decision the operator took at the
 // command line on their own initiative, with no notice behind it.
 const KindOperator = "operator"
-
-// IsOperator reports whether a decider is the operator at the command line
-// ("operator:NAME") rather than a moderator: their decisions are taken on
-// the platform's own initiative.
-func IsOperator(deciderID string) bool { return strings.HasPrefix(deciderID, "operator:") }
 
 // DecideAsOperator decides about a video, comment or account of this
 // region on the operator's own initiative (kurz admin suspend, terminate,
@@ -25,8 +20,8 @@ func IsOperator(deciderID string) bool { return strings.HasPrefix(deciderID, "op
 // checks, enforcement, statement of reasons (source: own initiative) and
 // appeal route apply. operator names who decided ("operator:NAME"); it is
 // not a person of any region, so any moderator may decide an appeal.
-func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, targetID, category string, in DecisionInput) (*Statement, error) {
-	if !IsOperator(operator) {
+func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, targetID, category string, in DecisionInput) (*transparency.Statement, error) {
+	if !transparency.IsOperator(operator) {
 		return nil, kurz.Errorf(kurz.EInternal, "operator decisions are named operator:NAME")
 	}
 	return c.decideOwn(ctx, operator, targetType, targetID, category, in)
@@ -34,7 +29,7 @@ func (c *Service) DecideAsOperator(ctx context.Context, operator, targetType, ta
 
 // decideOwn takes a decision on the platform's own initiative (the
 // operator's, or a moderator's without a notice: a blocked sound).
-func (c *Service) decideOwn(ctx context.Context, decider, targetType, targetID, category string, in DecisionInput) (*Statement, error) {
+func (c *Service) decideOwn(ctx context.Context, decider, targetType, targetID, category string, in DecisionInput) (*transparency.Statement, error) {
 	if r, err := kurz.ParseID(targetID); err != nil || r != c.Region {
 		return nil, kurz.ErrNotFound
 	}
@@ -50,7 +45,7 @@ func (c *Service) decideOwn(ctx context.Context, decider, targetType, targetID, 
 		return nil, err
 	}
 	now := c.Now().UTC().Truncate(time.Millisecond)
-	local, hash, region := c.owner(ownerID)
+	local, hash, region := owner(c.Cell, ownerID)
 	it := &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: KindOperator, TargetType: targetType, TargetID: targetID, OwnerID: local,
 		OwnerHash: hash, OwnerRegion: region, Category: category, Priority: priority(category, 0, reach), Status: "claimed",
 		ClaimedBy: decider, ClaimedAt: now, Explanation: in.Explanation, CreatedAt: now, UpdatedAt: now}
@@ -65,5 +60,5 @@ func (c *Service) decideOwn(ctx context.Context, decider, targetType, targetID, 
 	if err != nil {
 		return nil, err
 	}
-	return c.statement(d, it), nil
+	return transparency.StatementOf(d), nil
 }

@@ -1,9 +1,11 @@
 // Package safety owns Trust & Safety: notices (DSA Art. 16), the
-// moderation queue, decisions with statements of reasons, appeals,
-// enforcement, the block list of known-bad media, the review hold for new
-// accounts and the operator's word filter. It never imports another
-// concern package; the API shapes of the things it shows moderators come
-// through Shapes.
+// moderation queue, decisions (appeal items included) and their
+// enforcement, statements of reasons to the people concerned, and, in
+// Screen, the block list of known-bad media, the review hold for new
+// accounts and the operator's word filter. Filing an appeal is package
+// appeals'; a statement's fields and the transparency export are package
+// transparency's. It never imports another concern package; the API
+// shapes of the things it shows moderators come through Shapes.
 package safety
 
 import (
@@ -20,9 +22,7 @@ import (
 
 	"kurz"
 	"kurz/cell"
-	"kurz/ffmpeg"
 	"kurz/link"
-	"kurz/textnorm"
 )
 
 // Shapes renders the objects a moderator looks at, as the API shows them.
@@ -31,19 +31,22 @@ type Shapes interface {
 	Comment(cm *kurz.Comment) any
 }
 
-// Service applies the Trust & Safety rules of one region.
+// Service applies the Trust & Safety rules of one region: notices in,
+// the queue, decisions and what they enforce.
 type Service struct {
 	*cell.Cell
 	Safety SafetyConfig
 	Shapes Shapes
 	// Standing applies what decisions mean for accounts.
 	Standing Standing
+	// Screen checks text and new videos before they are published.
+	Screen *Screen
 }
 
 // New returns the Trust & Safety service of region c. Shapes and Standing
 // are set after New, once the services they are exist.
 func New(c *cell.Cell, cfg SafetyConfig) *Service {
-	return &Service{Cell: c, Safety: cfg}
+	return &Service{Cell: c, Safety: cfg, Screen: &Screen{Cell: c, Safety: cfg}}
 }
 
 // Categories are the statement-of-reasons categories of the EU DSA
@@ -117,7 +120,7 @@ func (c *Service) FileNotice(ctx context.Context, reporter *kurz.Profile, report
 	id := cell.RandomID()
 	// Signed-in notifiers are named by their PartyHash, so their notices
 	// count once each and they can appeal; anonymous ones by their network.
-	hash := c.keyedHash(reporterKey)
+	hash := keyedHash(c.Cell, reporterKey)
 	if reporter != nil {
 		hash = c.PartyHash(reporter.ID)
 	}
@@ -183,7 +186,7 @@ func (c *Service) receiveNotice(ctx context.Context, in *noticeLink) (string, er
 			}
 		}
 		if errors.Is(err, kurz.ErrNotFound) {
-			local, hash, region := c.owner(ownerID)
+			local, hash, region := owner(c.Cell, ownerID)
 			it = &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "notice", TargetType: in.TargetType, TargetID: in.TargetID, OwnerID: local,
 				OwnerHash: hash, OwnerRegion: region, Category: in.Category, Status: "open", Explanation: in.Explanation, CreatedAt: now}
 		} else if err != nil {
@@ -243,136 +246,6 @@ func (c *Service) targetOwner(ctx context.Context, typ, id string) (string, int6
 	return "", 0, kurz.ErrNotFound
 }
 
-// Blocked looks for media of the block list in a new video's temporal
-// fingerprint: a blocked clip found inside it (behind an intro, before an
-// outro, re-encoded, sped up within reason) or the video being an excerpt
-// of one (ffmpeg.Match). A match removes it before it is published, with
-// an automated statement of reasons.
-func (c *Service) Blocked(ctx context.Context, fingerprint []uint64) (bool, error) {
-	return c.onBlockList(ctx, len(fingerprint) > 0, func(b string) bool { return ffmpeg.Match(ffmpeg.ParseFingerprint(b), fingerprint) })
-}
-
-// onBlockList reports whether match holds for an entry of the block list
-// (if look: nothing to look for is not blocked).
-func (c *Service) onBlockList(ctx context.Context, look bool, match func(entry string) bool) (bool, error) {
-	if !look {
-		return false, nil
-	}
-	list, err := c.blockList(ctx)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(list, match), nil
-}
-
-// blockList is this region's block list and the fingerprints other
-// regions' decisions blocked (replicated through the public log).
-func (c *Service) blockList(ctx context.Context) ([]string, error) {
-	list, err := c.Store.BlockedMedia(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := c.Store.Replicas(ctx, "blocked")
-	if err != nil {
-		return nil, err
-	}
-	for _, data := range rows {
-		var b blockedHash
-		if json.Unmarshal(data, &b) == nil && b.Hash != "" {
-			list = append(list, b.Hash)
-		}
-	}
-	return list, nil
-}
-
-// BlockUpload removes a video that matched the block list, with an
-// automated decision and statement of reasons to its owner.
-func (c *Service) BlockUpload(ctx context.Context, v *kurz.Video) error {
-	return c.Tx(ctx, func(q kurz.Queries) error {
-		cur, err := q.VideoByID(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		cur.Status, cur.Error, cur.UpdatedAt = kurz.StatusRemoved, "this video matches media that is not allowed on kurz", c.Now().UTC()
-		if err := q.UpdateVideo(ctx, cur); err != nil {
-			return err
-		}
-		local, hash, region := c.owner(v.OwnerID)
-		d := &kurz.Decision{ID: kurz.NewID(c.Region), ItemID: "", TargetType: "video", TargetID: v.ID, OwnerID: local, OwnerHash: hash,
-			OwnerRegion: region, ModeratorID: "automated",
-			Action: "remove", Ground: "terms", Category: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
-			Explanation: "The video matches media that was removed before and is on the platform's block list.",
-			Facts:       "perceptual hash match against the block list", AutomatedDetection: true, AutomatedDecision: true,
-			TerritorialScope: "ALL", CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
-		if err := q.PutDecision(ctx, d); err != nil {
-			return err
-		}
-		return c.Inbox.Notify(ctx, q, v.OwnerID, "statement_of_reasons", c.statement(d, nil))
-	})
-}
-
-// release publishes a held video after review.
-func (c *Service) release(ctx context.Context, q kurz.Queries, videoID string) error {
-	v, err := q.VideoByID(ctx, videoID)
-	if err != nil {
-		return err
-	}
-	if v.Status != kurz.StatusHeld {
-		return nil
-	}
-	v.Status, v.Error, v.UpdatedAt = kurz.StatusReady, "", c.Now().UTC()
-	if err := q.UpdateVideo(ctx, v); err != nil {
-		return err
-	}
-	return c.Outbox.SyncVideoLog(ctx, q, v)
-}
-
-// NewAccountAge is how long an account counts as new for the upload hold.
-const NewAccountAge = 7 * 24 * time.Hour
-
-// shouldHold reports whether a processed video of a new account waits for
-// review instead of being published (operator switch HoldNewUploads).
-func (c *Service) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video) (bool, error) {
-	if c.Safety.HoldNewUploads <= 0 {
-		return false, nil
-	}
-	acct, err := q.AccountByID(ctx, v.OwnerID)
-	if err != nil {
-		return false, err
-	}
-	if c.Now().Sub(acct.CreatedAt) > NewAccountAge {
-		return false, nil
-	}
-	n, err := q.CountVideos(ctx, v.OwnerID, time.Time{}, kurz.StatusReady, kurz.StatusHeld, kurz.StatusRemoved)
-	return n < c.Safety.HoldNewUploads, err
-}
-
-// Hold puts a processed video in the review queue, in transaction q, and
-// reports whether it did: a video whose audio matches a blocked sound
-// (soundBlocked, see sounds.go), and the first uploads of new accounts
-// when the operator asks for it.
-func (c *Service) Hold(ctx context.Context, q kurz.Queries, v *kurz.Video, soundBlocked bool) (bool, error) {
-	if soundBlocked {
-		return true, c.hold(ctx, q, v, "waiting for review: its audio matches a sound that moderators blocked",
-			"STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "automated detection: the audio matches a blocked sound")
-	}
-	if held, err := c.shouldHold(ctx, q, v); err != nil || !held {
-		return false, err
-	}
-	return true, c.hold(ctx, q, v, "waiting for review: the first uploads of new accounts are checked before they are published",
-		"STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", "new account upload")
-}
-
-// hold puts a video in the review queue, telling its owner why.
-func (c *Service) hold(ctx context.Context, q kurz.Queries, v *kurz.Video, why, category, explanation string) error {
-	now := c.Now().UTC()
-	v.Status, v.Error = kurz.StatusHeld, why
-	local, hash, region := c.owner(v.OwnerID)
-	return q.PutItem(ctx, &kurz.QueueItem{ID: kurz.NewID(c.Region), Kind: "hold", TargetType: "video", TargetID: v.ID, OwnerID: local,
-		OwnerHash: hash, OwnerRegion: region, Category: category, Reports: 0, Priority: 500, Status: "open",
-		Explanation: explanation, CreatedAt: now, UpdatedAt: now})
-}
-
 // SafetyConfig sets the operator's Trust & Safety switches.
 type SafetyConfig struct {
 	// HoldNewUploads is how many first uploads of accounts younger than a
@@ -384,18 +257,4 @@ type SafetyConfig struct {
 	// ClaimTTL is how long a moderator's claim keeps others off an item
 	// (0: DefaultClaimTTL, 15 minutes).
 	ClaimTTL time.Duration
-}
-
-// LoadWordFilter reads an operator's word list (textnorm.LoadWordFilter).
-var LoadWordFilter = textnorm.LoadWordFilter
-
-// CheckWords refuses text containing a filtered word. Text is judged by
-// its confusable skeleton (textnorm.Skeleton), as the words were loaded:
-// case, fullwidth forms, invisible characters, accents, unusual spaces
-// and Cyrillic or Greek look-alikes of letters do not get a word past.
-func (c *Service) CheckWords(field, text string) error {
-	if c.Safety.WordFilter != nil && c.Safety.WordFilter.MatchString(textnorm.Skeleton(text)) {
-		return kurz.FieldError(field, "this contains a word that is not allowed here")
-	}
-	return nil
 }

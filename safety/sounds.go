@@ -6,6 +6,7 @@ import (
 
 	"kurz"
 	"kurz/cell"
+	"kurz/transparency"
 )
 
 // Blocked sounds. A moderator of the region a sound comes from (a sound
@@ -37,7 +38,7 @@ const audioBlockPrefix = "audio:"
 // (cell.Staff.Require); a sound of another region is decided by that
 // region's moderators. Of in, the category, grounds, explanation and
 // facts count (a block holds everywhere).
-func (c *Service) BlockSound(ctx context.Context, staff *kurz.Profile, soundID string, in DecisionInput) (*Statement, error) {
+func (c *Service) BlockSound(ctx context.Context, staff *kurz.Profile, soundID string, in DecisionInput) (*transparency.Statement, error) {
 	if err := c.requireModerator(ctx, staff); err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func (c *Service) blockSound(ctx context.Context, q kurz.Queries, d, original *k
 // SoundBlocked reports whether an upload's audio print is the audio of a
 // blocked sound of any region (this region's block list and the ones
 // other regions' decisions put on the log).
-func (c *Service) SoundBlocked(ctx context.Context, print kurz.AudioPrint) (bool, error) {
+func (c *Screen) SoundBlocked(ctx context.Context, print kurz.AudioPrint) (bool, error) {
 	return c.onBlockList(ctx, len(print) > 0, func(b string) bool {
 		s, ok := strings.CutPrefix(b, audioBlockPrefix)
 		return ok && kurz.SameSound(kurz.ParseAudioPrint(s), print)

@@ -9,7 +9,7 @@ import (
 	"kurz/safety"
 )
 
-func loadFilter(t *testing.T, list string) *safety.Service {
+func loadFilter(t *testing.T, list string) *safety.Screen {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "wordfilter.txt")
 	if err := os.WriteFile(path, []byte(list), 0o600); err != nil {
@@ -19,7 +19,7 @@ func loadFilter(t *testing.T, list string) *safety.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &safety.Service{Safety: safety.SafetyConfig{WordFilter: re}}
+	return &safety.Screen{Safety: safety.SafetyConfig{WordFilter: re}}
 }
 
 // TestWordFilterCatchesLookalikes: every spelling of a filtered word or

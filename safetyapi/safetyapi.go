@@ -20,6 +20,7 @@ import (
 	"kurz/guard"
 	"kurz/region"
 	"kurz/safety"
+	"kurz/transparency"
 )
 
 // Handlers answer for the regions of one front door.
@@ -86,10 +87,10 @@ func (h *Handlers) Routes() []Route {
 		{"GET /api/v1/reports/{id}", h.reportStatus, apidoc.Op{Summary: "A notice's status, for whoever holds its receipt", Out: safety.NoticeStatusJSON{}}},
 		{"GET /api/v1/moderation/{region}/queue", h.queue, apidoc.Op{Summary: "A page of the moderation queue", Auth: req, Query: []string{"cursor", "limit"}, Out: safety.QueuePage{}}},
 		{"POST /api/v1/moderation/{region}/items/{id}/claim", h.claim, apidoc.Op{Summary: "Claim a queue item", Auth: req, Out: safety.ItemView{}}},
-		{"POST /api/v1/moderation/{region}/items/{id}/decide", h.decide, apidoc.Op{Summary: "Decide a claimed item; answers the statement of reasons", Auth: req, In: safety.DecisionInput{}, Status: 201, Out: safety.Statement{}}},
+		{"POST /api/v1/moderation/{region}/items/{id}/decide", h.decide, apidoc.Op{Summary: "Decide a claimed item; answers the statement of reasons", Auth: req, In: safety.DecisionInput{}, Status: 201, Out: transparency.Statement{}}},
 		{"POST /api/v1/moderation/{region}/items/{id}/release", h.release, apidoc.Op{Summary: "Give a claimed item back (its claimer or an admin)", Auth: req, Out: Release{}}},
 		{"POST /api/v1/appeals", h.appeal, apidoc.Op{Summary: "Appeal a decision", Auth: req, In: AppealRequest{}, Status: 201, Out: Appeal{}}},
-		{"GET /api/v1/transparency/statements", h.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: safety.StatementPage{}}},
+		{"GET /api/v1/transparency/statements", h.transparency, apidoc.Op{Summary: "Statements of reasons, oldest first, without personal data", Query: []string{"from", "to", "cursor", "limit"}, Out: transparency.StatementPage{}}},
 	}
 }
 
@@ -231,7 +232,7 @@ func (h *Handlers) appeal(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	id, err := c.Safety.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
+	id, err := c.Appeals.Appeal(r.Context(), p, in.DecisionID, in.Explanation)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -262,14 +263,14 @@ func (h *Handlers) transparency(w http.ResponseWriter, r *http.Request) {
 		}
 		to = t
 	}
-	var pages []*safety.StatementPage
+	var pages []*transparency.StatementPage
 	for _, c := range h.Cells {
-		page, err := c.Safety.Transparency(r.Context(), from, to, r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
+		page, err := transparency.Statements(r.Context(), c.Store, from, to, r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
 		if err != nil {
 			h.Error(w, r, err)
 			return
 		}
 		pages = append(pages, page)
 	}
-	writeJSON(w, http.StatusOK, safety.MergeStatementPages(pages))
+	writeJSON(w, http.StatusOK, transparency.MergeStatementPages(pages))
 }

@@ -165,9 +165,9 @@ func (h *Handlers) confirmEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Change {
-		err = c.Accounts.ConfirmEmailChange(r.Context(), in.Token, Lang(r))
+		err = c.Accounts.Email.ConfirmEmailChange(r.Context(), in.Token, Lang(r))
 	} else {
-		err = c.Accounts.VerifyEmail(r.Context(), in.Token)
+		err = c.Accounts.Email.VerifyEmail(r.Context(), in.Token)
 	}
 	if err != nil {
 		h.D.Error(w, r, err)
@@ -192,7 +192,7 @@ func (h *Handlers) changeEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = h.D.CheckPassword(w, r, p.ID, func() error {
-			return c.Accounts.ChangeEmail(r.Context(), p, in.Password, in.Email, Lang(r))
+			return c.Accounts.Email.ChangeEmail(r.Context(), p, in.Password, in.Email, Lang(r))
 		})
 	}
 	if err != nil {
@@ -235,7 +235,7 @@ func (h *Handlers) requestReset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	door := h.D.Entry()
 	locator := door.EmailLocator(email)
-	home, err := door.Accounts.LocateEmail(ctx, locator)
+	home, err := door.Accounts.Email.LocateEmail(ctx, locator)
 	if err != nil {
 		h.D.Error(w, r, err)
 		return
@@ -267,7 +267,7 @@ func (h *Handlers) requestReset(w http.ResponseWriter, r *http.Request) {
 				return
 			case <-time.After(100 * time.Millisecond):
 			}
-			if err := c.Accounts.RequestPasswordReset(ctx, locator, lang); err != nil {
+			if err := c.Accounts.Email.RequestPasswordReset(ctx, locator, lang); err != nil {
 				c.Log.Error("password reset mail", "err", err)
 			}
 		})
@@ -278,7 +278,7 @@ func (h *Handlers) beginTOTP(w http.ResponseWriter, r *http.Request) {
 	p, c, _, err := h.authenticate(r)
 	var out *accounts.TOTPEnrolment
 	if err == nil {
-		out, err = c.Accounts.BeginTOTP(r.Context(), p, "kurz")
+		out, err = c.Accounts.Factors.BeginTOTP(r.Context(), p, "kurz")
 	}
 	if err != nil {
 		h.D.Error(w, r, err)
@@ -298,7 +298,7 @@ func (h *Handlers) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	p, c, token, err := h.authenticate(r)
 	var codes []string
 	if err == nil {
-		codes, err = c.Accounts.ConfirmTOTP(r.Context(), p, auth.HashToken(token), in.Code)
+		codes, err = c.Accounts.Factors.ConfirmTOTP(r.Context(), p, auth.HashToken(token), in.Code)
 	}
 	if err != nil {
 		h.D.Error(w, r, err)
@@ -342,7 +342,7 @@ func (h *Handlers) passkeyOptions(w http.ResponseWriter, r *http.Request) {
 	p, c, _, err := h.authenticate(r)
 	var out any
 	if err == nil {
-		out, err = c.Accounts.BeginPasskey(r.Context(), p)
+		out, err = c.Accounts.Factors.BeginPasskey(r.Context(), p)
 	}
 	if err != nil {
 		h.D.Error(w, r, err)
@@ -360,7 +360,7 @@ func (h *Handlers) addPasskey(w http.ResponseWriter, r *http.Request) {
 	}
 	p, c, _, err := h.authenticate(r)
 	if err == nil {
-		err = c.Accounts.FinishPasskey(r.Context(), p, body)
+		err = c.Accounts.Factors.FinishPasskey(r.Context(), p, body)
 	}
 	if err != nil {
 		h.D.Error(w, r, err)
@@ -374,7 +374,7 @@ func (h *Handlers) passkeyLoginOptions(w http.ResponseWriter, r *http.Request) {
 		h.D.Error(w, r, err)
 		return
 	}
-	out, err := h.D.Entry().Accounts.BeginPasskeyLogin()
+	out, err := h.D.Entry().Accounts.Factors.BeginPasskeyLogin()
 	if err != nil {
 		h.D.Error(w, r, err)
 		return
@@ -405,7 +405,7 @@ func (h *Handlers) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 	var token string
 	var p *kurz.Profile
 	if err == nil {
-		token, p, err = c.Accounts.FinishPasskeyLogin(r.Context(), h.D.Entry().Accounts, body, accounts.DeviceName(r.UserAgent()))
+		token, p, err = c.Accounts.Factors.FinishPasskeyLogin(r.Context(), h.D.Entry().Accounts.Factors, body, accounts.DeviceName(r.UserAgent()))
 	}
 	if err != nil {
 		h.D.Error(w, r, err)

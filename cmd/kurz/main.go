@@ -22,6 +22,7 @@ import (
 	"kurz"
 	"kurz/app"
 	"kurz/region"
+	"kurz/transparency"
 )
 
 func main() {
@@ -230,7 +231,7 @@ func safetyReport(args []string) error {
 		return fmt.Errorf("--to: %w", err)
 	}
 	ctx := context.Background()
-	rep, err := c.Safety.Report(ctx, from, to)
+	rep, err := transparency.Report(ctx, c.Store, c.Region, from, to)
 	if err != nil {
 		return err
 	}

@@ -1,16 +1,47 @@
-package safety
+// Package appeals owns appeals of moderation decisions (DSA Art. 20):
+// who may appeal a decision (the person affected or a notifier, never its
+// decider; each party once, within six months), asked in the party's home
+// region and answered by the decision's region, which opens an appeal
+// item in its moderation queue. A moderator not involved in the decision
+// decides the item there, like any other (package safety).
+//
+// The decision's region learns of an appellant only their keyed hash,
+// which their own region computes and vouches for over the link. It never
+// imports another concern package: the hash comes through Parties.
+package appeals
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"kurz/link"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"kurz"
+	"kurz/cell"
+	"kurz/link"
+	"kurz/transparency"
 )
+
+// Parties names the people in moderation records (package safety).
+type Parties interface {
+	// PartyHash is the keyed pseudonym that stands for a signed-in person
+	// in the moderation records of any region.
+	PartyHash(personID string) []byte
+}
+
+// Service files and checks appeals for one region.
+type Service struct {
+	*cell.Cell
+	Parties Parties
+}
+
+// New returns the appeals service of region c.
+func New(c *cell.Cell, p Parties) *Service { return &Service{Cell: c, Parties: p} }
+
+// maxExplanation bounds an appeal's explanation, in characters.
+const maxExplanation = 5000
 
 // AppealMonths is how long a decision can be appealed.
 const AppealMonths = 6
@@ -19,33 +50,6 @@ const AppealMonths = 6
 // only by their keyed hash (PartyHash), which their region computes and
 // vouches for.
 type appealLink = link.AppealRequest
-
-// PartyHash is the keyed pseudonym that stands for a signed-in person in
-// the moderation records of any region: as a notifier, an appellant or the
-// person a decision affects. Every region computes it alike (keyed by the
-// cluster's locator key), so the content's region can tell whether one of
-// its moderators is a party without ever storing a person ID of another
-// region.
-func (c *Service) PartyHash(personID string) []byte { return c.keyedHash("person:" + personID) }
-
-// keyedHash is the pseudonym of a notifier's key: "person:<id>" for people
-// signed in, the network for anonymous notifiers.
-func (c *Service) keyedHash(key string) []byte {
-	m := hmac.New(sha256.New, c.Locator)
-	m.Write([]byte("reporter\x00" + key))
-	return m.Sum(nil)
-}
-
-// owner names the affected person of this region's content: their ID only
-// when they are a person of this region, and always their keyed hash and
-// home region.
-func (c *Service) owner(personID string) (local string, hash []byte, region kurz.Region) {
-	region, _ = kurz.ParseID(personID)
-	if region == c.Region {
-		local = personID
-	}
-	return local, c.PartyHash(personID), region
-}
 
 // Appeal lets a party to a decision (the person affected, or a notifier)
 // appeal it, each once. The decision's region learns only the appellant's
@@ -62,7 +66,7 @@ func (c *Service) Appeal(ctx context.Context, viewer *kurz.Profile, decisionID, 
 	if n := utf8.RuneCountInString(explanation); n < 1 || n > maxExplanation {
 		return "", kurz.FieldError("explanation", "explain in 1 to 5000 characters why the decision is wrong")
 	}
-	out, err := c.Link.Appeal(ctx, region, appealLink{DecisionID: decisionID, AppellantHash: c.PartyHash(viewer.ID),
+	out, err := c.Link.Appeal(ctx, region, appealLink{DecisionID: decisionID, AppellantHash: c.Parties.PartyHash(viewer.ID),
 		Explanation: explanation})
 	if err != nil {
 		return "", err
@@ -131,7 +135,7 @@ func (c *Service) appealParty(ctx context.Context, q kurz.Queries, d *kurz.Decis
 	if d.AppealOf != "" {
 		return "appeal_decision", nil
 	}
-	if !IsOperator(d.ModeratorID) && d.ModeratorID != "automated" && hmac.Equal(c.PartyHash(d.ModeratorID), a.PartyHash) {
+	if !transparency.IsOperator(d.ModeratorID) && d.ModeratorID != "automated" && hmac.Equal(c.Parties.PartyHash(d.ModeratorID), a.PartyHash) {
 		return "own_decision", nil
 	}
 	if c.isOwner(d, a.PartyHash) && from == d.OwnerRegion {
@@ -165,7 +169,7 @@ func (c *Service) AppealInfo(ctx context.Context, viewer *kurz.Profile, decision
 	if err != nil || !slices.Contains(c.Regions, region) {
 		return nil, kurz.ErrNotFound
 	}
-	return c.Link.AppealInfo(ctx, region, link.AppealInfoRequest{DecisionID: decisionID, PartyHash: c.PartyHash(viewer.ID)})
+	return c.Link.AppealInfo(ctx, region, link.AppealInfoRequest{DecisionID: decisionID, PartyHash: c.Parties.PartyHash(viewer.ID)})
 }
 
 // appealInfo is the decision's region's side of AppealInfo.
@@ -186,5 +190,18 @@ func (c *Service) isOwner(d *kurz.Decision, hash []byte) bool {
 	if len(d.OwnerHash) > 0 {
 		return hmac.Equal(d.OwnerHash, hash)
 	}
-	return d.OwnerID != "" && hmac.Equal(c.PartyHash(d.OwnerID), hash)
+	return d.OwnerID != "" && hmac.Equal(c.Parties.PartyHash(d.OwnerID), hash)
+}
+
+// RegisterLink registers the appeals part of the region link on m: appeals
+// into this region's queue, and whether a party may appeal.
+func (c *Service) RegisterLink(m *link.Mux) {
+	link.Handle(m, link.RouteAppeal, func(ctx context.Context, from kurz.Region, in *link.AppealRequest) (*link.AppealResponse, error) {
+		id, err := c.receiveAppeal(ctx, from, in)
+		if err != nil {
+			return nil, err
+		}
+		return &link.AppealResponse{ItemID: id}, nil
+	})
+	link.Handle(m, link.RouteAppealInfo, c.appealInfo)
 }
