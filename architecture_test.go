@@ -1,6 +1,7 @@
 package kurz_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -61,7 +62,7 @@ var (
 		"socialapi":  {"kurz", "region", "social", "apidoc"},
 		// Notices, the moderation queue, appeals and the transparency
 		// export over HTTP, mounted by httpapi.
-		"safetyapi": {"kurz", "region", "safety", "auth", "guard", "apidoc"},
+		"safetyapi": {"kurz", "region", "safety", "transparency", "auth", "guard", "apidoc"},
 		// Export, erasure and staff access to personal data (the look,
 		// the audit log, role grants) over HTTP, mounted by httpapi.
 		"privacyapi": {"kurz", "region", "privacy", "cell", "apidoc"},
@@ -214,6 +215,64 @@ func TestPackageSize(t *testing.T) {
 		const limit = 1800
 		if n > limit {
 			t.Errorf("package %s has %d lines of code; split it by concern (limit about 1,500)", pkg, n)
+		}
+	}
+}
+
+// TestTypeSize keeps every type outside the wiring at about 40 methods
+// or fewer (declared on the type itself; methods promoted from embedded
+// fields are the embedded type's). A type past that holds more than one
+// concern: split it, as social.Service became social's types and package
+// feed.
+func TestTypeSize(t *testing.T) {
+	const limit = 40
+	counts := map[string]int{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		if slices.Contains(wiring, pkg) {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || len(fn.Recv.List) == 0 {
+				continue
+			}
+			typ := fn.Recv.List[0].Type
+			if star, ok := typ.(*ast.StarExpr); ok {
+				typ = star.X
+			}
+			switch g := typ.(type) {
+			case *ast.IndexExpr:
+				typ = g.X
+			case *ast.IndexListExpr:
+				typ = g.X
+			}
+			if id, ok := typ.(*ast.Ident); ok {
+				counts[pkg+"."+id.Name]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, n := range counts {
+		if n > limit {
+			t.Errorf("type %s has %d methods; split it by concern (limit about %d)", typ, n, limit)
 		}
 	}
 }
