@@ -192,7 +192,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`#signup-form button[type=submit]`)))
 	b.Wait("signed in after sign-up", viewer+` === 'ada_browser' && location.pathname === '/'`,
 		`[...document.querySelectorAll('.form-error')].map(e => e.textContent).join('|')`, 20*time.Second)
-	b.Do(chromedp.Click(chromedp.CSS(`.nav-signout`)))
+	b.Click(`.nav-signout`)
 	b.Wait("signed out", `!!document.querySelector('.nav-signin') && !`+viewer, "", 10*time.Second)
 	b.Do(chromedp.Navigate(base+"/signin?next=%2Fupload"), chromedp.WaitVisible(chromedp.ID("signin-form")),
 		chromedp.SendKeys(chromedp.ID("login"), "ada@example.org"),

@@ -112,7 +112,7 @@ func TestBrowserStudioAndShell(t *testing.T) {
 	for _, sz := range sizes {
 		b.Do(chromedp.EmulateViewport(sz.w, sz.h))
 		if signedIn {
-			b.Do(chromedp.Click(chromedp.CSS(`.nav-signout`)))
+			b.Click(`.nav-signout`)
 			b.Wait("signed out", `!!document.querySelector('.nav-signin')`, "", 10*time.Second)
 		}
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +102,25 @@ func (b *Tab) Do(steps ...chromedp.Action[chromedp.Void]) {
 	b.T.Helper()
 	if err := chromedp.Do(b.Ctx, steps...); err != nil {
 		b.T.Fatalf("%v (at %s)", err, b.Location())
+	}
+}
+
+// Click clicks the element sel names once it is visible. A page that was
+// just replaced can leave the browser's node IDs stale for a moment (the
+// element is there, its old ID is not); such a click is tried again, as
+// a person's click would simply land on the new page.
+func (b *Tab) Click(sel string) {
+	b.T.Helper()
+	var err error
+	for try := 0; try < 5; try++ {
+		err = chromedp.Do(b.Ctx, chromedp.WaitVisible(sel), chromedp.Click(sel))
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		b.T.Fatalf("click %s: %v (at %s)", sel, err, b.Location())
 	}
 }
 
