@@ -48,6 +48,11 @@ type Queries interface {
 	// SetPrivacySettings writes a person's ShowLikes and CommentsFrom.
 	SetPrivacySettings(ctx context.Context, userID string, showLikes bool, commentsFrom string) error
 
+	// HoldDirectory keeps this region's handle directory from moving away
+	// until the transaction ends; if it moved already (kurz directory
+	// export) it is an EUnavailable error. Every claim and release at the
+	// directory holds it first, in the same transaction.
+	HoldDirectory(ctx context.Context) error
 	// ClaimHandle records a claim; a handle, or a non-empty handle key,
 	// held by another person is an EConflict error, as is a key the same
 	// person holds under another handle; a repeated claim by the same

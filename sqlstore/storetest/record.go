@@ -159,6 +159,11 @@ func (r recQueries) DeleteSession(ctx context.Context, hash []byte) error {
 	return r.q.DeleteSession(ctx, hash)
 }
 
+func (r recQueries) HoldDirectory(ctx context.Context) error {
+	r.hit()
+	return r.q.HoldDirectory(ctx)
+}
+
 func (r recQueries) ClaimHandle(ctx context.Context, c *kurz.HandleClaim) error {
 	r.hit()
 	return r.q.ClaimHandle(ctx, c)
