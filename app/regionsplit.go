@@ -98,13 +98,8 @@ func ExportRegion(ctx context.Context, cfg Config, c *region.Region, w io.Writer
 	if !ok1 || !ok2 {
 		return nil, errors.New("region export: the stores cannot be read table by table")
 	}
-	// The directory's claims are what it holds, whatever the flags of
-	// this command say: a region holding live claims is the directory.
-	if st, err := db.DirectoryState(ctx); err != nil {
+	if err := notDirectory(ctx, db, c.Region); err != nil {
 		return nil, err
-	} else if st.MovedTo == "" && st.HandleClaims+st.EmailClaims > 0 {
-		return nil, fmt.Errorf("region %s is the handle directory (it holds %d handle claims): move the directory to a region that stays first (kurz directory export --region %s --to R --out …; see README, \"Splitting off a region\")",
-			c.Region, st.HandleClaims, c.Region)
 	}
 	keyFile, err := kekFile(cfg, c.Region)
 	if err != nil {
@@ -146,6 +141,21 @@ func ExportRegion(ctx context.Context, cfg Config, c *region.Region, w io.Writer
 		after = ps[len(ps)-1].ID
 	}
 	return regionarchive.Export(ctx, src, w, rcp)
+}
+
+// notDirectory refuses to export the handle directory. What decides is
+// what the region holds, whatever the flags of the command say: a region
+// holding claims that did not move away is the directory.
+func notDirectory(ctx context.Context, db *sqlstore.DB, r kurz.Region) error {
+	st, err := db.DirectoryState(ctx)
+	if err != nil {
+		return err
+	}
+	if st.MovedTo == "" && st.HandleClaims+st.EmailClaims > 0 {
+		return fmt.Errorf("region %s is the handle directory (it holds %d handle claims): move the directory to a region that stays first (kurz directory export --region %s --to R --out …; see README, \"Splitting off a region\")",
+			r, st.HandleClaims, r)
+	}
+	return nil
 }
 
 // kekFile is the region's KEK as a key file's contents.
@@ -393,6 +403,11 @@ func ExportRegionTo(ctx context.Context, cfg Config, c *region.Region, out, reci
 	}
 	if _, err := age.ParseX25519Recipient(strings.TrimSpace(recipient)); err != nil {
 		return nil, "", fmt.Errorf("--recipient: %w", err)
+	}
+	if db, ok := c.Store.(*sqlstore.DB); ok {
+		if err := notDirectory(ctx, db, c.Region); err != nil {
+			return nil, "", err // before the target is touched
+		}
 	}
 	store, _, err := TargetPath(out, true)
 	if err != nil {
