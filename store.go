@@ -652,3 +652,14 @@ type FollowRequest struct {
 	Approved           bool
 	CreatedAt          time.Time
 }
+
+// DirectoryState is a region's part as the handle directory, which can
+// move to another region (kurz directory export and import).
+type DirectoryState struct {
+	// MovedTo is where the directory went ("" if it did not).
+	MovedTo Region
+	// Received is the ID of the directory archive imported here ("" if none).
+	Received string
+	// HandleClaims and EmailClaims count the claims held here.
+	HandleClaims, EmailClaims int64
+}

@@ -41,19 +41,9 @@ func (q queries) HoldDirectory(ctx context.Context) error {
 	return errDirectoryMoved(to)
 }
 
-// DirectoryState is this region's part as the handle directory.
-type DirectoryState struct {
-	// MovedTo is where the directory went ("" if it did not).
-	MovedTo kurz.Region
-	// Received is the ID of the directory archive imported here ("" if none).
-	Received string
-	// HandleClaims and EmailClaims count the claims held here.
-	HandleClaims, EmailClaims int64
-}
-
 // DirectoryState reads this region's part as the directory.
-func (db *DB) DirectoryState(ctx context.Context) (*DirectoryState, error) {
-	var s DirectoryState
+func (db *DB) DirectoryState(ctx context.Context) (*kurz.DirectoryState, error) {
+	var s kurz.DirectoryState
 	var to string
 	err := db.write.QueryRowContext(ctx, `SELECT moved_to, received FROM directory_state WHERE id = 1`).Scan(&to, &s.Received)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

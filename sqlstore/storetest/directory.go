@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"kurz"
-	"kurz/sqlstore"
 )
 
 // directoryMover is what a region's store offers for moving the handle
 // directory (kurz directory export and import).
 type directoryMover interface {
-	DirectoryState(ctx context.Context) (*sqlstore.DirectoryState, error)
+	DirectoryState(ctx context.Context) (*kurz.DirectoryState, error)
 	MoveDirectory(ctx context.Context, to kurz.Region, at time.Time) error
 	ReceiveDirectory(ctx context.Context, id string) error
 }
