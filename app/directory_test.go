@@ -2,15 +2,20 @@ package app_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"filippo.io/age"
+
+	"kurz/app"
 	"kurz/internal/leak"
 	"kurz/internal/mediatest"
 	"kurz/internal/s3test"
+	"kurz/regionarchive"
 )
 
 // signUpStatus tries a sign-up and returns the answer's status.
@@ -176,5 +181,74 @@ func TestDirectorySplitOffS3(t *testing.T) {
 	uma := us.signUp(canary("uma"), canary("uma.")+"@example.com", "1990-01-01", "US")
 	if st := signUpStatus(sg, uma.Handle, canary("z.")+"@example.sg", "SG"); st != 409 {
 		t.Fatalf("the new us person's handle at sg: %d, want 409", st)
+	}
+}
+
+// TestDirectoryMoveRefusals: the commands' checks, in process (both
+// stores): only the directory exports its claims, never to itself; once
+// exported it refuses sign-ups but still answers who holds a handle; an
+// archive that was damaged, or is meant for another region, is refused
+// before anything changes; an import may run again; the region holding
+// the claims now cannot be exported as a region.
+func TestDirectoryMoveRefusals(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ctx := t.Context()
+	s.signUp("dirholder", "dirholder@example.org", "1990-01-01", "DE")
+	cfg := s.Main.Config
+	eu, us, sg := s.Cell("eu"), s.Cell("us"), s.Cell("sg")
+	if _, err := app.ExportDirectory(ctx, cfg, us, "sg", t.TempDir()); err == nil || !strings.Contains(err.Error(), "not the handle directory") {
+		t.Fatalf("directory export of a region that is not the directory: %v", err)
+	}
+	if _, err := app.ExportDirectory(ctx, cfg, eu, "eu", t.TempDir()); err == nil {
+		t.Fatal("the directory moved to itself")
+	}
+	if st := signUpStatus(s, "before_move", "before@example.org", "DE"); st != 201 {
+		t.Fatalf("sign-up before the move: %d", st)
+	}
+	out := t.TempDir()
+	m, err := app.ExportDirectory(ctx, cfg, eu, "us", out)
+	if err != nil || m.Rows["handle_claims"] != 2 {
+		t.Fatalf("directory export: %+v %v", m, err)
+	}
+	if st := signUpStatus(s, "after_freeze", "after@example.org", "DE"); st != 503 {
+		t.Fatalf("sign-up at a frozen directory: %d, want 503", st)
+	}
+	waitFor(t, "a profile at the frozen directory", func() bool { return s.do("GET", "/api/v1/users/dirholder", nil).Status == 200 })
+	if _, err := app.ExportDirectory(ctx, cfg, eu, "us", out); err == nil {
+		t.Fatal("a second export into a target that holds one")
+	}
+	if _, err := app.ExportDirectory(ctx, cfg, eu, "sg", t.TempDir()); err == nil || !strings.Contains(err.Error(), "moved to us already") {
+		t.Fatalf("the frozen directory exported for another region: %v", err)
+	}
+
+	parts, _ := filepath.Glob(filepath.Join(out, "db", "handle_claims.*.jsonl"))
+	if len(parts) != 1 {
+		t.Fatalf("parts: %v", parts)
+	}
+	good, _ := os.ReadFile(parts[0])
+	bad := bytes.Replace(good, []byte("dirholder"), []byte("dirhijack"), 1)
+	os.WriteFile(parts[0], bad, 0o600)
+	if _, err := app.ImportDirectory(ctx, cfg, us, out); !errors.Is(err, regionarchive.ErrVerify) {
+		t.Fatalf("import of a damaged directory archive: %v", err)
+	}
+	os.WriteFile(parts[0], good, 0o600)
+	if _, err := app.ImportDirectory(ctx, cfg, sg, out); err == nil || !strings.Contains(err.Error(), "for region us") {
+		t.Fatalf("import into the wrong region: %v", err)
+	}
+	if n := s.count("us", "handle_claims"); n != 0 {
+		t.Fatalf("refused imports left %d claims in us", n)
+	}
+	for range 2 { // an import cut short runs again
+		if _, err := app.ImportDirectory(ctx, cfg, us, out); err != nil {
+			t.Fatalf("directory import: %v", err)
+		}
+	}
+	if n := s.count("us", "handle_claims"); n != 2 {
+		t.Fatalf("us holds %d claims after the import, want 2", n)
+	}
+	id, _ := age.GenerateX25519Identity()
+	if _, _, err := app.ExportRegionTo(ctx, cfg, us, t.TempDir(), id.Recipient().String()); err == nil || !strings.Contains(err.Error(), "handle directory") {
+		t.Fatalf("region export of the region holding the claims now: %v", err)
 	}
 }
