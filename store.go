@@ -70,6 +70,11 @@ type AccountQueries interface {
 	// SetPrivacySettings writes a person's ShowLikes and CommentsFrom.
 	SetPrivacySettings(ctx context.Context, userID string, showLikes bool, commentsFrom string) error
 
+	// HoldDirectory keeps this region's handle directory from moving away
+	// until the transaction ends; if it moved already (kurz directory
+	// export) it is an EUnavailable error. Every claim and release at the
+	// directory holds it first, in the same transaction.
+	HoldDirectory(ctx context.Context) error
 	// ClaimHandle records a claim; a handle, or a non-empty handle key,
 	// held by another person is an EConflict error, as is a key the same
 	// person holds under another handle; a repeated claim by the same
@@ -710,4 +715,15 @@ type FollowRequest struct {
 	FollowerID, Handle string
 	Approved           bool
 	CreatedAt          time.Time
+}
+
+// DirectoryState is a region's part as the handle directory, which can
+// move to another region (kurz directory export and import).
+type DirectoryState struct {
+	// MovedTo is where the directory went ("" if it did not).
+	MovedTo Region
+	// Received is the ID of the directory archive imported here ("" if none).
+	Received string
+	// HandleClaims and EmailClaims count the claims held here.
+	HandleClaims, EmailClaims int64
 }

@@ -151,7 +151,17 @@ func olderRegion(t *testing.T, data string) {
 // runKurz runs the kurz binary to its end and returns its output.
 func runKurz(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return runKurzEnv(t, nil, args...)
+}
+
+// runKurzEnv is runKurz with variables added to the environment (as
+// "NAME=value"), for a test that runs in parallel with others.
+func runKurzEnv(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
 	cmd := exec.Command(kurzBinary(t), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.WaitDelay = time.Second
 	done := make(chan struct{})
 	var out []byte

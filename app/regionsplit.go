@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -30,8 +33,9 @@ import (
 //   - every table of the region's database except replicas (other
 //     regions' public objects: none of anyone else's data), log_positions
 //     (the new region re-reads its peers' logs from the start, which
-//     rebuilds the replicas) and the directory's claim tables (the
-//     directory region itself cannot be split off yet);
+//     rebuilds the replicas) and the directory's tables (a directory
+//     region moves its directory to a region that stays first, see
+//     directory.go; an export of a region holding live claims is refused);
 //   - the key store's wrapped data keys and the KEK (sealed in the
 //     archive only; the import re-wraps every key under a fresh KEK at
 //     once, keeping the blind-index key so email sign-in keeps working);
@@ -47,7 +51,8 @@ import (
 // archive is made is lost and can be asked for again.
 
 // excluded are the tables a region archive never carries.
-var excluded = map[string]bool{"replicas": true, "log_positions": true, "peer_generations": true, "handle_claims": true, "email_claims": true}
+var excluded = map[string]bool{"replicas": true, "log_positions": true, "peer_generations": true, "handle_claims": true, "email_claims": true,
+	"directory_state": true}
 
 // blobPrefixes are the blob keys a region archive carries.
 var blobPrefixes = []string{"media", "originals", "exports", "uploads"}
@@ -84,9 +89,6 @@ func ExportRegion(ctx context.Context, cfg Config, c *region.Region, w io.Writer
 	if err != nil {
 		return nil, fmt.Errorf("--recipient: %w", err)
 	}
-	if c.Region == cfg.Directory {
-		return nil, fmt.Errorf("region %s is the handle directory: move the directory to another region before splitting %s off", c.Region, c.Region)
-	}
 	tables, schema, err := ArchiveTables()
 	if err != nil {
 		return nil, err
@@ -95,6 +97,9 @@ func ExportRegion(ctx context.Context, cfg Config, c *region.Region, w io.Writer
 	keys, ok2 := c.KeyStore.(*sqlstore.DB)
 	if !ok1 || !ok2 {
 		return nil, errors.New("region export: the stores cannot be read table by table")
+	}
+	if err := notDirectory(ctx, db, c.Region); err != nil {
+		return nil, err
 	}
 	keyFile, err := kekFile(cfg, c.Region)
 	if err != nil {
@@ -136,6 +141,21 @@ func ExportRegion(ctx context.Context, cfg Config, c *region.Region, w io.Writer
 		after = ps[len(ps)-1].ID
 	}
 	return regionarchive.Export(ctx, src, w, rcp)
+}
+
+// notDirectory refuses to export the handle directory. What decides is
+// what the region holds, whatever the flags of the command say: a region
+// holding claims that did not move away is the directory.
+func notDirectory(ctx context.Context, db *sqlstore.DB, r kurz.Region) error {
+	st, err := db.DirectoryState(ctx)
+	if err != nil {
+		return err
+	}
+	if st.MovedTo == "" && st.HandleClaims+st.EmailClaims > 0 {
+		return fmt.Errorf("region %s is the handle directory (it holds %d handle claims): move the directory to a region that stays first (kurz directory export --region %s --to R --out …; see README, \"Splitting off a region\")",
+			r, st.HandleClaims, r)
+	}
+	return nil
 }
 
 // kekFile is the region's KEK as a key file's contents.
@@ -352,4 +372,102 @@ func DetachRegion(ctx context.Context, cfg Config, c *region.Region, gone kurz.R
 		res.Files++
 	}
 	return res, c.Store.Checkpoint(ctx)
+}
+
+// ArchiveName is the name of region r's archive in its target.
+func ArchiveName(r kurz.Region) string { return "kurz-region-" + string(r) + ".age" }
+
+// archiveLocation names the archive at target for output: a path, or
+// s3://bucket/prefix/name without the query (no credentials are ever in
+// the URL: they come from the environment, as for backups).
+func archiveLocation(target, name string) string {
+	if u, err := url.Parse(target); err == nil && u.Scheme == "s3" {
+		u.RawQuery, u.User = "", nil
+		u.Path = path.Join("/", u.Path, name)
+		return u.String()
+	}
+	return filepath.Join(target, name)
+}
+
+// ExportRegionTo writes the archive of region c into out, a folder (made
+// if missing) or s3://bucket/prefix?endpoint=…&region=… (the target of a
+// backup, credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY),
+// as kurz-region-<r>.age. The sealed archive is streamed: into a
+// temporary file renamed when whole, or to S3 as a multipart upload
+// completed when whole (aborted if the export fails), so no one finds half
+// an archive. A target that holds one already is refused. It returns the
+// manifest and where the archive is.
+func ExportRegionTo(ctx context.Context, cfg Config, c *region.Region, out, recipient string) (*regionarchive.Manifest, string, error) {
+	if out == "" {
+		return nil, "", errors.New("--out: give a folder or s3://bucket/prefix for the archive")
+	}
+	if _, err := age.ParseX25519Recipient(strings.TrimSpace(recipient)); err != nil {
+		return nil, "", fmt.Errorf("--recipient: %w", err)
+	}
+	if db, ok := c.Store.(*sqlstore.DB); ok {
+		if err := notDirectory(ctx, db, c.Region); err != nil {
+			return nil, "", err // before the target is touched
+		}
+	}
+	store, _, err := TargetPath(out, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("--out: %w", err)
+	}
+	name := ArchiveName(c.Region)
+	where := archiveLocation(out, name)
+	if _, err := store.Stat(ctx, name); err == nil {
+		return nil, "", fmt.Errorf("%s exists already: give another target", where)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("--out: %w", err)
+	}
+	pr, pw := io.Pipe()
+	put := make(chan error, 1)
+	go func() {
+		err := store.Put(ctx, name, pr)
+		pr.CloseWithError(err) // a failed upload stops the export's writes
+		put <- err
+	}()
+	m, err := ExportRegion(ctx, cfg, c, pw, recipient)
+	if err != nil {
+		pw.CloseWithError(err) // the upload is given up, never completed
+	} else {
+		pw.Close()
+	}
+	if perr := <-put; err == nil && perr != nil {
+		err = fmt.Errorf("write %s: %w", where, perr)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return m, where, nil
+}
+
+// OpenArchive opens region r's archive at in: a file, a folder holding
+// kurz-region-<r>.age, or s3://bucket/prefix?… holding it. An import
+// reads it twice (verify, then restore); each read goes through the one
+// object opened here (from S3, every ranged read pinned to the version
+// seen at the start), so the second read sees the bytes the first
+// verified. Close it when done.
+func OpenArchive(ctx context.Context, in string, r kurz.Region) (io.ReadSeekCloser, error) {
+	if in == "" {
+		return nil, errors.New("--in: give the archive, its folder or s3://bucket/prefix")
+	}
+	if strings.HasPrefix(in, "s3://") {
+		store, _, err := TargetPath(in, false)
+		if err != nil {
+			return nil, fmt.Errorf("--in: %w", err)
+		}
+		obj, err := store.Open(ctx, ArchiveName(r))
+		if err != nil {
+			return nil, fmt.Errorf("--in %s: %w", archiveLocation(in, ArchiveName(r)), err)
+		}
+		return obj, nil
+	}
+	if strings.Contains(in, "://") {
+		return nil, fmt.Errorf("--in %q: give a file, a folder or s3://bucket/prefix", in)
+	}
+	if fi, err := os.Stat(in); err == nil && fi.IsDir() {
+		in = filepath.Join(in, ArchiveName(r))
+	}
+	return os.Open(in)
 }

@@ -34,10 +34,16 @@ type splitCluster struct {
 	usPairEU, usPairSG   string // files of the new pair secrets, after the split
 	repeered, usDetached bool
 	extra                map[string][]string
+	directory            string // the region every process names with --directory
 }
 
-func newSplitCluster(t *testing.T) *splitCluster {
-	c := &splitCluster{t: t, addrs: map[string]string{}, dirs: map[string]string{}, procs: map[string]*process{}, extra: map[string][]string{}}
+func newSplitCluster(t *testing.T) *splitCluster { return startSplitCluster(t, "eu") }
+
+// startSplitCluster starts the three with directory as the handle
+// directory.
+func startSplitCluster(t *testing.T, directory string) *splitCluster {
+	c := &splitCluster{t: t, addrs: map[string]string{}, dirs: map[string]string{}, procs: map[string]*process{}, extra: map[string][]string{},
+		directory: directory}
 	c.secret = secretFile(t, base64.StdEncoding.EncodeToString([]byte(canary("the shared link secret ")+"0123456789")))
 	c.locator = secretFile(t, base64.StdEncoding.EncodeToString([]byte(canary("the email locator secret ")+"0123456789")))
 	for _, r := range []string{"eu", "us", "sg"} {
@@ -54,7 +60,7 @@ func newSplitCluster(t *testing.T) *splitCluster {
 // its own and holds no shared secret at all; after a detach, eu and sg
 // run without us.
 func (c *splitCluster) start(r string) {
-	args := []string{"--regions", r, "--data", c.dirs[r], "--directory", "eu", "--locator-secret-file", c.locator,
+	args := []string{"--regions", r, "--data", c.dirs[r], "--directory", c.directory, "--locator-secret-file", c.locator,
 		"--trusted-proxy", "127.0.0.1/32", "--signups-per-ip", "1000"}
 	if r != "us" || !c.repeered {
 		args = append(args, "--link-secret-file", c.secret)

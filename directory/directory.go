@@ -38,7 +38,7 @@ func (c *Service) RegisterLink(m *link.Mux) {
 		if r, err := kurz.ParseID(in.UserID); err != nil || r != from {
 			return nil, kurz.Errorf(kurz.EForbidden, "a region may only release its own people's handles")
 		}
-		return nil, c.Store.ReleaseHandle(ctx, in.Handle, in.UserID)
+		return nil, c.atDirectory(ctx, func(q kurz.Queries) error { return q.ReleaseHandle(ctx, in.Handle, in.UserID) })
 	})
 	link.Handle(m, link.RouteHandleOwner, func(ctx context.Context, from kurz.Region, in *link.HandleOwnerRequest) (*link.HandleOwnerResponse, error) {
 		claim, err := c.Store.HandleClaimOf(ctx, in.Handle)
@@ -69,7 +69,9 @@ func (c *Service) claimHandle(ctx context.Context, from kurz.Region, in *link.Cl
 	if err != nil {
 		return err
 	}
-	err = c.Store.ClaimHandle(ctx, &kurz.HandleClaim{Handle: h, Key: kurz.HandleKey(h), UserID: in.UserID, ClaimedAt: time.Now()})
+	err = c.atDirectory(ctx, func(q kurz.Queries) error {
+		return q.ClaimHandle(ctx, &kurz.HandleClaim{Handle: h, Key: kurz.HandleKey(h), UserID: in.UserID, ClaimedAt: time.Now()})
+	})
 	var ke *kurz.Error
 	if errors.As(err, &ke) && ke.Code == kurz.EConflict {
 		return kurz.Errorf(kurz.EConflict, "this handle is taken")
@@ -91,7 +93,7 @@ func (c *Service) claimEmail(ctx context.Context, from kurz.Region, in *link.Cla
 	if len(in.Locator) != 32 {
 		return kurz.FieldError("locator", "an email locator has 32 bytes")
 	}
-	err := c.Store.ClaimEmail(ctx, c.emailKey(in.Locator), in.UserID, c.Now())
+	err := c.atDirectory(ctx, func(q kurz.Queries) error { return q.ClaimEmail(ctx, c.emailKey(in.Locator), in.UserID, c.Now()) })
 	if kurz.ErrorCode(err) == kurz.EConflict {
 		return kurz.Errorf(kurz.EConflict, "an account with this email already exists")
 	}
@@ -107,7 +109,7 @@ func (c *Service) releaseEmail(ctx context.Context, from kurz.Region, in *link.R
 	if r, err := kurz.ParseID(in.UserID); err != nil || r != from {
 		return kurz.Errorf(kurz.EForbidden, "a region may only release its own people's emails")
 	}
-	return c.Store.ReleaseEmails(ctx, in.UserID)
+	return c.atDirectory(ctx, func(q kurz.Queries) error { return q.ReleaseEmails(ctx, in.UserID) })
 }
 
 // emailKey is the directory's keyed hash of an email locator.
@@ -144,4 +146,18 @@ func (c *Service) BackfillHandleKeys(ctx context.Context) {
 	if done > 0 {
 		c.Log.Info("handle keys filled in", "claims", done)
 	}
+}
+
+// atDirectory runs a change of the directory's claims in one transaction
+// that holds the directory first: once it has moved to another region
+// (kurz directory export), every claim and release is refused, so none is
+// lost with the copy the move carries. The region that asked retries a
+// release (an erasure step) until it reaches the new directory.
+func (c *Service) atDirectory(ctx context.Context, fn func(kurz.Queries) error) error {
+	return c.Store.Tx(ctx, func(q kurz.Queries) error {
+		if err := q.HoldDirectory(ctx); err != nil {
+			return err
+		}
+		return fn(q)
+	})
 }

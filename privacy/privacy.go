@@ -885,10 +885,12 @@ type eraseRemoteWorker struct {
 func (w *eraseRemoteWorker) Work(ctx context.Context, job *river.Job[EraseRemoteArgs]) error {
 	a := job.Args
 	switch a.Step {
+	// Releases go to the directory of now, not the one the step was
+	// queued for: the directory may have moved since (the old one refuses).
 	case stepReleaseHandle:
-		return w.c.Link.ReleaseHandle(ctx, a.Region, link.ReleaseHandleRequest{Handle: a.Handle, UserID: a.UserID})
+		return w.c.Link.ReleaseHandle(ctx, w.c.Directory, link.ReleaseHandleRequest{Handle: a.Handle, UserID: a.UserID})
 	case stepReleaseEmail:
-		return w.c.Link.ReleaseEmail(ctx, a.Region, link.ReleaseEmailRequest{UserID: a.UserID})
+		return w.c.Link.ReleaseEmail(ctx, w.c.Directory, link.ReleaseEmailRequest{UserID: a.UserID})
 	case stepEraseComments:
 		return w.c.Link.EraseAuthor(ctx, a.Region, link.EraseAuthorRequest{Author: a.UserID})
 	case stepEraseBlocks:

@@ -219,6 +219,15 @@ func VerifyFiles(ctx context.Context, s blob.Store, files map[string]string) err
 // db (fresh tables), parents before children in the order of tables;
 // a part of a table not in tables is refused.
 func RestoreTables(ctx context.Context, s blob.Store, files map[string]string, dir string, db *sqlstore.DB, tables []string) error {
+	if err := restoreParts(ctx, s, files, dir, db, tables); err != nil {
+		return err
+	}
+	return db.AfterRestore(ctx)
+}
+
+// restoreParts is RestoreTables without moving the sequences on (tables
+// without any, in a database that may be serving).
+func restoreParts(ctx context.Context, s blob.Store, files map[string]string, dir string, db *sqlstore.DB, tables []string) error {
 	order := map[string]int{}
 	for i, t := range tables {
 		order[t] = i
@@ -251,7 +260,7 @@ func RestoreTables(ctx context.Context, s blob.Store, files map[string]string, d
 			return err
 		}
 	}
-	return db.AfterRestore(ctx)
+	return nil
 }
 
 // RestoreBlobs puts every blobs/<key> entry of files from s into dst.

@@ -90,7 +90,7 @@ func (q privacyQueries) ExportByID(ctx context.Context, id string) (*kurz.Export
 var Tables = []string{"profiles", "accounts", "sessions", "handle_claims", "email_claims", "videos", "video_hashtags", "likes", "follows", "views",
 	"comments", "deltas_out", "deltas_in", "public_log", "replicas", "log_positions", "erasures", "notifications", "exports",
 	"access_audit", "roles", "notices", "queue_items", "queue_reports", "decisions", "blocked_media", "reporter_standing", "work_done",
-	"appeals", "queue_targets", "password_resets", "anonymous_views", "mail_queue", "account_tokens", "passkeys", "log_compaction", "follow_requests", "strikes", "comment_likes", "video_stats", "log_generation", "peer_generations", "inbox_settings", "blocks"}
+	"appeals", "queue_targets", "password_resets", "anonymous_views", "mail_queue", "account_tokens", "passkeys", "log_compaction", "follow_requests", "strikes", "comment_likes", "video_stats", "log_generation", "peer_generations", "inbox_settings", "blocks", "directory_state"}
 
 func (q privacyQueries) TableCounts(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}

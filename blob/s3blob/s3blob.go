@@ -8,6 +8,7 @@
 package s3blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -136,31 +137,88 @@ func (s *Store) Ping(ctx context.Context) error {
 	return err
 }
 
-// Put uploads r as one object. The SDK needs a length or a seekable body
-// to sign; a plain stream is spooled to a temporary file first.
+// Put uploads r as one object. A file or other seekable body goes up in
+// one request; a plain stream (a sealed archive being written) is read a
+// part at a time: if it ends within the first part it goes up in one
+// request too, otherwise as a multipart upload, completed when the stream
+// ends and aborted if it fails, so no size limit of one request applies,
+// nothing is spooled to disk and no partial object is ever visible.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
 	k, err := s.key(key)
 	if err != nil {
 		return err
 	}
-	body, size, cleanup, err := seekable(r)
+	if body, size, ok := seekable(r); ok {
+		return s.putOne(ctx, k, body, size)
+	}
+	first := make([]byte, PartSize)
+	n, err := io.ReadFull(r, first)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return s.putOne(ctx, k, bytes.NewReader(first[:n]), int64(n))
+	}
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	_, err = s.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(k), Body: body,
+	return s.putParts(ctx, k, first, r)
+}
+
+// PartSize is the size of each part of a multipart upload but the last
+// (S3 wants at least 5 MiB).
+var PartSize = 16 << 20
+
+func (s *Store) putOne(ctx context.Context, k string, body io.ReadSeeker, size int64) error {
+	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(k), Body: body,
 		ContentLength: aws.Int64(size)})
 	return err
 }
 
-func seekable(r io.Reader) (io.ReadSeeker, int64, func(), error) {
+// putParts uploads first and the rest of r as the parts of one object.
+func (s *Store) putParts(ctx context.Context, k string, first []byte, r io.Reader) (err error) {
+	up, err := s.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.Bucket), Key: aws.String(k)})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			// Never leave the parts behind (a lifecycle rule would, a day later).
+			s.Client.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: aws.String(s.Bucket),
+				Key: aws.String(k), UploadId: up.UploadId})
+		}
+	}()
+	var parts []types.CompletedPart
+	buf := first
+	for num := int32(1); ; num++ {
+		out, err := s.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(s.Bucket), Key: aws.String(k), UploadId: up.UploadId,
+			PartNumber: aws.Int32(num), Body: bytes.NewReader(buf), ContentLength: aws.Int64(int64(len(buf)))})
+		if err != nil {
+			return err
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
+		n, rerr := io.ReadFull(r, buf[:cap(buf)])
+		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+			return rerr
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:n]
+	}
+	_, err = s.Client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(s.Bucket), Key: aws.String(k),
+		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	return err
+}
+
+// seekable returns r as a body the SDK can sign, with its remaining size,
+// if it is a regular file or can seek.
+func seekable(r io.Reader) (io.ReadSeeker, int64, bool) {
 	if f, ok := r.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 			pos, err := f.Seek(0, io.SeekCurrent)
 			if err == nil {
-				return f, fi.Size() - pos, func() {}, nil
+				return f, fi.Size() - pos, true
 			}
 		}
+		return nil, 0, false
 	}
 	if rs, ok := r.(io.ReadSeeker); ok {
 		cur, err := rs.Seek(0, io.SeekCurrent)
@@ -168,25 +226,12 @@ func seekable(r io.Reader) (io.ReadSeeker, int64, func(), error) {
 			end, err := rs.Seek(0, io.SeekEnd)
 			if err == nil {
 				if _, err := rs.Seek(cur, io.SeekStart); err == nil {
-					return rs, end - cur, func() {}, nil
+					return rs, end - cur, true
 				}
 			}
 		}
 	}
-	tmp, err := os.CreateTemp("", "kurz-put-*")
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	n, err := io.Copy(tmp, r)
-	if err == nil {
-		_, err = tmp.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		cleanup()
-		return nil, 0, nil, err
-	}
-	return tmp, n, cleanup, nil
+	return nil, 0, false
 }
 
 // Stat reads an object's size and time.

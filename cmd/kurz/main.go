@@ -62,6 +62,8 @@ func run(args []string) error {
 		return logCmd(args[1:])
 	case "region":
 		return regionCmd(args[1:])
+	case "directory":
+		return directoryCmd(args[1:])
 	case "backup":
 		return backupCmd(args[1:])
 	case "restore":
@@ -101,6 +103,7 @@ const usage = `usage:
   kurz restore --region R --from DIR --keys-from DIR2   put a backup back (the region stopped); its log gets a new
                                                         generation, so its peers drop what they hold of it and re-read it
   kurz region keygen|export|import|detach …             split a region off to another operator (kurz region help)
+  kurz directory export|import …                        move the handle directory to another region (kurz directory help)
 The admin and privacy commands take --data and --db like serve.`
 
 // openRegion parses the flags shared by the admin commands and opens the

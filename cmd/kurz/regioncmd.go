@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,10 +20,11 @@ const regionUsage = `usage: kurz region COMMAND …   (see README, "Splitting of
 
   keygen --out FILE                       make an age identity for the new operator (FILE, mode 0600)
                                           and print its public key ("age1…") to give to the exporter
-  export --region R --out DIR --recipient age1… [--data DIR] [--db R=postgres://…] [--blobs R=s3://…]
-                                          write DIR/kurz-region-R.age: the region's tables, key store,
-                                          KEK, blobs and log, sealed to the recipient (safe while serving)
-  import --region R --in FILE --identity-file FILE [--force-relogin] [--data DIR] [--db R=postgres://…]
+  export --region R --out DIR|s3://… --recipient age1… [--data DIR] [--db R=postgres://…] [--blobs R=s3://…]
+                                          write kurz-region-R.age into DIR or the bucket: the region's tables,
+                                          key store, KEK, blobs and log, sealed to the recipient (safe while
+                                          serving; refused for the handle directory: kurz directory help)
+  import --region R --in FILE|DIR|s3://… --identity-file FILE [--force-relogin] [--data DIR] [--db R=postgres://…]
                                           verify the archive and restore it into fresh stores; the data
                                           keys are re-wrapped under a new KEK at once
   detach R --region OTHER [--data DIR] [--db OTHER=postgres://…]
@@ -66,31 +66,16 @@ func regionCmd(args []string) error {
 	case "export":
 		var out, recipient string
 		cfg, c, err := openRegion("region export", args, func(fs *flag.FlagSet) {
-			fs.StringVar(&out, "out", "", "folder to write the sealed archive to")
+			fs.StringVar(&out, "out", "", "folder or s3://bucket/prefix?endpoint=… to write kurz-region-R.age to (S3 credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
 			fs.StringVar(&recipient, "recipient", "", "the new operator's age public key (age1…)")
 		})
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		if out == "" || strings.Contains(out, "://") {
-			return fmt.Errorf("--out: give a folder (object storage targets are not supported yet; copy the file)")
-		}
-		if err := os.MkdirAll(out, 0o700); err != nil {
-			return err
-		}
-		path := filepath.Join(out, "kurz-region-"+string(c.Region)+".age")
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
 		start := time.Now()
-		m, err := app.ExportRegion(ctx, cfg, c, f, recipient)
-		if e := f.Close(); err == nil {
-			err = e
-		}
+		m, where, err := app.ExportRegionTo(ctx, cfg, c, out, recipient)
 		if err != nil {
-			os.Remove(path)
 			return err
 		}
 		var rows int64
@@ -98,13 +83,13 @@ func regionCmd(args []string) error {
 			rows += n
 		}
 		fmt.Printf("exported %s to %s in %s: %d rows in %d tables, %d data keys, %d blobs (%d bytes), log head %d, %d handles\n",
-			c.Region, path, time.Since(start).Round(time.Millisecond), rows, len(m.Rows), m.KeyRows, m.Blobs, m.BlobBytes, m.LogHead, len(m.Handles))
+			c.Region, where, time.Since(start).Round(time.Millisecond), rows, len(m.Rows), m.KeyRows, m.Blobs, m.BlobBytes, m.LogHead, len(m.Handles))
 		return nil
 	case "import":
 		var in, idFile string
 		var opt app.ImportOptions
 		cfg, r, err := regionFlags("region import", args, func(fs *flag.FlagSet) {
-			fs.StringVar(&in, "in", "", "the sealed archive")
+			fs.StringVar(&in, "in", "", "the sealed archive: a file, its folder, or s3://bucket/prefix?endpoint=… it was exported to")
 			fs.StringVar(&idFile, "identity-file", "", "the age identity the archive is sealed to")
 			fs.BoolVar(&opt.ForceRelogin, "force-relogin", false, "leave the sessions out: everyone signs in again")
 		})
@@ -115,7 +100,18 @@ func regionCmd(args []string) error {
 		if err != nil {
 			return fmt.Errorf("--identity-file: %w", err)
 		}
-		open := func() (io.ReadCloser, error) { return os.Open(in) }
+		archive, err := app.OpenArchive(ctx, in, r)
+		if err != nil {
+			return err
+		}
+		defer archive.Close()
+		// Both reads (verify, restore) go through the one archive opened.
+		open := func() (io.ReadCloser, error) {
+			if _, err := archive.Seek(0, io.SeekStart); err != nil {
+				return nil, err
+			}
+			return io.NopCloser(archive), nil
+		}
 		start := time.Now()
 		m, err := app.ImportRegion(ctx, cfg, r, open, string(id), opt)
 		if err != nil {

@@ -27,6 +27,7 @@ var accountTests = []test{
 	{"HandleKeyRace", testHandleKeyRace},
 	{"EmailClaims", testEmailClaims},
 	{"EmailClaimRace", testEmailClaimRace},
+	{"DirectoryMove", testDirectoryMove},
 	{"PasswordResets", testPasswordResets},
 }
 

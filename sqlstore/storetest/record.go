@@ -186,6 +186,11 @@ func (r recAccounts) DeleteSession(ctx context.Context, hash []byte) error {
 	return r.q.DeleteSession(ctx, hash)
 }
 
+func (r recAccounts) HoldDirectory(ctx context.Context) error {
+	r.hit()
+	return r.q.HoldDirectory(ctx)
+}
+
 func (r recAccounts) ClaimHandle(ctx context.Context, c *kurz.HandleClaim) error {
 	r.hit()
 	return r.q.ClaimHandle(ctx, c)
