@@ -25,7 +25,11 @@ var (
 		// is a leaf that imports nothing of kurz.
 		"kurz":     {"textnorm"},
 		"textnorm": {},
-		"cell":     {"kurz", "blob", "catalog", "keyring", "link", "policy", "mail"},
+		// The media tools: ffmpeg runs them; the temporal fingerprint its
+		// decode yields and the block list's matching rule are a leaf.
+		"ffmpeg":      {"kurz", "fingerprint"},
+		"fingerprint": {},
+		"cell":        {"kurz", "blob", "catalog", "keyring", "link", "policy", "mail"},
 		// The visibility policy: a leaf over the root package and the
 		// catalogue's public record.
 		"policy":      {"kurz", "catalog"},
@@ -35,7 +39,7 @@ var (
 		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},
 		"feed":        {"kurz", "cell", "catalog", "policy"}, // social tells it of likes, follows, views (social.Feeds)
-		"safety":      {"kurz", "cell", "ffmpeg", "textnorm", "link", "transparency"},
+		"safety":      {"kurz", "cell", "fingerprint", "textnorm", "link", "transparency"},
 		"appeals":     {"kurz", "cell", "link", "transparency"},
 		"privacy":     {"kurz", "cell", "blob", "auth", "keyring", "link", "sealedmedia"},
 		"standing":    {"kurz", "cell", "link"},
@@ -210,9 +214,10 @@ func TestPackageSize(t *testing.T) {
 				}
 			}
 		}
-		// "About 1,500": past 1,800 a package must be split (the aim is
-		// lower; see ARCHITECTURE.md).
-		const limit = 1800
+		// Issue 11's "about 1,500": the sqlstore, accounts and ffmpeg
+		// packages are near it; the next feature in one splits it first
+		// (ARCHITECTURE.md, "Package sizes").
+		const limit = 1500
 		if n > limit {
 			t.Errorf("package %s has %d lines of code; split it by concern (limit about 1,500)", pkg, n)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kurz/fingerprint"
 	"kurz/internal/mediatest"
 )
 
@@ -84,7 +85,7 @@ func TestTranscodeStopsAtCountedDuration(t *testing.T) {
 	info.Duration = time.Second // as if the packets had been counted short
 	outDir := t.TempDir()
 	out := must(r.Transcode(t.Context(), in, info, outDir))
-	if n := len(out.Fingerprint); n > 2*FingerprintRate+1 {
+	if n := len(out.Fingerprint); n > 2*fingerprint.Rate+1 {
 		t.Fatalf("fingerprint of %d frames: more than 2 s were decoded", n)
 	}
 	var total float64

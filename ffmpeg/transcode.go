@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"kurz/fingerprint"
 	"math"
 	"os"
 	"path/filepath"
@@ -62,8 +63,8 @@ type Rendition struct {
 type Output struct {
 	Renditions              []Rendition
 	Master, Poster, Preview string
-	// Fingerprint is the video's temporal fingerprint (fingerprint.go).
-	Fingerprint Fingerprint
+	// Fingerprint is the video's temporal fingerprint (package fingerprint).
+	Fingerprint fingerprint.Fingerprint
 }
 
 // Output file names inside outDir; the media URLs (video.MediaURLs) are
@@ -207,8 +208,8 @@ func (r *Runner) TranscodeArgs(info *Info) []string {
 	a = append(a, clean...)
 	a = append(a, "-movflags", "+faststart", "-f", "mp4", PreviewName)
 
-	// Fingerprint: raw 9×8 grey frames at FingerprintRate on stdout.
-	a = append(a, "-map", "[fingerprint]", "-an", "-frames:v", maxOutFrames(info, FingerprintRate),
+	// Fingerprint: raw 9×8 grey frames at fingerprint.Rate on stdout.
+	a = append(a, "-map", "[fingerprint]", "-an", "-frames:v", maxOutFrames(info, fingerprint.Rate),
 		"-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1")
 	return a
 }

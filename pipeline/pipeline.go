@@ -33,7 +33,7 @@ type Captions interface {
 type Screen interface {
 	CheckWords(field, text string) error
 	// Blocked reports whether a video's temporal fingerprint (one frame
-	// hash per 1/ffmpeg.FingerprintRate s) shows media on the block list.
+	// hash per 1/fingerprint.Rate s) shows media on the block list.
 	Blocked(ctx context.Context, fingerprint []uint64) (bool, error)
 	// BlockUpload removes a video that matched the block list.
 	BlockUpload(ctx context.Context, v *kurz.Video) error

@@ -8,7 +8,7 @@ import (
 
 	"kurz"
 	"kurz/cell"
-	"kurz/ffmpeg"
+	"kurz/fingerprint"
 	"kurz/textnorm"
 	"kurz/transparency"
 )
@@ -28,10 +28,10 @@ type Screen struct {
 // Blocked looks for media of the block list in a new video's temporal
 // fingerprint: a blocked clip found inside it (behind an intro, before an
 // outro, re-encoded, sped up within reason) or the video being an excerpt
-// of one (ffmpeg.Match). A match removes it before it is published, with
-// an automated statement of reasons.
-func (c *Screen) Blocked(ctx context.Context, fingerprint []uint64) (bool, error) {
-	return c.onBlockList(ctx, len(fingerprint) > 0, func(b string) bool { return ffmpeg.Match(ffmpeg.ParseFingerprint(b), fingerprint) })
+// of one (fingerprint.Match). A match removes it before it is published,
+// with an automated statement of reasons.
+func (c *Screen) Blocked(ctx context.Context, fp []uint64) (bool, error) {
+	return c.onBlockList(ctx, len(fp) > 0, func(b string) bool { return fingerprint.Match(fingerprint.Parse(b), fp) })
 }
 
 // onBlockList reports whether match holds for an entry of the block list

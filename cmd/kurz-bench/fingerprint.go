@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kurz/ffmpeg"
+	"kurz/fingerprint"
 )
 
 // fpSource is a generated clip: a lavfi source expression.
@@ -127,7 +128,7 @@ func benchFingerprint() error {
 		return p, gen(p, append([]string{"-f", "lavfi", "-i", s.lavfi + sep + "s=" + fpSize + ":r=30", "-t", fmt.Sprint(d)}, enc...)...)
 	}
 	runner := &ffmpeg.Runner{FFmpeg: tools.ffmpeg, FFprobe: tools.ffprobe}
-	fingerprint := func(path string) (ffmpeg.Fingerprint, error) {
+	printOf := func(path string) (fingerprint.Fingerprint, error) {
 		info, err := runner.Probe(context.Background(), path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
@@ -139,7 +140,7 @@ func benchFingerprint() error {
 	if err != nil {
 		return err
 	}
-	var blockedFP, copiesFP []ffmpeg.Fingerprint
+	var blockedFP, copiesFP []fingerprint.Fingerprint
 	hits := make([]int, len(transforms))
 	var worstCopy = 1.0
 	var thin []string // blocked clips with too few informative frames
@@ -148,7 +149,7 @@ func benchFingerprint() error {
 		if err != nil {
 			return err
 		}
-		bf, err := fingerprint(in)
+		bf, err := printOf(in)
 		if err != nil {
 			return err
 		}
@@ -161,19 +162,19 @@ func benchFingerprint() error {
 			if err := gen(out, tr.args(in, padPath)...); err != nil {
 				return err
 			}
-			cf, err := fingerprint(out)
+			cf, err := printOf(out)
 			if err != nil {
 				return err
 			}
 			copiesFP = append(copiesFP, cf)
-			share := float64(ffmpeg.MatchedFrames(bf, cf)) / float64(max(1, informative(bf)))
-			if ffmpeg.Match(bf, cf) {
+			share := float64(fingerprint.MatchedFrames(bf, cf)) / float64(max(1, informative(bf)))
+			if fingerprint.Match(bf, cf) {
 				hits[i]++
 			}
 			if tr.expected && informative(bf) >= 8 {
 				worstCopy = min(worstCopy, share)
 			}
-			log.Printf("fingerprint: %s, %s: %.0f %% of its frames found, match %v", b.name, tr.name, 100*share, ffmpeg.Match(bf, cf))
+			log.Printf("fingerprint: %s, %s: %.0f %% of its frames found, match %v", b.name, tr.name, 100*share, fingerprint.Match(bf, cf))
 		}
 	}
 	for i, tr := range transforms {
@@ -187,30 +188,30 @@ func benchFingerprint() error {
 	// False positives: every blocked clip against every unrelated clip,
 	// every other blocked clip and the intro alone; and every unrelated
 	// clip taken as blocked against every copy of the blocked clips.
-	var unrelFP []ffmpeg.Fingerprint
+	var unrelFP []fingerprint.Fingerprint
 	for _, u := range unrelated {
 		p, err := source(u, dur)
 		if err != nil {
 			return err
 		}
-		f, err := fingerprint(p)
+		f, err := printOf(p)
 		if err != nil {
 			return err
 		}
 		unrelFP = append(unrelFP, f)
 	}
-	padFP, err := fingerprint(padPath)
+	padFP, err := printOf(padPath)
 	if err != nil {
 		return err
 	}
 	pairs, fps := 0, 0
 	worstOther := 0.0
-	try := func(blockedF, upload ffmpeg.Fingerprint) {
+	try := func(blockedF, upload fingerprint.Fingerprint) {
 		pairs++
-		if ffmpeg.Match(blockedF, upload) {
+		if fingerprint.Match(blockedF, upload) {
 			fps++
 		}
-		worstOther = max(worstOther, float64(ffmpeg.MatchedFrames(blockedF, upload))/float64(max(1, informative(blockedF))))
+		worstOther = max(worstOther, float64(fingerprint.MatchedFrames(blockedF, upload))/float64(max(1, informative(blockedF))))
 	}
 	for i, bf := range blockedFP {
 		for _, uf := range unrelFP {
@@ -228,13 +229,13 @@ func benchFingerprint() error {
 			try(uf, cf)
 		}
 	}
-	record(sec, "unrelated pairs", "false positives", "%", "ffmpeg.Match(blocked, upload) over the pairs listed below", 100*float64(fps)/float64(pairs))
+	record(sec, "unrelated pairs", "false positives", "%", "fingerprint.Match(blocked, upload) over the pairs listed below", 100*float64(fps)/float64(pairs))
 
 	// Cost of one comparison: a 60 s upload against a 60 s blocked clip,
 	// and the worst case, 10 minutes against 10 minutes.
 	rnd := rand.New(rand.NewPCG(1, 2))
-	synth := func(seconds int) ffmpeg.Fingerprint {
-		f := make(ffmpeg.Fingerprint, seconds*ffmpeg.FingerprintRate)
+	synth := func(seconds int) fingerprint.Fingerprint {
+		f := make(fingerprint.Fingerprint, seconds*fingerprint.Rate)
 		for i := range f {
 			f[i] = rnd.Uint64() | 1
 		}
@@ -245,17 +246,17 @@ func benchFingerprint() error {
 		n := max(1, 200/s)
 		t0 := time.Now()
 		for range n {
-			ffmpeg.Match(a, b)
+			fingerprint.Match(a, b)
 		}
-		record(sec, fmt.Sprintf("one comparison, %d s against %d s", s, s), "time", "ms", "ffmpeg.Match on random fingerprints", float64(time.Since(t0).Microseconds())/1000/float64(n))
+		record(sec, fmt.Sprintf("one comparison, %d s against %d s", s, s), "time", "ms", "fingerprint.Match on random fingerprints", float64(time.Since(t0).Microseconds())/1000/float64(n))
 	}
 
 	note(sec, "Blocked clips: %d generated %g s %s clips (lavfi sources %s); each copied in %d ways; intros and outros are another generated clip (`%s`).",
 		len(blocked), dur, fpSize, names(blocked), len(transforms), pad.lavfi)
 	note(sec, "Unrelated clips: %d others (%s). Pairs tried for false positives: %d (each blocked clip against each unrelated clip, each other blocked clip and the intro alone; each unrelated clip taken as blocked against every copy of the blocked clips).",
 		len(unrelated), names(unrelated), pairs)
-	note(sec, "Fingerprint: dHash of a 9×8 grey picture %d times a second over the decoded video; match: at least %.0f %% of the blocked clip's frames in order within %d bits each, or an upload of 5 s or more 80 %% found in the blocked clip (see `ffmpeg.Match`).",
-		ffmpeg.FingerprintRate, 50.0, ffmpeg.FrameTolerance)
+	note(sec, "Fingerprint: dHash of a 9×8 grey picture %d times a second over the decoded video; match: at least %.0f %% of the blocked clip's frames in order within %d bits each, or an upload of 5 s or more 80 %% found in the blocked clip (see `fingerprint.Match`).",
+		fingerprint.Rate, 50.0, fingerprint.FrameTolerance)
 	note(sec, "Margin: the copies kurz aims at kept at least %.0f %% of the blocked clip's frames in order (clips with enough contrast to fingerprint); the closest unrelated pair reached %.0f %% (the threshold is 50 %%).",
 		100*worstCopy, 100*worstOther)
 	if len(thin) > 0 {
@@ -265,10 +266,10 @@ func benchFingerprint() error {
 	return nil
 }
 
-func informative(f ffmpeg.Fingerprint) int {
+func informative(f fingerprint.Fingerprint) int {
 	n := 0
 	for _, h := range f {
-		if h != ffmpeg.FlatFrame {
+		if h != fingerprint.FlatFrame {
 			n++
 		}
 	}
