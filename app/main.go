@@ -46,8 +46,13 @@ type Main struct {
 	served chan error
 	slots  *pipeline.Slots
 	media  *ffmpeg.Runner
-	gate   *gate
-	locks  []io.Closer
+	// boxChecked is closed when the media box check that Run starts has
+	// ended (Close waits for it: it runs ffmpeg).
+	boxChecked chan struct{}
+	// started is when Run began (the start-up time is logged).
+	started time.Time
+	gate    *gate
+	locks   []io.Closer
 	// peerTLS is the TLS configuration of calls to peers; mainTLS and
 	// linkTLS, when set, that of the main and the peers' listener.
 	peerTLS, mainTLS, linkTLS *tls.Config
@@ -68,6 +73,7 @@ type Main struct {
 // the API. It returns once the API is served, or with the first error
 // (call Close then).
 func (m *Main) Run(ctx context.Context) (err error) {
+	m.started = time.Now()
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
@@ -120,17 +126,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.slots = pipeline.NewSlots(slots)
 	m.newMediaRunner()
-	switch rep, err := m.media.CheckBox(ctx); {
-	case m.Config.Role == region.RoleAPI:
-		// Uploads are processed by the workers, which check their own box.
-		m.Log.Info("media box not needed: this node only accepts uploads", "box", rep.String())
-	case err == nil:
-		m.Log.Info("media box ready", "box", rep.String())
-	case m.Config.UnboxedMedia:
-		m.Log.Warn("media box incomplete: processing media without it, as --unboxed-media asks", "box", rep.String(), "err", err)
-	default:
-		m.Log.Error("media box cannot be made: uploads are refused (pass --unboxed-media to process media without it)", "box", rep.String(), "err", err)
-	}
+	// The media box is tried while the regions open: it runs ffmpeg three
+	// times (half a second on an idle machine, seconds on a busy one), and
+	// nothing but media work needs it. Every use of the box (an upload's
+	// start, a transcode) waits for this one check (ffmpeg.Runner.CheckBox).
+	m.boxChecked = make(chan struct{})
+	go m.checkBox(ctx)
 	m.api.Peers = map[kurz.Region]string{}
 	m.api.PlainPeers = map[kurz.Region]bool{}
 	for r, u := range m.Config.Peers {
@@ -187,11 +188,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.openGates(instrument(m.api.Handler()))
 	if m.ln == nil {
-		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion())
+		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion(), "startup_seconds", time.Since(m.started).Seconds())
 		return nil
 	}
 	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion(),
-		"tls", m.mainTLS != nil)
+		"tls", m.mainTLS != nil, "startup_seconds", time.Since(m.started).Seconds())
 	for r, u := range m.Config.Peers {
 		if plainRemote(u) {
 			m.Log.Warn("the link to this peer is plain http on the network (--insecure-link): sessions and sign-ins are not forwarded there", "peer", r)
@@ -304,6 +305,23 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 	}
 }
 
+// checkBox finds out which parts of the media box this machine allows,
+// and logs it.
+func (m *Main) checkBox(ctx context.Context) {
+	defer close(m.boxChecked)
+	switch rep, err := m.media.CheckBox(ctx); {
+	case m.Config.Role == region.RoleAPI:
+		// Uploads are processed by the workers, which check their own box.
+		m.Log.Info("media box not needed: this node only accepts uploads", "box", rep.String())
+	case err == nil:
+		m.Log.Info("media box ready", "box", rep.String())
+	case m.Config.UnboxedMedia:
+		m.Log.Warn("media box incomplete: processing media without it, as --unboxed-media asks", "box", rep.String(), "err", err)
+	default:
+		m.Log.Error("media box cannot be made: uploads are refused (pass --unboxed-media to process media without it)", "box", rep.String(), "err", err)
+	}
+}
+
 // newMediaRunner makes the process's one ffmpeg runner: every region's
 // pipeline shares it (and its box check).
 func (m *Main) newMediaRunner() {
@@ -355,6 +373,9 @@ func (m *Main) Close() error {
 		errs = append(errs, l.Close())
 	}
 	m.locks = nil
+	if m.boxChecked != nil {
+		<-m.boxChecked
+	}
 	return errors.Join(errs...)
 }
 

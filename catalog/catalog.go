@@ -102,19 +102,22 @@ type Index struct {
 // Change is one change to the catalogue, told to the watcher: a video or
 // profile put (Video or Profile is the new version, Old the one it
 // replaced, if any) or removed (Removed; Video or Profile is the version
-// that went).
+// that went), or a whole load (Loaded: anything may have changed).
 type Change struct {
 	Video      *PublicVideo
 	OldVideo   *PublicVideo
 	Profile    *PublicProfile
 	OldProfile *PublicProfile
 	Removed    bool
+	Loaded     bool
 }
 
 // Watch tells f of every later change, in order, while the change's lock
 // is held (so f must only take note and return). Derived indexes (search)
-// follow the catalogue this way and so never hold what it does not. Call
-// it before the catalogue is loaded; one watcher.
+// follow the catalogue this way and so never hold what it does not. A
+// bulk load (BeginBulk to EndBulk) is told once, as Loaded, when it ends,
+// not object by object. Call it before the catalogue is loaded; one
+// watcher.
 func (x *Index) Watch(f func(Change)) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -129,7 +132,7 @@ func (x *Index) tell(c Change) {
 			x.prints.put(c.Video)
 		}
 	}
-	if x.watch != nil {
+	if x.watch != nil && !x.bulk {
 		x.watch(c)
 	}
 }
@@ -284,6 +287,9 @@ func (x *Index) EndBulk() {
 	}
 	if !slices.IsSortedFunc(x.all, oldestFirst) {
 		sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	}
+	if x.watch != nil {
+		x.watch(Change{Loaded: true})
 	}
 }
 

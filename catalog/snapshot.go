@@ -267,7 +267,9 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 	return m, r.err
 }
 
-// loadVideo adds a video during a bulk load, like PutVideo.
+// loadVideo adds a video during a bulk load, like PutVideo: to every
+// list (sorted by EndBulk), and to the sound prints; the watcher hears of
+// the whole load at EndBulk.
 func (x *Index) loadVideo(v *PublicVideo) {
 	x.mu.Lock()
 	if !x.bulk {
@@ -286,6 +288,7 @@ func (x *Index) loadVideo(v *PublicVideo) {
 	for _, t := range v.Hashtags {
 		x.byTag[t] = append(x.byTag[t], v)
 	}
+	x.bySound[SoundOf(v)] = append(x.bySound[SoundOf(v)], v)
 	x.all = append(x.all, v)
 	x.dirty, x.gen = true, x.gen+1
 }

@@ -54,12 +54,14 @@ const (
 )
 
 // Index is a region's search index. Build it with New, run Run in the
-// background; searches before the first flush find nothing.
+// background; until a kind is first built, its searches are answered from
+// the catalogue (scan.go).
 type Index struct {
 	cat *catalog.Index
 
 	mu      sync.Mutex
 	pending [3]map[string]bool // IDs (videos, profiles) and tags changed since the last flush
+	loaded  bool               // the catalogue was loaded whole since the last flush
 	wake    chan struct{}
 
 	kinds [3]*tiers
@@ -116,6 +118,13 @@ func New(cat *catalog.Index) *Index {
 func (x *Index) note(c catalog.Change) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if c.Loaded {
+		// Everything is indexed anew from the catalogue.
+		x.loaded = true
+		for i := range x.pending {
+			x.pending[i] = map[string]bool{}
+		}
+	}
 	if v := c.Video; v != nil {
 		if o := c.OldVideo; o != nil && !c.Removed && o.Caption == v.Caption && o.Handle == v.Handle && equal(o.Hashtags, v.Hashtags) {
 			return // a counter changed: nothing searchable did
@@ -173,14 +182,24 @@ func (x *Index) Run(ctx context.Context) {
 	}
 }
 
-// Flush writes the changes noted so far to the index.
+// Flush writes the changes noted so far to the index (after a load of
+// the whole catalogue, it builds every kind's index anew).
 func (x *Index) Flush() {
+	x.mu.Lock()
+	loaded := x.loaded
+	x.loaded = false
+	x.mu.Unlock()
 	for k, t := range x.kinds {
 		x.mu.Lock()
 		ids := x.pending[k]
 		x.pending[k] = map[string]bool{}
 		x.mu.Unlock()
-		if len(ids) > 0 {
+		switch {
+		case loaded:
+			// Changes noted after the load are in the catalogue the
+			// build reads.
+			t.rebuildBase()
+		case len(ids) > 0:
 			t.apply(ids)
 		}
 	}
@@ -471,9 +490,15 @@ func (x *Index) Search(ctx context.Context, kind, q string, from, n int, keep fu
 		kPerson: {{"handle", true}, {"name", true}},
 		kTag:    {{"tag", true}},
 	}[k]
-	ids, more, err := x.kinds[k].search(ctx, plan{words, fields}, from, n)
-	if err != nil {
-		return Hits{}, err
+	var ids []string
+	var more bool
+	if x.kinds[k].built() {
+		var err error
+		if ids, more, err = x.kinds[k].search(ctx, plan{words, fields}, from, n); err != nil {
+			return Hits{}, err
+		}
+	} else {
+		ids, more = x.scan(k, words, from, n) // until the first build (see scan.go)
 	}
 	var h Hits
 	for _, id := range ids {

@@ -57,6 +57,14 @@ func (t *tiers) newIndex(name string) bleve.Index {
 	return ix
 }
 
+// built reports whether the base has been built (it is, from the first
+// flush that has anything of this kind on).
+func (t *tiers) built() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.base != nil
+}
+
 // apply writes the current documents of ids (deleting those that went).
 func (t *tiers) apply(ids map[string]bool) {
 	t.mu.RLock()
