@@ -187,6 +187,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.api.Web = pages.Register
 
 	m.openGates(instrument(m.api.Handler()))
+	for _, c := range cells {
+		c.Serving()
+	}
 	if m.ln == nil {
 		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion(), "startup_seconds", time.Since(m.started).Seconds())
 		return nil
