@@ -120,6 +120,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Topology: m.Config.TopologyHash(),
 	}
 	m.api.Init(m.Config.Limits)
+	// The pages (templates parsed, static files hashed) are made beside
+	// the regions' start: they read nothing of the API until they serve.
+	pagesMade := make(chan *web.Handler, 1)
+	go func() { pagesMade <- web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")) }()
 	slots := m.Config.TranscodeSlots
 	if slots <= 0 {
 		slots = max(1, runtime.NumCPU()/4)
@@ -178,7 +182,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.api.Door = m.cells[m.Config.Regions[0]]
-	pages := web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web"))
+	pages := <-pagesMade
 	// The operator's legal pages, editable while running (web/legal.go).
 	pages.LegalDir, pages.Contact = filepath.Join(m.Config.DataDir, "pages"), m.Config.Contact
 	pages.ResetPassword = m.api.ResetPassword
