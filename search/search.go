@@ -173,7 +173,7 @@ func (x *Index) Run(ctx context.Context) {
 			return
 		case <-x.wake:
 		}
-		x.Flush()
+		x.flush(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -184,7 +184,10 @@ func (x *Index) Run(ctx context.Context) {
 
 // Flush writes the changes noted so far to the index (after a load of
 // the whole catalogue, it builds every kind's index anew).
-func (x *Index) Flush() {
+func (x *Index) Flush() { x.flush(context.Background()) }
+
+// flush is Flush until ctx ends: a build under way is then dropped.
+func (x *Index) flush(ctx context.Context) {
 	x.mu.Lock()
 	loaded := x.loaded
 	x.loaded = false
@@ -198,9 +201,9 @@ func (x *Index) Flush() {
 		case loaded:
 			// Changes noted after the load are in the catalogue the
 			// build reads.
-			t.rebuildBase()
+			t.rebuildBase(ctx)
 		case len(ids) > 0:
-			t.apply(ids)
+			t.apply(ctx, ids)
 		}
 	}
 }
