@@ -277,8 +277,9 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 // one. In a bulk load (the start's case) the catalogue is locked once;
 // the map of all videos and the lists (by owner, tag and sound: one map
 // lookup per video and list, the catalogue's maps written once per key)
-// are filed side by side on two cores; EndBulk puts the lists in order,
-// and the watcher hears of the whole load then.
+// are filed side by side, each by its own goroutine (they write apart:
+// each its maps, and of a video its owner or its hashtags); EndBulk puts
+// the lists in order, and the watcher hears of the whole load then.
 func (x *Index) loadVideos(vs []*PublicVideo) {
 	x.mu.Lock()
 	if !x.bulk {
@@ -306,22 +307,32 @@ func (x *Index) loadVideos(vs []*PublicVideo) {
 			}
 		}
 	})
+	// The videos of one owner or tag share one copy of its string (see
+	// grouper.add).
 	wg.Go(func() {
-		var owners, tags, sounds grouper
+		var owners grouper
 		for _, v := range vs {
-			// The videos of one owner or tag share one copy of its
-			// string (see grouper.add).
 			v.OwnerID = owners.add(v.OwnerID, v)
+		}
+		owners.into(x.byOwner)
+	})
+	wg.Go(func() {
+		var tags grouper
+		for _, v := range vs {
 			for i, t := range v.Hashtags {
 				v.Hashtags[i] = tags.add(t, v)
 			}
+		}
+		tags.into(x.byTag)
+	})
+	wg.Go(func() {
+		var sounds grouper
+		for _, v := range vs {
 			if takesSound(v) {
 				sounds.add(SoundOf(v), v)
 			}
 			x.appendAll(v)
 		}
-		owners.into(x.byOwner)
-		tags.into(x.byTag)
 		sounds.into(x.bySound)
 	})
 	wg.Wait()
