@@ -46,9 +46,6 @@ type Main struct {
 	served chan error
 	slots  *pipeline.Slots
 	media  *ffmpeg.Runner
-	// boxChecked is closed when the media box check that Run starts has
-	// ended (Close waits for it: it runs ffmpeg).
-	boxChecked chan struct{}
 	// started is when Run began (the start-up time is logged).
 	started time.Time
 	gate    *gate
@@ -130,12 +127,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.slots = pipeline.NewSlots(slots)
 	m.newMediaRunner()
-	// The media box is tried while the regions open: it runs ffmpeg three
-	// times (half a second on an idle machine, seconds on a busy one), and
-	// nothing but media work needs it. Every use of the box (an upload's
-	// start, a transcode) waits for this one check (ffmpeg.Runner.CheckBox).
-	m.boxChecked = make(chan struct{})
-	go m.checkBox(ctx)
 	m.api.Peers = map[kurz.Region]string{}
 	m.api.PlainPeers = map[kurz.Region]bool{}
 	for r, u := range m.Config.Peers {
@@ -194,6 +185,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	for _, c := range cells {
 		c.Serving()
 	}
+	// The media box is tried once the regions serve: it runs ffmpeg three
+	// times (half a second of CPU on an idle machine), and nothing but
+	// media work needs it. Every use of the box (an upload's start, a
+	// transcode) waits for this one check (ffmpeg.Runner.CheckBox). Close
+	// does not: the check ends on its own (its ffmpeg runs are killed
+	// after 30 s at most).
+	go m.checkBox(ctx)
 	if m.ln == nil {
 		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion(), "startup_seconds", time.Since(m.started).Seconds())
 		return nil
@@ -315,7 +313,6 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 // checkBox finds out which parts of the media box this machine allows,
 // and logs it.
 func (m *Main) checkBox(ctx context.Context) {
-	defer close(m.boxChecked)
 	switch rep, err := m.media.CheckBox(ctx); {
 	case m.Config.Role == region.RoleAPI:
 		// Uploads are processed by the workers, which check their own box.
@@ -380,9 +377,6 @@ func (m *Main) Close() error {
 		errs = append(errs, l.Close())
 	}
 	m.locks = nil
-	if m.boxChecked != nil {
-		<-m.boxChecked
-	}
 	return errors.Join(errs...)
 }
 

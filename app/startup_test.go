@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,9 +20,10 @@ import (
 
 // TestReadyWhilePeersUnreachable: a region whose peers cannot be reached
 // (one refuses connections; the other, its directory region, accepts them
-// and never answers) is ready and serves: readiness waits for its own
-// catalogue and database, never for another region. /readyz answers 200
-// while the peer's calls hang.
+// and never answers) and whose media box check hangs (an ffmpeg that
+// never answers) is ready and serves: readiness waits for its own
+// catalogue and database, never for another region or the media tools.
+// /readyz answers 200 while the peer's call and the check hang.
 func TestReadyWhilePeersUnreachable(t *testing.T) {
 	t.Parallel()
 	hole, err := net.Listen("tcp", "127.0.0.1:0")
@@ -50,14 +53,24 @@ func TestReadyWhilePeersUnreachable(t *testing.T) {
 			}
 		}
 	})
+	// An ffmpeg that notes it was started and then hangs (the check gives
+	// up after 30 s and kills it).
+	tools := t.TempDir()
+	started := filepath.Join(tools, "started")
+	script := "#!/bin/sh\ntouch " + started + "\nexec sleep 40\n"
+	if err := os.WriteFile(filepath.Join(tools, "ffmpeg"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	secret := secretFile(t, base64.StdEncoding.EncodeToString([]byte(canary("startup-secret-")+"0123456789abcdef0123")))
 	addr := freeAddr(t)
-	p := startProcess(t, addr, "--regions", "eu", "--data", t.TempDir(), "--directory", "us", "--link-secret-file", secret,
+	p := startProcessEnv(t, addr, []string{"PATH=" + tools + ":" + os.Getenv("PATH")},
+		"--regions", "eu", "--data", t.TempDir(), "--directory", "us", "--link-secret-file", secret,
 		"--peer", "us=http://"+hole.Addr().String(), "--peer", "sg=http://"+freeAddr(t))
 	defer p.stop()
 	// The region follows its peers' logs: the call to the silent one is
-	// under way, and the region stays ready meanwhile.
+	// under way; the media box check has started its ffmpeg, which hangs.
 	waitFor(t, "a call to the silent peer", func() bool { return called.Load() > 0 })
+	waitFor(t, "the media box check's ffmpeg", func() bool { _, err := os.Stat(started); return err == nil })
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +80,9 @@ func TestReadyWhilePeersUnreachable(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || ready.Regions["eu"] != "ok" {
 		t.Fatalf("readyz while the peers are unreachable: %d %+v\n%s", resp.StatusCode, ready, p.logs.String())
+	}
+	if strings.Contains(p.logs.String(), `"msg":"media box`) {
+		t.Fatalf("the media box check has ended: its ffmpeg did not hang\n%s", p.logs.String())
 	}
 	// And it serves: the public feed answers from its catalogue.
 	resp, err = http.Get("http://" + addr + "/api/v1/feed?kind=foryou")
