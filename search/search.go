@@ -65,6 +65,9 @@ type Index struct {
 	wake    chan struct{}
 
 	kinds [3]*tiers
+	// scanning holds a token while a search is answered from the
+	// catalogue (scan.go): one at a time.
+	scanning chan struct{}
 }
 
 const (
@@ -76,7 +79,7 @@ const (
 // New makes the index of a catalogue and starts following it. Call it
 // before the catalogue is loaded (it takes the catalogue's one watcher).
 func New(cat *catalog.Index) *Index {
-	x := &Index{cat: cat, wake: make(chan struct{}, 1)}
+	x := &Index{cat: cat, wake: make(chan struct{}, 1), scanning: make(chan struct{}, 1)}
 	now := time.Now() // a base build ranks videos as of its start
 
 	for i := range x.pending {
@@ -501,7 +504,10 @@ func (x *Index) Search(ctx context.Context, kind, q string, from, n int, keep fu
 			return Hits{}, err
 		}
 	} else {
-		ids, more = x.scan(k, words, from, n) // until the first build (see scan.go)
+		var err error
+		if ids, more, err = x.scan(ctx, k, words, from, n); err != nil { // until the first build (see scan.go)
+			return Hits{}, err
+		}
 	}
 	var h Hits
 	for _, id := range ids {

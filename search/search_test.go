@@ -238,3 +238,39 @@ func TestSearchAfterBulkLoad(t *testing.T) {
 		t.Fatalf("people after a bulk load: %v", got)
 	}
 }
+
+// TestSearchBeforeFirstBuildWalksTheWholeCatalogue: the catalogue is read
+// a page at a time; matches on every page are found once each, newest
+// first.
+func TestSearchBeforeFirstBuildWalksTheWholeCatalogue(t *testing.T) {
+	t.Parallel()
+	cat, x := setup(t)
+	base := time.Now()
+	var want []string
+	for i := range 9000 {
+		caption := "haystack"
+		if i%300 == 0 {
+			caption = "needle in the haystack"
+		}
+		v := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: "eu_o", Handle: "o", Caption: caption, CreatedAt: base.Add(time.Duration(i) * time.Second)}
+		cat.PutVideo(v)
+		if i%300 == 0 {
+			want = append([]string{v.ID}, want...) // newest first
+		}
+	}
+	var got []string
+	for from := 0; ; {
+		h, err := x.Search(context.Background(), search.Videos, "needle", from, 7, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, h.IDs...)
+		if h.Next == 0 {
+			break
+		}
+		from = h.Next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("found %d videos over the pages, want %d in order", len(got), len(want))
+	}
+}
