@@ -46,8 +46,10 @@ type Main struct {
 	served chan error
 	slots  *pipeline.Slots
 	media  *ffmpeg.Runner
-	gate   *gate
-	locks  []io.Closer
+	// started is when Run began (the start-up time is logged).
+	started time.Time
+	gate    *gate
+	locks   []io.Closer
 	// peerTLS is the TLS configuration of calls to peers; mainTLS and
 	// linkTLS, when set, that of the main and the peers' listener.
 	peerTLS, mainTLS, linkTLS *tls.Config
@@ -68,6 +70,7 @@ type Main struct {
 // the API. It returns once the API is served, or with the first error
 // (call Close then).
 func (m *Main) Run(ctx context.Context) (err error) {
+	m.started = time.Now()
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
@@ -114,23 +117,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Topology: m.Config.TopologyHash(),
 	}
 	m.api.Init(m.Config.Limits)
+	// The pages (templates parsed, static files hashed) are made beside
+	// the regions' start: they read nothing of the API until they serve.
+	pagesMade := make(chan *web.Handler, 1)
+	go func() { pagesMade <- web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web")) }()
 	slots := m.Config.TranscodeSlots
 	if slots <= 0 {
 		slots = max(1, runtime.NumCPU()/4)
 	}
 	m.slots = pipeline.NewSlots(slots)
 	m.newMediaRunner()
-	switch rep, err := m.media.CheckBox(ctx); {
-	case m.Config.Role == region.RoleAPI:
-		// Uploads are processed by the workers, which check their own box.
-		m.Log.Info("media box not needed: this node only accepts uploads", "box", rep.String())
-	case err == nil:
-		m.Log.Info("media box ready", "box", rep.String())
-	case m.Config.UnboxedMedia:
-		m.Log.Warn("media box incomplete: processing media without it, as --unboxed-media asks", "box", rep.String(), "err", err)
-	default:
-		m.Log.Error("media box cannot be made: uploads are refused (pass --unboxed-media to process media without it)", "box", rep.String(), "err", err)
-	}
 	m.api.Peers = map[kurz.Region]string{}
 	m.api.PlainPeers = map[kurz.Region]bool{}
 	for r, u := range m.Config.Peers {
@@ -177,7 +173,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.api.Door = m.cells[m.Config.Regions[0]]
-	pages := web.New(httpapi.WebBackend{S: m.api}, m.Log.With("component", "web"))
+	pages := <-pagesMade
 	// The operator's legal pages, editable while running (web/legal.go).
 	pages.LegalDir, pages.Contact = filepath.Join(m.Config.DataDir, "pages"), m.Config.Contact
 	pages.ResetPassword = m.api.ResetPassword
@@ -186,12 +182,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.api.Web = pages.Register
 
 	m.openGates(instrument(m.api.Handler()))
+	for _, c := range cells {
+		c.Serving()
+	}
+	// The media box is tried once the regions serve: it runs ffmpeg three
+	// times (half a second of CPU on an idle machine), and nothing but
+	// media work needs it. Every use of the box (an upload's start, a
+	// transcode) waits for this one check (ffmpeg.Runner.CheckBox). Close
+	// does not: the check ends on its own (its ffmpeg runs are killed
+	// after 30 s at most).
+	go m.checkBox(ctx)
 	if m.ln == nil {
-		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion())
+		m.Log.Info("kurz working", "regions", m.Config.Regions, "version", BuildVersion(), "startup_seconds", time.Since(m.started).Seconds())
 		return nil
 	}
 	m.Log.Info("kurz serving", "addr", m.ln.Addr().String(), "regions", m.Config.Regions, "version", BuildVersion(),
-		"tls", m.mainTLS != nil)
+		"tls", m.mainTLS != nil, "startup_seconds", time.Since(m.started).Seconds())
 	for r, u := range m.Config.Peers {
 		if plainRemote(u) {
 			m.Log.Warn("the link to this peer is plain http on the network (--insecure-link): sessions and sign-ins are not forwarded there", "peer", r)
@@ -301,6 +307,22 @@ func (m *Main) regionConfig(r kurz.Region, secrets link.Secrets, locator []byte)
 			AcceptOnly:     m.Config.Role == region.RoleAPI,
 			PublicMedia:    m.publicMedia(),
 		},
+	}
+}
+
+// checkBox finds out which parts of the media box this machine allows,
+// and logs it.
+func (m *Main) checkBox(ctx context.Context) {
+	switch rep, err := m.media.CheckBox(ctx); {
+	case m.Config.Role == region.RoleAPI:
+		// Uploads are processed by the workers, which check their own box.
+		m.Log.Info("media box not needed: this node only accepts uploads", "box", rep.String())
+	case err == nil:
+		m.Log.Info("media box ready", "box", rep.String())
+	case m.Config.UnboxedMedia:
+		m.Log.Warn("media box incomplete: processing media without it, as --unboxed-media asks", "box", rep.String(), "err", err)
+	default:
+		m.Log.Error("media box cannot be made: uploads are refused (pass --unboxed-media to process media without it)", "box", rep.String(), "err", err)
 	}
 }
 

@@ -19,8 +19,10 @@ import (
 func TestLyingHeaderFailsFast(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	// The server said at start that its media tools run boxed (CI runs
-	// as root on a kernel with Landlock).
+	// The server says soon after start (the check runs once the
+	// regions serve) that its media tools run boxed (CI runs as root on
+	// a kernel with Landlock).
+	waitFor(t, "the media box check", func() bool { return strings.Contains(s.logs.String(), `"msg":"media box`) })
 	if !strings.Contains(s.logs.String(), `"msg":"media box ready","box":"Landlock ABI`) {
 		t.Fatalf("no media box at start:\n%s", s.logs.String())
 	}

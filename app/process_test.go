@@ -72,8 +72,17 @@ func (p *process) stop() {
 
 func startProcess(t *testing.T, addr string, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, addr, nil, args...)
+}
+
+// startProcessEnv is startProcess with environment variables added.
+func startProcessEnv(t *testing.T, addr string, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{addr: addr, logs: &logBuffer{}}
 	p.cmd = exec.Command(kurzBinary(t), append([]string{"serve", "--addr", addr}, args...)...)
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

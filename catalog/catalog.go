@@ -80,12 +80,15 @@ type PublicProfile struct {
 // The For You candidates are the top of a periodically recomputed ranking.
 // Videos are immutable once put: a change puts a new *PublicVideo.
 type Index struct {
-	mu       sync.RWMutex
-	videos   map[string]*PublicVideo
-	byOwner  map[string][]*PublicVideo // newest first
-	byTag    map[string][]*PublicVideo // newest first
-	bySound  map[string][]*PublicVideo // newest first
-	all      []*PublicVideo            // oldest first (new videos append)
+	mu      sync.RWMutex
+	videos  map[string]*PublicVideo
+	byOwner map[string][]*PublicVideo // newest first
+	byTag   map[string][]*PublicVideo // newest first
+	// bySound lists the videos that take another video's sound, by that
+	// sound, newest first; a video whose sound is its own is not listed
+	// (most are: a million lists of one), SoundVideos adds it.
+	bySound  map[string][]*PublicVideo
+	all      []*PublicVideo // oldest first (new videos append)
 	profiles map[string]*PublicProfile
 	byHandle map[string]*PublicProfile
 	hot      []Scored
@@ -94,27 +97,35 @@ type Index struct {
 	gen      uint64 // counts changes, so a ranking knows if it is current
 	bulk     bool
 	stale    bool // during a load, the lists hold replaced or removed versions
-	ranking  atomic.Bool
-	watch    func(Change)
-	prints   prints
+	// inOrder: during a load into an empty catalogue, every video has come
+	// no older than the one before (a snapshot, the log of a region's
+	// own videos), so every list is oldest first and EndBulk only turns
+	// them round.
+	inOrder bool
+	ranking atomic.Bool
+	watch   func(Change)
+	prints  prints
 }
 
 // Change is one change to the catalogue, told to the watcher: a video or
 // profile put (Video or Profile is the new version, Old the one it
 // replaced, if any) or removed (Removed; Video or Profile is the version
-// that went).
+// that went), or a whole load (Loaded: anything may have changed).
 type Change struct {
 	Video      *PublicVideo
 	OldVideo   *PublicVideo
 	Profile    *PublicProfile
 	OldProfile *PublicProfile
 	Removed    bool
+	Loaded     bool
 }
 
 // Watch tells f of every later change, in order, while the change's lock
 // is held (so f must only take note and return). Derived indexes (search)
-// follow the catalogue this way and so never hold what it does not. Call
-// it before the catalogue is loaded; one watcher.
+// follow the catalogue this way and so never hold what it does not. A
+// bulk load (BeginBulk to EndBulk) is told once, as Loaded, when it ends,
+// not object by object. Call it before the catalogue is loaded; one
+// watcher.
 func (x *Index) Watch(f func(Change)) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -129,7 +140,7 @@ func (x *Index) tell(c Change) {
 			x.prints.put(c.Video)
 		}
 	}
-	if x.watch != nil {
+	if x.watch != nil && !x.bulk {
 		x.watch(c)
 	}
 }
@@ -164,7 +175,9 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		for _, t := range v.Hashtags {
 			replaceIn(x.byTag[t], old, v, Newer)
 		}
-		replaceIn(x.bySound[SoundOf(v)], old, v, Newer)
+		if takesSound(v) {
+			replaceIn(x.bySound[SoundOf(v)], old, v, Newer)
+		}
 		replaceIn(x.all, old, v, older)
 		x.tell(Change{Video: v, OldVideo: old})
 		for i := range x.hot {
@@ -194,17 +207,34 @@ func (x *Index) PutVideo(v *PublicVideo) {
 		for _, t := range v.Hashtags {
 			x.byTag[t] = append(x.byTag[t], v)
 		}
-		x.bySound[SoundOf(v)] = append(x.bySound[SoundOf(v)], v)
-		x.all = append(x.all, v)
+		if takesSound(v) {
+			x.bySound[SoundOf(v)] = append(x.bySound[SoundOf(v)], v)
+		}
+		x.appendAll(v)
 	} else {
 		x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
 		for _, t := range v.Hashtags {
 			x.byTag[t] = insertNewest(x.byTag[t], v)
 		}
-		x.bySound[SoundOf(v)] = insertNewest(x.bySound[SoundOf(v)], v)
+		if takesSound(v) {
+			x.bySound[SoundOf(v)] = insertNewest(x.bySound[SoundOf(v)], v)
+		}
 		i := sort.Search(len(x.all), func(i int) bool { return older(v, x.all[i]) })
 		x.all = slices.Insert(x.all, i, v)
 	}
+}
+
+// takesSound reports whether a video uses another video's sound (and so
+// is on that sound's list).
+func takesSound(v *PublicVideo) bool { return SoundOf(v) != v.ID }
+
+// appendAll appends v to the list of all videos during a load, noting
+// whether the load still comes in order.
+func (x *Index) appendAll(v *PublicVideo) {
+	if n := len(x.all); n > 0 && older(v, x.all[n-1]) {
+		x.inOrder = false
+	}
+	x.all = append(x.all, v)
 }
 
 // sameLists reports whether a new version of a video sits in the same
@@ -235,6 +265,7 @@ func older(a, b *PublicVideo) bool { return Newer(b, a) }
 func (x *Index) BeginBulk() {
 	x.mu.Lock()
 	x.bulk = true
+	x.inOrder = len(x.all) == 0
 	x.mu.Unlock()
 }
 
@@ -266,6 +297,9 @@ func (x *Index) EndBulk() {
 	// turning round.
 	byNewest := func(list []*PublicVideo) {
 		switch {
+		case x.inOrder:
+			// Each list is part of x.all, which came in order.
+			slices.Reverse(list)
 		case slices.IsSortedFunc(list, newestFirst):
 		case slices.IsSortedFunc(list, oldestFirst):
 			slices.Reverse(list)
@@ -282,8 +316,11 @@ func (x *Index) EndBulk() {
 	for _, l := range x.bySound {
 		byNewest(l)
 	}
-	if !slices.IsSortedFunc(x.all, oldestFirst) {
+	if !x.inOrder && !slices.IsSortedFunc(x.all, oldestFirst) {
 		sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	}
+	if x.watch != nil {
+		x.watch(Change{Loaded: true})
 	}
 }
 
@@ -339,10 +376,11 @@ func (x *Index) removeVideo(id string) {
 			delete(x.byTag, t)
 		}
 	}
-	snd := SoundOf(old)
-	x.bySound[snd] = drop(x.bySound[snd])
-	if len(x.bySound[snd]) == 0 {
-		delete(x.bySound, snd)
+	if snd := SoundOf(old); takesSound(old) {
+		x.bySound[snd] = drop(x.bySound[snd])
+		if len(x.bySound[snd]) == 0 {
+			delete(x.bySound, snd)
+		}
 	}
 	if x.bulk {
 		x.all = drop(x.all)
@@ -443,11 +481,18 @@ func (x *Index) TagVideos(tag string, after *PublicVideo, n int) []*PublicVideo 
 	return x.newest(x.byTag[tag], after, n)
 }
 
-// SoundVideos lists the videos using a sound, newest first.
+// SoundVideos lists the videos using a sound, newest first: those that
+// took it, and the video whose own sound it is.
 func (x *Index) SoundVideos(sound string, after *PublicVideo, n int) []*PublicVideo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.newest(x.bySound[sound], after, n)
+	page := x.newest(x.bySound[sound], after, n)
+	if o, ok := x.videos[sound]; ok && !takesSound(o) && (after == nil || Newer(after, o)) {
+		if i := sort.Search(len(page), func(i int) bool { return Newer(o, page[i]) }); i < n {
+			page = slices.Insert(page, i, o)[:min(len(page)+1, n)]
+		}
+	}
+	return page
 }
 
 // Newest lists the newest videos of the whole catalogue after the cursor

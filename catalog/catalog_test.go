@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"kurz"
 	"kurz/catalog"
 )
 
@@ -100,5 +101,61 @@ func TestListsFollowChanges(t *testing.T) {
 	x.RemoveProfile("eu_o1")
 	if got := x.Newest(nil, 10, 100, nil); len(got) != 0 || x.Len() != 0 {
 		t.Fatalf("after the owner went: %v", ids(got))
+	}
+}
+
+// TestSoundVideos: a sound's list holds the videos that took it and the
+// video whose own sound it is, newest first, a page at a time, whether
+// put one by one or loaded in bulk; a counter change keeps a video in
+// place; a removed original leaves the takers listed.
+func TestSoundVideos(t *testing.T) {
+	t.Parallel()
+	base := time.Now().UTC().Truncate(time.Second)
+	orig := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: "eu_a", CreatedAt: base}
+	took := func(d time.Duration) *catalog.PublicVideo {
+		return &catalog.PublicVideo{ID: kurz.NewID("us"), OwnerID: "us_b", Sound: orig.ID, RemixKind: "duet", RemixOf: orig.ID, CreatedAt: base.Add(d)}
+	}
+	early, a, c := took(-time.Minute), took(time.Minute), took(2*time.Minute) // one taker's clock was behind
+	want := []string{c.ID, a.ID, orig.ID, early.ID}
+	one := catalog.NewIndex()
+	for _, v := range []*catalog.PublicVideo{a, orig, c, early} {
+		one.PutVideo(v)
+	}
+	bulk := catalog.NewIndex()
+	bulk.BeginBulk()
+	for _, v := range []*catalog.PublicVideo{early, orig, a, c} {
+		bulk.PutVideo(v)
+	}
+	bulk.EndBulk()
+	for name, x := range map[string]*catalog.Index{"one by one": one, "bulk": bulk} {
+		if got := ids(x.SoundVideos(orig.ID, nil, 10)); !slices.Equal(got, want) {
+			t.Fatalf("%s: %v, want %v", name, got, want)
+		}
+		var pages []string
+		var after *catalog.PublicVideo
+		for {
+			p := x.SoundVideos(orig.ID, after, 2)
+			if len(p) == 0 {
+				break
+			}
+			pages = append(pages, ids(p)...)
+			after = p[len(p)-1]
+		}
+		if !slices.Equal(pages, want) {
+			t.Fatalf("%s: pages of two: %v, want %v", name, pages, want)
+		}
+		if got := x.SoundVideos(a.ID, nil, 10); len(got) != 0 {
+			t.Fatalf("%s: a video that took another's sound has none of its own: %v", name, ids(got))
+		}
+		liked := *a
+		liked.Likes = 7
+		x.PutVideo(&liked)
+		if got := x.SoundVideos(orig.ID, nil, 10); len(got) != 4 || got[1].Likes != 7 {
+			t.Fatalf("%s: after a counter change: %v", name, ids(got))
+		}
+		x.RemoveVideo(orig.ID)
+		if got := ids(x.SoundVideos(orig.ID, nil, 10)); !slices.Equal(got, []string{c.ID, a.ID, early.ID}) {
+			t.Fatalf("%s: after the original went: %v", name, got)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -219,10 +220,11 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 	if count < 0 || count > int64(len(r.b)) {
 		return m, ErrSnapshot
 	}
-	// One allocation for all videos and one for their hashtags.
+	// One allocation for all videos and one for their hashtags; the
+	// videos are decoded first and filed afterwards.
 	slab := make([]PublicVideo, count)
 	tagSlab := make([]string, 0, 2*count)
-	x.reserve(int(count))
+	kept := make([]*PublicVideo, 0, count)
 	for i := range slab {
 		if r.err != nil {
 			break
@@ -258,45 +260,120 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		v.Allow = int(r.num())
 		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), r.str()
 		if r.err == nil && keep(v.ID) {
-			x.loadVideo(v)
+			kept = append(kept, v)
 		}
 	}
 	if r.err == nil && r.pos != len(r.b) {
 		r.err = ErrSnapshot
 	}
-	return m, r.err
+	if r.err != nil {
+		return m, r.err
+	}
+	x.loadVideos(kept)
+	return m, nil
 }
 
-// loadVideo adds a video during a bulk load, like PutVideo.
-func (x *Index) loadVideo(v *PublicVideo) {
+// loadVideos adds decoded videos, oldest first, like PutVideo does one by
+// one. In a bulk load (the start's case) the catalogue is locked once;
+// the map of all videos and the lists (by owner, tag and sound: one map
+// lookup per video and list, the catalogue's maps written once per key)
+// are filed side by side, each by its own goroutine (they write apart:
+// each its maps, and of a video its owner or its hashtags); EndBulk puts
+// the lists in order, and the watcher hears of the whole load then.
+func (x *Index) loadVideos(vs []*PublicVideo) {
 	x.mu.Lock()
 	if !x.bulk {
 		x.mu.Unlock()
-		x.PutVideo(v)
+		for _, v := range vs {
+			x.PutVideo(v)
+		}
 		return
 	}
 	defer x.mu.Unlock()
-	n := len(x.videos)
-	x.videos[v.ID] = v
-	x.prints.put(v)
-	if len(x.videos) == n {
-		x.stale = true // a second version of one video
+	if len(x.videos) == 0 {
+		x.videos = make(map[string]*PublicVideo, len(vs))
 	}
-	x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
-	for _, t := range v.Hashtags {
-		x.byTag[t] = append(x.byTag[t], v)
-	}
-	x.all = append(x.all, v)
+	x.all = slices.Grow(x.all, len(vs))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, v := range vs {
+			n := len(x.videos)
+			x.videos[v.ID] = v
+			if len(x.videos) == n {
+				x.stale = true // a second version of one video
+				x.prints.put(v)
+			} else if v.AudioPrint != "" {
+				x.prints.put(v)
+			}
+		}
+	})
+	// The videos of one owner or tag share one copy of its string (see
+	// grouper.add).
+	wg.Go(func() {
+		var owners grouper
+		for _, v := range vs {
+			v.OwnerID = owners.add(v.OwnerID, v)
+		}
+		owners.into(x.byOwner)
+	})
+	wg.Go(func() {
+		var tags grouper
+		for _, v := range vs {
+			for i, t := range v.Hashtags {
+				v.Hashtags[i] = tags.add(t, v)
+			}
+		}
+		tags.into(x.byTag)
+	})
+	wg.Go(func() {
+		var sounds grouper
+		for _, v := range vs {
+			if takesSound(v) {
+				sounds.add(SoundOf(v), v)
+			}
+			x.appendAll(v)
+		}
+		sounds.into(x.bySound)
+	})
+	wg.Wait()
 	x.dirty, x.gen = true, x.gen+1
 }
 
-// reserve makes room for n videos in an empty catalogue.
-func (x *Index) reserve(n int) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if len(x.videos) == 0 {
-		x.videos = make(map[string]*PublicVideo, n)
-		x.all = make([]*PublicVideo, 0, n)
+// grouper gathers the lists of a load by key, with one map lookup per
+// video; into then writes each list to the catalogue's map once.
+type grouper struct {
+	at    map[string]int
+	keys  []string
+	lists [][]*PublicVideo
+}
+
+// add files v under key and returns the grouper's copy of key. Keys are
+// copied out of the snapshot: a key pointing into the large buffer would
+// cost a cache miss at each comparison in the map.
+func (g *grouper) add(key string, v *PublicVideo) string {
+	i, ok := g.at[key]
+	if !ok {
+		if g.at == nil {
+			g.at = map[string]int{}
+		}
+		key = strings.Clone(key)
+		i = len(g.lists)
+		g.at[key] = i
+		g.keys = append(g.keys, key)
+		g.lists = append(g.lists, nil)
+	}
+	g.lists[i] = append(g.lists[i], v)
+	return g.keys[i]
+}
+
+// into appends each gathered list to the one its key has in m.
+func (g *grouper) into(m map[string][]*PublicVideo) {
+	for i, k := range g.keys {
+		if old, ok := m[k]; ok {
+			m[k] = append(old, g.lists[i]...)
+		} else {
+			m[k] = g.lists[i]
+		}
 	}
 }
 

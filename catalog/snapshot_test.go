@@ -70,6 +70,24 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			t.Fatalf("profile %+v != %+v", pb, pa)
 		}
 	}
+	// The sound lists: a sound taken by others, and a video's own.
+	sounds := []string{"eu_sound"}
+	for _, v := range x.Videos() {
+		if v.Sound == "" && len(sounds) < 3 {
+			sounds = append(sounds, v.ID)
+		}
+	}
+	for _, sound := range sounds {
+		a, b := x.SoundVideos(sound, nil, 1000), y.SoundVideos(sound, nil, 1000)
+		if len(a) == 0 || len(a) != len(b) {
+			t.Fatalf("sound %s lists %d videos after loading, %d before", sound, len(b), len(a))
+		}
+		for i := range a {
+			if a[i].ID != b[i].ID {
+				t.Fatalf("sound %s: %s at %d, want %s", sound, b[i].ID, i, a[i].ID)
+			}
+		}
+	}
 	// keep: only eu's objects.
 	z := catalog.NewIndex()
 	if _, err := z.LoadSnapshot(buf.Bytes(), func(id string) bool { r, _ := kurz.ParseID(id); return r == "eu" }); err != nil {

@@ -133,6 +133,8 @@ type Region struct {
 	// concern registers its own. A link.Handler serves it, after verifying
 	// the sender.
 	LinkMux *link.Mux
+	// serves: Start has started the region's serving part (not a worker).
+	serves bool
 }
 
 // Open opens a region's stores and keys and builds its services; nothing
@@ -254,7 +256,8 @@ func openStore(ctx context.Context, dsn, path string, mode sqlstore.MigrateMode)
 
 // Start starts the region's work in order: the job queue (after taking
 // back the work this node held when it stopped), the privacy sweep, then
-// the catalogue and the log followers.
+// the catalogue and the log followers. Serving follows once the process
+// serves.
 func (r *Region) Start(ctx context.Context, role Role) error {
 	if d, ok := r.Blobs.(*blob.Dir); ok {
 		if err := d.ClearStaging(); err != nil {
@@ -279,8 +282,19 @@ func (r *Region) Start(ctx context.Context, role Role) error {
 	if role == RoleWorker {
 		return nil
 	}
-	r.Go(r.Search.Run)
+	r.serves = true
 	return r.Replication.Start(ctx)
+}
+
+// Serving starts what a region needs only once it serves: building its
+// search index from the catalogue Start loaded (minutes at a million
+// videos; until it is built, searches are answered from the catalogue,
+// see package search). Starting it earlier would only take CPU from the
+// start.
+func (r *Region) Serving() {
+	if r.serves {
+		r.Go(r.Search.Run)
+	}
 }
 
 // Role is what a node of a region does.

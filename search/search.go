@@ -54,15 +54,20 @@ const (
 )
 
 // Index is a region's search index. Build it with New, run Run in the
-// background; searches before the first flush find nothing.
+// background; until a kind is first built, its searches are answered from
+// the catalogue (scan.go).
 type Index struct {
 	cat *catalog.Index
 
 	mu      sync.Mutex
 	pending [3]map[string]bool // IDs (videos, profiles) and tags changed since the last flush
+	loaded  bool               // the catalogue was loaded whole since the last flush
 	wake    chan struct{}
 
 	kinds [3]*tiers
+	// scanning holds a token while a search is answered from the
+	// catalogue (scan.go): one at a time.
+	scanning chan struct{}
 }
 
 const (
@@ -74,7 +79,7 @@ const (
 // New makes the index of a catalogue and starts following it. Call it
 // before the catalogue is loaded (it takes the catalogue's one watcher).
 func New(cat *catalog.Index) *Index {
-	x := &Index{cat: cat, wake: make(chan struct{}, 1)}
+	x := &Index{cat: cat, wake: make(chan struct{}, 1), scanning: make(chan struct{}, 1)}
 	now := time.Now() // a base build ranks videos as of its start
 
 	for i := range x.pending {
@@ -116,6 +121,13 @@ func New(cat *catalog.Index) *Index {
 func (x *Index) note(c catalog.Change) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if c.Loaded {
+		// Everything is indexed anew from the catalogue.
+		x.loaded = true
+		for i := range x.pending {
+			x.pending[i] = map[string]bool{}
+		}
+	}
 	if v := c.Video; v != nil {
 		if o := c.OldVideo; o != nil && !c.Removed && o.Caption == v.Caption && o.Handle == v.Handle && equal(o.Hashtags, v.Hashtags) {
 			return // a counter changed: nothing searchable did
@@ -164,7 +176,7 @@ func (x *Index) Run(ctx context.Context) {
 			return
 		case <-x.wake:
 		}
-		x.Flush()
+		x.flush(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -173,15 +185,28 @@ func (x *Index) Run(ctx context.Context) {
 	}
 }
 
-// Flush writes the changes noted so far to the index.
-func (x *Index) Flush() {
+// Flush writes the changes noted so far to the index (after a load of
+// the whole catalogue, it builds every kind's index anew).
+func (x *Index) Flush() { x.flush(context.Background()) }
+
+// flush is Flush until ctx ends: a build under way is then dropped.
+func (x *Index) flush(ctx context.Context) {
+	x.mu.Lock()
+	loaded := x.loaded
+	x.loaded = false
+	x.mu.Unlock()
 	for k, t := range x.kinds {
 		x.mu.Lock()
 		ids := x.pending[k]
 		x.pending[k] = map[string]bool{}
 		x.mu.Unlock()
-		if len(ids) > 0 {
-			t.apply(ids)
+		switch {
+		case loaded:
+			// Changes noted after the load are in the catalogue the
+			// build reads.
+			t.rebuildBase(ctx)
+		case len(ids) > 0:
+			t.apply(ctx, ids)
 		}
 	}
 }
@@ -471,9 +496,18 @@ func (x *Index) Search(ctx context.Context, kind, q string, from, n int, keep fu
 		kPerson: {{"handle", true}, {"name", true}},
 		kTag:    {{"tag", true}},
 	}[k]
-	ids, more, err := x.kinds[k].search(ctx, plan{words, fields}, from, n)
-	if err != nil {
-		return Hits{}, err
+	var ids []string
+	var more bool
+	if x.kinds[k].built() {
+		var err error
+		if ids, more, err = x.kinds[k].search(ctx, plan{words, fields}, from, n); err != nil {
+			return Hits{}, err
+		}
+	} else {
+		var err error
+		if ids, more, err = x.scan(ctx, k, words, from, n); err != nil { // until the first build (see scan.go)
+			return Hits{}, err
+		}
 	}
 	var h Hits
 	for _, id := range ids {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -57,13 +56,21 @@ func (t *tiers) newIndex(name string) bleve.Index {
 	return ix
 }
 
+// built reports whether the base has been built (it is, from the first
+// flush that has anything of this kind on).
+func (t *tiers) built() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.base != nil
+}
+
 // apply writes the current documents of ids (deleting those that went).
-func (t *tiers) apply(ids map[string]bool) {
+func (t *tiers) apply(ctx context.Context, ids map[string]bool) {
 	t.mu.RLock()
 	building := t.base == nil || len(t.changed)+len(ids) > max(minRebuild, t.baseSize/rebuildShare)
 	t.mu.RUnlock()
 	if building {
-		t.rebuildBase()
+		t.rebuildBase(ctx)
 		return
 	}
 	// Marked first: for a moment a changed document may be found in
@@ -95,29 +102,64 @@ func (t *tiers) apply(ids map[string]bool) {
 // delta. Changes made meanwhile are noted and come with the next flush.
 // Documents go in most popular first, in batches growing fourfold (each
 // batch is a segment, and segments are searched in order; see scanLimit).
-func (t *tiers) rebuildBase() {
-	ids := t.all()
-	rank := make(map[string]float64, len(ids))
-	for _, id := range ids {
-		rank[id] = t.rank(id)
+// When ctx ends, the build is dropped (see write).
+func (t *tiers) rebuildBase(ctx context.Context) {
+	type ranked struct {
+		id   string
+		rank float64
 	}
-	sort.Slice(ids, func(i, j int) bool { return rank[ids[i]] > rank[ids[j]] })
+	all := t.all()
+	ids := make([]ranked, len(all))
+	for i, id := range all {
+		ids[i] = ranked{id, t.rank(id)}
+	}
+	slices.SortFunc(ids, func(a, b ranked) int { return cmp.Compare(b.rank, a.rank) })
 	base := t.newIndex("base")
 	b := base.NewBatch()
 	n, size := 0, firstBatch
-	for _, id := range ids {
-		if d, ok := t.doc(id); ok {
-			b.Index(id, d)
+	for i, r := range ids {
+		if i%1024 == 0 && ctx.Err() != nil {
+			base.Close()
+			return
+		}
+		if d, ok := t.doc(r.id); ok {
+			b.Index(r.id, d)
 			n++
 		}
 		if b.Size() >= size {
-			base.Batch(b)
+			if !write(ctx, base, b) {
+				return
+			}
 			b = base.NewBatch()
 			size *= 4
 		}
 	}
-	base.Batch(b)
+	if !write(ctx, base, b) {
+		return
+	}
 	t.swap(base, t.newIndex("delta"), map[string]bool{}, n)
+}
+
+// write writes batch b to ix and reports whether it did before ctx ended.
+// The last batches of a base are large (a minute of work at a million
+// videos, not interruptible): a stop does not wait for one; ix is closed
+// when it is written.
+func write(ctx context.Context, ix bleve.Index, b *bleve.Batch) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ix.Batch(b)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		go func() {
+			<-done
+			ix.Close()
+		}()
+		return false
+	}
 }
 
 // rebuildDelta writes the delta anew as one segment.

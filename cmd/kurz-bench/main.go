@@ -62,6 +62,7 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
 	only := flag.String("only", "", "comma-separated subset: serve,feed,ingest,transcode,takedown,micro,scale,fingerprint,firstframe,startup,sealed,search")
 	keep := flag.Bool("keep", false, "keep the temporary folder")
+	flag.StringVar(&baselineKurz, "baseline-kurz", "", "startup: a kurz binary (an earlier build) whose start from the snapshot is measured beside this build's, round by round")
 	rounds := flag.Int("rounds", 0, "override the number of A/B rounds")
 	sizes := flag.String("sizes", "", "override the catalogue sizes, e.g. 10000,1000000")
 	flag.Parse()

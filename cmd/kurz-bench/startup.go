@@ -18,6 +18,10 @@ import (
 	"kurz/sqlite"
 )
 
+// baselineKurz is an earlier kurz binary measured beside this build's in
+// the start from the snapshot (-baseline-kurz).
+var baselineKurz string
+
 // historyPerVideo is how many log entries each of eu's own videos has:
 // published, then counters republished (a like, a view, a comment each
 // write a new snapshot of the video to the log).
@@ -64,26 +68,32 @@ func benchStartup() error {
 		record(sec, label, "public log data, "+when, "MiB", "SELECT sum(length(data)) FROM public_log", float64(bytes)/(1<<20))
 		return nil
 	}
-	startOnce := func(metric string) error {
+	baseLabel := label + ", baseline build"
+	startWith := func(bin, system, metric string) error {
 		t0 := time.Now()
-		p, err := startKurz("kurz-startup", addr, env, args...)
+		p, err := startBin(bin, "kurz-startup", addr, env, args...)
 		if err != nil {
 			return err
 		}
-		record(sec, label, metric, "s", serveCmd, time.Since(t0).Seconds())
+		record(sec, system, metric, "s", serveCmd, time.Since(t0).Seconds())
 		// CPU time the process used until ready: on a busy machine the
 		// wall clock says more about the neighbours.
 		if cpu, err := procCPU(p.pid()); err == nil {
-			record(sec, label, metric+", CPU time of the process", "s", serveCmd, cpu)
+			record(sec, system, metric+", CPU time of the process", "s", serveCmd, cpu)
+		}
+		// Time its threads were ready to run but waited for a core.
+		if wait, err := procRunQueueWait(p.pid()); err == nil {
+			record(sec, system, metric+", waiting for a CPU (run queue, all threads)", "s", "/proc/<pid>/task/*/schedstat", wait)
 		}
 		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 			var l float64
 			fmt.Sscan(string(la), &l)
-			record(sec, label, metric+", load average (1 min) meanwhile", "", "/proc/loadavg", l)
+			record(sec, system, metric+", load average (1 min) meanwhile", "", "/proc/loadavg", l)
 		}
 		p.stop() // SIGTERM: a clean stop writes the snapshot
 		return nil
 	}
+	startOnce := func(metric string) error { return startWith(tools.kurz, label, metric) }
 	if err := logStats("before compaction"); err != nil {
 		return err
 	}
@@ -107,13 +117,26 @@ func benchStartup() error {
 	if err := startOnce("start-up to /readyz: no snapshot, log compacted"); err != nil {
 		return err
 	}
+	const fromSnap = "start-up to /readyz: from the snapshot + log tail"
 	for range o.rounds {
-		if _, err := os.Stat(snap); err != nil {
-			return fmt.Errorf("no catalogue snapshot after a clean stop: %w", err)
+		// With a baseline, the two builds take turns on the same data
+		// (both write the snapshot they read).
+		for _, b := range [][2]string{{baselineKurz, baseLabel}, {tools.kurz, label}} {
+			if b[0] == "" {
+				continue
+			}
+			if _, err := os.Stat(snap); err != nil {
+				return fmt.Errorf("no catalogue snapshot after a clean stop: %w", err)
+			}
+			if err := startWith(b[0], b[1], fromSnap); err != nil {
+				return err
+			}
 		}
-		if err := startOnce("start-up to /readyz: from the snapshot + log tail"); err != nil {
-			return err
-		}
+	}
+	if baselineKurz != "" {
+		addRatio(sec, "from the snapshot: this build / baseline build, wall", [2]string{label, fromSnap}, [2]string{baseLabel, fromSnap}, "")
+		addRatio(sec, "from the snapshot: this build / baseline build, CPU", [2]string{label, fromSnap + ", CPU time of the process"}, [2]string{baseLabel, fromSnap + ", CPU time of the process"}, "")
+		note(sec, "The baseline build is `%s`, run in turn with this build on the same data (-baseline-kurz).", baselineKurz)
 	}
 	note(sec, "Catalogue of %d videos written like the feed benchmark's (a third eu's own, two thirds replicas of us and sg), but each of eu's own videos has %d log entries (published, then counters republished twice), as a long-lived region's log would without compaction. Start-up is measured from exec to the first 200 of /readyz; the process is stopped with SIGTERM in between (a clean stop writes the catalogue snapshot). Reproduce: `go run ./cmd/kurz-bench -only startup -sizes %d`.", size, historyPerVideo, size)
 	return nil
@@ -215,6 +238,27 @@ func seedStartup(c *catalogue, n int) error {
 	}
 	log.Printf("startup: seeded %d videos in %s", n, time.Since(t0).Round(time.Second))
 	return nil
+}
+
+// procRunQueueWait is how long the threads of a process have been ready
+// to run but waiting for a core, summed over its threads, in seconds
+// (the second field of each thread's schedstat).
+func procRunQueueWait(pid int) (float64, error) {
+	paths, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(paths) == 0 {
+		return 0, fmt.Errorf("no schedstat for %d", pid)
+	}
+	var ns int64
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the thread ended
+		}
+		var run, wait int64
+		fmt.Sscan(string(b), &run, &wait)
+		ns += wait
+	}
+	return float64(ns) / 1e9, nil
 }
 
 // procCPU is the user plus system CPU time a process has used, in seconds.

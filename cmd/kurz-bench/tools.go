@@ -250,13 +250,18 @@ func waitHTTP(p *proc, url string, timeout time.Duration) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s did not answer %s within %s:\n%s", p.name, url, timeout, p.logTail())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // start-up is timed to the first 200
 	}
 }
 
 // startKurz runs `kurz serve` with args and waits for /readyz.
 func startKurz(name, addr string, env []string, args ...string) (*proc, error) {
-	p, err := start(name, env, tools.kurz, append([]string{"serve", "--addr", addr}, args...)...)
+	return startBin(tools.kurz, name, addr, env, args...)
+}
+
+// startBin is startKurz with another kurz binary.
+func startBin(bin, name, addr string, env []string, args ...string) (*proc, error) {
+	p, err := start(name, env, bin, append([]string{"serve", "--addr", addr}, args...)...)
 	if err != nil {
 		return nil, err
 	}
