@@ -138,5 +138,8 @@ func ImportDirectory(ctx context.Context, cfg Config, c *region.Region, in strin
 	if st.HandleClaims != m.Rows["handle_claims"] {
 		return nil, fmt.Errorf("after the import %s holds %d handle claims, the archive %d", c.Region, st.HandleClaims, m.Rows["handle_claims"])
 	}
+	if err := db.LiveDirectory(ctx, m.ID, c.Now()); err != nil {
+		return nil, err
+	}
 	return m, c.Store.Checkpoint(ctx)
 }

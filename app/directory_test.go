@@ -16,6 +16,7 @@ import (
 	"kurz/internal/mediatest"
 	"kurz/internal/s3test"
 	"kurz/regionarchive"
+	"kurz/sqlstore"
 )
 
 // signUpStatus tries a sign-up and returns the answer's status.
@@ -188,7 +189,8 @@ func TestDirectorySplitOffS3(t *testing.T) {
 // stores): only the directory exports its claims, never to itself; once
 // exported it refuses sign-ups but still answers who holds a handle; an
 // archive that was damaged, or is meant for another region, is refused
-// before anything changes; an import may run again; the region holding
+// before anything changes; an import cut short may run again, a
+// finished one not (the directory is live); the region holding
 // the claims now cannot be exported as a region.
 func TestDirectoryMoveRefusals(t *testing.T) {
 	t.Parallel()
@@ -239,13 +241,23 @@ func TestDirectoryMoveRefusals(t *testing.T) {
 	if n := s.count("us", "handle_claims"); n != 0 {
 		t.Fatalf("refused imports left %d claims in us", n)
 	}
-	for range 2 { // an import cut short runs again
-		if _, err := app.ImportDirectory(ctx, cfg, us, out); err != nil {
-			t.Fatalf("directory import: %v", err)
-		}
+	// An import cut short after its first step runs again.
+	if err := us.Store.(*sqlstore.DB).ReceiveDirectory(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.ImportDirectory(ctx, cfg, us, out); err != nil {
+		t.Fatalf("directory import: %v", err)
 	}
 	if n := s.count("us", "handle_claims"); n != 2 {
 		t.Fatalf("us holds %d claims after the import, want 2", n)
+	}
+	// Once the import finished, us is the live directory: the same
+	// archive again would drop the claims made since, and is refused.
+	if _, err := app.ImportDirectory(ctx, cfg, us, out); err == nil || !strings.Contains(err.Error(), "live handle directory") {
+		t.Fatalf("a second import into the live directory: %v", err)
+	}
+	if n := s.count("us", "handle_claims"); n != 2 {
+		t.Fatalf("us holds %d claims after a refused import, want 2", n)
 	}
 	id, _ := age.GenerateX25519Identity()
 	if _, _, err := app.ExportRegionTo(ctx, cfg, us, t.TempDir(), id.Recipient().String()); err == nil || !strings.Contains(err.Error(), "handle directory") {

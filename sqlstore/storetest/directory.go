@@ -16,6 +16,7 @@ type directoryMover interface {
 	DirectoryState(ctx context.Context) (*kurz.DirectoryState, error)
 	MoveDirectory(ctx context.Context, to kurz.Region, at time.Time) error
 	ReceiveDirectory(ctx context.Context, id string) error
+	LiveDirectory(ctx context.Context, id string, at time.Time) error
 }
 
 func asMover(t *testing.T, s kurz.Store) directoryMover {
@@ -44,11 +45,13 @@ func claimAtDirectory(s kurz.Store, handle, userID string) error {
 // testDirectoryMove: claims race the move. Every claim that succeeded is
 // in the copy taken after MoveDirectory returned, and every claim after
 // it is refused (EUnavailable): none is lost with the move. The move is
-// repeatable to the same region only. The receiving side deletes stale
+// repeatable to the same region only; the email claims, which stay
+// behind, are gone with it. The receiving side deletes stale
 // claims, and refuses claims of a directory that never moved.
 func testDirectoryMove(t *testing.T, s kurz.Store) {
 	m := asMover(t, s)
 	noErr(t, claimAtDirectory(s, "first", "eu_1"))
+	noErr(t, s.ClaimEmail(ctx(), []byte("email key of eu_1"), "eu_1", at(1)))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	won := 0
@@ -92,7 +95,7 @@ func testDirectoryMove(t *testing.T, s kurz.Store) {
 	noErr(t, m.MoveDirectory(ctx(), "sg", at(2)))
 	st := must(m.DirectoryState(ctx()))(t)
 	wg.Wait() // each racer ends at its first refused claim
-	if st.MovedTo != "sg" || st.HandleClaims != int64(won)+1 {
+	if st.MovedTo != "sg" || st.HandleClaims != int64(won)+1 || st.EmailClaims != 0 {
 		t.Fatalf("after the move: %+v, %d claims succeeded (+1)", st, won)
 	}
 	wantCode(t, claimAtDirectory(s, "late", "eu_3"), kurz.EUnavailable)
@@ -104,13 +107,19 @@ func testDirectoryMove(t *testing.T, s kurz.Store) {
 	if st := must(m.DirectoryState(ctx()))(t); st.MovedTo != "" || st.Received != "archive-1" || st.HandleClaims != 0 {
 		t.Fatalf("after ReceiveDirectory: %+v", st)
 	}
+	// While the import is under way the region takes no claim; an import
+	// cut short runs again.
+	wantCode(t, claimAtDirectory(s, "early", "eu_1"), kurz.EUnavailable)
+	noErr(t, m.ReceiveDirectory(ctx(), "archive-1"))
+	wantCode(t, m.LiveDirectory(ctx(), "archive-2", at(4)), kurz.EConflict)
+	noErr(t, m.LiveDirectory(ctx(), "archive-1", at(4)))
 	noErr(t, claimAtDirectory(s, "first", "eu_1"))
-	noErr(t, m.ReceiveDirectory(ctx(), "archive-1")) // the same import again
-	// Claims of a directory that never moved, into which another archive
-	// would go: refused, nothing changed.
-	noErr(t, claimAtDirectory(s, "first", "eu_1"))
+	// Once live, no archive goes in, not even the same one again: the
+	// claims made since would be lost. Nothing changes.
+	wantCode(t, m.ReceiveDirectory(ctx(), "archive-1"), kurz.EConflict)
 	wantCode(t, m.ReceiveDirectory(ctx(), "archive-2"), kurz.EConflict)
 	if st := must(m.DirectoryState(ctx()))(t); st.HandleClaims != 1 || st.Received != "archive-1" {
 		t.Fatalf("after a refused ReceiveDirectory: %+v", st)
 	}
+	noErr(t, claimAtDirectory(s, "second", "eu_2"))
 }
