@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"kurz"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -259,17 +260,20 @@ func (w *policyWorld) checkTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := w.s
-	// The replicas have caught up when the us catalogue shows what the
-	// table's replica column says.
+	// The catalogues have caught up when eu's own and the us replica show
+	// what the table's replica column says (eu follows its own log as us
+	// does, each on its own goroutine: either may be first).
 	for _, c := range cells {
 		if c.Viewer != "anon" {
 			continue
 		}
 		want := c.Answers[policy.Replica] != policy.Hide
-		waitFor(t, "the us replica of "+c.State, func() bool {
-			_, ok := s.Cell("us").Index.Video(w.videos[c.State])
-			return ok == want
-		})
+		for _, r := range []kurz.Region{"us", "eu"} {
+			waitFor(t, "the "+string(r)+" catalogue's record of "+c.State, func() bool {
+				_, ok := s.Cell(r).Index.Video(w.videos[c.State])
+				return ok == want
+			})
+		}
 	}
 	// The search index follows the catalogue: it has caught up when an
 	// anonymous search finds what the table's search column shows them.
