@@ -114,7 +114,7 @@ func (b *Tab) Click(sel string) {
 	var err error
 	for try := 0; try < 5; try++ {
 		err = chromedp.Do(b.Ctx, chromedp.WaitVisible(sel), chromedp.Click(sel))
-		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+		if err == nil || !staleNode(err) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -150,11 +150,24 @@ func (b *Tab) Str(expr string) string {
 // Text is the text of the first element matching a CSS selector.
 func (b *Tab) Text(sel string) string {
 	b.T.Helper()
-	v, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(sel)))
+	var v string
+	var err error
+	for try := 0; try < 5; try++ {
+		if v, err = chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(sel))); err == nil || !staleNode(err) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if err != nil {
 		b.T.Fatalf("%s: %v", sel, err)
 	}
 	return v
+}
+
+// staleNode reports whether err is the browser's answer to a node ID
+// from the page before a navigation (its elements have new IDs).
+func staleNode(err error) bool {
+	return strings.Contains(err.Error(), "Could not find node") || strings.Contains(err.Error(), "No node with given id")
 }
 
 // Wait polls a JavaScript condition until it holds. Errors while polling
