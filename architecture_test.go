@@ -119,13 +119,10 @@ var (
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}
 )
 
-// importsOf returns the kurz packages each package's non-test files
-// import, by folder relative to the module root ("kurz" for the root).
-func importsOf(t *testing.T) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+// walkSources calls fn with the path of every non-test Go file of the
+// module (not under hidden folders, node_modules or testdata).
+func walkSources(fn func(path string) error) error {
+	return filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -135,6 +132,17 @@ func importsOf(t *testing.T) map[string][]string {
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
+		return fn(path)
+	})
+}
+
+// importsOf returns the kurz packages each package's non-test files
+// import, by folder relative to the module root ("kurz" for the root).
+func importsOf(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	fset := token.NewFileSet()
+	err := walkSources(func(path string) error {
 		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
 		if err != nil {
 			return err
@@ -233,16 +241,7 @@ func TestTypeSize(t *testing.T) {
 	const limit = 40
 	counts := map[string]int{}
 	fset := token.NewFileSet()
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") && path != "." {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
+	err := walkSources(func(path string) error {
 		pkg := filepath.ToSlash(filepath.Dir(path))
 		if slices.Contains(wiring, pkg) {
 			return nil
