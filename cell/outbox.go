@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kurz"
@@ -42,6 +43,36 @@ type Outbox struct {
 	c    *Cell
 	mu   sync.Mutex
 	wake chan struct{} // closed and replaced at each write
+	// written counts the log writes this node told of (LogNotify);
+	// applied is the count the catalogue had applied when it last read
+	// the log to its end (CatalogApplied). See CatalogCurrent.
+	written, applied atomic.Uint64
+}
+
+// CatalogCurrent reports whether the region's catalogue holds every
+// write to its public log that this node made and told of: then a
+// public video it holds is as the database has it, and one it lacks is
+// not public (or not yet). Writes by the region's other nodes reach it
+// within a second (replication's followOwnLog), as they reach its feeds.
+// Reads that answer from the catalogue for the region's own videos ask
+// it first, and go to the store while it says no: a takedown, a video
+// made private, or an erasure is never served from a catalogue that has
+// not applied it yet.
+func (o *Outbox) CatalogCurrent() bool { return o.applied.Load() >= o.written.Load() }
+
+// CatalogLoading marks the catalogue behind until the next read of the
+// log to its end (replication's start).
+func (o *Outbox) CatalogLoading() { o.written.Add(1) }
+
+// CatalogApplied records that the catalogue applied every log entry
+// committed before mark (LogSinceMark's mark) was taken.
+func (o *Outbox) CatalogApplied(mark uint64) {
+	for {
+		cur := o.applied.Load()
+		if mark <= cur || o.applied.CompareAndSwap(cur, mark) {
+			return
+		}
+	}
 }
 
 // PublicVideo builds the public snapshot of a video, and reports whether
@@ -141,6 +172,7 @@ func (o *Outbox) AppendLog(ctx context.Context, q kurz.Queries, kind, id string,
 
 // LogNotify wakes everyone waiting for new log entries.
 func (o *Outbox) LogNotify() {
+	o.written.Add(1)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.wake == nil { // a cell opened by a command, with no readers
@@ -160,20 +192,33 @@ func (o *Outbox) LogWait() <-chan struct{} {
 // LogSince returns entries after seq, waiting up to wait for one to appear
 // (long poll).
 func (o *Outbox) LogSince(ctx context.Context, seq int64, wait time.Duration) ([]*kurz.LogEntry, error) {
+	entries, _, err := o.LogSinceMark(ctx, seq, wait)
+	return entries, err
+}
+
+// LogBatch is the most entries LogSince returns at once.
+const LogBatch = 500
+
+// LogSinceMark is LogSince that also returns the count of told writes
+// (LogNotify) taken before the read that answered: every write told of
+// by then is among the entries or before seq, unless LogBatch entries
+// came (then more may follow).
+func (o *Outbox) LogSinceMark(ctx context.Context, seq int64, wait time.Duration) ([]*kurz.LogEntry, uint64, error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
 		ch := o.LogWait()
-		entries, err := o.c.Store.LogAfter(ctx, seq, 500)
+		mark := o.written.Load()
+		entries, err := o.c.Store.LogAfter(ctx, seq, LogBatch)
 		if err != nil || len(entries) > 0 {
-			return entries, err
+			return entries, mark, err
 		}
 		select {
 		case <-ch:
 		case <-deadline.C:
-			return nil, nil
+			return nil, mark, nil
 		case <-ctx.Done():
-			return nil, nil
+			return nil, 0, nil
 		}
 	}
 }

@@ -336,3 +336,22 @@ func (c *Service) Minor(ctx context.Context, viewer *kurz.Profile) bool {
 	defer st.mu.Unlock()
 	return st.minor
 }
+
+// Who is the viewer as the visibility policy sees them (nil: anonymous,
+// at this region's door), from the in-memory state of a person of this
+// region: their age band, country, blocks and mutes, as
+// cell.PolicyViewer reads them from the store. Blocks and mutes made on
+// this node reach it at once (social forgets the state), those of other
+// nodes of the region within ViewerTTL, as for the feeds.
+func (c *Service) Who(ctx context.Context, viewer *kurz.Profile) (policy.Viewer, error) {
+	if viewer == nil {
+		return policy.Viewer{Countries: c.Countries}, nil
+	}
+	st, err := c.viewer(ctx, viewer.ID)
+	if err != nil {
+		return policy.Viewer{}, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.policyViewer(), nil
+}

@@ -91,7 +91,7 @@ func (c *Service) applyToIndex(e *kurz.LogEntry) {
 // (which share the database) are seen within a second.
 func (c *Service) followOwnLog(ctx context.Context, seq int64) {
 	for ctx.Err() == nil {
-		entries, err := c.Outbox.LogSince(ctx, seq, time.Second)
+		entries, mark, err := c.Outbox.LogSinceMark(ctx, seq, time.Second)
 		if err != nil {
 			c.Log.Warn("reading own public log", "err", err)
 			cell.Sleep(ctx, time.Second)
@@ -102,6 +102,9 @@ func (c *Service) followOwnLog(ctx context.Context, seq int64) {
 			seq = e.Seq
 		}
 		c.ownSeq.Store(seq)
+		if len(entries) < cell.LogBatch && ctx.Err() == nil {
+			c.Outbox.CatalogApplied(mark)
+		}
 	}
 }
 
@@ -435,6 +438,9 @@ type PeerHealth struct {
 // Start loads the catalogue and starts the region's loops: its
 // own log, every peer's log, and the counter-delta sender.
 func (c *Service) Start(ctx context.Context) error {
+	// Until the own log has been read to its end, the catalogue is not
+	// the database's view of the region's videos.
+	c.Outbox.CatalogLoading()
 	seq, err := c.loadIndex(ctx)
 	if err != nil {
 		return err

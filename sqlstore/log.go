@@ -41,6 +41,9 @@ func (q logQueries) MarkDeltaApplied(ctx context.Context, key string, at time.Ti
 }
 
 func (q logQueries) AppendLog(ctx context.Context, e *kurz.LogEntry) error {
+	if q.w.logged != nil {
+		*q.w.logged = true
+	}
 	if q.d.LogLock != "" {
 		// Serialise log writers so entries commit in sequence order and a
 		// reader never skips a sequence number that commits late.

@@ -70,12 +70,19 @@ type DB struct {
 	*regionops.Ops
 	*schema.Schema
 	write, read *sql.DB
+	afterLog    func()
 }
+
+// AfterLog sets f to run after every commit of a transaction that
+// appended to the public log, whoever wrote it: the region's catalogue
+// knows from it that it is behind its own log (cell.Outbox.LogNotify).
+// Set it once, before the store is used.
+func (db *DB) AfterLog(f func()) { db.afterLog = f }
 
 // New wraps opened handles. write is used for transactions and writes,
 // read for reads outside transactions.
 func New(d *Dialect, write, read *sql.DB) *DB {
-	db := &DB{queries: newQueries(conn{write}, conn{read}, d), write: write, read: read}
+	db := &DB{queries: newQueries(conn{e: write}, conn{e: read}, d), write: write, read: read}
 	db.Ops = regionops.New(write, read, regionops.Dialect{Checkpoint: d.Checkpoint, SnapshotIsolation: d.SnapshotIsolation,
 		AfterRestore: d.AfterRestore, TryLock: d.TryLock, Unlock: d.Unlock}, db.wrap)
 	db.Schema = schema.New(write, schema.Dialect{Name: d.Name, Migrations: d.Migrations, MigrateLock: d.MigrateLock}, db.Ping, db.wrap)
@@ -140,10 +147,17 @@ func (db *DB) TxSQL(ctx context.Context, fn func(*sql.Tx, kurz.Queries) error) e
 	// open would hold SQLite's one write connection, or PostgreSQL's row
 	// locks, until the process ends. After Commit this does nothing.
 	defer tx.Rollback()
-	if err := fn(tx, newQueries(conn{tx}, conn{tx}, db.d)); err != nil {
+	logged := false
+	if err := fn(tx, newQueries(conn{e: tx, logged: &logged}, conn{e: tx}, db.d)); err != nil {
 		return err
 	}
-	return db.wrap(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return db.wrap(err)
+	}
+	if logged && db.afterLog != nil {
+		db.afterLog()
+	}
+	return nil
 }
 
 // execer is a *sql.DB or a *sql.Tx.
@@ -155,7 +169,12 @@ type execer interface {
 
 // conn runs the statements of queries on an execer, checking their text
 // arguments first (checkText); a row it refuses scans to the error.
-type conn struct{ e execer }
+type conn struct {
+	e execer
+	// logged, in a transaction's writes, is set when it appends to the
+	// public log (DB.AfterLog).
+	logged *bool
+}
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := checkText(args); err != nil {

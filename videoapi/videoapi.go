@@ -17,10 +17,8 @@ import (
 
 	"kurz"
 	"kurz/apidoc"
-	"kurz/catalog"
 	"kurz/cell"
 	"kurz/edge"
-	"kurz/feedjson"
 	"kurz/guard"
 	"kurz/media"
 	"kurz/pipeline"
@@ -164,33 +162,34 @@ func (h *Handlers) getVideo(w http.ResponseWriter, r *http.Request) {
 }
 
 // VideoFor is the one look-up of a video by ID for the API and the pages
-// (surface f): from its region when this process hosts it, else from the
-// viewer's catalogue of public videos, as the visibility policy answers
-// the viewer (their age band and country from their home region vc, or
-// for an anonymous viewer the countries of vc, the door); with the
-// viewer's own like and follow.
+// (surface f), as the visibility policy answers the viewer (their age
+// band and country from their home region vc, or for an anonymous viewer
+// the countries of vc, the door), with the viewer's own like and follow.
+// A public video comes from the catalogue, like the feeds (see
+// fromCatalogue: only where that gives the very record the store would);
+// any other video of a region this process hosts from its region's store,
+// where the owner sees its state and followers what only they may.
 func (h *Handlers) VideoFor(ctx context.Context, viewer *kurz.Profile, vc *region.Region, id string, f policy.Surface) (*video.VideoJSON, error) {
-	who := vc.PolicyViewer(ctx, viewer)
 	c, err := h.CellOf(id)
 	if kurz.ErrorCode(err) == kurz.EUnavailable {
 		// Another process's region: its public videos are in the catalogue.
 		pv, ok := vc.Index.Video(id)
-		if !ok || !policy.Shows(who, pv, f) {
+		if !ok {
 			return nil, kurz.ErrNotFound
 		}
-		items, err := vc.Feed.Decorate(ctx, viewer, []*catalog.PublicVideo{pv})
-		if err != nil {
-			return nil, err
+		v, ok := recordOf(ctx, viewer, vc, pv, f)
+		if !ok {
+			return nil, kurz.ErrNotFound
 		}
-		if len(items) == 0 {
-			return nil, kurz.ErrNotFound // a block (Decorate)
-		}
-		return feedjson.Videos(items)[0], nil
+		return v, nil
 	}
 	if err != nil {
 		return nil, kurz.ErrNotFound
 	}
-	v, err := c.Videos.Video(ctx, who, id, f)
+	if v, ok := fromCatalogue(ctx, viewer, vc, c, id, f); ok {
+		return v, nil
+	}
+	v, err := c.Videos.Video(ctx, vc.PolicyViewer(ctx, viewer), id, f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,67 @@
+package videoapi
+
+import (
+	"context"
+
+	"kurz"
+	"kurz/catalog"
+	"kurz/feedjson"
+	"kurz/policy"
+	"kurz/region"
+	"kurz/video"
+)
+
+// A public video's record and page come from the catalogue, as the feeds
+// do, not from the store: the catalogue entry, the viewer as the policy
+// sees them and their likes and follows are all in memory (the viewer's
+// from their state in package feed). For a video of a region hosted
+// here that is done only where the answer is the one the store would
+// give (TestRecordPathsAgree compares them field by field):
+//
+//   - the region's catalogue has applied every public-log write this node
+//     made (cell.Outbox.CatalogCurrent): a takedown, a video made private
+//     or a pending erasure is never answered from a catalogue that has not
+//     applied it yet; until it has, the store answers;
+//   - the viewer is anonymous or a person of the video's region (the
+//     region keeps blocks of people of other regions by its own, which
+//     cell.Relate adds from its store);
+//   - the viewer is not its owner (who sees its state and fields only
+//     they may: the store answers);
+//   - its media need no token (no age or country restriction: the store's
+//     record carries a media token for those), and it is no duet (the
+//     catalogue does not carry a duet's layout);
+//   - the policy shows it to the viewer on the surface; a hide is left to
+//     the store, so every refusal is decided exactly as before.
+//
+// Anything not in the catalogue (followers-only, private, minors', held,
+// removed videos, and any the public may not see) is read from the store.
+
+// fromCatalogue answers VideoFor for video id of region c (hosted here)
+// from c's catalogue when the rules above let it; ok false: ask the store.
+func fromCatalogue(ctx context.Context, viewer *kurz.Profile, vc, c *region.Region, id string, f policy.Surface) (v *video.VideoJSON, ok bool) {
+	if viewer != nil && vc != c || !c.Outbox.CatalogCurrent() {
+		return nil, false
+	}
+	pv, ok := c.Index.Video(id)
+	if !ok || pv.AgeRestricted || len(pv.Countries) > 0 || pv.RemixKind == kurz.RemixDuet || viewer != nil && viewer.ID == pv.OwnerID {
+		return nil, false
+	}
+	return recordOf(ctx, viewer, vc, pv, f)
+}
+
+// recordOf is the record of catalogue video pv for the viewer (home
+// region vc) on surface f, with their marks, if the policy shows it.
+func recordOf(ctx context.Context, viewer *kurz.Profile, vc *region.Region, pv *catalog.PublicVideo, f policy.Surface) (*video.VideoJSON, bool) {
+	who, err := vc.Feed.Who(ctx, viewer)
+	if err != nil {
+		who = vc.PolicyViewer(ctx, viewer)
+	}
+	if !policy.Shows(who, pv, f) {
+		return nil, false
+	}
+	items, err := vc.Feed.Decorate(ctx, viewer, []*catalog.PublicVideo{pv})
+	if err != nil || len(items) == 0 {
+		return nil, false // a block (Decorate)
+	}
+	return feedjson.Videos(items)[0], true
+}
