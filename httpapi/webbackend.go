@@ -25,11 +25,27 @@ func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
 	}
 	v := &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
 	if c.Region == p.Region() {
+		// From memory, as the pages' records are: the viewer's feed
+		// state, and their public profile while the catalogue is current.
 		v.FeedOptOut, _ = c.Feed.OptOut(r.Context(), p)
-		v.PrivateAccount, _ = c.Social.Private(r.Context(), p)
-		v.Minor = c.PolicyViewer(r.Context(), p).Minor
+		v.PrivateAccount = privateAccount(r.Context(), c, p)
+		v.Minor = c.Feed.Minor(r.Context(), p)
 	}
 	return v
+}
+
+// privateAccount reports whether a person of region c made their account
+// private: from the catalogue's public profile while the catalogue holds
+// every log write of this node, else (or while their profile is off it)
+// from the store.
+func privateAccount(ctx context.Context, c *region.Region, p *kurz.Profile) bool {
+	if c.Outbox.CatalogCurrent() {
+		if pp, ok := c.Index.Profile(p.ID); ok {
+			return pp.Private
+		}
+	}
+	private, _ := c.Social.Private(ctx, p)
+	return private
 }
 
 // profileOf turns a page viewer back into the person and their cell.
