@@ -16,7 +16,7 @@ import (
 // sees them and their likes and follows are all in memory (the viewer's
 // from their state in package feed). For a video of a region hosted
 // here that is done only where the answer is the one the store would
-// give (TestRecordPathsAgree compares them field by field):
+// give (app.TestRecordPathsAgree compares them field by field):
 //
 //   - the region's catalogue has applied every public-log write this node
 //     made (cell.Outbox.CatalogCurrent): a takedown, a video made private
@@ -36,9 +36,10 @@ import (
 // Anything not in the catalogue (followers-only, private, minors', held,
 // removed videos, and any the public may not see) is read from the store.
 
-// fromCatalogue answers VideoFor for video id of region c (hosted here)
-// from c's catalogue when the rules above let it; ok false: ask the store.
-func fromCatalogue(ctx context.Context, viewer *kurz.Profile, vc, c *region.Region, id string, f policy.Surface) (v *video.VideoJSON, ok bool) {
+// FromCatalogue answers VideoFor for video id of region c (hosted here)
+// from c's catalogue when the rules above let it; ok false: ask the store
+// (FromStore).
+func FromCatalogue(ctx context.Context, viewer *kurz.Profile, vc, c *region.Region, id string, f policy.Surface) (v *video.VideoJSON, ok bool) {
 	if viewer != nil && vc != c || !c.Outbox.CatalogCurrent() {
 		return nil, false
 	}

@@ -186,9 +186,15 @@ func (h *Handlers) VideoFor(ctx context.Context, viewer *kurz.Profile, vc *regio
 	if err != nil {
 		return nil, kurz.ErrNotFound
 	}
-	if v, ok := fromCatalogue(ctx, viewer, vc, c, id, f); ok {
+	if v, ok := FromCatalogue(ctx, viewer, vc, c, id, f); ok {
 		return v, nil
 	}
+	return FromStore(ctx, viewer, vc, c, id, f)
+}
+
+// FromStore is VideoFor's answer from the store of the video's region c
+// (hosted here), whatever the video's state.
+func FromStore(ctx context.Context, viewer *kurz.Profile, vc, c *region.Region, id string, f policy.Surface) (*video.VideoJSON, error) {
 	v, err := c.Videos.Video(ctx, vc.PolicyViewer(ctx, viewer), id, f)
 	if err != nil {
 		return nil, err
