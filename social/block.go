@@ -175,8 +175,8 @@ func (c *Service) BlockState(ctx context.Context, viewer *kurz.Profile, personID
 	if viewer == nil {
 		return false, false
 	}
-	b, _, m := c.BlockLists(ctx, viewer.ID)
-	return slices.Contains(b, personID), slices.Contains(m, personID)
+	who := c.who(ctx, viewer)
+	return slices.Contains(who.Blocked, personID), slices.Contains(who.Muted, personID)
 }
 
 // SeesProfile reports whether viewer (nil: anonymous) may see a person's
@@ -185,6 +185,5 @@ func (c *Service) SeesProfile(ctx context.Context, viewer *kurz.Profile, personI
 	if viewer == nil {
 		return true
 	}
-	blocked, blockedBy, _ := c.BlockLists(ctx, viewer.ID)
-	return policy.SeesProfile(policy.Viewer{ID: viewer.ID, Blocked: blocked, BlockedBy: blockedBy}, personID)
+	return policy.SeesProfile(c.who(ctx, viewer), personID)
 }

@@ -41,6 +41,10 @@ type Feeds interface {
 	Liked(viewerID, videoID string, like bool)
 	Followed(viewerID, followeeID string, follow bool)
 	Forget(personID string)
+	// Who is a person of this region (nil: anonymous at this door) as
+	// the visibility policy sees them, from what it holds in memory: what
+	// cell.PolicyViewer reads from the store.
+	Who(ctx context.Context, viewer *kurz.Profile) (policy.Viewer, error)
 }
 
 // core is what social's services share: the region value, what they
@@ -94,10 +98,21 @@ func (c *core) visibleVideo(ctx context.Context, viewer *kurz.Profile, id string
 	return kurz.ErrNotFound
 }
 
+// who is viewer (of this region, or nil: anonymous at this door) as the
+// policy sees them: from the feeds' memory, so public lists and profiles
+// read no database, or from the store where the feeds know nothing of
+// them.
+func (c *core) who(ctx context.Context, viewer *kurz.Profile) policy.Viewer {
+	if w, err := c.Feeds.Who(ctx, viewer); err == nil {
+		return w
+	}
+	return c.PolicyViewer(ctx, viewer)
+}
+
 // Visible keeps the catalogue videos that viewer (of this region, or nil:
 // anonymous at this door) may see on surface f (a profile or tag list).
 func (c *Service) Visible(ctx context.Context, viewer *kurz.Profile, vids []*catalog.PublicVideo, f policy.Surface) []*catalog.PublicVideo {
-	who := c.PolicyViewer(ctx, viewer)
+	who := c.who(ctx, viewer)
 	out := vids[:0:0]
 	for _, v := range vids {
 		if policy.Shows(who, v, f) {
