@@ -16,7 +16,7 @@ import (
 // With -baseline-kurz the earlier build answers the same requests on the
 // same data in each round too (one process at a time).
 func benchReads() error {
-	const sec = "13. Public reads: a video's record and page, a profile, a tag page (64 connections)"
+	const sec = "14. Public reads: a video's record and page, a profile, a tag page (64 connections)"
 	viewers := 16
 	if o.quick {
 		viewers = 4
