@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -69,6 +70,24 @@ func pluralWord(lang, key string, n int64) (string, error) {
 
 var pluralForms = map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one", plural.Two: "two",
 	plural.Few: "few", plural.Many: "many"}
+
+// jsMessagesJSON are jsMessages(lang) as JSON, made once per language
+// (the messages never change after start): every page hands them to its
+// script, and encoding the map (its keys sorted) per request was most of
+// a page's cost.
+func jsMessagesJSON(lang string) json.RawMessage {
+	if b, ok := jsMessagesCache.Load(lang); ok {
+		return b.(json.RawMessage)
+	}
+	b, err := json.Marshal(jsMessages(lang))
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	jsMessagesCache.Store(lang, json.RawMessage(b))
+	return b
+}
+
+var jsMessagesCache sync.Map // language → json.RawMessage
 
 // jsMessages are the "js." messages of lang, without the prefix.
 func jsMessages(lang string) map[string]string {

@@ -25,8 +25,9 @@ type pageData struct {
 	Viewer   *Viewer
 	Path     string // this page's path and query, for the language switch and sign-in's next
 	Boot     boot
-	Robots   string // "noindex" for pages search engines should skip
-	Meta     *meta  // OpenGraph and oEmbed discovery, on video pages
+	BootJS   template.JS // Boot as JSON (render sets it)
+	Robots   string      // "noindex" for pages search engines should skip
+	Meta     *meta       // OpenGraph and oEmbed discovery, on video pages
 	Video    *Video
 	Profile  *Profile
 	Videos   []Video
@@ -56,18 +57,41 @@ type pageData struct {
 // boot is handed to the scripts as JSON in <script type="application/json">:
 // the scripts never read user data out of the markup.
 type boot struct {
-	Page   string            `json:"page"`
-	Lang   string            `json:"lang"`
-	Viewer *viewerJSON       `json:"viewer"`
-	T      map[string]string `json:"t"`
-	Video  *videoJSON        `json:"video,omitempty"`
-	Kind   string            `json:"kind,omitempty"`
+	Page   string          `json:"page"`
+	Lang   string          `json:"lang"`
+	Viewer *viewerJSON     `json:"viewer"`
+	T      json.RawMessage `json:"-"` // jsMessagesJSON, spliced in by js
+	Video  *videoJSON      `json:"video,omitempty"`
+	Kind   string          `json:"kind,omitempty"`
 	// Feed is the feed's first page, as GET /api/v1/feed answers it.
 	Feed   json.RawMessage `json:"feed,omitempty"`
 	Next   string          `json:"next,omitempty"`
 	Handle string          `json:"handle,omitempty"` // profile page: whose
 	Region string          `json:"region,omitempty"` // staff pages: the region worked on
 	Item   string          `json:"item,omitempty"`   // moderation item page: the queue item
+}
+
+// js is the boot block's JSON, as the template writes it into its
+// <script type="application/json">: json.Marshal escapes <, >, &, U+2028
+// and U+2029 in every string, so nothing in it can end the script
+// element. The messages (made once per language, see jsMessagesJSON) are
+// spliced in rather than handed to json.Marshal, which would check and
+// copy their 20 KB again on every page.
+func (b *boot) js() (template.JS, error) {
+	rest, err := json.Marshal(b)
+	if err != nil {
+		return "", err
+	}
+	t := b.T
+	if t == nil {
+		t = json.RawMessage("{}")
+	}
+	out := make([]byte, 0, len(t)+len(rest)+8)
+	out = append(out, `{"t":`...)
+	out = append(out, t...)
+	out = append(out, ',')
+	out = append(out, rest[1:]...)
+	return template.JS(out), nil
 }
 
 type viewerJSON struct {
@@ -167,7 +191,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	if d.Path == "" {
 		d.Path = r.URL.RequestURI()
 	}
-	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessages(d.Lang)
+	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessagesJSON(d.Lang)
 	if d.Viewer != nil {
 		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
 	}
@@ -176,11 +200,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 		entry = "embed"
 	}
 	var buf bytes.Buffer
+	buf.Grow(32 << 10) // a page is 25-30 KB: no copying while it grows
 	t, ok := h.pages[d.Name]
 	var err error
 	if !ok {
 		err = errNoTemplate(d.Name)
-	} else {
+	} else if d.BootJS, err = d.Boot.js(); err == nil {
 		err = t.ExecuteTemplate(&buf, entry, d)
 	}
 	if err != nil {
