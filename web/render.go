@@ -191,6 +191,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	if d.Path == "" {
 		d.Path = r.URL.RequestURI()
 	}
+	key := cacheKey(d)
+	if page, ok := h.anon.get(key); key != "" && ok {
+		writePage(w, status, page)
+		return
+	}
 	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessagesJSON(d.Lang)
 	if d.Viewer != nil {
 		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
@@ -213,11 +218,19 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	if key != "" {
+		h.anon.put(key, buf.Bytes())
+	}
+	writePage(w, status, buf.Bytes())
+}
+
+// writePage writes a rendered page (its security headers are set).
+func writePage(w http.ResponseWriter, status int, page []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Add("Vary", "Cookie, Accept-Language")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(page)
 }
 
 type errNoTemplate string

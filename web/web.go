@@ -115,6 +115,7 @@ type Handler struct {
 	b      Backend
 	log    *slog.Logger
 	pages  map[string]*template.Template
+	anon   pageCache // video pages of signed-out viewers (pagecache.go)
 	static fs.FS
 	// hashes maps a static file name to a short content hash, used as a
 	// cache-busting version in asset URLs.

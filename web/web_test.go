@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -31,6 +32,7 @@ const (
 // fakeBackend serves a fixed catalogue. The viewer is whoever the
 // "fake_session" cookie names.
 type fakeBackend struct {
+	mu       sync.Mutex // guards videos' entries that tests change
 	videos   map[string]*Video
 	profiles map[string]*Profile
 }
@@ -44,6 +46,8 @@ func (f *fakeBackend) Viewer(r *http.Request) *Viewer {
 }
 
 func (f *fakeBackend) Video(ctx context.Context, v *Viewer, id, surface string) (*Video, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	vid, ok := f.videos[id]
 	if !ok || (vid.Visibility != "public" && (v == nil || v.Handle != vid.CreatorHandle)) {
 		return nil, kurz.ErrNotFound
