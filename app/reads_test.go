@@ -98,21 +98,26 @@ func TestRecordPathsAgree(t *testing.T) {
 	if r := s.do("PUT", "/api/v1/users/"+creator.Handle+"/follow", nil, bearer(viewer)...); r.Status != 200 {
 		t.Fatalf("follow: %d %s", r.Status, r.Body)
 	}
-	// The like's count reaches the video through a counter delta and the
-	// log; wait for both sides to have it.
-	waitFor(t, "the like counted in the catalogue", func() bool {
+	// The like's and the follow's counts reach the video and both profiles
+	// through counter deltas and the log: wait until the catalogue has
+	// them all (later log writes would make it step aside meanwhile).
+	waitFor(t, "the like and the follow counted in the catalogue", func() bool {
 		pv, ok := eu.Index.Video(plain)
-		return ok && pv.Likes == 4 && eu.Outbox.CatalogCurrent()
+		cp, ok2 := eu.Index.Profile(creator.ID)
+		vp, ok3 := eu.Index.Profile(viewer.ID)
+		return ok && ok2 && ok3 && pv.Likes == 4 && cp.Followers == 1 && vp.Following == 1 && eu.Outbox.CatalogCurrent()
 	})
 	vp := &kurz.Profile{ID: viewer.ID, Handle: viewer.Handle}
 	for _, id := range []string{plain, labelled, stitch} {
 		for _, who := range []*kurz.Profile{nil, vp} {
 			for _, f := range []policy.Surface{policy.Record, policy.Page, policy.Embed} {
 				name := fmt.Sprintf("%s signed-in=%v %s", id, who != nil, f)
-				fromCat, ok := videoapi.FromCatalogue(ctx, who, eu, eu, id, f)
-				if !ok {
-					t.Fatalf("%s: not answered from the catalogue", name)
-				}
+				var fromCat *video.VideoJSON
+				waitFor(t, name+" answered from the catalogue", func() bool {
+					var ok bool
+					fromCat, ok = videoapi.FromCatalogue(ctx, who, eu, eu, id, f)
+					return ok
+				})
 				fromStore, err := videoapi.FromStore(ctx, who, eu, eu, id, f)
 				if err != nil {
 					t.Fatalf("%s: store: %v", name, err)
