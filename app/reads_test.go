@@ -228,9 +228,10 @@ func TestRecordWrongSide(t *testing.T) {
 			t.Errorf("%s: %s answered from the catalogue: %+v", c.who.Handle, c.id, v)
 		}
 	}
-	if _, ok := videoapi.FromCatalogue(ctx, nil, eu, eu, public, policy.Record); !ok {
-		t.Fatalf("the public video is not answered from the catalogue")
-	}
+	waitFor(t, "the public video answered from the catalogue", func() bool {
+		_, ok := videoapi.FromCatalogue(ctx, nil, eu, eu, public, policy.Record)
+		return ok
+	})
 	for _, c := range []struct {
 		who    account
 		path   string
