@@ -62,7 +62,7 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
 	only := flag.String("only", "", "comma-separated subset: serve,feed,ingest,transcode,takedown,micro,scale,fingerprint,firstframe,startup,sealed,search,reads")
 	keep := flag.Bool("keep", false, "keep the temporary folder")
-	flag.StringVar(&baselineKurz, "baseline-kurz", "", "startup: a kurz binary (an earlier build) whose start from the snapshot is measured beside this build's, round by round")
+	flag.StringVar(&baselineKurz, "baseline-kurz", "", "startup, reads: a kurz binary (an earlier build) measured beside this build's, round by round (its start from the snapshot; its public reads)")
 	rounds := flag.Int("rounds", 0, "override the number of A/B rounds")
 	sizes := flag.String("sizes", "", "override the catalogue sizes, e.g. 10000,1000000")
 	flag.Parse()
