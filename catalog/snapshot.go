@@ -198,20 +198,23 @@ func ReadSnapshotMeta(b []byte) (SnapshotMeta, error) {
 
 // LoadSnapshot puts a snapshot's profiles and videos whose IDs keep
 // accepts into the catalogue (in bulk: call it between BeginBulk and
-// EndBulk). On error the catalogue may hold part of it. The catalogue's
-// strings point into b (no copy of each field is made), so b must not be
-// changed afterwards.
+// EndBulk). On error the catalogue may hold part of it. Nothing of b is
+// kept: a video's own strings are copied into arenas, the repeated ones
+// interned (compact.go).
 func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta, error) {
 	r, err := newSnapReader(b)
 	if err != nil {
 		return SnapshotMeta{}, err
 	}
-	// b belongs to the catalogue from now on (see the doc comment).
+	// A view of b while decoding: every string kept is copied out of it.
 	r.src = unsafe.String(unsafe.SliceData(r.b), len(r.b))
 	m := r.meta()
+	m.Region = strings.Clone(m.Region)
+	m.Peers = clonePeers(m.Peers)
+	cp := strings.Clone
 	for n := r.num(); n > 0 && r.err == nil; n-- {
-		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
-			Followers: r.num(), Following: r.num(), Avatar: r.str()}
+		p := &PublicProfile{ID: cp(r.str()), Handle: cp(r.str()), DisplayName: cp(r.str()), Bio: cp(r.str()), Private: r.num() == 1,
+			Followers: r.num(), Following: r.num(), Avatar: cp(r.str())}
 		if r.err == nil && keep(p.ID) {
 			x.PutProfile(p)
 		}
@@ -221,16 +224,20 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		return m, ErrSnapshot
 	}
 	// One allocation for all videos and one for their hashtags; the
-	// videos are decoded first and filed afterwards.
+	// videos are decoded first and filed afterwards. Their own strings
+	// go to arenas, the repeated ones through an interner of the load's
+	// own (merged into the catalogue's when they are filed).
 	slab := make([]PublicVideo, count)
 	tagSlab := make([]string, 0, 2*count)
 	kept := make([]*PublicVideo, 0, count)
+	var in interner
+	var ids, text arena // IDs apart: the map of videos compares them
 	for i := range slab {
 		if r.err != nil {
 			break
 		}
 		v := &slab[i]
-		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), r.str(), r.str(), r.str()
+		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), in.of(r.str()), in.of(r.str()), r.str()
 		tags := r.num()
 		if tags < 0 || tags > int64(len(r.b)) {
 			r.err = ErrSnapshot
@@ -238,7 +245,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		}
 		first := len(tagSlab)
 		for range tags {
-			tagSlab = append(tagSlab, r.str())
+			tagSlab = append(tagSlab, in.of(r.str()))
 		}
 		v.Hashtags = tagSlab[first:len(tagSlab):len(tagSlab)]
 		v.DurationMS = r.num()
@@ -247,19 +254,22 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		v.CreatedAt = time.Unix(0, r.num()).UTC()
 		flags := r.num()
 		v.Reduced, v.AgeRestricted, v.SoundBlocked = flags&2 != 0, flags&4 != 0, flags&8 != 0
-		v.Label = r.str()
+		v.Label = in.of(r.str())
 		if n := r.num(); n < 0 || n > int64(len(r.b)) {
 			r.err = ErrSnapshot
 		} else if n > 0 {
 			v.Countries = make([]string, n)
 			for i := range v.Countries {
-				v.Countries[i] = r.str()
+				v.Countries[i] = in.of(r.str())
 			}
 		}
-		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
+		v.Sound, v.RemixKind, v.RemixOf = r.str(), in.of(r.str()), r.str()
 		v.Allow = int(r.num())
-		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), r.str()
+		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), in.of(r.str())
 		if r.err == nil && keep(v.ID) {
+			v.ID, v.Caption = ids.of(v.ID), text.of(v.Caption)
+			v.Sound, v.RemixOf = text.of(v.Sound), text.of(v.RemixOf)
+			v.SoundName, v.AudioPrint = text.of(v.SoundName), text.of(v.AudioPrint)
 			kept = append(kept, v)
 		}
 	}
@@ -269,8 +279,16 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 	if r.err != nil {
 		return m, r.err
 	}
-	x.loadVideos(kept)
+	x.loadVideos(kept, &in)
 	return m, nil
+}
+
+func clonePeers(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[strings.Clone(k)] = v
+	}
+	return out
 }
 
 // loadVideos adds decoded videos, oldest first, like PutVideo does one by
@@ -280,8 +298,18 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 // are filed side by side, each by its own goroutine (they write apart:
 // each its maps, and of a video its owner or its hashtags); EndBulk puts
 // the lists in order, and the watcher hears of the whole load then.
-func (x *Index) loadVideos(vs []*PublicVideo) {
+func (x *Index) loadVideos(vs []*PublicVideo, in *interner) {
 	x.mu.Lock()
+	// The load's copies of repeated strings become the catalogue's
+	// (those it held already stay; the videos' copies are equal).
+	for s := range in.m {
+		if _, ok := x.strs.m[s]; !ok {
+			if x.strs.m == nil {
+				x.strs.m = map[string]string{}
+			}
+			x.strs.m[s] = s
+		}
+	}
 	if !x.bulk {
 		x.mu.Unlock()
 		for _, v := range vs {
@@ -347,16 +375,15 @@ type grouper struct {
 	lists [][]*PublicVideo
 }
 
-// add files v under key and returns the grouper's copy of key. Keys are
-// copied out of the snapshot: a key pointing into the large buffer would
-// cost a cache miss at each comparison in the map.
+// add files v under key and returns the grouper's copy of key (keys are
+// the load's interned copies, small and apart from the snapshot's buffer,
+// so a comparison in the map costs no cache miss into it).
 func (g *grouper) add(key string, v *PublicVideo) string {
 	i, ok := g.at[key]
 	if !ok {
 		if g.at == nil {
 			g.at = map[string]int{}
 		}
-		key = strings.Clone(key)
 		i = len(g.lists)
 		g.at[key] = i
 		g.keys = append(g.keys, key)
