@@ -413,6 +413,10 @@ func serve(args []string, role region.Role) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	m := &app.Main{Config: cfg, Log: app.NewLogger(os.Stderr, cfg.LogLevel)}
+	if err := servePprof(m.Log); err != nil {
+		return err
+	}
+	governMemory(ctx, m.Log)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
