@@ -3,9 +3,9 @@ package catalog
 import (
 	"bufio"
 	"bytes"
-	"hash"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"hash/crc32"
 	"io"
 	"slices"
