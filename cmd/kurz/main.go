@@ -416,11 +416,11 @@ func serve(args []string, role region.Role) error {
 	if err := servePprof(m.Log); err != nil {
 		return err
 	}
-	governMemory(ctx, m.Log)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
 	}
+	governMemory(ctx, m.Log) // once the catalogue is loaded (its load runs without collections)
 	<-ctx.Done()
 	m.Log.Info("shutting down")
 	return m.Close()

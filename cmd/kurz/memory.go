@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
@@ -21,7 +22,11 @@ import (
 // keeps a soft memory limit of what is live plus a quarter (at least
 // minHeadroom above it), recomputed as the catalogue grows. A collection
 // then starts when the heap reaches that limit, not twice the live heap.
-// GOGC still applies below it (small regions are unaffected).
+// GOGC still applies below it (small regions are unaffected). The limit
+// is set once the regions serve (the catalogue's load runs without
+// collections, on purpose) and moves only after a collection has
+// measured what is live again (a stale measure would set it below what
+// is live, and the collector would run without pause).
 const (
 	headroomShare = 4 // live/headroomShare of headroom
 	minHeadroom   = 96 << 20
@@ -32,12 +37,18 @@ func governMemory(ctx context.Context, log *slog.Logger) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	var last int64
+	var cycles uint64
 	set := func() {
 		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
+		if sample[0].Value.Kind() != metrics.KindUint64 || sample[1].Value.Kind() != metrics.KindUint64 {
 			return
+		}
+		if c := sample[1].Value.Uint64(); c == cycles {
+			return // no collection since: what is live is not known anew
+		} else {
+			cycles = c
 		}
 		live := int64(sample[0].Value.Uint64())
 		limit := live + max(live/headroomShare, minHeadroom)
@@ -48,6 +59,8 @@ func governMemory(ctx context.Context, log *slog.Logger) {
 		}
 		debug.SetMemoryLimit(limit)
 	}
+	runtime.GC() // what the catalogue's load left live
+	set()
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
