@@ -19,17 +19,20 @@ import (
 // target (the heap may grow to twice what is live before a collection)
 // the process would hold about as much garbage again. Unless GOMEMLIMIT
 // is set (then Go's own limit applies and kurz leaves it alone), kurz
-// keeps a soft memory limit of what is live plus a quarter (at least
+// keeps a soft memory limit of what is live plus a half (at least
 // minHeadroom above it), recomputed as the catalogue grows. A collection
 // then starts when the heap reaches that limit, not twice the live heap.
+// Each collection marks the whole catalogue, so less headroom costs CPU
+// on the request path: with a quarter, For You at 1M videos answered
+// 0.3-0.6× the requests of no limit (BENCHMARKS.md, Memory).
 // GOGC still applies below it (small regions are unaffected). The limit
 // is set once the regions serve (the catalogue's load runs without
 // collections, on purpose) and moves only after a collection has
 // measured what is live again (a stale measure would set it below what
 // is live, and the collector would run without pause).
 const (
-	headroomShare = 4 // live/headroomShare of headroom
-	minHeadroom   = 96 << 20
+	headroomShare = 2 // live/headroomShare of headroom
+	minHeadroom   = 128 << 20
 )
 
 // governMemory sets the soft memory limit until ctx ends.
