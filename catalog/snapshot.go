@@ -373,14 +373,6 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 	return m, true, nil
 }
 
-func clonePeers(m map[string]int64) map[string]int64 {
-	out := make(map[string]int64, len(m))
-	for k, v := range m {
-		out[strings.Clone(k)] = v
-	}
-	return out
-}
-
 // loadVideos adds decoded videos, oldest first, like PutVideo does one by
 // one. In a bulk load (the start's case) the catalogue is locked once;
 // the map of all videos and the lists (by owner, tag and sound: one map
