@@ -62,9 +62,11 @@ func governMemory(ctx context.Context, log *slog.Logger) {
 		}
 		debug.SetMemoryLimit(limit)
 	}
-	runtime.GC() // what the catalogue's load left live
-	set()
 	go func() {
+		// What the catalogue's load left live (on this goroutine: a stop
+		// asked for meanwhile does not wait for it).
+		runtime.GC()
+		set()
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
 		for {
