@@ -105,6 +105,8 @@ type Index struct {
 	ranking atomic.Bool
 	watch   func(Change)
 	prints  prints
+	strs    interner // the repeated strings of videos (compact.go)
+	lists   strSlab  // their hashtags and countries
 }
 
 // Change is one change to the catalogue, told to the watcher: a video or
@@ -166,7 +168,9 @@ func (x *Index) PutVideo(v *PublicVideo) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.dirty, x.gen = true, x.gen+1
-	if old, ok := x.videos[v.ID]; ok && !x.bulk && sameLists(old, v) {
+	old, ok := x.videos[v.ID]
+	x.compact(v, old)
+	if ok && !x.bulk && sameLists(old, v) {
 		// A counter or caption change: the video keeps its place in every
 		// list, so it is swapped in place (no list is searched linearly
 		// or shifted; counters of old videos change all the time).

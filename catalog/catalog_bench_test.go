@@ -6,6 +6,9 @@ import (
 	"kurz/catalog"
 	"kurz/catalog/catalogtest"
 	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -121,5 +124,50 @@ func BenchmarkLoadSnapshot(b *testing.B) {
 				x.EndBulk()
 			}
 		})
+	}
+}
+
+// BenchmarkHeap is the memory a catalogue of a million videos holds once
+// loaded from its snapshot (as at a region's start), in MiB of live heap
+// (heap-MiB), with the videos of the feed benchmark (1,000 creators with
+// handles, 1-2 hashtags of 20,000, captions naming them). A heap profile
+// of it: add -memprofile.
+func BenchmarkHeap(b *testing.B) {
+	const n = 1_000_000
+	rng := rand.New(rand.NewPCG(1, 2))
+	owners, handles := make([]string, 1000), make([]string, 1000)
+	for i := range owners {
+		owners[i], handles[i] = kurz.NewID("eu"), fmt.Sprintf("creator%d", i)
+	}
+	now := time.Now()
+	x := catalog.NewIndex()
+	x.BeginBulk()
+	for i := range n {
+		v := catalogtest.Video(rng, i, now, owners)
+		v.Handle = handles[slices.Index(owners, v.OwnerID)]
+		v.Caption = fmt.Sprintf("clip %d #%s", i, strings.Join(v.Hashtags, " #"))
+		x.PutVideo(v)
+	}
+	x.EndBulk()
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+		b.Fatal(err)
+	}
+	x = nil
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		y := catalog.NewIndex()
+		y.BeginBulk()
+		if _, err := y.LoadSnapshot(buf.Bytes(), func(string) bool { return true }); err != nil {
+			b.Fatal(err)
+		}
+		y.EndBulk()
+		y.Hot(now)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MiB")
+		runtime.KeepAlive(y)
 	}
 }

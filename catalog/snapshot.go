@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"hash/crc32"
 	"io"
 	"slices"
@@ -124,21 +126,71 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// snapReader decodes a snapshot held in memory. Its strings are slices of
-// one copy of the whole file (src), so loading allocates no string per
-// field; the catalogue keeps that copy for as long as it holds any of them.
+// snapReader decodes a snapshot as it is read, through a window of the
+// file: nothing of the file is kept, and a start needs no copy of the
+// whole file in memory beside the catalogue it becomes. The strings it
+// returns are views of the window, valid until the next record begins
+// (record): a decoder copies what it keeps before that.
 type snapReader struct {
-	b   []byte
-	src string
-	pos int
-	err error
+	src  io.Reader // the body (all but the checksum), summed as read
+	crc  hash.Hash32
+	left int64 // body bytes not yet read into the window
+	buf  []byte
+	pos  int // next byte of the window
+	end  int // end of the window's bytes
+	err  error
+}
+
+const snapWindow = 1 << 20
+
+// videoSlab is how many videos a load allocates at once.
+const videoSlab = 1 << 16
+
+func newSnapReader(src io.Reader, body int64) *snapReader {
+	r := &snapReader{crc: crc32.NewIEEE(), left: body, buf: make([]byte, snapWindow)}
+	r.src = io.TeeReader(io.LimitReader(src, body), r.crc)
+	return r
+}
+
+// record starts a record: no string of the ones before is used any more,
+// so the window is refilled in place.
+func (r *snapReader) record() {
+	if r.end-r.pos < snapWindow/4 && r.left > 0 {
+		n := copy(r.buf, r.buf[r.pos:r.end])
+		r.pos, r.end = 0, n
+		r.ensure(snapWindow)
+	}
+}
+
+// ensure reads until the window holds n bytes (fewer at the end of the
+// body). Where the window has no room, the record goes on in a new one
+// (the old stays intact for the views of this record).
+func (r *snapReader) ensure(n int) {
+	if r.end-r.pos >= n || r.left == 0 || r.err != nil {
+		return
+	}
+	if len(r.buf)-r.pos < n {
+		nb := make([]byte, max(snapWindow, n))
+		r.end = copy(nb, r.buf[r.pos:r.end])
+		r.buf, r.pos = nb, 0
+	}
+	for r.end-r.pos < n && r.left > 0 {
+		k, err := r.src.Read(r.buf[r.end:min(len(r.buf), r.end+int(min(r.left, int64(len(r.buf)))))])
+		r.end += k
+		r.left -= int64(k)
+		if err != nil && r.left > 0 {
+			r.err = ErrSnapshot
+			return
+		}
+	}
 }
 
 func (r *snapReader) num() int64 {
 	if r.err != nil {
 		return 0
 	}
-	n, k := binary.Varint(r.b[r.pos:])
+	r.ensure(binary.MaxVarintLen64)
+	n, k := binary.Varint(r.buf[r.pos:r.end])
 	if k <= 0 {
 		r.err = ErrSnapshot
 		return 0
@@ -151,35 +203,47 @@ func (r *snapReader) str() string {
 	if r.err != nil {
 		return ""
 	}
-	n, k := binary.Uvarint(r.b[r.pos:])
-	if k <= 0 || uint64(len(r.b)-r.pos-k) < n {
+	r.ensure(binary.MaxVarintLen64)
+	n, k := binary.Uvarint(r.buf[r.pos:r.end])
+	if k <= 0 || n > uint64(r.left)+uint64(r.end-r.pos-k) {
 		r.err = ErrSnapshot
 		return ""
 	}
-	start := r.pos + k
-	r.pos = start + int(n)
-	if r.pos > len(r.src) {
+	r.pos += k
+	r.ensure(int(n))
+	if r.err != nil || r.end-r.pos < int(n) {
 		r.err = ErrSnapshot
 		return ""
 	}
-	return r.src[start:r.pos]
+	b := r.buf[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-func newSnapReader(b []byte) (*snapReader, error) {
-	if len(b) < len(snapshotMagic)+4 || string(b[:len(snapshotMagic)]) != snapshotMagic {
-		return nil, ErrSnapshot
+// done reports whether the body was read exactly and its sum is sum.
+func (r *snapReader) done(sum uint32) bool {
+	return r.err == nil && r.left == 0 && r.pos == r.end && r.crc.Sum32() == sum
+}
+
+// count reads a count of records, no more than the bytes left.
+func (r *snapReader) count() int64 {
+	n := r.num()
+	if n < 0 || n > r.left+int64(r.end-r.pos) {
+		r.err = ErrSnapshot
+		return 0
 	}
-	body := b[:len(b)-4]
-	if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(b[len(b)-4:]) {
-		return nil, ErrSnapshot
-	}
-	return &snapReader{b: body, pos: len(snapshotMagic)}, nil
+	return n
 }
 
 func (r *snapReader) meta() SnapshotMeta {
-	m := SnapshotMeta{Region: r.str(), OwnSeq: r.num(), Peers: map[string]int64{}}
-	for n := r.num(); n > 0 && r.err == nil; n-- {
-		p := r.str()
+	if r.ensure(len(snapshotMagic)); r.end-r.pos < len(snapshotMagic) || string(r.buf[:len(snapshotMagic)]) != snapshotMagic {
+		r.err = ErrSnapshot
+		return SnapshotMeta{}
+	}
+	r.pos += len(snapshotMagic)
+	m := SnapshotMeta{Region: strings.Clone(r.str()), OwnSeq: r.num(), Peers: map[string]int64{}}
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		p := strings.Clone(r.str())
 		m.Peers[p] = r.num()
 	}
 	return m
@@ -187,58 +251,86 @@ func (r *snapReader) meta() SnapshotMeta {
 
 // ReadSnapshotMeta reads what a snapshot reflects, checking its sum.
 func ReadSnapshotMeta(b []byte) (SnapshotMeta, error) {
-	r, err := newSnapReader(b)
-	if err != nil {
-		return SnapshotMeta{}, err
+	if len(b) < len(snapshotMagic)+4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.BigEndian.Uint32(b[len(b)-4:]) {
+		return SnapshotMeta{}, ErrSnapshot
 	}
-	r.src = string(r.b[:min(len(r.b), 1<<16)])
+	r := newSnapReader(bytes.NewReader(b), int64(len(b)-4))
 	m := r.meta()
 	return m, r.err
 }
 
 // LoadSnapshot puts a snapshot's profiles and videos whose IDs keep
 // accepts into the catalogue (in bulk: call it between BeginBulk and
-// EndBulk). On error the catalogue may hold part of it. The catalogue's
-// strings point into b (no copy of each field is made), so b must not be
-// changed afterwards.
+// EndBulk). On error the catalogue may hold part of it. Nothing of b is
+// kept (see ReadSnapshot).
 func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta, error) {
-	r, err := newSnapReader(b)
-	if err != nil {
-		return SnapshotMeta{}, err
+	m, _, err := x.ReadSnapshot(bytes.NewReader(b), int64(len(b)), func(SnapshotMeta) func(string) bool { return keep })
+	return m, err
+}
+
+// ReadSnapshot reads a snapshot of size bytes from src as a stream: its
+// meta first, which accept looks at to return the filter of the video
+// and profile IDs to load (nil: load nothing, loaded is false), then the
+// profiles and videos into the catalogue (in bulk: between BeginBulk and
+// EndBulk). The sum is checked at the end: on error the catalogue may
+// hold part of it. Nothing of src is kept: a video's own strings are
+// copied into arenas, the repeated ones interned (compact.go).
+func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta) func(id string) bool) (m SnapshotMeta, loaded bool, err error) {
+	if size < int64(len(snapshotMagic))+4 {
+		return m, false, ErrSnapshot
 	}
-	// b belongs to the catalogue from now on (see the doc comment).
-	r.src = unsafe.String(unsafe.SliceData(r.b), len(r.b))
-	m := r.meta()
-	for n := r.num(); n > 0 && r.err == nil; n-- {
-		p := &PublicProfile{ID: r.str(), Handle: r.str(), DisplayName: r.str(), Bio: r.str(), Private: r.num() == 1,
-			Followers: r.num(), Following: r.num(), Avatar: r.str()}
+	r := newSnapReader(src, size-4)
+	if m = r.meta(); r.err != nil {
+		return m, false, r.err
+	}
+	keep := accept(m)
+	if keep == nil {
+		return m, false, nil
+	}
+	cp := strings.Clone
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		r.record()
+		p := &PublicProfile{ID: cp(r.str()), Handle: cp(r.str()), DisplayName: cp(r.str()), Bio: cp(r.str()), Private: r.num() == 1,
+			Followers: r.num(), Following: r.num(), Avatar: cp(r.str())}
 		if r.err == nil && keep(p.ID) {
 			x.PutProfile(p)
 		}
 	}
-	count := r.num()
-	if count < 0 || count > int64(len(r.b)) {
-		return m, ErrSnapshot
+	count := r.count()
+	if r.err != nil {
+		return m, true, r.err
 	}
-	// One allocation for all videos and one for their hashtags; the
-	// videos are decoded first and filed afterwards.
-	slab := make([]PublicVideo, count)
-	tagSlab := make([]string, 0, 2*count)
+	// The videos in slabs of videoSlab and their hashtags in shared
+	// blocks (not one allocation each); a video not kept leaves its slot
+	// to the next. Their own strings go to arenas, the repeated ones
+	// through an interner of the load's own (merged into the catalogue's
+	// when they are filed).
+	var slab []PublicVideo
+	var tagSlab []string
 	kept := make([]*PublicVideo, 0, count)
-	for i := range slab {
+	var in interner
+	var ids, text arena // IDs apart: the map of videos compares them
+	for range count {
 		if r.err != nil {
 			break
 		}
-		v := &slab[i]
-		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), r.str(), r.str(), r.str()
-		tags := r.num()
-		if tags < 0 || tags > int64(len(r.b)) {
-			r.err = ErrSnapshot
+		r.record()
+		if len(slab) == cap(slab) {
+			slab = make([]PublicVideo, 0, min(count, videoSlab))
+		}
+		slab = slab[:len(slab)+1]
+		v := &slab[len(slab)-1]
+		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), in.of(r.str()), in.of(r.str()), r.str()
+		tags := r.count()
+		if r.err != nil {
 			break
+		}
+		if cap(tagSlab)-len(tagSlab) < int(tags) {
+			tagSlab = make([]string, 0, max(2*videoSlab, int(tags)))
 		}
 		first := len(tagSlab)
 		for range tags {
-			tagSlab = append(tagSlab, r.str())
+			tagSlab = append(tagSlab, in.of(r.str()))
 		}
 		v.Hashtags = tagSlab[first:len(tagSlab):len(tagSlab)]
 		v.DurationMS = r.num()
@@ -247,30 +339,38 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 		v.CreatedAt = time.Unix(0, r.num()).UTC()
 		flags := r.num()
 		v.Reduced, v.AgeRestricted, v.SoundBlocked = flags&2 != 0, flags&4 != 0, flags&8 != 0
-		v.Label = r.str()
-		if n := r.num(); n < 0 || n > int64(len(r.b)) {
-			r.err = ErrSnapshot
-		} else if n > 0 {
+		v.Label = in.of(r.str())
+		if n := r.count(); n > 0 {
 			v.Countries = make([]string, n)
 			for i := range v.Countries {
-				v.Countries[i] = r.str()
+				v.Countries[i] = in.of(r.str())
 			}
 		}
-		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
+		v.Sound, v.RemixKind, v.RemixOf = r.str(), in.of(r.str()), r.str()
 		v.Allow = int(r.num())
-		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), r.str()
+		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), in.of(r.str())
 		if r.err == nil && keep(v.ID) {
+			v.ID, v.Caption = ids.of(v.ID), text.of(v.Caption)
+			v.Sound, v.RemixOf = text.of(v.Sound), text.of(v.RemixOf)
+			v.SoundName, v.AudioPrint = text.of(v.SoundName), text.of(v.AudioPrint)
 			kept = append(kept, v)
+		} else {
+			tagSlab = tagSlab[:len(tagSlab)-len(v.Hashtags)]
+			*v = PublicVideo{}
+			slab = slab[:len(slab)-1]
 		}
 	}
-	if r.err == nil && r.pos != len(r.b) {
-		r.err = ErrSnapshot
+	if r.err == nil {
+		var sum [4]byte
+		if _, err := io.ReadFull(src, sum[:]); err != nil || !r.done(binary.BigEndian.Uint32(sum[:])) {
+			r.err = ErrSnapshot
+		}
 	}
 	if r.err != nil {
-		return m, r.err
+		return m, true, r.err
 	}
-	x.loadVideos(kept)
-	return m, nil
+	x.loadVideos(kept, &in)
+	return m, true, nil
 }
 
 // loadVideos adds decoded videos, oldest first, like PutVideo does one by
@@ -280,8 +380,18 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 // are filed side by side, each by its own goroutine (they write apart:
 // each its maps, and of a video its owner or its hashtags); EndBulk puts
 // the lists in order, and the watcher hears of the whole load then.
-func (x *Index) loadVideos(vs []*PublicVideo) {
+func (x *Index) loadVideos(vs []*PublicVideo, in *interner) {
 	x.mu.Lock()
+	// The load's copies of repeated strings become the catalogue's
+	// (those it held already stay; the videos' copies are equal).
+	for s := range in.m {
+		if _, ok := x.strs.m[s]; !ok {
+			if x.strs.m == nil {
+				x.strs.m = map[string]string{}
+			}
+			x.strs.m[s] = s
+		}
+	}
 	if !x.bulk {
 		x.mu.Unlock()
 		for _, v := range vs {
@@ -347,16 +457,15 @@ type grouper struct {
 	lists [][]*PublicVideo
 }
 
-// add files v under key and returns the grouper's copy of key. Keys are
-// copied out of the snapshot: a key pointing into the large buffer would
-// cost a cache miss at each comparison in the map.
+// add files v under key and returns the grouper's copy of key (keys are
+// the load's interned copies, small and apart from the snapshot's buffer,
+// so a comparison in the map costs no cache miss into it).
 func (g *grouper) add(key string, v *PublicVideo) string {
 	i, ok := g.at[key]
 	if !ok {
 		if g.at == nil {
 			g.at = map[string]int{}
 		}
-		key = strings.Clone(key)
 		i = len(g.lists)
 		g.at[key] = i
 		g.keys = append(g.keys, key)

@@ -3,8 +3,10 @@ package catalog_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,4 +153,82 @@ func TestBulkLoadReplaces(t *testing.T) {
 	if l := x.TagVideos("y", nil, 10); len(l) != 1 || x.Len() != 1 {
 		t.Fatalf("tag y: %d, len %d", len(l), x.Len())
 	}
+}
+
+// TestSnapshotStream: a snapshot read as a stream keeps nothing of what
+// it was read from (the buffer overwritten after the load leaves the
+// catalogue intact), reads records longer than its window and records
+// that cross window boundaries, refuses a snapshot cut short anywhere
+// (nothing half-decoded, no panic), and loads nothing when its meta is
+// declined.
+func TestSnapshotStream(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	owners := []string{kurz.NewID("eu"), kurz.NewID("eu")}
+	x := catalog.NewIndex()
+	now := time.Now().UTC()
+	long := strings.Repeat("long caption ✂ ", 150_000) // over 2 MiB: longer than the window
+	want := map[string]catalog.PublicVideo{}
+	for i := range 3000 {
+		v := catalogtest.Video(rng, i, now, owners)
+		v.Caption = fmt.Sprintf("clip %d %s", i, strings.Repeat("x", i%700))
+		if i == 1500 {
+			v.Caption = long
+		}
+		if i%7 == 0 {
+			v.Countries, v.Label = []string{"DE"}, "label"
+		}
+		x.PutVideo(v)
+		want[v.ID] = *v
+	}
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+		t.Fatal(err)
+	}
+	b := bytes.Clone(buf.Bytes())
+	y := catalog.NewIndex()
+	y.BeginBulk()
+	if _, err := y.LoadSnapshot(b, func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	y.EndBulk()
+	for i := range b {
+		b[i] = 'Z'
+	}
+	if y.Len() != len(want) {
+		t.Fatalf("%d videos, want %d", y.Len(), len(want))
+	}
+	for id, w := range want {
+		got, ok := y.Video(id)
+		if !ok || !reflect.DeepEqual(*got, w) {
+			t.Fatalf("video %s after the load's buffer was overwritten:\n got %+v\nwant %+v", id, got, w)
+		}
+	}
+	if l := y.TagVideos(want[firstID(want)].Hashtags[0], nil, 1); len(l) != 1 {
+		t.Fatal("tag list empty")
+	}
+	// Cut short at points spread over the file: refused, never a panic.
+	full := buf.Bytes()
+	for _, n := range []int{0, 5, len(full) / 3, len(full) / 2, len(full) - 5, len(full) - 1} {
+		z := catalog.NewIndex()
+		z.BeginBulk()
+		_, err := z.LoadSnapshot(full[:n], func(string) bool { return true })
+		z.EndBulk()
+		if !errors.Is(err, catalog.ErrSnapshot) {
+			t.Fatalf("snapshot cut at %d of %d: %v", n, len(full), err)
+		}
+	}
+	// Declined by its meta: nothing loaded.
+	z := catalog.NewIndex()
+	m, loaded, err := z.ReadSnapshot(bytes.NewReader(full), int64(len(full)), func(m catalog.SnapshotMeta) func(string) bool { return nil })
+	if err != nil || loaded || m.Region != "eu" || z.Len() != 0 {
+		t.Fatalf("declined snapshot: %v %v %+v, %d videos", err, loaded, m, z.Len())
+	}
+}
+
+func firstID(m map[string]catalog.PublicVideo) string {
+	for id := range m {
+		return id
+	}
+	return ""
 }

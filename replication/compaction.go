@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"os"
@@ -154,7 +155,9 @@ func (c *Service) loadSnapshot(ctx context.Context) (ownSeq int64, peersLoaded, 
 	if path == "" {
 		return 0, false, false, nil
 	}
-	b, err := os.ReadFile(path)
+	// Read as a stream (the catalogue keeps nothing of the file, and a
+	// start holds no copy of it beside the catalogue).
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, false, false, nil
 	}
@@ -162,45 +165,66 @@ func (c *Service) loadSnapshot(ctx context.Context) (ownSeq int64, peersLoaded, 
 		return 0, false, false, err
 	}
 	defer os.Remove(path)
-	meta, err := catalog.ReadSnapshotMeta(b)
-	if err != nil || meta.Region != string(c.Region) {
-		c.Log.Warn("catalogue snapshot not used", "err", err)
-		return 0, false, false, nil
-	}
-	head, err := c.Store.LastLogSeq(ctx)
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return 0, false, false, err
 	}
-	horizon := int64(0)
-	if s, err := c.compactor(); err == nil {
-		if horizon, err = s.LogHorizon(ctx); err != nil {
-			return 0, false, false, err
-		}
-	}
-	if meta.OwnSeq > head || meta.OwnSeq < horizon {
-		return 0, false, false, nil // another database, or removals since are compacted away
-	}
-	peersLoaded = true
-	for _, r := range c.Regions {
-		if r == c.Region {
-			continue
-		}
-		pos, err := c.Store.LogPosition(ctx, r)
-		if err != nil {
-			return 0, false, false, err
-		}
-		if pos != meta.Peers[string(r)] {
-			peersLoaded = false
-		}
-	}
+	var checkErr error
 	own := string(c.Region) + "_"
-	if _, err := c.Index.LoadSnapshot(b, func(id string) bool { return peersLoaded || strings.HasPrefix(id, own) }); err != nil {
+	meta, used, err := c.Index.ReadSnapshot(bufio.NewReaderSize(f, 1<<16), st.Size(), func(meta catalog.SnapshotMeta) func(string) bool {
+		if meta.Region != string(c.Region) {
+			c.Log.Warn("catalogue snapshot not used", "snapshot_region", meta.Region)
+			return nil
+		}
+		head, err := c.Store.LastLogSeq(ctx)
+		if err != nil {
+			checkErr = err
+			return nil
+		}
+		horizon := int64(0)
+		if s, err := c.compactor(); err == nil {
+			if horizon, err = s.LogHorizon(ctx); err != nil {
+				checkErr = err
+				return nil
+			}
+		}
+		if meta.OwnSeq > head || meta.OwnSeq < horizon {
+			return nil // another database, or removals since are compacted away
+		}
+		peersLoaded = true
+		for _, r := range c.Regions {
+			if r == c.Region {
+				continue
+			}
+			pos, err := c.Store.LogPosition(ctx, r)
+			if err != nil {
+				checkErr = err
+				return nil
+			}
+			if pos != meta.Peers[string(r)] {
+				peersLoaded = false
+			}
+		}
+		return func(id string) bool { return peersLoaded || strings.HasPrefix(id, own) }
+	})
+	if checkErr != nil {
+		return 0, false, false, checkErr
+	}
+	if err != nil && !used {
+		c.Log.Warn("catalogue snapshot not used", "err", err)
+		return 0, false, false, nil
+	}
+	if err != nil {
 		// Half loaded: start again from the database alone.
 		c.Index.RemoveRegion(string(c.Region))
 		for _, r := range c.Regions {
 			c.Index.RemoveRegion(string(r))
 		}
 		c.Log.Warn("catalogue snapshot not used", "err", err)
+		return 0, false, false, nil
+	}
+	if !used {
 		return 0, false, false, nil
 	}
 	return meta.OwnSeq, peersLoaded, true, nil

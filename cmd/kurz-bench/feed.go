@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"kurz"
 	"kurz/catalog"
 	"kurz/cell"
+	"kurz/replication"
 	"kurz/sqlite"
 )
 
@@ -296,12 +298,21 @@ func benchFeed() error {
 	const memSec = "6. Memory"
 	viewers := 64
 	c := newCatalogue(viewers)
+	state := &feedState{}
+	resumed := false
+	if feedData != "" {
+		c.data = feedData
+		state, resumed = c.loadState()
+		if !resumed {
+			state = &feedState{}
+		}
+	}
 	env := []string{"KURZ_LINK_SECRET=" + c.secret}
 	kAddr, nAddr := freePort(), freePort()
 	serveCmd := "KURZ_LINK_SECRET=… kurz serve --addr " + kAddr + " " + shortCmd(strings.Join(c.serveArgs(), " "))
 	base := "http://" + kAddr
 	c.peerAddr["eu"] = kAddr
-	{
+	if !resumed {
 		// Sign-up asks every region (handles, emails): run us and sg
 		// while people sign up; the measured runs have eu alone.
 		var ps []*proc
@@ -322,8 +333,20 @@ func benchFeed() error {
 	}
 	var firstSize int
 	for si, size := range o.sizes {
+		before := c.n
 		if err := c.grow(size); err != nil {
 			return err
+		}
+		if feedData != "" {
+			if err := c.saveState(state, 0); err != nil {
+				return err
+			}
+		}
+		if c.n > before {
+			// The replicas were written behind the region's back (not by
+			// its follower, whose log positions a snapshot checks): a
+			// snapshot of an earlier start would hide them.
+			os.Remove(filepath.Join(c.data, "eu", replication.SnapshotFile))
 		}
 		t0 := time.Now()
 		p, err := startKurz(fmt.Sprintf("kurz-feed-%d", size), kAddr, env, c.serveArgs()...)
@@ -357,8 +380,15 @@ func benchFeed() error {
 		if len(hotIDs) == 0 {
 			return fmt.Errorf("the For You feed is empty at %d videos", size)
 		}
-		if err := c.histories(func() string { return hotIDs[c.rng.IntN(len(hotIDs))] }); err != nil {
-			return err
+		if !slices.Contains(state.Histories, size) {
+			if err := c.histories(func() string { return hotIDs[c.rng.IntN(len(hotIDs))] }); err != nil {
+				return err
+			}
+			if feedData != "" {
+				if err := c.saveState(state, size); err != nil {
+					return err
+				}
+			}
 		}
 		label := fmt.Sprintf("%dk videos", size/1000)
 		if size >= 1_000_000 {
@@ -391,20 +421,57 @@ func benchFeed() error {
 		if err := os.WriteFile(script, []byte(luaTokens(c.viewers)), 0o644); err != nil {
 			return err
 		}
+		baseLabel := "kurz " + label + ", baseline build"
+		if baselineKurz != "" {
+			p.stop() // the builds take turns, each started afresh (from the snapshot the last stop wrote)
+			p = nil
+		}
 		for round := 0; round < o.rounds; round++ {
-			r, err := runWrk(base+"/api/v1/feed?kind=foryou", o.wrkDur, script, profPID(round, p), profPathIf(si == len(o.sizes)-1, "feed", label, round))
-			if err != nil {
-				return err
+			for _, b := range [][2]string{{baselineKurz, baseLabel}, {tools.kurz, "kurz " + label}} {
+				if b[0] == "" || (b[0] == tools.kurz && p != nil) {
+					continue
+				}
+				t0 := time.Now()
+				q, err := startBin(b[0], "kurz-feed-ab", kAddr, env, c.serveArgs()...)
+				if err != nil {
+					return err
+				}
+				record(sec, b[1], "start-up (catalogue load, to /readyz)", "s", serveCmd, time.Since(t0).Seconds())
+				record(memSec, "kurz serve --regions eu, "+strings.TrimPrefix(b[1], "kurz "), "VmHWM after catalogue load", "MiB", serveCmd, float64(vmHWM(q.pid()))/(1<<20))
+				// The first page ranks the catalogue (not measured).
+				if _, err := call(base, "GET", "/api/v1/feed?kind=foryou", c.viewers[0].Token, nil, nil); err != nil {
+					q.stop()
+					return err
+				}
+				r, err := runWrk(base+"/api/v1/feed?kind=foryou", o.wrkDur, script, profPID(round, q), profPathIf(si == len(o.sizes)-1 && b[0] == tools.kurz, "feed", label, round))
+				if err != nil {
+					q.stop()
+					return err
+				}
+				cmd := shortCmd(r.cmd) + "  (feed.lua: " + fmt.Sprint(len(c.viewers)) + " viewers' tokens round-robin)"
+				record(sec, b[1], "requests/s", "req/s", cmd, r.rps)
+				record(sec, b[1], "p50", "ms", cmd, r.p50)
+				record(sec, b[1], "p99", "ms", cmd, r.p99)
+				record(sec, b[1], "load average (1 min) meanwhile", "", "/proc/loadavg", loadAvg())
+				record(memSec, "kurz serve --regions eu, "+strings.TrimPrefix(b[1], "kurz "), "VmHWM after the feed runs", "MiB", serveCmd, float64(vmHWM(q.pid()))/(1<<20))
+				q.stop()
 			}
-			cmd := shortCmd(r.cmd) + "  (feed.lua: " + fmt.Sprint(len(c.viewers)) + " viewers' tokens round-robin)"
-			record(sec, "kurz "+label, "requests/s", "req/s", cmd, r.rps)
-			record(sec, "kurz "+label, "p50", "ms", cmd, r.p50)
-			record(sec, "kurz "+label, "p99", "ms", cmd, r.p99)
+			if p != nil {
+				r, err := runWrk(base+"/api/v1/feed?kind=foryou", o.wrkDur, script, profPID(round, p), profPathIf(si == len(o.sizes)-1, "feed", label, round))
+				if err != nil {
+					return err
+				}
+				cmd := shortCmd(r.cmd) + "  (feed.lua: " + fmt.Sprint(len(c.viewers)) + " viewers' tokens round-robin)"
+				record(sec, "kurz "+label, "requests/s", "req/s", cmd, r.rps)
+				record(sec, "kurz "+label, "p50", "ms", cmd, r.p50)
+				record(sec, "kurz "+label, "p99", "ms", cmd, r.p99)
+				record(sec, "kurz "+label, "load average (1 min) meanwhile", "", "/proc/loadavg", loadAvg())
+			}
 			ng, err := startNginx(static, nAddr, "location = /feed.json { default_type application/json; }")
 			if err != nil {
 				return err
 			}
-			r, err = runWrk("http://"+nAddr+"/feed.json", o.wrkDur, "", 0, "")
+			r, err := runWrk("http://"+nAddr+"/feed.json", o.wrkDur, "", 0, "")
 			ng.stop()
 			if err != nil {
 				return err
@@ -415,14 +482,24 @@ func benchFeed() error {
 			record(sec, nl, "p99", "ms", shortCmd(r.cmd), r.p99)
 			log.Printf("feed %s round %d done", label, round+1)
 		}
+		if baselineKurz != "" {
+			addRatio(sec, "baseline / nginx requests/s, "+label, [2]string{baseLabel, "requests/s"},
+				[2]string{fmt.Sprintf("nginx static %d B (%s)", len(body), label), "requests/s"}, "")
+			addRatio(memSec, "VmHWM after the feed runs, this build / baseline, "+label, [2]string{"kurz serve --regions eu, " + label, "VmHWM after the feed runs"},
+				[2]string{"kurz serve --regions eu, " + label + ", baseline build", "VmHWM after the feed runs"}, "")
+		}
 		addRatio(sec, "kurz / nginx requests/s, "+label, [2]string{"kurz " + label, "requests/s"},
 			[2]string{fmt.Sprintf("nginx static %d B (%s)", len(body), label), "requests/s"}, "≥ 0.3× (at 1M)")
-		peak := vmHWM(p.pid())
-		record(memSec, "kurz serve --regions eu, "+label, "VmHWM after catalogue load", "MiB", serveCmd, float64(rssLoaded)/(1<<20))
-		record(memSec, "kurz serve --regions eu, "+label, "VmHWM after the feed runs", "MiB", serveCmd, float64(peak)/(1<<20))
-		record(sec, "kurz "+label, "start-up (catalogue load, to /readyz)", "s", serveCmd, load)
+		if p != nil {
+			peak := vmHWM(p.pid())
+			record(memSec, "kurz serve --regions eu, "+label, "VmHWM after catalogue load", "MiB", serveCmd, float64(rssLoaded)/(1<<20))
+			record(memSec, "kurz serve --regions eu, "+label, "VmHWM after the feed runs", "MiB", serveCmd, float64(peak)/(1<<20))
+			record(sec, "kurz "+label, "start-up (catalogue load, to /readyz)", "s", serveCmd, load)
+			p.stop()
+		} else {
+			record(memSec, "kurz serve --regions eu, "+label+", first start", "VmHWM after catalogue load", "MiB", serveCmd, float64(rssLoaded)/(1<<20))
+		}
 		record(sec, "kurz "+label, "first 1,000 For You items, anonymous (first page ranks the catalogue)", "s", "GET /api/v1/feed?kind=foryou&cursor=… until 1,000 items", firstReq)
-		p.stop()
 		if si == 0 {
 			firstSize = size
 		}

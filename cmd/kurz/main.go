@@ -413,10 +413,14 @@ func serve(args []string, role region.Role) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	m := &app.Main{Config: cfg, Log: app.NewLogger(os.Stderr, cfg.LogLevel)}
+	if err := servePprof(m.Log); err != nil {
+		return err
+	}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
 	}
+	governMemory(ctx, m.Log) // once the catalogue is loaded (its load runs without collections)
 	<-ctx.Done()
 	m.Log.Info("shutting down")
 	return m.Close()
