@@ -1,0 +1,392 @@
+package search
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/blevesearch/vellum"
+	"github.com/blevesearch/vellum/levenshtein"
+
+	"kurz/textnorm"
+)
+
+// A segment is an immutable index of some documents of one kind: each
+// document has a number (0 is the most popular when the segment was
+// built), and each field a dictionary of its terms (a vellum FST, from a
+// term to its number) with each term's postings, the sorted numbers of
+// the documents holding it. The postings of a field are one flat []uint32
+// (term i's are post[off[i]:off[i+1]]): no pointers for the collector to
+// follow, 4 bytes a posting. See ARCHITECTURE.md (search) for why kurz
+// keeps its own index of the catalogue's public words.
+type segment struct {
+	ids    []string // document number → ID (video, profile) or tag
+	fields []dict
+}
+
+type dict struct {
+	fst  *vellum.FST
+	off  []uint32
+	post []uint32
+}
+
+// errStopped is a build dropped because its context ended.
+var errStopped = errors.New("search: build stopped")
+
+// buildSegment indexes ids in the order given; doc returns a document's
+// terms, field by field (false: not public any more, left out).
+func buildSegment(ctx context.Context, ids []string, nfields int, doc func(id string) ([][]string, bool)) (*segment, error) {
+	s := &segment{fields: make([]dict, nfields)}
+	terms := make([]map[string][]uint32, nfields)
+	for f := range terms {
+		terms[f] = map[string][]uint32{}
+	}
+	for i, id := range ids {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, errStopped
+		}
+		fields, ok := doc(id)
+		if !ok {
+			continue
+		}
+		n := uint32(len(s.ids))
+		s.ids = append(s.ids, id)
+		for f, ts := range fields {
+			for _, t := range ts {
+				// A term twice in a document is one posting.
+				if p := terms[f][t]; len(p) == 0 || p[len(p)-1] != n {
+					terms[f][t] = append(p, n)
+				}
+			}
+		}
+	}
+	for f, m := range terms {
+		if ctx.Err() != nil {
+			return nil, errStopped
+		}
+		keys := make([]string, 0, len(m))
+		total := 0
+		for t, p := range m {
+			keys = append(keys, t)
+			total += len(p)
+		}
+		slices.Sort(keys)
+		var buf bytes.Buffer
+		b, err := vellum.New(&buf, nil)
+		if err != nil {
+			return nil, err
+		}
+		d := dict{off: make([]uint32, 1, len(keys)+1), post: make([]uint32, 0, total)}
+		for i, k := range keys {
+			if err := b.Insert([]byte(k), uint64(i)); err != nil {
+				return nil, err
+			}
+			d.post = append(d.post, m[k]...)
+			d.off = append(d.off, uint32(len(d.post)))
+		}
+		if err := b.Close(); err != nil {
+			return nil, err
+		}
+		if d.fst, err = vellum.Load(buf.Bytes()); err != nil {
+			return nil, err
+		}
+		s.fields[f] = d
+	}
+	return s, nil
+}
+
+func (d *dict) postings(term uint64) []uint32 { return d.post[d.off[term]:d.off[term+1]] }
+
+// match is a term a word stands for: its postings and weight.
+type match struct {
+	post  []uint32
+	boost float64
+	dist  uint8 // edit distance (typos)
+}
+
+// exact returns the postings of term w, if the field has it.
+func (d *dict) exact(w string) ([]uint32, bool) {
+	t, ok, err := d.fst.Get([]byte(w))
+	if err != nil || !ok {
+		return nil, false
+	}
+	return d.postings(t), true
+}
+
+// prefixEnd is the first key after every key beginning with p ("" if none).
+func prefixEnd(p string) []byte {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return b[:i+1]
+		}
+	}
+	return nil
+}
+
+// walk appends every term of the dictionary in [from, to) that aut
+// accepts (nil: every term), and reports how many there were.
+func (d *dict) walk(aut vellum.Automaton, from string, boost float64, out *[]match) int {
+	var it *vellum.FSTIterator
+	var err error
+	if aut == nil {
+		it, err = d.fst.Iterator([]byte(from), prefixEnd(from))
+	} else {
+		it, err = d.fst.Search(aut, []byte(from), prefixEnd(from))
+	}
+	n := 0
+	for ; err == nil; err = it.Next() {
+		_, t := it.Current()
+		*out = append(*out, match{d.postings(t), boost, it.EditDistance()})
+		n++
+	}
+	return n
+}
+
+// top keeps the maxExpand best of ms (nearest, then held by most
+// documents).
+func top(ms []match) []match {
+	slices.SortFunc(ms, func(a, b match) int {
+		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(len(b.post), len(a.post)))
+	})
+	return ms[:min(len(ms), maxExpand)]
+}
+
+// Typo automata: vellum's Levenshtein automaton builders (their tables
+// are made once, at the first typo search) for one and two typos.
+var (
+	lev     [3]*levenshtein.LevenshteinAutomatonBuilder
+	levOnce sync.Once
+)
+
+// typo is a word's typo automaton, built at most once per search (for
+// every field and tier) and only if needed.
+type typo struct {
+	built bool
+	dfa   vellum.Automaton
+}
+
+// automaton is the automaton of the words one typo from w (two from a
+// word of seven letters or more).
+func (ty *typo) automaton(w string) vellum.Automaton {
+	if !ty.built {
+		fuzz := uint8(1)
+		if utf8.RuneCountInString(w) >= 7 {
+			fuzz = 2
+		}
+		ty.dfa, ty.built = typoDFA(w, fuzz), true
+	}
+	return ty.dfa
+}
+
+func typoDFA(w string, fuzz uint8) vellum.Automaton {
+	levOnce.Do(func() {
+		for d := uint8(1); d <= 2; d++ {
+			b, err := levenshtein.NewLevenshteinAutomatonBuilder(d, false)
+			if err != nil {
+				panic("search: typo automaton: " + err.Error()) // fixed parameters
+			}
+			lev[d] = b
+		}
+	})
+	dfa, err := lev[fuzz].BuildDfa(w, fuzz)
+	if err != nil {
+		return nil // too long a word: looked for exactly only
+	}
+	return dfa
+}
+
+// cursor walks one term's postings.
+type cursor struct {
+	post  []uint32
+	i     int
+	boost float64
+}
+
+// advance moves c to its first document ≥ t (galloping, then a binary
+// search).
+func (c *cursor) advance(t uint32) {
+	p, i := c.post, c.i
+	if i >= len(p) || p[i] >= t {
+		return
+	}
+	step := 1
+	for i+step < len(p) && p[i+step] < t {
+		i += step
+		step *= 2
+	}
+	hi := min(i+step, len(p))
+	j, _ := slices.BinarySearch(p[i+1:hi], t)
+	c.i = i + 1 + j
+}
+
+// alternatives are the terms one word stands for (in any field): a
+// document matches the word if it holds any of them.
+type alternatives struct {
+	cs   []cursor
+	size int // postings in all
+}
+
+// seek returns the first document ≥ t holding one of the terms, and the
+// highest weight of those it holds; ok is false past the last.
+func (a *alternatives) seek(t uint32, work *int) (doc uint32, boost float64, ok bool) {
+	doc = ^uint32(0)
+	*work += len(a.cs)
+	for i := 0; i < len(a.cs); {
+		c := &a.cs[i]
+		c.advance(t)
+		if c.i >= len(c.post) {
+			a.cs[i] = a.cs[len(a.cs)-1]
+			a.cs = a.cs[:len(a.cs)-1]
+			continue
+		}
+		switch d := c.post[c.i]; {
+		case d < doc:
+			doc, boost = d, c.boost
+		case d == doc:
+			boost = max(boost, c.boost)
+		}
+		i++
+	}
+	return doc, boost, len(a.cs) > 0
+}
+
+// maxWork bounds a search's walk of one segment, in cursor moves: two
+// words that rarely meet are not walked to their ends.
+const maxWork = 60_000
+
+// find appends up to limit documents of s holding every word (each its
+// alternatives), in document order (most popular first), with their
+// scores, skipping those skip rejects.
+func (s *segment) find(words []alternatives, limit int, skip func(id string) bool, out *[]candidate) {
+	if len(words) == 0 || limit <= 0 {
+		return
+	}
+	slices.SortFunc(words, func(a, b alternatives) int { return cmp.Compare(a.size, b.size) })
+	work := 0
+	for t, got := uint32(0), 0; got < limit && work < maxWork; {
+		doc, score, ok := words[0].seek(t, &work)
+		if !ok {
+			return
+		}
+		all := true
+		for i := 1; i < len(words); i++ {
+			d, b, ok := words[i].seek(doc, &work)
+			if !ok {
+				return
+			}
+			if d != doc {
+				t, all = d, false
+				break
+			}
+			score += b
+		}
+		if !all {
+			continue
+		}
+		t = doc + 1
+		if id := s.ids[doc]; skip == nil || !skip(id) {
+			*out = append(*out, candidate{id, score})
+			got++
+		}
+	}
+}
+
+// words makes the alternatives of each word of a plan in s: nil if a
+// word has none (nothing can match).
+func (s *segment) words(p plan, typos []typo) []alternatives {
+	out := make([]alternatives, len(p.words))
+	var ms []match
+	for i, w := range p.words {
+		ms = ms[:0]
+		for _, fl := range p.fields {
+			ms = s.fields[fl.index].expand(ms, w, i == len(p.words)-1, fl.typos, &typos[i])
+		}
+		if len(ms) == 0 {
+			return nil
+		}
+		for _, m := range ms {
+			out[i].cs = append(out[i].cs, cursor{post: m.post, boost: m.boost})
+			out[i].size += len(m.post)
+		}
+	}
+	return out
+}
+
+// expand appends the terms of the field that word w stands for (see the
+// constants in search.go).
+func (d *dict) expand(ms []match, w string, typing, typos bool, ty *typo) []match {
+	post, ok := d.exact(w)
+	if ok {
+		ms = append(ms, match{post: post, boost: exactBoost})
+	}
+	n := utf8.RuneCountInString(w)
+	if typing && n >= minPrefix {
+		var pre []match
+		found := d.walk(nil, w, prefixBoost, &pre)
+		for _, m := range top(pre) {
+			if !ok || &m.post[0] != &post[0] {
+				ms = append(ms, m)
+			}
+		}
+		// A word being typed that begins words of the field is taken as
+		// their start: its typos are looked for only when it begins none.
+		typos = typos && found == 0
+	}
+	// A word many documents hold is taken as meant: its typos are not
+	// looked for (they would only add noise).
+	if !typos || n < minTypo || len(post) >= commonWord {
+		return ms
+	}
+	dfa := ty.automaton(w)
+	if dfa == nil {
+		return ms
+	}
+	first, _ := utf8.DecodeRuneInString(w)
+	var near []match
+	d.walk(dfa, string(first), typoBoost, &near)
+	for _, m := range top(near) {
+		if m.dist > 0 {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// foldKey folds a keyword (a handle, a tag) as a query's words are
+// folded, quickly for ASCII (its lower case).
+func foldKey(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return textnorm.Fold(s)
+}
+
+// indexWords are the words of a text, as Words splits a query (textWords),
+// quickly for ASCII.
+func indexWords(s string) []string {
+	if !isASCII(s) {
+		return textWords(s)
+	}
+	var out []string
+	for i := 0; i < len(s); {
+		for i < len(s) && !asciiWordByte(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && asciiWordByte(s[j]) {
+			j++
+		}
+		if w := strings.Trim(s[i:j], "."); w != "" {
+			out = append(out, strings.ToLower(w))
+		}
+		i = j
+	}
+	return out
+}
