@@ -276,10 +276,11 @@ type plan struct {
 }
 
 // field is a field searched (its number in the kind's documents), and
-// whether typos are looked for in it.
+// how many documents must hold a word for it to be taken as meant (its
+// typos are then not looked for; 0: never looked for).
 type field struct {
 	index int
-	typos bool
+	meant int
 }
 
 // Expansion: a word is looked for exactly (weighted most), as the prefix
@@ -291,7 +292,7 @@ type field struct {
 const (
 	minPrefix   = 2
 	minTypo     = 4
-	commonWord  = 50 // documents holding a word for it to count as meant
+	commonWord  = 50 // documents holding a word of a text for it to count as meant
 	maxExpand   = 24
 	exactBoost  = 3
 	prefixBoost = 1.5
@@ -332,9 +333,9 @@ func (x *Index) Search(ctx context.Context, kind, q string, from, n int, keep fu
 	// A video's hashtags are words of its caption (the tokenizer drops
 	// the '#'); its creator's handle is found by prefix, not by typo.
 	fields := map[int][]field{
-		kVideo:  {{0, true}, {1, false}},
-		kPerson: {{0, true}, {1, true}},
-		kTag:    {{0, true}},
+		kVideo:  {{0, commonWord}, {1, 0}},
+		kPerson: {{0, 1}, {1, commonWord}}, // a handle or a tag that exists is meant
+		kTag:    {{0, 1}},
 	}[k]
 	var ids []string
 	var more bool

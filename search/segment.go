@@ -33,7 +33,13 @@ type dict struct {
 	fst  *vellum.FST
 	off  []uint32
 	post []uint32
+	// tops holds, for each prefix that begins more than manyTerms terms,
+	// the numbers of the maxExpand terms of it held by most documents: a
+	// short word being typed is not a walk of the dictionary.
+	tops map[string][]uint32
 }
+
+const manyTerms = 64
 
 // errStopped is a build dropped because its context ended.
 var errStopped = errors.New("search: build stopped")
@@ -95,9 +101,42 @@ func buildSegment(ctx context.Context, ids []string, nfields int, doc func(id st
 		if d.fst, err = vellum.Load(buf.Bytes()); err != nil {
 			return nil, err
 		}
+		d.tops = prefixTops(keys, func(i int) int { return len(m[keys[i]]) })
 		s.fields[f] = d
 	}
 	return s, nil
+}
+
+// prefixTops finds the prefixes of the sorted keys that begin more than
+// manyTerms of them, with the maxExpand keys of each that size ranks
+// highest.
+func prefixTops(keys []string, size func(i int) int) map[string][]uint32 {
+	tops := map[string][]uint32{}
+	for l, more := 1, true; more; l++ {
+		more = false
+		for i := 0; i < len(keys); {
+			if len(keys[i]) < l {
+				i++
+				continue
+			}
+			p := keys[i][:l]
+			j := i + 1
+			for j < len(keys) && strings.HasPrefix(keys[j], p) {
+				j++
+			}
+			if j-i > manyTerms {
+				more = true
+				t := make([]uint32, 0, j-i)
+				for k := i; k < j; k++ {
+					t = append(t, uint32(k))
+				}
+				slices.SortStableFunc(t, func(a, b uint32) int { return cmp.Compare(size(int(b)), size(int(a))) })
+				tops[p] = slices.Clip(t[:maxExpand])
+			}
+			i = j
+		}
+	}
+	return tops
 }
 
 func (d *dict) postings(term uint64) []uint32 { return d.post[d.off[term]:d.off[term+1]] }
@@ -306,7 +345,7 @@ func (s *segment) words(p plan, typos []typo) []alternatives {
 	for i, w := range p.words {
 		ms = ms[:0]
 		for _, fl := range p.fields {
-			ms = s.fields[fl.index].expand(ms, w, i == len(p.words)-1, fl.typos, &typos[i])
+			ms = s.fields[fl.index].expand(ms, w, i == len(p.words)-1, fl.meant, &typos[i])
 		}
 		if len(ms) == 0 {
 			return nil
@@ -321,7 +360,7 @@ func (s *segment) words(p plan, typos []typo) []alternatives {
 
 // expand appends the terms of the field that word w stands for (see the
 // constants in search.go).
-func (d *dict) expand(ms []match, w string, typing, typos bool, ty *typo) []match {
+func (d *dict) expand(ms []match, w string, typing bool, meant int, ty *typo) []match {
 	post, ok := d.exact(w)
 	if ok {
 		ms = append(ms, match{post: post, boost: exactBoost})
@@ -329,19 +368,30 @@ func (d *dict) expand(ms []match, w string, typing, typos bool, ty *typo) []matc
 	n := utf8.RuneCountInString(w)
 	if typing && n >= minPrefix {
 		var pre []match
-		found := d.walk(nil, w, prefixBoost, &pre)
-		for _, m := range top(pre) {
+		found := 0
+		if t, ok := d.tops[w]; ok {
+			for _, term := range t {
+				pre = append(pre, match{post: d.postings(uint64(term)), boost: prefixBoost})
+			}
+			found = len(t)
+		} else {
+			found = d.walk(nil, w, prefixBoost, &pre)
+			pre = top(pre)
+		}
+		for _, m := range pre {
 			if !ok || &m.post[0] != &post[0] {
 				ms = append(ms, m)
 			}
 		}
 		// A word being typed that begins words of the field is taken as
 		// their start: its typos are looked for only when it begins none.
-		typos = typos && found == 0
+		if found > 0 {
+			return ms
+		}
 	}
 	// A word many documents hold is taken as meant: its typos are not
 	// looked for (they would only add noise).
-	if !typos || n < minTypo || len(post) >= commonWord {
+	if meant == 0 || n < minTypo || len(post) >= meant {
 		return ms
 	}
 	dfa := ty.automaton(w)

@@ -23,7 +23,7 @@ func TestStopDropsABuild(t *testing.T) {
 		t.Fatal("a stopped build was swapped in")
 	}
 	tr.rebuildBase(context.Background())
-	q := plan{words: []string{"kayak"}, fields: []field{{0, true}}}
+	q := plan{words: []string{"kayak"}, fields: []field{{0, commonWord}}}
 	if ids, _ := tr.search(q, 0, 10); !slices.Equal(ids, []string{"b", "a"}) {
 		t.Fatalf("found %v, want the most popular first", ids)
 	}
