@@ -29,6 +29,13 @@ type tiers struct {
 	mu          sync.RWMutex
 	base, delta *segment
 	changed     map[string]bool // IDs whose base document is outdated; the delta has the current one
+	late        *lateBuild      // a base being rebuilt in the background, if any
+}
+
+// lateBuild is a base rebuilt in the background: the changes noted since
+// it began stay masked in it.
+type lateBuild struct {
+	since map[string]bool
 }
 
 func newTiers(nfields int, doc func(string) ([][]string, bool), all func() []string, rank func(string) float64) *tiers {
@@ -60,30 +67,36 @@ func (t *tiers) byRank(ids []string) {
 }
 
 // apply writes the current documents of ids (those that went are left
-// out of the delta and masked in the base).
+// out of the delta and masked in the base). When too much has changed,
+// the base is rebuilt in the background (see rebuildLate) while the delta
+// keeps following the catalogue.
 func (t *tiers) apply(ctx context.Context, ids map[string]bool) {
-	t.mu.RLock()
-	building := t.base == nil || len(t.changed)+len(ids) > max(minRebuild, len(t.base.ids)/rebuildShare)
-	changed := make([]string, 0, len(t.changed)+len(ids))
-	for id := range t.changed {
-		if !ids[id] {
-			changed = append(changed, id)
-		}
-	}
-	t.mu.RUnlock()
-	if building {
+	t.mu.Lock()
+	if t.base == nil {
+		t.mu.Unlock()
 		t.rebuildBase(ctx)
 		return
 	}
 	// Marked first: for a moment a changed document may be found in
 	// neither tier, but never in its old form.
-	t.mu.Lock()
 	for id := range ids {
 		t.changed[id] = true
+		if t.late != nil {
+			t.late.since[id] = true
+		}
+	}
+	var late *lateBuild
+	if t.late == nil && len(t.changed) > max(minRebuild, len(t.base.ids)/rebuildShare) {
+		late = &lateBuild{since: map[string]bool{}}
+		t.late = late
+	}
+	changed := make([]string, 0, len(t.changed))
+	for id := range t.changed {
+		changed = append(changed, id)
 	}
 	t.mu.Unlock()
-	for id := range ids {
-		changed = append(changed, id)
+	if late != nil {
+		go t.rebuildLate(ctx, late)
 	}
 	t.byRank(changed)
 	delta, err := buildSegment(ctx, changed, t.nfields, t.doc)
@@ -93,6 +106,25 @@ func (t *tiers) apply(ctx context.Context, ids map[string]bool) {
 	t.mu.Lock()
 	t.delta = delta
 	t.mu.Unlock()
+}
+
+// rebuildLate builds the base anew while changes go on: those noted
+// since it began stay masked in the new base and current in the delta
+// (which may hold more, already current in the base: a search takes a
+// document once). A base swapped in meanwhile (a load, a close) wins.
+func (t *tiers) rebuildLate(ctx context.Context, late *lateBuild) {
+	ids := t.all()
+	t.byRank(ids)
+	base, err := buildSegment(ctx, ids, t.nfields, t.doc)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.late != late {
+		return
+	}
+	if err == nil {
+		t.base, t.changed = base, late.since
+	}
+	t.late = nil
 }
 
 // rebuildBase indexes everything anew, most popular first, and swaps it
@@ -111,7 +143,7 @@ func (t *tiers) rebuildBase(ctx context.Context) {
 func (t *tiers) swap(base *segment) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.base, t.delta, t.changed = base, nil, map[string]bool{}
+	t.base, t.delta, t.changed, t.late = base, nil, map[string]bool{}, nil
 }
 
 // Scan limits: a search looks at no more than this many matching
@@ -142,7 +174,10 @@ func (t *tiers) search(p plan, from, n int) (ids []string, more bool) {
 	if t.delta != nil {
 		t.delta.find(t.delta.words(p, typos), scanDelta, nil, &cands)
 	}
-	t.base.find(t.base.words(p, typos), scanLimit-len(cands), func(id string) bool { return t.changed[id] }, &cands)
+	inDelta := len(cands)
+	t.base.find(t.base.words(p, typos), scanLimit-len(cands), func(id string) bool {
+		return t.changed[id] || slices.ContainsFunc(cands[:inDelta], func(c candidate) bool { return c.id == id })
+	}, &cands)
 	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
 	if from >= len(cands) {
 		return nil, false

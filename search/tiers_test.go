@@ -2,8 +2,11 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestStopDropsABuild: when the index's work is stopped (the region
@@ -31,5 +34,76 @@ func TestStopDropsABuild(t *testing.T) {
 	tr.apply(ctx, map[string]bool{"c": true})
 	if ids, _ := tr.search(q, 0, 10); !slices.Equal(ids, []string{"b", "a"}) {
 		t.Fatalf("after a stopped change: %v", ids)
+	}
+}
+
+// TestBaseRebuiltInTheBackground: when more has changed than the delta
+// is for, the base is rebuilt in the background while changes keep being
+// found at each flush; afterwards every document is found once, in its
+// current form.
+func TestBaseRebuiltInTheBackground(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	docs := map[string][]string{"a": {"kayak", "old"}}
+	tr := newTiers(1, func(id string) ([][]string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		d, ok := docs[id]
+		return [][]string{d}, ok
+	}, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var ids []string
+		for id := range docs {
+			ids = append(ids, id)
+		}
+		return ids
+	}, func(string) float64 { return 0 })
+	tr.rebuildBase(context.Background())
+	changes := map[string]bool{}
+	mu.Lock()
+	for i := range minRebuild + 1 {
+		id := fmt.Sprint("v", i)
+		docs[id], changes[id] = []string{"kayak"}, true
+	}
+	mu.Unlock()
+	tr.apply(context.Background(), changes) // begins a background build
+	mu.Lock()
+	docs["a"] = []string{"kayak", "new"}
+	mu.Unlock()
+	tr.apply(context.Background(), map[string]bool{"a": true}) // a change while it runs
+	if ids, _ := tr.search(plan{words: []string{"new"}, fields: []field{{0, 0}}}, 0, 10); !slices.Equal(ids, []string{"a"}) {
+		t.Fatalf("a change during the build: found %v", ids)
+	}
+	for {
+		tr.mu.RLock()
+		done := tr.late == nil
+		tr.mu.RUnlock()
+		if done {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(tr.base.ids) != minRebuild+2 {
+		t.Fatalf("the new base holds %d documents", len(tr.base.ids))
+	}
+	for _, w := range []string{"new", "old"} {
+		ids, _ := tr.search(plan{words: []string{w}, fields: []field{{0, 0}}}, 0, 10)
+		if want := map[string]int{"new": 1, "old": 0}[w]; len(ids) != want {
+			t.Fatalf("%q found %v after the build", w, ids)
+		}
+	}
+	seen := map[string]bool{}
+	for from := 0; ; from += 50 {
+		ids, more := tr.search(plan{words: []string{"kayak"}, fields: []field{{0, 0}}}, from, 50)
+		for _, id := range ids {
+			if seen[id] {
+				t.Fatalf("%s found twice", id)
+			}
+			seen[id] = true
+		}
+		if !more {
+			break
+		}
 	}
 }
