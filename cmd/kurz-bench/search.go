@@ -69,10 +69,15 @@ func benchSearch() error {
 			cat.PutProfile(&catalog.PublicProfile{ID: "eu_" + h, Handle: h, DisplayName: vocab[i%len(vocab)] + " " + vocab[(i*7)%len(vocab)]})
 		}
 		cat.EndBulk()
-		x.Flush()
-		build := time.Since(t0).Seconds()
 		runtime.GC()
 		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		catHeap := ms.HeapAlloc
+		t1 := time.Now()
+		x.Flush()
+		build := time.Since(t1).Seconds()
+		log.Printf("search: catalogue made in %.1fs, heap %d MiB", t1.Sub(t0).Seconds(), catHeap>>20)
+		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		label := fmt.Sprintf("%dk videos", size/1000)
 		if size >= 1_000_000 {
@@ -123,6 +128,13 @@ func benchSearch() error {
 					for i := g; time.Now().Before(end); i += 64 {
 						q := queries[i%len(queries)]
 						t := time.Now()
+						// Each search is a request of its own: it queues
+						// behind the others (timed from here), as a request
+						// woken from the network does, rather than the
+						// searcher running search after search until
+						// preempted (after 10 ms), which leaves a preempted
+						// search waiting for every other searcher's run.
+						runtime.Gosched()
 						_, err := x.Search(context.Background(), q.kind, q.q, 0, 20, nil)
 						mine = append(mine, float64(time.Since(t).Microseconds())/1000)
 						if err != nil {
@@ -148,11 +160,12 @@ func benchSearch() error {
 			record(sec, "kurz "+label, "p99", "ms", cmd, percentile(lat, 99))
 			log.Printf("search: %s round %d: %d searches, p50 %.2f ms, p99 %.2f ms", label, round, len(lat), percentile(lat, 50), percentile(lat, 99))
 		}
-		record(sec, "kurz "+label, "index build", "s", "", build)
-		record(sec, "kurz "+label, "heap after build", "MiB", "", float64(ms.HeapAlloc>>20))
+		record(sec, "kurz "+label, "index build (Flush of the loaded catalogue)", "s", "", build)
+		record(sec, "kurz "+label, "heap of the catalogue alone", "MiB", "", float64(catHeap>>20))
+		record(sec, "kurz "+label, "heap after build (catalogue + index)", "MiB", "", float64(ms.HeapAlloc>>20))
 		x.Close()
 	}
-	note(sec, "The index is built in the benchmark's process from a synthetic catalogue (captions of 3-10 words drawn from a Zipf distribution over 50,000 invented words, two hashtags each, 100,000 creators with profiles), then 64 goroutines search for %s per round, each search the first page (20) of a mix: a word being typed (prefix), a whole word, a word with one typo, two words, a hashtag (tags), half a handle (people). The engine alone, without HTTP; target p99 ≤ 30 ms at 1M videos.", o.wrkDur)
+	note(sec, "The index is built in the benchmark's process from a synthetic catalogue (captions of 3-10 words drawn from a Zipf distribution over 50,000 invented words, two hashtags each, 100,000 creators with profiles), then 64 goroutines search for %s per round, each search a request of its own (it yields and queues behind the others, timed from before it queues), the first page (20) of a mix: a word being typed (prefix), a whole word, a word with one typo, two words, a hashtag (tags), half a handle (people). The engine alone, without HTTP; target p99 ≤ 30 ms at 1M videos.", o.wrkDur)
 	return nil
 }
 
