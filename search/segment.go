@@ -7,11 +7,9 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/vellum"
-	"github.com/blevesearch/vellum/levenshtein"
 
 	"kurz/textnorm"
 )
@@ -197,48 +195,114 @@ func top(ms []match) []match {
 	return ms[:min(len(ms), maxExpand)]
 }
 
-// Typo automata: vellum's Levenshtein automaton builders (their tables
-// are made once, at the first typo search) for one and two typos.
-var (
-	lev     [3]*levenshtein.LevenshteinAutomatonBuilder
-	levOnce sync.Once
-)
-
-// typo is a word's typo automaton, built at most once per search (for
+// typo is a word's typo automaton, made at most once per search (for
 // every field and tier) and only if needed.
 type typo struct {
-	built bool
-	dfa   vellum.Automaton
+	made bool
+	aut  *editAutomaton
 }
 
 // automaton is the automaton of the words one typo from w (two from a
 // word of seven letters or more).
 func (ty *typo) automaton(w string) vellum.Automaton {
-	if !ty.built {
-		fuzz := uint8(1)
+	if !ty.made {
+		k := uint8(1)
 		if utf8.RuneCountInString(w) >= 7 {
-			fuzz = 2
+			k = 2
 		}
-		ty.dfa, ty.built = typoDFA(w, fuzz), true
+		ty.aut, ty.made = newEditAutomaton(w, k), true
 	}
-	return ty.dfa
+	ty.aut.reset()
+	return ty.aut
 }
 
-func typoDFA(w string, fuzz uint8) vellum.Automaton {
-	levOnce.Do(func() {
-		for d := uint8(1); d <= 2; d++ {
-			b, err := levenshtein.NewLevenshteinAutomatonBuilder(d, false)
-			if err != nil {
-				panic("search: typo automaton: " + err.Error()) // fixed parameters
-			}
-			lev[d] = b
-		}
-	})
-	dfa, err := lev[fuzz].BuildDfa(w, fuzz)
-	if err != nil {
-		return nil // too long a word: looked for exactly only
+// editAutomaton accepts the words at most k edits (a letter inserted,
+// deleted or replaced) from w, for vellum to walk a dictionary with. It
+// is the textbook one, made lazily: a state is a row of the edit-distance
+// table between w and the input so far, so making it costs nothing and a
+// walk only what it visits. (vellum's own Levenshtein DFA is built whole
+// for every word, 0.4-0.7 ms and 150-300 kB for a word of 6-8 letters,
+// which was most of a typo search; see BENCHMARKS.md, section 13.) The
+// bytes of a letter outside ASCII wait in a state of their own until the
+// letter is whole, so edits count letters, not bytes.
+type editAutomaton struct {
+	w      []rune
+	k      uint8
+	rows   []uint8 // row r is rows[r*(len(w)+1):][:len(w)+1]
+	states []editState
+}
+
+type editState struct {
+	row  int32   // its row (a state within a letter: the row before it)
+	part [4]byte // the bytes of a letter read so far
+	n    uint8
+}
+
+func newEditAutomaton(w string, k uint8) *editAutomaton {
+	return &editAutomaton{w: []rune(w), k: k}
+}
+
+// reset drops the states of a walk (a search walks each field and tier
+// with the same automaton).
+func (a *editAutomaton) reset() {
+	a.rows, a.states = a.rows[:0], a.states[:0]
+	for j := range len(a.w) + 1 {
+		a.rows = append(a.rows, uint8(min(j, int(a.k)+1)))
 	}
-	return dfa
+	a.states = append(a.states, editState{})
+}
+
+func (a *editAutomaton) row(s int) []uint8 {
+	m := len(a.w) + 1
+	r := int(a.states[s].row)
+	return a.rows[r*m : (r+1)*m]
+}
+
+func (a *editAutomaton) Start() int { return 0 }
+
+func (a *editAutomaton) IsMatch(s int) bool {
+	return a.states[s].n == 0 && a.row(s)[len(a.w)] <= a.k
+}
+
+func (a *editAutomaton) CanMatch(s int) bool { return slices.Min(a.row(s)) <= a.k }
+
+func (a *editAutomaton) WillAlwaysMatch(int) bool { return false }
+
+func (a *editAutomaton) EditDistance(s int) uint8 { return a.row(s)[len(a.w)] }
+
+func (a *editAutomaton) MatchAndDistance(input string) (bool, uint8) {
+	s := a.Start()
+	for i := 0; i < len(input); i++ {
+		s = a.Accept(s, input[i])
+	}
+	return a.IsMatch(s), a.EditDistance(s)
+}
+
+// Accept reads byte b in state s.
+func (a *editAutomaton) Accept(s int, b byte) int {
+	st := a.states[s]
+	st.part[st.n] = b
+	st.n++
+	if !utf8.FullRune(st.part[:st.n]) && st.n < 4 {
+		a.states = append(a.states, st)
+		return len(a.states) - 1
+	}
+	r, _ := utf8.DecodeRune(st.part[:st.n])
+	m := len(a.w) + 1
+	next := len(a.rows) / m
+	a.rows = append(a.rows, make([]uint8, m)...)
+	prev, row := a.rows[int(st.row)*m:(int(st.row)+1)*m], a.rows[next*m:]
+	most := a.k + 1 // distances past k are all k+1
+	row[0] = min(prev[0]+1, most)
+	for j := 1; j < m; j++ {
+		cost := uint8(1)
+		if a.w[j-1] == r {
+			cost = 0
+		}
+		row[j] = min(prev[j-1]+cost, prev[j]+1, row[j-1]+1, most)
+	}
+	a.states = append(a.states, editState{row: int32(next)})
+	return len(a.states) - 1
 }
 
 // cursor walks one term's postings.
@@ -344,8 +408,20 @@ func (s *segment) words(p plan, typos []typo) []alternatives {
 	var ms []match
 	for i, w := range p.words {
 		ms = ms[:0]
-		for _, fl := range p.fields {
-			ms = s.fields[fl.index].expand(ms, w, i == len(p.words)-1, fl.meant, &typos[i])
+		typing := i == len(p.words)-1 && utf8.RuneCountInString(w) >= minPrefix
+		begins := false
+		held := make([]int, len(p.fields)) // documents holding w, by field
+		for f, fl := range p.fields {
+			var found int
+			ms, held[f], found = s.fields[fl.index].expand(ms, w, typing)
+			begins = begins || found > 0
+		}
+		// A word being typed that begins words of a field is taken as
+		// their start: its typos are looked for only when it begins none.
+		for f, fl := range p.fields {
+			if !begins || !typing {
+				ms = s.fields[fl.index].typos(ms, w, fl.meant, held[f], &typos[i])
+			}
 		}
 		if len(ms) == 0 {
 			return nil
@@ -358,49 +434,47 @@ func (s *segment) words(p plan, typos []typo) []alternatives {
 	return out
 }
 
-// expand appends the terms of the field that word w stands for (see the
-// constants in search.go).
-func (d *dict) expand(ms []match, w string, typing bool, meant int, ty *typo) []match {
+// expand appends the terms of the field that word w is (and, typing,
+// begins; see the constants in search.go), and returns how many
+// documents hold w and how many terms it begins.
+func (d *dict) expand(ms []match, w string, typing bool) (_ []match, held, found int) {
 	post, ok := d.exact(w)
 	if ok {
 		ms = append(ms, match{post: post, boost: exactBoost})
 	}
-	n := utf8.RuneCountInString(w)
-	if typing && n >= minPrefix {
-		var pre []match
-		found := 0
-		if t, ok := d.tops[w]; ok {
-			for _, term := range t {
-				pre = append(pre, match{post: d.postings(uint64(term)), boost: prefixBoost})
-			}
-			found = len(t)
-		} else {
-			found = d.walk(nil, w, prefixBoost, &pre)
-			pre = top(pre)
+	if !typing {
+		return ms, len(post), 0
+	}
+	var pre []match
+	if t, ok := d.tops[w]; ok {
+		for _, term := range t {
+			pre = append(pre, match{post: d.postings(uint64(term)), boost: prefixBoost})
 		}
-		for _, m := range pre {
-			if !ok || &m.post[0] != &post[0] {
-				ms = append(ms, m)
-			}
-		}
-		// A word being typed that begins words of the field is taken as
-		// their start: its typos are looked for only when it begins none.
-		if found > 0 {
-			return ms
+		found = len(t)
+	} else {
+		found = d.walk(nil, w, prefixBoost, &pre)
+		pre = top(pre)
+	}
+	for _, m := range pre {
+		if !ok || &m.post[0] != &post[0] {
+			ms = append(ms, m)
 		}
 	}
+	return ms, len(post), found
+}
+
+// typos appends the terms of the field one or two typos from w (see the
+// constants in search.go), unless held documents hold w and that is
+// enough for it to be taken as meant.
+func (d *dict) typos(ms []match, w string, meant, held int, ty *typo) []match {
 	// A word many documents hold is taken as meant: its typos are not
 	// looked for (they would only add noise).
-	if meant == 0 || n < minTypo || len(post) >= meant {
-		return ms
-	}
-	dfa := ty.automaton(w)
-	if dfa == nil {
+	if meant == 0 || utf8.RuneCountInString(w) < minTypo || held >= meant {
 		return ms
 	}
 	first, _ := utf8.DecodeRuneInString(w)
 	var near []match
-	d.walk(dfa, string(first), typoBoost, &near)
+	d.walk(ty.automaton(w), string(first), typoBoost, &near)
 	for _, m := range top(near) {
 		if m.dist > 0 {
 			ms = append(ms, m)

@@ -107,3 +107,30 @@ func TestBaseRebuiltInTheBackground(t *testing.T) {
 		}
 	}
 }
+
+// TestEditAutomaton: edits are counted in letters, also outside ASCII.
+func TestEditAutomaton(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		w, in string
+		k     uint8
+		match bool
+		dist  uint8
+	}{
+		{"sunsetbeach", "sunsetbeach", 2, true, 0},
+		{"sunsetbeach", "sunsetbaech", 2, true, 2},
+		{"lighthouse", "lighthose", 1, true, 1},
+		{"lighthouse", "lihthose", 1, false, 2},
+		{"café", "cafe", 1, true, 1},
+		{"ölfeld", "olfeld", 1, true, 1},
+		{"ölfeld", "ölfeldx", 1, true, 1},
+		{"日本語です", "日本話です", 1, true, 1},
+		{"kayak", "", 1, false, 2},
+	} {
+		a := newEditAutomaton(tc.w, tc.k)
+		a.reset()
+		if m, d := a.MatchAndDistance(tc.in); m != tc.match || d != tc.dist {
+			t.Errorf("%q ~ %q (k %d): match %v distance %d, want %v %d", tc.w, tc.in, tc.k, m, d, tc.match, tc.dist)
+		}
+	}
+}
