@@ -239,7 +239,8 @@ type editState struct {
 }
 
 func newEditAutomaton(w string, k uint8) *editAutomaton {
-	return &editAutomaton{w: []rune(w), k: k}
+	r := []rune(w)
+	return &editAutomaton{w: r, k: k, rows: make([]uint8, 0, 512*(len(r)+1)), states: make([]editState, 0, 512)}
 }
 
 // reset drops the states of a walk (a search walks each field and tier
