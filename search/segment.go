@@ -99,7 +99,7 @@ func buildSegment(ctx context.Context, ids []string, nfields int, doc func(id st
 		if d.fst, err = vellum.Load(buf.Bytes()); err != nil {
 			return nil, err
 		}
-		d.tops = prefixTops(keys, func(i int) int { return len(m[keys[i]]) })
+		d.tops = prefixTops(keys, func(i int) uint32 { return d.off[i+1] - d.off[i] })
 		s.fields[f] = d
 	}
 	return s, nil
@@ -108,7 +108,7 @@ func buildSegment(ctx context.Context, ids []string, nfields int, doc func(id st
 // prefixTops finds the prefixes of the sorted keys that begin more than
 // manyTerms of them, with the maxExpand keys of each that size ranks
 // highest.
-func prefixTops(keys []string, size func(i int) int) map[string][]uint32 {
+func prefixTops(keys []string, size func(i int) uint32) map[string][]uint32 {
 	tops := map[string][]uint32{}
 	for l, more := 1, true; more; l++ {
 		more = false
@@ -129,7 +129,7 @@ func prefixTops(keys []string, size func(i int) int) map[string][]uint32 {
 					t = append(t, uint32(k))
 				}
 				slices.SortStableFunc(t, func(a, b uint32) int { return cmp.Compare(size(int(b)), size(int(a))) })
-				tops[p] = slices.Clip(t[:maxExpand])
+				tops[strings.Clone(p)] = slices.Clone(t[:maxExpand])
 			}
 			i = j
 		}
