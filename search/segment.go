@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/vellum"
@@ -238,9 +239,26 @@ type editState struct {
 	n    uint8
 }
 
+// automata keeps the automata of finished searches: a walk may reach
+// thousands of states, whose rows are reused rather than grown anew.
+var automata sync.Pool
+
 func newEditAutomaton(w string, k uint8) *editAutomaton {
-	r := []rune(w)
-	return &editAutomaton{w: r, k: k, rows: make([]uint8, 0, 512*(len(r)+1)), states: make([]editState, 0, 512)}
+	a, _ := automata.Get().(*editAutomaton)
+	if a == nil {
+		a = &editAutomaton{}
+	}
+	a.w, a.k = append(a.w[:0], []rune(w)...), k
+	return a
+}
+
+// release gives the typo automata of a finished search back.
+func release(typos []typo) {
+	for _, ty := range typos {
+		if ty.aut != nil {
+			automata.Put(ty.aut)
+		}
+	}
 }
 
 // reset drops the states of a walk (a search walks each field and tier

@@ -171,6 +171,7 @@ func (t *tiers) search(p plan, from, n int) (ids []string, more bool) {
 	}
 	var cands []candidate
 	typos := make([]typo, len(p.words))
+	defer release(typos)
 	if t.delta != nil {
 		t.delta.find(t.delta.words(p, typos), scanDelta, nil, &cands)
 	}
