@@ -1,7 +1,9 @@
 // Package search is a region's search over its public catalogue: videos
 // (caption, hashtags, creator), people (handle, display name) and
 // hashtags, typo-tolerant and by prefix as one types. It is an in-memory
-// bleve index that follows the catalogue (catalog.Index.Watch), so it
+// index of the catalogue's public words (segment.go: a vellum FST per
+// field, flat posting lists, vellum's Levenshtein automata for typos)
+// that follows the catalogue (catalog.Index.Watch), so it
 // holds only what the public may see in this region, and every hit is
 // checked against the catalogue when it is served: a video the catalogue
 // no longer holds (taken down, erased, made private) is never found, even
@@ -15,21 +17,10 @@ package search
 
 import (
 	"context"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 
 	"kurz/catalog"
 	"kurz/textnorm"
@@ -85,7 +76,7 @@ func New(cat *catalog.Index) *Index {
 	for i := range x.pending {
 		x.pending[i] = map[string]bool{}
 	}
-	x.kinds[kVideo] = newTiers(videoMapping(), x.videoDoc, func() []string {
+	x.kinds[kVideo] = newTiers(2, x.videoDoc, func() []string {
 		vs := cat.Videos()
 		ids := make([]string, len(vs))
 		for i, v := range vs {
@@ -98,7 +89,7 @@ func New(cat *catalog.Index) *Index {
 		}
 		return 0
 	})
-	x.kinds[kPerson] = newTiers(personMapping(), x.personDoc, func() []string {
+	x.kinds[kPerson] = newTiers(2, x.personDoc, func() []string {
 		ps := cat.Profiles()
 		ids := make([]string, len(ps))
 		for i, p := range ps {
@@ -111,7 +102,7 @@ func New(cat *catalog.Index) *Index {
 		}
 		return 0
 	})
-	x.kinds[kTag] = newTiers(tagMapping(), x.tagDoc, cat.Tags, func(tag string) float64 { return float64(cat.TagCount(tag)) })
+	x.kinds[kTag] = newTiers(1, x.tagDoc, cat.Tags, func(tag string) float64 { return float64(cat.TagCount(tag)) })
 	cat.Watch(x.note)
 	return x
 }
@@ -214,88 +205,36 @@ func (x *Index) flush(ctx context.Context) {
 // Close releases the index (Run calls it when it ends).
 func (x *Index) Close() {
 	for _, t := range x.kinds {
-		t.close()
+		t.swap(nil)
 	}
 }
 
-// The documents: text folded as kurz folds it (NFKC, case), public fields
-// only.
-type videoDoc struct {
-	Text   string `json:"text"`
-	Handle string `json:"handle"`
-}
-
-type personDoc struct {
-	Handle string `json:"handle"`
-	Name   string `json:"name"`
-}
-
-type tagDoc struct {
-	Tag string `json:"tag"`
-}
-
-func (x *Index) videoDoc(id string) (any, bool) {
+// The documents: public fields only, folded as kurz folds text (NFKC,
+// case), split into words as a query is (Words). A video: the words of
+// its caption (its hashtags among them), its creator's handle. A person:
+// the handle, the words of the name and of the handle (so "lopez" finds
+// ana_lopez). A hashtag: itself.
+func (x *Index) videoDoc(id string) ([][]string, bool) {
 	v, ok := x.cat.Video(id)
 	if !ok {
 		return nil, false
 	}
-	return videoDoc{Text: textnorm.Fold(v.Caption), Handle: v.Handle}, true
+	return [][]string{indexWords(v.Caption), {foldKey(v.Handle)}}, true
 }
 
-func (x *Index) personDoc(id string) (any, bool) {
+func (x *Index) personDoc(id string) ([][]string, bool) {
 	p, ok := x.cat.Profile(id)
 	if !ok {
 		return nil, false
 	}
-	// The handle's parts are words of the name, so "lopez" finds ana_lopez.
-	parts := strings.Map(func(r rune) rune {
-		if r == '_' || r == '.' || r == '-' {
-			return ' '
-		}
-		return r
-	}, p.Handle)
-	return personDoc{Handle: p.Handle, Name: textnorm.Fold(p.DisplayName + " " + parts)}, true
+	return [][]string{{foldKey(p.Handle)}, indexWords(nameText(p))}, true
 }
 
-func (x *Index) tagDoc(tag string) (any, bool) {
+func (x *Index) tagDoc(tag string) ([][]string, bool) {
 	if x.cat.TagCount(tag) == 0 {
 		return nil, false
 	}
-	return tagDoc{Tag: tag}, true
-}
-
-const analyzerName = "kurz"
-
-func newMapping(fields map[string]string) mapping.IndexMapping {
-	m := bleve.NewIndexMapping()
-	m.AddCustomAnalyzer(analyzerName, map[string]any{
-		"type":          custom.Name,
-		"tokenizer":     unicodetok.Name,
-		"token_filters": []string{lowercase.Name},
-	})
-	doc := bleve.NewDocumentStaticMapping()
-	for name, analyzer := range fields {
-		f := bleve.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, false
-		doc.AddFieldMappingsAt(name, f)
-	}
-	m.DefaultMapping = doc
-	m.DefaultAnalyzer = analyzerName
-	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
-	return m
-}
-
-func videoMapping() mapping.IndexMapping {
-	return newMapping(map[string]string{"text": analyzerName, "handle": keyword.Name})
-}
-
-func personMapping() mapping.IndexMapping {
-	return newMapping(map[string]string{"handle": keyword.Name, "name": analyzerName})
-}
-
-func tagMapping() mapping.IndexMapping {
-	return newMapping(map[string]string{"tag": keyword.Name})
+	return [][]string{{foldKey(tag)}}, true
 }
 
 // Words splits a query into the folded words searched for: '#' and '@'
@@ -336,10 +275,12 @@ type plan struct {
 	fields []field
 }
 
-// field is a field searched, and whether typos are looked for in it.
+// field is a field searched (its number in the kind's documents), and
+// how many documents must hold a word for it to be taken as meant (its
+// typos are then not looked for; 0: never looked for).
 type field struct {
-	name  string
-	typos bool
+	index int
+	meant int
 }
 
 // Expansion: a word is looked for exactly (weighted most), as the prefix
@@ -347,116 +288,16 @@ type field struct {
 // being typed (from its second letter), and with one typo (two in words
 // of seven letters or more; from the fourth letter) among the maxExpand
 // nearest words. The first letter of a typo'd word must be right: that
-// keeps the typo automaton small enough for search as one types.
+// keeps the walk of the dictionary short.
 const (
 	minPrefix   = 2
-	commonWord  = 50 // documents holding a word for it to count as meant
+	minTypo     = 4
+	commonWord  = 50 // documents holding a word of a text for it to count as meant
 	maxExpand   = 24
 	exactBoost  = 3
 	prefixBoost = 1.5
 	typoBoost   = 1
 )
-
-// query makes the plan's query for one index: each word's expansions are
-// read from that index's dictionary. nil: nothing can match.
-func (p plan) query(r index.IndexReader) (query.Query, error) {
-	conj := make([]query.Query, 0, len(p.words))
-	for i, w := range p.words {
-		var qs []query.Query
-		for _, f := range p.fields {
-			terms, err := expand(r, f.name, w, i == len(p.words)-1, f.typos)
-			if err != nil {
-				return nil, err
-			}
-			for term, boost := range terms {
-				t := bleve.NewTermQuery(term)
-				t.SetField(f.name)
-				t.SetBoost(boost)
-				qs = append(qs, t)
-			}
-		}
-		conj = append(conj, bleve.NewDisjunctionQuery(qs...))
-	}
-	return bleve.NewConjunctionQuery(conj...), nil
-}
-
-// expand returns the terms of field that word w stands for, with their
-// weights.
-func expand(r index.IndexReader, field, w string, typing, typos bool) (map[string]float64, error) {
-	out := map[string]float64{w: exactBoost}
-	n := utf8.RuneCountInString(w)
-	if typing && n >= minPrefix {
-		d, err := r.FieldDictPrefix(field, []byte(w))
-		if err != nil {
-			return nil, err
-		}
-		found, err := top(d, out, prefixBoost, func(e *index.DictEntry) float64 { return float64(e.Count) })
-		if err != nil {
-			return nil, err
-		}
-		// A word being typed that begins words of the index is taken as
-		// their start: its typos are looked for only when it begins none
-		// (the typo automaton is most of a search's cost; see
-		// BENCHMARKS.md, search).
-		typos = typos && found == 0
-	}
-	// A word many documents hold is taken as meant: its typos are not
-	// looked for (they would only add noise, and cost the most).
-	if typos && n >= 4 {
-		tfr, err := r.TermFieldReader(context.Background(), []byte(w), field, false, false, false)
-		if err != nil {
-			return nil, err
-		}
-		typos = tfr.Count() < commonWord
-		tfr.Close()
-	}
-	if fr, ok := r.(index.IndexReaderFuzzy); ok && typos && n >= 4 {
-		fuzz := 1
-		if n >= 7 {
-			fuzz = 2
-		}
-		first, _ := utf8.DecodeRuneInString(w)
-		d, err := fr.FieldDictFuzzy(field, w, fuzz, string(first))
-		if err != nil {
-			return nil, err
-		}
-		// Nearest first, then the most frequent.
-		if _, err := top(d, out, typoBoost, func(e *index.DictEntry) float64 {
-			return float64(e.Count) - float64(e.EditDistance)*(1<<40)
-		}); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// top adds the maxExpand entries of d that rank highest to out (those
-// already there keep their weight) and returns how many d had.
-func top(d index.FieldDict, out map[string]float64, boost float64, rank func(*index.DictEntry) float64) (int, error) {
-	defer d.Close()
-	type entry struct {
-		term string
-		r    float64
-	}
-	var best []entry
-	for {
-		e, err := d.Next()
-		if err != nil {
-			return 0, err
-		}
-		if e == nil {
-			break
-		}
-		best = append(best, entry{e.Term, rank(e)})
-	}
-	sort.Slice(best, func(i, j int) bool { return best[i].r > best[j].r })
-	for _, e := range best[:min(len(best), maxExpand)] {
-		if _, ok := out[e.term]; !ok {
-			out[e.term] = boost
-		}
-	}
-	return len(best), nil
-}
 
 // public reports whether the catalogue still holds a hit: what it no
 // longer holds is never found, whether or not the index has caught up.
@@ -492,17 +333,14 @@ func (x *Index) Search(ctx context.Context, kind, q string, from, n int, keep fu
 	// A video's hashtags are words of its caption (the tokenizer drops
 	// the '#'); its creator's handle is found by prefix, not by typo.
 	fields := map[int][]field{
-		kVideo:  {{"text", true}, {"handle", false}},
-		kPerson: {{"handle", true}, {"name", true}},
-		kTag:    {{"tag", true}},
+		kVideo:  {{0, commonWord}, {1, 0}},
+		kPerson: {{0, 1}, {1, commonWord}}, // a handle or a tag that exists is meant
+		kTag:    {{0, 1}},
 	}[k]
 	var ids []string
 	var more bool
 	if x.kinds[k].built() {
-		var err error
-		if ids, more, err = x.kinds[k].search(ctx, plan{words, fields}, from, n); err != nil {
-			return Hits{}, err
-		}
+		ids, more = x.kinds[k].search(plan{words, fields}, from, n)
 	} else {
 		var err error
 		if ids, more, err = x.scan(ctx, k, words, from, n); err != nil { // until the first build (see scan.go)

@@ -5,55 +5,41 @@ import (
 	"context"
 	"slices"
 	"sync"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
 )
 
-// How the index is kept. An in-memory bleve index never merges its
-// segments (each written batch is one), and searches slow down with every
-// segment; so the index is two: a base built in a few large batches from
-// the whole catalogue, and a delta holding the current version of what
-// changed since, rebuilt as one batch when it has too many segments.
-// When too much has changed the base is rebuilt.
+// How the index is kept. A segment never changes once built, so the index
+// is two: a base built from the whole catalogue, most popular first, and
+// a delta holding the current version of what changed since, built anew
+// (small) at every flush that has changes. When too much has changed the
+// base is rebuilt.
 const (
-	firstBatch      = 1000  // documents in the first batch of a base build
-	maxDeltaBatches = 16    // segments of the delta before it is rebuilt
-	minRebuild      = 5_000 // changes tolerated in the delta, at least
-	rebuildShare    = 20    // ... or 1/rebuildShare of the base
+	minRebuild   = 2_000 // changes tolerated in the delta, at least
+	rebuildShare = 100   // ... or 1/rebuildShare of the base
 )
 
 // tiers is one kind's index: base and delta.
 type tiers struct {
-	m    mapping.IndexMapping
-	doc  func(id string) (any, bool) // the current document, if public
-	all  func() []string             // every ID to index
-	rank func(id string) float64     // popularity: the base is built in its order
+	nfields int
+	doc     func(id string) ([][]string, bool) // the current document's terms by field, if public
+	all     func() []string                    // every ID to index
+	rank    func(id string) float64            // popularity: segments are built in its order
 
-	// Only the flushing goroutine writes; mu guards the swap of indexes
+	// Only the flushing goroutine writes; mu guards the swap of segments
 	// and the changed set against searches.
-	mu           sync.RWMutex
-	base, delta  bleve.Index
-	changed      map[string]bool // IDs whose base document is outdated; the delta has the current one
-	baseSize     int
-	deltaBatches int
+	mu          sync.RWMutex
+	base, delta *segment
+	changed     map[string]bool // IDs whose base document is outdated; the delta has the current one
+	late        *lateBuild      // a base being rebuilt in the background, if any
 }
 
-func newTiers(m mapping.IndexMapping, doc func(string) (any, bool), all func() []string, rank func(string) float64) *tiers {
-	return &tiers{m: m, doc: doc, all: all, rank: rank, changed: map[string]bool{}}
+// lateBuild is a base rebuilt in the background: the changes noted since
+// it began stay masked in it.
+type lateBuild struct {
+	since map[string]bool
 }
 
-func (t *tiers) newIndex(name string) bleve.Index {
-	// In memory (no path): the index holds only public data and is
-	// rebuilt from the catalogue at every start.
-	ix, err := bleve.NewUsing("", t.m, scorch.Name, scorch.Name, nil)
-	if err != nil {
-		panic("search: in-memory index: " + err.Error()) // only a bad mapping fails, and the mappings are fixed
-	}
-	ix.SetName(name)
-	return ix
+func newTiers(nfields int, doc func(string) ([][]string, bool), all func() []string, rank func(string) float64) *tiers {
+	return &tiers{nfields: nfields, doc: doc, all: all, rank: rank, changed: map[string]bool{}}
 }
 
 // built reports whether the base has been built (it is, from the first
@@ -64,140 +50,100 @@ func (t *tiers) built() bool {
 	return t.base != nil
 }
 
-// apply writes the current documents of ids (deleting those that went).
+// byRank orders ids most popular first.
+func (t *tiers) byRank(ids []string) {
+	type ranked struct {
+		id   string
+		rank float64
+	}
+	rs := make([]ranked, len(ids))
+	for i, id := range ids {
+		rs[i] = ranked{id, t.rank(id)}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int { return cmp.Compare(b.rank, a.rank) })
+	for i, r := range rs {
+		ids[i] = r.id
+	}
+}
+
+// apply writes the current documents of ids (those that went are left
+// out of the delta and masked in the base). When too much has changed,
+// the base is rebuilt in the background (see rebuildLate) while the delta
+// keeps following the catalogue.
 func (t *tiers) apply(ctx context.Context, ids map[string]bool) {
-	t.mu.RLock()
-	building := t.base == nil || len(t.changed)+len(ids) > max(minRebuild, t.baseSize/rebuildShare)
-	t.mu.RUnlock()
-	if building {
+	t.mu.Lock()
+	if t.base == nil {
+		t.mu.Unlock()
 		t.rebuildBase(ctx)
 		return
 	}
 	// Marked first: for a moment a changed document may be found in
 	// neither tier, but never in its old form.
-	t.mu.Lock()
 	for id := range ids {
 		t.changed[id] = true
-	}
-	delta := t.delta
-	t.deltaBatches++
-	rebuild := t.deltaBatches > maxDeltaBatches
-	t.mu.Unlock()
-	if rebuild {
-		t.rebuildDelta()
-		return
-	}
-	b := delta.NewBatch()
-	for id := range ids {
-		if d, ok := t.doc(id); ok {
-			b.Index(id, d)
-		} else {
-			b.Delete(id)
+		if t.late != nil {
+			t.late.since[id] = true
 		}
 	}
-	delta.Batch(b)
-}
-
-// rebuildBase indexes everything anew and swaps it in with an empty
-// delta. Changes made meanwhile are noted and come with the next flush.
-// Documents go in most popular first, in batches growing fourfold (each
-// batch is a segment, and segments are searched in order; see scanLimit).
-// When ctx ends, the build is dropped (see write).
-func (t *tiers) rebuildBase(ctx context.Context) {
-	type ranked struct {
-		id   string
-		rank float64
+	var late *lateBuild
+	if t.late == nil && len(t.changed) > max(minRebuild, len(t.base.ids)/rebuildShare) {
+		late = &lateBuild{since: map[string]bool{}}
+		t.late = late
 	}
-	all := t.all()
-	ids := make([]ranked, len(all))
-	for i, id := range all {
-		ids[i] = ranked{id, t.rank(id)}
-	}
-	slices.SortFunc(ids, func(a, b ranked) int { return cmp.Compare(b.rank, a.rank) })
-	base := t.newIndex("base")
-	b := base.NewBatch()
-	n, size := 0, firstBatch
-	for i, r := range ids {
-		if i%1024 == 0 && ctx.Err() != nil {
-			base.Close()
-			return
-		}
-		if d, ok := t.doc(r.id); ok {
-			b.Index(r.id, d)
-			n++
-		}
-		if b.Size() >= size {
-			if !write(ctx, base, b) {
-				return
-			}
-			b = base.NewBatch()
-			size *= 4
-		}
-	}
-	if !write(ctx, base, b) {
-		return
-	}
-	t.swap(base, t.newIndex("delta"), map[string]bool{}, n)
-}
-
-// write writes batch b to ix and reports whether it did before ctx ended.
-// The last batches of a base are large (a minute of work at a million
-// videos, not interruptible): a stop does not wait for one; ix is closed
-// when it is written.
-func write(ctx context.Context, ix bleve.Index, b *bleve.Batch) bool {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ix.Batch(b)
-	}()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		go func() {
-			<-done
-			ix.Close()
-		}()
-		return false
-	}
-}
-
-// rebuildDelta writes the delta anew as one segment.
-func (t *tiers) rebuildDelta() {
-	t.mu.RLock()
-	ids := make([]string, 0, len(t.changed))
+	changed := make([]string, 0, len(t.changed))
 	for id := range t.changed {
-		ids = append(ids, id)
+		changed = append(changed, id)
 	}
-	t.mu.RUnlock()
-	delta := t.newIndex("delta")
-	b := delta.NewBatch()
-	for _, id := range ids {
-		if d, ok := t.doc(id); ok {
-			b.Index(id, d)
-		}
-	}
-	delta.Batch(b)
-	t.mu.Lock()
-	old := t.delta
-	t.delta, t.deltaBatches = delta, 0
 	t.mu.Unlock()
-	old.Close()
+	if late != nil {
+		go t.rebuildLate(ctx, late)
+	}
+	t.byRank(changed)
+	delta, err := buildSegment(ctx, changed, t.nfields, t.doc)
+	if err != nil {
+		return // stopped: the region is closing
+	}
+	t.mu.Lock()
+	t.delta = delta
+	t.mu.Unlock()
 }
 
-func (t *tiers) swap(base, delta bleve.Index, changed map[string]bool, n int) {
+// rebuildLate builds the base anew while changes go on: those noted
+// since it began stay masked in the new base and current in the delta
+// (which may hold more, already current in the base: a search takes a
+// document once). A base swapped in meanwhile (a load, a close) wins.
+func (t *tiers) rebuildLate(ctx context.Context, late *lateBuild) {
+	ids := t.all()
+	t.byRank(ids)
+	base, err := buildSegment(ctx, ids, t.nfields, t.doc)
 	t.mu.Lock()
-	oldBase, oldDelta := t.base, t.delta
-	t.base, t.delta, t.changed, t.baseSize, t.deltaBatches = base, delta, changed, n, 0
-	t.mu.Unlock()
-	if oldBase != nil {
-		oldBase.Close()
-		oldDelta.Close()
+	defer t.mu.Unlock()
+	if t.late != late {
+		return
 	}
+	if err == nil {
+		t.base, t.changed = base, late.since
+	}
+	t.late = nil
 }
 
-func (t *tiers) close() {
-	t.swap(nil, nil, map[string]bool{}, 0)
+// rebuildBase indexes everything anew, most popular first, and swaps it
+// in with an empty delta. Changes made meanwhile are noted and come with
+// the next flush. When ctx ends, the build is dropped.
+func (t *tiers) rebuildBase(ctx context.Context) {
+	ids := t.all()
+	t.byRank(ids)
+	base, err := buildSegment(ctx, ids, t.nfields, t.doc)
+	if err != nil {
+		return
+	}
+	t.swap(base)
+}
+
+func (t *tiers) swap(base *segment) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.base, t.delta, t.changed, t.late = base, nil, map[string]bool{}, nil
 }
 
 // Scan limits: a search looks at no more than this many matching
@@ -216,70 +162,29 @@ type candidate struct {
 }
 
 // search returns the IDs of hits from..from+n of both tiers, best first
-// (outdated base documents left out), and whether more follow. It holds
-// the read lock throughout, so no index it reads is closed under it.
-func (t *tiers) search(ctx context.Context, q plan, from, n int) (ids []string, more bool, err error) {
+// (outdated base documents left out), and whether more follow.
+func (t *tiers) search(p plan, from, n int) (ids []string, more bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if t.base == nil {
-		return nil, false, nil
+		return nil, false
 	}
 	var cands []candidate
-	if n, err := t.delta.DocCount(); err == nil && n > 0 {
-		if err := t.collect(ctx, t.delta, q, scanDelta, false, &cands); err != nil {
-			return nil, false, err
-		}
+	typos := make([]typo, len(p.words))
+	defer release(typos)
+	if t.delta != nil {
+		t.delta.find(t.delta.words(p, typos), scanDelta, nil, &cands)
 	}
-	if err := t.collect(ctx, t.base, q, scanLimit-len(cands), true, &cands); err != nil {
-		return nil, false, err
-	}
+	inDelta := len(cands)
+	t.base.find(t.base.words(p, typos), scanLimit-len(cands), func(id string) bool {
+		return t.changed[id] || slices.ContainsFunc(cands[:inDelta], func(c candidate) bool { return c.id == id })
+	}, &cands)
 	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
 	if from >= len(cands) {
-		return nil, false, nil
+		return nil, false
 	}
 	for _, c := range cands[from:min(len(cands), from+n)] {
 		ids = append(ids, c.id)
 	}
-	return ids, len(cands) > from+n, nil
-}
-
-// collect appends up to limit matches of q in ix, in index order.
-func (t *tiers) collect(ctx context.Context, ix bleve.Index, p plan, limit int, masked bool, out *[]candidate) error {
-	adv, err := ix.Advanced()
-	if err != nil {
-		return err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	q, err := p.query(r)
-	if err != nil {
-		return err
-	}
-	s, err := q.Searcher(ctx, r, t.m, search.SearcherOptions{})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
-	for got := 0; got < limit; {
-		dm, err := s.Next(sc)
-		if err != nil || dm == nil {
-			return err
-		}
-		id, err := r.ExternalID(dm.IndexInternalID)
-		score := dm.Score
-		sc.DocumentMatchPool.Put(dm)
-		if err != nil {
-			return err
-		}
-		if masked && t.changed[id] {
-			continue
-		}
-		*out = append(*out, candidate{id, score})
-		got++
-	}
-	return nil
+	return ids, len(cands) > from+n
 }
