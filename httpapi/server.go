@@ -114,10 +114,12 @@ func (s *Server) Init(l Limits) {
 		return forward.New(s.Door.Region, s.Peers, s.PlainPeers, secrets, s.PeerTLS)
 	})
 	s.videos = sync.OnceValue(func() *videoapi.Handlers {
-		return &videoapi.Handlers{Viewer: s.viewerCell, Auth: s.authenticate, Token: token, CellOf: s.cellOf,
+		v := &videoapi.Handlers{Viewer: s.viewerCell, Auth: s.authenticate, Token: token, CellOf: s.cellOf,
 			Cells: s.Cells, Door: s.Door, Peers: s.Peers, Edge: s.Edge, Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
 			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) },
 			Decode:  decode, Error: s.error}
+		v.Small = &media.Cache{Keep: v.StillPublic}
+		return v
 	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	// Reset mails: a few per address and hour, on top of the sign-in
