@@ -297,8 +297,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if strings.HasPrefix(r.Pattern, "GET /media/") {
 			level = slog.LevelDebug // segment fetches are too many to log one by one
 		}
-		s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
-			"ms", time.Since(start).Milliseconds())
+		if s.Log.Enabled(r.Context(), level) { // no arguments built for a line not logged
+			s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
+				"ms", time.Since(start).Milliseconds())
+		}
 	})
 }
 
