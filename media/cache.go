@@ -21,7 +21,7 @@ import (
 //     takes it out only for a request it found public at that moment (the
 //     catalogue's answer, asked on every request), so a takedown, a
 //     deletion, an erasure or a change to private makes the bytes
-//     unreachable at once, cached or not.
+//     unreachable the moment the catalogue drops the video, cached or not.
 //   - It holds only files stored in plaintext: a file sealed at rest is
 //     never copied into it.
 //   - What the caller no longer finds public is dropped: Forget at the
