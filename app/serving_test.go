@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kurz/app"
+	"kurz/cell"
 )
 
 // TestTextAtTheEdge: text that is not valid UTF-8 or holds a NUL is
@@ -176,12 +177,23 @@ func TestMediaServingEchoesNothing(t *testing.T) {
 		t.Fatalf("a range past the end: %d", r.Status)
 	}
 
-	// Cache headers: short, revalidated; never immutable.
+	// Cache headers: public, short, revalidated once stale; segments and
+	// the preview never change under their name (immutable), playlists
+	// and the poster can.
 	for _, file := range []string{"master.m3u8", "v0/index.m3u8", "v0/seg_00000.ts", "poster.jpg", "preview.mp4"} {
 		r := s.do("GET", base+file, nil)
 		cc := r.Header.Get("Cache-Control")
-		if r.Status != 200 || strings.Contains(cc, "immutable") || !strings.Contains(cc, "must-revalidate") || maxAge(cc) > 60 || r.Header.Get("Last-Modified") == "" {
+		immutable := strings.HasSuffix(file, ".ts") || strings.HasSuffix(file, ".mp4")
+		if r.Status != 200 || !strings.Contains(cc, "public") || strings.Contains(cc, "immutable") != immutable || !strings.Contains(cc, "must-revalidate") ||
+			maxAge(cc) > 60 || r.Header.Get("Last-Modified") == "" {
 			t.Errorf("%s: %d Cache-Control %q Last-Modified %q", file, r.Status, cc, r.Header.Get("Last-Modified"))
+		}
+	}
+	// Media not everyone may see is kept by no cache.
+	for _, file := range []string{"master.m3u8", "v0/index.m3u8", "v0/seg_00000.ts", "poster.jpg"} {
+		r := s.do("GET", "/media/"+priv+"/"+file+"?t="+privTok, nil)
+		if cc := r.Header.Get("Cache-Control"); r.Status != 200 || cc != "private, no-store" {
+			t.Errorf("private %s: %d Cache-Control %q", file, r.Status, cc)
 		}
 	}
 	// Absolute links: the public URL, never the Host header.
@@ -225,4 +237,89 @@ func maxAge(cc string) int {
 		}
 	}
 	return 1 << 30
+}
+
+// TestCachedMediaGoesWithItsVideo: playlists and posters of public
+// videos are served from memory (with an ETag that revalidates), and a
+// cached copy is never served once the video is no longer public: made
+// private (its files sealed at rest), taken down, or deleted, the cached
+// files are 404 as soon as the catalogue has the change (the moment an
+// uncached segment is refused); made public again, the files come back.
+func TestCachedMediaGoesWithItsVideo(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	a := s.signUp("cacher", "cacher@example.org", "1990-01-01", "DE")
+	s.login(&a)
+	mod := s.signUp("cachemod", "cachemod@example.org", "1985-01-01", "DE")
+	s.login(&mod)
+	if err := s.grantStaff("eu", mod, cell.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	auth := []string{"Authorization", "Bearer " + a.Token}
+	small := []string{"master.m3u8", "v0/index.m3u8", "poster.jpg"}
+	served := func(id string) map[string]*response {
+		t.Helper()
+		out := map[string]*response{}
+		for _, file := range small {
+			for range 3 { // the first read fills the cache, the others come from it
+				out[file] = s.do("GET", "/media/"+id+"/"+file, nil)
+			}
+		}
+		return out
+	}
+	// gone: once the region's catalogue has taken the change in (it
+	// applies the region's own log right after the change commits, so a
+	// segment, never cached, is refused), no cached file is served either:
+	// the cache adds no moment of its own.
+	gone := func(what, id string) {
+		t.Helper()
+		waitFor(t, what+": the segment refused", func() bool {
+			return s.do("GET", "/media/"+id+"/v0/seg_00000.ts", nil).Status == 404
+		})
+		for _, file := range small {
+			if r := s.do("GET", "/media/"+id+"/"+file, nil); r.Status != 404 {
+				t.Errorf("%s: cached %s still served: %d", what, file, r.Status)
+			}
+		}
+	}
+
+	pub := s.publish(a, "cached clip")
+	first := served(pub)
+	for file, r := range first {
+		if r.Status != 200 || len(r.Body) == 0 || r.Header.Get("Etag") == "" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("%s: %d, %d bytes, ETag %q", file, r.Status, len(r.Body), r.Header.Get("Etag"))
+		}
+		if again := s.do("GET", "/media/"+pub+"/"+file, nil, "If-None-Match", r.Header.Get("Etag")); again.Status != http.StatusNotModified {
+			t.Errorf("%s with its ETag: %d", file, again.Status)
+		}
+		if part := s.do("GET", "/media/"+pub+"/"+file, nil, "Range", "bytes=0-9"); part.Status != http.StatusPartialContent || string(part.Body) != string(r.Body[:10]) {
+			t.Errorf("%s, a range from the cache: %d %q", file, part.Status, part.Body)
+		}
+	}
+
+	// Private: gone at once, without a token.
+	if r := s.do("PATCH", "/api/v1/videos/"+pub, map[string]string{"visibility": "private"}, auth...); r.Status != 200 {
+		t.Fatalf("make private: %d %s", r.Status, r.Body)
+	}
+	gone("made private", pub)
+	// Public again: served again, the same bytes.
+	if r := s.do("PATCH", "/api/v1/videos/"+pub, map[string]string{"visibility": "public"}, auth...); r.Status != 200 {
+		t.Fatalf("make public: %d %s", r.Status, r.Body)
+	}
+	for file, r := range served(pub) {
+		if r.Status != 200 || string(r.Body) != string(first[file].Body) {
+			t.Errorf("%s public again: %d", file, r.Status)
+		}
+	}
+	// Taken down by a moderator.
+	s.decideOn(mod, "eu", pub, map[string]any{"action": "remove", "ground": "terms", "explanation": "Not allowed here."})
+	gone("taken down", pub)
+
+	// Deleted by its owner.
+	other := s.publish(a, "cached and deleted")
+	served(other)
+	if r := s.do("DELETE", "/api/v1/videos/"+other, nil, auth...); r.Status != 204 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	gone("deleted", other)
 }

@@ -38,6 +38,9 @@ func CheckURL(r *http.Request) error {
 	if !GoodText(r.URL.Path) {
 		return kurz.Errorf(kurz.EInvalid, "the path must be valid UTF-8 without NUL characters")
 	}
+	if r.URL.RawQuery == "" {
+		return nil
+	}
 	for k, vs := range r.URL.Query() {
 		if !GoodText(k) {
 			return TextError("")

@@ -184,15 +184,34 @@ func (w *rateWriter) ReadFrom(r io.Reader) (int64, error) {
 	if !ok {
 		return io.Copy(struct{ io.Writer }{w}, r)
 	}
+	// The chunks are one *io.LimitedReader over the file, never a limit
+	// around a limit: the connection's sendfile looks through one level
+	// only (http.ServeContent already hands over a LimitedReader), and
+	// anything else falls back to copying through a fresh 32 KiB buffer
+	// per chunk.
+	src, remain := r, int64(-1)
+	if lr, ok := r.(*io.LimitedReader); ok {
+		src, remain = lr.R, lr.N
+		defer func() { lr.N = remain }()
+	}
+	chunk := &io.LimitedReader{R: src}
 	var total int64
-	for {
-		n, err := rf.ReadFrom(io.LimitReader(r, 64<<10))
+	for remain != 0 {
+		chunk.N = 64 << 10
+		if remain > 0 {
+			chunk.N = min(chunk.N, remain)
+		}
+		n, err := rf.ReadFrom(chunk)
 		total += n
+		if remain > 0 {
+			remain -= n
+		}
 		w.g.moved.Add(n)
 		if err != nil || n == 0 {
 			return total, err
 		}
 	}
+	return total, nil
 }
 
 func (w *rateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -114,10 +114,12 @@ func (s *Server) Init(l Limits) {
 		return forward.New(s.Door.Region, s.Peers, s.PlainPeers, secrets, s.PeerTLS)
 	})
 	s.videos = sync.OnceValue(func() *videoapi.Handlers {
-		return &videoapi.Handlers{Viewer: s.viewerCell, Auth: s.authenticate, Token: token, CellOf: s.cellOf,
+		v := &videoapi.Handlers{Viewer: s.viewerCell, Auth: s.authenticate, Token: token, CellOf: s.cellOf,
 			Cells: s.Cells, Door: s.Door, Peers: s.Peers, Edge: s.Edge, Media: media.Options{Redirect: s.MediaRedirect, Log: s.Log},
 			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) },
 			Decode:  decode, Error: s.error}
+		v.Small = &media.Cache{Keep: v.StillPublic}
+		return v
 	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)
 	// Reset mails: a few per address and hour, on top of the sign-in
@@ -295,8 +297,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if strings.HasPrefix(r.Pattern, "GET /media/") {
 			level = slog.LevelDebug // segment fetches are too many to log one by one
 		}
-		s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
-			"ms", time.Since(start).Milliseconds())
+		if s.Log.Enabled(r.Context(), level) { // no arguments built for a line not logged
+			s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
+				"ms", time.Since(start).Milliseconds())
+		}
 	})
 }
 

@@ -15,15 +15,44 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"regexp"
 	"strings"
 	"time"
 
 	"kurz/blob"
 )
 
-// Name is the set of files a video's media folder may serve.
-var Name = regexp.MustCompile(`^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-9]{1,2}/(index\.m3u8|seg_[0-9]{5}\.ts))$`)
+// ValidName reports whether file is one a video's media folder may
+// serve: master.m3u8, poster.jpg, preview.mp4, or v<0-99>/index.m3u8 and
+// v<0-99>/seg_<5 digits>.ts (what the regular expression
+// ^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-9]{1,2}/(index\.m3u8|seg_[0-9]{5}\.ts))$
+// accepts, checked by hand: it runs on every media request).
+func ValidName(file string) bool {
+	switch file {
+	case "master.m3u8", "poster.jpg", "preview.mp4":
+		return true
+	}
+	if len(file) < 3 || file[0] != 'v' || !digit(file[1]) {
+		return false
+	}
+	rest := file[2:]
+	if digit(rest[0]) {
+		rest = rest[1:]
+	}
+	if rest == "/index.m3u8" {
+		return true
+	}
+	if len(rest) != len("/seg_00000.ts") || rest[:5] != "/seg_" || rest[10:] != ".ts" {
+		return false
+	}
+	for i := 5; i < 10; i++ {
+		if !digit(rest[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func digit(c byte) bool { return c >= '0' && c <= '9' }
 
 var types = map[string]string{
 	".m3u8": "application/vnd.apple.mpegurl",
@@ -41,7 +70,48 @@ type Options struct {
 	// Plain, if set, returns the plaintext of an opened file (the file
 	// itself unless it is sealed at rest); an error answers 404.
 	Plain func(ctx context.Context, key string, f blob.Object, size int64) (io.ReadSeeker, error)
+	// Private marks media not everyone may see, served without a token
+	// (an age- or country-restricted video asked with the viewer's
+	// session): no shared cache may keep it.
+	Private bool
 }
+
+// Header values every media answer carries, shared (never appended to).
+var (
+	hNosniff = []string{"nosniff"}
+	hCSP     = []string{"default-src 'none'; sandbox"}
+	hCORP    = []string{"same-site"}
+
+	ccPrivate  = []string{"private, no-store"}
+	ccPlaylist = []string{"public, max-age=10, must-revalidate"}
+	ccSegment  = []string{"public, max-age=60, must-revalidate, immutable"}
+	ccOther    = []string{"public, max-age=60, must-revalidate"}
+)
+
+// cacheControl is the Cache-Control of a media file by its extension,
+// for everyone (public) or not. Every media file can be removed by a
+// decision (takedown, deletion, erasure), so none is cached for long:
+// caches revalidate (a 304 for what is still visible, a 404 for what is
+// gone) once the max-age ends. Segments and previews never change under
+// their name (immutable: no revalidation while fresh); playlists can (a
+// rendition joins the master playlist), so they are fresh for seconds.
+// Media not everyone may see is kept by no cache (private, no-store):
+// its playlists carry the viewer's token, and its access can end at any
+// moment.
+func cacheControl(ext string, public bool) []string {
+	switch {
+	case !public:
+		return ccPrivate
+	case ext == ".m3u8":
+		return ccPlaylist
+	case ext == ".ts" || ext == ".mp4":
+		return ccSegment
+	default:
+		return ccOther
+	}
+}
+
+func bytesReader(b []byte) io.ReadSeeker { return bytes.NewReader(b) }
 
 // RedirectTTL is how long a presigned media URL works.
 const RedirectTTL = 5 * time.Minute
@@ -77,20 +147,10 @@ func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok st
 	ext := path.Ext(key)
 	h := w.Header()
 	h.Set("Content-Type", types[ext])
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cross-Origin-Resource-Policy", "same-site")
-	// Every media file can be removed by a decision (takedown, deletion,
-	// erasure), so none is cached for long: caches revalidate (a 304 for
-	// what is still visible, a 404 for what is gone) once the max-age ends.
-	switch {
-	case tok != "":
-		h.Set("Cache-Control", "private, max-age=60, must-revalidate")
-	case ext == ".m3u8":
-		h.Set("Cache-Control", "public, max-age=10, must-revalidate")
-	default:
-		h.Set("Cache-Control", "public, max-age=60, must-revalidate")
-	}
+	h["X-Content-Type-Options"] = hNosniff
+	h["Content-Security-Policy"] = hCSP
+	h["Cross-Origin-Resource-Policy"] = hCORP
+	h["Cache-Control"] = cacheControl(ext, tok == "" && !o.Private)
 	if ext == ".m3u8" && tok != "" {
 		data, err := io.ReadAll(content)
 		if err != nil {
@@ -130,7 +190,7 @@ type presigner interface {
 // check: it is streamed.
 func redirect(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok string, o Options) bool {
 	p, ok := store.(presigner)
-	if !o.Redirect || !ok || tok != "" || strings.HasSuffix(key, ".m3u8") {
+	if !o.Redirect || !ok || tok != "" || o.Private || strings.HasSuffix(key, ".m3u8") {
 		return false
 	}
 	u, err := p.PresignGet(r.Context(), key, RedirectTTL)

@@ -407,6 +407,18 @@ func (c *Service) CheckMediaToken(videoID, token string) bool {
 	return hmac.Equal(want, raw[8:])
 }
 
+// PublicMedia reports whether a video's media is open to everyone at
+// this moment: in the catalogue, with neither age nor country limits. No
+// database read; the catalogue drops a video as soon as the policy hides
+// it from the public (takedown, deletion, erasure, a change to private).
+func (c *Service) PublicMedia(videoID string) bool {
+	if c.Index == nil {
+		return false
+	}
+	pv, ok := c.Index.Video(videoID)
+	return ok && pv.OwnerID != "" && OpenMedia(policy.FromPublic(pv))
+}
+
 // MediaVisible reports whether the media of a video may be served to a
 // request: without a token, as the policy answers who (anonymous at the
 // request's door, or the signed-in viewer); with a valid one, as it
@@ -417,12 +429,8 @@ func (c *Service) MediaVisible(ctx context.Context, videoID, token string, who p
 	// Open media of public videos is in the catalogue: no database read
 	// per segment. The catalogue drops a video as soon as the policy
 	// hides it from the public.
-	if token == "" && who.ID == "" && c.Index != nil {
-		if pv, ok := c.Index.Video(videoID); ok && pv.OwnerID != "" {
-			if s := policy.FromPublic(pv); OpenMedia(s) {
-				return true, nil
-			}
-		}
+	if token == "" && who.ID == "" && c.PublicMedia(videoID) {
+		return true, nil
 	}
 	v, err := c.Store.VideoByID(ctx, videoID)
 	if errors.Is(err, kurz.ErrNotFound) {

@@ -46,6 +46,9 @@ type Handlers struct {
 	Edge  *edge.Cache
 	// Media says how files are served (presigned redirects, the log).
 	Media media.Options
+	// Small holds the playlists and posters of public videos in memory
+	// (nil: read from the store on every request).
+	Small *media.Cache
 	// Forward carries a request to a region hosted elsewhere.
 	Forward func(w http.ResponseWriter, r *http.Request, to kurz.Region)
 	// Decode reads a request's JSON body strictly.
@@ -252,9 +255,13 @@ func (h *Handlers) deleteVideo(w http.ResponseWriter, r *http.Request) {
 // preview, with byte ranges. Public ready videos are served to anyone;
 // others need the media token from their API record, which playlists
 // carry on to every segment. Anything else is 404, whatever the reason.
+//
+// Media open to everyone (the catalogue says so, asked on every request)
+// takes the short way: no token, no policy viewer, playlists and the
+// poster from memory (media.Cache), segments by sendfile.
 func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 	id, file := r.PathValue("id"), r.PathValue("file")
-	if !media.Name.MatchString(file) {
+	if !media.ValidName(file) {
 		http.NotFound(w, r)
 		return
 	}
@@ -263,10 +270,15 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	tok := r.URL.Query().Get("t")
+	var tok string
+	hasTok := false
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		tok, hasTok = q.Get("t"), q.Has("t")
+	}
 	c, ok := h.Cells[region]
 	if !ok {
-		if r.URL.Query().Has("t") {
+		if hasTok {
 			// Media tokens are for non-public videos, which are never
 			// served or cached by another region's edge: the request goes
 			// on to the video's region, which checks the token (data in
@@ -281,7 +293,21 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 		h.serveEdge(w, r, region, id, file)
 		return
 	}
-	if r.URL.Query().Has("t") && !c.Videos.CheckMediaToken(id, tok) {
+	key := cell.MediaKey(id) + "/" + file
+	opts := h.Media
+	opts.Plain = c.Pipeline.OpenMedia
+	if !hasTok && c.Videos.PublicMedia(id) {
+		if h.Small != nil && media.Cacheable(file) && h.Small.ServePublic(w, r, c.Blobs, id, key, opts) {
+			return
+		}
+		media.Serve(w, r, c.Blobs, key, "", opts)
+		return
+	}
+	// Not (or no longer) open to everyone: nothing of it stays cached.
+	if h.Small != nil {
+		h.Small.Forget(id)
+	}
+	if hasTok && !c.Videos.CheckMediaToken(id, tok) {
 		// A token that is not valid for this video is refused, also on
 		// a public video: playlists pass on only tokens kurz made.
 		http.NotFound(w, r)
@@ -304,9 +330,20 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	opts := h.Media
-	opts.Plain = c.Pipeline.OpenMedia
-	media.Serve(w, r, c.Blobs, cell.MediaKey(id)+"/"+file, tok, opts)
+	// Whoever it was served to here, no shared cache may keep it.
+	opts.Private = true
+	media.Serve(w, r, c.Blobs, key, tok, opts)
+}
+
+// StillPublic reports whether a video's media is open to everyone (the
+// Keep of the Small cache): a video hosted here and in its catalogue.
+func (h *Handlers) StillPublic(id string) bool {
+	region, err := kurz.ParseID(id)
+	if err != nil {
+		return false
+	}
+	c, ok := h.Cells[region]
+	return ok && c.Videos.PublicMedia(id)
 }
 
 // serveEdge serves another region's public media through the edge cache.

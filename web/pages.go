@@ -67,6 +67,10 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	// The first page comes with the HTML: one round trip to the first clip.
 	if page, poster, err := h.b.Feed(r.Context(), v, kind); err == nil {
 		d.Boot.Feed, d.Preload = page, poster
+		if base, ok := strings.CutSuffix(poster, "poster.jpg"); ok {
+			// The player starts on the lowest rendition, v0 (player.js).
+			d.PreloadHLS = []string{base + "master.m3u8", base + "v0/index.m3u8"}
+		}
 	} else if !notFound(err) && kurz.ErrorCode(err) != kurz.EUnauthorized {
 		h.log.Warn("web: first feed page", "err", err)
 	}

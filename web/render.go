@@ -37,16 +37,20 @@ type pageData struct {
 	// Personalized: the feed page offers For You (signed in, and
 	// personalisation not turned off).
 	Personalized bool
-	// Preload is an image the page needs first (the feed's first poster).
-	Preload  string
-	Next     string // sign-in/up: where to go afterwards
-	Country  []country
-	Embed    string        // embed page: the video page's absolute URL
-	Region   string        // staff pages: the region worked on
-	Regions  []string      // staff pages: the region select's options
-	ItemID   string        // moderation item page: the queue item
-	From, To string        // transparency: the date filter (YYYY-MM-DD)
-	Legal    template.HTML // legal pages: the operator's text, rendered
+	// Preload is an image the page needs first (the feed's first poster);
+	// PreloadHLS the first clip's playlists (master and lowest rendition),
+	// fetched beside the script instead of one after the other once it
+	// runs.
+	Preload    string
+	PreloadHLS []string
+	Next       string // sign-in/up: where to go afterwards
+	Country    []country
+	Embed      string        // embed page: the video page's absolute URL
+	Region     string        // staff pages: the region worked on
+	Regions    []string      // staff pages: the region select's options
+	ItemID     string        // moderation item page: the queue item
+	From, To   string        // transparency: the date filter (YYYY-MM-DD)
+	Legal      template.HTML // legal pages: the operator's text, rendered
 	// Password reset page: the link's token, the error to show, done.
 	Token, FormError string
 	Done             bool

@@ -106,6 +106,9 @@ export function initFeed() {
         root.append(c.el);
         io.observe(c.el);
       }
+      // The first clip of a fresh list is the one on screen: it starts
+      // loading now, not a frame later when the observer reports it.
+      if (active < 0 && clips.length && root.scrollTop === 0) activate(0);
       cursor = r.next_cursor || '';
       done = !cursor;
       if (!clips.length) {

@@ -20,12 +20,14 @@ export function attach(video, url) {
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
       else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     });
-    // Start on the lowest rendition (smallest first segment) and ask the
-    // player not to climb before the clip plays. hls.js's size capping
-    // still lifts this cap before the first frame (measured in
-    // BENCHMARKS.md, section 12); turning size capping off made it worse.
-    hls.autoLevelCapping = 0;
-    video.addEventListener('playing', () => { hls.autoLevelCapping = -1; }, { once: true });
+    // Start on the lowest rendition (smallest first segment) and stay on
+    // it until the clip plays: a level chosen by hand (loadLevel) holds
+    // against the bandwidth estimate and the size capping, which would
+    // otherwise switch up after the first segment (on a fast link the
+    // estimate is high) and fetch a larger second one before the first
+    // frame. Once it plays, the choice goes back to hls.js (-1: auto).
+    hls.on(Hls.Events.MANIFEST_PARSED, () => { hls.loadLevel = 0; });
+    video.addEventListener('playing', () => { hls.loadLevel = -1; }, { once: true });
     hls.loadSource(url);
     hls.attachMedia(video);
     players.set(video, hls);
