@@ -133,7 +133,7 @@ func benchTranscode() error {
 	}
 	rungs := ffmpeg.Ladder(info)
 	out := filepath.Join(workDir, "transcode-out")
-	onePassArgs := runner.TranscodeArgs(info)
+	onePassArgs := runner.TranscodeArgs(info, ffmpeg.PassAll)
 	// kurz passes the input as fd 3 and reads the fingerprint from stdout.
 	onePassCmd := "cd $T/transcode-out && ffmpeg " + shortCmd(strings.Join(onePassArgs, " ")) + " 3<$T/transcode-clip.mp4 >/dev/null"
 	seqCmds := sequentialLadder(clip, info, rungs, runner.Threads)
