@@ -192,6 +192,10 @@ func (c *Service) publish(ctx context.Context, args ProcessVideoArgs, id, dir st
 		if err := q.UpdateVideo(ctx, cur); err != nil {
 			return err
 		}
+		// The next step's percent starts afresh.
+		if err := q.SetVideoProgress(ctx, id, args.Gen, 0); err != nil {
+			return err
+		}
 		return c.Outbox.SyncVideoLog(ctx, q, cur)
 	})
 	if err == nil && resealNeeded {
