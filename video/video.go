@@ -35,9 +35,9 @@ func New(c *cell.Cell, words TextFilter) *Service { return &Service{Cell: c, Wor
 
 // VideoJSON is the API shape of a video.
 type VideoJSON struct {
-	ID         string   `json:"id"`
-	Status     string   `json:"status"`
-	Error      string   `json:"error,omitempty"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
 	// Progress is how far processing is, in percent, toward playable
 	// while processing and toward ready while playable: for the owner
 	// only.
