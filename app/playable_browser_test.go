@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"kurz/internal/browsertest"
@@ -30,7 +31,11 @@ func TestBrowserUploadProgress(t *testing.T) {
 	bctx := browsertest.Start(t, chrome, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	ctx, cancel := context.WithTimeout(bctx, 300*time.Second)
 	defer cancel()
-	b := personTab(t, ctx, s.URL(), &a, "en")
+	b := newTab(t, ctx)
+	yes := true
+	if _, err := chromedp.Call(b.Ctx, network.SetCookie, network.SetCookieParams{Name: "kurz_session", Value: a.Token, URL: s.URL() + "/", HTTPOnly: &yes}); err != nil {
+		t.Fatal(err)
+	}
 	b.Do(chromedp.Navigate(s.URL()+"/upload"), chromedp.WaitVisible(chromedp.ID("upload-form")))
 	// Every text the processing line shows, as it changes.
 	b.Eval(`window.__texts = []; new MutationObserver(() => { const t = document.querySelector('.processing-text').textContent;
