@@ -27,8 +27,10 @@ var (
 		"textnorm": {},
 		// The media tools: ffmpeg runs them; the temporal fingerprint its
 		// decode yields and the block list's matching rule are a leaf.
-		"ffmpeg":      {"kurz", "fingerprint"},
+		"ffmpeg":      {"kurz", "fingerprint", "ladder"},
 		"fingerprint": {},
+		"ladder":      {},
+		"audioprint":  {"ffmpeg"},
 		"cell":        {"kurz", "blob", "catalog", "keyring", "link", "policy", "mail"},
 		// The visibility policy: a leaf over the root package and the
 		// catalogue's public record.
@@ -36,7 +38,7 @@ var (
 		"accounts":    {"kurz", "cell", "auth", "link", "mail"},
 		"directory":   {"kurz", "cell", "link"},
 		"video":       {"kurz", "cell", "ffmpeg", "policy"},
-		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "sealedmedia", "apitext"},
+		"pipeline":    {"kurz", "cell", "blob", "ffmpeg", "audioprint", "sealedmedia", "apitext"},
 		"social":      {"kurz", "cell", "catalog", "link", "policy", "avatar", "blob", "sealedmedia"},
 		"feed":        {"kurz", "cell", "catalog", "policy"}, // social tells it of likes, follows, views (social.Feeds)
 		"safety":      {"kurz", "cell", "fingerprint", "textnorm", "link", "transparency"},

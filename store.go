@@ -145,8 +145,11 @@ type TrustQueries interface {
 type VideoQueries interface {
 	CreateVideo(ctx context.Context, v *Video) error
 	VideoByID(ctx context.Context, id string) (*Video, error)
-	// UpdateVideo writes every mutable field of v.
+	// UpdateVideo writes every mutable field of v (Progress apart).
 	UpdateVideo(ctx context.Context, v *Video) error
+	// SetVideoProgress sets a video's Progress while its processing job
+	// of generation gen runs (a stale job's report changes nothing).
+	SetVideoProgress(ctx context.Context, id string, gen, percent int) error
 	DeleteVideo(ctx context.Context, id string) error
 	// SetHashtags replaces a video's hashtags.
 	SetHashtags(ctx context.Context, videoID string, tags []string, at time.Time) error
@@ -156,7 +159,8 @@ type VideoQueries interface {
 	CountVideos(ctx context.Context, ownerID string, since time.Time, statuses ...string) (int, error)
 	// VideosInStatus lists videos in a status last updated before before.
 	VideosInStatus(ctx context.Context, status string, before time.Time) ([]*Video, error)
-	// PublicVideos lists every public, ready video of the region.
+	// PublicVideos lists every public, showable (kurz.Showable) video of
+	// the region.
 	PublicVideos(ctx context.Context) ([]*Video, error)
 	// VideosOf lists a person's videos, newest first.
 	VideosOf(ctx context.Context, ownerID string) ([]*Video, error)

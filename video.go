@@ -14,12 +14,20 @@ import (
 const (
 	StatusUploading  = "uploading"
 	StatusProcessing = "processing"
-	StatusReady      = "ready"
-	StatusFailed     = "failed"
-	StatusRemoved    = "removed"
+	// StatusPlayable is a video whose first rendition is published while
+	// the rest of its ladder is made: shown wherever a ready one is.
+	StatusPlayable = "playable"
+	StatusReady    = "ready"
+	StatusFailed   = "failed"
+	StatusRemoved  = "removed"
 	// StatusHeld is a processed video of a new account waiting for review.
 	StatusHeld = "held"
 )
+
+// Showable reports whether a video in status may be played and shown
+// (the policy decides to whom): ready, or playable while its ladder is
+// completed.
+func Showable(status string) bool { return status == StatusReady || status == StatusPlayable }
 
 // Video visibilities.
 const (
@@ -50,6 +58,9 @@ type Video struct {
 	// JobGen counts processing runs; a job of an older generation is stale.
 	JobGen int
 	Worker string
+	// Progress is how far the running processing step is, in percent:
+	// toward playable while processing, toward ready while playable.
+	Progress int
 	// PHash is the perceptual hash of the processed video (hex).
 	PHash string
 	// Restrictions are moderation restrictions, comma-separated: reduced,

@@ -77,7 +77,8 @@ type videoJSON struct {
 	PreviewURL                             string `json:"preview_url"`
 }
 
-// waitVideo polls the API until the video leaves processing/uploading.
+// waitVideo polls the API until the video leaves processing/uploading
+// (and playable: its ladder is whole).
 func (s *server) waitVideo(token, id string) videoJSON {
 	s.t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
@@ -88,7 +89,7 @@ func (s *server) waitVideo(token, id string) videoJSON {
 		}
 		var v videoJSON
 		r.json(s.t, &v)
-		if v.Status != "processing" && v.Status != "uploading" {
+		if v.Status != "processing" && v.Status != "uploading" && v.Status != "playable" {
 			return v
 		}
 		if time.Now().After(deadline) {

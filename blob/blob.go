@@ -121,3 +121,38 @@ func FetchFile(ctx context.Context, s Store, key, dst string) error {
 	}
 	return f.Close()
 }
+
+// PutDir stores every file of the local folder dir under prefix/, keeping
+// their relative paths, one Put each, files named master* last: what
+// joins a published set (more variants, then the master playlist naming
+// them) is complete before anything names it. Nothing is removed.
+func PutDir(ctx context.Context, s Store, dir, prefix string) error {
+	var files, last []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if strings.HasPrefix(d.Name(), "master") {
+			last = append(last, rel)
+		} else {
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, rel := range append(files, last...) {
+		f, err := os.Open(filepath.Join(dir, rel))
+		if err != nil {
+			return err
+		}
+		err = s.Put(ctx, prefix+"/"+filepath.ToSlash(rel), f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

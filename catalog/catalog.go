@@ -50,6 +50,10 @@ type PublicVideo struct {
 	SoundName    string `json:"sound_name,omitempty"`
 	AudioPrint   string `json:"audio_print,omitempty"`
 	SoundBlocked bool   `json:"sound_blocked,omitempty"`
+	// Partial: only the first rendition is published yet (status
+	// playable); the rest of the ladder joins it. A door's edge copies of
+	// its playlists are dropped when it is whole.
+	Partial bool `json:"partial,omitempty"`
 	// Avatar is the version of the creator's profile picture ("" none).
 	Avatar string `json:"avatar,omitempty"`
 }

@@ -43,23 +43,66 @@ func (c *Cell) UploadsDir() string { return filepath.Join(c.Dir, "uploads") }
 
 // RemoveVideoFiles deletes every file of a video: media, upload, original.
 //
-// A reseal of the video in progress may be rewriting one of its files:
-// the removal waits for it (its lease, ResealLease), so that no file comes
-// back after it. The callers have deleted or hidden the video's row
-// before, so a reseal that starts later finds nothing to do.
+// A reseal or a publish of the video in progress may be writing its
+// files: the removal waits for it (HoldMedia), so that no file comes back
+// after it. The callers have deleted or hidden the video's row before, so
+// a reseal or publish that starts later finds nothing to do.
 func (c *Cell) RemoveVideoFiles(ctx context.Context, id string) error {
-	for range 600 { // 30 s at most; then the files go anyway
+	release, _, err := c.HoldMedia(ctx, id, 30*time.Second) // then the files go anyway
+	if err == nil {
+		defer release()
+	}
+	return errors.Join(c.Blobs.DeletePrefix(ctx, MediaKey(id)), c.Blobs.Delete(ctx, OriginalKey(id)), c.RemoveUpload(id))
+}
+
+// HoldMedia waits, at most wait, for the lease on a video's media files
+// (ResealLease: one writer at a time, on any node: a reseal, a publish, a
+// removal) and takes it. held is false if it was not to be had in time
+// (release is then a no-op).
+func (c *Cell) HoldMedia(ctx context.Context, id string, wait time.Duration) (release func(), held bool, err error) {
+	deadline := c.Now().Add(wait)
+	for {
 		lease, err := c.Store.TryLease(ctx, ResealLease(id))
 		if err != nil || ctx.Err() != nil {
-			break
+			return func() {}, false, errors.Join(err, ctx.Err())
 		}
 		if lease != nil {
-			defer lease.Release()
-			break
+			return lease.Release, true, nil
+		}
+		if c.Now().After(deadline) {
+			return func() {}, false, nil
 		}
 		Sleep(ctx, 50*time.Millisecond)
 	}
-	return errors.Join(c.Blobs.DeletePrefix(ctx, MediaKey(id)), c.Blobs.Delete(ctx, OriginalKey(id)), c.RemoveUpload(id))
+}
+
+// WriteProgress writes a video's processing progress (in percent, read
+// from percent; kurz.Video's Progress) to its row for the job of
+// generation gen, every second when it moved, until the returned stop is
+// called.
+func (c *Cell) WriteProgress(ctx context.Context, id string, gen int, percent func() int) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		last := -1
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if now := min(percent(), 99); now != last {
+				if err := c.Store.SetVideoProgress(ctx, id, gen, now); err != nil && ctx.Err() == nil {
+					c.Log.Warn("video progress", "video_id", id, "err", err)
+				}
+				last = now
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // RemoveUpload deletes an upload's bytes, tus's files about it and its

@@ -84,7 +84,8 @@ func (o *Outbox) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video)
 		return nil, false, err
 	}
 	pv := &catalog.PublicVideo{ID: v.ID, OwnerID: v.OwnerID, Caption: v.Caption, DurationMS: v.DurationMS, Width: v.Width,
-		Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views, CreatedAt: v.CreatedAt}
+		Height: v.Height, Likes: v.Likes, Comments: v.Comments, Views: v.Views, CreatedAt: v.CreatedAt,
+		Partial: v.Status == kurz.StatusPlayable}
 	if !policy.Publish(pv, sub) {
 		return nil, false, nil
 	}

@@ -20,7 +20,7 @@ import (
 func Videos(items []feed.Item) []*video.VideoJSON {
 	out := make([]*video.VideoJSON, len(items))
 	for i, it := range items {
-		v := &video.VideoJSON{ID: it.ID, Status: kurz.StatusReady, Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
+		v := &video.VideoJSON{ID: it.ID, Status: status(it), Visibility: kurz.Public, Caption: it.Caption, Hashtags: it.Hashtags,
 			DurationMS: it.DurationMS, Width: it.Width, Height: it.Height, Likes: it.Likes, Comments: it.Comments, Views: it.Views,
 			CreatedAt: it.CreatedAt, Label: it.Label, Liked: it.Liked, Following: it.Following}
 		v.Creator.ID, v.Creator.Handle, v.Creator.AvatarURL = it.OwnerID, it.Handle, kurz.AvatarURL(it.OwnerID, it.Avatar)
@@ -142,4 +142,13 @@ func (c *Cache) Page(f *feed.Page) []byte {
 func writeString(b *bytes.Buffer, s string) {
 	out, _ := json.Marshal(s)
 	b.Write(out)
+}
+
+// status is a catalogue video's status: playable while only its first
+// rendition is published, else ready.
+func status(it feed.Item) string {
+	if it.Partial {
+		return kurz.StatusPlayable
+	}
+	return kurz.StatusReady
 }

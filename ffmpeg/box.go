@@ -64,10 +64,10 @@ const boxArg0 = "kurz-media-box"
 // container runtime hands out.
 const DefaultBoxID = 1_999_999_999
 
-// inputFD is the descriptor the input is passed on; inputURL names it.
+// inputFD is the descriptor the input is passed on; InputURL names it.
 const (
 	inputFD  = 3
-	inputURL = "file:/proc/self/fd/3"
+	InputURL = "file:/proc/self/fd/3"
 )
 
 // boxExit is the exit code of a setup step that failed.
@@ -83,6 +83,7 @@ type boxSpec struct {
 	Write    string `json:"write"`    // the one writable folder ("" none)
 	AS       uint64 `json:"as"`       // address space limit, bytes
 	NoFile   uint64 `json:"nofile"`   // open files limit
+	Nice     int    `json:"nice"`     // CPU priority, 0 to 19
 }
 
 // systemDirs are readable (and executable) inside the box: programs and
@@ -167,6 +168,10 @@ func boxMain(specJSON string, argv []string) {
 		if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: l.v, Max: l.v}); err != nil {
 			fail("rlimit", err)
 		}
+	}
+	// A priority is the thread's; the tool's first thread is this one.
+	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, min(max(s.Nice, 0), 19)); s.Nice > 0 && err != nil {
+		fail("nice", err)
 	}
 	err := syscall.Exec(s.Bin, argv, []string{childPath})
 	fail("exec "+s.Bin, err)

@@ -64,7 +64,7 @@ func TestBoxConfinesFiles(t *testing.T) {
 	defer in.Close()
 
 	// The job's own input and output folder work.
-	if _, err := r.run(t.Context(), "ffmpeg", []string{"-nostdin", "-v", "error", "-i", inputURL, "-frames:v", "1", "-f", "image2", "own.jpg"},
+	if _, err := r.run(t.Context(), "ffmpeg", []string{"-nostdin", "-v", "error", "-i", InputURL, "-frames:v", "1", "-f", "image2", "own.jpg"},
 		runOpts{input: in, outDir: l.stage}); err != nil {
 		t.Fatalf("the box refused the job's own input or output: %v", err)
 	}
@@ -94,7 +94,7 @@ func TestBoxConfinesFiles(t *testing.T) {
 		}
 	}
 	// Writing next to another video's media is refused too.
-	_, err = r.run(t.Context(), "ffmpeg", []string{"-nostdin", "-v", "error", "-i", inputURL, "-frames:v", "1", "-f", "image2", "-y", l.otherMedia},
+	_, err = r.run(t.Context(), "ffmpeg", []string{"-nostdin", "-v", "error", "-i", InputURL, "-frames:v", "1", "-f", "image2", "-y", l.otherMedia},
 		runOpts{input: in, outDir: l.stage})
 	if err == nil || !bytes.HasPrefix(must(os.ReadFile(l.otherMedia)), []byte(boxSecret)) {
 		t.Errorf("boxed ffmpeg overwrote another video's media (err %v)", err)
@@ -110,7 +110,7 @@ func TestBoxConfinesFiles(t *testing.T) {
 	pl := must(os.Open(playlist))
 	defer pl.Close()
 	_, err = r.run(t.Context(), "ffmpeg", []string{"-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file,concat",
-		"-i", inputURL, "-map", "0", "-c", "copy", "-f", "data", "concat.bin"}, runOpts{input: pl, outDir: l.stage})
+		"-i", InputURL, "-map", "0", "-c", "copy", "-f", "data", "concat.bin"}, runOpts{input: pl, outDir: l.stage})
 	var ee *execError
 	if !errors.As(err, &ee) || !strings.Contains(ee.stderr, "Permission denied") {
 		t.Errorf("boxed ffmpeg's concat demuxer was not refused the files: %v", err)

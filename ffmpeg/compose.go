@@ -52,7 +52,7 @@ const (
 // The result is an intermediate MP4 that is then probed and transcoded
 // like any upload.
 func (r *Runner) ComposeArgs(kind string, info, src *Info) ([]string, error) {
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	d := strconv.FormatFloat(info.Duration.Seconds(), 'f', 3, 64)
 	silence := func(label, dur string) string {
 		return "anullsrc=r=48000:cl=stereo,atrim=duration=" + dur + label
@@ -104,7 +104,7 @@ func (r *Runner) ComposeArgs(kind string, info, src *Info) ([]string, error) {
 	}
 	a := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}
 	a = append(a, inputArgs(lim)...)
-	a = append(a, "-t", decodeLimit(info), "-i", inputURL)
+	a = append(a, "-t", decodeLimit(info), "-i", InputURL)
 	a = append(a, inputArgs(lim)...)
 	a = append(a, "-i", "file:"+SourceName, "-filter_complex", g, "-map", "[v]", "-map", "[a]",
 		"-map_metadata", "-1", "-map_chapters", "-1",
@@ -126,7 +126,7 @@ func (r *Runner) Compose(ctx context.Context, kind, input string, info *Info, sr
 	if err != nil {
 		return "", err
 	}
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
 		return "", err

@@ -12,6 +12,7 @@
 package ffmpeg
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -43,7 +44,8 @@ type Limits struct {
 	MaxMemory        int64 // address space of a child, default 4 GiB
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns the limits with every zero value set to its default.
+func (l Limits) WithDefaults() Limits {
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
@@ -132,6 +134,24 @@ func inputArgs(lim Limits) []string {
 	}
 }
 
+// InputArgs are the options every decode puts in front of its -i (see
+// inputArgs), under the Runner's limits.
+func (r *Runner) InputArgs() []string { return inputArgs(r.Limits.WithDefaults()) }
+
+// OpenInput opens a file for a tool run in the box, checked first (its
+// size against the limit, and its first bytes: see Sniff).
+func (r *Runner) OpenInput(path string) (*os.File, error) {
+	return openInput(path, r.Limits.WithDefaults().MaxFileSize)
+}
+
+// RunBoxed runs tool ("ffmpeg", "ffprobe" or another program on PATH)
+// with args in the box: input on fd 3 (InputURL), what it writes to
+// stdout to stdout, no folder it may write.
+func (r *Runner) RunBoxed(ctx context.Context, tool string, args []string, input *os.File, stdout io.Writer) error {
+	_, err := r.run(ctx, r.bin(tool), args, runOpts{input: input, stdout: stdout})
+	return err
+}
+
 func (r *Runner) bin(name string) string {
 	switch {
 	case name == "ffmpeg" && r.FFmpeg != "":
@@ -144,11 +164,19 @@ func (r *Runner) bin(name string) string {
 
 // runOpts are what one run of a tool may touch.
 type runOpts struct {
-	input  *os.File  // passed as fd 3 (inputURL), the only file it may read
+	input  *os.File  // passed as fd 3 (InputURL), the only file it may read
 	outDir string    // the only folder it may write, and its working folder
 	stdout io.Writer // nil discards
 	check  bool      // a run of CheckBox (not reported to the started hook)
+	// progress, if set, is told ffmpeg's progress (the output time
+	// reached), read from its report on fd 4 (progressURL).
+	progress func(time.Duration)
+	nice     int // CPU priority (0 to 19)
 }
+
+// progressURL is where a transcode writes its progress report: a pipe the
+// server reads, on fd 4 beside the input's fd 3.
+const progressURL = "pipe:4"
 
 // run executes bin with args in the box, in its own process group, with an
 // empty environment. The group is SIGKILLed when ctx ends. stderr keeps
@@ -167,7 +195,7 @@ func (r *Runner) run(ctx context.Context, bin string, args []string, o runOpts) 
 // start runs bin under the parts of the box in rep (Landlock only if
 // withLandlock).
 func (r *Runner) start(ctx context.Context, bin string, args []string, rep *BoxReport, withLandlock bool, o runOpts) (stderr string, err error) {
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	path, err := exec.LookPath(bin)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", bin, err)
@@ -176,7 +204,7 @@ func (r *Runner) start(ctx context.Context, bin string, args []string, rep *BoxR
 		return "", err
 	}
 	spec := boxSpec{Bin: path, UID: rep.UID, GID: rep.GID, Landlock: withLandlock, Input: o.input != nil,
-		AS: uint64(lim.MaxMemory), NoFile: 256}
+		AS: uint64(lim.MaxMemory), NoFile: 256, Nice: o.nice}
 	if o.outDir != "" {
 		if spec.Write, err = filepath.Abs(o.outDir); err != nil {
 			return "", err
@@ -223,6 +251,18 @@ func (r *Runner) start(ctx context.Context, bin string, args []string, rep *BoxR
 	}
 	if o.input != nil {
 		cmd.ExtraFiles = []*os.File{o.input}
+	}
+	if o.input != nil {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return "", err
+		}
+		defer pr.Close()
+		cmd.ExtraFiles = append(cmd.ExtraFiles, pw)
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go readProgress(pr, o.progress, done)
+		defer pw.Close()
 	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
@@ -305,4 +345,17 @@ func (w *tailWriter) String() string {
 		}
 		return '?'
 	}, string(w.buf))
+}
+
+// readProgress reads ffmpeg's progress report (key=value lines) until its
+// end, telling report each output time reached.
+func readProgress(r io.Reader, report func(time.Duration), done chan<- struct{}) {
+	defer close(done)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		v, ok := strings.CutPrefix(sc.Text(), "out_time_us=")
+		if us, err := strconv.ParseInt(v, 10, 64); ok && err == nil && us >= 0 && report != nil {
+			report(time.Duration(us) * time.Microsecond)
+		}
+	}
 }

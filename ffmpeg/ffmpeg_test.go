@@ -62,18 +62,22 @@ func ffprobeJSON(tb testing.TB, path string) string {
 
 func TestTranscodeArgsGolden(t *testing.T) {
 	t.Parallel()
+	portrait := Info{Width: 1080, Height: 1920, FPS: 30, Duration: 15 * time.Second, HasAudio: true}
 	for _, tc := range []struct {
 		name string
 		info Info
+		pass Pass
 	}{
-		{"portrait_1080x1920", Info{Width: 1080, Height: 1920, FPS: 30, Duration: 15 * time.Second, HasAudio: true}},
-		{"landscape_1920x1080", Info{Width: 1920, Height: 1080, FPS: 60, Duration: 15 * time.Second, HasAudio: true}},
-		{"tiny_silent_240x426", Info{Width: 240, Height: 426, FPS: 30000.0 / 1001, Duration: time.Second}},
+		{"portrait_1080x1920", portrait, PassAll},
+		{"portrait_1080x1920_first", portrait, PassFirst},
+		{"portrait_1080x1920_rest", portrait, PassRest},
+		{"landscape_1920x1080", Info{Width: 1920, Height: 1080, FPS: 60, Duration: 15 * time.Second, HasAudio: true}, PassAll},
+		{"tiny_silent_240x426", Info{Width: 240, Height: 426, FPS: 30000.0 / 1001, Duration: time.Second}, PassFirst},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := &Runner{Threads: 2}
-			got := strings.Join(r.TranscodeArgs(&tc.info), "\n") + "\n"
+			got := strings.Join(r.TranscodeArgs(&tc.info, tc.pass), "\n") + "\n"
 			path := filepath.Join("testdata", tc.name+".golden")
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -364,7 +368,7 @@ func bypassSniffer(t *testing.T, path string) {
 	r := &Runner{Limits: Limits{ProbeTimeout: 15 * time.Second, TranscodeTimeout: 15 * time.Second}}
 	in := must(os.Open(path))
 	defer in.Close()
-	info, err := r.probeFile(context.Background(), in, r.Limits.withDefaults())
+	info, err := r.probeFile(context.Background(), in, r.Limits.WithDefaults())
 	if err == nil {
 		t.Fatalf("ffprobe accepted %+v", info)
 	}
@@ -378,7 +382,7 @@ func bypassSniffer(t *testing.T, path string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	_, err = r.run(ctx, "ffmpeg", r.TranscodeArgs(fake), runOpts{input: in, outDir: work})
+	_, err = r.run(ctx, "ffmpeg", r.TranscodeArgs(fake, PassAll), runOpts{input: in, outDir: work})
 	if err == nil {
 		t.Fatal("ffmpeg transcoded a hostile file")
 	}

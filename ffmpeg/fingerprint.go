@@ -23,22 +23,14 @@ func parseFingerprint(w *capWriter) (fingerprint.Fingerprint, error) {
 	if w.over {
 		return nil, fmt.Errorf("ffmpeg: fingerprint longer than the video")
 	}
-	raw := w.buf.Bytes()
-	fp := make(fingerprint.Fingerprint, 0, len(raw)/72)
-	for f := 0; f+72 <= len(raw); f += 72 {
-		fp = append(fp, fingerprint.FrameHash(raw[f:f+72]))
-	}
-	if len(fp) == 0 {
-		return nil, fmt.Errorf("ffmpeg: no frames to fingerprint")
-	}
-	return fp, nil
+	return fingerprint.FromFrames(w.buf.Bytes())
 }
 
 // Fingerprint decodes the whole video (up to Info's counted duration) and
 // returns its temporal fingerprint, as Transcode does on its way. It is for
 // checks without a transcode (the block list benchmark, tests).
 func (r *Runner) Fingerprint(ctx context.Context, input string, info *Info) (fingerprint.Fingerprint, error) {
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
 		return nil, err
@@ -48,7 +40,7 @@ func (r *Runner) Fingerprint(ctx context.Context, input string, info *Info) (fin
 	defer cancel()
 	fpsExpr, _ := outFPS(info)
 	args := append([]string{"-nostdin", "-hide_banner", "-nostats", "-v", "error"}, inputArgs(lim)...)
-	args = append(args, "-t", decodeLimit(info), "-i", inputURL,
+	args = append(args, "-t", decodeLimit(info), "-i", InputURL,
 		"-filter_complex", "[0:v:0]fps="+fpsExpr+","+fingerprintFilter+"[fingerprint]",
 		"-map", "[fingerprint]", "-an", "-frames:v", maxOutFrames(info, fingerprint.Rate),
 		"-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1")

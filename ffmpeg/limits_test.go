@@ -23,7 +23,7 @@ func TestProbeCountsLyingDuration(t *testing.T) {
 	// The header alone would pass: it claims 5 s.
 	f := must(openInput(in, 0))
 	defer f.Close()
-	head := must(r.probeFile(t.Context(), f, r.Limits.withDefaults()))
+	head := must(r.probeFile(t.Context(), f, r.Limits.WithDefaults()))
 	if head.Duration > 6*time.Second {
 		t.Fatalf("fixture header claims %v, want 5 s", head.Duration)
 	}

@@ -58,7 +58,7 @@ type probeOutput struct {
 // what it found. An unacceptable input yields a *RejectError; a timeout
 // yields an error matching ErrTimeout.
 func (r *Runner) Probe(ctx context.Context, input string) (*Info, error) {
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (r *Runner) probeFile(ctx context.Context, f *os.File, lim Limits) (*Info, 
 	ctx, cancel := context.WithTimeoutCause(ctx, lim.ProbeTimeout, ErrTimeout)
 	defer cancel()
 	args := append([]string{"-hide_banner", "-v", "error"}, inputArgs(lim)...)
-	args = append(args, "-show_streams", "-show_format", "-of", "json", inputURL)
+	args = append(args, "-show_streams", "-show_format", "-of", "json", InputURL)
 	out := &capWriter{max: 4 << 20}
 	stderr, err := r.run(ctx, r.bin("ffprobe"), args, runOpts{input: f, stdout: out})
 	if err != nil {
@@ -113,7 +113,7 @@ func (r *Runner) count(ctx context.Context, f *os.File, info *Info, lim Limits) 
 	c := &counter{lim: lim, video: info.videoIndex, audio: info.audioIndex, stop: cancel,
 		claimed: info.Duration, streams: map[int]bool{}, start: math.Inf(1), end: math.Inf(-1)}
 	args := append([]string{"-hide_banner", "-v", "error"}, inputArgs(lim)...)
-	args = append(args, "-show_entries", "packet=stream_index,pts_time,dts_time,duration_time", "-of", "csv=p=0", inputURL)
+	args = append(args, "-show_entries", "packet=stream_index,pts_time,dts_time,duration_time", "-of", "csv=p=0", InputURL)
 	_, err := r.run(ctx, r.bin("ffprobe"), args, runOpts{input: f, stdout: c})
 	if c.verdict != nil {
 		return c.verdict

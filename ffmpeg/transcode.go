@@ -5,59 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"kurz/fingerprint"
+	"kurz/ladder"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Rung is one vertical rendition of the ladder.
-type Rung struct {
-	Name          string // e.g. "540p"
-	Width, Height int    // exact output frame size (content is letterboxed into it)
-	CRF           int
-	MaxRate       int // video bits/s cap
-	AudioRate     int // AAC bits/s
-	Profile       string
-}
+// Rung is one vertical rendition of the ladder (package ladder).
+type Rung = ladder.Rung
 
-var ladder = []Rung{
-	{Name: "360p", Width: 360, Height: 640, CRF: 23, MaxRate: 800_000, AudioRate: 96_000, Profile: "main"},
-	{Name: "540p", Width: 540, Height: 960, CRF: 23, MaxRate: 1_600_000, AudioRate: 128_000, Profile: "high"},
-	{Name: "720p", Width: 720, Height: 1280, CRF: 22, MaxRate: 2_800_000, AudioRate: 128_000, Profile: "high"},
-}
+// Ladder returns the rungs for an input, lowest first (ladder.For).
+func Ladder(info *Info) []Rung { return ladder.For(info.Width, info.Height) }
 
-// Ladder returns the rungs for an input, lowest first: every rung the input
-// fills without upscaling (for landscape input that means letterboxing),
-// and at least the smallest one. An input smaller than the smallest rung
-// keeps its own size, rounded down to even.
-func Ladder(info *Info) []Rung {
-	var out []Rung
-	w, h := float64(info.Width), float64(info.Height)
-	for _, r := range ladder {
-		if math.Min(float64(r.Width)/w, float64(r.Height)/h) <= 1 {
-			out = append(out, r)
-		}
-	}
-	if len(out) == 0 {
-		r := ladder[0]
-		r.Width, r.Height = max(info.Width&^1, 2), max(info.Height&^1, 2)
-		r.Name = strconv.Itoa(min(r.Width, r.Height)) + "p"
-		out = append(out, r)
-	}
-	return out
-}
-
-// Rendition is one HLS variant Transcode produced.
-type Rendition struct {
-	Name          string
-	Width, Height int
-	Bandwidth     int    // peak bits/s (video cap plus audio)
-	Playlist      string // relative to outDir, e.g. "v0/index.m3u8"
-}
+// Rendition is one HLS variant a transcode produced.
+type Rendition = ladder.Rendition
 
 // Output lists what Transcode produced; paths are relative to outDir.
 type Output struct {
@@ -118,56 +84,90 @@ func maxOutFrames(info *Info, fps float64) string {
 // TranscodeTimeout is how long the transcode of info may take: 2 minutes
 // plus 4 times its duration, within Limits.TranscodeTimeout.
 func (r *Runner) TranscodeTimeout(info *Info) time.Duration {
-	return min(r.Limits.withDefaults().TranscodeTimeout, 2*time.Minute+4*info.Duration)
+	return min(r.Limits.WithDefaults().TranscodeTimeout, 2*time.Minute+4*info.Duration)
 }
 
-// TranscodeArgs returns the exact ffmpeg arguments Transcode uses. The
-// input is fd 3 (see box.go); output paths are relative: ffmpeg runs
-// inside a fresh work directory of outDir. The fingerprint goes to stdout.
-func (r *Runner) TranscodeArgs(info *Info) []string {
-	rungs := Ladder(info)
+// Pass is the part of a transcode that one ffmpeg run makes.
+type Pass int
+
+const (
+	// PassFirst makes the lowest rung, the poster, the preview and the
+	// fingerprint: all a video needs to be screened and played.
+	PassFirst Pass = iota
+	// PassRest makes the other rungs (none if the input gets one).
+	PassRest
+	// PassAll makes everything in one run: one decode, all outputs
+	// advancing together, so nothing is done before everything is (the
+	// benchmarks' one-pass baseline).
+	PassAll
+)
+
+// span is the rungs [from, to) of a ladder of n that the pass makes.
+func (p Pass) span(n int) (from, to int) {
+	switch p {
+	case PassFirst:
+		return 0, min(1, n)
+	case PassRest:
+		return min(1, n), n
+	}
+	return 0, n
+}
+
+// TranscodeArgs returns the exact ffmpeg arguments of one pass. The
+// input is fd 3 (see box.go) and the progress report goes to fd 4;
+// output paths are relative: ffmpeg runs inside a fresh work directory of
+// outDir. The fingerprint goes to stdout.
+func (r *Runner) TranscodeArgs(info *Info, pass Pass) []string {
+	all := Ladder(info)
+	from, to := pass.span(len(all))
+	rungs, extras := all[from:to], pass != PassRest
 	fpsExpr, fps := outFPS(info)
 	gop := strconv.Itoa(max(1, int(math.Round(fps*segSeconds))))
-	top := rungs[len(rungs)-1]
+	top := all[len(all)-1]
 
-	// One decode, fanned out: N rungs, the poster frame and the preview.
+	// One decode, fanned out: the pass's rungs, and the poster frame,
+	// the preview and the fingerprint.
 	var g strings.Builder
-	fmt.Fprintf(&g, "[0:v:0]fps=%s,split=%d", fpsExpr, len(rungs)+3)
+	fmt.Fprintf(&g, "[0:v:0]fps=%s,split=%d", fpsExpr, len(rungs)+3*btoi(extras))
 	for i := range rungs {
-		fmt.Fprintf(&g, "[s%d]", i)
+		fmt.Fprintf(&g, "[s%d]", from+i)
 	}
-	g.WriteString("[sp][sv][sf]")
+	if extras {
+		g.WriteString("[sp][sv][sf]")
+	}
 	for i, rg := range rungs {
-		fmt.Fprintf(&g, ";[s%d]%s,format=yuv420p[v%d]", i, fitPad(rg.Width, rg.Height), i)
+		fmt.Fprintf(&g, ";[s%d]%s,format=yuv420p[v%d]", from+i, fitPad(rg.Width, rg.Height), from+i)
 	}
-	posterFrame := 0
-	if info.Duration.Seconds() >= 2 {
-		posterFrame = int(math.Floor(fps)) // about 1 s in
+	if extras {
+		posterFrame := 0
+		if info.Duration.Seconds() >= 2 {
+			posterFrame = int(math.Floor(fps)) // about 1 s in
+		}
+		fmt.Fprintf(&g, ";[sp]trim=start_frame=%d:end_frame=%d,%s,format=yuvj420p[poster]",
+			posterFrame, posterFrame+1, fitPad(top.Width, top.Height))
+		fmt.Fprintf(&g, ";[sv]trim=duration=3,scale=%d:-2,setsar=1,format=yuv420p[preview]",
+			max(min(360, info.Width&^1), 2))
+		fmt.Fprintf(&g, ";[sf]%s[fingerprint]", fingerprintFilter)
 	}
-	fmt.Fprintf(&g, ";[sp]trim=start_frame=%d:end_frame=%d,%s,format=yuvj420p[poster]",
-		posterFrame, posterFrame+1, fitPad(top.Width, top.Height))
-	fmt.Fprintf(&g, ";[sv]trim=duration=3,scale=%d:-2,setsar=1,format=yuv420p[preview]",
-		max(min(360, info.Width&^1), 2))
-	fmt.Fprintf(&g, ";[sf]%s[fingerprint]", fingerprintFilter)
 
 	// Options every output gets: no metadata, chapters, data or subtitles,
 	// and no encoder/muxer version tags.
 	clean := []string{"-map_metadata", "-1", "-map_chapters", "-1", "-dn", "-sn", "-fflags", "+bitexact"}
 
-	a := []string{"-nostdin", "-hide_banner", "-nostats", "-v", "error"}
-	a = append(a, inputArgs(r.Limits.withDefaults())...)
-	a = append(a, "-t", decodeLimit(info), "-i", inputURL, "-filter_complex", g.String())
+	a := []string{"-nostdin", "-hide_banner", "-nostats", "-v", "error", "-progress", progressURL}
+	a = append(a, inputArgs(r.Limits.WithDefaults())...)
+	a = append(a, "-t", decodeLimit(info), "-i", InputURL, "-filter_complex", g.String())
 	frames := maxOutFrames(info, fps)
 
-	// HLS ladder.
+	// HLS variants, named by their place in the whole ladder.
 	var streamMap []string
 	for i := range rungs {
-		a = append(a, "-map", fmt.Sprintf("[v%d]", i))
+		a = append(a, "-map", fmt.Sprintf("[v%d]", from+i))
 		if info.HasAudio {
 			a = append(a, "-map", "0:a:0")
-			streamMap = append(streamMap, fmt.Sprintf("v:%d,a:%d", i, i))
+			streamMap = append(streamMap, fmt.Sprintf("v:%d,a:%d,name:%d", i, i, from+i))
 		} else {
-			streamMap = append(streamMap, fmt.Sprintf("v:%d", i))
+			streamMap = append(streamMap, fmt.Sprintf("v:%d,name:%d", i, from+i))
 		}
 	}
 	a = append(a, "-frames:v", frames, "-c:v", "libx264", "-preset", "veryfast", "-flags:v", "+bitexact",
@@ -191,6 +191,9 @@ func (r *Runner) TranscodeArgs(info *Info) []string {
 		"-hls_list_size", "0", "-hls_flags", "independent_segments",
 		"-hls_segment_filename", "v%v/seg_%05d.ts", "-master_pl_name", MasterName,
 		"-var_stream_map", strings.Join(streamMap, " "), "v%v/index.m3u8")
+	if !extras {
+		return a
+	}
 
 	// Poster: one JPEG frame at the top rung's size.
 	a = append(a, "-map", "[poster]", "-an", "-c:v", "mjpeg", "-q:v", "3", "-flags:v", "+bitexact",
@@ -214,51 +217,130 @@ func (r *Runner) TranscodeArgs(info *Info) []string {
 	return a
 }
 
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func kbps(bits int) string { return strconv.Itoa(bits/1000) + "k" }
 
 // ownedName matches the entries Transcode may create in outDir.
 var ownedName = regexp.MustCompile(`^(master\.m3u8|poster\.jpg|preview\.mp4|v[0-9]+|\.work-.*)$`)
 
-// Transcode runs one ffmpeg process that writes, into outDir,
-// master.m3u8, v0/index.m3u8 + v0/seg_00000.ts … (one variant per rung,
-// lowest first), poster.jpg and preview.mp4, and returns the video's
-// temporal fingerprint with them.
+// Staged says how TranscodeStaged runs and reports.
+type Staged struct {
+	// First, if set, holds the renditions of a first pass published by an
+	// earlier run: the first pass is not run again, only the rest.
+	First []Rendition
+	// Playable is called when the first pass is complete in its folder,
+	// while the rest go on (not when First is set). An error stops the
+	// rest and is returned.
+	Playable func(*Output) error
+	// Progress, if set, is told how far a pass is (0 to 1), about twice a
+	// second, from ffmpeg's own progress report.
+	Progress func(pass Pass, done float64)
+	// RestNice lowers the CPU priority of the rest (0 to 19): beside the
+	// first pass, which the viewer waits for, it takes what is left.
+	RestNice int
+}
+
+// TranscodeStaged transcodes input in two ffmpeg runs at once: the first
+// pass (the lowest rung, poster, preview and fingerprint) into firstDir,
+// and the other rungs into restDir. The first pass is much less work,
+// so it is done (and handed to s.Playable) well before the rest; the
+// source is decoded twice, which costs little beside the encoders and
+// lets two processes share the cores (ffmpeg's filters run on one
+// thread). When both are done, restDir also holds master.m3u8 listing
+// every variant, and the Output returned lists them all (its fingerprint
+// is the first pass's; empty when First was given).
 //
-// Staging: ffmpeg writes into a fresh outDir/.work-* directory; only when it
-// succeeded are the variant folders, poster and preview renamed into outDir,
-// master.m3u8 last, so a master playlist only ever points at complete
-// variants. Leftovers of an earlier failed or killed attempt (anything
-// Transcode itself creates) are removed first, so a rerun yields one set;
-// any other entry in outDir is an error. Run one Transcode per outDir at a
-// time. The caller still treats outDir as a staging directory and publishes
-// it by renaming it after success.
-//
-// The decode stops at Info's counted duration (plus a second) and every
-// output at the frames that fit in it; the run is killed after
-// TranscodeTimeout(info).
-func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir string) (*Output, error) {
+// Each pass writes into a fresh work directory of its folder and moves its
+// outputs in only when it succeeded, master last; leftovers of an earlier
+// attempt are removed first, and a folder holding anything else is an
+// error. Each pass stops at Info's counted duration (plus a second) and
+// is killed after TranscodeTimeout(info).
+func (r *Runner) TranscodeStaged(ctx context.Context, input string, info *Info, firstDir, restDir string, s Staged) (*Output, error) {
 	if info == nil || info.Width <= 0 || info.Height <= 0 {
 		return nil, errors.New("ffmpeg: Transcode needs the Info from Probe")
 	}
-	lim := r.Limits.withDefaults()
+	for _, d := range []string{firstDir, restDir} {
+		if err := cleanOutDir(d); err != nil {
+			return nil, err
+		}
+	}
+	report := func(p Pass) func(float64) {
+		if s.Progress == nil {
+			return nil
+		}
+		return func(done float64) { s.Progress(p, done) }
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rest := make(chan *Output, 1)
+	restErr := make(chan error, 1)
+	if from, to := PassRest.span(len(Ladder(info))); to > from {
+		go func() {
+			out, err := r.pass(ctx, input, info, PassRest, restDir, s.RestNice, report(PassRest))
+			rest <- out
+			restErr <- err
+		}()
+	} else {
+		rest <- &Output{}
+		restErr <- nil
+	}
+	out := &Output{Renditions: s.First}
+	if s.First == nil {
+		var err error
+		out, err = r.pass(ctx, input, info, PassFirst, firstDir, 0, report(PassFirst))
+		if err == nil && s.Playable != nil {
+			err = s.Playable(out)
+		}
+		if err != nil {
+			cancel() // the rest stops, and is waited for
+			<-restErr
+			return nil, err
+		}
+	}
+	more := <-rest
+	if err := <-restErr; err != nil {
+		return nil, err
+	}
+	all := *out
+	all.Renditions = append(slices.Clip(out.Renditions), more.Renditions...)
+	if err := os.WriteFile(filepath.Join(restDir, MasterName), ladder.Master(all.Renditions), 0o644); err != nil {
+		return nil, fmt.Errorf("ffmpeg: %w", err)
+	}
+	return &all, nil
+}
+
+// pass runs one pass into outDir (see TranscodeStaged): a fresh work
+// directory, then the outputs moved in, the first pass's master (of its
+// own variant) last.
+func (r *Runner) pass(ctx context.Context, input string, info *Info, pass Pass, outDir string, nice int, progress func(float64)) (*Output, error) {
+	lim := r.Limits.WithDefaults()
 	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if err := cleanOutDir(outDir); err != nil {
-		return nil, err
-	}
 	work, err := os.MkdirTemp(outDir, workPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
 	defer os.RemoveAll(work)
 
-	rungs := Ladder(info)
-	out := &Output{Master: MasterName, Poster: PosterName, Preview: PreviewName}
-	for i, rg := range rungs {
-		dir := "v" + strconv.Itoa(i)
+	all := Ladder(info)
+	from, to := pass.span(len(all))
+	out := &Output{}
+	var names []string
+	if pass != PassRest {
+		out.Master, out.Poster, out.Preview = MasterName, PosterName, PreviewName
+		names = append(names, PosterName, PreviewName)
+	}
+	for i, rg := range all[from:to] {
+		dir := "v" + strconv.Itoa(from+i)
 		if err := os.Mkdir(filepath.Join(work, dir), 0o755); err != nil {
 			return nil, fmt.Errorf("ffmpeg: %w", err)
 		}
@@ -270,27 +352,43 @@ func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir
 			Name: rg.Name, Width: rg.Width, Height: rg.Height, Bandwidth: bw,
 			Playlist: dir + "/index.m3u8",
 		})
+		names = append(names, dir)
 	}
 
 	ctx, cancel := context.WithTimeoutCause(ctx, r.TranscodeTimeout(info), ErrTimeout)
 	defer cancel()
 	fp := &capWriter{max: fingerprintBytes(info)}
-	if _, err := r.run(ctx, r.bin("ffmpeg"), r.TranscodeArgs(info), runOpts{input: f, outDir: work, stdout: fp}); err != nil {
+	o := runOpts{input: f, outDir: work, stdout: fp, nice: nice}
+	if progress != nil {
+		o.progress = func(t time.Duration) { progress(min(1, t.Seconds()/max(info.Duration.Seconds(), 0.001))) }
+	}
+	if _, err := r.run(ctx, r.bin("ffmpeg"), r.TranscodeArgs(info, pass), o); err != nil {
 		return nil, err
 	}
-	if out.Fingerprint, err = parseFingerprint(fp); err != nil {
-		return nil, err
+	if pass != PassRest {
+		if out.Fingerprint, err = parseFingerprint(fp); err != nil {
+			return nil, err
+		}
 	}
-
-	// Publish: everything but the master first, the master last.
-	names := []string{PosterName, PreviewName}
-	for _, rd := range out.Renditions {
-		names = append(names, filepath.Dir(rd.Playlist))
+	// ffmpeg's master names each variant's codecs; the master kurz
+	// publishes is written from the renditions (ladder.Master).
+	master, err := os.ReadFile(filepath.Join(work, MasterName))
+	if err != nil {
+		return nil, fmt.Errorf("ffmpeg: missing output %s", MasterName)
+	}
+	infs := ladder.StreamInfs(master)
+	for i, rd := range out.Renditions {
+		out.Renditions[i].StreamInf = infs[rd.Playlist]
 		if fi, err := os.Stat(filepath.Join(work, rd.Playlist)); err != nil || fi.Size() == 0 {
 			return nil, fmt.Errorf("ffmpeg: missing output %s", rd.Playlist)
 		}
 	}
-	names = append(names, MasterName)
+	if pass != PassRest {
+		if err := os.WriteFile(filepath.Join(work, MasterName), ladder.Master(out.Renditions), 0o644); err != nil {
+			return nil, fmt.Errorf("ffmpeg: %w", err)
+		}
+		names = append(names, MasterName)
+	}
 	for _, n := range names {
 		if fi, err := os.Stat(filepath.Join(work, n)); err != nil || !fi.IsDir() && fi.Size() == 0 {
 			return nil, fmt.Errorf("ffmpeg: missing output %s", n)

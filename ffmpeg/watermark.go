@@ -32,10 +32,10 @@ func font() (string, error) {
 // the same picture and sound as an MP4, with text in the lower right
 // corner.
 func (r *Runner) WatermarkArgs(info *Info, fontFile string) []string {
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	a := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}
 	a = append(a, inputArgs(lim)...)
-	a = append(a, "-t", decodeLimit(info), "-i", inputURL,
+	a = append(a, "-t", decodeLimit(info), "-i", InputURL,
 		"-vf", "drawtext=fontfile="+fontFile+":textfile="+markName+":expansion=none:fontcolor=white@0.85:fontsize=h/30:"+
 			"x=w-tw-h/40:y=h-th-h/40:box=1:boxcolor=black@0.35:boxborderw=6",
 		"-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1",
@@ -54,7 +54,7 @@ func (r *Runner) Watermark(ctx context.Context, input string, info *Info, text, 
 	if err := os.WriteFile(filepath.Join(dir, markName), []byte(text), 0o644); err != nil {
 		return "", err
 	}
-	lim := r.Limits.withDefaults()
+	lim := r.Limits.WithDefaults()
 	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
 		return "", err

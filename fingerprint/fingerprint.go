@@ -8,6 +8,7 @@ package fingerprint
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"math/bits"
 	"strings"
 )
@@ -161,4 +162,17 @@ func Parse(s string) Fingerprint {
 		out = append(out, binary.BigEndian.Uint64(raw[i:]))
 	}
 	return out
+}
+
+// FromFrames hashes raw 9×8 grey frames (72 bytes each, as the decode's
+// fingerprint output writes them) into a fingerprint.
+func FromFrames(raw []byte) (Fingerprint, error) {
+	fp := make(Fingerprint, 0, len(raw)/72)
+	for f := 0; f+72 <= len(raw); f += 72 {
+		fp = append(fp, FrameHash(raw[f:f+72]))
+	}
+	if len(fp) == 0 {
+		return nil, errors.New("ffmpeg: no frames to fingerprint")
+	}
+	return fp, nil
 }

@@ -90,6 +90,12 @@ func (c *Service) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A playable video's job was making the rest of its ladder.
+	playable, err := c.Store.VideosInStatus(ctx, kurz.StatusPlayable, c.Now().Add(time.Minute))
+	if err != nil {
+		return err
+	}
+	processing = append(processing, playable...)
 	for _, v := range processing {
 		if v.Worker != c.Media.NodeID {
 			continue
@@ -162,7 +168,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err != nil {
 		return err
 	}
-	if v.Status != kurz.StatusProcessing || v.JobGen != args.Gen {
+	if v.Status != kurz.StatusProcessing && v.Status != kurz.StatusPlayable || v.JobGen != args.Gen {
 		return nil
 	}
 	v.Worker, v.UpdatedAt = c.Media.NodeID, c.Now().UTC()
@@ -210,110 +216,32 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err != nil {
 		return err
 	}
-	// The ladder and the fingerprint come from one decode, written to a
-	// staged folder and published whole before the video is marked
-	// ready: no half playlist is ever served, and a rerun replaces what
-	// an earlier attempt published.
-	dir := filepath.Join(stage, "media")
-	var print kurz.AudioPrint
-	out, err := func() (*ffmpeg.Output, error) {
+	// The media is made and published in two stages (see stages.go):
+	// playable with the first rendition, then ready with the ladder.
+	err = func() error {
 		defer release()
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
 		media := input // what is transcoded: the upload, or a remix made of it
 		if v.RemixKind != "" {
 			var err error
 			if media, err = c.remix(ctx, v, input, info, filepath.Join(stage, "remix")); err != nil {
-				return nil, err
+				return err
 			}
 			if info, err = c.Media.FFmpeg.Probe(ctx, media); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		out, err := c.Media.FFmpeg.Transcode(ctx, media, info, dir)
-		if err != nil {
-			return nil, err
-		}
-		// The sound: one more short pass over the first seconds of the
-		// audio (see ffmpeg.AudioPrint), in the stage, not the media.
-		p, err := c.Media.FFmpeg.AudioPrint(ctx, media, info, stage)
-		print = p
-		return out, err
+		return c.transcode(ctx, args, v, media, info, stage)
 	}()
 	if errors.As(err, &rej) {
 		c.failVideo(ctx, args, rej.Reason)
 		c.RemoveUpload(v.ID)
 		return nil
 	}
+	if errors.Is(err, errStop) {
+		return nil // blocked, deleted, or a newer job took over
+	}
 	if err != nil {
 		return err
-	}
-	// Known-bad media is stopped before anything is published.
-	if blocked, err := c.Screen.Blocked(ctx, out.Fingerprint); err != nil {
-		return err
-	} else if blocked {
-		c.RemoveUpload(v.ID)
-		return c.Screen.BlockUpload(ctx, v)
-	}
-	// Audio of a blocked sound waits for review (see package safety).
-	soundBlocked, err := c.Screen.SoundBlocked(ctx, print)
-	if err != nil {
-		return err
-	}
-	// The media of a video that is not public is sealed under its
-	// owner's data key before it is published (see package sealedmedia).
-	sealed := v.Visibility != kurz.Public
-	if sealed {
-		k, err := c.DataKey(ctx, v.OwnerID)
-		if err != nil {
-			return err
-		}
-		if err := sealedmedia.SealDir(dir, cell.MediaKey(v.ID), k); err != nil {
-			return err
-		}
-	}
-	if err := c.Blobs.Publish(ctx, dir, cell.MediaKey(v.ID)); err != nil {
-		return err
-	}
-	resealNeeded := false
-	err = c.Tx(ctx, func(q kurz.Queries) error {
-		cur, err := q.VideoByID(ctx, v.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != kurz.StatusProcessing || cur.JobGen != args.Gen {
-			return nil
-		}
-		resealNeeded = (cur.Visibility != kurz.Public) != sealed
-		cur.Status, cur.Error, cur.Worker = kurz.StatusReady, "", ""
-		cur.DurationMS, cur.Width, cur.Height = info.Duration.Milliseconds(), out.Renditions[len(out.Renditions)-1].Width, out.Renditions[len(out.Renditions)-1].Height
-		cur.Renditions = marshalRenditions(out.Renditions)
-		cur.PHash = out.Fingerprint.String()
-		cur.AudioPrint = print.String()
-		cur.UpdatedAt = c.Now().UTC()
-		if cur.RemixKind == "" && len(print) > 0 {
-			// A re-upload of a sound's audio joins that sound.
-			if snd, ok := c.Index.MatchSound(print, cur.ID); ok {
-				cur.SoundID = snd
-			}
-		}
-		if _, err := c.Screen.Hold(ctx, q, cur, soundBlocked); err != nil {
-			return err
-		}
-		if err := q.UpdateVideo(ctx, cur); err != nil {
-			return err
-		}
-		return c.Outbox.SyncVideoLog(ctx, q, cur)
-	})
-	if err != nil {
-		return err
-	}
-	if resealNeeded {
-		// The visibility changed while the video was processing.
-		if err := c.EnqueueReseal(ctx, nil, v.ID); err != nil {
-			return err
-		}
 	}
 	if c.Media.KeepOriginals && fromUpload {
 		if err := c.keepOriginal(ctx, input, v.ID); err != nil {
@@ -324,7 +252,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err := c.RemoveUpload(v.ID); err != nil {
 		c.Log.Warn("removing processed upload", "video_id", v.ID, "err", err)
 	}
-	c.Log.Info("video ready", "video_id", v.ID, "renditions", len(out.Renditions))
+	c.Log.Info("video ready", "video_id", v.ID)
 	return nil
 }
 
@@ -334,6 +262,15 @@ func (c *Service) failVideo(ctx context.Context, args ProcessVideoArgs, reason s
 		v, err := q.VideoByID(ctx, args.VideoID)
 		if err != nil {
 			return err
+		}
+		if v.Status == kurz.StatusPlayable && v.JobGen == args.Gen {
+			// Its first rendition plays: it stays, as the whole video.
+			c.Log.Warn("the rest of a ladder failed; the first rendition stays", "video_id", v.ID)
+			v.Status, v.Worker, v.UpdatedAt = kurz.StatusReady, "", c.Now().UTC()
+			if err := q.UpdateVideo(ctx, v); err != nil {
+				return err
+			}
+			return c.Outbox.SyncVideoLog(ctx, q, v)
 		}
 		if v.Status != kurz.StatusProcessing || v.JobGen != args.Gen {
 			return nil

@@ -269,7 +269,10 @@ func (c *Service) enqueueProcessing(ctx context.Context, tx *sql.Tx, q kurz.Quer
 	if err != nil {
 		return err
 	}
-	v.Status, v.JobGen, v.Worker, v.UpdatedAt = kurz.StatusProcessing, v.JobGen+1, "", c.Now().UTC()
+	if v.Status != kurz.StatusPlayable { // a playable one stays shown while its ladder is made
+		v.Status = kurz.StatusProcessing
+	}
+	v.JobGen, v.Worker, v.UpdatedAt = v.JobGen+1, "", c.Now().UTC()
 	if err := q.UpdateVideo(ctx, v); err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ type Viewer struct {
 // Subject is what is looked at, with the state that matters.
 type Subject struct {
 	OwnerID    string // whose it is (blocks and mutes name people)
-	Status     string // kurz.StatusReady, …
+	Status     string // kurz.StatusReady, … (kurz.Showable: ready or playable)
 	Visibility string // kurz.Public, kurz.Followers, kurz.Private
 	// OwnerPrivate: the owner's account is private (its videos go to
 	// approved followers only); OwnerMinor: the owner is 13-15.
@@ -133,7 +133,7 @@ func (d Decision) Answer() Answer {
 // Public reports whether the public (anyone, anywhere) may see a subject
 // when nothing about the viewer counts: what replicates.
 func (s Subject) Public() bool {
-	return s.Status == kurz.StatusReady && s.Visibility == kurz.Public && !s.OwnerPrivate && !s.OwnerMinor &&
+	return kurz.Showable(s.Status) && s.Visibility == kurz.Public && !s.OwnerPrivate && !s.OwnerMinor &&
 		(s.Owner == Active || s.Owner == Suspended) && !slices.Contains(s.Countries, "ALL")
 }
 
@@ -172,12 +172,12 @@ func Decide(v Viewer, s Subject, f Surface) Decision {
 			// Their own record shows its state (held, removed, erasing).
 			return yes
 		}
-		if s.Status != kurz.StatusReady || s.Owner == Erasing {
+		if !kurz.Showable(s.Status) || s.Owner == Erasing {
 			return no
 		}
 		return yes
 	}
-	if s.Owner == Terminated || s.Owner == Erasing || s.Status != kurz.StatusReady || s.Visibility == kurz.Private {
+	if s.Owner == Terminated || s.Owner == Erasing || !kurz.Showable(s.Status) || s.Visibility == kurz.Private {
 		return no
 	}
 	public := s.Visibility == kurz.Public && !s.OwnerPrivate && !s.OwnerMinor

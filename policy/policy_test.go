@@ -2,6 +2,7 @@ package policy
 
 import (
 	"flag"
+	"kurz"
 	"os"
 	"testing"
 )
@@ -66,5 +67,26 @@ func TestCountryAndRecommend(t *testing.T) {
 	}
 	if Decide(Viewer{}, Subject{Status: "ready", Visibility: "public", OwnerMinor: true}, Replica).See {
 		t.Error("a minor's video replicates")
+	}
+}
+
+// TestPlayableIsReady: a video whose first rendition is published while
+// the rest of its ladder is made (status playable) is decided as a ready
+// one, for every state, viewer and surface of the table.
+func TestPlayableIsReady(t *testing.T) {
+	for _, state := range States {
+		for _, viewer := range Viewers {
+			v, s := Example(state, viewer)
+			if s.Status != kurz.StatusReady {
+				continue // held, removed: not a finished video's state
+			}
+			p := s
+			p.Status = kurz.StatusPlayable
+			for _, f := range Surfaces {
+				if got, want := Decide(v, p, f), Decide(v, s, f); got.Answer() != want.Answer() {
+					t.Errorf("%s/%s/%s: playable %s, ready %s", state, viewer, f, got.Answer(), want.Answer())
+				}
+			}
+		}
 	}
 }

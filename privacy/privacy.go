@@ -476,7 +476,7 @@ func (c *Service) buildExport(ctx context.Context, id string) error {
 		}
 	}
 	for _, v := range vids {
-		if v.Status != kurz.StatusReady {
+		if !kurz.Showable(v.Status) {
 			continue
 		}
 		if err := c.exportVideo(ctx, zw, v, stage); err != nil {

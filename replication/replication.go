@@ -62,7 +62,11 @@ func (c *Service) applyToIndex(e *kurz.LogEntry) {
 	case cell.LogVideo:
 		var v catalog.PublicVideo
 		if json.Unmarshal(e.Data, &v) == nil {
+			old, known := c.Index.Video(v.ID)
 			c.Index.PutVideo(&v)
+			if known && old.Partial && !v.Partial && c.OnVideoGone != nil {
+				c.OnVideoGone(v.ID) // its whole ladder replaces the edge's master of one variant
+			}
 		}
 	case cell.LogVideoGone:
 		c.Index.RemoveVideo(e.ObjectID)

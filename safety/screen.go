@@ -125,7 +125,7 @@ func (c *Screen) shouldHold(ctx context.Context, q kurz.Queries, v *kurz.Video) 
 	if c.Now().Sub(acct.CreatedAt) > NewAccountAge {
 		return false, nil
 	}
-	n, err := q.CountVideos(ctx, v.OwnerID, time.Time{}, kurz.StatusReady, kurz.StatusHeld, kurz.StatusRemoved)
+	n, err := q.CountVideos(ctx, v.OwnerID, time.Time{}, kurz.StatusReady, kurz.StatusPlayable, kurz.StatusHeld, kurz.StatusRemoved)
 	return n < c.Safety.HoldNewUploads, err
 }
 

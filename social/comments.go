@@ -139,7 +139,7 @@ func (c *Comments) storeComment(ctx context.Context, from kurz.Region, in *link.
 			return err
 		}
 		if !d.See {
-			if v.Status == kurz.StatusReady {
+			if kurz.Showable(v.Status) {
 				if r, _ := c.Viewing.Decide(ctx, policy.Viewer{ID: in.AuthorID}, v, policy.Record); r.See {
 					return kurz.Errorf(kurz.EForbidden, "this account takes comments only from people it follows")
 				}

@@ -14,7 +14,7 @@ type videoQueries struct{ base }
 
 const videoCols = `id, owner_id, status, visibility, caption, caption_sealed, error, duration_ms, width, height,
 	renditions, upload_size, job_gen, worker, likes, comments, views, created_at, updated_at, phash, restrictions,
-	remix_kind, remix_of, sound_id, allow, audio_print, sound_name, sound_block, remix_layout`
+	remix_kind, remix_of, sound_id, allow, audio_print, sound_name, sound_block, remix_layout, progress`
 
 func scanVideo(row scanner) (*kurz.Video, error) {
 	var v kurz.Video
@@ -22,7 +22,7 @@ func scanVideo(row scanner) (*kurz.Video, error) {
 	if err := row.Scan(&v.ID, &v.OwnerID, &v.Status, &v.Visibility, &v.Caption, &v.CaptionSealed, &v.Error,
 		&v.DurationMS, &v.Width, &v.Height, &v.Renditions, &v.UploadSize, &v.JobGen, &v.Worker,
 		&v.Likes, &v.Comments, &v.Views, &created, &updated, &v.PHash, &v.Restrictions,
-		&v.RemixKind, &v.RemixOf, &v.SoundID, &v.Allow, &v.AudioPrint, &v.SoundName, &v.SoundBlock, &v.RemixLayout); err != nil {
+		&v.RemixKind, &v.RemixOf, &v.SoundID, &v.Allow, &v.AudioPrint, &v.SoundName, &v.SoundBlock, &v.RemixLayout, &v.Progress); err != nil {
 		return nil, err
 	}
 	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
@@ -30,10 +30,10 @@ func scanVideo(row scanner) (*kurz.Video, error) {
 }
 
 func (q videoQueries) CreateVideo(ctx context.Context, v *kurz.Video) error {
-	return q.exec(ctx, `INSERT INTO videos (`+videoCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
+	return q.exec(ctx, `INSERT INTO videos (`+videoCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
 		v.ID, v.OwnerID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
 		v.Renditions, v.UploadSize, v.JobGen, v.Worker, v.Likes, v.Comments, v.Views, ms(v.CreatedAt), ms(v.UpdatedAt), v.PHash, v.Restrictions,
-		v.RemixKind, v.RemixOf, v.SoundID, v.Allow, v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
+		v.RemixKind, v.RemixOf, v.SoundID, v.Allow, v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout, v.Progress)
 }
 
 func (q videoQueries) VideoByID(ctx context.Context, id string) (*kurz.Video, error) {
@@ -49,6 +49,10 @@ func (q videoQueries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 		v.ID, v.Status, v.Visibility, v.Caption, v.CaptionSealed, v.Error, v.DurationMS, v.Width, v.Height,
 		v.Renditions, v.UploadSize, v.JobGen, v.Worker, ms(v.UpdatedAt), v.PHash, v.Restrictions, v.RemixKind, v.RemixOf, v.SoundID, v.Allow,
 		v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
+}
+
+func (q videoQueries) SetVideoProgress(ctx context.Context, id string, gen, percent int) error {
+	return q.exec(ctx, `UPDATE videos SET progress = $3 WHERE id = $1 AND job_gen = $2`, id, gen, percent)
 }
 
 func (q videoQueries) DeleteVideo(ctx context.Context, id string) error {
@@ -92,7 +96,7 @@ func (q videoQueries) VideosInStatus(ctx context.Context, status string, before 
 }
 
 func (q videoQueries) PublicVideos(ctx context.Context) ([]*kurz.Video, error) {
-	return q.videos(ctx, `SELECT `+videoCols+` FROM videos WHERE status = $1 AND visibility = $2`, kurz.StatusReady, kurz.Public)
+	return q.videos(ctx, `SELECT `+videoCols+` FROM videos WHERE status IN ($1, $2) AND visibility = $3`, kurz.StatusReady, kurz.StatusPlayable, kurz.Public)
 }
 
 func (q videoQueries) VideosOf(ctx context.Context, ownerID string) ([]*kurz.Video, error) {

@@ -132,6 +132,9 @@ func (c *Service) studioVideo(ctx context.Context, v *kurz.Video, rows []*kurz.V
 		return nil, err
 	}
 	sv := &StudioVideo{Video: rec, Days: days(first, rows)}
+	if v.Status == kurz.StatusProcessing || v.Status == kurz.StatusPlayable {
+		rec.Progress = &v.Progress // the studio is its owner's
+	}
 	sv.Numbers.Views, sv.Numbers.Likes, sv.Numbers.Comments = v.Views, v.Likes, v.Comments
 	sum(&sv.Numbers, rows)
 	if v.Status == kurz.StatusRemoved {

@@ -35,9 +35,13 @@ func New(c *cell.Cell, words TextFilter) *Service { return &Service{Cell: c, Wor
 
 // VideoJSON is the API shape of a video.
 type VideoJSON struct {
-	ID         string   `json:"id"`
-	Status     string   `json:"status"`
-	Error      string   `json:"error,omitempty"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Progress is how far processing is, in percent, toward playable
+	// while processing and toward ready while playable: for the owner
+	// only.
+	Progress   *int     `json:"progress,omitempty"`
 	Visibility string   `json:"visibility"`
 	Caption    string   `json:"caption"`
 	Hashtags   []string `json:"hashtags"`
@@ -163,6 +167,9 @@ func (c *Service) Video(ctx context.Context, who policy.Viewer, id string, f pol
 		return nil, err
 	}
 	out.Label = d.Label
+	if (v.Status == kurz.StatusProcessing || v.Status == kurz.StatusPlayable) && who.ID != "" && who.ID == v.OwnerID {
+		out.Progress = &v.Progress
+	}
 	return out, nil
 }
 
@@ -197,7 +204,7 @@ func (c *Service) Record(ctx context.Context, v *kurz.Video) (*VideoJSON, error)
 	if v.Status == kurz.StatusFailed || v.Status == kurz.StatusRemoved || v.Status == kurz.StatusHeld {
 		out.Error = v.Error // the owner sees why
 	}
-	if v.Status == kurz.StatusReady {
+	if kurz.Showable(v.Status) {
 		q := ""
 		if !OpenMedia(sub) {
 			q = "?t=" + c.MediaToken(v.ID, c.Now().Add(MediaTokenTTL))

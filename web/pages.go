@@ -211,10 +211,10 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	page := base + "/v/" + v.ID
 	d := &pageData{Name: "video", Lang: lang, Title: h.t(lang, "video.title", v.CreatorHandle), Viewer: viewer, Video: v}
 	d.Boot.Video = toJSON(v)
-	if v.Visibility != "public" || v.Status != "ready" {
+	if v.Visibility != "public" || !v.Showable() {
 		d.Robots = "noindex"
 	}
-	if v.Visibility == "public" && v.Status == "ready" {
+	if v.Visibility == "public" && v.Showable() {
 		ew, eh := embedSize(v, 0, 0)
 		d.Meta = &meta{URL: page, Title: d.Title, Description: truncate(v.Caption, 200),
 			Image: absolute(base, v.PosterURL), Embed: base + "/embed/" + v.ID,

@@ -60,8 +60,8 @@ type Viewer struct {
 	PrivateAccount, Minor bool
 }
 
-// Video is a video as the pages show it. Status is "processing", "ready" or
-// "failed" (then Error says why); Visibility is "public" or "private".
+// Video is a video as the pages show it. Status is "processing",
+// "playable", "ready" or "failed" (then Error says why); Visibility is "public" or "private".
 type Video struct {
 	ID, Status, Error, Caption string
 	Hashtags                   []string
@@ -76,6 +76,10 @@ type Video struct {
 	Liked, FollowingCreator bool
 	Visibility              string
 }
+
+// Showable reports whether the video plays: ready, or playable while the
+// rest of its ladder is made.
+func (v *Video) Showable() bool { return kurz.Showable(v.Status) }
 
 // Profile is a person's public profile. IsViewer marks the viewer's own
 // profile (then the page offers the edit form).

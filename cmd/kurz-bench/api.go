@@ -93,7 +93,7 @@ func waitVideo(base, token, id string, poll, timeout time.Duration) (*videoJSON,
 		if _, err := call(base, "GET", "/api/v1/videos/"+id, token, nil, &v); err != nil {
 			return nil, err
 		}
-		if v.Status != "processing" && v.Status != "uploading" {
+		if v.Status != "processing" && v.Status != "uploading" && v.Status != "playable" {
 			return &v, nil
 		}
 		if time.Now().After(deadline) {

@@ -368,6 +368,11 @@ func (r recVideos) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 	return r.q.UpdateVideo(ctx, v)
 }
 
+func (r recVideos) SetVideoProgress(ctx context.Context, id string, gen, percent int) error {
+	r.hit()
+	return r.q.SetVideoProgress(ctx, id, gen, percent)
+}
+
 func (r recVideos) DeleteVideo(ctx context.Context, id string) error {
 	r.hit()
 	return r.q.DeleteVideo(ctx, id)

@@ -220,7 +220,7 @@ function showContent(box, view) {
   if (v) {
     const handle = (v.creator && v.creator.handle) || '';
     const parts = [];
-    if (v.hls_url && v.status === 'ready') {
+    if (v.hls_url && (v.status === 'ready' || v.status === 'playable')) {
       const video = h('video', {
         class: 'mod-video',
         controls: true,

@@ -152,7 +152,7 @@ function renderExports() {
   list.replaceChildren();
   let pending = false;
   for (const x of view.exports || []) {
-    if (x.status === 'ready') {
+    if ((x.status === 'ready' || x.status === 'playable')) {
       list.append(h('li', {},
         h('a', { class: 'button primary export-download', href: `/api/v1/me/exports/${encodeURIComponent(x.id)}`, download: 'kurz-export.zip' },
           t('settings.export_download')),

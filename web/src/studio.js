@@ -54,9 +54,12 @@ function numbers(n) {
 function statusLine(sv) {
   const v = sv.video;
   const st = h('p', { class: `studio-state state-${v.status}` }, h('span', { class: 'studio-badge' }, t('studio.status_' + v.status)));
-  if (v.status === 'processing' || v.status === 'uploading') {
-    st.append(h('span', { class: 'studio-progress', role: 'progressbar', 'aria-label': t('studio.status_processing') }),
-      h('span', { class: 'hint' }, t('studio.processing_hint')));
+  if (v.status === 'processing' || v.status === 'uploading' || v.status === 'playable') {
+    // The percent of the step under way (toward playable, then toward
+    // ready), from ffmpeg's progress: a bar with its number, no spinner.
+    const pct = Math.max(0, Math.min(100, v.progress || 0));
+    st.append(h('progress', { class: 'studio-progress', max: '100', value: String(pct), 'aria-label': t('studio.status_' + v.status) }),
+      h('span', { class: 'hint' }, t(v.status === 'playable' ? 'studio.playable_hint' : 'studio.processing_hint', pct)));
   } else if (v.status === 'held') {
     st.append(h('span', { class: 'hint' }, t('studio.held_hint')));
   } else if (v.status === 'failed' && v.error) {
@@ -159,10 +162,11 @@ function videoCard(sv, onDeleted) {
       chart(fig, sv.days, true);
     }
   });
+  const shown = v.status === 'ready' || v.status === 'playable';
   const li = h('li', { class: 'studio-video', 'data-id': v.id },
     poster,
     h('div', { class: 'studio-body' }, statusLine(sv), removal(sv), editor(sv, () => onDeleted(li)),
-      v.status === 'ready' ? nums : null, v.status === 'ready' ? more : null));
+      shown ? nums : null, shown ? more : null));
   return li;
 }
 
@@ -183,7 +187,7 @@ export async function initStudio() {
       return;
     }
     const sig = st.videos.map((sv) => sv.video.id + ':' + sv.video.status).join(',');
-    const poll = st.videos.some((sv) => sv.video.status === 'processing' || sv.video.status === 'uploading');
+    const poll = st.videos.some((sv) => ['processing', 'uploading', 'playable'].includes(sv.video.status));
     if (poll) setTimeout(load, POLL_MS);
     if (sig === shown) return;
     shown = sig;

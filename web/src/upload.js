@@ -32,6 +32,7 @@ export function initUpload() {
   const pauseBtn = document.querySelector('.pause-upload');
   const processing = document.querySelector('.processing');
   const processingText = document.querySelector('.processing-text');
+  const processingBar = document.querySelector('.processing-progress');
   const result = document.querySelector('.result');
   const resultText = document.querySelector('.result-text');
   const resultLink = document.querySelector('.result-link');
@@ -175,18 +176,35 @@ export function initUpload() {
     processing.hidden = false;
     processingText.textContent = t('processing');
     let delay = 1000;
+    let playing = false;
+    const play = (v) => {
+      result.hidden = false;
+      resultLink.href = '/v/' + encodeURIComponent(v.id || videoID);
+      if (v.poster_url) resultVideo.poster = v.poster_url;
+      resultVideo.muted = true;
+      attach(resultVideo, v.hls_url);
+      resultVideo.play().catch(() => {});
+      playing = true;
+    };
     for (;;) {
       try {
         const v = await api('GET', `/api/v1/videos/${encodeURIComponent(videoID)}`);
+        if (v.status === 'processing' || v.status === 'playable') {
+          // The percent of the step under way, from ffmpeg's progress:
+          // toward playable, then (playing already) toward ready.
+          const pct = Math.max(0, Math.min(100, Math.round(v.progress || 0)));
+          processingBar.value = pct;
+          processingText.textContent = t(v.status === 'playable' ? 'playable' : 'processing_at', pct);
+          if (v.status === 'playable' && !playing) {
+            resultText.textContent = '';
+            play(v);
+          }
+        }
         if (v.status === 'ready') {
           processing.hidden = true;
           result.hidden = false;
           resultText.textContent = t('ready');
-          resultLink.href = '/v/' + encodeURIComponent(v.id || videoID);
-          if (v.poster_url) resultVideo.poster = v.poster_url;
-          resultVideo.muted = true;
-          attach(resultVideo, v.hls_url);
-          resultVideo.play().catch(() => {});
+          if (!playing) play(v);
           return;
         }
         if (v.status === 'failed') {
@@ -206,7 +224,7 @@ export function initUpload() {
         // Network trouble: keep polling.
       }
       await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 1.5, 5000);
+      delay = Math.min(delay * 1.5, 2000);
     }
   }
 }

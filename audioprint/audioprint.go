@@ -1,4 +1,8 @@
-package ffmpeg
+// Package audioprint fingerprints the start of a video's audio with
+// Chromaprint's fpcalc, both tools run in ffmpeg's media box (see package
+// ffmpeg). It imports only ffmpeg; what a print means (kurz.SameSound)
+// is the root package's.
+package audioprint
 
 import (
 	"bufio"
@@ -11,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kurz/ffmpeg"
 )
 
 // Audio prints: Chromaprint's fpcalc (Debian's libchromaprint-tools)
@@ -35,11 +41,10 @@ const (
 // printPCMBytes bounds the PCM of one print (with a second to spare).
 const printPCMBytes = 2 * PrintRate * (AudioPrintSeconds + 1)
 
-// AudioPrintArgs are ffmpeg's arguments for the PCM of a print.
-func (r *Runner) AudioPrintArgs() []string {
-	lim := r.Limits.withDefaults()
-	a := append([]string{"-nostdin", "-hide_banner", "-nostats", "-v", "error"}, inputArgs(lim)...)
-	return append(a, "-t", strconv.Itoa(AudioPrintSeconds), "-i", inputURL, "-map", "0:a:0", "-vn", "-sn", "-dn",
+// Args are ffmpeg's arguments for the PCM of a print.
+func Args(r *ffmpeg.Runner) []string {
+	a := append([]string{"-nostdin", "-hide_banner", "-nostats", "-v", "error"}, r.InputArgs()...)
+	return append(a, "-t", strconv.Itoa(AudioPrintSeconds), "-i", ffmpeg.InputURL, "-map", "0:a:0", "-vn", "-sn", "-dn",
 		"-ac", "1", "-ar", strconv.Itoa(PrintRate), "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1")
 }
 
@@ -47,25 +52,24 @@ func (r *Runner) AudioPrintArgs() []string {
 var fpcalcArgs = []string{"-format", "s16le", "-rate", strconv.Itoa(PrintRate), "-channels", "1",
 	"-length", strconv.Itoa(AudioPrintSeconds), "-raw", "/proc/self/fd/3"}
 
-// AudioPrint returns the Chromaprint values of the first
+// Of returns the Chromaprint values of the first
 // AudioPrintSeconds of input's audio (described by info, from Probe), or
 // nil when the video has no audio or its audio says too little (silence,
 // one steady tone) to be told apart from other audio. The PCM is kept in
 // folder dir (the job's stage) while fpcalc reads it, and removed.
-func (r *Runner) AudioPrint(ctx context.Context, input string, info *Info, dir string) ([]uint32, error) {
+func Of(ctx context.Context, r *ffmpeg.Runner, input string, info *ffmpeg.Info, dir string) ([]uint32, error) {
 	if info == nil || !info.HasAudio {
 		return nil, nil
 	}
-	lim := r.Limits.withDefaults()
-	f, err := openInput(input, lim.MaxFileSize)
+	f, err := r.OpenInput(input)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	ctx, cancel := context.WithTimeoutCause(ctx, time.Minute+lim.ProbeTimeout, ErrTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, time.Minute+r.Limits.WithDefaults().ProbeTimeout, ffmpeg.ErrTimeout)
 	defer cancel()
-	pcm := &capWriter{max: printPCMBytes}
-	if _, err := r.run(ctx, r.bin("ffmpeg"), r.AudioPrintArgs(), runOpts{input: f, stdout: pcm}); err != nil {
+	pcm := &capped{max: printPCMBytes}
+	if err := r.RunBoxed(ctx, "ffmpeg", Args(r), f, pcm); err != nil {
 		return nil, fmt.Errorf("ffmpeg: audio for print: %w", err)
 	}
 	if pcm.buf.Len() < 2*PrintRate*MinPrintSeconds {
@@ -83,11 +87,11 @@ func (r *Runner) AudioPrint(ctx context.Context, input string, info *Info, dir s
 	if _, err := tmp.Seek(0, 0); err != nil {
 		return nil, err
 	}
-	out := &capWriter{max: 64 << 10}
+	out := &capped{max: 64 << 10}
 	// fpcalc 1.5 prints the print and then exits 3 on reaching the end
 	// of raw input ("Error decoding audio frame (End of file)"): a print
 	// on stdout counts, whatever the exit status.
-	if _, err = r.run(ctx, r.bin("fpcalc"), fpcalcArgs, runOpts{input: tmp, stdout: out}); err != nil &&
+	if err = r.RunBoxed(ctx, "fpcalc", fpcalcArgs, tmp, out); err != nil &&
 		(ctx.Err() != nil || !bytes.Contains(out.buf.Bytes(), []byte("\nFINGERPRINT="))) {
 		if ee := (*exec.ExitError)(nil); ctx.Err() == nil && errors.As(err, &ee) && ee.ExitCode() == 2 {
 			return nil, nil // "Empty fingerprint": nothing in it to print
@@ -122,4 +126,15 @@ func parsePrint(b []byte) ([]uint32, error) {
 		return out, nil
 	}
 	return nil, nil // too short for a print
+}
+
+// capped keeps the first max bytes written to it.
+type capped struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (w *capped) Write(p []byte) (int, error) {
+	w.buf.Write(p[:min(len(p), max(w.max-w.buf.Len(), 0))])
+	return len(p), nil
 }

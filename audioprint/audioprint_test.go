@@ -1,4 +1,4 @@
-package ffmpeg
+package audioprint
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"kurz"
+	"kurz/ffmpeg"
 	"kurz/internal/mediatest"
 )
 
@@ -55,10 +56,10 @@ func TestAudioPrintMatch(t *testing.T) {
 	video("silence.mp4", "anullsrc=d=12", "-c:a", "aac")
 	video("tone.mp4", "sine=f=440:d=12", "-c:a", "aac")
 
-	r := &Runner{}
+	r := &ffmpeg.Runner{}
 	print := func(name string) kurz.AudioPrint {
 		info := must(r.Probe(t.Context(), p(name)))
-		return kurz.AudioPrint(must(r.AudioPrint(t.Context(), p(name), info, dir)))
+		return kurz.AudioPrint(must(Of(t.Context(), r, p(name), info, dir)))
 	}
 	a := print("a.mp4")
 	if len(a) < 60 {
@@ -93,4 +94,12 @@ func TestAudioPrintMatch(t *testing.T) {
 	if got := print("mute.mp4"); got != nil {
 		t.Errorf("a video without audio has a print")
 	}
+}
+
+// must returns v or panics on err; for test fixtures only.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
