@@ -90,7 +90,7 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		num(v.Comments)
 		num(v.Views)
 		num(v.CreatedAt.UnixNano())
-		num(b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2 | b2i(v.SoundBlocked)<<3)
+		num(b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2 | b2i(v.SoundBlocked)<<3 | b2i(v.Partial)<<4)
 		str(v.Label)
 		num(int64(len(v.Countries)))
 		for _, c := range v.Countries {
@@ -338,7 +338,7 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
 		v.CreatedAt = time.Unix(0, r.num()).UTC()
 		flags := r.num()
-		v.Reduced, v.AgeRestricted, v.SoundBlocked = flags&2 != 0, flags&4 != 0, flags&8 != 0
+		v.Reduced, v.AgeRestricted, v.SoundBlocked, v.Partial = flags&2 != 0, flags&4 != 0, flags&8 != 0, flags&16 != 0
 		v.Label = in.of(r.str())
 		if n := r.count(); n > 0 {
 			v.Countries = make([]string, n)

@@ -28,7 +28,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		v := catalogtest.Video(rng, i, now, owners)
 		r, _ := kurz.ParseID(v.OwnerID)
 		v.ID = kurz.NewID(r)
-		v.Label, v.Reduced, v.AgeRestricted = "l", i%2 == 0, i%3 == 0
+		v.Label, v.Reduced, v.AgeRestricted, v.Partial = "l", i%2 == 0, i%3 == 0, i%7 == 0
 		if i%4 == 0 {
 			v.Countries = []string{"DE", "FR"}
 			v.Sound, v.RemixKind, v.RemixOf, v.Allow, v.Avatar = "eu_sound", "duet", "eu_source", 5, "0123456789abcdef"
