@@ -296,9 +296,7 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 	key := cell.MediaKey(id) + "/" + file
 	opts := h.Media
 	opts.Plain = c.Pipeline.OpenMedia
-	// The catalogue answers only while it holds every log write this node
-	// made (a takedown just committed is not served from before it).
-	if !hasTok && c.Outbox.CatalogCurrent() && c.Videos.PublicMedia(id) {
+	if !hasTok && c.Videos.PublicMedia(id) {
 		if h.Small != nil && media.Cacheable(file) && h.Small.ServePublic(w, r, c.Blobs, id, key, opts) {
 			return
 		}
