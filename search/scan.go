@@ -168,22 +168,28 @@ func isASCII(s string) bool {
 // to its lower case.
 func asciiHasWord(s, w string, prefix bool) bool {
 	for i := 0; i < len(s); {
-		for i < len(s) && !asciiWordByte(s[i]) {
-			i++
-		}
-		j := i
-		for j < len(s) && asciiWordByte(s[j]) {
-			j++
-		}
-		tok := strings.Trim(s[i:j], ".")
+		var tok string
+		tok, i = nextASCIIWord(s, i)
 		if len(tok) == len(w) || prefix && len(tok) > len(w) {
 			if lowerEqual(tok[:len(w)], w) && (prefix || len(tok) == len(w)) {
 				return true
 			}
 		}
-		i = j
 	}
 	return false
+}
+
+// nextASCIIWord is the word of ASCII s at or after i (its dots trimmed;
+// "" if none) and where the scan goes on.
+func nextASCIIWord(s string, i int) (word string, next int) {
+	for i < len(s) && !asciiWordByte(s[i]) {
+		i++
+	}
+	j := i
+	for j < len(s) && asciiWordByte(s[j]) {
+		j++
+	}
+	return strings.Trim(s[i:j], "."), j
 }
 
 func asciiWordByte(c byte) bool {

@@ -519,17 +519,11 @@ func indexWords(s string) []string {
 	}
 	var out []string
 	for i := 0; i < len(s); {
-		for i < len(s) && !asciiWordByte(s[i]) {
-			i++
-		}
-		j := i
-		for j < len(s) && asciiWordByte(s[j]) {
-			j++
-		}
-		if w := strings.Trim(s[i:j], "."); w != "" {
+		var w string
+		w, i = nextASCIIWord(s, i)
+		if w != "" {
 			out = append(out, strings.ToLower(w))
 		}
-		i = j
 	}
 	return out
 }
