@@ -72,6 +72,26 @@ func (c *catalogue) regionArgs(r string) []string {
 	return a
 }
 
+// signUpAll signs the viewers up at base. Sign-up asks every region
+// (handles, emails): eu, us and sg run while people sign up, and stop
+// after; the measured runs have eu alone.
+func (c *catalogue) signUpAll(step, base string, env []string) error {
+	var ps []*proc
+	defer func() {
+		for _, p := range ps {
+			p.stop()
+		}
+	}()
+	for _, r := range []string{"us", "sg", "eu"} {
+		p, err := startKurz("kurz-"+step+"-people-"+r, c.peerAddr[r], env, c.regionArgs(r)...)
+		if err != nil {
+			return err
+		}
+		ps = append(ps, p)
+	}
+	return c.people(base)
+}
+
 func newCatalogue(viewers int) *catalogue {
 	raw := make([]byte, 32)
 	rand.Read(raw)
@@ -313,21 +333,7 @@ func benchFeed() error {
 	base := "http://" + kAddr
 	c.peerAddr["eu"] = kAddr
 	if !resumed {
-		// Sign-up asks every region (handles, emails): run us and sg
-		// while people sign up; the measured runs have eu alone.
-		var ps []*proc
-		for _, r := range []string{"us", "sg", "eu"} {
-			p, err := startKurz("kurz-feed-people-"+r, c.peerAddr[r], env, c.regionArgs(r)...)
-			if err != nil {
-				return err
-			}
-			ps = append(ps, p)
-		}
-		err := c.people(base)
-		for _, p := range ps {
-			p.stop()
-		}
-		if err != nil {
+		if err := c.signUpAll("feed", base, env); err != nil {
 			return err
 		}
 	}

@@ -26,22 +26,8 @@ func benchReads() error {
 	kAddr, nAddr := freePort(), freePort()
 	base := "http://" + kAddr
 	c.peerAddr["eu"] = kAddr
-	{
-		var ps []*proc
-		for _, r := range []string{"us", "sg", "eu"} {
-			p, err := startKurz("kurz-reads-people-"+r, c.peerAddr[r], env, c.regionArgs(r)...)
-			if err != nil {
-				return err
-			}
-			ps = append(ps, p)
-		}
-		err := c.people(base)
-		for _, p := range ps {
-			p.stop()
-		}
-		if err != nil {
-			return err
-		}
+	if err := c.signUpAll("reads", base, env); err != nil {
+		return err
 	}
 	size := o.sizes[0]
 	if err := c.grow(size); err != nil {
