@@ -25,14 +25,11 @@ const (
 	LogBlockedGone = "blocked_media_gone"
 )
 
-// Tx runs fn in a write transaction and, after commit, wakes the log
-// readers in case fn wrote to the public log.
+// Tx runs fn in a write transaction. A commit that wrote the public log
+// wakes the log's readers and waits for the catalogue (the store's
+// AfterLog hook: Outbox.Committed).
 func (c *Cell) Tx(ctx context.Context, fn func(q kurz.Queries) error) error {
-	err := c.Store.Tx(ctx, fn)
-	if err == nil {
-		c.Outbox.LogNotify()
-	}
-	return err
+	return c.Store.Tx(ctx, fn)
 }
 
 // Outbox is a region's public log: every change to what the public sees
@@ -47,7 +44,57 @@ type Outbox struct {
 	// applied is the count the catalogue had applied when it last read
 	// the log to its end (CatalogApplied). See CatalogCurrent.
 	written, applied atomic.Uint64
+	// advanced is closed and replaced each time applied grows; following
+	// is set while the catalogue follows the log (Committed waits only
+	// then).
+	advanced  chan struct{}
+	following atomic.Bool
 }
+
+// CatalogWait bounds how long a commit waits for the catalogue to apply
+// it (Committed). The catalogue applies a write within a millisecond or
+// two; the bound is for a catalogue that stalled, so that writes go on.
+const CatalogWait = 2 * time.Second
+
+// Committed is run after every commit that wrote the public log: it wakes
+// the log's readers and waits (up to CatalogWait) until this node's
+// catalogue has applied the write. So a request that changed what the
+// public sees (a takedown, a deletion, a change to private, an erasure)
+// answers only once this node serves the change: no read here after the
+// answer, from a cache or not, sees the old state. Other nodes of the
+// region see it within a second (replication's followOwnLog).
+func (o *Outbox) Committed() {
+	mark := o.LogNotify()
+	if !o.following.Load() {
+		return // a command's cell, or a region still loading its catalogue
+	}
+	t := time.NewTimer(CatalogWait)
+	defer t.Stop()
+	for {
+		ch := o.advancedWait()
+		if o.applied.Load() >= mark {
+			return
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		}
+	}
+}
+
+func (o *Outbox) advancedWait() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.advanced == nil {
+		o.advanced = make(chan struct{})
+	}
+	return o.advanced
+}
+
+// Following marks whether the catalogue follows the log (replication's
+// followOwnLog sets it while it runs).
+func (o *Outbox) Following(on bool) { o.following.Store(on) }
 
 // CatalogCurrent reports whether the region's catalogue holds every
 // write to its public log that this node made and told of: then a
@@ -69,9 +116,18 @@ func (o *Outbox) CatalogLoading() { o.written.Add(1) }
 func (o *Outbox) CatalogApplied(mark uint64) {
 	for {
 		cur := o.applied.Load()
-		if mark <= cur || o.applied.CompareAndSwap(cur, mark) {
+		if mark <= cur {
 			return
 		}
+		if o.applied.CompareAndSwap(cur, mark) {
+			break
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.advanced != nil {
+		close(o.advanced)
+		o.advanced = nil
 	}
 }
 
@@ -171,16 +227,17 @@ func (o *Outbox) AppendLog(ctx context.Context, q kurz.Queries, kind, id string,
 	return q.AppendLog(ctx, &kurz.LogEntry{Kind: kind, ObjectID: id, Data: b, CreatedAt: o.c.Now().UTC()})
 }
 
-// LogNotify wakes everyone waiting for new log entries.
-func (o *Outbox) LogNotify() {
-	o.written.Add(1)
+// LogNotify wakes everyone waiting for new log entries, and returns the
+// count of told writes with this one.
+func (o *Outbox) LogNotify() uint64 {
+	mark := o.written.Add(1)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.wake == nil { // a cell opened by a command, with no readers
-		return
+	if o.wake != nil { // nil: a cell opened by a command, with no readers
+		close(o.wake)
+		o.wake = make(chan struct{})
 	}
-	close(o.wake)
-	o.wake = make(chan struct{})
+	return mark
 }
 
 // LogWait returns a channel closed at the next log write.

@@ -2,7 +2,9 @@ package cell_test
 
 import (
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"kurz"
 	"kurz/cell"
@@ -26,7 +28,7 @@ func TestCatalogCurrent(t *testing.T) {
 	defer db.Close()
 	c := &cell.Cell{Region: "eu", Store: db}
 	c.Init()
-	db.AfterLog(c.Outbox.LogNotify)
+	db.AfterLog(c.Outbox.Committed)
 	o := c.Outbox
 	appendEntry := func(q kurz.Queries) error {
 		return o.AppendLog(ctx, q, cell.LogProfileGone, kurz.NewID("eu"), map[string]string{"id": "x"})
@@ -71,6 +73,58 @@ func TestCatalogCurrent(t *testing.T) {
 		o.CatalogApplied(read())
 		if !o.CatalogCurrent() {
 			t.Fatalf("via %s: not current after the log was read to its end", via)
+		}
+	}
+}
+
+// TestCommitWaitsForCatalogue: while the catalogue follows the log, a
+// commit that wrote the public log returns only once the catalogue has
+// applied it, so the request that made a change (a takedown, a deletion)
+// answers only when this node serves it.
+func TestCommitWaitsForCatalogue(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kurz.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := &cell.Cell{Region: "eu", Store: db}
+	c.Init()
+	db.AfterLog(c.Outbox.Committed)
+	o := c.Outbox
+	var applied atomic.Int64 // the last sequence the follower applied
+	o.Following(true)
+	go func() {
+		var seq int64
+		for ctx.Err() == nil {
+			entries, mark, err := o.LogSinceMark(ctx, seq, time.Second)
+			if err != nil {
+				return
+			}
+			for _, e := range entries {
+				time.Sleep(20 * time.Millisecond) // a slow catalogue
+				seq = e.Seq
+			}
+			applied.Store(seq)
+			o.CatalogApplied(mark)
+		}
+	}()
+	for range 5 {
+		var e kurz.LogEntry
+		err := c.Tx(ctx, func(q kurz.Queries) error {
+			if err := o.AppendLog(ctx, q, cell.LogProfileGone, kurz.NewID("eu"), map[string]string{"id": "x"}); err != nil {
+				return err
+			}
+			last, err := q.LastLogSeq(ctx)
+			e.Seq = last
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := applied.Load(); got < e.Seq || !o.CatalogCurrent() {
+			t.Fatalf("commit of log entry %d returned with the catalogue at %d", e.Seq, got)
 		}
 	}
 }

@@ -680,7 +680,6 @@ func (c *Service) RequestErasure(ctx context.Context, viewer *kurz.Profile, pass
 		}
 		return c.setHidden(ctx, tx, q, viewer.ID)
 	})
-	c.Outbox.LogNotify()
 	return runAt, err
 }
 
@@ -696,7 +695,6 @@ func (c *Service) EraseRestored(ctx context.Context, userID string) error {
 		}
 		return c.setHidden(ctx, tx, q, userID)
 	})
-	c.Outbox.LogNotify()
 	return err
 }
 
@@ -711,7 +709,6 @@ func (c *Service) CancelErasure(ctx context.Context, viewer *kurz.Profile) error
 		}
 		return c.setHidden(ctx, tx, q, viewer.ID)
 	})
-	c.Outbox.LogNotify()
 	return err
 }
 
@@ -837,7 +834,6 @@ func (c *Service) erase(ctx context.Context, userID string) error {
 	if err != nil {
 		return err
 	}
-	c.Outbox.LogNotify()
 	var errs []error
 	for _, v := range vids {
 		errs = append(errs, c.RemoveVideoFiles(ctx, v.ID))

@@ -213,8 +213,9 @@ func Open(ctx context.Context, cfg Config) (r *Region, err error) {
 	c.Init()
 	// Every commit that wrote the public log tells the outbox, so the
 	// catalogue is known to be behind until it has read it (reads of
-	// public videos answer from it only then: Outbox.CatalogCurrent).
-	store.AfterLog(c.Outbox.LogNotify)
+	// public videos answer from it only then: Outbox.CatalogCurrent), and
+	// waits for this node's catalogue to apply it (Outbox.Committed).
+	store.AfterLog(c.Outbox.Committed)
 	return build(c, cfg)
 }
 

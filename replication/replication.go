@@ -94,6 +94,8 @@ func (c *Service) applyToIndex(e *kurz.LogEntry) {
 // write on this node wakes it at once; writes by the region's other nodes
 // (which share the database) are seen within a second.
 func (c *Service) followOwnLog(ctx context.Context, seq int64) {
+	c.Outbox.Following(true)
+	defer c.Outbox.Following(false)
 	for ctx.Err() == nil {
 		entries, mark, err := c.Outbox.LogSinceMark(ctx, seq, time.Second)
 		if err != nil {

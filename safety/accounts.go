@@ -33,16 +33,6 @@ type Standing interface {
 	Send(ctx context.Context, tx *sql.Tx, req link.AccountDecisionRequest) error
 }
 
-// txJobs runs fn in a write transaction jobs can be enqueued in and wakes
-// the log readers after commit.
-func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
-	err := c.Store.TxSQL(ctx, fn)
-	if err == nil {
-		c.Outbox.LogNotify()
-	}
-	return err
-}
-
 // accountEffect is what decision d (original: the decision an appeal's d
 // is about) means for the affected person's account.
 func accountEffect(d, original *kurz.Decision) (effect string, until time.Time, reverses string) {

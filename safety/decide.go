@@ -115,7 +115,7 @@ func (c *Service) Decide(ctx context.Context, staff *kurz.Profile, itemID string
 	var d *kurz.Decision
 	var it *kurz.QueueItem
 	resolved := false
-	err = c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+	err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		var err error
 		if resolved, err = c.resolveIfGone(ctx, q, itemID); err != nil || resolved {
 			return err

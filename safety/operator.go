@@ -52,7 +52,7 @@ func (c *Service) decideOwn(ctx context.Context, decider, targetType, targetID, 
 	var d *kurz.Decision
 	// The item is stored, decided, in the decision's transaction: a
 	// refused decision leaves nothing behind.
-	err = c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+	err = c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		var err error
 		d, err = c.decideClaimed(ctx, tx, q, it, decider, in, scope, end)
 		return err

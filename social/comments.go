@@ -127,7 +127,7 @@ func (c *Comments) storeComment(ctx context.Context, from kurz.Region, in *link.
 	}
 	cm := &kurz.Comment{ID: kurz.NewID(c.Region), VideoID: in.VideoID, AuthorID: in.AuthorID, AuthorHandle: in.AuthorHandle,
 		Text: in.Text, CreatedAt: c.Now().UTC().Truncate(time.Millisecond)}
-	err := c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+	err := c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		v, err := q.VideoByID(ctx, in.VideoID)
 		if err != nil {
 			return err
@@ -271,16 +271,6 @@ func (c *Comments) List(ctx context.Context, viewer *kurz.Profile, videoID, curs
 	items := slices.DeleteFunc(out.Items, func(cm CommentJSON) bool { return !policy.ShowsComment(who, cm.Author.ID) })
 	c.withAvatars(items)
 	return c.markLiked(ctx, viewer, items), out.NextCursor, nil
-}
-
-// txJobs runs fn in a write transaction jobs can be enqueued in and wakes
-// the log readers after commit.
-func (c *Comments) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
-	err := c.Store.TxSQL(ctx, fn)
-	if err == nil {
-		c.Outbox.LogNotify()
-	}
-	return err
 }
 
 // EraseAuthor removes an erased person's comments from this region's

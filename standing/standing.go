@@ -152,7 +152,7 @@ func (c *Service) receive(ctx context.Context, from kurz.Region, in *link.Accoun
 	if !json.Valid(in.Statement) || len(in.Statement) == 0 {
 		return kurz.FieldError("statement", "a decision comes with its statement of reasons")
 	}
-	return c.txJobs(ctx, func(tx *sql.Tx, q kurz.Queries) error {
+	return c.Store.TxSQL(ctx, func(tx *sql.Tx, q kurz.Queries) error {
 		if _, err := q.AccountByID(ctx, in.Person); err != nil {
 			return err
 		}
@@ -255,14 +255,4 @@ func (w *hideAuthorWorker) Work(ctx context.Context, job *river.Job[cell.HideAut
 	}
 	hidden := terminated(acct.SuspendedUntil) || w.c.Hidden(ctx, job.Args.Author)
 	return w.c.Link.HideAuthor(ctx, job.Args.Region, link.HideAuthorRequest{Author: job.Args.Author, Hidden: hidden})
-}
-
-// txJobs runs fn in a write transaction jobs can be enqueued in and wakes
-// the log readers after commit.
-func (c *Service) txJobs(ctx context.Context, fn func(tx *sql.Tx, q kurz.Queries) error) error {
-	err := c.Store.TxSQL(ctx, fn)
-	if err == nil {
-		c.Outbox.LogNotify()
-	}
-	return err
 }

@@ -327,7 +327,6 @@ func (c *Service) UpdateVideo(ctx context.Context, viewer *kurz.Profile, id stri
 	if err != nil {
 		return nil, err
 	}
-	c.Outbox.LogNotify()
 	if madePrivate {
 		// The plaintext caption and the public log entries that carried it
 		// are deleted; fold the write-ahead log so no copy stays beside
