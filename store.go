@@ -148,8 +148,10 @@ type VideoQueries interface {
 	// UpdateVideo writes every mutable field of v (Progress apart).
 	UpdateVideo(ctx context.Context, v *Video) error
 	// SetVideoProgress sets a video's Progress while its processing job
-	// of generation gen runs (a stale job's report changes nothing).
-	SetVideoProgress(ctx context.Context, id string, gen, percent int) error
+	// of generation gen runs and the video has status (a stale job's
+	// report, or the first step's once the video moved on, changes
+	// nothing).
+	SetVideoProgress(ctx context.Context, id string, gen int, status string, percent int) error
 	DeleteVideo(ctx context.Context, id string) error
 	// SetHashtags replaces a video's hashtags.
 	SetHashtags(ctx context.Context, videoID string, tags []string, at time.Time) error

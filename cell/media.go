@@ -77,28 +77,29 @@ func (c *Cell) HoldMedia(ctx context.Context, id string, wait time.Duration) (re
 }
 
 // WriteProgress writes a video's processing progress (in percent, read
-// from percent; kurz.Video's Progress) to its row for the job of
-// generation gen, every second when it moved, until the returned stop is
-// called.
-func (c *Cell) WriteProgress(ctx context.Context, id string, gen int, percent func() int) (stop func()) {
+// from percent with the status it is for; kurz.Video's Progress) to its
+// row for the job of generation gen while the row has that status, every
+// second when it moved, until the returned stop is called.
+func (c *Cell) WriteProgress(ctx context.Context, id string, gen int, percent func() (string, int)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
-		last := -1
+		last, lastStatus := -1, ""
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
-			if now := min(percent(), 99); now != last {
-				if err := c.Store.SetVideoProgress(ctx, id, gen, now); err != nil && ctx.Err() == nil {
+			status, now := percent()
+			if now = min(now, 99); now != last || status != lastStatus {
+				if err := c.Store.SetVideoProgress(ctx, id, gen, status, now); err != nil && ctx.Err() == nil {
 					c.Log.Warn("video progress", "video_id", id, "err", err)
 				}
-				last = now
+				last, lastStatus = now, status
 			}
 		}
 	}()

@@ -193,7 +193,7 @@ func (c *Service) publish(ctx context.Context, args ProcessVideoArgs, id, dir st
 			return err
 		}
 		// The next step's percent starts afresh.
-		if err := q.SetVideoProgress(ctx, id, args.Gen, 0); err != nil {
+		if err := q.SetVideoProgress(ctx, id, args.Gen, cur.Status, 0); err != nil {
 			return err
 		}
 		return c.Outbox.SyncVideoLog(ctx, q, cur)
@@ -221,10 +221,13 @@ func (p *progress) report(pass ffmpeg.Pass, done float64) {
 	}
 }
 
-// percent is what the owner sees: the first pass's, then the rest's.
-func (p *progress) percent() int {
+// percent is what the owner sees: the first pass's while the video is
+// processing, then the rest's once it is playable. The status goes with
+// it, so a first-pass percent read just before the video became playable
+// is not written over the playable video's.
+func (p *progress) percent() (string, int) {
 	if p.playable.Load() {
-		return int(p.rest.Load())
+		return kurz.StatusPlayable, int(p.rest.Load())
 	}
-	return int(p.first.Load())
+	return kurz.StatusProcessing, int(p.first.Load())
 }

@@ -51,8 +51,8 @@ func (q videoQueries) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 		v.AudioPrint, v.SoundName, v.SoundBlock, v.RemixLayout)
 }
 
-func (q videoQueries) SetVideoProgress(ctx context.Context, id string, gen, percent int) error {
-	return q.exec(ctx, `UPDATE videos SET progress = $3 WHERE id = $1 AND job_gen = $2`, id, gen, percent)
+func (q videoQueries) SetVideoProgress(ctx context.Context, id string, gen int, status string, percent int) error {
+	return q.exec(ctx, `UPDATE videos SET progress = $3 WHERE id = $1 AND job_gen = $2 AND status = $4`, id, gen, percent, status)
 }
 
 func (q videoQueries) DeleteVideo(ctx context.Context, id string) error {

@@ -368,9 +368,9 @@ func (r recVideos) UpdateVideo(ctx context.Context, v *kurz.Video) error {
 	return r.q.UpdateVideo(ctx, v)
 }
 
-func (r recVideos) SetVideoProgress(ctx context.Context, id string, gen, percent int) error {
+func (r recVideos) SetVideoProgress(ctx context.Context, id string, gen int, status string, percent int) error {
 	r.hit()
-	return r.q.SetVideoProgress(ctx, id, gen, percent)
+	return r.q.SetVideoProgress(ctx, id, gen, status, percent)
 }
 
 func (r recVideos) DeleteVideo(ctx context.Context, id string) error {

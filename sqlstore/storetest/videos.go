@@ -35,10 +35,11 @@ func testVideos(t *testing.T, s kurz.Store) {
 	if again.Status != kurz.StatusProcessing || again.JobGen != 2 || again.Worker != "n1" || again.Renditions != `[{"x":1}]` || again.DurationMS != 1500 {
 		t.Fatalf("after update: %+v", again)
 	}
-	// Progress is set by the job of the video's generation only, and
-	// UpdateVideo leaves it.
-	noErr(t, s.SetVideoProgress(ctx(), v.ID, 1, 90))
-	noErr(t, s.SetVideoProgress(ctx(), v.ID, 2, 40))
+	// Progress is set by the job of the video's generation only, for
+	// the status it is reported for, and UpdateVideo leaves it.
+	noErr(t, s.SetVideoProgress(ctx(), v.ID, 1, kurz.StatusProcessing, 90))
+	noErr(t, s.SetVideoProgress(ctx(), v.ID, 2, kurz.StatusProcessing, 40))
+	noErr(t, s.SetVideoProgress(ctx(), v.ID, 2, kurz.StatusPlayable, 70))
 	noErr(t, s.UpdateVideo(ctx(), got))
 	if p := must(s.VideoByID(ctx(), v.ID))(t).Progress; p != 40 {
 		t.Fatalf("progress = %d, want 40 (of generation 2)", p)
