@@ -154,7 +154,12 @@ func (h *Handler) parseTemplates() map[string]*template.Template {
 		"plural":   pluralWord,
 		"count":    compact,
 		"caption":  segments,
-		"initial":  initial,
+		"initial": func(s string) string {
+			if s == standIn[slotHandle] { // a kept page's stand-in (pagecache.go)
+				return standIn[slotInitial]
+			}
+			return initial(s)
+		},
 		"langs":    func() []string { return languages },
 		"upper":    strings.ToUpper,
 		"truncate": truncate,
@@ -195,47 +200,79 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	if d.Path == "" {
 		d.Path = r.URL.RequestURI()
 	}
-	key := cacheKey(d)
-	if page, ok := h.anon.get(key); key != "" && ok {
-		writePage(w, status, page)
-		return
-	}
 	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessagesJSON(d.Lang)
 	if d.Viewer != nil {
 		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
+	}
+	key := cacheKey(d)
+	if p, ok := h.anon.get(key); ok {
+		if d.Viewer == nil {
+			writePage(w, status, p.parts[0])
+			return
+		}
+		js, err := d.Boot.js()
+		if err == nil {
+			writePage(w, status, p.fill(d.Viewer.Handle, js))
+			return
+		}
 	}
 	entry := "layout"
 	if framable {
 		entry = "embed"
 	}
-	var buf bytes.Buffer
-	buf.Grow(32 << 10) // a page is 25-30 KB: no copying while it grows
 	t, ok := h.pages[d.Name]
 	var err error
 	if !ok {
 		err = errNoTemplate(d.Name)
-	} else if d.BootJS, err = d.Boot.js(); err == nil {
-		err = t.ExecuteTemplate(&buf, entry, d)
+	} else {
+		d.BootJS, err = d.Boot.js()
+	}
+	var page []byte
+	if err == nil {
+		page, err = execute(t, entry, d)
+	}
+	if err == nil && key != "" {
+		if d.Viewer == nil {
+			h.anon.put(key, &cachedPage{parts: [][]byte{page}, size: len(page)})
+		} else if kept, err := execute(t, entry, standInData(d)); err == nil {
+			if p, ok := split(kept); ok {
+				h.anon.put(key, p)
+			}
+		}
 	}
 	if err != nil {
 		h.log.Error("web: rendering page", "page", d.Name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	if key != "" {
-		h.anon.put(key, buf.Bytes())
-	}
-	writePage(w, status, buf.Bytes())
+	writePage(w, status, page)
+}
+
+// execute runs a page's template into a buffer.
+func execute(t *template.Template, entry string, d *pageData) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(32 << 10) // a page is 25-30 KB: no copying while it grows
+	err := t.ExecuteTemplate(&buf, entry, d)
+	return buf.Bytes(), err
 }
 
 // writePage writes a rendered page (its security headers are set).
 func writePage(w http.ResponseWriter, status int, page []byte) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Add("Vary", "Cookie, Accept-Language")
+	h := w.Header()
+	h["Content-Type"] = htmlType
+	h["Cache-Control"] = noStore
+	h["Vary"] = append(h["Vary"], "Cookie, Accept-Language")
+	h["Content-Length"] = []string{strconv.Itoa(len(page))}
 	w.WriteHeader(status)
 	w.Write(page)
 }
+
+// Header values set on every page, made once (never changed by anyone:
+// net/http only reads them).
+var (
+	htmlType = []string{"text/html; charset=utf-8"}
+	noStore  = []string{"no-store"}
+)
 
 type errNoTemplate string
 

@@ -233,14 +233,25 @@ const cspBase = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 func secure(w http.ResponseWriter, framable bool) {
 	hd := w.Header()
 	if framable {
-		hd.Set("Content-Security-Policy", cspBase+"; frame-ancestors *")
+		hd["Content-Security-Policy"] = cspFramable
 	} else {
-		hd.Set("Content-Security-Policy", cspBase+"; frame-ancestors 'none'")
-		hd.Set("X-Frame-Options", "DENY")
+		hd["Content-Security-Policy"] = cspNotFramable
+		hd["X-Frame-Options"] = deny
 	}
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	hd["X-Content-Type-Options"] = nosniff
+	hd["Referrer-Policy"] = strictOrigin
 }
+
+// The security headers' values, made once and shared by every answer
+// (slices of length and capacity one: an Add elsewhere copies, nothing
+// writes into them).
+var (
+	cspFramable    = []string{cspBase + "; frame-ancestors *"}
+	cspNotFramable = []string{cspBase + "; frame-ancestors 'none'"}
+	deny           = []string{"DENY"}
+	nosniff        = []string{"nosniff"}
+	strictOrigin   = []string{"strict-origin-when-cross-origin"}
+)
 
 // serveStatic serves web/static. A request carrying the file's current
 // content hash (?v=…, as asset URLs do) may be cached forever; others
