@@ -149,11 +149,11 @@ func toJSON(v *Video) *videoJSON {
 // so every page can define "content" and "head".
 func (h *Handler) parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"asset":    h.asset,
-		"t":        translate,
-		"plural":   pluralWord,
-		"count":    compact,
-		"caption":  segments,
+		"asset":   h.asset,
+		"t":       translate,
+		"plural":  pluralWord,
+		"count":   compact,
+		"caption": segments,
 		"initial": func(s string) string {
 			if s == standIn[slotHandle] { // a kept page's stand-in (pagecache.go)
 				return standIn[slotInitial]
