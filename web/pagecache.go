@@ -2,8 +2,8 @@ package web
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"html/template"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -74,15 +74,49 @@ func cacheKey(d *pageData) string {
 		// The viewer's marks are only in the boot block, filled per request.
 		kind, v.Liked, v.FollowingCreator = "viewer", false, false
 	}
-	b, err := json.Marshal(struct {
-		Kind, Name, Lang, Path, Title, Robots string
-		Meta                                  *meta
-		Video                                 *Video
-	}{kind, d.Name, d.Lang, d.Path, d.Title, d.Robots, d.Meta, &v})
-	if err != nil {
-		return ""
+	return string(keyOf(kind, d, &v))
+}
+
+// keyOf lists everything a video page is made of, each string with its
+// length before it (so no two pages share a key), without reflection: it
+// is made on every request.
+func keyOf(kind string, d *pageData, v *Video) []byte {
+	b := make([]byte, 0, 512)
+	str := func(s string) []byte {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		return append(b, s...)
 	}
-	return string(b)
+	num := func(n int64) []byte {
+		b = strconv.AppendInt(b, n, 10)
+		return append(b, ';')
+	}
+	for _, s := range []string{kind, d.Name, d.Lang, d.Path, d.Title, d.Robots} {
+		b = str(s)
+	}
+	if m := d.Meta; m != nil {
+		b = append(b, 'm')
+		for _, s := range []string{m.URL, m.Title, m.Description, m.Image, m.Embed, m.OEmbed} {
+			b = str(s)
+		}
+		b = num(int64(m.Width))
+		b = num(int64(m.Height))
+	}
+	b = append(b, 'v')
+	for _, s := range []string{v.ID, v.Status, v.Error, v.Caption, v.CreatorHandle, v.CreatorAvatarURL, v.HLSURL, v.PosterURL, v.Visibility} {
+		b = str(s)
+	}
+	b = num(int64(len(v.Hashtags)))
+	for _, s := range v.Hashtags {
+		b = str(s)
+	}
+	for _, n := range []int64{int64(v.DurationMS), int64(v.Width), int64(v.Height), v.Likes, v.Comments, v.Views, v.CreatedAt.UnixNano()} {
+		b = num(n)
+	}
+	_, zone := v.CreatedAt.Zone()
+	b = num(int64(zone))
+	b = strconv.AppendBool(b, v.Liked)
+	return strconv.AppendBool(b, v.FollowingCreator)
 }
 
 // plainHandle: h is 1-64 of [a-z0-9_.], written into every context of
