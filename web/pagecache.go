@@ -34,7 +34,6 @@ type pageCache struct {
 type cachedPage struct {
 	parts [][]byte
 	slots []byte // slotHandle, slotInitial or slotBoot
-	size  int    // the parts' bytes
 }
 
 const (
@@ -179,11 +178,9 @@ func split(page []byte) (*cachedPage, bool) {
 		}
 		p.parts = append(p.parts, []byte(s[:at]))
 		p.slots = append(p.slots, slot)
-		p.size += at
 		s = s[at+len(standIn[slot]):]
 	}
 	p.parts = append(p.parts, []byte(s))
-	p.size += len(s)
 	var seen [3]bool
 	for _, sl := range p.slots {
 		seen[sl] = true
@@ -191,33 +188,22 @@ func split(page []byte) (*cachedPage, bool) {
 	return p, seen[slotHandle] && seen[slotBoot]
 }
 
-// fill writes the page for the viewer with handle and boot block js.
-func (p *cachedPage) fill(handle string, js template.JS) []byte {
+// fill appends to dst the page for the viewer with handle and boot block
+// b (rest: b.rest()).
+func (p *cachedPage) fill(dst []byte, handle string, b *boot, rest []byte) []byte {
 	init := initial(handle)
-	n := p.size
-	for _, sl := range p.slots {
-		switch sl {
-		case slotHandle:
-			n += len(handle)
-		case slotInitial:
-			n += len(init)
-		case slotBoot:
-			n += len(js)
-		}
-	}
-	out := make([]byte, 0, n)
 	for i, part := range p.parts {
-		out = append(out, part...)
+		dst = append(dst, part...)
 		if i < len(p.slots) {
 			switch p.slots[i] {
 			case slotHandle:
-				out = append(out, handle...)
+				dst = append(dst, handle...)
 			case slotInitial:
-				out = append(out, init...)
+				dst = append(dst, init...)
 			case slotBoot:
-				out = append(out, js...)
+				dst = b.appendJS(dst, rest)
 			}
 		}
 	}
-	return out
+	return dst
 }

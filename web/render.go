@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -82,20 +83,26 @@ type boot struct {
 // spliced in rather than handed to json.Marshal, which would check and
 // copy their 20 KB again on every page.
 func (b *boot) js() (template.JS, error) {
-	rest, err := json.Marshal(b)
+	rest, err := b.rest()
 	if err != nil {
 		return "", err
 	}
+	return template.JS(b.appendJS(make([]byte, 0, len(b.T)+len(rest)+8), rest)), nil
+}
+
+// rest is the boot block's JSON without the messages.
+func (b *boot) rest() ([]byte, error) { return json.Marshal(b) }
+
+// appendJS appends the boot block (rest from b.rest) to dst.
+func (b *boot) appendJS(dst, rest []byte) []byte {
 	t := b.T
 	if t == nil {
 		t = json.RawMessage("{}")
 	}
-	out := make([]byte, 0, len(t)+len(rest)+8)
-	out = append(out, `{"t":`...)
-	out = append(out, t...)
-	out = append(out, ',')
-	out = append(out, rest[1:]...)
-	return template.JS(out), nil
+	dst = append(dst, `{"t":`...)
+	dst = append(dst, t...)
+	dst = append(dst, ',')
+	return append(dst, rest[1:]...)
 }
 
 type viewerJSON struct {
@@ -210,9 +217,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 			writePage(w, status, p.parts[0])
 			return
 		}
-		js, err := d.Boot.js()
-		if err == nil {
-			writePage(w, status, p.fill(d.Viewer.Handle, js))
+		if rest, err := d.Boot.rest(); err == nil {
+			buf := pagePool.Get().(*[]byte)
+			page := p.fill((*buf)[:0], d.Viewer.Handle, &d.Boot, rest)
+			writePage(w, status, page)
+			*buf = page[:0]
+			pagePool.Put(buf)
 			return
 		}
 	}
@@ -233,7 +243,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	if err == nil && key != "" {
 		if d.Viewer == nil {
-			h.anon.put(key, &cachedPage{parts: [][]byte{page}, size: len(page)})
+			h.anon.put(key, &cachedPage{parts: [][]byte{page}})
 		} else if kept, err := execute(t, entry, standInData(d)); err == nil {
 			if p, ok := split(kept); ok {
 				h.anon.put(key, p)
@@ -247,6 +257,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	writePage(w, status, page)
 }
+
+// pagePool holds the buffers signed-in viewers' pages are filled into
+// (written out before the buffer is put back), so a page costs no 30 KB
+// of garbage.
+var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 // execute runs a page's template into a buffer.
 func execute(t *template.Template, entry string, d *pageData) ([]byte, error) {
