@@ -1,11 +1,8 @@
 package web
 
 import (
-	"crypto/rand"
 	"html/template"
-	"strconv"
-	"strings"
-	"sync"
+	"kurz/web/pagecache"
 )
 
 // A video page is the same bytes for everyone who asks for the same video
@@ -24,34 +21,16 @@ import (
 // is made of the characters a handle may have ([a-z0-9_.], the same in
 // HTML, attribute, URL and JSON, nothing to escape), so no caption can
 // forge a slot and no viewer's data is kept in the cache.
-type pageCache struct {
-	mu sync.Mutex
-	m  map[string]*cachedPage
-}
 
-// cachedPage is a kept page: parts with a slot between each two (slots[i]
-// follows parts[i]); a signed-out page is one part.
-type cachedPage struct {
-	parts [][]byte
-	slots []byte // slotHandle, slotInitial or slotBoot
-}
-
+// The slots of a kept signed-in page, and the stand-ins it is rendered
+// with (random per process).
 const (
-	slotHandle byte = iota
+	slotHandle = iota
 	slotInitial
 	slotBoot
 )
 
-// The stand-ins a signed-in page is rendered with (see pageCache): random
-// lowercase letters, so they are a valid handle and pass every escaper
-// unchanged.
-var standIn = func() [3]string {
-	var out [3]string
-	for i := range out {
-		out[i] = "kz" + strings.ToLower(rand.Text())
-	}
-	return out
-}()
+var standIn = pagecache.StandIns(3)
 
 // maxCachedPages bounds the cache (about 25 KB a page); past it, it
 // starts over.
@@ -67,89 +46,21 @@ func cacheKey(d *pageData) string {
 	v := *d.Video
 	kind := "anon"
 	if d.Viewer != nil {
-		if v.Visibility != "public" || !plainHandle(d.Viewer.Handle) {
+		if v.Visibility != "public" || !pagecache.Plain(d.Viewer.Handle) {
 			return ""
 		}
 		// The viewer's marks are only in the boot block, filled per request.
 		kind, v.Liked, v.FollowingCreator = "viewer", false, false
 	}
-	return string(keyOf(kind, d, &v))
-}
-
-// keyOf lists everything a video page is made of, each string with its
-// length before it (so no two pages share a key), without reflection: it
-// is made on every request.
-func keyOf(kind string, d *pageData, v *Video) []byte {
-	b := make([]byte, 0, 512)
-	str := func(s string) []byte {
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, ':')
-		return append(b, s...)
-	}
-	num := func(n int64) []byte {
-		b = strconv.AppendInt(b, n, 10)
-		return append(b, ';')
-	}
-	for _, s := range []string{kind, d.Name, d.Lang, d.Path, d.Title, d.Robots} {
-		b = str(s)
-	}
+	k := make(pagecache.Key, 0, 512).Str(kind, d.Name, d.Lang, d.Path, d.Title, d.Robots)
 	if m := d.Meta; m != nil {
-		b = append(b, 'm')
-		for _, s := range []string{m.URL, m.Title, m.Description, m.Image, m.Embed, m.OEmbed} {
-			b = str(s)
-		}
-		b = num(int64(m.Width))
-		b = num(int64(m.Height))
+		k = k.Str("meta", m.URL, m.Title, m.Description, m.Image, m.Embed, m.OEmbed).Num(int64(m.Width), int64(m.Height))
 	}
-	b = append(b, 'v')
-	for _, s := range []string{v.ID, v.Status, v.Error, v.Caption, v.CreatorHandle, v.CreatorAvatarURL, v.HLSURL, v.PosterURL, v.Visibility} {
-		b = str(s)
-	}
-	b = num(int64(len(v.Hashtags)))
-	for _, s := range v.Hashtags {
-		b = str(s)
-	}
-	for _, n := range []int64{int64(v.DurationMS), int64(v.Width), int64(v.Height), v.Likes, v.Comments, v.Views, v.CreatedAt.UnixNano()} {
-		b = num(n)
-	}
+	k = k.Str(v.ID, v.Status, v.Error, v.Caption, v.CreatorHandle, v.CreatorAvatarURL, v.HLSURL, v.PosterURL, v.Visibility)
+	k = k.Num(int64(len(v.Hashtags))).Str(v.Hashtags...)
 	_, zone := v.CreatedAt.Zone()
-	b = num(int64(zone))
-	b = strconv.AppendBool(b, v.Liked)
-	return strconv.AppendBool(b, v.FollowingCreator)
-}
-
-// plainHandle: h is 1-64 of [a-z0-9_.], written into every context of
-// the page as is.
-func plainHandle(h string) bool {
-	if h == "" || len(h) > 64 {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func (c *pageCache) get(key string) (*cachedPage, bool) {
-	if key == "" {
-		return nil, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.m[key]
-	return p, ok
-}
-
-func (c *pageCache) put(key string, p *cachedPage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedPages {
-		c.m = map[string]*cachedPage{}
-	}
-	c.m[key] = p
+	k = k.Num(int64(v.DurationMS), int64(v.Width), int64(v.Height), v.Likes, v.Comments, v.Views, v.CreatedAt.UnixNano(), int64(zone))
+	return string(k)
 }
 
 // standInData is d rendered for no one in particular: the viewer and the
@@ -161,49 +72,16 @@ func standInData(d *pageData) *pageData {
 	return &s
 }
 
-// split cuts a page rendered from standInData at its stand-ins; ok false
-// if one is missing where expected (then the page is not kept).
-func split(page []byte) (*cachedPage, bool) {
-	p := &cachedPage{}
-	s := string(page)
-	for {
-		at, slot := -1, byte(0)
-		for i, si := range standIn {
-			if j := strings.Index(s, si); j >= 0 && (at < 0 || j < at) {
-				at, slot = j, byte(i)
-			}
+// fill appends to dst kept page p for the viewer with handle and boot
+// block b (rest: b.rest()).
+func fill(p *pagecache.Page, dst []byte, handle string, b *boot, rest []byte) []byte {
+	return p.Fill(dst, func(dst []byte, slot int) []byte {
+		switch slot {
+		case slotHandle:
+			return append(dst, handle...)
+		case slotInitial:
+			return append(dst, initial(handle)...)
 		}
-		if at < 0 {
-			break
-		}
-		p.parts = append(p.parts, []byte(s[:at]))
-		p.slots = append(p.slots, slot)
-		s = s[at+len(standIn[slot]):]
-	}
-	p.parts = append(p.parts, []byte(s))
-	var seen [3]bool
-	for _, sl := range p.slots {
-		seen[sl] = true
-	}
-	return p, seen[slotHandle] && seen[slotBoot]
-}
-
-// fill appends to dst the page for the viewer with handle and boot block
-// b (rest: b.rest()).
-func (p *cachedPage) fill(dst []byte, handle string, b *boot, rest []byte) []byte {
-	init := initial(handle)
-	for i, part := range p.parts {
-		dst = append(dst, part...)
-		if i < len(p.slots) {
-			switch p.slots[i] {
-			case slotHandle:
-				dst = append(dst, handle...)
-			case slotInitial:
-				dst = append(dst, init...)
-			case slotBoot:
-				dst = b.appendJS(dst, rest)
-			}
-		}
-	}
-	return dst
+		return b.appendJS(dst, rest)
+	})
 }

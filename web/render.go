@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"io/fs"
+	"kurz/web/pagecache"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -212,14 +213,14 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
 	}
 	key := cacheKey(d)
-	if p, ok := h.anon.get(key); ok {
+	if p, ok := h.anon.Get(key); ok {
 		if d.Viewer == nil {
-			writePage(w, status, p.parts[0])
+			writePage(w, status, p.Parts[0])
 			return
 		}
 		if rest, err := d.Boot.rest(); err == nil {
 			buf := pagePool.Get().(*[]byte)
-			page := p.fill((*buf)[:0], d.Viewer.Handle, &d.Boot, rest)
+			page := fill(p, (*buf)[:0], d.Viewer.Handle, &d.Boot, rest)
 			writePage(w, status, page)
 			*buf = page[:0]
 			pagePool.Put(buf)
@@ -243,10 +244,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	if err == nil && key != "" {
 		if d.Viewer == nil {
-			h.anon.put(key, &cachedPage{parts: [][]byte{page}})
+			h.anon.Put(key, &pagecache.Page{Parts: [][]byte{page}})
 		} else if kept, err := execute(t, entry, standInData(d)); err == nil {
-			if p, ok := split(kept); ok {
-				h.anon.put(key, p)
+			if p, ok := pagecache.Split(kept, standIn, slotHandle, slotBoot); ok {
+				h.anon.Put(key, p)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"kurz/web/pagecache"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -119,7 +120,7 @@ type Handler struct {
 	b      Backend
 	log    *slog.Logger
 	pages  map[string]*template.Template
-	anon   pageCache // video pages of signed-out viewers (pagecache.go)
+	anon   pagecache.Cache // kept video pages (pagecache.go)
 	static fs.FS
 	// hashes maps a static file name to a short content hash, used as a
 	// cache-busting version in asset URLs.
@@ -154,7 +155,7 @@ func New(b Backend, log *slog.Logger) *Handler {
 	if err != nil {
 		panic(err)
 	}
-	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}}
+	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}, anon: pagecache.Cache{Max: maxCachedPages}}
 	fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
