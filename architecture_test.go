@@ -114,8 +114,11 @@ var (
 
 		// The search index follows the catalogue; discover answers search
 		// and Discover from both.
-		"search":   {"kurz", "catalog", "textnorm"},
-		"discover": {"kurz", "catalog", "search", "policy"},
+		"search": {"kurz", "catalog", "textnorm"},
+		// The pages; the kept pages' cache is a leaf of theirs.
+		"web":           {"kurz", "web/pagecache"},
+		"web/pagecache": {},
+		"discover":      {"kurz", "catalog", "search", "policy"},
 		// The wiring and the commands may import anything.
 	}
 	wiring = []string{"app", "cmd/kurz", "cmd/kurz-bench"}

@@ -57,9 +57,9 @@ func Deadlines(t Timeouts, upload, download func(*http.Request) bool) func(http.
 				next.ServeHTTP(w, r)
 				return
 			}
-			rc := http.NewResponseController(w)
 			switch {
 			case upload(r) && r.Body != nil && r.Body != http.NoBody:
+				rc := http.NewResponseController(w)
 				g := newRateGuard(t, func() { rc.SetReadDeadline(time.Now()) })
 				// The body may take as long as it keeps the rate; the
 				// answer then has the usual write timeout from its end.
@@ -72,9 +72,9 @@ func Deadlines(t Timeouts, upload, download func(*http.Request) bool) func(http.
 				}}
 				defer g.stop()
 			case download(r):
-				g := newRateGuard(t, func() { rc.SetWriteDeadline(time.Now()) })
-				defer g.stop()
-				w = &rateWriter{ResponseWriter: w, g: g, rc: rc}
+				rw := &rateWriter{ResponseWriter: w, t: t}
+				defer rw.stop()
+				w = rw
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -152,24 +152,45 @@ func (b *rateBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// rateWriter counts a download. Until the first byte the usual write
-// timeout applies (the handler is still working); from then on the rate.
+// rateWriter counts a download. Until the answer passes smallAnswer
+// bytes the usual write timeout applies (the handler is still working, or
+// the answer is small: at the floor rate smallAnswer takes about as long
+// as the write timeout allows anyway); from then on the rate. A small
+// answer (a playlist, a poster) so costs no guard, timer or deadline
+// change.
 type rateWriter struct {
 	http.ResponseWriter
-	g       *rateGuard
-	rc      *http.ResponseController
-	started bool
+	t       Timeouts
+	g       *rateGuard // made when the answer passes smallAnswer
+	written int64      // bytes before the guard started
 }
 
+// smallAnswer is the most an answer may write under the usual write
+// timeout before the rate takes over.
+const smallAnswer = 64 << 10
+
+// start hands the answer over to the rate guard.
 func (w *rateWriter) start() {
-	if !w.started {
-		w.started = true
-		w.rc.SetWriteDeadline(time.Time{})
+	if w.g == nil {
+		rc := http.NewResponseController(w.ResponseWriter)
+		w.g = newRateGuard(w.t, func() { rc.SetWriteDeadline(time.Now()) })
+		rc.SetWriteDeadline(time.Time{})
 		w.g.begin()
 	}
 }
 
+func (w *rateWriter) stop() {
+	if w.g != nil {
+		w.g.stop()
+	}
+}
+
 func (w *rateWriter) Write(p []byte) (int, error) {
+	if w.g == nil && w.written+int64(len(p)) <= smallAnswer {
+		n, err := w.ResponseWriter.Write(p)
+		w.written += int64(n)
+		return n, err
+	}
 	w.start()
 	n, err := w.ResponseWriter.Write(p)
 	w.g.moved.Add(int64(n))

@@ -282,25 +282,30 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 func StatusOf(code string) int { return kurz.HTTPStatus(code) }
 
 // logRequests gives each request its ID (guard.WithRequestID) and logs
-// its route pattern, status and duration. Not
+// its route pattern, status and duration (media requests at debug
+// level: there are too many). Not
 // the path or query (they may hold handles or tokens) and not the address
 // (IP addresses are personal data).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		outer := r
 		r = guard.WithRequestID(w, r, guard.FromTrustedProxy(r, s.TrustedProxies))
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		outer.Pattern = r.Pattern // for the metrics around this handler
 		level := slog.LevelInfo
-		if strings.HasPrefix(r.Pattern, "GET /media/") {
+		if strings.HasPrefix(r.URL.Path, "/media/") {
 			level = slog.LevelDebug // segment fetches are too many to log one by one
 		}
-		if s.Log.Enabled(r.Context(), level) { // no arguments built for a line not logged
-			s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
-				"ms", time.Since(start).Milliseconds())
+		if !s.Log.Enabled(r.Context(), level) {
+			// No line: no clock, no status recorded.
+			next.ServeHTTP(w, r)
+			outer.Pattern = r.Pattern // for the metrics around this handler
+			return
 		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		outer.Pattern = r.Pattern
+		s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "status", sw.code,
+			"ms", time.Since(start).Milliseconds())
 	})
 }
 

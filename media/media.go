@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,7 +161,37 @@ func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, key, tok st
 		http.ServeContent(w, r, "", fi.ModTime(), bytes.NewReader(WithToken(data, tok)))
 		return
 	}
+	if content == io.ReadSeeker(f) && whole(r) {
+		// The whole file, as http.ServeContent answers a request with no
+		// range or condition, without its two seeks to find the size
+		// Stat already gave.
+		h["Last-Modified"] = []string{fi.ModTime().UTC().Format(http.TimeFormat)}
+		h["Accept-Ranges"] = acceptRanges
+		h["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			io.Copy(w, &io.LimitedReader{R: f, N: fi.Size()})
+		}
+		return
+	}
 	http.ServeContent(w, r, "", fi.ModTime(), content)
+}
+
+var acceptRanges = []string{"bytes"}
+
+// whole says r asks for a whole file unconditionally (GET or HEAD, no
+// Range, no If-* header): what http.ServeContent answers with 200, the
+// body, Last-Modified, Accept-Ranges and Content-Length.
+func whole(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	for _, k := range []string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
+		if _, ok := r.Header[k]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // WithToken appends the media token to every URI line of a playlist.

@@ -1,7 +1,11 @@
 package videoapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
 
 	"kurz"
 	"kurz/catalog"
@@ -40,14 +44,21 @@ import (
 // from c's catalogue when the rules above let it; ok false: ask the store
 // (FromStore).
 func FromCatalogue(ctx context.Context, viewer *kurz.Profile, vc, c *region.Region, id string, f policy.Surface) (v *video.VideoJSON, ok bool) {
+	v, _, ok = fromCatalogue(ctx, viewer, vc, c, id, f)
+	return v, ok
+}
+
+// fromCatalogue is FromCatalogue, also naming the catalogue entry.
+func fromCatalogue(ctx context.Context, viewer *kurz.Profile, vc, c *region.Region, id string, f policy.Surface) (*video.VideoJSON, *catalog.PublicVideo, bool) {
 	if viewer != nil && vc != c || !c.Outbox.CatalogCurrent() {
-		return nil, false
+		return nil, nil, false
 	}
 	pv, ok := c.Index.Video(id)
 	if !ok || pv.AgeRestricted || len(pv.Countries) > 0 || pv.RemixKind == kurz.RemixDuet || viewer != nil && viewer.ID == pv.OwnerID {
-		return nil, false
+		return nil, nil, false
 	}
-	return recordOf(ctx, viewer, vc, pv, f)
+	v, ok := recordOf(ctx, viewer, vc, pv, f)
+	return v, pv, ok
 }
 
 // recordOf is the record of catalogue video pv for the viewer (home
@@ -65,4 +76,53 @@ func recordOf(ctx context.Context, viewer *kurz.Profile, vc *region.Region, pv *
 		return nil, false // a block (Decorate)
 	}
 	return feedjson.Videos(items)[0], true
+}
+
+// recordCache holds the record of each catalogue video, encoded once per
+// version without the viewer's marks: a *catalog.PublicVideo is never
+// changed, only replaced, so the pointer names the version, and the
+// record made of it is the same for every viewer but for liked and
+// following (last in video.VideoJSON), which encode adds per request.
+// Public data only; whether the viewer may see the video is decided
+// before, on every request.
+type recordCache struct {
+	mu sync.Mutex
+	m  map[*catalog.PublicVideo][]byte
+}
+
+// maxCachedRecords bounds the cache; past it, it starts over (old
+// versions would otherwise stay reachable).
+const maxCachedRecords = 50_000
+
+// marksSuffix ends a record encoded with no marks.
+var marksSuffix = []byte(`,"liked":false,"following":false}`)
+
+// encode returns v, the record of pv, as json.Encoder writes it (with its
+// newline), or nil if it cannot be made from the cache.
+func (c *recordCache) encode(pv *catalog.PublicVideo, v *video.VideoJSON) []byte {
+	c.mu.Lock()
+	pub, ok := c.m[pv]
+	c.mu.Unlock()
+	if !ok {
+		bare := *v
+		bare.Liked, bare.Following = false, false
+		b, err := json.Marshal(&bare)
+		if err != nil || !bytes.HasSuffix(b, marksSuffix) {
+			return nil
+		}
+		pub = b[:len(b)-len(marksSuffix)]
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= maxCachedRecords {
+			c.m = map[*catalog.PublicVideo][]byte{}
+		}
+		c.m[pv] = pub
+		c.mu.Unlock()
+	}
+	out := make([]byte, 0, len(pub)+len(marksSuffix)+2)
+	out = append(out, pub...)
+	out = append(out, `,"liked":`...)
+	out = strconv.AppendBool(out, v.Liked)
+	out = append(out, `,"following":`...)
+	out = strconv.AppendBool(out, v.Following)
+	return append(out, "}\n"...)
 }

@@ -14,9 +14,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"kurz"
 	"kurz/apidoc"
+	"kurz/catalog"
 	"kurz/cell"
 	"kurz/edge"
 	"kurz/guard"
@@ -55,6 +57,8 @@ type Handlers struct {
 	Decode func(http.ResponseWriter, *http.Request, any) error
 	// Error writes an error in the API's one shape.
 	Error func(http.ResponseWriter, *http.Request, error)
+
+	records recordCache // catalogue videos' records, encoded once (records.go)
 }
 
 // Route is one route of the package, as httpapi's route table takes it.
@@ -87,6 +91,23 @@ func (h *Handlers) Routes() []Route {
 			Headers: []string{"Range", "If-None-Match"}, Out: apidoc.Raw("*/*"), Also: []int{206, 302, 304, 416}, NoError: true}},
 	}
 }
+
+// writeBytes writes an encoded JSON answer (status 200).
+func writeBytes(w http.ResponseWriter, b []byte) {
+	hd := w.Header()
+	hd["Content-Type"] = jsonType
+	hd["Cache-Control"] = noStore
+	hd["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
+// Header values made once and shared (length and capacity one: an Add
+// elsewhere copies, nothing writes into them).
+var (
+	jsonType = []string{"application/json; charset=utf-8"}
+	noStore  = []string{"no-store"}
+)
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -156,10 +177,16 @@ func (h *Handlers) getVideo(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	v, err := h.VideoFor(r.Context(), viewer, vc, r.PathValue("id"), policy.Record)
+	v, pv, err := h.videoFor(r.Context(), viewer, vc, r.PathValue("id"), policy.Record)
 	if err != nil {
 		h.Error(w, r, err)
 		return
+	}
+	if pv != nil {
+		if b := h.records.encode(pv, v); b != nil {
+			writeBytes(w, b)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, v)
 }
@@ -173,26 +200,34 @@ func (h *Handlers) getVideo(w http.ResponseWriter, r *http.Request) {
 // any other video of a region this process hosts from its region's store,
 // where the owner sees its state and followers what only they may.
 func (h *Handlers) VideoFor(ctx context.Context, viewer *kurz.Profile, vc *region.Region, id string, f policy.Surface) (*video.VideoJSON, error) {
+	v, _, err := h.videoFor(ctx, viewer, vc, id, f)
+	return v, err
+}
+
+// videoFor is VideoFor, also naming the catalogue entry the record was
+// made of (nil: it came from the store).
+func (h *Handlers) videoFor(ctx context.Context, viewer *kurz.Profile, vc *region.Region, id string, f policy.Surface) (*video.VideoJSON, *catalog.PublicVideo, error) {
 	c, err := h.CellOf(id)
 	if kurz.ErrorCode(err) == kurz.EUnavailable {
 		// Another process's region: its public videos are in the catalogue.
 		pv, ok := vc.Index.Video(id)
 		if !ok {
-			return nil, kurz.ErrNotFound
+			return nil, nil, kurz.ErrNotFound
 		}
 		v, ok := recordOf(ctx, viewer, vc, pv, f)
 		if !ok {
-			return nil, kurz.ErrNotFound
+			return nil, nil, kurz.ErrNotFound
 		}
-		return v, nil
+		return v, pv, nil
 	}
 	if err != nil {
-		return nil, kurz.ErrNotFound
+		return nil, nil, kurz.ErrNotFound
 	}
-	if v, ok := FromCatalogue(ctx, viewer, vc, c, id, f); ok {
-		return v, nil
+	if v, pv, ok := fromCatalogue(ctx, viewer, vc, c, id, f); ok {
+		return v, pv, nil
 	}
-	return FromStore(ctx, viewer, vc, c, id, f)
+	v, err := FromStore(ctx, viewer, vc, c, id, f)
+	return v, nil, err
 }
 
 // FromStore is VideoFor's answer from the store of the video's region c

@@ -1,59 +1,87 @@
 package web
 
 import (
-	"encoding/json"
-	"sync"
+	"html/template"
+	"kurz/web/pagecache"
 )
 
-// A video page shown to someone signed out is the same bytes for everyone
-// who asks for the same video record, language and address: render keeps
-// the last few such pages and writes them again instead of executing the
+// A video page is the same bytes for everyone who asks for the same video
+// record, language and address, but for the viewer's own bits: render
+// keeps the last few pages and writes them again instead of executing the
 // templates per request (most of a page's cost). Whether the video may be
 // shown is still asked of the backend on every request; the cache only
 // remembers what the templates made of a record, keyed by everything the
-// page is made of (a changed caption or count is another key). Public
-// data only: pages of signed-in viewers are never kept.
-type pageCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// page is made of (a changed caption or count is another key).
+//
+// A signed-out visitor's page is kept whole. A signed-in viewer's page of
+// a public video is kept as a template, made once with stand-ins for the
+// viewer (their handle, its initial and the boot block, which holds their
+// handle, like and follow): each request fills in its own viewer. The
+// stand-ins are random per process and the handle is put in only when it
+// is made of the characters a handle may have ([a-z0-9_.], the same in
+// HTML, attribute, URL and JSON, nothing to escape), so no caption can
+// forge a slot and no viewer's data is kept in the cache.
+
+// The slots of a kept signed-in page, and the stand-ins it is rendered
+// with (random per process).
+const (
+	slotHandle = iota
+	slotInitial
+	slotBoot
+)
+
+var standIn = pagecache.StandIns(3)
 
 // maxCachedPages bounds the cache (about 25 KB a page); past it, it
 // starts over.
 const maxCachedPages = 512
 
-// cacheKey is the key of d's page, or "" for a page that is not kept (a
-// signed-in viewer's, or any but a video page).
+// cacheKey is the key of d's page, or "" for a page that is not kept (any
+// but a video page, a signed-in viewer's page of a video that is not
+// public, or one whose handle is not plain).
 func cacheKey(d *pageData) string {
-	if d.Viewer != nil || d.Name != "video" || d.Video == nil {
+	if d.Name != "video" || d.Video == nil {
 		return ""
 	}
-	b, err := json.Marshal(struct {
-		Name, Lang, Path, Title, Robots string
-		Meta                            *meta
-		Video                           *Video
-	}{d.Name, d.Lang, d.Path, d.Title, d.Robots, d.Meta, d.Video})
-	if err != nil {
-		return ""
+	v := *d.Video
+	kind := "anon"
+	if d.Viewer != nil {
+		if v.Visibility != "public" || !pagecache.Plain(d.Viewer.Handle) {
+			return ""
+		}
+		// The viewer's marks are only in the boot block, filled per request.
+		kind, v.Liked, v.FollowingCreator = "viewer", false, false
 	}
-	return string(b)
+	k := make(pagecache.Key, 0, 512).Str(kind, d.Name, d.Lang, d.Path, d.Title, d.Robots)
+	if m := d.Meta; m != nil {
+		k = k.Str("meta", m.URL, m.Title, m.Description, m.Image, m.Embed, m.OEmbed).Num(int64(m.Width), int64(m.Height))
+	}
+	k = k.Str(v.ID, v.Status, v.Error, v.Caption, v.CreatorHandle, v.CreatorAvatarURL, v.HLSURL, v.PosterURL, v.Visibility)
+	k = k.Num(int64(len(v.Hashtags))).Str(v.Hashtags...)
+	_, zone := v.CreatedAt.Zone()
+	k = k.Num(int64(v.DurationMS), int64(v.Width), int64(v.Height), v.Likes, v.Comments, v.Views, v.CreatedAt.UnixNano(), int64(zone))
+	return string(k)
 }
 
-func (c *pageCache) get(key string) ([]byte, bool) {
-	if key == "" {
-		return nil, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b, ok := c.m[key]
-	return b, ok
+// standInData is d rendered for no one in particular: the viewer and the
+// boot block replaced by the stand-ins.
+func standInData(d *pageData) *pageData {
+	s := *d
+	s.Viewer = &Viewer{Handle: standIn[slotHandle]}
+	s.BootJS = template.JS(standIn[slotBoot])
+	return &s
 }
 
-func (c *pageCache) put(key string, page []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedPages {
-		c.m = map[string][]byte{}
-	}
-	c.m[key] = page
+// fill appends to dst kept page p for the viewer with handle and boot
+// block b (rest: b.rest()).
+func fill(p *pagecache.Page, dst []byte, handle string, b *boot, rest []byte) []byte {
+	return p.Fill(dst, func(dst []byte, slot int) []byte {
+		switch slot {
+		case slotHandle:
+			return append(dst, handle...)
+		case slotInitial:
+			return append(dst, initial(handle)...)
+		}
+		return b.appendJS(dst, rest)
+	})
 }

@@ -37,3 +37,36 @@ func TestVideoPageCache(t *testing.T) {
 		t.Errorf("a video the backend no longer shows: %d, want 404", res.StatusCode)
 	}
 }
+
+// TestSignedInPageCache: a signed-in viewer's page of a public video is
+// made from the kept page with their own bits filled in: the same bytes a
+// full render gives them, each viewer their own handle, initial, like and
+// follow, never another viewer's, and none of the stand-ins.
+func TestSignedInPageCache(t *testing.T) {
+	t.Parallel()
+	bn := setup(t)
+	_, first := bn.get(t, req{path: "/v/eu_v1", session: "carol"}) // rendered in full, and kept
+	_, again := bn.get(t, req{path: "/v/eu_v1", session: "carol"}) // filled in
+	if first != again {
+		t.Fatalf("the kept page filled in for carol differs from her full render")
+	}
+	_, dora := bn.get(t, req{path: "/v/eu_v1", session: "dora"})
+	if strings.Contains(dora, "carol") || !strings.Contains(dora, `"handle":"dora"`) || !strings.Contains(dora, `href="/@dora"`) ||
+		!strings.Contains(dora, `"liked":true,"following":true`) || !strings.Contains(dora, `aria-hidden="true">D</span>`) {
+		t.Errorf("dora's page is not hers")
+	}
+	if !strings.Contains(again, `"liked":false,"following":false`) {
+		t.Errorf("carol's page carries someone else's marks")
+	}
+	for _, s := range standIn {
+		for _, body := range []string{first, again, dora} {
+			if strings.Contains(body, s) {
+				t.Fatalf("a stand-in reached a page")
+			}
+		}
+	}
+	// A handle that is not plain is rendered in full, escaped.
+	if _, odd := bn.get(t, req{path: "/v/eu_v1", session: "x<y"}); !strings.Contains(odd, `"handle":"x\u003cy"`) || strings.Contains(odd, "x<y") {
+		t.Errorf("an odd handle was not escaped")
+	}
+}

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"html/template"
 	"io/fs"
+	"kurz/web/pagecache"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -82,20 +84,26 @@ type boot struct {
 // spliced in rather than handed to json.Marshal, which would check and
 // copy their 20 KB again on every page.
 func (b *boot) js() (template.JS, error) {
-	rest, err := json.Marshal(b)
+	rest, err := b.rest()
 	if err != nil {
 		return "", err
 	}
+	return template.JS(b.appendJS(make([]byte, 0, len(b.T)+len(rest)+8), rest)), nil
+}
+
+// rest is the boot block's JSON without the messages.
+func (b *boot) rest() ([]byte, error) { return json.Marshal(b) }
+
+// appendJS appends the boot block (rest from b.rest) to dst.
+func (b *boot) appendJS(dst, rest []byte) []byte {
 	t := b.T
 	if t == nil {
 		t = json.RawMessage("{}")
 	}
-	out := make([]byte, 0, len(t)+len(rest)+8)
-	out = append(out, `{"t":`...)
-	out = append(out, t...)
-	out = append(out, ',')
-	out = append(out, rest[1:]...)
-	return template.JS(out), nil
+	dst = append(dst, `{"t":`...)
+	dst = append(dst, t...)
+	dst = append(dst, ',')
+	return append(dst, rest[1:]...)
 }
 
 type viewerJSON struct {
@@ -149,12 +157,17 @@ func toJSON(v *Video) *videoJSON {
 // so every page can define "content" and "head".
 func (h *Handler) parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"asset":    h.asset,
-		"t":        translate,
-		"plural":   pluralWord,
-		"count":    compact,
-		"caption":  segments,
-		"initial":  initial,
+		"asset":   h.asset,
+		"t":       translate,
+		"plural":  pluralWord,
+		"count":   compact,
+		"caption": segments,
+		"initial": func(s string) string {
+			if s == standIn[slotHandle] { // a kept page's stand-in (pagecache.go)
+				return standIn[slotInitial]
+			}
+			return initial(s)
+		},
 		"langs":    func() []string { return languages },
 		"upper":    strings.ToUpper,
 		"truncate": truncate,
@@ -195,47 +208,87 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	if d.Path == "" {
 		d.Path = r.URL.RequestURI()
 	}
-	key := cacheKey(d)
-	if page, ok := h.anon.get(key); key != "" && ok {
-		writePage(w, status, page)
-		return
-	}
 	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessagesJSON(d.Lang)
 	if d.Viewer != nil {
 		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
+	}
+	key := cacheKey(d)
+	if p, ok := h.anon.Get(key); ok {
+		if d.Viewer == nil {
+			writePage(w, status, p.Parts[0])
+			return
+		}
+		if rest, err := d.Boot.rest(); err == nil {
+			buf := pagePool.Get().(*[]byte)
+			page := fill(p, (*buf)[:0], d.Viewer.Handle, &d.Boot, rest)
+			writePage(w, status, page)
+			*buf = page[:0]
+			pagePool.Put(buf)
+			return
+		}
 	}
 	entry := "layout"
 	if framable {
 		entry = "embed"
 	}
-	var buf bytes.Buffer
-	buf.Grow(32 << 10) // a page is 25-30 KB: no copying while it grows
 	t, ok := h.pages[d.Name]
 	var err error
 	if !ok {
 		err = errNoTemplate(d.Name)
-	} else if d.BootJS, err = d.Boot.js(); err == nil {
-		err = t.ExecuteTemplate(&buf, entry, d)
+	} else {
+		d.BootJS, err = d.Boot.js()
+	}
+	var page []byte
+	if err == nil {
+		page, err = execute(t, entry, d)
+	}
+	if err == nil && key != "" {
+		if d.Viewer == nil {
+			h.anon.Put(key, &pagecache.Page{Parts: [][]byte{page}})
+		} else if kept, err := execute(t, entry, standInData(d)); err == nil {
+			if p, ok := pagecache.Split(kept, standIn, slotHandle, slotBoot); ok {
+				h.anon.Put(key, p)
+			}
+		}
 	}
 	if err != nil {
 		h.log.Error("web: rendering page", "page", d.Name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	if key != "" {
-		h.anon.put(key, buf.Bytes())
-	}
-	writePage(w, status, buf.Bytes())
+	writePage(w, status, page)
+}
+
+// pagePool holds the buffers signed-in viewers' pages are filled into
+// (written out before the buffer is put back), so a page costs no 30 KB
+// of garbage.
+var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// execute runs a page's template into a buffer.
+func execute(t *template.Template, entry string, d *pageData) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(32 << 10) // a page is 25-30 KB: no copying while it grows
+	err := t.ExecuteTemplate(&buf, entry, d)
+	return buf.Bytes(), err
 }
 
 // writePage writes a rendered page (its security headers are set).
 func writePage(w http.ResponseWriter, status int, page []byte) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Add("Vary", "Cookie, Accept-Language")
+	h := w.Header()
+	h["Content-Type"] = htmlType
+	h["Cache-Control"] = noStore
+	h["Vary"] = append(h["Vary"], "Cookie, Accept-Language")
+	h["Content-Length"] = []string{strconv.Itoa(len(page))}
 	w.WriteHeader(status)
 	w.Write(page)
 }
+
+// Header values set on every page, made once (never changed by anyone:
+// net/http only reads them).
+var (
+	htmlType = []string{"text/html; charset=utf-8"}
+	noStore  = []string{"no-store"}
+)
 
 type errNoTemplate string
 

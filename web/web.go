@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"kurz/web/pagecache"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -119,7 +120,7 @@ type Handler struct {
 	b      Backend
 	log    *slog.Logger
 	pages  map[string]*template.Template
-	anon   pageCache // video pages of signed-out viewers (pagecache.go)
+	anon   pagecache.Cache // kept video pages (pagecache.go)
 	static fs.FS
 	// hashes maps a static file name to a short content hash, used as a
 	// cache-busting version in asset URLs.
@@ -154,7 +155,7 @@ func New(b Backend, log *slog.Logger) *Handler {
 	if err != nil {
 		panic(err)
 	}
-	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}}
+	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}, anon: pagecache.Cache{Max: maxCachedPages}}
 	fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -233,14 +234,25 @@ const cspBase = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 func secure(w http.ResponseWriter, framable bool) {
 	hd := w.Header()
 	if framable {
-		hd.Set("Content-Security-Policy", cspBase+"; frame-ancestors *")
+		hd["Content-Security-Policy"] = cspFramable
 	} else {
-		hd.Set("Content-Security-Policy", cspBase+"; frame-ancestors 'none'")
-		hd.Set("X-Frame-Options", "DENY")
+		hd["Content-Security-Policy"] = cspNotFramable
+		hd["X-Frame-Options"] = deny
 	}
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	hd["X-Content-Type-Options"] = nosniff
+	hd["Referrer-Policy"] = strictOrigin
 }
+
+// The security headers' values, made once and shared by every answer
+// (slices of length and capacity one: an Add elsewhere copies, nothing
+// writes into them).
+var (
+	cspFramable    = []string{cspBase + "; frame-ancestors *"}
+	cspNotFramable = []string{cspBase + "; frame-ancestors 'none'"}
+	deny           = []string{"DENY"}
+	nosniff        = []string{"nosniff"}
+	strictOrigin   = []string{"strict-origin-when-cross-origin"}
+)
 
 // serveStatic serves web/static. A request carrying the file's current
 // content hash (?v=…, as asset URLs do) may be cached forever; others
