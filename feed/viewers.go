@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -189,17 +190,26 @@ func (c *Service) reload(ctx context.Context, st *viewerState) {
 }
 
 // apply sets a state from loaded data; st.mu is held (or st is new).
+// A reload that brings what the state already holds (the usual case:
+// every ViewerTTL, with no event from another node) keeps the versions,
+// so the viewer's For You ranking is not rebuilt for nothing.
 func (st *viewerState) apply(d *viewerData, now time.Time) {
-	st.seen = set(d.seen)
+	seen, followees := set(d.seen), set(d.followees)
+	recent := d.liked[:min(len(d.liked), affinityLikes)]
+	if st.seen == nil || !maps.Equal(st.seen, seen) {
+		st.seenVer++
+	}
+	if st.followees == nil || !maps.Equal(st.followees, followees) || !slices.Equal(st.recent, recent) ||
+		st.minor != d.minor || st.optOut != d.optOut || !slices.Equal(st.countries, d.countries) ||
+		!slices.Equal(st.blocked, d.blocked) || !slices.Equal(st.blockedBy, d.blockedBy) || !slices.Equal(st.muted, d.muted) {
+		st.prefs++
+	}
+	st.seen, st.followees, st.recent = seen, followees, recent
 	st.liked = set(d.liked)
 	st.likedAll = len(d.liked) < maxLikesLoaded
-	st.recent = d.liked[:min(len(d.liked), affinityLikes)]
-	st.followees = set(d.followees)
 	st.minor, st.optOut, st.countries = d.minor, d.optOut, d.countries
 	st.blocked, st.blockedBy, st.muted = d.blocked, d.blockedBy, d.muted
 	st.loaded = now
-	st.prefs++
-	st.seenVer++
 }
 
 func set(ids []string) map[string]struct{} {
