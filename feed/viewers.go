@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"kurz"
 	"kurz/policy"
 )
@@ -68,8 +70,9 @@ type viewerState struct {
 
 // viewers holds the states of a region's viewers.
 type viewers struct {
-	mu sync.RWMutex
-	m  map[string]*viewerState
+	mu    sync.RWMutex
+	m     map[string]*viewerState
+	loads singleflight.Group // the states being loaded, by person
 }
 
 func (c *Service) states() *viewers {
@@ -98,23 +101,38 @@ func (c *Service) viewer(ctx context.Context, id string) (*viewerState, error) {
 		}
 		return st, nil
 	}
-	st = &viewerState{id: id}
-	d, err := c.loadViewer(ctx, id)
-	if err != nil {
-		return nil, err
+	// One load per person at a time: the requests of a viewer arriving
+	// while their state loads (a feed scrolled on several devices, many
+	// viewers at once after a start) wait for it instead of each asking
+	// the store again. The load outlives a request that gives up.
+	ch := vs.loads.DoChan(id, func() (any, error) {
+		d, err := c.loadViewer(context.WithoutCancel(ctx), id)
+		if err != nil {
+			return nil, err
+		}
+		st := &viewerState{id: id}
+		st.apply(d, now)
+		st.used.Store(now.Unix())
+		vs.mu.Lock()
+		defer vs.mu.Unlock()
+		if other := vs.m[id]; other != nil {
+			return other, nil // loaded twice at once: keep the first
+		}
+		if len(vs.m) >= MaxViewers {
+			vs.evict()
+		}
+		vs.m[id] = st
+		return st, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*viewerState), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	st.apply(d, now)
-	st.used.Store(now.Unix())
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	if other := vs.m[id]; other != nil {
-		return other, nil // loaded twice at once: keep the first
-	}
-	if len(vs.m) >= MaxViewers {
-		vs.evict()
-	}
-	vs.m[id] = st
-	return st, nil
 }
 
 // evict drops the least recently used tenth of the states.
