@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kurz"
@@ -33,6 +34,23 @@ type Service struct {
 
 	viewersOnce sync.Once
 	viewers     *viewers // the feed state of this region's viewers
+
+	hotMu   sync.Mutex  // held by the first ranking of the catalogue
+	hotWarm atomic.Bool // the catalogue has been ranked once
+}
+
+// hot is the catalogue's trending ranking (catalog.Index.Hot). The first
+// ranking of a large catalogue takes seconds; the requests arriving
+// meanwhile wait for that one instead of each ranking the catalogue too.
+func (c *Service) hot(now time.Time) ([]catalog.Scored, uint64) {
+	if !c.hotWarm.Load() {
+		c.hotMu.Lock()
+		defer c.hotMu.Unlock()
+		h, gen := c.Index.Hot(now)
+		c.hotWarm.Store(true)
+		return h, gen
+	}
+	return c.Index.Hot(now)
 }
 
 // New returns the feeds of region c.
@@ -194,7 +212,7 @@ func (c *Service) popular(who policy.Viewer, cursor string, n int) (*Page, error
 	if err != nil {
 		return nil, err
 	}
-	hot, _ := c.Index.Hot(c.Now())
+	hot, _ := c.hot(c.Now())
 	f := &Page{}
 	for ; i < len(hot) && len(f.Items) < n; i++ {
 		if v := hot[i].V; recommendable(v, who) {
@@ -309,7 +327,7 @@ func (c *Service) forYou(viewer *kurz.Profile, st *viewerState, cursor string, n
 		return nil, err
 	}
 	now := c.Now()
-	_, gen := c.Index.Hot(now)
+	_, gen := c.hot(now)
 	st.mu.Lock()
 	rf := st.feed
 	fresh := rf != nil && rf.hotGen == gen && rf.prefs == st.prefs && rf.seenVer == st.seenVer && now.Sub(rf.built) < rankedMaxAge
@@ -320,8 +338,8 @@ func (c *Service) forYou(viewer *kurz.Profile, st *viewerState, cursor string, n
 		}
 	}
 	st.mu.Unlock()
-	f := &Page{}
 	end := min(off+n, len(rf.items))
+	f := &Page{Items: make([]Item, 0, max(0, end-off))}
 	for _, it := range rf.items[min(off, end):end] {
 		f.Items = append(f.Items, Item{PublicVideo: it.v, Seen: it.seen, Why: it.why})
 		if it.seen {
@@ -349,7 +367,7 @@ type candidate struct {
 // few have seen). Scores are quality times affinity (creators followed or
 // liked, hashtags liked) times a per-person-and-day jitter. st.mu is held.
 func (c *Service) rank(viewer *kurz.Profile, st *viewerState, now time.Time, full bool) *rankedFeed {
-	hot, gen := c.Index.Hot(now)
+	hot, gen := c.hot(now)
 	rf := &rankedFeed{hotGen: gen, prefs: st.prefs, seenVer: st.seenVer, built: now}
 	who := st.policyViewer()
 

@@ -3,10 +3,13 @@ package feed
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"kurz"
 	"kurz/policy"
@@ -67,8 +70,9 @@ type viewerState struct {
 
 // viewers holds the states of a region's viewers.
 type viewers struct {
-	mu sync.RWMutex
-	m  map[string]*viewerState
+	mu    sync.RWMutex
+	m     map[string]*viewerState
+	loads singleflight.Group // the states being loaded, by person
 }
 
 func (c *Service) states() *viewers {
@@ -97,23 +101,38 @@ func (c *Service) viewer(ctx context.Context, id string) (*viewerState, error) {
 		}
 		return st, nil
 	}
-	st = &viewerState{id: id}
-	d, err := c.loadViewer(ctx, id)
-	if err != nil {
-		return nil, err
+	// One load per person at a time: the requests of a viewer arriving
+	// while their state loads (a feed scrolled on several devices, many
+	// viewers at once after a start) wait for it instead of each asking
+	// the store again. The load outlives a request that gives up.
+	ch := vs.loads.DoChan(id, func() (any, error) {
+		d, err := c.loadViewer(context.WithoutCancel(ctx), id)
+		if err != nil {
+			return nil, err
+		}
+		st := &viewerState{id: id}
+		st.apply(d, now)
+		st.used.Store(now.Unix())
+		vs.mu.Lock()
+		defer vs.mu.Unlock()
+		if other := vs.m[id]; other != nil {
+			return other, nil // loaded twice at once: keep the first
+		}
+		if len(vs.m) >= MaxViewers {
+			vs.evict()
+		}
+		vs.m[id] = st
+		return st, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*viewerState), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	st.apply(d, now)
-	st.used.Store(now.Unix())
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	if other := vs.m[id]; other != nil {
-		return other, nil // loaded twice at once: keep the first
-	}
-	if len(vs.m) >= MaxViewers {
-		vs.evict()
-	}
-	vs.m[id] = st
-	return st, nil
 }
 
 // evict drops the least recently used tenth of the states.
@@ -189,17 +208,26 @@ func (c *Service) reload(ctx context.Context, st *viewerState) {
 }
 
 // apply sets a state from loaded data; st.mu is held (or st is new).
+// A reload that brings what the state already holds (the usual case:
+// every ViewerTTL, with no event from another node) keeps the versions,
+// so the viewer's For You ranking is not rebuilt for nothing.
 func (st *viewerState) apply(d *viewerData, now time.Time) {
-	st.seen = set(d.seen)
+	seen, followees := set(d.seen), set(d.followees)
+	recent := d.liked[:min(len(d.liked), affinityLikes)]
+	if st.seen == nil || !maps.Equal(st.seen, seen) {
+		st.seenVer++
+	}
+	if st.followees == nil || !maps.Equal(st.followees, followees) || !slices.Equal(st.recent, recent) ||
+		st.minor != d.minor || st.optOut != d.optOut || !slices.Equal(st.countries, d.countries) ||
+		!slices.Equal(st.blocked, d.blocked) || !slices.Equal(st.blockedBy, d.blockedBy) || !slices.Equal(st.muted, d.muted) {
+		st.prefs++
+	}
+	st.seen, st.followees, st.recent = seen, followees, recent
 	st.liked = set(d.liked)
 	st.likedAll = len(d.liked) < maxLikesLoaded
-	st.recent = d.liked[:min(len(d.liked), affinityLikes)]
-	st.followees = set(d.followees)
 	st.minor, st.optOut, st.countries = d.minor, d.optOut, d.countries
 	st.blocked, st.blockedBy, st.muted = d.blocked, d.blockedBy, d.muted
 	st.loaded = now
-	st.prefs++
-	st.seenVer++
 }
 
 func set(ids []string) map[string]struct{} {

@@ -6,8 +6,11 @@ package feedjson
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"kurz"
 	"kurz/catalog"
@@ -61,18 +64,32 @@ func page(f *feed.Page) *PageJSON {
 	return out
 }
 
-// Cache holds each catalogue video's public API record, encoded
-// once per version: a *catalog.PublicVideo is never changed, only
-// replaced, so the pointer names the version. A feed page is then those
-// bytes with the viewer's marks, instead of encoding every record by
-// reflection on every request. Public data only.
+// Cache holds each catalogue video's public API record, encoded once per
+// version, keyed by the video's ID. The version is the catalogue's
+// *catalog.PublicVideo (a record is never changed, only replaced); a
+// record handed over under another pointer with the same content (a
+// catalogue that builds its records on access) is still a hit (same). A
+// feed page is then those bytes with the viewer's marks, appended into a
+// pooled buffer, instead of encoding every record by reflection on every
+// request. Reads take no lock (64 connections share it). Public data only.
 type Cache struct {
-	mu sync.Mutex
-	m  map[*catalog.PublicVideo][]byte
+	m atomic.Pointer[cacheMap]
 }
 
-// maxCachedVideoJSON bounds the cache; past it, it starts over (old
-// versions would otherwise stay reachable).
+type cacheMap struct {
+	sync.Map              // video ID → *cached
+	n        atomic.Int64 // entries stored
+}
+
+// cached is one video's record without its closing marks, and the
+// version it was encoded from.
+type cached struct {
+	v *catalog.PublicVideo
+	b []byte
+}
+
+// maxCachedVideoJSON bounds the cache; past it, it starts over (a
+// catalogue's worth of records would otherwise stay in memory).
 const maxCachedVideoJSON = 50_000
 
 // marksSuffix ends every encoded record: the viewer's marks, written per
@@ -81,67 +98,130 @@ var marksSuffix = []byte(`,"liked":false,"following":false}`)
 
 // public returns v's record without its closing marks, encoded once.
 func (c *Cache) public(v *catalog.PublicVideo) []byte {
-	c.mu.Lock()
-	b, ok := c.m[v]
-	c.mu.Unlock()
-	if ok {
-		return b
+	m := c.m.Load()
+	if m != nil {
+		if e, ok := m.Load(v.ID); ok {
+			if e := e.(*cached); e.v == v || same(e.v, v) {
+				return e.b
+			}
+		}
 	}
 	rec := Videos([]feed.Item{{PublicVideo: v}})[0]
 	b, err := json.Marshal(rec)
 	if err != nil || !bytes.HasSuffix(b, marksSuffix) {
 		return nil
 	}
-	b = b[:len(b)-len(marksSuffix)]
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCachedVideoJSON {
-		c.m = map[*catalog.PublicVideo][]byte{}
+	b = b[: len(b)-len(marksSuffix) : len(b)-len(marksSuffix)]
+	if m == nil || m.n.Load() >= maxCachedVideoJSON {
+		fresh := &cacheMap{}
+		if c.m.CompareAndSwap(m, fresh) {
+			m = fresh
+		} else {
+			m = c.m.Load()
+		}
 	}
-	c.m[v] = b
-	c.mu.Unlock()
+	if _, loaded := m.Swap(v.ID, &cached{v: v, b: b}); !loaded {
+		m.n.Add(1)
+	}
 	return b
 }
 
-// feedPageBytes encodes a feed page exactly as json.Marshal(page(f))
-// would, from the cached records.
+// same reports whether two versions of a video have the same public
+// record: every field Videos encodes (TestCacheVersion checks that none
+// is left out).
+func same(a, b *catalog.PublicVideo) bool {
+	return a.ID == b.ID && a.OwnerID == b.OwnerID && a.Handle == b.Handle && a.Avatar == b.Avatar &&
+		a.Caption == b.Caption && slices.Equal(a.Hashtags, b.Hashtags) && (a.Hashtags == nil) == (b.Hashtags == nil) &&
+		a.DurationMS == b.DurationMS && a.Width == b.Width && a.Height == b.Height &&
+		a.Likes == b.Likes && a.Comments == b.Comments && a.Views == b.Views && a.CreatedAt == b.CreatedAt &&
+		a.Label == b.Label && a.Sound == b.Sound && a.SoundName == b.SoundName && a.RemixKind == b.RemixKind &&
+		a.RemixOf == b.RemixOf && a.Allow == b.Allow && a.Partial == b.Partial
+}
+
+// pageBufs are the buffers feed pages are assembled in.
+var pageBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// Page encodes a feed page exactly as json.Marshal(page(f)) would, from
+// the cached records.
 func (c *Cache) Page(f *feed.Page) []byte {
-	var b bytes.Buffer
-	b.Grow(700 * (len(f.Items) + 1))
-	b.WriteString(`{"kind":`)
-	writeString(&b, f.Kind)
-	b.WriteString(`,"items":[`)
+	return c.AppendPage(nil, f)
+}
+
+// Serve writes a feed page as the API's answer (200, JSON, not to be
+// cached: it is the viewer's), assembled in a pooled buffer.
+func (c *Cache) Serve(w http.ResponseWriter, f *feed.Page) {
+	bp := pageBufs.Get().(*[]byte)
+	b := append(c.AppendPage((*bp)[:0], f), '\n')
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Cache-Control"] = noStore
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	if cap(b) <= 256<<10 { // a huge page's buffer is not kept
+		*bp = b[:0]
+		pageBufs.Put(bp)
+	}
+}
+
+var (
+	jsonType = []string{"application/json; charset=utf-8"}
+	noStore  = []string{"no-store"}
+)
+
+// AppendPage appends a feed page, encoded as json.Marshal(page(f)) would,
+// to b.
+func (c *Cache) AppendPage(b []byte, f *feed.Page) []byte {
+	start := len(b)
+	b = append(b, `{"kind":`...)
+	b = appendString(b, f.Kind)
+	b = append(b, `,"items":[`...)
 	for i, it := range f.Items {
 		pub := c.public(it.PublicVideo)
 		if pub == nil { // cannot happen; keep the answer right anyway
 			out, _ := json.Marshal(page(f))
-			return out
+			return append(b[:start], out...)
 		}
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.Write(pub)
-		b.WriteString(`,"liked":` + strconv.FormatBool(it.Liked) + `,"following":` + strconv.FormatBool(it.Following))
+		b = append(b, pub...)
+		b = append(b, `,"liked":`...)
+		b = strconv.AppendBool(b, it.Liked)
+		b = append(b, `,"following":`...)
+		b = strconv.AppendBool(b, it.Following)
 		if it.Seen {
-			b.WriteString(`,"seen":true`)
+			b = append(b, `,"seen":true`...)
 		}
-		b.WriteString(`,"why":{"code":`)
-		writeString(&b, it.Why.Code)
+		b = append(b, `,"why":{"code":`...)
+		b = appendString(b, it.Why.Code)
 		if it.Why.Detail != "" {
-			b.WriteString(`,"detail":`)
-			writeString(&b, it.Why.Detail)
+			b = append(b, `,"detail":`...)
+			b = appendString(b, it.Why.Detail)
 		}
-		b.WriteString(`}}`)
+		b = append(b, `}}`...)
 	}
-	b.WriteString(`],"next_cursor":`)
-	writeString(&b, f.Next)
-	b.WriteString(`,"caught_up":` + strconv.FormatBool(f.CaughtUp) + `,"catalogue_empty":` + strconv.FormatBool(f.CatalogueEmpty) + `}`)
-	return b.Bytes()
+	b = append(b, `],"next_cursor":`...)
+	b = appendString(b, f.Next)
+	b = append(b, `,"caught_up":`...)
+	b = strconv.AppendBool(b, f.CaughtUp)
+	b = append(b, `,"catalogue_empty":`...)
+	b = strconv.AppendBool(b, f.CatalogueEmpty)
+	return append(b, '}')
 }
 
-// writeString writes s as a JSON string, escaped as encoding/json does.
-func writeString(b *bytes.Buffer, s string) {
-	out, _ := json.Marshal(s)
-	b.Write(out)
+// appendString appends s as a JSON string, escaped as encoding/json does:
+// plain ASCII is copied, anything else is left to encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			out, _ := json.Marshal(s)
+			return append(b, out...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // status is a catalogue video's status: playable while only its first

@@ -2,6 +2,7 @@ package feedjson
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -40,5 +41,50 @@ func TestFeedPageBytes(t *testing.T) {
 	want, _ = json.Marshal(page(empty))
 	if got := s.Page(empty); string(got) != string(want) {
 		t.Fatalf("empty page\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestCacheVersion: a video's record is served from the cache only while
+// it is the same version. A change to any field of the catalogue's record
+// that shows in the API is seen, whether the catalogue hands over a new
+// record or a copy built on access; a copy with nothing changed is a hit.
+func TestCacheVersion(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	base := catalog.PublicVideo{ID: "eu_a", OwnerID: "eu_o", Handle: "ann", Caption: "hi", Hashtags: []string{"tag"},
+		DurationMS: 1500, Width: 720, Height: 1280, Likes: 3, Comments: 1, Views: 9, CreatedAt: at, Label: "l",
+		Sound: "eu_s", RemixKind: "duet", RemixOf: "eu_r", Allow: 1, SoundName: "song", Avatar: "1", Countries: []string{"DE"}}
+	var s Cache
+	enc := func(v *catalog.PublicVideo) []byte {
+		return s.Page(&feed.Page{Kind: "foryou", Items: []feed.Item{{PublicVideo: v, Why: feed.Why{Code: feed.WhyTrending}}}})
+	}
+	first := enc(&base)
+	same := base // a copy: another pointer, the same content
+	if got := enc(&same); string(got) != string(first) {
+		t.Fatalf("copy\n got %s\nwant %s", got, first)
+	}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		v := base
+		f := reflect.ValueOf(&v).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Int, reflect.Int64:
+			f.SetInt(f.Int() + 2)
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]string{"other"}))
+		case reflect.Struct: // time
+			f.Set(reflect.ValueOf(at.Add(time.Second)))
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", typ.Field(i).Name, f.Kind())
+		}
+		enc(&base) // the cache holds the original version
+		want, _ := json.Marshal(page(&feed.Page{Kind: "foryou", Items: []feed.Item{{PublicVideo: &v, Why: feed.Why{Code: feed.WhyTrending}}}}))
+		if got := enc(&v); string(got) != string(want) {
+			t.Errorf("field %s changed: cache served an old version\n got %s\nwant %s", typ.Field(i).Name, got, want)
+		}
 	}
 }

@@ -91,10 +91,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	w.Write(append(s.feeds.Page(f), '\n'))
+	s.feeds.Serve(w, f)
 }
 
 // cursorVideo decodes a newest-first cursor ("<ms>_<id>").
