@@ -329,7 +329,10 @@ func benchFeed() error {
 	}
 	env := []string{"KURZ_LINK_SECRET=" + c.secret}
 	kAddr, nAddr := freePort(), freePort()
-	serveCmd := "KURZ_LINK_SECRET=… kurz serve --addr " + kAddr + " " + shortCmd(strings.Join(c.serveArgs(), " "))
+	// kurz writes no request log line while measured, as nginx runs with
+	// access_log off.
+	quiet := append(c.serveArgs(), "--log-level", "warn")
+	serveCmd := "KURZ_LINK_SECRET=… kurz serve --addr " + kAddr + " " + shortCmd(strings.Join(quiet, " "))
 	base := "http://" + kAddr
 	c.peerAddr["eu"] = kAddr
 	if !resumed {
@@ -355,7 +358,7 @@ func benchFeed() error {
 			os.Remove(filepath.Join(c.data, "eu", replication.SnapshotFile))
 		}
 		t0 := time.Now()
-		p, err := startKurz(fmt.Sprintf("kurz-feed-%d", size), kAddr, env, c.serveArgs()...)
+		p, err := startKurz(fmt.Sprintf("kurz-feed-%d", size), kAddr, env, quiet...)
 		if err != nil {
 			return err
 		}
@@ -438,12 +441,13 @@ func benchFeed() error {
 					continue
 				}
 				t0 := time.Now()
-				q, err := startBin(b[0], "kurz-feed-ab", kAddr, env, c.serveArgs()...)
+				q, err := startBin(b[0], "kurz-feed-ab", kAddr, env, quiet...)
 				if err != nil {
 					return err
 				}
 				record(sec, b[1], "start-up (catalogue load, to /readyz)", "s", serveCmd, time.Since(t0).Seconds())
 				record(memSec, "kurz serve --regions eu, "+strings.TrimPrefix(b[1], "kurz "), "VmHWM after catalogue load", "MiB", serveCmd, float64(vmHWM(q.pid()))/(1<<20))
+				record(sec, b[1], "background start-up work after /readyz (waited for before measuring)", "s", "CPU of the process under 0.1 core for 2 s", settle(q.pid(), 5*time.Minute).Seconds())
 				// The first page ranks the catalogue (not measured).
 				if _, err := call(base, "GET", "/api/v1/feed?kind=foryou", c.viewers[0].Token, nil, nil); err != nil {
 					q.stop()
@@ -463,6 +467,9 @@ func benchFeed() error {
 				q.stop()
 			}
 			if p != nil {
+				if round == 0 {
+					record(sec, "kurz "+label, "background start-up work after /readyz (waited for before measuring)", "s", "CPU of the process under 0.1 core for 2 s", settle(p.pid(), 5*time.Minute).Seconds())
+				}
 				r, err := runWrk(base+"/api/v1/feed?kind=foryou", o.wrkDur, script, profPID(round, p), profPathIf(si == len(o.sizes)-1, "feed", label, round))
 				if err != nil {
 					return err

@@ -261,6 +261,32 @@ func procRunQueueWait(pid int) (float64, error) {
 	return float64(ns) / 1e9, nil
 }
 
+// settle waits until a started kurz has done the work it starts in the
+// background once it serves (the search index's first build: a minute
+// or more at a million videos on a loaded machine): until its CPU use
+// stays under a tenth of a core for two seconds, at most limit. Measured
+// rounds then start from the steady state, as nginx's do. It returns how
+// long it waited.
+func settle(pid int, limit time.Duration) time.Duration {
+	t0 := time.Now()
+	quiet := 0
+	last, _ := procCPU(pid)
+	for quiet < 4 && time.Since(t0) < limit {
+		time.Sleep(500 * time.Millisecond)
+		now, err := procCPU(pid)
+		if err != nil {
+			break
+		}
+		if now-last < 0.05 { // under 0.1 core over the half second
+			quiet++
+		} else {
+			quiet = 0
+		}
+		last = now
+	}
+	return time.Since(t0)
+}
+
 // procCPU is the user plus system CPU time a process has used, in seconds.
 func procCPU(pid int) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
