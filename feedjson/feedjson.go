@@ -62,13 +62,18 @@ func page(f *feed.Page) *PageJSON {
 }
 
 // Cache holds each catalogue video's public API record, encoded
-// once per version: a *catalog.PublicVideo is never changed, only
-// replaced, so the pointer names the version. A feed page is then those
-// bytes with the viewer's marks, instead of encoding every record by
-// reflection on every request. Public data only.
+// once per version: the catalogue gives every version of a video its own
+// number (PublicVideo.Version), so ID and version name the content. A
+// feed page is then those bytes with the viewer's marks, instead of
+// encoding every record by reflection on every request. Public data only.
 type Cache struct {
 	mu sync.Mutex
-	m  map[*catalog.PublicVideo][]byte
+	m  map[versionKey][]byte
+}
+
+type versionKey struct {
+	id  string
+	ver uint64
 }
 
 // maxCachedVideoJSON bounds the cache; past it, it starts over (old
@@ -81,8 +86,9 @@ var marksSuffix = []byte(`,"liked":false,"following":false}`)
 
 // public returns v's record without its closing marks, encoded once.
 func (c *Cache) public(v *catalog.PublicVideo) []byte {
+	k := versionKey{v.ID, v.Version()}
 	c.mu.Lock()
-	b, ok := c.m[v]
+	b, ok := c.m[k]
 	c.mu.Unlock()
 	if ok {
 		return b
@@ -95,9 +101,11 @@ func (c *Cache) public(v *catalog.PublicVideo) []byte {
 	b = b[:len(b)-len(marksSuffix)]
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxCachedVideoJSON {
-		c.m = map[*catalog.PublicVideo][]byte{}
+		c.m = map[versionKey][]byte{}
 	}
-	c.m[v] = b
+	if k.ver != 0 { // a video not from the catalogue has no version to key by
+		c.m[k] = b
+	}
 	c.mu.Unlock()
 	return b
 }

@@ -76,14 +76,7 @@ func New(cat *catalog.Index) *Index {
 	for i := range x.pending {
 		x.pending[i] = map[string]bool{}
 	}
-	x.kinds[kVideo] = newTiers(2, x.videoDoc, func() []string {
-		vs := cat.Videos()
-		ids := make([]string, len(vs))
-		for i, v := range vs {
-			ids[i] = v.ID
-		}
-		return ids
-	}, func(id string) float64 {
+	x.kinds[kVideo] = newTiers(2, x.videoDoc, cat.IDs, func(id string) float64 {
 		if v, ok := cat.Video(id); ok {
 			return catalog.Quality(v, now)
 		}
