@@ -313,13 +313,24 @@ func (x *Index) prune(gone func(int32) bool) {
 	x.all = slices.DeleteFunc(x.all, gone)
 }
 
-// dropSlots frees slots no list holds any more.
+// dropSlots frees slots no list holds any more (the ranking neither: a
+// freed slot is another video's once reused).
 func (x *Index) dropSlots(l []int32) {
 	for _, i := range l {
 		delete(x.rare, i)
 		*x.at(i) = rec{}
 	}
 	x.free = append(x.free, l...)
+	if slices.ContainsFunc(x.hotSlots, func(i int32) bool { return x.at(i).flags&fLive == 0 }) {
+		var hot []Scored // readers may hold the old slice
+		var slots []int32
+		for j, i := range x.hotSlots {
+			if x.at(i).flags&fLive != 0 {
+				hot, slots = append(hot, x.hot[j]), append(slots, i)
+			}
+		}
+		x.hot, x.hotSlots = hot, slots
+	}
 }
 
 // EndBulk ends a load and puts every list in order.
@@ -430,10 +441,6 @@ func (x *Index) removeVideo(id string) {
 		x.all = slices.Delete(x.all, j, j+1)
 	} else {
 		x.all = slices.DeleteFunc(x.all, func(s int32) bool { return s == i })
-	}
-	if j := slices.Index(x.hotSlots, i); j >= 0 {
-		x.hot = slices.Delete(slices.Clone(x.hot), j, j+1) // readers may hold the old slice
-		x.hotSlots = slices.Delete(slices.Clone(x.hotSlots), j, j+1)
 	}
 	x.dropSlots([]int32{i})
 }

@@ -389,14 +389,6 @@ func (x *Index) RemoveRegion(r string) {
 			x.prune(func(i int32) bool { return x.at(i).flags&fLive == 0 })
 			x.dropSlots(gone)
 		}
-		var hot []Scored // readers may hold the old slice
-		var slots []int32
-		for j, i := range x.hotSlots {
-			if x.at(i).flags&fLive != 0 {
-				hot, slots = append(hot, x.hot[j]), append(slots, i)
-			}
-		}
-		x.hot, x.hotSlots = hot, slots
 	}
 	x.dirty, x.gen = true, x.gen+1
 }
