@@ -86,15 +86,9 @@ type PublicProfile struct {
 // A video is held as a slot (store.go); every *PublicVideo handed out is
 // made for the caller, and a change puts a new version.
 type Index struct {
-	mu      sync.RWMutex
-	chunks  [][]rec // the records, 1<<chunkBits a chunk
-	slots   int32   // slots made
-	free    []int32 // slots to reuse
-	dead    []int32 // during a load, slots of replaced or removed versions
-	rare    map[int32]*rareFields
-	text    text   // IDs, captions, audio prints
-	strs    strTab // owners, handles, avatars, hashtags, labels, countries
-	tagIDs  []int32
+	mu sync.RWMutex
+	store
+	dead    []int32           // during a load, slots of replaced or removed versions
 	ids     map[string]int32  // video ID (a view of text) → slot
 	byOwner map[int32][]int32 // by interned owner, newest first
 	byTag   map[int32][]int32 // by interned hashtag, newest first
@@ -172,7 +166,7 @@ type Scored struct {
 const HotSize = 1000
 
 func NewIndex() *Index {
-	return &Index{ids: map[string]int32{}, byOwner: map[int32][]int32{}, byTag: map[int32][]int32{}, rare: map[int32]*rareFields{},
+	return &Index{store: store{rare: map[int32]*rareFields{}}, ids: map[string]int32{}, byOwner: map[int32][]int32{}, byTag: map[int32][]int32{},
 		bySound: map[string][]int32{}, profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
 }
 
@@ -377,7 +371,7 @@ func (x *Index) EndBulk() {
 }
 
 // cmp orders slots newest first.
-func (x *Index) cmp(a, b int32) int {
+func (x *store) cmp(a, b int32) int {
 	ka, kb := x.key(a), x.key(b)
 	switch {
 	case ka.newer(kb):
@@ -446,7 +440,7 @@ func (x *Index) removeVideo(id string) {
 }
 
 // dropFrom removes slot i from a list ordered newest first.
-func (x *Index) dropFrom(l []int32, i int32) []int32 {
+func (x *store) dropFrom(l []int32, i int32) []int32 {
 	k := x.key(i)
 	if j := sort.Search(len(l), func(j int) bool { return !x.key(l[j]).newer(k) }); j < len(l) && l[j] == i {
 		return slices.Delete(l, j, j+1)
@@ -454,7 +448,7 @@ func (x *Index) dropFrom(l []int32, i int32) []int32 {
 	return slices.DeleteFunc(l, func(s int32) bool { return s == i })
 }
 
-func (x *Index) insertNewest(list []int32, i int32) []int32 {
+func (x *store) insertNewest(list []int32, i int32) []int32 {
 	k := x.key(i)
 	j := sort.Search(len(list), func(j int) bool { return k.newer(x.key(list[j])) })
 	return slices.Insert(list, j, i)
@@ -536,7 +530,7 @@ func (x *Index) newest(list []int32, after *PublicVideo, n int) []*PublicVideo {
 }
 
 // list is the list of an interned key of m (owner or tag).
-func (x *Index) list(m map[int32][]int32, k string) []int32 {
+func (x *store) list(m map[int32][]int32, k string) []int32 {
 	if i, ok := x.strs.find(k); ok {
 		return m[i]
 	}

@@ -136,11 +136,22 @@ func (t *strTab) intern(s string) string { return t.str(t.of(s)) }
 
 const chunkBits = 16
 
+// store holds the videos' records and what they point into.
+type store struct {
+	chunks [][]rec // the records, 1<<chunkBits a chunk
+	slots  int32   // slots made
+	free   []int32 // slots to reuse
+	rare   map[int32]*rareFields
+	text   text   // IDs, captions, audio prints
+	strs   strTab // owners, handles, avatars, hashtags, labels, countries
+	tagIDs []int32
+}
+
 // at is slot i's record; the pointer is good until the next slot is made.
-func (x *Index) at(i int32) *rec { return &x.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+func (x *store) at(i int32) *rec { return &x.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 // newSlot returns an unused slot: a freed one, or a new one at the end.
-func (x *Index) newSlot() int32 {
+func (x *store) newSlot() int32 {
 	if n := len(x.free); n > 0 {
 		i := x.free[n-1]
 		x.free = x.free[:n-1]
@@ -157,12 +168,12 @@ func (x *Index) newSlot() int32 {
 }
 
 // idOf is slot i's video ID (a view of the arena).
-func (x *Index) idOf(i int32) string { return x.text.get(x.at(i).id) }
+func (x *store) idOf(i int32) string { return x.text.get(x.at(i).id) }
 
 // write files v in slot i. same: the slot holds a version of v in the
 // same lists (its ID and hashtags are kept, its caption and print if
 // unchanged).
-func (x *Index) write(i int32, v *PublicVideo, same bool) {
+func (x *store) write(i int32, v *PublicVideo, same bool) {
 	r := x.at(i)
 	n := rec{dur: v.DurationMS, likes: v.Likes, comments: v.Comments, views: v.Views, created: v.CreatedAt.UnixNano(),
 		ver: versions.Add(1), owner: x.strs.of(v.OwnerID), handle: x.strs.of(v.Handle), avatar: x.strs.of(v.Avatar),
@@ -217,7 +228,7 @@ func (x *Index) write(i int32, v *PublicVideo, same bool) {
 }
 
 // soundOf is the sound slot i's video uses.
-func (x *Index) soundOf(i int32) string {
+func (x *store) soundOf(i int32) string {
 	if x.at(i).flags&fRare != 0 {
 		if s := x.rare[i].sound; s != "" {
 			return s
@@ -228,7 +239,7 @@ func (x *Index) soundOf(i int32) string {
 
 // takes reports whether slot i's video uses another video's sound (and
 // so is on that sound's list).
-func (x *Index) takes(i int32) bool {
+func (x *store) takes(i int32) bool {
 	if x.at(i).flags&fRare == 0 {
 		return false
 	}
@@ -238,7 +249,7 @@ func (x *Index) takes(i int32) bool {
 
 // fill makes v slot i's video; its hashtags go into tags (reused if
 // large enough).
-func (x *Index) fill(v *PublicVideo, i int32, tags []string) {
+func (x *store) fill(v *PublicVideo, i int32, tags []string) {
 	r := x.at(i)
 	tags = tags[:0]
 	for _, t := range x.tagIDs[r.tags : r.tags+uint32(r.ntags)] {
@@ -259,7 +270,7 @@ func (x *Index) fill(v *PublicVideo, i int32, tags []string) {
 }
 
 // video makes slot i's video (a new *PublicVideo).
-func (x *Index) video(i int32) *PublicVideo {
+func (x *store) video(i int32) *PublicVideo {
 	v := new(PublicVideo)
 	var tags []string
 	if n := x.at(i).ntags; n > 0 {
@@ -270,7 +281,7 @@ func (x *Index) video(i int32) *PublicVideo {
 }
 
 // videos makes the videos of a list of slots.
-func (x *Index) videos(l []int32) []*PublicVideo {
+func (x *store) videos(l []int32) []*PublicVideo {
 	out := make([]*PublicVideo, len(l))
 	for j, i := range l {
 		out[j] = x.video(i)
@@ -284,7 +295,7 @@ type key struct {
 	id string
 }
 
-func (x *Index) key(i int32) key { r := x.at(i); return key{r.created, x.text.get(r.id)} }
+func (x *store) key(i int32) key { r := x.at(i); return key{r.created, x.text.get(r.id)} }
 
 func keyOf(v *PublicVideo) key { return key{v.CreatedAt.UnixNano(), v.ID} }
 
@@ -297,7 +308,7 @@ func (a key) newer(b key) bool {
 }
 
 // quality is Quality of slot i.
-func (x *Index) quality(i int32, now time.Time) float64 {
+func (x *store) quality(i int32, now time.Time) float64 {
 	r := x.at(i)
 	return quality(r.likes, r.comments, r.views, time.Unix(0, r.created), now)
 }
