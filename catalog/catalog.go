@@ -771,3 +771,29 @@ func (h *topK) Pop() any {
 	*h = old[:len(old)-1]
 	return v
 }
+
+// VideoQuality is Quality of a video by ID, without making the video (a
+// derived index ranks every video by it).
+func (x *Index) VideoQuality(id string, now time.Time) (float64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.ids[id]
+	if !ok {
+		return 0, false
+	}
+	return x.quality(i, now), true
+}
+
+// VideoText is a video's caption and its creator's handle, without
+// making the video (what search indexes of it); ok is whether the
+// catalogue holds it.
+func (x *Index) VideoText(id string) (caption, handle string, ok bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.ids[id]
+	if !ok {
+		return "", "", false
+	}
+	r := x.at(i)
+	return x.text.get(r.caption), x.strs.str(r.handle), true
+}
