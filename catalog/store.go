@@ -159,7 +159,9 @@ func (x *store) newSlot() int32 {
 	}
 	i := x.slots
 	if int(i>>chunkBits) == len(x.chunks) {
-		x.chunks = append(x.chunks, make([]rec, 0, 64))
+		// The first chunk grows as a small catalogue does; the next are
+		// made whole (a large catalogue would copy each several times).
+		x.chunks = append(x.chunks, make([]rec, 0, min(64+int(i), 1<<chunkBits)))
 	}
 	c := &x.chunks[i>>chunkBits]
 	*c = append(*c, rec{})
