@@ -89,7 +89,7 @@ type Index struct {
 	mu sync.RWMutex
 	store
 	dead    []int32           // during a load, slots of replaced or removed versions
-	ids     map[string]int32  // video ID (a view of text) → slot
+	ids     ids               // video ID → slot
 	byOwner map[int32][]int32 // by interned owner, newest first
 	byTag   map[int32][]int32 // by interned hashtag, newest first
 	// bySound lists the videos that take another video's sound, by that
@@ -166,8 +166,10 @@ type Scored struct {
 const HotSize = 1000
 
 func NewIndex() *Index {
-	return &Index{store: store{rare: map[int32]*rareFields{}}, ids: map[string]int32{}, byOwner: map[int32][]int32{}, byTag: map[int32][]int32{},
+	x := &Index{store: store{rare: map[int32]*rareFields{}}, byOwner: map[int32][]int32{}, byTag: map[int32][]int32{},
 		bySound: map[string][]int32{}, profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
+	x.ids = newIDs(&x.store)
+	return x
 }
 
 // PutVideo adds or replaces a video. v is handed over: it is what the
@@ -183,7 +185,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 // itself.
 func (x *Index) put(v *PublicVideo, borrowed bool) {
 	x.dirty, x.gen = true, x.gen+1
-	i, ok := x.ids[v.ID]
+	i, ok := x.ids.get(v.ID)
 	if ok && !x.bulk && x.sameLists(i, v) {
 		// A counter or caption change: the video keeps its slot and its
 		// place in every list (counters of old videos change all the
@@ -214,7 +216,7 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 	}
 	i = x.newSlot()
 	x.write(i, v, false)
-	x.ids[x.idOf(i)] = i
+	x.ids.set(x.idOf(i), i)
 	x.tellPut(i, v, nil, borrowed)
 	owner := x.at(i).owner
 	r := x.at(i)
@@ -386,7 +388,7 @@ func (x *store) cmp(a, b int32) int {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.ids)
+	return x.ids.len()
 }
 
 // RemoveVideo drops a video (unpublished, removed or deleted).
@@ -398,12 +400,12 @@ func (x *Index) RemoveVideo(id string) {
 }
 
 func (x *Index) removeVideo(id string) {
-	i, ok := x.ids[id]
+	i, ok := x.ids.get(id)
 	if !ok {
 		return
 	}
 	old := x.video(i)
-	delete(x.ids, id)
+	x.ids.del(id)
 	r := x.at(i)
 	r.flags &^= fLive
 	x.tell(Change{Video: old, Removed: true})
@@ -496,7 +498,7 @@ func (x *Index) RemoveProfile(id string) {
 func (x *Index) Video(id string) (*PublicVideo, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	i, ok := x.ids[id]
+	i, ok := x.ids.get(id)
 	if !ok {
 		return nil, false
 	}
@@ -557,7 +559,7 @@ func (x *Index) SoundVideos(sound string, after *PublicVideo, n int) []*PublicVi
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	page := x.newest(x.bySound[sound], after, n)
-	if o, ok := x.ids[sound]; ok && !x.takes(o) && (after == nil || keyOf(after).newer(x.key(o))) {
+	if o, ok := x.ids.get(sound); ok && !x.takes(o) && (after == nil || keyOf(after).newer(x.key(o))) {
 		k := x.key(o)
 		if i := sort.Search(len(page), func(i int) bool { return k.newer(keyOf(page[i])) }); i < n {
 			page = slices.Insert(page, i, x.video(o))[:min(len(page)+1, n)]
@@ -605,8 +607,8 @@ func (x *Index) Newest(after *PublicVideo, n, scan int, keep func(*PublicVideo) 
 func (x *Index) Videos() []*PublicVideo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]*PublicVideo, 0, len(x.ids))
-	for _, i := range x.ids {
+	out := make([]*PublicVideo, 0, x.ids.len())
+	for _, i := range x.ids.all() {
 		out = append(out, x.video(i))
 	}
 	return out
@@ -616,8 +618,8 @@ func (x *Index) Videos() []*PublicVideo {
 func (x *Index) IDs() []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]string, 0, len(x.ids))
-	for id := range x.ids {
+	out := make([]string, 0, x.ids.len())
+	for id := range x.ids.all() {
 		out = append(out, id)
 	}
 	return out
@@ -683,7 +685,7 @@ func quality(likes, comments, views int64, created, now time.Time) float64 {
 // request waits for a full re-rank. The slice must not be modified.
 func (x *Index) Hot(now time.Time) ([]Scored, uint64) {
 	x.mu.RLock()
-	hot, dirty, n, gen := x.hot, x.dirty, len(x.ids), x.hotGen
+	hot, dirty, n, gen := x.hot, x.dirty, x.ids.len(), x.hotGen
 	x.mu.RUnlock()
 	if !dirty && hot != nil {
 		return hot, gen
@@ -739,7 +741,7 @@ func (x *Index) rank(now time.Time) ([]Scored, uint64) {
 		// catalogue, as they are now.
 		k := 0
 		for j := range out {
-			if i, ok := x.ids[out[j].V.ID]; ok {
+			if i, ok := x.ids.get(out[j].V.ID); ok {
 				out[k], slots[k] = Scored{x.video(i), out[j].Q}, i
 				k++
 			}
@@ -777,7 +779,7 @@ func (h *topK) Pop() any {
 func (x *Index) VideoQuality(id string, now time.Time) (float64, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	i, ok := x.ids[id]
+	i, ok := x.ids.get(id)
 	if !ok {
 		return 0, false
 	}
@@ -790,7 +792,7 @@ func (x *Index) VideoQuality(id string, now time.Time) (float64, bool) {
 func (x *Index) VideoText(id string) (caption, handle string, ok bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	i, ok := x.ids[id]
+	i, ok := x.ids.get(id)
 	if !ok {
 		return "", "", false
 	}

@@ -305,7 +305,7 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 	// into the catalogue's arenas and interns the rest (store.go).
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.ids = growMap(x.ids, int(count))
+	x.ids.grow(int(count))
 	x.all = slices.Grow(x.all, int(count))
 	var v PublicVideo
 	var tags, countries []string
@@ -352,14 +352,6 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 	return m, true, r.err
 }
 
-// growMap makes room for n more entries in a map about to be filled.
-func growMap(m map[string]int32, n int) map[string]int32 {
-	if len(m) > 0 {
-		return m
-	}
-	return make(map[string]int32, n)
-}
-
 // RemoveRegion drops every video and profile of region r (a peer that is
 // re-read from the start, or detached).
 func (x *Index) RemoveRegion(r string) {
@@ -373,10 +365,10 @@ func (x *Index) RemoveRegion(r string) {
 		}
 	}
 	var gone []int32
-	for id, i := range x.ids {
+	for id, i := range x.ids.all() {
 		if strings.HasPrefix(id, prefix) {
 			v := x.video(i)
-			delete(x.ids, id)
+			x.ids.del(id)
 			x.at(i).flags &^= fLive
 			gone = append(gone, i)
 			x.tell(Change{Video: v, Removed: true}) // the search index follows
@@ -398,7 +390,7 @@ func (x *Index) VideoIDs(r string) []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []string
-	for id := range x.ids {
+	for id := range x.ids.all() {
 		if strings.HasPrefix(id, r+"_") {
 			out = append(out, id)
 		}
