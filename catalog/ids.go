@@ -18,10 +18,13 @@ type ids struct {
 
 var idSeed = maphash.MakeSeed()
 
+// idHash is the hash the index keys by (a test makes two IDs clash).
+var idHash = func(id string) uint64 { return maphash.String(idSeed, id) }
+
 func newIDs(s *store) ids { return ids{s: s, h: map[uint64]int32{}, clash: map[string]int32{}} }
 
 func (m *ids) get(id string) (int32, bool) {
-	if i, ok := m.h[maphash.String(idSeed, id)]; ok && m.s.idOf(i) == id {
+	if i, ok := m.h[idHash(id)]; ok && m.s.idOf(i) == id {
 		return i, true
 	}
 	i, ok := m.clash[id]
@@ -30,7 +33,7 @@ func (m *ids) get(id string) (int32, bool) {
 
 // set files slot i, which holds id (not yet filed).
 func (m *ids) set(id string, i int32) {
-	k := maphash.String(idSeed, id)
+	k := idHash(id)
 	if j, ok := m.h[k]; ok && m.s.idOf(j) != id {
 		m.clash[id] = i
 		return
@@ -39,7 +42,7 @@ func (m *ids) set(id string, i int32) {
 }
 
 func (m *ids) del(id string) {
-	k := maphash.String(idSeed, id)
+	k := idHash(id)
 	if j, ok := m.h[k]; ok && m.s.idOf(j) == id {
 		delete(m.h, k)
 		return
