@@ -185,7 +185,7 @@ func (x *Index) PutVideo(v *PublicVideo) {
 // itself.
 func (x *Index) put(v *PublicVideo, borrowed bool) {
 	x.dirty, x.gen = true, x.gen+1
-	i, ok := x.ids.get(v.ID)
+	i, ok, taken := x.ids.find(v.ID)
 	if ok && !x.bulk && x.sameLists(i, v) {
 		// A counter or caption change: the video keeps its slot and its
 		// place in every list (counters of old videos change all the
@@ -195,7 +195,7 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 			old = x.video(i)
 		}
 		x.write(i, v, true)
-		x.tellPut(i, v, old, borrowed)
+		x.tellPut(i, v, old, borrowed, false)
 		if j := slices.Index(x.hotSlots, i); j >= 0 {
 			x.hot = slices.Clone(x.hot) // readers may hold the old slice
 			x.hot[j].V = x.video(i)
@@ -216,8 +216,12 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 	}
 	i = x.newSlot()
 	x.write(i, v, false)
-	x.ids.set(x.idOf(i), i)
-	x.tellPut(i, v, nil, borrowed)
+	if ok {
+		x.ids.set(x.idOf(i), i)
+	} else {
+		x.ids.add(x.idOf(i), i, taken) // no look-up again
+	}
+	x.tellPut(i, v, nil, borrowed, !ok)
 	owner := x.at(i).owner
 	r := x.at(i)
 	tags := x.tagIDs[r.tags : r.tags+uint32(r.ntags)]
@@ -248,10 +252,13 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 	x.all = slices.Insert(x.all, j, i)
 }
 
-// tellPut tells of slot i put from v.
-func (x *Index) tellPut(i int32, v, old *PublicVideo, borrowed bool) {
+// tellPut tells of slot i put from v (fresh: no version of it was held).
+func (x *Index) tellPut(i int32, v, old *PublicVideo, borrowed, fresh bool) {
 	if borrowed {
 		if x.watch == nil || x.bulk {
+			if fresh && v.AudioPrint == "" {
+				return // no print to file or to drop (most of a snapshot)
+			}
 			// Only the prints look; they keep the ID, so the catalogue's.
 			c := *v
 			c.ID = x.idOf(i)

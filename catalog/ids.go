@@ -24,11 +24,29 @@ var idHash = func(id string) uint64 { return maphash.String(idSeed, id) }
 func newIDs(s *store) ids { return ids{s: s, h: map[uint64]int32{}, clash: map[string]int32{}} }
 
 func (m *ids) get(id string) (int32, bool) {
-	if i, ok := m.h[idHash(id)]; ok && m.s.idOf(i) == id {
-		return i, true
-	}
-	i, ok := m.clash[id]
+	i, ok, _ := m.find(id)
 	return i, ok
+}
+
+// find is get that also says whether id's hash names another video
+// (taken), for add.
+func (m *ids) find(id string) (i int32, ok, taken bool) {
+	i, taken = m.h[idHash(id)]
+	if taken && m.s.idOf(i) == id {
+		return i, true, false
+	}
+	i, ok = m.clash[id]
+	return i, ok, taken
+}
+
+// add files slot i, which holds id, not filed: taken is what find said
+// of it, nothing having changed since.
+func (m *ids) add(id string, i int32, taken bool) {
+	if taken {
+		m.clash[id] = i
+		return
+	}
+	m.h[idHash(id)] = i
 }
 
 // set files slot i, which holds id (not yet filed).
