@@ -56,6 +56,7 @@ type PublicVideo struct {
 	Partial bool `json:"partial,omitempty"`
 	// Avatar is the version of the creator's profile picture ("" none).
 	Avatar string `json:"avatar,omitempty"`
+	ver    uint64 // see Version
 }
 
 // SoundOf is the sound a video uses (its own if none is named).
@@ -82,21 +83,25 @@ type PublicProfile struct {
 // Index is a region's in-memory catalogue of public videos and profiles of
 // every region (its own and the replicas), so feeds never scan a database.
 // The For You candidates are the top of a periodically recomputed ranking.
-// Videos are immutable once put: a change puts a new *PublicVideo.
+// A video is held as a slot (store.go); every *PublicVideo handed out is
+// made for the caller, and a change puts a new version.
 type Index struct {
-	mu      sync.RWMutex
-	videos  map[string]*PublicVideo
-	byOwner map[string][]*PublicVideo // newest first
-	byTag   map[string][]*PublicVideo // newest first
+	mu sync.RWMutex
+	store
+	dead    []int32           // during a load, slots of replaced or removed versions
+	ids     ids               // video ID → slot
+	byOwner map[int32][]int32 // by interned owner, newest first
+	byTag   map[int32][]int32 // by interned hashtag, newest first
 	// bySound lists the videos that take another video's sound, by that
 	// sound, newest first; a video whose sound is its own is not listed
 	// (most are: a million lists of one), SoundVideos adds it.
-	bySound  map[string][]*PublicVideo
-	all      []*PublicVideo // oldest first (new videos append)
+	bySound  map[string][]int32
+	all      []int32 // oldest first (new videos append)
 	profiles map[string]*PublicProfile
 	byHandle map[string]*PublicProfile
 	hot      []Scored
-	hotGen   uint64 // counts rankings swapped in
+	hotSlots []int32 // the slots of hot
+	hotGen   uint64  // counts rankings swapped in
 	dirty    bool
 	gen      uint64 // counts changes, so a ranking knows if it is current
 	bulk     bool
@@ -109,8 +114,6 @@ type Index struct {
 	ranking atomic.Bool
 	watch   func(Change)
 	prints  prints
-	strs    interner // the repeated strings of videos (compact.go)
-	lists   strSlab  // their hashtags and countries
 }
 
 // Change is one change to the catalogue, told to the watcher: a video or
@@ -163,110 +166,124 @@ type Scored struct {
 const HotSize = 1000
 
 func NewIndex() *Index {
-	return &Index{videos: map[string]*PublicVideo{}, byOwner: map[string][]*PublicVideo{}, byTag: map[string][]*PublicVideo{},
-		bySound: map[string][]*PublicVideo{}, profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
+	x := &Index{store: store{rare: map[int32]*rareFields{}}, byOwner: map[int32][]int32{}, byTag: map[int32][]int32{},
+		bySound: map[string][]int32{}, profiles: map[string]*PublicProfile{}, byHandle: map[string]*PublicProfile{}}
+	x.ids = newIDs(&x.store)
+	return x
 }
 
-// PutVideo adds or replaces a video.
+// PutVideo adds or replaces a video. v is handed over: it is what the
+// watcher is told of (with its Version set), and is not kept.
 func (x *Index) PutVideo(v *PublicVideo) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.put(v, false)
+}
+
+// put is PutVideo under the lock. borrowed: v's strings are views of a
+// buffer that will change (a snapshot's window), so no one is told of v
+// itself.
+func (x *Index) put(v *PublicVideo, borrowed bool) {
 	x.dirty, x.gen = true, x.gen+1
-	old, ok := x.videos[v.ID]
-	x.compact(v, old)
-	if ok && !x.bulk && sameLists(old, v) {
-		// A counter or caption change: the video keeps its place in every
-		// list, so it is swapped in place (no list is searched linearly
-		// or shifted; counters of old videos change all the time).
-		x.videos[v.ID] = v
-		replaceIn(x.byOwner[v.OwnerID], old, v, Newer)
-		for _, t := range v.Hashtags {
-			replaceIn(x.byTag[t], old, v, Newer)
+	i, ok, taken := x.ids.find(v.ID)
+	if ok && !x.bulk && x.sameLists(i, v) {
+		// A counter or caption change: the video keeps its slot and its
+		// place in every list (counters of old videos change all the
+		// time).
+		var old *PublicVideo
+		if x.watch != nil {
+			old = x.video(i)
 		}
-		if takesSound(v) {
-			replaceIn(x.bySound[SoundOf(v)], old, v, Newer)
-		}
-		replaceIn(x.all, old, v, older)
-		x.tell(Change{Video: v, OldVideo: old})
-		for i := range x.hot {
-			if x.hot[i].V == old {
-				x.hot = slices.Clone(x.hot) // readers may hold the old slice
-				x.hot[i].V = v
-				break
-			}
+		x.write(i, v, true)
+		x.tellPut(i, v, old, borrowed, false)
+		if j := slices.Index(x.hotSlots, i); j >= 0 {
+			x.hot = slices.Clone(x.hot) // readers may hold the old slice
+			x.hot[j].V = x.video(i)
 		}
 		return
 	}
-	if x.bulk {
-		// Loading: a replaced version stays in the lists until EndBulk
-		// drops every version that is no longer current (removing it
-		// here would scan the lists once per replacement).
-		if _, ok := x.videos[v.ID]; ok {
+	if ok {
+		if x.bulk {
+			// Loading: a replaced version stays in the lists until EndBulk
+			// drops every version that is no longer current (removing it
+			// here would scan the lists once per replacement).
+			x.at(i).flags &^= fLive
+			x.dead = append(x.dead, i)
 			x.stale = true
+		} else {
+			x.removeVideo(v.ID)
 		}
-	} else {
-		x.removeVideo(v.ID)
 	}
-	x.videos[v.ID] = v
-	x.tell(Change{Video: v})
+	i = x.newSlot()
+	x.write(i, v, false)
+	if ok {
+		x.ids.set(x.idOf(i), i)
+	} else {
+		x.ids.add(x.idOf(i), i, taken) // no look-up again
+	}
+	x.tellPut(i, v, nil, borrowed, !ok)
+	owner := x.at(i).owner
+	r := x.at(i)
+	tags := x.tagIDs[r.tags : r.tags+uint32(r.ntags)]
 	if x.bulk {
 		// Loading: append now, sort every list once in EndBulk.
-		x.byOwner[v.OwnerID] = append(x.byOwner[v.OwnerID], v)
-		for _, t := range v.Hashtags {
-			x.byTag[t] = append(x.byTag[t], v)
+		x.byOwner[owner] = append(x.byOwner[owner], i)
+		for _, t := range tags {
+			x.byTag[t] = append(x.byTag[t], i)
 		}
-		if takesSound(v) {
-			x.bySound[SoundOf(v)] = append(x.bySound[SoundOf(v)], v)
+		if x.takes(i) {
+			x.bySound[x.soundOf(i)] = append(x.bySound[x.soundOf(i)], i)
 		}
-		x.appendAll(v)
-	} else {
-		x.byOwner[v.OwnerID] = insertNewest(x.byOwner[v.OwnerID], v)
-		for _, t := range v.Hashtags {
-			x.byTag[t] = insertNewest(x.byTag[t], v)
+		if n := len(x.all); n > 0 && x.key(x.all[n-1]).newer(x.key(i)) {
+			x.inOrder = false
 		}
-		if takesSound(v) {
-			x.bySound[SoundOf(v)] = insertNewest(x.bySound[SoundOf(v)], v)
-		}
-		i := sort.Search(len(x.all), func(i int) bool { return older(v, x.all[i]) })
-		x.all = slices.Insert(x.all, i, v)
+		x.all = append(x.all, i)
+		return
 	}
-}
-
-// takesSound reports whether a video uses another video's sound (and so
-// is on that sound's list).
-func takesSound(v *PublicVideo) bool { return SoundOf(v) != v.ID }
-
-// appendAll appends v to the list of all videos during a load, noting
-// whether the load still comes in order.
-func (x *Index) appendAll(v *PublicVideo) {
-	if n := len(x.all); n > 0 && older(v, x.all[n-1]) {
-		x.inOrder = false
+	x.byOwner[owner] = x.insertNewest(x.byOwner[owner], i)
+	for _, t := range tags {
+		x.byTag[t] = x.insertNewest(x.byTag[t], i)
 	}
-	x.all = append(x.all, v)
+	if x.takes(i) {
+		x.bySound[x.soundOf(i)] = x.insertNewest(x.bySound[x.soundOf(i)], i)
+	}
+	k := x.key(i)
+	j := sort.Search(len(x.all), func(j int) bool { return x.key(x.all[j]).newer(k) })
+	x.all = slices.Insert(x.all, j, i)
 }
 
-// sameLists reports whether a new version of a video sits in the same
-// lists at the same places as the old one.
-func sameLists(a, b *PublicVideo) bool {
-	return a.OwnerID == b.OwnerID && a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Hashtags, b.Hashtags) && SoundOf(a) == SoundOf(b)
-}
-
-// replaceIn swaps old for v in a list ordered by less, in place.
-func replaceIn(list []*PublicVideo, old, v *PublicVideo, less func(a, b *PublicVideo) bool) {
-	i := sort.Search(len(list), func(i int) bool { return !less(list[i], old) })
-	for ; i < len(list); i++ {
-		if list[i] == old {
-			list[i] = v
+// tellPut tells of slot i put from v (fresh: no version of it was held).
+func (x *Index) tellPut(i int32, v, old *PublicVideo, borrowed, fresh bool) {
+	if borrowed {
+		if x.watch == nil || x.bulk {
+			if fresh && v.AudioPrint == "" {
+				return // no print to file or to drop (most of a snapshot)
+			}
+			// Only the prints look; they keep the ID, so the catalogue's.
+			c := *v
+			c.ID = x.idOf(i)
+			x.prints.put(&c)
 			return
 		}
-		if less(old, list[i]) {
-			return
-		}
+		v = x.video(i)
 	}
+	x.tell(Change{Video: v, OldVideo: old})
 }
 
-// older orders videos oldest first.
-func older(a, b *PublicVideo) bool { return Newer(b, a) }
+// sameLists reports whether a new version of slot i's video sits in the
+// same lists at the same places.
+func (x *Index) sameLists(i int32, v *PublicVideo) bool {
+	r := x.at(i)
+	if x.strs.str(r.owner) != v.OwnerID || r.created != v.CreatedAt.UnixNano() || int(r.ntags) != len(v.Hashtags) {
+		return false
+	}
+	for j, t := range x.tagIDs[r.tags : r.tags+uint32(r.ntags)] {
+		if x.strs.str(t) != v.Hashtags[j] {
+			return false
+		}
+	}
+	return x.soundOf(i) == SoundOf(v)
+}
 
 // BeginBulk starts a load: PutVideo appends without keeping the lists in
 // order until EndBulk sorts each once (loading is then n log n, not n²).
@@ -277,10 +294,10 @@ func (x *Index) BeginBulk() {
 	x.mu.Unlock()
 }
 
-// prune drops the videos gone says from every list (by owner, tag, sound
+// prune drops the slots gone says from every list (by owner, tag, sound
 // and age); emptied lists go.
-func (x *Index) prune(gone func(*PublicVideo) bool) {
-	for _, m := range []map[string][]*PublicVideo{x.byOwner, x.byTag, x.bySound} {
+func (x *Index) prune(gone func(int32) bool) {
+	for _, m := range []map[int32][]int32{x.byOwner, x.byTag} {
 		for k, l := range m {
 			if l = slices.DeleteFunc(l, gone); len(l) == 0 {
 				delete(m, k)
@@ -289,7 +306,34 @@ func (x *Index) prune(gone func(*PublicVideo) bool) {
 			}
 		}
 	}
+	for k, l := range x.bySound {
+		if l = slices.DeleteFunc(l, gone); len(l) == 0 {
+			delete(x.bySound, k)
+		} else {
+			x.bySound[k] = l
+		}
+	}
 	x.all = slices.DeleteFunc(x.all, gone)
+}
+
+// dropSlots frees slots no list holds any more (the ranking neither: a
+// freed slot is another video's once reused).
+func (x *Index) dropSlots(l []int32) {
+	for _, i := range l {
+		delete(x.rare, i)
+		*x.at(i) = rec{}
+	}
+	x.free = append(x.free, l...)
+	if slices.ContainsFunc(x.hotSlots, func(i int32) bool { return x.at(i).flags&fLive == 0 }) {
+		var hot []Scored // readers may hold the old slice
+		var slots []int32
+		for j, i := range x.hotSlots {
+			if x.at(i).flags&fLive != 0 {
+				hot, slots = append(hot, x.hot[j]), append(slots, i)
+			}
+		}
+		x.hot, x.hotSlots = hot, slots
+	}
 }
 
 // EndBulk ends a load and puts every list in order.
@@ -299,20 +343,23 @@ func (x *Index) EndBulk() {
 	x.bulk = false
 	if x.stale {
 		x.stale = false
-		x.prune(func(v *PublicVideo) bool { return x.videos[v.ID] != v })
+		x.prune(func(i int32) bool { return x.at(i).flags&fLive == 0 })
+		x.dropSlots(x.dead)
+		x.dead = nil
 	}
 	// Lists loaded oldest first (a snapshot, a log in order) only need
 	// turning round.
-	byNewest := func(list []*PublicVideo) {
+	newest := func(a, b int32) int { return x.cmp(a, b) }
+	byNewest := func(list []int32) {
 		switch {
 		case x.inOrder:
 			// Each list is part of x.all, which came in order.
 			slices.Reverse(list)
-		case slices.IsSortedFunc(list, newestFirst):
-		case slices.IsSortedFunc(list, oldestFirst):
+		case slices.IsSortedFunc(list, newest):
+		case slices.IsSortedFunc(list, func(a, b int32) int { return x.cmp(b, a) }):
 			slices.Reverse(list)
 		default:
-			sort.Slice(list, func(i, j int) bool { return Newer(list[i], list[j]) })
+			slices.SortFunc(list, newest)
 		}
 	}
 	for _, l := range x.byOwner {
@@ -324,32 +371,31 @@ func (x *Index) EndBulk() {
 	for _, l := range x.bySound {
 		byNewest(l)
 	}
-	if !x.inOrder && !slices.IsSortedFunc(x.all, oldestFirst) {
-		sort.Slice(x.all, func(i, j int) bool { return older(x.all[i], x.all[j]) })
+	if oldest := func(a, b int32) int { return x.cmp(b, a) }; !x.inOrder && !slices.IsSortedFunc(x.all, oldest) {
+		slices.SortFunc(x.all, oldest)
 	}
 	if x.watch != nil {
 		x.watch(Change{Loaded: true})
 	}
 }
 
-// newestFirst and oldestFirst compare for slices.IsSortedFunc.
-func newestFirst(a, b *PublicVideo) int {
+// cmp orders slots newest first.
+func (x *store) cmp(a, b int32) int {
+	ka, kb := x.key(a), x.key(b)
 	switch {
-	case Newer(a, b):
+	case ka.newer(kb):
 		return -1
-	case Newer(b, a):
+	case kb.newer(ka):
 		return 1
 	}
 	return 0
 }
 
-func oldestFirst(a, b *PublicVideo) int { return newestFirst(b, a) }
-
 // Len is the number of public videos in the catalogue.
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.videos)
+	return x.ids.len()
 }
 
 // RemoveVideo drops a video (unpublished, removed or deleted).
@@ -361,50 +407,60 @@ func (x *Index) RemoveVideo(id string) {
 }
 
 func (x *Index) removeVideo(id string) {
-	old, ok := x.videos[id]
+	i, ok := x.ids.get(id)
 	if !ok {
 		return
 	}
-	delete(x.videos, id)
+	old := x.video(i)
+	x.ids.del(id)
+	r := x.at(i)
+	r.flags &^= fLive
 	x.tell(Change{Video: old, Removed: true})
 	if x.bulk {
+		x.dead = append(x.dead, i)
 		x.stale = true // EndBulk drops it from the lists
 		return
 	}
-	drop := func(list []*PublicVideo) []*PublicVideo {
-		return slices.DeleteFunc(list, func(v *PublicVideo) bool { return v.ID == id })
-	}
-	x.byOwner[old.OwnerID] = drop(x.byOwner[old.OwnerID])
-	if len(x.byOwner[old.OwnerID]) == 0 {
-		delete(x.byOwner, old.OwnerID)
-	}
-	for _, t := range old.Hashtags {
-		x.byTag[t] = drop(x.byTag[t])
-		if len(x.byTag[t]) == 0 {
-			delete(x.byTag, t)
+	drop := func(m map[int32][]int32, k int32) {
+		if l := x.dropFrom(m[k], i); len(l) == 0 {
+			delete(m, k)
+		} else {
+			m[k] = l
 		}
 	}
-	if snd := SoundOf(old); takesSound(old) {
-		x.bySound[snd] = drop(x.bySound[snd])
-		if len(x.bySound[snd]) == 0 {
+	drop(x.byOwner, r.owner)
+	for _, t := range x.tagIDs[r.tags : r.tags+uint32(r.ntags)] {
+		drop(x.byTag, t)
+	}
+	if snd := x.soundOf(i); x.takes(i) {
+		if l := x.dropFrom(x.bySound[snd], i); len(l) == 0 {
 			delete(x.bySound, snd)
+		} else {
+			x.bySound[snd] = l
 		}
 	}
-	if x.bulk {
-		x.all = drop(x.all)
-	} else if i := sort.Search(len(x.all), func(i int) bool { return !older(x.all[i], old) }); i < len(x.all) && x.all[i] == old {
-		x.all = slices.Delete(x.all, i, i+1)
+	k := x.key(i)
+	if j := sort.Search(len(x.all), func(j int) bool { return !k.newer(x.key(x.all[j])) }); j < len(x.all) && x.all[j] == i {
+		x.all = slices.Delete(x.all, j, j+1)
 	} else {
-		x.all = drop(x.all)
+		x.all = slices.DeleteFunc(x.all, func(s int32) bool { return s == i })
 	}
-	if slices.ContainsFunc(x.hot, func(s Scored) bool { return s.V == old }) {
-		x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(s Scored) bool { return s.V == old })
-	}
+	x.dropSlots([]int32{i})
 }
 
-func insertNewest(list []*PublicVideo, v *PublicVideo) []*PublicVideo {
-	i := sort.Search(len(list), func(i int) bool { return Newer(v, list[i]) })
-	return slices.Insert(list, i, v)
+// dropFrom removes slot i from a list ordered newest first.
+func (x *store) dropFrom(l []int32, i int32) []int32 {
+	k := x.key(i)
+	if j := sort.Search(len(l), func(j int) bool { return !x.key(l[j]).newer(k) }); j < len(l) && l[j] == i {
+		return slices.Delete(l, j, j+1)
+	}
+	return slices.DeleteFunc(l, func(s int32) bool { return s == i })
+}
+
+func (x *store) insertNewest(list []int32, i int32) []int32 {
+	k := x.key(i)
+	j := sort.Search(len(list), func(j int) bool { return k.newer(x.key(list[j])) })
+	return slices.Insert(list, j, i)
 }
 
 // Newer orders videos newest first (by creation time, then ID).
@@ -437,17 +493,23 @@ func (x *Index) RemoveProfile(id string) {
 		delete(x.profiles, id)
 		x.tell(Change{Profile: p, Removed: true})
 	}
-	for _, v := range slices.Clone(x.byOwner[id]) {
-		x.removeVideo(v.ID)
+	if o, ok := x.strs.find(id); ok {
+		for _, i := range slices.Clone(x.byOwner[o]) {
+			x.removeVideo(x.idOf(i))
+		}
 	}
 	x.dirty, x.gen = true, x.gen+1
 }
 
+// Video returns a video (made for the caller).
 func (x *Index) Video(id string) (*PublicVideo, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	v, ok := x.videos[id]
-	return v, ok
+	i, ok := x.ids.get(id)
+	if !ok {
+		return nil, false
+	}
+	return x.video(i), true
 }
 
 func (x *Index) ProfileByHandle(h string) (*PublicProfile, bool) {
@@ -464,29 +526,38 @@ func (x *Index) Profile(id string) (*PublicProfile, bool) {
 	return p, ok
 }
 
-// Newest returns up to n videos of a list key (owner or tag) after the
-// cursor position (exclusive), newest first.
-func (x *Index) newest(list []*PublicVideo, after *PublicVideo, n int) []*PublicVideo {
+// newest returns up to n videos of a list (newest first) after the cursor
+// position (exclusive).
+func (x *Index) newest(list []int32, after *PublicVideo, n int) []*PublicVideo {
 	i := 0
 	if after != nil {
-		i = sort.Search(len(list), func(i int) bool { return Newer(after, list[i]) })
+		k := keyOf(after)
+		i = sort.Search(len(list), func(i int) bool { return k.newer(x.key(list[i])) })
 	}
-	end := min(len(list), i+n)
-	return slices.Clone(list[i:end])
+	end := min(len(list), i+max(n, 0))
+	return x.videos(list[min(i, end):end])
+}
+
+// list is the list of an interned key of m (owner or tag).
+func (x *store) list(m map[int32][]int32, k string) []int32 {
+	if i, ok := x.strs.find(k); ok {
+		return m[i]
+	}
+	return nil
 }
 
 // OwnerVideos lists a person's public videos, newest first.
 func (x *Index) OwnerVideos(ownerID string, after *PublicVideo, n int) []*PublicVideo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.newest(x.byOwner[ownerID], after, n)
+	return x.newest(x.list(x.byOwner, ownerID), after, n)
 }
 
 // TagVideos lists a hashtag's videos, newest first.
 func (x *Index) TagVideos(tag string, after *PublicVideo, n int) []*PublicVideo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.newest(x.byTag[tag], after, n)
+	return x.newest(x.list(x.byTag, tag), after, n)
 }
 
 // SoundVideos lists the videos using a sound, newest first: those that
@@ -495,9 +566,10 @@ func (x *Index) SoundVideos(sound string, after *PublicVideo, n int) []*PublicVi
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	page := x.newest(x.bySound[sound], after, n)
-	if o, ok := x.videos[sound]; ok && !takesSound(o) && (after == nil || Newer(after, o)) {
-		if i := sort.Search(len(page), func(i int) bool { return Newer(o, page[i]) }); i < n {
-			page = slices.Insert(page, i, o)[:min(len(page)+1, n)]
+	if o, ok := x.ids.get(sound); ok && !x.takes(o) && (after == nil || keyOf(after).newer(x.key(o))) {
+		k := x.key(o)
+		if i := sort.Search(len(page), func(i int) bool { return k.newer(keyOf(page[i])) }); i < n {
+			page = slices.Insert(page, i, x.video(o))[:min(len(page)+1, n)]
 		}
 	}
 	return page
@@ -506,30 +578,56 @@ func (x *Index) SoundVideos(sound string, after *PublicVideo, n int) []*PublicVi
 // Newest lists the newest videos of the whole catalogue after the cursor
 // position (exclusive), newest first, for which keep is true; it looks at
 // no more than scan videos, so a filter that refuses most cannot make it
-// walk the catalogue.
+// walk the catalogue. keep must not hold on to the video it is given
+// (only those it keeps are made for the caller).
 func (x *Index) Newest(after *PublicVideo, n, scan int, keep func(*PublicVideo) bool) []*PublicVideo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	i := len(x.all)
 	if after != nil {
-		i = sort.Search(len(x.all), func(i int) bool { return !older(x.all[i], after) })
+		k := keyOf(after)
+		i = sort.Search(len(x.all), func(i int) bool { return !k.newer(x.key(x.all[i])) })
 	}
 	var out []*PublicVideo
+	var v PublicVideo
+	var tags []string
 	for i--; i >= 0 && len(out) < n && scan > 0; i, scan = i-1, scan-1 {
-		if v := x.all[i]; keep == nil || keep(v) {
-			out = append(out, v)
+		s := x.all[i]
+		if x.at(s).flags&fLive == 0 {
+			continue
+		}
+		if keep == nil {
+			out = append(out, x.video(s))
+			continue
+		}
+		x.fill(&v, s, tags)
+		tags = v.Hashtags
+		if keep(&v) {
+			out = append(out, x.video(s))
 		}
 	}
 	return out
 }
 
-// Videos lists every public video, in no order (to build a derived index).
+// Videos lists every public video, in no order (made for the caller: a
+// large catalogue is better walked by IDs and Video).
 func (x *Index) Videos() []*PublicVideo {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]*PublicVideo, 0, len(x.videos))
-	for _, v := range x.videos {
-		out = append(out, v)
+	out := make([]*PublicVideo, 0, x.ids.len())
+	for _, i := range x.ids.all() {
+		out = append(out, x.video(i))
+	}
+	return out
+}
+
+// IDs lists the IDs of every public video, in no order.
+func (x *Index) IDs() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]string, 0, x.ids.len())
+	for id := range x.ids.all() {
+		out = append(out, id)
 	}
 	return out
 }
@@ -551,7 +649,7 @@ func (x *Index) Tags() []string {
 	defer x.mu.RUnlock()
 	out := make([]string, 0, len(x.byTag))
 	for t := range x.byTag {
-		out = append(out, t)
+		out = append(out, x.strs.str(t))
 	}
 	return out
 }
@@ -560,7 +658,7 @@ func (x *Index) Tags() []string {
 func (x *Index) TagCount(tag string) int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.byTag[tag])
+	return len(x.list(x.byTag, tag))
 }
 
 // LikesOf sums the likes of a person's public videos.
@@ -568,8 +666,8 @@ func (x *Index) LikesOf(ownerID string) int64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var n int64
-	for _, v := range x.byOwner[ownerID] {
-		n += v.Likes
+	for _, i := range x.list(x.byOwner, ownerID) {
+		n += x.at(i).likes
 	}
 	return n
 }
@@ -577,9 +675,13 @@ func (x *Index) LikesOf(ownerID string) int64 {
 // Quality is a video's engagement per view with time decay: likes and
 // comments per view, smoothed for new videos, halving every two days.
 func Quality(v *PublicVideo, now time.Time) float64 {
-	engagement := (float64(v.Likes) + 2*float64(v.Comments) + 1) / (float64(v.Views) + 10)
-	age := now.Sub(v.CreatedAt).Hours()
-	return engagement * math.Pow(0.5, age/48) * (1 + math.Log1p(float64(v.Views))/10)
+	return quality(v.Likes, v.Comments, v.Views, v.CreatedAt, now)
+}
+
+func quality(likes, comments, views int64, created, now time.Time) float64 {
+	engagement := (float64(likes) + 2*float64(comments) + 1) / (float64(views) + 10)
+	age := now.Sub(created).Hours()
+	return engagement * math.Pow(0.5, age/48) * (1 + math.Log1p(float64(views))/10)
 }
 
 // Hot returns the current For You candidates, best first, and the
@@ -590,7 +692,7 @@ func Quality(v *PublicVideo, now time.Time) float64 {
 // request waits for a full re-rank. The slice must not be modified.
 func (x *Index) Hot(now time.Time) ([]Scored, uint64) {
 	x.mu.RLock()
-	hot, dirty, n, gen := x.hot, x.dirty, len(x.videos), x.hotGen
+	hot, dirty, n, gen := x.hot, x.dirty, x.ids.len(), x.hotGen
 	x.mu.RUnlock()
 	if !dirty && hot != nil {
 		return hot, gen
@@ -617,40 +719,51 @@ func (x *Index) rank(now time.Time) ([]Scored, uint64) {
 	x.mu.RLock()
 	gen := x.gen
 	h := make(topK, 0, HotSize+1)
-	for _, v := range x.videos {
-		s := Quality(v, now)
-		if len(h) < HotSize {
-			heap.Push(&h, scoredVideo{v, s})
-		} else if s > h[0].s {
-			h[0] = scoredVideo{v, s}
-			heap.Fix(&h, 0)
+	for c, chunk := range x.chunks {
+		for j := range chunk {
+			if chunk[j].flags&fLive == 0 {
+				continue
+			}
+			i := int32(c<<chunkBits | j)
+			s := x.quality(i, now)
+			if len(h) < HotSize {
+				heap.Push(&h, scoredVideo{i, s})
+			} else if s > h[0].s {
+				h[0] = scoredVideo{i, s}
+				heap.Fix(&h, 0)
+			}
 		}
 	}
-	x.mu.RUnlock()
 	out := make([]Scored, len(h))
+	slots := make([]int32, len(h))
 	for i := len(h) - 1; i >= 0; i-- {
 		sv := heap.Pop(&h).(scoredVideo)
-		out[i] = Scored{sv.v, sv.s}
+		out[i], slots[i] = Scored{x.video(sv.i), sv.s}, sv.i
 	}
+	x.mu.RUnlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.gen != gen {
 		// Videos changed or went while ranking: keep those still in the
 		// catalogue, as they are now.
-		out = slices.DeleteFunc(out, func(s Scored) bool { return x.videos[s.V.ID] == nil })
-		for i := range out {
-			out[i].V = x.videos[out[i].V.ID]
+		k := 0
+		for j := range out {
+			if i, ok := x.ids.get(out[j].V.ID); ok {
+				out[k], slots[k] = Scored{x.video(i), out[j].Q}, i
+				k++
+			}
 		}
+		out, slots = out[:k], slots[:k]
 	} else {
 		x.dirty = false // nothing changed while ranking
 	}
-	x.hot = out
+	x.hot, x.hotSlots = out, slots
 	x.hotGen++
 	return out, x.hotGen
 }
 
 type scoredVideo struct {
-	v *PublicVideo
+	i int32
 	s float64
 }
 
@@ -666,4 +779,30 @@ func (h *topK) Pop() any {
 	v := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return v
+}
+
+// VideoQuality is Quality of a video by ID, without making the video (a
+// derived index ranks every video by it).
+func (x *Index) VideoQuality(id string, now time.Time) (float64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.ids.get(id)
+	if !ok {
+		return 0, false
+	}
+	return x.quality(i, now), true
+}
+
+// VideoText is a video's caption and its creator's handle, without
+// making the video (what search indexes of it); ok is whether the
+// catalogue holds it.
+func (x *Index) VideoText(id string) (caption, handle string, ok bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.ids.get(id)
+	if !ok {
+		return "", "", false
+	}
+	r := x.at(i)
+	return x.text.get(r.caption), x.strs.str(r.handle), true
 }

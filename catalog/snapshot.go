@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unsafe"
 )
@@ -74,7 +73,11 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 		}
 	}
 	num(int64(len(x.all)))
-	for _, v := range x.all {
+	var v PublicVideo
+	var tags []string
+	for _, i := range x.all {
+		x.fill(&v, i, tags)
+		tags = v.Hashtags
 		str(v.ID)
 		str(v.OwnerID)
 		str(v.Handle)
@@ -142,9 +145,6 @@ type snapReader struct {
 }
 
 const snapWindow = 1 << 20
-
-// videoSlab is how many videos a load allocates at once.
-const videoSlab = 1 << 16
 
 func newSnapReader(src io.Reader, body int64) *snapReader {
 	r := &snapReader{crc: crc32.NewIEEE(), left: body, buf: make([]byte, snapWindow)}
@@ -300,64 +300,47 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 	if r.err != nil {
 		return m, true, r.err
 	}
-	// The videos in slabs of videoSlab and their hashtags in shared
-	// blocks (not one allocation each); a video not kept leaves its slot
-	// to the next. Their own strings go to arenas, the repeated ones
-	// through an interner of the load's own (merged into the catalogue's
-	// when they are filed).
-	var slab []PublicVideo
-	var tagSlab []string
-	kept := make([]*PublicVideo, 0, count)
-	var in interner
-	var ids, text arena // IDs apart: the map of videos compares them
+	// The videos are decoded one by one into v, whose strings are views
+	// of the window, and filed under one lock: put copies what it keeps
+	// into the catalogue's arenas and interns the rest (store.go).
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.ids.grow(int(count))
+	x.all = slices.Grow(x.all, int(count))
+	var v PublicVideo
+	var tags, countries []string
 	for range count {
 		if r.err != nil {
 			break
 		}
 		r.record()
-		if len(slab) == cap(slab) {
-			slab = make([]PublicVideo, 0, min(count, videoSlab))
-		}
-		slab = slab[:len(slab)+1]
-		v := &slab[len(slab)-1]
-		v.ID, v.OwnerID, v.Handle, v.Caption = r.str(), in.of(r.str()), in.of(r.str()), r.str()
-		tags := r.count()
+		v = PublicVideo{ID: r.str(), OwnerID: r.str(), Handle: r.str(), Caption: r.str()}
+		n := r.count()
 		if r.err != nil {
 			break
 		}
-		if cap(tagSlab)-len(tagSlab) < int(tags) {
-			tagSlab = make([]string, 0, max(2*videoSlab, int(tags)))
+		tags = tags[:0]
+		for range n {
+			tags = append(tags, r.str())
 		}
-		first := len(tagSlab)
-		for range tags {
-			tagSlab = append(tagSlab, in.of(r.str()))
-		}
-		v.Hashtags = tagSlab[first:len(tagSlab):len(tagSlab)]
+		v.Hashtags = tags
 		v.DurationMS = r.num()
 		v.Width, v.Height = int(r.num()), int(r.num())
 		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
 		v.CreatedAt = time.Unix(0, r.num()).UTC()
 		flags := r.num()
 		v.Reduced, v.AgeRestricted, v.SoundBlocked, v.Partial = flags&2 != 0, flags&4 != 0, flags&8 != 0, flags&16 != 0
-		v.Label = in.of(r.str())
-		if n := r.count(); n > 0 {
-			v.Countries = make([]string, n)
-			for i := range v.Countries {
-				v.Countries[i] = in.of(r.str())
-			}
+		v.Label = r.str()
+		countries = countries[:0]
+		for n := r.count(); n > 0 && r.err == nil; n-- {
+			countries = append(countries, r.str())
 		}
-		v.Sound, v.RemixKind, v.RemixOf = r.str(), in.of(r.str()), r.str()
+		v.Countries = countries
+		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
 		v.Allow = int(r.num())
-		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), in.of(r.str())
+		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), r.str()
 		if r.err == nil && keep(v.ID) {
-			v.ID, v.Caption = ids.of(v.ID), text.of(v.Caption)
-			v.Sound, v.RemixOf = text.of(v.Sound), text.of(v.RemixOf)
-			v.SoundName, v.AudioPrint = text.of(v.SoundName), text.of(v.AudioPrint)
-			kept = append(kept, v)
-		} else {
-			tagSlab = tagSlab[:len(tagSlab)-len(v.Hashtags)]
-			*v = PublicVideo{}
-			slab = slab[:len(slab)-1]
+			x.put(&v, true)
 		}
 	}
 	if r.err == nil {
@@ -366,124 +349,7 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 			r.err = ErrSnapshot
 		}
 	}
-	if r.err != nil {
-		return m, true, r.err
-	}
-	x.loadVideos(kept, &in)
-	return m, true, nil
-}
-
-// loadVideos adds decoded videos, oldest first, like PutVideo does one by
-// one. In a bulk load (the start's case) the catalogue is locked once;
-// the map of all videos and the lists (by owner, tag and sound: one map
-// lookup per video and list, the catalogue's maps written once per key)
-// are filed side by side, each by its own goroutine (they write apart:
-// each its maps, and of a video its owner or its hashtags); EndBulk puts
-// the lists in order, and the watcher hears of the whole load then.
-func (x *Index) loadVideos(vs []*PublicVideo, in *interner) {
-	x.mu.Lock()
-	// The load's copies of repeated strings become the catalogue's
-	// (those it held already stay; the videos' copies are equal).
-	for s := range in.m {
-		if _, ok := x.strs.m[s]; !ok {
-			if x.strs.m == nil {
-				x.strs.m = map[string]string{}
-			}
-			x.strs.m[s] = s
-		}
-	}
-	if !x.bulk {
-		x.mu.Unlock()
-		for _, v := range vs {
-			x.PutVideo(v)
-		}
-		return
-	}
-	defer x.mu.Unlock()
-	if len(x.videos) == 0 {
-		x.videos = make(map[string]*PublicVideo, len(vs))
-	}
-	x.all = slices.Grow(x.all, len(vs))
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for _, v := range vs {
-			n := len(x.videos)
-			x.videos[v.ID] = v
-			if len(x.videos) == n {
-				x.stale = true // a second version of one video
-				x.prints.put(v)
-			} else if v.AudioPrint != "" {
-				x.prints.put(v)
-			}
-		}
-	})
-	// The videos of one owner or tag share one copy of its string (see
-	// grouper.add).
-	wg.Go(func() {
-		var owners grouper
-		for _, v := range vs {
-			v.OwnerID = owners.add(v.OwnerID, v)
-		}
-		owners.into(x.byOwner)
-	})
-	wg.Go(func() {
-		var tags grouper
-		for _, v := range vs {
-			for i, t := range v.Hashtags {
-				v.Hashtags[i] = tags.add(t, v)
-			}
-		}
-		tags.into(x.byTag)
-	})
-	wg.Go(func() {
-		var sounds grouper
-		for _, v := range vs {
-			if takesSound(v) {
-				sounds.add(SoundOf(v), v)
-			}
-			x.appendAll(v)
-		}
-		sounds.into(x.bySound)
-	})
-	wg.Wait()
-	x.dirty, x.gen = true, x.gen+1
-}
-
-// grouper gathers the lists of a load by key, with one map lookup per
-// video; into then writes each list to the catalogue's map once.
-type grouper struct {
-	at    map[string]int
-	keys  []string
-	lists [][]*PublicVideo
-}
-
-// add files v under key and returns the grouper's copy of key (keys are
-// the load's interned copies, small and apart from the snapshot's buffer,
-// so a comparison in the map costs no cache miss into it).
-func (g *grouper) add(key string, v *PublicVideo) string {
-	i, ok := g.at[key]
-	if !ok {
-		if g.at == nil {
-			g.at = map[string]int{}
-		}
-		i = len(g.lists)
-		g.at[key] = i
-		g.keys = append(g.keys, key)
-		g.lists = append(g.lists, nil)
-	}
-	g.lists[i] = append(g.lists[i], v)
-	return g.keys[i]
-}
-
-// into appends each gathered list to the one its key has in m.
-func (g *grouper) into(m map[string][]*PublicVideo) {
-	for i, k := range g.keys {
-		if old, ok := m[k]; ok {
-			m[k] = append(old, g.lists[i]...)
-		} else {
-			m[k] = g.lists[i]
-		}
-	}
+	return m, true, r.err
 }
 
 // RemoveRegion drops every video and profile of region r (a peer that is
@@ -498,15 +364,24 @@ func (x *Index) RemoveRegion(r string) {
 			delete(x.profiles, id)
 		}
 	}
-	gone := func(v *PublicVideo) bool { return strings.HasPrefix(v.ID, prefix) }
-	for id, v := range x.videos {
+	var gone []int32
+	for id, i := range x.ids.all() {
 		if strings.HasPrefix(id, prefix) {
-			delete(x.videos, id)
+			v := x.video(i)
+			x.ids.del(id)
+			x.at(i).flags &^= fLive
+			gone = append(gone, i)
 			x.tell(Change{Video: v, Removed: true}) // the search index follows
 		}
 	}
-	x.prune(gone)
-	x.hot = slices.DeleteFunc(slices.Clone(x.hot), func(s Scored) bool { return gone(s.V) })
+	if len(gone) > 0 {
+		if x.bulk {
+			x.dead, x.stale = append(x.dead, gone...), true
+		} else {
+			x.prune(func(i int32) bool { return x.at(i).flags&fLive == 0 })
+			x.dropSlots(gone)
+		}
+	}
 	x.dirty, x.gen = true, x.gen+1
 }
 
@@ -515,7 +390,7 @@ func (x *Index) VideoIDs(r string) []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []string
-	for id := range x.videos {
+	for id := range x.ids.all() {
 		if strings.HasPrefix(id, r+"_") {
 			out = append(out, id)
 		}

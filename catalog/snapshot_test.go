@@ -62,7 +62,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			t.Fatalf("owner list %d != %d", len(b), len(a))
 		}
 		for i := range a {
-			if !reflect.DeepEqual(*a[i], *b[i]) {
+			if !reflect.DeepEqual(catalog.Unversioned(a[i]), catalog.Unversioned(b[i])) {
 				t.Fatalf("video %d:\n%+v\n%+v", i, *a[i], *b[i])
 			}
 		}
@@ -200,7 +200,7 @@ func TestSnapshotStream(t *testing.T) {
 	}
 	for id, w := range want {
 		got, ok := y.Video(id)
-		if !ok || !reflect.DeepEqual(*got, w) {
+		if !ok || !reflect.DeepEqual(catalog.Unversioned(got), catalog.Unversioned(&w)) {
 			t.Fatalf("video %s after the load's buffer was overwritten:\n got %+v\nwant %+v", id, got, w)
 		}
 	}

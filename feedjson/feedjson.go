@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,13 +64,12 @@ func page(f *feed.Page) *PageJSON {
 }
 
 // Cache holds each catalogue video's public API record, encoded once per
-// version, keyed by the video's ID. The version is the catalogue's
-// *catalog.PublicVideo (a record is never changed, only replaced); a
-// record handed over under another pointer with the same content (a
-// catalogue that builds its records on access) is still a hit (same). A
-// feed page is then those bytes with the viewer's marks, appended into a
-// pooled buffer, instead of encoding every record by reflection on every
-// request. Reads take no lock (64 connections share it). Public data only.
+// version, keyed by the video's ID: the catalogue gives every version of
+// a video its own number (PublicVideo.Version), so ID and version name
+// the content. A feed page is then those bytes with the viewer's marks,
+// appended into a pooled buffer, instead of encoding every record by
+// reflection on every request. Reads take no lock (64 connections share
+// it). Public data only.
 type Cache struct {
 	m atomic.Pointer[cacheMap]
 }
@@ -84,8 +82,8 @@ type cacheMap struct {
 // cached is one video's record without its closing marks, and the
 // version it was encoded from.
 type cached struct {
-	v *catalog.PublicVideo
-	b []byte
+	ver uint64
+	b   []byte
 }
 
 // maxCachedVideoJSON bounds the cache; past it, it starts over (a
@@ -98,12 +96,11 @@ var marksSuffix = []byte(`,"liked":false,"following":false}`)
 
 // public returns v's record without its closing marks, encoded once.
 func (c *Cache) public(v *catalog.PublicVideo) []byte {
+	ver := v.Version()
 	m := c.m.Load()
-	if m != nil {
-		if e, ok := m.Load(v.ID); ok {
-			if e := e.(*cached); e.v == v || same(e.v, v) {
-				return e.b
-			}
+	if m != nil && ver != 0 {
+		if e, ok := m.Load(v.ID); ok && e.(*cached).ver == ver {
+			return e.(*cached).b
 		}
 	}
 	rec := Videos([]feed.Item{{PublicVideo: v}})[0]
@@ -112,6 +109,9 @@ func (c *Cache) public(v *catalog.PublicVideo) []byte {
 		return nil
 	}
 	b = b[: len(b)-len(marksSuffix) : len(b)-len(marksSuffix)]
+	if ver == 0 { // a video not from the catalogue has no version to key by
+		return b
+	}
 	if m == nil || m.n.Load() >= maxCachedVideoJSON {
 		fresh := &cacheMap{}
 		if c.m.CompareAndSwap(m, fresh) {
@@ -120,22 +120,10 @@ func (c *Cache) public(v *catalog.PublicVideo) []byte {
 			m = c.m.Load()
 		}
 	}
-	if _, loaded := m.Swap(v.ID, &cached{v: v, b: b}); !loaded {
+	if _, loaded := m.Swap(v.ID, &cached{ver: ver, b: b}); !loaded {
 		m.n.Add(1)
 	}
 	return b
-}
-
-// same reports whether two versions of a video have the same public
-// record: every field Videos encodes (TestCacheVersion checks that none
-// is left out).
-func same(a, b *catalog.PublicVideo) bool {
-	return a.ID == b.ID && a.OwnerID == b.OwnerID && a.Handle == b.Handle && a.Avatar == b.Avatar &&
-		a.Caption == b.Caption && slices.Equal(a.Hashtags, b.Hashtags) && (a.Hashtags == nil) == (b.Hashtags == nil) &&
-		a.DurationMS == b.DurationMS && a.Width == b.Width && a.Height == b.Height &&
-		a.Likes == b.Likes && a.Comments == b.Comments && a.Views == b.Views && a.CreatedAt == b.CreatedAt &&
-		a.Label == b.Label && a.Sound == b.Sound && a.SoundName == b.SoundName && a.RemixKind == b.RemixKind &&
-		a.RemixOf == b.RemixOf && a.Allow == b.Allow && a.Partial == b.Partial
 }
 
 // pageBufs are the buffers feed pages are assembled in.

@@ -76,18 +76,9 @@ func New(cat *catalog.Index) *Index {
 	for i := range x.pending {
 		x.pending[i] = map[string]bool{}
 	}
-	x.kinds[kVideo] = newTiers(2, x.videoDoc, func() []string {
-		vs := cat.Videos()
-		ids := make([]string, len(vs))
-		for i, v := range vs {
-			ids[i] = v.ID
-		}
-		return ids
-	}, func(id string) float64 {
-		if v, ok := cat.Video(id); ok {
-			return catalog.Quality(v, now)
-		}
-		return 0
+	x.kinds[kVideo] = newTiers(2, x.videoDoc, cat.IDs, func(id string) float64 {
+		q, _ := cat.VideoQuality(id, now)
+		return q
 	})
 	x.kinds[kPerson] = newTiers(2, x.personDoc, func() []string {
 		ps := cat.Profiles()
@@ -215,11 +206,11 @@ func (x *Index) Close() {
 // the handle, the words of the name and of the handle (so "lopez" finds
 // ana_lopez). A hashtag: itself.
 func (x *Index) videoDoc(id string) ([][]string, bool) {
-	v, ok := x.cat.Video(id)
+	caption, handle, ok := x.cat.VideoText(id)
 	if !ok {
 		return nil, false
 	}
-	return [][]string{indexWords(v.Caption), {foldKey(v.Handle)}}, true
+	return [][]string{indexWords(caption), {foldKey(handle)}}, true
 }
 
 func (x *Index) personDoc(id string) ([][]string, bool) {
@@ -304,7 +295,7 @@ const (
 func (x *Index) public(k int, id string) bool {
 	switch k {
 	case kVideo:
-		_, ok := x.cat.Video(id)
+		_, _, ok := x.cat.VideoText(id)
 		return ok
 	case kPerson:
 		_, ok := x.cat.Profile(id)
