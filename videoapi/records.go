@@ -79,15 +79,24 @@ func recordOf(ctx context.Context, viewer *kurz.Profile, vc *region.Region, pv *
 }
 
 // recordCache holds the record of each catalogue video, encoded once per
-// version without the viewer's marks: a *catalog.PublicVideo is never
-// changed, only replaced, so the pointer names the version, and the
-// record made of it is the same for every viewer but for liked and
-// following (last in video.VideoJSON), which encode adds per request.
+// version without the viewer's marks: the catalogue numbers every
+// version of a video (PublicVideo.Version), so ID and version name the
+// content, and the record made of it is the same for every viewer but
+// for liked and following (last in video.VideoJSON), which encode adds
+// per request.
 // Public data only; whether the viewer may see the video is decided
 // before, on every request.
 type recordCache struct {
 	mu sync.Mutex
-	m  map[*catalog.PublicVideo][]byte
+	m  map[recordKey][]byte
+}
+
+// recordKey names a version of a catalogue video (PublicVideo.Version
+// changes with every change, and the catalogue may hand out a new
+// *PublicVideo for each look-up).
+type recordKey struct {
+	id  string
+	ver uint64
 }
 
 // maxCachedRecords bounds the cache; past it, it starts over (old
@@ -100,8 +109,9 @@ var marksSuffix = []byte(`,"liked":false,"following":false}`)
 // encode returns v, the record of pv, as json.Encoder writes it (with its
 // newline), or nil if it cannot be made from the cache.
 func (c *recordCache) encode(pv *catalog.PublicVideo, v *video.VideoJSON) []byte {
+	k := recordKey{pv.ID, pv.Version()}
 	c.mu.Lock()
-	pub, ok := c.m[pv]
+	pub, ok := c.m[k]
 	c.mu.Unlock()
 	if !ok {
 		bare := *v
@@ -111,12 +121,14 @@ func (c *recordCache) encode(pv *catalog.PublicVideo, v *video.VideoJSON) []byte
 			return nil
 		}
 		pub = b[:len(b)-len(marksSuffix)]
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= maxCachedRecords {
-			c.m = map[*catalog.PublicVideo][]byte{}
+		if k.ver != 0 { // a video not from a catalogue has no version to key by
+			c.mu.Lock()
+			if c.m == nil || len(c.m) >= maxCachedRecords {
+				c.m = map[recordKey][]byte{}
+			}
+			c.m[k] = pub
+			c.mu.Unlock()
 		}
-		c.m[pv] = pub
-		c.mu.Unlock()
 	}
 	out := make([]byte, 0, len(pub)+len(marksSuffix)+2)
 	out = append(out, pub...)

@@ -16,7 +16,9 @@ import (
 func TestRecordCache(t *testing.T) {
 	t.Parallel()
 	var c recordCache
-	pv := &catalog.PublicVideo{}
+	x := catalog.NewIndex()
+	x.PutVideo(&catalog.PublicVideo{ID: "eu_v1", OwnerID: "eu_o", Caption: "first"})
+	pv, _ := x.Video("eu_v1")
 	rec := func(caption string, liked, following bool) *video.VideoJSON {
 		v := &video.VideoJSON{ID: "eu_v1", Status: "ready", Visibility: "public", Caption: caption, Hashtags: []string{"a<b"},
 			Likes: 3, CreatedAt: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), Liked: liked, Following: following}
@@ -34,7 +36,13 @@ func TestRecordCache(t *testing.T) {
 			t.Fatalf("marks %v: got %s, want %s", m, got, want(v))
 		}
 	}
-	next := &catalog.PublicVideo{}
+	// The same version, looked up again, is answered from the cache.
+	again, _ := x.Video("eu_v1")
+	if got := c.encode(again, rec("not encoded", false, false)); bytes.Contains(got, []byte("not encoded")) {
+		t.Fatalf("the same version encoded again: %s", got)
+	}
+	x.PutVideo(&catalog.PublicVideo{ID: "eu_v1", OwnerID: "eu_o", Caption: "changed"})
+	next, _ := x.Video("eu_v1")
 	v := rec("changed", true, false)
 	if got := c.encode(next, v); !bytes.Equal(got, want(v)) {
 		t.Fatalf("a new version: got %s, want %s", got, want(v))
