@@ -229,7 +229,19 @@ func sealedAtRest(t *testing.T, s *server, objects blob.Store, roots []string) {
 	if r := s.do("PATCH", "/api/v1/videos/"+v.ID, map[string]string{"visibility": "followers"}, auth...); r.Status != 200 {
 		t.Fatalf("make followers-only: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, "the media to be sealed again", func() bool { return bytes.HasPrefix(stored(), []byte(sealedmedia.Magic)) })
+	// The reseal job goes file by file: wait for the last of them.
+	waitFor(t, "the media to be sealed again", func() bool {
+		keys, err := objects.List(ctx, prefix)
+		if err != nil || len(keys) < 5 {
+			return false
+		}
+		for _, k := range keys {
+			if b, err := blob.Read(ctx, objects, k.Key); err != nil || !bytes.HasPrefix(b, []byte(sealedmedia.Magic)) {
+				return false
+			}
+		}
+		return true
+	})
 	undecodable(t, "followers-only video", roots, title)
 	var v2 videoJSON
 	s.do("GET", "/api/v1/videos/"+v.ID, nil, auth...).json(t, &v2)
