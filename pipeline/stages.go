@@ -36,7 +36,7 @@ var errStop = errors.New("pipeline: nothing more to do")
 
 // transcode makes and publishes media of v (in processing, or playable
 // when an earlier run published its first stage) from the file media.
-func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.Video, media string, info *ffmpeg.Info, stage string) error {
+func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.Video, media string, info *ffmpeg.Info, stage string, t *steps) error {
 	first, rest := filepath.Join(stage, "media"), filepath.Join(stage, "rest")
 	for _, d := range []string{first, rest} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -66,20 +66,25 @@ func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.
 	}
 	whole := len(ffmpeg.Ladder(info)) == 1
 	s.Playable = func(out *ffmpeg.Output) error {
+		t.mark("first_pass")
 		if err := <-printed; err != nil {
 			return err
 		}
+		t.mark("audio_print")
 		if err := c.publishFirst(ctx, args, v, info, out, first, print, whole); err != nil {
 			return err
 		}
 		p.playable.Store(true)
+		t.mark("playable")
 		return nil
 	}
 	defer c.WriteProgress(ctx, v.ID, args.Gen, p.percent)()
 	out, err := c.Media.FFmpeg.TranscodeStaged(ctx, media, info, first, rest, s)
+	t.mark("rest_pass")
 	if err != nil || whole {
 		return err
 	}
+	defer t.mark("ready")
 	return c.publish(ctx, args, v.ID, rest, true, func(cur *kurz.Video) error {
 		switch cur.Status {
 		case kurz.StatusPlayable:
@@ -227,4 +232,33 @@ func (p *progress) percent() int {
 		return int(p.rest.Load())
 	}
 	return int(p.first.Load())
+}
+
+// steps times a job's steps for its "video ready" log line: how long the
+// job waited in the queue, then each step (fetch of the input, probe,
+// transcode slot, first pass, audio print, publish as playable, rest of
+// the ladder, publish as ready), in milliseconds, so the time between
+// the last byte and ready can be told apart from ffmpeg's.
+type steps struct {
+	start, last time.Time
+	queued      time.Duration
+	names       []string
+	took        []time.Duration
+}
+
+func (t *steps) mark(name string) {
+	now := time.Now()
+	if t.last.IsZero() {
+		t.last = t.start
+	}
+	t.names, t.took = append(t.names, name), append(t.took, now.Sub(t.last))
+	t.last = now
+}
+
+func (t *steps) attrs() []any {
+	a := []any{"queued_ms", t.queued.Milliseconds(), "total_ms", time.Since(t.start).Milliseconds()}
+	for i, n := range t.names {
+		a = append(a, n+"_ms", t.took[i].Milliseconds())
+	}
+	return a
 }
