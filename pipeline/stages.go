@@ -168,7 +168,7 @@ func (c *Service) publish(ctx context.Context, args ProcessVideoArgs, id, dir st
 		}
 	}
 	if more {
-		err = blob.PutDir(ctx, c.Blobs, dir, cell.MediaKey(id))
+		err = blob.JoinDir(ctx, c.Blobs, dir, cell.MediaKey(id))
 	} else {
 		err = c.Blobs.Publish(ctx, dir, cell.MediaKey(id))
 	}
