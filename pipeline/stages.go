@@ -27,7 +27,8 @@ import (
 // ready. A player never meets a playlist naming what is not there.
 
 // restNice is the CPU priority of the rest of the ladder beside the
-// first pass (see ffmpeg.Staged).
+// first pass; once that is done the rest goes back to nice 0 (see
+// ffmpeg.Staged).
 const restNice = 10
 
 // errStop ends a job without an error: the video was blocked, deleted,
