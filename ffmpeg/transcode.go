@@ -283,13 +283,10 @@ func (r *Runner) TranscodeStaged(ctx context.Context, input string, info *Info, 
 	defer cancel()
 	rest := make(chan *Output, 1)
 	restErr := make(chan error, 1)
-	firstDone := make(chan struct{})
-	if s.First != nil {
-		close(firstDone)
-	}
+	firstDone := make(chan struct{}) // closed when the first pass ends
 	if from, to := PassRest.span(len(Ladder(info))); to > from {
 		go func() {
-			out, err := r.pass(ctx, input, info, PassRest, restDir, runOpts{nice: s.RestNice, unnice: firstDone}, report(PassRest))
+			out, err := r.pass(ctx, input, info, PassRest, restDir, runOpts{nice: s.RestNice * btoi(s.First == nil), unnice: firstDone}, report(PassRest))
 			rest <- out
 			restErr <- err
 		}()

@@ -171,7 +171,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if v.Status != kurz.StatusProcessing && v.Status != kurz.StatusPlayable || v.JobGen != args.Gen {
 		return nil
 	}
-	t := &steps{start: time.Now(), queued: c.Now().Sub(v.UpdatedAt)}
+	t := &steps{last: time.Now(), attrs: []any{"video_id", v.ID, "queued_ms", c.Now().Sub(v.UpdatedAt).Milliseconds()}}
 	v.Worker, v.UpdatedAt = c.Media.NodeID, c.Now().UTC()
 	if err := c.Store.UpdateVideo(ctx, v); err != nil {
 		return err
@@ -198,7 +198,6 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	// Probing counts what the file really holds (duration, frames,
 	// streams), so a file whose header lies fails here, in seconds. A
 	// limit is the file's fault: the video fails at once, never retried.
-	t.mark("fetch")
 	info, err := c.Media.FFmpeg.Probe(ctx, input)
 	t.mark("probe")
 	var rej *ffmpeg.RejectError
@@ -219,7 +218,6 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err != nil {
 		return err
 	}
-	t.mark("slot")
 	// The media is made and published in two stages (see stages.go):
 	// playable with the first rendition, then ready with the ladder.
 	err = func() error {
@@ -256,7 +254,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err := c.RemoveUpload(v.ID); err != nil {
 		c.Log.Warn("removing processed upload", "video_id", v.ID, "err", err)
 	}
-	c.Log.Info("video ready", append([]any{"video_id", v.ID}, t.attrs()...)...)
+	c.Log.Info("video ready", t.attrs...)
 	return nil
 }
 

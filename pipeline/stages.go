@@ -71,7 +71,6 @@ func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.
 		if err := <-printed; err != nil {
 			return err
 		}
-		t.mark("audio_print")
 		if err := c.publishFirst(ctx, args, v, info, out, first, print, whole); err != nil {
 			return err
 		}
@@ -236,30 +235,17 @@ func (p *progress) percent() int {
 }
 
 // steps times a job's steps for its "video ready" log line: how long the
-// job waited in the queue, then each step (fetch of the input, probe,
-// transcode slot, first pass, audio print, publish as playable, rest of
-// the ladder, publish as ready), in milliseconds, so the time between
-// the last byte and ready can be told apart from ffmpeg's.
+// job waited in the queue, then each step (fetching and probing the
+// input, the first pass with any wait for a transcode slot, the audio
+// print and publishing as playable, the rest of the ladder, publishing
+// as ready), in milliseconds, so the time between the last byte and
+// ready can be told apart from ffmpeg's.
 type steps struct {
-	start, last time.Time
-	queued      time.Duration
-	names       []string
-	took        []time.Duration
+	attrs []any
+	last  time.Time
 }
 
 func (t *steps) mark(name string) {
 	now := time.Now()
-	if t.last.IsZero() {
-		t.last = t.start
-	}
-	t.names, t.took = append(t.names, name), append(t.took, now.Sub(t.last))
-	t.last = now
-}
-
-func (t *steps) attrs() []any {
-	a := []any{"queued_ms", t.queued.Milliseconds(), "total_ms", time.Since(t.start).Milliseconds()}
-	for i, n := range t.names {
-		a = append(a, n+"_ms", t.took[i].Milliseconds())
-	}
-	return a
+	t.attrs, t.last = append(t.attrs, name+"_ms", now.Sub(t.last).Milliseconds()), now
 }
