@@ -122,11 +122,50 @@ func FetchFile(ctx context.Context, s Store, key, dst string) error {
 	return f.Close()
 }
 
+// Joiner is a Store that can add the files of a staged folder (from its
+// Stage) to the objects under a prefix without copying them.
+type Joiner interface {
+	// Join does what PutDir does, consuming the folder.
+	Join(ctx context.Context, dir, prefix string) error
+}
+
+// JoinDir is PutDir for a staged folder it may consume: a Joiner moves
+// the files in (Dir: a rename each), any other store Puts them.
+func JoinDir(ctx context.Context, s Store, dir, prefix string) error {
+	if err := CheckKey(prefix); err != nil {
+		return err
+	}
+	if j, ok := s.(Joiner); ok {
+		return j.Join(ctx, dir, prefix)
+	}
+	return PutDir(ctx, s, dir, prefix)
+}
+
 // PutDir stores every file of the local folder dir under prefix/, keeping
 // their relative paths, one Put each, files named master* last: what
 // joins a published set (more variants, then the master playlist naming
 // them) is complete before anything names it. Nothing is removed.
 func PutDir(ctx context.Context, s Store, dir, prefix string) error {
+	files, err := putOrder(dir)
+	if err != nil {
+		return err
+	}
+	for _, rel := range files {
+		f, err := os.Open(filepath.Join(dir, rel))
+		if err != nil {
+			return err
+		}
+		err = s.Put(ctx, prefix+"/"+filepath.ToSlash(rel), f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putOrder lists the files of dir (relative paths), master* last.
+func putOrder(dir string) ([]string, error) {
 	var files, last []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -140,19 +179,5 @@ func PutDir(ctx context.Context, s Store, dir, prefix string) error {
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	for _, rel := range append(files, last...) {
-		f, err := os.Open(filepath.Join(dir, rel))
-		if err != nil {
-			return err
-		}
-		err = s.Put(ctx, prefix+"/"+filepath.ToSlash(rel), f)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return append(files, last...), err
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"syscall"
 )
 
 // Dir is a Store in a local folder. Objects are files under Root; staged
@@ -170,6 +172,71 @@ func (d *Dir) Stage(ctx context.Context) (string, func(), error) {
 		return "", nil, err
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// Join moves the files of a staged folder under prefix/ (see Joiner),
+// master* last: each is synced, as Put syncs its copy (all at once, so
+// the file system commits them together), then renamed into place.
+func (d *Dir) Join(ctx context.Context, dir, prefix string) error {
+	if _, err := d.path(prefix); err != nil {
+		return err
+	}
+	files, err := putOrder(dir)
+	if err != nil {
+		return err
+	}
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, rel := range files {
+		wg.Go(func() { errs[i] = syncFile(filepath.Join(dir, rel)) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, rel := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, err := d.path(prefix + "/" + filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		src := filepath.Join(dir, rel)
+		if err := os.Chmod(src, 0o600); err != nil {
+			return err
+		}
+		if err := os.Rename(src, p); errors.Is(err, syscall.EXDEV) {
+			// Not a folder of Stage: copied instead.
+			if err := d.putFile(ctx, prefix+"/"+filepath.ToSlash(rel), src); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Dir) putFile(ctx context.Context, key, name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return d.Put(ctx, key, f)
+}
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	return errors.Join(err, f.Close())
 }
 
 // ClearStaging removes staged folders left by a process that died; call

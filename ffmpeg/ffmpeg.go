@@ -172,6 +172,10 @@ type runOpts struct {
 	// reached), read from its report on fd 4 (progressURL).
 	progress func(time.Duration)
 	nice     int // CPU priority (0 to 19)
+	// unnice, if set, ends the lower priority when it is closed: the
+	// process group's threads go back to nice 0 (best effort: it needs
+	// the right to raise a priority, which root has).
+	unnice <-chan struct{}
 }
 
 // progressURL is where a transcode writes its progress report: a pipe the
@@ -277,6 +281,19 @@ func (r *Runner) start(ctx context.Context, bin string, args []string, rep *BoxR
 	}
 	if r.started != nil && !o.check {
 		r.started(cmd.Process.Pid)
+	}
+	if o.nice > 0 && o.unnice != nil {
+		exited := make(chan struct{})
+		defer close(exited)
+		go func(pgid int) {
+			select {
+			case <-o.unnice:
+				// PRIO_PGRP reaches every thread of the group (nice is
+				// per thread on Linux); the group is gone once exited.
+				syscall.Setpriority(syscall.PRIO_PGRP, pgid, 0)
+			case <-exited:
+			}
+		}(cmd.Process.Pid)
 	}
 	err = cmd.Wait()
 	if ctx.Err() != nil {

@@ -241,8 +241,11 @@ type Staged struct {
 	// Progress, if set, is told how far a pass is (0 to 1), about twice a
 	// second, from ffmpeg's own progress report.
 	Progress func(pass Pass, done float64)
-	// RestNice lowers the CPU priority of the rest (0 to 19): beside the
-	// first pass, which the viewer waits for, it takes what is left.
+	// RestNice lowers the CPU priority of the rest (0 to 19) while the
+	// first pass runs: beside it, which the viewer waits for, the rest
+	// takes what is left. When the first pass is done the rest goes back
+	// to nice 0, so it does not yield to other work once nothing of the
+	// video waits for it (where the server may raise a priority).
 	RestNice int
 }
 
@@ -280,9 +283,10 @@ func (r *Runner) TranscodeStaged(ctx context.Context, input string, info *Info, 
 	defer cancel()
 	rest := make(chan *Output, 1)
 	restErr := make(chan error, 1)
+	firstDone := make(chan struct{}) // closed when the first pass ends
 	if from, to := PassRest.span(len(Ladder(info))); to > from {
 		go func() {
-			out, err := r.pass(ctx, input, info, PassRest, restDir, s.RestNice, report(PassRest))
+			out, err := r.pass(ctx, input, info, PassRest, restDir, runOpts{nice: s.RestNice * btoi(s.First == nil), unnice: firstDone}, report(PassRest))
 			rest <- out
 			restErr <- err
 		}()
@@ -293,7 +297,8 @@ func (r *Runner) TranscodeStaged(ctx context.Context, input string, info *Info, 
 	out := &Output{Renditions: s.First}
 	if s.First == nil {
 		var err error
-		out, err = r.pass(ctx, input, info, PassFirst, firstDir, 0, report(PassFirst))
+		out, err = r.pass(ctx, input, info, PassFirst, firstDir, runOpts{}, report(PassFirst))
+		close(firstDone)
 		if err == nil && s.Playable != nil {
 			err = s.Playable(out)
 		}
@@ -318,7 +323,7 @@ func (r *Runner) TranscodeStaged(ctx context.Context, input string, info *Info, 
 // pass runs one pass into outDir (see TranscodeStaged): a fresh work
 // directory, then the outputs moved in, the first pass's master (of its
 // own variant) last.
-func (r *Runner) pass(ctx context.Context, input string, info *Info, pass Pass, outDir string, nice int, progress func(float64)) (*Output, error) {
+func (r *Runner) pass(ctx context.Context, input string, info *Info, pass Pass, outDir string, o runOpts, progress func(float64)) (*Output, error) {
 	lim := r.Limits.WithDefaults()
 	f, err := openInput(input, lim.MaxFileSize)
 	if err != nil {
@@ -358,7 +363,7 @@ func (r *Runner) pass(ctx context.Context, input string, info *Info, pass Pass, 
 	ctx, cancel := context.WithTimeoutCause(ctx, r.TranscodeTimeout(info), ErrTimeout)
 	defer cancel()
 	fp := &capWriter{max: fingerprintBytes(info)}
-	o := runOpts{input: f, outDir: work, stdout: fp, nice: nice}
+	o.input, o.outDir, o.stdout = f, work, fp
 	if progress != nil {
 		o.progress = func(t time.Duration) { progress(min(1, t.Seconds()/max(info.Duration.Seconds(), 0.001))) }
 	}

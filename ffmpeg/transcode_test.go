@@ -1,14 +1,17 @@
 package ffmpeg
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Transcode (for tests) writes the whole ladder into outDir: master.m3u8, v0/index.m3u8
@@ -48,15 +51,16 @@ func (r *Runner) Transcode(ctx context.Context, input string, info *Info, outDir
 // first pass's renditions makes only the rest again.
 func TestTranscodeStaged(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.mp4")
 	mustClip(t, in, 720, 1280, 3, true)
-	r := &Runner{}
+	var pids []int
+	r := &Runner{started: func(pid int) { mu.Lock(); pids = append(pids, pid); mu.Unlock() }}
 	info := must(r.Probe(t.Context(), in))
 	first, rest := filepath.Join(dir, "first"), filepath.Join(dir, "rest")
 	must(0, os.Mkdir(first, 0o755))
 	must(0, os.Mkdir(rest, 0o755))
-	var mu sync.Mutex
 	done := map[Pass][]float64{}
 	var playable *Output
 	out, err := r.TranscodeStaged(t.Context(), in, info, first, rest, Staged{
@@ -76,6 +80,21 @@ func TestTranscodeStaged(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(rest, MasterName)); err == nil {
 				t.Error("the rest's master exists before the rest is done")
+			}
+			// Once the first pass is done, the rest (still running, as
+			// a rule) is back at nice 0, every thread of it.
+			mu.Lock()
+			restPid := 0
+			for _, pid := range pids {
+				if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); bytes.Contains(b, []byte("name:1")) {
+					restPid = pid
+				}
+			}
+			mu.Unlock()
+			if nices := threadNices(restPid); restPid == 0 || len(nices) == 0 {
+				t.Log("the rest ended before the first pass: its priority is not checked")
+			} else if !waitNice0(restPid) {
+				t.Errorf("the rest's threads keep nice %v after the first pass", threadNices(restPid))
 			}
 			return nil
 		},
@@ -117,4 +136,41 @@ func TestTranscodeStaged(t *testing.T) {
 	if len(out2.Renditions) != 3 || string(must(os.ReadFile(filepath.Join(again, MasterName)))) != master {
 		t.Errorf("resumed master differs:\n%s", must(os.ReadFile(filepath.Join(again, MasterName))))
 	}
+}
+
+// threadNices returns the nice value of every thread of process pid
+// (none once it is gone).
+func threadNices(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis: state is the
+		// 3rd field of the line, nice the 19th.
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) > 16 {
+			n, _ := strconv.Atoi(fields[16])
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// waitNice0 waits (a few seconds at most) until every thread of pid is
+// seen at nice 0; false if the process ends first.
+func waitNice0(pid int) bool {
+	for range 100 {
+		nices := threadNices(pid)
+		if len(nices) == 0 {
+			return false
+		}
+		if !slices.ContainsFunc(nices, func(n int) bool { return n != 0 }) {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }

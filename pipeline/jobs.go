@@ -171,6 +171,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if v.Status != kurz.StatusProcessing && v.Status != kurz.StatusPlayable || v.JobGen != args.Gen {
 		return nil
 	}
+	t := &steps{last: time.Now(), attrs: []any{"video_id", v.ID, "queued_ms", c.Now().Sub(v.UpdatedAt).Milliseconds()}}
 	v.Worker, v.UpdatedAt = c.Media.NodeID, c.Now().UTC()
 	if err := c.Store.UpdateVideo(ctx, v); err != nil {
 		return err
@@ -198,6 +199,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	// streams), so a file whose header lies fails here, in seconds. A
 	// limit is the file's fault: the video fails at once, never retried.
 	info, err := c.Media.FFmpeg.Probe(ctx, input)
+	t.mark("probe")
 	var rej *ffmpeg.RejectError
 	if errors.As(err, &rej) {
 		c.failVideo(ctx, args, rej.Reason)
@@ -230,7 +232,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 				return err
 			}
 		}
-		return c.transcode(ctx, args, v, media, info, stage)
+		return c.transcode(ctx, args, v, media, info, stage, t)
 	}()
 	if errors.As(err, &rej) {
 		c.failVideo(ctx, args, rej.Reason)
@@ -252,7 +254,7 @@ func (c *Service) processVideo(ctx context.Context, args ProcessVideoArgs) error
 	if err := c.RemoveUpload(v.ID); err != nil {
 		c.Log.Warn("removing processed upload", "video_id", v.ID, "err", err)
 	}
-	c.Log.Info("video ready", "video_id", v.ID)
+	c.Log.Info("video ready", t.attrs...)
 	return nil
 }
 

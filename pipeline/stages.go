@@ -27,7 +27,8 @@ import (
 // ready. A player never meets a playlist naming what is not there.
 
 // restNice is the CPU priority of the rest of the ladder beside the
-// first pass (see ffmpeg.Staged).
+// first pass; once that is done the rest goes back to nice 0 (see
+// ffmpeg.Staged).
 const restNice = 10
 
 // errStop ends a job without an error: the video was blocked, deleted,
@@ -36,7 +37,7 @@ var errStop = errors.New("pipeline: nothing more to do")
 
 // transcode makes and publishes media of v (in processing, or playable
 // when an earlier run published its first stage) from the file media.
-func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.Video, media string, info *ffmpeg.Info, stage string) error {
+func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.Video, media string, info *ffmpeg.Info, stage string, t *steps) error {
 	first, rest := filepath.Join(stage, "media"), filepath.Join(stage, "rest")
 	for _, d := range []string{first, rest} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -66,6 +67,7 @@ func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.
 	}
 	whole := len(ffmpeg.Ladder(info)) == 1
 	s.Playable = func(out *ffmpeg.Output) error {
+		t.mark("first_pass")
 		if err := <-printed; err != nil {
 			return err
 		}
@@ -73,13 +75,16 @@ func (c *Service) transcode(ctx context.Context, args ProcessVideoArgs, v *kurz.
 			return err
 		}
 		p.playable.Store(true)
+		t.mark("playable")
 		return nil
 	}
 	defer c.WriteProgress(ctx, v.ID, args.Gen, p.percent)()
 	out, err := c.Media.FFmpeg.TranscodeStaged(ctx, media, info, first, rest, s)
+	t.mark("rest_pass")
 	if err != nil || whole {
 		return err
 	}
+	defer t.mark("ready")
 	return c.publish(ctx, args, v.ID, rest, true, func(cur *kurz.Video) error {
 		switch cur.Status {
 		case kurz.StatusPlayable:
@@ -163,7 +168,7 @@ func (c *Service) publish(ctx context.Context, args ProcessVideoArgs, id, dir st
 		}
 	}
 	if more {
-		err = blob.PutDir(ctx, c.Blobs, dir, cell.MediaKey(id))
+		err = blob.JoinDir(ctx, c.Blobs, dir, cell.MediaKey(id))
 	} else {
 		err = c.Blobs.Publish(ctx, dir, cell.MediaKey(id))
 	}
@@ -230,4 +235,20 @@ func (p *progress) percent() (string, int) {
 		return kurz.StatusPlayable, int(p.rest.Load())
 	}
 	return kurz.StatusProcessing, int(p.first.Load())
+}
+
+// steps times a job's steps for its "video ready" log line: how long the
+// job waited in the queue, then each step (fetching and probing the
+// input, the first pass with any wait for a transcode slot, the audio
+// print and publishing as playable, the rest of the ladder, publishing
+// as ready), in milliseconds, so the time between the last byte and
+// ready can be told apart from ffmpeg's.
+type steps struct {
+	attrs []any
+	last  time.Time
+}
+
+func (t *steps) mark(name string) {
+	now := time.Now()
+	t.attrs, t.last = append(t.attrs, name+"_ms", now.Sub(t.last).Milliseconds()), now
 }

@@ -134,4 +134,34 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			t.Fatalf("fetched %q", b)
 		}
 	})
+	t.Run("StageJoin", func(t *testing.T) {
+		s := newStore(t)
+		s.Put(ctx, "media/v/master.m3u8", strings.NewReader("old master"))
+		s.Put(ctx, "media/v/v0/seg_00000.ts", strings.NewReader("first"))
+		dir, cleanup, err := s.Stage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cleanup()
+		os.MkdirAll(filepath.Join(dir, "v1"), 0o755)
+		os.WriteFile(filepath.Join(dir, "master.m3u8"), []byte("new master"), 0o644)
+		os.WriteFile(filepath.Join(dir, "v1", "seg_00000.ts"), []byte("second"), 0o644)
+		if err := blob.JoinDir(ctx, s, dir, "media/v"); err != nil {
+			t.Fatal(err)
+		}
+		// The set grows: what was there stays, the master is replaced.
+		want := map[string]string{"media/v/master.m3u8": "new master", "media/v/v0/seg_00000.ts": "first", "media/v/v1/seg_00000.ts": "second"}
+		l, _ := s.List(ctx, "media/v")
+		if len(l) != len(want) {
+			t.Fatalf("joined set: %+v", l)
+		}
+		for k, v := range want {
+			if b, err := blob.Read(ctx, s, k); err != nil || string(b) != v {
+				t.Fatalf("%s: %q, %v (want %q)", k, b, err, v)
+			}
+		}
+		if err := blob.JoinDir(ctx, s, t.TempDir(), "../escape"); err == nil {
+			t.Fatal("a bad prefix was accepted")
+		}
+	})
 }
