@@ -5,20 +5,32 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 )
 
 // readVideos reads a snapshot's table of repeated strings and its videos
-// (the layout is WriteSnapshot's) into the catalogue, under its lock.
-// Into an empty catalogue loaded in bulk (a start), each video is decoded
-// straight into its record and arenas, its owner, handle and hashtags
-// already interned (the table's numbers mapped once to the catalogue's),
-// and the map of IDs and the lists are built afterwards side by side
-// (fileLoaded). Otherwise each video is put as PutVideo puts it.
+// (the layout is WriteSnapshot's) into the catalogue. Into an empty
+// catalogue loaded in bulk (a start), under its lock, each video is
+// decoded straight into its record and arenas, its owner, handle and
+// hashtags already interned (the table's numbers mapped once to the
+// catalogue's), and the map of IDs and the lists are built afterwards
+// side by side (fileLoaded). Into any other, the snapshot is loaded so
+// into a catalogue of its own first, whose videos are then put one by
+// one as PutVideo puts them.
 func (x *Index) readVideos(r *snapReader, keep func(string) bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if !x.bulk || x.ids.len() > 0 || len(x.all)+len(x.byOwner)+len(x.byTag)+len(x.bySound) > 0 {
+		y := NewIndex()
+		y.bulk = true
+		y.readVideos(r, keep)
+		for _, i := range y.all {
+			if y.at(i).flags&fLive != 0 {
+				x.put(y.video(i))
+			}
+		}
+		return
+	}
 	n := r.count()
 	if x.strs.at == nil {
 		x.strs.s, x.strs.at = make([]string, 1, n+1), make(map[string]int32, n)
@@ -29,16 +41,12 @@ func (x *Index) readVideos(r *snapReader, keep func(string) bool) {
 		remap = append(remap, x.strs.of(r.str()))
 	}
 	count := r.count()
-	fast := x.bulk && x.ids.len() == 0 && len(x.all) == 0 && len(x.byOwner)+len(x.byTag)+len(x.bySound) == 0
-	var ver uint64
-	if fast {
-		defer x.fileLoaded()
-		x.all = slices.Grow(x.all, int(count))
-		if len(x.chunks) == 0 && count > 0 {
-			x.chunks = append(x.chunks, make([]rec, 0, min(count, 1<<chunkBits)))
-		}
-		ver = versions.Add(uint64(count)) - uint64(count)
+	defer x.fileLoaded()
+	x.all = slices.Grow(x.all, int(count))
+	if len(x.chunks) == 0 && count > 0 {
+		x.chunks = append(x.chunks, make([]rec, 0, min(count, 1<<chunkBits)))
 	}
+	ver := versions.Add(uint64(count)) - uint64(count)
 	ref := func() int32 {
 		if j := r.num(); j >= 0 && j < int64(len(remap)) {
 			return remap[j]
@@ -48,12 +56,7 @@ func (x *Index) readVideos(r *snapReader, keep func(string) bool) {
 	}
 	var nums [10]int64
 	var refs []int32
-	var v PublicVideo
-	var strs []string
-	for k := range count {
-		if r.err != nil {
-			break
-		}
+	for k := int64(0); k < count && r.err == nil; k++ {
 		r.record()
 		id, caption, print := r.str(), r.str(), r.str()
 		for j := range nums {
@@ -76,38 +79,22 @@ func (x *Index) readVideos(r *snapReader, keep func(string) bool) {
 			continue
 		}
 		owner, handle, tags, avatar, rare := refs[0], refs[1], refs[2:2+nt], refs[2+nt], refs[3+nt:]
-		if fast {
-			i := x.newSlot()
-			*x.at(i) = rec{dur: nums[0], width: int32(nums[1]), height: int32(nums[2]), likes: nums[3], comments: nums[4],
-				views: nums[5], created: nums[6], ver: ver + uint64(k) + 1, allow: int32(nums[8]),
-				flags: flags&(fReduced|fAgeRestricted|fSoundBlocked|fPartial|fRare) | fLive,
-				id:    x.text.put(id), caption: x.text.put(caption), print: x.text.put(print),
-				owner: owner, handle: handle, avatar: avatar, tags: uint32(len(x.tagIDs)), ntags: uint16(nt)}
-			x.tagIDs = append(x.tagIDs, tags...)
-			if flags&fRare != 0 {
-				rf := &rareFields{label: x.strs.str(rare[0]), remixKind: x.strs.str(rare[1]),
-					sound: strings.Clone(sound), remixOf: strings.Clone(remixOf), soundName: strings.Clone(soundName)}
-				for _, c := range rare[2:] {
-					rf.countries = append(rf.countries, x.strs.str(c))
-				}
-				x.rare[i] = rf
+		i := x.newSlot()
+		*x.at(i) = rec{dur: nums[0], width: int32(nums[1]), height: int32(nums[2]), likes: nums[3], comments: nums[4],
+			views: nums[5], created: nums[6], ver: ver + uint64(k) + 1, allow: int32(nums[8]),
+			flags: flags&(fReduced|fAgeRestricted|fSoundBlocked|fPartial|fRare) | fLive,
+			id:    x.text.put(id), caption: x.text.put(caption), print: x.text.put(print),
+			owner: owner, handle: handle, avatar: avatar, tags: uint32(len(x.tagIDs)), ntags: uint16(nt)}
+		x.tagIDs = append(x.tagIDs, tags...)
+		if flags&fRare != 0 {
+			rf := &rareFields{label: x.strs.str(rare[0]), remixKind: x.strs.str(rare[1]),
+				sound: strings.Clone(sound), remixOf: strings.Clone(remixOf), soundName: strings.Clone(soundName)}
+			for _, c := range rare[2:] {
+				rf.countries = append(rf.countries, x.strs.str(c))
 			}
-			x.all = append(x.all, i)
-			continue
+			x.rare[i] = rf
 		}
-		strs = strs[:0]
-		for _, t := range slices.Concat(tags, rare[min(2, len(rare)):]) {
-			strs = append(strs, x.strs.str(t))
-		}
-		v = PublicVideo{ID: id, OwnerID: x.strs.str(owner), Handle: x.strs.str(handle), Caption: caption, Hashtags: strs[:nt],
-			DurationMS: nums[0], Width: int(nums[1]), Height: int(nums[2]), Likes: nums[3], Comments: nums[4], Views: nums[5],
-			CreatedAt: time.Unix(0, nums[6]).UTC(), Reduced: flags&fReduced != 0, AgeRestricted: flags&fAgeRestricted != 0,
-			SoundBlocked: flags&fSoundBlocked != 0, Partial: flags&fPartial != 0, Countries: strs[nt:], Sound: sound,
-			RemixOf: remixOf, Allow: int(nums[8]), SoundName: soundName, AudioPrint: print, Avatar: x.strs.str(avatar)}
-		if len(rare) > 0 {
-			v.Label, v.RemixKind = x.strs.str(rare[0]), x.strs.str(rare[1])
-		}
-		x.put(&v, true)
+		x.all = append(x.all, i)
 	}
 }
 

@@ -16,8 +16,12 @@ import (
 // A snapshot is the whole catalogue in a compact binary form, written when
 // a region stops and read when it starts, so a start does not replay the
 // public log. It holds public data only. Layout: magic, the positions it
-// reflects (SnapshotMeta), the profiles, the videos oldest first, and a
-// CRC-32 of everything before it.
+// reflects (SnapshotMeta), the profiles, the table of the strings the
+// videos repeat (owners, handles, avatars, hashtags, labels, countries,
+// remix kinds), the videos oldest first, each naming those by their
+// number in the table, and a CRC-32 of everything before it. A snapshot
+// of another version is refused (ErrSnapshot) before its meta is read:
+// a start then rebuilds the catalogue from the log.
 const snapshotMagic = "kurzcat\x05"
 
 // ErrSnapshot means a snapshot is damaged or of another format.
@@ -103,11 +107,6 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 	num(int64(len(table)))
 	for _, s := range table {
 		str(s)
-		if len(buf) > 1<<15 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
 	}
 	num(int64(len(x.all)))
 	for _, i := range x.all {
@@ -295,7 +294,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 // profiles and videos into the catalogue (in bulk: between BeginBulk and
 // EndBulk). The sum is checked at the end: on error the catalogue may
 // hold part of it. Nothing of src is kept: a video's own strings are
-// copied into arenas, the repeated ones interned (compact.go).
+// copied into arenas, the repeated ones interned (store.go, load.go).
 func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta) func(id string) bool) (m SnapshotMeta, loaded bool, err error) {
 	if size < int64(len(snapshotMagic))+4 {
 		return m, false, ErrSnapshot
