@@ -106,8 +106,10 @@ func (x *Index) fileLoaded() {
 	var wg sync.WaitGroup
 	var dead []int32
 	wg.Go(func() { dead = x.ids.fill(x.all) })
-	wg.Go(func() { x.byOwner = x.group(func(r *rec) []int32 { return unsafe.Slice(&r.owner, 1) }) })
-	wg.Go(func() { x.byTag = x.group(func(r *rec) []int32 { return x.tagIDs[r.tags : r.tags+uint32(r.ntags)] }) })
+	wg.Go(func() { x.byOwner = x.group(x.all, func(r *rec) []int32 { return unsafe.Slice(&r.owner, 1) }) })
+	wg.Go(func() {
+		x.byTag = x.group(x.all, func(r *rec) []int32 { return x.tagIDs[r.tags : r.tags+uint32(r.ntags)] })
+	})
 	wg.Go(func() {
 		for k, i := range x.all {
 			if k > 0 && x.key(x.all[k-1]).newer(x.key(i)) {
@@ -128,12 +130,12 @@ func (x *Index) fileLoaded() {
 	}
 }
 
-// group lists x.all by the interned keys of each record (its owner, its
+// group lists slots by the interned keys of each record (its owner, its
 // hashtags), oldest first: counted first, then every list cut from one
 // array at its size (no map look-up per video, no list grown twice).
-func (x *Index) group(keys func(*rec) []int32) map[int32][]int32 {
+func (x *store) group(slots []int32, keys func(*rec) []int32) map[int32][]int32 {
 	end := make([]int, len(x.strs.s)+1)
-	for _, i := range x.all {
+	for _, i := range slots {
 		for _, k := range keys(x.at(i)) {
 			end[k+1]++
 		}
@@ -144,7 +146,7 @@ func (x *Index) group(keys func(*rec) []int32) map[int32][]int32 {
 		end[k] += end[k-1]
 	}
 	all := make([]int32, end[len(end)-1])
-	for _, i := range x.all {
+	for _, i := range slots {
 		for _, k := range keys(x.at(i)) {
 			all[end[k]] = i
 			end[k]++
