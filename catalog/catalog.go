@@ -177,13 +177,11 @@ func NewIndex() *Index {
 func (x *Index) PutVideo(v *PublicVideo) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.put(v, false)
+	x.put(v)
 }
 
-// put is PutVideo under the lock. borrowed: v's strings are views of a
-// buffer that will change (a snapshot's window), so no one is told of v
-// itself.
-func (x *Index) put(v *PublicVideo, borrowed bool) {
+// put is PutVideo under the lock.
+func (x *Index) put(v *PublicVideo) {
 	x.dirty, x.gen = true, x.gen+1
 	i, ok, taken := x.ids.find(v.ID)
 	if ok && !x.bulk && x.sameLists(i, v) {
@@ -195,7 +193,7 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 			old = x.video(i)
 		}
 		x.write(i, v, true)
-		x.tellPut(i, v, old, borrowed, false)
+		x.tell(Change{Video: v, OldVideo: old})
 		if j := slices.Index(x.hotSlots, i); j >= 0 {
 			x.hot = slices.Clone(x.hot) // readers may hold the old slice
 			x.hot[j].V = x.video(i)
@@ -221,7 +219,7 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 	} else {
 		x.ids.add(x.idOf(i), i, taken) // no look-up again
 	}
-	x.tellPut(i, v, nil, borrowed, !ok)
+	x.tell(Change{Video: v})
 	owner := x.at(i).owner
 	r := x.at(i)
 	tags := x.tagIDs[r.tags : r.tags+uint32(r.ntags)]
@@ -250,24 +248,6 @@ func (x *Index) put(v *PublicVideo, borrowed bool) {
 	k := x.key(i)
 	j := sort.Search(len(x.all), func(j int) bool { return x.key(x.all[j]).newer(k) })
 	x.all = slices.Insert(x.all, j, i)
-}
-
-// tellPut tells of slot i put from v (fresh: no version of it was held).
-func (x *Index) tellPut(i int32, v, old *PublicVideo, borrowed, fresh bool) {
-	if borrowed {
-		if x.watch == nil || x.bulk {
-			if fresh && v.AudioPrint == "" {
-				return // no print to file or to drop (most of a snapshot)
-			}
-			// Only the prints look; they keep the ID, so the catalogue's.
-			c := *v
-			c.ID = x.idOf(i)
-			x.prints.put(&c)
-			return
-		}
-		v = x.video(i)
-	}
-	x.tell(Change{Video: v, OldVideo: old})
 }
 
 // sameLists reports whether a new version of slot i's video sits in the

@@ -70,11 +70,28 @@ func (m *ids) del(id string) {
 
 func (m *ids) len() int { return len(m.h) + len(m.clash) }
 
-// grow makes room for n more IDs in an empty index about to be filled.
-func (m *ids) grow(n int) {
-	if m.len() == 0 {
-		m.h = make(map[uint64]int32, n)
+// fill files the slots of an empty index's catalogue, in order, and
+// returns the slots a later one with the same ID replaced.
+func (m *ids) fill(slots []int32) (replaced []int32) {
+	m.h = make(map[uint64]int32, len(slots))
+	for _, i := range slots {
+		m.h[idHash(m.s.idOf(i))] = i
 	}
+	if len(m.h) == len(slots) {
+		return nil
+	}
+	// A hash came twice: two IDs clash, or one ID is there twice.
+	clear(m.h)
+	for _, i := range slots {
+		id := m.s.idOf(i)
+		if j, ok, taken := m.find(id); ok {
+			replaced = append(replaced, j)
+			m.set(id, i)
+		} else {
+			m.add(id, i, taken)
+		}
+	}
+	return replaced
 }
 
 // all yields every filed ID and its slot.

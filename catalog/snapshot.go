@@ -8,19 +8,21 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"slices"
 	"sort"
 	"strings"
-	"time"
 	"unsafe"
 )
 
 // A snapshot is the whole catalogue in a compact binary form, written when
 // a region stops and read when it starts, so a start does not replay the
 // public log. It holds public data only. Layout: magic, the positions it
-// reflects (SnapshotMeta), the profiles, the videos oldest first, and a
-// CRC-32 of everything before it.
-const snapshotMagic = "kurzcat\x04"
+// reflects (SnapshotMeta), the profiles, the table of the strings the
+// videos repeat (owners, handles, avatars, hashtags, labels, countries,
+// remix kinds), the videos oldest first, each naming those by their
+// number in the table, and a CRC-32 of everything before it. A snapshot
+// of another version is refused (ErrSnapshot) before its meta is read:
+// a start then rebuilds the catalogue from the log.
+const snapshotMagic = "kurzcat\x05"
 
 // ErrSnapshot means a snapshot is damaged or of another format.
 var ErrSnapshot = errors.New("catalog: not a usable snapshot")
@@ -72,40 +74,58 @@ func (x *Index) WriteSnapshot(w io.Writer, meta SnapshotMeta) error {
 			}
 		}
 	}
-	num(int64(len(x.all)))
-	var v PublicVideo
-	var tags []string
+	// The repeated strings the videos use, as a table they name by
+	// number (1 on; 0 is ""), so a load interns each once.
+	at := make([]int32, len(x.strs.s))
+	var table []string
+	ref := func(j int32) int64 {
+		if j != 0 && at[j] == 0 {
+			table = append(table, x.strs.s[j])
+			at[j] = int32(len(table))
+		}
+		return int64(at[j])
+	}
+	refs := func(i int32, f func(int64)) {
+		r := x.at(i)
+		f(ref(r.owner))
+		f(ref(r.handle))
+		for _, t := range x.tagIDs[r.tags : r.tags+uint32(r.ntags)] {
+			f(ref(t))
+		}
+		f(ref(r.avatar))
+		if r.flags&fRare != 0 {
+			rf := x.rare[i]
+			for _, s := range append([]string{rf.label, rf.remixKind}, rf.countries...) {
+				j, _ := x.strs.find(s)
+				f(ref(j))
+			}
+		}
+	}
 	for _, i := range x.all {
-		x.fill(&v, i, tags)
-		tags = v.Hashtags
-		str(v.ID)
-		str(v.OwnerID)
-		str(v.Handle)
-		str(v.Caption)
-		num(int64(len(v.Hashtags)))
-		for _, t := range v.Hashtags {
-			str(t)
+		refs(i, func(int64) {})
+	}
+	num(int64(len(table)))
+	for _, s := range table {
+		str(s)
+	}
+	num(int64(len(x.all)))
+	for _, i := range x.all {
+		r := x.at(i)
+		str(x.text.get(r.id))
+		str(x.text.get(r.caption))
+		str(x.text.get(r.print))
+		for _, n := range []int64{r.dur, int64(r.width), int64(r.height), r.likes, r.comments, r.views, r.created,
+			int64(r.flags & (fReduced | fAgeRestricted | fSoundBlocked | fPartial | fRare)), int64(r.allow), int64(r.ntags)} {
+			num(n)
 		}
-		num(v.DurationMS)
-		num(int64(v.Width))
-		num(int64(v.Height))
-		num(v.Likes)
-		num(v.Comments)
-		num(v.Views)
-		num(v.CreatedAt.UnixNano())
-		num(b2i(v.Reduced)<<1 | b2i(v.AgeRestricted)<<2 | b2i(v.SoundBlocked)<<3 | b2i(v.Partial)<<4)
-		str(v.Label)
-		num(int64(len(v.Countries)))
-		for _, c := range v.Countries {
-			str(c)
+		if r.flags&fRare != 0 {
+			rf := x.rare[i]
+			str(rf.sound)
+			str(rf.remixOf)
+			str(rf.soundName)
+			num(int64(len(rf.countries)))
 		}
-		str(v.Sound)
-		str(v.RemixKind)
-		str(v.RemixOf)
-		num(int64(v.Allow))
-		str(v.SoundName)
-		str(v.AudioPrint)
-		str(v.Avatar)
+		refs(i, num)
 		if len(buf) > 1<<15 {
 			if err := flush(); err != nil {
 				return err
@@ -274,7 +294,7 @@ func (x *Index) LoadSnapshot(b []byte, keep func(id string) bool) (SnapshotMeta,
 // profiles and videos into the catalogue (in bulk: between BeginBulk and
 // EndBulk). The sum is checked at the end: on error the catalogue may
 // hold part of it. Nothing of src is kept: a video's own strings are
-// copied into arenas, the repeated ones interned (compact.go).
+// copied into arenas, the repeated ones interned (store.go, load.go).
 func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta) func(id string) bool) (m SnapshotMeta, loaded bool, err error) {
 	if size < int64(len(snapshotMagic))+4 {
 		return m, false, ErrSnapshot
@@ -296,53 +316,7 @@ func (x *Index) ReadSnapshot(src io.Reader, size int64, accept func(SnapshotMeta
 			x.PutProfile(p)
 		}
 	}
-	count := r.count()
-	if r.err != nil {
-		return m, true, r.err
-	}
-	// The videos are decoded one by one into v, whose strings are views
-	// of the window, and filed under one lock: put copies what it keeps
-	// into the catalogue's arenas and interns the rest (store.go).
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.ids.grow(int(count))
-	x.all = slices.Grow(x.all, int(count))
-	var v PublicVideo
-	var tags, countries []string
-	for range count {
-		if r.err != nil {
-			break
-		}
-		r.record()
-		v = PublicVideo{ID: r.str(), OwnerID: r.str(), Handle: r.str(), Caption: r.str()}
-		n := r.count()
-		if r.err != nil {
-			break
-		}
-		tags = tags[:0]
-		for range n {
-			tags = append(tags, r.str())
-		}
-		v.Hashtags = tags
-		v.DurationMS = r.num()
-		v.Width, v.Height = int(r.num()), int(r.num())
-		v.Likes, v.Comments, v.Views = r.num(), r.num(), r.num()
-		v.CreatedAt = time.Unix(0, r.num()).UTC()
-		flags := r.num()
-		v.Reduced, v.AgeRestricted, v.SoundBlocked, v.Partial = flags&2 != 0, flags&4 != 0, flags&8 != 0, flags&16 != 0
-		v.Label = r.str()
-		countries = countries[:0]
-		for n := r.count(); n > 0 && r.err == nil; n-- {
-			countries = append(countries, r.str())
-		}
-		v.Countries = countries
-		v.Sound, v.RemixKind, v.RemixOf = r.str(), r.str(), r.str()
-		v.Allow = int(r.num())
-		v.SoundName, v.AudioPrint, v.Avatar = r.str(), r.str(), r.str()
-		if r.err == nil && keep(v.ID) {
-			x.put(&v, true)
-		}
-	}
+	x.readVideos(r, keep)
 	if r.err == nil {
 		var sum [4]byte
 		if _, err := io.ReadFull(src, sum[:]); err != nil || !r.done(binary.BigEndian.Uint32(sum[:])) {

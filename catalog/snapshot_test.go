@@ -2,8 +2,10 @@ package catalog_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -231,4 +233,67 @@ func firstID(m map[string]catalog.PublicVideo) string {
 		return id
 	}
 	return ""
+}
+
+// TestSnapshotOldFormat: a snapshot of the format before (version 4, its
+// sum intact) is refused before its meta is looked at, so a start
+// rebuilds the catalogue from the log (replication's loadSnapshot: "not
+// used"), and nothing of it is loaded.
+func TestSnapshotOldFormat(t *testing.T) {
+	t.Parallel()
+	x := catalog.NewIndex()
+	x.PutVideo(&catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: kurz.NewID("eu"), Hashtags: []string{"a"}, CreatedAt: time.Now()})
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	b[7] = 4 // "kurzcat\x04"
+	binary.BigEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
+	y := catalog.NewIndex()
+	y.BeginBulk()
+	asked := false
+	_, loaded, err := y.ReadSnapshot(bytes.NewReader(b), int64(len(b)), func(catalog.SnapshotMeta) func(string) bool {
+		asked = true
+		return func(string) bool { return true }
+	})
+	y.EndBulk()
+	if !errors.Is(err, catalog.ErrSnapshot) || loaded || asked || y.Len() != 0 {
+		t.Fatalf("old format: err %v, loaded %v, meta looked at %v, %d videos", err, loaded, asked, y.Len())
+	}
+}
+
+// TestSnapshotIntoLoaded: a snapshot loaded in bulk into a catalogue that
+// already holds videos (put one by one, not decoded into records) replaces
+// the versions held and keeps the others, in every list.
+func TestSnapshotIntoLoaded(t *testing.T) {
+	t.Parallel()
+	owner, now := kurz.NewID("eu"), time.Now().UTC()
+	a := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: owner, Hashtags: []string{"x"}, CreatedAt: now, Likes: 9}
+	b := &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: owner, Hashtags: []string{"y"}, CreatedAt: now.Add(time.Second),
+		Countries: []string{"DE"}, Label: "l"}
+	x := catalog.NewIndex()
+	x.PutVideo(a)
+	x.PutVideo(b)
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf, catalog.SnapshotMeta{Region: "eu"}); err != nil {
+		t.Fatal(err)
+	}
+	y := catalog.NewIndex()
+	old, other := *a, &catalog.PublicVideo{ID: kurz.NewID("eu"), OwnerID: owner, CreatedAt: now.Add(-time.Hour)}
+	old.Likes, old.Hashtags = 1, []string{"z"}
+	y.PutVideo(&old)
+	y.PutVideo(other)
+	y.BeginBulk()
+	if _, err := y.LoadSnapshot(buf.Bytes(), func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	y.EndBulk()
+	l := y.OwnerVideos(owner, nil, 10)
+	if len(l) != 3 || l[0].ID != b.ID || l[1].ID != a.ID || l[1].Likes != 9 || l[2].ID != other.ID || l[0].Label != "l" || l[0].Countries[0] != "DE" {
+		t.Fatalf("owner list after loading over a catalogue: %+v", l)
+	}
+	if y.TagCount("z") != 0 || y.TagCount("x") != 1 || y.TagCount("y") != 1 || y.Len() != 3 {
+		t.Fatalf("tags z %d x %d y %d, %d videos", y.TagCount("z"), y.TagCount("x"), y.TagCount("y"), y.Len())
+	}
 }
