@@ -128,7 +128,9 @@ type Handler struct {
 	// encoded lists the precompressed copies of a static file ("br",
 	// "gzip"), made by the front-end build beside it (name.br, name.gz).
 	encoded map[string][]string
-	mux     *http.ServeMux
+	// msgs are the scripts' messages files by static name (msgasset.go).
+	msgs map[string]*msgAsset
+	mux  *http.ServeMux
 
 	// LegalDir holds the operator's legal pages (see legal.go); Contact
 	// is the DSA point of contact shown on them.
@@ -177,6 +179,7 @@ func New(b Backend, log *slog.Logger) *Handler {
 	if _, ok := h.hashes["dist/app.js"]; !ok {
 		log.Warn("web: front-end bundle missing; run `cd web && npm ci && npm run build` before go build")
 	}
+	h.buildMsgAssets()
 	h.pages = h.parseTemplates()
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
@@ -269,6 +272,10 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	if a, ok := h.msgs[name]; ok {
+		serveMsgAsset(w, r, a)
+		return
 	}
 	w.Header().Set("ETag", `"`+sum+`"`)
 	if len(h.encoded[name]) > 0 {
