@@ -30,6 +30,10 @@ import (
 type Backend interface {
 	// Viewer returns the signed-in person for the request, or nil.
 	Viewer(r *http.Request) *Viewer
+	// Identity is Viewer without the viewer's settings (FeedOptOut,
+	// PrivateAccount and Minor stay false): only for pages that show
+	// none of them (the video page), which need not read them.
+	Identity(r *http.Request) *Viewer
 	// Video returns a video the viewer may see on a surface ("page",
 	// "embed" or "oembed", as package policy names them: the visibility
 	// policy decides); an error with code kurz.ENotFound if it is absent or

@@ -45,6 +45,8 @@ func (f *fakeBackend) Viewer(r *http.Request) *Viewer {
 	return &Viewer{ID: "eu_" + c.Value, Handle: c.Value, Region: "eu"}
 }
 
+func (f *fakeBackend) Identity(r *http.Request) *Viewer { return f.Viewer(r) }
+
 func (f *fakeBackend) Video(ctx context.Context, v *Viewer, id, surface string) (*Video, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
