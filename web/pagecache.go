@@ -37,7 +37,7 @@ const (
 
 var standIn = pagecache.StandIns(4)
 
-// maxCachedPages bounds the cache (about 5 KB a page); past it, it
+// maxCachedPages bounds the cache (about 6 KB a page); past it, it
 // starts over.
 const maxCachedPages = 512
 
