@@ -5,8 +5,9 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
-	"strconv"
+	"time"
 
 	"github.com/andybalholm/brotli"
 )
@@ -21,10 +22,12 @@ import (
 // at start from the embedded catalogue, compressed there once (brotli and
 // gzip, as the build does for the bundle).
 
-// msgAsset is one language's messages file, with its compressed copies.
+// msgAsset is one language's messages file, with its compressed copies
+// by coding ("br", "gzip").
 type msgAsset struct {
-	raw, br, gz []byte
-	hash        string
+	raw  []byte
+	enc  map[string][]byte
+	hash string
 }
 
 // msgAssetName is the static name of lang's messages file.
@@ -38,48 +41,34 @@ func (h *Handler) buildMsgAssets() {
 		// json.Marshal escapes <, >, &, U+2028 and U+2029: the JSON is a
 		// valid script expression.
 		raw := append(append([]byte("self.kurzT="), jsMessagesJSON(lang)...), ";\n"...)
-		a := &msgAsset{raw: raw}
-		var br bytes.Buffer
+		var br, gz bytes.Buffer
 		bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
-		bw.Write(raw)
-		bw.Close()
-		a.br = br.Bytes()
-		var gz bytes.Buffer
 		gw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-		gw.Write(raw)
-		gw.Close()
-		a.gz = gz.Bytes()
+		for _, w := range []io.WriteCloser{bw, gw} {
+			w.Write(raw)
+			w.Close()
+		}
 		sum := sha256.Sum256(raw)
-		a.hash = hex.EncodeToString(sum[:6])
-		name := msgAssetName(lang)
-		h.msgs[name] = a
-		h.hashes[name] = a.hash
+		a := &msgAsset{raw: raw, enc: map[string][]byte{"br": br.Bytes(), "gzip": gz.Bytes()}, hash: hex.EncodeToString(sum[:6])}
+		h.msgs[msgAssetName(lang)] = a
+		h.hashes[msgAssetName(lang)] = a.hash
 	}
 }
 
 // serveMsgAsset writes a messages file (the caching headers are set),
-// compressed when the client takes it.
+// compressed when the client takes it (brotli first, as the bundle).
 func serveMsgAsset(w http.ResponseWriter, r *http.Request, a *msgAsset) {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/javascript; charset=utf-8")
 	hd.Add("Vary", "Accept-Encoding")
-	body, etag := a.raw, `"`+a.hash+`"`
-	switch {
-	case accepts(r, "br"):
-		body, etag = a.br, `"`+a.hash+`-br"`
-		hd.Set("Content-Encoding", "br")
-	case accepts(r, "gzip"):
-		body, etag = a.gz, `"`+a.hash+`-gzip"`
-		hd.Set("Content-Encoding", "gzip")
+	body, etag := a.raw, a.hash
+	for _, e := range staticEncodings {
+		if accepts(r, e.name) {
+			body, etag = a.enc[e.name], a.hash+"-"+e.name
+			hd.Set("Content-Encoding", e.name)
+			break
+		}
 	}
-	hd.Set("ETag", etag)
-	if inm := r.Header.Get("If-None-Match"); inm == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	hd.Set("ETag", `"`+etag+`"`)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
