@@ -19,12 +19,8 @@ type WebBackend struct{ S *Server }
 var _ web.Backend = WebBackend{}
 
 func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
-	p, c, err := b.S.viewerCell(r)
-	if err != nil || p == nil {
-		return nil
-	}
-	v := &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}
-	if c.Region == p.Region() {
+	v, p, c := b.identity(r)
+	if v != nil && c.Region == p.Region() {
 		// From memory, as the pages' records are: the viewer's feed
 		// state, and their public profile while the catalogue is current.
 		v.FeedOptOut, _ = c.Feed.OptOut(r.Context(), p)
@@ -32,6 +28,20 @@ func (b WebBackend) Viewer(r *http.Request) *web.Viewer {
 		v.Minor = c.Feed.Minor(r.Context(), p)
 	}
 	return v
+}
+
+func (b WebBackend) Identity(r *http.Request) *web.Viewer {
+	v, _, _ := b.identity(r)
+	return v
+}
+
+// identity is the signed-in person of r (nil if none) and their cell.
+func (b WebBackend) identity(r *http.Request) (*web.Viewer, *kurz.Profile, *region.Region) {
+	p, c, err := b.S.viewerCell(r)
+	if err != nil || p == nil {
+		return nil, nil, nil
+	}
+	return &web.Viewer{ID: p.ID, Handle: p.Handle, Region: string(p.Region())}, p, c
 }
 
 // privateAccount reports whether a person of region c made their account

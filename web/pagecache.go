@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"html/template"
 	"kurz/web/pagecache"
+	"strconv"
 )
 
 // A video page is the same bytes for everyone who asks for the same video
@@ -15,8 +18,9 @@ import (
 //
 // A signed-out visitor's page is kept whole. A signed-in viewer's page of
 // a public video is kept as a template, made once with stand-ins for the
-// viewer (their handle, its initial and the boot block, which holds their
-// handle, like and follow): each request fills in its own viewer. The
+// viewer (their handle and its initial, in the markup and the boot block,
+// and the like and follow marks of the boot block's video): each request
+// fills in its own viewer, with no template and no JSON encoding. The
 // stand-ins are random per process and the handle is put in only when it
 // is made of the characters a handle may have ([a-z0-9_.], the same in
 // HTML, attribute, URL and JSON, nothing to escape), so no caption can
@@ -27,12 +31,13 @@ import (
 const (
 	slotHandle = iota
 	slotInitial
-	slotBoot
+	slotLiked
+	slotFollowing
 )
 
-var standIn = pagecache.StandIns(3)
+var standIn = pagecache.StandIns(4)
 
-// maxCachedPages bounds the cache (about 25 KB a page); past it, it
+// maxCachedPages bounds the cache (about 6 KB a page); past it, it
 // starts over.
 const maxCachedPages = 512
 
@@ -63,25 +68,48 @@ func cacheKey(d *pageData) string {
 	return string(k)
 }
 
-// standInData is d rendered for no one in particular: the viewer and the
-// boot block replaced by the stand-ins.
-func standInData(d *pageData) *pageData {
+// standInData is d rendered for no one in particular: the viewer's handle
+// and the boot block's like and follow marks replaced by the stand-ins.
+// ok false if the boot block does not end as expected (then the page is
+// not kept).
+func standInData(d *pageData) (*pageData, bool) {
 	s := *d
 	s.Viewer = &Viewer{Handle: standIn[slotHandle]}
-	s.BootJS = template.JS(standIn[slotBoot])
-	return &s
+	if d.Boot.Video == nil {
+		return nil, false
+	}
+	v := *d.Boot.Video
+	v.Liked, v.Following = false, false
+	s.Boot.Video = &v
+	s.Boot.Viewer = &viewerJSON{Handle: standIn[slotHandle]}
+	js, err := json.Marshal(&s.Boot)
+	if err != nil {
+		return nil, false
+	}
+	// The video is the block's last member and its marks its last fields;
+	// a string's quotes are escaped, so this is the only place the bytes
+	// can occur.
+	const tail = `"liked":false,"following":false}}`
+	if !bytes.HasSuffix(js, []byte(tail)) {
+		return nil, false
+	}
+	js = append(js[:len(js)-len(tail)], `"liked":`+standIn[slotLiked]+`,"following":`+standIn[slotFollowing]+`}}`...)
+	s.BootJS = template.JS(js)
+	return &s, true
 }
 
-// fill appends to dst kept page p for the viewer with handle and boot
-// block b (rest: b.rest()).
-func fill(p *pagecache.Page, dst []byte, handle string, b *boot, rest []byte) []byte {
+// fill appends to dst kept page p for the viewer with handle, whose marks
+// on the page's video are in v.
+func fill(p *pagecache.Page, dst []byte, handle string, v *videoJSON) []byte {
 	return p.Fill(dst, func(dst []byte, slot int) []byte {
 		switch slot {
 		case slotHandle:
 			return append(dst, handle...)
 		case slotInitial:
 			return append(dst, initial(handle)...)
+		case slotLiked:
+			return strconv.AppendBool(dst, v != nil && v.Liked)
 		}
-		return b.appendJS(dst, rest)
+		return strconv.AppendBool(dst, v != nil && v.Following)
 	})
 }

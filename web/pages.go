@@ -200,7 +200,7 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	viewer := h.b.Viewer(r)
+	viewer := h.b.Identity(r) // the page shows none of the viewer's settings
 	v, err := h.b.Video(r.Context(), viewer, id, "page")
 	if err != nil {
 		h.fail(w, r, err)

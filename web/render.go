@@ -61,14 +61,15 @@ type pageData struct {
 }
 
 // boot is handed to the scripts as JSON in <script type="application/json">:
-// the scripts never read user data out of the markup.
+// the scripts never read user data out of the markup. The scripts'
+// messages are not in it: they are a static file per language
+// (msgasset.go).
 type boot struct {
-	Page   string          `json:"page"`
-	Lang   string          `json:"lang"`
-	Viewer *viewerJSON     `json:"viewer"`
-	T      json.RawMessage `json:"-"` // jsMessagesJSON, spliced in by js
-	Video  *videoJSON      `json:"video,omitempty"`
-	Kind   string          `json:"kind,omitempty"`
+	Page   string      `json:"page"`
+	Lang   string      `json:"lang"`
+	Viewer *viewerJSON `json:"viewer"`
+	Video  *videoJSON  `json:"video,omitempty"`
+	Kind   string      `json:"kind,omitempty"`
 	// Feed is the feed's first page, as GET /api/v1/feed answers it.
 	Feed   json.RawMessage `json:"feed,omitempty"`
 	Next   string          `json:"next,omitempty"`
@@ -80,30 +81,10 @@ type boot struct {
 // js is the boot block's JSON, as the template writes it into its
 // <script type="application/json">: json.Marshal escapes <, >, &, U+2028
 // and U+2029 in every string, so nothing in it can end the script
-// element. The messages (made once per language, see jsMessagesJSON) are
-// spliced in rather than handed to json.Marshal, which would check and
-// copy their 20 KB again on every page.
+// element.
 func (b *boot) js() (template.JS, error) {
-	rest, err := b.rest()
-	if err != nil {
-		return "", err
-	}
-	return template.JS(b.appendJS(make([]byte, 0, len(b.T)+len(rest)+8), rest)), nil
-}
-
-// rest is the boot block's JSON without the messages.
-func (b *boot) rest() ([]byte, error) { return json.Marshal(b) }
-
-// appendJS appends the boot block (rest from b.rest) to dst.
-func (b *boot) appendJS(dst, rest []byte) []byte {
-	t := b.T
-	if t == nil {
-		t = json.RawMessage("{}")
-	}
-	dst = append(dst, `{"t":`...)
-	dst = append(dst, t...)
-	dst = append(dst, ',')
-	return append(dst, rest[1:]...)
+	j, err := json.Marshal(b)
+	return template.JS(j), err
 }
 
 type viewerJSON struct {
@@ -157,11 +138,12 @@ func toJSON(v *Video) *videoJSON {
 // so every page can define "content" and "head".
 func (h *Handler) parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"asset":   h.asset,
-		"t":       translate,
-		"plural":  pluralWord,
-		"count":   compact,
-		"caption": segments,
+		"asset":    h.asset,
+		"messages": func(lang string) string { return h.asset(msgAssetName(lang)) },
+		"t":        translate,
+		"plural":   pluralWord,
+		"count":    compact,
+		"caption":  segments,
 		"initial": func(s string) string {
 			if s == standIn[slotHandle] { // a kept page's stand-in (pagecache.go)
 				return standIn[slotInitial]
@@ -208,7 +190,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	if d.Path == "" {
 		d.Path = r.URL.RequestURI()
 	}
-	d.Boot.Page, d.Boot.Lang, d.Boot.T = d.Name, d.Lang, jsMessagesJSON(d.Lang)
+	d.Boot.Page, d.Boot.Lang = d.Name, d.Lang
 	if d.Viewer != nil {
 		d.Boot.Viewer = &viewerJSON{Handle: d.Viewer.Handle}
 	}
@@ -218,14 +200,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 			writePage(w, status, p.Parts[0])
 			return
 		}
-		if rest, err := d.Boot.rest(); err == nil {
-			buf := pagePool.Get().(*[]byte)
-			page := fill(p, (*buf)[:0], d.Viewer.Handle, &d.Boot, rest)
-			writePage(w, status, page)
-			*buf = page[:0]
-			pagePool.Put(buf)
-			return
-		}
+		buf := pagePool.Get().(*[]byte)
+		page := fill(p, (*buf)[:0], d.Viewer.Handle, d.Boot.Video)
+		writePage(w, status, page)
+		*buf = page[:0]
+		pagePool.Put(buf)
+		return
 	}
 	entry := "layout"
 	if framable {
@@ -245,8 +225,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	if err == nil && key != "" {
 		if d.Viewer == nil {
 			h.anon.Put(key, &pagecache.Page{Parts: [][]byte{page}})
-		} else if kept, err := execute(t, entry, standInData(d)); err == nil {
-			if p, ok := pagecache.Split(kept, standIn, slotHandle, slotBoot); ok {
+		} else if sd, ok := standInData(d); ok {
+			if kept, err := execute(t, entry, sd); err != nil {
+				h.log.Error("web: rendering kept page", "page", d.Name, "err", err)
+			} else if p, ok := pagecache.Split(kept, standIn, slotHandle, slotLiked, slotFollowing); ok {
 				h.anon.Put(key, p)
 			}
 		}
@@ -260,14 +242,14 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 }
 
 // pagePool holds the buffers signed-in viewers' pages are filled into
-// (written out before the buffer is put back), so a page costs no 30 KB
-// of garbage.
-var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+// (written out before the buffer is put back), so a page costs no
+// garbage.
+var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // execute runs a page's template into a buffer.
 func execute(t *template.Template, entry string, d *pageData) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(32 << 10) // a page is 25-30 KB: no copying while it grows
+	buf.Grow(16 << 10) // a page is 5-10 KB: no copying while it grows
 	err := t.ExecuteTemplate(&buf, entry, d)
 	return buf.Bytes(), err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"text/template"
 	"time"
 )
@@ -93,7 +94,11 @@ self.addEventListener('fetch', (e) => {
 func (h *Handler) serviceWorker(w http.ResponseWriter, r *http.Request) {
 	keep := []string{"/offline"}
 	sum := sha256.New()
-	for _, a := range offlineAssets {
+	assets := slices.Clone(offlineAssets)
+	for _, lang := range languages { // the offline page's messages, in any language
+		assets = append(assets, msgAssetName(lang))
+	}
+	for _, a := range assets {
 		keep = append(keep, h.asset(a))
 		sum.Write([]byte(h.hashes[a]))
 	}

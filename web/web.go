@@ -30,6 +30,10 @@ import (
 type Backend interface {
 	// Viewer returns the signed-in person for the request, or nil.
 	Viewer(r *http.Request) *Viewer
+	// Identity is Viewer without the viewer's settings (FeedOptOut,
+	// PrivateAccount and Minor stay false): only for pages that show
+	// none of them (the video page), which need not read them.
+	Identity(r *http.Request) *Viewer
 	// Video returns a video the viewer may see on a surface ("page",
 	// "embed" or "oembed", as package policy names them: the visibility
 	// policy decides); an error with code kurz.ENotFound if it is absent or
@@ -128,7 +132,9 @@ type Handler struct {
 	// encoded lists the precompressed copies of a static file ("br",
 	// "gzip"), made by the front-end build beside it (name.br, name.gz).
 	encoded map[string][]string
-	mux     *http.ServeMux
+	// msgs are the scripts' messages files by static name (msgasset.go).
+	msgs map[string]*msgAsset
+	mux  *http.ServeMux
 
 	// LegalDir holds the operator's legal pages (see legal.go); Contact
 	// is the DSA point of contact shown on them.
@@ -177,6 +183,7 @@ func New(b Backend, log *slog.Logger) *Handler {
 	if _, ok := h.hashes["dist/app.js"]; !ok {
 		log.Warn("web: front-end bundle missing; run `cd web && npm ci && npm run build` before go build")
 	}
+	h.buildMsgAssets()
 	h.pages = h.parseTemplates()
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
@@ -269,6 +276,10 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	if a, ok := h.msgs[name]; ok {
+		serveMsgAsset(w, r, a)
+		return
 	}
 	w.Header().Set("ETag", `"`+sum+`"`)
 	if len(h.encoded[name]) > 0 {

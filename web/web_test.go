@@ -45,6 +45,8 @@ func (f *fakeBackend) Viewer(r *http.Request) *Viewer {
 	return &Viewer{ID: "eu_" + c.Value, Handle: c.Value, Region: "eu"}
 }
 
+func (f *fakeBackend) Identity(r *http.Request) *Viewer { return f.Viewer(r) }
+
 func (f *fakeBackend) Video(ctx context.Context, v *Viewer, id, surface string) (*Video, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -229,8 +231,8 @@ func TestPagesRender(t *testing.T) {
 		if strings.Contains(body, " style=") || strings.Contains(body, "<style") {
 			t.Errorf("%s: inline style (CSP forbids it)", tc.path)
 		}
-		if n := strings.Count(body, "<script"); n != 2 || !strings.Contains(body, `<script type="application/json" id="kurz-boot">`) {
-			t.Errorf("%s: want exactly the boot JSON block and the bundle, found %d <script", tc.path, n)
+		if n := strings.Count(body, "<script"); n != 3 || !strings.Contains(body, `<script type="application/json" id="kurz-boot">`) {
+			t.Errorf("%s: want exactly the boot JSON block, the messages and the bundle, found %d <script", tc.path, n)
 		}
 	}
 }
@@ -517,11 +519,30 @@ func TestStatic(t *testing.T) {
 	}
 	// Precompressed copies: brotli when asked for, else gzip, else the
 	// plain file; the same bytes as the plain file once decoded.
-	_, plain := bn.get(t, req{path: bn.h.asset("dist/app.js")})
+	for _, name := range []string{"dist/app.js", "i18n/de.js"} {
+		checkCompressed(t, bn, name)
+	}
+	// Without the current version the answer may only be cached briefly.
+	res, _ := bn.get(t, req{path: "/static/dist/app.js?v=old"})
+	if res.StatusCode != 200 || strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stale version: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	_, page := bn.get(t, req{path: "/"})
+	if !strings.Contains(page, `src="`+bn.h.asset("dist/app.js")+`"`) {
+		t.Error("page does not load the versioned bundle")
+	}
+}
+
+// checkCompressed: a static file's precompressed copies, brotli when
+// asked for, else gzip, else the plain file; the same bytes as the plain
+// file once decoded.
+func checkCompressed(t *testing.T, bn *bundle, name string) {
+	t.Helper()
+	_, plain := bn.get(t, req{path: bn.h.asset(name)})
 	for _, tc := range []struct{ accept, want string }{
 		{"gzip, deflate, br, zstd", "br"}, {"gzip", "gzip"}, {"br;q=0, gzip;q=0.5", "gzip"}, {"identity", ""}, {"", ""},
 	} {
-		rq, _ := http.NewRequest("GET", bn.h.asset("dist/app.js"), nil)
+		rq, _ := http.NewRequest("GET", bn.h.asset(name), nil)
 		rq.Header.Set("Accept-Encoding", tc.accept)
 		rec := httptest.NewRecorder()
 		bn.h.ServeHTTP(rec, rq)
@@ -529,7 +550,7 @@ func TestStatic(t *testing.T) {
 		body, _ := io.ReadAll(res.Body)
 		if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != tc.want || res.Header.Get("Vary") != "Accept-Encoding" ||
 			res.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
-			t.Errorf("Accept-Encoding %q: %d, Content-Encoding %q, Vary %q, type %q", tc.accept, res.StatusCode,
+			t.Errorf("%s, Accept-Encoding %q: %d, Content-Encoding %q, Vary %q, type %q", name, tc.accept, res.StatusCode,
 				res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), res.Header.Get("Content-Type"))
 			continue
 		}
@@ -547,20 +568,11 @@ func TestStatic(t *testing.T) {
 			dec = body
 		}
 		if string(dec) != plain {
-			t.Errorf("Accept-Encoding %q: %d bytes decode to %d, want the %d of the plain file", tc.accept, len(body), len(dec), len(plain))
+			t.Errorf("%s, Accept-Encoding %q: %d bytes decode to %d, want the %d of the plain file", name, tc.accept, len(body), len(dec), len(plain))
 		}
 		if tc.want == "br" && len(body)*3 > len(plain) {
-			t.Errorf("brotli copy %d bytes of %d: not compressed", len(body), len(plain))
+			t.Errorf("%s: brotli copy %d bytes of %d: not compressed", name, len(body), len(plain))
 		}
-	}
-	// Without the current version the answer may only be cached briefly.
-	res, _ := bn.get(t, req{path: "/static/dist/app.js?v=old"})
-	if res.StatusCode != 200 || strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
-		t.Errorf("stale version: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
-	}
-	_, page := bn.get(t, req{path: "/"})
-	if !strings.Contains(page, `src="`+bn.h.asset("dist/app.js")+`"`) {
-		t.Error("page does not load the versioned bundle")
 	}
 }
 
@@ -666,8 +678,8 @@ func TestModPages(t *testing.T) {
 		if strings.Contains(body, " style=") || strings.Contains(body, "<style") {
 			t.Errorf("%s: inline style (CSP forbids it)", tc.path)
 		}
-		if n := strings.Count(body, "<script"); n != 2 {
-			t.Errorf("%s: %d <script elements, want the boot block and the bundle", tc.path, n)
+		if n := strings.Count(body, "<script"); n != 3 {
+			t.Errorf("%s: %d <script elements, want the boot block, the messages and the bundle", tc.path, n)
 		}
 		staff := strings.HasPrefix(tc.path, "/mod")
 		if noindex := strings.Contains(body, `<meta name="robots" content="noindex">`); noindex != staff {
@@ -719,6 +731,7 @@ func TestModPagesGerman(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(body, `<html lang="de">`) {
 			t.Errorf("%s in German: status %d", path, res.StatusCode)
 		}
+		body += scriptMessages(t, bn, body) // the scripts' words come in the page's messages file
 		for _, want := range wants {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s in German lacks %q", path, want)

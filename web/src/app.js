@@ -53,7 +53,9 @@ function initEmbed() {
 
 function start() {
   const boot = readBoot();
-  boot.t = boot.t || {};
+  // The messages come in their own static file, loaded just before this
+  // script (msgasset.go), not in the page's JSON block.
+  boot.t = self.kurzT || {};
   setBoot(boot);
   initSignout();
   initShell();

@@ -1,5 +1,7 @@
-// Messages come from the page's JSON block (the server's catalogue, "js."
-// keys), so scripts and templates share one catalogue.
+// Messages are the server's catalogue ("js." keys), so scripts and
+// templates share one catalogue. They come in a static file per language
+// (/static/i18n/<lang>.js, cached by its content hash) that the page loads
+// before the bundle; app.js puts them into the boot object.
 let boot = { t: {}, lang: 'en', viewer: null };
 
 export function setBoot(b) {
