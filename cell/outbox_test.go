@@ -9,6 +9,7 @@ import (
 	"kurz"
 	"kurz/cell"
 	"kurz/sqlite"
+	"kurz/sqlstore"
 )
 
 // TestCatalogCurrent: a commit that wrote the public log makes the
@@ -21,14 +22,7 @@ import (
 func TestCatalogCurrent(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kurz.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := &cell.Cell{Region: "eu", Store: db}
-	c.Init()
-	db.AfterLog(c.Outbox.Committed)
+	db, c := newOutboxCell(t)
 	o := c.Outbox
 	appendEntry := func(q kurz.Queries) error {
 		return o.AppendLog(ctx, q, cell.LogProfileGone, kurz.NewID("eu"), map[string]string{"id": "x"})
@@ -84,14 +78,7 @@ func TestCatalogCurrent(t *testing.T) {
 func TestCommitWaitsForCatalogue(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kurz.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := &cell.Cell{Region: "eu", Store: db}
-	c.Init()
-	db.AfterLog(c.Outbox.Committed)
+	_, c := newOutboxCell(t)
 	o := c.Outbox
 	var applied atomic.Int64 // the last sequence the follower applied
 	o.Following(true)
@@ -127,4 +114,19 @@ func TestCommitWaitsForCatalogue(t *testing.T) {
 			t.Fatalf("commit of log entry %d returned with the catalogue at %d", e.Seq, got)
 		}
 	}
+}
+
+// newOutboxCell is a cell of region eu on a new SQLite database whose
+// commits tell its outbox (as a region's do).
+func newOutboxCell(t *testing.T) (*sqlstore.DB, *cell.Cell) {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kurz.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c := &cell.Cell{Region: "eu", Store: db}
+	c.Init()
+	db.AfterLog(c.Outbox.Committed)
+	return db, c
 }

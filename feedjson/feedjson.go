@@ -140,16 +140,22 @@ func (c *Cache) Page(f *feed.Page) []byte {
 func (c *Cache) Serve(w http.ResponseWriter, f *feed.Page) {
 	bp := pageBufs.Get().(*[]byte)
 	b := append(c.AppendPage((*bp)[:0], f), '\n')
+	WriteBytes(w, b)
+	if cap(b) <= 256<<10 { // a huge page's buffer is not kept
+		*bp = b[:0]
+		pageBufs.Put(bp)
+	}
+}
+
+// WriteBytes writes b, an encoded JSON answer for one viewer, with
+// status 200: no cache may keep it.
+func WriteBytes(w http.ResponseWriter, b []byte) {
 	h := w.Header()
 	h["Content-Type"] = jsonType
 	h["Cache-Control"] = noStore
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
-	if cap(b) <= 256<<10 { // a huge page's buffer is not kept
-		*bp = b[:0]
-		pageBufs.Put(bp)
-	}
 }
 
 var (

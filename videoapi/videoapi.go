@@ -14,13 +14,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"kurz"
 	"kurz/apidoc"
 	"kurz/catalog"
 	"kurz/cell"
 	"kurz/edge"
+	"kurz/feedjson"
 	"kurz/guard"
 	"kurz/media"
 	"kurz/pipeline"
@@ -91,23 +91,6 @@ func (h *Handlers) Routes() []Route {
 			Headers: []string{"Range", "If-None-Match"}, Out: apidoc.Raw("*/*"), Also: []int{206, 302, 304, 416}, NoError: true}},
 	}
 }
-
-// writeBytes writes an encoded JSON answer (status 200).
-func writeBytes(w http.ResponseWriter, b []byte) {
-	hd := w.Header()
-	hd["Content-Type"] = jsonType
-	hd["Cache-Control"] = noStore
-	hd["Content-Length"] = []string{strconv.Itoa(len(b))}
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
-}
-
-// Header values made once and shared (length and capacity one: an Add
-// elsewhere copies, nothing writes into them).
-var (
-	jsonType = []string{"application/json; charset=utf-8"}
-	noStore  = []string{"no-store"}
-)
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -184,7 +167,7 @@ func (h *Handlers) getVideo(w http.ResponseWriter, r *http.Request) {
 	}
 	if pv != nil {
 		if b := h.records.encode(pv, v); b != nil {
-			writeBytes(w, b)
+			feedjson.WriteBytes(w, b)
 			return
 		}
 	}
