@@ -286,6 +286,12 @@ type LogQueries interface {
 
 	// AppendLog adds a public fact to the region's log.
 	AppendLog(ctx context.Context, e *LogEntry) error
+	// LockLog takes the log's writer lock for the rest of the transaction
+	// (AppendLog takes it too). A transaction that decides what to publish
+	// takes it before reading what the decision rests on, so that every
+	// log writer that committed before it is seen by those reads, and one
+	// that commits later appends after it.
+	LockLog(ctx context.Context) error
 	LogAfter(ctx context.Context, seq int64, limit int) ([]*LogEntry, error)
 	LastLogSeq(ctx context.Context) (int64, error)
 	// PutReplica stores a replicated object unless a newer one is there.

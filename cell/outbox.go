@@ -166,8 +166,14 @@ func (o *Outbox) PublicVideo(ctx context.Context, q kurz.Queries, v *kurz.Video)
 // it is gone. It is called after every change to a video (an edit, a
 // decision, a counter, a comment) and recomputes the decision from the
 // video and its owner's state each time, so no write can republish what
-// the policy hides.
+// the policy hides. The log's writer lock is taken before the decision's
+// reads: a change of the owner's state (an erasure request, a
+// termination) committed while this transaction waited is seen, instead
+// of a decision read before it being appended after its "gone".
 func (o *Outbox) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video) error {
+	if err := q.LockLog(ctx); err != nil {
+		return err
+	}
 	if v.Status != "deleted" {
 		pv, public, err := o.PublicVideo(ctx, q, v)
 		if err != nil {
@@ -188,6 +194,10 @@ func (o *Outbox) SyncVideoLog(ctx context.Context, q kurz.Queries, v *kurz.Video
 // SyncPersonLog republishes a person's profile and every video of theirs
 // (after a change of their standing or privacy).
 func (o *Outbox) SyncPersonLog(ctx context.Context, q kurz.Queries, userID string) error {
+	// Before the reads, as in SyncVideoLog.
+	if err := q.LockLog(ctx); err != nil {
+		return err
+	}
 	p, err := q.ProfileByID(ctx, userID)
 	if err != nil {
 		return err
@@ -207,6 +217,10 @@ func (o *Outbox) SyncPersonLog(ctx context.Context, q kurz.Queries, userID strin
 // PublishProfile writes a person's public profile to the log, or that it
 // is gone while their erasure is pending or after a termination.
 func (o *Outbox) PublishProfile(ctx context.Context, q kurz.Queries, p *kurz.Profile) error {
+	// Before the standing is read, as in SyncVideoLog.
+	if err := q.LockLog(ctx); err != nil {
+		return err
+	}
 	standing, err := o.c.standing(ctx, q, p.ID)
 	if err != nil {
 		return err

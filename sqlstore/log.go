@@ -44,15 +44,23 @@ func (q logQueries) AppendLog(ctx context.Context, e *kurz.LogEntry) error {
 	if q.w.logged != nil {
 		*q.w.logged = true
 	}
-	if q.d.LogLock != "" {
-		// Serialise log writers so entries commit in sequence order and a
-		// reader never skips a sequence number that commits late.
-		if _, err := q.w.ExecContext(ctx, q.d.LogLock); err != nil {
-			return q.wrap(err)
-		}
+	if err := q.LockLog(ctx); err != nil {
+		return err
 	}
 	return q.wrap(q.w.QueryRowContext(ctx, `INSERT INTO public_log (kind, object_id, data, created_at) VALUES ($1, $2, $3, $4) RETURNING seq`,
 		e.Kind, e.ObjectID, string(e.Data), ms(e.CreatedAt)).Scan(&e.Seq))
+}
+
+// LockLog serialises log writers, so entries commit in sequence order
+// and a reader never skips a sequence number that commits late. It holds
+// until the transaction ends (taking it again in one is free). Without a
+// LogLock the store serialises every write transaction already (SQLite).
+func (q logQueries) LockLog(ctx context.Context) error {
+	if q.d.LogLock == "" {
+		return nil
+	}
+	_, err := q.w.ExecContext(ctx, q.d.LogLock)
+	return q.wrap(err)
 }
 
 func (q logQueries) LogAfter(ctx context.Context, seq int64, limit int) ([]*kurz.LogEntry, error) {

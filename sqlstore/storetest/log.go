@@ -51,7 +51,16 @@ func testPublicLog(t *testing.T, s kurz.Store) {
 	}
 	var all []*kurz.LogEntry
 	for i := range 5 {
-		e := appendLog(t, s, "video", fmt.Sprint("eu_v", i), i)
+		var e *kurz.LogEntry
+		// The writer lock taken first (as a transaction deciding what
+		// to publish does) and again by the append.
+		noErr(t, s.Tx(ctx(), func(q kurz.Queries) error {
+			if err := q.LockLog(ctx()); err != nil {
+				return err
+			}
+			e = appendLog(t, q, "video", fmt.Sprint("eu_v", i), i)
+			return nil
+		}))
 		if e.Seq <= 0 || (i > 0 && e.Seq <= all[i-1].Seq) {
 			t.Fatalf("AppendLog set seq %d after %v", e.Seq, logSeqs(all))
 		}

@@ -612,6 +612,11 @@ func (r recLog) AppendLog(ctx context.Context, e *kurz.LogEntry) error {
 	return r.q.AppendLog(ctx, e)
 }
 
+func (r recLog) LockLog(ctx context.Context) error {
+	r.hit()
+	return r.q.LockLog(ctx)
+}
+
 func (r recLog) LogAfter(ctx context.Context, seq int64, limit int) ([]*kurz.LogEntry, error) {
 	r.hit()
 	return r.q.LogAfter(ctx, seq, limit)
