@@ -57,12 +57,18 @@ func lockDir(dir string) (*dirLock, error) {
 }
 
 // Close releases the lock. The file stays (removing it would let a
-// waiting process lock a file that a third one then re-creates).
+// waiting process lock a file that a third one then re-creates). The lock
+// is released explicitly before the file is closed: a program this
+// process is starting (ffmpeg) holds a copy of every descriptor between
+// its fork and its exec, and the lock would live on in that copy, so a
+// restart right after (in the same process, or by a supervisor) would
+// find the folder "in use" by this very process.
 func (l *dirLock) Close() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	err := l.f.Close()
+	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	err = errors.Join(err, l.f.Close())
 	l.f = nil
 	return err
 }

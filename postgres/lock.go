@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"hash/fnv"
+	"time"
 )
 
 // ErrLocked is returned by LockNode when another session holds the lock.
@@ -16,6 +17,7 @@ var ErrLocked = errors.New("postgres: the advisory lock is held by another sessi
 type NodeLock struct {
 	db   *sql.DB
 	conn *sql.Conn
+	key  int64
 }
 
 // LockNode takes the advisory lock named name on the database at dsn
@@ -43,10 +45,17 @@ func LockNode(ctx context.Context, dsn, name string) (*NodeLock, error) {
 		db.Close()
 		return nil, ErrLocked
 	}
-	return &NodeLock{db: db, conn: conn}, nil
+	return &NodeLock{db: db, conn: conn, key: int64(h.Sum64())}, nil
 }
 
-// Close releases the lock by ending its session.
+// Close releases the lock, then ends its session. The release is
+// explicit: the server ends a session after the client has gone, so a
+// process started right after this one's stop (a supervisor's restart)
+// could otherwise find the lock still held. If the release cannot be
+// sent, the session's end still releases it.
 func (l *NodeLock) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, l.key)
 	return errors.Join(l.conn.Close(), l.db.Close())
 }

@@ -34,3 +34,18 @@ func TestLockNode(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestLockNodeFreeOnClose: a node's lock is free the moment Close returns,
+// time after time (a supervisor restarts a stopped process at once).
+func TestLockNodeFreeOnClose(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	for i := range 100 {
+		l, err := postgres.LockNode(t.Context(), dsn, "kurz node eu/n1")
+		if err != nil {
+			t.Fatalf("take %d: %v", i, err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
