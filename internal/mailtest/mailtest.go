@@ -5,6 +5,7 @@ package mailtest
 import (
 	"encoding/json"
 	"fmt"
+	"kurz/internal/porttest"
 	"net"
 	"net/http"
 	"os"
@@ -28,12 +29,8 @@ type Server struct {
 func (s *Server) URL() string { return "smtp://" + s.SMTPAddr + "?tls=none" }
 
 func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Helper()
+	return porttest.FreeAddr(t)
 }
 
 // Start runs mailpit until the test ends. The binary is found on PATH or in

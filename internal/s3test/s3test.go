@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"kurz/blob/s3blob"
+	"kurz/internal/porttest"
 )
 
 // Server is a running gateway.
@@ -46,12 +46,7 @@ func Start(t testing.TB) *Server {
 			t.Fatalf("versitygw is not installed (scripts/setup.sh test installs it): %v", err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := porttest.FreeAddr(t)
 	s := &Server{Endpoint: "http://" + addr, Access: "kurztest", Secret: "kurztestsecret0123456789", Dir: t.TempDir()}
 	cmd := exec.Command(bin, "--access", s.Access, "--secret", s.Secret, "--port", addr, "posix", s.Dir)
 	var logs strings.Builder
