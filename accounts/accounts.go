@@ -353,21 +353,23 @@ func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile
 	if p, ok := c.Sessions.Get(hash, now); ok {
 		return p, nil
 	}
-	s, err := c.Store.SessionByTokenHash(ctx, hash)
-	if errors.Is(err, kurz.ErrNotFound) || (err == nil && now.After(s.ExpiresAt)) {
-		return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
-	}
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.Store.ProfileByID(ctx, s.UserID)
-	if err != nil {
-		return nil, err
-	}
-	p.SecondFactor = s.SecondFactor
-	c.Sessions.Put(hash, p, s.ExpiresAt, now)
-	c.touch(ctx, s, now)
-	return p, nil
+	return c.Sessions.Verify(ctx, hash, func(ctx context.Context) (*kurz.Profile, error) {
+		s, err := c.Store.SessionByTokenHash(ctx, hash)
+		if errors.Is(err, kurz.ErrNotFound) || (err == nil && now.After(s.ExpiresAt)) {
+			return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
+		}
+		if err != nil {
+			return nil, err
+		}
+		p, err := c.Store.ProfileByID(ctx, s.UserID)
+		if err != nil {
+			return nil, err
+		}
+		p.SecondFactor = s.SecondFactor
+		c.Sessions.Put(hash, p, s.ExpiresAt, now)
+		c.touch(ctx, s, now)
+		return p, nil
+	})
 }
 
 // Logout ends the session of token.
