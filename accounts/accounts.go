@@ -350,10 +350,7 @@ func (c *Service) UserIDByEmail(ctx context.Context, locator []byte) (string, er
 // Authenticate returns the person a session token belongs to.
 func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile, error) {
 	hash, now := auth.HashToken(token), c.Now()
-	if p, ok := c.Sessions.Get(hash, now); ok {
-		return p, nil
-	}
-	return c.Sessions.Verify(ctx, hash, func(ctx context.Context) (*kurz.Profile, error) {
+	check := func(ctx context.Context) (*kurz.Profile, error) {
 		s, err := c.Store.SessionByTokenHash(ctx, hash)
 		if errors.Is(err, kurz.ErrNotFound) || (err == nil && now.After(s.ExpiresAt)) {
 			return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
@@ -369,7 +366,17 @@ func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile
 		c.Sessions.Put(hash, p, s.ExpiresAt, now)
 		c.touch(ctx, s, now)
 		return p, nil
-	})
+	}
+	if p, ok, renew := c.Sessions.Lookup(hash, now); ok {
+		if renew {
+			// Checked again before its moment ends, off the request:
+			// a session in use does not make its requests wait for the
+			// database every SessionCacheTTL.
+			c.Go(func(bg context.Context) { c.Sessions.Verify(bg, hash, check) })
+		}
+		return p, nil
+	}
+	return c.Sessions.Verify(ctx, hash, check)
 }
 
 // Logout ends the session of token.

@@ -30,7 +30,10 @@ const maxCachedSessions = 100_000
 // operating system took its core away (BENCHMARKS.md §2d). And when a
 // session's moment is over, the requests of that session arriving while
 // it is checked again wait for that one check (Verify) instead of each
-// asking the database.
+// asking the database; a session in use is checked again in the
+// background in the last quarter of its moment (Lookup's renew), so its
+// requests do not wait for the database at all. A cached session is never
+// believed past its moment either way.
 type SessionCache struct {
 	m      atomic.Pointer[sessionMap]
 	checks singleflight.Group // sessions being checked in the database, by token hash
@@ -42,30 +45,44 @@ type sessionMap struct {
 }
 
 type cachedSession struct {
-	p       kurz.Profile
-	expires time.Time // the session's own end
-	until   time.Time // when to ask the database again
+	p        kurz.Profile
+	expires  time.Time   // the session's own end
+	until    time.Time   // when to ask the database again
+	renewing atomic.Bool // a check ahead of until was handed out
 }
 
 // Get returns the person of a cached session still valid at now.
 func (s *SessionCache) Get(tokenHash []byte, now time.Time) (*kurz.Profile, bool) {
+	p, ok, _ := s.lookup(tokenHash, now, false)
+	return p, ok
+}
+
+// Lookup is Get that also says, to one caller only, when the session is
+// in the last quarter of its moment: that caller should check it again
+// (Verify, in the background) while the others keep using this one.
+func (s *SessionCache) Lookup(tokenHash []byte, now time.Time) (p *kurz.Profile, ok, renew bool) {
+	return s.lookup(tokenHash, now, true)
+}
+
+func (s *SessionCache) lookup(tokenHash []byte, now time.Time, claim bool) (*kurz.Profile, bool, bool) {
 	if s == nil {
-		return nil, false
+		return nil, false, false
 	}
 	m := s.m.Load()
 	if m == nil {
-		return nil, false
+		return nil, false, false
 	}
 	v, ok := m.Load(string(tokenHash))
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	e := v.(*cachedSession)
 	if !now.Before(e.until) || !now.Before(e.expires) {
-		return nil, false
+		return nil, false, false
 	}
+	renew := claim && !now.Before(e.until.Add(-SessionCacheTTL/4)) && e.renewing.CompareAndSwap(false, true)
 	p := e.p
-	return &p, true
+	return &p, true, renew
 }
 
 // Put remembers a session just verified in the database.

@@ -71,3 +71,28 @@ func TestSessionCacheVerify(t *testing.T) {
 		t.Fatalf("a nil cache's Verify = %v %v", p, err)
 	}
 }
+
+// A session in use is handed out for a check again once, in the last
+// quarter of its moment, and never believed past it.
+func TestSessionCacheRenew(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	var s cell.SessionCache
+	s.Put([]byte("a1"), &kurz.Profile{ID: "eu_alice"}, now.Add(time.Hour), now)
+	if _, ok, renew := s.Lookup([]byte("a1"), now); !ok || renew {
+		t.Fatalf("a fresh session: ok %v, renew %v", ok, renew)
+	}
+	late := now.Add(cell.SessionCacheTTL * 7 / 8)
+	if _, ok := s.Get([]byte("a1"), late); !ok {
+		t.Fatal("Get missed a session still in its moment")
+	}
+	if _, ok, renew := s.Lookup([]byte("a1"), late); !ok || !renew {
+		t.Fatalf("late in its moment: ok %v, renew %v", ok, renew)
+	}
+	if _, ok, renew := s.Lookup([]byte("a1"), late); !ok || renew {
+		t.Fatalf("the check was handed out twice: ok %v, renew %v", ok, renew)
+	}
+	if _, ok, _ := s.Lookup([]byte("a1"), now.Add(cell.SessionCacheTTL)); ok {
+		t.Fatal("a session not checked again is believed past its moment")
+	}
+}
