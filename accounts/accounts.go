@@ -383,7 +383,9 @@ func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile
 func (c *Service) Logout(ctx context.Context, token string) error {
 	hash := auth.HashToken(token)
 	c.Sessions.Forget(hash)
-	return c.Store.DeleteSession(ctx, hash)
+	err := c.Store.DeleteSession(ctx, hash)
+	c.Sessions.Forget(hash) // again: a check (a request's, or the renewal ahead of the moment's end) may have cached it meanwhile
+	return err
 }
 
 // ResolveHandle asks the directory which person holds a handle. The
