@@ -350,31 +350,42 @@ func (c *Service) UserIDByEmail(ctx context.Context, locator []byte) (string, er
 // Authenticate returns the person a session token belongs to.
 func (c *Service) Authenticate(ctx context.Context, token string) (*kurz.Profile, error) {
 	hash, now := auth.HashToken(token), c.Now()
-	if p, ok := c.Sessions.Get(hash, now); ok {
+	check := func(ctx context.Context) (*kurz.Profile, error) {
+		s, err := c.Store.SessionByTokenHash(ctx, hash)
+		if errors.Is(err, kurz.ErrNotFound) || (err == nil && now.After(s.ExpiresAt)) {
+			return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
+		}
+		if err != nil {
+			return nil, err
+		}
+		p, err := c.Store.ProfileByID(ctx, s.UserID)
+		if err != nil {
+			return nil, err
+		}
+		p.SecondFactor = s.SecondFactor
+		c.Sessions.Put(hash, p, s.ExpiresAt, now)
+		c.touch(ctx, s, now)
 		return p, nil
 	}
-	s, err := c.Store.SessionByTokenHash(ctx, hash)
-	if errors.Is(err, kurz.ErrNotFound) || (err == nil && now.After(s.ExpiresAt)) {
-		return nil, kurz.Errorf(kurz.EUnauthorized, "your session has ended; please sign in again")
+	if p, ok, renew := c.Sessions.Lookup(hash, now); ok {
+		if renew {
+			// Checked again before its moment ends, off the request:
+			// a session in use does not make its requests wait for the
+			// database every SessionCacheTTL.
+			c.Go(func(bg context.Context) { c.Sessions.Verify(bg, hash, check) })
+		}
+		return p, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.Store.ProfileByID(ctx, s.UserID)
-	if err != nil {
-		return nil, err
-	}
-	p.SecondFactor = s.SecondFactor
-	c.Sessions.Put(hash, p, s.ExpiresAt, now)
-	c.touch(ctx, s, now)
-	return p, nil
+	return c.Sessions.Verify(ctx, hash, check)
 }
 
 // Logout ends the session of token.
 func (c *Service) Logout(ctx context.Context, token string) error {
 	hash := auth.HashToken(token)
 	c.Sessions.Forget(hash)
-	return c.Store.DeleteSession(ctx, hash)
+	err := c.Store.DeleteSession(ctx, hash)
+	c.Sessions.Forget(hash) // again: a check (a request's, or the renewal ahead of the moment's end) may have cached it meanwhile
+	return err
 }
 
 // ResolveHandle asks the directory which person holds a handle. The

@@ -80,9 +80,9 @@ func governMemory(ctx context.Context, log *slog.Logger) {
 	}()
 }
 
-// servePprof serves the runtime's profiles (heap, CPU, goroutines) on
-// KURZ_PPROF, an address of the loopback interface, for measuring; off
-// unless set.
+// servePprof serves the runtime's profiles (heap, allocations, CPU,
+// goroutines, an execution trace) on KURZ_PPROF, an address of the
+// loopback interface, for measuring; off unless set.
 func servePprof(log *slog.Logger) error {
 	addr := os.Getenv("KURZ_PPROF")
 	if addr == "" {
@@ -95,6 +95,7 @@ func servePprof(log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
