@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"html/template"
-	"kurz/web/pagecache"
+	"net/http"
+	"slices"
 	"strconv"
+	"sync"
+
+	"kurz/web/pagecache"
 )
 
 // A video page is the same bytes for everyone who asks for the same video
@@ -98,9 +102,9 @@ func standInData(d *pageData) (*pageData, bool) {
 	return &s, true
 }
 
-// fill appends to dst kept page p for the viewer with handle, whose marks
-// on the page's video are in v.
-func fill(p *pagecache.Page, dst []byte, handle string, v *videoJSON) []byte {
+// fill appends to dst kept page p for the viewer with handle, with their
+// like of the page's video and follow of its creator.
+func fill(p *pagecache.Page, dst []byte, handle string, liked, following bool) []byte {
 	return p.Fill(dst, func(dst []byte, slot int) []byte {
 		switch slot {
 		case slotHandle:
@@ -108,8 +112,84 @@ func fill(p *pagecache.Page, dst []byte, handle string, v *videoJSON) []byte {
 		case slotInitial:
 			return append(dst, initial(handle)...)
 		case slotLiked:
-			return strconv.AppendBool(dst, v != nil && v.Liked)
+			return strconv.AppendBool(dst, liked)
 		}
-		return strconv.AppendBool(dst, v != nil && v.Following)
+		return strconv.AppendBool(dst, following)
 	})
+}
+
+// keptPages finds a kept video page without building its cache key or
+// the page's data: by the viewer's kind (signed in or not), language and
+// address, checked against the record the backend gives now (every field
+// the page is made of; a record that differs in anything but the viewer's
+// marks is a miss, and the page is made again through render). The
+// backend is still asked for the record, and so whether the viewer may
+// see it, on every request.
+type keptPages struct {
+	mu sync.Mutex
+	m  map[keptKey]*keptPage
+}
+
+type keptKey struct {
+	signedIn   bool
+	lang, path string
+}
+
+type keptPage struct {
+	v    Video  // the record, the viewer's marks cleared
+	base string // the origin its links name
+	p    *pagecache.Page
+}
+
+// put keeps p, made for d, for video pages of a public video (signed in)
+// or any video (signed out).
+func (k *keptPages) put(h *Handler, d *pageData, p *pagecache.Page) {
+	if d.Name != "video" || d.Video == nil {
+		return
+	}
+	e := &keptPage{v: *d.Video, base: h.BaseURL, p: p}
+	e.v.Liked, e.v.FollowingCreator = false, false
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil || len(k.m) >= maxCachedPages {
+		k.m = map[keptKey]*keptPage{}
+	}
+	k.m[keptKey{d.Viewer != nil, d.Lang, d.Path}] = e
+}
+
+// get is the kept page of video v for a viewer of this kind, language
+// and address, if it was made of the same record.
+func (k *keptPages) get(h *Handler, signedIn bool, lang, path string, v *Video) (*pagecache.Page, bool) {
+	k.mu.Lock()
+	e := k.m[keptKey{signedIn, lang, path}]
+	k.mu.Unlock()
+	if e == nil || e.base != h.BaseURL || !sameRecord(&e.v, v) {
+		return nil, false
+	}
+	return e.p, true
+}
+
+// sameRecord says a and b are the same record but for the viewer's
+// marks (TestSameRecord changes each field of Video in turn, so a field
+// added to it must be added here).
+func sameRecord(a, b *Video) bool {
+	return a.ID == b.ID && a.Status == b.Status && a.Error == b.Error && a.Caption == b.Caption &&
+		slices.Equal(a.Hashtags, b.Hashtags) && a.CreatorHandle == b.CreatorHandle && a.CreatorAvatarURL == b.CreatorAvatarURL &&
+		a.DurationMS == b.DurationMS && a.Width == b.Width && a.Height == b.Height && a.HLSURL == b.HLSURL && a.PosterURL == b.PosterURL &&
+		a.Likes == b.Likes && a.Comments == b.Comments && a.Views == b.Views && a.CreatedAt == b.CreatedAt && a.Visibility == b.Visibility
+}
+
+// writeKept writes the kept page of video v for the request's viewer and
+// language, if there is one; false: render it.
+func (h *Handler) writeKept(w http.ResponseWriter, r *http.Request, viewer *Viewer, v *Video, lang string) bool {
+	if viewer != nil && (v.Visibility != "public" || !pagecache.Plain(viewer.Handle)) {
+		return false
+	}
+	p, ok := h.kept.get(h, viewer != nil, lang, r.URL.RequestURI(), v)
+	if !ok {
+		return false
+	}
+	secure(w, false)
+	writeKeptPage(w, http.StatusOK, p, viewer, v.Liked, v.FollowingCreator)
+	return true
 }

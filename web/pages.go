@@ -16,6 +16,21 @@ import (
 
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// plainID is idRE.MatchString without the regular expression (the video
+// page asks it on every request).
+func plainID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // cursor reads the opaque page cursor, bounded so junk stays small.
 func cursor(r *http.Request) string {
 	c := r.URL.Query().Get("cursor")
@@ -196,7 +211,7 @@ func (h *Handler) shell(name string) http.HandlerFunc {
 // video serves /v/{id}, with OpenGraph tags and oEmbed discovery.
 func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !idRE.MatchString(id) {
+	if !plainID(id) {
 		h.notFound(w, r)
 		return
 	}
@@ -207,6 +222,9 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := pickLang(r)
+	if h.writeKept(w, r, viewer, v, lang) {
+		return
+	}
 	base := h.baseURL(r)
 	page := base + "/v/" + v.ID
 	d := &pageData{Name: "video", Lang: lang, Title: h.t(lang, "video.title", v.CreatorHandle), Viewer: viewer, Video: v}

@@ -196,15 +196,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	key := cacheKey(d)
 	if p, ok := h.anon.Get(key); ok {
-		if d.Viewer == nil {
-			writePage(w, status, p.Parts[0])
-			return
-		}
-		buf := pagePool.Get().(*[]byte)
-		page := fill(p, (*buf)[:0], d.Viewer.Handle, d.Boot.Video)
-		writePage(w, status, page)
-		*buf = page[:0]
-		pagePool.Put(buf)
+		h.kept.put(h, d, p)
+		v := d.Boot.Video
+		writeKeptPage(w, status, p, d.Viewer, v != nil && v.Liked, v != nil && v.Following)
 		return
 	}
 	entry := "layout"
@@ -224,12 +218,15 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	if err == nil && key != "" {
 		if d.Viewer == nil {
-			h.anon.Put(key, &pagecache.Page{Parts: [][]byte{page}})
+			p := &pagecache.Page{Parts: [][]byte{page}}
+			h.anon.Put(key, p)
+			h.kept.put(h, d, p)
 		} else if sd, ok := standInData(d); ok {
 			if kept, err := execute(t, entry, sd); err != nil {
 				h.log.Error("web: rendering kept page", "page", d.Name, "err", err)
 			} else if p, ok := pagecache.Split(kept, standIn, slotHandle, slotLiked, slotFollowing); ok {
 				h.anon.Put(key, p)
+				h.kept.put(h, d, p)
 			}
 		}
 	}
@@ -239,6 +236,20 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 		return
 	}
 	writePage(w, status, page)
+}
+
+// writeKeptPage writes kept page p for viewer (nil: signed out), with
+// their like of the page's video and follow of its creator.
+func writeKeptPage(w http.ResponseWriter, status int, p *pagecache.Page, viewer *Viewer, liked, following bool) {
+	if viewer == nil {
+		writePage(w, status, p.Parts[0])
+		return
+	}
+	buf := pagePool.Get().(*[]byte)
+	page := fill(p, (*buf)[:0], viewer.Handle, liked, following)
+	writePage(w, status, page)
+	*buf = page[:0]
+	pagePool.Put(buf)
 }
 
 // pagePool holds the buffers signed-in viewers' pages are filled into

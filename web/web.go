@@ -125,6 +125,7 @@ type Handler struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	anon   pagecache.Cache // kept video pages (pagecache.go)
+	kept   keptPages       // the same, found by address and record (pagecache.go)
 	static fs.FS
 	// hashes maps a static file name to a short content hash, used as a
 	// cache-busting version in asset URLs.
