@@ -232,7 +232,10 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	if v.Visibility != "public" || !v.Showable() {
 		d.Robots = "noindex"
 	}
-	if v.Visibility == "public" && v.Showable() {
+	// Link previews and search engines read the page signed out (they
+	// never sign in): a signed-in viewer's page leaves their tags out, and
+	// so goes out in one write with its header.
+	if v.Visibility == "public" && v.Showable() && viewer == nil {
 		ew, eh := embedSize(v, 0, 0)
 		d.Meta = &meta{URL: page, Title: d.Title, Description: truncate(v.Caption, 200),
 			Image: absolute(base, v.PosterURL), Embed: base + "/embed/" + v.ID,

@@ -422,6 +422,12 @@ func TestOpenGraph(t *testing.T) {
 			t.Errorf("/v/eu_v1 lacks %s", want)
 		}
 	}
+	// Link previews and search engines never sign in: a signed-in
+	// viewer's page carries the video, not their tags.
+	if _, mine := bn.get(t, req{path: "/v/eu_v1", session: "carol"}); strings.Contains(mine, "og:") || strings.Contains(mine, "oembed") ||
+		!strings.Contains(mine, `data-hls="/media/eu_v1/master.m3u8"`) {
+		t.Error("/v/eu_v1 signed in: has link-preview tags, or lacks the video")
+	}
 	// Private or unfinished videos are not offered for unfurling.
 	_, body = bn.get(t, req{path: "/v/eu_private", session: "alice"})
 	if strings.Contains(body, "og:video") || !strings.Contains(body, `<meta name="robots" content="noindex">`) {
