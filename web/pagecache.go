@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 
 	"kurz/web/pagecache"
+	"kurz/web/textfmt"
 )
 
 // A video page is the same bytes for everyone who asks for the same video
@@ -110,7 +110,7 @@ func fill(p *pagecache.Page, dst []byte, handle string, liked, following bool) [
 		case slotHandle:
 			return append(dst, handle...)
 		case slotInitial:
-			return append(dst, initial(handle)...)
+			return append(dst, textfmt.Initial(handle)...)
 		case slotLiked:
 			return strconv.AppendBool(dst, liked)
 		}
@@ -118,55 +118,31 @@ func fill(p *pagecache.Page, dst []byte, handle string, liked, following bool) [
 	})
 }
 
-// keptPages finds a kept video page without building its cache key or
+// The kept pages are found again without building their cache key or
 // the page's data: by the viewer's kind (signed in or not), language and
 // address, checked against the record the backend gives now (every field
 // the page is made of; a record that differs in anything but the viewer's
 // marks is a miss, and the page is made again through render). The
 // backend is still asked for the record, and so whether the viewer may
 // see it, on every request.
-type keptPages struct {
-	mu sync.Mutex
-	m  map[keptKey]*keptPage
-}
-
 type keptKey struct {
 	signedIn   bool
 	lang, path string
 }
 
-type keptPage struct {
-	v    Video  // the record, the viewer's marks cleared
-	base string // the origin its links name
-	p    *pagecache.Page
+// keptOf is what a found-again page was made of: the record (the
+// viewer's marks cleared) and the origin its links name.
+type keptOf struct {
+	v    Video
+	base string
 }
 
-// put keeps p, made for d, for video pages of a public video (signed in)
-// or any video (signed out).
-func (k *keptPages) put(h *Handler, d *pageData, p *pagecache.Page) {
-	if d.Name != "video" || d.Video == nil {
-		return
+// keep indexes p, made for d (a video page), for finding it again.
+func (h *Handler) keep(d *pageData, p *pagecache.Page) {
+	if d.Name == "video" && d.Video != nil {
+		of := &keptOf{v: *d.Video, base: h.BaseURL}
+		h.kept.Put(keptKey{d.Viewer != nil, d.Lang, d.Path}, of, p)
 	}
-	e := &keptPage{v: *d.Video, base: h.BaseURL, p: p}
-	e.v.Liked, e.v.FollowingCreator = false, false
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.m == nil || len(k.m) >= maxCachedPages {
-		k.m = map[keptKey]*keptPage{}
-	}
-	k.m[keptKey{d.Viewer != nil, d.Lang, d.Path}] = e
-}
-
-// get is the kept page of video v for a viewer of this kind, language
-// and address, if it was made of the same record.
-func (k *keptPages) get(h *Handler, signedIn bool, lang, path string, v *Video) (*pagecache.Page, bool) {
-	k.mu.Lock()
-	e := k.m[keptKey{signedIn, lang, path}]
-	k.mu.Unlock()
-	if e == nil || e.base != h.BaseURL || !sameRecord(&e.v, v) {
-		return nil, false
-	}
-	return e.p, true
 }
 
 // sameRecord says a and b are the same record but for the viewer's
@@ -185,7 +161,9 @@ func (h *Handler) writeKept(w http.ResponseWriter, r *http.Request, viewer *View
 	if viewer != nil && (v.Visibility != "public" || !pagecache.Plain(viewer.Handle)) {
 		return false
 	}
-	p, ok := h.kept.get(h, viewer != nil, lang, r.URL.RequestURI(), v)
+	p, ok := h.kept.Get(keptKey{viewer != nil, lang, r.URL.RequestURI()}, func(of *keptOf) bool {
+		return of.base == h.BaseURL && sameRecord(&of.v, v)
+	})
 	if !ok {
 		return false
 	}

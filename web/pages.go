@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"kurz/web/textfmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -237,7 +238,7 @@ func (h *Handler) video(w http.ResponseWriter, r *http.Request) {
 	// (1.4 KB of a 5 KB page).
 	if v.Visibility == "public" && v.Showable() && viewer == nil {
 		ew, eh := embedSize(v, 0, 0)
-		d.Meta = &meta{URL: page, Title: d.Title, Description: truncate(v.Caption, 200),
+		d.Meta = &meta{URL: page, Title: d.Title, Description: textfmt.Truncate(v.Caption, 200),
 			Image: absolute(base, v.PosterURL), Embed: base + "/embed/" + v.ID,
 			OEmbed: base + "/oembed?format=json&url=" + url.QueryEscape(page), Width: ew, Height: eh}
 	}
@@ -323,7 +324,7 @@ func (h *Handler) oembed(w http.ResponseWriter, r *http.Request) {
 	width, height := embedSize(v, maxW, maxH)
 	base := h.baseURL(r)
 	src := base + "/embed/" + v.ID
-	title := truncate(v.Caption, 100)
+	title := textfmt.Truncate(v.Caption, 100)
 	if title == "" {
 		title = "@" + v.CreatorHandle
 	}
