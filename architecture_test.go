@@ -116,7 +116,8 @@ var (
 		// and Discover from both.
 		"search": {"kurz", "catalog", "textnorm"},
 		// The pages; the kept pages' cache is a leaf of theirs.
-		"web":           {"kurz", "web/pagecache"},
+		"web":           {"kurz", "web/pagecache", "web/textfmt"},
+		"web/textfmt":   {"kurz"},
 		"web/pagecache": {},
 		"discover":      {"kurz", "catalog", "search", "policy"},
 		// The wiring and the commands may import anything.

@@ -3,9 +3,12 @@ package guard
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
 )
 
 // HeaderRequestID names a request in logs and in its answer, so that an
@@ -22,17 +25,50 @@ func RequestID(ctx context.Context) string {
 
 // WithRequestID gives r an ID, in its context and in the answer's
 // X-Request-Id header: the one a trusted proxy sent (letters, digits, '-',
-// '_' and '.', at most 64), or a new random one. A client's own header is
-// not taken: an ID is the operator's name for a request, not the caller's.
-func WithRequestID(w http.ResponseWriter, r *http.Request, fromProxy bool) *http.Request {
+// '_' and '.', at most 64), or a new one. A client's own header is not
+// taken: an ID is the operator's name for a request, not the caller's.
+//
+// A new ID is this process's random prefix and the request's number in
+// it (see newRequestID): unique across processes and restarts, which is
+// all an ID is for (finding a request's log lines). It is no secret and
+// proves nothing: nothing accepts it back from a client.
+func WithRequestID(w http.ResponseWriter, r *http.Request, trusted []netip.Prefix) *http.Request {
 	id := r.Header.Get(HeaderRequestID)
-	if !fromProxy || !validRequestID(id) {
-		var b [8]byte
-		rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+	// The caller's address is looked at only when there is an ID to keep.
+	if id == "" || !validRequestID(id) || !FromTrustedProxy(r, trusted) {
+		id = newRequestID()
 	}
-	w.Header().Set(HeaderRequestID, id)
-	return r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	w.Header()[HeaderRequestID] = []string{id}
+	return r.WithContext(requestIDContext{r.Context(), id})
+}
+
+// requestIDContext carries a request's ID (one allocation, where
+// context.WithValue and a boxed string would make two).
+type requestIDContext struct {
+	context.Context
+	id string
+}
+
+func (c requestIDContext) Value(key any) any {
+	if key == (requestIDKey{}) {
+		return c.id
+	}
+	return c.Context.Value(key)
+}
+
+// The process's request ID prefix (random, made at start) and counter.
+var (
+	idPrefix  = strings.ToLower(rand.Text()[:12])
+	idCounter atomic.Uint64
+)
+
+// newRequestID is the process's prefix, '-', and the next number in
+// base 36: at most 26 characters, one allocation, no system call.
+func newRequestID() string {
+	var b [32]byte
+	n := copy(b[:], idPrefix)
+	b[n] = '-'
+	return string(strconv.AppendUint(b[:n+1], idCounter.Add(1), 36))
 }
 
 func validRequestID(id string) bool {

@@ -31,7 +31,7 @@ func TestRequestIDs(t *testing.T) {
 			r.Header.Set(HeaderRequestID, tc.sent)
 		}
 		w := httptest.NewRecorder()
-		r = WithRequestID(w, r, FromTrustedProxy(r, proxy))
+		r = WithRequestID(w, r, proxy)
 		id := w.Header().Get(HeaderRequestID)
 		if id == "" || id != RequestID(r.Context()) || (id == tc.sent) != tc.kept || !validRequestID(id) {
 			t.Errorf("from %s sending %q: answer %q, context %q", tc.remote, tc.sent, id, RequestID(r.Context()))
@@ -44,5 +44,21 @@ func TestRequestIDs(t *testing.T) {
 		if !strings.Contains(lines[0], `"request_id":"`+id+`"`) || strings.Contains(lines[1], "request_id") {
 			t.Errorf("log lines: %s", logs.String())
 		}
+	}
+}
+
+// TestRequestIDsDistinct: the IDs a process makes never repeat, and each
+// is one a proxy in front of another kurz could pass on.
+func TestRequestIDsDistinct(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 10000 {
+		r := httptest.NewRequest("GET", "/v/eu_x", nil)
+		r = WithRequestID(httptest.NewRecorder(), r, nil)
+		id := RequestID(r.Context())
+		if seen[id] || !validRequestID(id) || len(id) < 14 {
+			t.Fatalf("request ID %q repeated or malformed", id)
+		}
+		seen[id] = true
 	}
 }

@@ -289,7 +289,7 @@ func StatusOf(code string) int { return kurz.HTTPStatus(code) }
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		outer := r
-		r = guard.WithRequestID(w, r, guard.FromTrustedProxy(r, s.TrustedProxies))
+		r = guard.WithRequestID(w, r, s.TrustedProxies)
 		level := slog.LevelInfo
 		if strings.HasPrefix(r.URL.Path, "/media/") {
 			level = slog.LevelDebug // segment fetches are too many to log one by one

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"html/template"
-	"kurz/web/pagecache"
+	"net/http"
+	"slices"
 	"strconv"
+
+	"kurz/web/pagecache"
+	"kurz/web/textfmt"
 )
 
 // A video page is the same bytes for everyone who asks for the same video
@@ -98,18 +102,72 @@ func standInData(d *pageData) (*pageData, bool) {
 	return &s, true
 }
 
-// fill appends to dst kept page p for the viewer with handle, whose marks
-// on the page's video are in v.
-func fill(p *pagecache.Page, dst []byte, handle string, v *videoJSON) []byte {
+// fill appends to dst kept page p for the viewer with handle, with their
+// like of the page's video and follow of its creator.
+func fill(p *pagecache.Page, dst []byte, handle string, liked, following bool) []byte {
 	return p.Fill(dst, func(dst []byte, slot int) []byte {
 		switch slot {
 		case slotHandle:
 			return append(dst, handle...)
 		case slotInitial:
-			return append(dst, initial(handle)...)
+			return append(dst, textfmt.Initial(handle)...)
 		case slotLiked:
-			return strconv.AppendBool(dst, v != nil && v.Liked)
+			return strconv.AppendBool(dst, liked)
 		}
-		return strconv.AppendBool(dst, v != nil && v.Following)
+		return strconv.AppendBool(dst, following)
 	})
+}
+
+// The kept pages are found again without building their cache key or
+// the page's data: by the viewer's kind (signed in or not), language and
+// address, checked against the record the backend gives now (every field
+// the page is made of; a record that differs in anything but the viewer's
+// marks is a miss, and the page is made again through render). The
+// backend is still asked for the record, and so whether the viewer may
+// see it, on every request.
+type keptKey struct {
+	signedIn   bool
+	lang, path string
+}
+
+// keptOf is what a found-again page was made of: the record (the
+// viewer's marks cleared) and the origin its links name.
+type keptOf struct {
+	v    Video
+	base string
+}
+
+// keep indexes p, made for d (a video page), for finding it again.
+func (h *Handler) keep(d *pageData, p *pagecache.Page) {
+	if d.Name == "video" && d.Video != nil {
+		of := &keptOf{v: *d.Video, base: h.BaseURL}
+		h.kept.Put(keptKey{d.Viewer != nil, d.Lang, d.Path}, of, p)
+	}
+}
+
+// sameRecord says a and b are the same record but for the viewer's
+// marks (TestSameRecord changes each field of Video in turn, so a field
+// added to it must be added here).
+func sameRecord(a, b *Video) bool {
+	return a.ID == b.ID && a.Status == b.Status && a.Error == b.Error && a.Caption == b.Caption &&
+		slices.Equal(a.Hashtags, b.Hashtags) && a.CreatorHandle == b.CreatorHandle && a.CreatorAvatarURL == b.CreatorAvatarURL &&
+		a.DurationMS == b.DurationMS && a.Width == b.Width && a.Height == b.Height && a.HLSURL == b.HLSURL && a.PosterURL == b.PosterURL &&
+		a.Likes == b.Likes && a.Comments == b.Comments && a.Views == b.Views && a.CreatedAt == b.CreatedAt && a.Visibility == b.Visibility
+}
+
+// writeKept writes the kept page of video v for the request's viewer and
+// language, if there is one; false: render it.
+func (h *Handler) writeKept(w http.ResponseWriter, r *http.Request, viewer *Viewer, v *Video, lang string) bool {
+	if viewer != nil && (v.Visibility != "public" || !pagecache.Plain(viewer.Handle)) {
+		return false
+	}
+	p, ok := h.kept.Get(keptKey{viewer != nil, lang, r.URL.RequestURI()}, func(of *keptOf) bool {
+		return of.base == h.BaseURL && sameRecord(&of.v, v)
+	})
+	if !ok {
+		return false
+	}
+	secure(w, false)
+	writeKeptPage(w, http.StatusOK, p, viewer, v.Liked, v.FollowingCreator)
+	return true
 }

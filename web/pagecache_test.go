@@ -1,8 +1,10 @@
 package web
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestVideoPageCache: a signed-out visitor's video page is made once per
@@ -68,5 +70,36 @@ func TestSignedInPageCache(t *testing.T) {
 	// A handle that is not plain is rendered in full, escaped.
 	if _, odd := bn.get(t, req{path: "/v/eu_v1", session: "x<y"}); !strings.Contains(odd, `"handle":"x\u003cy"`) || strings.Contains(odd, "x<y") {
 		t.Errorf("an odd handle was not escaped")
+	}
+}
+
+// TestSameRecord: a kept page is found again only for the very record it
+// was made of: a change to any field of Video but the viewer's own marks
+// is another record (so a field added to Video cannot be forgotten).
+func TestSameRecord(t *testing.T) {
+	t.Parallel()
+	base := *newFake().videos["eu_v1"]
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		c := base
+		f := reflect.ValueOf(&c).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Int, reflect.Int64:
+			f.SetInt(f.Int() + 1)
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.Slice:
+			f.Set(reflect.Append(f, reflect.ValueOf("more")))
+		case reflect.Struct: // CreatedAt
+			f.Set(reflect.ValueOf(c.CreatedAt.Add(time.Second)))
+		default:
+			t.Fatalf("Video.%s: a field of a kind this test cannot change", typ.Field(i).Name)
+		}
+		mark := typ.Field(i).Name == "Liked" || typ.Field(i).Name == "FollowingCreator"
+		if sameRecord(&base, &c) != mark {
+			t.Errorf("Video.%s changed: same record %v, want %v", typ.Field(i).Name, !mark, mark)
+		}
 	}
 }

@@ -6,16 +6,12 @@ import (
 	"html/template"
 	"io/fs"
 	"kurz/web/pagecache"
+	"kurz/web/textfmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"kurz"
 )
 
 // pageData is what every template gets. Page-specific fields are zero on
@@ -142,17 +138,17 @@ func (h *Handler) parseTemplates() map[string]*template.Template {
 		"messages": func(lang string) string { return h.asset(msgAssetName(lang)) },
 		"t":        translate,
 		"plural":   pluralWord,
-		"count":    compact,
-		"caption":  segments,
+		"count":    textfmt.Compact,
+		"caption":  textfmt.Segments,
 		"initial": func(s string) string {
 			if s == standIn[slotHandle] { // a kept page's stand-in (pagecache.go)
 				return standIn[slotInitial]
 			}
-			return initial(s)
+			return textfmt.Initial(s)
 		},
 		"langs":    func() []string { return languages },
 		"upper":    strings.ToUpper,
-		"truncate": truncate,
+		"truncate": textfmt.Truncate,
 		"ratio": func(v *Video) string { // CSS class for the poster box
 			if v != nil && v.Width > v.Height {
 				return "landscape"
@@ -196,15 +192,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	key := cacheKey(d)
 	if p, ok := h.anon.Get(key); ok {
-		if d.Viewer == nil {
-			writePage(w, status, p.Parts[0])
-			return
-		}
-		buf := pagePool.Get().(*[]byte)
-		page := fill(p, (*buf)[:0], d.Viewer.Handle, d.Boot.Video)
-		writePage(w, status, page)
-		*buf = page[:0]
-		pagePool.Put(buf)
+		h.keep(d, p)
+		v := d.Boot.Video
+		writeKeptPage(w, status, p, d.Viewer, v != nil && v.Liked, v != nil && v.Following)
 		return
 	}
 	entry := "layout"
@@ -224,12 +214,15 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 	}
 	if err == nil && key != "" {
 		if d.Viewer == nil {
-			h.anon.Put(key, &pagecache.Page{Parts: [][]byte{page}})
+			p := &pagecache.Page{Parts: [][]byte{page}}
+			h.anon.Put(key, p)
+			h.keep(d, p)
 		} else if sd, ok := standInData(d); ok {
 			if kept, err := execute(t, entry, sd); err != nil {
 				h.log.Error("web: rendering kept page", "page", d.Name, "err", err)
 			} else if p, ok := pagecache.Split(kept, standIn, slotHandle, slotLiked, slotFollowing); ok {
 				h.anon.Put(key, p)
+				h.keep(d, p)
 			}
 		}
 	}
@@ -239,6 +232,20 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, d *
 		return
 	}
 	writePage(w, status, page)
+}
+
+// writeKeptPage writes kept page p for viewer (nil: signed out), with
+// their like of the page's video and follow of its creator.
+func writeKeptPage(w http.ResponseWriter, status int, p *pagecache.Page, viewer *Viewer, liked, following bool) {
+	if viewer == nil {
+		writePage(w, status, p.Parts[0])
+		return
+	}
+	buf := pagePool.Get().(*[]byte)
+	page := fill(p, (*buf)[:0], viewer.Handle, liked, following)
+	writePage(w, status, page)
+	*buf = page[:0]
+	pagePool.Put(buf)
 }
 
 // pagePool holds the buffers signed-in viewers' pages are filled into
@@ -294,85 +301,4 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	lang := pickLang(r)
 	title, _ := translate(lang, "error.title")
 	h.render(w, r, http.StatusInternalServerError, &pageData{Name: "error", Lang: lang, Title: title, Robots: "noindex"})
-}
-
-// compact formats a count the short way: 999, 1.2K, 3.4M.
-func compact(n int64) string {
-	switch {
-	case n < 1000:
-		return strconv.FormatInt(n, 10)
-	case n < 1_000_000:
-		return trimZero(strconv.FormatFloat(float64(n/100)/10, 'f', 1, 64)) + "K"
-	case n < 1_000_000_000:
-		return trimZero(strconv.FormatFloat(float64(n/100_000)/10, 'f', 1, 64)) + "M"
-	}
-	return trimZero(strconv.FormatFloat(float64(n/100_000_000)/10, 'f', 1, 64)) + "B"
-}
-
-func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
-
-// initial is the avatar placeholder letter.
-func initial(s string) string {
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return strings.ToUpper(string(r))
-		}
-	}
-	return "?"
-}
-
-// segment is a piece of a caption: plain text, or a link to a hashtag or a
-// person. Href is built only from validated text, so it is always a
-// same-site path.
-type segment struct{ Text, Href string }
-
-var captionRE = regexp.MustCompile(`#[\p{L}\p{N}_]{1,100}|@[A-Za-z0-9_.]{3,24}`)
-
-// segments splits a caption into text and links. A '#' or '@' counts only
-// at the start or after a non-word character (so mail@example.com is not
-// a mention); mentions must be valid handles.
-func segments(caption string) []segment {
-	var out []segment
-	last := 0
-	for _, m := range captionRE.FindAllStringIndex(caption, -1) {
-		start, end := m[0], m[1]
-		if start > 0 {
-			prev, _ := utf8.DecodeLastRuneInString(caption[:start])
-			if unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '_' {
-				continue
-			}
-		}
-		tok := caption[start:end]
-		var href string
-		if tok[0] == '#' {
-			href = "/tag/" + strings.ToLower(tok[1:])
-		} else {
-			tok = strings.TrimRight(tok, ".")
-			end = start + len(tok)
-			hd, err := kurz.NormalizeHandle(tok[1:])
-			if err != nil {
-				continue
-			}
-			href = "/@" + hd
-		}
-		if start > last {
-			out = append(out, segment{Text: caption[last:start]})
-		}
-		out = append(out, segment{Text: tok, Href: href})
-		last = end
-	}
-	if last < len(caption) {
-		out = append(out, segment{Text: caption[last:]})
-	}
-	return out
-}
-
-// truncate shortens s to at most n runes, adding an ellipsis.
-func truncate(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

@@ -124,7 +124,8 @@ type Handler struct {
 	b      Backend
 	log    *slog.Logger
 	pages  map[string]*template.Template
-	anon   pagecache.Cache // kept video pages (pagecache.go)
+	anon   pagecache.Cache                   // kept video pages (pagecache.go)
+	kept   pagecache.Index[keptKey, *keptOf] // the same, found by address and record (pagecache.go)
 	static fs.FS
 	// hashes maps a static file name to a short content hash, used as a
 	// cache-busting version in asset URLs.
@@ -161,7 +162,8 @@ func New(b Backend, log *slog.Logger) *Handler {
 	if err != nil {
 		panic(err)
 	}
-	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}, anon: pagecache.Cache{Max: maxCachedPages}}
+	h := &Handler{b: b, log: log, static: static, hashes: map[string]string{}, encoded: map[string][]string{}, anon: pagecache.Cache{Max: maxCachedPages},
+		kept: pagecache.Index[keptKey, *keptOf]{Max: maxCachedPages}}
 	fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -136,3 +136,42 @@ func (k Key) Num(ns ...int64) Key {
 	}
 	return k
 }
+
+// Index finds kept pages again by a small key (what a request names: who
+// asks, language, address), each with what it was made of (R), which the
+// caller compares with what the page would be made of now; past Max
+// entries (at least one) it starts over. Nothing has to be rendered or
+// keyed by content to find a page this way.
+type Index[K comparable, R any] struct {
+	Max int
+
+	mu sync.Mutex
+	m  map[K]indexed[R]
+}
+
+type indexed[R any] struct {
+	of R
+	p  *Page
+}
+
+// Put keeps p, made of of, under k.
+func (x *Index[K, R]) Put(k K, of R, p *Page) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.m == nil || len(x.m) >= max(x.Max, 1) {
+		x.m = map[K]indexed[R]{}
+	}
+	x.m[k] = indexed[R]{of, p}
+}
+
+// Get returns the page kept under k if same says it was made of what the
+// page would be made of now.
+func (x *Index[K, R]) Get(k K, same func(R) bool) (*Page, bool) {
+	x.mu.Lock()
+	e, ok := x.m[k]
+	x.mu.Unlock()
+	if !ok || !same(e.of) {
+		return nil, false
+	}
+	return e.p, true
+}

@@ -16,6 +16,7 @@ import { initShell } from './shell.js';
 import { initStudio } from './studio.js';
 import { initInbox, refreshUnread } from './inbox.js';
 import { initAppeal, initReports, wireReportButtons } from './report.js';
+import { initToast } from './ui.js';
 
 function readBoot() {
   const el = document.getElementById('kurz-boot');
@@ -57,6 +58,7 @@ function start() {
   // script (msgasset.go), not in the page's JSON block.
   boot.t = self.kurzT || {};
   setBoot(boot);
+  initToast();
   initSignout();
   initShell();
   refreshUnread();

@@ -17,6 +17,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// initToast adds the toast's live region (pages do not carry it), at
+// start, so that screen readers know it before its first message.
+export function initToast() {
+  if (!document.querySelector('.toast')) {
+    document.body.append(h('div', { class: 'toast', role: 'status', 'aria-live': 'polite', hidden: true }));
+  }
+}
+
 let toastTimer;
 export function toast(msg) {
   const el = document.querySelector('.toast');
