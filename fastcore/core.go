@@ -64,8 +64,7 @@ type Timeouts struct {
 type Core struct {
 	ln       net.Listener
 	t        Timeouts
-	handler  atomic.Pointer[Handler]
-	observe  func(head bool, d time.Duration)
+	handler  atomic.Pointer[opened]
 	handed   chan net.Conn
 	done     chan struct{}
 	closing  atomic.Bool
@@ -77,16 +76,24 @@ type Core struct {
 	wg    sync.WaitGroup
 }
 
+type opened struct {
+	h       Handler
+	observe func(head bool, d time.Duration)
+}
+
 // New starts accepting on ln. Until Open, every connection is handed to
-// net/http. observe, if set, is told of each request the core answers.
-func New(ln net.Listener, t Timeouts, observe func(head bool, d time.Duration)) *Core {
-	c := &Core{ln: ln, t: t, observe: observe, handed: make(chan net.Conn), done: make(chan struct{}), conns: map[*conn]struct{}{}}
+// net/http.
+func New(ln net.Listener, t Timeouts) *Core {
+	c := &Core{ln: ln, t: t, handed: make(chan net.Conn), done: make(chan struct{}), conns: map[*conn]struct{}{}}
 	go c.accept()
 	return c
 }
 
-// Open starts answering with h.
-func (c *Core) Open(h Handler) { c.handler.Store(&h) }
+// Open starts answering with h; observe, if set, is told of each request
+// the core answers.
+func (c *Core) Open(h Handler, observe func(head bool, d time.Duration)) {
+	c.handler.Store(&opened{h: h, observe: observe})
+}
 
 func (c *Core) accept() {
 	var delay time.Duration
@@ -232,7 +239,7 @@ func (cn *conn) serve() {
 			return
 		}
 		start := time.Now()
-		a, ok := (*h)(req.head, req.id, req.file)
+		a, ok := h.h(req.head, req.id, req.file)
 		if !ok {
 			handedOff = c.handOff(cn.nc, cn.br)
 			return
@@ -241,8 +248,8 @@ func (cn *conn) serve() {
 		if !cn.answer(tc, req, a, start) {
 			return
 		}
-		if c.observe != nil {
-			c.observe(req.head, time.Since(start))
+		if h.observe != nil {
+			h.observe(req.head, time.Since(start))
 		}
 		if req.close || c.closing.Load() {
 			return

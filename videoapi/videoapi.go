@@ -314,7 +314,7 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 	key := cell.MediaKey(id) + "/" + file
 	opts := h.Media
 	opts.Plain = c.Pipeline.OpenMedia
-	if !hasTok && c.Videos.PublicMedia(id) {
+	if openToAll(c, id, hasTok) {
 		if h.Small != nil && media.Cacheable(file) && h.Small.ServePublic(w, r, c.Blobs, id, key, opts) {
 			return
 		}
@@ -361,7 +361,7 @@ func (h *Handlers) StillPublic(id string) bool {
 		return false
 	}
 	c, ok := h.Cells[region]
-	return ok && c.Videos.PublicMedia(id)
+	return ok && openToAll(c, id, false)
 }
 
 // serveEdge serves another region's public media through the edge cache.
