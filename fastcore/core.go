@@ -178,6 +178,11 @@ type conn struct {
 	br  *bufio.Reader
 	buf []byte
 	ids *mrand.ChaCha8
+	raw syscall.RawConn
+	// rdl and wdl are the deadlines last set: one is moved only when it
+	// must come sooner or would gain more than a second (timers are
+	// not free), so a deadline is at most a second shorter than asked.
+	rdl, wdl time.Time
 }
 
 func (cn *conn) serve() {
@@ -262,11 +267,17 @@ func (cn *conn) serve() {
 // closing (Shutdown's deadline may have been overwritten).
 func (cn *conn) deadline(d time.Duration) bool {
 	if d > 0 {
-		cn.nc.SetReadDeadline(time.Now().Add(d))
-	} else {
-		cn.nc.SetReadDeadline(time.Time{})
+		if want := time.Now().Add(d); moveDeadline(cn.rdl, want) {
+			cn.rdl = want
+			cn.nc.SetReadDeadline(want)
+		}
 	}
 	return !cn.c.closing.Load()
+}
+
+// moveDeadline says whether a deadline set at was must move to want.
+func moveDeadline(was, want time.Time) bool {
+	return was.IsZero() || want.Before(was) || want.Sub(was) > time.Second
 }
 
 // answer writes a: its head (with a small body) in one write, a file by
@@ -285,8 +296,9 @@ func (cn *conn) answer(tc *net.TCPConn, req request, a Answer, now time.Time) bo
 	if t.MinRate > 0 {
 		wait = max(wait, time.Duration(size/t.MinRate+1)*time.Second)
 	}
-	if wait > 0 {
-		cn.nc.SetWriteDeadline(now.Add(wait))
+	if want := now.Add(wait); wait > 0 && moveDeadline(cn.wdl, want) {
+		cn.wdl = want
+		cn.nc.SetWriteDeadline(want)
 	}
 	b := append(cn.buf[:0], "HTTP/1.1 200 OK\r\n"...)
 	b = append(b, a.Header...)
@@ -312,15 +324,46 @@ func (cn *conn) answer(tc *net.TCPConn, req request, a Answer, now time.Time) bo
 		}
 		return true
 	}
-	if _, err := tc.Write(b); err != nil {
+	if !body || size == 0 {
+		_, err := tc.Write(b)
+		return err == nil
+	}
+	if err := cn.writeMore(tc, b); err != nil {
 		return false
 	}
-	if body {
-		if n, err := tc.ReadFrom(&io.LimitedReader{R: a.File, N: size}); err != nil || n != size {
-			return false
+	n, err := tc.ReadFrom(&io.LimitedReader{R: a.File, N: size})
+	return err == nil && n == size
+}
+
+// writeMore writes b with MSG_MORE: the head waits for the file's
+// first bytes to leave in the same packet (what a static server's
+// TCP_CORK does, without two more system calls).
+func (cn *conn) writeMore(tc *net.TCPConn, b []byte) error {
+	if cn.raw == nil {
+		var err error
+		if cn.raw, err = tc.SyscallConn(); err != nil {
+			return err
 		}
 	}
-	return true
+	var werr error
+	err := cn.raw.Write(func(fd uintptr) bool {
+		for len(b) > 0 {
+			n, err := syscall.SendmsgN(int(fd), b, nil, nil, syscall.MSG_MORE)
+			if err == syscall.EAGAIN {
+				return false
+			}
+			if err != nil {
+				werr = err
+				return true
+			}
+			b = b[n:]
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return werr
 }
 
 // requestID appends a new request ID (16 hex digits, like net/http's
