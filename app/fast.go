@@ -46,3 +46,12 @@ func (m *Main) fastMedia(head bool, id, file string) (fastcore.Answer, bool) {
 	w, ok := m.api.WholeMedia(id, file)
 	return fastcore.Answer{Header: w.Header, Body: w.Body, File: w.File, Size: w.Size}, ok
 }
+
+// FastAnswered is how many requests the fast core answered (0 without
+// one): for tests and diagnostics (the metrics count them by route).
+func (m *Main) FastAnswered() int64 {
+	if m.fast == nil {
+		return 0
+	}
+	return m.fast.Answered()
+}

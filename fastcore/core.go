@@ -68,6 +68,7 @@ type Core struct {
 	handed   chan net.Conn
 	done     chan struct{}
 	closing  atomic.Bool
+	answered atomic.Int64
 	closeErr error
 	once     sync.Once
 
@@ -143,6 +144,9 @@ func (c *Core) Close() error {
 	c.once.Do(func() { close(c.done) })
 	return err
 }
+
+// Answered is how many requests the core has answered itself.
+func (c *Core) Answered() int64 { return c.answered.Load() }
 
 // Addr is the real listener's address.
 func (c *Core) Addr() net.Addr { return c.ln.Addr() }
@@ -253,6 +257,7 @@ func (cn *conn) serve() {
 		if !cn.answer(tc, req, a, start) {
 			return
 		}
+		c.answered.Add(1)
 		if h.observe != nil {
 			h.observe(req.head, time.Since(start))
 		}
