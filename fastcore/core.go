@@ -254,10 +254,10 @@ func (cn *conn) serve() {
 			return
 		}
 		cn.br.Discard(req.headBytes)
+		c.answered.Add(1)
 		if !cn.answer(tc, req, a, start) {
 			return
 		}
-		c.answered.Add(1)
 		if h.observe != nil {
 			h.observe(req.head, time.Since(start))
 		}
