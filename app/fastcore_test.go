@@ -117,6 +117,11 @@ func TestFastMediaSameAnswers(t *testing.T) {
 		c.Timeouts.Write = time.Second
 		c.Timeouts.MinRate = 1 << 20
 	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.logs.String())
+		}
+	})
 	a := s.signUp("fastone", "fastone@example.org", "1990-01-01", "DE")
 	s.login(&a)
 	id := s.publish(a, "fast clip")
@@ -181,36 +186,48 @@ func TestFastMediaSameAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		what, raw string
 		status    int
+		fast      bool
 		check     func(*response) bool
 	}{
-		{"a range", get("GET", "/media/"+id+"/v0/seg_00000.ts", "Range: bytes=0-9\r\n"), 206, func(r *response) bool { return len(r.Body) == 10 }},
-		{"If-None-Match", get("GET", master, "If-None-Match: "+etag+"\r\n"), 304, nil},
-		{"a cookie", get("GET", master, "Cookie: kurz_session=nothing\r\n"), 200, nil},
-		{"a body", get("GET", master, "Content-Length: 3\r\n") + "abc", 200, nil},
-		{"chunked", get("GET", master, "Transfer-Encoding: chunked\r\n") + "0\r\n\r\n", 200, nil},
-		{"a query", get("GET", master+"?x=1"), 200, nil},
-		{"an escape", get("GET", "/media/"+id+"/master%2em3u8"), 200, nil},
-		{"a dot segment", get("GET", "/media/"+id+"/v0/../master.m3u8"), 307, nil},
-		{"a double slash", get("GET", "/media/"+id+"//master.m3u8"), 307, nil},
-		{"not a media name", get("GET", "/media/"+id+"/secret.txt"), 404, nil},
-		{"not an ID", get("GET", "/media/nothing/master.m3u8"), 404, nil},
-		{"a long head", get("GET", master, "User-Agent: "+strings.Repeat("x", 5000)+"\r\n"), 200, nil},
-		{"private, no token", get("GET", "/media/"+priv+"/master.m3u8"), 404, nil},
-		{"private, no token, segment", get("GET", "/media/"+priv+"/v0/seg_00000.ts"), 404, nil},
-		{"private, with its token", get("GET", rec.HLSURL), 200, func(r *response) bool { return strings.Contains(string(r.Body), "?t=") }},
-		{"private, someone else's token", get("GET", rec.HLSURL[:strings.Index(rec.HLSURL, "?")]+"?t=AAAA"), 404, nil},
-		{"POST", "POST " + master + " HTTP/1.1\r\nHost: kurz.test\r\nContent-Length: 0\r\n\r\n", 405, nil},
+		{"a range", get("GET", "/media/"+id+"/v0/seg_00000.ts", "Range: bytes=0-9\r\n"), 206, false, func(r *response) bool { return len(r.Body) == 10 }},
+		{"If-None-Match", get("GET", master, "If-None-Match: "+etag+"\r\n"), 304, false, nil},
+		{"a body", get("GET", master, "Content-Length: 3\r\n") + "abc", 200, false, nil},
+		{"chunked", get("GET", master, "Transfer-Encoding: chunked\r\n") + "0\r\n\r\n", 200, false, nil},
+		{"a query", get("GET", master+"?x=1"), 200, false, nil},
+		{"an escape", get("GET", "/media/"+id+"/master%2em3u8"), 200, false, nil},
+		{"a dot segment", get("GET", "/media/"+id+"/v0/../master.m3u8"), 307, false, nil},
+		{"a double slash", get("GET", "/media/"+id+"//master.m3u8"), 307, false, nil},
+		{"not a media name", get("GET", "/media/"+id+"/secret.txt"), 404, false, nil},
+		{"not an ID", get("GET", "/media/nothing/master.m3u8"), 404, false, nil},
+		{"a long head", get("GET", master, "User-Agent: "+strings.Repeat("x", 5000)+"\r\n"), 200, false, nil},
+		{"a proxy's request ID", get("GET", master, "X-Request-Id: abc\r\n"), 200, false, nil},
+		{"private, no token", get("GET", "/media/"+priv+"/master.m3u8"), 404, false, nil},
+		{"private, no token, segment", get("GET", "/media/"+priv+"/v0/seg_00000.ts"), 404, false, nil},
+		{"private, with its token", get("GET", rec.HLSURL), 200, false, func(r *response) bool { return strings.Contains(string(r.Body), "?t=") }},
+		{"private, a wrong token", get("GET", rec.HLSURL[:strings.Index(rec.HLSURL, "?")]+"?t=AAAA"), 404, false, nil},
+		{"private, the owner's session", get("GET", "/media/"+priv+"/master.m3u8", "Authorization: Bearer "+a.Token+"\r\n"), 200, false, nil},
+		{"POST", "POST " + master + " HTTP/1.1\r\nHost: kurz.test\r\nContent-Length: 0\r\n\r\n", 405, false, nil},
+		// A session does not change a public video's media: the web
+		// app's requests (with its cookie) stay on the fast core.
+		{"public, a cookie", get("GET", master, "Cookie: kurz_session=nothing\r\n"), 200, true, nil},
+		{"public, the owner's session", get("GET", master, "Authorization: Bearer "+a.Token+"\r\n"), 200, true, nil},
 	} {
 		before := s.FastAnswered()
 		c := s.dial(t)
 		c.send(tc.raw)
-		r := c.read(strings.Fields(tc.raw)[0])
+		method := strings.Fields(tc.raw)[0]
+		r := c.read(method)
 		if r.Status != tc.status || (tc.check != nil && !tc.check(r)) {
 			t.Errorf("%s: %d %.80q, want %d", tc.what, r.Status, r.Body, tc.status)
 		}
-		if s.FastAnswered() != before {
-			t.Errorf("%s: answered by the fast core", tc.what)
+		if answered := s.FastAnswered() != before; answered != tc.fast {
+			t.Errorf("%s: answered by the fast core: %v", tc.what, answered)
 		}
+		// The same request after one net/http answers: the same answer.
+		c = s.dial(t)
+		c.send(get("GET", "/healthz") + tc.raw)
+		c.read("GET")
+		sameAnswer(t, tc.what, r, c.read(method))
 	}
 	// HTTP/1.0: net/http's answer, which closes the connection.
 	c = s.dial(t)

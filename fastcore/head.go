@@ -43,8 +43,8 @@ var (
 // where the path has only letters, digits, '.', '_', '-' and '/' (no
 // query, no escapes, no "//" or dot segment that net/http would clean),
 // exactly one Host, and no header that could change the answer (body,
-// range, validators, cookies, credentials, upgrades, proxies' request
-// IDs, the region link's forwarding).
+// range, validators, upgrades, proxies' request IDs, the region link's
+// forwarding).
 func scan(b []byte) (request, verdict) {
 	var req request
 	var rest []byte
@@ -227,10 +227,14 @@ const (
 )
 
 // harmless are the headers that cannot change a public media answer.
-// Every other header (Range, If-*, Cookie, Authorization, Content-Length,
-// Transfer-Encoding, Expect, Upgrade, X-Request-Id, the link's Forward
-// header, ...) hands the request off.
+// Every other header (Range, If-*, Content-Length, Transfer-Encoding,
+// Expect, Upgrade, X-Request-Id, the link's Forward header, ...) hands
+// the request off. A session (Cookie, Authorization) is read by the media
+// route only for a video not open to everyone, which the core never
+// answers: the web app's requests carry the session cookie, and they are
+// the ones to keep on the fast path.
 var harmless = []string{
+	"cookie", "authorization",
 	"user-agent", "accept", "accept-encoding", "accept-language", "referer", "origin", "dnt", "pragma",
 	"cache-control", "priority", "upgrade-insecure-requests", "x-forwarded-for", "x-forwarded-proto",
 	"x-real-ip", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user", "sec-ch-ua",
