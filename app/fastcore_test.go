@@ -113,8 +113,12 @@ func sameAnswer(t *testing.T, what string, fast, slow *response) {
 func TestFastMediaSameAnswers(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, func(c *app.Config) {
-		c.Timeouts.ReadHeader = 3 * time.Second // the stalled head below waits for it
-		c.Timeouts.Write = time.Second
+		// Short enough for the stalled head and the reader that takes
+		// nothing below to be cut soon, long enough for a sign-up's
+		// password hash on a loaded machine (net/http's write timeout
+		// applies to it too).
+		c.Timeouts.ReadHeader = 3 * time.Second
+		c.Timeouts.Write = 3 * time.Second
 		c.Timeouts.MinRate = 1 << 20
 	})
 	t.Cleanup(func() {
@@ -247,7 +251,7 @@ func TestFastMediaSameAnswers(t *testing.T) {
 	// sets, long before all are sent.
 	c = s.dial(t)
 	c.send(strings.Repeat(get("GET", "/media/"+id+"/v0/seg_00000.ts"), 200))
-	time.Sleep(2 * time.Second) // past the 1 s write deadline
+	time.Sleep(5 * time.Second) // past the 3 s write deadline
 	n := 0
 	for {
 		resp, err := http.ReadResponse(c.br, &http.Request{Method: "GET"})
