@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 
@@ -35,6 +36,7 @@ func (m *Main) openFast() {
 	if m.fast == nil {
 		return
 	}
+	m.fast.OnPanic(func(p any) { m.Log.Error("panic answering media in the fast core", "panic", fmt.Sprint(p)) })
 	m.fast.Open(m.fastMedia, m.observeMedia)
 }
 

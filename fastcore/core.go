@@ -69,6 +69,9 @@ type Core struct {
 	done     chan struct{}
 	closing  atomic.Bool
 	answered atomic.Int64
+	// panicked, if set, is told of a panic while answering (the
+	// connection is closed).
+	panicked func(any)
 	closeErr error
 	once     sync.Once
 
@@ -89,6 +92,10 @@ func New(ln net.Listener, t Timeouts) *Core {
 	go c.accept()
 	return c
 }
+
+// OnPanic sets what is told of a panic while answering; call it before
+// Open.
+func (c *Core) OnPanic(f func(any)) { c.panicked = f }
 
 // Open starts answering with h; observe, if set, is told of each request
 // the core answers.
@@ -193,6 +200,11 @@ func (cn *conn) serve() {
 	c := cn.c
 	handedOff := false
 	defer func() {
+		// A panic ends this connection only, as net/http's recovery
+		// would (the process and the other connections go on).
+		if p := recover(); p != nil && c.panicked != nil {
+			c.panicked(p)
+		}
 		c.mu.Lock()
 		delete(c.conns, cn)
 		c.mu.Unlock()
