@@ -481,6 +481,27 @@ func (x *Index) RemoveProfile(id string) {
 	x.dirty, x.gen = true, x.gen+1
 }
 
+// MediaFacts fills into v, without making a record, the fields of a
+// video that say whether its media is open to everyone (OwnerID,
+// AgeRestricted, Reduced, Label, Countries: what policy.FromPublic
+// reads; the others stay zero). The media route asks it on every
+// request. Countries is shared with the catalogue: read, never written.
+func (x *Index) MediaFacts(id string, v *PublicVideo) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.ids.get(id)
+	if !ok {
+		return false
+	}
+	r := x.at(i)
+	*v = PublicVideo{OwnerID: x.strs.str(r.owner), AgeRestricted: r.flags&fAgeRestricted != 0, Reduced: r.flags&fReduced != 0}
+	if r.flags&fRare != 0 {
+		rf := x.rare[i]
+		v.Label, v.Countries = rf.label, rf.countries
+	}
+	return true
+}
+
 // Video returns a video (made for the caller).
 func (x *Index) Video(id string) (*PublicVideo, bool) {
 	x.mu.RLock()

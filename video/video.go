@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"kurz"
+	"kurz/catalog"
 	"kurz/cell"
 	"kurz/ffmpeg"
 	"kurz/policy"
@@ -421,8 +422,9 @@ func (c *Service) PublicMedia(videoID string) bool {
 	if c.Index == nil {
 		return false
 	}
-	pv, ok := c.Index.Video(videoID)
-	return ok && pv.OwnerID != "" && OpenMedia(policy.FromPublic(pv))
+	var pv catalog.PublicVideo // the facts only: no record made per request
+	ok := c.Index.MediaFacts(videoID, &pv)
+	return ok && pv.OwnerID != "" && OpenMedia(policy.FromPublic(&pv))
 }
 
 // MediaVisible reports whether the media of a video may be served to a
