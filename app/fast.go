@@ -46,7 +46,7 @@ func (m *Main) fastMedia(head bool, id, file string) (fastcore.Answer, bool) {
 		return fastcore.Answer{}, false
 	}
 	w, ok := m.api.WholeMedia(id, file)
-	return fastcore.Answer{Header: w.Header, Body: w.Body, File: w.File, Size: w.Size}, ok
+	return fastcore.Answer{Header: w.Header, Body: w.Body, File: w.File, Size: w.Size, Shared: w.Shared}, ok
 }
 
 // FastAnswered is how many requests the fast core answered (0 without

@@ -41,10 +41,13 @@ type Answer struct {
 	// core writes.
 	Header []byte
 	// Body is the file from memory; else File is sent by sendfile
-	// (Size bytes; the core closes it).
-	Body []byte
-	File *os.File
-	Size int64
+	// (Size bytes; the core closes it). Shared, if set, says File is
+	// shared with other requests: the core sends it from explicit
+	// offsets (never its position) and closes Shared, not File.
+	Body   []byte
+	File   *os.File
+	Size   int64
+	Shared io.Closer
 }
 
 // Handler answers a request for /media/<id>/<file> (head: HEAD, not
@@ -301,7 +304,9 @@ func moveDeadline(was, want time.Time) bool {
 // sendfile. The write deadline is the write timeout, or for a long answer
 // the time MinRate allows.
 func (cn *conn) answer(tc *net.TCPConn, req request, a Answer, now time.Time) bool {
-	if a.File != nil {
+	if a.Shared != nil {
+		defer a.Shared.Close()
+	} else if a.File != nil {
 		defer a.File.Close()
 	}
 	size := a.Size
@@ -348,8 +353,45 @@ func (cn *conn) answer(tc *net.TCPConn, req request, a Answer, now time.Time) bo
 	if err := cn.writeMore(tc, b); err != nil {
 		return false
 	}
+	if a.Shared != nil {
+		return cn.sendAt(a.File, size) == nil
+	}
 	n, err := tc.ReadFrom(&io.LimitedReader{R: a.File, N: size})
 	return err == nil && n == size
+}
+
+// sendAt sends size bytes of f from its start by sendfile with an
+// explicit offset: f's position, shared with other requests, is neither
+// read nor moved (f is a regular file, never in blocking-mode trouble
+// through Fd; the caller holds it open). The socket's raw connection is
+// made by writeMore.
+func (cn *conn) sendAt(f *os.File, size int64) error {
+	in := int(f.Fd())
+	var off int64
+	var serr error
+	err := cn.raw.Write(func(out uintptr) bool {
+		for off < size {
+			n, err := syscall.Sendfile(int(out), in, &off, int(min(size-off, 1<<30)))
+			if err == syscall.EAGAIN {
+				return false
+			}
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil || n == 0 {
+				if err == nil {
+					err = io.ErrUnexpectedEOF // the file shrank
+				}
+				serr = err
+				return true
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
 // writeMore writes b with MSG_MORE: the head waits for the file's

@@ -15,12 +15,15 @@ import (
 // the header lines Serve or Cache.ServePublic would send for it but
 // Content-Length, Date, Connection and X-Request-Id; Body the file from
 // memory, or File (Size bytes, the caller closes it) the open plaintext
-// file for sendfile.
+// file for sendfile. Shared, if set, says File is kept open for other
+// requests too (Files): it is sent from explicit offsets, never moving
+// its position, and the caller closes Shared instead of File.
 type Whole struct {
 	Header []byte
 	Body   []byte
 	File   *os.File
 	Size   int64
+	Shared io.Closer
 }
 
 // OpenWhole opens a public file at key of store for sending whole, as

@@ -51,6 +51,9 @@ type Handlers struct {
 	// Small holds the playlists and posters of public videos in memory
 	// (nil: read from the store on every request).
 	Small *media.Cache
+	// Files keeps the segments and previews of public videos open for
+	// the fast core (nil: opened on every request).
+	Files *media.Files
 	// Forward carries a request to a region hosted elsewhere.
 	Forward func(w http.ResponseWriter, r *http.Request, to kurz.Region)
 	// Decode reads a request's JSON body strictly.
@@ -324,6 +327,9 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 	// Not (or no longer) open to everyone: nothing of it stays cached.
 	if h.Small != nil {
 		h.Small.Forget(id)
+	}
+	if h.Files != nil {
+		h.Files.Forget(id)
 	}
 	if hasTok && !c.Videos.CheckMediaToken(id, tok) {
 		// A token that is not valid for this video is refused, also on

@@ -45,5 +45,8 @@ func (h *Handlers) WholeMedia(id, file string) (media.Whole, bool) {
 			return w, true
 		}
 	}
+	if h.Files != nil && !media.Cacheable(file) {
+		return h.Files.Whole(ctx, c.Blobs, id, key, opts)
+	}
 	return media.OpenWhole(ctx, c.Blobs, key, opts)
 }
