@@ -53,6 +53,7 @@ type Files struct {
 type openFile struct {
 	c        *Files
 	video    string
+	path     string
 	f        *os.File
 	dev, ino uint64
 	size     int64
@@ -85,8 +86,14 @@ func (c *Files) Whole(ctx context.Context, store blob.Store, videoID, key string
 	if !ok {
 		return Whole{}, false
 	}
-	p, err := d.Path(key)
-	if err != nil {
+	var err error
+	c.mu.Lock()
+	e := c.m[key]
+	c.mu.Unlock()
+	p := ""
+	if e != nil {
+		p = e.path // made once: no path cleaning per request
+	} else if p, err = d.Path(key); err != nil {
 		return Whole{}, false
 	}
 	var st syscall.Stat_t
@@ -95,18 +102,17 @@ func (c *Files) Whole(ctx context.Context, store blob.Store, videoID, key string
 		return Whole{}, false
 	}
 	c.mu.Lock()
-	e := c.m[key]
-	if e != nil && e.same(&st) {
+	if e != nil && c.m[key] == e && e.same(&st) {
 		e.refs++
 		e.used = true
 		c.mu.Unlock()
 		return Whole{Header: e.wire, File: e.f, Size: e.size, Shared: e}, true
 	}
-	if e != nil {
+	if e != nil && c.m[key] == e {
 		c.remove(key, e) // replaced in the store
 	}
 	c.mu.Unlock()
-	return c.open(ctx, d, videoID, key, o)
+	return c.open(ctx, d, p, videoID, key, o)
 }
 
 func (e *openFile) same(st *syscall.Stat_t) bool {
@@ -114,7 +120,7 @@ func (e *openFile) same(st *syscall.Stat_t) bool {
 }
 
 // open opens the file at key, checks it is plaintext and keeps it.
-func (c *Files) open(ctx context.Context, d *blob.Dir, videoID, key string, o Options) (Whole, bool) {
+func (c *Files) open(ctx context.Context, d *blob.Dir, p, videoID, key string, o Options) (Whole, bool) {
 	obj, err := d.Open(ctx, key)
 	if err != nil {
 		return Whole{}, false
@@ -136,7 +142,7 @@ func (c *Files) open(ctx context.Context, d *blob.Dir, videoID, key string, o Op
 	h := make([]byte, 0, 320)
 	h = headerLines(h, types[ext], cacheControl(ext, true)[0], fi.ModTime().UTC().Format(http.TimeFormat))
 	h = append(h, "Accept-Ranges: bytes\r\n"...)
-	e := &openFile{c: c, video: videoID, f: f, dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim,
+	e := &openFile{c: c, video: videoID, path: p, f: f, dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim,
 		wire: h, refs: 1, used: true}
 	c.put(key, e)
 	return Whole{Header: e.wire, File: f, Size: e.size, Shared: e}, true
