@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"kurz"
-	"kurz/catalog"
 	"kurz/cell"
 	"kurz/ffmpeg"
 	"kurz/policy"
@@ -422,9 +421,8 @@ func (c *Service) PublicMedia(videoID string) bool {
 	if c.Index == nil {
 		return false
 	}
-	var pv catalog.PublicVideo // the facts only: no record made per request
-	ok := c.Index.MediaFacts(videoID, &pv)
-	return ok && pv.OwnerID != "" && OpenMedia(policy.FromPublic(&pv))
+	s, ok := policy.PublicFacts(c.Index, videoID) // no record made per request
+	return ok && s.OwnerID != "" && OpenMedia(s)
 }
 
 // MediaVisible reports whether the media of a video may be served to a
