@@ -793,4 +793,3 @@ func (x *Index) VideoQuality(id string, now time.Time) (float64, bool) {
 	}
 	return x.quality(i, now), true
 }
-
