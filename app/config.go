@@ -152,6 +152,9 @@ type Config struct {
 	// its own user, Landlock, no network) cannot be made; otherwise such a
 	// server refuses uploads and says so at start.
 	UnboxedMedia bool
+	// NoFastMedia leaves every request of the plain main listener to
+	// net/http (no fast core for public media, see app/fast.go).
+	NoFastMedia bool
 	// ProcessingAttempts is how often processing is tried before a video
 	// fails.
 	ProcessingAttempts int

@@ -275,7 +275,8 @@ func (m *Main) listen() error {
 	}
 	m.served = make(chan error, 2)
 	m.server = m.newServer(m.gate, m.mainTLS)
-	go func() { m.served <- serve(m.server, m.ln, m.mainTLS) }()
+	ln := m.fastListener()
+	go func() { m.served <- serve(m.server, ln, m.mainTLS) }()
 	if m.Config.LinkAddr == "" {
 		return nil
 	}
@@ -301,6 +302,7 @@ func (m *Main) openGates(h http.Handler) {
 		main = requirePeerCert(h)
 	}
 	m.gate.open(main)
+	m.openFast()
 	if m.linkGate != nil {
 		lh := h
 		if m.linkTLS != nil && m.Config.LinkCA != "" {

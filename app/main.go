@@ -21,6 +21,7 @@ import (
 	"kurz/blob/s3blob"
 	"kurz/cell"
 	"kurz/edge"
+	"kurz/fastcore"
 	"kurz/ffmpeg"
 	"kurz/guard"
 	"kurz/httpapi"
@@ -61,6 +62,10 @@ type Main struct {
 
 	metricsLn     net.Listener
 	metricsServer *http.Server
+	// fast answers whole public media requests on a plain main listener
+	// before net/http (fast.go); observeMedia counts them in the metrics.
+	fast         *fastcore.Core
+	observeMedia func(head bool, d time.Duration)
 }
 
 // Run starts the process in this order: it takes the lock of every hosted
@@ -351,6 +356,11 @@ func (m *Main) Close() error {
 		defer cancel()
 		if err := m.server.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
+		}
+		if m.fast != nil {
+			if err := m.fast.Shutdown(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)

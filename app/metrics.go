@@ -15,6 +15,7 @@ import (
 
 	"kurz/cell"
 	"kurz/edge"
+	"kurz/httpapi"
 	"kurz/metrics"
 	"kurz/region"
 )
@@ -87,6 +88,13 @@ func (m *Main) startMetrics(cells map[string]*region.Region) (func(http.Handler)
 	m.Config.Timeouts.Apply(m.metricsServer)
 	go m.metricsServer.Serve(ln)
 	m.Log.Info("metrics serving", "addr", ln.Addr().String())
+	m.observeMedia = func(head bool, d time.Duration) {
+		method := http.MethodGet
+		if head {
+			method = http.MethodHead
+		}
+		reg.Observe(httpapi.MediaRoute, method, http.StatusOK, d)
+	}
 	return reg.InstrumentHTTP, nil
 }
 

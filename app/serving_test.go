@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,6 +268,17 @@ func TestCachedMediaGoesWithItsVideo(t *testing.T) {
 		}
 		return out
 	}
+	// held: whether this process holds a file of the video's media open
+	// (the fast core keeps public segments open between requests).
+	held := func(id string) bool {
+		fds, _ := os.ReadDir("/proc/self/fd")
+		for _, fd := range fds {
+			if p, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.Contains(p, "/"+id+"/v0/seg_00000.ts") {
+				return true
+			}
+		}
+		return false
+	}
 	// gone: the request that made the change answers only once this
 	// node's catalogue has it (Outbox.Committed), so from then on no
 	// file is served, cached or not: the cache adds no moment of its own.
@@ -277,10 +289,31 @@ func TestCachedMediaGoesWithItsVideo(t *testing.T) {
 				t.Errorf("%s: %s still served: %d", what, file, r.Status)
 			}
 		}
+		if held(id) {
+			t.Errorf("%s: the segment's file is still held open", what)
+		}
+	}
+	segment := func(id string) {
+		t.Helper()
+		before := s.FastAnswered()
+		for range 2 { // by the fast core, as a player asks
+			fc := s.dial(t)
+			fc.send(get("GET", "/media/"+id+"/v0/seg_00000.ts"))
+			if r := fc.read("GET"); r.Status != 200 || len(r.Body) == 0 {
+				t.Fatalf("segment: %d", r.Status)
+			}
+		}
+		if s.FastAnswered() != before+2 {
+			t.Fatal("the segment was not answered by the fast core")
+		}
+		if !held(id) {
+			t.Fatal("the segment was not kept open between requests")
+		}
 	}
 
 	pub := s.publish(a, "cached clip")
 	first := served(pub)
+	segment(pub)
 	for file, r := range first {
 		if r.Status != 200 || len(r.Body) == 0 || r.Header.Get("Etag") == "" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("%s: %d, %d bytes, ETag %q", file, r.Status, len(r.Body), r.Header.Get("Etag"))
@@ -308,12 +341,14 @@ func TestCachedMediaGoesWithItsVideo(t *testing.T) {
 		}
 	}
 	// Taken down by a moderator.
+	segment(pub)
 	s.decideOn(mod, "eu", pub, map[string]any{"action": "remove", "ground": "terms", "explanation": "Not allowed here."})
 	gone("taken down", pub)
 
 	// Deleted by its owner.
 	other := s.publish(a, "cached and deleted")
 	served(other)
+	segment(other)
 	if r := s.do("DELETE", "/api/v1/videos/"+other, nil, auth...); r.Status != 204 {
 		t.Fatalf("delete: %d", r.Status)
 	}

@@ -29,6 +29,11 @@ func (d *Dir) path(key string) (string, error) {
 	return filepath.Join(d.Root, filepath.FromSlash(key)), nil
 }
 
+// Path is the file a key names (for a caller that keeps files open and
+// checks by path that they are still the store's: every write renames a
+// new file into place).
+func (d *Dir) Path(key string) (string, error) { return d.path(key) }
+
 // Put writes to a temporary file beside the object and renames it.
 func (d *Dir) Put(ctx context.Context, key string, r io.Reader) error {
 	p, err := d.path(key)

@@ -481,6 +481,27 @@ func (x *Index) RemoveProfile(id string) {
 	x.dirty, x.gen = true, x.gen+1
 }
 
+// Facts fills into v, without making a record, a video's caption, its
+// creator's handle (what search indexes) and the fields that say whether
+// its media is open to everyone (OwnerID, AgeRestricted, Reduced, Label,
+// Countries: what policy.FromPublic reads); the others stay zero. The
+// media route asks it on every request. Countries is shared: read only.
+func (x *Index) Facts(id string, v *PublicVideo) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.ids.get(id)
+	if !ok {
+		return false
+	}
+	r := x.at(i)
+	*v = PublicVideo{OwnerID: x.strs.str(r.owner), Handle: x.strs.str(r.handle), Caption: x.text.get(r.caption),
+		AgeRestricted: r.flags&fAgeRestricted != 0, Reduced: r.flags&fReduced != 0}
+	if r.flags&fRare != 0 {
+		v.Label, v.Countries = x.rare[i].label, x.rare[i].countries
+	}
+	return true
+}
+
 // Video returns a video (made for the caller).
 func (x *Index) Video(id string) (*PublicVideo, bool) {
 	x.mu.RLock()
@@ -771,18 +792,4 @@ func (x *Index) VideoQuality(id string, now time.Time) (float64, bool) {
 		return 0, false
 	}
 	return x.quality(i, now), true
-}
-
-// VideoText is a video's caption and its creator's handle, without
-// making the video (what search indexes of it); ok is whether the
-// catalogue holds it.
-func (x *Index) VideoText(id string) (caption, handle string, ok bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	i, ok := x.ids.get(id)
-	if !ok {
-		return "", "", false
-	}
-	r := x.at(i)
-	return x.text.get(r.caption), x.strs.str(r.handle), true
 }

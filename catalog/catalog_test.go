@@ -159,3 +159,31 @@ func TestSoundVideos(t *testing.T) {
 		}
 	}
 }
+
+// TestFacts: the media route's question reads the same facts as the
+// whole record, follows a change in place and ends with the removal.
+func TestFacts(t *testing.T) {
+	x := catalog.NewIndex()
+	var f catalog.PublicVideo
+	if x.Facts("eu_a", &f) {
+		t.Fatal("facts of a video not in the catalogue")
+	}
+	a := &catalog.PublicVideo{ID: "eu_a", OwnerID: "eu_o1", Caption: "hi", Hashtags: []string{"cats"}, CreatedAt: time.Now()}
+	x.PutVideo(a)
+	if !x.Facts("eu_a", &f) || f.OwnerID != "eu_o1" || f.AgeRestricted || f.Reduced || len(f.Countries) != 0 || f.Caption != "hi" || f.Handle != "" {
+		t.Fatalf("facts = %+v", f)
+	}
+	a2 := *a
+	a2.AgeRestricted, a2.Reduced, a2.Countries, a2.Label = true, true, []string{"DE"}, "graphic"
+	x.PutVideo(&a2)
+	if !x.Facts("eu_a", &f) || !f.AgeRestricted || !f.Reduced || !slices.Equal(f.Countries, []string{"DE"}) || f.Label != "graphic" {
+		t.Fatalf("facts after a change = %+v", f)
+	}
+	if n := testing.AllocsPerRun(100, func() { x.Facts("eu_a", &f) }); n != 0 {
+		t.Fatalf("%v allocations per question", n)
+	}
+	x.RemoveVideo("eu_a")
+	if x.Facts("eu_a", &f) {
+		t.Fatal("facts of a removed video")
+	}
+}

@@ -119,6 +119,7 @@ func (s *Server) Init(l Limits) {
 			Forward: func(w http.ResponseWriter, r *http.Request, to kurz.Region) { s.forward(w, r, to, nil) },
 			Decode:  decode, Error: s.error}
 		v.Small = &media.Cache{Keep: v.StillPublic}
+		v.Files = &media.Files{Keep: v.StillPublic}
 		return v
 	})
 	s.likes = auth.NewLimiter(l.LikesPerMinute, time.Minute)

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -65,6 +66,8 @@ type cached struct {
 	// Header values, built once: content type, length, last modified,
 	// ETag.
 	ctype, length, lastMod, etag []string
+	// wire is the header lines in the wire format (see Whole).
+	wire []byte
 }
 
 // Cacheable says whether a media file name is one the cache takes
@@ -82,10 +85,10 @@ func Cacheable(file string) bool {
 // It reports false when the file could not be cached (sealed at rest,
 // too large, a store error): the caller then serves it with Serve.
 func (c *Cache) ServePublic(w http.ResponseWriter, r *http.Request, store blob.Store, videoID, key string, o Options) bool {
-	e := c.get(r, store, key)
+	e := c.get(r.Context(), store, key)
 	if e == nil {
 		var ok bool
-		if e, ok = c.load(r, store, videoID, key, o); !ok {
+		if e, ok = c.load(r.Context(), store, videoID, key, o); !ok {
 			return false
 		}
 	}
@@ -142,7 +145,7 @@ func (c *Cache) drop(k string, e *cached) {
 
 // get returns the cached entry for key, comparing it with the store
 // first when Recheck has passed (nil: not cached, or changed).
-func (c *Cache) get(r *http.Request, store blob.Store, key string) *cached {
+func (c *Cache) get(ctx context.Context, store blob.Store, key string) *cached {
 	c.mu.Lock()
 	e := c.m[key]
 	if e == nil {
@@ -157,7 +160,7 @@ func (c *Cache) get(r *http.Request, store blob.Store, key string) *cached {
 	}
 	e.checked = now // the others serve this entry meanwhile
 	c.mu.Unlock()
-	info, err := store.Stat(r.Context(), key)
+	info, err := store.Stat(ctx, key)
 	if err == nil && info.Size == e.size && info.ModTime.Equal(e.mod) {
 		return e
 	}
@@ -171,12 +174,12 @@ func (c *Cache) get(r *http.Request, store blob.Store, key string) *cached {
 
 // load reads a file into the cache, unless it is sealed at rest or too
 // large.
-func (c *Cache) load(r *http.Request, store blob.Store, videoID, key string, o Options) (*cached, bool) {
+func (c *Cache) load(ctx context.Context, store blob.Store, videoID, key string, o Options) (*cached, bool) {
 	maxFile := c.MaxFile
 	if maxFile <= 0 {
 		maxFile = 256 << 10
 	}
-	f, err := store.Open(r.Context(), key)
+	f, err := store.Open(ctx, key)
 	if err != nil {
 		return nil, false
 	}
@@ -186,7 +189,7 @@ func (c *Cache) load(r *http.Request, store blob.Store, videoID, key string, o O
 		return nil, false
 	}
 	if o.Plain != nil {
-		content, err := o.Plain(r.Context(), key, f, fi.Size())
+		content, err := o.Plain(ctx, key, f, fi.Size())
 		if err != nil || content != io.ReadSeeker(f) {
 			return nil, false // sealed at rest: never held in plaintext
 		}
@@ -200,6 +203,8 @@ func (c *Cache) load(r *http.Request, store blob.Store, videoID, key string, o O
 	e := &cached{video: videoID, body: body, size: fi.Size(), mod: mod, checked: time.Now(), used: true,
 		ctype: []string{types[path.Ext(key)]}, length: []string{strconv.Itoa(len(body))},
 		lastMod: []string{mod.UTC().Format(http.TimeFormat)}, etag: []string{`"` + hex.EncodeToString(sum[:12]) + `"`}}
+	e.wire = headerLines(nil, e.ctype[0], cacheControl(path.Ext(key), true)[0], e.lastMod[0])
+	e.wire = append(append(append(e.wire, "Etag: "...), e.etag[0]...), "\r\n"...)
 	c.put(key, e)
 	return e, true
 }

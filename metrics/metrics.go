@@ -79,6 +79,13 @@ func (r *Registry) InstrumentHTTP(next http.Handler) http.Handler {
 	})
 }
 
+// Observe counts and times a request answered outside net/http (the
+// fast core), under its route pattern like InstrumentHTTP.
+func (r *Registry) Observe(route, method string, code int, d time.Duration) {
+	r.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
+	r.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
 type statusWriter struct {
 	http.ResponseWriter
 	code  int

@@ -41,6 +41,17 @@ func FromPublic(pv *catalog.PublicVideo) Subject {
 		Label: pv.Label, Countries: pv.Countries}
 }
 
+// PublicFacts is the subject of a catalogue entry read without making
+// its record (catalog.Index.Facts: no allocation), for a question asked
+// on every media request; false when the catalogue lacks it.
+func PublicFacts(x *catalog.Index, id string) (Subject, bool) {
+	var pv catalog.PublicVideo
+	if !x.Facts(id, &pv) {
+		return Subject{}, false
+	}
+	return FromPublic(&pv), true
+}
+
 // Publish fills the public record's moderation fields from the decision
 // for the public (Surface Replica) and the subject's public facts.
 func Publish(pv *catalog.PublicVideo, s Subject) bool {

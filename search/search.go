@@ -206,10 +206,11 @@ func (x *Index) Close() {
 // the handle, the words of the name and of the handle (so "lopez" finds
 // ana_lopez). A hashtag: itself.
 func (x *Index) videoDoc(id string) ([][]string, bool) {
-	caption, handle, ok := x.cat.VideoText(id)
-	if !ok {
+	var v catalog.PublicVideo
+	if !x.cat.Facts(id, &v) {
 		return nil, false
 	}
+	caption, handle := v.Caption, v.Handle
 	return [][]string{indexWords(caption), {foldKey(handle)}}, true
 }
 
@@ -295,8 +296,8 @@ const (
 func (x *Index) public(k int, id string) bool {
 	switch k {
 	case kVideo:
-		_, _, ok := x.cat.VideoText(id)
-		return ok
+		var v catalog.PublicVideo
+		return x.cat.Facts(id, &v)
 	case kPerson:
 		_, ok := x.cat.Profile(id)
 		return ok

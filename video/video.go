@@ -421,8 +421,8 @@ func (c *Service) PublicMedia(videoID string) bool {
 	if c.Index == nil {
 		return false
 	}
-	pv, ok := c.Index.Video(videoID)
-	return ok && pv.OwnerID != "" && OpenMedia(policy.FromPublic(pv))
+	s, ok := policy.PublicFacts(c.Index, videoID) // no record made per request
+	return ok && s.OwnerID != "" && OpenMedia(s)
 }
 
 // MediaVisible reports whether the media of a video may be served to a

@@ -51,6 +51,9 @@ type Handlers struct {
 	// Small holds the playlists and posters of public videos in memory
 	// (nil: read from the store on every request).
 	Small *media.Cache
+	// Files keeps the segments and previews of public videos open for
+	// the fast core (nil: opened on every request).
+	Files *media.Files
 	// Forward carries a request to a region hosted elsewhere.
 	Forward func(w http.ResponseWriter, r *http.Request, to kurz.Region)
 	// Decode reads a request's JSON body strictly.
@@ -314,7 +317,7 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 	key := cell.MediaKey(id) + "/" + file
 	opts := h.Media
 	opts.Plain = c.Pipeline.OpenMedia
-	if !hasTok && c.Videos.PublicMedia(id) {
+	if openToAll(c, id, hasTok) {
 		if h.Small != nil && media.Cacheable(file) && h.Small.ServePublic(w, r, c.Blobs, id, key, opts) {
 			return
 		}
@@ -324,6 +327,9 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request) {
 	// Not (or no longer) open to everyone: nothing of it stays cached.
 	if h.Small != nil {
 		h.Small.Forget(id)
+	}
+	if h.Files != nil {
+		h.Files.Forget(id)
 	}
 	if hasTok && !c.Videos.CheckMediaToken(id, tok) {
 		// A token that is not valid for this video is refused, also on
@@ -361,7 +367,7 @@ func (h *Handlers) StillPublic(id string) bool {
 		return false
 	}
 	c, ok := h.Cells[region]
-	return ok && c.Videos.PublicMedia(id)
+	return ok && openToAll(c, id, false)
 }
 
 // serveEdge serves another region's public media through the edge cache.

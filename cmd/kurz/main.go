@@ -346,6 +346,7 @@ func ParseServeFlags(args []string, getenv func(string) string) (app.Config, []s
 	fs.Int64Var(&cfg.Timeouts.MinRate, "min-rate", cfg.Timeouts.MinRate, "slowest upload or download kept, in bytes per second over 20 seconds")
 	topology := fs.String("topology", "eu-us-sg", "the country table: eu-us-sg, eu-us, eu-sg, or single (everyone in the default region); --country changes one entry")
 	fs.BoolVar(&cfg.UnboxedMedia, "unboxed-media", false, "process uploads even where the media box (own user, Landlock, no network) cannot be made; without it such a server refuses uploads")
+	fs.BoolVar(&cfg.NoFastMedia, "no-fast-media", false, "serve public media through net/http only (by default a fast core answers whole public media requests on a plain listener)")
 	moreFlags(fs, &cfg)
 	// Config file and KURZ_* environment first, flags over them.
 	if err := parseSources(fs, args, getenv); err != nil {
