@@ -479,6 +479,7 @@ func benchFeed() error {
 				record(sec, "kurz "+label, "p50", "ms", cmd, r.p50)
 				record(sec, "kurz "+label, "p99", "ms", cmd, r.p99)
 				record(sec, "kurz "+label, "load average (1 min) meanwhile", "", "/proc/loadavg", loadAvg())
+				log.Printf("feed %s round %d: kurz %.0f req/s, p50 %.2f ms, p99 %.1f ms", label, round+1, r.rps, r.p50, r.p99)
 			}
 			ng, err := startNginx(static, nAddr, "location = /feed.json { default_type application/json; }")
 			if err != nil {
