@@ -240,15 +240,7 @@ func (c *Cache) put(key string, e *cached) {
 // sweep drops the files of videos Keep no longer keeps, and those not
 // served since the last sweep; it runs while anything is cached.
 func (c *Cache) sweep() {
-	c.mu.Lock()
-	videos := make(map[string]bool, len(c.videos))
-	for v := range c.videos {
-		videos[v] = true
-	}
-	c.mu.Unlock()
-	for v := range videos {
-		videos[v] = c.Keep == nil || c.Keep(v)
-	}
+	videos := stillKept(&c.mu, c.videos, c.Keep)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.m {
@@ -263,6 +255,22 @@ func (c *Cache) sweep() {
 		return
 	}
 	time.AfterFunc(SweepEvery, c.sweep)
+}
+
+// stillKept asks keep (nil keeps everything) about every video in
+// videos, a count of kept files per video read under mu; keep runs
+// without mu held. The sweeps of Cache and Files share it.
+func stillKept(mu *sync.Mutex, videos map[string]int, keep func(string) bool) map[string]bool {
+	mu.Lock()
+	verdict := make(map[string]bool, len(videos))
+	for v := range videos {
+		verdict[v] = true
+	}
+	mu.Unlock()
+	for v := range verdict {
+		verdict[v] = keep == nil || keep(v)
+	}
+	return verdict
 }
 
 // conditional says whether a request asks for a range or carries a

@@ -220,15 +220,7 @@ func (c *Files) Len() int {
 // sweep closes the files of videos Keep no longer keeps and those not
 // served since the last sweep; it runs while anything is kept.
 func (c *Files) sweep() {
-	c.mu.Lock()
-	videos := make(map[string]bool, len(c.videos))
-	for v := range c.videos {
-		videos[v] = true
-	}
-	c.mu.Unlock()
-	for v := range videos {
-		videos[v] = c.Keep == nil || c.Keep(v)
-	}
+	videos := stillKept(&c.mu, c.videos, c.Keep)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.m {
